@@ -1,0 +1,1 @@
+//! Counter peripherals (placeholder until the hardware crate lands).

@@ -1,0 +1,2 @@
+//! The `citytill` binary.
+fn main() {}
