@@ -1,1 +1,13 @@
-//! CityTill library.
+//! CityTill: the cashiering system of a city payment counter — domain, ledger, operations and command line.
+//! The window (`gui`) lives in the binary; `hardware` is its own crate.
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod ledger;
+pub mod money;
+pub mod ops;
+
+pub use error::{Error, Result};
+pub use money::Money;

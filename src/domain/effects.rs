@@ -1,0 +1,106 @@
+//! The effect of each event on the projections (balances, drawers, receipts, users): a pure function,
+//! executed as SQL by the ledger and folded in memory by `verify` to prove the projections.
+
+use crate::domain::events::Event;
+use crate::domain::ids::Role;
+use crate::domain::payable::{FeeRow, PayableRow};
+use crate::domain::tender::TenderKind;
+use crate::money::Money;
+
+/// One change to a projection table.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Effect<'a> {
+    UpsertPayable(&'a PayableRow),
+    PayableBalance { number: &'a str, delta: Money },
+    UpsertFee(&'a FeeRow),
+    UpsertUser { name: &'a str, role: Role },
+    DeactivateUser { name: &'a str },
+    OpenDrawer { drawer_id: i64, cashier: &'a str, float: Money },
+    DrawerTotal { drawer_id: i64, tender: TenderKind, delta: Money },
+    CloseDrawer { drawer_id: i64 },
+    IssueReceipt { number: i64, receipt: &'a str, drawer_id: i64, cashier: &'a str, total: Money },
+    ReceiptPayable { receipt: &'a str, payable: &'a str, amount: Money },
+    ReceiptStatus { receipt: &'a str, status: &'static str },
+    ReceiptRefunded { receipt: &'a str, amount: Money },
+    ReceiptReprinted { receipt: &'a str },
+}
+
+/// The projection changes an event makes, in order.
+pub fn effects(event: &Event) -> Vec<Effect<'_>> {
+    match event {
+        Event::UserAdded { name, role } => vec![Effect::UpsertUser { name, role: *role }],
+        Event::UserDeactivated { name } => vec![Effect::DeactivateUser { name }],
+        Event::PayablesImported { rows, .. } => rows.iter().map(Effect::UpsertPayable).collect(),
+        Event::FeesImported { rows, .. } => rows.iter().map(Effect::UpsertFee).collect(),
+        Event::DrawerOpened { drawer_id, cashier, float, .. } => vec![
+            Effect::OpenDrawer { drawer_id: *drawer_id, cashier, float: *float },
+            Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: *float },
+        ],
+        Event::PaymentTaken { receipt, number, drawer_id, cashier, lines, tenders, change } => {
+            let total = Money::from_cents(lines.iter().map(|l| l.amount().cents()).sum());
+            let mut out = vec![Effect::IssueReceipt { number: *number, receipt, drawer_id: *drawer_id, cashier, total }];
+            out.extend(payment_effects(*drawer_id, lines, tenders, *change, 1));
+            for line in lines {
+                if let Some(payable) = line.payable_number() {
+                    out.push(Effect::ReceiptPayable { receipt, payable, amount: line.amount() });
+                }
+            }
+            out
+        }
+        Event::PaymentVoided { receipt, drawer_id, lines, tenders, change, .. } => {
+            let mut out = vec![Effect::ReceiptStatus { receipt, status: "voided" }];
+            out.extend(payment_effects(*drawer_id, lines, tenders, *change, -1));
+            out
+        }
+        Event::PaymentRefunded { receipt, drawer_id, amount, allocations, .. } => {
+            let mut out = vec![
+                Effect::ReceiptRefunded { receipt, amount: *amount },
+                Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: amount.neg() },
+            ];
+            out.extend(allocations.iter().filter_map(|a| Some(Effect::PayableBalance { number: a.payable.as_deref()?, delta: a.amount })));
+            out
+        }
+        Event::CheckReturned { receipt, allocations, fee_amount, fee_charged_to, .. } => {
+            let mut out = vec![Effect::ReceiptStatus { receipt, status: "returned_check" }];
+            out.extend(allocations.iter().filter_map(|a| Some(Effect::PayableBalance { number: a.payable.as_deref()?, delta: a.amount })));
+            if let Some(number) = fee_charged_to {
+                out.push(Effect::PayableBalance { number, delta: *fee_amount });
+            }
+            out
+        }
+        Event::ReceiptReprinted { receipt } => vec![Effect::ReceiptReprinted { receipt }],
+        Event::CashDropped { drawer_id, amount } | Event::PaidOut { drawer_id, amount, .. } => {
+            vec![Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: amount.neg() }]
+        }
+        Event::PaidIn { drawer_id, amount, .. } => vec![Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: *amount }],
+        Event::DrawerClosed { drawer_id, .. } => vec![Effect::CloseDrawer { drawer_id: *drawer_id }],
+        Event::TerminalInitialized { .. }
+        | Event::LoginSucceeded { .. }
+        | Event::LoginFailed { .. }
+        | Event::UserLockedOut { .. }
+        | Event::NoSale { .. } => Vec::new(),
+    }
+}
+
+/// Balance and drawer effects of taking (`sign` 1) or voiding (`sign` -1) a payment.
+fn payment_effects<'a>(
+    drawer_id: i64,
+    lines: &'a [crate::domain::events::PaymentLine],
+    tenders: &'a [crate::domain::tender::Tender],
+    change: Money,
+    sign: i64,
+) -> Vec<Effect<'a>> {
+    let mut out = Vec::new();
+    for line in lines {
+        if let Some(number) = line.payable_number() {
+            out.push(Effect::PayableBalance { number, delta: Money::from_cents(-sign * line.amount().cents()) });
+        }
+    }
+    for tender in tenders {
+        out.push(Effect::DrawerTotal { drawer_id, tender: tender.kind, delta: Money::from_cents(sign * tender.amount.cents()) });
+    }
+    if !change.is_zero() {
+        out.push(Effect::DrawerTotal { drawer_id, tender: TenderKind::Cash, delta: Money::from_cents(-sign * change.cents()) });
+    }
+    out
+}

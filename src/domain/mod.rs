@@ -1,0 +1,10 @@
+//! The domain: money-free-of-storage business types, events, and the pure rules that derive postings and effects.
+
+pub mod accounts;
+pub mod denominations;
+pub mod effects;
+pub mod events;
+pub mod ids;
+pub mod payable;
+pub mod postings;
+pub mod tender;

@@ -1,0 +1,101 @@
+//! The double-entry postings of each event: a pure function, so `verify` can recompute and compare them.
+
+use crate::domain::accounts;
+use crate::domain::events::{Event, PaymentLine};
+use crate::domain::tender::{Tender, TenderKind};
+use crate::money::Money;
+
+/// One debit or credit line against a GL account.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Posting {
+    pub account: String,
+    pub debit: Money,
+    pub credit: Money,
+}
+
+fn debit(account: &str, amount: Money) -> Posting {
+    Posting { account: account.to_string(), debit: amount, credit: Money::ZERO }
+}
+
+fn credit(account: &str, amount: Money) -> Posting {
+    Posting { account: account.to_string(), debit: Money::ZERO, credit: amount }
+}
+
+/// Both sides summed: (debits, credits), or None on overflow.
+pub fn totals(postings: &[Posting]) -> Option<(Money, Money)> {
+    Some((Money::sum(postings.iter().map(|p| p.debit))?, Money::sum(postings.iter().map(|p| p.credit))?))
+}
+
+/// The postings an event makes; zero-amount lines are left out. Events with no money movement have none.
+pub fn postings(event: &Event) -> Vec<Posting> {
+    let mut out = match event {
+        Event::DrawerOpened { float, .. } => vec![debit(accounts::CASH_IN_DRAWER, *float), credit(accounts::CHANGE_FUND, *float)],
+        Event::PaymentTaken { lines, tenders, change, .. } => payment(lines, tenders, *change),
+        Event::PaymentVoided { lines, tenders, change, .. } => payment(lines, tenders, *change).into_iter().map(reverse).collect(),
+        Event::PaymentRefunded { amount, allocations, .. } => {
+            let mut out: Vec<Posting> = allocations.iter().map(|a| debit(&a.account, a.amount)).collect();
+            out.push(credit(accounts::CASH_IN_DRAWER, *amount));
+            out
+        }
+        Event::CheckReturned { check_amount, allocations, fee_amount, fee_gl_account, fee_receivable_account, .. } => {
+            let mut out: Vec<Posting> = allocations.iter().map(|a| debit(&a.account, a.amount)).collect();
+            out.push(credit(accounts::UNDEPOSITED_FUNDS, *check_amount));
+            out.push(debit(fee_receivable_account, *fee_amount));
+            out.push(credit(fee_gl_account, *fee_amount));
+            out
+        }
+        Event::CashDropped { amount, .. } => vec![debit(accounts::UNDEPOSITED_FUNDS, *amount), credit(accounts::CASH_IN_DRAWER, *amount)],
+        Event::PaidIn { amount, .. } => vec![debit(accounts::CASH_IN_DRAWER, *amount), credit(accounts::CHANGE_FUND, *amount)],
+        Event::PaidOut { amount, .. } => vec![debit(accounts::PAID_OUT_EXPENSE, *amount), credit(accounts::CASH_IN_DRAWER, *amount)],
+        Event::DrawerClosed { counted, over_short, float_kept, .. } => drawer_close(counted, over_short, *float_kept),
+        _ => Vec::new(),
+    };
+    out.retain(|p| !(p.debit.is_zero() && p.credit.is_zero()));
+    out
+}
+
+fn reverse(posting: Posting) -> Posting {
+    Posting { account: posting.account, debit: posting.credit, credit: posting.debit }
+}
+
+fn payment(lines: &[PaymentLine], tenders: &[Tender], change: Money) -> Vec<Posting> {
+    let mut out: Vec<Posting> = tenders.iter().map(|t| debit(t.kind.account(), t.amount)).collect();
+    out.push(credit(accounts::CASH_IN_DRAWER, change));
+    for line in lines {
+        out.push(credit(line.account(), line.applied));
+        out.push(credit(accounts::CUSTOMER_CREDIT, line.credit));
+    }
+    out
+}
+
+/// Over/short is booked against each tender's account; then counted cash (less the float kept) and
+/// counted checks and money orders move to undeposited funds. Card and ACH stay in clearing.
+fn drawer_close(counted: &[crate::domain::events::TenderAmount], over_short: &[crate::domain::events::TenderAmount], float_kept: Money) -> Vec<Posting> {
+    let mut out = Vec::new();
+    for difference in over_short {
+        let account = difference.tender.account();
+        if difference.amount.is_negative() {
+            out.push(debit(accounts::CASH_OVER_SHORT, difference.amount.neg()));
+            out.push(credit(account, difference.amount.neg()));
+        } else {
+            out.push(debit(account, difference.amount));
+            out.push(credit(accounts::CASH_OVER_SHORT, difference.amount));
+        }
+    }
+    for row in counted {
+        match row.tender {
+            TenderKind::Cash => {
+                let kept = float_kept.min(row.amount);
+                out.push(debit(accounts::CHANGE_FUND, kept));
+                out.push(debit(accounts::UNDEPOSITED_FUNDS, Money::from_cents(row.amount.cents() - kept.cents())));
+                out.push(credit(accounts::CASH_IN_DRAWER, row.amount));
+            }
+            TenderKind::Check | TenderKind::MoneyOrder => {
+                out.push(debit(accounts::UNDEPOSITED_FUNDS, row.amount));
+                out.push(credit(row.tender.account(), row.amount));
+            }
+            TenderKind::Card | TenderKind::Ach => {}
+        }
+    }
+    out
+}

@@ -1,0 +1,231 @@
+//! Tenders — how a payment is paid — parsed from `kind=amount,key=value` text with card-data refusal.
+
+use crate::domain::accounts;
+use crate::money::Money;
+
+/// The ways of paying that a city counter accepts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenderKind {
+    Cash,
+    Check,
+    MoneyOrder,
+    Card,
+    Ach,
+}
+
+impl TenderKind {
+    pub const ALL: [TenderKind; 5] = [TenderKind::Cash, TenderKind::Check, TenderKind::MoneyOrder, TenderKind::Card, TenderKind::Ach];
+
+    pub fn parse(text: &str) -> Result<TenderKind, String> {
+        match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "cash" => Ok(TenderKind::Cash),
+            "check" | "cheque" => Ok(TenderKind::Check),
+            "money_order" | "mo" => Ok(TenderKind::MoneyOrder),
+            "card" => Ok(TenderKind::Card),
+            "ach" | "eft" => Ok(TenderKind::Ach),
+            other => Err(format!("tender: '{other}' is not one of cash, check, money_order, card, ach")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenderKind::Cash => "cash",
+            TenderKind::Check => "check",
+            TenderKind::MoneyOrder => "money_order",
+            TenderKind::Card => "card",
+            TenderKind::Ach => "ach",
+        }
+    }
+
+    /// The GL account the tender is debited to while it sits in (or clears through) the drawer.
+    pub fn account(self) -> &'static str {
+        match self {
+            TenderKind::Cash => accounts::CASH_IN_DRAWER,
+            TenderKind::Check => accounts::CHECKS_IN_DRAWER,
+            TenderKind::MoneyOrder => accounts::MONEY_ORDERS_IN_DRAWER,
+            TenderKind::Card => accounts::CARD_CLEARING,
+            TenderKind::Ach => accounts::ACH_CLEARING,
+        }
+    }
+}
+
+/// One tender of a payment. Holds only what may be stored: no full card or bank account numbers.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Tender {
+    pub kind: TenderKind,
+    pub amount: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<String>,
+    /// Last four digits of the check's account number, never more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_last4: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    /// Last four digits of the card, never more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last4: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+impl Tender {
+    pub fn new(kind: TenderKind, amount: Money) -> Tender {
+        Tender { kind, amount, routing: None, account_last4: None, number: None, brand: None, last4: None, auth: None, reference: None }
+    }
+
+    /// Parses `cash=100.00` or `check=50.00,routing=021000021,account=12345678,number=1001`.
+    pub fn parse(text: &str, max: Money) -> Result<Tender, String> {
+        refuse_card_numbers(text)?;
+        let mut parts = text.split(',');
+        let head = parts.next().unwrap_or_default();
+        let (kind, amount) = head.split_once('=').ok_or_else(|| format!("tender: '{head}' must be KIND=AMOUNT, like cash=20.00"))?;
+        let kind = TenderKind::parse(kind)?;
+        let field = format!("tender {}", kind.as_str());
+        let amount = Money::parse_positive(&field, amount, max).map_err(|e| e.to_string())?;
+        let mut tender = Tender::new(kind, amount);
+        for part in parts {
+            let (key, value) = part.split_once('=').ok_or_else(|| format!("{field}: '{part}' must be key=value"))?;
+            tender.set(&field, key.trim(), value.trim())?;
+        }
+        tender.validate(&field)?;
+        Ok(tender)
+    }
+
+    fn set(&mut self, field: &str, key: &str, value: &str) -> Result<(), String> {
+        let value_text = Some(value.to_string());
+        match (self.kind, key) {
+            (TenderKind::Check, "routing") => self.routing = value_text,
+            (TenderKind::Check, "account") => self.account_last4 = Some(last_four(field, "account", value)?),
+            (TenderKind::Check | TenderKind::MoneyOrder, "number") => self.number = value_text,
+            (TenderKind::Card, "brand") => self.brand = Some(value.to_ascii_lowercase()),
+            (TenderKind::Card, "last4") => self.last4 = value_text,
+            (TenderKind::Card, "auth") => self.auth = value_text,
+            (TenderKind::Card | TenderKind::Ach, "ref" | "reference") => self.reference = value_text,
+            (_, other) => return Err(format!("{field}: '{other}' is not a detail a {} tender takes", self.kind.as_str())),
+        }
+        Ok(())
+    }
+
+    fn validate(&self, field: &str) -> Result<(), String> {
+        if let Some(routing) = &self.routing {
+            if !routing_checksum_ok(routing) {
+                return Err(format!("{field}: routing number '{routing}' is not 9 digits with a valid checksum"));
+            }
+        }
+        if let Some(last4) = &self.last4 {
+            if last4.len() != 4 || !last4.chars().all(|c| c.is_ascii_digit()) {
+                return Err(format!("{field}: last4 '{last4}' must be exactly the last 4 digits of the card"));
+            }
+        }
+        if self.kind == TenderKind::Card && self.last4.is_none() {
+            return Err(format!("{field}: last4 is required (the card's last 4 digits from the terminal)"));
+        }
+        for text in [&self.number, &self.auth, &self.reference, &self.brand].into_iter().flatten() {
+            if text.len() > 40 || text.chars().any(|c| c.is_control()) {
+                return Err(format!("{field}: '{text}' is too long or has control characters"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Keeps only the last four digits of an account number (the rest is never stored).
+fn last_four(field: &str, key: &str, value: &str) -> Result<String, String> {
+    let digits: String = value.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() < 4 {
+        return Err(format!("{field}: {key} must have at least 4 digits"));
+    }
+    Ok(digits[digits.len() - 4..].to_string())
+}
+
+/// ABA routing checksum: 3(d1+d4+d7) + 7(d2+d5+d8) + (d3+d6+d9) ≡ 0 (mod 10).
+pub fn routing_checksum_ok(routing: &str) -> bool {
+    let digits: Vec<u32> = routing.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != 9 || routing.len() != 9 {
+        return false;
+    }
+    let weights = [3, 7, 1, 3, 7, 1, 3, 7, 1];
+    digits.iter().zip(weights).map(|(d, w)| d * w).sum::<u32>() % 10 == 0
+}
+
+/// Refuses any text holding a run of 13–19 digits (spaces or dashes allowed) that passes Luhn: a full card number.
+pub fn refuse_card_numbers(text: &str) -> Result<(), String> {
+    if contains_card_number(text) {
+        return Err("card: a full card number was given; CityTill records only brand, last4, auth and terminal reference".into());
+    }
+    Ok(())
+}
+
+/// True when `text` holds a run of 13–19 digits (single ' ' or '-' allowed between digit groups, as card
+/// numbers are written) that passes the Luhn check. Longer digit runs are not card numbers.
+pub fn contains_card_number(text: &str) -> bool {
+    digit_runs(text).iter().any(|run| (13..=19).contains(&run.len()) && luhn_ok(run))
+}
+
+/// Splits text into digit runs, joining groups separated by exactly one space or dash.
+fn digit_runs(text: &str) -> Vec<Vec<u32>> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut runs = Vec::new();
+    let mut current: Vec<u32> = Vec::new();
+    for (index, c) in chars.iter().enumerate() {
+        if let Some(digit) = c.to_digit(10) {
+            current.push(digit);
+            continue;
+        }
+        let joins = (*c == ' ' || *c == '-')
+            && !current.is_empty()
+            && chars.get(index + 1).is_some_and(|next| next.is_ascii_digit());
+        if !joins && !current.is_empty() {
+            runs.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        runs.push(current);
+    }
+    runs
+}
+
+fn luhn_ok(digits: &[u32]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 1 { let doubled = d * 2; if doubled > 9 { doubled - 9 } else { doubled } } else { *d })
+        .sum();
+    sum % 10 == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn max() -> Money {
+        Money::from_cents(crate::money::DEFAULT_MAX_CENTS)
+    }
+
+    // Proves a check tender keeps only the last 4 of the account and verifies the routing checksum.
+    #[test]
+    fn check_tender_masks_account_and_checks_routing() {
+        let tender = Tender::parse("check=50.00,routing=021000021,account=123456789,number=1001", max()).unwrap();
+        assert_eq!(tender.account_last4.as_deref(), Some("6789"));
+        assert_eq!(tender.amount, Money::from_cents(5000));
+        let error = Tender::parse("check=50.00,routing=112000025", max()).unwrap_err();
+        assert!(error.contains("routing number '112000025'"), "{error}");
+    }
+
+    // Proves any tender text that holds a full (Luhn-valid) card number is refused outright.
+    #[test]
+    fn full_card_numbers_are_refused() {
+        for text in ["card=20.00,brand=visa,last4=4242,auth=4242424242424242", "card=20.00,last4=4111 1111 1111 1111", "card=5,ref=5500-0000-0000-0004"] {
+            assert!(Tender::parse(text, max()).unwrap_err().starts_with("card: a full card number"), "{text}");
+        }
+        assert!(Tender::parse("card=20.00,brand=visa,last4=4242,auth=A1B2C3", max()).is_ok());
+        assert!(Tender::parse("card=20.00,brand=visa,last4=42424", max()).unwrap_err().contains("last4"));
+        assert!(!contains_card_number("T01-000042 2026-11-24 1234567890"));
+    }
+}

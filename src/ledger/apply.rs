@@ -1,0 +1,88 @@
+//! Executes an event's projection effects as SQL inside the writing transaction.
+
+use rusqlite::{params, Connection};
+
+use crate::domain::effects::{effects, Effect};
+use crate::domain::events::Event;
+use crate::error::{Error, Result};
+use crate::ledger::journal::JournalRecord;
+
+/// Applies every effect of `event` (recorded as `record`) to the projection tables.
+pub fn apply_event(conn: &Connection, record: &JournalRecord, event: &Event) -> Result<()> {
+    for effect in effects(event) {
+        apply_effect(conn, record, &effect)?;
+    }
+    Ok(())
+}
+
+fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) -> Result<()> {
+    let changed = match effect {
+        Effect::UpsertPayable(row) => conn
+            .prepare_cached(
+                "INSERT INTO payables(number, kind, name, address, status, balance_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(number) DO UPDATE SET kind = excluded.kind, name = excluded.name, address = excluded.address,
+                 status = excluded.status, balance_cents = excluded.balance_cents",
+            )?
+            .execute(params![row.number, row.kind.as_str(), row.name, row.address, row.status, row.balance])?,
+        Effect::PayableBalance { number, delta } => {
+            conn.prepare_cached("UPDATE payables SET balance_cents = balance_cents + ?2 WHERE number = ?1")?.execute(params![number, delta])?
+        }
+        Effect::UpsertFee(row) => {
+            conn.prepare_cached("INSERT OR IGNORE INTO accounts(code, name, class) VALUES (?1, ?2, 'revenue')")?
+                .execute(params![row.gl_account, format!("Revenue {}", row.gl_account)])?;
+            conn.prepare_cached(
+                "INSERT INTO fees(code, description, amount_cents, gl_account) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(code) DO UPDATE SET description = excluded.description, amount_cents = excluded.amount_cents,
+                 gl_account = excluded.gl_account",
+            )?
+            .execute(params![row.code, row.description, row.amount, row.gl_account])?
+        }
+        Effect::UpsertUser { name, role } => conn
+            .prepare_cached(
+                "INSERT INTO users(name, role, active, pin_hash) VALUES (?1, ?2, 1, '')
+                 ON CONFLICT(name) DO UPDATE SET role = excluded.role, active = 1",
+            )?
+            .execute(params![name, role.as_str()])?,
+        Effect::DeactivateUser { name } => conn.prepare_cached("UPDATE users SET active = 0 WHERE name = ?1")?.execute([name])?,
+        Effect::OpenDrawer { drawer_id, cashier, float } => conn
+            .prepare_cached("INSERT INTO drawers(id, cashier, business_date, float_cents, state) VALUES (?1, ?2, ?3, ?4, 'open')")?
+            .execute(params![drawer_id, cashier, record.business_date, float])?,
+        Effect::DrawerTotal { drawer_id, tender, delta } => conn
+            .prepare_cached(
+                "INSERT INTO drawer_totals(drawer_id, tender, amount_cents) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(drawer_id, tender) DO UPDATE SET amount_cents = amount_cents + excluded.amount_cents",
+            )?
+            .execute(params![drawer_id, tender.as_str(), delta])?,
+        Effect::CloseDrawer { drawer_id } => {
+            conn.prepare_cached("UPDATE drawers SET state = 'closed' WHERE id = ?1 AND state = 'open'")?.execute([drawer_id])?
+        }
+        Effect::IssueReceipt { number, receipt, drawer_id, cashier, total } => conn
+            .prepare_cached(
+                "INSERT INTO receipts(number, receipt, seq, drawer_id, cashier, business_date, total_cents, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'paid')",
+            )?
+            .execute(params![number, receipt, record.seq, drawer_id, cashier, record.business_date, total])?,
+        Effect::ReceiptPayable { receipt, payable, amount } => conn
+            .prepare_cached(
+                "INSERT INTO receipt_payables(receipt, payable, amount_cents) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(receipt, payable) DO UPDATE SET amount_cents = amount_cents + excluded.amount_cents",
+            )?
+            .execute(params![receipt, payable, amount])?,
+        Effect::ReceiptStatus { receipt, status } => {
+            conn.prepare_cached("UPDATE receipts SET status = ?2 WHERE receipt = ?1")?.execute(params![receipt, status])?
+        }
+        Effect::ReceiptRefunded { receipt, amount } => conn
+            .prepare_cached(
+                "UPDATE receipts SET refunded_cents = refunded_cents + ?2,
+                 status = CASE WHEN refunded_cents + ?2 >= total_cents THEN 'refunded' ELSE 'partially_refunded' END WHERE receipt = ?1",
+            )?
+            .execute(params![receipt, amount])?,
+        Effect::ReceiptReprinted { receipt } => {
+            conn.prepare_cached("UPDATE receipts SET reprints = reprints + 1 WHERE receipt = ?1")?.execute([receipt])?
+        }
+    };
+    if changed != 1 {
+        return Err(Error::Invariant(format!("entry {} ({}): effect {effect:?} changed {changed} rows, expected 1", record.seq, record.kind)));
+    }
+    Ok(())
+}

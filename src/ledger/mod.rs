@@ -1,0 +1,311 @@
+//! The local SQLite ledger: opening it durably (WAL, synchronous=FULL, 0600), migrations, and the one
+//! write path — `Ledger::write` — through which every journal entry, its postings and its projection
+//! effects commit together or not at all.
+
+pub mod apply;
+pub mod backup;
+pub mod journal;
+pub mod schema;
+pub mod verify;
+
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Local, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+use crate::domain::accounts;
+use crate::domain::events::Event;
+use crate::domain::ids::TerminalId;
+use crate::domain::postings::{postings, totals};
+use crate::error::{Error, Result};
+use journal::{posting_records, JournalRecord, GENESIS_HASH};
+
+/// How long a writer waits for another process's write lock before giving up.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where "now" comes from: the system clock at the counter, a fixed instant in tests and simulations.
+#[derive(Clone, Copy, Debug)]
+pub enum Clock {
+    System,
+    Fixed(DateTime<Utc>),
+}
+
+impl Clock {
+    pub fn now(self) -> DateTime<Utc> {
+        match self {
+            Clock::System => Utc::now(),
+            Clock::Fixed(at) => at,
+        }
+    }
+
+    /// The calendar date at the counter.
+    pub fn today(self) -> NaiveDate {
+        match self {
+            Clock::System => Local::now().date_naive(),
+            Clock::Fixed(at) => at.with_timezone(&Local).date_naive(),
+        }
+    }
+}
+
+/// An open ledger file. One per process; SQLite's write lock serialises writers across processes.
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+    terminal: TerminalId,
+    clock: Clock,
+}
+
+impl Ledger {
+    /// Creates a new ledger file for `terminal` (mode 0600); refuses if the file exists.
+    pub fn create(path: &Path, terminal: &TerminalId) -> Result<Ledger> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
+        }
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| Error::file(path, e))?;
+        let conn = Ledger::connect(path)?;
+        migrate(&conn, path)?;
+        conn.execute("INSERT INTO meta(key, value) VALUES ('terminal', ?1)", [terminal.as_str()])?;
+        for (code, name, class) in accounts::CHART {
+            conn.execute("INSERT INTO accounts(code, name, class) VALUES (?1, ?2, ?3)", params![code, name, class])?;
+        }
+        Ok(Ledger { conn, path: path.to_path_buf(), terminal: terminal.clone(), clock: Clock::System })
+    }
+
+    /// Opens an existing ledger, applies pending migrations and checks durability settings.
+    pub fn open(path: &Path) -> Result<Ledger> {
+        if !path.exists() {
+            return Err(Error::NotFound(format!("no ledger at {} (run `citytill init` first)", path.display())));
+        }
+        let conn = Ledger::connect(path)?;
+        migrate(&conn, path)?;
+        let terminal: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'terminal'", [], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::Invariant(format!("{} has no terminal id", path.display())))?;
+        let terminal = TerminalId::parse(&terminal).map_err(Error::Invariant)?;
+        Ok(Ledger { conn, path: path.to_path_buf(), terminal, clock: Clock::System })
+    }
+
+    fn connect(path: &Path) -> Result<Connection> {
+        let at = |source| Error::Database { path: path.display().to_string(), source };
+        let conn = Connection::open(path).map_err(at)?;
+        conn.busy_timeout(LOCK_TIMEOUT).map_err(at)?;
+        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).map_err(at)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Invariant(format!("journal_mode is '{mode}', not wal")));
+        }
+        conn.pragma_update(None, "synchronous", "FULL").map_err(at)?;
+        let synchronous: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0)).map_err(at)?;
+        if synchronous != 2 {
+            return Err(Error::Invariant(format!("synchronous is {synchronous}, not FULL (2)")));
+        }
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(at)?;
+        // The WAL and shared-memory files inherit the database's mode; make sure it is owner-only.
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| Error::file(path, e))?;
+        Ok(conn)
+    }
+
+    pub fn terminal(&self) -> &TerminalId {
+        &self.terminal
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Read access for queries. Writes go through `write`.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Tests, the bench and the training simulator run on a fixed clock.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// The business date new entries get: today, unless today's business has been closed.
+    pub fn business_date(&self) -> Result<NaiveDate> {
+        business_date(&self.conn, self.clock)
+    }
+
+    /// Runs `work` in one IMMEDIATE transaction: everything it appends commits together, or nothing does.
+    pub fn write<T>(&mut self, work: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut writer = Writer { tx, terminal: &self.terminal, clock: self.clock };
+        let value = work(&mut writer)?;
+        writer.tx.commit()?;
+        Ok(value)
+    }
+
+    /// Journal entries with `seq > after`, in order, at most `limit` (for sync and verify).
+    pub fn entries_after(&self, after: i64, limit: usize) -> Result<Vec<JournalRecord>> {
+        read_entries(&self.conn, after, limit)
+    }
+
+    pub fn last_seq(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM journal", [], |r| r.get(0))?)
+    }
+
+    /// Reads a value from the meta table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+}
+
+/// Today's date, moved past any business date already closed (`closed_dates` is written by day close).
+fn business_date(conn: &Connection, clock: Clock) -> Result<NaiveDate> {
+    let today = clock.today();
+    let closed: Option<String> = conn.query_row("SELECT value FROM meta WHERE key = 'closed_through'", [], |r| r.get(0)).optional()?;
+    let closed = closed.and_then(|text| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok());
+    Ok(match closed {
+        Some(closed) if closed >= today => closed.succ_opt().unwrap_or(closed),
+        _ => today,
+    })
+}
+
+/// The write side of one transaction.
+pub struct Writer<'a> {
+    tx: Transaction<'a>,
+    terminal: &'a TerminalId,
+    clock: Clock,
+}
+
+impl Writer<'_> {
+    /// Reads inside the transaction (validation sees exactly what will be committed against).
+    pub fn conn(&self) -> &Connection {
+        &self.tx
+    }
+
+    pub fn terminal(&self) -> &TerminalId {
+        self.terminal
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    pub fn business_date(&self) -> Result<NaiveDate> {
+        business_date(&self.tx, self.clock)
+    }
+
+    /// Appends one journal entry: next gap-free sequence number, postings checked to balance, hash
+    /// chained to the previous entry, projection effects applied — all inside this transaction.
+    pub fn append(&mut self, user: Option<&str>, approver: Option<&str>, event: &Event) -> Result<JournalRecord> {
+        let postings = postings(event);
+        let (debits, credits) = totals(&postings).ok_or_else(|| Error::Invariant("posting total overflowed".into()))?;
+        if debits != credits {
+            return Err(Error::Invariant(format!("{} entry: debits {debits} != credits {credits}", event.kind())));
+        }
+        let (last_seq, prev_hash): (i64, String) = self
+            .tx
+            .query_row("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((0, GENESIS_HASH.to_string()));
+        let payload = serde_json::to_string(event).map_err(|e| Error::Invariant(format!("payload: {e}")))?;
+        let mut record = JournalRecord {
+            terminal: self.terminal.to_string(),
+            seq: last_seq + 1,
+            at: self.clock.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            business_date: self.business_date()?.to_string(),
+            user: user.map(str::to_string),
+            approver: approver.map(str::to_string),
+            kind: event.kind().to_string(),
+            payload,
+            postings: posting_records(&postings),
+            prev_hash,
+            hash: String::new(),
+        };
+        record.hash = record.compute_hash();
+        insert_record(&self.tx, &record)?;
+        apply::apply_event(&self.tx, &record, event)?;
+        Ok(record)
+    }
+}
+
+fn insert_record(conn: &Connection, record: &JournalRecord) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO journal(seq, terminal, at, business_date, user_name, approver, kind, payload, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        record.seq,
+        record.terminal,
+        record.at,
+        record.business_date,
+        record.user,
+        record.approver,
+        record.kind,
+        record.payload,
+        record.prev_hash,
+        record.hash
+    ])?;
+    let mut insert = conn.prepare_cached("INSERT INTO postings(seq, line, account, debit_cents, credit_cents) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+    for posting in &record.postings {
+        insert.execute(params![record.seq, posting.line, posting.account, posting.debit_cents, posting.credit_cents])?;
+    }
+    Ok(())
+}
+
+/// Reads journal records (with their postings) after `after`, in sequence order.
+pub fn read_entries(conn: &Connection, after: i64, limit: usize) -> Result<Vec<JournalRecord>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut entries = conn.prepare_cached(
+        "SELECT seq, terminal, at, business_date, user_name, approver, kind, payload, prev_hash, hash
+         FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let mut records: Vec<JournalRecord> = entries
+        .query_map(params![after, limit], |r| {
+            Ok(JournalRecord {
+                seq: r.get(0)?,
+                terminal: r.get(1)?,
+                at: r.get(2)?,
+                business_date: r.get(3)?,
+                user: r.get(4)?,
+                approver: r.get(5)?,
+                kind: r.get(6)?,
+                payload: r.get(7)?,
+                postings: Vec::new(),
+                prev_hash: r.get(8)?,
+                hash: r.get(9)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if let (Some(first), Some(last)) = (records.first().map(|r| r.seq), records.last().map(|r| r.seq)) {
+        let mut lines = conn.prepare_cached(
+            "SELECT seq, line, account, debit_cents, credit_cents FROM postings WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq, line",
+        )?;
+        let mut rows = lines.query(params![first, last])?;
+        let mut index = 0;
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            while index < records.len() && records[index].seq < seq {
+                index += 1;
+            }
+            if let Some(record) = records.get_mut(index).filter(|r| r.seq == seq) {
+                record.postings.push(journal::PostingRecord { line: row.get(1)?, account: row.get(2)?, debit_cents: row.get(3)?, credit_cents: row.get(4)? });
+            }
+        }
+    }
+    Ok(records)
+}
+
+fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = schema::MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(Error::Invariant(format!("{} has schema version {version}, newer than this CityTill ({known})", path.display())));
+    }
+    for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

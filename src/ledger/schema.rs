@@ -1,0 +1,118 @@
+//! The SQLite schema as numbered migrations, applied in order and recorded in `PRAGMA user_version`.
+
+/// Each entry is one migration; index + 1 is the schema version it produces. Never edit a shipped one.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: journal, postings, chart of accounts, projections.
+    r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+CREATE TABLE accounts (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    class TEXT NOT NULL CHECK (class IN ('asset','liability','revenue','expense'))
+) STRICT;
+
+CREATE TABLE journal (
+    seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+    terminal TEXT NOT NULL,
+    at TEXT NOT NULL,
+    business_date TEXT NOT NULL,
+    user_name TEXT,
+    approver TEXT,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE
+) STRICT;
+
+CREATE TABLE postings (
+    seq INTEGER NOT NULL REFERENCES journal(seq),
+    line INTEGER NOT NULL,
+    account TEXT NOT NULL REFERENCES accounts(code),
+    debit_cents INTEGER NOT NULL CHECK (debit_cents >= 0),
+    credit_cents INTEGER NOT NULL CHECK (credit_cents >= 0),
+    CHECK ((debit_cents = 0) <> (credit_cents = 0)),
+    PRIMARY KEY (seq, line)
+) STRICT;
+CREATE INDEX postings_account ON postings(account);
+
+CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal BEGIN SELECT RAISE(ABORT, 'journal is append-only: UPDATE refused'); END;
+CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal BEGIN SELECT RAISE(ABORT, 'journal is append-only: DELETE refused'); END;
+CREATE TRIGGER postings_no_update BEFORE UPDATE ON postings BEGIN SELECT RAISE(ABORT, 'postings are append-only: UPDATE refused'); END;
+CREATE TRIGGER postings_no_delete BEFORE DELETE ON postings BEGIN SELECT RAISE(ABORT, 'postings are append-only: DELETE refused'); END;
+
+CREATE TABLE payables (
+    number TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    status TEXT NOT NULL,
+    balance_cents INTEGER NOT NULL
+) STRICT;
+CREATE VIRTUAL TABLE payables_fts USING fts5(number, name, address, content='payables', content_rowid='rowid', tokenize='unicode61');
+CREATE TRIGGER payables_fts_insert AFTER INSERT ON payables BEGIN
+  INSERT INTO payables_fts(rowid, number, name, address) VALUES (new.rowid, new.number, new.name, new.address);
+END;
+CREATE TRIGGER payables_fts_delete AFTER DELETE ON payables BEGIN
+  INSERT INTO payables_fts(payables_fts, rowid, number, name, address) VALUES ('delete', old.rowid, old.number, old.name, old.address);
+END;
+CREATE TRIGGER payables_fts_update AFTER UPDATE OF number, name, address ON payables BEGIN
+  INSERT INTO payables_fts(payables_fts, rowid, number, name, address) VALUES ('delete', old.rowid, old.number, old.name, old.address);
+  INSERT INTO payables_fts(rowid, number, name, address) VALUES (new.rowid, new.number, new.name, new.address);
+END;
+
+CREATE TABLE fees (
+    code TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    amount_cents INTEGER,
+    gl_account TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('cashier','lead','supervisor','admin')),
+    active INTEGER NOT NULL,
+    pin_hash TEXT NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT
+) STRICT;
+
+CREATE TABLE drawers (
+    id INTEGER PRIMARY KEY,
+    cashier TEXT NOT NULL,
+    business_date TEXT NOT NULL,
+    float_cents INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('open','closed'))
+) STRICT;
+CREATE UNIQUE INDEX one_open_drawer_per_cashier ON drawers(cashier) WHERE state = 'open';
+
+CREATE TABLE drawer_totals (
+    drawer_id INTEGER NOT NULL REFERENCES drawers(id),
+    tender TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    PRIMARY KEY (drawer_id, tender)
+) STRICT;
+
+CREATE TABLE receipts (
+    number INTEGER PRIMARY KEY CHECK (number >= 1),
+    receipt TEXT NOT NULL UNIQUE,
+    seq INTEGER NOT NULL REFERENCES journal(seq),
+    drawer_id INTEGER,
+    cashier TEXT NOT NULL,
+    business_date TEXT NOT NULL,
+    total_cents INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    refunded_cents INTEGER NOT NULL DEFAULT 0,
+    reprints INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX receipts_date ON receipts(business_date);
+
+CREATE TABLE receipt_payables (
+    receipt TEXT NOT NULL REFERENCES receipts(receipt),
+    payable TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    PRIMARY KEY (receipt, payable)
+) STRICT;
+CREATE INDEX receipt_payables_payable ON receipt_payables(payable);
+"#,
+];

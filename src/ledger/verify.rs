@@ -1,0 +1,271 @@
+//! `citytill verify`: SQLite's integrity check, the hash chain, gap-free sequences, balanced postings
+//! (recomputed from each payload), and a replay of the journal that must reproduce every projection.
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+
+use crate::domain::effects::{effects, Effect};
+use crate::domain::events::Event;
+use crate::domain::postings::postings;
+use crate::error::Result;
+use crate::ledger::journal::{posting_records, GENESIS_HASH};
+use crate::ledger::{read_entries, Ledger};
+
+/// What verify found. `problems` empty means clean.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Report {
+    pub ok: bool,
+    pub entries: i64,
+    pub postings: i64,
+    pub receipts: i64,
+    pub problems: Vec<String>,
+}
+
+/// The projections as the journal says they must be.
+#[derive(Default)]
+struct Model {
+    payables: BTreeMap<String, (String, String, String, String, i64)>,
+    fees: BTreeMap<String, (String, Option<i64>, String)>,
+    users: BTreeMap<String, (String, bool)>,
+    drawers: BTreeMap<i64, (String, String, i64, bool)>,
+    drawer_totals: BTreeMap<(i64, String), i64>,
+    receipts: BTreeMap<String, ReceiptModel>,
+    receipt_payables: BTreeMap<(String, String), i64>,
+    last_receipt: i64,
+}
+
+#[derive(PartialEq, Debug)]
+struct ReceiptModel {
+    number: i64,
+    seq: i64,
+    drawer_id: i64,
+    cashier: String,
+    business_date: String,
+    total: i64,
+    status: String,
+    refunded: i64,
+    reprints: i64,
+}
+
+const CHUNK: usize = 5_000;
+/// More problems than this are counted, not listed.
+const MAX_LISTED: usize = 200;
+
+pub fn verify(ledger: &Ledger) -> Result<Report> {
+    let conn = ledger.conn();
+    let mut report = Report::default();
+    let integrity: Vec<String> = conn.prepare("PRAGMA integrity_check")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    if integrity != ["ok"] {
+        report.problems.extend(integrity.into_iter().map(|line| format!("sqlite integrity: {line}")));
+    }
+    let mut model = Model::default();
+    let mut prev_hash = GENESIS_HASH.to_string();
+    let mut expected_seq = 1;
+    let terminal = ledger.terminal().to_string();
+    loop {
+        let chunk = read_entries(conn, expected_seq - 1, CHUNK)?;
+        if chunk.is_empty() {
+            break;
+        }
+        for record in &chunk {
+            let mut problem = |text: String| report.problems.push(format!("entry {}: {text}", record.seq));
+            if record.seq != expected_seq {
+                problem(format!("sequence gap: expected {expected_seq}"));
+            }
+            if record.terminal != terminal {
+                problem(format!("terminal '{}' is not this ledger's '{terminal}'", record.terminal));
+            }
+            if record.prev_hash != prev_hash {
+                problem("hash chain broken: prev_hash does not match the previous entry".into());
+            }
+            if record.compute_hash() != record.hash {
+                problem("hash mismatch: the entry was altered after it was written".into());
+            }
+            let debits: i64 = record.postings.iter().map(|p| p.debit_cents).sum();
+            let credits: i64 = record.postings.iter().map(|p| p.credit_cents).sum();
+            if debits != credits {
+                problem(format!("debits {debits} != credits {credits}"));
+            }
+            match serde_json::from_str::<Event>(&record.payload) {
+                Ok(event) => {
+                    if event.kind() != record.kind {
+                        problem(format!("kind '{}' does not match its payload '{}'", record.kind, event.kind()));
+                    }
+                    if posting_records(&postings(&event)) != record.postings {
+                        problem("postings differ from those the payload requires".into());
+                    }
+                    for effect in effects(&event) {
+                        if let Err(text) = model.fold(record.seq, &record.business_date, &effect) {
+                            problem(text);
+                        }
+                    }
+                }
+                Err(error) => problem(format!("payload unreadable: {error}")),
+            }
+            prev_hash = record.hash.clone();
+            expected_seq = record.seq + 1;
+            report.entries += 1;
+            report.postings += record.postings.len() as i64;
+        }
+    }
+    let (debits, credits): (i64, i64) =
+        conn.query_row("SELECT COALESCE(SUM(debit_cents), 0), COALESCE(SUM(credit_cents), 0) FROM postings", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if debits != credits {
+        report.problems.push(format!("ledger total: debits {debits} != credits {credits}"));
+    }
+    let orphans: i64 = conn.query_row("SELECT COUNT(*) FROM postings WHERE seq NOT IN (SELECT seq FROM journal)", [], |r| r.get(0))?;
+    if orphans > 0 {
+        report.problems.push(format!("{orphans} postings belong to no journal entry"));
+    }
+    report.receipts = model.last_receipt;
+    compare_projections(conn, &model, &mut report.problems)?;
+    if report.problems.len() > MAX_LISTED {
+        let more = report.problems.len() - MAX_LISTED;
+        report.problems.truncate(MAX_LISTED);
+        report.problems.push(format!("... and {more} more problems"));
+    }
+    report.ok = report.problems.is_empty();
+    Ok(report)
+}
+
+impl Model {
+    fn fold(&mut self, seq: i64, business_date: &str, effect: &Effect<'_>) -> std::result::Result<(), String> {
+        match effect {
+            Effect::UpsertPayable(row) => {
+                self.payables.insert(
+                    row.number.clone(),
+                    (row.kind.as_str().into(), row.name.clone(), row.address.clone(), row.status.clone(), row.balance.cents()),
+                );
+            }
+            Effect::PayableBalance { number, delta } => {
+                let payable = self.payables.get_mut(*number).ok_or_else(|| format!("payment on unknown payable {number}"))?;
+                payable.4 += delta.cents();
+            }
+            Effect::UpsertFee(row) => {
+                self.fees.insert(row.code.clone(), (row.description.clone(), row.amount.map(|m| m.cents()), row.gl_account.clone()));
+            }
+            Effect::UpsertUser { name, role } => {
+                self.users.insert(name.to_string(), (role.as_str().into(), true));
+            }
+            Effect::DeactivateUser { name } => {
+                self.users.get_mut(*name).ok_or_else(|| format!("deactivates unknown user {name}"))?.1 = false;
+            }
+            Effect::OpenDrawer { drawer_id, cashier, float } => {
+                self.drawers.insert(*drawer_id, (cashier.to_string(), business_date.into(), float.cents(), true));
+            }
+            Effect::DrawerTotal { drawer_id, tender, delta } => {
+                *self.drawer_totals.entry((*drawer_id, tender.as_str().into())).or_default() += delta.cents();
+            }
+            Effect::CloseDrawer { drawer_id } => {
+                self.drawers.get_mut(drawer_id).ok_or_else(|| format!("closes unknown drawer {drawer_id}"))?.3 = false;
+            }
+            Effect::IssueReceipt { number, receipt, drawer_id, cashier, total } => {
+                if *number != self.last_receipt + 1 {
+                    return Err(format!("receipt number gap: {receipt} follows receipt number {}", self.last_receipt));
+                }
+                self.last_receipt = *number;
+                self.receipts.insert(
+                    receipt.to_string(),
+                    ReceiptModel {
+                        number: *number,
+                        seq,
+                        drawer_id: *drawer_id,
+                        cashier: cashier.to_string(),
+                        business_date: business_date.into(),
+                        total: total.cents(),
+                        status: "paid".into(),
+                        refunded: 0,
+                        reprints: 0,
+                    },
+                );
+            }
+            Effect::ReceiptPayable { receipt, payable, amount } => {
+                *self.receipt_payables.entry((receipt.to_string(), payable.to_string())).or_default() += amount.cents();
+            }
+            Effect::ReceiptStatus { receipt, status } => self.receipt(receipt)?.status = status.to_string(),
+            Effect::ReceiptRefunded { receipt, amount } => {
+                let model = self.receipt(receipt)?;
+                model.refunded += amount.cents();
+                model.status = if model.refunded >= model.total { "refunded" } else { "partially_refunded" }.into();
+            }
+            Effect::ReceiptReprinted { receipt } => self.receipt(receipt)?.reprints += 1,
+        }
+        Ok(())
+    }
+
+    fn receipt(&mut self, receipt: &str) -> std::result::Result<&mut ReceiptModel, String> {
+        self.receipts.get_mut(receipt).ok_or_else(|| format!("refers to unknown receipt {receipt}"))
+    }
+}
+
+/// Compares one table (rows keyed and ordered like the model) with the model, reporting each difference.
+fn compare<K: Ord + std::fmt::Debug + Clone, V: PartialEq + std::fmt::Debug>(
+    table: &str,
+    actual: BTreeMap<K, V>,
+    expected: &BTreeMap<K, V>,
+    problems: &mut Vec<String>,
+) {
+    for (key, value) in expected {
+        match actual.get(key) {
+            None => problems.push(format!("{table} {key:?}: missing (the journal says {value:?})")),
+            Some(found) if found != value => problems.push(format!("{table} {key:?}: is {found:?}, the journal says {value:?}")),
+            Some(_) => {}
+        }
+    }
+    for key in actual.keys().filter(|k| !expected.contains_key(k)) {
+        problems.push(format!("{table} {key:?}: present but no journal entry made it"));
+    }
+}
+
+fn compare_projections(conn: &Connection, model: &Model, problems: &mut Vec<String>) -> Result<()> {
+    let payables = collect(conn, "SELECT number, kind, name, address, status, balance_cents FROM payables", |r| {
+        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+    })?;
+    compare("payable", payables, &model.payables, problems);
+    let fees = collect(conn, "SELECT code, description, amount_cents, gl_account FROM fees", |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?;
+    compare("fee", fees, &model.fees, problems);
+    let users = collect(conn, "SELECT name, role, active FROM users", |r| Ok((r.get(0)?, (r.get(1)?, r.get::<_, i64>(2)? == 1))))?;
+    compare("user", users, &model.users, problems);
+    let drawers = collect(conn, "SELECT id, cashier, business_date, float_cents, state FROM drawers", |r| {
+        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)? == "open")))
+    })?;
+    compare("drawer", drawers, &model.drawers, problems);
+    let totals = collect(conn, "SELECT drawer_id, tender, amount_cents FROM drawer_totals", |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+    compare("drawer total", totals, &model.drawer_totals, problems);
+    let receipts = collect(
+        conn,
+        "SELECT receipt, number, seq, drawer_id, cashier, business_date, total_cents, status, refunded_cents, reprints FROM receipts",
+        |r| {
+            Ok((
+                r.get(0)?,
+                ReceiptModel {
+                    number: r.get(1)?,
+                    seq: r.get(2)?,
+                    drawer_id: r.get(3)?,
+                    cashier: r.get(4)?,
+                    business_date: r.get(5)?,
+                    total: r.get(6)?,
+                    status: r.get(7)?,
+                    refunded: r.get(8)?,
+                    reprints: r.get(9)?,
+                },
+            ))
+        },
+    )?;
+    compare("receipt", receipts, &model.receipts, problems);
+    let lines = collect(conn, "SELECT receipt, payable, amount_cents FROM receipt_payables", |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+    compare("receipt line", lines, &model.receipt_payables, problems);
+    Ok(())
+}
+
+fn collect<K: Ord, V>(conn: &Connection, sql: &str, row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(K, V)>) -> Result<BTreeMap<K, V>> {
+    let mut statement = conn.prepare(sql)?;
+    let rows = statement.query_map([], |r| row(r))?;
+    let mut map = BTreeMap::new();
+    for item in rows {
+        let (key, value) = item?;
+        map.insert(key, value);
+    }
+    Ok(map)
+}
