@@ -1,0 +1,215 @@
+//! Device profiles: TOML files in `hardware/profiles/`, embedded in the binary, or loaded from a path.
+
+use crate::counter::CounterTemplate;
+use crate::device::DeviceKind;
+use crate::encode::{CutMode, PrintOptions};
+use crate::transport::{Flow, Parity};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use thiserror::Error;
+
+/// Why a profile could not be found or read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ProfileError {
+    #[error("profile {name:?}: not an embedded profile ({known}) and not a readable file: {problem}")]
+    NotFound { name: String, known: String, problem: String },
+    #[error("profile {name}: {problem}")]
+    Invalid { name: String, problem: String },
+    #[error("profile {name}: is a {found} profile, expected {expected}")]
+    WrongKind { name: String, found: &'static str, expected: &'static str },
+}
+
+/// Profiles shipped inside the binary, by name.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("tm-t88", include_str!("../profiles/printer-tm-t88.toml")),
+    ("printer-58mm", include_str!("../profiles/printer-58mm.toml")),
+    ("tm-h6000", include_str!("../profiles/printer-tm-h6000.toml")),
+    ("magtek-micr", include_str!("../profiles/scanner-magtek-micr.toml")),
+    ("bill-counter", include_str!("../profiles/counter-bill-generic.toml")),
+    ("drawer-printer-pin2", include_str!("../profiles/drawer-printer-pin2.toml")),
+    ("drawer-printer-pin5", include_str!("../profiles/drawer-printer-pin5.toml")),
+    ("drawer-serial", include_str!("../profiles/drawer-serial.toml")),
+];
+
+/// A receipt printer's capabilities.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrinterProfile {
+    pub columns: usize,
+    #[serde(default)]
+    pub cut: CutMode,
+    #[serde(default = "default_feed_lines")]
+    pub feed_lines_before_cut: u8,
+    #[serde(default)]
+    pub slip_station: bool,
+    #[serde(default)]
+    pub micr: bool,
+}
+
+fn default_feed_lines() -> u8 {
+    4
+}
+
+impl PrinterProfile {
+    /// Encoder options for this printer.
+    pub fn print_options(&self) -> PrintOptions {
+        PrintOptions { columns: self.columns, cut: self.cut, feed_lines_before_cut: self.feed_lines_before_cut }
+    }
+}
+
+/// How the drawer is opened and how its sensor reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DrawerVia {
+    Printer,
+    Serial,
+}
+
+/// A cash drawer's wiring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawerProfile {
+    pub via: DrawerVia,
+    #[serde(default = "default_pin")]
+    pub pin: u8,
+    #[serde(default = "default_pulse_on_ms")]
+    pub pulse_on_ms: u32,
+    #[serde(default = "default_pulse_off_ms")]
+    pub pulse_off_ms: u32,
+    /// Polarity: true when a HIGH sensor (DLE EOT pin 3, or a serial "1") means open.
+    #[serde(default)]
+    pub open_when_high: bool,
+    #[serde(default = "default_left_open_ms")]
+    pub left_open_after_ms: u64,
+    /// Serial drawers: bytes that fire the solenoid.
+    #[serde(default)]
+    pub open_command: Vec<u8>,
+    /// Serial drawers: bytes that ask for the sensor ('1' high / '0' low comes back).
+    #[serde(default)]
+    pub status_query: Vec<u8>,
+}
+
+fn default_pin() -> u8 {
+    2
+}
+fn default_pulse_on_ms() -> u32 {
+    100
+}
+fn default_pulse_off_ms() -> u32 {
+    100
+}
+fn default_left_open_ms() -> u64 {
+    60_000
+}
+
+/// A line scanner (MICR reader / scanline reader).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScannerProfile {
+    /// MagTek format the reader is set to ("00", "01", "02"); absent = detect.
+    #[serde(default)]
+    pub micr_format: Option<String>,
+    #[serde(default = "default_max_line_bytes")]
+    pub max_line_bytes: usize,
+}
+
+fn default_max_line_bytes() -> usize {
+    256
+}
+
+/// Serial defaults for devices normally on a serial line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SerialDefaults {
+    pub baud: u32,
+    pub parity: Parity,
+    pub flow: Flow,
+}
+
+/// One device profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    pub kind: DeviceKind,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub serial: Option<SerialDefaults>,
+    #[serde(default)]
+    pub printer: Option<PrinterProfile>,
+    #[serde(default)]
+    pub drawer: Option<DrawerProfile>,
+    #[serde(default)]
+    pub scanner: Option<ScannerProfile>,
+    #[serde(default)]
+    pub counter: Option<CounterTemplate>,
+}
+
+impl Profile {
+    /// Parses and checks that the section for its kind is present.
+    pub fn from_toml_str(name: &str, text: &str) -> Result<Self, ProfileError> {
+        let invalid = |problem: String| ProfileError::Invalid { name: name.to_string(), problem };
+        let profile: Profile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let has_section = match profile.kind {
+            DeviceKind::Printer => profile.printer.as_ref().is_some_and(|p| crate::receipt::SUPPORTED_COLUMNS.contains(&p.columns)),
+            DeviceKind::Drawer => profile.drawer.is_some(),
+            DeviceKind::Scanner => profile.scanner.is_some(),
+            DeviceKind::Counter => profile.counter.is_some(),
+        };
+        if !has_section {
+            return Err(invalid(format!("[{}] section missing or invalid (printer columns must be 32, 42 or 48)", profile.kind.name())));
+        }
+        Ok(profile)
+    }
+
+    /// An embedded profile by name, else a TOML file at that path.
+    pub fn load(name_or_path: &str) -> Result<Self, ProfileError> {
+        if let Some((name, text)) = EMBEDDED.iter().find(|(name, _)| *name == name_or_path) {
+            return Self::from_toml_str(name, text);
+        }
+        let text = std::fs::read_to_string(Path::new(name_or_path)).map_err(|e| ProfileError::NotFound {
+            name: name_or_path.to_string(),
+            known: embedded_names().join(", "),
+            problem: e.to_string(),
+        })?;
+        Self::from_toml_str(name_or_path, &text)
+    }
+
+    /// Loads and requires the profile to be of `kind`.
+    pub fn load_kind(name_or_path: &str, kind: DeviceKind) -> Result<Self, ProfileError> {
+        let profile = Self::load(name_or_path)?;
+        if profile.kind != kind {
+            return Err(ProfileError::WrongKind { name: profile.name, found: profile.kind.name(), expected: kind.name() });
+        }
+        Ok(profile)
+    }
+}
+
+/// Names of the embedded profiles.
+pub fn embedded_names() -> Vec<&'static str> {
+    EMBEDDED.iter().map(|(name, _)| *name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Every embedded profile parses and has the section its kind needs.
+    #[test]
+    fn embedded_profiles_load() {
+        for name in embedded_names() {
+            let profile = Profile::load(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(profile.name, name);
+        }
+    }
+
+    // Unknown names and wrong kinds give clear errors.
+    #[test]
+    fn clear_errors() {
+        let err = Profile::load("no-such-printer").unwrap_err();
+        assert!(err.to_string().contains("tm-t88"), "{err}");
+        let err = Profile::load_kind("tm-t88", DeviceKind::Scanner).unwrap_err();
+        assert_eq!(err.to_string(), "profile tm-t88: is a printer profile, expected scanner");
+    }
+}
