@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod hq;
 pub mod ledger;
 pub mod money;
 pub mod ops;

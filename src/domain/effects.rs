@@ -17,6 +17,7 @@ pub enum Effect<'a> {
     DeactivateUser { name: &'a str },
     OpenDrawer { drawer_id: i64, cashier: &'a str, float: Money },
     DrawerTotal { drawer_id: i64, tender: TenderKind, delta: Money },
+    CountDrawer { drawer_id: i64 },
     CloseDrawer { drawer_id: i64 },
     IssueReceipt { number: i64, receipt: &'a str, drawer_id: i64, cashier: &'a str, total: Money },
     ReceiptPayable { receipt: &'a str, payable: &'a str, amount: Money },
@@ -73,10 +74,12 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
             vec![Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: amount.neg() }]
         }
         Event::PaidIn { drawer_id, amount, .. } => vec![Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: *amount }],
+        Event::DrawerCounted { drawer_id, .. } => vec![Effect::CountDrawer { drawer_id: *drawer_id }],
         Event::DrawerClosed { drawer_id, .. } => vec![Effect::CloseDrawer { drawer_id: *drawer_id }],
         Event::TerminalInitialized { .. }
         | Event::LoginSucceeded { .. }
         | Event::LoginFailed { .. }
+        | Event::ApprovalRefused { .. }
         | Event::UserLockedOut { .. }
         | Event::NoSale { .. } => Vec::new(),
     }

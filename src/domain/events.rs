@@ -68,6 +68,8 @@ pub enum Event {
     UserDeactivated { name: String },
     LoginSucceeded { name: String },
     LoginFailed { name: String, attempts: i64 },
+    /// Someone tried to approve an action they may not approve (their own, or without the role).
+    ApprovalRefused { user: String, approver: String, action: String, reason: String },
     UserLockedOut { name: String, until: String },
     PayablesImported { source: String, part: i64, rows: Vec<PayableRow> },
     FeesImported { source: String, rows: Vec<FeeRow> },
@@ -105,6 +107,8 @@ pub enum Event {
     PaidIn { drawer_id: i64, amount: Money, reason: String },
     PaidOut { drawer_id: i64, amount: Money, reason: String },
     NoSale { drawer_id: i64, reason: String },
+    /// The blind count, recorded before the expected amounts are shown.
+    DrawerCounted { drawer_id: i64, cashier: String, cash_count: Vec<DenominationCount>, counted: Vec<TenderAmount> },
     DrawerClosed {
         drawer_id: i64,
         cashier: String,
@@ -126,6 +130,7 @@ impl Event {
             Event::UserDeactivated { .. } => "user_deactivated",
             Event::LoginSucceeded { .. } => "login_succeeded",
             Event::LoginFailed { .. } => "login_failed",
+            Event::ApprovalRefused { .. } => "approval_refused",
             Event::UserLockedOut { .. } => "user_locked_out",
             Event::PayablesImported { .. } => "payables_imported",
             Event::FeesImported { .. } => "fees_imported",
@@ -139,6 +144,7 @@ impl Event {
             Event::PaidIn { .. } => "paid_in",
             Event::PaidOut { .. } => "paid_out",
             Event::NoSale { .. } => "no_sale",
+            Event::DrawerCounted { .. } => "drawer_counted",
             Event::DrawerClosed { .. } => "drawer_closed",
         }
     }

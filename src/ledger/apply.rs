@@ -53,8 +53,11 @@ fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) 
                  ON CONFLICT(drawer_id, tender) DO UPDATE SET amount_cents = amount_cents + excluded.amount_cents",
             )?
             .execute(params![drawer_id, tender.as_str(), delta])?,
+        Effect::CountDrawer { drawer_id } => {
+            conn.prepare_cached("UPDATE drawers SET state = 'counted' WHERE id = ?1 AND state = 'open'")?.execute([drawer_id])?
+        }
         Effect::CloseDrawer { drawer_id } => {
-            conn.prepare_cached("UPDATE drawers SET state = 'closed' WHERE id = ?1 AND state = 'open'")?.execute([drawer_id])?
+            conn.prepare_cached("UPDATE drawers SET state = 'closed' WHERE id = ?1 AND state IN ('open', 'counted')")?.execute([drawer_id])?
         }
         Effect::IssueReceipt { number, receipt, drawer_id, cashier, total } => conn
             .prepare_cached(

@@ -82,9 +82,9 @@ CREATE TABLE drawers (
     cashier TEXT NOT NULL,
     business_date TEXT NOT NULL,
     float_cents INTEGER NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('open','closed'))
+    state TEXT NOT NULL CHECK (state IN ('open','counted','closed'))
 ) STRICT;
-CREATE UNIQUE INDEX one_open_drawer_per_cashier ON drawers(cashier) WHERE state = 'open';
+CREATE UNIQUE INDEX one_open_drawer_per_cashier ON drawers(cashier) WHERE state <> 'closed';
 
 CREATE TABLE drawer_totals (
     drawer_id INTEGER NOT NULL REFERENCES drawers(id),

@@ -28,7 +28,7 @@ struct Model {
     payables: BTreeMap<String, (String, String, String, String, i64)>,
     fees: BTreeMap<String, (String, Option<i64>, String)>,
     users: BTreeMap<String, (String, bool)>,
-    drawers: BTreeMap<i64, (String, String, i64, bool)>,
+    drawers: BTreeMap<i64, (String, String, i64, String)>,
     drawer_totals: BTreeMap<(i64, String), i64>,
     receipts: BTreeMap<String, ReceiptModel>,
     receipt_payables: BTreeMap<(String, String), i64>,
@@ -152,13 +152,16 @@ impl Model {
                 self.users.get_mut(*name).ok_or_else(|| format!("deactivates unknown user {name}"))?.1 = false;
             }
             Effect::OpenDrawer { drawer_id, cashier, float } => {
-                self.drawers.insert(*drawer_id, (cashier.to_string(), business_date.into(), float.cents(), true));
+                self.drawers.insert(*drawer_id, (cashier.to_string(), business_date.into(), float.cents(), "open".into()));
             }
             Effect::DrawerTotal { drawer_id, tender, delta } => {
                 *self.drawer_totals.entry((*drawer_id, tender.as_str().into())).or_default() += delta.cents();
             }
+            Effect::CountDrawer { drawer_id } => {
+                self.drawers.get_mut(drawer_id).ok_or_else(|| format!("counts unknown drawer {drawer_id}"))?.3 = "counted".into();
+            }
             Effect::CloseDrawer { drawer_id } => {
-                self.drawers.get_mut(drawer_id).ok_or_else(|| format!("closes unknown drawer {drawer_id}"))?.3 = false;
+                self.drawers.get_mut(drawer_id).ok_or_else(|| format!("closes unknown drawer {drawer_id}"))?.3 = "closed".into();
             }
             Effect::IssueReceipt { number, receipt, drawer_id, cashier, total } => {
                 if *number != self.last_receipt + 1 {
@@ -228,7 +231,7 @@ fn compare_projections(conn: &Connection, model: &Model, problems: &mut Vec<Stri
     let users = collect(conn, "SELECT name, role, active FROM users", |r| Ok((r.get(0)?, (r.get(1)?, r.get::<_, i64>(2)? == 1))))?;
     compare("user", users, &model.users, problems);
     let drawers = collect(conn, "SELECT id, cashier, business_date, float_cents, state FROM drawers", |r| {
-        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)? == "open")))
+        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
     })?;
     compare("drawer", drawers, &model.drawers, problems);
     let totals = collect(conn, "SELECT drawer_id, tender, amount_cents FROM drawer_totals", |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;

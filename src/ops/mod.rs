@@ -1,1 +1,9 @@
-//! Business operations.
+//! Business operations: each validates its input completely, then records its events in one transaction.
+
+pub mod auth;
+pub mod drawer;
+pub mod import;
+pub mod payment;
+pub mod query;
+pub mod reversal;
+pub mod setup;

@@ -1,0 +1,169 @@
+//! CSV import of payables and fee codes: every row validated first; any bad row rejects the whole file.
+
+use std::path::Path;
+
+use crate::domain::accounts;
+use crate::domain::events::Event;
+use crate::domain::ids::Role;
+use crate::domain::payable::{FeeRow, PayableKind, PayableRow};
+use crate::error::{Error, Result};
+use crate::ledger::Ledger;
+use crate::money::Money;
+use crate::ops::auth::Actor;
+
+/// Rows per journal entry: keeps payloads small while a million-row file stays a thousand entries.
+pub const ROWS_PER_ENTRY: usize = 1_000;
+/// At most this many bad rows are listed.
+const MAX_LISTED: usize = 100;
+
+pub const PAYABLES_HEADER: [&str; 6] = ["kind", "number", "name", "address", "status", "balance"];
+pub const FEES_HEADER: [&str; 4] = ["code", "description", "amount", "gl_account"];
+
+/// Reads and validates a payables CSV; Err lists every bad row as `line N, column C: problem`.
+pub fn read_payables(path: &Path, max: Money) -> Result<Vec<PayableRow>> {
+    read_rows(path, &PAYABLES_HEADER, |record, problems| {
+        let kind = PayableKind::parse(&record[0]).map_err(|e| problems.push(("kind", e))).ok();
+        let number = text_field(&record[1], "number", 40, problems);
+        let name = text_field(&record[2], "name", 120, problems);
+        let address = text_field_allow_empty(&record[3], "address", 200, problems);
+        let status = text_field(&record[4], "status", 30, problems);
+        let balance = Money::parse_signed("balance", &record[5])
+            .map_err(|e| e.to_string())
+            .and_then(|m| if m.cents().abs() > max.cents() { Err(format!("balance: {m} is beyond the maximum {max}")) } else { Ok(m) })
+            .map_err(|e| problems.push(("balance", e)))
+            .ok();
+        if let Some(number) = &number {
+            if !number.chars().all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c)) {
+                problems.push(("number", format!("'{number}' may hold only letters, digits and - _ / .")));
+            }
+        }
+        Some(PayableRow { kind: kind?, number: number?, name: name?, address: address?, status: status?.to_ascii_lowercase(), balance: balance? })
+    })
+    .and_then(|rows| no_duplicates(rows, |r: &PayableRow| r.number.clone(), "number"))
+}
+
+/// Reads and validates a fee schedule CSV (empty amount = variable fee).
+pub fn read_fees(path: &Path, max: Money) -> Result<Vec<FeeRow>> {
+    read_rows(path, &FEES_HEADER, |record, problems| {
+        let code = text_field(&record[0], "code", 20, problems).map(|c| c.to_ascii_uppercase());
+        let description = text_field(&record[1], "description", 120, problems);
+        let amount = if record[2].trim().is_empty() {
+            Some(None)
+        } else {
+            Money::parse_positive("amount", &record[2], max).map(Some).map_err(|e| problems.push(("amount", e.to_string()))).ok()
+        };
+        let gl_account = text_field(&record[3], "gl_account", 16, problems);
+        if let Some(gl) = &gl_account {
+            if !accounts::valid_code(gl) {
+                problems.push(("gl_account", format!("'{gl}' is not an account code (2-16 letters, digits, '.', '-')")));
+            }
+        }
+        Some(FeeRow { code: code?, description: description?, amount: amount?, gl_account: gl_account? })
+    })
+    .and_then(|rows| no_duplicates(rows, |r: &FeeRow| r.code.clone(), "code"))
+}
+
+fn text_field(value: &str, column: &'static str, max_len: usize, problems: &mut Vec<(&'static str, String)>) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        problems.push((column, "is empty".into()));
+        return None;
+    }
+    text_field_allow_empty(value, column, max_len, problems)
+}
+
+fn text_field_allow_empty(value: &str, column: &'static str, max_len: usize, problems: &mut Vec<(&'static str, String)>) -> Option<String> {
+    let value = value.trim();
+    if value.chars().count() > max_len || value.chars().any(char::is_control) {
+        problems.push((column, format!("longer than {max_len} characters or has control characters")));
+        return None;
+    }
+    if crate::domain::tender::contains_card_number(value) {
+        problems.push((column, "looks like a card number; card numbers are never stored".into()));
+        return None;
+    }
+    Some(value.to_string())
+}
+
+fn read_rows<T>(
+    path: &Path,
+    header: &[&str],
+    parse: impl Fn(&csv::StringRecord, &mut Vec<(&'static str, String)>) -> Option<T>,
+) -> Result<Vec<T>> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_path(path).map_err(|e| Error::file(path, e))?;
+    let found: Vec<String> = reader.headers().map_err(|e| Error::file(path, e))?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    if found != header {
+        return Err(Error::Invalid(format!("{}: line 1: header must be '{}', found '{}'", path.display(), header.join(","), found.join(","))));
+    }
+    let mut rows = Vec::new();
+    let mut bad: Vec<String> = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let line = index + 2;
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                bad.push(format!("line {line}: {error}"));
+                continue;
+            }
+        };
+        if record.len() != header.len() {
+            bad.push(format!("line {line}: has {} columns, expected {}", record.len(), header.len()));
+            continue;
+        }
+        let mut problems = Vec::new();
+        match parse(&record, &mut problems) {
+            Some(row) if problems.is_empty() => rows.push(row),
+            _ => bad.extend(problems.into_iter().map(|(column, problem)| format!("line {line}, column {column}: {problem}"))),
+        }
+    }
+    if bad.is_empty() && rows.is_empty() {
+        bad.push("no data rows".into());
+    }
+    if !bad.is_empty() {
+        let count = bad.len();
+        bad.truncate(MAX_LISTED);
+        return Err(Error::Invalid(format!("{}: {count} problem(s), nothing imported:\n  {}", path.display(), bad.join("\n  "))));
+    }
+    Ok(rows)
+}
+
+fn no_duplicates<T>(rows: Vec<T>, key: impl Fn(&T) -> String, column: &str) -> Result<Vec<T>> {
+    let mut seen = std::collections::HashMap::new();
+    let mut bad = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        if let Some(first) = seen.insert(key(row), index) {
+            bad.push(format!("line {}, column {column}: '{}' repeats line {}", index + 2, key(row), first + 2));
+        }
+    }
+    if bad.is_empty() { Ok(rows) } else { Err(Error::Invalid(format!("{} duplicate(s), nothing imported:\n  {}", bad.len(), bad.join("\n  ")))) }
+}
+
+/// Inserts or updates payables in one transaction, journaled in entries of `ROWS_PER_ENTRY` rows.
+pub fn upsert_payables(ledger: &mut Ledger, actor: Option<&str>, source: &str, rows: Vec<PayableRow>) -> Result<usize> {
+    let count = rows.len();
+    ledger.write(|w| {
+        for (part, chunk) in rows.chunks(ROWS_PER_ENTRY).enumerate() {
+            w.append(actor, None, &Event::PayablesImported { source: source.to_string(), part: part as i64 + 1, rows: chunk.to_vec() })?;
+        }
+        Ok(())
+    })?;
+    Ok(count)
+}
+
+/// Inserts or updates fee codes in one transaction (one journal entry).
+pub fn upsert_fees(ledger: &mut Ledger, actor: Option<&str>, source: &str, rows: Vec<FeeRow>) -> Result<usize> {
+    let count = rows.len();
+    ledger.write(|w| w.append(actor, None, &Event::FeesImported { source: source.to_string(), rows }))?;
+    Ok(count)
+}
+
+/// `citytill import payables|fees FILE` for a lead, supervisor or admin.
+pub fn import_file(ledger: &mut Ledger, actor: &Actor, what: &str, path: &Path, max: Money) -> Result<usize> {
+    actor.require(&[Role::Lead, Role::Supervisor, Role::Admin], "import reference data")?;
+    let source = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    match what {
+        "payables" => upsert_payables(ledger, Some(&actor.name), &source, read_payables(path, max)?),
+        "fees" => upsert_fees(ledger, Some(&actor.name), &source, read_fees(path, max)?),
+        other => Err(Error::Invalid(format!("import: '{other}' must be payables or fees"))),
+    }
+}

@@ -1,0 +1,138 @@
+//! Taking a payment: lines (payables, fee codes), tenders, change from cash, overpayment as credit,
+//! a gap-free receipt number — validated in full, then recorded as one journal entry.
+
+use crate::config::Settings;
+use crate::domain::events::{Event, LineTarget, PaymentLine};
+use crate::domain::ids::{ReceiptNo, Role};
+use crate::domain::payable::status_blocks_payment;
+use crate::domain::tender::{Tender, TenderKind};
+use crate::error::{Error, Result};
+use crate::ledger::{Ledger, Writer};
+use crate::money::Money;
+use crate::ops::auth::Actor;
+use crate::ops::query;
+
+/// What the customer is paying: a payable (amount None = its whole balance) or a fee (None = the fixed amount).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineRequest {
+    Payable { number: String, amount: Option<Money> },
+    Fee { code: String, amount: Option<Money> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentRequest {
+    pub lines: Vec<LineRequest>,
+    pub tenders: Vec<Tender>,
+}
+
+/// The recorded payment, as the receipt and the `--json` output show it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PaymentResult {
+    pub receipt: String,
+    pub seq: i64,
+    pub total: Money,
+    pub tendered: Money,
+    pub change: Money,
+    pub credit: Money,
+    pub business_date: String,
+    pub at: String,
+}
+
+pub const CASHIER_ROLES: &[Role] = &[Role::Cashier, Role::Lead, Role::Supervisor, Role::Admin];
+
+/// Validates and records a payment. Nothing is written unless every line and tender is acceptable.
+pub fn pay(ledger: &mut Ledger, settings: &Settings, actor: &Actor, request: &PaymentRequest) -> Result<PaymentResult> {
+    actor.require(CASHIER_ROLES, "take payments")?;
+    ledger.write(|w| record_payment(w, settings, actor, request))
+}
+
+/// The payment inside an open transaction (shared with mail batches, which post several at once).
+pub fn record_payment(w: &mut Writer<'_>, settings: &Settings, actor: &Actor, request: &PaymentRequest) -> Result<PaymentResult> {
+    let limits = &settings.limits;
+    if request.lines.is_empty() {
+        return Err(Error::Invalid("lines: a payment needs at least one account or fee".into()));
+    }
+    if request.tenders.is_empty() {
+        return Err(Error::Invalid("tender: a payment needs at least one tender".into()));
+    }
+    if request.lines.len() > limits.max_lines || request.tenders.len() > limits.max_lines {
+        return Err(Error::Invalid(format!("lines: at most {} lines and {} tenders per payment", limits.max_lines, limits.max_lines)));
+    }
+    let drawer = query::open_drawer(w.conn(), &actor.name)?;
+    let lines = resolve_lines(w, settings, &request.lines)?;
+    let total = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::Invalid("amount: total overflows".into()))?;
+    let tendered = Money::sum(request.tenders.iter().map(|t| t.amount)).ok_or(Error::Invalid("tender: total overflows".into()))?;
+    if total > limits.max_amount || tendered > limits.max_amount {
+        return Err(Error::Invalid(format!("amount: a payment may not exceed {}", limits.max_amount)));
+    }
+    let change = change_due(settings, &request.tenders, total, tendered)?;
+    let credit = Money::sum(lines.iter().map(|l| l.credit)).unwrap_or(Money::ZERO);
+    let number: i64 = w.conn().query_row("SELECT COALESCE(MAX(number), 0) + 1 FROM receipts", [], |r| r.get(0))?;
+    let receipt = ReceiptNo { terminal: w.terminal().clone(), number }.to_string();
+    let event = Event::PaymentTaken {
+        receipt: receipt.clone(),
+        number,
+        drawer_id: drawer.id,
+        cashier: actor.name.clone(),
+        lines,
+        tenders: request.tenders.clone(),
+        change,
+    };
+    let record = w.append(Some(&actor.name), None, &event)?;
+    Ok(PaymentResult { receipt, seq: record.seq, total, tendered, change, credit, business_date: record.business_date, at: record.at })
+}
+
+fn resolve_lines(w: &Writer<'_>, settings: &Settings, requests: &[LineRequest]) -> Result<Vec<PaymentLine>> {
+    let mut lines: Vec<PaymentLine> = Vec::new();
+    for request in requests {
+        let line = match request {
+            LineRequest::Payable { number, amount } => {
+                let payable = query::payable(w.conn(), number)?.ok_or_else(|| Error::Invalid(format!("account: '{number}' is not a known account, license, citation, permit or invoice number")))?;
+                if status_blocks_payment(&payable.status) {
+                    return Err(Error::Refused(format!("account: {} is {}; it cannot take payments", payable.number, payable.status)));
+                }
+                // Lines already in this payment for the same payable use up its balance first.
+                let earlier: i64 = lines.iter().filter(|l| l.payable_number() == Some(&payable.number)).map(|l| l.amount().cents()).sum();
+                let outstanding = Money::from_cents((payable.balance.cents() - earlier).max(0));
+                let amount = amount.unwrap_or(outstanding);
+                if amount.is_zero() || amount.is_negative() {
+                    return Err(Error::Invalid(format!("amount: account {} has nothing due; give an amount", payable.number)));
+                }
+                let applied = amount.min(outstanding);
+                let credit = Money::from_cents(amount.cents() - applied.cents());
+                if !credit.is_zero() && settings.policy.overpayment == "refuse" {
+                    return Err(Error::Refused(format!("amount: {amount} is more than the {outstanding} due on account {}; overpayments are not accepted", payable.number)));
+                }
+                PaymentLine { target: LineTarget::Payable { number: payable.number, kind: payable.kind }, applied, credit }
+            }
+            LineRequest::Fee { code, amount } => {
+                let fee = query::fee(w.conn(), code)?.ok_or_else(|| Error::Invalid(format!("fee: '{code}' is not in the fee schedule")))?;
+                let amount = match (fee.amount, amount) {
+                    (Some(fixed), None) => fixed,
+                    (Some(fixed), Some(given)) if *given == fixed => fixed,
+                    (Some(fixed), Some(given)) => return Err(Error::Invalid(format!("fee {}: {given} given but the fee is fixed at {fixed}", fee.code))),
+                    (None, Some(given)) if !given.is_zero() => *given,
+                    (None, _) => return Err(Error::Invalid(format!("fee {}: a variable fee needs an amount, like --fee {}=25.00", fee.code, fee.code))),
+                };
+                PaymentLine { target: LineTarget::Fee { code: fee.code, description: fee.description, gl_account: fee.gl_account }, applied: amount, credit: Money::ZERO }
+            }
+        };
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+/// Change is tendered − due and must come from cash (and, if the policy allows, from a check written over the amount).
+pub fn change_due(settings: &Settings, tenders: &[Tender], total: Money, tendered: Money) -> Result<Money> {
+    if tendered < total {
+        return Err(Error::Invalid(format!("tender: {tendered} tendered is less than the {total} due")));
+    }
+    let change = Money::from_cents(tendered.cents() - total.cents());
+    let can_give_change = |kind: TenderKind| kind == TenderKind::Cash || (kind == TenderKind::Check && settings.policy.check_over_amount);
+    let change_sources = Money::from_cents(tenders.iter().filter(|t| can_give_change(t.kind)).map(|t| t.amount.cents()).sum());
+    if change > change_sources {
+        let rule = if settings.policy.check_over_amount { "cash or check" } else { "cash" };
+        return Err(Error::Invalid(format!("tender: non-cash tenders exceed the {total} due by {}; only {rule} may exceed the amount due", Money::from_cents(change.cents() - change_sources.cents()))));
+    }
+    Ok(change)
+}

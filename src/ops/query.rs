@@ -1,0 +1,171 @@
+//! Read-side lookups shared by the operations and the window: payables, fees, drawers, receipts, search.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::domain::events::Event;
+use crate::domain::payable::{FeeRow, PayableKind, PayableRow};
+use crate::domain::tender::TenderKind;
+use crate::error::{Error, Result};
+use crate::money::Money;
+
+pub fn payable(conn: &Connection, number: &str) -> Result<Option<PayableRow>> {
+    Ok(conn
+        .prepare_cached("SELECT kind, number, name, address, status, balance_cents FROM payables WHERE number = ?1")?
+        .query_row([number.trim()], payable_row)
+        .optional()?)
+}
+
+fn payable_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PayableRow> {
+    let kind: String = r.get(0)?;
+    Ok(PayableRow {
+        kind: PayableKind::parse(&kind).unwrap_or(PayableKind::Invoice),
+        number: r.get(1)?,
+        name: r.get(2)?,
+        address: r.get(3)?,
+        status: r.get(4)?,
+        balance: r.get(5)?,
+    })
+}
+
+/// Payables whose number, name or address contain all the words (prefix match), best first, at most `limit`.
+pub fn search_payables(conn: &Connection, text: &str, limit: usize) -> Result<Vec<PayableRow>> {
+    if let Some(exact) = payable(conn, text)? {
+        return Ok(vec![exact]);
+    }
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| format!("\"{}\"*", w.to_lowercase()))
+        .collect();
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut statement = conn.prepare_cached(
+        "SELECT p.kind, p.number, p.name, p.address, p.status, p.balance_cents FROM payables_fts f
+         JOIN payables p ON p.rowid = f.rowid WHERE payables_fts MATCH ?1 ORDER BY rank LIMIT ?2",
+    )?;
+    let rows = statement.query_map(params![words.join(" "), limit as i64], payable_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn fee(conn: &Connection, code: &str) -> Result<Option<FeeRow>> {
+    Ok(conn
+        .prepare_cached("SELECT code, description, amount_cents, gl_account FROM fees WHERE code = ?1")?
+        .query_row([code.trim().to_ascii_uppercase()], |r| Ok(FeeRow { code: r.get(0)?, description: r.get(1)?, amount: r.get(2)?, gl_account: r.get(3)? }))
+        .optional()?)
+}
+
+pub fn fees(conn: &Connection) -> Result<Vec<FeeRow>> {
+    let mut statement = conn.prepare_cached("SELECT code, description, amount_cents, gl_account FROM fees ORDER BY code")?;
+    let rows = statement.query_map([], |r| Ok(FeeRow { code: r.get(0)?, description: r.get(1)?, amount: r.get(2)?, gl_account: r.get(3)? }))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A cashier's current drawer session.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Drawer {
+    pub id: i64,
+    pub cashier: String,
+    pub business_date: String,
+    pub float: Money,
+    pub state: String,
+}
+
+/// The cashier's drawer that is not yet closed (open, or counted awaiting approval).
+pub fn current_drawer(conn: &Connection, cashier: &str) -> Result<Option<Drawer>> {
+    Ok(conn
+        .prepare_cached("SELECT id, cashier, business_date, float_cents, state FROM drawers WHERE cashier = ?1 AND state <> 'closed'")?
+        .query_row([cashier], |r| Ok(Drawer { id: r.get(0)?, cashier: r.get(1)?, business_date: r.get(2)?, float: r.get(3)?, state: r.get(4)? }))
+        .optional()?)
+}
+
+pub fn drawer_by_id(conn: &Connection, id: i64) -> Result<Option<Drawer>> {
+    Ok(conn
+        .prepare_cached("SELECT id, cashier, business_date, float_cents, state FROM drawers WHERE id = ?1")?
+        .query_row([id], |r| Ok(Drawer { id: r.get(0)?, cashier: r.get(1)?, business_date: r.get(2)?, float: r.get(3)?, state: r.get(4)? }))
+        .optional()?)
+}
+
+/// The cashier's open drawer, or a refusal saying to open one.
+pub fn open_drawer(conn: &Connection, cashier: &str) -> Result<Drawer> {
+    match current_drawer(conn, cashier)? {
+        Some(drawer) if drawer.state == "open" => Ok(drawer),
+        Some(_) => Err(Error::Refused(format!("drawer: {cashier}'s drawer is counted and awaiting close approval"))),
+        None => Err(Error::Refused(format!("drawer: {cashier} has no open drawer; open one with a counted float first"))),
+    }
+}
+
+/// What the drawer should hold per tender now (float + in − out), from the running projection.
+pub fn expected(conn: &Connection, drawer_id: i64) -> Result<Vec<(TenderKind, Money)>> {
+    let mut statement = conn.prepare_cached("SELECT tender, amount_cents FROM drawer_totals WHERE drawer_id = ?1")?;
+    let rows = statement.query_map([drawer_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Money>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (tender, amount) = row?;
+        out.push((TenderKind::parse(&tender).map_err(Error::Invariant)?, amount));
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub fn expected_for(conn: &Connection, drawer_id: i64, tender: TenderKind) -> Result<Money> {
+    Ok(expected(conn, drawer_id)?.into_iter().find(|(t, _)| *t == tender).map_or(Money::ZERO, |(_, m)| m))
+}
+
+/// A receipt as the projection holds it, plus the payment event it was issued by.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ReceiptInfo {
+    pub receipt: String,
+    pub seq: i64,
+    pub drawer_id: i64,
+    pub cashier: String,
+    pub business_date: String,
+    pub at: String,
+    pub total: Money,
+    pub status: String,
+    pub refunded: Money,
+    pub reprints: i64,
+    #[serde(skip)]
+    pub payment: Event,
+}
+
+pub fn receipt(conn: &Connection, receipt: &str) -> Result<ReceiptInfo> {
+    let found = conn
+        .prepare_cached(
+            "SELECT r.receipt, r.seq, r.drawer_id, r.cashier, r.business_date, j.at, r.total_cents, r.status, r.refunded_cents, r.reprints, j.payload
+             FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.receipt = ?1",
+        )?
+        .query_row([receipt.trim().to_ascii_uppercase()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                r.get::<_, String>(10)?,
+            ))
+        })
+        .optional()?;
+    let Some((receipt, seq, drawer_id, cashier, business_date, at, total, status, refunded, reprints, payload)) = found else {
+        return Err(Error::NotFound(format!("receipt: {receipt} not found on this terminal")));
+    };
+    let payment = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("receipt {receipt}: payload unreadable: {e}")))?;
+    Ok(ReceiptInfo { receipt, seq, drawer_id, cashier, business_date, at, total, status, refunded, reprints, payment })
+}
+
+/// Receipts matching an account number, a date, or an amount, newest first (the window's receipt search).
+pub fn find_receipts(conn: &Connection, account: Option<&str>, date: Option<&str>, amount: Option<Money>, limit: usize) -> Result<Vec<String>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT DISTINCT r.receipt FROM receipts r LEFT JOIN receipt_payables p ON p.receipt = r.receipt
+         WHERE (?1 IS NULL OR p.payable = ?1) AND (?2 IS NULL OR r.business_date = ?2) AND (?3 IS NULL OR r.total_cents = ?3)
+         ORDER BY r.number DESC LIMIT ?4",
+    )?;
+    let rows = statement.query_map(params![account, date, amount, limit as i64], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
