@@ -186,3 +186,32 @@ mod tests {
         assert_eq!(sink.dropped(), 3);
     }
 }
+
+/// Why a command could not be given to a device.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Encode(#[from] crate::encode::EncodeError),
+    #[error(transparent)]
+    Command(#[from] crate::escpos_bytes::CommandError),
+    #[error(transparent)]
+    Transport(#[from] crate::transport::TransportError),
+    #[error("{device}: command queue full ({max} waiting)")]
+    QueueFull { device: &'static str, max: usize },
+    #[error("{device}: worker stopped")]
+    Stopped { device: &'static str },
+    #[error("{device}: {what} is not supported by profile {profile}")]
+    Unsupported { device: &'static str, what: &'static str, profile: String },
+    #[error("{device}: {problem}")]
+    Failed { device: &'static str, problem: String },
+}
+
+/// Queues a command on a bounded worker channel with clear errors.
+pub(crate) fn enqueue<T>(sender: &SyncSender<T>, command: T, device: DeviceKind) -> Result<(), DeviceError> {
+    sender.try_send(command).map_err(|e| match e {
+        TrySendError::Full(_) => DeviceError::QueueFull { device: device.name(), max: COMMAND_QUEUE_LEN },
+        TrySendError::Disconnected(_) => DeviceError::Stopped { device: device.name() },
+    })
+}

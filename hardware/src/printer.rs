@@ -1,0 +1,365 @@
+//! The receipt printer worker: owns the link, runs print/kick/endorse jobs, polls DLE EOT, reconnects with backoff.
+
+use crate::config::{ResolvedDevice, Timeouts};
+use crate::device::{enqueue, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, COMMAND_QUEUE_LEN};
+use crate::drawer::{DrawerSettings, DrawerWatch};
+use crate::encode::{encode_endorsement, encode_receipt, encode_test_page, EncodeError, Endorsement};
+use crate::escpos_bytes::status_request;
+use crate::profile::PrinterProfile;
+use crate::receipt::Receipt;
+use crate::status::{decode_offline_cause, decode_paper, decode_printer, PrinterSnapshot};
+use crate::transport::{self, drain_input, Link, TransportError, TransportSpec};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Bytes sent between two status checks, so a paper-out mid-job is caught early.
+pub const CHUNK_BYTES: usize = 256;
+
+enum Job {
+    Print(Vec<u8>),
+    Kick([u8; 5]),
+}
+
+struct Command {
+    job: JobId,
+    work: Job,
+}
+
+/// Handle to the printer worker. Dropping it stops the worker and releases the port.
+pub struct Printer {
+    commands: SyncSender<Command>,
+    next_job: Arc<AtomicU64>,
+    status: SharedStatus,
+    profile: PrinterProfile,
+    profile_name: String,
+    drawer: Option<DrawerSettings>,
+    worker: Option<JoinHandle<()>>,
+}
+
+/// A cloneable "open the drawer" handle for a drawer wired to the printer.
+#[derive(Clone)]
+pub struct DrawerKicker {
+    commands: SyncSender<Command>,
+    next_job: Arc<AtomicU64>,
+    kick: [u8; 5],
+}
+
+impl DrawerKicker {
+    /// Queues the 5-byte kick; completion or "drawer did not open" arrives on the printer's events.
+    pub fn kick(&self) -> Result<JobId, DeviceError> {
+        let job = self.next_job.fetch_add(1, Ordering::Relaxed);
+        enqueue(&self.commands, Command { job, work: Job::Kick(self.kick) }, DeviceKind::Printer)?;
+        Ok(job)
+    }
+}
+
+impl Printer {
+    /// Starts the worker for a resolved printer; `drawer` is the drawer wired to it, if any.
+    pub fn open(resolved: &ResolvedDevice, drawer: Option<DrawerSettings>) -> Result<(Self, Receiver<DeviceEvent>), DeviceError> {
+        let profile = resolved.profile.printer.clone().ok_or(DeviceError::Unsupported {
+            device: "printer",
+            what: "printing",
+            profile: resolved.profile.name.clone(),
+        })?;
+        let (events, receiver) = EventSink::channel();
+        let (commands, command_rx) = std::sync::mpsc::sync_channel(COMMAND_QUEUE_LEN);
+        let status = SharedStatus::default();
+        let mut worker = PrinterWorker::new(resolved.transport.clone(), resolved.entry.timeouts, drawer.clone(), events, status.clone());
+        let handle = std::thread::Builder::new()
+            .name("citytill-printer".into())
+            .spawn(move || worker.run(&command_rx))
+            .map_err(|e| DeviceError::Failed { device: "printer", problem: e.to_string() })?;
+        let printer = Self { commands, next_job: Arc::new(AtomicU64::new(1)), status, profile, profile_name: resolved.profile.name.clone(), drawer, worker: Some(handle) };
+        Ok((printer, receiver))
+    }
+
+    fn submit(&self, work: Job) -> Result<JobId, DeviceError> {
+        let job = self.next_job.fetch_add(1, Ordering::Relaxed);
+        enqueue(&self.commands, Command { job, work }, DeviceKind::Printer)?;
+        Ok(job)
+    }
+
+    /// Prints a receipt laid out for this printer's width; the outcome arrives as JobCompleted/JobFailed.
+    pub fn print(&self, receipt: &Receipt) -> Result<JobId, DeviceError> {
+        let bytes = encode_receipt(receipt, &self.profile.print_options())?;
+        self.submit(Job::Print(bytes))
+    }
+
+    /// Sends ready-made ESC/POS bytes as one job.
+    pub fn print_bytes(&self, bytes: Vec<u8>) -> Result<JobId, DeviceError> {
+        self.submit(Job::Print(bytes))
+    }
+
+    /// Prints the test page.
+    pub fn test_page(&self) -> Result<JobId, DeviceError> {
+        self.submit(Job::Print(encode_test_page(&self.profile_name, &self.profile.print_options())?))
+    }
+
+    /// Endorses a check on the slip station (printers whose profile has one).
+    pub fn endorse(&self, endorsement: &Endorsement) -> Result<JobId, DeviceError> {
+        if !self.profile.slip_station {
+            return Err(EncodeError::NoSlipStation { profile: self.profile_name.clone() }.into());
+        }
+        self.submit(Job::Print(encode_endorsement(endorsement, self.profile.columns)?))
+    }
+
+    /// Kicks the drawer wired to this printer.
+    pub fn kick_drawer(&self) -> Result<JobId, DeviceError> {
+        self.kicker()?.kick()
+    }
+
+    /// A cloneable kicker for the drawer wired to this printer.
+    pub fn kicker(&self) -> Result<DrawerKicker, DeviceError> {
+        let drawer = self.drawer.as_ref().ok_or(DeviceError::Failed { device: "printer", problem: "no drawer is configured on this printer".into() })?;
+        Ok(DrawerKicker { commands: self.commands.clone(), next_job: self.next_job.clone(), kick: drawer.kick })
+    }
+
+    /// Latest known status (state, online, paper, cover, drawer).
+    pub fn status(&self) -> DeviceStatus {
+        self.status.get()
+    }
+}
+
+impl Drop for Printer {
+    fn drop(&mut self) {
+        let (dead, _) = std::sync::mpsc::sync_channel(1);
+        self.commands = dead;
+        if let Some(handle) = self.worker.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+struct PrinterWorker {
+    spec: TransportSpec,
+    timeouts: Timeouts,
+    link: Option<Box<dyn Link>>,
+    drawer: Option<DrawerWatch>,
+    last: Option<PrinterSnapshot>,
+    events: EventSink,
+    status: SharedStatus,
+    backoff: Backoff,
+    next_connect: Instant,
+}
+
+impl PrinterWorker {
+    fn new(spec: TransportSpec, timeouts: Timeouts, drawer: Option<DrawerSettings>, events: EventSink, status: SharedStatus) -> Self {
+        Self {
+            spec,
+            timeouts,
+            link: None,
+            drawer: drawer.map(|d| DrawerWatch::new(d.open_when_high, d.left_open_after_ms)),
+            last: None,
+            events,
+            status,
+            backoff: Backoff::new(timeouts.reconnect_initial_ms, timeouts.reconnect_max_ms),
+            next_connect: Instant::now(),
+        }
+    }
+
+    fn run(&mut self, commands: &Receiver<Command>) {
+        let poll = Duration::from_millis(self.timeouts.poll_interval_ms.max(10));
+        self.poll();
+        let mut last_poll = Instant::now();
+        loop {
+            match commands.recv_timeout(poll) {
+                Ok(command) => self.run_job(command),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if last_poll.elapsed() >= poll {
+                self.poll();
+                last_poll = Instant::now();
+            }
+        }
+        self.status.update(|s| s.state = DeviceState::Closed);
+    }
+
+    fn set_state(&self, state: DeviceState) {
+        self.status.update(|s| s.state = state);
+        self.events.send(DeviceEvent::State { device: DeviceKind::Printer, state });
+    }
+
+    fn connect(&mut self) -> bool {
+        if self.link.is_some() {
+            return true;
+        }
+        if Instant::now() < self.next_connect {
+            return false;
+        }
+        match transport::open(&self.spec, "printer", self.timeouts.open()) {
+            Ok(link) => {
+                self.link = Some(link);
+                true
+            }
+            Err(err) => {
+                self.lost(err.to_string());
+                false
+            }
+        }
+    }
+
+    fn lost(&mut self, reason: String) {
+        self.link = None;
+        self.last = None;
+        self.next_connect = Instant::now() + Duration::from_millis(self.backoff.next_delay_ms());
+        let was_online = self.status.get().online;
+        self.status.update(|s| {
+            s.online = false;
+            s.state = DeviceState::Error;
+            s.last_error = Some(reason.clone());
+        });
+        if was_online {
+            self.events.send(DeviceEvent::Offline { device: DeviceKind::Printer, reason });
+        }
+    }
+
+    /// Asks DLE EOT 1, 2, 4; None (and offline) when the printer does not answer in time.
+    fn snapshot(&mut self) -> Option<PrinterSnapshot> {
+        let timeout = Duration::from_millis(self.timeouts.status_timeout_ms);
+        let link = self.link.as_mut()?;
+        if !link.can_read() {
+            return Some(PrinterSnapshot::default());
+        }
+        match query_snapshot(link.as_mut(), timeout) {
+            Ok(snapshot) => Some(snapshot),
+            Err(err) => {
+                self.lost(err.to_string());
+                None
+            }
+        }
+    }
+
+    fn poll(&mut self) -> Option<PrinterSnapshot> {
+        if !self.connect() {
+            return None;
+        }
+        let snapshot = self.snapshot()?;
+        self.backoff.reset();
+        self.apply(snapshot);
+        Some(snapshot)
+    }
+
+    /// Updates the shared status and emits only the edges.
+    fn apply(&mut self, snapshot: PrinterSnapshot) {
+        let previous = self.last.replace(snapshot);
+        let before = self.status.get();
+        if !before.online {
+            self.events.send(DeviceEvent::Online { device: DeviceKind::Printer });
+        }
+        if previous.map(|p| p.paper) != Some(snapshot.paper) {
+            self.events.send(DeviceEvent::Paper(snapshot.paper));
+        }
+        let cover_open = snapshot.offline_cause.cover_open;
+        if previous.map(|p| p.offline_cause.cover_open) != Some(cover_open) {
+            self.events.send(DeviceEvent::Cover { open: cover_open });
+        }
+        let drawer_events = self.drawer.as_mut().map(|w| w.observe(snapshot.printer.drawer_pin3_high, Instant::now())).unwrap_or_default();
+        let drawer_open = self.drawer.as_ref().and_then(DrawerWatch::last_open);
+        let blocker = snapshot.job_blocker();
+        self.status.update(|s| {
+            s.online = true;
+            s.paper = snapshot.paper;
+            s.cover_open = cover_open;
+            s.drawer_open = drawer_open;
+            if s.state != DeviceState::Busy {
+                s.state = if blocker.is_some() { DeviceState::Error } else { DeviceState::Idle };
+            }
+            s.last_error = blocker.map(str::to_string);
+        });
+        for event in drawer_events {
+            self.events.send(event);
+        }
+    }
+
+    fn run_job(&mut self, command: Command) {
+        self.set_state(DeviceState::Busy);
+        let outcome = match command.work {
+            Job::Print(bytes) => self.print(&bytes),
+            Job::Kick(kick) => self.kick(&kick),
+        };
+        let event = match outcome {
+            Ok(()) => DeviceEvent::JobCompleted { device: DeviceKind::Printer, job: command.job },
+            Err(reason) => DeviceEvent::JobFailed { device: DeviceKind::Printer, job: command.job, reason },
+        };
+        self.events.send(event);
+        let blocked = self.last.and_then(|s| s.job_blocker()).is_some() || self.link.is_none();
+        self.set_state(if blocked { DeviceState::Error } else { DeviceState::Idle });
+    }
+
+    /// Fails with the blocker's reason ("paper out", "cover open", "printer offline"...).
+    fn ready(&mut self) -> Result<(), String> {
+        if !self.connect() {
+            return Err(format!("printer offline: {}", self.status.get().last_error.unwrap_or_default()));
+        }
+        let snapshot = self.poll().ok_or_else(|| format!("printer offline: no status reply within {} ms", self.timeouts.status_timeout_ms))?;
+        snapshot.job_blocker().map_or(Ok(()), |reason| Err(reason.to_string()))
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let result = self.link.as_mut().map(|link| link.write_all(bytes));
+        match result {
+            Some(Ok(())) => Ok(()),
+            Some(Err(err)) => {
+                self.lost(err.to_string());
+                Err(format!("printer offline: {err}"))
+            }
+            None => Err("printer offline".into()),
+        }
+    }
+
+    fn print(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_millis(self.timeouts.job_timeout_ms);
+        self.ready()?;
+        for chunk in bytes.chunks(CHUNK_BYTES) {
+            if Instant::now() > deadline {
+                return Err(format!("job timed out after {} ms", self.timeouts.job_timeout_ms));
+            }
+            self.write(chunk)?;
+            self.ready()?;
+        }
+        Ok(())
+    }
+
+    fn kick(&mut self, kick: &[u8; 5]) -> Result<(), String> {
+        self.ready()?;
+        self.write(kick)?;
+        if self.drawer.is_none() {
+            return Ok(());
+        }
+        for _ in 0..5 {
+            std::thread::sleep(Duration::from_millis(20));
+            self.ready()?;
+            if self.drawer.as_ref().and_then(DrawerWatch::last_open) == Some(true) {
+                return Ok(());
+            }
+        }
+        Err("drawer did not open (stuck or jammed)".into())
+    }
+}
+
+/// Reads one valid status byte within `timeout`, skipping anything that is not a DLE EOT answer.
+fn read_status_byte(link: &mut dyn Link, n: u8, timeout: Duration) -> Result<u8, TransportError> {
+    link.write_all(&status_request(n))?;
+    let deadline = Instant::now() + timeout;
+    let mut byte = [0u8; 1];
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        if link.read_timeout(&mut byte, left.max(Duration::from_millis(1)))? == 1 && decode_paper(byte[0]).is_ok() {
+            return Ok(byte[0]);
+        }
+    }
+    Err(TransportError::Io { target: link.describe(), problem: format!("no status reply to DLE EOT {n} within {} ms", timeout.as_millis()) })
+}
+
+/// Drains stale input (an upstream pitfall: an old answer can look like the new one), then asks n = 1, 2, 4.
+pub fn query_snapshot(link: &mut dyn Link, timeout: Duration) -> Result<PrinterSnapshot, TransportError> {
+    drain_input(link, 4096)?;
+    let printer = read_status_byte(link, 1, timeout)?;
+    let offline = read_status_byte(link, 2, timeout)?;
+    let paper = read_status_byte(link, 4, timeout)?;
+    let bad = |e: crate::status::StatusError| TransportError::Io { target: link.describe(), problem: e.to_string() };
+    Ok(PrinterSnapshot { printer: decode_printer(printer).map_err(bad)?, offline_cause: decode_offline_cause(offline).map_err(bad)?, paper: decode_paper(paper).map_err(bad)? })
+}

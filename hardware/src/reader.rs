@@ -1,0 +1,127 @@
+//! Input-only device workers (scanner, counter): a bounded read loop with offline detection and reconnect.
+
+use crate::config::Timeouts;
+use crate::device::{Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, SharedStatus};
+use crate::transport::{self, Link, TransportSpec};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// What an input device does with the bytes it receives.
+pub trait InputHandler: Send + 'static {
+    /// New bytes arrived at `now`.
+    fn feed(&mut self, bytes: &[u8], now: Instant, events: &EventSink);
+    /// Called when nothing arrived for a poll interval.
+    fn idle(&mut self, now: Instant, events: &EventSink);
+}
+
+/// Handle to an input worker; dropping it stops the worker and releases the port.
+pub struct InputDevice {
+    stop: Arc<AtomicBool>,
+    status: SharedStatus,
+    worker: Option<JoinHandle<()>>,
+}
+
+impl InputDevice {
+    /// Starts a worker reading `spec` and passing bytes to `handler`.
+    pub fn start(kind: DeviceKind, spec: TransportSpec, timeouts: Timeouts, handler: impl InputHandler) -> Result<(Self, Receiver<DeviceEvent>), DeviceError> {
+        let (events, receiver) = EventSink::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let status = SharedStatus::default();
+        let mut worker = ReadLoop { kind, spec, timeouts, link: None, events, status: status.clone(), backoff: Backoff::new(timeouts.reconnect_initial_ms, timeouts.reconnect_max_ms), next_connect: Instant::now() };
+        let stop_flag = stop.clone();
+        let mut handler = handler;
+        let handle = std::thread::Builder::new()
+            .name(format!("citytill-{}", kind.name()))
+            .spawn(move || worker.run(&stop_flag, &mut handler))
+            .map_err(|e| DeviceError::Failed { device: kind.name(), problem: e.to_string() })?;
+        Ok((Self { stop, status, worker: Some(handle) }, receiver))
+    }
+
+    /// Latest known status.
+    pub fn status(&self) -> DeviceStatus {
+        self.status.get()
+    }
+}
+
+impl Drop for InputDevice {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(handle) = self.worker.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+struct ReadLoop {
+    kind: DeviceKind,
+    spec: TransportSpec,
+    timeouts: Timeouts,
+    link: Option<Box<dyn Link>>,
+    events: EventSink,
+    status: SharedStatus,
+    backoff: Backoff,
+    next_connect: Instant,
+}
+
+impl ReadLoop {
+    fn run(&mut self, stop: &AtomicBool, handler: &mut dyn InputHandler) {
+        let poll = Duration::from_millis(self.timeouts.poll_interval_ms.clamp(10, 1000));
+        let mut buf = [0u8; 512];
+        while !stop.load(Ordering::Relaxed) {
+            if !self.connect() {
+                std::thread::sleep(poll.min(Duration::from_millis(50)));
+                continue;
+            }
+            let read = self.link.as_mut().map(|link| link.read_timeout(&mut buf, poll));
+            match read {
+                Some(Ok(0)) | None => handler.idle(Instant::now(), &self.events),
+                Some(Ok(n)) => handler.feed(&buf[..n], Instant::now(), &self.events),
+                Some(Err(err)) => self.lost(err.to_string()),
+            }
+        }
+        self.status.update(|s| s.state = DeviceState::Closed);
+    }
+
+    fn connect(&mut self) -> bool {
+        if self.link.is_some() {
+            return true;
+        }
+        if Instant::now() < self.next_connect {
+            return false;
+        }
+        match transport::open(&self.spec, self.kind.name(), self.timeouts.open()) {
+            Ok(link) => {
+                self.link = Some(link);
+                self.backoff.reset();
+                self.status.update(|s| {
+                    s.online = true;
+                    s.state = DeviceState::Idle;
+                    s.last_error = None;
+                });
+                self.events.send(DeviceEvent::Online { device: self.kind });
+                true
+            }
+            Err(err) => {
+                self.lost(err.to_string());
+                false
+            }
+        }
+    }
+
+    fn lost(&mut self, reason: String) {
+        self.link = None;
+        self.next_connect = Instant::now() + Duration::from_millis(self.backoff.next_delay_ms());
+        let was_online = self.status.get().online;
+        self.status.update(|s| {
+            s.online = false;
+            s.state = DeviceState::Error;
+            s.last_error = Some(reason.clone());
+        });
+        if was_online {
+            self.events.send(DeviceEvent::Offline { device: self.kind, reason });
+        }
+    }
+}

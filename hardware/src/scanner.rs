@@ -1,0 +1,81 @@
+//! The remittance scanner: serial lines → MICR check data, stub scanlines, or rejections.
+
+use crate::config::ResolvedDevice;
+use crate::device::{DeviceError, DeviceEvent, DeviceKind, DeviceStatus, EventSink, ScanData};
+use crate::linereader::{LineOutcome, LineReader};
+use crate::micr::{self, Format};
+use crate::reader::{InputDevice, InputHandler};
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
+
+/// What one scanned line is (pure): a MICR line that parses, a digit scanline, other text, or an error.
+pub fn classify(line: &str, format: Option<Format>) -> Result<ScanData, String> {
+    let trimmed = line.trim();
+    let has_transit = trimmed.chars().any(|c| matches!(c, 'T' | 't' | '\u{2446}'));
+    if has_transit {
+        return micr::parse(trimmed, format).map(ScanData::Micr).map_err(|e| e.to_string());
+    }
+    let digits_only = !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit() || c == ' ');
+    if digits_only {
+        return Ok(ScanData::Stub(trimmed.to_string()));
+    }
+    Ok(ScanData::Unknown(trimmed.to_string()))
+}
+
+struct ScanHandler {
+    lines: LineReader,
+    format: Option<Format>,
+}
+
+impl InputHandler for ScanHandler {
+    fn feed(&mut self, bytes: &[u8], _now: Instant, events: &EventSink) {
+        for outcome in self.lines.feed(bytes) {
+            let event = match outcome {
+                LineOutcome::Line(line) => match classify(&line, self.format) {
+                    Ok(data) => DeviceEvent::Data(data),
+                    Err(reason) => DeviceEvent::InputRejected { device: DeviceKind::Scanner, reason },
+                },
+                LineOutcome::TooLong { length } => DeviceEvent::InputRejected { device: DeviceKind::Scanner, reason: format!("scanner line: {length} bytes, longer than the limit") },
+                LineOutcome::NotText { byte } => DeviceEvent::InputRejected { device: DeviceKind::Scanner, reason: format!("scanner line: byte {byte:#04x} is not text") },
+            };
+            events.send(event);
+        }
+    }
+
+    fn idle(&mut self, _now: Instant, _events: &EventSink) {}
+}
+
+/// Handle to the scanner worker; events carry `DeviceEvent::Data(ScanData::..)`.
+pub struct Scanner {
+    device: InputDevice,
+}
+
+impl Scanner {
+    /// Starts reading the scanner's line.
+    pub fn open(resolved: &ResolvedDevice) -> Result<(Self, Receiver<DeviceEvent>), DeviceError> {
+        let profile = resolved.profile.scanner.clone().ok_or(DeviceError::Unsupported { device: "scanner", what: "scanning", profile: resolved.profile.name.clone() })?;
+        let format = profile.micr_format.as_deref().map(Format::from_code).transpose().map_err(|e| DeviceError::Failed { device: "scanner", problem: e.to_string() })?;
+        let handler = ScanHandler { lines: LineReader::new(profile.max_line_bytes), format };
+        let (device, events) = InputDevice::start(DeviceKind::Scanner, resolved.transport.clone(), resolved.entry.timeouts, handler)?;
+        Ok((Self { device }, events))
+    }
+
+    /// Latest known status.
+    pub fn status(&self) -> DeviceStatus {
+        self.device.status()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // MICR lines become Micr, digit lines Stub, text Unknown, and bad MICR an error with the reason.
+    #[test]
+    fn classifies() {
+        assert!(matches!(classify("T021000021T 1234567890U 0123", None), Ok(ScanData::Micr(_))));
+        assert_eq!(classify("0034 5678", None), Ok(ScanData::Stub("0034 5678".into())));
+        assert_eq!(classify("hello", None), Ok(ScanData::Unknown("hello".into())));
+        assert_eq!(classify("T112000025T 1234U", None), Err("routing number 112000025: checksum fails".into()));
+    }
+}
