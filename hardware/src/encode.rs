@@ -58,10 +58,11 @@ impl Default for PrintOptions {
     }
 }
 
-/// An escpos driver that only collects bytes, so encoding stays pure and testable.
+/// An escpos driver that only collects bytes, one segment per escpos instruction, so encoding
+/// stays pure and a job can be sent in pieces that never split a command.
 #[derive(Default, Clone)]
 struct CaptureDriver {
-    bytes: Rc<RefCell<Vec<u8>>>,
+    segments: Rc<RefCell<Vec<Vec<u8>>>>,
 }
 
 impl Driver for CaptureDriver {
@@ -69,7 +70,7 @@ impl Driver for CaptureDriver {
         "capture".to_string()
     }
     fn write(&self, data: &[u8]) -> escpos::errors::Result<()> {
-        self.bytes.borrow_mut().extend_from_slice(data);
+        self.segments.borrow_mut().push(data.to_vec());
         Ok(())
     }
     fn read(&self, _buf: &mut [u8]) -> escpos::errors::Result<usize> {
@@ -80,10 +81,10 @@ impl Driver for CaptureDriver {
     }
 }
 
-/// Runs `build` against an escpos printer that starts with ESC @ and PC858, and returns the bytes.
-fn capture(build: impl FnOnce(&mut Printer<CaptureDriver>) -> Result<(), EncodeError>) -> Result<Vec<u8>, EncodeError> {
+/// Runs `build` against an escpos printer that starts with ESC @ and PC858; returns whole-command segments.
+fn capture(build: impl FnOnce(&mut Printer<CaptureDriver>) -> Result<(), EncodeError>) -> Result<Vec<Vec<u8>>, EncodeError> {
     let driver = CaptureDriver::default();
-    let bytes = driver.bytes.clone();
+    let bytes = driver.segments.clone();
     let mut printer = Printer::new(driver, Protocol::default(), None);
     printer.init()?.custom(&[0x1B, 0x74, PC858_PAGE])?;
     build(&mut printer)?;
@@ -135,6 +136,11 @@ fn cut(printer: &mut Printer<CaptureDriver>, options: &PrintOptions) -> Result<(
 
 /// The complete ESC/POS byte stream of one receipt: init, PC858, text, barcode, feed, cut.
 pub fn encode_receipt(receipt: &Receipt, options: &PrintOptions) -> Result<Vec<u8>, EncodeError> {
+    Ok(encode_receipt_segments(receipt, options)?.concat())
+}
+
+/// The receipt as whole commands (the printer worker sends them in chunks between status checks).
+pub fn encode_receipt_segments(receipt: &Receipt, options: &PrintOptions) -> Result<Vec<Vec<u8>>, EncodeError> {
     capture(|printer| {
         for line in layout_styled(receipt, options.columns) {
             text_line(printer, &line.text, line.style)?;
@@ -168,6 +174,11 @@ pub fn endorsement_lines(endorsement: &Endorsement, columns: usize) -> Vec<Strin
 
 /// Slip station: select slip, print the endorsement, eject, back to the roll.
 pub fn encode_endorsement(endorsement: &Endorsement, columns: usize) -> Result<Vec<u8>, EncodeError> {
+    Ok(encode_endorsement_segments(endorsement, columns)?.concat())
+}
+
+/// The endorsement as whole commands.
+pub fn encode_endorsement_segments(endorsement: &Endorsement, columns: usize) -> Result<Vec<Vec<u8>>, EncodeError> {
     capture(|printer| {
         printer.custom(&SELECT_SLIP)?;
         for line in endorsement_lines(endorsement, columns) {
@@ -179,7 +190,7 @@ pub fn encode_endorsement(endorsement: &Endorsement, columns: usize) -> Result<V
 }
 
 /// A short test page naming the printer profile, with a euro sign and a barcode.
-pub fn encode_test_page(profile_name: &str, options: &PrintOptions) -> Result<Vec<u8>, EncodeError> {
+pub fn encode_test_page(profile_name: &str, options: &PrintOptions) -> Result<Vec<Vec<u8>>, EncodeError> {
     let receipt = Receipt {
         header: vec!["CityTill printer test".to_string(), format!("profile {profile_name}")],
         receipt_number: "TEST".to_string(),
@@ -187,7 +198,7 @@ pub fn encode_test_page(profile_name: &str, options: &PrintOptions) -> Result<Ve
         barcode: Some(Barcode::Code128("TEST".to_string())),
         ..Receipt::default()
     };
-    encode_receipt(&receipt, options)
+    encode_receipt_segments(&receipt, options)
 }
 
 #[cfg(test)]

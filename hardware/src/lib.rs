@@ -22,3 +22,5 @@ pub mod counter_device;
 pub mod linereader;
 pub mod reader;
 pub mod scanner;
+pub mod sim;
+pub mod commands;

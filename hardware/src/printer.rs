@@ -3,7 +3,7 @@
 use crate::config::{ResolvedDevice, Timeouts};
 use crate::device::{enqueue, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, COMMAND_QUEUE_LEN};
 use crate::drawer::{DrawerSettings, DrawerWatch};
-use crate::encode::{encode_endorsement, encode_receipt, encode_test_page, EncodeError, Endorsement};
+use crate::encode::{encode_endorsement_segments, encode_receipt_segments, encode_test_page, EncodeError, Endorsement};
 use crate::escpos_bytes::status_request;
 use crate::profile::PrinterProfile;
 use crate::receipt::Receipt;
@@ -16,10 +16,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Bytes sent between two status checks, so a paper-out mid-job is caught early.
+/// Chunks end only between whole commands, so a status request is never read as a command's parameter.
 pub const CHUNK_BYTES: usize = 256;
 
 enum Job {
-    Print(Vec<u8>),
+    Print(Vec<Vec<u8>>),
     Kick([u8; 5]),
 }
 
@@ -84,13 +85,12 @@ impl Printer {
 
     /// Prints a receipt laid out for this printer's width; the outcome arrives as JobCompleted/JobFailed.
     pub fn print(&self, receipt: &Receipt) -> Result<JobId, DeviceError> {
-        let bytes = encode_receipt(receipt, &self.profile.print_options())?;
-        self.submit(Job::Print(bytes))
+        self.submit(Job::Print(encode_receipt_segments(receipt, &self.profile.print_options())?))
     }
 
-    /// Sends ready-made ESC/POS bytes as one job.
+    /// Sends ready-made ESC/POS bytes as one job (sent in one piece).
     pub fn print_bytes(&self, bytes: Vec<u8>) -> Result<JobId, DeviceError> {
-        self.submit(Job::Print(bytes))
+        self.submit(Job::Print(vec![bytes]))
     }
 
     /// Prints the test page.
@@ -103,7 +103,7 @@ impl Printer {
         if !self.profile.slip_station {
             return Err(EncodeError::NoSlipStation { profile: self.profile_name.clone() }.into());
         }
-        self.submit(Job::Print(encode_endorsement(endorsement, self.profile.columns)?))
+        self.submit(Job::Print(encode_endorsement_segments(endorsement, self.profile.columns)?))
     }
 
     /// Kicks the drawer wired to this printer.
@@ -278,7 +278,7 @@ impl PrinterWorker {
     fn run_job(&mut self, command: Command) {
         self.set_state(DeviceState::Busy);
         let outcome = match command.work {
-            Job::Print(bytes) => self.print(&bytes),
+            Job::Print(segments) => self.print(&segments),
             Job::Kick(kick) => self.kick(&kick),
         };
         let event = match outcome {
@@ -311,14 +311,14 @@ impl PrinterWorker {
         }
     }
 
-    fn print(&mut self, bytes: &[u8]) -> Result<(), String> {
+    fn print(&mut self, segments: &[Vec<u8>]) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_millis(self.timeouts.job_timeout_ms);
         self.ready()?;
-        for chunk in bytes.chunks(CHUNK_BYTES) {
+        for chunk in chunk_segments(segments, CHUNK_BYTES) {
             if Instant::now() > deadline {
                 return Err(format!("job timed out after {} ms", self.timeouts.job_timeout_ms));
             }
-            self.write(chunk)?;
+            self.write(&chunk)?;
             self.ready()?;
         }
         Ok(())
@@ -339,6 +339,22 @@ impl PrinterWorker {
         }
         Err("drawer did not open (stuck or jammed)".into())
     }
+}
+
+/// Groups whole commands into chunks of about `max_bytes` (a longer single command is its own chunk).
+pub fn chunk_segments(segments: &[Vec<u8>], max_bytes: usize) -> Vec<Vec<u8>> {
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    let mut current: Vec<u8> = Vec::new();
+    for segment in segments {
+        if !current.is_empty() && current.len() + segment.len() > max_bytes {
+            chunks.push(std::mem::take(&mut current));
+        }
+        current.extend_from_slice(segment);
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
 }
 
 /// Reads one valid status byte within `timeout`, skipping anything that is not a DLE EOT answer.
@@ -362,4 +378,18 @@ pub fn query_snapshot(link: &mut dyn Link, timeout: Duration) -> Result<PrinterS
     let paper = read_status_byte(link, 4, timeout)?;
     let bad = |e: crate::status::StatusError| TransportError::Io { target: link.describe(), problem: e.to_string() };
     Ok(PrinterSnapshot { printer: decode_printer(printer).map_err(bad)?, offline_cause: decode_offline_cause(offline).map_err(bad)?, paper: decode_paper(paper).map_err(bad)? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Chunks never split a command and keep every byte in order.
+    #[test]
+    fn chunks_keep_commands_whole() {
+        let segments = vec![vec![1; 100], vec![2; 100], vec![3; 100], vec![4; 400]];
+        let chunks = chunk_segments(&segments, 256);
+        assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), vec![200, 100, 400]);
+        assert_eq!(chunks.concat(), segments.concat());
+    }
 }

@@ -1,0 +1,326 @@
+//! Simulators for every peripheral: pty and TCP printers, scanner, counter and serial drawer, with a control socket.
+
+pub mod control;
+pub mod printer;
+
+pub use control::{control, Action, SimError, ACTIONS_HELP};
+pub use printer::{DrawerModel, PrinterFaults, PrinterModel};
+
+use crate::config::{DeviceEntry, DevicesConfig, Timeouts};
+use serialport::{SerialPort, TTYPort};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How long simulator threads wait before checking whether to stop.
+const TICK: Duration = Duration::from_millis(20);
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn io_error(what: &str, err: impl ToString) -> SimError {
+    SimError::Io { what: what.to_string(), problem: err.to_string() }
+}
+
+struct Shared {
+    printer: Mutex<PrinterModel>,
+    drawer: Mutex<DrawerModel>,
+    scanner: Mutex<TTYPort>,
+    counter: Mutex<TTYPort>,
+}
+
+/// All simulators; they stop and release their ports when dropped.
+pub struct Simulators {
+    dir: PathBuf,
+    shared: Arc<Shared>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+    /// Slave ends stay open so the masters never read EIO before the app connects (hardware.md).
+    _slaves: Vec<TTYPort>,
+    pub printer_tcp: SocketAddr,
+    pub printer_pty: String,
+    pub scanner_pty: String,
+    pub counter_pty: String,
+    pub drawer_pty: String,
+}
+
+fn pty_pair(what: &str) -> Result<(TTYPort, TTYPort, String), SimError> {
+    let (master, slave) = TTYPort::pair().map_err(|e| io_error(what, e))?;
+    let path = slave.name().ok_or_else(|| io_error(what, "pty without a name"))?;
+    Ok((master, slave, path))
+}
+
+impl Simulators {
+    /// Starts every simulator, writes `dir/devices.toml`, renders printed jobs into `dir/printed/`.
+    pub fn start(dir: &Path) -> Result<Self, SimError> {
+        let printed = dir.join("printed");
+        std::fs::create_dir_all(&printed).map_err(|e| io_error(&printed.display().to_string(), e))?;
+        let (printer_master, printer_slave, printer_pty) = pty_pair("printer pty")?;
+        let (scanner_master, scanner_slave, scanner_pty) = pty_pair("scanner pty")?;
+        let (counter_master, counter_slave, counter_pty) = pty_pair("counter pty")?;
+        let (drawer_master, drawer_slave, drawer_pty) = pty_pair("drawer pty")?;
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| io_error("printer tcp", e))?;
+        let printer_tcp = listener.local_addr().map_err(|e| io_error("printer tcp", e))?;
+        let shared = Arc::new(Shared {
+            printer: Mutex::new(PrinterModel::new(&printed)),
+            drawer: Mutex::new(DrawerModel::default()),
+            scanner: Mutex::new(scanner_master),
+            counter: Mutex::new(counter_master),
+        });
+        let mut sims = Self {
+            dir: dir.to_path_buf(),
+            shared,
+            stop: Arc::new(AtomicBool::new(false)),
+            threads: Vec::new(),
+            _slaves: vec![printer_slave, scanner_slave, counter_slave, drawer_slave],
+            printer_tcp,
+            printer_pty,
+            scanner_pty,
+            counter_pty,
+            drawer_pty,
+        };
+        sims.spawn_threads(printer_master, drawer_master, listener)?;
+        sims.write_config()?;
+        Ok(sims)
+    }
+
+    fn spawn(&mut self, name: &str, body: impl FnOnce(Arc<Shared>, Arc<AtomicBool>) + Send + 'static) -> Result<(), SimError> {
+        let (shared, stop) = (self.shared.clone(), self.stop.clone());
+        let handle = std::thread::Builder::new().name(format!("sim-{name}")).spawn(move || body(shared, stop)).map_err(|e| io_error(name, e))?;
+        self.threads.push(handle);
+        Ok(())
+    }
+
+    fn spawn_threads(&mut self, printer: TTYPort, drawer: TTYPort, listener: TcpListener) -> Result<(), SimError> {
+        let socket_path = self.dir.join("control.sock");
+        let _ = std::fs::remove_file(&socket_path);
+        let control = UnixListener::bind(&socket_path).map_err(|e| io_error(&socket_path.display().to_string(), e))?;
+        control.set_nonblocking(true).map_err(|e| io_error("control socket", e))?;
+        listener.set_nonblocking(true).map_err(|e| io_error("printer tcp", e))?;
+        self.spawn("printer-pty", move |shared, stop| serve_pty(printer, &shared, &stop, printer_bytes))?;
+        self.spawn("drawer-pty", move |shared, stop| serve_pty(drawer, &shared, &stop, drawer_bytes))?;
+        self.spawn("printer-tcp", move |shared, stop| serve_tcp(&listener, &shared, &stop))?;
+        self.spawn("control", move |shared, stop| serve_control(&control, &shared, &stop))
+    }
+
+    /// A devices config pointing at these simulators (printer over TCP; drawer, scanner, counter on ptys).
+    pub fn config(&self) -> DevicesConfig {
+        let timeouts = Timeouts { status_timeout_ms: 300, poll_interval_ms: 100, reconnect_initial_ms: 100, reconnect_max_ms: 1000, report_idle_ms: 500, ..Timeouts::default() };
+        let entry = |profile: &str, transport: String| DeviceEntry { timeouts, ..DeviceEntry::new(profile, &transport) };
+        DevicesConfig {
+            printer: Some(entry("tm-t88", format!("tcp:{}", self.printer_tcp))),
+            drawer: Some(entry("drawer-serial", format!("serial:{}?baud=9600", self.drawer_pty))),
+            scanner: Some(entry("magtek-micr", format!("serial:{}?baud=9600", self.scanner_pty))),
+            counter: Some(entry("bill-counter", format!("serial:{}?baud=9600", self.counter_pty))),
+        }
+    }
+
+    fn write_config(&self) -> Result<(), SimError> {
+        let path = self.dir.join("devices.toml");
+        let text = self.config().to_toml_string().map_err(|e| io_error("devices.toml", e))?;
+        let header = format!("# Written by the CityTill simulators. The printer is also on a pty: serial:{}\n", self.printer_pty);
+        std::fs::write(&path, header + &text).map_err(|e| io_error(&path.display().to_string(), e))
+    }
+
+    /// Applies an action directly (in-process; other processes use [`control`]).
+    pub fn apply(&self, action: &Action) -> Result<String, SimError> {
+        apply(&self.shared, action)
+    }
+
+    /// The folder jobs are rendered into.
+    pub fn printed_dir(&self) -> PathBuf {
+        self.dir.join("printed")
+    }
+
+    /// Number of jobs rendered so far.
+    pub fn jobs_printed(&self) -> u32 {
+        lock(&self.shared.printer).jobs_written()
+    }
+
+    /// The drawer as the simulator sees it.
+    pub fn drawer(&self) -> DrawerModel {
+        *lock(&self.shared.drawer)
+    }
+}
+
+impl Drop for Simulators {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for handle in self.threads.drain(..) {
+            let _ = handle.join();
+        }
+        let _ = std::fs::remove_file(self.dir.join("control.sock"));
+    }
+}
+
+fn printer_bytes(shared: &Shared, bytes: &[u8]) -> Vec<u8> {
+    let mut drawer = lock(&shared.drawer);
+    lock(&shared.printer).feed(bytes, &mut drawer)
+}
+
+/// Serial drawer: BEL fires the solenoid, '?' answers '1' (open, HIGH) or '0'.
+fn drawer_bytes(shared: &Shared, bytes: &[u8]) -> Vec<u8> {
+    let mut drawer = lock(&shared.drawer);
+    let mut replies = Vec::new();
+    for byte in bytes {
+        match byte {
+            0x07 => drawer.kick(),
+            b'?' => replies.push(if drawer.open { b'1' } else { b'0' }),
+            _ => {}
+        }
+    }
+    replies
+}
+
+fn serve_pty(mut master: TTYPort, shared: &Shared, stop: &AtomicBool, handle: fn(&Shared, &[u8]) -> Vec<u8>) {
+    let _ = master.set_timeout(TICK);
+    let mut buf = [0u8; 1024];
+    while !stop.load(Ordering::Relaxed) {
+        match master.read(&mut buf) {
+            Ok(n) if n > 0 => {
+                let replies = handle(shared, &buf[..n]);
+                if !replies.is_empty() {
+                    let _ = master.write_all(&replies);
+                }
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => std::thread::sleep(TICK),
+        }
+    }
+}
+
+fn serve_tcp(listener: &TcpListener, shared: &Arc<Shared>, stop: &Arc<AtomicBool>) {
+    let mut connections: Vec<JoinHandle<()>> = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        connections.retain(|c| !c.is_finished());
+        match listener.accept() {
+            Ok((stream, _)) if connections.len() < 8 => {
+                let (shared, stop) = (shared.clone(), stop.clone());
+                connections.push(std::thread::spawn(move || serve_connection(stream, &shared, &stop)));
+            }
+            Ok(_) => {}
+            Err(_) => std::thread::sleep(TICK),
+        }
+    }
+    for connection in connections {
+        let _ = connection.join();
+    }
+}
+
+fn serve_connection(mut stream: TcpStream, shared: &Shared, stop: &AtomicBool) {
+    if stream.set_nonblocking(false).and_then(|()| stream.set_read_timeout(Some(TICK))).is_err() {
+        return;
+    }
+    let mut buf = [0u8; 1024];
+    while !stop.load(Ordering::Relaxed) {
+        match stream.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                let replies = printer_bytes(shared, &buf[..n]);
+                if !replies.is_empty() && stream.write_all(&replies).is_err() {
+                    return;
+                }
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+fn serve_control(listener: &UnixListener, shared: &Shared, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        match listener.accept() {
+            Ok((stream, _)) => answer_control(stream, shared),
+            Err(_) => std::thread::sleep(TICK),
+        }
+    }
+}
+
+fn answer_control(stream: UnixStream, shared: &Shared) {
+    let timeout = Some(Duration::from_millis(control::CONTROL_TIMEOUT_MS));
+    if stream.set_nonblocking(false).and_then(|()| stream.set_read_timeout(timeout)).is_err() {
+        return;
+    }
+    let mut line = String::new();
+    let Ok(mut writer) = stream.try_clone() else { return };
+    if BufReader::new(std::io::Read::take(stream, control::MAX_CONTROL_LINE as u64)).read_line(&mut line).is_err() {
+        return;
+    }
+    let (device, action) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
+    let reply = match Action::parse(device, action).and_then(|a| apply(shared, &a)) {
+        Ok(message) => format!("ok {message}\n"),
+        Err(err) => format!("error: {err}\n"),
+    };
+    let _ = writer.write_all(reply.as_bytes());
+}
+
+fn send(port: &Mutex<TTYPort>, bytes: &[u8], what: &str) -> Result<String, SimError> {
+    let mut port = lock(port);
+    port.write_all(bytes).and_then(|()| port.flush()).map_err(|e| io_error(what, e))?;
+    Ok(format!("{what}: sent {} bytes", bytes.len()))
+}
+
+fn apply(shared: &Shared, action: &Action) -> Result<String, SimError> {
+    {
+        let mut printer = lock(&shared.printer);
+        let faults = &mut printer.faults;
+        match action {
+            Action::PrinterPaperOut => faults.paper_out = true,
+            Action::PrinterPaperOutAfter(chars) => faults.paper_out_after = Some(*chars),
+            Action::PrinterPaperNearEnd => faults.paper_near_end = true,
+            Action::PrinterPaperOk => (faults.paper_out, faults.paper_near_end, faults.paper_out_after) = (false, false, None),
+            Action::PrinterCoverOpen => faults.cover_open = true,
+            Action::PrinterCoverClose => faults.cover_open = false,
+            Action::PrinterOffline => faults.offline = true,
+            Action::PrinterOnline => faults.offline = false,
+            Action::PrinterUnplug => faults.unplugged = true,
+            Action::PrinterPlug => faults.unplugged = false,
+            _ => return apply_other(shared, action),
+        }
+    }
+    Ok(format!("printer: {action:?}"))
+}
+
+fn apply_other(shared: &Shared, action: &Action) -> Result<String, SimError> {
+    let mut drawer = lock(&shared.drawer);
+    match action {
+        Action::DrawerStuck => drawer.stuck = true,
+        Action::DrawerUnstick => drawer.stuck = false,
+        Action::DrawerOpen => drawer.open = true,
+        Action::DrawerClose => drawer.open = false,
+        Action::ScannerMicr(line) | Action::ScannerStub(line) => return send(&shared.scanner, format!("{line}\r").as_bytes(), "scanner"),
+        Action::ScannerRaw(bytes) => return send(&shared.scanner, bytes, "scanner"),
+        Action::CounterReport(rows) => return send(&shared.counter, &crate::counter::render_report(rows, "SIM-1"), "counter"),
+        Action::CounterRaw(bytes) => return send(&shared.counter, bytes, "counter"),
+        _ => {}
+    }
+    Ok(format!("drawer: {action:?}"))
+}
+
+/// Replaces `sim:` transports with in-process simulators started in `dir` (kept alive by the returned value).
+pub fn materialize(config: &DevicesConfig, dir: &Path) -> Result<(DevicesConfig, Option<Simulators>), SimError> {
+    let uses_sim = |entry: &Option<DeviceEntry>| entry.as_ref().is_some_and(|e| e.transport.trim() == "sim:");
+    if ![&config.printer, &config.drawer, &config.scanner, &config.counter].into_iter().any(uses_sim) {
+        return Ok((config.clone(), None));
+    }
+    let sims = Simulators::start(dir)?;
+    let sim_config = sims.config();
+    let pick = |mine: &Option<DeviceEntry>, theirs: &Option<DeviceEntry>| match (mine, theirs) {
+        (Some(entry), Some(sim)) if uses_sim(mine) => Some(DeviceEntry { transport: sim.transport.clone(), ..entry.clone() }),
+        _ => mine.clone(),
+    };
+    let resolved = DevicesConfig {
+        printer: pick(&config.printer, &sim_config.printer),
+        drawer: pick(&config.drawer, &sim_config.drawer),
+        scanner: pick(&config.scanner, &sim_config.scanner),
+        counter: pick(&config.counter, &sim_config.counter),
+    };
+    Ok((resolved, Some(sims)))
+}
