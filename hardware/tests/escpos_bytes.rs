@@ -1,4 +1,5 @@
 //! Byte-exact tests: receipts at each width against committed snapshots, the drawer kick, DLE EOT decoding.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use citytill_hardware::encode::{encode_receipt, CutMode, PrintOptions};
 use citytill_hardware::escpos_bytes::{drawer_kick, DrawerPin};

@@ -1,4 +1,5 @@
 //! Round trips against the simulators over real pseudo-terminals, TCP on 127.0.0.1 and the control socket.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use citytill_hardware::commands::{open_drawer, open_printer, test_device, wait_for};
 use citytill_hardware::config::{DeviceEntry, DevicesConfig};
