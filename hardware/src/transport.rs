@@ -218,7 +218,16 @@ impl Link for SerialLink {
         use serialport::SerialPort;
         self.port.set_timeout(self.write_timeout).map_err(|e| io_error(&self.target, e))?;
         self.port.write_all(bytes).map_err(|e| io_error(&self.target, e))?;
-        self.port.flush().map_err(|e| io_error(&self.target, e))
+        // tcdrain can be interrupted (EINTR, reported as "flush failed"); the bytes are already
+        // queued in the kernel, so a few bounded retries are safe.
+        let mut last = Ok(());
+        for _ in 0..3 {
+            last = self.port.flush();
+            if last.is_ok() {
+                break;
+            }
+        }
+        last.map_err(|e| io_error(&self.target, e))
     }
 
     fn read_timeout(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
