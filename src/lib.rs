@@ -1,6 +1,7 @@
 //! CityTill: the cashiering system of a city payment counter — domain, ledger, operations and command line.
 //! The window (`gui`) lives in the binary; `hardware` is its own crate.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod domain;

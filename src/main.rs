@@ -1,2 +1,74 @@
-//! The `citytill` binary.
-fn main() {}
+//! The `citytill` binary: the command line for admins and scripts, and the cashier window.
+
+#[cfg(feature = "window")]
+mod gui;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use citytill::cli::context::{default_data_dir, Context};
+use citytill::cli::{Cli, Command};
+use citytill::ops::demo;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        None => open_window(cli.data_dir, false),
+        Some(Command::Demo) => run_demo(cli.data_dir),
+        Some(_) => {
+            start_log(cli.data_dir.clone());
+            citytill::cli::run(cli)
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::warn!(target: "citytill", "command refused: {error}");
+            eprintln!("citytill: {error}");
+            ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(1))
+        }
+    }
+}
+
+/// Logs go to `citytill.log` in the data dir (only if it exists: a typo'd --data-dir creates nothing).
+/// Messages never carry PINs or card data: the library never logs them.
+fn start_log(data_dir: Option<std::path::PathBuf>) {
+    let Some(dir) = data_dir.or_else(|| default_data_dir().ok()) else { return };
+    if !dir.is_dir() {
+        return;
+    }
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("citytill.log"));
+    if let Ok(file) = file {
+        let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(file)).with_ansi(false).try_init();
+    }
+}
+
+/// `citytill demo`: the training city in its own data dir (`--data-dir`, or `<data dir>/demo`).
+fn run_demo(data_dir: Option<std::path::PathBuf>) -> citytill::Result<()> {
+    let dir = match data_dir {
+        Some(dir) => dir,
+        None => default_data_dir()?.join("demo"),
+    };
+    let ledger_path = dir.join(citytill::cli::context::LEDGER_FILE);
+    let (ledger, created) = demo::ensure(&dir, &ledger_path)?;
+    start_log(Some(dir.clone()));
+    println!("{}{}", if created { "Created a new " } else { "Reusing the " }, demo::welcome(&ledger, &dir)?);
+    drop(ledger);
+    open_window(Some(dir), true)
+}
+
+#[cfg(feature = "window")]
+fn open_window(data_dir: Option<std::path::PathBuf>, demo: bool) -> citytill::Result<()> {
+    let ctx = Context::new(data_dir, None, None, false)?;
+    if !demo {
+        start_log(Some(ctx.data_dir.clone()));
+        ctx.open_ledger()?;
+    }
+    gui::run(gui::Launch { data_dir: ctx.data_dir, settings: ctx.settings, demo }).map_err(citytill::Error::Refused)
+}
+
+#[cfg(not(feature = "window"))]
+fn open_window(data_dir: Option<std::path::PathBuf>, _demo: bool) -> citytill::Result<()> {
+    let ctx = Context::new(data_dir, None, None, false)?;
+    Err(citytill::Error::Refused(format!("this citytill was built without the window (feature `window`); data dir {}", ctx.data_dir.display())))
+}

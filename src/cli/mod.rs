@@ -1,1 +1,123 @@
-//! Command line.
+//! The `citytill` command line: argument parsing (clap) and dispatch to one handler per command group.
+
+pub mod admin;
+pub mod context;
+pub mod drawer;
+pub mod hq;
+pub mod output;
+pub mod payments;
+pub mod sync;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// CityTill — the cashiering system of a city payment counter.
+#[derive(Parser, Debug)]
+#[command(name = "citytill", version, about, long_about = None)]
+pub struct Cli {
+    /// Data directory (ledger, settings, logs). Default: the platform data dir.
+    #[arg(long, global = true, env = "CITYTILL_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The user acting (PIN from CITYTILL_PIN or a prompt).
+    #[arg(long, global = true, env = "CITYTILL_USER")]
+    pub user: Option<String>,
+    /// A supervisor approving (PIN from CITYTILL_APPROVER_PIN or a prompt).
+    #[arg(long, global = true)]
+    pub approver: Option<String>,
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a new terminal's ledger and its first admin (PIN from CITYTILL_NEW_PIN or a prompt).
+    Init {
+        #[arg(long)]
+        terminal: String,
+        #[arg(long)]
+        admin: String,
+        /// A training city: every receipt and screen says TRAINING.
+        #[arg(long)]
+        training: bool,
+    },
+    /// Manage users.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Import payables or the fee schedule from CSV.
+    Import {
+        /// payables | fees
+        what: String,
+        file: PathBuf,
+    },
+    /// Look up payables by number, or by words of name or address.
+    Lookup { text: Vec<String> },
+    /// The cashier's drawer day.
+    #[command(subcommand)]
+    Drawer(drawer::DrawerCommand),
+    /// Take a payment.
+    Pay(payments::PayArgs),
+    /// Void a payment taken today (reversing entry; needs --approver).
+    Void {
+        receipt: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Refund part or all of a payment in cash (needs --approver).
+    Refund {
+        receipt: String,
+        #[arg(long, allow_negative_numbers = true)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record a returned (NSF) check: reinstate balances and charge the fee (needs --approver).
+    Nsf {
+        receipt: String,
+        #[arg(long)]
+        fee: Option<String>,
+    },
+    /// Show or reprint receipts.
+    #[command(subcommand)]
+    Receipt(payments::ReceiptCommand),
+    /// Check the ledger: integrity, hash chain, sequences, balances, projections. Exit 1 on any problem.
+    Verify,
+    /// Copy the ledger consistently while CityTill runs.
+    Backup { file: PathBuf },
+    /// Measure speed on a synthetic city in a temporary directory.
+    Bench(admin::BenchArgs),
+    /// Create or reuse a training city and open the window on it.
+    Demo,
+    /// Head-office administration.
+    #[command(subcommand)]
+    Hq(hq::HqCommand),
+    /// Sync with head office.
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
+}
+
+/// Runs a parsed command (all but the window, which the binary opens).
+pub fn run(cli: Cli) -> crate::Result<()> {
+    let ctx = context::Context::new(cli.data_dir, cli.user, cli.approver, cli.json)?;
+    match cli.command {
+        None | Some(Command::Demo) => Err(crate::Error::Invalid("the window is opened by the citytill binary".into())),
+        Some(Command::Init { terminal, admin, training }) => admin::init(&ctx, &terminal, &admin, training),
+        Some(Command::User(command)) => admin::user(&ctx, command),
+        Some(Command::Import { what, file }) => admin::import(&ctx, &what, &file),
+        Some(Command::Lookup { text }) => payments::lookup(&ctx, &text.join(" ")),
+        Some(Command::Drawer(command)) => drawer::run(&ctx, command),
+        Some(Command::Pay(args)) => payments::pay(&ctx, args),
+        Some(Command::Void { receipt, reason }) => payments::void(&ctx, &receipt, &reason),
+        Some(Command::Refund { receipt, amount, reason }) => payments::refund(&ctx, &receipt, &amount, &reason),
+        Some(Command::Nsf { receipt, fee }) => payments::nsf(&ctx, &receipt, fee.as_deref()),
+        Some(Command::Receipt(command)) => payments::receipt(&ctx, command),
+        Some(Command::Verify) => admin::verify(&ctx),
+        Some(Command::Backup { file }) => admin::backup(&ctx, &file),
+        Some(Command::Bench(args)) => admin::bench(&ctx, args),
+        Some(Command::Hq(command)) => hq::run(command, &ctx),
+        Some(Command::Sync(command)) => sync::run(command, &ctx),
+    }
+}

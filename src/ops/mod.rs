@@ -1,9 +1,12 @@
 //! Business operations: each validates its input completely, then records its events in one transaction.
 
 pub mod auth;
+pub mod demo;
 pub mod drawer;
 pub mod import;
 pub mod payment;
 pub mod query;
+pub mod receipt_doc;
 pub mod reversal;
 pub mod setup;
+pub mod synthetic;

@@ -1,0 +1,190 @@
+//! `citytill bench`: builds a synthetic city in a temporary directory and measures, in one run, payment
+//! commits against a raw rusqlite baseline, lookup and word search, drawer close, and verify.
+
+use std::time::{Duration, Instant};
+
+use rusqlite::{params, Connection, TransactionBehavior};
+
+use crate::config::Settings;
+use crate::domain::denominations::DenominationCount;
+use crate::domain::ids::{Role, TerminalId};
+use crate::domain::tender::{Tender, TenderKind};
+use crate::error::{Error, Result};
+use crate::ledger::{verify, Ledger};
+use crate::money::Money;
+use crate::ops::auth::Actor;
+use crate::ops::drawer::{self, Count};
+use crate::ops::payment::{self, LineRequest, PaymentRequest};
+use crate::ops::{import, query, synthetic};
+
+/// Figures from one run; keys are stable for scripts.
+#[derive(Debug, serde::Serialize)]
+pub struct Report {
+    pub payables: usize,
+    pub payments: usize,
+    pub commit_per_s: f64,
+    pub raw_commit_per_s: f64,
+    pub commit_ratio_vs_raw: f64,
+    pub commit_p50_ms: f64,
+    pub commit_p99_ms: f64,
+    pub lookup_p99_ms: f64,
+    pub search_p50_ms: f64,
+    pub search_p99_ms: f64,
+    pub close_10k_ms: f64,
+    pub verify_entries: i64,
+    pub verify_entries_per_s: f64,
+    pub import_payables_s: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hq: Option<serde_json::Value>,
+}
+
+impl Report {
+    pub fn text(&self) -> String {
+        format!(
+            "CityTill bench: {} payables, {} payments\n\
+             payment commit   {:>10.0}/s  (raw rusqlite {:>8.0}/s, ratio {:.2}; target >= 0.70)\n\
+             commit latency   p50 {:.2} ms  p99 {:.2} ms\n\
+             lookup by number p99 {:.3} ms\n\
+             word search      p50 {:.3} ms  p99 {:.3} ms  (target p99 < 5 ms)\n\
+             drawer close     {:.2} ms over {} payments  (target < 50 ms)\n\
+             verify           {:.0} entries/s over {} entries  (target >= 200000)\n\
+             payables import  {:.1} s{}",
+            self.payables,
+            self.payments,
+            self.commit_per_s,
+            self.raw_commit_per_s,
+            self.commit_ratio_vs_raw,
+            self.commit_p50_ms,
+            self.commit_p99_ms,
+            self.lookup_p99_ms,
+            self.search_p50_ms,
+            self.search_p99_ms,
+            self.close_10k_ms,
+            self.payments,
+            self.verify_entries_per_s,
+            self.verify_entries,
+            self.import_payables_s,
+            self.hq.as_ref().map(|v| format!("\nhead office      {v}")).unwrap_or_default(),
+        )
+    }
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    samples.sort();
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[index.min(samples.len() - 1)].as_secs_f64() * 1000.0
+}
+
+pub fn run(payables: usize, payments: usize, hq: Option<&str>) -> Result<Report> {
+    let dir = tempfile::tempdir().map_err(|e| Error::Invalid(format!("bench: no temporary directory: {e}")))?;
+    let settings = Settings::default();
+    let mut ledger = Ledger::create(&dir.path().join("ledger.sqlite"), &TerminalId::parse("B01").map_err(Error::Invalid)?)?;
+    let started = Instant::now();
+    let rows = synthetic::payables(payables.max(1), 7);
+    import::upsert_payables(&mut ledger, None, "bench", rows.clone())?;
+    import::upsert_fees(&mut ledger, None, "bench", synthetic::fees())?;
+    let import_payables_s = started.elapsed().as_secs_f64();
+    let actor = Actor { name: "bench".into(), role: Role::Cashier };
+    ledger.write(|w| w.append(None, None, &crate::domain::events::Event::UserAdded { name: actor.name.clone(), role: Role::Cashier }).map(|_| ()))?;
+    drawer::open(&mut ledger, &actor, vec![DenominationCount { denomination: Money::from_cents(2000), pieces: 10 }])?;
+
+    let mut latencies = Vec::with_capacity(payments);
+    let started = Instant::now();
+    for index in 0..payments {
+        let payable = &rows[(index * 7919) % rows.len()];
+        let request = PaymentRequest {
+            lines: vec![LineRequest::Payable { number: payable.number.clone(), amount: Some(Money::from_cents(1000 + (index % 500) as i64)) }],
+            tenders: vec![Tender::new(TenderKind::Cash, Money::from_cents(2000))],
+        };
+        let one = Instant::now();
+        payment::pay(&mut ledger, &settings, &actor, &request)?;
+        latencies.push(one.elapsed());
+    }
+    let commit_per_s = payments as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    let raw_commit_per_s = raw_baseline(dir.path(), payments)?;
+
+    let mut lookups = Vec::new();
+    let mut searches = Vec::new();
+    for index in 0..1000 {
+        let payable = &rows[(index * 104_729) % rows.len()];
+        let one = Instant::now();
+        query::payable(ledger.conn(), &payable.number)?;
+        lookups.push(one.elapsed());
+        let words = format!("{} {}", payable.name.split(' ').next().unwrap_or(""), payable.address.split(' ').nth(1).unwrap_or(""));
+        let one = Instant::now();
+        query::search_payables(ledger.conn(), &words, 20)?;
+        searches.push(one.elapsed());
+    }
+
+    let expected_cash = query::expected_for(ledger.conn(), 1, TenderKind::Cash)?;
+    let count = Count { cash: vec![DenominationCount { denomination: Money::from_cents(1), pieces: 0 }], ..Count::default() };
+    let _ = expected_cash;
+    let one = Instant::now();
+    drawer::close(&mut ledger, &settings, &actor, Some(count), None, None)?;
+    let close_10k_ms = one.elapsed().as_secs_f64() * 1000.0;
+
+    let one = Instant::now();
+    let report = verify::verify(&ledger)?;
+    let verify_s = one.elapsed().as_secs_f64().max(1e-9);
+    if !report.ok {
+        return Err(Error::Invariant(format!("bench ledger failed verify: {:?}", report.problems.first())));
+    }
+    let hq = match hq {
+        Some(_) => return Err(Error::Invalid("--hq: the head-office push benchmark is not built yet".into())),
+        None => None,
+    };
+    Ok(Report {
+        payables,
+        payments,
+        commit_per_s,
+        raw_commit_per_s,
+        commit_ratio_vs_raw: commit_per_s / raw_commit_per_s.max(1e-9),
+        commit_p50_ms: percentile(&mut latencies.clone(), 0.50),
+        commit_p99_ms: percentile(&mut latencies, 0.99),
+        lookup_p99_ms: percentile(&mut lookups, 0.99),
+        search_p50_ms: percentile(&mut searches.clone(), 0.50),
+        search_p99_ms: percentile(&mut searches, 0.99),
+        close_10k_ms,
+        verify_entries: report.entries,
+        verify_entries_per_s: report.entries as f64 / verify_s,
+        import_payables_s,
+        hq,
+    })
+}
+
+/// The same rows a payment writes (journal entry, postings, receipt, balance, drawer totals), in one
+/// IMMEDIATE transaction each, with the same WAL + synchronous=FULL durability, through bare rusqlite.
+fn raw_baseline(dir: &std::path::Path, payments: usize) -> Result<f64> {
+    let conn = Connection::open(dir.join("raw.sqlite"))?;
+    let _: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch(
+        "CREATE TABLE journal(seq INTEGER PRIMARY KEY, payload TEXT NOT NULL, hash TEXT NOT NULL);
+         CREATE TABLE postings(seq INTEGER, line INTEGER, account TEXT, debit INTEGER, credit INTEGER, PRIMARY KEY(seq, line));
+         CREATE TABLE receipts(number INTEGER PRIMARY KEY, seq INTEGER, total INTEGER);
+         CREATE TABLE balances(number INTEGER PRIMARY KEY, cents INTEGER);
+         CREATE TABLE totals(tender TEXT PRIMARY KEY, cents INTEGER);
+         INSERT INTO totals VALUES ('cash', 0);",
+    )?;
+    for number in 0..1000 {
+        conn.execute("INSERT INTO balances VALUES (?1, 100000)", [number])?;
+    }
+    let payload = "x".repeat(400);
+    let mut conn = conn;
+    let started = Instant::now();
+    for seq in 1..=payments as i64 {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached("INSERT INTO journal VALUES (?1, ?2, ?3)")?.execute(params![seq, payload, format!("{seq:064}")])?;
+        for line in 1..=3 {
+            tx.prepare_cached("INSERT INTO postings VALUES (?1, ?2, '1010', ?3, 0)")?.execute(params![seq, line, 100])?;
+        }
+        tx.prepare_cached("INSERT INTO receipts VALUES (?1, ?1, 1000)")?.execute([seq])?;
+        tx.prepare_cached("UPDATE balances SET cents = cents - 1000 WHERE number = ?1")?.execute([seq % 1000])?;
+        tx.prepare_cached("UPDATE totals SET cents = cents + 1000 WHERE tender = 'cash'")?.execute([])?;
+        tx.commit()?;
+    }
+    Ok(payments as f64 / started.elapsed().as_secs_f64().max(1e-9))
+}

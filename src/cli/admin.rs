@@ -1,0 +1,104 @@
+//! Admin commands: init, users, import, verify, backup, bench.
+
+use std::path::Path;
+
+use crate::cli::context::{secret, Context};
+use crate::cli::output;
+use crate::domain::ids::Role;
+use crate::error::{Error, Result};
+use crate::ledger::{backup as ledger_backup, verify as ledger_verify};
+use crate::ops::{auth, import as ops_import, setup};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user (their PIN from CITYTILL_NEW_PIN or a prompt).
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Payables in the synthetic city.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub payables: usize,
+    /// Payments to commit (and then close one drawer over).
+    #[arg(long, default_value_t = 10_000)]
+    pub payments: usize,
+    /// Also benchmark head-office push against this PostgreSQL URL.
+    #[arg(long)]
+    pub hq: Option<String>,
+}
+
+pub fn init(ctx: &Context, terminal: &str, admin: &str, training: bool) -> Result<()> {
+    let pin = secret("CITYTILL_NEW_PIN", &format!("New PIN for {admin}: "))?;
+    let ledger = setup::init(&ctx.data_dir, &ctx.ledger_path(), terminal, admin, &pin, training)?;
+    if ctx.json {
+        return output::json(&serde_json::json!({ "terminal": ledger.terminal().to_string(), "data_dir": ctx.data_dir, "admin": admin }));
+    }
+    println!("Terminal {} ready in {} (admin: {admin}).", ledger.terminal(), ctx.data_dir.display());
+    Ok(())
+}
+
+pub fn user(ctx: &Context, command: UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Add { name, role } => {
+            let role = Role::parse(&role).map_err(|e| Error::Invalid(format!("--{e}")))?;
+            let (mut ledger, actor) = ctx.login()?;
+            let pin = secret("CITYTILL_NEW_PIN", &format!("New PIN for {name}: "))?;
+            auth::add_user(&mut ledger, Some(&actor), &name, role, &pin)?;
+            println!("User {name} added as {}.", role.as_str());
+            Ok(())
+        }
+    }
+}
+
+pub fn import(ctx: &Context, what: &str, file: &Path) -> Result<()> {
+    let (mut ledger, actor) = ctx.login()?;
+    let count = ops_import::import_file(&mut ledger, &actor, what, file, ctx.settings.limits.max_amount)?;
+    if ctx.json {
+        return output::json(&serde_json::json!({ "imported": count, "what": what }));
+    }
+    println!("Imported {count} {what} from {}.", file.display());
+    Ok(())
+}
+
+pub fn verify(ctx: &Context) -> Result<()> {
+    let ledger = ctx.open_ledger()?;
+    let report = ledger_verify::verify(&ledger)?;
+    if ctx.json {
+        output::json(&report)?;
+    } else if report.ok {
+        println!("Ledger verified: {} entries, {} postings, {} receipts — clean.", report.entries, report.postings, report.receipts);
+    } else {
+        for problem in &report.problems {
+            println!("PROBLEM: {problem}");
+        }
+    }
+    if report.ok {
+        Ok(())
+    } else {
+        Err(Error::Invariant(format!("verify found {} problem(s)", report.problems.len())))
+    }
+}
+
+pub fn backup(ctx: &Context, file: &Path) -> Result<()> {
+    let ledger = ctx.open_ledger()?;
+    let last = ledger_backup::backup(&ledger, file)?;
+    if ctx.json {
+        return output::json(&serde_json::json!({ "file": file, "entries": last }));
+    }
+    println!("Backup written to {} ({last} journal entries, integrity ok).", file.display());
+    Ok(())
+}
+
+pub fn bench(ctx: &Context, args: BenchArgs) -> Result<()> {
+    let report = crate::bench::run(args.payables, args.payments, args.hq.as_deref())?;
+    if ctx.json {
+        return output::json(&report);
+    }
+    println!("{}", report.text());
+    Ok(())
+}

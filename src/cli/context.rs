@@ -1,0 +1,71 @@
+//! What every command needs: the data dir, the settings, the global options, and authentication.
+
+use std::path::PathBuf;
+
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::ledger::Ledger;
+use crate::ops::auth::{self, Actor};
+
+/// The ledger file's name inside the data dir.
+pub const LEDGER_FILE: &str = "ledger.sqlite";
+
+/// Global options resolved once per command.
+pub struct Context {
+    pub data_dir: PathBuf,
+    pub settings: Settings,
+    pub user: Option<String>,
+    pub approver: Option<String>,
+    pub json: bool,
+}
+
+impl Context {
+    /// Resolves the data dir (`--data-dir`, `CITYTILL_DATA_DIR`, else the platform's data dir) and loads settings.
+    pub fn new(data_dir: Option<PathBuf>, user: Option<String>, approver: Option<String>, json: bool) -> Result<Context> {
+        let data_dir = match data_dir {
+            Some(dir) => dir,
+            None => default_data_dir()?,
+        };
+        let settings = Settings::load(&data_dir)?;
+        Ok(Context { data_dir, settings, user, approver, json })
+    }
+
+    pub fn ledger_path(&self) -> PathBuf {
+        self.data_dir.join(LEDGER_FILE)
+    }
+
+    pub fn open_ledger(&self) -> Result<Ledger> {
+        Ledger::open(&self.ledger_path())
+    }
+
+    /// Opens the ledger and logs in `--user` with the PIN from `CITYTILL_PIN` or a prompt.
+    pub fn login(&self) -> Result<(Ledger, Actor)> {
+        let mut ledger = self.open_ledger()?;
+        let name = self.user.clone().ok_or_else(|| Error::Invalid("--user: required for this command (or set CITYTILL_USER)".into()))?;
+        let pin = secret("CITYTILL_PIN", &format!("PIN for {name}: "))?;
+        let actor = auth::login(&mut ledger, &self.settings, &name, &pin)?;
+        Ok((ledger, actor))
+    }
+
+    /// Checks `--approver` with the PIN from `CITYTILL_APPROVER_PIN` or a prompt; must be a supervisor other than `actor`.
+    pub fn approve(&self, ledger: &mut Ledger, actor: &Actor, action: &str) -> Result<Actor> {
+        let name = self.approver.clone().ok_or_else(|| Error::Refused(format!("--approver: {action} needs a supervisor's approval")))?;
+        let pin = secret("CITYTILL_APPROVER_PIN", &format!("{name}'s PIN to approve {action}: "))?;
+        auth::approve(ledger, &self.settings, actor, &name, &pin, action)
+    }
+}
+
+/// The platform data dir (e.g. ~/.local/share/citytill).
+pub fn default_data_dir() -> Result<PathBuf> {
+    directories::ProjectDirs::from("org", "CityTill", "citytill")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .ok_or_else(|| Error::Invalid("--data-dir: no home directory found; give --data-dir or CITYTILL_DATA_DIR".into()))
+}
+
+/// A secret from an environment variable, else typed at a prompt without echo.
+pub fn secret(variable: &str, prompt: &str) -> Result<String> {
+    if let Ok(value) = std::env::var(variable) {
+        return Ok(value);
+    }
+    rpassword::prompt_password(prompt).map_err(|e| Error::Invalid(format!("{variable}: not set and no terminal to ask on ({e})")))
+}

@@ -1,0 +1,80 @@
+//! A deterministic synthetic city (payables and fees) for the demo, the benchmark and tests.
+
+use crate::domain::payable::{FeeRow, PayableKind, PayableRow};
+use crate::money::Money;
+
+const FIRST: &[&str] = &["Maria", "James", "Linh", "Ahmed", "Grace", "Carlos", "Priya", "Olga", "Samuel", "Aiko", "Fatima", "Peter", "Rosa", "Kwame", "Elena", "David"];
+const LAST: &[&str] = &["Garcia", "Smith", "Nguyen", "Khan", "Okafor", "Rossi", "Patel", "Ivanova", "Johnson", "Tanaka", "Haddad", "Novak", "Silva", "Mensah", "Popescu", "Cohen"];
+const STREETS: &[&str] = &["Main St", "Oak Ave", "Elm St", "River Rd", "Hillcrest Dr", "Maple Ln", "Cedar Ct", "Lakeview Blvd", "Mission St", "Pine St", "Sunset Ave", "Harbor Way"];
+const BUSINESSES: &[&str] = &["Bakery", "Auto Repair", "Dental", "Cafe", "Hardware", "Salon", "Bookshop", "Plumbing", "Tacos", "Florist"];
+
+/// A small deterministic generator (xorshift) so the same seed gives the same city.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// `count` payables: mostly utility accounts, with licenses, citations, permits, invoices and taxes.
+pub fn payables(count: usize, seed: u64) -> Vec<PayableRow> {
+    let mut rng = Rng(seed.max(1));
+    (0..count)
+        .map(|index| {
+            let roll = rng.next() % 100;
+            let kind = match roll {
+                0..=59 => PayableKind::Utility,
+                60..=69 => PayableKind::License,
+                70..=84 => PayableKind::Citation,
+                85..=91 => PayableKind::Permit,
+                92..=96 => PayableKind::Invoice,
+                _ => PayableKind::Tax,
+            };
+            let person = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
+            let name = if kind == PayableKind::License || kind == PayableKind::Tax { format!("{} {}", rng.pick(LAST), rng.pick(BUSINESSES)) } else { person };
+            let address = format!("{} {}", 100 + rng.next() % 9900, rng.pick(STREETS));
+            let number = match kind {
+                PayableKind::Utility => format!("{:06}-{:02}", 100_000 + index, rng.next() % 100),
+                PayableKind::License => format!("BL-{:07}", index),
+                PayableKind::Citation => format!("PC{:08}", index),
+                PayableKind::Permit => format!("BP-{:07}", index),
+                PayableKind::Invoice => format!("INV-{:07}", index),
+                PayableKind::Tax => format!("TX-{:07}", index),
+            };
+            let status = match rng.next() % 20 {
+                0 => "delinquent",
+                1 => "locked_off",
+                _ => "active",
+            };
+            let balance = Money::from_cents(((rng.next() % 40_000) + 500) as i64);
+            PayableRow { kind, number, name, address, status: status.into(), balance }
+        })
+        .collect()
+}
+
+/// A typical fee schedule (fixed and variable fees with their revenue accounts).
+pub fn fees() -> Vec<FeeRow> {
+    let fee = |code: &str, description: &str, cents: Option<i64>, gl: &str| FeeRow {
+        code: code.into(),
+        description: description.into(),
+        amount: cents.map(Money::from_cents),
+        gl_account: gl.into(),
+    };
+    vec![
+        fee("NSF", "Returned check fee", Some(2500), "4610"),
+        fee("DOG", "Dog license", Some(1500), "4210"),
+        fee("COPY", "Copies (per page)", Some(25), "4900"),
+        fee("NOTARY", "Notary service", Some(1000), "4900"),
+        fee("PARKPERMIT", "Residential parking permit", Some(4000), "4320"),
+        fee("MISC", "Miscellaneous payment", None, "4900"),
+        fee("DAMAGE", "Damage to city property", None, "4950"),
+    ]
+}
