@@ -1,0 +1,273 @@
+//! The root of the window: routes messages to screens, switches screens, owns the session and the
+//! status bar. Screens never touch each other's state; they report `Event`s here.
+
+use std::time::{Duration, Instant};
+
+use citytill::ops::auth::Actor;
+use citytill::ops::query;
+use citytill_hardware::device::{DeviceEvent, DeviceKind};
+use iced::widget::{button, column, container, row, text};
+use iced::{Element, Length, Subscription, Task, Theme};
+
+use super::context::Context;
+use super::keys::{self, Shortcut};
+use super::screen::{counter, login};
+use super::status_bar::{self, Status};
+use super::{devices, theme, widgets};
+
+/// Which screen is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Login,
+    Counter,
+    Receipts,
+    Drawer,
+    Devices,
+}
+
+pub struct App {
+    pub ctx: Context,
+    pub screen: Screen,
+    pub session: Option<Actor>,
+    pub login: login::Login,
+    pub counter: counter::Counter,
+    pub status: Status,
+    pub theme: theme::Mode,
+    last_activity: Instant,
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    Login(login::Message),
+    Counter(counter::Message),
+    Go(Screen),
+    Shortcut(Shortcut),
+    /// A key or click anywhere: the idle timer restarts.
+    Activity,
+    Device(DeviceEvent),
+    Tick,
+    StatusLoaded(Result<(String, Option<query::Drawer>), String>),
+}
+
+impl App {
+    /// A window on an opened context, at the login screen.
+    pub fn new(ctx: Context) -> (App, Task<Message>) {
+        let status = Status {
+            terminal: ctx.terminal.clone(),
+            training: ctx.training,
+            hq: status_bar::hq_text(&ctx.settings),
+            devices: ctx.devices.lines(),
+            ..Status::default()
+        };
+        let app = App { ctx, screen: Screen::Login, session: None, login: login::Login::default(), counter: counter::Counter::default(), status, theme: theme::Mode::Light, last_activity: Instant::now() };
+        let task = Task::batch([app.login.focus().map(Message::Login), app.refresh_status()]);
+        (app, task)
+    }
+
+    pub fn title(&self) -> String {
+        let training = if self.ctx.training { " — TRAINING" } else { "" };
+        format!("CityTill {}{training}", self.ctx.terminal)
+    }
+
+    pub fn theme(&self) -> Theme {
+        self.theme.theme()
+    }
+
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::Login(message) => self.login_message(message),
+            Message::Counter(message) => self.counter_message(message),
+            Message::Go(screen) => self.go(screen),
+            Message::Shortcut(shortcut) => self.shortcut(shortcut),
+            Message::Activity => {
+                self.last_activity = Instant::now();
+                Task::none()
+            }
+            Message::Device(event) => self.device_event(event),
+            Message::Tick => self.tick(),
+            Message::StatusLoaded(result) => {
+                if let Ok((date, drawer)) = result {
+                    self.status.business_date = date;
+                    self.status.drawer = drawer;
+                }
+                Task::none()
+            }
+        }
+    }
+
+    fn login_message(&mut self, message: login::Message) -> Task<Message> {
+        let (task, event) = self.login.update(message, &self.ctx);
+        let task = task.map(Message::Login);
+        match event {
+            Some(login::Event::SignedIn(actor)) => {
+                self.status.user = Some(format!("{} ({})", actor.name, actor.role.as_str()));
+                self.session = Some(actor);
+                self.last_activity = Instant::now();
+                Task::batch([task, self.go(Screen::Counter), self.refresh_status()])
+            }
+            None => task,
+        }
+    }
+
+    fn counter_message(&mut self, message: counter::Message) -> Task<Message> {
+        let Some(actor) = self.session.clone() else { return Task::none() };
+        let (task, event) = self.counter.update(message, &self.ctx, &actor);
+        let task = task.map(Message::Counter);
+        match event {
+            Some(counter::Event::Paid) => Task::batch([task, self.refresh_status()]),
+            Some(counter::Event::OpenReceipt(_receipt)) => Task::batch([task, self.go(Screen::Receipts)]),
+            None => task,
+        }
+    }
+
+    /// Shows a screen (only the login screen until someone signs in) and puts focus where typing goes.
+    fn go(&mut self, screen: Screen) -> Task<Message> {
+        if self.session.is_none() {
+            self.screen = Screen::Login;
+            return self.login.focus().map(Message::Login);
+        }
+        self.screen = screen;
+        match screen {
+            Screen::Login => self.login.focus().map(Message::Login),
+            Screen::Counter => self.counter.focus().map(Message::Counter),
+            _ => Task::none(),
+        }
+    }
+
+    fn shortcut(&mut self, shortcut: Shortcut) -> Task<Message> {
+        self.last_activity = Instant::now();
+        match shortcut {
+            Shortcut::ToggleTheme => {
+                self.theme = self.theme.toggled();
+                Task::none()
+            }
+            Shortcut::Counter => self.go(Screen::Counter),
+            Shortcut::Receipts => self.go(Screen::Receipts),
+            Shortcut::Drawer => self.go(Screen::Drawer),
+            Shortcut::Devices => self.go(Screen::Devices),
+            Shortcut::Lock => self.lock(),
+            Shortcut::Next => iced::widget::operation::focus_next(),
+            Shortcut::Previous => iced::widget::operation::focus_previous(),
+            other => self.screen_shortcut(other),
+        }
+    }
+
+    fn screen_shortcut(&mut self, shortcut: Shortcut) -> Task<Message> {
+        match self.screen {
+            Screen::Counter => match self.counter.shortcut(shortcut) {
+                Some(message) => self.counter_message(message),
+                None => Task::none(),
+            },
+            Screen::Receipts | Screen::Drawer | Screen::Devices if shortcut == Shortcut::Cancel => self.go(Screen::Counter),
+            _ => Task::none(),
+        }
+    }
+
+    /// Locks the window: the session ends, the drawer stays assigned to its cashier.
+    fn lock(&mut self) -> Task<Message> {
+        let Some(actor) = self.session.take() else { return Task::none() };
+        self.screen = Screen::Login;
+        self.status.user = None;
+        self.login.lock(&actor.name).map(Message::Login)
+    }
+
+    fn tick(&mut self) -> Task<Message> {
+        self.status.devices = self.ctx.devices.lines();
+        let idle = Duration::from_secs(u64::try_from(self.ctx.settings.limits.idle_lock_minutes.max(1)).unwrap_or(5) * 60);
+        if self.session.is_some() && self.last_activity.elapsed() >= idle {
+            return self.lock();
+        }
+        Task::none()
+    }
+
+    fn device_event(&mut self, event: DeviceEvent) -> Task<Message> {
+        self.status.devices = self.ctx.devices.lines();
+        match event {
+            DeviceEvent::Data(data) if self.session.is_some() => {
+                self.last_activity = Instant::now();
+                if self.screen != Screen::Counter {
+                    self.screen = Screen::Counter;
+                }
+                match self.counter.scanned(data) {
+                    Some(message) => self.counter_message(message),
+                    None => self.counter.focus().map(Message::Counter),
+                }
+            }
+            DeviceEvent::JobCompleted { device: DeviceKind::Printer | DeviceKind::Drawer, job } => {
+                self.counter.job_outcome(job, None);
+                Task::none()
+            }
+            DeviceEvent::JobFailed { device: DeviceKind::Printer | DeviceKind::Drawer, job, reason } => {
+                self.counter.job_outcome(job, Some(reason));
+                Task::none()
+            }
+            _ => Task::none(),
+        }
+    }
+
+    /// Reloads the business date and the signed-in cashier's drawer (on the ledger thread).
+    fn refresh_status(&self) -> Task<Message> {
+        let user = self.session.as_ref().map(|a| a.name.clone());
+        Task::perform(
+            self.ctx.worker.call(move |ledger| {
+                let date = ledger.business_date()?.to_string();
+                let drawer = match &user {
+                    Some(user) => query::current_drawer(ledger.conn(), user)?,
+                    None => None,
+                };
+                Ok((date, drawer))
+            }),
+            Message::StatusLoaded,
+        )
+    }
+
+    pub fn subscription(&self) -> Subscription<Message> {
+        Subscription::batch([
+            iced::event::listen_with(key_event),
+            Subscription::run_with(self.ctx.devices.feed(), devices::stream).map(Message::Device),
+            iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick),
+        ])
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let body: Element<'_, Message> = match self.screen {
+            Screen::Login => self.login.view().map(Message::Login),
+            Screen::Counter => self.counter.view().map(Message::Counter),
+            Screen::Receipts | Screen::Drawer | Screen::Devices => text("Coming next").into(),
+        };
+        let mut page = column![].spacing(theme::GAP);
+        if self.ctx.training {
+            page = page.push(container(text("TRAINING — practice city, nothing here is real money").size(theme::BODY).font(theme::text::BOLD)).padding([4, 12]).width(Length::Fill).style(theme::container::training));
+        }
+        if self.session.is_some() {
+            page = page.push(self.tabs());
+        }
+        page = page.push(container(body).padding([0, 16]).height(Length::Fill));
+        column![page.height(Length::Fill).padding([8, 0]), status_bar::view(&self.status)].into()
+    }
+
+    fn tabs(&self) -> Element<'_, Message> {
+        let tab = |label: &'static str, key: Shortcut, screen: Screen| {
+            button(text(format!("{label} [{}]", key.label())).size(theme::BODY)).padding([6, 14]).on_press(Message::Go(screen)).style(theme::button::tab(self.screen == screen))
+        };
+        row![
+            tab("Counter", Shortcut::Counter, Screen::Counter),
+            tab("Receipts", Shortcut::Receipts, Screen::Receipts),
+            tab("Drawer", Shortcut::Drawer, Screen::Drawer),
+            tab("Devices", Shortcut::Devices, Screen::Devices),
+            widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))),
+        ]
+        .spacing(8)
+        .padding([0, 16])
+        .into()
+    }
+}
+
+/// Every key press goes through here (even with a field focused): shortcuts become messages, other keys restart the idle timer.
+fn key_event(event: iced::Event, _status: iced::event::Status, _window: iced::window::Id) -> Option<Message> {
+    match event {
+        iced::Event::Keyboard(iced::keyboard::Event::KeyPressed { key, modifiers, .. }) => Some(keys::shortcut(&key, modifiers).map_or(Message::Activity, Message::Shortcut)),
+        iced::Event::Mouse(iced::mouse::Event::ButtonPressed(_)) => Some(Message::Activity),
+        _ => None,
+    }
+}

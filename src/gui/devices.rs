@@ -1,0 +1,242 @@
+//! The counter's peripherals as the window owns them: opened from the `[devices]` settings (or the
+//! simulators in demo mode), their events merged into one feed for a Subscription, and their status.
+//!
+//! Every call here only queues work on a device's own thread (bounded queues, `try_send`), so the UI
+//! thread never waits on a printer, drawer, scanner or counter.
+
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use citytill_hardware::config::DevicesConfig;
+use citytill_hardware::counter_device::Counter;
+use citytill_hardware::device::{DeviceEvent, DeviceKind, DeviceState, DeviceStatus};
+use citytill_hardware::drawer::{Drawer, DrawerSettings, SerialDrawer};
+use citytill_hardware::printer::Printer;
+use citytill_hardware::receipt::Receipt;
+use citytill_hardware::scanner::Scanner;
+use citytill_hardware::transport::TransportSpec;
+use iced::futures::channel::mpsc;
+use iced::futures::{SinkExt, StreamExt};
+
+/// Most device events waiting for the window; beyond that they are dropped (devices never block).
+pub const FEED_LEN: usize = 1024;
+
+/// The opened peripherals. Absent devices are simply `None`; why they are absent is in `problems`.
+#[derive(Default)]
+pub struct Devices {
+    printer: Option<Printer>,
+    drawer: Option<Drawer>,
+    scanner: Option<Scanner>,
+    counter: Option<Counter>,
+    /// One line per device that is configured but could not be opened.
+    pub problems: Vec<String>,
+    /// Where the simulators render printed jobs (demo mode), shown on the Devices screen.
+    pub sim_dir: Option<std::path::PathBuf>,
+    feed: DeviceFeed,
+}
+
+impl std::fmt::Debug for Devices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Devices").field("problems", &self.problems).finish_non_exhaustive()
+    }
+}
+
+/// One device's line on the status bar and the Devices screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceLine {
+    pub kind: DeviceKind,
+    pub configured: bool,
+    pub status: DeviceStatus,
+}
+
+impl DeviceLine {
+    /// "ok", "offline", "busy", "error: ...", "not configured" — what the cashier needs to know.
+    pub fn summary(&self) -> String {
+        if !self.configured {
+            return "not configured".into();
+        }
+        let status = &self.status;
+        if let Some(error) = status.last_error.as_deref().filter(|_| status.state == DeviceState::Error || !status.online) {
+            return format!("offline: {error}");
+        }
+        match (status.state, status.online) {
+            (DeviceState::Closed, _) => "connecting".into(),
+            (_, false) => "offline".into(),
+            (DeviceState::Busy, true) => "busy".into(),
+            (DeviceState::Error, true) => "error".into(),
+            (DeviceState::Idle, true) => "ok".into(),
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        !self.configured || (self.status.online && self.status.state != DeviceState::Error)
+    }
+}
+
+impl Devices {
+    /// Opens what `config` lists; each failure is kept as a problem line, never fatal.
+    pub fn open(config: &DevicesConfig) -> Devices {
+        let mut devices = Devices::default();
+        let mut receivers = Vec::new();
+        let drawer_resolved = config.drawer.as_ref().map(|_| config.resolve(DeviceKind::Drawer));
+        let mut drawer_via_printer = None;
+        match drawer_resolved {
+            Some(Ok(resolved)) if resolved.transport == TransportSpec::ViaPrinter => match DrawerSettings::from_resolved(&resolved) {
+                Ok(settings) => drawer_via_printer = Some(settings),
+                Err(e) => devices.problems.push(e.to_string()),
+            },
+            Some(Ok(resolved)) => match SerialDrawer::open(&resolved) {
+                Ok((drawer, events)) => {
+                    devices.drawer = Some(Drawer::Serial(drawer));
+                    receivers.push(events);
+                }
+                Err(e) => devices.problems.push(e.to_string()),
+            },
+            Some(Err(e)) => devices.problems.push(e.to_string()),
+            None => {}
+        }
+        if config.printer.is_some() {
+            match config.resolve(DeviceKind::Printer).map_err(|e| e.to_string()).and_then(|r| Printer::open(&r, drawer_via_printer.clone()).map_err(|e| e.to_string())) {
+                Ok((printer, events)) => {
+                    if drawer_via_printer.is_some() {
+                        match printer.kicker() {
+                            Ok(kicker) => devices.drawer = Some(Drawer::ViaPrinter(kicker)),
+                            Err(e) => devices.problems.push(e.to_string()),
+                        }
+                    }
+                    devices.printer = Some(printer);
+                    receivers.push(events);
+                }
+                Err(e) => devices.problems.push(e),
+            }
+        }
+        if config.scanner.is_some() {
+            match config.resolve(DeviceKind::Scanner).map_err(|e| e.to_string()).and_then(|r| Scanner::open(&r).map_err(|e| e.to_string())) {
+                Ok((scanner, events)) => {
+                    devices.scanner = Some(scanner);
+                    receivers.push(events);
+                }
+                Err(e) => devices.problems.push(e),
+            }
+        }
+        if config.counter.is_some() {
+            match config.resolve(DeviceKind::Counter).map_err(|e| e.to_string()).and_then(|r| Counter::open(&r).map_err(|e| e.to_string())) {
+                Ok((counter, events)) => {
+                    devices.counter = Some(counter);
+                    receivers.push(events);
+                }
+                Err(e) => devices.problems.push(e),
+            }
+        }
+        devices.feed = DeviceFeed::merge(receivers);
+        devices
+    }
+
+    /// Opens the devices named by a `devices.toml` file (what the simulators write).
+    pub fn open_file(path: &Path) -> Devices {
+        match DevicesConfig::load(path) {
+            Ok(config) => Devices::open(&config),
+            Err(e) => Devices { problems: vec![e.to_string()], ..Devices::default() },
+        }
+    }
+
+    /// Opens the devices of the settings' `[devices]` table.
+    pub fn from_settings(table: Option<&toml::Table>) -> Devices {
+        let Some(table) = table else { return Devices::default() };
+        match DevicesConfig::from_toml_str(&table.to_string()) {
+            Ok(config) => Devices::open(&config),
+            Err(e) => Devices { problems: vec![e.to_string()], ..Devices::default() },
+        }
+    }
+
+    pub fn feed(&self) -> DeviceFeed {
+        self.feed.clone()
+    }
+
+    pub fn has_printer(&self) -> bool {
+        self.printer.is_some()
+    }
+
+    pub fn has_drawer(&self) -> bool {
+        self.drawer.is_some()
+    }
+
+    /// Queues a receipt; the outcome arrives later as a job event.
+    pub fn print(&self, receipt: &Receipt) -> Result<u64, String> {
+        let printer = self.printer.as_ref().ok_or("printer: not configured — the receipt was not printed")?;
+        printer.print(receipt).map_err(|e| e.to_string())
+    }
+
+    pub fn test_page(&self) -> Result<u64, String> {
+        let printer = self.printer.as_ref().ok_or("printer: not configured")?;
+        printer.test_page().map_err(|e| e.to_string())
+    }
+
+    /// Opens the cash drawer (the kick is queued; "did not open" arrives as an event).
+    pub fn kick(&self) -> Result<u64, String> {
+        let drawer = self.drawer.as_ref().ok_or("drawer: not configured — open it with the key")?;
+        drawer.kick().map_err(|e| e.to_string())
+    }
+
+    /// The current status of every device kind, configured or not.
+    pub fn lines(&self) -> Vec<DeviceLine> {
+        let printer = self.printer.as_ref().map(Printer::status);
+        let drawer = match &self.drawer {
+            Some(Drawer::Serial(drawer)) => Some(drawer.status()),
+            Some(Drawer::ViaPrinter(_)) => printer.clone(),
+            None => None,
+        };
+        let scanner = self.scanner.as_ref().map(Scanner::status);
+        let counter = self.counter.as_ref().map(Counter::status);
+        [(DeviceKind::Printer, printer), (DeviceKind::Drawer, drawer), (DeviceKind::Scanner, scanner), (DeviceKind::Counter, counter)]
+            .into_iter()
+            .map(|(kind, status)| DeviceLine { kind, configured: status.is_some(), status: status.unwrap_or_default() })
+            .collect()
+    }
+}
+
+/// The merged device events, handed once to the window's Subscription.
+#[derive(Clone, Default)]
+pub struct DeviceFeed(Arc<Mutex<Option<mpsc::Receiver<DeviceEvent>>>>);
+
+impl Hash for DeviceFeed {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        "citytill-device-feed".hash(state);
+    }
+}
+
+impl DeviceFeed {
+    /// One forwarding thread per device channel; events beyond [`FEED_LEN`] waiting are dropped.
+    fn merge(receivers: Vec<std::sync::mpsc::Receiver<DeviceEvent>>) -> DeviceFeed {
+        let (sender, receiver) = mpsc::channel(FEED_LEN);
+        for events in receivers {
+            let mut sender = sender.clone();
+            let _ = std::thread::Builder::new().name("citytill-device-feed".into()).spawn(move || {
+                for event in events {
+                    if sender.try_send(event).is_err() && sender.is_closed() {
+                        break;
+                    }
+                }
+            });
+        }
+        DeviceFeed(Arc::new(Mutex::new(Some(receiver))))
+    }
+
+    fn take(&self) -> Option<mpsc::Receiver<DeviceEvent>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+/// The Subscription stream: device events as they come (the feed is taken by the first subscriber).
+pub fn stream(feed: &DeviceFeed) -> impl iced::futures::Stream<Item = DeviceEvent> + use<> {
+    let receiver = feed.take();
+    iced::stream::channel(64, async move |mut out: mpsc::Sender<DeviceEvent>| {
+        let Some(mut receiver) = receiver else { return };
+        while let Some(event) = receiver.next().await {
+            if out.send(event).await.is_err() {
+                break;
+            }
+        }
+    })
+}

@@ -1,0 +1,96 @@
+//! Keyboard shortcuts as a pure mapping from keys to actions, so they can be tested without a window.
+//! F-keys and Esc work even while a text field has focus (the app listens to every key event).
+
+use iced::keyboard::{key::Named, Key, Modifiers};
+
+/// What a shortcut asks for. The labels on buttons ("[F5]") come from `label`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shortcut {
+    Counter,
+    Receipts,
+    Drawer,
+    Devices,
+    /// Tender kinds on the counter (F5..F9).
+    Cash,
+    Check,
+    MoneyOrder,
+    Card,
+    Ach,
+    /// Lock the window (F10).
+    Lock,
+    /// Reprint the last receipt (F12) on the counter.
+    Reprint,
+    /// Esc: cancel / back.
+    Cancel,
+    /// Ctrl+T: light/dark theme.
+    ToggleTheme,
+    /// Tab / Shift+Tab: move focus.
+    Next,
+    Previous,
+}
+
+impl Shortcut {
+    /// The key as printed on buttons.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shortcut::Counter => "F1",
+            Shortcut::Receipts => "F2",
+            Shortcut::Drawer => "F3",
+            Shortcut::Devices => "F4",
+            Shortcut::Cash => "F5",
+            Shortcut::Check => "F6",
+            Shortcut::MoneyOrder => "F7",
+            Shortcut::Card => "F8",
+            Shortcut::Ach => "F9",
+            Shortcut::Lock => "F10",
+            Shortcut::Reprint => "F12",
+            Shortcut::Cancel => "Esc",
+            Shortcut::ToggleTheme => "Ctrl+T",
+            Shortcut::Next => "Tab",
+            Shortcut::Previous => "Shift+Tab",
+        }
+    }
+}
+
+/// The shortcut a key press means, if any.
+pub fn shortcut(key: &Key, modifiers: Modifiers) -> Option<Shortcut> {
+    match key {
+        Key::Named(named) => Some(match named {
+            Named::F1 => Shortcut::Counter,
+            Named::F2 => Shortcut::Receipts,
+            Named::F3 => Shortcut::Drawer,
+            Named::F4 => Shortcut::Devices,
+            Named::F5 => Shortcut::Cash,
+            Named::F6 => Shortcut::Check,
+            Named::F7 => Shortcut::MoneyOrder,
+            Named::F8 => Shortcut::Card,
+            Named::F9 => Shortcut::Ach,
+            Named::F10 => Shortcut::Lock,
+            Named::F12 => Shortcut::Reprint,
+            Named::Escape => Shortcut::Cancel,
+            Named::Tab if modifiers.shift() => Shortcut::Previous,
+            Named::Tab => Shortcut::Next,
+            _ => return None,
+        }),
+        Key::Character(c) if modifiers.command() && c.as_str().eq_ignore_ascii_case("t") => Some(Shortcut::ToggleTheme),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves every F-key printed on a button maps back to its action, and plain letters are left to the fields.
+    #[test]
+    fn f_keys_map_to_actions_and_letters_do_not() {
+        let cases = [(Named::F1, Shortcut::Counter), (Named::F3, Shortcut::Drawer), (Named::F5, Shortcut::Cash), (Named::F6, Shortcut::Check), (Named::F10, Shortcut::Lock), (Named::Escape, Shortcut::Cancel)];
+        for (named, expected) in cases {
+            assert_eq!(shortcut(&Key::Named(named), Modifiers::empty()), Some(expected));
+        }
+        assert_eq!(shortcut(&Key::Named(Named::Tab), Modifiers::SHIFT), Some(Shortcut::Previous));
+        assert_eq!(shortcut(&Key::Character("t".into()), Modifiers::CTRL), Some(Shortcut::ToggleTheme));
+        assert_eq!(shortcut(&Key::Character("t".into()), Modifiers::empty()), None);
+        assert_eq!(Shortcut::Cash.label(), "F5");
+    }
+}

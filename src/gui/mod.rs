@@ -1,0 +1,71 @@
+//! The cashier window (iced): login, counter, receipts, drawer and devices screens, keyboard-first and
+//! never blocking — the ledger and every device run on their own threads.
+
+mod app;
+mod context;
+mod data;
+mod devices;
+mod keys;
+mod receipt_doc;
+mod scan;
+mod screen;
+mod status_bar;
+mod theme;
+mod widgets;
+mod worker;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use citytill::config::Settings;
+use citytill::ledger::Ledger;
+
+/// What the command line hands the window.
+#[derive(Clone)]
+pub struct Launch {
+    pub data_dir: PathBuf,
+    pub settings: Settings,
+    /// Training city: TRAINING on every screen and receipt, simulated devices running.
+    pub demo: bool,
+}
+
+/// Opens the ledger, the devices and the ledger thread: everything the window runs on.
+fn open_context(launch: &Launch) -> Result<context::Context, String> {
+    let ledger = Ledger::open(&launch.data_dir.join(citytill::cli::context::LEDGER_FILE)).map_err(|e| e.to_string())?;
+    let training = launch.demo || citytill::ops::setup::is_training(&ledger).map_err(|e| e.to_string())?;
+    let terminal = ledger.terminal().to_string();
+    let devices = if launch.demo { demo_devices(&launch.data_dir) } else { devices::Devices::from_settings(launch.settings.devices.as_ref()) };
+    Ok(context::Context {
+        worker: worker::Worker::start(ledger)?,
+        settings: Arc::new(launch.settings.clone()),
+        devices: Arc::new(devices),
+        training,
+        terminal,
+        data_dir: launch.data_dir.clone(),
+    })
+}
+
+/// Demo mode: the simulated devices whose `devices.toml` sits in `data_dir/sim`.
+// TODO(hardware): start them here with `citytill_hardware::sim::Simulators::start` once that lands.
+fn demo_devices(data_dir: &std::path::Path) -> devices::Devices {
+    let sim = data_dir.join("sim");
+    let mut devices = devices::Devices::open_file(&sim.join("devices.toml"));
+    devices.sim_dir = Some(sim);
+    devices
+}
+
+/// Opens the window and returns when it closes.
+pub fn run(launch: Launch) -> Result<(), String> {
+    let ctx = open_context(&launch)?;
+    iced::application(move || app::App::new(ctx.clone()), app::App::update, app::App::view)
+        .title(app::App::title)
+        .theme(app::App::theme)
+        .subscription(app::App::subscription)
+        .font(theme::text::SANS_BYTES)
+        .font(theme::text::SANS_BOLD_BYTES)
+        .font(theme::text::MONO_BYTES)
+        .default_font(theme::text::SANS)
+        .window_size((1280.0, 800.0))
+        .run()
+        .map_err(|e| format!("window: {e}"))
+}

@@ -1,0 +1,42 @@
+//! Lookups on the ledger thread: what a submitted line or scanned stub finds (one payable, a fee, or a list).
+
+use citytill::domain::payable::{FeeRow, PayableRow};
+use citytill::ledger::Ledger;
+use citytill::ops::query;
+use citytill::Money;
+
+/// What the lookup found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Found {
+    /// Exactly one payable; with the stub's amount due when scanned.
+    Payable(PayableRow, Option<Money>),
+    Fee(FeeRow),
+    Many(Vec<PayableRow>),
+    Nothing(String),
+}
+
+/// A scanned stub: the first account candidate that exists, at the stub's amount.
+pub fn stub(ledger: &mut Ledger, accounts: Vec<String>, amount: Option<Money>) -> citytill::Result<Found> {
+    for account in &accounts {
+        if let Some(row) = query::payable(ledger.conn(), account)? {
+            return Ok(Found::Payable(row, amount));
+        }
+    }
+    Ok(Found::Nothing(accounts.first().cloned().unwrap_or_default()))
+}
+
+/// Typed words: an exact number or fee code wins; one search hit is taken; several are listed.
+pub fn words(ledger: &mut Ledger, text: &str, limit: usize) -> citytill::Result<Found> {
+    if let Some(row) = query::payable(ledger.conn(), text)? {
+        return Ok(Found::Payable(row, None));
+    }
+    if let Some(fee) = query::fee(ledger.conn(), text)? {
+        return Ok(Found::Fee(fee));
+    }
+    let mut rows = query::search_payables(ledger.conn(), text, limit)?;
+    Ok(match rows.len() {
+        0 => Found::Nothing(text.to_string()),
+        1 => Found::Payable(rows.remove(0), None),
+        _ => Found::Many(rows),
+    })
+}

@@ -1,0 +1,502 @@
+//! The counter (home): lookup → cart → tenders → complete → receipt printed → drawer kicked → next customer.
+//!
+//! The fast path: scan the stub (the payable lands in the cart at its balance and focus jumps to the
+//! amount), type the cash handed over, press Enter: the payment is recorded, printed, the drawer opens
+//! and the change is shown large. Enter on an empty amount tenders exactly what is still due.
+
+mod lookup;
+mod view;
+
+use citytill::domain::payable::{FeeRow, PayableRow};
+use citytill::domain::tender::{Tender, TenderKind};
+use citytill::ops::auth::Actor;
+use citytill::ops::payment::{self, LineRequest, PaymentRequest, PaymentResult};
+use citytill::ops::query::{self, ReceiptInfo};
+use citytill::Money;
+use citytill_hardware::device::ScanData;
+use iced::widget::operation::focus;
+use iced::Task;
+
+use crate::gui::context::Context;
+use crate::gui::keys::Shortcut;
+use crate::gui::receipt_doc::receipt_document;
+use crate::gui::scan::{self, Lookup};
+
+pub use lookup::Found;
+
+pub const LOOKUP_ID: &str = "counter-lookup";
+pub const AMOUNT_ID: &str = "counter-amount";
+pub const DETAILS_ID: &str = "counter-details";
+/// Most search results shown while typing.
+pub const RESULTS_LIMIT: usize = 8;
+
+/// One line of the cart: what is paid and how much (editable for partial payments).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CartLine {
+    pub item: Item,
+    pub amount: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Payable(PayableRow),
+    Fee(FeeRow),
+}
+
+/// The last completed payment, shown until the next customer starts.
+#[derive(Clone, Debug)]
+pub struct Completed {
+    pub result: PaymentResult,
+    pub info: ReceiptInfo,
+    pub print: Printing,
+    pub drawer: Printing,
+}
+
+/// What happened to a receipt print or a drawer kick (they never undo the payment).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Printing {
+    NotNeeded,
+    Queued(u64),
+    Done,
+    Failed(String),
+}
+
+#[derive(Debug)]
+pub struct Counter {
+    pub lookup: String,
+    pub results: Vec<PayableRow>,
+    pub fee_match: Option<FeeRow>,
+    search_generation: u64,
+    pub cart: Vec<CartLine>,
+    pub tender_kind: TenderKind,
+    pub amount: String,
+    pub details: String,
+    pub tenders: Vec<Tender>,
+    pub error: Option<String>,
+    pub busy: bool,
+    pub completed: Option<Completed>,
+}
+
+
+impl Default for Counter {
+    fn default() -> Counter {
+        Counter {
+            lookup: String::new(),
+            results: Vec::new(),
+            fee_match: None,
+            search_generation: 0,
+            cart: Vec::new(),
+            tender_kind: TenderKind::Cash,
+            amount: String::new(),
+            details: String::new(),
+            tenders: Vec::new(),
+            error: None,
+            busy: false,
+            completed: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    LookupChanged(String),
+    LookupSubmitted,
+    Searched(u64, Result<(Vec<PayableRow>, Option<FeeRow>), String>),
+    Found(Result<Found, String>),
+    Pick(usize),
+    PickFee,
+    LineAmount(usize, String),
+    RemoveLine(usize),
+    Kind(TenderKind),
+    Amount(String),
+    Details(String),
+    AmountSubmitted,
+    RemoveTender(usize),
+    Complete,
+    Paid(Result<(PaymentResult, ReceiptInfo), String>),
+    Reprint,
+    Reprinted(Result<ReceiptInfo, String>),
+    Clear,
+}
+
+/// What the counter tells the app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A receipt barcode was scanned: show it on the Receipts screen.
+    OpenReceipt(String),
+    /// A payment was recorded (refresh the status bar).
+    Paid,
+}
+
+impl Counter {
+    pub fn focus(&self) -> Task<Message> {
+        focus(if self.cart.is_empty() { LOOKUP_ID } else { AMOUNT_ID })
+    }
+
+    /// Total of the cart lines whose amounts parse.
+    pub fn total_due(&self) -> Money {
+        Money::from_cents(self.cart.iter().filter_map(|l| line_amount(l).ok()).map(Money::cents).sum())
+    }
+
+    pub fn tendered(&self) -> Money {
+        Money::from_cents(self.tenders.iter().map(|t| t.amount.cents()).sum())
+    }
+
+    /// What is still to tender (never negative).
+    pub fn remaining(&self) -> Money {
+        Money::from_cents((self.total_due().cents() - self.tendered().cents()).max(0))
+    }
+
+    pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::LookupChanged(text) => return (self.lookup_changed(text, ctx), None),
+            Message::LookupSubmitted => return self.lookup_submitted(ctx),
+            Message::Searched(generation, result) => self.searched(generation, result),
+            Message::Found(result) => return (self.found(result), None),
+            Message::Pick(index) => return (self.pick(index), None),
+            Message::PickFee => return (self.pick_fee(), None),
+            Message::LineAmount(index, text) => self.line_amount(index, text),
+            Message::RemoveLine(index) => self.remove_line(index),
+            Message::Kind(kind) => return (self.kind(kind), None),
+            Message::Amount(text) => self.amount = text,
+            Message::Details(text) => self.details = text,
+            Message::AmountSubmitted => return self.amount_submitted(ctx, actor),
+            Message::RemoveTender(index) => self.remove_tender(index),
+            Message::Complete => return (self.complete(ctx, actor), None),
+            Message::Paid(result) => return self.paid(result, ctx),
+            Message::Reprint => return (self.reprint(ctx, actor), None),
+            Message::Reprinted(result) => self.reprinted(result, ctx),
+            Message::Clear => return (self.clear(), None),
+        }
+        (Task::none(), None)
+    }
+
+    /// F-keys and Esc while the counter is shown.
+    pub fn shortcut(&mut self, shortcut: Shortcut) -> Option<Message> {
+        match shortcut {
+            Shortcut::Cash => Some(Message::Kind(TenderKind::Cash)),
+            Shortcut::Check => Some(Message::Kind(TenderKind::Check)),
+            Shortcut::MoneyOrder => Some(Message::Kind(TenderKind::MoneyOrder)),
+            Shortcut::Card => Some(Message::Kind(TenderKind::Card)),
+            Shortcut::Ach => Some(Message::Kind(TenderKind::Ach)),
+            Shortcut::Reprint => Some(Message::Reprint),
+            Shortcut::Cancel => Some(Message::Clear),
+            _ => None,
+        }
+    }
+
+    /// A line from the serial scanner: stubs go to the lookup, MICR lines fill a check tender.
+    pub fn scanned(&mut self, data: ScanData) -> Option<Message> {
+        match data {
+            ScanData::Stub(line) | ScanData::Unknown(line) => {
+                self.lookup = line;
+                Some(Message::LookupSubmitted)
+            }
+            ScanData::Micr(micr) => {
+                self.tender_kind = TenderKind::Check;
+                let mut details = format!("routing={},account={}", micr.routing, micr.account_last4);
+                if let Some(number) = micr.check_number {
+                    details.push_str(&format!(",number={number}"));
+                }
+                self.details = details;
+                if let (Some(cents), true) = (micr.amount_cents, self.amount.is_empty()) {
+                    self.amount = Money::from_cents(cents).to_string();
+                }
+                None
+            }
+        }
+    }
+
+    fn lookup_changed(&mut self, text: String, ctx: &Context) -> Task<Message> {
+        self.lookup = text;
+        self.completed = None;
+        self.search_generation += 1;
+        let generation = self.search_generation;
+        let words = self.lookup.trim().to_string();
+        if words.chars().count() < 2 || !matches!(scan::classify(&words), Lookup::Words(_)) {
+            self.results.clear();
+            self.fee_match = None;
+            return Task::none();
+        }
+        Task::perform(
+            ctx.worker.call(move |ledger| Ok((query::search_payables(ledger.conn(), &words, RESULTS_LIMIT)?, query::fee(ledger.conn(), &words)?))),
+            move |result| Message::Searched(generation, result),
+        )
+    }
+
+    fn searched(&mut self, generation: u64, result: Result<(Vec<PayableRow>, Option<FeeRow>), String>) {
+        if generation != self.search_generation {
+            return; // typed on since: a newer search is coming
+        }
+        match result {
+            Ok((results, fee)) => {
+                self.results = results;
+                self.fee_match = fee;
+            }
+            Err(error) => self.error = Some(error),
+        }
+    }
+
+    fn lookup_submitted(&mut self, ctx: &Context) -> (Task<Message>, Option<Event>) {
+        self.error = None;
+        match scan::classify(&self.lookup) {
+            Lookup::Receipt(receipt) => {
+                self.lookup.clear();
+                (Task::none(), Some(Event::OpenReceipt(receipt)))
+            }
+            Lookup::BadStub(problem) => {
+                self.error = Some(problem);
+                self.lookup.clear();
+                (focus(LOOKUP_ID), None)
+            }
+            Lookup::Stub { accounts, amount } => (Task::perform(ctx.worker.call(move |ledger| lookup::stub(ledger, accounts, amount)), Message::Found), None),
+            Lookup::Words(words) if words.is_empty() => (self.focus(), None),
+            Lookup::Words(words) => (Task::perform(ctx.worker.call(move |ledger| lookup::words(ledger, &words, RESULTS_LIMIT)), Message::Found), None),
+        }
+    }
+
+    fn found(&mut self, result: Result<Found, String>) -> Task<Message> {
+        match result {
+            Ok(Found::Payable(row, amount)) => self.add(Item::Payable(row), amount),
+            Ok(Found::Fee(row)) => self.add(Item::Fee(row), None),
+            Ok(Found::Many(rows)) => {
+                self.results = rows;
+                Task::none()
+            }
+            Ok(Found::Nothing(text)) => {
+                self.error = Some(format!("lookup: nothing matches '{text}'; check the number or try the name or street"));
+                focus(LOOKUP_ID)
+            }
+            Err(error) => {
+                self.error = Some(error);
+                focus(LOOKUP_ID)
+            }
+        }
+    }
+
+    fn pick(&mut self, index: usize) -> Task<Message> {
+        match self.results.get(index).cloned() {
+            Some(row) => self.add(Item::Payable(row), None),
+            None => Task::none(),
+        }
+    }
+
+    fn pick_fee(&mut self) -> Task<Message> {
+        match self.fee_match.clone() {
+            Some(fee) => self.add(Item::Fee(fee), None),
+            None => Task::none(),
+        }
+    }
+
+    /// Adds a line at the amount due (a stub's amount, the balance, or the fixed fee) and moves focus to the amount.
+    fn add(&mut self, item: Item, amount: Option<Money>) -> Task<Message> {
+        if let Item::Payable(row) = &item {
+            if citytill::domain::payable::status_blocks_payment(&row.status) {
+                self.error = Some(format!("account: {} is {}; it cannot take payments — send the customer to the supervisor", row.number, row.status));
+                return focus(LOOKUP_ID);
+            }
+        }
+        self.completed = None;
+        let default = match &item {
+            Item::Payable(row) => amount.unwrap_or(row.balance),
+            Item::Fee(fee) => fee.amount.unwrap_or(Money::ZERO),
+        };
+        let amount = if default.is_zero() || default.is_negative() { String::new() } else { default.to_string() };
+        self.cart.push(CartLine { item, amount });
+        self.lookup.clear();
+        self.results.clear();
+        self.fee_match = None;
+        self.error = None;
+        focus(AMOUNT_ID)
+    }
+
+    fn line_amount(&mut self, index: usize, text: String) {
+        if let Some(line) = self.cart.get_mut(index) {
+            line.amount = text;
+        }
+    }
+
+    fn remove_line(&mut self, index: usize) {
+        if index < self.cart.len() {
+            self.cart.remove(index);
+        }
+    }
+
+    fn kind(&mut self, kind: TenderKind) -> Task<Message> {
+        if kind != self.tender_kind {
+            self.details.clear();
+        }
+        self.tender_kind = kind;
+        if kind == TenderKind::Cash { focus(AMOUNT_ID) } else { focus(DETAILS_ID) }
+    }
+
+    fn remove_tender(&mut self, index: usize) {
+        if index < self.tenders.len() {
+            self.tenders.remove(index);
+        }
+    }
+
+    /// Enter in the amount field: add the tender (empty = what is still due); complete once covered.
+    fn amount_submitted(&mut self, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        self.error = None;
+        if self.cart.is_empty() {
+            return (focus(LOOKUP_ID), None);
+        }
+        if let Err(error) = self.cart.iter().try_for_each(|l| line_amount(l).map(|_| ())) {
+            self.error = Some(error);
+            return (Task::none(), None);
+        }
+        let amount = if self.amount.trim().is_empty() { self.remaining().to_string() } else { self.amount.trim().to_string() };
+        if amount == Money::ZERO.to_string() && !self.tenders.is_empty() {
+            return (self.complete(ctx, actor), None);
+        }
+        let mut text = format!("{}={amount}", self.tender_kind.as_str());
+        if !self.details.trim().is_empty() {
+            text.push(',');
+            text.push_str(self.details.trim());
+        }
+        match Tender::parse(&text, ctx.max_amount()) {
+            Ok(tender) => {
+                self.tenders.push(tender);
+                self.amount.clear();
+                self.details.clear();
+                self.tender_kind = TenderKind::Cash;
+                if self.tendered() >= self.total_due() {
+                    return (self.complete(ctx, actor), None);
+                }
+                (focus(AMOUNT_ID), None)
+            }
+            Err(error) => {
+                // Never keep what was typed if it looked like card data.
+                if citytill::domain::tender::contains_card_number(&self.details) {
+                    self.details.clear();
+                }
+                self.error = Some(error);
+                (Task::none(), None)
+            }
+        }
+    }
+
+    fn request(&self) -> Result<PaymentRequest, String> {
+        let mut lines = Vec::with_capacity(self.cart.len());
+        for line in &self.cart {
+            let amount = Some(line_amount(line)?);
+            lines.push(match &line.item {
+                Item::Payable(row) => LineRequest::Payable { number: row.number.clone(), amount },
+                Item::Fee(fee) => LineRequest::Fee { code: fee.code.clone(), amount },
+            });
+        }
+        Ok(PaymentRequest { lines, tenders: self.tenders.clone() })
+    }
+
+    fn complete(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        if self.busy {
+            return Task::none();
+        }
+        let request = match self.request() {
+            Ok(request) => request,
+            Err(error) => {
+                self.error = Some(error);
+                return Task::none();
+            }
+        };
+        self.busy = true;
+        let (settings, actor) = (ctx.settings.clone(), actor.clone());
+        Task::perform(
+            ctx.worker.call(move |ledger| {
+                let result = payment::pay(ledger, &settings, &actor, &request)?;
+                let info = query::receipt(ledger.conn(), &result.receipt)?;
+                Ok((result, info))
+            }),
+            Message::Paid,
+        )
+    }
+
+    /// The payment is recorded: print, kick, show the change, get ready for the next customer.
+    fn paid(&mut self, result: Result<(PaymentResult, ReceiptInfo), String>, ctx: &Context) -> (Task<Message>, Option<Event>) {
+        self.busy = false;
+        let (result, info) = match result {
+            Ok(done) => done,
+            Err(error) => {
+                self.error = Some(error);
+                return (focus(AMOUNT_ID), None);
+            }
+        };
+        let print = match ctx.devices.print(&receipt_document(&ctx.settings, &info, ctx.training, false)) {
+            Ok(job) => Printing::Queued(job),
+            Err(error) => Printing::Failed(error),
+        };
+        let drawer = if self.tenders.iter().any(|t| goes_in_drawer(t.kind)) || !result.change.is_zero() {
+            match ctx.devices.kick() {
+                Ok(job) => Printing::Queued(job),
+                Err(error) => Printing::Failed(error),
+            }
+        } else {
+            Printing::NotNeeded
+        };
+        *self = Counter { completed: Some(Completed { result, info, print, drawer }), ..Counter::default() };
+        (focus(LOOKUP_ID), Some(Event::Paid))
+    }
+
+    /// A printer or drawer job finished (`failure` = why not).
+    pub fn job_outcome(&mut self, job: u64, failure: Option<String>) {
+        let Some(completed) = self.completed.as_mut() else { return };
+        for state in [&mut completed.print, &mut completed.drawer] {
+            if *state == Printing::Queued(job) {
+                *state = match &failure {
+                    Some(reason) => Printing::Failed(reason.clone()),
+                    None => Printing::Done,
+                };
+            }
+        }
+    }
+
+    fn reprint(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        let Some(receipt) = self.completed.as_ref().map(|c| c.info.receipt.clone()) else {
+            self.error = Some("reprint: no receipt yet on this screen — find older receipts on the Receipts screen [F2]".into());
+            return Task::none();
+        };
+        Task::perform(ctx.worker.call({
+            let actor = actor.clone();
+            move |ledger| crate::gui::data::record_reprint(ledger, &actor, &receipt)
+        }), Message::Reprinted)
+    }
+
+    fn reprinted(&mut self, result: Result<ReceiptInfo, String>, ctx: &Context) {
+        match result {
+            Ok(info) => {
+                let outcome = ctx.devices.print(&receipt_document(&ctx.settings, &info, ctx.training, true));
+                if let Some(completed) = self.completed.as_mut() {
+                    completed.print = match outcome {
+                        Ok(job) => Printing::Queued(job),
+                        Err(error) => Printing::Failed(error),
+                    };
+                }
+            }
+            Err(error) => self.error = Some(error),
+        }
+    }
+
+    /// Esc: drop the current form (nothing is recorded until Complete).
+    fn clear(&mut self) -> Task<Message> {
+        let completed = if self.cart.is_empty() && self.tenders.is_empty() { None } else { self.completed.take() };
+        *self = Counter { completed, ..Counter::default() };
+        focus(LOOKUP_ID)
+    }
+}
+
+/// Tenders the cashier puts in the drawer (so it opens): cash, checks and money orders.
+pub fn goes_in_drawer(kind: TenderKind) -> bool {
+    matches!(kind, TenderKind::Cash | TenderKind::Check | TenderKind::MoneyOrder)
+}
+
+fn line_amount(line: &CartLine) -> Result<Money, String> {
+    let field = match &line.item {
+        Item::Payable(row) => format!("amount for {}", row.number),
+        Item::Fee(fee) => format!("amount for fee {}", fee.code),
+    };
+    Money::parse_positive(&field, &line.amount, Money::from_cents(i64::MAX / 4)).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests;

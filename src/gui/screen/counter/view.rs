@@ -1,0 +1,149 @@
+//! The counter's view: a pure function of its state.
+
+use citytill::domain::tender::TenderKind;
+use iced::widget::{button, column, container, row, scrollable, text, text_input, Column};
+use iced::{Alignment, Element, Length};
+
+use super::{Completed, Counter, Item, Message, Printing, AMOUNT_ID, DETAILS_ID, LOOKUP_ID};
+use crate::gui::keys::Shortcut;
+use crate::gui::receipt_doc::tender_label;
+use crate::gui::{theme, widgets};
+
+const KINDS: [(TenderKind, &str, Shortcut); 5] = [
+    (TenderKind::Cash, "Cash", Shortcut::Cash),
+    (TenderKind::Check, "Check", Shortcut::Check),
+    (TenderKind::MoneyOrder, "Money order", Shortcut::MoneyOrder),
+    (TenderKind::Card, "Card", Shortcut::Card),
+    (TenderKind::Ach, "ACH", Shortcut::Ach),
+];
+
+impl Counter {
+    pub fn view(&self) -> Element<'_, Message> {
+        let lookup = text_input("Account, license, citation, permit number, name or street — or scan the stub", &self.lookup)
+            .id(LOOKUP_ID)
+            .on_input(Message::LookupChanged)
+            .on_submit(Message::LookupSubmitted)
+            .size(theme::HEADING)
+            .padding(10);
+        let left = column![lookup, widgets::error(self.error.as_deref()), self.results_view(), self.completed_view()].spacing(theme::GAP).width(Length::FillPortion(5));
+        let right = column![self.cart_view(), self.tender_view()].spacing(theme::GAP).width(Length::FillPortion(6));
+        row![left, right].spacing(theme::GAP * 2.0).into()
+    }
+
+    fn results_view(&self) -> Element<'_, Message> {
+        let mut list = Column::new().spacing(4);
+        if let Some(fee) = &self.fee_match {
+            let amount = fee.amount.map_or("variable".to_string(), |m| m.grouped());
+            list = list.push(button(text(format!("Fee {} — {} ({amount})", fee.code, fee.description)).size(theme::BODY)).width(Length::Fill).on_press(Message::PickFee).style(theme::button::row));
+        }
+        for (index, row) in self.results.iter().enumerate() {
+            let line = column![
+                text(format!("{}  {}  ·  {}", row.number, row.name, row.kind.as_str())).size(theme::BODY),
+                text(format!("{}  ·  {}  ·  balance {}", row.address, row.status, row.balance.grouped())).size(theme::SMALL),
+            ];
+            list = list.push(button(line).width(Length::Fill).on_press(Message::Pick(index)).style(theme::button::row));
+        }
+        scrollable(list).height(Length::Shrink).into()
+    }
+
+    fn cart_view(&self) -> Element<'_, Message> {
+        let mut lines = Column::new().spacing(6);
+        if self.cart.is_empty() {
+            lines = lines.push(text("Nothing in the cart yet: look up or scan what the customer pays.").size(theme::BODY).style(theme::text::muted));
+        }
+        for (index, line) in self.cart.iter().enumerate() {
+            let description: Element<'_, Message> = match &line.item {
+                Item::Payable(row) => column![
+                    text(format!("{} — {}", row.number, row.name)).size(theme::BODY).font(theme::text::BOLD),
+                    text(format!("{} · {} · {}", row.kind.as_str(), row.address, row.status)).size(theme::SMALL),
+                    text(format!("Balance {}", row.balance.grouped())).size(theme::SMALL).style(if row.status == "delinquent" { theme::text::warning } else { theme::text::muted }),
+                ]
+                .into(),
+                Item::Fee(fee) => column![text(format!("Fee {} — {}", fee.code, fee.description)).size(theme::BODY).font(theme::text::BOLD)].into(),
+            };
+            lines = lines.push(
+                row![
+                    container(description).width(Length::Fill),
+                    text_input("0.00", &line.amount).on_input(move |t| Message::LineAmount(index, t)).size(theme::BODY).width(130).padding(6),
+                    button(text("✕").size(theme::BODY)).on_press(Message::RemoveLine(index)).style(theme::button::secondary),
+                ]
+                .spacing(8)
+                .align_y(Alignment::Center),
+            );
+        }
+        let total = row![text("Total due").size(theme::AMOUNT), container(text(self.total_due().grouped()).size(theme::AMOUNT).font(theme::text::BOLD)).align_right(Length::Fill)];
+        container(column![widgets::title("Cart"), lines, total].spacing(theme::GAP)).padding(14).style(theme::container::card).width(Length::Fill).into()
+    }
+
+    fn tender_view(&self) -> Element<'_, Message> {
+        let kinds = row(KINDS.iter().map(|(kind, label, key)| {
+            let style = theme::button::tab(*kind == self.tender_kind);
+            button(text(format!("{label} [{}]", key.label())).size(theme::SMALL)).padding([6, 10]).on_press(Message::Kind(*kind)).style(style).into()
+        }))
+        .spacing(6);
+        let hint = match self.tender_kind {
+            TenderKind::Cash => "Amount handed over (Enter alone = exact amount)",
+            TenderKind::Check => "Scan the check, or routing=…,account=…,number=…",
+            TenderKind::MoneyOrder => "number=… (serial)",
+            TenderKind::Card => "From the card terminal: brand=visa,last4=1234,auth=…  (never the card number)",
+            TenderKind::Ach => "reference=…",
+        };
+        let amount = text_input("Amount", &self.amount).id(AMOUNT_ID).on_input(Message::Amount).on_submit(Message::AmountSubmitted).size(theme::AMOUNT).padding(8);
+        let mut form = column![kinds, amount].spacing(8);
+        if self.tender_kind != TenderKind::Cash {
+            form = form.push(text_input(hint, &self.details).id(DETAILS_ID).on_input(Message::Details).on_submit(Message::AmountSubmitted).size(theme::BODY).padding(8));
+        } else {
+            form = form.push(text(hint).size(theme::SMALL).style(theme::text::muted));
+        }
+        let mut tenders = Column::new().spacing(4);
+        for (index, tender) in self.tenders.iter().enumerate() {
+            tenders = tenders.push(
+                row![
+                    text(tender_label(tender)).size(theme::BODY).width(Length::Fill),
+                    text(tender.amount.grouped()).size(theme::BODY),
+                    button(text("✕").size(theme::SMALL)).on_press(Message::RemoveTender(index)).style(theme::button::secondary),
+                ]
+                .spacing(8)
+                .align_y(Alignment::Center),
+            );
+        }
+        let totals = row![
+            text(format!("Tendered {}", self.tendered().grouped())).size(theme::BODY).width(Length::Fill),
+            text(format!("Still due {}", self.remaining().grouped())).size(theme::BODY).font(theme::text::BOLD),
+        ];
+        let complete = button(text(if self.busy { "Recording…" } else { "Complete [Enter]" }).size(theme::BODY))
+            .padding([8, 14])
+            .on_press_maybe((!self.busy && !self.cart.is_empty() && !self.tenders.is_empty()).then_some(Message::Complete))
+            .style(theme::button::primary);
+        let actions = row![complete, widgets::key_button("Clear", Some(Shortcut::Cancel), Some(Message::Clear)), widgets::key_button("Reprint", Some(Shortcut::Reprint), self.completed.as_ref().map(|_| Message::Reprint))].spacing(8);
+        container(column![widgets::title("Tender"), form, tenders, totals, actions].spacing(theme::GAP)).padding(14).style(theme::container::card).width(Length::Fill).into()
+    }
+
+    fn completed_view(&self) -> Element<'_, Message> {
+        let Some(Completed { result, print, drawer, .. }) = &self.completed else { return column![].into() };
+        let outcome = |what: &str, state: &Printing| match state {
+            Printing::NotNeeded => format!("{what}: not needed"),
+            Printing::Queued(_) => format!("{what}: sent…"),
+            Printing::Done => format!("{what}: done"),
+            Printing::Failed(reason) => format!("{what}: FAILED — {reason}. The payment is recorded; fix the device and press Reprint [F12]."),
+        };
+        let failed = matches!(print, Printing::Failed(_)) || matches!(drawer, Printing::Failed(_));
+        column![
+            container(
+                column![
+                    text(format!("Receipt {} recorded — total {}, tendered {}", result.receipt, result.total.grouped(), result.tendered.grouped())).size(theme::BODY),
+                    text("CHANGE").size(theme::HEADING),
+                    text(result.change.grouped()).size(theme::CHANGE).font(theme::text::BOLD),
+                ]
+                .spacing(4)
+            )
+            .padding(14)
+            .width(Length::Fill)
+            .style(theme::container::success),
+            text(outcome("Receipt", print)).size(theme::BODY).style(if failed { theme::text::danger } else { theme::text::muted }),
+            text(outcome("Drawer", drawer)).size(theme::BODY).style(if failed { theme::text::danger } else { theme::text::muted }),
+        ]
+        .spacing(6)
+        .into()
+    }
+}

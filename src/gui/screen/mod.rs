@@ -1,0 +1,4 @@
+//! One module per screen, each with its own Message, Event, `update` and pure `view`.
+
+pub mod counter;
+pub mod login;

@@ -1,0 +1,75 @@
+//! Small view pieces every screen shares: labelled fields, key-labelled buttons, error and notice boxes,
+//! and the supervisor approval form (name + PIN on the same screen).
+
+use iced::widget::{button, column, container, row, text, text_input, Button};
+use iced::{Element, Length};
+
+use super::keys::Shortcut;
+use super::theme;
+
+/// A button whose label shows its key, e.g. "Cash [F5]".
+pub fn key_button<'a, M: Clone + 'a>(label: &'a str, key: Option<Shortcut>, message: Option<M>) -> Button<'a, M> {
+    let label = match key {
+        Some(key) => format!("{label} [{}]", key.label()),
+        None => label.to_string(),
+    };
+    button(text(label).size(theme::BODY)).padding([8, 14]).on_press_maybe(message).style(theme::button::secondary)
+}
+
+/// A text field with its label above it; `id` lets the screen move focus to it.
+pub fn field<'a, M: Clone + 'a>(label: &'a str, id: &'static str, value: &'a str, on_input: impl Fn(String) -> M + 'a, on_submit: Option<M>) -> Element<'a, M> {
+    column![
+        text(label).size(theme::SMALL).style(theme::text::muted),
+        text_input(label, value).id(id).on_input(on_input).on_submit_maybe(on_submit).size(theme::BODY).padding(8),
+    ]
+    .spacing(2)
+    .into()
+}
+
+/// A PIN field: typed characters are hidden.
+pub fn secret_field<'a, M: Clone + 'a>(label: &'a str, id: &'static str, value: &'a str, on_input: impl Fn(String) -> M + 'a, on_submit: Option<M>) -> Element<'a, M> {
+    column![
+        text(label).size(theme::SMALL).style(theme::text::muted),
+        text_input(label, value).id(id).secure(true).on_input(on_input).on_submit_maybe(on_submit).size(theme::BODY).padding(8),
+    ]
+    .spacing(2)
+    .into()
+}
+
+/// The error box: the library's one-line message, as is.
+pub fn error<'a, M: 'a>(message: Option<&'a str>) -> Element<'a, M> {
+    match message {
+        Some(message) => container(text(message).size(theme::BODY)).padding(10).width(Length::Fill).style(theme::container::error).into(),
+        None => column![].into(),
+    }
+}
+
+/// A confirmation box.
+pub fn notice<'a, M: 'a>(message: Option<&'a str>) -> Element<'a, M> {
+    match message {
+        Some(message) => container(text(message).size(theme::BODY)).padding(10).width(Length::Fill).style(theme::container::success).into(),
+        None => column![].into(),
+    }
+}
+
+/// The approval form's fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Approval {
+    pub approver: String,
+    pub pin: String,
+}
+
+/// Supervisor name and PIN, with the ids "approver" and "approver-pin" for focus.
+pub fn approval_form<'a, M: Clone + 'a>(approval: &'a Approval, on_name: impl Fn(String) -> M + 'a, on_pin: impl Fn(String) -> M + 'a, submit: M) -> Element<'a, M> {
+    row![
+        field("Supervisor", "approver", &approval.approver, on_name, None),
+        secret_field("Supervisor PIN", "approver-pin", &approval.pin, on_pin, Some(submit)),
+    ]
+    .spacing(theme::GAP)
+    .into()
+}
+
+/// A screen title.
+pub fn title<'a, M: 'a>(label: &'a str) -> Element<'a, M> {
+    text(label).size(theme::HEADING).font(theme::text::BOLD).into()
+}
