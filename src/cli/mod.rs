@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod context;
+pub mod devices;
 pub mod drawer;
 pub mod hq;
 pub mod output;
@@ -91,6 +92,12 @@ pub enum Command {
     Bench(admin::BenchArgs),
     /// Create or reuse a training city and open the window on it.
     Demo,
+    /// Peripherals: list, status, test, simulators.
+    #[command(subcommand)]
+    Devices(devices::DevicesCommand),
+    /// Parse a scanned MICR line or bill stub.
+    #[command(subcommand)]
+    Scan(devices::ScanCommand),
     /// Head-office administration.
     #[command(subcommand)]
     Hq(hq::HqCommand),
@@ -117,6 +124,8 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Some(Command::Verify) => admin::verify(&ctx),
         Some(Command::Backup { file }) => admin::backup(&ctx, &file),
         Some(Command::Bench(args)) => admin::bench(&ctx, args),
+        Some(Command::Devices(command)) => devices::devices(&ctx, command),
+        Some(Command::Scan(command)) => devices::scan(&ctx, command),
         Some(Command::Hq(command)) => hq::run(command, &ctx),
         Some(Command::Sync(command)) => sync::run(command, &ctx),
     }

@@ -1,0 +1,176 @@
+//! `citytill devices ...` and `citytill scan ...`: peripherals from the command line — list, status,
+//! test, run the simulators, inject simulator faults, and parse MICR lines and bill stubs.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use citytill_hardware::config::DevicesConfig;
+use citytill_hardware::device::DeviceKind;
+use citytill_hardware::{commands, micr, scanline, sim};
+
+use crate::cli::context::Context;
+use crate::cli::output;
+use crate::error::{Error, Result};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum DevicesCommand {
+    /// Serial ports found on this machine.
+    List,
+    /// Each configured device's state (from settings [devices], or --config FILE).
+    Status {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Exercise one device: printer (test page), drawer (kick), scanner (read one line), counter (read one report).
+    Test {
+        device: String,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// How long to wait for the device.
+        #[arg(long, default_value_t = 10_000)]
+        timeout_ms: u64,
+    },
+    /// Start every simulator (printer on TCP and pty, drawer, scanner, counter) and print their paths.
+    Simulate {
+        /// Where simulators write devices.toml, printed jobs and their control socket (default: DATA_DIR/sim).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Stop after this many seconds (default: run until killed).
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
+    /// Send a simulator an action, e.g. `printer paper-out`, `scanner micr "T021000021T 123456789U 1001"`.
+    Sim {
+        device: String,
+        action: Vec<String>,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum ScanCommand {
+    /// Parse a check's MICR line (routing checksum verified; account masked).
+    Micr {
+        line: String,
+        /// 00 | 01 | 02 | unicode (default: detect).
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Parse a bill stub's scanline with a template (check digits verified).
+    Stub {
+        line: String,
+        #[arg(long)]
+        template: PathBuf,
+    },
+}
+
+fn devices_config(ctx: &Context, file: Option<&Path>) -> Result<DevicesConfig> {
+    let config = match (file, &ctx.settings.devices) {
+        (Some(path), _) => DevicesConfig::load(path),
+        (None, Some(table)) => DevicesConfig::from_toml_str(&toml::to_string(table).map_err(|e| Error::Invalid(format!("[devices]: {e}")))?),
+        (None, None) => Ok(DevicesConfig::default()),
+    };
+    config.map_err(|e| Error::Invalid(format!("[devices]: {e}")))
+}
+
+fn sim_dir(ctx: &Context, dir: Option<PathBuf>) -> PathBuf {
+    dir.unwrap_or_else(|| ctx.data_dir.join("sim"))
+}
+
+pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
+    match command {
+        DevicesCommand::List => {
+            let ports = commands::list_ports().map_err(|e| Error::Refused(e.to_string()))?;
+            if ctx.json {
+                return output::json(&ports);
+            }
+            if ports.is_empty() {
+                println!("No serial ports found.");
+            }
+            for port in ports {
+                println!("{}", serde_json::to_string(&port).unwrap_or_default());
+            }
+        }
+        DevicesCommand::Status { config } => {
+            let reports = commands::status(&devices_config(ctx, config.as_deref())?);
+            if ctx.json {
+                return output::json(&reports);
+            }
+            if reports.is_empty() {
+                println!("No devices configured (see [devices] in citytill.toml and hardware/README.md).");
+            }
+            for report in reports {
+                println!("{}", serde_json::to_string(&report).unwrap_or_default());
+            }
+        }
+        DevicesCommand::Test { device, config, timeout_ms } => {
+            let kind = match device.as_str() {
+                "printer" => DeviceKind::Printer,
+                "drawer" => DeviceKind::Drawer,
+                "scanner" => DeviceKind::Scanner,
+                "counter" => DeviceKind::Counter,
+                other => return Err(Error::Invalid(format!("device: '{other}' is not one of printer, drawer, scanner, counter"))),
+            };
+            let result = commands::test_device(&devices_config(ctx, config.as_deref())?, kind, timeout_ms).map_err(|e| Error::Refused(format!("{device}: {e}")))?;
+            println!("{result}");
+        }
+        DevicesCommand::Simulate { dir, seconds } => {
+            let dir = sim_dir(ctx, dir);
+            let simulators = sim::Simulators::start(&dir).map_err(|e| Error::Refused(format!("simulate: {e}")))?;
+            let paths = serde_json::json!({
+                "dir": dir,
+                "devices_toml": dir.join("devices.toml"),
+                "printer_tcp": simulators.printer_tcp.to_string(),
+                "printer_pty": simulators.printer_pty,
+                "drawer_pty": simulators.drawer_pty,
+                "scanner_pty": simulators.scanner_pty,
+                "counter_pty": simulators.counter_pty,
+                "printed": simulators.printed_dir(),
+                "control_socket": dir.join("control.sock"),
+            });
+            output::json(&paths)?;
+            let deadline = seconds.map(|s| std::time::Instant::now() + Duration::from_secs(s));
+            while deadline.is_none_or(|d| std::time::Instant::now() < d) {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            drop(simulators);
+        }
+        DevicesCommand::Sim { device, action, dir } => {
+            let answer = sim::control(&sim_dir(ctx, dir), &device, &action.join(" ")).map_err(|e| Error::Refused(format!("sim {device}: {e}")))?;
+            println!("ok {answer}");
+        }
+    }
+    Ok(())
+}
+
+pub fn scan(ctx: &Context, command: ScanCommand) -> Result<()> {
+    match command {
+        ScanCommand::Micr { line, format } => {
+            let format = format.map(|f| micr::Format::from_code(&f)).transpose().map_err(|e| Error::Invalid(format!("--format: {e}")))?;
+            let parsed = micr::parse(&line, format).map_err(|e| Error::Invalid(format!("micr: {e}")))?;
+            if ctx.json {
+                return output::json(&parsed);
+            }
+            println!(
+                "routing {}  account {}  check {}  amount {}",
+                parsed.routing,
+                parsed.account_masked,
+                parsed.check_number.as_deref().unwrap_or("-"),
+                parsed.amount_cents.map(|c| crate::Money::from_cents(c).to_string()).unwrap_or_else(|| "-".into())
+            );
+        }
+        ScanCommand::Stub { line, template } => {
+            let template = scanline::Template::from_path(&template).map_err(|e| Error::Invalid(format!("--template: {e}")))?;
+            let stub = template.parse(&line).map_err(|e| Error::Invalid(format!("stub: {e}")))?;
+            if ctx.json {
+                return output::json(&stub);
+            }
+            for (name, value) in &stub.fields {
+                println!("{name:<16} {value}");
+            }
+            println!("check digits     ok");
+        }
+    }
+    Ok(())
+}
