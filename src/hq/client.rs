@@ -1,0 +1,258 @@
+//! The terminal side of sync: push the journal in bounded batches, record head office's acknowledgement
+//! in the ledger's `meta`, then pull changed reference data and apply it as journaled imports.
+
+use postgres::Client;
+
+use crate::domain::events::Event;
+use crate::domain::payable::{FeeRow, PayableKind, PayableRow};
+use crate::hq::connect::connect;
+use crate::hq::error::{HqError, HqResult};
+use crate::hq::settings::HqSettings;
+use crate::hq::status::{meta_keys, set_meta};
+use crate::ledger::journal::{JournalRecord, GENESIS_HASH};
+use crate::ledger::Ledger;
+use crate::money::Money;
+
+/// Head office's answer to one push.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct PushReply {
+    pub terminal: String,
+    /// Highest sequence number head office holds contiguously for this terminal.
+    pub acked_seq: i64,
+    pub last_hash: String,
+    /// Entries stored by this push.
+    pub accepted: i64,
+    /// Entries head office already held with the same content (acknowledged again).
+    pub duplicates: i64,
+    pub rejected: Option<Rejection>,
+}
+
+/// The first entry head office would not take, and whether it recorded an alarm for it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct Rejection {
+    pub seq: i64,
+    /// `conflict` (re-sent with different content), `hash_mismatch`, `chain_broken`, `unbalanced`, `gap`...
+    pub reason: String,
+    pub alarm: bool,
+}
+
+/// Where head office stands for the caller's terminal.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct HqState {
+    pub terminal: String,
+    pub acked_seq: i64,
+    pub last_hash: String,
+}
+
+/// What one `sync_once` did.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct SyncOutcome {
+    pub terminal: String,
+    pub pushed: i64,
+    pub duplicates: i64,
+    pub acked_seq: i64,
+    pub pending: i64,
+    pub pulled_rows: i64,
+    pub ref_version: i64,
+}
+
+#[derive(serde::Deserialize)]
+struct PullPage {
+    rows: Vec<PulledRow>,
+    version: i64,
+    more: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct PulledRow {
+    #[serde(rename = "type")]
+    kind: String,
+    row: serde_json::Value,
+}
+
+/// Runs one JSON-returning sync function and decodes its answer.
+fn call<T: serde::de::DeserializeOwned>(client: &mut Client, settings: &HqSettings, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> HqResult<T> {
+    let row = client.query_one(sql, params).map_err(|e| HqError::from_pg(&e, &settings.redacted_url(), &settings.database_url))?;
+    let text: String = row.get(0);
+    serde_json::from_str(&text).map_err(|e| HqError::Server { url: settings.redacted_url(), message: format!("unexpected answer: {e}") })
+}
+
+pub fn state(client: &mut Client, settings: &HqSettings) -> HqResult<HqState> {
+    call(client, settings, "SELECT citytill.sync_state()::text", &[])
+}
+
+/// Sends `entries` (in sequence order) as one head-office transaction.
+pub fn push_batch(client: &mut Client, settings: &HqSettings, terminal: &str, entries: &[JournalRecord]) -> HqResult<PushReply> {
+    let body = serde_json::to_string(entries).map_err(|e| HqError::Invalid(format!("entries: {e}")))?;
+    call(client, settings, "SELECT citytill.sync_push($1::text, $2::text::jsonb)::text", &[&terminal, &body])
+}
+
+/// Connects, pushes everything head office lacks, then (when nothing is pending) pulls reference data.
+/// The outcome — success or the error, passwords scrubbed — is recorded in the ledger's meta for the status bar.
+pub fn sync_once(ledger: &mut Ledger, settings: &HqSettings) -> HqResult<SyncOutcome> {
+    let result = connect(settings).and_then(|mut client| sync_with(&mut client, ledger, settings));
+    let now = ledger.clock().now().to_rfc3339();
+    let recorded = match &result {
+        Ok(_) => set_meta(ledger, &[(meta_keys::LAST_SUCCESS, Some(now.as_str())), (meta_keys::LAST_ERROR, None), (meta_keys::LAST_ERROR_AT, None)]),
+        Err(error) => {
+            let message = error.to_string();
+            set_meta(ledger, &[(meta_keys::LAST_ERROR, Some(message.as_str())), (meta_keys::LAST_ERROR_AT, Some(now.as_str()))])
+        }
+    };
+    let outcome = result?;
+    recorded?;
+    Ok(outcome)
+}
+
+/// `sync_once` on an open connection (tests drive it through a proxy they can cut).
+pub fn sync_with(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings) -> HqResult<SyncOutcome> {
+    let terminal = ledger.terminal().to_string();
+    let mut outcome = SyncOutcome { terminal: terminal.clone(), ..SyncOutcome::default() };
+    let mut acked = reconcile_state(client, ledger, settings)?;
+    loop {
+        let batch = ledger.entries_after(acked, settings.batch_entries)?;
+        let Some(last) = batch.last() else { break };
+        let last_sent = last.seq;
+        let reply = push_batch(client, settings, &terminal, &batch)?;
+        outcome.pushed += reply.accepted;
+        outcome.duplicates += reply.duplicates;
+        if reply.acked_seq > acked {
+            let local = batch.iter().find(|r| r.seq == reply.acked_seq).map(|r| r.hash.as_str());
+            if local != Some(reply.last_hash.as_str()) {
+                return Err(HqError::Server { url: settings.redacted_url(), message: format!("acknowledged entry {} with a hash this ledger does not have", reply.acked_seq) });
+            }
+            record_ack(ledger, reply.acked_seq, &reply.last_hash)?;
+        }
+        if let Some(rejection) = reply.rejected {
+            return Err(HqError::Rejected { seq: rejection.seq, reason: rejection.reason });
+        }
+        if reply.acked_seq < last_sent {
+            return Err(HqError::Server { url: settings.redacted_url(), message: format!("acknowledged only up to {} of {last_sent} without a reason", reply.acked_seq) });
+        }
+        acked = reply.acked_seq;
+    }
+    outcome.acked_seq = acked;
+    outcome.pending = ledger.last_seq()? - acked;
+    if outcome.pending == 0 {
+        // Pull only when head office holds all our payments, so the balances it publishes already include them.
+        let (rows, version) = pull(client, ledger, settings)?;
+        outcome.pulled_rows = rows;
+        outcome.ref_version = version;
+        outcome.pending = ledger.last_seq()? - acked;
+    } else {
+        outcome.ref_version = ref_version(ledger)?;
+    }
+    Ok(outcome)
+}
+
+/// Learns what head office holds and checks it is a prefix of this ledger; returns the sequence to push after.
+fn reconcile_state(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings) -> HqResult<i64> {
+    let state = state(client, settings)?;
+    if state.terminal != ledger.terminal().as_str() {
+        return Err(HqError::config(
+            "hq.database_url",
+            format!("this role is registered for terminal {}, but this ledger is terminal {}", state.terminal, ledger.terminal()),
+        ));
+    }
+    let last_seq = ledger.last_seq()?;
+    if state.acked_seq > last_seq {
+        return Err(HqError::Invalid(format!(
+            "head office holds {} entries of terminal {} but this ledger has {last_seq}: was it restored from an old backup? Nothing was sent",
+            state.acked_seq, state.terminal
+        )));
+    }
+    let local_hash = match state.acked_seq {
+        0 => GENESIS_HASH.to_string(),
+        seq => ledger.entries_after(seq - 1, 1)?.first().map(|r| r.hash.clone()).unwrap_or_default(),
+    };
+    if local_hash != state.last_hash {
+        return Err(HqError::Rejected { seq: state.acked_seq, reason: "this ledger's entry differs from head office's copy".into() });
+    }
+    let recorded = ledger.meta(meta_keys::ACKED_SEQ)?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    if recorded != state.acked_seq {
+        record_ack(ledger, state.acked_seq, &state.last_hash)?;
+    }
+    Ok(state.acked_seq)
+}
+
+fn record_ack(ledger: &mut Ledger, seq: i64, hash: &str) -> HqResult<()> {
+    let seq = seq.to_string();
+    set_meta(ledger, &[(meta_keys::ACKED_SEQ, Some(seq.as_str())), (meta_keys::ACKED_HASH, Some(hash))])
+}
+
+fn ref_version(ledger: &Ledger) -> HqResult<i64> {
+    Ok(ledger.meta(meta_keys::REF_VERSION)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Pulls pages of changed reference data; each page is applied in one ledger transaction with its version.
+fn pull(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings) -> HqResult<(i64, i64)> {
+    let mut since = ref_version(ledger)?;
+    let limit = i32::try_from(settings.pull_rows).unwrap_or(i32::MAX);
+    let mut pulled = 0;
+    loop {
+        let page: PullPage = call(client, settings, "SELECT citytill.sync_pull($1, $2)::text", &[&since, &limit])?;
+        if page.rows.is_empty() {
+            break;
+        }
+        pulled += page.rows.len() as i64;
+        apply_page(ledger, &page)?;
+        since = page.version;
+        if !page.more {
+            break;
+        }
+    }
+    Ok((pulled, since))
+}
+
+fn apply_page(ledger: &mut Ledger, page: &PullPage) -> HqResult<()> {
+    let mut payables = Vec::new();
+    let mut fees = Vec::new();
+    let mut settings = Vec::new();
+    for pulled in &page.rows {
+        match pulled.kind.as_str() {
+            "payable" => payables.push(payable_row(&pulled.row)?),
+            "fee" => fees.push(fee_row(&pulled.row)?),
+            "setting" => settings.push((text(&pulled.row, "key")?, text(&pulled.row, "value")?)),
+            other => return Err(HqError::Invalid(format!("pulled row type '{other}' is unknown to this CityTill"))),
+        }
+    }
+    let source = format!("hq v{}", page.version);
+    let version = page.version.to_string();
+    ledger
+        .write(|w| {
+            if !payables.is_empty() {
+                w.append(None, None, &Event::PayablesImported { source: source.clone(), part: 1, rows: payables })?;
+            }
+            if !fees.is_empty() {
+                w.append(None, None, &Event::FeesImported { source: source.clone(), rows: fees })?;
+            }
+            let mut upsert = w.conn().prepare("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?;
+            for (key, value) in &settings {
+                upsert.execute([format!("{}{key}", meta_keys::SETTING_PREFIX), value.clone()])?;
+            }
+            upsert.execute([meta_keys::REF_VERSION.to_string(), version])?;
+            Ok(())
+        })
+        .map_err(HqError::Local)
+}
+
+fn text(row: &serde_json::Value, key: &str) -> HqResult<String> {
+    row.get(key).and_then(|v| v.as_str()).map(str::to_string).ok_or_else(|| HqError::Invalid(format!("pulled row: '{key}' missing or not text")))
+}
+
+fn cents(row: &serde_json::Value, key: &str) -> HqResult<Option<Money>> {
+    match row.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(value) => value.as_i64().map(|c| Some(Money::from_cents(c))).ok_or_else(|| HqError::Invalid(format!("pulled row: '{key}' is not integer cents"))),
+    }
+}
+
+fn payable_row(row: &serde_json::Value) -> HqResult<PayableRow> {
+    let kind = PayableKind::parse(&text(row, "kind")?).map_err(|e| HqError::Invalid(format!("pulled payable kind: {e}")))?;
+    let balance = cents(row, "balance_cents")?.ok_or_else(|| HqError::Invalid("pulled payable: balance_cents missing".into()))?;
+    Ok(PayableRow { kind, number: text(row, "number")?, name: text(row, "name")?, address: text(row, "address")?, status: text(row, "status")?, balance })
+}
+
+fn fee_row(row: &serde_json::Value) -> HqResult<FeeRow> {
+    Ok(FeeRow { code: text(row, "code")?, description: text(row, "description")?, amount: cents(row, "amount_cents")?, gl_account: text(row, "gl_account")? })
+}
