@@ -239,3 +239,47 @@ fn random_password() -> HqResult<String> {
 pub(crate) fn server(error: postgres::Error) -> HqError {
     HqError::from_pg(&error, "(admin connection)", "")
 }
+
+/// Reads a fee schedule (`code,description,amount,gl_account`; empty amount = keyed at the counter).
+pub fn read_fees(path: &Path) -> HqResult<Vec<FeeRow>> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| HqError::Invalid(format!("{name}: {e}")))?;
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(file);
+    let header = reader.headers().map_err(|e| HqError::Invalid(format!("{name}: {e}")))?.clone();
+    let expected = ["code", "description", "amount", "gl_account"];
+    if header.iter().map(str::to_ascii_lowercase).collect::<Vec<_>>() != expected {
+        return Err(HqError::Invalid(format!("{name}: header must be {}", expected.join(","))));
+    }
+    let mut rows = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let line = index + 2;
+        let record = record.map_err(|e| HqError::Invalid(format!("{name} line {line}: {e}")))?;
+        let field = |i: usize| record.get(i).unwrap_or("").to_string();
+        let at = |problem: String| HqError::Invalid(format!("{name} line {line}, {problem}"));
+        let code = field(0);
+        if code.is_empty() || code.len() > 16 {
+            return Err(at("code: must be 1 to 16 characters".into()));
+        }
+        let amount = match field(2).as_str() {
+            "" => None,
+            text => Some(Money::parse_field("amount", text, Money::from_cents(crate::money::DEFAULT_MAX_CENTS)).map_err(|e| at(e.to_string()))?),
+        };
+        let gl_account = field(3);
+        if !crate::domain::accounts::valid_code(&gl_account) {
+            return Err(at(format!("gl_account: '{gl_account}' must be 2 to 16 letters, digits, '.' or '-'")));
+        }
+        rows.push(FeeRow { code, description: field(1), amount, gl_account });
+    }
+    Ok(rows)
+}
+
+/// The URL a terminal uses: the admin URL's host, port and database with the terminal's role and password.
+pub fn terminal_url(admin_url: &str, role: &str, password: &str) -> String {
+    let (scheme, rest) = admin_url.split_once("://").unwrap_or(("postgresql", admin_url));
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let host = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    format!("{scheme}://{role}:{password}@{host}")
+}

@@ -106,12 +106,32 @@ pub fn sync_once(ledger: &mut Ledger, settings: &HqSettings) -> HqResult<SyncOut
 
 /// `sync_once` on an open connection (tests drive it through a proxy they can cut).
 pub fn sync_with(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings) -> HqResult<SyncOutcome> {
+    let mut outcome = SyncOutcome { terminal: ledger.terminal().to_string(), ..SyncOutcome::default() };
+    let acked = reconcile_state(client, ledger, settings)?;
+    let acked = push_all(client, ledger, settings, acked, &mut outcome)?;
+    outcome.ref_version = ref_version(ledger)?;
+    outcome.acked_seq = acked;
+    outcome.pending = ledger.last_seq()? - acked;
+    if outcome.pending == 0 {
+        // Pull only when head office holds all our payments, so the balances it publishes already include them.
+        let (rows, version) = pull(client, ledger, settings)?;
+        outcome.pulled_rows = rows;
+        outcome.ref_version = version;
+        if rows > 0 {
+            // The pull journaled what it applied: send those entries too, so the round ends with nothing pending.
+            outcome.acked_seq = push_all(client, ledger, settings, acked, &mut outcome)?;
+        }
+        outcome.pending = ledger.last_seq()? - outcome.acked_seq;
+    }
+    Ok(outcome)
+}
+
+/// Pushes every entry after `acked` in bounded batches, recording each acknowledgement; returns the new acknowledged sequence.
+fn push_all(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings, mut acked: i64, outcome: &mut SyncOutcome) -> HqResult<i64> {
     let terminal = ledger.terminal().to_string();
-    let mut outcome = SyncOutcome { terminal: terminal.clone(), ..SyncOutcome::default() };
-    let mut acked = reconcile_state(client, ledger, settings)?;
     loop {
         let batch = ledger.entries_after(acked, settings.batch_entries)?;
-        let Some(last) = batch.last() else { break };
+        let Some(last) = batch.last() else { return Ok(acked) };
         let last_sent = last.seq;
         let reply = push_batch(client, settings, &terminal, &batch)?;
         outcome.pushed += reply.accepted;
@@ -131,18 +151,6 @@ pub fn sync_with(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings
         }
         acked = reply.acked_seq;
     }
-    outcome.acked_seq = acked;
-    outcome.pending = ledger.last_seq()? - acked;
-    if outcome.pending == 0 {
-        // Pull only when head office holds all our payments, so the balances it publishes already include them.
-        let (rows, version) = pull(client, ledger, settings)?;
-        outcome.pulled_rows = rows;
-        outcome.ref_version = version;
-        outcome.pending = ledger.last_seq()? - acked;
-    } else {
-        outcome.ref_version = ref_version(ledger)?;
-    }
-    Ok(outcome)
 }
 
 /// Learns what head office holds and checks it is a prefix of this ledger; returns the sequence to push after.

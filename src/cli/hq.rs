@@ -1,0 +1,261 @@
+//! `citytill hq ...`: head-office administration — schema, terminal roles, publishing billing data,
+//! the payment posting file, the consolidated day report and `hq verify`.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::cli::context::Context;
+use crate::cli::output;
+use crate::domain::ids::TerminalId;
+use crate::error::{Error, Result};
+use crate::hq::admin;
+use crate::hq::connect::connect;
+use crate::hq::reports;
+use crate::hq::settings::{redact, HqSettings};
+
+/// The head-office administrator's connection (not a terminal's).
+#[derive(clap::Args, Debug)]
+pub struct Database {
+    /// postgresql://admin@host/db (add ?sslmode=require or verify-full). Default: [hq] database_url / CITYTILL_HQ_URL.
+    #[arg(long = "database", env = "CITYTILL_HQ_ADMIN_URL", hide_env_values = true)]
+    pub url: Option<String>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum HqCommand {
+    /// Create or upgrade the head-office schema (idempotent, versioned).
+    Init(Database),
+    /// Register terminals and list their sync positions.
+    #[command(subcommand)]
+    Terminal(TerminalCommand),
+    /// Publish billing data to the terminals.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Publish a setting to every terminal.
+    Setting {
+        key: String,
+        value: String,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// The billing system's posting file.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Reports across terminals.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Check every terminal's journal: complete, gap-free, hash chain valid, balanced. Exit code 1 if not.
+    Verify(Database),
+    /// Rejected pushes (tampered re-sends, broken chains).
+    Alarms(Database),
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum TerminalCommand {
+    /// Create the terminal's login role (sync functions only) and print its connection settings once.
+    Add {
+        terminal: String,
+        /// Role name; default citytill_<terminal>.
+        #[arg(long)]
+        role: Option<String>,
+        #[command(flatten)]
+        db: Database,
+    },
+    List(Database),
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum ImportCommand {
+    /// CSV from the billing system: kind,number,name,address,status,balance.
+    Payables {
+        file: PathBuf,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// CSV fee schedule: code,description,amount,gl_account.
+    Fees {
+        file: PathBuf,
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Payments of a business date not exported before (each payment appears in exactly one file).
+    Payments {
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print every payment of that date again (marked "reprint"), exporting nothing new.
+        #[arg(long)]
+        reprint: bool,
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum ReportCommand {
+    /// The consolidated day: per terminal and per GL account.
+    Day {
+        #[arg(long)]
+        date: String,
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+pub fn run(command: HqCommand, ctx: &Context) -> Result<()> {
+    match command {
+        HqCommand::Init(db) => init(ctx, &db),
+        HqCommand::Terminal(TerminalCommand::Add { terminal, role, db }) => add_terminal(ctx, &db, &terminal, role.as_deref()),
+        HqCommand::Terminal(TerminalCommand::List(db)) => list_terminals(ctx, &db),
+        HqCommand::Import(ImportCommand::Payables { file, db }) => import_payables(ctx, &db, &file),
+        HqCommand::Import(ImportCommand::Fees { file, db }) => import_fees(ctx, &db, &file),
+        HqCommand::Setting { key, value, db } => {
+            let changed = admin::publish_setting(&mut connect(&settings(ctx, &db)?)?, &key, &value)?;
+            say(ctx, &serde_json::json!({ "key": key, "changed": changed }), &format!("setting {key} published ({changed} changed)"))
+        }
+        HqCommand::Export(ExportCommand::Payments { date, out, reprint, db }) => export(ctx, &db, &date, out, reprint),
+        HqCommand::Report(ReportCommand::Day { date, db }) => report_day(ctx, &db, &date),
+        HqCommand::Verify(db) => verify(ctx, &db),
+        HqCommand::Alarms(db) => {
+            let alarms = admin::alarms(&mut connect(&settings(ctx, &db)?)?)?;
+            let text: Vec<String> = alarms.iter().map(|a| format!("{} {} {} entry {:?}: {}", a.id, a.at, a.terminal, a.seq, a.reason)).collect();
+            say(ctx, &alarms, &if text.is_empty() { "no alarms".into() } else { text.join("\n") })
+        }
+    }
+}
+
+/// The admin URL from `--database`, else the `[hq]` settings; an error names both if neither is given.
+fn settings(ctx: &Context, db: &Database) -> Result<HqSettings> {
+    if let Some(url) = &db.url {
+        return Ok(HqSettings::for_url(url)?);
+    }
+    HqSettings::from_settings(ctx.settings.hq.as_ref())?
+        .ok_or_else(|| Error::Invalid("--database: no head-office URL (give --database, CITYTILL_HQ_ADMIN_URL or [hq] database_url)".into()))
+}
+
+fn say<T: serde::Serialize>(ctx: &Context, value: &T, text: &str) -> Result<()> {
+    if ctx.json {
+        output::json(value)
+    } else {
+        println!("{text}");
+        Ok(())
+    }
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::Invalid(format!("--date: '{text}' is not a date like 2026-11-24")))
+}
+
+fn init(ctx: &Context, db: &Database) -> Result<()> {
+    let settings = settings(ctx, db)?;
+    let report = admin::init(&mut connect(&settings)?)?;
+    let text = if report.from_version == report.to_version {
+        format!("head-office schema at {} is already version {}", settings.redacted_url(), report.to_version)
+    } else {
+        format!("head-office schema at {} upgraded from version {} to {}", settings.redacted_url(), report.from_version, report.to_version)
+    };
+    say(ctx, &report, &text)
+}
+
+fn add_terminal(ctx: &Context, db: &Database, terminal: &str, role: Option<&str>) -> Result<()> {
+    let settings = settings(ctx, db)?;
+    let terminal = TerminalId::parse(terminal).map_err(Error::Invalid)?;
+    let account = admin::add_terminal(&mut connect(&settings)?, &terminal, role)?;
+    let url = admin::terminal_url(&settings.database_url, &account.role, account.password.as_deref().unwrap_or(""));
+    let sslmode = serde_json::to_value(settings.ssl_mode).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let text = format!(
+        "# Terminal {} registered as role {}. Put this in the terminal's citytill.toml (chmod 600);\n\
+         # the password is shown only now.\n[hq]\ndatabase_url = \"{url}\"\nsslmode = \"{sslmode}\"",
+        account.terminal, account.role
+    );
+    say(ctx, &serde_json::json!({ "terminal": account.terminal, "role": account.role, "database_url": url, "sslmode": sslmode }), &text)
+}
+
+fn list_terminals(ctx: &Context, db: &Database) -> Result<()> {
+    let terminals = admin::terminals(&mut connect(&settings(ctx, db)?)?)?;
+    let lines: Vec<String> =
+        terminals.iter().map(|t| format!("{:<8} {:<24} acked {:>8}  last push {}", t.terminal, t.role, t.acked_seq, t.last_push_at.as_deref().unwrap_or("never"))).collect();
+    say(ctx, &terminals, &if lines.is_empty() { "no terminals registered".into() } else { lines.join("\n") })
+}
+
+fn import_payables(ctx: &Context, db: &Database, file: &std::path::Path) -> Result<()> {
+    let rows = admin::read_payables(file)?;
+    let changed = admin::publish_payables(&mut connect(&settings(ctx, db)?)?, &rows)?;
+    say(ctx, &serde_json::json!({ "rows": rows.len(), "changed": changed }), &format!("{} payables read, {changed} new or changed published", rows.len()))
+}
+
+fn import_fees(ctx: &Context, db: &Database, file: &std::path::Path) -> Result<()> {
+    let rows = admin::read_fees(file)?;
+    let changed = admin::publish_fees(&mut connect(&settings(ctx, db)?)?, &rows)?;
+    say(ctx, &serde_json::json!({ "rows": rows.len(), "changed": changed }), &format!("{} fees read, {changed} new or changed published", rows.len()))
+}
+
+fn export(ctx: &Context, db: &Database, date: &str, out: Option<PathBuf>, reprint: bool) -> Result<()> {
+    let date = parse_date(date)?;
+    let settings = settings(ctx, db)?;
+    let mut client = connect(&settings)?;
+    // The file is written (and synced) before the export is committed: a failed write exports nothing.
+    let export = reports::export_payments(&mut client, date, reprint, |export| {
+        let bytes = export.to_csv()?;
+        match &out {
+            Some(path) => write_file(path, &bytes),
+            None => {
+                print!("{}", String::from_utf8_lossy(&bytes));
+                Ok(())
+            }
+        }
+    })?;
+    if out.is_some() || ctx.json {
+        let summary = serde_json::json!({ "batch": export.batch, "entries": export.entries, "lines": export.lines.len() });
+        let batch = export.batch.map_or_else(|| "reprint".to_string(), |b| format!("batch {b}"));
+        say(ctx, &summary, &format!("{batch}: {} payment entries, {} lines", export.entries, export.lines.len()))?;
+    }
+    Ok(())
+}
+
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> crate::hq::HqResult<()> {
+    use std::io::Write;
+    let problem = |e: std::io::Error| crate::hq::HqError::Invalid(format!("--out {}: {e}", path.display()));
+    let temporary = path.with_extension("partial");
+    let mut file = std::fs::File::create(&temporary).map_err(problem)?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(problem)?;
+    std::fs::rename(&temporary, path).map_err(problem)
+}
+
+fn report_day(ctx: &Context, db: &Database, date: &str) -> Result<()> {
+    let report = reports::day_report(&mut connect(&settings(ctx, db)?)?, parse_date(date)?)?;
+    let mut lines = vec![format!("Day {} across {} terminal(s)", report.date, report.terminals.len())];
+    for terminal in &report.terminals {
+        let tenders: Vec<String> = terminal.tenders.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        lines.push(format!("  {:<8} {} entries, {} payments, {} voids; {}", terminal.terminal, terminal.entries, terminal.payments, terminal.voids, tenders.join(", ")));
+    }
+    for account in &report.accounts {
+        lines.push(format!("  account {:<8} debit {:>14} credit {:>14}", account.account, account.debit, account.credit));
+    }
+    lines.push(format!("  total debit {} credit {} {}", report.total_debit, report.total_credit, if report.balanced { "(balanced)" } else { "(NOT BALANCED)" }));
+    say(ctx, &report, &lines.join("\n"))
+}
+
+fn verify(ctx: &Context, db: &Database) -> Result<()> {
+    let settings = settings(ctx, db)?;
+    let report = crate::hq::verify::verify(&mut connect(&settings)?)?;
+    let mut lines = Vec::new();
+    for terminal in &report.terminals {
+        let state = if terminal.problems.is_empty() { "ok".to_string() } else { format!("{} problem(s)", terminal.problems.len() + terminal.problems_not_listed) };
+        lines.push(format!("{:<8} {} entries, acknowledged {}: {state}", terminal.terminal, terminal.entries, terminal.acked_seq));
+        lines.extend(terminal.problems.iter().map(|p| format!("  {p}")));
+    }
+    lines.push(format!("{} alarm(s) on record; {}", report.alarms, if report.ok { "head office verified" } else { "VERIFY FAILED" }));
+    say(ctx, &report, &lines.join("\n"))?;
+    if report.ok {
+        Ok(())
+    } else {
+        Err(Error::File { path: format!("hq verify {}", redact(&settings.database_url)), message: "journals at head office are not intact".into() })
+    }
+}

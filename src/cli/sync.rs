@@ -1,0 +1,55 @@
+//! `citytill sync ...`: one sync round with head office now, or the sync status the status bar shows.
+
+use crate::cli::context::Context;
+use crate::cli::output;
+use crate::error::Result;
+use crate::hq::client::sync_once;
+use crate::hq::settings::HqSettings;
+use crate::hq::status::local_status;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum SyncCommand {
+    /// Push every unacknowledged journal entry, then pull changed reference data (one round, then exit).
+    Once,
+    /// Pending entries, age of the oldest, last success, last error.
+    Status,
+}
+
+pub fn run(command: SyncCommand, ctx: &Context) -> Result<()> {
+    let hq = HqSettings::from_settings(ctx.settings.hq.as_ref())?;
+    match command {
+        SyncCommand::Once => {
+            let mut ledger = ctx.open_ledger()?;
+            let Some(hq) = hq else {
+                return say(ctx, &local_status(&ledger, false)?, "standalone: no head office configured ([hq] database_url or CITYTILL_HQ_URL); nothing to sync");
+            };
+            let outcome = sync_once(&mut ledger, &hq)?;
+            let text = format!(
+                "terminal {}: {} pushed, {} already held, acknowledged through {}, {} pending; {} reference rows pulled (version {})",
+                outcome.terminal, outcome.pushed, outcome.duplicates, outcome.acked_seq, outcome.pending, outcome.pulled_rows, outcome.ref_version
+            );
+            say(ctx, &outcome, &text)
+        }
+        SyncCommand::Status => {
+            let ledger = ctx.open_ledger()?;
+            let status = local_status(&ledger, hq.is_some())?;
+            let mut text = status.summary();
+            if let Some(success) = &status.last_success {
+                text.push_str(&format!("\nlast success {success}"));
+            }
+            if let Some(error) = &status.last_error {
+                text.push_str(&format!("\nlast error: {error}"));
+            }
+            say(ctx, &status, &text)
+        }
+    }
+}
+
+fn say<T: serde::Serialize>(ctx: &Context, value: &T, text: &str) -> Result<()> {
+    if ctx.json {
+        output::json(value)
+    } else {
+        println!("{text}");
+        Ok(())
+    }
+}

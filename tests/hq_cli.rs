@@ -1,0 +1,148 @@
+//! The `citytill hq ...` and `citytill sync ...` commands against a real PostgreSQL: import, export
+//! (each payment exactly once), day report, verify's exit code, sync once/status, and the bench.
+
+mod pg;
+
+use clap::Parser;
+
+use citytill::cli::context::Context;
+use citytill::cli::hq::HqCommand;
+use citytill::cli::sync::SyncCommand;
+use citytill::config::Settings;
+use citytill::domain::events::{Event, LineTarget, PaymentLine};
+use citytill::domain::payable::PayableKind;
+use citytill::domain::tender::{Tender, TenderKind};
+use citytill::Money;
+
+#[derive(Parser)]
+struct Hq {
+    #[command(subcommand)]
+    command: HqCommand,
+}
+
+#[derive(Parser)]
+struct Sync {
+    #[command(subcommand)]
+    command: SyncCommand,
+}
+
+fn context(data_dir: &std::path::Path, hq_url: Option<&str>) -> Context {
+    let mut settings = Settings::default();
+    settings.hq = hq_url.map(|url| format!("database_url = \"{url}\"").parse().unwrap());
+    Context { data_dir: data_dir.to_path_buf(), settings, user: None, approver: None, json: true }
+}
+
+fn hq(ctx: &Context, args: &[&str]) -> citytill::Result<()> {
+    let parsed = Hq::try_parse_from(std::iter::once("hq").chain(args.iter().copied())).unwrap();
+    citytill::cli::hq::run(parsed.command, ctx)
+}
+
+fn sync(ctx: &Context, args: &[&str]) -> citytill::Result<()> {
+    let parsed = Sync::try_parse_from(std::iter::once("sync").chain(args.iter().copied())).unwrap();
+    citytill::cli::sync::run(parsed.command, ctx)
+}
+
+// Proves the admin flow end to end: init twice, import (a bad row refuses the file, naming line and field),
+// terminals sync payments, the export lists each payment exactly once, the day report balances, and
+// `hq verify` fails with exit code 1 once head office is altered.
+#[test]
+fn admin_commands_end_to_end() {
+    let Some(cluster) = pg::cluster() else { return };
+    let url = cluster.fresh_hq("cli");
+    let work = tempfile::tempdir().unwrap();
+    let admin_ctx = context(work.path(), None);
+    hq(&admin_ctx, &["init", "--database", &url]).unwrap();
+    hq(&admin_ctx, &["terminal", "add", "T07", "--role", &format!("{}_t07", url.rsplit('/').next().unwrap()), "--database", &url]).unwrap();
+    let bad = work.path().join("bad.csv");
+    std::fs::write(&bad, "kind,number,name,address,status,balance\nutility,U-1,A,B,active,1.00\nutility,U-2,A,B,active,12.345\n").unwrap();
+    let error = hq(&admin_ctx, &["import", "payables", bad.to_str().unwrap(), "--database", &url]).unwrap_err();
+    assert!(error.to_string().contains("line 3, balance"), "{error}");
+    let good = work.path().join("payables.csv");
+    std::fs::write(&good, "kind,number,name,address,status,balance\nutility,U-1,Ana,1 Elm,active,50.00\ncitation,C-9,Bo,2 Oak,open,35.00\n").unwrap();
+    hq(&admin_ctx, &["import", "payables", good.to_str().unwrap(), "--database", &url]).unwrap();
+
+    // Two terminals: T01 through `sync once` (settings in the context), T02 through the library.
+    let t1 = pg::add_terminal(&url, "T01");
+    let t2 = pg::add_terminal(&url, "T02");
+    let mut ledgers = Vec::new();
+    for (terminal, settings) in [("T01", &t1), ("T02", &t2)] {
+        let (dir, mut ledger) = pg::ledger(terminal);
+        pg::append_entries(&mut ledger, 1);
+        let ctx = context(dir.path(), Some(&settings.database_url));
+        sync(&ctx, &["once"]).unwrap();
+        pay(&mut ledger, "U-1", 2_000);
+        pay(&mut ledger, "C-9", 3_500);
+        sync(&ctx, &["once"]).unwrap();
+        sync(&ctx, &["status"]).unwrap();
+        let status = citytill::hq::status::local_status(&ledger, true).unwrap();
+        assert_eq!((status.mode.as_str(), status.pending), ("connected", 0), "{status:?}");
+        ledgers.push((dir, ledger));
+    }
+    let date = ledgers[0].1.entries_after(0, 1).unwrap()[0].business_date.clone();
+    let out = work.path().join("payments.csv");
+    hq(&admin_ctx, &["export", "payments", "--date", &date, "--out", out.to_str().unwrap(), "--database", &url]).unwrap();
+    let file = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = file.lines().skip(1).collect();
+    assert_eq!(lines.len(), 4, "{file}");
+    assert!(lines.iter().any(|l| l.contains(",T02,") && l.ends_with(",U-1,20.00")), "{file}");
+    hq(&admin_ctx, &["export", "payments", "--date", &date, "--out", out.to_str().unwrap(), "--database", &url]).unwrap();
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 1, "a second export has no payment again");
+    hq(&admin_ctx, &["export", "payments", "--date", &date, "--reprint", "--out", out.to_str().unwrap(), "--database", &url]).unwrap();
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().filter(|l| l.starts_with("reprint,")).count(), 4);
+
+    let report = citytill::hq::reports::day_report(&mut pg::admin_client(&url), chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap()).unwrap();
+    assert!(report.balanced);
+    assert_eq!(report.terminals.iter().map(|t| t.payments).collect::<Vec<_>>(), [2, 2]);
+    assert_eq!(report.terminals[0].tenders.get("cash"), Some(&Money::from_cents(5_500)));
+    hq(&admin_ctx, &["report", "day", "--date", &date, "--database", &url]).unwrap();
+    assert!(hq(&admin_ctx, &["report", "day", "--date", "24/11/2026", "--database", &url]).unwrap_err().to_string().contains("--date"));
+
+    hq(&admin_ctx, &["verify", "--database", &url]).unwrap();
+    pg::admin_client(&url)
+        .batch_execute(
+            "ALTER TABLE citytill.postings DISABLE TRIGGER postings_append_only;
+             UPDATE citytill.postings SET debit_cents = debit_cents + 1 WHERE terminal = 'T02' AND seq = 1 AND line = 1;
+             ALTER TABLE citytill.postings ENABLE TRIGGER postings_append_only;",
+        )
+        .unwrap();
+    let failed = hq(&admin_ctx, &["verify", "--database", &url]).unwrap_err();
+    assert_eq!(failed.exit_code(), 1);
+}
+
+fn pay(ledger: &mut citytill::ledger::Ledger, payable: &str, cents: i64) {
+    let number = ledger.conn().query_row("SELECT COUNT(*) + 1 FROM receipts", [], |r| r.get::<_, i64>(0)).unwrap();
+    let event = Event::PaymentTaken {
+        receipt: format!("{}-{number:06}", ledger.terminal()),
+        number,
+        drawer_id: 1,
+        cashier: "ana".into(),
+        lines: vec![PaymentLine { target: LineTarget::Payable { number: payable.into(), kind: PayableKind::Utility }, applied: Money::from_cents(cents), credit: Money::ZERO }],
+        tenders: vec![Tender::new(TenderKind::Cash, Money::from_cents(cents))],
+        change: Money::ZERO,
+    };
+    ledger.write(|w| w.append(Some("ana"), None, &event)).unwrap();
+}
+
+// Proves `sync once` and `sync status` work standalone (no head office configured) and say so.
+#[test]
+fn standalone_sync_commands() {
+    let (dir, mut ledger) = pg::ledger("T01");
+    pg::append_entries(&mut ledger, 3);
+    std::env::remove_var(citytill::hq::settings::URL_VARIABLE);
+    let ctx = context(dir.path(), None);
+    sync(&ctx, &["once"]).unwrap();
+    sync(&ctx, &["status"]).unwrap();
+    let status = citytill::hq::status::local_status(&ledger, false).unwrap();
+    assert_eq!((status.mode.as_str(), status.pending), ("standalone", 3));
+}
+
+// Proves the bench runs end to end in a scratch database it drops, reporting both rates.
+#[test]
+fn bench_runs_and_cleans_up() {
+    let Some(cluster) = pg::cluster() else { return };
+    let bench = citytill::hq::bench::run(&cluster.admin_url("postgres"), 3_000).unwrap();
+    assert_eq!(bench.entries, 3_000);
+    assert!(bench.push_entries_per_s > 0.0 && bench.copy_rows_per_s > 0.0 && bench.ratio_vs_copy > 0.0, "{bench:?}");
+    let left: i64 = pg::admin_client(&cluster.admin_url("postgres")).query_one("SELECT count(*) FROM pg_database WHERE datname LIKE 'citytill_bench_%'", &[]).unwrap().get(0);
+    assert_eq!(left, 0);
+}
