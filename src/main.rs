@@ -15,9 +15,15 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         None => open_window(cli.data_dir, false),
         Some(Command::Demo) => run_demo(cli.data_dir),
-        Some(_) => {
+        Some(ref command) => {
             start_log(cli.data_dir.clone());
-            citytill::cli::run(cli)
+            let what = format!("{command:?}").split([' ', '(', '{']).next().unwrap_or_default().to_lowercase();
+            let user = cli.user.clone().unwrap_or_default();
+            let outcome = citytill::cli::run(cli);
+            if outcome.is_ok() {
+                tracing::info!(target: "citytill", "{what} by '{user}': done");
+            }
+            outcome
         }
     };
     match outcome {

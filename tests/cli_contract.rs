@@ -23,6 +23,11 @@ fn cash_payment_gives_change_and_a_gap_free_receipt() {
     let shown = city.run(&["receipt", "show", "T01-000001", "--json"], &[]).json();
     assert_eq!(shown["status"], "paid");
     assert_eq!(shown["total"], "84.12");
+    assert_eq!(shown["reprints"], 0);
+    let reprint = city.as_user("ana", PIN).args(&["receipt", "reprint", "T01-000001"]).expect_ok();
+    assert!(reprint.stdout.contains("DUPLICATE"), "{}", reprint.stdout);
+    assert!(reprint.stdout.contains("84.12"), "{}", reprint.stdout);
+    assert_eq!(city.run(&["receipt", "show", "T01-000001", "--json"], &[]).json()["reprints"], 1);
 }
 
 // Proves split tenders, overpayment as customer credit, fees, and that only cash may exceed the amount due.

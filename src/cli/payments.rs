@@ -118,9 +118,7 @@ pub fn receipt(ctx: &Context, command: ReceiptCommand) -> Result<()> {
         }
         ReceiptCommand::Reprint { receipt } => {
             let (mut ledger, actor) = ctx.login()?;
-            let info = query::receipt(ledger.conn(), &receipt)?;
-            let document = receipt_doc::build(&ctx.settings, &info, true, setup::is_training(&ledger)?)?;
-            ledger.write(|w| w.append(Some(&actor.name), None, &crate::domain::events::Event::ReceiptReprinted { receipt: info.receipt.clone() }))?;
+            let document = receipt_doc::reprint(&mut ledger, &ctx.settings, &actor, &receipt)?;
             println!("{}", citytill_hardware::receipt::layout(&document, 42).join("\n"));
         }
     }

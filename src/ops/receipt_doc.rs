@@ -64,3 +64,13 @@ fn capitalised(word: &str) -> String {
 fn tender_label(kind: &str) -> String {
     capitalised(&kind.replace('_', " "))
 }
+
+/// A reprint: journals it (reprints are counted) and returns the document marked DUPLICATE.
+pub fn reprint(ledger: &mut crate::ledger::Ledger, settings: &Settings, actor: &crate::ops::auth::Actor, receipt: &str) -> Result<Receipt> {
+    let training = crate::ops::setup::is_training(ledger)?;
+    ledger.write(|w| {
+        let info = crate::ops::query::receipt(w.conn(), receipt)?;
+        w.append(Some(&actor.name), None, &Event::ReceiptReprinted { receipt: info.receipt.clone() })?;
+        build(settings, &info, true, training)
+    })
+}
