@@ -11,7 +11,7 @@ use iced::{Element, Length, Subscription, Task, Theme};
 
 use super::context::Context;
 use super::keys::{self, Shortcut};
-use super::screen::{counter, login};
+use super::screen::{counter, devices as devices_screen, drawer, login, receipts};
 use super::status_bar::{self, Status};
 use super::{devices, theme, widgets};
 
@@ -31,6 +31,9 @@ pub struct App {
     pub session: Option<Actor>,
     pub login: login::Login,
     pub counter: counter::Counter,
+    pub receipts: receipts::Receipts,
+    pub drawer: drawer::DrawerScreen,
+    pub devices: devices_screen::DevicesScreen,
     pub status: Status,
     pub theme: theme::Mode,
     last_activity: Instant,
@@ -40,6 +43,9 @@ pub struct App {
 pub enum Message {
     Login(login::Message),
     Counter(counter::Message),
+    Receipts(receipts::Message),
+    Drawer(drawer::Message),
+    Devices(devices_screen::Message),
     Go(Screen),
     Shortcut(Shortcut),
     /// A key or click anywhere: the idle timer restarts.
@@ -59,7 +65,19 @@ impl App {
             devices: ctx.devices.lines(),
             ..Status::default()
         };
-        let app = App { ctx, screen: Screen::Login, session: None, login: login::Login::default(), counter: counter::Counter::default(), status, theme: theme::Mode::Light, last_activity: Instant::now() };
+        let app = App {
+            drawer: drawer::DrawerScreen::new(&ctx),
+            ctx,
+            screen: Screen::Login,
+            session: None,
+            login: login::Login::default(),
+            counter: counter::Counter::default(),
+            receipts: receipts::Receipts::default(),
+            devices: devices_screen::DevicesScreen::default(),
+            status,
+            theme: theme::Mode::Light,
+            last_activity: Instant::now(),
+        };
         let task = Task::batch([app.login.focus().map(Message::Login), app.refresh_status()]);
         (app, task)
     }
@@ -77,6 +95,9 @@ impl App {
         match message {
             Message::Login(message) => self.login_message(message),
             Message::Counter(message) => self.counter_message(message),
+            Message::Receipts(message) => self.receipts_message(message),
+            Message::Drawer(message) => self.drawer_message(message),
+            Message::Devices(message) => self.devices_message(message),
             Message::Go(screen) => self.go(screen),
             Message::Shortcut(shortcut) => self.shortcut(shortcut),
             Message::Activity => {
@@ -115,7 +136,41 @@ impl App {
         let task = task.map(Message::Counter);
         match event {
             Some(counter::Event::Paid) => Task::batch([task, self.refresh_status()]),
-            Some(counter::Event::OpenReceipt(_receipt)) => Task::batch([task, self.go(Screen::Receipts)]),
+            Some(counter::Event::OpenReceipt(receipt)) => {
+                let open = self.receipts.open(receipt, &self.ctx).map(Message::Receipts);
+                Task::batch([task, self.go(Screen::Receipts), open])
+            }
+            None => task,
+        }
+    }
+
+    fn receipts_message(&mut self, message: receipts::Message) -> Task<Message> {
+        let Some(actor) = self.session.clone() else { return Task::none() };
+        let (task, event) = self.receipts.update(message, &self.ctx, &actor);
+        let task = task.map(Message::Receipts);
+        match event {
+            Some(receipts::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),
+            Some(receipts::Event::Changed) => Task::batch([task, self.refresh_status()]),
+            None => task,
+        }
+    }
+
+    fn drawer_message(&mut self, message: drawer::Message) -> Task<Message> {
+        let Some(actor) = self.session.clone() else { return Task::none() };
+        let (task, event) = self.drawer.update(message, &self.ctx, &actor);
+        let task = task.map(Message::Drawer);
+        match event {
+            Some(drawer::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),
+            Some(drawer::Event::Changed) => Task::batch([task, self.refresh_status()]),
+            None => task,
+        }
+    }
+
+    fn devices_message(&mut self, message: devices_screen::Message) -> Task<Message> {
+        let (task, event) = self.devices.update(message, &self.ctx);
+        let task = task.map(Message::Devices);
+        match event {
+            Some(devices_screen::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),
             None => task,
         }
     }
@@ -130,7 +185,12 @@ impl App {
         match screen {
             Screen::Login => self.login.focus().map(Message::Login),
             Screen::Counter => self.counter.focus().map(Message::Counter),
-            _ => Task::none(),
+            Screen::Receipts => self.receipts.focus().map(Message::Receipts),
+            Screen::Drawer => match &self.session {
+                Some(actor) => self.drawer.load(&self.ctx, actor).map(Message::Drawer),
+                None => Task::none(),
+            },
+            Screen::Devices => Task::none(),
         }
     }
 
@@ -158,8 +218,10 @@ impl App {
                 Some(message) => self.counter_message(message),
                 None => Task::none(),
             },
-            Screen::Receipts | Screen::Drawer | Screen::Devices if shortcut == Shortcut::Cancel => self.go(Screen::Counter),
-            _ => Task::none(),
+            Screen::Receipts => self.receipts.shortcut(shortcut).map_or_else(Task::none, |m| self.receipts_message(m)),
+            Screen::Drawer => self.drawer.shortcut(shortcut).map_or_else(Task::none, |m| self.drawer_message(m)),
+            Screen::Devices => self.devices.shortcut(shortcut).map_or_else(Task::none, |m| self.devices_message(m)),
+            Screen::Login => Task::none(),
         }
     }
 
@@ -182,7 +244,12 @@ impl App {
 
     fn device_event(&mut self, event: DeviceEvent) -> Task<Message> {
         self.status.devices = self.ctx.devices.lines();
+        self.devices.record(&event);
         match event {
+            DeviceEvent::CounterReport(report) => {
+                self.drawer.counter_report(report, &self.ctx);
+                Task::none()
+            }
             DeviceEvent::Data(data) if self.session.is_some() => {
                 self.last_activity = Instant::now();
                 if self.screen != Screen::Counter {
@@ -233,7 +300,9 @@ impl App {
         let body: Element<'_, Message> = match self.screen {
             Screen::Login => self.login.view().map(Message::Login),
             Screen::Counter => self.counter.view().map(Message::Counter),
-            Screen::Receipts | Screen::Drawer | Screen::Devices => text("Coming next").into(),
+            Screen::Receipts => self.receipts.view().map(Message::Receipts),
+            Screen::Drawer => self.drawer.view(&self.ctx.settings).map(Message::Drawer),
+            Screen::Devices => self.devices.view(&self.status.devices, &self.ctx).map(Message::Devices),
         };
         let mut page = column![].spacing(theme::GAP);
         if self.ctx.training {

@@ -1,6 +1,5 @@
 //! What every screen may use: the ledger thread, the settings, the devices, and whether this is training.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use citytill::config::Settings;
@@ -17,7 +16,6 @@ pub struct Context {
     /// A training city: TRAINING on every screen and receipt.
     pub training: bool,
     pub terminal: String,
-    pub data_dir: PathBuf,
 }
 
 impl Context {

@@ -154,14 +154,6 @@ impl Devices {
         self.feed.clone()
     }
 
-    pub fn has_printer(&self) -> bool {
-        self.printer.is_some()
-    }
-
-    pub fn has_drawer(&self) -> bool {
-        self.drawer.is_some()
-    }
-
     /// Queues a receipt; the outcome arrives later as a job event.
     pub fn print(&self, receipt: &Receipt) -> Result<u64, String> {
         let printer = self.printer.as_ref().ok_or("printer: not configured — the receipt was not printed")?;

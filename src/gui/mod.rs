@@ -13,6 +13,8 @@ mod status_bar;
 mod theme;
 mod widgets;
 mod worker;
+#[cfg(test)]
+mod testing;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,7 +43,6 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
         devices: Arc::new(devices),
         training,
         terminal,
-        data_dir: launch.data_dir.clone(),
     })
 }
 

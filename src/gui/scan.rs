@@ -27,7 +27,8 @@ pub enum Lookup {
 /// Classifies a line from the keyboard, a keyboard-wedge burst or a serial scanner.
 pub fn classify(line: &str) -> Lookup {
     let text = line.trim();
-    if ReceiptNo::parse(text).is_ok() && text.contains('-') && text.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+    // Only the exact printed form (T01-000042) counts: citation numbers like PC-777 stay search words.
+    if ReceiptNo::parse(text).is_ok_and(|receipt| receipt.to_string() == text.to_ascii_uppercase()) {
         return Lookup::Receipt(text.to_ascii_uppercase());
     }
     let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
@@ -71,6 +72,7 @@ mod tests {
             Lookup::Stub { accounts: vec!["0001234567".into(), "1234567".into()], amount: Some(Money::from_cents(4550)) }
         );
         assert!(matches!(classify("000123456700004550240500000003"), Lookup::BadStub(message) if message.starts_with("scan:")));
+        assert_eq!(classify("PC-777"), Lookup::Words("PC-777".into()));
         assert_eq!(classify("maple st"), Lookup::Words("maple st".into()));
         assert_eq!(classify("100200"), Lookup::Words("100200".into()));
     }

@@ -1,4 +1,7 @@
 //! One module per screen, each with its own Message, Event, `update` and pure `view`.
 
 pub mod counter;
+pub mod devices;
+pub mod drawer;
 pub mod login;
+pub mod receipts;

@@ -15,8 +15,8 @@ pub const MONO: Font = Font::with_name("DejaVu Sans Mono");
 
 /// Muted text for hints and labels.
 pub fn muted(theme: &Theme) -> Style {
-    let palette = theme.extended_palette();
-    Style { color: Some(palette.background.strongest.color) }
+    let text = theme.extended_palette().background.base.text;
+    Style { color: Some(iced::Color { a: 0.72, ..text }) }
 }
 
 pub fn danger(theme: &Theme) -> Style {

@@ -1,0 +1,138 @@
+//! Counter tests: the scanned cash payment, split tenders, card-data refusal and lookups, driven through
+//! the app's `update` with the real ledger thread; views checked with the headless Simulator.
+
+use citytill::domain::tender::TenderKind;
+use citytill::Money;
+use citytill_hardware::device::{DeviceEvent, ScanData};
+
+use super::{Item, Message, Printing};
+use crate::gui::app::{Message as AppMessage, Screen};
+use crate::gui::testing::{assert_snapshot, fixture, send, signed_in, simulator};
+
+fn counter(app: &mut crate::gui::app::App, message: Message) {
+    send(app, AppMessage::Counter(message));
+}
+
+// Proves the fast path: a scanned stub fills the cart at the stub's amount, then digits + Enter record the
+// payment, show the change and leave the form empty for the next customer (one keystroke beyond the digits).
+#[test]
+fn scanned_stub_then_cash_and_enter_records_payment_with_change() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Device(DeviceEvent::Data(ScanData::Stub("000123456700004550240500000002".into()))));
+    assert_eq!(app.counter.cart.len(), 1, "{:?}", app.counter.error);
+    assert!(matches!(&app.counter.cart[0].item, Item::Payable(row) if row.number == "1234567"));
+    assert_eq!(app.counter.total_due(), Money::from_cents(4550));
+    counter(&mut app, Message::Amount("50".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    let completed = app.counter.completed.as_ref().expect("payment recorded");
+    assert_eq!(completed.result.change, Money::from_cents(450));
+    assert_eq!(completed.result.receipt, "T01-000001");
+    assert!(matches!(completed.print, Printing::Failed(ref reason) if reason.contains("not configured")));
+    assert!(app.counter.cart.is_empty() && app.counter.tenders.is_empty() && app.counter.lookup.is_empty());
+}
+
+// Proves typing an account number and Enter puts it in the cart at its balance; Enter on an empty amount
+// tenders exactly what is due in cash; the view then shows the receipt and a zero change.
+#[test]
+fn typed_number_and_exact_cash() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    assert_eq!(app.counter.cart[0].amount, "84.12");
+    counter(&mut app, Message::AmountSubmitted);
+    let completed = app.counter.completed.as_ref().expect("payment recorded");
+    assert_eq!((completed.result.total, completed.result.change), (Money::from_cents(8412), Money::ZERO));
+    let mut ui = simulator(app.view());
+    assert!(ui.find("CHANGE").is_ok());
+    assert!(ui.find("Receipt T01-000001 recorded — total 84.12, tendered 84.12").is_ok());
+}
+
+// Proves a split tender: a check for part (details kept as last four only) then cash for the rest, with change from the cash.
+#[test]
+fn split_tender_check_then_cash() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::Kind(TenderKind::Check));
+    counter(&mut app, Message::Details("routing=021000021,account=99912345678,number=1001".into()));
+    counter(&mut app, Message::Amount("50.00".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    assert_eq!(app.counter.tenders.len(), 1);
+    assert_eq!(app.counter.tenders[0].account_last4.as_deref(), Some("5678"));
+    assert_eq!(app.counter.remaining(), Money::from_cents(3412));
+    assert!(app.counter.completed.is_none());
+    counter(&mut app, Message::Amount("40".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    let completed = app.counter.completed.as_ref().expect("payment recorded");
+    assert_eq!(completed.result.change, Money::from_cents(588));
+    assert_eq!(completed.result.tendered, Money::from_cents(9000));
+}
+
+// Proves a card number typed into the details is refused, named in the error, and wiped from the field.
+#[test]
+fn card_number_is_refused_and_not_kept() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::Kind(TenderKind::Card));
+    counter(&mut app, Message::Details("brand=visa,last4=1111,reference=4111111111111111".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    assert!(app.counter.tenders.is_empty());
+    assert!(app.counter.error.as_deref().is_some_and(|e| e.contains("card")), "{:?}", app.counter.error);
+    assert!(app.counter.details.is_empty(), "the card number must not stay in the field");
+}
+
+// Proves results appear while typing name words, a fee code is offered, and a closed account is refused with a clear message.
+#[test]
+fn search_as_you_type_fees_and_blocked_accounts() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("maple".into()));
+    let numbers: Vec<&str> = app.counter.results.iter().map(|r| r.number.as_str()).collect();
+    assert_eq!(numbers.len(), 2, "{numbers:?}");
+    counter(&mut app, Message::LookupChanged("DOG".into()));
+    assert_eq!(app.counter.fee_match.as_ref().map(|f| f.code.as_str()), Some("DOG"));
+    counter(&mut app, Message::PickFee);
+    assert_eq!(app.counter.total_due(), Money::from_cents(1500));
+    counter(&mut app, Message::LookupChanged("PC-777".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    assert!(app.counter.error.as_deref().is_some_and(|e| e.contains("PC-777 is closed")), "{:?}", app.counter.error);
+    assert_eq!(app.counter.cart.len(), 1);
+}
+
+// Proves a scanned receipt barcode in the lookup opens the Receipts screen.
+#[test]
+fn receipt_barcode_opens_receipts() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("T01-000001".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    assert_eq!(app.screen, Screen::Receipts);
+}
+
+// Proves typing in the lookup field of the rendered counter produces the lookup message (Simulator), and the
+// counter with a cart matches its committed snapshot.
+#[test]
+fn counter_view_typing_and_snapshot() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    let messages: Vec<AppMessage> = {
+        let mut ui = simulator(app.view());
+        ui.click(iced_test::selector::id(super::LOOKUP_ID)).unwrap();
+        ui.typewrite("100200");
+        ui.into_messages().collect()
+    };
+    assert!(messages.iter().any(|m| matches!(m, AppMessage::Counter(Message::LookupChanged(t)) if t == "100200")));
+    for message in messages {
+        send(&mut app, message);
+    }
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::Amount("100".into()));
+    let mut ui = simulator(app.view());
+    assert!(ui.find("Maria Lopez").is_ok() || ui.find("100200 — Maria Lopez").is_ok());
+    assert_snapshot(&mut ui, &app.theme(), "counter_cart");
+}

@@ -113,7 +113,7 @@ impl Counter {
         ];
         let complete = button(text(if self.busy { "Recording…" } else { "Complete [Enter]" }).size(theme::BODY))
             .padding([8, 14])
-            .on_press_maybe((!self.busy && !self.cart.is_empty() && !self.tenders.is_empty()).then_some(Message::Complete))
+            .on_press_maybe((!self.busy && !self.cart.is_empty()).then_some(Message::AmountSubmitted))
             .style(theme::button::primary);
         let actions = row![complete, widgets::key_button("Clear", Some(Shortcut::Cancel), Some(Message::Clear)), widgets::key_button("Reprint", Some(Shortcut::Reprint), self.completed.as_ref().map(|_| Message::Reprint))].spacing(8);
         container(column![widgets::title("Tender"), form, tenders, totals, actions].spacing(theme::GAP)).padding(14).style(theme::container::card).width(Length::Fill).into()

@@ -1,0 +1,128 @@
+//! Devices: each peripheral's state and last status, recent events, and test buttons (test page,
+//! kick, last line read, last counter report).
+
+use std::collections::VecDeque;
+
+use citytill::Money;
+use citytill_hardware::device::{DeviceEvent, ScanData};
+use iced::widget::{column, container, row, text, Column};
+use iced::{Element, Length, Task};
+
+use crate::gui::context::Context;
+use crate::gui::devices::DeviceLine;
+use crate::gui::keys::Shortcut;
+use crate::gui::{theme, widgets};
+
+/// Most recent device events kept for the screen.
+pub const LOG_LEN: usize = 12;
+
+#[derive(Debug, Default)]
+pub struct DevicesScreen {
+    pub log: VecDeque<String>,
+    pub last_line: Option<String>,
+    pub last_report: Option<String>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    TestPage,
+    Kick,
+    ShowLine,
+    ShowReport,
+    Back,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Back,
+}
+
+impl DevicesScreen {
+    /// Keeps a readable line per device event.
+    pub fn record(&mut self, event: &DeviceEvent) {
+        let line = match event {
+            DeviceEvent::Data(ScanData::Micr(micr)) => {
+                let line = format!("check routing {} account ...{}", micr.routing, micr.account_last4);
+                self.last_line = Some(line.clone());
+                format!("scanner: {line}")
+            }
+            DeviceEvent::Data(ScanData::Stub(line) | ScanData::Unknown(line)) => {
+                self.last_line = Some(line.clone());
+                format!("scanner: {line}")
+            }
+            DeviceEvent::CounterReport(report) => {
+                let line = format!("{} bills, {}", report.total_pieces, Money::from_cents(report.total_cents).grouped());
+                self.last_report = Some(line.clone());
+                format!("counter: {line}")
+            }
+            other => format!("{other:?}"),
+        };
+        if self.log.len() == LOG_LEN {
+            self.log.pop_front();
+        }
+        self.log.push_back(line);
+    }
+
+    pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
+        (shortcut == Shortcut::Cancel).then_some(Message::Back)
+    }
+
+    pub fn update(&mut self, message: Message, ctx: &Context) -> (Task<Message>, Option<Event>) {
+        self.error = None;
+        self.notice = None;
+        let outcome = match message {
+            Message::TestPage => ctx.devices.test_page().map(|job| format!("Test page queued (job {job})")),
+            Message::Kick => ctx.devices.kick().map(|job| format!("Drawer kick queued (job {job})")),
+            Message::ShowLine => self.last_line.clone().map(|l| format!("Last line read: {l}")).ok_or_else(|| "scanner: nothing read yet — scan a check or stub".to_string()),
+            Message::ShowReport => self.last_report.clone().map(|r| format!("Last counter report: {r}")).ok_or_else(|| "counter: no report yet — run bills through the counter".to_string()),
+            Message::Back => return (Task::none(), Some(Event::Back)),
+        };
+        match outcome {
+            Ok(notice) => self.notice = Some(notice),
+            Err(error) => self.error = Some(error),
+        }
+        (Task::none(), None)
+    }
+
+    pub fn view<'a>(&'a self, lines: &'a [DeviceLine], ctx: &'a Context) -> Element<'a, Message> {
+        let mut table = Column::new().spacing(6);
+        for line in lines {
+            let status = &line.status;
+            let detail = if line.configured {
+                format!("paper {:?} · cover {} · drawer {}", status.paper, if status.cover_open { "open" } else { "closed" }, status.drawer_open.map_or("—", |o| if o { "open" } else { "closed" }))
+            } else {
+                String::new()
+            };
+            let summary = text(line.summary()).size(theme::BODY).width(260);
+            table = table.push(row![text(line.kind.name()).size(theme::BODY).width(120), if line.is_ok() { summary } else { summary.style(theme::text::danger) }, text(detail).size(theme::SMALL)].spacing(12));
+        }
+        for problem in &ctx.devices.problems {
+            table = table.push(text(problem.as_str()).size(theme::SMALL).style(theme::text::danger));
+        }
+        if let Some(dir) = &ctx.devices.sim_dir {
+            table = table.push(text(format!("Simulated devices (training): printed receipts in {}", dir.join("printed").display())).size(theme::SMALL).style(theme::text::muted));
+        }
+        let buttons = row![
+            widgets::key_button("Print test page", None, Some(Message::TestPage)),
+            widgets::key_button("Kick drawer", None, Some(Message::Kick)),
+            widgets::key_button("Last line read", None, Some(Message::ShowLine)),
+            widgets::key_button("Last counter report", None, Some(Message::ShowReport)),
+            widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Back)),
+        ]
+        .spacing(8);
+        let log = Column::with_children(self.log.iter().rev().map(|l| text(l.as_str()).size(theme::SMALL).font(theme::text::MONO).into())).spacing(2);
+        column![
+            widgets::title("Devices"),
+            container(table).padding(14).style(theme::container::card).width(Length::Fill),
+            buttons,
+            widgets::error(self.error.as_deref()),
+            widgets::notice(self.notice.as_deref()),
+            text("Recent device events").size(theme::BODY).font(theme::text::BOLD),
+            log,
+        ]
+        .spacing(theme::GAP)
+        .into()
+    }
+}

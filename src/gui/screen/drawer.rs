@@ -1,0 +1,332 @@
+//! Drawer: open with a counted float, drop, paid-in/out, no-sale, and the blind close by denomination
+//! ("read from money counter" fills the counts), then expected/counted/over-short and approval if needed.
+
+use citytill::domain::denominations::{parse_count, DenominationCount};
+use citytill::ops::auth::{self, Actor};
+use citytill::ops::drawer::{self, CashMove, CloseResult, Count};
+use citytill::ops::query;
+use citytill::Money;
+use citytill_hardware::counter::CounterReport;
+use iced::Task;
+
+use crate::gui::context::Context;
+use crate::gui::keys::Shortcut;
+use crate::gui::widgets::Approval;
+
+#[path = "drawer_view.rs"]
+mod view;
+
+pub const FIRST_COUNT_ID: &str = "drawer-count-0";
+pub const AMOUNT_ID: &str = "drawer-amount";
+
+/// What the cashier is doing on this screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Open,
+    Drop,
+    PaidIn,
+    PaidOut,
+    NoSale,
+    Close,
+}
+
+impl Action {
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Open => "Open drawer",
+            Action::Drop => "Drop to safe",
+            Action::PaidIn => "Paid-in",
+            Action::PaidOut => "Paid-out",
+            Action::NoSale => "No-sale",
+            Action::Close => "Close (blind count)",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct DrawerScreen {
+    pub current: Option<query::Drawer>,
+    pub action: Option<Action>,
+    /// Pieces per denomination (settings.currency order), as typed.
+    pub counts: Vec<String>,
+    pub checks_count: String,
+    pub checks_total: String,
+    pub money_orders_total: String,
+    pub card_batch: String,
+    pub amount: String,
+    pub reason: String,
+    pub approval: Approval,
+    /// After the count: expected/counted/over-short; waiting for approval when beyond the limit.
+    pub result: Option<CloseResult>,
+    pub last_report: Option<CounterReport>,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub busy: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    Loaded(Result<Option<query::Drawer>, String>),
+    Start(Action),
+    Count(usize, String),
+    ChecksCount(String),
+    ChecksTotal(String),
+    MoneyOrdersTotal(String),
+    CardBatch(String),
+    Amount(String),
+    Reason(String),
+    Approver(String),
+    Pin(String),
+    ReadCounter,
+    Submit,
+    Done(Result<Outcome, String>),
+    PrintReport,
+    Cancel,
+}
+
+/// What a drawer operation recorded.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    Opened(i64, Money),
+    Moved(Action, Money),
+    NoSale,
+    Closing(CloseResult),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Back,
+    /// The drawer changed (refresh the status bar).
+    Changed,
+}
+
+impl DrawerScreen {
+    pub fn new(ctx: &Context) -> DrawerScreen {
+        DrawerScreen { counts: vec![String::new(); ctx.settings.currency.denominations_cents.len()], ..DrawerScreen::default() }
+    }
+
+    /// Reloads the signed-in cashier's drawer.
+    pub fn load(&self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        let name = actor.name.clone();
+        Task::perform(ctx.worker.call(move |ledger| query::current_drawer(ledger.conn(), &name)), Message::Loaded)
+    }
+
+    pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
+        (shortcut == Shortcut::Cancel).then_some(Message::Cancel)
+    }
+
+    pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::Loaded(Ok(drawer)) => self.current = drawer,
+            Message::Loaded(Err(e)) => self.error = Some(e),
+            Message::Start(action) => return (self.start(action, ctx), None),
+            Message::Count(index, text) => {
+                if let Some(count) = self.counts.get_mut(index) {
+                    *count = text;
+                }
+            }
+            Message::ChecksCount(t) => self.checks_count = t,
+            Message::ChecksTotal(t) => self.checks_total = t,
+            Message::MoneyOrdersTotal(t) => self.money_orders_total = t,
+            Message::CardBatch(t) => self.card_batch = t,
+            Message::Amount(t) => self.amount = t,
+            Message::Reason(t) => self.reason = t,
+            Message::Approver(t) => self.approval.approver = t,
+            Message::Pin(t) => self.approval.pin = t,
+            Message::ReadCounter => self.read_counter(ctx),
+            Message::Submit => return (self.submit(ctx, actor), None),
+            Message::Done(result) => return self.done(result, ctx, actor),
+            Message::PrintReport => self.print_report(ctx),
+            Message::Cancel => return self.cancel(),
+        }
+        (Task::none(), None)
+    }
+
+    /// A counter report arrived: keep it, and fill the counts if a count is on screen.
+    pub fn counter_report(&mut self, report: CounterReport, ctx: &Context) {
+        self.last_report = Some(report);
+        if matches!(self.action, Some(Action::Open | Action::Close)) && self.result.is_none() {
+            self.read_counter(ctx);
+        }
+    }
+
+    fn start(&mut self, action: Action, ctx: &Context) -> Task<Message> {
+        // A count waiting for approval stays: the close continues with the supervisor, not a new count.
+        let waiting = self.result.take().filter(|r| !r.closed && action == Action::Close);
+        *self = DrawerScreen { current: self.current.clone(), last_report: self.last_report.clone(), action: Some(action), result: waiting, ..DrawerScreen::new(ctx) };
+        let focus = if matches!(action, Action::Open | Action::Close) { FIRST_COUNT_ID } else { AMOUNT_ID };
+        iced::widget::operation::focus(focus)
+    }
+
+    /// Fills the bill rows from the money counter's last report (coins stay as typed).
+    fn read_counter(&mut self, ctx: &Context) {
+        let Some(report) = &self.last_report else {
+            self.error = Some("counter: no report yet — run the bills through the money counter; its report fills the counts".into());
+            return;
+        };
+        for (cents, pieces) in &report.rows {
+            if let Some(index) = ctx.settings.currency.denominations_cents.iter().position(|d| d == cents) {
+                self.counts[index] = pieces.to_string();
+            }
+        }
+        self.error = None;
+        self.notice = Some(format!("Counts filled from the money counter ({} bills, {})", report.total_pieces, Money::from_cents(report.total_cents).grouped()));
+    }
+
+    /// The typed counts as a denomination count, validated by the library's parser.
+    pub fn cash_count(&self, ctx: &Context) -> Result<Vec<DenominationCount>, String> {
+        let rows: Vec<String> = ctx
+            .settings
+            .currency
+            .denominations_cents
+            .iter()
+            .zip(&self.counts)
+            .filter(|(_, pieces)| !pieces.trim().is_empty())
+            .map(|(cents, pieces)| format!("{}x{}", Money::from_cents(*cents), pieces.trim()))
+            .collect();
+        parse_count("count", &rows.join(","), &ctx.settings.currency.denominations_cents)
+    }
+
+    fn optional_money(field: &str, text: &str, ctx: &Context) -> Result<Option<Money>, String> {
+        match text.trim() {
+            "" => Ok(None),
+            text => Money::parse_field(field, text, ctx.max_amount()).map(Some).map_err(|e| e.to_string()),
+        }
+    }
+
+    fn blind_count(&self, ctx: &Context) -> Result<Count, String> {
+        let checks = Self::optional_money("checks total", &self.checks_total, ctx)?;
+        let checks_count = self.checks_count.trim().parse::<i64>().unwrap_or(0);
+        Ok(Count {
+            cash: self.cash_count(ctx)?,
+            checks: checks.map(|total| (checks_count, total)),
+            money_orders: Self::optional_money("money orders total", &self.money_orders_total, ctx)?.map(|total| (0, total)),
+            card_batch: Self::optional_money("card batch total", &self.card_batch, ctx)?,
+        })
+    }
+
+    fn submit(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        let Some(action) = self.action else { return Task::none() };
+        if self.busy {
+            return Task::none();
+        }
+        self.error = None;
+        let work = match self.work(action, ctx, actor) {
+            Ok(work) => work,
+            Err(e) => {
+                self.error = Some(e);
+                return Task::none();
+            }
+        };
+        self.busy = true;
+        Task::perform(ctx.worker.call(work), Message::Done)
+    }
+
+    /// The ledger job for the action, with the typed values checked first.
+    fn work(&mut self, action: Action, ctx: &Context, actor: &Actor) -> Result<Box<dyn FnOnce(&mut citytill::ledger::Ledger) -> citytill::Result<Outcome> + Send>, String> {
+        let (settings, actor) = (ctx.settings.clone(), actor.clone());
+        let (approver, pin, reason) = (self.approval.approver.trim().to_string(), std::mem::take(&mut self.approval.pin), self.reason.clone());
+        let approve = move |ledger: &mut citytill::ledger::Ledger, actor: &Actor, what: &str| -> citytill::Result<Option<Actor>> {
+            if approver.is_empty() { Ok(None) } else { auth::approve(ledger, &settings, actor, &approver, &pin, what).map(Some) }
+        };
+        let settings = ctx.settings.clone();
+        Ok(match action {
+            Action::Open => {
+                let count = self.cash_count(ctx)?;
+                Box::new(move |ledger| drawer::open(ledger, &actor, count).map(|(id, float)| Outcome::Opened(id, float)))
+            }
+            Action::Drop | Action::PaidIn | Action::PaidOut => {
+                let amount = Money::parse_positive("amount", &self.amount, ctx.max_amount()).map_err(|e| e.to_string())?;
+                let kind = match action {
+                    Action::Drop => CashMove::Drop,
+                    Action::PaidIn => CashMove::PaidIn,
+                    _ => CashMove::PaidOut,
+                };
+                Box::new(move |ledger| {
+                    let approving = if kind == CashMove::Drop { None } else { approve(ledger, &actor, action.label())? };
+                    let reason = (kind != CashMove::Drop).then_some(reason.as_str());
+                    drawer::cash_move(ledger, &actor, approving.as_ref(), kind, amount, reason).map(|cash| Outcome::Moved(action, cash))
+                })
+            }
+            Action::NoSale => Box::new(move |ledger| {
+                let approving = approve(ledger, &actor, "no-sale")?;
+                drawer::no_sale(ledger, &settings, &actor, approving.as_ref(), &reason).map(|()| Outcome::NoSale)
+            }),
+            Action::Close => {
+                // First the blind count; once recorded, only the supervisor's approval and a reason.
+                let count = if self.result.is_none() { Some(self.blind_count(ctx)?) } else { None };
+                Box::new(move |ledger| {
+                    let approving = if count.is_none() { approve(ledger, &actor, "over/short at close")? } else { None };
+                    let reason = Some(reason.as_str()).filter(|r| !r.trim().is_empty());
+                    drawer::close(ledger, &settings, &actor, count, approving.as_ref(), reason).map(Outcome::Closing)
+                })
+            }
+        })
+    }
+
+    fn done(&mut self, result: Result<Outcome, String>, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        self.busy = false;
+        let outcome = match result {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                self.error = Some(e);
+                return (Task::none(), None);
+            }
+        };
+        let kick = |ctx: &Context| ctx.devices.kick().err().map(|e| format!(" — {e}")).unwrap_or_default();
+        match outcome {
+            Outcome::Opened(id, float) => {
+                self.notice = Some(format!("Drawer {id} open with a float of {}{}", float.grouped(), kick(ctx)));
+                self.action = None;
+            }
+            Outcome::Moved(action, cash) => {
+                self.notice = Some(format!("{} recorded; the drawer should now hold {} cash{}", action.label(), cash.grouped(), kick(ctx)));
+                self.action = None;
+            }
+            Outcome::NoSale => {
+                self.notice = Some(format!("No-sale recorded{}", kick(ctx)));
+                self.action = None;
+            }
+            Outcome::Closing(result) => {
+                self.notice = Some(if result.closed {
+                    format!("Drawer {} closed", result.drawer_id)
+                } else {
+                    "Count recorded. Over/short is beyond the limit: a supervisor must approve with a written reason.".to_string()
+                });
+                self.approval = Approval::default();
+                self.reason.clear();
+                self.result = Some(result);
+            }
+        }
+        (self.load(ctx, actor), Some(Event::Changed))
+    }
+
+    /// Prints the close (Z) report: expected, counted and over/short per tender.
+    fn print_report(&mut self, ctx: &Context) {
+        let Some(result) = &self.result else { return };
+        let receipt = view::z_report(&ctx.settings, result, ctx.training);
+        self.notice = Some(match ctx.devices.print(&receipt) {
+            Ok(_) => "Drawer report sent to the printer".into(),
+            Err(e) => format!("Drawer report not printed: {e}"),
+        });
+    }
+
+    fn cancel(&mut self) -> (Task<Message>, Option<Event>) {
+        if self.action.is_some() && self.result.as_ref().is_none_or(|r| r.closed) {
+            self.action = None;
+            self.result = None;
+            self.error = None;
+            return (Task::none(), None);
+        }
+        if self.action.is_some() {
+            // A recorded count stays recorded; leaving only hides the approval form.
+            self.action = None;
+            return (Task::none(), None);
+        }
+        (Task::none(), Some(Event::Back))
+    }
+}
+
+#[cfg(test)]
+#[path = "drawer_tests.rs"]
+mod tests;

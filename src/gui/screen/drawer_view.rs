@@ -1,0 +1,174 @@
+//! The drawer screen's view (pure) and the close (Z) report document.
+
+use citytill::config::Settings;
+use citytill::ops::drawer::CloseResult;
+use citytill::Money;
+use citytill_hardware::receipt::{AmountLine, Receipt};
+use iced::widget::{button, column, container, row, text, text_input, Column};
+use iced::{Alignment, Element, Length};
+
+use super::{Action, DrawerScreen, Message, AMOUNT_ID};
+use crate::gui::keys::Shortcut;
+use crate::gui::{theme, widgets};
+
+const ACTIONS: [Action; 6] = [Action::Open, Action::Drop, Action::PaidIn, Action::PaidOut, Action::NoSale, Action::Close];
+
+impl DrawerScreen {
+    pub fn view<'a>(&'a self, settings: &'a Settings) -> Element<'a, Message> {
+        let state = match &self.current {
+            Some(drawer) => format!("Drawer {} — {} — float {} — business date {}", drawer.id, drawer.state, drawer.float.grouped(), drawer.business_date),
+            None => "No drawer open for you. Open one with a counted float.".into(),
+        };
+        let actions = row(ACTIONS.iter().map(|action| {
+            let enabled = match action {
+                Action::Open => self.current.is_none(),
+                Action::Close => self.current.is_some(),
+                _ => self.current.as_ref().is_some_and(|d| d.state == "open"),
+            };
+            button(text(action.label()).size(theme::BODY)).padding([8, 12]).on_press_maybe(enabled.then_some(Message::Start(*action))).style(theme::button::tab(self.action == Some(*action))).into()
+        }))
+        .spacing(8);
+        let body: Element<'a, Message> = match self.action {
+            None => column![].into(),
+            Some(Action::Open) => self.count_form(settings, false),
+            Some(Action::Close) if self.result.is_some() => self.result_view(),
+            Some(Action::Close) => self.count_form(settings, true),
+            Some(action) => self.move_form(action),
+        };
+        column![
+            widgets::title("Drawer"),
+            text(state).size(theme::BODY),
+            actions,
+            widgets::error(self.error.as_deref()),
+            widgets::notice(self.notice.as_deref()),
+            body,
+        ]
+        .spacing(theme::GAP)
+        .into()
+    }
+
+    fn count_form<'a>(&'a self, settings: &'a Settings, close: bool) -> Element<'a, Message> {
+        let mut grid = Column::new().spacing(4);
+        let denominations = &settings.currency.denominations_cents;
+        for (pair_index, pair) in denominations.chunks(2).enumerate() {
+            let mut line = row![].spacing(theme::GAP).align_y(Alignment::Center);
+            for (offset, cents) in pair.iter().enumerate() {
+                let index = pair_index * 2 + offset;
+                let id = format!("drawer-count-{index}");
+                line = line.push(text(format!("{} ×", Money::from_cents(*cents))).size(theme::BODY).width(90)).push(
+                    text_input("0", self.counts.get(index).map_or("", String::as_str))
+                        .id(id)
+                        .on_input(move |t| Message::Count(index, t))
+                        .on_submit(Message::Submit)
+                        .size(theme::BODY)
+                        .width(110)
+                        .padding(6),
+                );
+            }
+            grid = grid.push(line);
+        }
+        let cash = self.cash_count_total(settings);
+        let mut form = column![
+            text(if close { "Blind count: count what is in the drawer. The expected amount is shown only after the count is recorded." } else { "Count the float you are given." }).size(theme::BODY),
+            grid,
+            text(format!("Cash counted: {cash}")).size(theme::AMOUNT).font(theme::text::BOLD),
+        ]
+        .spacing(theme::GAP);
+        if close {
+            form = form.push(
+                row![
+                    widgets::field("Checks (how many)", "drawer-checks-count", &self.checks_count, Message::ChecksCount, Some(Message::Submit)),
+                    widgets::field("Checks total", "drawer-checks-total", &self.checks_total, Message::ChecksTotal, Some(Message::Submit)),
+                    widgets::field("Money orders total", "drawer-mo-total", &self.money_orders_total, Message::MoneyOrdersTotal, Some(Message::Submit)),
+                    widgets::field("Card batch total", "drawer-card", &self.card_batch, Message::CardBatch, Some(Message::Submit)),
+                ]
+                .spacing(theme::GAP),
+            );
+        }
+        let submit = button(text(if close { "Record count [Enter]" } else { "Open drawer [Enter]" }).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
+        form.push(row![submit, widgets::key_button("Read from money counter", None, Some(Message::ReadCounter)), widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8))
+            .into()
+    }
+
+    fn cash_count_total(&self, settings: &Settings) -> String {
+        let rows: Vec<String> = settings.currency.denominations_cents.iter().zip(&self.counts).filter(|(_, p)| !p.trim().is_empty()).map(|(c, p)| format!("{}x{}", Money::from_cents(*c), p.trim())).collect();
+        match citytill::domain::denominations::parse_count("count", &rows.join(","), &settings.currency.denominations_cents) {
+            Ok(rows) => citytill::domain::denominations::total(&rows).map_or("too large".into(), |m| m.grouped()),
+            Err(e) => e,
+        }
+    }
+
+    fn move_form(&self, action: Action) -> Element<'_, Message> {
+        let mut form = column![].spacing(theme::GAP);
+        if action != Action::NoSale {
+            form = form.push(widgets::field("Amount", AMOUNT_ID, &self.amount, Message::Amount, Some(Message::Submit)));
+        }
+        if action != Action::Drop {
+            form = form
+                .push(widgets::field("Reason", if action == Action::NoSale { AMOUNT_ID } else { "drawer-reason" }, &self.reason, Message::Reason, None))
+                .push(text("Supervisor approval (required for paid-in/out, and for no-sale if the policy says so)").size(theme::SMALL).style(theme::text::muted))
+                .push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Submit));
+        }
+        let submit = button(text(format!("{} [Enter]", action.label())).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
+        form.push(row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8)).into()
+    }
+
+    fn result_view(&self) -> Element<'_, Message> {
+        let Some(result) = &self.result else { return column![].into() };
+        let mut table = Column::new().spacing(4).push(
+            row![text("Tender").width(160), text("Expected").width(140), text("Counted").width(140), text("Over/short").width(140)].spacing(8),
+        );
+        for (tender, expected) in &result.expected {
+            let counted = result.counted.get(tender).copied().unwrap_or(Money::ZERO);
+            let over_short = result.over_short.get(tender).copied().unwrap_or(Money::ZERO);
+            let style = if over_short.is_zero() { theme::text::success } else { theme::text::danger };
+            table = table.push(
+                row![
+                    text(*tender).size(theme::BODY).width(160),
+                    text(expected.grouped()).size(theme::BODY).width(140),
+                    text(counted.grouped()).size(theme::BODY).width(140),
+                    text(signed(over_short)).size(theme::BODY).font(theme::text::BOLD).width(140).style(style),
+                ]
+                .spacing(8),
+            );
+        }
+        let mut body = column![widgets::title(if result.closed { "Drawer closed" } else { "Count recorded" }), table].spacing(theme::GAP);
+        if !result.closed && result.approval_required {
+            let submit = button(text("Approve and close [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
+            body = body
+                .push(text("Over/short is beyond the limit: write the reason, then a supervisor (not you) approves.").size(theme::BODY).font(theme::text::BOLD))
+                .push(widgets::field("Reason", AMOUNT_ID, &self.reason, Message::Reason, None))
+                .push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Submit))
+                .push(submit);
+        }
+        if result.closed {
+            body = body.push(widgets::key_button("Print drawer report (Z)", None, Some(Message::PrintReport)));
+        }
+        container(body).padding(14).style(theme::container::card).width(Length::Fill).into()
+    }
+}
+
+/// "+1.00" / "-5.00" / "0.00": over and short read at a glance.
+pub fn signed(amount: Money) -> String {
+    if amount.is_negative() || amount.is_zero() { amount.grouped() } else { format!("+{}", amount.grouped()) }
+}
+
+/// The close (Z) report as a receipt document.
+pub fn z_report(settings: &Settings, result: &CloseResult, training: bool) -> Receipt {
+    let mut lines = Vec::new();
+    for (tender, expected) in &result.expected {
+        let counted = result.counted.get(tender).copied().unwrap_or(Money::ZERO);
+        let over_short = result.over_short.get(tender).copied().unwrap_or(Money::ZERO);
+        lines.push(AmountLine { label: format!("{tender} expected"), amount_cents: expected.cents() });
+        lines.push(AmountLine { label: format!("{tender} counted"), amount_cents: counted.cents() });
+        lines.push(AmountLine { label: format!("{tender} over/short"), amount_cents: over_short.cents() });
+    }
+    Receipt {
+        header: vec![settings.city_name.clone(), "DRAWER REPORT (Z)".into()],
+        receipt_number: format!("Drawer {}", result.drawer_id),
+        totals: lines,
+        footer: vec![if result.closed { "Drawer closed".into() } else { "Awaiting approval".into() }],
+        training,
+        ..Receipt::default()
+    }
+}

@@ -1,0 +1,343 @@
+//! Receipts: find by number (or scanned barcode), account, date or amount; view; reprint (DUPLICATE);
+//! void, refund and returned check with the supervisor's name and PIN on the same screen.
+
+use citytill::domain::events::{Event as LedgerEvent, LineTarget};
+use citytill::ops::auth::{self, Actor};
+use citytill::ops::query::{self, ReceiptInfo};
+use citytill::ops::reversal;
+use citytill::Money;
+use iced::widget::{button, column, container, row, scrollable, text, Column};
+use iced::{Element, Length, Task};
+
+use crate::gui::context::Context;
+use crate::gui::keys::Shortcut;
+use crate::gui::receipt_doc::{receipt_document, tender_label};
+use crate::gui::widgets::{self, Approval};
+use crate::gui::{data, theme};
+
+pub const NUMBER_ID: &str = "receipts-number";
+pub const REASON_ID: &str = "receipts-reason";
+const LIMIT: usize = 50;
+
+/// A correction that needs a second person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Correction {
+    Void,
+    Refund,
+    ReturnedCheck,
+}
+
+impl Correction {
+    fn label(self) -> &'static str {
+        match self {
+            Correction::Void => "void",
+            Correction::Refund => "refund",
+            Correction::ReturnedCheck => "returned check",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Receipts {
+    pub number: String,
+    pub account: String,
+    pub date: String,
+    pub amount: String,
+    pub found: Vec<String>,
+    pub shown: Option<ReceiptInfo>,
+    pub correction: Option<Correction>,
+    pub approval: Approval,
+    pub reason: String,
+    pub refund_amount: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub busy: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    Number(String),
+    Account(String),
+    Date(String),
+    Amount(String),
+    Search,
+    Found(Result<Vec<String>, String>),
+    Open(String),
+    Opened(Result<ReceiptInfo, String>),
+    Reprint,
+    Reprinted(Result<ReceiptInfo, String>),
+    Start(Correction),
+    Approver(String),
+    Pin(String),
+    Reason(String),
+    RefundAmount(String),
+    Confirm,
+    Corrected(Result<String, String>),
+    Cancel,
+}
+
+/// What the screen tells the app: Esc with nothing open goes back to the counter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Back,
+    /// A correction was recorded (refresh the status bar).
+    Changed,
+}
+
+impl Receipts {
+    pub fn focus(&self) -> Task<Message> {
+        iced::widget::operation::focus(if self.correction.is_some() { REASON_ID } else { NUMBER_ID })
+    }
+
+    /// Opens a receipt directly (a scanned barcode on the counter).
+    pub fn open(&mut self, receipt: String, ctx: &Context) -> Task<Message> {
+        self.number = receipt.clone();
+        self.load(receipt, ctx)
+    }
+
+    pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::Number(t) => self.number = t,
+            Message::Account(t) => self.account = t,
+            Message::Date(t) => self.date = t,
+            Message::Amount(t) => self.amount = t,
+            Message::Search => return (self.search(ctx), None),
+            Message::Found(result) => self.found(result),
+            Message::Open(receipt) => return (self.load(receipt, ctx), None),
+            Message::Opened(result) => self.opened(result),
+            Message::Reprint => return (self.reprint(ctx, actor), None),
+            Message::Reprinted(result) => self.reprinted(result, ctx),
+            Message::Start(correction) => return (self.start(correction), None),
+            Message::Approver(t) => self.approval.approver = t,
+            Message::Pin(t) => self.approval.pin = t,
+            Message::Reason(t) => self.reason = t,
+            Message::RefundAmount(t) => self.refund_amount = t,
+            Message::Confirm => return (self.confirm(ctx, actor), None),
+            Message::Corrected(result) => return self.corrected(result, ctx),
+            Message::Cancel => return self.cancel(),
+        }
+        (Task::none(), None)
+    }
+
+    fn search(&mut self, ctx: &Context) -> Task<Message> {
+        self.error = None;
+        let number = self.number.trim().to_string();
+        if !number.is_empty() {
+            return self.load(number, ctx);
+        }
+        let amount = match self.amount.trim() {
+            "" => None,
+            text => match Money::parse_positive("amount", text, ctx.max_amount()) {
+                Ok(amount) => Some(amount),
+                Err(e) => {
+                    self.error = Some(e.to_string());
+                    return Task::none();
+                }
+            },
+        };
+        let account = Some(self.account.trim().to_string()).filter(|t| !t.is_empty());
+        let date = Some(self.date.trim().to_string()).filter(|t| !t.is_empty());
+        Task::perform(ctx.worker.call(move |ledger| query::find_receipts(ledger.conn(), account.as_deref(), date.as_deref(), amount, LIMIT)), Message::Found)
+    }
+
+    fn found(&mut self, result: Result<Vec<String>, String>) {
+        match result {
+            Ok(found) if found.is_empty() => self.error = Some("receipts: none match; check the account, date (YYYY-MM-DD) or amount".into()),
+            Ok(found) => self.found = found,
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    fn load(&mut self, receipt: String, ctx: &Context) -> Task<Message> {
+        self.error = None;
+        Task::perform(ctx.worker.call(move |ledger| query::receipt(ledger.conn(), &receipt)), Message::Opened)
+    }
+
+    fn opened(&mut self, result: Result<ReceiptInfo, String>) {
+        match result {
+            Ok(info) => {
+                self.shown = Some(info);
+                self.correction = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    fn reprint(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        let Some(receipt) = self.shown.as_ref().map(|i| i.receipt.clone()) else { return Task::none() };
+        let actor = actor.clone();
+        Task::perform(ctx.worker.call(move |ledger| data::record_reprint(ledger, &actor, &receipt)), Message::Reprinted)
+    }
+
+    fn reprinted(&mut self, result: Result<ReceiptInfo, String>, ctx: &Context) {
+        match result {
+            Ok(info) => {
+                self.notice = Some(match ctx.devices.print(&receipt_document(&ctx.settings, &info, ctx.training, true)) {
+                    Ok(_) => format!("Reprint of {} sent to the printer (marked DUPLICATE, reprint #{})", info.receipt, info.reprints),
+                    Err(e) => format!("Reprint of {} recorded but not printed: {e}", info.receipt),
+                });
+                self.shown = Some(info);
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    fn start(&mut self, correction: Correction) -> Task<Message> {
+        if self.shown.is_none() {
+            return Task::none();
+        }
+        self.correction = Some(correction);
+        self.approval = Approval::default();
+        self.reason.clear();
+        self.refund_amount = self.shown.as_ref().map(|i| Money::from_cents(i.total.cents() - i.refunded.cents()).to_string()).unwrap_or_default();
+        self.error = None;
+        self.notice = None;
+        iced::widget::operation::focus(REASON_ID)
+    }
+
+    /// Checks the supervisor (refusing self-approval, audited by the library) and records the correction.
+    fn confirm(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        let (Some(correction), Some(info)) = (self.correction, self.shown.as_ref()) else { return Task::none() };
+        if self.busy {
+            return Task::none();
+        }
+        let refund_amount = match correction {
+            Correction::Refund => match Money::parse_positive("refund amount", &self.refund_amount, ctx.max_amount()) {
+                Ok(amount) => Some(amount),
+                Err(e) => {
+                    self.error = Some(e.to_string());
+                    return Task::none();
+                }
+            },
+            _ => None,
+        };
+        self.busy = true;
+        let (settings, actor, receipt) = (ctx.settings.clone(), actor.clone(), info.receipt.clone());
+        let (approver, pin, reason) = (self.approval.approver.trim().to_string(), std::mem::take(&mut self.approval.pin), self.reason.clone());
+        Task::perform(
+            ctx.worker.call(move |ledger| {
+                let approving = auth::approve(ledger, &settings, &actor, &approver, &pin, correction.label())?;
+                match (correction, refund_amount) {
+                    (Correction::Void, _) => reversal::void(ledger, &actor, &approving, &receipt, &reason).map(|r| format!("Receipt {r} voided")),
+                    (Correction::Refund, Some(amount)) => reversal::refund(ledger, &actor, &approving, &receipt, amount, &reason).map(|r| format!("Refunded {amount} cash on {r}")),
+                    (Correction::Refund, None) => Err(citytill::Error::Invalid("refund amount: required".into())),
+                    (Correction::ReturnedCheck, _) => reversal::returned_check(ledger, &actor, &approving, &receipt, &settings.policy.returned_check_fee)
+                        .map(|(r, check, fee)| format!("Returned check {check} recorded on {r}; fee {fee} charged")),
+                }
+            }),
+            Message::Corrected,
+        )
+    }
+
+    fn corrected(&mut self, result: Result<String, String>, ctx: &Context) -> (Task<Message>, Option<Event>) {
+        self.busy = false;
+        match result {
+            Ok(notice) => {
+                self.notice = Some(notice);
+                self.correction = None;
+                self.approval = Approval::default();
+                let shown = self.shown.as_ref().map(|i| i.receipt.clone());
+                let task = shown.map_or_else(Task::none, |receipt| self.load(receipt, ctx));
+                (task, Some(Event::Changed))
+            }
+            Err(e) => {
+                self.error = Some(e);
+                (iced::widget::operation::focus("approver-pin"), None)
+            }
+        }
+    }
+
+    fn cancel(&mut self) -> (Task<Message>, Option<Event>) {
+        if self.correction.take().is_some() {
+            self.approval = Approval::default();
+            self.error = None;
+            return (self.focus(), None);
+        }
+        (Task::none(), Some(Event::Back))
+    }
+
+    pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
+        (shortcut == Shortcut::Cancel).then_some(Message::Cancel)
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let search = row![
+            widgets::field("Receipt number (or scan)", NUMBER_ID, &self.number, Message::Number, Some(Message::Search)),
+            widgets::field("Account", "receipts-account", &self.account, Message::Account, Some(Message::Search)),
+            widgets::field("Date (YYYY-MM-DD)", "receipts-date", &self.date, Message::Date, Some(Message::Search)),
+            widgets::field("Amount", "receipts-amount", &self.amount, Message::Amount, Some(Message::Search)),
+        ]
+        .spacing(theme::GAP);
+        let list = scrollable(Column::with_children(self.found.iter().map(|r| button(text(r.as_str()).size(theme::BODY)).width(Length::Fill).on_press(Message::Open(r.clone())).style(theme::button::row).into())).spacing(2)).width(240);
+        let detail = self.shown.as_ref().map_or_else(|| column![text("Find a receipt to see it here.").style(theme::text::muted)].into(), |info| self.detail(info));
+        column![
+            widgets::title("Receipts"),
+            search,
+            row![widgets::key_button("Find [Enter]", None, Some(Message::Search)), widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
+            widgets::error(self.error.as_deref()),
+            widgets::notice(self.notice.as_deref()),
+            row![list, detail].spacing(theme::GAP * 2.0),
+        ]
+        .spacing(theme::GAP)
+        .into()
+    }
+
+    fn detail<'a>(&'a self, info: &'a ReceiptInfo) -> Element<'a, Message> {
+        let mut lines = Column::new().spacing(4);
+        lines = lines.push(text(format!("Receipt {} — {}", info.receipt, info.status)).size(theme::HEADING).font(theme::text::BOLD));
+        lines = lines.push(text(format!("{} · cashier {} · drawer {} · reprints {}", info.at, info.cashier, info.drawer_id, info.reprints)).size(theme::SMALL));
+        if let LedgerEvent::PaymentTaken { lines: paid, tenders, change, .. } = &info.payment {
+            for line in paid {
+                let what = match &line.target {
+                    LineTarget::Payable { number, kind } => format!("{} {number}", kind.as_str()),
+                    LineTarget::Fee { code, description, .. } => format!("fee {code} {description}"),
+                };
+                lines = lines.push(row![text(what).width(Length::Fill), text(line.amount().grouped())]);
+            }
+            lines = lines.push(row![text("Total").font(theme::text::BOLD).width(Length::Fill), text(info.total.grouped()).font(theme::text::BOLD)]);
+            for tender in tenders {
+                lines = lines.push(row![text(tender_label(tender)).width(Length::Fill), text(tender.amount.grouped())]);
+            }
+            lines = lines.push(row![text("Change").width(Length::Fill), text(change.grouped())]);
+        }
+        if !info.refunded.is_zero() {
+            lines = lines.push(text(format!("Refunded {}", info.refunded.grouped())));
+        }
+        let actions = row![
+            widgets::key_button("Reprint", None, Some(Message::Reprint)),
+            button(text("Void").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::Void)).style(theme::button::danger),
+            button(text("Refund").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::Refund)).style(theme::button::danger),
+            button(text("Returned check").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::ReturnedCheck)).style(theme::button::danger),
+        ]
+        .spacing(8);
+        let mut body = column![lines, actions].spacing(theme::GAP);
+        if let Some(correction) = self.correction {
+            body = body.push(self.approval_view(correction));
+        }
+        container(body).padding(14).style(theme::container::card).width(Length::Fill).into()
+    }
+
+    fn approval_view(&self, correction: Correction) -> Element<'_, Message> {
+        let mut form = column![
+            text(format!("{} needs a supervisor (not you): reason, then their name and PIN", capital(correction.label()))).size(theme::BODY).font(theme::text::BOLD),
+            widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, None),
+        ]
+        .spacing(8);
+        if correction == Correction::Refund {
+            form = form.push(widgets::field("Refund amount (cash)", "receipts-refund-amount", &self.refund_amount, Message::RefundAmount, None));
+        }
+        let confirm = button(text(if self.busy { "Checking…" } else { "Approve and record [Enter]" }).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Confirm)).style(theme::button::primary);
+        form.push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Confirm))
+            .push(row![confirm, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8))
+            .into()
+    }
+}
+
+fn capital(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+#[path = "receipts_tests.rs"]
+mod tests;

@@ -1,0 +1,118 @@
+//! Test fixtures: a throwaway ledger with users, payables, fees and an open drawer; a driver that runs
+//! the window's Tasks headlessly (so update → ledger thread → update loops are exercised for real);
+//! and a Simulator with the bundled fonts.
+
+use std::sync::Arc;
+
+use citytill::config::Settings;
+use citytill::domain::denominations::{parse_count, USD_CENTS};
+use citytill::domain::ids::Role;
+use citytill::domain::payable::{PayableKind, PayableRow};
+use citytill::ops::auth::{self, Actor};
+use citytill::Money;
+use iced::{Element, Task, Theme};
+use iced_test::Simulator;
+
+use super::app::{App, Message};
+use super::context::Context;
+use super::devices::Devices;
+use super::theme;
+use super::worker::Worker;
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub ctx: Context,
+}
+
+pub fn cashier() -> Actor {
+    Actor { name: "ana".into(), role: Role::Cashier }
+}
+
+fn payable(kind: PayableKind, number: &str, name: &str, address: &str, status: &str, cents: i64) -> PayableRow {
+    PayableRow { kind, number: number.into(), name: name.into(), address: address.into(), status: status.into(), balance: Money::from_cents(cents) }
+}
+
+/// A terminal T01 with admin/2468, ana (cashier, 1357, drawer open with a 100.00 float), sam (supervisor, 9753),
+/// lee (lead, 8642), four payables and the synthetic fee schedule. `devices` are the ones the window uses.
+pub fn fixture_with(devices: Devices) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = citytill::ops::setup::init(dir.path(), &dir.path().join("ledger.sqlite"), "T01", "admin", "2468", false).unwrap();
+    // A fixed clock keeps business dates (and so the snapshots) the same every day.
+    ledger.set_clock(citytill::ledger::Clock::Fixed(chrono::DateTime::parse_from_rfc3339("2026-03-02T15:04:05Z").unwrap().to_utc()));
+    auth::add_user(&mut ledger, None, "ana", Role::Cashier, "1357").unwrap();
+    auth::add_user(&mut ledger, None, "sam", Role::Supervisor, "9753").unwrap();
+    auth::add_user(&mut ledger, None, "lee", Role::Lead, "8642").unwrap();
+    let rows = vec![
+        payable(PayableKind::Utility, "100200", "Maria Lopez", "12 Maple St", "active", 8412),
+        payable(PayableKind::License, "BL-3004", "Bob's Bakery", "5 Oak Ave", "delinquent", 15000),
+        payable(PayableKind::Utility, "1234567", "Ken Ito", "9 Maple St", "active", 4550),
+        payable(PayableKind::Citation, "PC-777", "Jo Park", "1 Elm Rd", "closed", 3500),
+    ];
+    citytill::ops::import::upsert_payables(&mut ledger, None, "test", rows).unwrap();
+    citytill::ops::import::upsert_fees(&mut ledger, None, "test", citytill::ops::synthetic::fees()).unwrap();
+    citytill::ops::drawer::open(&mut ledger, &cashier(), parse_count("float", "20x5", USD_CENTS).unwrap()).unwrap();
+    let terminal = ledger.terminal().to_string();
+    let ctx = Context {
+        worker: Worker::start(ledger).unwrap(),
+        settings: Arc::new(Settings::default()),
+        devices: Arc::new(devices),
+        training: false,
+        terminal,
+    };
+    Fixture { dir, ctx }
+}
+
+pub fn fixture() -> Fixture {
+    fixture_with(Devices::default())
+}
+
+/// Runs a Task to completion, feeding every message it produces back into `update` (and their Tasks too).
+pub fn settle(app: &mut App, task: Task<Message>) {
+    let mut pending = vec![task];
+    let mut rounds = 0;
+    while let Some(task) = pending.pop() {
+        rounds += 1;
+        assert!(rounds < 500, "tasks kept producing messages");
+        let Some(stream) = iced_test::runtime::task::into_stream(task) else { continue };
+        let actions: Vec<_> = iced::futures::executor::block_on_stream(stream).collect();
+        for action in actions {
+            if let iced_test::runtime::Action::Output(message) = action {
+                pending.push(app.update(message));
+            }
+        }
+    }
+}
+
+/// Sends one message and settles everything it starts.
+pub fn send(app: &mut App, message: Message) {
+    let task = app.update(message);
+    settle(app, task);
+}
+
+/// A booted window signed in as `name`.
+pub fn signed_in(fixture: &Fixture, name: &str, pin: &str) -> App {
+    let (mut app, task) = App::new(fixture.ctx.clone());
+    settle(&mut app, task);
+    send(&mut app, Message::Login(super::screen::login::Message::Name(name.into())));
+    send(&mut app, Message::Login(super::screen::login::Message::Pin(pin.into())));
+    send(&mut app, Message::Login(super::screen::login::Message::Submit));
+    assert!(app.session.is_some(), "login failed: {:?}", app.login.error);
+    app
+}
+
+/// A headless UI of `element` with the bundled fonts, 1280×800 like the real window.
+pub fn simulator<'a, M>(element: impl Into<Element<'a, M, Theme, iced::Renderer>>) -> Simulator<'a, M, Theme, iced::Renderer> {
+    let settings = iced::Settings {
+        fonts: vec![theme::text::SANS_BYTES.into(), theme::text::SANS_BOLD_BYTES.into(), theme::text::MONO_BYTES.into()],
+        default_font: theme::text::SANS,
+        ..iced::Settings::default()
+    };
+    Simulator::with_size(settings, (1280.0, 800.0), element)
+}
+
+/// Compares a snapshot with its committed baseline in tests/snapshots (created on first run; commit it).
+pub fn assert_snapshot<M>(ui: &mut Simulator<'_, M, Theme, iced::Renderer>, theme: &Theme, name: &str) {
+    let path = format!("{}/tests/snapshots/{name}", env!("CARGO_MANIFEST_DIR"));
+    let snapshot = ui.snapshot(theme).unwrap();
+    assert!(snapshot.matches_image(&path).unwrap(), "snapshot {name} differs from tests/snapshots/{name}-*.png");
+}
