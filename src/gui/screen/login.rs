@@ -102,3 +102,7 @@ impl Login {
         container(container(form).padding(24).style(theme::container::card)).center(Length::Fill).into()
     }
 }
+
+#[cfg(test)]
+#[path = "login_tests.rs"]
+mod tests;

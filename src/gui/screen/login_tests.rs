@@ -1,0 +1,41 @@
+//! Login tests: wrong PIN, signing in, F10 lock and the idle lock.
+
+use super::Message;
+use crate::gui::app::{App, Message as AppMessage, Screen};
+use crate::gui::keys::Shortcut;
+use crate::gui::testing::{assert_snapshot, fixture, send, settle, signed_in, simulator};
+
+// Proves a wrong PIN shows the library's message without saying which part was wrong, and the screen stays on login.
+#[test]
+fn wrong_pin_is_refused() {
+    let fixture = fixture();
+    let (mut app, task) = App::new(fixture.ctx.clone());
+    settle(&mut app, task);
+    send(&mut app, AppMessage::Login(Message::Name("ana".into())));
+    send(&mut app, AppMessage::Login(Message::Pin("0000".into())));
+    send(&mut app, AppMessage::Login(Message::Submit));
+    assert_eq!(app.login.error.as_deref(), Some("login: unknown user or wrong PIN for 'ana'"));
+    assert!(app.session.is_none() && app.screen == Screen::Login);
+    assert!(app.login.pin.is_empty(), "the PIN is never kept after a try");
+    let mut ui = simulator(app.view());
+    assert!(ui.find("login: unknown user or wrong PIN for 'ana'").is_ok());
+    assert_snapshot(&mut ui, &app.theme(), "login_error");
+}
+
+// Proves F10 locks the window (no session, name kept) and the same PIN unlocks onto the counter;
+// F-keys do nothing while locked.
+#[test]
+fn lock_and_unlock() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    assert_eq!(app.screen, Screen::Counter);
+    send(&mut app, AppMessage::Shortcut(Shortcut::Lock));
+    assert!(app.session.is_none());
+    assert_eq!(app.login.locked_from.as_deref(), Some("ana"));
+    send(&mut app, AppMessage::Shortcut(Shortcut::Drawer));
+    assert_eq!(app.screen, Screen::Login);
+    send(&mut app, AppMessage::Login(Message::Pin("1357".into())));
+    send(&mut app, AppMessage::Login(Message::Submit));
+    assert_eq!(app.session.as_ref().map(|a| a.name.as_str()), Some("ana"));
+    assert_eq!(app.screen, Screen::Counter);
+}
