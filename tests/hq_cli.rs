@@ -146,3 +146,15 @@ fn bench_runs_and_cleans_up() {
     let left: i64 = pg::admin_client(&cluster.admin_url("postgres")).query_one("SELECT count(*) FROM pg_database WHERE datname LIKE 'citytill_bench_%'", &[]).unwrap().get(0);
     assert_eq!(left, 0);
 }
+
+// Measures the benchmark (100,000 entries pushed vs COPY of the same rows); run on demand:
+// `cargo test --test hq_cli -- --ignored --nocapture bench_100k`.
+#[test]
+#[ignore]
+fn bench_100k() {
+    let Some(cluster) = pg::cluster() else { return };
+    let entries = std::env::var("CITYTILL_BENCH_ENTRIES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let bench = citytill::hq::bench::run(&cluster.admin_url("postgres"), entries).unwrap();
+    println!("{}", serde_json::to_string_pretty(&bench).unwrap());
+    assert_eq!(bench.entries, entries);
+}
