@@ -15,6 +15,7 @@ use citytill_hardware::drawer::{Drawer, DrawerSettings, SerialDrawer};
 use citytill_hardware::printer::Printer;
 use citytill_hardware::receipt::Receipt;
 use citytill_hardware::scanner::Scanner;
+use citytill_hardware::sim::{self, Simulators};
 use citytill_hardware::transport::TransportSpec;
 use iced::futures::channel::mpsc;
 use iced::futures::{SinkExt, StreamExt};
@@ -33,6 +34,8 @@ pub struct Devices {
     pub problems: Vec<String>,
     /// Where the simulators render printed jobs (demo mode), shown on the Devices screen.
     pub sim_dir: Option<std::path::PathBuf>,
+    /// Simulated devices running in this process (demo mode, or `sim:` transports); dropped last.
+    pub simulators: Option<Simulators>,
     feed: DeviceFeed,
 }
 
@@ -133,21 +136,33 @@ impl Devices {
         devices
     }
 
-    /// Opens the devices named by a `devices.toml` file (what the simulators write).
-    pub fn open_file(path: &Path) -> Devices {
-        match DevicesConfig::load(path) {
-            Ok(config) => Devices::open(&config),
+    /// Opens the devices of the settings' `[devices]` table; `sim:` transports start simulators in `sim_dir`.
+    pub fn from_settings(table: Option<&toml::Table>, sim_dir: &Path) -> Devices {
+        let Some(table) = table else { return Devices::default() };
+        let config = match DevicesConfig::from_toml_str(&table.to_string()) {
+            Ok(config) => config,
+            Err(e) => return Devices { problems: vec![e.to_string()], ..Devices::default() },
+        };
+        match sim::materialize(&config, sim_dir) {
+            Ok((config, simulators)) => {
+                let sim_dir = simulators.as_ref().map(|_| sim_dir.to_path_buf());
+                Devices { simulators, sim_dir, ..Devices::open(&config) }
+            }
+            Err(e) => Devices { problems: vec![e.to_string()], ..Devices::open(&config) },
+        }
+    }
+
+    /// Training: every device simulated in `dir` (printed jobs land in `dir/printed/`).
+    pub fn simulated(dir: &Path) -> Devices {
+        match Simulators::start(dir) {
+            Ok(simulators) => Devices { sim_dir: Some(dir.to_path_buf()), ..Devices::open(&simulators.config()) }.with_simulators(simulators),
             Err(e) => Devices { problems: vec![e.to_string()], ..Devices::default() },
         }
     }
 
-    /// Opens the devices of the settings' `[devices]` table.
-    pub fn from_settings(table: Option<&toml::Table>) -> Devices {
-        let Some(table) = table else { return Devices::default() };
-        match DevicesConfig::from_toml_str(&table.to_string()) {
-            Ok(config) => Devices::open(&config),
-            Err(e) => Devices { problems: vec![e.to_string()], ..Devices::default() },
-        }
+    fn with_simulators(mut self, simulators: Simulators) -> Devices {
+        self.simulators = Some(simulators);
+        self
     }
 
     pub fn feed(&self) -> DeviceFeed {

@@ -15,6 +15,8 @@ mod widgets;
 mod worker;
 #[cfg(test)]
 mod testing;
+#[cfg(test)]
+mod ice_tests;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,7 +38,8 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
     let ledger = Ledger::open(&launch.data_dir.join(citytill::cli::context::LEDGER_FILE)).map_err(|e| e.to_string())?;
     let training = launch.demo || citytill::ops::setup::is_training(&ledger).map_err(|e| e.to_string())?;
     let terminal = ledger.terminal().to_string();
-    let devices = if launch.demo { demo_devices(&launch.data_dir) } else { devices::Devices::from_settings(launch.settings.devices.as_ref()) };
+    let sim_dir = launch.data_dir.join("sim");
+    let devices = if launch.demo { devices::Devices::simulated(&sim_dir) } else { devices::Devices::from_settings(launch.settings.devices.as_ref(), &sim_dir) };
     Ok(context::Context {
         worker: worker::Worker::start(ledger)?,
         settings: Arc::new(launch.settings.clone()),
@@ -44,15 +47,6 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
         training,
         terminal,
     })
-}
-
-/// Demo mode: the simulated devices whose `devices.toml` sits in `data_dir/sim`.
-// TODO(hardware): start them here with `citytill_hardware::sim::Simulators::start` once that lands.
-fn demo_devices(data_dir: &std::path::Path) -> devices::Devices {
-    let sim = data_dir.join("sim");
-    let mut devices = devices::Devices::open_file(&sim.join("devices.toml"));
-    devices.sim_dir = Some(sim);
-    devices
 }
 
 /// Opens the window and returns when it closes.

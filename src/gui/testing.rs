@@ -20,7 +20,8 @@ use super::theme;
 use super::worker::Worker;
 
 pub struct Fixture {
-    pub dir: tempfile::TempDir,
+    /// Kept so the ledger's directory lives as long as the fixture.
+    pub _dir: tempfile::TempDir,
     pub ctx: Context,
 }
 
@@ -59,7 +60,7 @@ pub fn fixture_with(devices: Devices) -> Fixture {
         training: false,
         terminal,
     };
-    Fixture { dir, ctx }
+    Fixture { _dir: dir, ctx }
 }
 
 pub fn fixture() -> Fixture {

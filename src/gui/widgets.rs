@@ -20,17 +20,23 @@ pub fn key_button<'a, M: Clone + 'a>(label: &'a str, key: Option<Shortcut>, mess
 pub fn field<'a, M: Clone + 'a>(label: &'a str, id: &'static str, value: &'a str, on_input: impl Fn(String) -> M + 'a, on_submit: Option<M>) -> Element<'a, M> {
     column![
         text(label).size(theme::SMALL).style(theme::text::muted),
-        text_input(label, value).id(id).on_input(on_input).on_submit_maybe(on_submit).size(theme::BODY).padding(8),
+        text_input(&placeholder(label), value).id(id).on_input(on_input).on_submit_maybe(on_submit).size(theme::BODY).padding(8),
     ]
     .spacing(2)
     .into()
+}
+
+/// The hint inside an empty field ("Type user"): distinct from the label above it, so a script can
+/// click the field itself by its text.
+pub fn placeholder(label: &str) -> String {
+    format!("Type {}", label.to_lowercase())
 }
 
 /// A PIN field: typed characters are hidden.
 pub fn secret_field<'a, M: Clone + 'a>(label: &'a str, id: &'static str, value: &'a str, on_input: impl Fn(String) -> M + 'a, on_submit: Option<M>) -> Element<'a, M> {
     column![
         text(label).size(theme::SMALL).style(theme::text::muted),
-        text_input(label, value).id(id).secure(true).on_input(on_input).on_submit_maybe(on_submit).size(theme::BODY).padding(8),
+        text_input(&placeholder(label), value).id(id).secure(true).on_input(on_input).on_submit_maybe(on_submit).size(theme::BODY).padding(8),
     ]
     .spacing(2)
     .into()

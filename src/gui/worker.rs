@@ -55,14 +55,4 @@ impl Worker {
             answer.await.unwrap_or_else(|_| Err("window: the ledger thread stopped during the job; restart CityTill".into()))
         }
     }
-
-    /// Runs `work` and waits for it (tests and start-up only — never from `update`).
-    #[cfg(test)]
-    pub fn call_blocking<T, F>(&self, work: F) -> Result<T, String>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Ledger) -> citytill::Result<T> + Send + 'static,
-    {
-        iced::futures::executor::block_on(self.call(work))
-    }
 }

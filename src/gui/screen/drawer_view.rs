@@ -56,12 +56,12 @@ impl DrawerScreen {
                 let index = pair_index * 2 + offset;
                 let id = format!("drawer-count-{index}");
                 line = line.push(text(format!("{} ×", Money::from_cents(*cents))).size(theme::BODY).width(90)).push(
-                    text_input("0", self.counts.get(index).map_or("", String::as_str))
+                    text_input(&format!("count of {}", Money::from_cents(*cents)), self.counts.get(index).map_or("", String::as_str))
                         .id(id)
                         .on_input(move |t| Message::Count(index, t))
                         .on_submit(Message::Submit)
                         .size(theme::BODY)
-                        .width(110)
+                        .width(170)
                         .padding(6),
                 );
             }

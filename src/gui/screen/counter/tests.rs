@@ -136,3 +136,30 @@ fn counter_view_typing_and_snapshot() {
     assert!(ui.find("Maria Lopez").is_ok() || ui.find("100200 — Maria Lopez").is_ok());
     assert_snapshot(&mut ui, &app.theme(), "counter_cart");
 }
+
+// Proves, with the simulated printer and drawer running, that a completed cash payment reaches the printer
+// as a receipt carrying its number and change, and that the drawer is kicked.
+#[test]
+fn cash_payment_prints_receipt_and_kicks_drawer_on_simulators() {
+    let sim_dir = tempfile::tempdir().unwrap();
+    let fixture = crate::gui::testing::fixture_with(crate::gui::devices::Devices::simulated(sim_dir.path()));
+    assert!(fixture.ctx.devices.problems.is_empty(), "{:?}", fixture.ctx.devices.problems);
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::Amount("100".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    let completed = app.counter.completed.as_ref().expect("payment recorded");
+    assert!(matches!(completed.print, Printing::Queued(_)), "{:?}", completed.print);
+    assert!(matches!(completed.drawer, Printing::Queued(_)), "{:?}", completed.drawer);
+    let simulators = fixture.ctx.devices.simulators.as_ref().unwrap();
+    let printed = sim_dir.path().join("printed");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut text = String::new();
+    while std::time::Instant::now() < deadline && (simulators.drawer().kicks == 0 || !text.contains("CHANGE")) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        text = std::fs::read_dir(&printed).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "txt")).map(|e| std::fs::read_to_string(e.path()).unwrap_or_default()).collect();
+    }
+    assert!(text.contains("T01-000001") && text.contains("15.88"), "printed: {text}");
+    assert_eq!(simulators.drawer().kicks, 1);
+}
