@@ -18,6 +18,11 @@ pub const CUSTOMER_CREDIT: &str = "2100";
 pub const MISC_REVENUE: &str = "4900";
 pub const CASH_OVER_SHORT: &str = "6900";
 pub const PAID_OUT_EXPENSE: &str = "6910";
+/// Bank accounts deposits go to, and the suspense account remittances wait in until their batch is
+/// approved. Added by schema migration 2 (so ledgers created before it get them too), not by `CHART`.
+pub const BANK_OPERATING: &str = "1001";
+pub const BANK_UTILITY: &str = "1002";
+pub const REMITTANCE_SUSPENSE: &str = "2150";
 
 /// (code, name, class) of the built-in chart.
 pub const CHART: &[(&str, &str, &str)] = &[

@@ -1,7 +1,7 @@
 //! The effect of each event on the projections (balances, drawers, receipts, users): a pure function,
 //! executed as SQL by the ledger and folded in memory by `verify` to prove the projections.
 
-use crate::domain::events::Event;
+use crate::domain::events::{counter_batch, BatchItem, BatchKind, Event, PostedItem};
 use crate::domain::ids::Role;
 use crate::domain::payable::{FeeRow, PayableRow};
 use crate::domain::tender::TenderKind;
@@ -24,6 +24,16 @@ pub enum Effect<'a> {
     ReceiptStatus { receipt: &'a str, status: &'static str },
     ReceiptRefunded { receipt: &'a str, amount: Money },
     ReceiptReprinted { receipt: &'a str },
+    OpenBatch { batch: String, kind: BatchKind, drawer_id: Option<i64>, preparer: &'a str, control_total: Money, control_items: i64 },
+    /// A batch's state, with the approver (approved/rejected) and the reason (rejected/reopened) it came with.
+    BatchState { batch: String, state: &'static str, approver: Option<&'a str>, reason: Option<&'a str> },
+    AddBatchItem { batch: &'a str, item: &'a BatchItem },
+    BatchItemState { batch: &'a str, item: i64, state: &'static str },
+    RecordDeposit { deposit: &'a str, total: Money, batches: i64 },
+    BatchDeposited { batch: &'a str, deposit: &'a str },
+    /// Sets `meta.closed_through`: later entries get the next business date.
+    CloseDay { date: &'a str },
+    ExportPayment { reference: &'a str },
 }
 
 /// The projection changes an event makes, in order.
@@ -36,6 +46,14 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         Event::DrawerOpened { drawer_id, cashier, float, .. } => vec![
             Effect::OpenDrawer { drawer_id: *drawer_id, cashier, float: *float },
             Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: *float },
+            Effect::OpenBatch {
+                batch: counter_batch(*drawer_id),
+                kind: BatchKind::Counter,
+                drawer_id: Some(*drawer_id),
+                preparer: cashier,
+                control_total: Money::ZERO,
+                control_items: 0,
+            },
         ],
         Event::PaymentTaken { receipt, number, drawer_id, cashier, lines, tenders, change } => {
             let total = Money::from_cents(lines.iter().map(|l| l.amount().cents()).sum());
@@ -75,7 +93,42 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         }
         Event::PaidIn { drawer_id, amount, .. } => vec![Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: *amount }],
         Event::DrawerCounted { drawer_id, .. } => vec![Effect::CountDrawer { drawer_id: *drawer_id }],
-        Event::DrawerClosed { drawer_id, .. } => vec![Effect::CloseDrawer { drawer_id: *drawer_id }],
+        Event::DrawerClosed { drawer_id, .. } => vec![
+            Effect::CloseDrawer { drawer_id: *drawer_id },
+            Effect::BatchState { batch: counter_batch(*drawer_id), state: "balanced", approver: None, reason: None },
+        ],
+        Event::BatchOpened { batch, batch_kind, preparer, control_total, control_items } => vec![Effect::OpenBatch {
+            batch: batch.clone(),
+            kind: *batch_kind,
+            drawer_id: None,
+            preparer,
+            control_total: *control_total,
+            control_items: *control_items,
+        }],
+        Event::BatchItemAdded { batch, item } => vec![Effect::AddBatchItem { batch, item }],
+        Event::BatchItemRemoved { batch, item, .. } => vec![Effect::BatchItemState { batch, item: item.item, state: "removed" }],
+        Event::BatchBalanced { batch, .. } => vec![Effect::BatchState { batch: batch.clone(), state: "balanced", approver: None, reason: None }],
+        Event::BatchApproved { batch, approver, posted } => {
+            let mut out = vec![Effect::BatchState { batch: batch.clone(), state: "approved", approver: Some(approver), reason: None }];
+            out.extend(posted_effects(batch, posted, "posted", -1));
+            out
+        }
+        Event::BatchRejected { batch, approver, reason } => {
+            vec![Effect::BatchState { batch: batch.clone(), state: "rejected", approver: Some(approver), reason: Some(reason) }]
+        }
+        Event::BatchReopened { batch, reason, reversed } => {
+            let mut out = vec![Effect::BatchState { batch: batch.clone(), state: "open", approver: None, reason: Some(reason) }];
+            out.extend(posted_effects(batch, reversed, "held", 1));
+            out
+        }
+        Event::DepositCreated { deposit, batches, slip } => {
+            let total = Money::from_cents(slip.lines.iter().map(|l| l.amount.cents()).sum());
+            let mut out = vec![Effect::RecordDeposit { deposit, total, batches: batches.len() as i64 }];
+            out.extend(batches.iter().map(|batch| Effect::BatchDeposited { batch, deposit }));
+            out
+        }
+        Event::DayClosed { date, .. } => vec![Effect::CloseDay { date }],
+        Event::PaymentsExported { references, .. } => references.iter().map(|reference| Effect::ExportPayment { reference }).collect(),
         Event::TerminalInitialized { .. }
         | Event::LoginSucceeded { .. }
         | Event::LoginFailed { .. }
@@ -83,6 +136,18 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         | Event::UserLockedOut { .. }
         | Event::NoSale { .. } => Vec::new(),
     }
+}
+
+/// Posting (`sign` -1: balances go down) or un-posting (`sign` 1) a batch's items.
+fn posted_effects<'a>(batch: &'a str, items: &'a [PostedItem], state: &'static str, sign: i64) -> Vec<Effect<'a>> {
+    let mut out = Vec::new();
+    for posted in items {
+        out.push(Effect::BatchItemState { batch, item: posted.item, state });
+        if let Some(number) = posted.line.payable_number() {
+            out.push(Effect::PayableBalance { number, delta: Money::from_cents(sign * posted.line.amount().cents()) });
+        }
+    }
+    out
 }
 
 /// Balance and drawer effects of taking (`sign` 1) or voiding (`sign` -1) a payment.

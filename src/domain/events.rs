@@ -119,6 +119,124 @@ pub enum Event {
         float_kept: Money,
         reason: Option<String>,
     },
+    /// A batch opened: a mail or drop-box batch with the adding-machine tape's control total and item count
+    /// (a counter batch is opened by its drawer's `DrawerOpened`, see `effects`).
+    BatchOpened { batch: String, batch_kind: BatchKind, preparer: String, control_total: Money, control_items: i64 },
+    /// A remittance item received into a batch: held in suspense until the batch is approved.
+    BatchItemAdded { batch: String, item: BatchItem },
+    /// A held item taken out of an unapproved batch (reversing its suspense entry).
+    BatchItemRemoved { batch: String, item: BatchItem, reason: String },
+    /// The batch's items matched its control total and count (a counter batch: its drawer is closed).
+    BatchBalanced { batch: String, items: i64, total: Money },
+    /// A supervisor (not the preparer) approved the batch; its held items are posted to the accounts.
+    BatchApproved { batch: String, approver: String, posted: Vec<PostedItem> },
+    BatchRejected { batch: String, approver: String, reason: String },
+    /// A rejected or approved batch opened again for correction; an approval's postings are reversed.
+    BatchReopened { batch: String, reason: String, reversed: Vec<PostedItem> },
+    /// Approved batches' money taken to the bank: undeposited funds move to the bank accounts.
+    DepositCreated { deposit: String, batches: Vec<String>, slip: DepositSlip },
+    /// The office's business day closed: nothing more is posted to `date` or earlier.
+    DayClosed { date: String, drawers: i64, batches: i64 },
+    /// Payments written to the billing system's posting file (each payment once, ever).
+    PaymentsExported { date: String, references: Vec<String>, total: Money },
+}
+
+/// The kinds of batch: a drawer session's counter batch, and the lead's mail and drop-box batches.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchKind {
+    Counter,
+    Mail,
+    DropBox,
+}
+
+impl BatchKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchKind::Counter => "counter",
+            BatchKind::Mail => "mail",
+            BatchKind::DropBox => "drop_box",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<BatchKind, String> {
+        match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "mail" => Ok(BatchKind::Mail),
+            "drop_box" | "dropbox" | "drop" => Ok(BatchKind::DropBox),
+            other => Err(format!("batch kind: '{other}' is not one of mail, drop-box (counter batches open with a drawer)")),
+        }
+    }
+
+    /// The id prefix of this kind's batches: D3 (drawer 3's counter batch), M1, B2.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            BatchKind::Counter => "D",
+            BatchKind::Mail => "M",
+            BatchKind::DropBox => "B",
+        }
+    }
+}
+
+/// The counter batch of a drawer session.
+pub fn counter_batch(drawer_id: i64) -> String {
+    format!("D{drawer_id}")
+}
+
+/// One remittance item: what it pays (payable and amount), how (one tender), and the stub it came with.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct BatchItem {
+    pub item: i64,
+    pub payable: String,
+    pub payable_kind: PayableKind,
+    pub amount: Money,
+    pub tender: Tender,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stub: Option<String>,
+    pub entered_by: String,
+}
+
+impl BatchItem {
+    /// The item's reference in reports and the billing export: batch and item, like `M1-0007`.
+    pub fn reference(&self, batch: &str) -> String {
+        format!("{batch}-{:04}", self.item)
+    }
+}
+
+/// An item as posted at approval: the line splits the amount into applied and customer credit.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct PostedItem {
+    pub item: i64,
+    pub line: PaymentLine,
+}
+
+/// One check on a deposit slip (account masked to its last four digits).
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DepositCheck {
+    pub reference: String,
+    pub number: String,
+    pub routing: String,
+    pub account_last4: String,
+    pub amount: Money,
+}
+
+/// The total going to one bank account for one tender.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DepositLine {
+    pub bank_account: String,
+    pub tender: TenderKind,
+    pub amount: Money,
+}
+
+/// Everything the deposit slip shows: cash by denomination, each check, and the totals per bank account.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DepositSlip {
+    pub business_date: String,
+    pub cash: Vec<DenominationCount>,
+    /// Cash not counted by denomination here (sealed drop bags, mail cash), already counted when it changed hands.
+    pub cash_uncounted: Money,
+    pub checks: Vec<DepositCheck>,
+    pub money_orders: Vec<DepositCheck>,
+    pub lines: Vec<DepositLine>,
 }
 
 impl Event {
@@ -146,6 +264,16 @@ impl Event {
             Event::NoSale { .. } => "no_sale",
             Event::DrawerCounted { .. } => "drawer_counted",
             Event::DrawerClosed { .. } => "drawer_closed",
+            Event::BatchOpened { .. } => "batch_opened",
+            Event::BatchItemAdded { .. } => "batch_item_added",
+            Event::BatchItemRemoved { .. } => "batch_item_removed",
+            Event::BatchBalanced { .. } => "batch_balanced",
+            Event::BatchApproved { .. } => "batch_approved",
+            Event::BatchRejected { .. } => "batch_rejected",
+            Event::BatchReopened { .. } => "batch_reopened",
+            Event::DepositCreated { .. } => "deposit_created",
+            Event::DayClosed { .. } => "day_closed",
+            Event::PaymentsExported { .. } => "payments_exported",
         }
     }
 }

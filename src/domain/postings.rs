@@ -1,7 +1,7 @@
 //! The double-entry postings of each event: a pure function, so `verify` can recompute and compare them.
 
 use crate::domain::accounts;
-use crate::domain::events::{Event, PaymentLine};
+use crate::domain::events::{Event, PaymentLine, PostedItem};
 use crate::domain::tender::{Tender, TenderKind};
 use crate::money::Money;
 
@@ -48,9 +48,34 @@ pub fn postings(event: &Event) -> Vec<Posting> {
         Event::PaidIn { amount, .. } => vec![debit(accounts::CASH_IN_DRAWER, *amount), credit(accounts::CHANGE_FUND, *amount)],
         Event::PaidOut { amount, .. } => vec![debit(accounts::PAID_OUT_EXPENSE, *amount), credit(accounts::CASH_IN_DRAWER, *amount)],
         Event::DrawerClosed { counted, over_short, float_kept, .. } => drawer_close(counted, over_short, *float_kept),
+        Event::BatchItemAdded { item, .. } => {
+            vec![debit(accounts::UNDEPOSITED_FUNDS, item.amount), credit(accounts::REMITTANCE_SUSPENSE, item.amount)]
+        }
+        Event::BatchItemRemoved { item, .. } => {
+            vec![debit(accounts::REMITTANCE_SUSPENSE, item.amount), credit(accounts::UNDEPOSITED_FUNDS, item.amount)]
+        }
+        Event::BatchApproved { posted, .. } => post_items(posted),
+        Event::BatchReopened { reversed, .. } => post_items(reversed).into_iter().map(reverse).collect(),
+        Event::DepositCreated { slip, .. } => {
+            let mut out: Vec<Posting> = slip.lines.iter().map(|l| debit(&l.bank_account, l.amount)).collect();
+            let total = Money::from_cents(slip.lines.iter().map(|l| l.amount.cents()).sum());
+            out.push(credit(accounts::UNDEPOSITED_FUNDS, total));
+            out
+        }
         _ => Vec::new(),
     };
     out.retain(|p| !(p.debit.is_zero() && p.credit.is_zero()));
+    out
+}
+
+/// Approving a batch moves each held item out of suspense onto its receivable (and any overpayment to credit).
+fn post_items(items: &[PostedItem]) -> Vec<Posting> {
+    let mut out = Vec::new();
+    for posted in items {
+        out.push(debit(accounts::REMITTANCE_SUSPENSE, posted.line.amount()));
+        out.push(credit(posted.line.account(), posted.line.applied));
+        out.push(credit(accounts::CUSTOMER_CREDIT, posted.line.credit));
+    }
     out
 }
 

@@ -83,6 +83,36 @@ fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) 
         Effect::ReceiptReprinted { receipt } => {
             conn.prepare_cached("UPDATE receipts SET reprints = reprints + 1 WHERE receipt = ?1")?.execute([receipt])?
         }
+        Effect::OpenBatch { batch, kind, drawer_id, preparer, control_total, control_items } => conn
+            .prepare_cached(
+                "INSERT INTO batches(id, kind, drawer_id, business_date, preparer, control_cents, control_items, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open')",
+            )?
+            .execute(params![batch, kind.as_str(), drawer_id, record.business_date, preparer, control_total, control_items])?,
+        Effect::BatchState { batch, state, approver, reason } => conn
+            .prepare_cached("UPDATE batches SET state = ?2, approver = ?3, reason = ?4 WHERE id = ?1")?
+            .execute(params![batch, state, approver, reason])?,
+        Effect::AddBatchItem { batch, item } => conn
+            .prepare_cached(
+                "INSERT INTO batch_items(batch, item, payable, amount_cents, tender, entered_by, seq, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'held')",
+            )?
+            .execute(params![batch, item.item, item.payable, item.amount, item.tender.kind.as_str(), item.entered_by, record.seq])?,
+        Effect::BatchItemState { batch, item, state } => {
+            conn.prepare_cached("UPDATE batch_items SET state = ?3 WHERE batch = ?1 AND item = ?2")?.execute(params![batch, item, state])?
+        }
+        Effect::RecordDeposit { deposit, total, batches } => conn
+            .prepare_cached("INSERT INTO deposits(number, business_date, seq, total_cents, batches) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![deposit, record.business_date, record.seq, total, batches])?,
+        Effect::BatchDeposited { batch, deposit } => {
+            conn.prepare_cached("UPDATE batches SET deposit = ?2 WHERE id = ?1 AND deposit IS NULL")?.execute(params![batch, deposit])?
+        }
+        Effect::CloseDay { date } => conn
+            .prepare_cached("INSERT INTO meta(key, value) VALUES ('closed_through', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
+            .execute([date])?,
+        Effect::ExportPayment { reference } => {
+            conn.prepare_cached("INSERT INTO exported_payments(reference, seq) VALUES (?1, ?2)")?.execute(params![reference, record.seq])?
+        }
     };
     if changed != 1 {
         return Err(Error::Invariant(format!("entry {} ({}): effect {effect:?} changed {changed} rows, expected 1", record.seq, record.kind)));

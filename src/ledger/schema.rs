@@ -115,4 +115,56 @@ CREATE TABLE receipt_payables (
 ) STRICT;
 CREATE INDEX receipt_payables_payable ON receipt_payables(payable);
 "#,
+    // 2: batches (counter, mail, drop box) and their items, deposits, exported payments; bank and
+    // suspense accounts. Drawers opened before this migration get their counter batch here, exactly as
+    // replaying their DrawerOpened/DrawerClosed entries makes it (so `verify` agrees).
+    r#"
+INSERT OR IGNORE INTO accounts(code, name, class) VALUES
+    ('1001', 'Bank - operating account', 'asset'),
+    ('1002', 'Bank - utility fund account', 'asset'),
+    ('2150', 'Unapplied remittances (batch suspense)', 'liability');
+
+CREATE TABLE batches (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('counter','mail','drop_box')),
+    drawer_id INTEGER,
+    business_date TEXT NOT NULL,
+    preparer TEXT NOT NULL,
+    control_cents INTEGER NOT NULL,
+    control_items INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('open','balanced','approved','rejected')),
+    approver TEXT,
+    reason TEXT,
+    deposit TEXT
+) STRICT;
+CREATE INDEX batches_date ON batches(business_date);
+
+CREATE TABLE batch_items (
+    batch TEXT NOT NULL REFERENCES batches(id),
+    item INTEGER NOT NULL CHECK (item >= 1),
+    payable TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    tender TEXT NOT NULL,
+    entered_by TEXT NOT NULL,
+    seq INTEGER NOT NULL REFERENCES journal(seq),
+    state TEXT NOT NULL CHECK (state IN ('held','posted','removed')),
+    PRIMARY KEY (batch, item)
+) STRICT;
+
+CREATE TABLE deposits (
+    number TEXT PRIMARY KEY,
+    business_date TEXT NOT NULL,
+    seq INTEGER NOT NULL REFERENCES journal(seq),
+    total_cents INTEGER NOT NULL,
+    batches INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE exported_payments (
+    reference TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL REFERENCES journal(seq)
+) STRICT;
+
+INSERT INTO batches(id, kind, drawer_id, business_date, preparer, control_cents, control_items, state)
+    SELECT 'D' || id, 'counter', id, business_date, cashier, 0, 0, CASE state WHEN 'closed' THEN 'balanced' ELSE 'open' END FROM drawers;
+"#,
 ];

@@ -33,6 +33,25 @@ struct Model {
     receipts: BTreeMap<String, ReceiptModel>,
     receipt_payables: BTreeMap<(String, String), i64>,
     last_receipt: i64,
+    batches: BTreeMap<String, BatchModel>,
+    batch_items: BTreeMap<(String, i64), (String, i64, String, String, i64, String)>,
+    deposits: BTreeMap<String, (String, i64, i64, i64)>,
+    exported: BTreeMap<String, i64>,
+    closed_through: Option<String>,
+}
+
+#[derive(PartialEq, Debug)]
+struct BatchModel {
+    kind: String,
+    drawer_id: Option<i64>,
+    business_date: String,
+    preparer: String,
+    control: i64,
+    control_items: i64,
+    state: String,
+    approver: Option<String>,
+    reason: Option<String>,
+    deposit: Option<String>,
 }
 
 #[derive(PartialEq, Debug)]
@@ -193,6 +212,55 @@ impl Model {
                 model.status = if model.refunded >= model.total { "refunded" } else { "partially_refunded" }.into();
             }
             Effect::ReceiptReprinted { receipt } => self.receipt(receipt)?.reprints += 1,
+            Effect::OpenBatch { batch, kind, drawer_id, preparer, control_total, control_items } => {
+                let row = BatchModel {
+                    kind: kind.as_str().into(),
+                    drawer_id: *drawer_id,
+                    business_date: business_date.into(),
+                    preparer: preparer.to_string(),
+                    control: control_total.cents(),
+                    control_items: *control_items,
+                    state: "open".into(),
+                    approver: None,
+                    reason: None,
+                    deposit: None,
+                };
+                if self.batches.insert(batch.clone(), row).is_some() {
+                    return Err(format!("batch {batch} opened twice"));
+                }
+            }
+            Effect::BatchState { batch, state, approver, reason } => {
+                let row = self.batches.get_mut(batch).ok_or_else(|| format!("refers to unknown batch {batch}"))?;
+                row.state = state.to_string();
+                row.approver = approver.map(str::to_string);
+                row.reason = reason.map(str::to_string);
+            }
+            Effect::AddBatchItem { batch, item } => {
+                let value = (item.payable.clone(), item.amount.cents(), item.tender.kind.as_str().to_string(), item.entered_by.clone(), seq, "held".to_string());
+                if self.batch_items.insert((batch.to_string(), item.item), value).is_some() {
+                    return Err(format!("batch {batch} item {} added twice", item.item));
+                }
+            }
+            Effect::BatchItemState { batch, item, state } => {
+                let row = self.batch_items.get_mut(&(batch.to_string(), *item)).ok_or_else(|| format!("refers to unknown item {item} of batch {batch}"))?;
+                row.5 = state.to_string();
+            }
+            Effect::RecordDeposit { deposit, total, batches } => {
+                self.deposits.insert(deposit.to_string(), (business_date.into(), seq, total.cents(), *batches));
+            }
+            Effect::BatchDeposited { batch, deposit } => {
+                let row = self.batches.get_mut(*batch).ok_or_else(|| format!("deposits unknown batch {batch}"))?;
+                if let Some(earlier) = &row.deposit {
+                    return Err(format!("batch {batch} deposited twice ({earlier} and {deposit})"));
+                }
+                row.deposit = Some(deposit.to_string());
+            }
+            Effect::CloseDay { date } => self.closed_through = Some(date.to_string()),
+            Effect::ExportPayment { reference } => {
+                if self.exported.insert(reference.to_string(), seq).is_some() {
+                    return Err(format!("payment {reference} exported twice"));
+                }
+            }
         }
         Ok(())
     }
@@ -259,6 +327,46 @@ fn compare_projections(conn: &Connection, model: &Model, problems: &mut Vec<Stri
     compare("receipt", receipts, &model.receipts, problems);
     let lines = collect(conn, "SELECT receipt, payable, amount_cents FROM receipt_payables", |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
     compare("receipt line", lines, &model.receipt_payables, problems);
+    compare_batches(conn, model, problems)
+}
+
+/// Batches, their items, deposits, exported payments and the closed business date.
+fn compare_batches(conn: &Connection, model: &Model, problems: &mut Vec<String>) -> Result<()> {
+    let batches = collect(
+        conn,
+        "SELECT id, kind, drawer_id, business_date, preparer, control_cents, control_items, state, approver, reason, deposit FROM batches",
+        |r| {
+            Ok((
+                r.get(0)?,
+                BatchModel {
+                    kind: r.get(1)?,
+                    drawer_id: r.get(2)?,
+                    business_date: r.get(3)?,
+                    preparer: r.get(4)?,
+                    control: r.get(5)?,
+                    control_items: r.get(6)?,
+                    state: r.get(7)?,
+                    approver: r.get(8)?,
+                    reason: r.get(9)?,
+                    deposit: r.get(10)?,
+                },
+            ))
+        },
+    )?;
+    compare("batch", batches, &model.batches, problems);
+    let items = collect(conn, "SELECT batch, item, payable, amount_cents, tender, entered_by, seq, state FROM batch_items", |r| {
+        Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
+    })?;
+    compare("batch item", items, &model.batch_items, problems);
+    let deposits = collect(conn, "SELECT number, business_date, seq, total_cents, batches FROM deposits", |r| {
+        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+    })?;
+    compare("deposit", deposits, &model.deposits, problems);
+    let exported = collect(conn, "SELECT reference, seq FROM exported_payments", |r| Ok((r.get(0)?, r.get(1)?)))?;
+    compare("exported payment", exported, &model.exported, problems);
+    let closed: BTreeMap<String, String> = collect(conn, "SELECT key, value FROM meta WHERE key = 'closed_through'", |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let expected: BTreeMap<String, String> = model.closed_through.iter().map(|d| ("closed_through".to_string(), d.clone())).collect();
+    compare("meta", closed, &expected, problems);
     Ok(())
 }
 

@@ -1,8 +1,12 @@
 //! Business operations: each validates its input completely, then records its events in one transaction.
 
 pub mod auth;
+pub mod batch;
+pub mod day;
+pub mod deposit;
 pub mod demo;
 pub mod drawer;
+pub mod export;
 pub mod import;
 pub mod payment;
 pub mod query;

@@ -1,0 +1,346 @@
+//! Batches: every drawer session's counter batch and the lead's mail and drop-box batches (control total
+//! and item count from the adding-machine tape) — open → balanced → approved | rejected → reopened.
+//! Remittance items are held in suspense and reach the customer accounts only when the batch is approved.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::domain::events::{BatchItem, BatchKind, Event, LineTarget, PaymentLine, PostedItem};
+use crate::domain::ids::Role;
+use crate::domain::payable::status_blocks_payment;
+use crate::domain::tender::Tender;
+use crate::error::{Error, Result};
+use crate::ledger::{Ledger, Writer};
+use crate::money::Money;
+use crate::ops::auth::Actor;
+use crate::ops::payment::CASHIER_ROLES;
+use crate::ops::query;
+use crate::ops::reversal::require_reason;
+
+/// Most items one remittance batch may hold (a long adding-machine tape).
+pub const MAX_ITEMS: i64 = 5_000;
+const LEAD_ROLES: &[Role] = &[Role::Lead, Role::Supervisor, Role::Admin];
+
+/// A batch as the projection holds it, with its live items counted.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct BatchSummary {
+    pub batch: String,
+    pub kind: String,
+    pub drawer_id: Option<i64>,
+    pub business_date: String,
+    pub preparer: String,
+    pub state: String,
+    pub control_total: Money,
+    pub control_items: i64,
+    pub items: i64,
+    pub total: Money,
+    pub approver: Option<String>,
+    pub reason: Option<String>,
+    pub deposit: Option<String>,
+}
+
+/// One remittance item to add: the account (from the stub or keyed), its amount, and the tender.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemRequest {
+    pub payable: String,
+    pub amount: Money,
+    pub tender: Tender,
+    pub stub: Option<String>,
+}
+
+/// Opens a mail or drop-box batch with the tape's control total and item count.
+pub fn open(ledger: &mut Ledger, actor: &Actor, kind: BatchKind, control_total: Money, control_items: i64) -> Result<String> {
+    actor.require(LEAD_ROLES, "open remittance batches")?;
+    if kind == BatchKind::Counter {
+        return Err(Error::Invalid("batch kind: a counter batch opens with its drawer".into()));
+    }
+    if control_total.is_zero() || control_total.is_negative() {
+        return Err(Error::Invalid("--control-total: must be more than zero".into()));
+    }
+    if !(1..=MAX_ITEMS).contains(&control_items) {
+        return Err(Error::Invalid(format!("--items: {control_items} is not 1 to {MAX_ITEMS}")));
+    }
+    ledger.write(|w| {
+        let count: i64 = w.conn().query_row("SELECT COUNT(*) FROM batches WHERE kind = ?1", [kind.as_str()], |r| r.get(0))?;
+        let batch = format!("{}{}", kind.prefix(), count + 1);
+        let event = Event::BatchOpened { batch: batch.clone(), batch_kind: kind, preparer: actor.name.clone(), control_total, control_items };
+        w.append(Some(&actor.name), None, &event)?;
+        Ok(batch)
+    })
+}
+
+/// Adds a remittance item to an open mail or drop-box batch (held in suspense, not yet on the account).
+pub fn add(ledger: &mut Ledger, actor: &Actor, batch: &str, request: ItemRequest) -> Result<String> {
+    actor.require(CASHIER_ROLES, "enter remittance items")?;
+    if request.amount.is_zero() || request.amount.is_negative() {
+        return Err(Error::Invalid("--amount: an item must be more than zero".into()));
+    }
+    if request.tender.amount != request.amount {
+        return Err(Error::Invalid(format!("--micr: the check is for {}, the item for {}", request.tender.amount, request.amount)));
+    }
+    ledger.write(|w| {
+        let summary = summary(w.conn(), batch)?;
+        if summary.kind == BatchKind::Counter.as_str() {
+            return Err(Error::Refused(format!("batch: {} is a counter batch; its payments are taken at the drawer", summary.batch)));
+        }
+        require_state(&summary, &["open"], "adding items")?;
+        let payable = query::payable(w.conn(), &request.payable)?
+            .ok_or_else(|| Error::Invalid(format!("account: '{}' is not a known account, license, citation, permit or invoice number", request.payable)))?;
+        if status_blocks_payment(&payable.status) {
+            return Err(Error::Refused(format!("account: {} is {}; it cannot take payments", payable.number, payable.status)));
+        }
+        let next: i64 = w.conn().query_row("SELECT COALESCE(MAX(item), 0) + 1 FROM batch_items WHERE batch = ?1", [&summary.batch], |r| r.get(0))?;
+        if next > MAX_ITEMS {
+            return Err(Error::Refused(format!("batch: {} already holds {MAX_ITEMS} items", summary.batch)));
+        }
+        let item = BatchItem {
+            item: next,
+            payable: payable.number,
+            payable_kind: payable.kind,
+            amount: request.amount,
+            tender: request.tender.clone(),
+            stub: request.stub.clone(),
+            entered_by: actor.name.clone(),
+        };
+        let reference = item.reference(&summary.batch);
+        w.append(Some(&actor.name), None, &Event::BatchItemAdded { batch: summary.batch.clone(), item })?;
+        Ok(reference)
+    })
+}
+
+/// Takes a held item out of an open batch (a reversing entry; the item stays in the journal).
+pub fn remove(ledger: &mut Ledger, actor: &Actor, batch: &str, item: i64, reason: &str) -> Result<()> {
+    actor.require(CASHIER_ROLES, "correct remittance items")?;
+    let reason = require_reason(reason)?;
+    ledger.write(|w| {
+        let summary = summary(w.conn(), batch)?;
+        require_state(&summary, &["open"], "removing items")?;
+        let found = held_items(w.conn(), &summary.batch)?.into_iter().find(|i| i.item == item);
+        let item = found.ok_or_else(|| Error::NotFound(format!("--item: {} has no held item {item}", summary.batch)))?;
+        w.append(Some(&actor.name), None, &Event::BatchItemRemoved { batch: summary.batch.clone(), item, reason })?;
+        Ok(())
+    })
+}
+
+/// Marks a batch balanced when its items match the control total and count (a counter batch: when its
+/// drawer is closed). Out of balance is refused, naming both differences; nothing is written.
+pub fn balance(ledger: &mut Ledger, actor: &Actor, batch: &str) -> Result<BatchSummary> {
+    actor.require(CASHIER_ROLES, "balance batches")?;
+    ledger.write(|w| {
+        let summary = summary(w.conn(), batch)?;
+        require_state(&summary, &["open"], "balancing")?;
+        if let Some(drawer_id) = summary.drawer_id {
+            let drawer = query::drawer_by_id(w.conn(), drawer_id)?;
+            if drawer.is_none_or(|d| d.state != "closed") {
+                return Err(Error::Refused(format!("batch: {} balances when drawer {drawer_id} is closed (blind count)", summary.batch)));
+            }
+        } else if summary.items != summary.control_items || summary.total != summary.control_total {
+            return Err(Error::Refused(format!(
+                "batch: {} is out of balance — items total {} in {} items, the control tape says {} in {} items (difference {} and {} items)",
+                summary.batch,
+                summary.total,
+                summary.items,
+                summary.control_total,
+                summary.control_items,
+                Money::from_cents(summary.total.cents() - summary.control_total.cents()),
+                summary.items - summary.control_items
+            )));
+        }
+        w.append(Some(&actor.name), None, &Event::BatchBalanced { batch: summary.batch.clone(), items: summary.items, total: summary.total })?;
+        summary_of(w.conn(), &summary.batch)
+    })
+}
+
+/// Approves a balanced batch and posts its held items to the accounts. The approver (already checked by
+/// PIN and role) may be neither the preparer nor anyone who entered an item; such a refusal is audited.
+pub fn approve(ledger: &mut Ledger, actor: &Actor, approver: &Actor, batch: &str) -> Result<BatchSummary> {
+    check_approver(ledger, actor, approver, batch, "batch approval")?;
+    ledger.write(|w| {
+        let summary = summary(w.conn(), batch)?;
+        require_state(&summary, &["balanced"], "approval")?;
+        let posted = post_lines(w, &held_items(w.conn(), &summary.batch)?)?;
+        w.append(Some(&actor.name), Some(&approver.name), &Event::BatchApproved { batch: summary.batch.clone(), approver: approver.name.clone(), posted })?;
+        summary_of(w.conn(), &summary.batch)
+    })
+}
+
+/// Rejects an unapproved batch with a reason; its items stay held (not on any account).
+pub fn reject(ledger: &mut Ledger, actor: &Actor, approver: &Actor, batch: &str, reason: &str) -> Result<BatchSummary> {
+    let reason = require_reason(reason)?;
+    check_approver(ledger, actor, approver, batch, "batch rejection")?;
+    ledger.write(|w| {
+        let summary = summary(w.conn(), batch)?;
+        require_state(&summary, &["open", "balanced"], "rejection")?;
+        w.append(Some(&actor.name), Some(&approver.name), &Event::BatchRejected { batch: summary.batch.clone(), approver: approver.name.clone(), reason })?;
+        summary_of(w.conn(), &summary.batch)
+    })
+}
+
+/// Reopens a rejected or approved batch for correction. Reopening an approved batch needs a supervisor,
+/// reverses the approval's postings, and is refused once the batch is deposited or exported.
+pub fn reopen(ledger: &mut Ledger, actor: &Actor, approver: Option<&Actor>, batch: &str, reason: &str) -> Result<BatchSummary> {
+    actor.require(LEAD_ROLES, "reopen batches")?;
+    let reason = require_reason(reason)?;
+    ledger.write(|w| {
+        let summary = summary(w.conn(), batch)?;
+        require_state(&summary, &["rejected", "approved"], "reopening")?;
+        let mut reversed = Vec::new();
+        if summary.state == "approved" {
+            if approver.is_none_or(|a| a.name == actor.name || !a.role.can_approve()) {
+                return Err(Error::Auth(format!("approver: reopening approved batch {} needs a different supervisor's approval", summary.batch)));
+            }
+            if let Some(deposit) = &summary.deposit {
+                return Err(Error::Refused(format!("batch: {} is in deposit {deposit}; correct it with a refund or returned check", summary.batch)));
+            }
+            let exported: i64 = w.conn().query_row(
+                "SELECT COUNT(*) FROM exported_payments WHERE reference LIKE ?1 || '-%'",
+                [&summary.batch],
+                |r| r.get(0),
+            )?;
+            if exported > 0 {
+                return Err(Error::Refused(format!("batch: {} was exported to the billing system; correct it with a refund", summary.batch)));
+            }
+            reversed = last_approval(w.conn(), &summary.batch)?;
+        }
+        let approver_name = approver.filter(|_| summary.state == "approved").map(|a| a.name.as_str());
+        w.append(Some(&actor.name), approver_name, &Event::BatchReopened { batch: summary.batch.clone(), reason, reversed })?;
+        summary_of(w.conn(), &summary.batch)
+    })
+}
+
+/// Every batch, optionally of one business date, oldest first.
+pub fn list(conn: &Connection, date: Option<&str>) -> Result<Vec<BatchSummary>> {
+    let mut statement = conn.prepare_cached("SELECT id FROM batches WHERE ?1 IS NULL OR business_date = ?1 ORDER BY business_date, kind, rowid")?;
+    let ids: Vec<String> = statement.query_map(params![date], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    ids.iter().map(|id| summary_of(conn, id)).collect()
+}
+
+/// One batch by id (case-insensitive), or NotFound naming it.
+pub fn summary(conn: &Connection, batch: &str) -> Result<BatchSummary> {
+    summary_of(conn, &batch.trim().to_ascii_uppercase())
+}
+
+fn summary_of(conn: &Connection, batch: &str) -> Result<BatchSummary> {
+    let row = conn
+        .prepare_cached(
+            "SELECT id, kind, drawer_id, business_date, preparer, state, control_cents, control_items, approver, reason, deposit FROM batches WHERE id = ?1",
+        )?
+        .query_row([batch], |r| {
+            Ok(BatchSummary {
+                batch: r.get(0)?,
+                kind: r.get(1)?,
+                drawer_id: r.get(2)?,
+                business_date: r.get(3)?,
+                preparer: r.get(4)?,
+                state: r.get(5)?,
+                control_total: r.get(6)?,
+                control_items: r.get(7)?,
+                items: 0,
+                total: Money::ZERO,
+                approver: r.get(8)?,
+                reason: r.get(9)?,
+                deposit: r.get(10)?,
+            })
+        })
+        .optional()?;
+    let mut summary = row.ok_or_else(|| Error::NotFound(format!("batch: '{batch}' not found (see `citytill batch list`)")))?;
+    let (items, total): (i64, i64) = match summary.drawer_id {
+        Some(drawer_id) => conn.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(total_cents), 0) FROM receipts WHERE drawer_id = ?1 AND status <> 'voided'",
+            [drawer_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?,
+        None => conn.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0) FROM batch_items WHERE batch = ?1 AND state <> 'removed'",
+            [batch],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?,
+    };
+    summary.items = items;
+    summary.total = Money::from_cents(total);
+    Ok(summary)
+}
+
+fn require_state(summary: &BatchSummary, states: &[&str], action: &str) -> Result<()> {
+    if states.contains(&summary.state.as_str()) {
+        return Ok(());
+    }
+    Err(Error::Refused(format!("batch: {} is {}; {action} needs a batch that is {}", summary.batch, summary.state, states.join(" or "))))
+}
+
+/// Segregation of duties: the approver prepared nothing in the batch. A refusal is journaled with both names.
+fn check_approver(ledger: &mut Ledger, actor: &Actor, approver: &Actor, batch: &str, action: &str) -> Result<()> {
+    actor.require(CASHIER_ROLES, action)?;
+    let summary = summary(ledger.conn(), batch)?;
+    let entered: bool = ledger.conn().query_row(
+        "SELECT EXISTS(SELECT 1 FROM batch_items WHERE batch = ?1 AND entered_by = ?2)",
+        params![summary.batch, approver.name],
+        |r| r.get(0),
+    )?;
+    let problem = if approver.name == actor.name || approver.name == summary.preparer || entered {
+        Some(format!("approver: {} prepared batch {} and cannot give its {action}; a second person must", approver.name, summary.batch))
+    } else if !approver.role.can_approve() {
+        Some(format!("approver: {} is a {} and cannot give a {action}; a supervisor must", approver.name, approver.role.as_str()))
+    } else {
+        None
+    };
+    let Some(reason) = problem else { return Ok(()) };
+    ledger.write(|w| {
+        let refused = Event::ApprovalRefused { user: actor.name.clone(), approver: approver.name.clone(), action: action.into(), reason: reason.clone() };
+        w.append(Some(&actor.name), Some(&approver.name), &refused)
+    })?;
+    Err(Error::Auth(reason))
+}
+
+/// The batch's held items, in item order, as they were entered.
+pub fn held_items(conn: &Connection, batch: &str) -> Result<Vec<BatchItem>> {
+    items_in_state(conn, batch, "held")
+}
+
+/// Items of a batch in one state, read back from the journal entries that added them.
+pub fn items_in_state(conn: &Connection, batch: &str, state: &str) -> Result<Vec<BatchItem>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT j.payload FROM batch_items i JOIN journal j ON j.seq = i.seq WHERE i.batch = ?1 AND i.state = ?2 ORDER BY i.item",
+    )?;
+    let payloads: Vec<String> = statement.query_map(params![batch, state], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    payloads
+        .iter()
+        .map(|payload| match serde_json::from_str(payload) {
+            Ok(Event::BatchItemAdded { item, .. }) => Ok(item),
+            _ => Err(Error::Invariant(format!("batch {batch}: an item's entry is unreadable"))),
+        })
+        .collect()
+}
+
+/// Splits each item into the part applied to its payable (what is outstanding, items earlier in the batch
+/// counted first) and customer credit beyond it.
+fn post_lines(w: &Writer<'_>, items: &[BatchItem]) -> Result<Vec<PostedItem>> {
+    let mut used: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for item in items {
+        let payable = query::payable(w.conn(), &item.payable)?.ok_or_else(|| Error::Invariant(format!("batch item {}: account {} vanished", item.item, item.payable)))?;
+        let earlier = used.entry(payable.number.clone()).or_default();
+        let outstanding = (payable.balance.cents() - *earlier).max(0);
+        let applied = item.amount.cents().min(outstanding);
+        *earlier += item.amount.cents();
+        let line = PaymentLine {
+            target: LineTarget::Payable { number: payable.number, kind: payable.kind },
+            applied: Money::from_cents(applied),
+            credit: Money::from_cents(item.amount.cents() - applied),
+        };
+        out.push(PostedItem { item: item.item, line });
+    }
+    Ok(out)
+}
+
+/// The items the batch's latest approval posted (what a reopen reverses).
+fn last_approval(conn: &Connection, batch: &str) -> Result<Vec<PostedItem>> {
+    let payload: String = conn.query_row(
+        "SELECT payload FROM journal WHERE kind = 'batch_approved' AND json_extract(payload, '$.batch') = ?1 ORDER BY seq DESC LIMIT 1",
+        [batch],
+        |r| r.get(0),
+    )?;
+    match serde_json::from_str(&payload) {
+        Ok(Event::BatchApproved { posted, .. }) => Ok(posted),
+        _ => Err(Error::Invariant(format!("batch {batch}: its approval entry is unreadable"))),
+    }
+}

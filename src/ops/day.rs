@@ -1,0 +1,58 @@
+//! Day-end close for the office: refused while any drawer is open or any batch unapproved (naming them);
+//! once closed, nothing more is posted to that business date — later entries go to the next day.
+
+use chrono::NaiveDate;
+use rusqlite::params;
+
+use crate::domain::events::Event;
+use crate::domain::ids::Role;
+use crate::error::{Error, Result};
+use crate::ledger::Ledger;
+use crate::ops::auth::Actor;
+
+/// What the close recorded.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DayCloseResult {
+    pub date: String,
+    pub drawers: i64,
+    pub batches: i64,
+    pub next_business_date: String,
+}
+
+/// Closes the office's business through `date`.
+pub fn close(ledger: &mut Ledger, actor: &Actor, date: NaiveDate) -> Result<DayCloseResult> {
+    actor.require(&[Role::Lead, Role::Supervisor, Role::Admin], "close the business day")?;
+    let text = date.to_string();
+    let result = ledger.write(|w| {
+        let current = w.business_date()?;
+        if date >= current.succ_opt().unwrap_or(current) {
+            return Err(Error::Refused(format!("--date: {text} has not begun; the business date is {current}")));
+        }
+        let closed: Option<String> = w.conn().query_row("SELECT value FROM meta WHERE key = 'closed_through'", [], |r| r.get(0)).ok();
+        if closed.as_deref().is_some_and(|c| c >= text.as_str()) {
+            return Err(Error::Refused(format!("--date: {text} is already closed (closed through {})", closed.unwrap_or_default())));
+        }
+        let open: Vec<String> = w
+            .conn()
+            .prepare_cached("SELECT 'drawer ' || id || ' (' || cashier || ') is ' || state FROM drawers WHERE business_date <= ?1 AND state <> 'closed' ORDER BY id")?
+            .query_map([&text], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let unapproved: Vec<String> = w
+            .conn()
+            .prepare_cached("SELECT 'batch ' || id || ' is ' || state FROM batches WHERE business_date <= ?1 AND state <> 'approved' ORDER BY business_date, id")?
+            .query_map([&text], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let blockers: Vec<String> = open.into_iter().chain(unapproved).collect();
+        if !blockers.is_empty() {
+            let shown: Vec<&str> = blockers.iter().take(10).map(String::as_str).collect();
+            let more = if blockers.len() > 10 { format!(" and {} more", blockers.len() - 10) } else { String::new() };
+            return Err(Error::Refused(format!("day: {text} cannot close — {}{more}", shown.join(", "))));
+        }
+        let count = |sql: &str| -> Result<i64> { Ok(w.conn().query_row(sql, params![text], |r| r.get(0))?) };
+        let drawers = count("SELECT COUNT(*) FROM drawers WHERE business_date = ?1")?;
+        let batches = count("SELECT COUNT(*) FROM batches WHERE business_date = ?1")?;
+        w.append(Some(&actor.name), None, &Event::DayClosed { date: text.clone(), drawers, batches })?;
+        Ok(DayCloseResult { date: text.clone(), drawers, batches, next_business_date: w.business_date()?.to_string() })
+    })?;
+    Ok(result)
+}

@@ -1,0 +1,270 @@
+//! Deposits: approved batches' money to the bank — cash by denomination (drawer counts less the float
+//! kept), each check listed, totals per bank account (chosen by tender, configurable), one numbered slip.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rusqlite::{params, Connection};
+
+use crate::domain::accounts;
+use crate::domain::denominations::{self, DenominationCount};
+use crate::domain::events::{DepositCheck, DepositLine, DepositSlip, Event, TenderAmount};
+use crate::domain::tender::{Tender, TenderKind};
+use crate::error::{Error, Result};
+use crate::ledger::Ledger;
+use crate::money::Money;
+use crate::ops::auth::Actor;
+use crate::ops::batch::{self, BatchSummary};
+use crate::ops::payment::CASHIER_ROLES;
+
+/// The file in the data dir that routes tenders to bank accounts.
+pub const ROUTING_FILE: &str = "deposit.toml";
+
+/// Which bank account (a GL asset account) each tender is deposited to.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BankRouting {
+    pub default_bank: String,
+    /// Per tender (cash, check, money_order): a bank account other than the default.
+    pub tender: BTreeMap<String, String>,
+}
+
+impl Default for BankRouting {
+    fn default() -> BankRouting {
+        BankRouting { default_bank: accounts::BANK_OPERATING.into(), tender: BTreeMap::new() }
+    }
+}
+
+impl BankRouting {
+    /// Reads `dir/deposit.toml`; a missing file means everything goes to the operating account.
+    pub fn load(dir: &Path) -> Result<BankRouting> {
+        let path = dir.join(ROUTING_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| Error::file(&path, e.message().to_string())),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(BankRouting::default()),
+            Err(error) => Err(Error::file(&path, error)),
+        }
+    }
+
+    pub fn bank_for(&self, tender: TenderKind) -> &str {
+        self.tender.get(tender.as_str()).unwrap_or(&self.default_bank)
+    }
+
+    /// Every named bank must be an asset account of the chart.
+    fn validate(&self, conn: &Connection) -> Result<()> {
+        for (key, code) in std::iter::once(("default_bank", &self.default_bank)).chain(self.tender.iter().map(|(k, v)| (k.as_str(), v))) {
+            if key != "default_bank" && TenderKind::parse(key).is_err() {
+                return Err(Error::Invalid(format!("{ROUTING_FILE}: tender '{key}' is not one of cash, check, money_order")));
+            }
+            let class: Option<String> = conn.query_row("SELECT class FROM accounts WHERE code = ?1", [code], |r| r.get(0)).ok();
+            if class.as_deref() != Some("asset") {
+                return Err(Error::Invalid(format!("{ROUTING_FILE}: {key} = '{code}' is not a bank (asset) account of the chart")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A recorded deposit: its number, the batches in it and the slip.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DepositResult {
+    pub deposit: String,
+    pub batches: Vec<String>,
+    pub total: Money,
+    pub slip: DepositSlip,
+}
+
+/// Puts every approved, undeposited batch of `date` into one deposit.
+pub fn create(ledger: &mut Ledger, actor: &Actor, routing: &BankRouting, date: &str) -> Result<DepositResult> {
+    actor.require(CASHIER_ROLES, "prepare deposits")?;
+    ledger.write(|w| {
+        routing.validate(w.conn())?;
+        let batches: Vec<BatchSummary> =
+            batch::list(w.conn(), Some(date))?.into_iter().filter(|b| b.state == "approved" && b.deposit.is_none()).collect();
+        if batches.is_empty() {
+            return Err(Error::Refused(format!("--date: {date} has no approved batch waiting for a deposit")));
+        }
+        let slip = build_slip(w.conn(), routing, date, &batches)?;
+        let count: i64 = w.conn().query_row("SELECT COUNT(*) FROM deposits", [], |r| r.get(0))?;
+        let deposit = format!("{}-DEP-{:04}", w.terminal(), count + 1);
+        let ids: Vec<String> = batches.iter().map(|b| b.batch.clone()).collect();
+        let total = Money::from_cents(slip.lines.iter().map(|l| l.amount.cents()).sum());
+        w.append(Some(&actor.name), None, &Event::DepositCreated { deposit: deposit.clone(), batches: ids.clone(), slip: slip.clone() })?;
+        Ok(DepositResult { deposit, batches: ids, total, slip })
+    })
+}
+
+/// Everything that moved into undeposited funds for these batches, itemised for the bank.
+fn build_slip(conn: &Connection, routing: &BankRouting, date: &str, batches: &[BatchSummary]) -> Result<DepositSlip> {
+    let mut cash: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut uncounted = 0i64;
+    let mut checks = Vec::new();
+    let mut money_orders = Vec::new();
+    let mut per_tender: BTreeMap<TenderKind, i64> = BTreeMap::new();
+    for summary in batches {
+        match summary.drawer_id {
+            Some(drawer_id) => {
+                let close = drawer_close(conn, drawer_id)?;
+                let counted = |kind: TenderKind| close.counted.iter().find(|c| c.tender == kind).map_or(0, |c| c.amount.cents());
+                let drops = drops(conn, drawer_id)?;
+                let counted_cash = counted(TenderKind::Cash);
+                let kept = close.float_kept.cents().min(counted_cash);
+                match split_float(&close.cash_count, &float_count(conn, drawer_id)?, kept) {
+                    Some(rows) => rows.iter().for_each(|row| *cash.entry(row.denomination.cents()).or_default() += row.pieces),
+                    None => uncounted += counted_cash - kept,
+                }
+                uncounted += drops;
+                *per_tender.entry(TenderKind::Cash).or_default() += counted_cash - kept + drops;
+                *per_tender.entry(TenderKind::Check).or_default() += counted(TenderKind::Check);
+                *per_tender.entry(TenderKind::MoneyOrder).or_default() += counted(TenderKind::MoneyOrder);
+                for (reference, tender) in drawer_tenders(conn, drawer_id)? {
+                    list_paper(&reference, &tender, &mut checks, &mut money_orders);
+                }
+            }
+            None => {
+                for item in batch::items_in_state(conn, &summary.batch, "posted")? {
+                    let reference = item.reference(&summary.batch);
+                    if item.tender.kind == TenderKind::Cash {
+                        uncounted += item.amount.cents();
+                    }
+                    *per_tender.entry(item.tender.kind).or_default() += item.amount.cents();
+                    list_paper(&reference, &item.tender, &mut checks, &mut money_orders);
+                }
+            }
+        }
+    }
+    let mut by_bank: BTreeMap<(String, TenderKind), i64> = BTreeMap::new();
+    for (tender, cents) in per_tender.into_iter().filter(|(t, c)| *c != 0 && matches!(t, TenderKind::Cash | TenderKind::Check | TenderKind::MoneyOrder)) {
+        *by_bank.entry((routing.bank_for(tender).to_string(), tender)).or_default() += cents;
+    }
+    Ok(DepositSlip {
+        business_date: date.to_string(),
+        cash: cash.into_iter().rev().filter(|(_, p)| *p != 0).map(|(d, pieces)| DenominationCount { denomination: Money::from_cents(d), pieces }).collect(),
+        cash_uncounted: Money::from_cents(uncounted),
+        checks,
+        money_orders,
+        lines: by_bank.into_iter().map(|((bank_account, tender), cents)| DepositLine { bank_account, tender, amount: Money::from_cents(cents) }).collect(),
+    })
+}
+
+fn list_paper(reference: &str, tender: &Tender, checks: &mut Vec<DepositCheck>, money_orders: &mut Vec<DepositCheck>) {
+    let entry = DepositCheck {
+        reference: reference.to_string(),
+        number: tender.number.clone().unwrap_or_default(),
+        routing: tender.routing.clone().unwrap_or_default(),
+        account_last4: tender.account_last4.clone().unwrap_or_default(),
+        amount: tender.amount,
+    };
+    match tender.kind {
+        TenderKind::Check => checks.push(entry),
+        TenderKind::MoneyOrder => money_orders.push(entry),
+        _ => {}
+    }
+}
+
+struct Close {
+    cash_count: Vec<DenominationCount>,
+    counted: Vec<TenderAmount>,
+    float_kept: Money,
+}
+
+fn drawer_close(conn: &Connection, drawer_id: i64) -> Result<Close> {
+    let payload: String = conn.query_row(
+        "SELECT payload FROM journal WHERE kind = 'drawer_closed' AND json_extract(payload, '$.drawer_id') = ?1",
+        [drawer_id],
+        |r| r.get(0),
+    )?;
+    match serde_json::from_str(&payload) {
+        Ok(Event::DrawerClosed { cash_count, counted, float_kept, .. }) => Ok(Close { cash_count, counted, float_kept }),
+        _ => Err(Error::Invariant(format!("drawer {drawer_id}: close entry unreadable"))),
+    }
+}
+
+fn float_count(conn: &Connection, drawer_id: i64) -> Result<Vec<DenominationCount>> {
+    let payload: String = conn.query_row(
+        "SELECT payload FROM journal WHERE kind = 'drawer_opened' AND json_extract(payload, '$.drawer_id') = ?1",
+        [drawer_id],
+        |r| r.get(0),
+    )?;
+    match serde_json::from_str(&payload) {
+        Ok(Event::DrawerOpened { count, .. }) => Ok(count),
+        _ => Err(Error::Invariant(format!("drawer {drawer_id}: open entry unreadable"))),
+    }
+}
+
+fn drops(conn: &Connection, drawer_id: i64) -> Result<i64> {
+    let mut statement =
+        conn.prepare_cached("SELECT payload FROM journal WHERE kind = 'cash_dropped' AND json_extract(payload, '$.drawer_id') = ?1")?;
+    let payloads: Vec<String> = statement.query_map([drawer_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut total = 0;
+    for payload in payloads {
+        match serde_json::from_str(&payload) {
+            Ok(Event::CashDropped { amount, .. }) => total += amount.cents(),
+            _ => return Err(Error::Invariant(format!("drawer {drawer_id}: a drop entry is unreadable"))),
+        }
+    }
+    Ok(total)
+}
+
+/// The check and money-order tenders of a drawer's payments that still stand (not voided), by receipt.
+pub fn drawer_tenders(conn: &Connection, drawer_id: i64) -> Result<Vec<(String, Tender)>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT r.receipt, j.payload FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.drawer_id = ?1 AND r.status <> 'voided' ORDER BY r.number",
+    )?;
+    let rows: Vec<(String, String)> = statement.query_map(params![drawer_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for (receipt, payload) in rows {
+        if let Ok(Event::PaymentTaken { tenders, .. }) = serde_json::from_str(&payload) {
+            out.extend(tenders.into_iter().filter(|t| matches!(t.kind, TenderKind::Check | TenderKind::MoneyOrder)).map(|t| (receipt.clone(), t)));
+        }
+    }
+    Ok(out)
+}
+
+/// The counted cash less the float kept, by denomination: the float's own pieces stay first, then any
+/// remainder is kept from the largest pieces that fit. None when no exact split exists.
+pub fn split_float(counted: &[DenominationCount], float: &[DenominationCount], kept_cents: i64) -> Option<Vec<DenominationCount>> {
+    let mut left: BTreeMap<i64, i64> = counted.iter().map(|r| (r.denomination.cents(), r.pieces)).collect();
+    let mut to_keep = kept_cents;
+    let mut float_rows: Vec<(i64, i64)> = float.iter().map(|r| (r.denomination.cents(), r.pieces)).collect();
+    float_rows.sort_by(|a, b| b.0.cmp(&a.0));
+    for (denomination, pieces) in float_rows {
+        let available = left.get(&denomination).copied().unwrap_or(0);
+        let take = pieces.min(available).min(to_keep / denomination.max(1));
+        to_keep -= take * denomination;
+        left.insert(denomination, available - take);
+    }
+    for (denomination, pieces) in left.iter_mut().rev() {
+        let take = (*pieces).min(to_keep / (*denomination).max(1));
+        to_keep -= take * *denomination;
+        *pieces -= take;
+    }
+    if to_keep != 0 {
+        return None;
+    }
+    let rows: Vec<DenominationCount> =
+        left.into_iter().rev().filter(|(_, p)| *p > 0).map(|(d, pieces)| DenominationCount { denomination: Money::from_cents(d), pieces }).collect();
+    debug_assert!(denominations::total(&rows).is_some());
+    Some(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(text: &str) -> Vec<DenominationCount> {
+        denominations::parse_count("count", text, denominations::USD_CENTS).unwrap()
+    }
+
+    // Proves the float's own pieces are kept back first and the rest of the count is deposited exactly.
+    #[test]
+    fn float_is_kept_by_denomination() {
+        let counted = count("20x10,10x3,5x4,1x10,0.25x40");
+        let float = count("20x5,10x3,5x4,1x10,0.25x40");
+        let deposit = split_float(&counted, &float, 17000).unwrap();
+        assert_eq!(deposit, count("20x5"));
+        let other = split_float(&count("50x2,20x1"), &float, 7000).unwrap();
+        assert_eq!(denominations::total(&other), Some(Money::from_cents(5000)));
+        assert!(split_float(&count("20x1"), &float, 500).is_none());
+    }
+}
