@@ -10,6 +10,7 @@ pub mod hq;
 pub mod ledger;
 pub mod money;
 pub mod ops;
+pub mod reports;
 
 pub use error::{Error, Result};
 pub use money::Money;

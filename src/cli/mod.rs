@@ -1,12 +1,14 @@
 //! The `citytill` command line: argument parsing (clap) and dispatch to one handler per command group.
 
 pub mod admin;
+pub mod batch;
 pub mod context;
 pub mod devices;
 pub mod drawer;
 pub mod hq;
 pub mod output;
 pub mod payments;
+pub mod report;
 pub mod sync;
 
 use std::path::PathBuf;
@@ -98,6 +100,20 @@ pub enum Command {
     /// Parse a scanned MICR line or bill stub.
     #[command(subcommand)]
     Scan(devices::ScanCommand),
+    /// Mail, drop-box and counter batches.
+    #[command(subcommand)]
+    Batch(batch::BatchCommand),
+    /// Deposits of approved batches, with the deposit slip.
+    #[command(subcommand)]
+    Deposit(report::DepositCommand),
+    /// The office's day-end close.
+    #[command(subcommand)]
+    Day(report::DayCommand),
+    /// Reports: drawer, day, gl, deposit, exceptions, gaps, over-short, nsf.
+    Report(report::ReportArgs),
+    /// The billing system's posting file.
+    #[command(subcommand)]
+    Export(report::ExportCommand),
     /// Head-office administration.
     #[command(subcommand)]
     Hq(hq::HqCommand),
@@ -126,6 +142,11 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Some(Command::Bench(args)) => admin::bench(&ctx, args),
         Some(Command::Devices(command)) => devices::devices(&ctx, command),
         Some(Command::Scan(command)) => devices::scan(&ctx, command),
+        Some(Command::Batch(command)) => batch::run(&ctx, command),
+        Some(Command::Deposit(command)) => report::deposit(&ctx, command),
+        Some(Command::Day(command)) => report::day(&ctx, command),
+        Some(Command::Report(args)) => report::report(&ctx, args),
+        Some(Command::Export(command)) => report::export(&ctx, command),
         Some(Command::Hq(command)) => hq::run(command, &ctx),
         Some(Command::Sync(command)) => sync::run(command, &ctx),
     }

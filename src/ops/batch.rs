@@ -83,7 +83,14 @@ pub fn add(ledger: &mut Ledger, actor: &Actor, batch: &str, request: ItemRequest
             return Err(Error::Refused(format!("batch: {} is a counter batch; its payments are taken at the drawer", summary.batch)));
         }
         require_state(&summary, &["open"], "adding items")?;
-        let payable = query::payable(w.conn(), &request.payable)?
+        // A stub's account field is zero-padded; the billing system's number may not be.
+        let unpadded = request.payable.trim_start_matches('0');
+        let found = match query::payable(w.conn(), &request.payable)? {
+            Some(payable) => Some(payable),
+            None if !unpadded.is_empty() => query::payable(w.conn(), unpadded)?,
+            None => None,
+        };
+        let payable = found
             .ok_or_else(|| Error::Invalid(format!("account: '{}' is not a known account, license, citation, permit or invoice number", request.payable)))?;
         if status_blocks_payment(&payable.status) {
             return Err(Error::Refused(format!("account: {} is {}; it cannot take payments", payable.number, payable.status)));

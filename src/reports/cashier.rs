@@ -1,0 +1,91 @@
+//! Cashier reports: the drawer report mid-shift (X, from the running totals) and at close (Z, from the
+//! close entry), and the over/short history per cashier.
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+
+use crate::domain::events::Event;
+use crate::error::Result;
+use crate::money::Money;
+use crate::ops::query;
+use crate::reports::{entries, Document, Section};
+
+/// One section per drawer of the date: expected per tender, and at close counted and over/short.
+pub fn drawers(conn: &Connection, date: &str) -> Result<Document> {
+    let mut statement = conn.prepare_cached("SELECT id FROM drawers WHERE business_date = ?1 ORDER BY id")?;
+    let ids: Vec<i64> = statement.query_map([date], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let closes: BTreeMap<i64, Event> = entries(conn, &["drawer_closed"], date, false)?
+        .into_iter()
+        .filter_map(|e| match &e.event {
+            Event::DrawerClosed { drawer_id, .. } => Some((*drawer_id, e.event.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut sections = Vec::new();
+    for id in ids {
+        let Some(drawer) = query::drawer_by_id(conn, id)? else { continue };
+        let (receipts, voids): (i64, i64) = conn.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(status = 'voided'), 0) FROM receipts WHERE drawer_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let mut section = match closes.get(&id) {
+            Some(Event::DrawerClosed { counted, expected, over_short, float_kept, reason, .. }) => {
+                let mut section = Section::new(format!("Z report - drawer {id} - {} - closed", drawer.cashier), &["tender", "expected", "counted", "over/short"]);
+                for row in expected {
+                    let pick = |rows: &[crate::domain::events::TenderAmount]| rows.iter().find(|r| r.tender == row.tender).map_or(Money::ZERO, |r| r.amount);
+                    section.row(vec![row.tender.as_str().into(), row.amount.to_string(), pick(counted).to_string(), pick(over_short).to_string()]);
+                }
+                let total = |rows: &[crate::domain::events::TenderAmount]| Money::from_cents(rows.iter().map(|r| r.amount.cents()).sum()).to_string();
+                section.totals = Some(vec!["total".into(), total(expected), total(counted), total(over_short)]);
+                section.notes.push(format!("Float kept: {float_kept}"));
+                if let Some(reason) = reason {
+                    section.notes.push(format!("Over/short reason: {reason}"));
+                }
+                section
+            }
+            _ => {
+                let mut section = Section::new(format!("X report - drawer {id} - {} - {}", drawer.cashier, drawer.state), &["tender", "expected"]);
+                let expected = query::expected(conn, id)?;
+                for (tender, amount) in &expected {
+                    section.row(vec![tender.as_str().into(), amount.to_string()]);
+                }
+                section.totals = Some(vec!["total".into(), Money::from_cents(expected.iter().map(|(_, m)| m.cents()).sum()).to_string()]);
+                section
+            }
+        };
+        section.notes.push(format!("Opening float: {}; receipts issued: {receipts}; voided: {voids}", drawer.float));
+        sections.push(section);
+    }
+    Ok(Document { report: "drawer".into(), title: "Drawer report (X mid-shift, Z at close)".into(), date: date.into(), lines: Vec::new(), sections })
+}
+
+/// Every drawer close through the date: over/short per tender with approver and reason, and each cashier's total.
+pub fn over_short(conn: &Connection, date: &str) -> Result<Document> {
+    let mut history = Section::new("Over/short history", &["date", "cashier", "drawer", "tender", "over/short", "approver", "reason"]);
+    let mut per_cashier: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for entry in entries(conn, &["drawer_closed"], date, true)? {
+        if let Event::DrawerClosed { drawer_id, cashier, over_short, reason, .. } = &entry.event {
+            let total = per_cashier.entry(cashier.clone()).or_default();
+            total.0 += 1;
+            for row in over_short.iter().filter(|r| !r.amount.is_zero()) {
+                total.1 += row.amount.cents();
+                history.row(vec![
+                    entry.business_date.clone(),
+                    cashier.clone(),
+                    drawer_id.to_string(),
+                    row.tender.as_str().into(),
+                    row.amount.to_string(),
+                    entry.approver.clone().unwrap_or_default(),
+                    reason.clone().unwrap_or_default(),
+                ]);
+            }
+        }
+    }
+    let mut totals = Section::new("Per cashier", &["cashier", "drawers closed", "net over/short"]);
+    for (cashier, (closes, cents)) in &per_cashier {
+        totals.row(vec![cashier.clone(), closes.to_string(), Money::from_cents(*cents).to_string()]);
+    }
+    Ok(Document { report: "over-short".into(), title: "Over/short history per cashier".into(), date: date.into(), lines: vec![format!("Drawer closes through {date}")], sections: vec![totals, history] })
+}

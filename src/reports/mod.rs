@@ -1,0 +1,135 @@
+//! Reports finance and supervisors read: each is built as a `Document` (sections of rows) from the journal
+//! and projections, then rendered as printer text, CSV, JSON or a PDF.
+
+pub mod audit;
+pub mod cashier;
+pub mod deposit;
+pub mod money;
+pub mod pdf;
+pub mod render;
+
+use rusqlite::{params, Connection};
+
+use crate::domain::events::Event;
+use crate::error::{Error, Result};
+use crate::ledger::Ledger;
+
+/// The report names `citytill report NAME` takes.
+pub const NAMES: &[&str] = &["drawer", "day", "gl", "deposit", "exceptions", "gaps", "over-short", "nsf"];
+
+/// A report: a title, lines under it, and sections of rows.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Document {
+    pub report: String,
+    pub title: String,
+    pub date: String,
+    pub lines: Vec<String>,
+    pub sections: Vec<Section>,
+}
+
+/// One table: a heading, the column names, the rows, an optional totals row and notes under it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Section {
+    pub heading: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub totals: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Section {
+    pub fn new(heading: impl Into<String>, columns: &[&str]) -> Section {
+        Section { heading: heading.into(), columns: columns.iter().map(|c| c.to_string()).collect(), rows: Vec::new(), totals: None, notes: Vec::new() }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+}
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Csv,
+    Json,
+    Pdf,
+}
+
+impl Format {
+    pub fn parse(text: &str) -> Result<Format> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "text" | "txt" => Ok(Format::Text),
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            "pdf" => Ok(Format::Pdf),
+            other => Err(Error::Invalid(format!("--format: '{other}' is not one of text, csv, json, pdf"))),
+        }
+    }
+}
+
+/// Renders a document in a format.
+pub fn render(document: &Document, format: Format) -> Result<Vec<u8>> {
+    match format {
+        Format::Text => Ok(render::text(document).into_bytes()),
+        Format::Csv => render::csv(document),
+        Format::Json => serde_json::to_vec_pretty(document).map_err(|e| Error::Invariant(format!("report json: {e}"))),
+        Format::Pdf => Ok(pdf::document(document)),
+    }
+}
+
+/// Builds report `name` for business date `date` (YYYY-MM-DD).
+pub fn build(ledger: &Ledger, name: &str, date: &str) -> Result<Document> {
+    let conn = ledger.conn();
+    match name {
+        "drawer" => cashier::drawers(conn, date),
+        "day" => money::day(conn, date),
+        "gl" => money::gl(conn, date),
+        "deposit" => deposit::report(conn, date),
+        "exceptions" => audit::exceptions(conn, date),
+        "gaps" => audit::gaps(conn, ledger.terminal().as_str(), date),
+        "over-short" => cashier::over_short(conn, date),
+        "nsf" => audit::nsf(conn, date),
+        other => Err(Error::Invalid(format!("report: '{other}' is not one of {}", NAMES.join(", ")))),
+    }
+}
+
+/// A journal entry read back for a report.
+pub struct Entry {
+    pub seq: i64,
+    pub at: String,
+    pub business_date: String,
+    pub user: Option<String>,
+    pub approver: Option<String>,
+    pub event: Event,
+}
+
+/// Entries of the given kinds, on `date` (or through it when `through`), in journal order.
+pub fn entries(conn: &Connection, kinds: &[&str], date: &str, through: bool) -> Result<Vec<Entry>> {
+    let kinds_json = serde_json::to_string(kinds).map_err(|e| Error::Invariant(format!("report kinds: {e}")))?;
+    let sql = if through {
+        "SELECT seq, at, business_date, user_name, approver, payload FROM journal
+         WHERE business_date <= ?1 AND kind IN (SELECT value FROM json_each(?2)) ORDER BY seq"
+    } else {
+        "SELECT seq, at, business_date, user_name, approver, payload FROM journal
+         WHERE business_date = ?1 AND kind IN (SELECT value FROM json_each(?2)) ORDER BY seq"
+    };
+    let mut statement = conn.prepare_cached(sql)?;
+    let rows = statement.query_map(params![date, kinds_json], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, at, business_date, user, approver, payload) = row?;
+        let event = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
+        out.push(Entry { seq, at, business_date, user, approver, event });
+    }
+    Ok(out)
+}
+
+/// `12:34` from a journal timestamp.
+pub fn time_of(at: &str) -> String {
+    at.get(11..16).unwrap_or(at).to_string()
+}

@@ -1,0 +1,131 @@
+//! The day's money: cash receipts by tender and by payable kind, and the GL distribution (debits and
+//! credits per GL account, which must balance).
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection};
+
+use crate::domain::events::{BatchItem, Event, LineTarget, PaymentLine};
+use crate::domain::tender::TenderKind;
+use crate::error::{Error, Result};
+use crate::money::Money;
+use crate::reports::{entries, Document, Section};
+
+fn money(cents: i64) -> String {
+    Money::from_cents(cents).to_string()
+}
+
+/// Cash receipts of the day: counter payments (less same-day voids) and mail/drop-box items posted by
+/// approval (less reopened approvals), by tender (cash net of change) and by what was paid.
+pub fn day(conn: &Connection, date: &str) -> Result<Document> {
+    let mut by_tender: BTreeMap<TenderKind, (i64, i64)> = BTreeMap::new();
+    let mut by_kind: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut add_line = |line: &PaymentLine, sign: i64| {
+        let key = match &line.target {
+            LineTarget::Payable { kind, .. } => kind.as_str().to_string(),
+            LineTarget::Fee { code, .. } => format!("fee {code}"),
+        };
+        let entry = by_kind.entry(key).or_default();
+        entry.0 += sign;
+        entry.1 += sign * line.amount().cents();
+    };
+    let mut adjustments: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    let kinds = ["payment_taken", "payment_voided", "batch_approved", "batch_reopened", "payment_refunded", "check_returned"];
+    for entry in entries(conn, &kinds, date, false)? {
+        match &entry.event {
+            Event::PaymentTaken { lines, tenders, change, .. } | Event::PaymentVoided { lines, tenders, change, .. } => {
+                let sign = if matches!(entry.event, Event::PaymentTaken { .. }) { 1 } else { -1 };
+                for tender in tenders {
+                    let row = by_tender.entry(tender.kind).or_default();
+                    row.0 += sign;
+                    row.1 += sign * tender.amount.cents();
+                }
+                by_tender.entry(TenderKind::Cash).or_default().1 -= sign * change.cents();
+                lines.iter().for_each(|line| add_line(line, sign));
+                if sign < 0 {
+                    let voids = adjustments.entry("voids (netted above)").or_default();
+                    voids.0 += 1;
+                    voids.1 += lines.iter().map(|l| l.amount().cents()).sum::<i64>();
+                }
+            }
+            Event::BatchApproved { batch, posted, .. } | Event::BatchReopened { batch, reversed: posted, .. } => {
+                let sign = if matches!(entry.event, Event::BatchApproved { .. }) { 1 } else { -1 };
+                for item in posted {
+                    let tender = batch_item(conn, batch, item.item)?.tender.kind;
+                    let row = by_tender.entry(tender).or_default();
+                    row.0 += sign;
+                    row.1 += sign * item.line.amount().cents();
+                    add_line(&item.line, sign);
+                }
+            }
+            Event::PaymentRefunded { amount, .. } => {
+                let row = adjustments.entry("refunds (cash out)").or_default();
+                row.0 += 1;
+                row.1 += amount.cents();
+            }
+            Event::CheckReturned { check_amount, .. } => {
+                let row = adjustments.entry("returned checks").or_default();
+                row.0 += 1;
+                row.1 += check_amount.cents();
+            }
+            _ => {}
+        }
+    }
+    let mut tender_section = Section::new("Receipts by tender", &["tender", "count", "amount"]);
+    for (tender, (count, cents)) in &by_tender {
+        tender_section.row(vec![tender.as_str().into(), count.to_string(), money(*cents)]);
+    }
+    let tender_total: i64 = by_tender.values().map(|v| v.1).sum();
+    tender_section.totals = Some(vec!["total".into(), String::new(), money(tender_total)]);
+    let mut kind_section = Section::new("Receipts by payable kind", &["kind", "lines", "amount"]);
+    for (kind, (count, cents)) in &by_kind {
+        kind_section.row(vec![kind.clone(), count.to_string(), money(*cents)]);
+    }
+    let kind_total: i64 = by_kind.values().map(|v| v.1).sum();
+    kind_section.totals = Some(vec!["total".into(), String::new(), money(kind_total)]);
+    if kind_total != tender_total {
+        kind_section.notes.push(format!("OUT OF BALANCE: tenders {} vs lines {}", money(tender_total), money(kind_total)));
+    }
+    let mut adjustment_section = Section::new("Adjustments", &["adjustment", "count", "amount"]);
+    for (name, (count, cents)) in &adjustments {
+        adjustment_section.row(vec![name.to_string(), count.to_string(), money(*cents)]);
+    }
+    Ok(Document {
+        report: "day".into(),
+        title: "Day cash receipts".into(),
+        date: date.into(),
+        lines: vec![format!("Collected: {}", money(tender_total))],
+        sections: vec![tender_section, kind_section, adjustment_section],
+    })
+}
+
+/// A batch item as entered (its tender and stub), from the journal entry that added it.
+pub fn batch_item(conn: &Connection, batch: &str, item: i64) -> Result<BatchItem> {
+    let payload: String = conn
+        .prepare_cached("SELECT j.payload FROM batch_items i JOIN journal j ON j.seq = i.seq WHERE i.batch = ?1 AND i.item = ?2")?
+        .query_row(params![batch, item], |r| r.get(0))?;
+    match serde_json::from_str(&payload) {
+        Ok(Event::BatchItemAdded { item, .. }) => Ok(item),
+        _ => Err(Error::Invariant(format!("batch {batch} item {item}: entry unreadable"))),
+    }
+}
+
+/// Debits and credits per GL account for every entry of the business date.
+pub fn gl(conn: &Connection, date: &str) -> Result<Document> {
+    let mut statement = conn.prepare_cached(
+        "SELECT p.account, COALESCE(a.name, ''), SUM(p.debit_cents), SUM(p.credit_cents)
+         FROM postings p JOIN journal j ON j.seq = p.seq LEFT JOIN accounts a ON a.code = p.account
+         WHERE j.business_date = ?1 GROUP BY p.account ORDER BY p.account",
+    )?;
+    let rows: Vec<(String, String, i64, i64)> =
+        statement.query_map([date], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<_>>()?;
+    let mut section = Section::new("GL distribution", &["account", "name", "debits", "credits", "net"]);
+    for (account, name, debits, credits) in &rows {
+        section.row(vec![account.clone(), name.clone(), money(*debits), money(*credits), money(debits - credits)]);
+    }
+    let debits: i64 = rows.iter().map(|r| r.2).sum();
+    let credits: i64 = rows.iter().map(|r| r.3).sum();
+    section.totals = Some(vec!["total".into(), String::new(), money(debits), money(credits), money(debits - credits)]);
+    section.notes.push(if debits == credits { "Balanced: debits equal credits.".into() } else { "OUT OF BALANCE: debits differ from credits.".into() });
+    Ok(Document { report: "gl".into(), title: "GL distribution".into(), date: date.into(), lines: Vec::new(), sections: vec![section] })
+}
