@@ -37,6 +37,8 @@ pub struct App {
     pub status: Status,
     pub theme: theme::Mode,
     last_activity: Instant,
+    /// Set at sign-in until the drawer is known: a cashier without an open drawer is taken to open one.
+    just_signed_in: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -77,6 +79,7 @@ impl App {
             status,
             theme: theme::Mode::Light,
             last_activity: Instant::now(),
+            just_signed_in: false,
         };
         let task = Task::batch([app.login.focus().map(Message::Login), app.refresh_status()]);
         (app, task)
@@ -106,13 +109,7 @@ impl App {
             }
             Message::Device(event) => self.device_event(event),
             Message::Tick => self.tick(),
-            Message::StatusLoaded(result) => {
-                if let Ok((date, drawer)) = result {
-                    self.status.business_date = date;
-                    self.status.drawer = drawer;
-                }
-                Task::none()
-            }
+            Message::StatusLoaded(result) => self.status_loaded(result),
         }
     }
 
@@ -124,6 +121,7 @@ impl App {
                 self.status.user = Some(format!("{} ({})", actor.name, actor.role.as_str()));
                 self.session = Some(actor);
                 self.last_activity = Instant::now();
+                self.just_signed_in = true;
                 Task::batch([task, self.go(Screen::Counter), self.refresh_status()])
             }
             None => task,
@@ -243,6 +241,7 @@ impl App {
     }
 
     fn device_event(&mut self, event: DeviceEvent) -> Task<Message> {
+        tracing::info!(target: "citytill::window", "device event: {event:?}");
         self.status.devices = self.ctx.devices.lines();
         self.devices.record(&event);
         match event {
@@ -270,6 +269,19 @@ impl App {
             }
             _ => Task::none(),
         }
+    }
+
+    fn status_loaded(&mut self, result: Result<(String, Option<query::Drawer>), String>) -> Task<Message> {
+        let Ok((date, drawer)) = result else { return Task::none() };
+        self.status.business_date = date;
+        self.status.drawer = drawer;
+        if std::mem::take(&mut self.just_signed_in) && self.status.drawer.is_none() && self.session.is_some() {
+            // No drawer yet: the first thing to do is count the float.
+            self.screen = Screen::Drawer;
+            self.drawer.current = None;
+            return self.drawer_message(drawer::Message::Start(drawer::Action::Open));
+        }
+        Task::none()
     }
 
     /// Reloads the business date and the signed-in cashier's drawer (on the ledger thread).

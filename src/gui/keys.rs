@@ -10,16 +10,17 @@ pub enum Shortcut {
     Receipts,
     Drawer,
     Devices,
-    /// Tender kinds on the counter (F5..F9).
-    Cash,
-    Check,
-    MoneyOrder,
-    Card,
-    Ach,
+    /// F5..F9, F11, F12: each screen's own actions, printed on its buttons (on the counter F5..F9 pick
+    /// the tender: cash, check, money order, card, ACH; F12 reprints).
+    F5,
+    F6,
+    F7,
+    F8,
+    F9,
+    F11,
+    F12,
     /// Lock the window (F10).
     Lock,
-    /// Reprint the last receipt (F12) on the counter.
-    Reprint,
     /// Esc: cancel / back.
     Cancel,
     /// Ctrl+T: light/dark theme.
@@ -37,13 +38,14 @@ impl Shortcut {
             Shortcut::Receipts => "F2",
             Shortcut::Drawer => "F3",
             Shortcut::Devices => "F4",
-            Shortcut::Cash => "F5",
-            Shortcut::Check => "F6",
-            Shortcut::MoneyOrder => "F7",
-            Shortcut::Card => "F8",
-            Shortcut::Ach => "F9",
+            Shortcut::F5 => "F5",
+            Shortcut::F6 => "F6",
+            Shortcut::F7 => "F7",
+            Shortcut::F8 => "F8",
+            Shortcut::F9 => "F9",
             Shortcut::Lock => "F10",
-            Shortcut::Reprint => "F12",
+            Shortcut::F11 => "F11",
+            Shortcut::F12 => "F12",
             Shortcut::Cancel => "Esc",
             Shortcut::ToggleTheme => "Ctrl+T",
             Shortcut::Next => "Tab",
@@ -60,13 +62,14 @@ pub fn shortcut(key: &Key, modifiers: Modifiers) -> Option<Shortcut> {
             Named::F2 => Shortcut::Receipts,
             Named::F3 => Shortcut::Drawer,
             Named::F4 => Shortcut::Devices,
-            Named::F5 => Shortcut::Cash,
-            Named::F6 => Shortcut::Check,
-            Named::F7 => Shortcut::MoneyOrder,
-            Named::F8 => Shortcut::Card,
-            Named::F9 => Shortcut::Ach,
+            Named::F5 => Shortcut::F5,
+            Named::F6 => Shortcut::F6,
+            Named::F7 => Shortcut::F7,
+            Named::F8 => Shortcut::F8,
+            Named::F9 => Shortcut::F9,
             Named::F10 => Shortcut::Lock,
-            Named::F12 => Shortcut::Reprint,
+            Named::F11 => Shortcut::F11,
+            Named::F12 => Shortcut::F12,
             Named::Escape => Shortcut::Cancel,
             Named::Tab if modifiers.shift() => Shortcut::Previous,
             Named::Tab => Shortcut::Next,
@@ -84,13 +87,13 @@ mod tests {
     // Proves every F-key printed on a button maps back to its action, and plain letters are left to the fields.
     #[test]
     fn f_keys_map_to_actions_and_letters_do_not() {
-        let cases = [(Named::F1, Shortcut::Counter), (Named::F3, Shortcut::Drawer), (Named::F5, Shortcut::Cash), (Named::F6, Shortcut::Check), (Named::F10, Shortcut::Lock), (Named::Escape, Shortcut::Cancel)];
+        let cases = [(Named::F1, Shortcut::Counter), (Named::F3, Shortcut::Drawer), (Named::F5, Shortcut::F5), (Named::F6, Shortcut::F6), (Named::F11, Shortcut::F11), (Named::F10, Shortcut::Lock), (Named::Escape, Shortcut::Cancel)];
         for (named, expected) in cases {
             assert_eq!(shortcut(&Key::Named(named), Modifiers::empty()), Some(expected));
         }
         assert_eq!(shortcut(&Key::Named(Named::Tab), Modifiers::SHIFT), Some(Shortcut::Previous));
         assert_eq!(shortcut(&Key::Character("t".into()), Modifiers::CTRL), Some(Shortcut::ToggleTheme));
         assert_eq!(shortcut(&Key::Character("t".into()), Modifiers::empty()), None);
-        assert_eq!(Shortcut::Cash.label(), "F5");
+        assert_eq!(Shortcut::F5.label(), "F5");
     }
 }

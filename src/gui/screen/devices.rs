@@ -65,8 +65,16 @@ impl DevicesScreen {
         self.log.push_back(line);
     }
 
+    /// Esc goes back; F5 test page, F6 kick, F7 last line read, F8 last counter report.
     pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
-        (shortcut == Shortcut::Cancel).then_some(Message::Back)
+        match shortcut {
+            Shortcut::Cancel => Some(Message::Back),
+            Shortcut::F5 => Some(Message::TestPage),
+            Shortcut::F6 => Some(Message::Kick),
+            Shortcut::F7 => Some(Message::ShowLine),
+            Shortcut::F8 => Some(Message::ShowReport),
+            _ => None,
+        }
     }
 
     pub fn update(&mut self, message: Message, ctx: &Context) -> (Task<Message>, Option<Event>) {
@@ -105,10 +113,10 @@ impl DevicesScreen {
             table = table.push(text(format!("Simulated devices (training): printed receipts in {}", dir.join("printed").display())).size(theme::SMALL).style(theme::text::muted));
         }
         let buttons = row![
-            widgets::key_button("Print test page", None, Some(Message::TestPage)),
-            widgets::key_button("Kick drawer", None, Some(Message::Kick)),
-            widgets::key_button("Last line read", None, Some(Message::ShowLine)),
-            widgets::key_button("Last counter report", None, Some(Message::ShowReport)),
+            widgets::key_button("Print test page", Some(Shortcut::F5), Some(Message::TestPage)),
+            widgets::key_button("Kick drawer", Some(Shortcut::F6), Some(Message::Kick)),
+            widgets::key_button("Last line read", Some(Shortcut::F7), Some(Message::ShowLine)),
+            widgets::key_button("Last counter report", Some(Shortcut::F8), Some(Message::ShowReport)),
             widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Back)),
         ]
         .spacing(8);

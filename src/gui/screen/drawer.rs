@@ -31,6 +31,18 @@ pub enum Action {
 }
 
 impl Action {
+    /// The F-key that starts the action on the drawer screen.
+    pub fn key(self) -> Shortcut {
+        match self {
+            Action::Open => Shortcut::F5,
+            Action::Drop => Shortcut::F6,
+            Action::PaidIn => Shortcut::F7,
+            Action::PaidOut => Shortcut::F8,
+            Action::NoSale => Shortcut::F9,
+            Action::Close => Shortcut::F11,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Action::Open => "Open drawer",
@@ -79,6 +91,8 @@ pub enum Message {
     Pin(String),
     ReadCounter,
     Submit,
+    /// Enter in a field that is not the last: on to the next one.
+    NextField,
     Done(Result<Outcome, String>),
     PrintReport,
     Cancel,
@@ -111,8 +125,20 @@ impl DrawerScreen {
         Task::perform(ctx.worker.call(move |ledger| query::current_drawer(ledger.conn(), &name)), Message::Loaded)
     }
 
+    /// Esc cancels or goes back; F5..F9 and F11 start an action; F12 reads the money counter during a
+    /// count, or prints the drawer report after the close.
     pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
-        (shortcut == Shortcut::Cancel).then_some(Message::Cancel)
+        if shortcut == Shortcut::Cancel {
+            return Some(Message::Cancel);
+        }
+        if shortcut == Shortcut::F12 {
+            return match (&self.action, &self.result) {
+                (Some(Action::Open | Action::Close), None) => Some(Message::ReadCounter),
+                (_, Some(_)) => Some(Message::PrintReport),
+                _ => None,
+            };
+        }
+        [Action::Open, Action::Drop, Action::PaidIn, Action::PaidOut, Action::NoSale, Action::Close].into_iter().find(|a| a.key() == shortcut).map(Message::Start)
     }
 
     pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
@@ -135,6 +161,7 @@ impl DrawerScreen {
             Message::Pin(t) => self.approval.pin = t,
             Message::ReadCounter => self.read_counter(ctx),
             Message::Submit => return (self.submit(ctx, actor), None),
+            Message::NextField => return (iced::widget::operation::focus_next(), None),
             Message::Done(result) => return self.done(result, ctx, actor),
             Message::PrintReport => self.print_report(ctx),
             Message::Cancel => return self.cancel(),

@@ -25,7 +25,7 @@ impl DrawerScreen {
                 Action::Close => self.current.is_some(),
                 _ => self.current.as_ref().is_some_and(|d| d.state == "open"),
             };
-            button(text(action.label()).size(theme::BODY)).padding([8, 12]).on_press_maybe(enabled.then_some(Message::Start(*action))).style(theme::button::tab(self.action == Some(*action))).into()
+            button(text(format!("{} [{}]", action.label(), action.key().label())).size(theme::BODY)).padding([8, 12]).on_press_maybe(enabled.then_some(Message::Start(*action))).style(theme::button::tab(self.action == Some(*action))).into()
         }))
         .spacing(8);
         let body: Element<'a, Message> = match self.action {
@@ -86,7 +86,7 @@ impl DrawerScreen {
             );
         }
         let submit = button(text(if close { "Record count [Enter]" } else { "Open drawer [Enter]" }).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
-        form.push(row![submit, widgets::key_button("Read from money counter", None, Some(Message::ReadCounter)), widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8))
+        form.push(row![submit, widgets::key_button("Read from money counter", Some(Shortcut::F12), Some(Message::ReadCounter)), widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8))
             .into()
     }
 
@@ -101,11 +101,11 @@ impl DrawerScreen {
     fn move_form(&self, action: Action) -> Element<'_, Message> {
         let mut form = column![].spacing(theme::GAP);
         if action != Action::NoSale {
-            form = form.push(widgets::field("Amount", AMOUNT_ID, &self.amount, Message::Amount, Some(Message::Submit)));
+            form = form.push(widgets::field("Amount", AMOUNT_ID, &self.amount, Message::Amount, Some(if action == Action::Drop { Message::Submit } else { Message::NextField })));
         }
         if action != Action::Drop {
             form = form
-                .push(widgets::field("Reason", if action == Action::NoSale { AMOUNT_ID } else { "drawer-reason" }, &self.reason, Message::Reason, None))
+                .push(widgets::field("Reason", if action == Action::NoSale { AMOUNT_ID } else { "drawer-reason" }, &self.reason, Message::Reason, Some(Message::NextField)))
                 .push(text("Supervisor approval (required for paid-in/out, and for no-sale if the policy says so)").size(theme::SMALL).style(theme::text::muted))
                 .push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Submit));
         }
@@ -137,12 +137,12 @@ impl DrawerScreen {
             let submit = button(text("Approve and close [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
             body = body
                 .push(text("Over/short is beyond the limit: write the reason, then a supervisor (not you) approves.").size(theme::BODY).font(theme::text::BOLD))
-                .push(widgets::field("Reason", AMOUNT_ID, &self.reason, Message::Reason, None))
+                .push(widgets::field("Reason", AMOUNT_ID, &self.reason, Message::Reason, Some(Message::NextField)))
                 .push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Submit))
                 .push(submit);
         }
         if result.closed {
-            body = body.push(widgets::key_button("Print drawer report (Z)", None, Some(Message::PrintReport)));
+            body = body.push(widgets::key_button("Print drawer report (Z)", Some(Shortcut::F12), Some(Message::PrintReport)));
         }
         container(body).padding(14).style(theme::container::card).width(Length::Fill).into()
     }

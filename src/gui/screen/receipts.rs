@@ -72,6 +72,8 @@ pub enum Message {
     Reason(String),
     RefundAmount(String),
     Confirm,
+    /// Enter in a field that is not the last: on to the next one.
+    NextField,
     Corrected(Result<String, String>),
     Cancel,
 }
@@ -113,6 +115,7 @@ impl Receipts {
             Message::Reason(t) => self.reason = t,
             Message::RefundAmount(t) => self.refund_amount = t,
             Message::Confirm => return (self.confirm(ctx, actor), None),
+            Message::NextField => return (iced::widget::operation::focus_next(), None),
             Message::Corrected(result) => return self.corrected(result, ctx),
             Message::Cancel => return self.cancel(),
         }
@@ -256,8 +259,17 @@ impl Receipts {
         (Task::none(), Some(Event::Back))
     }
 
+    /// Esc cancels or goes back; with a receipt shown F5 reprints, F6 voids, F7 refunds, F8 records a returned check.
     pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
-        (shortcut == Shortcut::Cancel).then_some(Message::Cancel)
+        let shown = self.shown.is_some();
+        match shortcut {
+            Shortcut::Cancel => Some(Message::Cancel),
+            Shortcut::F5 if shown => Some(Message::Reprint),
+            Shortcut::F6 if shown => Some(Message::Start(Correction::Void)),
+            Shortcut::F7 if shown => Some(Message::Start(Correction::Refund)),
+            Shortcut::F8 if shown => Some(Message::Start(Correction::ReturnedCheck)),
+            _ => None,
+        }
     }
 
     pub fn view(&self) -> Element<'_, Message> {
@@ -304,10 +316,10 @@ impl Receipts {
             lines = lines.push(text(format!("Refunded {}", info.refunded.grouped())));
         }
         let actions = row![
-            widgets::key_button("Reprint", None, Some(Message::Reprint)),
-            button(text("Void").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::Void)).style(theme::button::danger),
-            button(text("Refund").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::Refund)).style(theme::button::danger),
-            button(text("Returned check").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::ReturnedCheck)).style(theme::button::danger),
+            widgets::key_button("Reprint", Some(Shortcut::F5), Some(Message::Reprint)),
+            button(text("Void [F6]").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::Void)).style(theme::button::danger),
+            button(text("Refund [F7]").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::Refund)).style(theme::button::danger),
+            button(text("Returned check [F8]").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::ReturnedCheck)).style(theme::button::danger),
         ]
         .spacing(8);
         let mut body = column![lines, actions].spacing(theme::GAP);
@@ -320,11 +332,11 @@ impl Receipts {
     fn approval_view(&self, correction: Correction) -> Element<'_, Message> {
         let mut form = column![
             text(format!("{} needs a supervisor (not you): reason, then their name and PIN", capital(correction.label()))).size(theme::BODY).font(theme::text::BOLD),
-            widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, None),
+            widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::NextField)),
         ]
         .spacing(8);
         if correction == Correction::Refund {
-            form = form.push(widgets::field("Refund amount (cash)", "receipts-refund-amount", &self.refund_amount, Message::RefundAmount, None));
+            form = form.push(widgets::field("Refund amount (cash)", "receipts-refund-amount", &self.refund_amount, Message::RefundAmount, Some(Message::NextField)));
         }
         let confirm = button(text(if self.busy { "Checking…" } else { "Approve and record [Enter]" }).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Confirm)).style(theme::button::primary);
         form.push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Confirm))

@@ -172,12 +172,12 @@ impl Counter {
     /// F-keys and Esc while the counter is shown.
     pub fn shortcut(&mut self, shortcut: Shortcut) -> Option<Message> {
         match shortcut {
-            Shortcut::Cash => Some(Message::Kind(TenderKind::Cash)),
-            Shortcut::Check => Some(Message::Kind(TenderKind::Check)),
-            Shortcut::MoneyOrder => Some(Message::Kind(TenderKind::MoneyOrder)),
-            Shortcut::Card => Some(Message::Kind(TenderKind::Card)),
-            Shortcut::Ach => Some(Message::Kind(TenderKind::Ach)),
-            Shortcut::Reprint => Some(Message::Reprint),
+            Shortcut::F5 => Some(Message::Kind(TenderKind::Cash)),
+            Shortcut::F6 => Some(Message::Kind(TenderKind::Check)),
+            Shortcut::F7 => Some(Message::Kind(TenderKind::MoneyOrder)),
+            Shortcut::F8 => Some(Message::Kind(TenderKind::Card)),
+            Shortcut::F9 => Some(Message::Kind(TenderKind::Ach)),
+            Shortcut::F12 => Some(Message::Reprint),
             Shortcut::Cancel => Some(Message::Clear),
             _ => None,
         }
@@ -432,6 +432,7 @@ impl Counter {
         } else {
             Printing::NotNeeded
         };
+        tracing::info!(target: "citytill::window", "payment {} recorded: total {}, change {}; receipt {print:?}; drawer {drawer:?}", result.receipt, result.total, result.change);
         *self = Counter { completed: Some(Completed { result, info, print, drawer }), ..Counter::default() };
         (focus(LOOKUP_ID), Some(Event::Paid))
     }

@@ -10,11 +10,11 @@ use crate::gui::receipt_doc::tender_label;
 use crate::gui::{theme, widgets};
 
 const KINDS: [(TenderKind, &str, Shortcut); 5] = [
-    (TenderKind::Cash, "Cash", Shortcut::Cash),
-    (TenderKind::Check, "Check", Shortcut::Check),
-    (TenderKind::MoneyOrder, "Money order", Shortcut::MoneyOrder),
-    (TenderKind::Card, "Card", Shortcut::Card),
-    (TenderKind::Ach, "ACH", Shortcut::Ach),
+    (TenderKind::Cash, "Cash", Shortcut::F5),
+    (TenderKind::Check, "Check", Shortcut::F6),
+    (TenderKind::MoneyOrder, "Money order", Shortcut::F7),
+    (TenderKind::Card, "Card", Shortcut::F8),
+    (TenderKind::Ach, "ACH", Shortcut::F9),
 ];
 
 impl Counter {
@@ -115,7 +115,7 @@ impl Counter {
             .padding([8, 14])
             .on_press_maybe((!self.busy && !self.cart.is_empty()).then_some(Message::AmountSubmitted))
             .style(theme::button::primary);
-        let actions = row![complete, widgets::key_button("Clear", Some(Shortcut::Cancel), Some(Message::Clear)), widgets::key_button("Reprint", Some(Shortcut::Reprint), self.completed.as_ref().map(|_| Message::Reprint))].spacing(8);
+        let actions = row![complete, widgets::key_button("Clear", Some(Shortcut::Cancel), Some(Message::Clear)), widgets::key_button("Reprint", Some(Shortcut::F12), self.completed.as_ref().map(|_| Message::Reprint))].spacing(8);
         container(column![widgets::title("Tender"), form, tenders, totals, actions].spacing(theme::GAP)).padding(14).style(theme::container::card).width(Length::Fill).into()
     }
 
