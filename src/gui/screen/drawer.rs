@@ -322,7 +322,12 @@ impl DrawerScreen {
                 });
                 self.approval = Approval::default();
                 self.reason.clear();
+                let waiting = !result.closed;
                 self.result = Some(result);
+                if waiting {
+                    // Next keystrokes: the written reason, then the supervisor.
+                    return (Task::batch([self.load(ctx, actor), iced::widget::operation::focus(AMOUNT_ID)]), Some(Event::Changed));
+                }
             }
         }
         (self.load(ctx, actor), Some(Event::Changed))
