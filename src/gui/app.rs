@@ -63,7 +63,7 @@ impl App {
         let status = Status {
             terminal: ctx.terminal.clone(),
             training: ctx.training,
-            hq: status_bar::hq_text(&ctx.settings),
+            hq: status_bar::hq_text(ctx.sync_status().as_ref()),
             devices: ctx.devices.lines(),
             ..Status::default()
         };
@@ -133,7 +133,10 @@ impl App {
         let (task, event) = self.counter.update(message, &self.ctx, &actor);
         let task = task.map(Message::Counter);
         match event {
-            Some(counter::Event::Paid) => Task::batch([task, self.refresh_status()]),
+            Some(counter::Event::Paid) => {
+                self.ctx.nudge_sync();
+                Task::batch([task, self.refresh_status()])
+            }
             Some(counter::Event::OpenReceipt(receipt)) => {
                 let open = self.receipts.open(receipt, &self.ctx).map(Message::Receipts);
                 Task::batch([task, self.go(Screen::Receipts), open])
@@ -233,6 +236,9 @@ impl App {
 
     fn tick(&mut self) -> Task<Message> {
         self.status.devices = self.ctx.devices.lines();
+        let sync = self.ctx.sync_status();
+        self.status.hq = status_bar::hq_text(sync.as_ref());
+        self.status.hq_trouble = status_bar::hq_trouble(sync.as_ref());
         let idle = Duration::from_secs(u64::try_from(self.ctx.settings.limits.idle_lock_minutes.max(1)).unwrap_or(5) * 60);
         if self.session.is_some() && self.last_activity.elapsed() >= idle {
             return self.lock();

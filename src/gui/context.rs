@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use citytill::config::Settings;
+use citytill::hq::{SyncStatus, SyncWorker};
 
 use super::devices::Devices;
 use super::worker::Worker;
@@ -16,11 +17,35 @@ pub struct Context {
     /// A training city: TRAINING on every screen and receipt.
     pub training: bool,
     pub terminal: String,
+    /// Head-office sync (its own thread); None in tests.
+    pub sync: Option<HeadOffice>,
+}
+
+/// The sync worker handle, shared by clones of the context.
+#[derive(Clone)]
+pub struct HeadOffice(pub Arc<SyncWorker>);
+
+impl std::fmt::Debug for HeadOffice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HeadOffice")
+    }
 }
 
 impl Context {
     /// Largest amount any field may take (settings.limits.max_amount).
     pub fn max_amount(&self) -> citytill::Money {
         self.settings.limits.max_amount
+    }
+
+    /// The latest sync snapshot (a copy; never waits on the network).
+    pub fn sync_status(&self) -> Option<SyncStatus> {
+        self.sync.as_ref().map(|sync| sync.0.status())
+    }
+
+    /// Asks for a sync round now (after a payment), without waiting.
+    pub fn nudge_sync(&self) {
+        if let Some(sync) = &self.sync {
+            sync.0.nudge();
+        }
     }
 }

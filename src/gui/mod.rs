@@ -46,6 +46,7 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
         devices: Arc::new(devices),
         training,
         terminal,
+        sync: Some(context::HeadOffice(Arc::new(citytill::hq::SyncWorker::spawn(launch.data_dir.clone(), &launch.settings)))),
     })
 }
 

@@ -18,6 +18,7 @@ pub struct Status {
     pub devices: Vec<DeviceLine>,
     /// Head-office sync line, e.g. "HQ: standalone".
     pub hq: String,
+    pub hq_trouble: bool,
     pub training: bool,
 }
 
@@ -31,10 +32,26 @@ impl Status {
     }
 }
 
-/// The head-office line while the sync worker is not wired in: standalone or configured.
-// TODO(hq): show mode, pending count, last success and last error from `hq::worker::SyncWorker::status()` once it lands.
-pub fn hq_text(settings: &citytill::config::Settings) -> String {
-    if settings.hq.is_none() { "HQ: standalone".into() } else { "HQ: configured (sync status not shown yet)".into() }
+/// The head-office part of the bar: mode, what is waiting, the last success, the last error.
+pub fn hq_text(sync: Option<&citytill::hq::SyncStatus>) -> String {
+    let Some(sync) = sync else { return "HQ: standalone".into() };
+    if sync.mode == "standalone" {
+        return "HQ: standalone".into();
+    }
+    let mut text = format!("HQ {} · {} pending", sync.mode, sync.pending);
+    if let Some(last) = &sync.last_success {
+        text.push_str(&format!(" · last sync {}", last.get(11..16).unwrap_or(last)));
+    }
+    if let Some(error) = &sync.last_error {
+        let short: String = error.chars().take(60).collect();
+        text.push_str(&format!(" · {short}"));
+    }
+    text
+}
+
+/// Whether the head-office part should be shown as a problem.
+pub fn hq_trouble(sync: Option<&citytill::hq::SyncStatus>) -> bool {
+    sync.is_some_and(|s| s.mode == "offline" || s.last_error.is_some())
 }
 
 pub fn view<'a, M: 'a>(status: &'a Status) -> Element<'a, M> {
@@ -52,6 +69,26 @@ pub fn view<'a, M: 'a>(status: &'a Status) -> Element<'a, M> {
         if d.is_ok() { line.into() } else { line.style(theme::text::danger).into() }
     }))
     .spacing(12);
-    items = items.push(devices).push(text(status.hq.as_str()).size(theme::SMALL));
+    let hq = text(status.hq.as_str()).size(theme::SMALL);
+    items = items.push(devices).push(if status.hq_trouble { hq.style(theme::text::danger) } else { hq });
     container(items).padding([6, 12]).width(Length::Fill).style(theme::container::status_bar).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use citytill::hq::SyncStatus;
+
+    // Proves the head-office part says standalone, or the mode, pending count, last sync time and error.
+    #[test]
+    fn hq_text_shows_mode_pending_and_errors() {
+        assert_eq!(hq_text(None), "HQ: standalone");
+        let mut sync = SyncStatus::unknown("offline");
+        sync.pending = 3;
+        sync.last_success = Some("2026-11-24T12:40:00Z".into());
+        sync.last_error = Some("hq: connection refused".into());
+        assert_eq!(hq_text(Some(&sync)), "HQ offline · 3 pending · last sync 12:40 · hq: connection refused");
+        assert!(hq_trouble(Some(&sync)));
+        assert!(!hq_trouble(Some(&SyncStatus::unknown("standalone"))));
+    }
 }
