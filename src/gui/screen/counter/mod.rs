@@ -349,9 +349,10 @@ impl Counter {
             return (self.complete(ctx, actor), None);
         }
         let mut text = format!("{}={amount}", self.tender_kind.as_str());
-        if !self.details.trim().is_empty() {
+        let details = check_details(self.tender_kind, self.details.trim());
+        if !details.is_empty() {
             text.push(',');
-            text.push_str(self.details.trim());
+            text.push_str(&details);
         }
         match Tender::parse(&text, ctx.max_amount()) {
             Ok(tender) => {
@@ -481,6 +482,24 @@ impl Counter {
         let completed = if self.cart.is_empty() && self.tenders.is_empty() { None } else { self.completed.take() };
         *self = Counter { completed, ..Counter::default() };
         focus(LOOKUP_ID)
+    }
+}
+
+/// A MICR line typed by a keyboard-wedge check reader into the details field becomes
+/// `routing=…,account=<last 4>,number=…`; anything else is kept as typed.
+fn check_details(kind: TenderKind, details: &str) -> String {
+    if kind != TenderKind::Check {
+        return details.to_string();
+    }
+    match citytill_hardware::micr::parse(details, None) {
+        Ok(micr) => {
+            let mut text = format!("routing={},account={}", micr.routing, micr.account_last4);
+            if let Some(number) = micr.check_number {
+                text.push_str(&format!(",number={number}"));
+            }
+            text
+        }
+        Err(_) => details.to_string(),
     }
 }
 

@@ -163,3 +163,27 @@ fn cash_payment_prints_receipt_and_kicks_drawer_on_simulators() {
     assert!(text.contains("T01-000001") && text.contains("15.88"), "printed: {text}");
     assert_eq!(simulators.drawer().kicks, 1);
 }
+
+// Proves a keyboard-wedge check reader typing its MICR line into the check details works (last four kept),
+// and that a stub scanned by mistake into the amount field is refused as an amount, never taken as money.
+#[test]
+fn wedge_micr_in_details_and_stub_in_amount_is_refused() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::Amount("000123456700004550240500000002".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    assert!(app.counter.tenders.is_empty() && app.counter.completed.is_none());
+    assert!(app.counter.error.is_some(), "a 30-digit amount must be refused");
+    counter(&mut app, Message::Kind(TenderKind::Check));
+    counter(&mut app, Message::Details("T021000021T 123456789U 1001".into()));
+    counter(&mut app, Message::Amount("84.12".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error));
+    let tender = match &completed.info.payment {
+        citytill::domain::events::Event::PaymentTaken { tenders, .. } => tenders[0].clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((tender.routing.as_deref(), tender.account_last4.as_deref(), tender.number.as_deref()), (Some("021000021"), Some("6789"), Some("1001")));
+}
