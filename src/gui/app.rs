@@ -36,7 +36,7 @@ pub struct App {
     pub devices: devices_screen::DevicesScreen,
     pub status: Status,
     pub theme: theme::Mode,
-    last_activity: Instant,
+    pub last_activity: Instant,
     /// Set at sign-in until the drawer is known: a cashier without an open drawer is taken to open one.
     just_signed_in: bool,
 }

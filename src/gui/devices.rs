@@ -230,7 +230,7 @@ impl DeviceFeed {
         DeviceFeed(Arc::new(Mutex::new(Some(receiver))))
     }
 
-    fn take(&self) -> Option<mpsc::Receiver<DeviceEvent>> {
+    pub fn take(&self) -> Option<mpsc::Receiver<DeviceEvent>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
 }

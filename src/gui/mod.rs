@@ -17,6 +17,8 @@ mod worker;
 mod testing;
 #[cfg(test)]
 mod ice_tests;
+#[cfg(test)]
+mod harness;
 
 use std::path::PathBuf;
 use std::sync::Arc;

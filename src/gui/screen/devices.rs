@@ -134,3 +134,7 @@ impl DevicesScreen {
         .into()
     }
 }
+
+#[cfg(test)]
+#[path = "devices_tests.rs"]
+mod tests;

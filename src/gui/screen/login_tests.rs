@@ -39,3 +39,32 @@ fn lock_and_unlock() {
     assert_eq!(app.session.as_ref().map(|a| a.name.as_str()), Some("ana"));
     assert_eq!(app.screen, Screen::Counter);
 }
+
+// Proves the window locks itself after settings.limits.idle_lock_minutes without a key or click.
+#[test]
+fn idle_lock_after_configured_minutes() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Tick);
+    assert!(app.session.is_some(), "not idle yet");
+    let idle = std::time::Duration::from_secs(60 * u64::try_from(fixture.ctx.settings.limits.idle_lock_minutes).unwrap());
+    app.last_activity = std::time::Instant::now() - idle;
+    send(&mut app, AppMessage::Tick);
+    assert!(app.session.is_none());
+    assert_eq!(app.screen, Screen::Login);
+    assert_eq!(app.login.locked_from.as_deref(), Some("ana"));
+    let mut ui = simulator(app.view());
+    assert!(ui.find("Locked").is_ok());
+}
+
+// Proves Ctrl+T switches to the dark theme and the counter still renders (committed dark baseline).
+#[test]
+fn dark_theme_snapshot() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Shortcut(Shortcut::ToggleTheme));
+    assert_eq!(app.theme, crate::gui::theme::Mode::Dark);
+    let mut ui = simulator(app.view());
+    assert!(ui.find("Total due").is_ok());
+    assert_snapshot(&mut ui, &app.theme(), "counter_dark");
+}
