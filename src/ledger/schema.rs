@@ -22,7 +22,7 @@ CREATE TABLE journal (
     kind TEXT NOT NULL,
     payload TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL UNIQUE
+    hash TEXT NOT NULL
 ) STRICT;
 
 CREATE TABLE postings (
@@ -49,7 +49,7 @@ CREATE TABLE payables (
     status TEXT NOT NULL,
     balance_cents INTEGER NOT NULL
 ) STRICT;
-CREATE VIRTUAL TABLE payables_fts USING fts5(number, name, address, content='payables', content_rowid='rowid', tokenize='unicode61');
+CREATE VIRTUAL TABLE payables_fts USING fts5(number, name, address, content='payables', content_rowid='rowid', tokenize='unicode61', prefix='2 3');
 CREATE TRIGGER payables_fts_insert AFTER INSERT ON payables BEGIN
   INSERT INTO payables_fts(rowid, number, name, address) VALUES (new.rowid, new.number, new.name, new.address);
 END;

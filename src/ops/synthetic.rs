@@ -5,6 +5,9 @@ use crate::money::Money;
 
 const FIRST: &[&str] = &["Maria", "James", "Linh", "Ahmed", "Grace", "Carlos", "Priya", "Olga", "Samuel", "Aiko", "Fatima", "Peter", "Rosa", "Kwame", "Elena", "David"];
 const LAST: &[&str] = &["Garcia", "Smith", "Nguyen", "Khan", "Okafor", "Rossi", "Patel", "Ivanova", "Johnson", "Tanaka", "Haddad", "Novak", "Silva", "Mensah", "Popescu", "Cohen"];
+/// Surname roots and endings: with LAST they give a city's worth of distinct family names.
+const ROOTS: &[&str] = &["Al", "Bar", "Cal", "Dun", "Ed", "Fair", "Gold", "Hart", "Iver", "Kirk", "Lind", "Mar", "Nor", "Oak", "Pem", "Quin", "Ros", "Stan", "Thorn", "Wes"];
+const ENDINGS: &[&str] = &["ley", "ton", "sen", "wood", "berg", "ford", "man", "ski", "dale", "ris", "ova", "ini", "son", "field", "stein"];
 const STREETS: &[&str] = &["Main St", "Oak Ave", "Elm St", "River Rd", "Hillcrest Dr", "Maple Ln", "Cedar Ct", "Lakeview Blvd", "Mission St", "Pine St", "Sunset Ave", "Harbor Way"];
 const BUSINESSES: &[&str] = &["Bakery", "Auto Repair", "Dental", "Cafe", "Hardware", "Salon", "Bookshop", "Plumbing", "Tacos", "Florist"];
 
@@ -24,6 +27,15 @@ impl Rng {
     }
 }
 
+/// One of the 16 common surnames a quarter of the time, else one of 300 composed ones.
+fn family_name(rng: &mut Rng) -> String {
+    if rng.next() % 4 == 0 {
+        rng.pick(LAST).to_string()
+    } else {
+        format!("{}{}", rng.pick(ROOTS), rng.pick(ENDINGS))
+    }
+}
+
 /// `count` payables: mostly utility accounts, with licenses, citations, permits, invoices and taxes.
 pub fn payables(count: usize, seed: u64) -> Vec<PayableRow> {
     let mut rng = Rng(seed.max(1));
@@ -38,8 +50,8 @@ pub fn payables(count: usize, seed: u64) -> Vec<PayableRow> {
                 92..=96 => PayableKind::Invoice,
                 _ => PayableKind::Tax,
             };
-            let person = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
-            let name = if kind == PayableKind::License || kind == PayableKind::Tax { format!("{} {}", rng.pick(LAST), rng.pick(BUSINESSES)) } else { person };
+            let family = family_name(&mut rng);
+            let name = if kind == PayableKind::License || kind == PayableKind::Tax { format!("{family} {}", rng.pick(BUSINESSES)) } else { format!("{} {family}", rng.pick(FIRST)) };
             let address = format!("{} {}", 100 + rng.next() % 9900, rng.pick(STREETS));
             let number = match kind {
                 PayableKind::Utility => format!("{:06}-{:02}", 100_000 + index, rng.next() % 100),
