@@ -107,6 +107,9 @@ pub enum Outcome {
     Closing(CloseResult),
 }
 
+/// One drawer operation, to run on the ledger thread.
+type LedgerJob = Box<dyn FnOnce(&mut citytill::ledger::Ledger) -> citytill::Result<Outcome> + Send>;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     Back,
@@ -250,7 +253,7 @@ impl DrawerScreen {
     }
 
     /// The ledger job for the action, with the typed values checked first.
-    fn work(&mut self, action: Action, ctx: &Context, actor: &Actor) -> Result<Box<dyn FnOnce(&mut citytill::ledger::Ledger) -> citytill::Result<Outcome> + Send>, String> {
+    fn work(&mut self, action: Action, ctx: &Context, actor: &Actor) -> Result<LedgerJob, String> {
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
         let (approver, pin, reason) = (self.approval.approver.trim().to_string(), std::mem::take(&mut self.approval.pin), self.reason.clone());
         let approve = move |ledger: &mut citytill::ledger::Ledger, actor: &Actor, what: &str| -> citytill::Result<Option<Actor>> {

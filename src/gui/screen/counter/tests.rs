@@ -187,3 +187,45 @@ fn wedge_micr_in_details_and_stub_in_amount_is_refused() {
     };
     assert_eq!((tender.routing.as_deref(), tender.account_last4.as_deref(), tender.number.as_deref()), (Some("021000021"), Some("6789"), Some("1001")));
 }
+
+/// Routes device events from the feed into the app until `done` says stop (or 10 s pass).
+fn pump_until(app: &mut crate::gui::app::App, feed: &mut iced::futures::channel::mpsc::Receiver<DeviceEvent>, done: impl Fn(&crate::gui::app::App) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done(app) && std::time::Instant::now() < deadline {
+        match feed.try_next() {
+            Ok(Some(event)) => send(app, AppMessage::Device(event)),
+            _ => std::thread::sleep(std::time::Duration::from_millis(10)),
+        }
+    }
+}
+
+// Proves a printer out of paper never undoes the payment: the receipt is recorded, the window says the
+// print failed and offers Reprint; after paper is loaded F12 prints it marked DUPLICATE.
+#[test]
+fn print_failure_keeps_payment_and_offers_reprint() {
+    use citytill_hardware::sim::Action;
+    let sim_dir = tempfile::tempdir().unwrap();
+    let fixture = crate::gui::testing::fixture_with(crate::gui::devices::Devices::simulated(sim_dir.path()));
+    let mut feed = fixture.ctx.devices.feed().take().unwrap();
+    let simulators = fixture.ctx.devices.simulators.as_ref().unwrap();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    simulators.apply(&Action::PrinterPaperOut).unwrap();
+    pump_until(&mut app, &mut feed, |app| app.status.devices.iter().any(|d| d.status.paper == citytill_hardware::status::PaperState::Out));
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::Amount("100".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    assert_eq!(app.counter.completed.as_ref().map(|c| c.result.receipt.as_str()), Some("T01-000001"));
+    pump_until(&mut app, &mut feed, |app| app.counter.completed.as_ref().is_some_and(|c| matches!(c.print, Printing::Failed(_))));
+    let print = app.counter.completed.as_ref().map(|c| c.print.clone());
+    assert!(matches!(print, Some(Printing::Failed(_))), "{print:?}");
+    {
+        let mut ui = simulator(app.view());
+        assert!(ui.find("Reprint [F12]").is_ok());
+    }
+    simulators.apply(&Action::PrinterPaperOk).unwrap();
+    send(&mut app, AppMessage::Shortcut(crate::gui::keys::Shortcut::F12));
+    pump_until(&mut app, &mut feed, |app| app.counter.completed.as_ref().is_some_and(|c| c.print == Printing::Done));
+    let printed: String = std::fs::read_dir(sim_dir.path().join("printed")).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "txt")).map(|e| std::fs::read_to_string(e.path()).unwrap_or_default()).collect();
+    assert!(printed.contains("DUPLICATE") && printed.contains("T01-000001"), "{printed}");
+}
