@@ -64,7 +64,7 @@ impl Report {
             self.verify_entries_per_s,
             self.verify_entries,
             self.import_payables_s,
-            self.hq.as_ref().map(|v| format!("\nhead office      {v}")).unwrap_or_default(),
+            self.hq.as_ref().map(|v| format!("\n{}", crate::hq::bench::describe(v))).unwrap_or_default(),
         )
     }
 }
@@ -133,7 +133,7 @@ pub fn run(payables: usize, payments: usize, hq: Option<&str>) -> Result<Report>
         return Err(Error::Invariant(format!("bench ledger failed verify: {:?}", report.problems.first())));
     }
     let hq = match hq {
-        Some(_) => return Err(Error::Invalid("--hq: the head-office push benchmark is not built yet".into())),
+        Some(url) => Some(crate::hq::bench::run(url, crate::hq::bench::ISSUE_ENTRIES)?.to_value()?),
         None => None,
     };
     Ok(Report {

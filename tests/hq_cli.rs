@@ -7,7 +7,7 @@ use clap::Parser;
 
 use citytill::cli::context::Context;
 use citytill::cli::hq::HqCommand;
-use citytill::cli::sync::SyncCommand;
+use citytill::cli::sync::SyncArgs;
 use citytill::config::Settings;
 use citytill::domain::events::{Event, LineTarget, PaymentLine};
 use citytill::domain::payable::PayableKind;
@@ -22,8 +22,8 @@ struct Hq {
 
 #[derive(Parser)]
 struct Sync {
-    #[command(subcommand)]
-    command: SyncCommand,
+    #[command(flatten)]
+    args: SyncArgs,
 }
 
 fn context(data_dir: &std::path::Path, hq_url: Option<&str>) -> Context {
@@ -39,7 +39,7 @@ fn hq(ctx: &Context, args: &[&str]) -> citytill::Result<()> {
 
 fn sync(ctx: &Context, args: &[&str]) -> citytill::Result<()> {
     let parsed = Sync::try_parse_from(std::iter::once("sync").chain(args.iter().copied())).unwrap();
-    citytill::cli::sync::run(parsed.command, ctx)
+    citytill::cli::sync::run(parsed.args, ctx)
 }
 
 // Proves the admin flow end to end: init twice, import (a bad row refuses the file, naming line and field),
@@ -69,7 +69,7 @@ fn admin_commands_end_to_end() {
         let (dir, mut ledger) = pg::ledger(terminal);
         pg::append_entries(&mut ledger, 1);
         let ctx = context(dir.path(), Some(&settings.database_url));
-        sync(&ctx, &["once"]).unwrap();
+        sync(&ctx, &["--once"]).unwrap();
         pay(&mut ledger, "U-1", 2_000);
         pay(&mut ledger, "C-9", 3_500);
         sync(&ctx, &["once"]).unwrap();
@@ -134,6 +134,41 @@ fn standalone_sync_commands() {
     sync(&ctx, &["status"]).unwrap();
     let status = citytill::hq::status::local_status(&ledger, false).unwrap();
     assert_eq!((status.mode.as_str(), status.pending), ("standalone", 3));
+}
+
+// Proves the command contract through the real binary: `citytill sync --once` pushes the journal
+// (head office then equals the ledger) and `citytill sync status --json` reports pending 0 afterwards.
+#[test]
+fn binary_sync_once_then_status_json() {
+    let Some(cluster) = pg::cluster() else { return };
+    let url = cluster.fresh_hq("binsync");
+    let settings = pg::add_terminal(&url, "T11");
+    let (dir, mut ledger) = pg::ledger("T11");
+    pg::append_entries(&mut ledger, 25);
+    drop(ledger);
+    let citytill = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_citytill"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env(citytill::hq::settings::URL_VARIABLE, &settings.database_url)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "citytill {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let before: serde_json::Value = serde_json::from_str(&citytill(&["sync", "status", "--json"])).unwrap();
+    assert_eq!(before["pending"].as_i64(), Some(25), "{before}");
+    let pushed: serde_json::Value = serde_json::from_str(&citytill(&["--json", "sync", "--once"])).unwrap();
+    assert_eq!((pushed["pushed"].as_i64(), pushed["pending"].as_i64()), (Some(25), Some(0)), "{pushed}");
+    let after: serde_json::Value = serde_json::from_str(&citytill(&["sync", "status", "--json"])).unwrap();
+    assert_eq!((after["mode"].as_str(), after["pending"].as_i64(), after["acked_seq"].as_i64()), (Some("connected"), Some(0), Some(25)), "{after}");
+    assert!(after["last_error"].is_null(), "{after}");
+    let ledger = citytill::ledger::Ledger::open(&dir.path().join("ledger.sqlite")).unwrap();
+    pg::assert_hq_equals_ledger(&url, &ledger);
+    let text = citytill(&["sync", "once"]);
+    assert!(text.contains("0 pushed") && text.contains("0 pending"), "`sync once` is still accepted: {text}");
 }
 
 // Proves the bench runs end to end in a scratch database it drops, reporting both rates.

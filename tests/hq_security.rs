@@ -34,6 +34,7 @@ fn terminal_role_cannot_touch_tables() {
         "DELETE FROM citytill.alarms",
         "CREATE TABLE citytill.mine (x int)",
         "SELECT citytill.refuse_change()",
+        "SELECT citytill.is_json('no_sale', '{}')",
     ];
     for sql in statements {
         let error = client.batch_execute(sql).unwrap_err();
@@ -65,7 +66,8 @@ fn terminal_cannot_act_for_another() {
     admin.batch_execute("CREATE ROLE intruder_forge LOGIN PASSWORD 'intruder-pw'").unwrap();
     t2_settings.database_url = format!("postgresql://intruder_forge:intruder-pw@127.0.0.1:{}/{}", cluster.port, url.rsplit('/').next().unwrap());
     let mut intruder = connect(&t2_settings).unwrap();
-    for sql in ["SELECT citytill.sync_state()", "SELECT citytill.sync_push('T01', '[]')", "SELECT citytill.sync_pull(0, 10)", "SELECT * FROM citytill.entries"] {
+    let push_rows = "SELECT citytill.sync_push_rows('T01', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}')";
+    for sql in ["SELECT citytill.sync_state()", "SELECT citytill.sync_push('T01', '[]')", push_rows, "SELECT citytill.sync_pull(0, 10)", "SELECT * FROM citytill.entries"] {
         let error = intruder.batch_execute(sql).unwrap_err();
         assert_eq!(sqlstate(&error), "42501", "{sql}: {error:?}");
     }
@@ -104,7 +106,9 @@ fn init_is_idempotent() {
     let url = cluster.fresh_hq("init");
     let mut admin = pg::admin_client(&url);
     let again = citytill::hq::admin::init(&mut admin).unwrap();
-    assert_eq!((again.from_version, again.to_version), (1, 1));
+    let latest = citytill::hq::schema::MIGRATIONS.len() as i64;
+    assert_eq!((again.from_version, again.to_version), (latest, latest));
+    assert_eq!(latest, 2, "migration 2 (array push) is part of the schema");
     let versions: i64 = admin.query_one("SELECT count(*) FROM citytill.schema_version", &[]).unwrap().get(0);
-    assert_eq!(versions, 1);
+    assert_eq!(versions, latest);
 }

@@ -152,6 +152,75 @@ fn tampered_resend_is_rejected_and_alarmed() {
     assert!(report.ok && report.alarms == 3, "{report:?}");
 }
 
+// Proves a push that skips sequence numbers is refused and recorded as an alarm (at the start of a batch and
+// inside one), that the entries before the gap are kept, and that the genuine journal still syncs afterwards.
+#[test]
+fn sequence_gap_is_rejected_and_alarmed() {
+    let Some(cluster) = pg::cluster() else { return };
+    let url = cluster.fresh_hq("gap");
+    let settings = pg::add_terminal(&url, "T12");
+    let (_dir, mut ledger) = pg::ledger("T12");
+    pg::append_entries(&mut ledger, 10);
+    let mut client = connect(&settings).unwrap();
+    let first = push_batch(&mut client, &settings, "T12", &ledger.entries_after(0, 5).unwrap()).unwrap();
+    assert_eq!((first.accepted, first.acked_seq, first.rejected), (5, 5, None));
+    let skipped = push_batch(&mut client, &settings, "T12", &ledger.entries_after(7, 2).unwrap()).unwrap();
+    let rejection = skipped.rejected.unwrap();
+    assert_eq!((rejection.seq, rejection.reason.as_str(), rejection.alarm, skipped.accepted, skipped.acked_seq), (8, "gap", true, 0, 5));
+    let mut holed = ledger.entries_after(5, 3).unwrap();
+    holed.remove(1);
+    let inside = push_batch(&mut client, &settings, "T12", &holed).unwrap();
+    assert_eq!((inside.accepted, inside.acked_seq, inside.rejected.map(|r| (r.seq, r.reason))), (1, 6, Some((8, "gap".to_string()))));
+    let mut admin = pg::admin_client(&url);
+    let alarms: Vec<(i64, String, i64)> = admin
+        .query("SELECT seq, reason, (detail->>'expected_seq')::bigint FROM citytill.alarms ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(alarms, [(8, "gap".to_string(), 6), (8, "gap".to_string(), 7)]);
+    let outcome = sync_once(&mut ledger, &settings).unwrap();
+    assert_eq!((outcome.pushed, outcome.acked_seq, outcome.pending), (4, 10, 0));
+    pg::assert_hq_equals_ledger(&url, &ledger);
+    let report = citytill::hq::verify::verify(&mut admin).unwrap();
+    assert!(report.ok && report.alarms == 2, "{report:?}");
+}
+
+// Proves an entry whose payload is not JSON (here a payment, whose payload head office parses) is a rejection
+// with an alarm, not an error: the entries before it are kept, through both the array push and the JSON form.
+#[test]
+fn non_json_payload_is_rejected_and_alarmed() {
+    let Some(cluster) = pg::cluster() else { return };
+    let url = cluster.fresh_hq("notjson");
+    let settings = pg::add_terminal(&url, "T13");
+    let (_dir, mut ledger) = pg::ledger("T13");
+    pg::append_entries(&mut ledger, 8);
+    let mut client = connect(&settings).unwrap();
+    assert_eq!(push_batch(&mut client, &settings, "T13", &ledger.entries_after(0, 5).unwrap()).unwrap().acked_seq, 5);
+    let mut entries = ledger.entries_after(5, 3).unwrap();
+    entries[1].kind = "payment_taken".into();
+    entries[1].payload = "{\"lines\": [not json".into();
+    entries[1].hash = entries[1].compute_hash();
+    let reply = push_batch(&mut client, &settings, "T13", &entries).unwrap();
+    let rejection = reply.rejected.clone().unwrap();
+    assert_eq!((rejection.seq, rejection.reason.as_str(), rejection.alarm), (7, "not_json", true));
+    assert_eq!((reply.accepted, reply.duplicates, reply.acked_seq), (1, 0, 6));
+    // The JSON form of the push is judged by the same code: entry 6 is now held, entry 7 still refused.
+    let body = serde_json::to_string(&entries).unwrap();
+    let row = client.query_one("SELECT citytill.sync_push($1, $2::text::jsonb)::text", &[&"T13", &body]).unwrap();
+    let answer: citytill::hq::client::PushReply = serde_json::from_str(row.get::<_, &str>(0)).unwrap();
+    assert_eq!((answer.accepted, answer.duplicates, answer.acked_seq), (0, 1, 6));
+    assert_eq!(answer.rejected.map(|r| (r.seq, r.reason, r.alarm)), Some((7, "not_json".to_string(), true)));
+    let mut admin = pg::admin_client(&url);
+    let reasons: Vec<_> = admin::alarms(&mut admin).unwrap().into_iter().map(|a| (a.seq, a.reason)).collect();
+    assert_eq!(reasons, [(Some(7), "not_json".to_string()), (Some(7), "not_json".to_string())]);
+    let outcome = sync_once(&mut ledger, &settings).unwrap();
+    assert_eq!((outcome.pushed, outcome.acked_seq), (2, 8));
+    pg::assert_hq_equals_ledger(&url, &ledger);
+    let report = citytill::hq::verify::verify(&mut admin).unwrap();
+    assert!(report.ok && report.alarms == 2, "{report:?}");
+}
+
 // Proves reference data is pulled since the last version and applied as journaled imports in one
 // transaction, and that payments taken offline against an old balance are accepted and reconciled.
 #[test]

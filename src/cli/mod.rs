@@ -117,9 +117,8 @@ pub enum Command {
     /// Head-office administration.
     #[command(subcommand)]
     Hq(hq::HqCommand),
-    /// Sync with head office.
-    #[command(subcommand)]
-    Sync(sync::SyncCommand),
+    /// Sync with head office: `sync --once` (one round now) or `sync status`.
+    Sync(sync::SyncArgs),
 }
 
 /// Runs a parsed command (all but the window, which the binary opens).
@@ -148,6 +147,6 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Some(Command::Report(args)) => report::report(&ctx, args),
         Some(Command::Export(command)) => report::export(&ctx, command),
         Some(Command::Hq(command)) => hq::run(command, &ctx),
-        Some(Command::Sync(command)) => sync::run(command, &ctx),
+        Some(Command::Sync(args)) => sync::run(args, &ctx),
     }
 }

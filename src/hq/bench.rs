@@ -34,6 +34,29 @@ pub struct HqBench {
     pub ratio_vs_copy: f64,
 }
 
+/// Entries `citytill bench --hq URL` pushes (the issue's benchmark).
+pub const ISSUE_ENTRIES: usize = 100_000;
+
+impl HqBench {
+    /// The figures as JSON for `bench::Report.hq`.
+    pub fn to_value(&self) -> Result<serde_json::Value> {
+        serde_json::to_value(self).map_err(|e| Error::Invalid(format!("bench: head-office figures: {e}")))
+    }
+}
+
+/// One line for the text report, from `bench::Report.hq` (missing figures read as 0).
+pub fn describe(value: &serde_json::Value) -> String {
+    let number = |key: &str| value.get(key).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
+    format!(
+        "head-office push {:>10.0} entries/s  (PostgreSQL COPY {:.0} rows/s, ratio {:.2}; target >= 0.50) over {:.0} entries, {:.0} per push",
+        number("push_entries_per_s"),
+        number("copy_rows_per_s"),
+        number("ratio_vs_copy"),
+        number("entries"),
+        number("batch_entries"),
+    )
+}
+
 /// Runs the bench against the server at `url` (needs CREATEDB and CREATEROLE; everything it creates is dropped).
 pub fn run(url: &str, entries: usize) -> Result<HqBench> {
     let settings = HqSettings::for_url(url)?;

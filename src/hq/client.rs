@@ -1,12 +1,15 @@
 //! The terminal side of sync: push the journal in bounded batches, record head office's acknowledgement
 //! in the ledger's `meta`, then pull changed reference data and apply it as journaled imports.
 
+use std::time::{Duration, Instant};
+
 use postgres::Client;
 
 use crate::domain::events::Event;
 use crate::domain::payable::{FeeRow, PayableKind, PayableRow};
 use crate::hq::connect::connect;
 use crate::hq::error::{HqError, HqResult};
+use crate::hq::push_sql::PUSH_ROWS_CALL;
 use crate::hq::settings::HqSettings;
 use crate::hq::status::{meta_keys, set_meta};
 use crate::ledger::journal::{JournalRecord, GENESIS_HASH};
@@ -81,10 +84,43 @@ pub fn state(client: &mut Client, settings: &HqSettings) -> HqResult<HqState> {
     call(client, settings, "SELECT citytill.sync_state()::text", &[])
 }
 
-/// Sends `entries` (in sequence order) as one head-office transaction.
+/// Sends `entries` (in sequence order) as one head-office transaction: one binary array per column.
 pub fn push_batch(client: &mut Client, settings: &HqSettings, terminal: &str, entries: &[JournalRecord]) -> HqResult<PushReply> {
-    let body = serde_json::to_string(entries).map_err(|e| HqError::Invalid(format!("entries: {e}")))?;
-    call(client, settings, "SELECT citytill.sync_push($1::text, $2::text::jsonb)::text", &[&terminal, &body])
+    let column = |field: fn(&JournalRecord) -> &str| entries.iter().map(field).collect::<Vec<&str>>();
+    let optional = |field: fn(&JournalRecord) -> Option<&str>| entries.iter().map(field).collect::<Vec<Option<&str>>>();
+    let seqs: Vec<i64> = entries.iter().map(|r| r.seq).collect();
+    let postings = entries.iter().enumerate().flat_map(|(index, r)| r.postings.iter().map(move |p| (index as i64 + 1, p)));
+    let (mut owners, mut lines, mut accounts, mut debits, mut credits) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (owner, posting) in postings {
+        owners.push(owner);
+        lines.push(posting.line);
+        accounts.push(posting.account.as_str());
+        debits.push(posting.debit_cents);
+        credits.push(posting.credit_cents);
+    }
+    call(
+        client,
+        settings,
+        PUSH_ROWS_CALL,
+        &[
+            &terminal,
+            &column(|r| &r.terminal),
+            &seqs,
+            &column(|r| &r.at),
+            &column(|r| &r.business_date),
+            &optional(|r| r.user.as_deref()),
+            &optional(|r| r.approver.as_deref()),
+            &column(|r| &r.kind),
+            &column(|r| &r.payload),
+            &column(|r| &r.prev_hash),
+            &column(|r| &r.hash),
+            &owners,
+            &lines,
+            &accounts,
+            &debits,
+            &credits,
+        ],
+    )
 }
 
 /// Connects, pushes everything head office lacks, then (when nothing is pending) pulls reference data.
@@ -126,9 +162,35 @@ pub fn sync_with(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings
     Ok(outcome)
 }
 
-/// Pushes every entry after `acked` in bounded batches, recording each acknowledgement; returns the new acknowledged sequence.
-fn push_all(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings, mut acked: i64, outcome: &mut SyncOutcome) -> HqResult<i64> {
+/// How often a long push records head office's acknowledgement in the ledger (each record is a durable
+/// SQLite commit; the last one is always recorded). Exactly-once does not depend on it: every round starts
+/// from what head office says it holds.
+const ACK_RECORD_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Pushes every entry after `acked` in bounded batches, recording the acknowledgement at least every
+/// `ACK_RECORD_INTERVAL` and at the end (also when a batch fails); returns the new acknowledged sequence.
+fn push_all(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings, acked: i64, outcome: &mut SyncOutcome) -> HqResult<i64> {
+    let mut unrecorded = None;
+    let result = push_batches(client, ledger, settings, acked, outcome, &mut unrecorded);
+    if let Some((seq, hash)) = unrecorded {
+        let recorded = record_ack(ledger, seq, &hash);
+        if result.is_ok() {
+            recorded?;
+        }
+    }
+    result
+}
+
+fn push_batches(
+    client: &mut Client,
+    ledger: &mut Ledger,
+    settings: &HqSettings,
+    mut acked: i64,
+    outcome: &mut SyncOutcome,
+    unrecorded: &mut Option<(i64, String)>,
+) -> HqResult<i64> {
     let terminal = ledger.terminal().to_string();
+    let mut recorded_at = Instant::now();
     loop {
         let batch = ledger.entries_after(acked, settings.batch_entries)?;
         let Some(last) = batch.last() else { return Ok(acked) };
@@ -141,7 +203,12 @@ fn push_all(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings, mut
             if local != Some(reply.last_hash.as_str()) {
                 return Err(HqError::Server { url: settings.redacted_url(), message: format!("acknowledged entry {} with a hash this ledger does not have", reply.acked_seq) });
             }
-            record_ack(ledger, reply.acked_seq, &reply.last_hash)?;
+            *unrecorded = Some((reply.acked_seq, reply.last_hash.clone()));
+            if recorded_at.elapsed() >= ACK_RECORD_INTERVAL {
+                record_ack(ledger, reply.acked_seq, &reply.last_hash)?;
+                *unrecorded = None;
+                recorded_at = Instant::now();
+            }
         }
         if let Some(rejection) = reply.rejected {
             return Err(HqError::Rejected { seq: rejection.seq, reason: rejection.reason });

@@ -1,0 +1,236 @@
+//! Schema migration 2: the array-based push, `citytill.sync_push_rows`. A terminal sends a batch as one
+//! binary array per column (no JSON to build or parse), and head office validates and stores it set-based.
+//! `citytill.sync_push(terminal, jsonb)` stays as a thin wrapper over it for terminals that send JSON.
+//! Also new here: a gap is recorded as an alarm, and a payload that is not JSON is a rejection with an alarm.
+
+/// Arguments of `citytill.sync_push_rows`, as the terminal binds them ($1 .. $16).
+pub const PUSH_ROWS_CALL: &str = "SELECT citytill.sync_push_rows($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)::text";
+
+/// Migration 2 (see `schema::MIGRATIONS`).
+pub const MIGRATION: &str = r#"
+-- True when `p` is JSON text (jsonb for the payment kinds head office parses with jsonb). Only called on
+-- the rare path where a batch holds a payload that is not.
+CREATE FUNCTION citytill.is_json(p_kind text, p text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
+BEGIN
+    IF p_kind IN ('payment_taken', 'payment_voided', 'payment_refunded', 'check_returned') THEN
+        PERFORM p::jsonb;
+    ELSE
+        PERFORM p::json;
+    END IF;
+    RETURN true;
+EXCEPTION WHEN OTHERS THEN
+    RETURN false;
+END $f$;
+
+-- Stores a batch of the caller's journal entries, in one transaction. Entry i is element i of each of the ten
+-- entry arrays; posting j belongs to entry p_posting_entries[j] (1-based). Entries already held are compared
+-- (same content = acknowledged again; different = rejected + alarm); new ones must continue the sequence and
+-- the hash chain, hash to what they claim (recomputed here), carry a JSON payload and balance. The first bad
+-- entry stops the batch, with an alarm; everything before it is kept. Never raises for a bad entry.
+-- Two set-based passes: judge every entry (nothing but the verdict is kept), then insert straight from the arrays.
+CREATE FUNCTION citytill.sync_push_rows(
+    p_terminal text,
+    p_entry_terminals text[], p_seqs bigint[], p_ats text[], p_business_dates text[], p_users text[], p_approvers text[],
+    p_kinds text[], p_payloads text[], p_prev_hashes text[], p_hashes text[],
+    p_posting_entries bigint[], p_posting_lines bigint[], p_posting_accounts text[], p_posting_debits bigint[], p_posting_credits bigint[])
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE
+    t citytill.terminals%ROWTYPE;
+    v_count integer := COALESCE(cardinality(p_seqs), 0);
+    v_postings integer := COALESCE(cardinality(p_posting_entries), 0);
+    v_not_json bigint[] := '{}';
+    v_stop bigint;
+    v_bad jsonb;
+    v_duplicate_ords bigint[];
+    v_duplicates bigint := 0;
+    v_last_ord bigint;
+    v_inserted bigint := 0;
+    v_max_seq bigint;
+    v_last_hash text;
+    v_numbers text[];
+BEGIN
+    SELECT * INTO t FROM citytill.terminals WHERE role_name = session_user FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'role % is not a registered terminal', session_user USING ERRCODE = '42501';
+    END IF;
+    IF p_terminal IS DISTINCT FROM t.terminal THEN
+        RAISE EXCEPTION 'role % may push only for terminal %, not %', session_user, t.terminal, p_terminal USING ERRCODE = '42501';
+    END IF;
+    IF v_count > 5000 THEN
+        RAISE EXCEPTION 'entries: at most 5000 per push, not %', v_count USING ERRCODE = '22023';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(ARRAY[cardinality(p_entry_terminals), cardinality(p_ats), cardinality(p_business_dates),
+                                          cardinality(p_users), cardinality(p_approvers), cardinality(p_kinds), cardinality(p_payloads),
+                                          cardinality(p_prev_hashes), cardinality(p_hashes)]) AS c(n)
+                WHERE COALESCE(c.n, 0) <> v_count) THEN
+        RAISE EXCEPTION 'entries: the ten entry arrays must have the same length (% sequence numbers)', v_count USING ERRCODE = '22023';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(ARRAY[cardinality(p_posting_lines), cardinality(p_posting_accounts),
+                                          cardinality(p_posting_debits), cardinality(p_posting_credits)]) AS c(n)
+                WHERE COALESCE(c.n, 0) <> v_postings)
+       OR v_postings > 500000 THEN
+        RAISE EXCEPTION 'postings: the five posting arrays must have the same length, at most 500000 (% entry numbers)', v_postings USING ERRCODE = '22023';
+    END IF;
+
+    -- Every payload must be JSON. One subtransaction per batch; entry by entry only when one is not.
+    BEGIN
+        PERFORM count(*) FROM unnest(p_kinds, p_payloads) AS u(kind, payload)
+          WHERE CASE WHEN u.kind IN ('payment_taken', 'payment_voided', 'payment_refunded', 'check_returned')
+                     THEN u.payload::jsonb IS NULL ELSE u.payload::json IS NULL END;
+    EXCEPTION WHEN OTHERS THEN
+        SELECT COALESCE(array_agg(u.ord), '{}') INTO v_not_json
+          FROM unnest(p_kinds, p_payloads) WITH ORDINALITY AS u(kind, payload, ord) WHERE NOT citytill.is_json(u.kind, u.payload);
+    END;
+
+    -- Pass 1: the verdict on every entry; the first that is neither new nor held identically stops the batch.
+    WITH sums AS (
+        SELECT ord,
+               string_agg(line::text || '|' || account || '|' || debit_cents::text || '|' || credit_cents::text || E'\n', '' ORDER BY line) AS text,
+               sum(debit_cents) AS debits, sum(credit_cents) AS credits,
+               bool_and(line IS NOT NULL AND account IS NOT NULL AND debit_cents >= 0 AND credit_cents >= 0
+                        AND (debit_cents = 0) <> (credit_cents = 0))
+                   AND min(line) = 1 AND max(line) = count(*) AND count(DISTINCT line) = count(*) AS lines_ok
+          FROM unnest(p_posting_entries, p_posting_lines, p_posting_accounts, p_posting_debits, p_posting_credits)
+               AS l(ord, line, account, debit_cents, credit_cents)
+         GROUP BY ord
+    ), classified AS (
+        SELECT i.ord, i.seq, i.terminal, i.kind, i.hash, i.prev_hash, s.debits, s.credits, s.lines_ok,
+               i.at IS NULL OR i.business_date IS NULL OR i.payload IS NULL AS missing,
+               encode(sha256(convert_to(concat_ws(E'\n', i.prev_hash, i.terminal, i.seq::text, i.at, i.business_date,
+                   COALESCE(i.user_name, ''), COALESCE(i.approver, ''), i.kind, i.payload, COALESCE(s.text, '')), 'UTF8')), 'hex') AS computed,
+               lag(i.seq) OVER w AS prev_seq,
+               lag(i.hash) OVER w AS prev_sent_hash,
+               -- Only entries head office may already hold are looked up (an index probe each, never a scan).
+               CASE WHEN i.seq <= t.acked_seq THEN
+                   (SELECT st.hash FROM citytill.entries st WHERE st.terminal = t.terminal AND st.seq = i.seq)
+               END AS stored_hash
+          FROM unnest(p_entry_terminals, p_seqs, p_ats, p_business_dates, p_users, p_approvers, p_kinds, p_payloads, p_prev_hashes, p_hashes)
+               WITH ORDINALITY AS i(terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash, ord)
+          LEFT JOIN sums s USING (ord)
+        WINDOW w AS (ORDER BY i.ord)
+    ), judged AS (
+        SELECT c.ord, c.seq, c.kind, c.hash, c.computed, c.stored_hash, c.prev_seq, CASE
+            WHEN c.seq IS NULL OR c.terminal IS NULL OR c.kind IS NULL OR c.prev_hash IS NULL OR c.hash IS NULL OR c.missing THEN 'malformed'
+            WHEN c.ord > 1 AND c.seq <> c.prev_seq + 1 THEN 'gap'
+            WHEN c.stored_hash IS NOT NULL THEN
+                CASE WHEN c.hash = c.stored_hash AND c.computed = c.stored_hash THEN 'duplicate' ELSE 'conflict' END
+            WHEN c.seq <> t.acked_seq + 1 AND (c.ord = 1 OR c.seq <= t.acked_seq) THEN 'gap'
+            WHEN c.terminal <> t.terminal THEN 'wrong_terminal'
+            WHEN c.computed <> c.hash THEN 'hash_mismatch'
+            WHEN c.prev_hash <> CASE WHEN c.seq = t.acked_seq + 1 THEN t.last_hash ELSE c.prev_sent_hash END THEN 'chain_broken'
+            WHEN c.ord = ANY (v_not_json) THEN 'not_json'
+            WHEN COALESCE(c.debits, 0) <> COALESCE(c.credits, 0) OR NOT COALESCE(c.lines_ok, true) THEN 'unbalanced'
+            ELSE 'new' END AS status
+          FROM classified c
+    )
+    SELECT min(j.ord) FILTER (WHERE j.status NOT IN ('new', 'duplicate')),
+           (array_agg(jsonb_build_object('seq', j.seq, 'reason', j.status, 'kind', j.kind, 'sent_hash', j.hash,
+                                         'computed_hash', j.computed, 'stored_hash', j.stored_hash,
+                                         'expected_seq', CASE WHEN j.ord = 1 THEN t.acked_seq + 1 ELSE j.prev_seq + 1 END) ORDER BY j.ord)
+               FILTER (WHERE j.status NOT IN ('new', 'duplicate')))[1],
+           array_agg(j.ord) FILTER (WHERE j.status = 'duplicate')
+      INTO v_stop, v_bad, v_duplicate_ords
+      FROM judged j;
+
+    IF v_stop IS NOT NULL THEN
+        -- Every rejection is an alarm, gaps included: a terminal that skips sequence numbers is not behaving.
+        INSERT INTO citytill.alarms(terminal, role_name, seq, reason, detail)
+        VALUES (t.terminal, session_user, (v_bad->>'seq')::bigint, v_bad->>'reason', v_bad - 'seq' - 'reason');
+    END IF;
+    SELECT count(*) INTO v_duplicates FROM unnest(v_duplicate_ords) AS d(ord) WHERE v_stop IS NULL OR d.ord < v_stop;
+    v_last_ord := COALESCE(v_stop - 1, v_count);
+
+    -- Pass 2: everything before the stop that head office does not hold yet, straight from the arrays.
+    INSERT INTO citytill.entries(terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash)
+    SELECT t.terminal, u.seq, u.at, u.business_date, u.user_name, u.approver, u.kind, u.payload, u.prev_hash, u.hash
+      FROM unnest(p_seqs, p_ats, p_business_dates, p_users, p_approvers, p_kinds, p_payloads, p_prev_hashes, p_hashes)
+           WITH ORDINALITY AS u(seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash, ord)
+     WHERE u.ord <= v_last_ord AND u.seq > t.acked_seq;
+    GET DIAGNOSTICS v_inserted = ROW_COUNT;
+
+    IF v_inserted > 0 THEN
+        v_max_seq := p_seqs[v_last_ord::integer];
+        v_last_hash := p_hashes[v_last_ord::integer];
+        IF v_max_seq IS DISTINCT FROM t.acked_seq + v_inserted THEN
+            RAISE EXCEPTION 'invariant: % entries stored but sequence moved from % to %', v_inserted, t.acked_seq, v_max_seq;
+        END IF;
+        INSERT INTO citytill.postings(terminal, seq, line, account, debit_cents, credit_cents)
+        SELECT t.terminal, p_seqs[l.ord::integer], l.line, l.account, l.debit_cents, l.credit_cents
+          FROM unnest(p_posting_entries, p_posting_lines, p_posting_accounts, p_posting_debits, p_posting_credits)
+               AS l(ord, line, account, debit_cents, credit_cents)
+         WHERE l.ord BETWEEN 1 AND v_last_ord AND p_seqs[l.ord::integer] > t.acked_seq;
+        UPDATE citytill.terminals SET acked_seq = v_max_seq, last_hash = v_last_hash, last_push_at = now()
+         WHERE terminal = t.terminal;
+        WITH activity AS (
+            INSERT INTO citytill.payable_activity(terminal, seq, number, delta_cents)
+            SELECT t.terminal, u.seq, l->'target'->>'number',
+                   (CASE WHEN u.kind = 'payment_taken' THEN -1 ELSE 1 END) * round((l->>'applied')::numeric * 100)::bigint
+              FROM unnest(p_seqs, p_kinds, p_payloads) WITH ORDINALITY AS u(seq, kind, payload, ord),
+                   jsonb_array_elements(u.payload::jsonb->'lines') l
+             WHERE u.ord <= v_last_ord AND u.seq > t.acked_seq AND u.kind IN ('payment_taken', 'payment_voided')
+               AND l->'target'->>'type' = 'payable'
+            UNION ALL
+            SELECT t.terminal, u.seq, a->>'payable', round((a->>'amount')::numeric * 100)::bigint
+              FROM unnest(p_seqs, p_kinds, p_payloads) WITH ORDINALITY AS u(seq, kind, payload, ord),
+                   jsonb_array_elements(u.payload::jsonb->'allocations') a
+             WHERE u.ord <= v_last_ord AND u.seq > t.acked_seq AND u.kind IN ('payment_refunded', 'check_returned')
+               AND a->>'payable' IS NOT NULL
+            RETURNING number
+        )
+        SELECT array_agg(DISTINCT number) INTO v_numbers FROM activity;
+        IF v_numbers IS NOT NULL THEN
+            -- Terminals re-pull the payables whose published balance these payments changed.
+            PERFORM pg_advisory_xact_lock(202862865);
+            UPDATE citytill.published_payables SET version = nextval('citytill.ref_version') WHERE number = ANY (v_numbers);
+        END IF;
+    ELSE
+        UPDATE citytill.terminals SET last_push_at = now() WHERE terminal = t.terminal;
+    END IF;
+
+    RETURN jsonb_build_object('terminal', t.terminal,
+                              'acked_seq', COALESCE(v_max_seq, t.acked_seq),
+                              'last_hash', COALESCE(v_last_hash, t.last_hash),
+                              'accepted', v_inserted,
+                              'duplicates', v_duplicates,
+                              'rejected', CASE WHEN v_stop IS NOT NULL
+                                               THEN jsonb_build_object('seq', v_bad->'seq', 'reason', v_bad->'reason', 'alarm', true) END);
+END $f$;
+
+-- The JSON form (one array of entry objects with their postings), kept for terminals that send JSON:
+-- unpacked into arrays and handed to sync_push_rows, so both forms are judged by the same code.
+CREATE OR REPLACE FUNCTION citytill.sync_push(p_terminal text, p_entries jsonb) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE
+    e record;
+    p record;
+BEGIN
+    IF jsonb_typeof(p_entries) IS DISTINCT FROM 'array' OR jsonb_array_length(p_entries) > 5000 THEN
+        RAISE EXCEPTION 'entries: must be a JSON array of at most 5000 entries' USING ERRCODE = '22023';
+    END IF;
+    SELECT array_agg(r.terminal ORDER BY a.ord) AS terminals, array_agg(r.seq ORDER BY a.ord) AS seqs,
+           array_agg(r.at ORDER BY a.ord) AS ats, array_agg(r.business_date ORDER BY a.ord) AS dates,
+           array_agg(r."user" ORDER BY a.ord) AS users, array_agg(r.approver ORDER BY a.ord) AS approvers,
+           array_agg(r.kind ORDER BY a.ord) AS kinds, array_agg(r.payload ORDER BY a.ord) AS payloads,
+           array_agg(r.prev_hash ORDER BY a.ord) AS prev_hashes, array_agg(r.hash ORDER BY a.ord) AS hashes
+      INTO e
+      FROM jsonb_array_elements(p_entries) WITH ORDINALITY AS a(x, ord),
+           jsonb_to_record(a.x) AS r(terminal text, seq bigint, at text, business_date text, "user" text, approver text,
+                                     kind text, payload text, prev_hash text, hash text);
+    SELECT array_agg(a.ord ORDER BY a.ord, l.n) AS entries, array_agg(l.line ORDER BY a.ord, l.n) AS lines,
+           array_agg(l.account ORDER BY a.ord, l.n) AS accounts, array_agg(l.debit_cents ORDER BY a.ord, l.n) AS debits,
+           array_agg(l.credit_cents ORDER BY a.ord, l.n) AS credits
+      INTO p
+      FROM jsonb_array_elements(p_entries) WITH ORDINALITY AS a(x, ord),
+           ROWS FROM (jsonb_to_recordset(CASE WHEN jsonb_typeof(a.x->'postings') = 'array' THEN a.x->'postings' ELSE '[]'::jsonb END)
+                          AS (line bigint, account text, debit_cents bigint, credit_cents bigint))
+               WITH ORDINALITY AS l(line, account, debit_cents, credit_cents, n);
+    RETURN citytill.sync_push_rows(p_terminal, e.terminals, e.seqs, e.ats, e.dates, e.users, e.approvers, e.kinds, e.payloads,
+                                   e.prev_hashes, e.hashes, p.entries, p.lines, p.accounts, p.debits, p.credits);
+END $f$;
+ALTER FUNCTION citytill.sync_push_rows(text, text[], bigint[], text[], text[], text[], text[], text[], text[], text[], text[], bigint[], bigint[], text[], bigint[], bigint[]) OWNER TO citytill_owner;
+ALTER FUNCTION citytill.is_json(text, text) OWNER TO citytill_owner;
+REVOKE ALL ON FUNCTION citytill.sync_push_rows(text, text[], bigint[], text[], text[], text[], text[], text[], text[], text[], text[], bigint[], bigint[], text[], bigint[], bigint[]), citytill.is_json(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION citytill.sync_push_rows(text, text[], bigint[], text[], text[], text[], text[], text[], text[], text[], text[], bigint[], bigint[], text[], bigint[], bigint[]) TO citytill_terminal;
+"#;
