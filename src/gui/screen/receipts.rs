@@ -297,7 +297,7 @@ impl Receipts {
     fn detail<'a>(&'a self, info: &'a ReceiptInfo) -> Element<'a, Message> {
         let mut lines = Column::new().spacing(4);
         lines = lines.push(text(format!("Receipt {} — {}", info.receipt, info.status)).size(theme::HEADING).font(theme::text::BOLD));
-        lines = lines.push(text(format!("{} · cashier {} · drawer {} · reprints {}", info.at, info.cashier, info.drawer_id, info.reprints)).size(theme::SMALL));
+        lines = lines.push(text(format!("{} · business date {} · cashier {} · drawer {} · reprints {}", info.at.replace('T', " ").get(..16).unwrap_or(&info.at), info.business_date, info.cashier, info.drawer_id, info.reprints)).size(theme::SMALL));
         if let LedgerEvent::PaymentTaken { lines: paid, tenders, change, .. } = &info.payment {
             for line in paid {
                 let what = match &line.target {

@@ -106,6 +106,8 @@ pub enum Message {
     Pick(usize),
     PickFee,
     LineAmount(usize, String),
+    /// Enter on a line amount: on to the tender amount.
+    FocusAmount,
     RemoveLine(usize),
     Kind(TenderKind),
     Amount(String),
@@ -155,6 +157,7 @@ impl Counter {
             Message::Pick(index) => return (self.pick(index), None),
             Message::PickFee => return (self.pick_fee(), None),
             Message::LineAmount(index, text) => self.line_amount(index, text),
+            Message::FocusAmount => return (focus(AMOUNT_ID), None),
             Message::RemoveLine(index) => self.remove_line(index),
             Message::Kind(kind) => return (self.kind(kind), None),
             Message::Amount(text) => self.amount = text,
@@ -300,12 +303,14 @@ impl Counter {
             Item::Fee(fee) => fee.amount.unwrap_or(Money::ZERO),
         };
         let amount = if default.is_zero() || default.is_negative() { String::new() } else { default.to_string() };
+        let needs_amount = amount.is_empty();
         self.cart.push(CartLine { item, amount });
         self.lookup.clear();
         self.results.clear();
         self.fee_match = None;
         self.error = None;
-        focus(AMOUNT_ID)
+        // A variable fee (or nothing due) needs its amount typed on the line first.
+        if needs_amount { focus(line_id(self.cart.len() - 1)) } else { focus(AMOUNT_ID) }
     }
 
     fn line_amount(&mut self, index: usize, text: String) {
@@ -501,6 +506,11 @@ fn check_details(kind: TenderKind, details: &str) -> String {
         }
         Err(_) => details.to_string(),
     }
+}
+
+/// The widget id of a cart line's amount field.
+pub fn line_id(index: usize) -> String {
+    format!("counter-line-{index}")
 }
 
 /// Tenders the cashier puts in the drawer (so it opens): cash, checks and money orders.

@@ -192,8 +192,8 @@ fn wedge_micr_in_details_and_stub_in_amount_is_refused() {
 fn pump_until(app: &mut crate::gui::app::App, feed: &mut iced::futures::channel::mpsc::Receiver<DeviceEvent>, done: impl Fn(&crate::gui::app::App) -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !done(app) && std::time::Instant::now() < deadline {
-        match feed.try_next() {
-            Ok(Some(event)) => send(app, AppMessage::Device(event)),
+        match feed.try_recv() {
+            Ok(event) => send(app, AppMessage::Device(event)),
             _ => std::thread::sleep(std::time::Duration::from_millis(10)),
         }
     }
@@ -228,4 +228,21 @@ fn print_failure_keeps_payment_and_offers_reprint() {
     pump_until(&mut app, &mut feed, |app| app.counter.completed.as_ref().is_some_and(|c| c.print == Printing::Done));
     let printed: String = std::fs::read_dir(sim_dir.path().join("printed")).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "txt")).map(|e| std::fs::read_to_string(e.path()).unwrap_or_default()).collect();
     assert!(printed.contains("DUPLICATE") && printed.contains("T01-000001"), "{printed}");
+}
+
+// Proves a variable fee lands in the cart without an amount, the typed line amount is used, and the payment records it.
+#[test]
+fn variable_fee_takes_typed_amount() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("MISC".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    assert_eq!(app.counter.cart.len(), 1);
+    assert!(app.counter.cart[0].amount.is_empty());
+    counter(&mut app, Message::LineAmount(0, "12.50".into()));
+    counter(&mut app, Message::FocusAmount);
+    counter(&mut app, Message::Amount("20".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error));
+    assert_eq!((completed.result.total, completed.result.change), (Money::from_cents(1250), Money::from_cents(750)));
 }

@@ -64,7 +64,7 @@ impl Counter {
             lines = lines.push(
                 row![
                     container(description).width(Length::Fill),
-                    text_input("0.00", &line.amount).on_input(move |t| Message::LineAmount(index, t)).size(theme::BODY).width(130).padding(6),
+                    text_input("amount", &line.amount).id(super::line_id(index)).on_input(move |t| Message::LineAmount(index, t)).on_submit(Message::FocusAmount).size(theme::BODY).width(130).padding(6),
                     button(text("✕").size(theme::BODY)).on_press(Message::RemoveLine(index)).style(theme::button::secondary),
                 ]
                 .spacing(8)
