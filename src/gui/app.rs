@@ -37,6 +37,8 @@ pub struct App {
     pub status: Status,
     pub theme: theme::Mode,
     pub last_activity: Instant,
+    /// A one-off line above the screen (e.g. after a cashier switch); cleared by the next screen change.
+    pub notice: Option<String>,
     /// Set at sign-in until the drawer is known: a cashier without an open drawer is taken to open one.
     just_signed_in: bool,
 }
@@ -80,6 +82,7 @@ impl App {
             theme: theme::Mode::Light,
             last_activity: Instant::now(),
             just_signed_in: false,
+            notice: None,
         };
         let task = Task::batch([app.login.focus().map(Message::Login), app.refresh_status()]);
         (app, task)
@@ -117,12 +120,16 @@ impl App {
         let (task, event) = self.login.update(message, &self.ctx);
         let task = task.map(Message::Login);
         match event {
-            Some(login::Event::SignedIn(actor)) => {
+            Some(login::Event::SignedIn { actor, replaced }) => {
+                // One cashier per drawer: the previous cashier's drawer stays theirs, the new one works on their own.
+                let notice = replaced.map(|previous| format!("{} signed in; {previous}'s drawer stays assigned to {previous} — {} takes payments on their own drawer", actor.name, actor.name));
                 self.status.user = Some(format!("{} ({})", actor.name, actor.role.as_str()));
                 self.session = Some(actor);
                 self.last_activity = Instant::now();
                 self.just_signed_in = true;
-                Task::batch([task, self.go(Screen::Counter), self.refresh_status()])
+                let show = self.go(Screen::Counter);
+                self.notice = notice;
+                Task::batch([task, show, self.refresh_status()])
             }
             None => task,
         }
@@ -181,6 +188,9 @@ impl App {
         if self.session.is_none() {
             self.screen = Screen::Login;
             return self.login.focus().map(Message::Login);
+        }
+        if self.screen != screen {
+            self.notice = None;
         }
         self.screen = screen;
         match screen {
@@ -328,6 +338,9 @@ impl App {
         }
         if self.session.is_some() {
             page = page.push(self.tabs());
+        }
+        if let Some(notice) = &self.notice {
+            page = page.push(container(widgets::notice(Some(notice.as_str()))).padding([0, 16]));
         }
         page = page.push(container(body).padding([0, 16]).height(Length::Fill));
         column![page.height(Length::Fill).padding([8, 0]), status_bar::view(&self.status)].into()

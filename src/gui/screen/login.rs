@@ -31,7 +31,8 @@ pub enum Message {
 /// What the login tells the app.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    SignedIn(Actor),
+    /// Signed in; `replaced` names the cashier who was signed in before the lock, if someone else.
+    SignedIn { actor: Actor, replaced: Option<String> },
 }
 
 impl Login {
@@ -70,8 +71,9 @@ impl Login {
         self.busy = false;
         match result {
             Ok(actor) => {
+                let replaced = self.locked_from.take().filter(|previous| *previous != actor.name);
                 *self = Login::default();
-                (Task::none(), Some(Event::SignedIn(actor)))
+                (Task::none(), Some(Event::SignedIn { actor, replaced }))
             }
             Err(error) => {
                 self.error = Some(error);

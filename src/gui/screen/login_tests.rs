@@ -68,3 +68,20 @@ fn dark_theme_snapshot() {
     assert!(ui.find("Total due").is_ok());
     assert_snapshot(&mut ui, &app.theme(), "counter_dark");
 }
+
+// Proves switching cashier at the lock screen keeps each drawer with its cashier: sam signs in after ana,
+// is told ana's drawer stays hers, and sam (with no drawer) is taken to count a float.
+#[test]
+fn switching_cashier_keeps_drawers_apart() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Shortcut(Shortcut::Lock));
+    send(&mut app, AppMessage::Login(Message::Name("sam".into())));
+    send(&mut app, AppMessage::Login(Message::Pin("9753".into())));
+    send(&mut app, AppMessage::Login(Message::Submit));
+    assert_eq!(app.session.as_ref().map(|a| a.name.as_str()), Some("sam"));
+    assert!(app.notice.as_deref().is_some_and(|n| n.contains("ana's drawer stays assigned to ana")), "{:?}", app.notice);
+    assert_eq!(app.screen, Screen::Drawer);
+    assert_eq!(app.drawer.action, Some(crate::gui::screen::drawer::Action::Open));
+    assert!(app.status.drawer.is_none());
+}
