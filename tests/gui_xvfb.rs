@@ -2,7 +2,8 @@
 //! and check that the simulated printer received the receipt and the drawer was kicked and opened.
 //!
 //! Needs xvfb-run, xauth and xdotool. Without them the test says so and passes, unless
-//! CITYTILL_REQUIRE_XVFB=1 (CI), where a missing tool fails it.
+//! CITYTILL_REQUIRE_XVFB=1 (CI), where a missing tool fails it. Built only with the `window` feature.
+#![cfg(feature = "window")]
 
 use std::path::Path;
 use std::process::Command;
