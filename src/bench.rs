@@ -34,6 +34,8 @@ pub struct Report {
     pub verify_entries: i64,
     pub verify_entries_per_s: f64,
     pub import_payables_s: f64,
+    /// Office day (issue 4): 20 drawers x 500 payments; approvals and deposit, then day close + every report.
+    pub office_day: crate::reports::bench::OfficeDay,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hq: Option<serde_json::Value>,
 }
@@ -48,7 +50,8 @@ impl Report {
              word search      p50 {:.3} ms  p99 {:.3} ms  (target p99 < 5 ms)\n\
              drawer close     {:.2} ms over {} payments  (target < 50 ms)\n\
              verify           {:.0} entries/s over {} entries  (target >= 200000)\n\
-             payables import  {:.1} s{}",
+             payables import  {:.1} s\n\
+             office day       close + 8 reports (text and PDF) {:.0} ms for {} drawers x {} payments (target < 1000 ms); approvals + deposit {:.0} ms{}",
             self.payables,
             self.payments,
             self.commit_per_s,
@@ -64,6 +67,10 @@ impl Report {
             self.verify_entries_per_s,
             self.verify_entries,
             self.import_payables_s,
+            self.office_day.close_and_reports_ms,
+            self.office_day.drawers,
+            self.office_day.payments_per_drawer,
+            self.office_day.approve_and_deposit_ms,
             self.hq.as_ref().map(|v| format!("\n{}", crate::hq::bench::describe(v))).unwrap_or_default(),
         )
     }
@@ -132,6 +139,7 @@ pub fn run(payables: usize, payments: usize, hq: Option<&str>) -> Result<Report>
     if !report.ok {
         return Err(Error::Invariant(format!("bench ledger failed verify: {:?}", report.problems.first())));
     }
+    let office_day = crate::reports::bench::office_day(20, 500)?;
     let hq = match hq {
         Some(url) => Some(crate::hq::bench::run(url, crate::hq::bench::ISSUE_ENTRIES)?.to_value()?),
         None => None,
@@ -151,6 +159,7 @@ pub fn run(payables: usize, payments: usize, hq: Option<&str>) -> Result<Report>
         verify_entries: report.entries,
         verify_entries_per_s: report.entries as f64 / verify_s,
         import_payables_s,
+        office_day,
         hq,
     })
 }
