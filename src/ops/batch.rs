@@ -36,6 +36,8 @@ pub struct BatchSummary {
     pub approver: Option<String>,
     pub reason: Option<String>,
     pub deposit: Option<String>,
+    /// Its business date has been closed by `day close`.
+    pub closed: bool,
 }
 
 /// One remittance item to add: the account (from the stub or keyed), its amount, and the tender.
@@ -229,7 +231,8 @@ pub fn summary(conn: &Connection, batch: &str) -> Result<BatchSummary> {
 fn summary_of(conn: &Connection, batch: &str) -> Result<BatchSummary> {
     let row = conn
         .prepare_cached(
-            "SELECT id, kind, drawer_id, business_date, preparer, state, control_cents, control_items, approver, reason, deposit FROM batches WHERE id = ?1",
+            "SELECT id, kind, drawer_id, business_date, preparer, state, control_cents, control_items, approver, reason, deposit,
+             (SELECT value FROM meta WHERE key = 'closed_through') FROM batches WHERE id = ?1",
         )?
         .query_row([batch], |r| {
             Ok(BatchSummary {
@@ -246,6 +249,10 @@ fn summary_of(conn: &Connection, batch: &str) -> Result<BatchSummary> {
                 approver: r.get(8)?,
                 reason: r.get(9)?,
                 deposit: r.get(10)?,
+                closed: {
+                    let date: String = r.get(3)?;
+                    r.get::<_, Option<String>>(11)?.is_some_and(|closed| closed >= date)
+                },
             })
         })
         .optional()?;
@@ -267,7 +274,11 @@ fn summary_of(conn: &Connection, batch: &str) -> Result<BatchSummary> {
     Ok(summary)
 }
 
+/// A batch may change only while its business date is open (day close needs it approved, and stays true).
 fn require_state(summary: &BatchSummary, states: &[&str], action: &str) -> Result<()> {
+    if summary.closed {
+        return Err(Error::Refused(format!("batch: {} belongs to {}, a closed business day; correct it with a refund or returned check", summary.batch, summary.business_date)));
+    }
     if states.contains(&summary.state.as_str()) {
         return Ok(());
     }

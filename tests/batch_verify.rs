@@ -1,0 +1,84 @@
+//! Verify proves the finance projections too: an edit to batches, items, deposits, exported payments or
+//! the closed date made behind the app's back is found; a ledger from before schema 2 upgrades cleanly;
+//! and a closed day's batches stay as they were approved.
+
+mod common;
+
+use common::{City, PIN};
+
+/// A city with an approved, deposited, exported mail batch and a closed day.
+fn closed_day() -> (City, String) {
+    let city = City::new();
+    city.ana_with_drawer();
+    let paid = city.as_user("ana", PIN).args(&["pay", "--account", "100200-01", "--tender", "cash=84.12", "--json"]).expect_ok().json();
+    let date = paid["business_date"].as_str().unwrap().to_string();
+    city.as_user("ana", PIN).args(&["drawer", "close", "--count", "20x9,10x3,5x4,1x14,0.25x40,0.10x1,0.01x2"]).expect_ok();
+    city.as_user("lee", PIN).args(&["batch", "open", "mail", "--control-total", "45.00", "--items", "1"]).expect_ok();
+    city.as_user("ana", PIN).args(&["batch", "add", "M1", "--account", "PC00001234", "--amount", "45.00"]).expect_ok();
+    city.as_user("ana", PIN).args(&["batch", "balance", "M1"]).expect_ok();
+    for batch in ["M1", "D1"] {
+        city.as_user("lee", PIN).args(&["batch", "approve", batch]).approver("sam", PIN).expect_ok();
+    }
+    city.as_user("ana", PIN).args(&["deposit", "create", "--date", &date]).expect_ok();
+    city.as_user("ana", PIN).args(&["export", "payments", "--date", &date, "--out", &city.path("out.csv")]).expect_ok();
+    city.as_user("lee", PIN).args(&["day", "close", "--date", &date]).expect_ok();
+    city.ok(&["verify"], &[]);
+    (city, date)
+}
+
+// Proves a closed day's approved batch cannot be reopened, rejected or added to: its date stays balanced.
+#[test]
+fn a_closed_days_batches_are_final() {
+    let (city, date) = closed_day();
+    city.as_user("lee", PIN).args(&["batch", "reopen", "M1", "--reason", "late correction"]).approver("sue", PIN).expect_refused(&format!("M1 belongs to {date}, a closed business day"), 0);
+    city.as_user("ana", PIN).args(&["batch", "reject", "D1", "--reason", "late correction"]).approver("sue", PIN).expect_refused("a closed business day", 0);
+    city.as_user("ana", PIN).args(&["batch", "add", "M1", "--account", "100200-01", "--amount", "1"]).expect_refused("a closed business day", 0);
+}
+
+// Proves every edit to the finance projections made behind the app's back is reported by verify.
+#[test]
+fn verify_finds_edits_to_the_finance_projections() {
+    let (city, _) = closed_day();
+    for sql in [
+        "UPDATE batches SET state = 'open' WHERE id = 'M1'",
+        "UPDATE batches SET deposit = NULL WHERE id = 'D1'",
+        "UPDATE batch_items SET amount_cents = 4400 WHERE batch = 'M1'",
+        "DELETE FROM exported_payments WHERE reference = 'M1-0001'",
+        "UPDATE deposits SET total_cents = total_cents + 1",
+        "UPDATE meta SET value = '2000-01-01' WHERE key = 'closed_through'",
+    ] {
+        let copy = city.path("copy.sqlite");
+        std::fs::copy(city.ledger(), &copy).unwrap();
+        let conn = rusqlite::Connection::open(city.ledger()).unwrap();
+        assert_eq!(conn.execute(sql, []).unwrap(), 1, "{sql}");
+        drop(conn);
+        let run = city.run(&["verify"], &[]);
+        assert_ne!(run.code, 0, "verify missed: {sql}");
+        assert!(run.stdout.contains("PROBLEM"), "{sql}: {}", run.stdout);
+        std::fs::copy(&copy, city.ledger()).unwrap();
+        let _ = std::fs::remove_file(city.data().join("ledger.sqlite-wal"));
+        let _ = std::fs::remove_file(city.data().join("ledger.sqlite-shm"));
+        city.ok(&["verify"], &[]);
+    }
+}
+
+// Proves a ledger written before schema 2 (drawers, no batch tables) upgrades to counter batches that verify agrees with.
+#[test]
+fn a_schema_1_ledger_upgrades_cleanly() {
+    let city = City::new();
+    city.ana_with_drawer();
+    city.as_user("ana", PIN).args(&["pay", "--account", "100200-01", "--tender", "cash=84.12"]).expect_ok();
+    city.as_user("ben", PIN).args(&["drawer", "open", "--float", "10.00", "--count", "10x1"]).expect_ok();
+    city.as_user("ben", PIN).args(&["drawer", "close", "--count", "10x1"]).expect_ok();
+    let conn = rusqlite::Connection::open(city.ledger()).unwrap();
+    conn.execute_batch(
+        "DROP TABLE exported_payments; DROP TABLE deposits; DROP TABLE batch_items; DROP TABLE batches;
+         DELETE FROM accounts WHERE code IN ('1001', '1002', '2150'); PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    city.ok(&["verify"], &[]);
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM batches WHERE kind = 'counter'"), 2);
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM batches WHERE id = 'D2' AND state = 'balanced'"), 1);
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM accounts WHERE code IN ('1001', '1002', '2150')"), 3);
+}
