@@ -227,7 +227,7 @@ pub fn split_float(counted: &[DenominationCount], float: &[DenominationCount], k
     let mut left: BTreeMap<i64, i64> = counted.iter().map(|r| (r.denomination.cents(), r.pieces)).collect();
     let mut to_keep = kept_cents;
     let mut float_rows: Vec<(i64, i64)> = float.iter().map(|r| (r.denomination.cents(), r.pieces)).collect();
-    float_rows.sort_by(|a, b| b.0.cmp(&a.0));
+    float_rows.sort_by_key(|row| std::cmp::Reverse(row.0));
     for (denomination, pieces) in float_rows {
         let available = left.get(&denomination).copied().unwrap_or(0);
         let take = pieces.min(available).min(to_keep / denomination.max(1));
