@@ -29,7 +29,7 @@ struct Model {
     fees: BTreeMap<String, (String, Option<i64>, String)>,
     users: BTreeMap<String, (String, bool)>,
     drawers: BTreeMap<i64, (String, String, i64, String)>,
-    drawer_totals: BTreeMap<(i64, String), i64>,
+    drawer_totals: BTreeMap<(i64, &'static str), i64>,
     receipts: BTreeMap<String, ReceiptModel>,
     receipt_payables: BTreeMap<(String, String), i64>,
     last_receipt: i64,
@@ -77,10 +77,40 @@ const MAX_LISTED: usize = 200;
 pub fn verify(ledger: &Ledger) -> Result<Report> {
     let conn = ledger.conn();
     let mut report = Report::default();
-    let integrity: Vec<String> = conn.prepare("PRAGMA integrity_check")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    if integrity != ["ok"] {
-        report.problems.extend(integrity.into_iter().map(|line| format!("sqlite integrity: {line}")));
+    // SQLite's integrity check reads the whole file; it runs on a second connection (and core) while
+    // this thread replays the journal.
+    let path = ledger.path().to_path_buf();
+    let integrity = std::thread::spawn(move || integrity_check(&path));
+    // One read transaction: the replay and the projections it is compared with are the same snapshot.
+    conn.execute_batch("BEGIN DEFERRED")?;
+    let replayed = replay(ledger, conn, &mut report);
+    let _ = conn.execute_batch("COMMIT");
+    replayed?;
+    match integrity.join() {
+        Ok(Ok(lines)) if lines == ["ok"] => {}
+        Ok(Ok(lines)) => report.problems.extend(lines.into_iter().map(|line| format!("sqlite integrity: {line}"))),
+        Ok(Err(error)) => report.problems.push(format!("sqlite integrity: could not run: {error}")),
+        Err(_) => report.problems.push("sqlite integrity: the check stopped unexpectedly".into()),
     }
+    if report.problems.len() > MAX_LISTED {
+        let more = report.problems.len() - MAX_LISTED;
+        report.problems.truncate(MAX_LISTED);
+        report.problems.push(format!("... and {more} more problems"));
+    }
+    report.ok = report.problems.is_empty();
+    Ok(report)
+}
+
+fn integrity_check(path: &std::path::Path) -> rusqlite::Result<Vec<String>> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(crate::ledger::LOCK_TIMEOUT)?;
+    let mut statement = conn.prepare("PRAGMA integrity_check")?;
+    let lines = statement.query_map([], |r| r.get(0))?.collect();
+    lines
+}
+
+/// Replays the journal into the model, checking every entry, then compares the projections.
+fn replay(ledger: &Ledger, conn: &Connection, report: &mut Report) -> Result<()> {
     let mut model = Model::default();
     let mut prev_hash = GENESIS_HASH.to_string();
     let mut expected_seq = 1;
@@ -141,14 +171,7 @@ pub fn verify(ledger: &Ledger) -> Result<Report> {
         report.problems.push(format!("{orphans} postings belong to no journal entry"));
     }
     report.receipts = model.last_receipt;
-    compare_projections(conn, &model, &mut report.problems)?;
-    if report.problems.len() > MAX_LISTED {
-        let more = report.problems.len() - MAX_LISTED;
-        report.problems.truncate(MAX_LISTED);
-        report.problems.push(format!("... and {more} more problems"));
-    }
-    report.ok = report.problems.is_empty();
-    Ok(report)
+    compare_projections(conn, &model, &mut report.problems)
 }
 
 impl Model {
@@ -177,7 +200,7 @@ impl Model {
                 self.drawers.insert(*drawer_id, (cashier.to_string(), business_date.into(), float.cents(), "open".into()));
             }
             Effect::DrawerTotal { drawer_id, tender, delta } => {
-                *self.drawer_totals.entry((*drawer_id, tender.as_str().into())).or_default() += delta.cents();
+                *self.drawer_totals.entry((*drawer_id, tender.as_str())).or_default() += delta.cents();
             }
             Effect::CountDrawer { drawer_id } => {
                 self.drawers.get_mut(drawer_id).ok_or_else(|| format!("counts unknown drawer {drawer_id}"))?.3 = "counted".into();
@@ -305,8 +328,9 @@ fn compare_projections(conn: &Connection, model: &Model, problems: &mut Vec<Stri
         Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
     })?;
     compare("drawer", drawers, &model.drawers, problems);
-    let totals = collect(conn, "SELECT drawer_id, tender, amount_cents FROM drawer_totals", |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
-    compare("drawer total", totals, &model.drawer_totals, problems);
+    let totals = collect(conn, "SELECT drawer_id, tender, amount_cents FROM drawer_totals", |r| Ok(((r.get(0)?, r.get::<_, String>(1)?), r.get(2)?)))?;
+    let model_totals = model.drawer_totals.iter().map(|((id, tender), cents)| ((*id, tender.to_string()), *cents)).collect();
+    compare("drawer total", totals, &model_totals, problems);
     let receipts = collect(
         conn,
         "SELECT receipt, number, seq, drawer_id, cashier, business_date, total_cents, status, refunded_cents, reprints FROM receipts",
