@@ -26,6 +26,8 @@ pub enum MoneyError {
     Zero { field: String },
     #[error("{field}: {text} is over the maximum of {max}")]
     OverMaximum { field: String, text: String, max: Money },
+    #[error("{field}: '{text}' is far too large to be an amount")]
+    TooLarge { field: String, text: String },
     #[error("amount arithmetic overflowed")]
     Overflow,
 }
@@ -81,7 +83,7 @@ impl Money {
         if decimal.scale() > 2 && decimal.normalize().scale() > 2 {
             return Err(MoneyError::TooManyDecimals { field: field.into(), text: text.trim().into() });
         }
-        Money::from_decimal(decimal).ok_or(MoneyError::Overflow)
+        Money::from_decimal(decimal).ok_or_else(|| MoneyError::TooLarge { field: field.into(), text: text.trim().into() })
     }
 
     /// Converts a Decimal with at most 2 significant decimal places.
@@ -225,6 +227,8 @@ mod tests {
             ("-5.00", "negative"),
             ("1000000.01", "over the maximum of 1000000.00"),
             ("1e5", "is not an amount"),
+            ("12345678901234567890123", "far too large"),
+            ("123456789012345678901234567890", "is not an amount"),
         ];
         for (text, problem) in cases {
             let message = Money::parse_field("tender cash", text, max()).map(|_| ()).unwrap_err().to_string();

@@ -42,5 +42,12 @@ pub fn welcome(ledger: &Ledger, data_dir: &Path) -> Result<String> {
         .collect::<rusqlite::Result<_>>()?;
     text.push_str("Accounts to try:\n");
     text.push_str(&examples.join("\n"));
+    let first_utility: Option<(String, i64)> = ledger
+        .conn()
+        .query_row("SELECT number, balance_cents FROM payables WHERE kind = 'utility' AND status = 'active' ORDER BY rowid LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .ok();
+    if let Some(stub) = first_utility.and_then(|(number, cents)| synthetic::demo_stub(&number, crate::Money::from_cents(cents), "2611")) {
+        text.push_str(&format!("\nA bill stub to scan (type it into the lookup field): {stub}"));
+    }
     Ok(text)
 }

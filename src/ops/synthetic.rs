@@ -54,7 +54,8 @@ pub fn payables(count: usize, seed: u64) -> Vec<PayableRow> {
             let name = if kind == PayableKind::License || kind == PayableKind::Tax { format!("{family} {}", rng.pick(BUSINESSES)) } else { format!("{} {family}", rng.pick(FIRST)) };
             let address = format!("{} {}", 100 + rng.next() % 9900, rng.pick(STREETS));
             let number = match kind {
-                PayableKind::Utility => format!("{:06}-{:02}", 100_000 + index, rng.next() % 100),
+                // Ten digits, as the demo bill stub's account field (hardware/profiles/scanline-demo-30.toml).
+                PayableKind::Utility => format!("{:010}", 1_000_000 + index),
                 PayableKind::License => format!("BL-{:07}", index),
                 PayableKind::Citation => format!("PC{:08}", index),
                 PayableKind::Permit => format!("BP-{:07}", index),
@@ -89,4 +90,36 @@ pub fn fees() -> Vec<FeeRow> {
         fee("MISC", "Miscellaneous payment", None, "4900"),
         fee("DAMAGE", "Damage to city property", None, "4950"),
     ]
+}
+
+/// A bill-stub scanline in the demo layout (account 10, amount due 8 with cents, period YYMM 4, filler 7,
+/// Luhn check digit) for `account` and `amount`, so trainers can "scan" a stub by typing it.
+pub fn demo_stub(account: &str, amount: Money, period: &str) -> Option<String> {
+    if account.len() != 10 || !account.chars().all(|c| c.is_ascii_digit()) || amount.is_negative() || amount.cents() > 99_999_999 {
+        return None;
+    }
+    let body = format!("{account}{:08}{period:0>4}0000000", amount.cents());
+    let sum: u32 = body
+        .chars()
+        .rev()
+        .enumerate()
+        .map(|(i, c)| {
+            let digit = c.to_digit(10).unwrap_or(0);
+            let product = if i % 2 == 0 { digit * 2 } else { digit };
+            product / 10 + product % 10
+        })
+        .sum();
+    Some(format!("{body}{}", (10 - sum % 10) % 10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves the demo stub generator reproduces the template's published example and its Luhn digit.
+    #[test]
+    fn demo_stub_matches_the_published_example() {
+        assert_eq!(demo_stub("0001234567", Money::from_cents(4550), "2405").as_deref(), Some("000123456700004550240500000002"));
+        assert_eq!(demo_stub("12345", Money::from_cents(1), "2405"), None);
+    }
 }
