@@ -104,7 +104,7 @@ pub fn run(payables: usize, payments: usize, hq: Option<&str>) -> Result<Report>
 
     // The ledger and the raw baseline take turns in rounds of 500 commits, so a disk or a neighbour
     // that slows down mid-run weighs on both sides of the ratio alike.
-    let mut raw = RawBaseline::new(dir.path())?;
+    let mut raw = RawBaseline::new(&ledger, dir.path(), rows.iter().map(|r| r.number.clone()).collect())?;
     let mut latencies = Vec::with_capacity(payments);
     let (mut ledger_s, mut raw_s) = (0.0f64, 0.0f64);
     for round in (0..payments).step_by(500) {
@@ -215,45 +215,63 @@ fn verify_throughput(dir: &std::path::Path, settings: &Settings) -> Result<(i64,
     Ok((report.entries, seconds))
 }
 
-/// The same rows a payment writes (journal entry, postings, receipt, balance, drawer totals), in one
-/// IMMEDIATE transaction each, with the same WAL + synchronous=FULL durability, through bare rusqlite.
+/// Raw rusqlite doing the same writes a counter payment makes — a journal row with a payload and hash
+/// of the same size, its postings, the receipt and its payable line, the balance and drawer-total
+/// updates — in one IMMEDIATE transaction each with the same WAL + synchronous=FULL durability, on a
+/// copy of the same database (same schema, indexes and million payables). What it leaves out is
+/// CityTill's own work: validation reads, JSON, hashing, and the invariant checks.
 struct RawBaseline {
     conn: Connection,
+    numbers: Vec<String>,
     seq: i64,
     payload: String,
 }
 
 impl RawBaseline {
-    fn new(dir: &std::path::Path) -> Result<RawBaseline> {
-        let conn = Connection::open(dir.join("raw.sqlite"))?;
+    fn new(ledger: &Ledger, dir: &std::path::Path, numbers: Vec<String>) -> Result<RawBaseline> {
+        ledger.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        let copy = dir.join("raw.sqlite");
+        std::fs::copy(ledger.path(), &copy).map_err(|e| Error::file(&copy, e))?;
+        let conn = Connection::open(&copy)?;
         let _: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(
-            "CREATE TABLE journal(seq INTEGER PRIMARY KEY, payload TEXT NOT NULL, hash TEXT NOT NULL);
-             CREATE TABLE postings(seq INTEGER, line INTEGER, account TEXT, debit INTEGER, credit INTEGER, PRIMARY KEY(seq, line));
-             CREATE TABLE receipts(number INTEGER PRIMARY KEY, seq INTEGER, total INTEGER);
-             CREATE TABLE balances(number INTEGER PRIMARY KEY, cents INTEGER);
-             CREATE TABLE totals(tender TEXT PRIMARY KEY, cents INTEGER);
-             INSERT INTO totals VALUES ('cash', 0);",
-        )?;
-        for number in 0..1000 {
-            conn.execute("INSERT INTO balances VALUES (?1, 100000)", [number])?;
-        }
-        Ok(RawBaseline { conn, seq: 0, payload: "x".repeat(400) })
+        let payload: String = conn.query_row("SELECT payload FROM journal ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))?;
+        let seq = conn.query_row("SELECT MAX(seq) FROM journal", [], |r| r.get(0))?;
+        // A payment payload is about as long as a drawer-open payload plus its lines and tenders.
+        let payload = format!("{payload}{}", "x".repeat(250));
+        Ok(RawBaseline { conn, numbers, seq, payload })
     }
 
     fn commit(&mut self, count: usize) -> Result<()> {
         for _ in 0..count {
             self.seq += 1;
             let seq = self.seq;
+            let number = &self.numbers[(seq as usize * 7919) % self.numbers.len()];
+            let receipt = format!("R01-{seq:06}");
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.prepare_cached("INSERT INTO journal VALUES (?1, ?2, ?3)")?.execute(params![seq, self.payload, format!("{seq:064}")])?;
-            for line in 1..=3 {
-                tx.prepare_cached("INSERT INTO postings VALUES (?1, ?2, '1010', ?3, 0)")?.execute(params![seq, line, 100])?;
+            tx.prepare_cached(
+                "INSERT INTO journal(seq, terminal, at, business_date, user_name, approver, kind, payload, prev_hash, hash)
+                 VALUES (?1, 'R01', '2026-11-24T12:00:00.000000Z', '2026-11-24', 'bench', NULL, 'payment_taken', ?2, ?3, ?4)",
+            )?
+            .execute(params![seq, self.payload, format!("{:064}", seq - 1), format!("{seq:064}")])?;
+            for (line, account, debit, credit) in [(1, "1010", 2000, 0), (2, "1010", 0, 1000), (3, "1310", 0, 1000)] {
+                tx.prepare_cached("INSERT INTO postings(seq, line, account, debit_cents, credit_cents) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                    .execute(params![seq, line, account, debit, credit])?;
             }
-            tx.prepare_cached("INSERT INTO receipts VALUES (?1, ?1, 1000)")?.execute([seq])?;
-            tx.prepare_cached("UPDATE balances SET cents = cents - 1000 WHERE number = ?1")?.execute([seq % 1000])?;
-            tx.prepare_cached("UPDATE totals SET cents = cents + 1000 WHERE tender = 'cash'")?.execute([])?;
+            tx.prepare_cached(
+                "INSERT INTO receipts(number, receipt, seq, drawer_id, cashier, business_date, total_cents, status)
+                 VALUES (?1, ?2, ?1, 1, 'bench', '2026-11-24', 1000, 'paid')",
+            )?
+            .execute(params![seq, receipt])?;
+            tx.prepare_cached("UPDATE payables SET balance_cents = balance_cents - 1000 WHERE number = ?1")?.execute([number])?;
+            for (tender, delta) in [("cash", 2000), ("cash", -1000)] {
+                tx.prepare_cached(
+                    "INSERT INTO drawer_totals(drawer_id, tender, amount_cents) VALUES (1, ?1, ?2)
+                     ON CONFLICT(drawer_id, tender) DO UPDATE SET amount_cents = amount_cents + excluded.amount_cents",
+                )?
+                .execute(params![tender, delta])?;
+            }
+            tx.prepare_cached("INSERT INTO receipt_payables(receipt, payable, amount_cents) VALUES (?1, ?2, 1000)")?.execute(params![receipt, number])?;
             tx.commit()?;
         }
         Ok(())
