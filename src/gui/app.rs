@@ -11,7 +11,7 @@ use iced::{Element, Length, Subscription, Task, Theme};
 
 use super::context::Context;
 use super::keys::{self, Shortcut};
-use super::screen::{counter, devices as devices_screen, drawer, login, receipts};
+use super::screen::{batches, counter, devices as devices_screen, drawer, login, receipts, reports};
 use super::status_bar::{self, Status};
 use super::{devices, theme, widgets};
 
@@ -23,6 +23,8 @@ pub enum Screen {
     Receipts,
     Drawer,
     Devices,
+    Batches,
+    Reports,
 }
 
 pub struct App {
@@ -34,6 +36,8 @@ pub struct App {
     pub receipts: receipts::Receipts,
     pub drawer: drawer::DrawerScreen,
     pub devices: devices_screen::DevicesScreen,
+    pub batches: batches::BatchesScreen,
+    pub reports: reports::ReportsScreen,
     pub status: Status,
     pub theme: theme::Mode,
     pub last_activity: Instant,
@@ -50,6 +54,8 @@ pub enum Message {
     Receipts(receipts::Message),
     Drawer(drawer::Message),
     Devices(devices_screen::Message),
+    Batches(batches::Message),
+    Reports(reports::Message),
     Go(Screen),
     Shortcut(Shortcut),
     /// A key or click anywhere: the idle timer restarts.
@@ -78,6 +84,8 @@ impl App {
             counter: counter::Counter::default(),
             receipts: receipts::Receipts::default(),
             devices: devices_screen::DevicesScreen::default(),
+            batches: batches::BatchesScreen::default(),
+            reports: reports::ReportsScreen::default(),
             status,
             theme: theme::Mode::Light,
             last_activity: Instant::now(),
@@ -104,6 +112,8 @@ impl App {
             Message::Receipts(message) => self.receipts_message(message),
             Message::Drawer(message) => self.drawer_message(message),
             Message::Devices(message) => self.devices_message(message),
+            Message::Batches(message) => self.batches_message(message),
+            Message::Reports(message) => self.reports_message(message),
             Message::Go(screen) => self.go(screen),
             Message::Shortcut(shortcut) => self.shortcut(shortcut),
             Message::Activity => {
@@ -183,6 +193,28 @@ impl App {
         }
     }
 
+    fn batches_message(&mut self, message: batches::Message) -> Task<Message> {
+        let Some(actor) = self.session.clone() else { return Task::none() };
+        let (task, event) = self.batches.update(message, &self.ctx, &actor);
+        let task = task.map(Message::Batches);
+        match event {
+            Some(batches::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),
+            None => task,
+        }
+    }
+
+    fn reports_message(&mut self, message: reports::Message) -> Task<Message> {
+        if self.session.is_none() {
+            return Task::none();
+        }
+        let (task, event) = self.reports.update(message, &self.ctx);
+        let task = task.map(Message::Reports);
+        match event {
+            Some(reports::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),
+            None => task,
+        }
+    }
+
     /// Shows a screen (only the login screen until someone signs in) and puts focus where typing goes.
     fn go(&mut self, screen: Screen) -> Task<Message> {
         if self.session.is_none() {
@@ -202,6 +234,8 @@ impl App {
                 None => Task::none(),
             },
             Screen::Devices => Task::none(),
+            Screen::Batches => Task::batch([self.batches.load(&self.ctx), self.batches.focus()]).map(Message::Batches),
+            Screen::Reports => self.reports.load(&self.ctx).map(Message::Reports),
         }
     }
 
@@ -216,6 +250,8 @@ impl App {
             Shortcut::Receipts => self.go(Screen::Receipts),
             Shortcut::Drawer => self.go(Screen::Drawer),
             Shortcut::Devices => self.go(Screen::Devices),
+            Shortcut::Batches => self.go(Screen::Batches),
+            Shortcut::Reports => self.go(Screen::Reports),
             Shortcut::Lock => self.lock(),
             Shortcut::Next => iced::widget::operation::focus_next(),
             Shortcut::Previous => iced::widget::operation::focus_previous(),
@@ -232,6 +268,8 @@ impl App {
             Screen::Receipts => self.receipts.shortcut(shortcut).map_or_else(Task::none, |m| self.receipts_message(m)),
             Screen::Drawer => self.drawer.shortcut(shortcut).map_or_else(Task::none, |m| self.drawer_message(m)),
             Screen::Devices => self.devices.shortcut(shortcut).map_or_else(Task::none, |m| self.devices_message(m)),
+            Screen::Batches => self.batches.shortcut(shortcut).map_or_else(Task::none, |m| self.batches_message(m)),
+            Screen::Reports => self.reports.shortcut(shortcut).map_or_else(Task::none, |m| self.reports_message(m)),
             Screen::Login => Task::none(),
         }
     }
@@ -264,6 +302,11 @@ impl App {
             DeviceEvent::CounterReport(report) => {
                 self.drawer.counter_report(report, &self.ctx);
                 Task::none()
+            }
+            DeviceEvent::Data(data) if self.session.is_some() && self.screen == Screen::Batches && self.batches.step == batches::Step::Entering => {
+                // Items being entered: the stub and the check belong to the batch, not the counter.
+                self.last_activity = Instant::now();
+                self.batches.scanned(data).map_or_else(Task::none, |m| self.batches_message(m))
             }
             DeviceEvent::Data(data) if self.session.is_some() => {
                 self.last_activity = Instant::now();
@@ -331,6 +374,8 @@ impl App {
             Screen::Receipts => self.receipts.view().map(Message::Receipts),
             Screen::Drawer => self.drawer.view(&self.ctx.settings).map(Message::Drawer),
             Screen::Devices => self.devices.view(&self.status.devices, &self.ctx).map(Message::Devices),
+            Screen::Batches => self.batches.view().map(Message::Batches),
+            Screen::Reports => self.reports.view().map(Message::Reports),
         };
         let mut page = column![].spacing(theme::GAP);
         if self.ctx.training {
@@ -355,6 +400,8 @@ impl App {
             tab("Receipts", Shortcut::Receipts, Screen::Receipts),
             tab("Drawer", Shortcut::Drawer, Screen::Drawer),
             tab("Devices", Shortcut::Devices, Screen::Devices),
+            tab("Batches", Shortcut::Batches, Screen::Batches),
+            tab("Reports", Shortcut::Reports, Screen::Reports),
             widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))),
         ]
         .spacing(8)

@@ -1,5 +1,6 @@
 //! What every screen may use: the ledger thread, the settings, the devices, and whether this is training.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use citytill::config::Settings;
@@ -17,6 +18,8 @@ pub struct Context {
     /// A training city: TRAINING on every screen and receipt.
     pub training: bool,
     pub terminal: String,
+    /// The city's data directory: saved reports go to its `reports/` folder.
+    pub data_dir: PathBuf,
     /// Head-office sync (its own thread); None in tests.
     pub sync: Option<HeadOffice>,
 }

@@ -1,4 +1,4 @@
-//! Ledger calls the window needs that `citytill::ops` does not offer as one function yet.
+//! Ledger calls the window needs that `citytill::ops` / `citytill::reports` do not offer as one function yet.
 //!
 //! TODO(ops): `record_reprint` belongs in `ops::payment` (the CLI does the same append inline in
 //! cli/payments.rs); it goes through the ledger's `write`/`append` API, never SQL.
@@ -13,4 +13,31 @@ pub fn record_reprint(ledger: &mut Ledger, actor: &Actor, receipt: &str) -> city
     let info = query::receipt(ledger.conn(), receipt)?;
     ledger.write(|w| w.append(Some(&actor.name), None, &Event::ReceiptReprinted { receipt: info.receipt.clone() }))?;
     query::receipt(ledger.conn(), &info.receipt)
+}
+
+/// A batch's items as the batches screen lists them: held ones (not yet on an account) and posted ones.
+pub fn batch_items(ledger: &Ledger, batch: &str) -> citytill::Result<Vec<citytill::domain::events::BatchItem>> {
+    let mut items = citytill::ops::batch::items_in_state(ledger.conn(), batch, "held")?;
+    items.extend(citytill::ops::batch::items_in_state(ledger.conn(), batch, "posted")?);
+    items.sort_by_key(|item| item.item);
+    Ok(items)
+}
+
+/// Writes a report rendered in `format` to `<data dir>/reports/<name>-<date>.<ext>` (synced) and returns the path.
+pub fn save_report(data_dir: &std::path::Path, document: &citytill::reports::Document, format: citytill::reports::Format) -> citytill::Result<std::path::PathBuf> {
+    use std::io::Write;
+    let extension = match format {
+        citytill::reports::Format::Text => "txt",
+        citytill::reports::Format::Csv => "csv",
+        citytill::reports::Format::Json => "json",
+        citytill::reports::Format::Pdf => "pdf",
+    };
+    let dir = data_dir.join("reports");
+    std::fs::create_dir_all(&dir).map_err(|e| citytill::Error::file(&dir, e))?;
+    let path = dir.join(format!("{}-{}.{extension}", document.report, document.date));
+    let bytes = citytill::reports::render(document, format)?;
+    let mut file = std::fs::File::create(&path).map_err(|e| citytill::Error::file(&path, e))?;
+    file.write_all(&bytes).map_err(|e| citytill::Error::file(&path, e))?;
+    file.sync_all().map_err(|e| citytill::Error::file(&path, e))?;
+    Ok(path)
 }

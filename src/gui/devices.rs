@@ -175,6 +175,12 @@ impl Devices {
         printer.print(receipt).map_err(|e| e.to_string())
     }
 
+    /// Queues plain text lines (a report) on the receipt printer: wrapped to `PRINT_COLUMNS`, PC858, fed and cut.
+    pub fn print_lines(&self, lines: &[String]) -> Result<u64, String> {
+        let printer = self.printer.as_ref().ok_or("printer: not configured — the report was not printed")?;
+        printer.print_bytes(text_job(lines)).map_err(|e| e.to_string())
+    }
+
     pub fn test_page(&self) -> Result<u64, String> {
         let printer = self.printer.as_ref().ok_or("printer: not configured")?;
         printer.test_page().map_err(|e| e.to_string())
@@ -201,6 +207,25 @@ impl Devices {
             .map(|(kind, status)| DeviceLine { kind, configured: status.is_some(), status: status.unwrap_or_default() })
             .collect()
     }
+}
+
+/// Report lines are wrapped to the narrowest common paper width's default (42 columns, font A).
+pub const PRINT_COLUMNS: usize = 42;
+
+/// ESC/POS bytes for plain text lines: initialise, code page PC858, the lines, feed four, partial cut.
+fn text_job(lines: &[String]) -> Vec<u8> {
+    let mut bytes = vec![0x1B, 0x40, 0x1B, 0x74, citytill_hardware::codepage::PC858_PAGE];
+    for line in lines {
+        let text = citytill_hardware::codepage::transliterate(line);
+        // Lines that fit keep their column alignment; longer ones wrap at spaces.
+        let pieces = if text.chars().count() <= PRINT_COLUMNS { vec![text] } else { citytill_hardware::receipt::wrap(&text, PRINT_COLUMNS) };
+        for piece in pieces {
+            bytes.extend(citytill_hardware::codepage::encode_pc858(&piece));
+            bytes.push(b'\n');
+        }
+    }
+    bytes.extend([0x1B, 0x64, 4, 0x1D, 0x56, 0x01]);
+    bytes
 }
 
 /// The merged device events, handed once to the window's Subscription.

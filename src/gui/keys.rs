@@ -10,6 +10,9 @@ pub enum Shortcut {
     Receipts,
     Drawer,
     Devices,
+    /// Shift+F1 / Shift+F2: the back-office screens (remittance batches, reports).
+    Batches,
+    Reports,
     /// F5..F9, F11, F12: each screen's own actions, printed on its buttons (on the counter F5..F9 pick
     /// the tender: cash, check, money order, card, ACH; F12 reprints).
     F5,
@@ -38,6 +41,8 @@ impl Shortcut {
             Shortcut::Receipts => "F2",
             Shortcut::Drawer => "F3",
             Shortcut::Devices => "F4",
+            Shortcut::Batches => "Shift+F1",
+            Shortcut::Reports => "Shift+F2",
             Shortcut::F5 => "F5",
             Shortcut::F6 => "F6",
             Shortcut::F7 => "F7",
@@ -58,6 +63,8 @@ impl Shortcut {
 pub fn shortcut(key: &Key, modifiers: Modifiers) -> Option<Shortcut> {
     match key {
         Key::Named(named) => Some(match named {
+            Named::F1 if modifiers.shift() => Shortcut::Batches,
+            Named::F2 if modifiers.shift() => Shortcut::Reports,
             Named::F1 => Shortcut::Counter,
             Named::F2 => Shortcut::Receipts,
             Named::F3 => Shortcut::Drawer,
@@ -84,7 +91,7 @@ pub fn shortcut(key: &Key, modifiers: Modifiers) -> Option<Shortcut> {
 mod tests {
     use super::*;
 
-    // Proves every F-key printed on a button maps back to its action, and plain letters are left to the fields.
+    // Proves every F-key printed on a button (Shift+F1/F2 included) maps back to its action, and plain letters are left to the fields.
     #[test]
     fn f_keys_map_to_actions_and_letters_do_not() {
         let cases = [(Named::F1, Shortcut::Counter), (Named::F3, Shortcut::Drawer), (Named::F5, Shortcut::F5), (Named::F6, Shortcut::F6), (Named::F11, Shortcut::F11), (Named::F10, Shortcut::Lock), (Named::Escape, Shortcut::Cancel)];
@@ -95,5 +102,8 @@ mod tests {
         assert_eq!(shortcut(&Key::Character("t".into()), Modifiers::CTRL), Some(Shortcut::ToggleTheme));
         assert_eq!(shortcut(&Key::Character("t".into()), Modifiers::empty()), None);
         assert_eq!(Shortcut::F5.label(), "F5");
+        assert_eq!(shortcut(&Key::Named(Named::F1), Modifiers::SHIFT), Some(Shortcut::Batches));
+        assert_eq!(shortcut(&Key::Named(Named::F2), Modifiers::SHIFT), Some(Shortcut::Reports));
+        assert_eq!(Shortcut::Batches.label(), "Shift+F1");
     }
 }

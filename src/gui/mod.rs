@@ -1,4 +1,4 @@
-//! The cashier window (iced): login, counter, receipts, drawer and devices screens, keyboard-first and
+//! The cashier window (iced): login, counter, receipts, drawer, devices, batches and reports screens, keyboard-first and
 //! never blocking — the ledger and every device run on their own threads.
 
 mod app;
@@ -48,6 +48,7 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
         devices: Arc::new(devices),
         training,
         terminal,
+        data_dir: launch.data_dir.clone(),
         sync: Some(context::HeadOffice(Arc::new(citytill::hq::SyncWorker::spawn(launch.data_dir.clone(), &launch.settings)))),
     })
 }

@@ -59,6 +59,7 @@ pub fn fixture_with(devices: Devices) -> Fixture {
         devices: Arc::new(devices),
         training: false,
         terminal,
+        data_dir: dir.path().to_path_buf(),
         sync: None,
     };
     Fixture { _dir: dir, ctx }

@@ -1,0 +1,509 @@
+//! Batches: every batch with its state and control total against its running total, and the mail /
+//! drop-box loop — open with the tape's control total and item count, then per item scan the stub, scan
+//! the check (MICR), confirm the amount, Enter → next item; balance; approve / reject / reopen with a
+//! supervisor's name and PIN on the same screen (the library refuses self-approval; its message is shown).
+
+use citytill::domain::events::{BatchItem, BatchKind};
+use citytill::ops::auth::{self, Actor};
+use citytill::ops::batch::{self, BatchSummary};
+use citytill::Money;
+use citytill_hardware::device::ScanData;
+use citytill_hardware::micr::Micr;
+use iced::widget::operation::focus;
+use iced::Task;
+
+use crate::gui::context::Context;
+use crate::gui::keys::Shortcut;
+use crate::gui::widgets::Approval;
+
+#[path = "batches_items.rs"]
+mod items;
+#[path = "batches_view.rs"]
+mod view;
+
+pub const CONTROL_TOTAL_ID: &str = "batch-control-total";
+pub const CONTROL_ITEMS_ID: &str = "batch-control-items";
+pub const STUB_ID: &str = "batch-stub";
+pub const MICR_ID: &str = "batch-micr";
+pub const AMOUNT_ID: &str = "batch-amount";
+pub const REASON_ID: &str = "batch-reason";
+
+/// A supervisor's decision on the selected batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+    Reopen,
+}
+
+impl Decision {
+    pub fn key(self) -> Shortcut {
+        match self {
+            Decision::Approve => Shortcut::F7,
+            Decision::Reject => Shortcut::F8,
+            Decision::Reopen => Shortcut::F9,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Decision::Approve => "Approve",
+            Decision::Reject => "Reject",
+            Decision::Reopen => "Reopen",
+        }
+    }
+
+    /// What the approval is for, as the library journals it.
+    fn what(self) -> &'static str {
+        match self {
+            Decision::Approve => "batch approval",
+            Decision::Reject => "batch rejection",
+            Decision::Reopen => "batch reopen",
+        }
+    }
+
+    /// The batch states the decision applies to (the buttons are enabled by them).
+    pub fn applies_to(self, state: &str) -> bool {
+        match self {
+            Decision::Approve => state == "balanced",
+            Decision::Reject => matches!(state, "open" | "balanced"),
+            Decision::Reopen => matches!(state, "rejected" | "approved"),
+        }
+    }
+}
+
+/// What the screen is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The list, with the selected batch's items.
+    List,
+    /// The open-batch form (kind, control total, item count).
+    Opening,
+    /// The item loop on the selected open batch: stub → check → amount → Enter.
+    Entering,
+    /// The decision form: reason and supervisor name + PIN.
+    Deciding(Decision),
+}
+
+/// The batches and, when one is selected, its summary and items.
+#[derive(Clone, Debug)]
+pub struct Listing {
+    pub business_date: String,
+    pub batches: Vec<BatchSummary>,
+    pub selected: Option<(BatchSummary, Vec<BatchItem>)>,
+}
+
+/// The stub's account as found in the ledger.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Account {
+    pub number: String,
+    pub name: String,
+    /// The stub's amount due (None when keyed).
+    pub due: Option<Money>,
+}
+
+#[derive(Debug)]
+pub struct BatchesScreen {
+    pub business_date: String,
+    pub batches: Vec<BatchSummary>,
+    pub selected: Option<BatchSummary>,
+    pub items: Vec<BatchItem>,
+    pub step: Step,
+    pub kind: BatchKind,
+    pub control_total: String,
+    pub control_items: String,
+    /// The stub line as scanned or typed (a keyed account number also goes here).
+    pub stub: String,
+    pub account: Option<Account>,
+    pub micr: String,
+    pub check: Option<Micr>,
+    pub amount: String,
+    pub reason: String,
+    pub approval: Approval,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub busy: bool,
+}
+
+impl Default for BatchesScreen {
+    fn default() -> BatchesScreen {
+        BatchesScreen {
+            business_date: String::new(),
+            batches: Vec::new(),
+            selected: None,
+            items: Vec::new(),
+            step: Step::List,
+            kind: BatchKind::Mail,
+            control_total: String::new(),
+            control_items: String::new(),
+            stub: String::new(),
+            account: None,
+            micr: String::new(),
+            check: None,
+            amount: String::new(),
+            reason: String::new(),
+            approval: Approval::default(),
+            error: None,
+            notice: None,
+            busy: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    Loaded(Result<Box<Listing>, String>),
+    Select(String),
+    StartOpen,
+    Kind(BatchKind),
+    ControlTotal(String),
+    ControlItems(String),
+    OpenSubmitted,
+    Opened(Result<String, String>),
+    /// Resume the item loop on the selected open batch.
+    EnterItems,
+    Stub(String),
+    StubSubmitted,
+    StubFound(Result<Option<Account>, String>),
+    Micr(String),
+    MicrSubmitted,
+    Amount(String),
+    /// A check was scanned: confirm its amount next.
+    FocusAmount,
+    /// Enter on the amount: the item is recorded and the loop starts over at the stub.
+    Confirm,
+    Added(Result<String, String>),
+    Balance,
+    Decide(Decision),
+    Reason(String),
+    Approver(String),
+    Pin(String),
+    DecisionSubmitted,
+    /// A balance or a decision was recorded: the line to show.
+    Done(Result<String, String>),
+    NextField,
+    Cancel,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Back,
+}
+
+impl BatchesScreen {
+    /// Reloads the list (and the selected batch) on the ledger thread.
+    pub fn load(&self, ctx: &Context) -> Task<Message> {
+        let selected = self.selected.as_ref().map(|b| b.batch.clone());
+        Task::perform(
+            ctx.worker.call(move |ledger| {
+                let business_date = ledger.business_date()?.to_string();
+                // Today's batches and every batch still waiting for something.
+                let batches = batch::list(ledger.conn(), None)?.into_iter().filter(|b| b.business_date == business_date || !matches!(b.state.as_str(), "approved")).collect();
+                let selected = match selected {
+                    Some(id) => Some((batch::summary(ledger.conn(), &id)?, crate::gui::data::batch_items(ledger, &id)?)),
+                    None => None,
+                };
+                Ok(Box::new(Listing { business_date, batches, selected }))
+            }),
+            Message::Loaded,
+        )
+    }
+
+    /// Where the next keystroke goes on this screen.
+    pub fn focus(&self) -> Task<Message> {
+        match self.step {
+            Step::Opening => focus(CONTROL_TOTAL_ID),
+            Step::Entering if self.account.is_none() => focus(STUB_ID),
+            Step::Entering => focus(AMOUNT_ID),
+            Step::Deciding(Decision::Approve) => focus("approver"),
+            Step::Deciding(_) => focus(REASON_ID),
+            Step::List => Task::none(),
+        }
+    }
+
+    /// F5 open, F6 balance, F7 approve, F8 reject, F9 reopen, F11 enter items; Esc backs out.
+    pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
+        match shortcut {
+            Shortcut::F5 => Some(Message::StartOpen),
+            Shortcut::F6 => Some(Message::Balance),
+            Shortcut::F11 => Some(Message::EnterItems),
+            Shortcut::Cancel => Some(Message::Cancel),
+            other => [Decision::Approve, Decision::Reject, Decision::Reopen].into_iter().find(|d| d.key() == other).map(Message::Decide),
+        }
+    }
+
+    /// A scanner line while items are being entered: stubs fill the stub, MICR lines the check.
+    pub fn scanned(&mut self, data: ScanData) -> Option<Message> {
+        if self.step != Step::Entering {
+            return None;
+        }
+        match data {
+            ScanData::Stub(line) | ScanData::Unknown(line) => {
+                self.stub = line;
+                Some(Message::StubSubmitted)
+            }
+            ScanData::Micr(micr) => {
+                self.micr.clear();
+                self.take_check(micr);
+                Some(Message::FocusAmount)
+            }
+        }
+    }
+
+    pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::Loaded(result) => return (self.loaded(result), None),
+            Message::Select(id) => return (self.select(id, ctx), None),
+            Message::StartOpen => {
+                *self = BatchesScreen { business_date: std::mem::take(&mut self.business_date), batches: std::mem::take(&mut self.batches), step: Step::Opening, ..BatchesScreen::default() };
+                return (focus(CONTROL_TOTAL_ID), None);
+            }
+            Message::Kind(kind) => self.kind = kind,
+            Message::ControlTotal(text) => self.control_total = text,
+            Message::ControlItems(text) => self.control_items = text,
+            Message::OpenSubmitted => return (self.open(ctx, actor), None),
+            Message::Opened(result) => return (self.opened(result, ctx), None),
+            Message::EnterItems => return (self.enter_items(), None),
+            Message::Stub(text) => self.stub = text,
+            Message::StubSubmitted => return (self.stub_submitted(ctx), None),
+            Message::StubFound(result) => return (self.stub_found(result), None),
+            Message::Micr(text) => self.micr = text,
+            Message::MicrSubmitted => return (self.micr_submitted(), None),
+            Message::Amount(text) => self.amount = text,
+            Message::FocusAmount => return (focus(AMOUNT_ID), None),
+            Message::Confirm => return (self.confirm(ctx, actor), None),
+            Message::Added(result) => return (self.added(result, ctx), None),
+            Message::Balance => return (self.balance(ctx, actor), None),
+            Message::Decide(decision) => return (self.decide(decision), None),
+            Message::Reason(text) => self.reason = text,
+            Message::Approver(text) => self.approval.approver = text,
+            Message::Pin(text) => self.approval.pin = text,
+            Message::DecisionSubmitted => return (self.decision_submitted(ctx, actor), None),
+            Message::Done(result) => return (self.done(result, ctx), None),
+            Message::NextField => return (iced::widget::operation::focus_next(), None),
+            Message::Cancel => return self.cancel(),
+        }
+        (Task::none(), None)
+    }
+
+    fn loaded(&mut self, result: Result<Box<Listing>, String>) -> Task<Message> {
+        match result {
+            Ok(listing) => {
+                let Listing { business_date, batches, selected } = *listing;
+                self.business_date = business_date;
+                self.batches = batches;
+                match selected {
+                    Some((summary, items)) => {
+                        if summary.state != "open" && self.step == Step::Entering {
+                            self.step = Step::List;
+                        }
+                        self.selected = Some(summary);
+                        self.items = items;
+                    }
+                    None => {
+                        self.selected = None;
+                        self.items.clear();
+                    }
+                }
+            }
+            Err(error) => self.error = Some(error),
+        }
+        Task::none()
+    }
+
+    /// Shows a batch; an open mail or drop-box batch goes straight to the item loop.
+    fn select(&mut self, id: String, ctx: &Context) -> Task<Message> {
+        let summary = self.batches.iter().find(|b| b.batch == id).cloned();
+        let entering = summary.as_ref().is_some_and(|b| b.state == "open" && b.drawer_id.is_none());
+        self.selected = summary;
+        self.items.clear();
+        self.clear_item();
+        self.error = None;
+        self.notice = None;
+        self.step = if entering { Step::Entering } else { Step::List };
+        Task::batch([self.load(ctx), self.focus()])
+    }
+
+    fn open(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        if self.busy {
+            return Task::none();
+        }
+        self.error = None;
+        let total = match Money::parse_positive("control total", &self.control_total, ctx.max_amount()) {
+            Ok(total) => total,
+            Err(e) => return self.fail(e.to_string(), CONTROL_TOTAL_ID),
+        };
+        let Ok(items) = self.control_items.trim().parse::<i64>() else {
+            let problem = format!("item count: '{}' is not a whole number of items", self.control_items.trim());
+            return self.fail(problem, CONTROL_ITEMS_ID);
+        };
+        self.busy = true;
+        let (actor, kind) = (actor.clone(), self.kind);
+        Task::perform(ctx.worker.call(move |ledger| batch::open(ledger, &actor, kind, total, items)), Message::Opened)
+    }
+
+    fn opened(&mut self, result: Result<String, String>, ctx: &Context) -> Task<Message> {
+        self.busy = false;
+        match result {
+            Ok(id) => {
+                self.notice = Some(format!("Batch {id} open: control {} in {} items. Scan the first stub.", self.control_total.trim(), self.control_items.trim()));
+                self.selected = Some(BatchSummary {
+                    batch: id,
+                    kind: self.kind.as_str().into(),
+                    drawer_id: None,
+                    business_date: self.business_date.clone(),
+                    preparer: String::new(),
+                    state: "open".into(),
+                    control_total: Money::ZERO,
+                    control_items: 0,
+                    items: 0,
+                    total: Money::ZERO,
+                    approver: None,
+                    reason: None,
+                    deposit: None,
+                    closed: false,
+                });
+                self.step = Step::Entering;
+                self.clear_item();
+                Task::batch([self.load(ctx), focus(STUB_ID)])
+            }
+            Err(error) => self.fail(error, CONTROL_TOTAL_ID),
+        }
+    }
+
+    fn enter_items(&mut self) -> Task<Message> {
+        match &self.selected {
+            Some(b) if b.state == "open" && b.drawer_id.is_none() => {
+                self.step = Step::Entering;
+                self.error = None;
+                self.focus()
+            }
+            Some(b) => self.fail(format!("batch: {} is {} — items go into an open mail or drop-box batch", b.batch, b.state), STUB_ID),
+            None => self.fail("batch: pick a batch in the list, or open one [F5]".into(), STUB_ID),
+        }
+    }
+
+    fn balance(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        let Some(selected) = self.selected.clone() else { return self.fail("batch: pick a batch in the list first".into(), STUB_ID) };
+        if self.busy {
+            return Task::none();
+        }
+        self.error = None;
+        self.busy = true;
+        let actor = actor.clone();
+        Task::perform(
+            ctx.worker.call(move |ledger| {
+                let summary = batch::balance(ledger, &actor, &selected.batch)?;
+                Ok(format!("Batch {} balanced: {} in {} items. A supervisor approves it [F7].", summary.batch, summary.total.grouped(), summary.items))
+            }),
+            Message::Done,
+        )
+    }
+
+    fn decide(&mut self, decision: Decision) -> Task<Message> {
+        let Some(selected) = &self.selected else { return self.fail("batch: pick a batch in the list first".into(), STUB_ID) };
+        if !decision.applies_to(&selected.state) {
+            let problem = format!("batch: {} is {}; {} needs a batch that is {}", selected.batch, selected.state, decision.label().to_lowercase(), states(decision));
+            return self.fail(problem, STUB_ID);
+        }
+        self.step = Step::Deciding(decision);
+        self.reason.clear();
+        self.approval = Approval::default();
+        self.error = None;
+        self.focus()
+    }
+
+    fn decision_submitted(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        let (Step::Deciding(decision), Some(selected)) = (self.step, self.selected.clone()) else { return Task::none() };
+        if self.busy {
+            return Task::none();
+        }
+        self.error = None;
+        let (approver, pin, reason) = (self.approval.approver.trim().to_string(), std::mem::take(&mut self.approval.pin), self.reason.trim().to_string());
+        if approver.is_empty() && decision != Decision::Reopen {
+            return self.fail("approver: a supervisor types their name and PIN".into(), "approver");
+        }
+        self.busy = true;
+        let (settings, actor) = (ctx.settings.clone(), actor.clone());
+        Task::perform(
+            ctx.worker.call(move |ledger| {
+                let approving = if approver.is_empty() { None } else { Some(auth::approve(ledger, &settings, &actor, &approver, &pin, decision.what())?) };
+                let id = selected.batch.as_str();
+                let summary = match (decision, approving.as_ref()) {
+                    (Decision::Approve, Some(approver)) => batch::approve(ledger, &actor, approver, id)?,
+                    (Decision::Reject, Some(approver)) => batch::reject(ledger, &actor, approver, id, &reason)?,
+                    (Decision::Reopen, approver) => batch::reopen(ledger, &actor, approver, id, &reason)?,
+                    (_, None) => return Err(citytill::Error::Auth("approver: a supervisor types their name and PIN".into())),
+                };
+                let by = approving.map(|a| format!(" by {}", a.name)).unwrap_or_default();
+                Ok(match decision {
+                    Decision::Approve => format!("Batch {} approved{by}; {} posted to the accounts.", summary.batch, summary.total.grouped()),
+                    Decision::Reject => format!("Batch {} rejected{by}: {reason}", summary.batch),
+                    Decision::Reopen => format!("Batch {} reopened for correction.", summary.batch),
+                })
+            }),
+            Message::Done,
+        )
+    }
+
+    fn done(&mut self, result: Result<String, String>, ctx: &Context) -> Task<Message> {
+        self.busy = false;
+        match result {
+            Ok(line) => {
+                self.notice = Some(line);
+                self.error = None;
+                self.approval = Approval::default();
+                self.reason.clear();
+                self.step = Step::List;
+                self.load(ctx)
+            }
+            Err(error) => {
+                let field = if matches!(self.step, Step::Deciding(_)) { "approver" } else { STUB_ID };
+                self.fail(error, field)
+            }
+        }
+    }
+
+    /// Esc: a form closes first (nothing typed is recorded), then the selection, then the screen.
+    fn cancel(&mut self) -> (Task<Message>, Option<Event>) {
+        self.error = None;
+        if self.step != Step::List {
+            self.step = Step::List;
+            self.clear_item();
+            self.approval = Approval::default();
+            return (Task::none(), None);
+        }
+        if self.selected.take().is_some() {
+            self.items.clear();
+            return (Task::none(), None);
+        }
+        (Task::none(), Some(Event::Back))
+    }
+
+    fn clear_item(&mut self) {
+        self.stub.clear();
+        self.account = None;
+        self.micr.clear();
+        self.check = None;
+        self.amount.clear();
+    }
+
+    /// Shows the error and puts focus where the correction is typed.
+    fn fail(&mut self, error: String, field: &'static str) -> Task<Message> {
+        self.busy = false;
+        self.error = Some(error);
+        focus(field)
+    }
+}
+
+fn states(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Approve => "balanced",
+        Decision::Reject => "open or balanced",
+        Decision::Reopen => "rejected or approved",
+    }
+}
+
+#[cfg(test)]
+#[path = "batches_tests.rs"]
+mod tests;

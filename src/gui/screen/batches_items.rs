@@ -1,0 +1,129 @@
+//! The batches screen's item loop: the stub (scanline read with the stub templates, or a keyed account),
+//! the check's MICR line (scanned or typed by a keyboard wedge), then the amount — Enter holds the item.
+
+use citytill::domain::tender::{Tender, TenderKind};
+use citytill::ops::auth::Actor;
+use citytill::ops::batch::{self, ItemRequest};
+use citytill::ops::query;
+use citytill::Money;
+use citytill_hardware::micr::Micr;
+use iced::widget::operation::focus;
+use iced::Task;
+
+use super::{Account, BatchesScreen, Message, AMOUNT_ID, MICR_ID, STUB_ID};
+use crate::gui::context::Context;
+use crate::gui::scan::{self, Lookup};
+
+impl BatchesScreen {
+    /// The stub line: a scanline read with the stub templates (as on the counter), or a keyed account number.
+    pub(super) fn stub_submitted(&mut self, ctx: &Context) -> Task<Message> {
+        self.error = None;
+        let (accounts, due) = match scan::classify(&self.stub) {
+            Lookup::Stub { accounts, amount } => (accounts, amount),
+            Lookup::BadStub(problem) => {
+                self.stub.clear();
+                return self.fail(problem, STUB_ID);
+            }
+            Lookup::Receipt(receipt) => return self.fail(format!("scan: {receipt} is a receipt barcode, not a remittance stub"), STUB_ID),
+            Lookup::Words(words) if words.is_empty() => return focus(STUB_ID),
+            Lookup::Words(words) => (vec![words], None),
+        };
+        Task::perform(
+            ctx.worker.call(move |ledger| {
+                for number in &accounts {
+                    if let Some(row) = query::payable(ledger.conn(), number)? {
+                        return Ok(Some(Account { number: row.number, name: row.name, due }));
+                    }
+                }
+                Ok(None)
+            }),
+            Message::StubFound,
+        )
+    }
+
+    pub(super) fn stub_found(&mut self, result: Result<Option<Account>, String>) -> Task<Message> {
+        match result {
+            Ok(Some(account)) => {
+                if let (Some(due), true) = (account.due, self.amount.trim().is_empty()) {
+                    self.amount = due.to_string();
+                }
+                self.account = Some(account);
+                focus(MICR_ID)
+            }
+            Ok(None) => {
+                let problem = format!("account: '{}' is not a known account; rescan the stub or key the account number", self.stub.trim());
+                self.fail(problem, STUB_ID)
+            }
+            Err(error) => self.fail(error, STUB_ID),
+        }
+    }
+
+    /// Enter in the check field: a typed (keyboard-wedge) MICR line is parsed; empty means a check without one.
+    pub(super) fn micr_submitted(&mut self) -> Task<Message> {
+        self.error = None;
+        if self.micr.trim().is_empty() {
+            self.check = None;
+            return focus(AMOUNT_ID);
+        }
+        match citytill_hardware::micr::parse(self.micr.trim(), None) {
+            Ok(micr) => {
+                self.micr.clear();
+                self.take_check(micr);
+                focus(AMOUNT_ID)
+            }
+            Err(e) => {
+                self.micr.clear();
+                self.fail(format!("check: {e} — rescan the check"), MICR_ID)
+            }
+        }
+    }
+
+    /// Keeps a parsed check (only the account's last four digits) and its encoded amount when none is typed.
+    pub(super) fn take_check(&mut self, micr: Micr) {
+        if let (Some(cents), true) = (micr.amount_cents, self.amount.trim().is_empty()) {
+            self.amount = Money::from_cents(cents).to_string();
+        }
+        self.check = Some(micr);
+    }
+
+    pub(super) fn confirm(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        if self.busy {
+            return Task::none();
+        }
+        self.error = None;
+        let (Some(selected), Some(account)) = (self.selected.clone(), self.account.clone()) else {
+            return self.fail("item: scan the stub (or key the account number) first".into(), STUB_ID);
+        };
+        let amount = match Money::parse_positive("amount", &self.amount, ctx.max_amount()) {
+            Ok(amount) => amount,
+            Err(e) => return self.fail(e.to_string(), AMOUNT_ID),
+        };
+        let mut tender = Tender::new(TenderKind::Check, amount);
+        if let Some(check) = &self.check {
+            if let Some(cents) = check.amount_cents.filter(|c| *c != amount.cents()) {
+                return self.fail(format!("check: it is encoded for {}, the item is {amount}", Money::from_cents(cents)), AMOUNT_ID);
+            }
+            tender.routing = Some(check.routing.clone());
+            tender.account_last4 = Some(check.account_last4.clone());
+            tender.number = check.check_number.clone();
+        }
+        let stub = matches!(scan::classify(&self.stub), Lookup::Stub { .. }).then(|| self.stub.trim().to_string());
+        let request = ItemRequest { payable: account.number, amount, tender, stub };
+        self.busy = true;
+        let actor = actor.clone();
+        Task::perform(ctx.worker.call(move |ledger| batch::add(ledger, &actor, &selected.batch, request)), Message::Added)
+    }
+
+    pub(super) fn added(&mut self, result: Result<String, String>, ctx: &Context) -> Task<Message> {
+        self.busy = false;
+        match result {
+            Ok(reference) => {
+                let amount = self.amount.trim().to_string();
+                self.notice = Some(format!("Item {reference} held: {amount}. Next stub."));
+                self.clear_item();
+                Task::batch([self.load(ctx), focus(STUB_ID)])
+            }
+            Err(error) => self.fail(error, AMOUNT_ID),
+        }
+    }
+}

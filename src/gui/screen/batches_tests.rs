@@ -1,0 +1,143 @@
+//! Batches screen tests on a real throwaway ledger: the mail batch loop (scanned and typed stubs and
+//! checks) to balance and approval, refused self-approval, out of balance, reject and reopen, and the snapshot.
+
+use citytill_hardware::device::{DeviceEvent, ScanData};
+
+use super::{Decision, Message, Step};
+use crate::gui::app::{App, Message as AppMessage, Screen};
+use crate::gui::keys::Shortcut;
+use crate::gui::testing::{assert_snapshot, fixture, send, signed_in, simulator};
+
+/// Ken Ito's stub (account 0001234567, 45.50 due) in the demo 30-digit layout.
+const STUB: &str = "000123456700004550240500000002";
+
+fn batches(app: &mut App, message: Message) {
+    send(app, AppMessage::Batches(message));
+}
+
+fn micr(line: &str) -> ScanData {
+    ScanData::Micr(citytill_hardware::micr::parse(line, None).unwrap())
+}
+
+/// Signs lee (a lead) in and opens a mail batch with the tape's total and count.
+fn lead_with_open_batch(control: &str, items: &str) -> (crate::gui::testing::Fixture, App) {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, AppMessage::Go(Screen::Batches));
+    assert_eq!(app.screen, Screen::Batches);
+    send(&mut app, AppMessage::Shortcut(Shortcut::F5));
+    assert_eq!(app.batches.step, Step::Opening);
+    batches(&mut app, Message::ControlTotal(control.into()));
+    batches(&mut app, Message::ControlItems(items.into()));
+    batches(&mut app, Message::OpenSubmitted);
+    assert_eq!(app.batches.step, Step::Entering, "{:?}", app.batches.error);
+    (fixture, app)
+}
+
+/// One item from the scanner: the stub, then the check, then Enter on the amount.
+fn scan_item(app: &mut App, stub: &str, check: &str) {
+    send(app, AppMessage::Device(DeviceEvent::Data(ScanData::Stub(stub.into()))));
+    send(app, AppMessage::Device(DeviceEvent::Data(micr(check))));
+    batches(app, Message::Confirm);
+}
+
+// Proves the mail batch loop end to end: a scanned stub and check, then a typed stub line (keyed account)
+// and a typed MICR line, the running total against the control total, balance, the lead's own approval
+// refused with the library's message, and a supervisor's approval posting the batch.
+#[test]
+fn mail_batch_loop_to_approval() {
+    let (_fixture, mut app) = lead_with_open_batch("55.50", "2");
+    assert_eq!(app.batches.selected.as_ref().map(|b| b.batch.as_str()), Some("M1"));
+    scan_item(&mut app, STUB, "T021000021T 1234567890U 0123");
+    assert!(app.batches.notice.as_deref().is_some_and(|n| n.starts_with("Item M1-0001 held: 45.50")), "{:?} {:?}", app.batches.notice, app.batches.error);
+    let selected = app.batches.selected.clone().unwrap();
+    assert_eq!((selected.items, selected.total.cents()), (1, 4550));
+    assert_eq!(app.batches.items[0].tender.account_last4.as_deref(), Some("7890"));
+    let mut ui = simulator(app.view());
+    assert!(ui.find("Running 45.50 of control 55.50").is_ok());
+    assert!(ui.find("Items 1 of 2 — difference -10.00").is_ok());
+    drop(ui);
+
+    batches(&mut app, Message::Stub("100200".into()));
+    batches(&mut app, Message::StubSubmitted);
+    assert_eq!(app.batches.account.as_ref().map(|a| a.name.as_str()), Some("Maria Lopez"));
+    batches(&mut app, Message::Micr("T021000021T 555566667777U 0456".into()));
+    batches(&mut app, Message::MicrSubmitted);
+    assert_eq!(app.batches.check.as_ref().and_then(|c| c.check_number.as_deref()), Some("0456"));
+    batches(&mut app, Message::Amount("10".into()));
+    batches(&mut app, Message::Confirm);
+    let selected = app.batches.selected.clone().unwrap();
+    assert_eq!((selected.items, selected.total.cents()), (2, 5550), "{:?}", app.batches.error);
+
+    send(&mut app, AppMessage::Shortcut(Shortcut::F6));
+    assert_eq!(app.batches.selected.as_ref().map(|b| b.state.as_str()), Some("balanced"), "{:?}", app.batches.error);
+    send(&mut app, AppMessage::Shortcut(Shortcut::F7));
+    assert_eq!(app.batches.step, Step::Deciding(Decision::Approve));
+    batches(&mut app, Message::Approver("lee".into()));
+    batches(&mut app, Message::Pin("8642".into()));
+    batches(&mut app, Message::DecisionSubmitted);
+    assert_eq!(app.batches.error.as_deref(), Some("approver: lee cannot approve their own batch approval; a second person must"));
+    batches(&mut app, Message::Approver("sam".into()));
+    batches(&mut app, Message::Pin("9753".into()));
+    batches(&mut app, Message::DecisionSubmitted);
+    assert_eq!(app.batches.notice.as_deref(), Some("Batch M1 approved by sam; 55.50 posted to the accounts."), "{:?}", app.batches.error);
+    assert_eq!(app.batches.selected.as_ref().map(|b| b.state.as_str()), Some("approved"));
+    assert_eq!(app.batches.batches.iter().map(|b| (b.batch.as_str(), b.state.as_str())).collect::<Vec<_>>(), vec![("D1", "open"), ("M1", "approved")], "ana's counter batch and M1");
+}
+
+// Proves an out-of-balance batch is refused with the library's differences, bad scans are named and
+// nothing is held, a cashier cannot open a batch, and a rejected batch is reopened for correction.
+#[test]
+fn out_of_balance_bad_scans_reject_and_reopen() {
+    let (fixture, mut app) = lead_with_open_batch("100", "1");
+    batches(&mut app, Message::Stub("000123456700004550240500000003".into()));
+    batches(&mut app, Message::StubSubmitted);
+    assert!(app.batches.error.as_deref().is_some_and(|e| e.starts_with("scan:")), "{:?}", app.batches.error);
+    scan_item(&mut app, STUB, "T021000021T 1234567890U 0123");
+    batches(&mut app, Message::Stub(STUB.into()));
+    batches(&mut app, Message::StubSubmitted);
+    batches(&mut app, Message::Micr("T112000025T 1234567890U 0123".into()));
+    batches(&mut app, Message::MicrSubmitted);
+    assert!(app.batches.error.as_deref().is_some_and(|e| e.contains("checksum")), "{:?}", app.batches.error);
+    send(&mut app, AppMessage::Shortcut(Shortcut::Cancel));
+    assert_eq!(app.batches.step, Step::List);
+
+    batches(&mut app, Message::Balance);
+    let error = app.batches.error.clone().unwrap_or_default();
+    assert!(error.contains("out of balance") && error.contains("difference -54.50"), "{error}");
+    assert_eq!(app.batches.selected.as_ref().map(|b| (b.state.as_str(), b.items)), Some(("open", 1)));
+
+    batches(&mut app, Message::Decide(Decision::Reject));
+    batches(&mut app, Message::Reason("tape added wrong".into()));
+    batches(&mut app, Message::Approver("sam".into()));
+    batches(&mut app, Message::Pin("9753".into()));
+    batches(&mut app, Message::DecisionSubmitted);
+    assert_eq!(app.batches.selected.as_ref().map(|b| b.state.as_str()), Some("rejected"), "{:?}", app.batches.error);
+    batches(&mut app, Message::Decide(Decision::Reopen));
+    batches(&mut app, Message::Reason("re-adding the tape".into()));
+    batches(&mut app, Message::DecisionSubmitted);
+    assert_eq!(app.batches.notice.as_deref(), Some("Batch M1 reopened for correction."), "{:?}", app.batches.error);
+    assert_eq!(app.batches.selected.as_ref().map(|b| b.state.as_str()), Some("open"));
+
+    let mut cashier = signed_in(&fixture, "ana", "1357");
+    send(&mut cashier, AppMessage::Go(Screen::Batches));
+    send(&mut cashier, AppMessage::Batches(Message::StartOpen));
+    send(&mut cashier, AppMessage::Batches(Message::ControlTotal("10".into())));
+    send(&mut cashier, AppMessage::Batches(Message::ControlItems("1".into())));
+    send(&mut cashier, AppMessage::Batches(Message::OpenSubmitted));
+    assert!(cashier.batches.error.as_deref().is_some_and(|e| e.contains("open remittance batches")), "{:?}", cashier.batches.error);
+    assert_eq!(cashier.batches.batches.len(), 2, "the cashier's counter batch and M1 are listed");
+}
+
+// Proves the batch screen mid-loop (one item held, the next stub found) matches its committed snapshot.
+#[test]
+fn batches_view_snapshot() {
+    let (_fixture, mut app) = lead_with_open_batch("55.50", "2");
+    scan_item(&mut app, STUB, "T021000021T 1234567890U 0123");
+    batches(&mut app, Message::Stub("100200".into()));
+    batches(&mut app, Message::StubSubmitted);
+    let mut ui = simulator(app.view());
+    assert!(ui.find("Account 100200 — Maria Lopez").is_ok());
+    assert!(ui.find("Hold item, next [Enter]").is_ok());
+    assert_snapshot(&mut ui, &app.theme(), "batches_entering");
+}

@@ -1,0 +1,243 @@
+//! The batches screen's view (pure): the list, the selected batch with its running total against the
+//! control total, and the open / item / decision forms.
+
+use citytill::domain::events::{BatchItem, BatchKind};
+use citytill::ops::batch::BatchSummary;
+use citytill::Money;
+use iced::widget::{button, column, container, row, scrollable, text, Column};
+use iced::{Alignment, Element, Length};
+
+use super::{BatchesScreen, Decision, Message, Step, AMOUNT_ID, CONTROL_ITEMS_ID, CONTROL_TOTAL_ID, MICR_ID, REASON_ID, STUB_ID};
+use crate::gui::keys::Shortcut;
+use crate::gui::{theme, widgets};
+
+const DECISIONS: [Decision; 3] = [Decision::Approve, Decision::Reject, Decision::Reopen];
+
+impl BatchesScreen {
+    pub fn view(&self) -> Element<'_, Message> {
+        let selected = self.selected.as_ref();
+        let remittance_open = selected.is_some_and(|b| b.state == "open" && b.drawer_id.is_none());
+        let mut actions = row![
+            widgets::key_button("Open batch", Some(Shortcut::F5), Some(Message::StartOpen)).style(theme::button::tab(self.step == Step::Opening)),
+            widgets::key_button("Enter items", Some(Shortcut::F11), remittance_open.then_some(Message::EnterItems)).style(theme::button::tab(self.step == Step::Entering)),
+            widgets::key_button("Balance", Some(Shortcut::F6), selected.is_some_and(|b| b.state == "open").then_some(Message::Balance)),
+        ]
+        .spacing(8);
+        for decision in DECISIONS {
+            let enabled = selected.is_some_and(|b| decision.applies_to(&b.state));
+            let style = if decision == Decision::Reject { theme::button::danger } else { theme::button::secondary };
+            actions = actions.push(
+                button(text(format!("{} [{}]", decision.label(), decision.key().label())).size(theme::BODY))
+                    .padding([8, 14])
+                    .on_press_maybe(enabled.then_some(Message::Decide(decision)))
+                    .style(if self.step == Step::Deciding(decision) { theme::button::primary } else { style }),
+            );
+        }
+        let detail: Element<'_, Message> = match (self.step, selected) {
+            (Step::Opening, _) => self.open_form(),
+            (_, Some(summary)) => self.detail(summary),
+            (_, None) => text("Pick a batch, or open a mail or drop-box batch with the tape's control total [F5].").size(theme::BODY).style(theme::text::muted).into(),
+        };
+        column![
+            text(if self.business_date.is_empty() { "Batches".to_string() } else { format!("Batches — business date {}", self.business_date) }).size(theme::HEADING).font(theme::text::BOLD),
+            actions,
+            widgets::error(self.error.as_deref()),
+            widgets::notice(self.notice.as_deref()),
+            row![self.list(), container(detail).width(Length::Fill)].spacing(theme::GAP),
+        ]
+        .spacing(theme::GAP)
+        .into()
+    }
+
+    fn list(&self) -> Element<'_, Message> {
+        let mut list = Column::new().spacing(2).push(
+            row![cell("Batch", 60), cell("Kind", 80), cell("State", 90), cell("Total / control", 170), cell("Items", 70)].spacing(6),
+        );
+        if self.batches.is_empty() {
+            list = list.push(text("No batches yet").size(theme::BODY).style(theme::text::muted));
+        }
+        for b in &self.batches {
+            let chosen = self.selected.as_ref().is_some_and(|s| s.batch == b.batch);
+            let line = row![
+                text(b.batch.as_str()).size(theme::BODY).font(theme::text::BOLD).width(60),
+                text(kind_label(&b.kind)).size(theme::BODY).width(80),
+                text(b.state.as_str()).size(theme::BODY).width(90).style(state_style(&b.state)),
+                text(totals(b)).size(theme::BODY).width(170),
+                text(counts(b)).size(theme::BODY).width(70),
+            ]
+            .spacing(6);
+            list = list.push(button(line).padding([4, 6]).on_press(Message::Select(b.batch.clone())).style(if chosen { theme::button::primary } else { theme::button::row }));
+        }
+        container(scrollable(list)).padding(10).width(520).style(theme::container::card).into()
+    }
+
+    fn detail<'a>(&'a self, summary: &'a BatchSummary) -> Element<'a, Message> {
+        let difference = Money::from_cents(summary.total.cents() - summary.control_total.cents());
+        let agrees = difference.is_zero() && summary.items == summary.control_items;
+        let mut card = column![
+            text(format!("Batch {} — {} — {}{}", summary.batch, kind_label(&summary.kind), summary.state, summary.preparer_line())).size(theme::HEADING).font(theme::text::BOLD),
+        ]
+        .spacing(theme::GAP);
+        if summary.drawer_id.is_none() {
+            card = card
+                .push(text(format!("Running {} of control {}", summary.total.grouped(), summary.control_total.grouped())).size(theme::AMOUNT).font(theme::text::BOLD))
+                .push(
+                    text(format!("Items {} of {} — difference {}", summary.items, summary.control_items, signed(difference)))
+                        .size(theme::BODY)
+                        .font(theme::text::BOLD)
+                        .style(if agrees { theme::text::success } else { theme::text::warning }),
+                );
+        } else {
+            card = card.push(text(format!("Counter batch: {} in {} receipts; balances when its drawer closes", summary.total.grouped(), summary.items)).size(theme::BODY));
+        }
+        if let Some(reason) = &summary.reason {
+            card = card.push(text(format!("Reason: {reason}")).size(theme::BODY));
+        }
+        card = match self.step {
+            Step::Entering => card.push(self.item_form()),
+            Step::Deciding(decision) => card.push(self.decision_form(decision)),
+            _ => card,
+        };
+        card = card.push(items_table(&self.items, &summary.batch));
+        container(card).padding(14).width(Length::Fill).style(theme::container::card).into()
+    }
+
+    fn open_form(&self) -> Element<'_, Message> {
+        let kind = |kind: BatchKind, label: &'static str| button(text(label).size(theme::BODY)).padding([8, 14]).on_press(Message::Kind(kind)).style(theme::button::tab(self.kind == kind));
+        let submit = button(text("Open batch [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::OpenSubmitted)).style(theme::button::primary);
+        container(
+            column![
+                widgets::title("Open a remittance batch"),
+                text("From the adding-machine tape: its total and how many items it lists.").size(theme::BODY),
+                row![kind(BatchKind::Mail, "Mail"), kind(BatchKind::DropBox, "Drop box")].spacing(8),
+                row![
+                    widgets::field("Control total", CONTROL_TOTAL_ID, &self.control_total, Message::ControlTotal, Some(Message::NextField)),
+                    widgets::field("Item count", CONTROL_ITEMS_ID, &self.control_items, Message::ControlItems, Some(Message::OpenSubmitted)),
+                ]
+                .spacing(theme::GAP),
+                row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
+            ]
+            .spacing(theme::GAP),
+        )
+        .padding(14)
+        .width(Length::Fill)
+        .style(theme::container::card)
+        .into()
+    }
+
+    fn item_form(&self) -> Element<'_, Message> {
+        let account = match &self.account {
+            Some(account) => text(format!("Account {} — {}{}", account.number, account.name, account.due.map(|d| format!(" — stub says {}", d.grouped())).unwrap_or_default())).size(theme::BODY).font(theme::text::BOLD),
+            None => text("1. Scan the stub (or type its scanline or the account number), Enter").size(theme::BODY).style(theme::text::muted),
+        };
+        let check = match &self.check {
+            Some(check) => text(format!("Check {} routing {} account {}", check.check_number.as_deref().map(|n| format!("#{n}")).unwrap_or_default(), check.routing, check.account_masked)).size(theme::BODY).font(theme::text::BOLD),
+            None => text("2. Scan the check's MICR line (Enter with nothing for a check without one)").size(theme::BODY).style(theme::text::muted),
+        };
+        let submit = button(text("Hold item, next [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Confirm)).style(theme::button::primary);
+        column![
+            row![
+                widgets::field("Stub", STUB_ID, &self.stub, Message::Stub, Some(Message::StubSubmitted)),
+                widgets::field("Check MICR", MICR_ID, &self.micr, Message::Micr, Some(Message::MicrSubmitted)),
+                widgets::field("Amount", AMOUNT_ID, &self.amount, Message::Amount, Some(Message::Confirm)),
+            ]
+            .spacing(theme::GAP),
+            account,
+            check,
+            row![submit, widgets::key_button("Done entering", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8).align_y(Alignment::Center),
+        ]
+        .spacing(8)
+        .into()
+    }
+
+    fn decision_form(&self, decision: Decision) -> Element<'_, Message> {
+        let mut form = column![].spacing(8);
+        if decision != Decision::Approve {
+            form = form.push(widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::NextField)));
+        }
+        let hint = match decision {
+            Decision::Approve => "A supervisor who prepared nothing in this batch approves it: the items are posted to the accounts.",
+            Decision::Reject => "A supervisor rejects it with a reason; the items stay held.",
+            Decision::Reopen => "Write why. Reopening an approved batch needs a different supervisor and reverses its postings.",
+        };
+        let style = if decision == Decision::Reject { theme::button::danger } else { theme::button::primary };
+        let submit = button(text(format!("{} [Enter]", decision.label())).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::DecisionSubmitted)).style(style);
+        form.push(text(hint).size(theme::SMALL).style(theme::text::muted))
+            .push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::DecisionSubmitted))
+            .push(row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8))
+            .into()
+    }
+}
+
+trait PreparerLine {
+    fn preparer_line(&self) -> String;
+}
+
+impl PreparerLine for BatchSummary {
+    /// " — prepared by lee, approved by sam" (what is known).
+    fn preparer_line(&self) -> String {
+        let mut line = String::new();
+        if !self.preparer.is_empty() {
+            line.push_str(&format!(" — by {}", self.preparer));
+        }
+        if let Some(approver) = &self.approver {
+            line.push_str(&format!(", {approver} approving"));
+        }
+        line
+    }
+}
+
+fn items_table<'a>(items: &'a [BatchItem], batch: &str) -> Element<'a, Message> {
+    let mut table = Column::new().spacing(2).push(row![cell("Item", 110), cell("Account", 130), cell("Check", 170), cell("Amount", 110), cell("By", 80)].spacing(6));
+    for item in items.iter().rev() {
+        let check = match (&item.tender.number, &item.tender.account_last4) {
+            (Some(number), Some(last4)) => format!("#{number} ...{last4}"),
+            (None, Some(last4)) => format!("...{last4}"),
+            (Some(number), None) => format!("#{number}"),
+            (None, None) => item.tender.kind.as_str().to_string(),
+        };
+        table = table.push(
+            row![
+                text(item.reference(batch)).size(theme::BODY).width(110),
+                text(item.payable.as_str()).size(theme::BODY).width(130),
+                text(check).size(theme::BODY).width(170),
+                text(item.amount.grouped()).size(theme::BODY).width(110),
+                text(item.entered_by.as_str()).size(theme::BODY).width(80),
+            ]
+            .spacing(6),
+        );
+    }
+    scrollable(table).height(Length::Fill).into()
+}
+
+/// "+1.00" / "-5.00" / "0.00": over and under read at a glance.
+fn signed(amount: Money) -> String {
+    if amount.is_negative() || amount.is_zero() { amount.grouped() } else { format!("+{}", amount.grouped()) }
+}
+
+fn cell<'a>(label: &'a str, width: u32) -> Element<'a, Message> {
+    text(label).size(theme::SMALL).style(theme::text::muted).width(width as f32).into()
+}
+
+fn kind_label(kind: &str) -> &str {
+    match kind {
+        "drop_box" => "drop box",
+        other => other,
+    }
+}
+
+fn totals(b: &BatchSummary) -> String {
+    if b.drawer_id.is_some() { b.total.grouped() } else { format!("{} / {}", b.total.grouped(), b.control_total.grouped()) }
+}
+
+fn counts(b: &BatchSummary) -> String {
+    if b.drawer_id.is_some() { b.items.to_string() } else { format!("{}/{}", b.items, b.control_items) }
+}
+
+fn state_style(state: &str) -> fn(&iced::Theme) -> iced::widget::text::Style {
+    match state {
+        "approved" | "balanced" => theme::text::success,
+        "rejected" => theme::text::danger,
+        _ => theme::text::warning,
+    }
+}
