@@ -296,22 +296,28 @@ impl Model {
     }
 }
 
-/// Compares one table (rows keyed and ordered like the model) with the model, reporting each difference.
+/// Compares one table's rows (unique keys) with the model, reporting each difference. Rows are looked
+/// up in the model as they stream by; only when counts disagree are the missing keys searched for.
 fn compare<K: Ord + std::fmt::Debug + Clone, V: PartialEq + std::fmt::Debug>(
     table: &str,
-    actual: BTreeMap<K, V>,
+    actual: Vec<(K, V)>,
     expected: &BTreeMap<K, V>,
     problems: &mut Vec<String>,
 ) {
-    for (key, value) in expected {
-        match actual.get(key) {
-            None => problems.push(format!("{table} {key:?}: missing (the journal says {value:?})")),
-            Some(found) if found != value => problems.push(format!("{table} {key:?}: is {found:?}, the journal says {value:?}")),
+    let mut matched = 0;
+    for (key, found) in &actual {
+        match expected.get(key) {
+            None => problems.push(format!("{table} {key:?}: present but no journal entry made it")),
+            Some(value) if value != found => problems.push(format!("{table} {key:?}: is {found:?}, the journal says {value:?}")),
             Some(_) => {}
         }
+        matched += usize::from(expected.contains_key(key));
     }
-    for key in actual.keys().filter(|k| !expected.contains_key(k)) {
-        problems.push(format!("{table} {key:?}: present but no journal entry made it"));
+    if matched != expected.len() {
+        let present: std::collections::BTreeSet<&K> = actual.iter().map(|(key, _)| key).collect();
+        for (key, value) in expected.iter().filter(|(key, _)| !present.contains(key)) {
+            problems.push(format!("{table} {key:?}: missing (the journal says {value:?})"));
+        }
     }
 }
 
@@ -391,19 +397,14 @@ fn compare_batches(conn: &Connection, model: &Model, problems: &mut Vec<String>)
     compare("deposit", deposits, &model.deposits, problems);
     let exported = collect(conn, "SELECT reference, seq FROM exported_payments", |r| Ok((r.get(0)?, r.get(1)?)))?;
     compare("exported payment", exported, &model.exported, problems);
-    let closed: BTreeMap<String, String> = collect(conn, "SELECT key, value FROM meta WHERE key = 'closed_through'", |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let closed: Vec<(String, String)> = collect(conn, "SELECT key, value FROM meta WHERE key = 'closed_through'", |r| Ok((r.get(0)?, r.get(1)?)))?;
     let expected: BTreeMap<String, String> = model.closed_through.iter().map(|d| ("closed_through".to_string(), d.clone())).collect();
     compare("meta", closed, &expected, problems);
     Ok(())
 }
 
-fn collect<K: Ord, V>(conn: &Connection, sql: &str, row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(K, V)>) -> Result<BTreeMap<K, V>> {
+fn collect<K, V>(conn: &Connection, sql: &str, row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(K, V)>) -> Result<Vec<(K, V)>> {
     let mut statement = conn.prepare(sql)?;
     let rows = statement.query_map([], |r| row(r))?;
-    let mut map = BTreeMap::new();
-    for item in rows {
-        let (key, value) = item?;
-        map.insert(key, value);
-    }
-    Ok(map)
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
