@@ -15,8 +15,8 @@ fn fresh() -> (App, iced::Task<super::app::Message>) {
     App::new(ctx)
 }
 
-// Proves the four counter scripts (cash with change, split tender with a check, void with approval
-// and refused self-approval, blind close with over/short) pass end to end.
+// Proves the scripts pass end to end: cash with change, split tender with a check, void with approval
+// and refused self-approval, blind close with over/short, and a mail batch scanned to balance.
 #[test]
 fn ice_scripts_pass() {
     let program = iced::application(fresh, App::update, App::view)
