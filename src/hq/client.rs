@@ -191,11 +191,12 @@ fn push_batches(
 ) -> HqResult<i64> {
     let terminal = ledger.terminal().to_string();
     let mut recorded_at = Instant::now();
+    let mut batch = ledger.entries_after(acked, settings.batch_entries)?;
     loop {
-        let batch = ledger.entries_after(acked, settings.batch_entries)?;
         let Some(last) = batch.last() else { return Ok(acked) };
         let last_sent = last.seq;
-        let reply = push_batch(client, settings, &terminal, &batch)?;
+        let (reply, next) = push_reading_ahead(client, ledger, settings, &terminal, &batch);
+        let reply = reply?;
         outcome.pushed += reply.accepted;
         outcome.duplicates += reply.duplicates;
         if reply.acked_seq > acked {
@@ -217,7 +218,34 @@ fn push_batches(
             return Err(HqError::Server { url: settings.redacted_url(), message: format!("acknowledged only up to {} of {last_sent} without a reason", reply.acked_seq) });
         }
         acked = reply.acked_seq;
+        batch = next?;
     }
+}
+
+/// Pushes `batch` while another thread reads the batch after it from the ledger, so the terminal's reading
+/// overlaps head office's work (if the thread cannot start, the next batch is read afterwards instead).
+fn push_reading_ahead(
+    client: &mut Client,
+    ledger: &mut Ledger,
+    settings: &HqSettings,
+    terminal: &str,
+    batch: &[JournalRecord],
+) -> (HqResult<PushReply>, HqResult<Vec<JournalRecord>>) {
+    let after = batch.last().map_or(0, |r| r.seq);
+    let limit = settings.batch_entries;
+    let (reply, next) = std::thread::scope(|scope| {
+        let reader_ledger = &mut *ledger;
+        let reader = std::thread::Builder::new().name("citytill-sync-read".into()).spawn_scoped(scope, move || reader_ledger.entries_after(after, limit));
+        let reply = push_batch(client, settings, terminal, batch);
+        let next = reader.ok().map(|handle| handle.join());
+        (reply, next)
+    });
+    let next = match next {
+        Some(Ok(read)) => read.map_err(HqError::from),
+        Some(Err(_)) => Err(HqError::Invalid("the ledger reader thread failed while reading ahead".into())),
+        None => ledger.entries_after(after, limit).map_err(HqError::from),
+    };
+    (reply, next)
 }
 
 /// Learns what head office holds and checks it is a prefix of this ledger; returns the sequence to push after.

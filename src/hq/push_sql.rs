@@ -8,6 +8,11 @@ pub const PUSH_ROWS_CALL: &str = "SELECT citytill.sync_push_rows($1, $2, $3, $4,
 
 /// Migration 2 (see `schema::MIGRATIONS`).
 pub const MIGRATION: &str = r#"
+-- Entries arrive in (roughly) business-date order, so a BRIN index finds a day's entries for reports and
+-- exports at a fraction of a B-tree's cost on every insert (the B-tree was a fifth of push time).
+DROP INDEX citytill.entries_business_date;
+CREATE INDEX entries_business_date_brin ON citytill.entries USING brin (business_date) WITH (autosummarize = on);
+
 -- True when `p` is JSON text (jsonb for the payment kinds head office parses with jsonb). Only called on
 -- the rare path where a batch holds a payload that is not.
 CREATE FUNCTION citytill.is_json(p_kind text, p text) RETURNS boolean
@@ -47,6 +52,7 @@ DECLARE
     v_duplicates bigint := 0;
     v_last_ord bigint;
     v_inserted bigint := 0;
+    v_last_new bigint;
     v_max_seq bigint;
     v_last_hash text;
     v_numbers text[];
@@ -74,6 +80,12 @@ BEGIN
         RAISE EXCEPTION 'postings: the five posting arrays must have the same length, at most 500000 (% entry numbers)', v_postings USING ERRCODE = '22023';
     END IF;
 
+    -- This transaction commits without waiting for its WAL to reach disk (only this push's transaction: SET
+    -- LOCAL). A head-office crash can forget the last ~0.6 s of acknowledged pushes, never corrupt or split one;
+    -- the terminal keeps every entry and re-sends from what head office holds (sync_state) at its next round.
+    -- Any later synchronous commit (exports, admin commands) makes every push before it durable too.
+    PERFORM set_config('synchronous_commit', 'off', true);
+
     -- Every payload must be JSON. One subtransaction per batch; entry by entry only when one is not.
     BEGIN
         PERFORM count(*) FROM unnest(p_kinds, p_payloads) AS u(kind, payload)
@@ -85,18 +97,24 @@ BEGIN
     END;
 
     -- Pass 1: the verdict on every entry; the first that is neither new nor held identically stops the batch.
+    -- Entries judged new are stored in the same pass (the usual case: all are). If one of them comes after the
+    -- stop, the subtransaction is undone and pass 2 stores only the entries before the stop.
+    BEGIN
     WITH sums AS (
+        -- One sort of all postings by (entry, line) feeds the aggregate in line order (no sort per entry);
+        -- an entry's lines must be exactly 1, 2, 3 ... (line = its rank).
         SELECT ord,
-               string_agg(line::text || '|' || account || '|' || debit_cents::text || '|' || credit_cents::text || E'\n', '' ORDER BY line) AS text,
+               string_agg(line::text || '|' || account || '|' || debit_cents::text || '|' || credit_cents::text || E'\n', '') AS text,
                sum(debit_cents) AS debits, sum(credit_cents) AS credits,
-               bool_and(line IS NOT NULL AND account IS NOT NULL AND debit_cents >= 0 AND credit_cents >= 0
-                        AND (debit_cents = 0) <> (credit_cents = 0))
-                   AND min(line) = 1 AND max(line) = count(*) AND count(DISTINCT line) = count(*) AS lines_ok
-          FROM unnest(p_posting_entries, p_posting_lines, p_posting_accounts, p_posting_debits, p_posting_credits)
-               AS l(ord, line, account, debit_cents, credit_cents)
+               bool_and(line = rank AND account IS NOT NULL AND debit_cents >= 0 AND credit_cents >= 0
+                        AND (debit_cents = 0) <> (credit_cents = 0)) AS lines_ok
+          FROM (SELECT l.*, row_number() OVER (PARTITION BY l.ord ORDER BY l.line) AS rank
+                  FROM unnest(p_posting_entries, p_posting_lines, p_posting_accounts, p_posting_debits, p_posting_credits)
+                       AS l(ord, line, account, debit_cents, credit_cents)) ranked
          GROUP BY ord
     ), classified AS (
-        SELECT i.ord, i.seq, i.terminal, i.kind, i.hash, i.prev_hash, s.debits, s.credits, s.lines_ok,
+        SELECT i.ord, i.seq, i.terminal, i.at, i.business_date, i.user_name, i.approver, i.kind, i.payload, i.hash, i.prev_hash,
+               s.debits, s.credits, s.lines_ok,
                i.at IS NULL OR i.business_date IS NULL OR i.payload IS NULL AS missing,
                encode(sha256(convert_to(concat_ws(E'\n', i.prev_hash, i.terminal, i.seq::text, i.at, i.business_date,
                    COALESCE(i.user_name, ''), COALESCE(i.approver, ''), i.kind, i.payload, COALESCE(s.text, '')), 'UTF8')), 'hex') AS computed,
@@ -110,8 +128,9 @@ BEGIN
                WITH ORDINALITY AS i(terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash, ord)
           LEFT JOIN sums s USING (ord)
         WINDOW w AS (ORDER BY i.ord)
-    ), judged AS (
-        SELECT c.ord, c.seq, c.kind, c.hash, c.computed, c.stored_hash, c.prev_seq, CASE
+    ), judged AS MATERIALIZED (
+        SELECT c.ord, c.seq, c.at, c.business_date, c.user_name, c.approver, c.kind, c.payload, c.prev_hash, c.hash,
+               c.computed, c.stored_hash, c.prev_seq, CASE
             WHEN c.seq IS NULL OR c.terminal IS NULL OR c.kind IS NULL OR c.prev_hash IS NULL OR c.hash IS NULL OR c.missing THEN 'malformed'
             WHEN c.ord > 1 AND c.seq <> c.prev_seq + 1 THEN 'gap'
             WHEN c.stored_hash IS NOT NULL THEN
@@ -124,15 +143,28 @@ BEGIN
             WHEN COALESCE(c.debits, 0) <> COALESCE(c.credits, 0) OR NOT COALESCE(c.lines_ok, true) THEN 'unbalanced'
             ELSE 'new' END AS status
           FROM classified c
+    ), stored AS (
+        INSERT INTO citytill.entries(terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash)
+        SELECT t.terminal, j.seq, j.at, j.business_date, j.user_name, j.approver, j.kind, j.payload, j.prev_hash, j.hash
+          FROM judged j WHERE j.status = 'new'
+        RETURNING seq
     )
     SELECT min(j.ord) FILTER (WHERE j.status NOT IN ('new', 'duplicate')),
            (array_agg(jsonb_build_object('seq', j.seq, 'reason', j.status, 'kind', j.kind, 'sent_hash', j.hash,
                                          'computed_hash', j.computed, 'stored_hash', j.stored_hash,
                                          'expected_seq', CASE WHEN j.ord = 1 THEN t.acked_seq + 1 ELSE j.prev_seq + 1 END) ORDER BY j.ord)
                FILTER (WHERE j.status NOT IN ('new', 'duplicate')))[1],
-           array_agg(j.ord) FILTER (WHERE j.status = 'duplicate')
-      INTO v_stop, v_bad, v_duplicate_ords
+           array_agg(j.ord) FILTER (WHERE j.status = 'duplicate'),
+           max(j.ord) FILTER (WHERE j.status = 'new'),
+           (SELECT count(*) FROM stored)
+      INTO v_stop, v_bad, v_duplicate_ords, v_last_new, v_inserted
       FROM judged j;
+    IF v_stop < v_last_new THEN
+        RAISE EXCEPTION 'entries after the stop were stored' USING ERRCODE = 'CT001';
+    END IF;
+    EXCEPTION WHEN SQLSTATE 'CT001' THEN
+        v_inserted := NULL;
+    END;
 
     IF v_stop IS NOT NULL THEN
         -- Every rejection is an alarm, gaps included: a terminal that skips sequence numbers is not behaving.
@@ -142,13 +174,15 @@ BEGIN
     SELECT count(*) INTO v_duplicates FROM unnest(v_duplicate_ords) AS d(ord) WHERE v_stop IS NULL OR d.ord < v_stop;
     v_last_ord := COALESCE(v_stop - 1, v_count);
 
-    -- Pass 2: everything before the stop that head office does not hold yet, straight from the arrays.
-    INSERT INTO citytill.entries(terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash)
-    SELECT t.terminal, u.seq, u.at, u.business_date, u.user_name, u.approver, u.kind, u.payload, u.prev_hash, u.hash
-      FROM unnest(p_seqs, p_ats, p_business_dates, p_users, p_approvers, p_kinds, p_payloads, p_prev_hashes, p_hashes)
-           WITH ORDINALITY AS u(seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash, ord)
-     WHERE u.ord <= v_last_ord AND u.seq > t.acked_seq;
-    GET DIAGNOSTICS v_inserted = ROW_COUNT;
+    IF v_inserted IS NULL THEN
+        -- Pass 2 (only after an undone pass 1): everything before the stop that head office does not hold yet.
+        INSERT INTO citytill.entries(terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash)
+        SELECT t.terminal, u.seq, u.at, u.business_date, u.user_name, u.approver, u.kind, u.payload, u.prev_hash, u.hash
+          FROM unnest(p_seqs, p_ats, p_business_dates, p_users, p_approvers, p_kinds, p_payloads, p_prev_hashes, p_hashes)
+               WITH ORDINALITY AS u(seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash, ord)
+         WHERE u.ord <= v_last_ord AND u.seq > t.acked_seq;
+        GET DIAGNOSTICS v_inserted = ROW_COUNT;
+    END IF;
 
     IF v_inserted > 0 THEN
         v_max_seq := p_seqs[v_last_ord::integer];
@@ -163,6 +197,8 @@ BEGIN
          WHERE l.ord BETWEEN 1 AND v_last_ord AND p_seqs[l.ord::integer] > t.acked_seq;
         UPDATE citytill.terminals SET acked_seq = v_max_seq, last_hash = v_last_hash, last_push_at = now()
          WHERE terminal = t.terminal;
+        -- Payments change published balances (skipped when the batch holds none).
+        IF p_kinds && ARRAY['payment_taken', 'payment_voided', 'payment_refunded', 'check_returned'] THEN
         WITH activity AS (
             INSERT INTO citytill.payable_activity(terminal, seq, number, delta_cents)
             SELECT t.terminal, u.seq, l->'target'->>'number',
@@ -180,6 +216,7 @@ BEGIN
             RETURNING number
         )
         SELECT array_agg(DISTINCT number) INTO v_numbers FROM activity;
+        END IF;
         IF v_numbers IS NOT NULL THEN
             -- Terminals re-pull the payables whose published balance these payments changed.
             PERFORM pg_advisory_xact_lock(202862865);
