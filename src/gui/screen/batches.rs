@@ -337,6 +337,7 @@ impl BatchesScreen {
             let problem = format!("item count: '{}' is not a whole number of items", self.control_items.trim());
             return self.fail(problem, CONTROL_ITEMS_ID);
         };
+        (self.control_total, self.control_items) = (total.to_string(), items.to_string());
         self.busy = true;
         let (actor, kind) = (actor.clone(), self.kind);
         Task::perform(ctx.worker.call(move |ledger| batch::open(ledger, &actor, kind, total, items)), Message::Opened)

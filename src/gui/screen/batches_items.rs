@@ -98,6 +98,8 @@ impl BatchesScreen {
             Ok(amount) => amount,
             Err(e) => return self.fail(e.to_string(), AMOUNT_ID),
         };
+        // The notice and the form show the amount as recorded (10 → 10.00).
+        self.amount = amount.to_string();
         let mut tender = Tender::new(TenderKind::Check, amount);
         if let Some(check) = &self.check {
             if let Some(cents) = check.amount_cents.filter(|c| *c != amount.cents()) {

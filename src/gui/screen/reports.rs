@@ -188,7 +188,7 @@ impl ReportsScreen {
             button(text(*name).size(theme::BODY)).padding([6, 12]).on_press(Message::Pick(index)).style(theme::button::tab(index == self.report)).into()
         }))
         .spacing(6);
-        let mut actions = row![widgets::field("Business date (YYYY-MM-DD)", DATE_ID, &self.date, Message::Date, Some(Message::Run(Output::Screen)))].spacing(8).align_y(iced::Alignment::End);
+        let mut actions = row![container(widgets::field("Business date (YYYY-MM-DD)", DATE_ID, &self.date, Message::Date, Some(Message::Run(Output::Screen)))).width(280)].spacing(8).align_y(iced::Alignment::End);
         for output in OUTPUTS {
             let style = if output == Output::Screen { theme::button::primary } else { theme::button::secondary };
             actions = actions.push(button(text(format!("{} [{}]", output.label(), output.key().label())).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Run(output))).style(style));

@@ -8,7 +8,7 @@ use crate::gui::app::{App, Message as AppMessage, Screen};
 use crate::gui::devices::Devices;
 use crate::gui::keys::Shortcut;
 use crate::gui::screen::counter::Message as CounterMessage;
-use crate::gui::testing::{fixture, fixture_with, send, signed_in, simulator};
+use crate::gui::testing::{assert_snapshot, fixture, fixture_with, send, signed_in, simulator};
 
 fn reports(app: &mut App, message: Message) {
     send(app, AppMessage::Reports(message));
@@ -26,8 +26,8 @@ fn pick(app: &mut App, name: &str) {
     reports(app, Message::Pick(index));
 }
 
-// Proves the day report for the business date is shown as text with the payment, saved as PDF and CSV
-// into <data dir>/reports (the path is shown, the files are real), and the GL report follows F9/Pick.
+// Proves the day report for the business date is shown as text with the payment (matching its snapshot),
+// saved as PDF and CSV into <data dir>/reports (the path is shown, the files are real), and Pick/F9 change the report.
 #[test]
 fn day_report_shown_and_saved() {
     let fixture = fixture();
@@ -43,6 +43,7 @@ fn day_report_shown_and_saved() {
     assert!(text.contains("84.12"), "{text}");
     let mut ui = simulator(app.view());
     assert!(ui.find("Save PDF [F7]").is_ok());
+    assert_snapshot(&mut ui, &app.theme(), "reports_day");
     drop(ui);
 
     reports(&mut app, Message::Run(Output::Pdf));
