@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::domain::effects::{effects, Effect};
 use crate::domain::events::Event;
 use crate::domain::postings::postings;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ledger::journal::{posting_records, GENESIS_HASH};
 use crate::ledger::{read_entries, Ledger};
 
@@ -112,54 +112,53 @@ fn integrity_check(path: &std::path::Path) -> rusqlite::Result<Vec<String>> {
 /// Replays the journal into the model, checking every entry, then compares the projections.
 fn replay(ledger: &Ledger, conn: &Connection, report: &mut Report) -> Result<()> {
     let mut model = Model::default();
+    // Entries up to the snapshot's last one are immutable, so CHECKERS threads, each on its own
+    // connection, read and check alternate ranges of them (hash, sequence, postings, payload) on the
+    // other core while this thread links the ranges into one chain and folds them into the model.
+    let last_seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM journal", [], |r| r.get(0))?;
+    let ranges = (last_seq + CHUNK as i64 - 1) / CHUNK as i64;
+    let terminal = ledger.terminal().to_string();
+    let mut receivers = Vec::new();
+    let mut checkers = Vec::new();
+    for index in 0..CHECKERS {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<CheckedRange>>(2);
+        let (path, terminal) = (ledger.path().to_path_buf(), terminal.clone());
+        checkers.push(std::thread::spawn(move || check_ranges(&path, &terminal, last_seq, index, &sender)));
+        receivers.push(receiver);
+    }
     let mut prev_hash = GENESIS_HASH.to_string();
     let mut expected_seq = 1;
-    let terminal = ledger.terminal().to_string();
-    loop {
-        let chunk = read_entries(conn, expected_seq - 1, CHUNK)?;
-        if chunk.is_empty() {
-            break;
+    for range in 0..ranges {
+        let Ok(checked) = receivers[(range % CHECKERS as i64) as usize].recv() else { break };
+        let checked = checked?;
+        if let Some(first) = checked.entries.first() {
+            if first.seq != expected_seq {
+                report.problems.push(format!("entry {}: sequence gap: expected {expected_seq}", first.seq));
+            }
+            if checked.first_prev_hash != prev_hash {
+                report.problems.push(format!("entry {}: hash chain broken: prev_hash does not match the previous entry", first.seq));
+            }
         }
-        for record in &chunk {
-            let mut problem = |text: String| report.problems.push(format!("entry {}: {text}", record.seq));
-            if record.seq != expected_seq {
-                problem(format!("sequence gap: expected {expected_seq}"));
-            }
-            if record.terminal != terminal {
-                problem(format!("terminal '{}' is not this ledger's '{terminal}'", record.terminal));
-            }
-            if record.prev_hash != prev_hash {
-                problem("hash chain broken: prev_hash does not match the previous entry".into());
-            }
-            if record.compute_hash() != record.hash {
-                problem("hash mismatch: the entry was altered after it was written".into());
-            }
-            let debits: i64 = record.postings.iter().map(|p| p.debit_cents).sum();
-            let credits: i64 = record.postings.iter().map(|p| p.credit_cents).sum();
-            if debits != credits {
-                problem(format!("debits {debits} != credits {credits}"));
-            }
-            match serde_json::from_str::<Event>(&record.payload) {
-                Ok(event) => {
-                    if event.kind() != record.kind {
-                        problem(format!("kind '{}' does not match its payload '{}'", record.kind, event.kind()));
-                    }
-                    if posting_records(&postings(&event)) != record.postings {
-                        problem("postings differ from those the payload requires".into());
-                    }
-                    for effect in effects(&event) {
-                        if let Err(text) = model.fold(record.seq, &record.business_date, &effect) {
-                            problem(text);
-                        }
+        for entry in checked.entries {
+            report.problems.extend(entry.problems);
+            if let Some(event) = &entry.event {
+                for effect in effects(event) {
+                    if let Err(text) = model.fold(entry.seq, &entry.business_date, &effect) {
+                        report.problems.push(format!("entry {}: {text}", entry.seq));
                     }
                 }
-                Err(error) => problem(format!("payload unreadable: {error}")),
             }
-            prev_hash = record.hash.clone();
-            expected_seq = record.seq + 1;
             report.entries += 1;
-            report.postings += record.postings.len() as i64;
+            report.postings += entry.postings;
+            expected_seq = entry.seq + 1;
         }
+        if let Some(last_hash) = checked.last_hash {
+            prev_hash = last_hash;
+        }
+    }
+    drop(receivers);
+    for checker in checkers {
+        checker.join().map_err(|_| Error::Invariant("verify: an entry checker stopped unexpectedly".into()))??;
     }
     let (debits, credits): (i64, i64) =
         conn.query_row("SELECT COALESCE(SUM(debit_cents), 0), COALESCE(SUM(credit_cents), 0) FROM postings", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -172,6 +171,90 @@ fn replay(ledger: &Ledger, conn: &Connection, report: &mut Report) -> Result<()>
     }
     report.receipts = model.last_receipt;
     compare_projections(conn, &model, &mut report.problems)
+}
+
+/// Threads that read and check entries while the main thread folds them.
+const CHECKERS: usize = 2;
+
+/// One journal entry after the checker's pass: its parsed event and whatever was wrong with it.
+struct Checked {
+    seq: i64,
+    business_date: String,
+    event: Option<Event>,
+    postings: i64,
+    problems: Vec<String>,
+}
+
+/// One range of entries, checked within itself; the main thread links ranges by these two hashes.
+struct CheckedRange {
+    entries: Vec<Checked>,
+    first_prev_hash: String,
+    last_hash: Option<String>,
+}
+
+/// Checks ranges `index`, `index + CHECKERS`, ... (CHUNK sequence numbers each) up to `last_seq`:
+/// gap-free sequence and hash chain inside the range, terminal, hash, balanced postings, readable
+/// payload, and postings the payload requires.
+fn check_ranges(path: &std::path::Path, terminal: &str, last_seq: i64, index: usize, sender: &std::sync::mpsc::SyncSender<Result<CheckedRange>>) -> Result<()> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(crate::ledger::LOCK_TIMEOUT)?;
+    let mut range = index as i64;
+    while range * (CHUNK as i64) < last_seq {
+        let (from, to) = (range * CHUNK as i64, ((range + 1) * CHUNK as i64).min(last_seq));
+        let checked = read_entries(&conn, from, CHUNK).map(|records| check_range(records, terminal, to));
+        if sender.send(checked).is_err() {
+            break;
+        }
+        range += CHECKERS as i64;
+    }
+    Ok(())
+}
+
+fn check_range(records: Vec<crate::ledger::journal::JournalRecord>, terminal: &str, to: i64) -> CheckedRange {
+    let first_prev_hash = records.first().map(|r| r.prev_hash.clone()).unwrap_or_default();
+    let mut last_hash: Option<String> = None;
+    let mut entries = Vec::with_capacity(records.len());
+    for record in records.into_iter().take_while(|r| r.seq <= to) {
+        let mut problems = Vec::new();
+        let mut problem = |text: String| problems.push(format!("entry {}: {text}", record.seq));
+        if let (Some(previous), Some(hash)) = (entries.last().map(|e: &Checked| e.seq), &last_hash) {
+            if record.seq != previous + 1 {
+                problem(format!("sequence gap: expected {}", previous + 1));
+            }
+            if &record.prev_hash != hash {
+                problem("hash chain broken: prev_hash does not match the previous entry".into());
+            }
+        }
+        if record.terminal != terminal {
+            problem(format!("terminal '{}' is not this ledger's '{terminal}'", record.terminal));
+        }
+        if record.compute_hash() != record.hash {
+            problem("hash mismatch: the entry was altered after it was written".into());
+        }
+        let debits: i64 = record.postings.iter().map(|p| p.debit_cents).sum();
+        let credits: i64 = record.postings.iter().map(|p| p.credit_cents).sum();
+        if debits != credits {
+            problem(format!("debits {debits} != credits {credits}"));
+        }
+        let event = match serde_json::from_str::<Event>(&record.payload) {
+            Ok(event) => {
+                if event.kind() != record.kind {
+                    problem(format!("kind '{}' does not match its payload '{}'", record.kind, event.kind()));
+                }
+                if posting_records(&postings(&event)) != record.postings {
+                    problem("postings differ from those the payload requires".into());
+                }
+                Some(event)
+            }
+            Err(error) => {
+                problem(format!("payload unreadable: {error}"));
+                None
+            }
+        };
+        last_hash = Some(record.hash);
+        entries.push(Checked { seq: record.seq, business_date: record.business_date, event, postings: record.postings.len() as i64, problems });
+    }
+    CheckedRange { entries, first_prev_hash, last_hash }
 }
 
 impl Model {
