@@ -1,129 +1,13 @@
-//! The printed receipt as data: built from a recorded payment (never from what the form showed), so
-//! paper always matches the ledger. Card and check numbers appear only as their last four digits.
+//! The window's door to the library's receipt builder (`citytill::ops::receipt_doc`): the printed
+//! receipt is built from the recorded payment, never from what the form showed.
 
 use citytill::config::Settings;
-use citytill::domain::events::{Event, LineTarget};
-use citytill::domain::tender::{Tender, TenderKind};
 use citytill::ops::query::ReceiptInfo;
-use citytill_hardware::receipt::{AmountLine, Barcode, Receipt, ReceiptItem};
+use citytill_hardware::receipt::Receipt;
+
+pub use citytill::ops::receipt_doc::tender_label;
 
 /// The receipt for a recorded payment. `duplicate` marks a reprint; `training` a demo city.
-pub fn receipt_document(settings: &Settings, info: &ReceiptInfo, training: bool, duplicate: bool) -> Receipt {
-    let mut receipt = Receipt {
-        header: vec![settings.city_name.clone(), settings.city_address.clone()],
-        receipt_number: info.receipt.clone(),
-        issued_at: issued_at(&info.at),
-        cashier: Some(info.cashier.clone()),
-        footer: vec!["Thank you".into()],
-        barcode: Some(Barcode::Code128(info.receipt.clone())),
-        duplicate,
-        training,
-        ..Receipt::default()
-    };
-    if let Event::PaymentTaken { lines, tenders, change, .. } = &info.payment {
-        receipt.items = lines
-            .iter()
-            .map(|line| ReceiptItem {
-                description: match &line.target {
-                    LineTarget::Payable { number, kind } => format!("{} {}", capitalized(kind.as_str()), number),
-                    LineTarget::Fee { code, description, .. } => format!("{code} {description}"),
-                },
-                amount_cents: line.amount().cents(),
-            })
-            .collect();
-        receipt.totals = vec![AmountLine { label: "TOTAL".into(), amount_cents: info.total.cents() }];
-        receipt.tenders = tenders.iter().map(|t| AmountLine { label: tender_label(t), amount_cents: t.amount.cents() }).collect();
-        receipt.change_cents = Some(change.cents());
-    }
-    if info.status != "paid" {
-        receipt.footer.insert(0, format!("STATUS: {}", info.status.to_uppercase()));
-    }
-    receipt
-}
-
-/// "CHECK #1001 ...6789", "CARD VISA ...4242 AUTH 123456": what paper may say about a tender.
-pub fn tender_label(tender: &Tender) -> String {
-    let mut label = match tender.kind {
-        TenderKind::Cash => "CASH".to_string(),
-        TenderKind::Check => "CHECK".to_string(),
-        TenderKind::MoneyOrder => "MONEY ORDER".to_string(),
-        TenderKind::Card => format!("CARD {}", tender.brand.as_deref().unwrap_or("").to_uppercase()).trim().to_string(),
-        TenderKind::Ach => "ACH".to_string(),
-    };
-    if let Some(number) = &tender.number {
-        label.push_str(&format!(" #{number}"));
-    }
-    if let Some(last4) = tender.last4.as_ref().or(tender.account_last4.as_ref()) {
-        label.push_str(&format!(" ...{last4}"));
-    }
-    if let Some(auth) = &tender.auth {
-        label.push_str(&format!(" AUTH {auth}"));
-    }
-    label
-}
-
-fn capitalized(word: &str) -> String {
-    let mut chars = word.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
-/// "2026-11-24T14:03:05Z" → "2026-11-24 14:03".
-fn issued_at(at: &str) -> String {
-    let text = at.replace('T', " ");
-    text.get(..16).unwrap_or(&text).to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use citytill::domain::events::PaymentLine;
-    use citytill::domain::payable::PayableKind;
-    use citytill::Money;
-
-    fn info(tenders: Vec<Tender>) -> ReceiptInfo {
-        ReceiptInfo {
-            receipt: "T01-000042".into(),
-            seq: 9,
-            drawer_id: 1,
-            cashier: "ana".into(),
-            business_date: "2026-11-24".into(),
-            at: "2026-11-24T14:03:05Z".into(),
-            total: Money::from_cents(8412),
-            status: "paid".into(),
-            refunded: Money::ZERO,
-            reprints: 0,
-            payment: Event::PaymentTaken {
-                receipt: "T01-000042".into(),
-                number: 42,
-                drawer_id: 1,
-                cashier: "ana".into(),
-                lines: vec![PaymentLine { target: LineTarget::Payable { number: "100200".into(), kind: PayableKind::Utility }, applied: Money::from_cents(8412), credit: Money::ZERO }],
-                tenders,
-                change: Money::from_cents(1588),
-            },
-        }
-    }
-
-    // Proves the receipt carries the city header, the line, the tender, the change, the barcode and both banners when asked.
-    #[test]
-    fn receipt_from_payment_has_everything_paper_needs() {
-        let settings = Settings::default();
-        let receipt = receipt_document(&settings, &info(vec![Tender::new(TenderKind::Cash, Money::from_cents(10000))]), true, true);
-        assert_eq!(receipt.header[0], settings.city_name);
-        assert_eq!(receipt.items[0].description, "Utility 100200");
-        assert_eq!(receipt.tenders[0].label, "CASH");
-        assert_eq!(receipt.change_cents, Some(1588));
-        assert_eq!(receipt.barcode, Some(Barcode::Code128("T01-000042".into())));
-        assert!(receipt.training && receipt.duplicate);
-        assert_eq!(receipt.issued_at, "2026-11-24 14:03");
-        let text = citytill_hardware::receipt::layout(&receipt, 42).join("\n");
-        assert!(text.contains("TRAINING") && text.contains("DUPLICATE") && text.contains("84.12"), "{text}");
-    }
-
-    // Proves a card tender prints only brand, last four and authorization.
-    #[test]
-    fn card_tender_label_shows_last_four_only() {
-        let tender = Tender::parse("card=20.00,brand=visa,last4=4242,auth=A1B2", Money::from_cents(100_000)).unwrap();
-        assert_eq!(tender_label(&tender), "CARD VISA ...4242 AUTH A1B2");
-    }
+pub fn receipt_document(settings: &Settings, info: &ReceiptInfo, training: bool, duplicate: bool) -> Result<Receipt, String> {
+    citytill::ops::receipt_doc::build(settings, info, duplicate, training).map_err(|e| e.to_string())
 }

@@ -44,14 +44,20 @@ pub fn build(settings: &Settings, info: &ReceiptInfo, duplicate: bool, training:
     })
 }
 
-/// A reprint: journals it (reprints are counted) and returns the document marked DUPLICATE.
-pub fn reprint(ledger: &mut crate::ledger::Ledger, settings: &Settings, actor: &crate::ops::auth::Actor, receipt: &str) -> Result<Receipt> {
-    let training = crate::ops::setup::is_training(ledger)?;
+/// Journals a reprint of `receipt` (reprints are counted) and returns the receipt as it now stands.
+pub fn record_reprint(ledger: &mut crate::ledger::Ledger, actor: &crate::ops::auth::Actor, receipt: &str) -> Result<ReceiptInfo> {
     ledger.write(|w| {
         let info = crate::ops::query::receipt(w.conn(), receipt)?;
         w.append(Some(&actor.name), None, &Event::ReceiptReprinted { receipt: info.receipt.clone() })?;
-        build(settings, &info, true, training)
+        crate::ops::query::receipt(w.conn(), &info.receipt)
     })
+}
+
+/// A reprint: journals it and returns the document marked DUPLICATE.
+pub fn reprint(ledger: &mut crate::ledger::Ledger, settings: &Settings, actor: &crate::ops::auth::Actor, receipt: &str) -> Result<Receipt> {
+    let training = crate::ops::setup::is_training(ledger)?;
+    let info = record_reprint(ledger, actor, receipt)?;
+    build(settings, &info, true, training)
 }
 
 /// "CHECK #1001 ...6789", "CARD VISA ...4242 AUTH 123456": what paper may say about a tender.

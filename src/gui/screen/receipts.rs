@@ -13,7 +13,7 @@ use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
 use crate::gui::receipt_doc::{receipt_document, tender_label};
 use crate::gui::widgets::{self, Approval};
-use crate::gui::{data, theme};
+use crate::gui::theme;
 
 pub const NUMBER_ID: &str = "receipts-number";
 pub const REASON_ID: &str = "receipts-reason";
@@ -169,13 +169,13 @@ impl Receipts {
     fn reprint(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
         let Some(receipt) = self.shown.as_ref().map(|i| i.receipt.clone()) else { return Task::none() };
         let actor = actor.clone();
-        Task::perform(ctx.worker.call(move |ledger| data::record_reprint(ledger, &actor, &receipt)), Message::Reprinted)
+        Task::perform(ctx.worker.call(move |ledger| citytill::ops::receipt_doc::record_reprint(ledger, &actor, &receipt)), Message::Reprinted)
     }
 
     fn reprinted(&mut self, result: Result<ReceiptInfo, String>, ctx: &Context) {
         match result {
             Ok(info) => {
-                self.notice = Some(match ctx.devices.print(&receipt_document(&ctx.settings, &info, ctx.training, true)) {
+                self.notice = Some(match receipt_document(&ctx.settings, &info, ctx.training, true).and_then(|document| ctx.devices.print(&document)) {
                     Ok(_) => format!("Reprint of {} sent to the printer (marked DUPLICATE, reprint #{})", info.receipt, info.reprints),
                     Err(e) => format!("Reprint of {} recorded but not printed: {e}", info.receipt),
                 });

@@ -426,7 +426,7 @@ impl Counter {
                 return (focus(AMOUNT_ID), None);
             }
         };
-        let print = match ctx.devices.print(&receipt_document(&ctx.settings, &info, ctx.training, false)) {
+        let print = match receipt_document(&ctx.settings, &info, ctx.training, false).and_then(|document| ctx.devices.print(&document)) {
             Ok(job) => Printing::Queued(job),
             Err(error) => Printing::Failed(error),
         };
@@ -463,14 +463,14 @@ impl Counter {
         };
         Task::perform(ctx.worker.call({
             let actor = actor.clone();
-            move |ledger| crate::gui::data::record_reprint(ledger, &actor, &receipt)
+            move |ledger| citytill::ops::receipt_doc::record_reprint(ledger, &actor, &receipt)
         }), Message::Reprinted)
     }
 
     fn reprinted(&mut self, result: Result<ReceiptInfo, String>, ctx: &Context) {
         match result {
             Ok(info) => {
-                let outcome = ctx.devices.print(&receipt_document(&ctx.settings, &info, ctx.training, true));
+                let outcome = receipt_document(&ctx.settings, &info, ctx.training, true).and_then(|document| ctx.devices.print(&document));
                 if let Some(completed) = self.completed.as_mut() {
                     completed.print = match outcome {
                         Ok(job) => Printing::Queued(job),
