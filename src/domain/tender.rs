@@ -1,5 +1,7 @@
 //! Tenders — how a payment is paid — parsed from `kind=amount,key=value` text with card-data refusal.
 
+use citytill_hardware::micr::routing_checksum_ok;
+
 use crate::domain::accounts;
 use crate::money::Money;
 
@@ -141,16 +143,6 @@ fn last_four(field: &str, key: &str, value: &str) -> Result<String, String> {
         return Err(format!("{field}: {key} must have at least 4 digits"));
     }
     Ok(digits[digits.len() - 4..].to_string())
-}
-
-/// ABA routing checksum: 3(d1+d4+d7) + 7(d2+d5+d8) + (d3+d6+d9) ≡ 0 (mod 10).
-pub fn routing_checksum_ok(routing: &str) -> bool {
-    let digits: Vec<u32> = routing.chars().filter_map(|c| c.to_digit(10)).collect();
-    if digits.len() != 9 || routing.len() != 9 {
-        return false;
-    }
-    let weights = [3, 7, 1, 3, 7, 1, 3, 7, 1];
-    digits.iter().zip(weights).map(|(d, w)| d * w).sum::<u32>() % 10 == 0
 }
 
 /// Refuses any text holding a run of 13–19 digits (spaces or dashes allowed) that passes Luhn: a full card number.
