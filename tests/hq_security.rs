@@ -66,7 +66,7 @@ fn terminal_cannot_act_for_another() {
     admin.batch_execute("CREATE ROLE intruder_forge LOGIN PASSWORD 'intruder-pw'").unwrap();
     t2_settings.database_url = format!("postgresql://intruder_forge:intruder-pw@127.0.0.1:{}/{}", cluster.port, url.rsplit('/').next().unwrap());
     let mut intruder = connect(&t2_settings).unwrap();
-    let push_rows = "SELECT citytill.sync_push_rows('T01', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}')";
+    let push_rows = "SELECT citytill.sync_push_rows('T01', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', NULL)";
     for sql in ["SELECT citytill.sync_state()", "SELECT citytill.sync_push('T01', '[]')", push_rows, "SELECT citytill.sync_pull(0, 10)", "SELECT * FROM citytill.entries"] {
         let error = intruder.batch_execute(sql).unwrap_err();
         assert_eq!(sqlstate(&error), "42501", "{sql}: {error:?}");

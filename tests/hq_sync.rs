@@ -84,7 +84,8 @@ fn concurrent_terminals_push_exactly_once() {
 }
 
 // Proves a connection dropped after head office committed a batch but before the terminal heard the
-// acknowledgement loses nothing and duplicates nothing: the re-send is acknowledged as duplicates.
+// acknowledgement loses nothing and duplicates nothing: the re-send is acknowledged as duplicates. (The
+// backlog goes out over two connections, so the batch sent ahead of the cut one may have landed too.)
 #[test]
 fn lost_acknowledgement_then_resend_makes_no_duplicate() {
     let Some(cluster) = pg::cluster() else { return };
@@ -102,14 +103,15 @@ fn lost_acknowledgement_then_resend_makes_no_duplicate() {
     assert_eq!(proxy.cuts(), 1);
     assert!(error.is_offline(), "{error}");
     assert!(!error.to_string().contains(settings.database_url.split(['@', ':']).nth(2).unwrap()), "password leaked: {error}");
-    // Head office committed the first batch; the terminal never heard so.
-    assert_eq!(pg::hq_entries(&url, "T03").len(), 50);
+    // Head office committed the first batch (and perhaps the one sent ahead of it); the terminal never heard so.
+    let held = pg::hq_entries(&url, "T03").len() as i64;
+    assert!(held == 50 || held == 100, "head office holds whole batches only: {held}");
     assert_eq!(ledger.meta(meta_keys::ACKED_SEQ).unwrap().unwrap_or_else(|| "0".into()), "0");
     let mut direct = connect(&settings).unwrap();
     let resent = push_batch(&mut direct, &settings, "T03", &ledger.entries_after(0, 50).unwrap()).unwrap();
-    assert_eq!((resent.accepted, resent.duplicates, resent.acked_seq), (0, 50, 50));
+    assert_eq!((resent.accepted, resent.duplicates, resent.acked_seq), (0, 50, held));
     let outcome = sync_once(&mut ledger, &settings).unwrap();
-    assert_eq!((outcome.pushed, outcome.acked_seq, outcome.pending), (70, 120, 0));
+    assert_eq!((outcome.pushed, outcome.acked_seq, outcome.pending), (120 - held, 120, 0));
     pg::assert_hq_equals_ledger(&url, &ledger);
 }
 

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::hq::admin;
 use crate::hq::connect::connect;
 use crate::hq::reports;
-use crate::hq::settings::{redact, HqSettings};
+use crate::hq::settings::{redact, HqSettings, SslMode};
 
 /// The head-office administrator's connection (not a terminal's).
 #[derive(clap::Args, Debug)]
@@ -20,6 +20,9 @@ pub struct Database {
     /// postgresql://admin@host/db (add ?sslmode=require or verify-full). Default: [hq] database_url / CITYTILL_HQ_URL.
     #[arg(long = "database", env = "CITYTILL_HQ_ADMIN_URL", hide_env_values = true)]
     pub url: Option<String>,
+    /// PEM CA certificate(s) to trust with sslmode=verify-full (default: the public web roots).
+    #[arg(long = "ca-file", env = "CITYTILL_HQ_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -132,11 +135,18 @@ pub fn run(command: HqCommand, ctx: &Context) -> Result<()> {
 
 /// The admin URL from `--database`, else the `[hq]` settings; an error names both if neither is given.
 fn settings(ctx: &Context, db: &Database) -> Result<HqSettings> {
-    if let Some(url) = &db.url {
-        return Ok(HqSettings::for_url(url)?);
+    let mut settings = match &db.url {
+        Some(url) => HqSettings::for_url(url)?,
+        None => HqSettings::from_settings(ctx.settings.hq.as_ref())?
+            .ok_or_else(|| Error::Invalid("--database: no head-office URL (give --database, CITYTILL_HQ_ADMIN_URL or [hq] database_url)".into()))?,
+    };
+    if let Some(file) = &db.ca_file {
+        if settings.ssl_mode != SslMode::VerifyFull {
+            return Err(Error::Invalid("--ca-file: is only used with sslmode=verify-full (add ?sslmode=verify-full to the URL)".into()));
+        }
+        settings.ca_file = Some(file.clone());
     }
-    HqSettings::from_settings(ctx.settings.hq.as_ref())?
-        .ok_or_else(|| Error::Invalid("--database: no head-office URL (give --database, CITYTILL_HQ_ADMIN_URL or [hq] database_url)".into()))
+    Ok(settings)
 }
 
 fn say<T: serde::Serialize>(ctx: &Context, value: &T, text: &str) -> Result<()> {

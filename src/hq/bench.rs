@@ -88,11 +88,11 @@ fn measure(settings: &HqSettings, database: &str, role: &str, entries: usize) ->
     fill(&mut ledger, entries)?;
     let records = ledger.entries_after(0, entries + 1)?;
 
-    let mut terminal_config = bench_config;
-    terminal_config.user(role).password(account.password.as_deref().unwrap_or(""));
+    // The terminal's own URL (the sync path opens a second connection from it for a backlog).
     let mut terminal_settings = settings.clone();
+    terminal_settings.database_url = scratch_url(&settings.database_url, role, account.password.as_deref().unwrap_or(""), database);
     terminal_settings.batch_entries = BENCH_BATCH_ENTRIES;
-    let mut client = connect_with(&terminal_settings, terminal_config)?;
+    let mut client = connect(&terminal_settings)?;
     let started = Instant::now();
     let outcome = sync_with(&mut client, &mut ledger, &terminal_settings)?;
     let push_seconds = started.elapsed().as_secs_f64();
@@ -113,6 +113,16 @@ fn measure(settings: &HqSettings, database: &str, role: &str, entries: usize) ->
         copy_rows_per_s,
         ratio_vs_copy: push_entries_per_s / copy_rows_per_s,
     })
+}
+
+/// `admin_url` with the scratch role, its password and the scratch database (query parameters kept).
+fn scratch_url(admin_url: &str, role: &str, password: &str, database: &str) -> String {
+    let (scheme, rest) = admin_url.split_once("://").unwrap_or(("postgresql", admin_url));
+    let (rest, query) = rest.split_once('?').map_or((rest, None), |(rest, query)| (rest, Some(query)));
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+    format!("{scheme}://{role}:{password}@{host}/{database}{query}")
 }
 
 /// Appends `entries` journal entries (a drawer, then cash drops and no-sales), 10,000 per transaction.

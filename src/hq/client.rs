@@ -1,7 +1,7 @@
 //! The terminal side of sync: push the journal in bounded batches, record head office's acknowledgement
 //! in the ledger's `meta`, then pull changed reference data and apply it as journaled imports.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use postgres::Client;
 
@@ -9,6 +9,7 @@ use crate::domain::events::Event;
 use crate::domain::payable::{FeeRow, PayableKind, PayableRow};
 use crate::hq::connect::connect;
 use crate::hq::error::{HqError, HqResult};
+use crate::hq::pipeline;
 use crate::hq::push_sql::PUSH_ROWS_CALL;
 use crate::hq::settings::HqSettings;
 use crate::hq::status::{meta_keys, set_meta};
@@ -86,6 +87,12 @@ pub fn state(client: &mut Client, settings: &HqSettings) -> HqResult<HqState> {
 
 /// Sends `entries` (in sequence order) as one head-office transaction: one binary array per column.
 pub fn push_batch(client: &mut Client, settings: &HqSettings, terminal: &str, entries: &[JournalRecord]) -> HqResult<PushReply> {
+    push_batch_after(client, settings, terminal, entries, None)
+}
+
+/// `push_batch`, stating what the terminal believes head office holds before this batch (`after`): if head
+/// office holds less — a batch sent ahead of this one did not land — it stores nothing and answers so.
+pub fn push_batch_after(client: &mut Client, settings: &HqSettings, terminal: &str, entries: &[JournalRecord], after: Option<i64>) -> HqResult<PushReply> {
     let column = |field: fn(&JournalRecord) -> &str| entries.iter().map(field).collect::<Vec<&str>>();
     let optional = |field: fn(&JournalRecord) -> Option<&str>| entries.iter().map(field).collect::<Vec<Option<&str>>>();
     let seqs: Vec<i64> = entries.iter().map(|r| r.seq).collect();
@@ -119,6 +126,7 @@ pub fn push_batch(client: &mut Client, settings: &HqSettings, terminal: &str, en
             &accounts,
             &debits,
             &credits,
+            &after,
         ],
     )
 }
@@ -165,13 +173,13 @@ pub fn sync_with(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings
 /// How often a long push records head office's acknowledgement in the ledger (each record is a durable
 /// SQLite commit; the last one is always recorded). Exactly-once does not depend on it: every round starts
 /// from what head office says it holds.
-const ACK_RECORD_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const ACK_RECORD_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Pushes every entry after `acked` in bounded batches, recording the acknowledgement at least every
 /// `ACK_RECORD_INTERVAL` and at the end (also when a batch fails); returns the new acknowledged sequence.
 fn push_all(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings, acked: i64, outcome: &mut SyncOutcome) -> HqResult<i64> {
     let mut unrecorded = None;
-    let result = push_batches(client, ledger, settings, acked, outcome, &mut unrecorded);
+    let result = pipeline::push_batches(client, ledger, settings, acked, outcome, &mut unrecorded);
     if let Some((seq, hash)) = unrecorded {
         let recorded = record_ack(ledger, seq, &hash);
         if result.is_ok() {
@@ -179,73 +187,6 @@ fn push_all(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings, ack
         }
     }
     result
-}
-
-fn push_batches(
-    client: &mut Client,
-    ledger: &mut Ledger,
-    settings: &HqSettings,
-    mut acked: i64,
-    outcome: &mut SyncOutcome,
-    unrecorded: &mut Option<(i64, String)>,
-) -> HqResult<i64> {
-    let terminal = ledger.terminal().to_string();
-    let mut recorded_at = Instant::now();
-    let mut batch = ledger.entries_after(acked, settings.batch_entries)?;
-    loop {
-        let Some(last) = batch.last() else { return Ok(acked) };
-        let last_sent = last.seq;
-        let (reply, next) = push_reading_ahead(client, ledger, settings, &terminal, &batch);
-        let reply = reply?;
-        outcome.pushed += reply.accepted;
-        outcome.duplicates += reply.duplicates;
-        if reply.acked_seq > acked {
-            let local = batch.iter().find(|r| r.seq == reply.acked_seq).map(|r| r.hash.as_str());
-            if local != Some(reply.last_hash.as_str()) {
-                return Err(HqError::Server { url: settings.redacted_url(), message: format!("acknowledged entry {} with a hash this ledger does not have", reply.acked_seq) });
-            }
-            *unrecorded = Some((reply.acked_seq, reply.last_hash.clone()));
-            if recorded_at.elapsed() >= ACK_RECORD_INTERVAL {
-                record_ack(ledger, reply.acked_seq, &reply.last_hash)?;
-                *unrecorded = None;
-                recorded_at = Instant::now();
-            }
-        }
-        if let Some(rejection) = reply.rejected {
-            return Err(HqError::Rejected { seq: rejection.seq, reason: rejection.reason });
-        }
-        if reply.acked_seq < last_sent {
-            return Err(HqError::Server { url: settings.redacted_url(), message: format!("acknowledged only up to {} of {last_sent} without a reason", reply.acked_seq) });
-        }
-        acked = reply.acked_seq;
-        batch = next?;
-    }
-}
-
-/// Pushes `batch` while another thread reads the batch after it from the ledger, so the terminal's reading
-/// overlaps head office's work (if the thread cannot start, the next batch is read afterwards instead).
-fn push_reading_ahead(
-    client: &mut Client,
-    ledger: &mut Ledger,
-    settings: &HqSettings,
-    terminal: &str,
-    batch: &[JournalRecord],
-) -> (HqResult<PushReply>, HqResult<Vec<JournalRecord>>) {
-    let after = batch.last().map_or(0, |r| r.seq);
-    let limit = settings.batch_entries;
-    let (reply, next) = std::thread::scope(|scope| {
-        let reader_ledger = &mut *ledger;
-        let reader = std::thread::Builder::new().name("citytill-sync-read".into()).spawn_scoped(scope, move || reader_ledger.entries_after(after, limit));
-        let reply = push_batch(client, settings, terminal, batch);
-        let next = reader.ok().map(|handle| handle.join());
-        (reply, next)
-    });
-    let next = match next {
-        Some(Ok(read)) => read.map_err(HqError::from),
-        Some(Err(_)) => Err(HqError::Invalid("the ledger reader thread failed while reading ahead".into())),
-        None => ledger.entries_after(after, limit).map_err(HqError::from),
-    };
-    (reply, next)
 }
 
 /// Learns what head office holds and checks it is a prefix of this ledger; returns the sequence to push after.
@@ -278,7 +219,7 @@ fn reconcile_state(client: &mut Client, ledger: &mut Ledger, settings: &HqSettin
     Ok(state.acked_seq)
 }
 
-fn record_ack(ledger: &mut Ledger, seq: i64, hash: &str) -> HqResult<()> {
+pub(crate) fn record_ack(ledger: &mut Ledger, seq: i64, hash: &str) -> HqResult<()> {
     let seq = seq.to_string();
     set_meta(ledger, &[(meta_keys::ACKED_SEQ, Some(seq.as_str())), (meta_keys::ACKED_HASH, Some(hash))])
 }

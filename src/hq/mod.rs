@@ -10,6 +10,7 @@ pub mod bench;
 pub mod client;
 pub mod connect;
 pub mod error;
+pub mod pipeline;
 pub mod push_sql;
 pub mod reports;
 pub mod schema;

@@ -3,8 +3,8 @@
 //! `citytill.sync_push(terminal, jsonb)` stays as a thin wrapper over it for terminals that send JSON.
 //! Also new here: a gap is recorded as an alarm, and a payload that is not JSON is a rejection with an alarm.
 
-/// Arguments of `citytill.sync_push_rows`, as the terminal binds them ($1 .. $16).
-pub const PUSH_ROWS_CALL: &str = "SELECT citytill.sync_push_rows($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)::text";
+/// Arguments of `citytill.sync_push_rows`, as the terminal binds them ($1 .. $17).
+pub const PUSH_ROWS_CALL: &str = "SELECT citytill.sync_push_rows($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)::text";
 
 /// Migration 2 (see `schema::MIGRATIONS`).
 pub const MIGRATION: &str = r#"
@@ -33,31 +33,42 @@ END $f$;
 -- (same content = acknowledged again; different = rejected + alarm); new ones must continue the sequence and
 -- the hash chain, hash to what they claim (recomputed here), carry a JSON payload and balance. The first bad
 -- entry stops the batch, with an alarm; everything before it is kept. Never raises for a bad entry.
--- Two set-based passes: judge every entry (nothing but the verdict is kept), then insert straight from the arrays.
+-- Everything that depends only on the batch (hashes, postings, JSON) is checked before the terminal's row is
+-- locked, so a terminal pushing over two connections has the next batch checked while this one is stored.
+-- p_after: the sequence the terminal believed head office held when it sent this batch; if head office still
+-- holds less after a bounded wait (the batch before it did not land), nothing is stored and no alarm is raised.
+-- NULL = no such belief (every gap is then a rejection with an alarm).
 CREATE FUNCTION citytill.sync_push_rows(
     p_terminal text,
     p_entry_terminals text[], p_seqs bigint[], p_ats text[], p_business_dates text[], p_users text[], p_approvers text[],
     p_kinds text[], p_payloads text[], p_prev_hashes text[], p_hashes text[],
-    p_posting_entries bigint[], p_posting_lines bigint[], p_posting_accounts text[], p_posting_debits bigint[], p_posting_credits bigint[])
+    p_posting_entries bigint[], p_posting_lines bigint[], p_posting_accounts text[], p_posting_debits bigint[], p_posting_credits bigint[],
+    p_after bigint)
 RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
+-- jit off: compiling these plans costs more than running them on a batch of at most 5,000 entries.
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $f$
 DECLARE
     t citytill.terminals%ROWTYPE;
     v_count integer := COALESCE(cardinality(p_seqs), 0);
     v_postings integer := COALESCE(cardinality(p_posting_entries), 0);
     v_not_json bigint[] := '{}';
+    v_computed text[];
+    v_wait_until timestamptz;
+    v_postings_ok boolean[];
+    v_complete boolean[];
+    v_linked boolean[];
+    v_chained boolean[];
     v_stop bigint;
     v_bad jsonb;
     v_duplicate_ords bigint[];
     v_duplicates bigint := 0;
     v_last_ord bigint;
     v_inserted bigint := 0;
-    v_last_new bigint;
     v_max_seq bigint;
     v_last_hash text;
     v_numbers text[];
 BEGIN
-    SELECT * INTO t FROM citytill.terminals WHERE role_name = session_user FOR UPDATE;
+    SELECT * INTO t FROM citytill.terminals WHERE role_name = session_user;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'role % is not a registered terminal', session_user USING ERRCODE = '42501';
     END IF;
@@ -96,75 +107,87 @@ BEGIN
           FROM unnest(p_kinds, p_payloads) WITH ORDINALITY AS u(kind, payload, ord) WHERE NOT citytill.is_json(u.kind, u.payload);
     END;
 
-    -- Pass 1: the verdict on every entry; the first that is neither new nor held identically stops the batch.
-    -- Entries judged new are stored in the same pass (the usual case: all are). If one of them comes after the
-    -- stop, the subtransaction is undone and pass 2 stores only the entries before the stop.
-    BEGIN
+    -- What depends only on the batch: each entry's hash recomputed over its fields and postings (postings in
+    -- line order; lines must be exactly 1, 2, 3 ...), and whether its postings are valid and balance.
     WITH sums AS (
-        -- One sort of all postings by (entry, line) feeds the aggregate in line order (no sort per entry);
-        -- an entry's lines must be exactly 1, 2, 3 ... (line = its rank).
+        -- One sort of all postings by (entry, line) feeds the aggregate in line order (no sort per entry).
         SELECT ord,
                string_agg(line::text || '|' || account || '|' || debit_cents::text || '|' || credit_cents::text || E'\n', '') AS text,
-               sum(debit_cents) AS debits, sum(credit_cents) AS credits,
-               bool_and(line = rank AND account IS NOT NULL AND debit_cents >= 0 AND credit_cents >= 0
-                        AND (debit_cents = 0) <> (credit_cents = 0)) AS lines_ok
+               sum(debit_cents) = sum(credit_cents)
+                   AND bool_and(line = rank AND account IS NOT NULL AND debit_cents >= 0 AND credit_cents >= 0
+                                AND (debit_cents = 0) <> (credit_cents = 0)) AS ok
           FROM (SELECT l.*, row_number() OVER (PARTITION BY l.ord ORDER BY l.line) AS rank
                   FROM unnest(p_posting_entries, p_posting_lines, p_posting_accounts, p_posting_debits, p_posting_credits)
                        AS l(ord, line, account, debit_cents, credit_cents)) ranked
          GROUP BY ord
-    ), classified AS (
-        SELECT i.ord, i.seq, i.terminal, i.at, i.business_date, i.user_name, i.approver, i.kind, i.payload, i.hash, i.prev_hash,
-               s.debits, s.credits, s.lines_ok,
-               i.at IS NULL OR i.business_date IS NULL OR i.payload IS NULL AS missing,
-               encode(sha256(convert_to(concat_ws(E'\n', i.prev_hash, i.terminal, i.seq::text, i.at, i.business_date,
-                   COALESCE(i.user_name, ''), COALESCE(i.approver, ''), i.kind, i.payload, COALESCE(s.text, '')), 'UTF8')), 'hex') AS computed,
-               lag(i.seq) OVER w AS prev_seq,
-               lag(i.hash) OVER w AS prev_sent_hash,
-               -- Only entries head office may already hold are looked up (an index probe each, never a scan).
-               CASE WHEN i.seq <= t.acked_seq THEN
-                   (SELECT st.hash FROM citytill.entries st WHERE st.terminal = t.terminal AND st.seq = i.seq)
-               END AS stored_hash
-          FROM unnest(p_entry_terminals, p_seqs, p_ats, p_business_dates, p_users, p_approvers, p_kinds, p_payloads, p_prev_hashes, p_hashes)
-               WITH ORDINALITY AS i(terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash, ord)
-          LEFT JOIN sums s USING (ord)
-        WINDOW w AS (ORDER BY i.ord)
-    ), judged AS MATERIALIZED (
-        SELECT c.ord, c.seq, c.at, c.business_date, c.user_name, c.approver, c.kind, c.payload, c.prev_hash, c.hash,
-               c.computed, c.stored_hash, c.prev_seq, CASE
-            WHEN c.seq IS NULL OR c.terminal IS NULL OR c.kind IS NULL OR c.prev_hash IS NULL OR c.hash IS NULL OR c.missing THEN 'malformed'
-            WHEN c.ord > 1 AND c.seq <> c.prev_seq + 1 THEN 'gap'
-            WHEN c.stored_hash IS NOT NULL THEN
-                CASE WHEN c.hash = c.stored_hash AND c.computed = c.stored_hash THEN 'duplicate' ELSE 'conflict' END
-            WHEN c.seq <> t.acked_seq + 1 AND (c.ord = 1 OR c.seq <= t.acked_seq) THEN 'gap'
-            WHEN c.terminal <> t.terminal THEN 'wrong_terminal'
-            WHEN c.computed <> c.hash THEN 'hash_mismatch'
-            WHEN c.prev_hash <> CASE WHEN c.seq = t.acked_seq + 1 THEN t.last_hash ELSE c.prev_sent_hash END THEN 'chain_broken'
-            WHEN c.ord = ANY (v_not_json) THEN 'not_json'
-            WHEN COALESCE(c.debits, 0) <> COALESCE(c.credits, 0) OR NOT COALESCE(c.lines_ok, true) THEN 'unbalanced'
+    )
+    SELECT array_agg(encode(sha256(convert_to(concat_ws(E'\n', i.prev_hash, i.terminal, i.seq::text, i.at, i.business_date,
+                         COALESCE(i.user_name, ''), COALESCE(i.approver, ''), i.kind, i.payload, COALESCE(s.text, '')), 'UTF8')), 'hex')
+                     ORDER BY i.ord),
+           array_agg(COALESCE(s.ok, true) ORDER BY i.ord),
+           array_agg(i.seq IS NOT NULL AND i.terminal IS NOT NULL AND i.at IS NOT NULL AND i.business_date IS NOT NULL
+                     AND i.kind IS NOT NULL AND i.payload IS NOT NULL AND i.prev_hash IS NOT NULL AND i.hash IS NOT NULL ORDER BY i.ord),
+           -- Within the batch: each entry follows the one sent before it, by sequence and by hash.
+           array_agg(COALESCE(i.ord = 1 OR i.seq = i.prev_seq + 1, false) ORDER BY i.ord),
+           array_agg(COALESCE(i.ord = 1 OR i.prev_hash = i.prev_sent_hash, false) ORDER BY i.ord)
+      INTO v_computed, v_postings_ok, v_complete, v_linked, v_chained
+      FROM (SELECT u.*, lag(u.seq) OVER w AS prev_seq, lag(u.hash) OVER w AS prev_sent_hash
+              FROM unnest(p_entry_terminals, p_seqs, p_ats, p_business_dates, p_users, p_approvers, p_kinds, p_payloads, p_prev_hashes, p_hashes)
+                   WITH ORDINALITY AS u(terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash, ord)
+            WINDOW w AS (ORDER BY u.ord)) i
+      LEFT JOIN sums s USING (ord);
+
+    -- A batch sent ahead over a second connection waits here, holding no lock, until the batch before it has
+    -- landed (bounded: at most 5 s or half the statement timeout), so batches are judged in the order sent.
+    IF p_after IS NOT NULL THEN
+        v_wait_until := clock_timestamp()
+            + LEAST(interval '5 s', NULLIF(current_setting('statement_timeout'), '0')::interval / 2);
+        LOOP
+            EXIT WHEN (SELECT acked_seq FROM citytill.terminals WHERE terminal = t.terminal) >= p_after
+                   OR clock_timestamp() > v_wait_until;
+            PERFORM pg_sleep(0.001);
+        END LOOP;
+    END IF;
+
+    -- From here on, one push per terminal at a time: what head office holds decides the rest.
+    SELECT * INTO t FROM citytill.terminals WHERE terminal = t.terminal FOR UPDATE;
+    IF p_after IS NOT NULL AND t.acked_seq < p_after THEN
+        RETURN jsonb_build_object('terminal', t.terminal, 'acked_seq', t.acked_seq, 'last_hash', t.last_hash,
+                                  'accepted', 0, 'duplicates', 0, 'rejected', NULL);
+    END IF;
+
+    -- The verdict on every entry (only narrow columns: what is stored comes straight from the arrays below);
+    -- the first that is neither new nor held identically stops the batch.
+    WITH judged AS (
+        SELECT v.ord, v.seq, v.kind, v.hash, v.computed, v.stored_hash, CASE
+            WHEN NOT v.complete THEN 'malformed'
+            WHEN v.ord > 1 AND NOT v.linked THEN 'gap'
+            WHEN v.stored_hash IS NOT NULL THEN
+                CASE WHEN v.hash = v.stored_hash AND v.computed = v.stored_hash THEN 'duplicate' ELSE 'conflict' END
+            WHEN v.seq <> t.acked_seq + 1 AND (v.ord = 1 OR v.seq <= t.acked_seq) THEN 'gap'
+            WHEN v.terminal <> t.terminal THEN 'wrong_terminal'
+            WHEN v.computed <> v.hash THEN 'hash_mismatch'
+            WHEN CASE WHEN v.seq = t.acked_seq + 1 THEN v.prev_hash <> t.last_hash ELSE NOT v.chained END THEN 'chain_broken'
+            WHEN v.ord = ANY (v_not_json) THEN 'not_json'
+            WHEN NOT v.postings_ok THEN 'unbalanced'
             ELSE 'new' END AS status
-          FROM classified c
-    ), stored AS (
-        INSERT INTO citytill.entries(terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash)
-        SELECT t.terminal, j.seq, j.at, j.business_date, j.user_name, j.approver, j.kind, j.payload, j.prev_hash, j.hash
-          FROM judged j WHERE j.status = 'new'
-        RETURNING seq
+          FROM (SELECT u.*,
+                       -- Only entries head office may already hold are looked up (an index probe each, never a scan).
+                       CASE WHEN u.seq <= t.acked_seq THEN
+                           (SELECT st.hash FROM citytill.entries st WHERE st.terminal = t.terminal AND st.seq = u.seq)
+                       END AS stored_hash
+                  FROM unnest(p_seqs, p_entry_terminals, p_kinds, p_prev_hashes, p_hashes, v_computed, v_postings_ok, v_complete, v_linked, v_chained)
+                       WITH ORDINALITY AS u(seq, terminal, kind, prev_hash, hash, computed, postings_ok, complete, linked, chained, ord)
+                OFFSET 0) v  -- look each stored hash up once, not once per mention below
     )
     SELECT min(j.ord) FILTER (WHERE j.status NOT IN ('new', 'duplicate')),
            (array_agg(jsonb_build_object('seq', j.seq, 'reason', j.status, 'kind', j.kind, 'sent_hash', j.hash,
                                          'computed_hash', j.computed, 'stored_hash', j.stored_hash,
-                                         'expected_seq', CASE WHEN j.ord = 1 THEN t.acked_seq + 1 ELSE j.prev_seq + 1 END) ORDER BY j.ord)
-               FILTER (WHERE j.status NOT IN ('new', 'duplicate')))[1],
-           array_agg(j.ord) FILTER (WHERE j.status = 'duplicate'),
-           max(j.ord) FILTER (WHERE j.status = 'new'),
-           (SELECT count(*) FROM stored)
-      INTO v_stop, v_bad, v_duplicate_ords, v_last_new, v_inserted
+                                         'expected_seq', CASE WHEN j.ord = 1 THEN t.acked_seq ELSE p_seqs[j.ord::integer - 1] END + 1)
+                      ORDER BY j.ord) FILTER (WHERE j.status NOT IN ('new', 'duplicate')))[1],
+           array_agg(j.ord) FILTER (WHERE j.status = 'duplicate')
+      INTO v_stop, v_bad, v_duplicate_ords
       FROM judged j;
-    IF v_stop < v_last_new THEN
-        RAISE EXCEPTION 'entries after the stop were stored' USING ERRCODE = 'CT001';
-    END IF;
-    EXCEPTION WHEN SQLSTATE 'CT001' THEN
-        v_inserted := NULL;
-    END;
 
     IF v_stop IS NOT NULL THEN
         -- Every rejection is an alarm, gaps included: a terminal that skips sequence numbers is not behaving.
@@ -174,15 +197,13 @@ BEGIN
     SELECT count(*) INTO v_duplicates FROM unnest(v_duplicate_ords) AS d(ord) WHERE v_stop IS NULL OR d.ord < v_stop;
     v_last_ord := COALESCE(v_stop - 1, v_count);
 
-    IF v_inserted IS NULL THEN
-        -- Pass 2 (only after an undone pass 1): everything before the stop that head office does not hold yet.
-        INSERT INTO citytill.entries(terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash)
-        SELECT t.terminal, u.seq, u.at, u.business_date, u.user_name, u.approver, u.kind, u.payload, u.prev_hash, u.hash
-          FROM unnest(p_seqs, p_ats, p_business_dates, p_users, p_approvers, p_kinds, p_payloads, p_prev_hashes, p_hashes)
-               WITH ORDINALITY AS u(seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash, ord)
-         WHERE u.ord <= v_last_ord AND u.seq > t.acked_seq;
-        GET DIAGNOSTICS v_inserted = ROW_COUNT;
-    END IF;
+    -- Everything before the stop that head office does not hold yet, straight from the arrays.
+    INSERT INTO citytill.entries(terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash)
+    SELECT t.terminal, u.seq, u.at, u.business_date, u.user_name, u.approver, u.kind, u.payload, u.prev_hash, u.hash
+      FROM unnest(p_seqs, p_ats, p_business_dates, p_users, p_approvers, p_kinds, p_payloads, p_prev_hashes, p_hashes)
+           WITH ORDINALITY AS u(seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash, ord)
+     WHERE u.ord <= v_last_ord AND u.seq > t.acked_seq;
+    GET DIAGNOSTICS v_inserted = ROW_COUNT;
 
     IF v_inserted > 0 THEN
         v_max_seq := p_seqs[v_last_ord::integer];
@@ -264,10 +285,10 @@ BEGIN
                           AS (line bigint, account text, debit_cents bigint, credit_cents bigint))
                WITH ORDINALITY AS l(line, account, debit_cents, credit_cents, n);
     RETURN citytill.sync_push_rows(p_terminal, e.terminals, e.seqs, e.ats, e.dates, e.users, e.approvers, e.kinds, e.payloads,
-                                   e.prev_hashes, e.hashes, p.entries, p.lines, p.accounts, p.debits, p.credits);
+                                   e.prev_hashes, e.hashes, p.entries, p.lines, p.accounts, p.debits, p.credits, NULL);
 END $f$;
-ALTER FUNCTION citytill.sync_push_rows(text, text[], bigint[], text[], text[], text[], text[], text[], text[], text[], text[], bigint[], bigint[], text[], bigint[], bigint[]) OWNER TO citytill_owner;
+ALTER FUNCTION citytill.sync_push_rows(text, text[], bigint[], text[], text[], text[], text[], text[], text[], text[], text[], bigint[], bigint[], text[], bigint[], bigint[], bigint) OWNER TO citytill_owner;
 ALTER FUNCTION citytill.is_json(text, text) OWNER TO citytill_owner;
-REVOKE ALL ON FUNCTION citytill.sync_push_rows(text, text[], bigint[], text[], text[], text[], text[], text[], text[], text[], text[], bigint[], bigint[], text[], bigint[], bigint[]), citytill.is_json(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION citytill.sync_push_rows(text, text[], bigint[], text[], text[], text[], text[], text[], text[], text[], text[], bigint[], bigint[], text[], bigint[], bigint[]) TO citytill_terminal;
+REVOKE ALL ON FUNCTION citytill.sync_push_rows(text, text[], bigint[], text[], text[], text[], text[], text[], text[], text[], text[], bigint[], bigint[], text[], bigint[], bigint[], bigint), citytill.is_json(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION citytill.sync_push_rows(text, text[], bigint[], text[], text[], text[], text[], text[], text[], text[], text[], bigint[], bigint[], text[], bigint[], bigint[], bigint) TO citytill_terminal;
 "#;
