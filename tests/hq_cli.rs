@@ -171,6 +171,19 @@ fn binary_sync_once_then_status_json() {
     assert!(text.contains("0 pushed") && text.contains("0 pending"), "`sync once` is still accepted: {text}");
 }
 
+// Proves the sync command line refuses what it cannot mean: no action, or `--once` with a subcommand; and
+// that an admin `--ca-file` without sslmode=verify-full is refused, naming the flag.
+#[test]
+fn sync_and_admin_arguments_are_checked() {
+    let (dir, _ledger) = pg::ledger("T01");
+    let ctx = context(dir.path(), None);
+    let none = sync(&ctx, &[]).unwrap_err();
+    assert!(none.to_string().contains("--once"), "{none}");
+    assert!(Sync::try_parse_from(["sync", "--once", "status"]).is_err(), "--once and a subcommand together are refused");
+    let error = hq(&ctx, &["verify", "--database", "postgresql://admin@127.0.0.1:1/hq", "--ca-file", "/etc/citytill/hq-ca.pem"]).unwrap_err();
+    assert!(error.to_string().contains("--ca-file") && error.to_string().contains("verify-full"), "{error}");
+}
+
 // Proves the bench runs end to end in a scratch database it drops, reporting both rates.
 #[test]
 fn bench_runs_and_cleans_up() {
