@@ -31,6 +31,14 @@ pub enum Shortcut {
     /// Tab / Shift+Tab: move focus.
     Next,
     Previous,
+    /// Ctrl+D: drop the last cart line (counter). Not Ctrl+Backspace: a focused text field already
+    /// takes that as "delete the word before the cursor", and both would happen at once.
+    RemoveLine,
+    /// Ctrl+Shift+D: drop the last tender (counter).
+    RemoveTender,
+    /// Up / Down arrows: move a list's selection (text fields leave these keys alone).
+    Up,
+    Down,
 }
 
 impl Shortcut {
@@ -55,6 +63,10 @@ impl Shortcut {
             Shortcut::ToggleTheme => "Ctrl+T",
             Shortcut::Next => "Tab",
             Shortcut::Previous => "Shift+Tab",
+            Shortcut::RemoveLine => "Ctrl+D",
+            Shortcut::RemoveTender => "Ctrl+Shift+D",
+            Shortcut::Up => "Up",
+            Shortcut::Down => "Down",
         }
     }
 }
@@ -80,9 +92,12 @@ pub fn shortcut(key: &Key, modifiers: Modifiers) -> Option<Shortcut> {
             Named::Escape => Shortcut::Cancel,
             Named::Tab if modifiers.shift() => Shortcut::Previous,
             Named::Tab => Shortcut::Next,
+            Named::ArrowUp if !modifiers.command() && !modifiers.alt() => Shortcut::Up,
+            Named::ArrowDown if !modifiers.command() && !modifiers.alt() => Shortcut::Down,
             _ => return None,
         }),
         Key::Character(c) if modifiers.command() && c.as_str().eq_ignore_ascii_case("t") => Some(Shortcut::ToggleTheme),
+        Key::Character(c) if modifiers.command() && !modifiers.alt() && c.as_str().eq_ignore_ascii_case("d") => Some(if modifiers.shift() { Shortcut::RemoveTender } else { Shortcut::RemoveLine }),
         _ => None,
     }
 }
@@ -105,5 +120,22 @@ mod tests {
         assert_eq!(shortcut(&Key::Named(Named::F1), Modifiers::SHIFT), Some(Shortcut::Batches));
         assert_eq!(shortcut(&Key::Named(Named::F2), Modifiers::SHIFT), Some(Shortcut::Reports));
         assert_eq!(Shortcut::Batches.label(), "Shift+F1");
+    }
+
+    // Proves Ctrl+D and Ctrl+Shift+D (either letter case) map to removing the last cart line and the last tender, plain
+    // and Alt-held D stay with the fields, the plain arrows map to Up/Down, and the button labels name those keys.
+    #[test]
+    fn remove_keys_and_arrows_map_to_actions() {
+        assert_eq!(shortcut(&Key::Character("d".into()), Modifiers::CTRL), Some(Shortcut::RemoveLine));
+        assert_eq!(shortcut(&Key::Character("D".into()), Modifiers::CTRL | Modifiers::SHIFT), Some(Shortcut::RemoveTender));
+        assert_eq!(shortcut(&Key::Character("d".into()), Modifiers::CTRL | Modifiers::SHIFT), Some(Shortcut::RemoveTender));
+        assert_eq!(shortcut(&Key::Character("d".into()), Modifiers::empty()), None);
+        assert_eq!(shortcut(&Key::Character("D".into()), Modifiers::SHIFT), None);
+        assert_eq!(shortcut(&Key::Character("d".into()), Modifiers::CTRL | Modifiers::ALT), None);
+        assert_eq!(shortcut(&Key::Named(Named::Backspace), Modifiers::CTRL), None, "Ctrl+Backspace stays the fields' delete-word");
+        assert_eq!(shortcut(&Key::Named(Named::ArrowUp), Modifiers::empty()), Some(Shortcut::Up));
+        assert_eq!(shortcut(&Key::Named(Named::ArrowDown), Modifiers::empty()), Some(Shortcut::Down));
+        assert_eq!(shortcut(&Key::Named(Named::ArrowDown), Modifiers::CTRL), None);
+        assert_eq!((Shortcut::RemoveLine.label(), Shortcut::RemoveTender.label()), ("Ctrl+D", "Ctrl+Shift+D"));
     }
 }

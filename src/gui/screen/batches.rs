@@ -154,6 +154,9 @@ impl Default for BatchesScreen {
 pub enum Message {
     Loaded(Result<Box<Listing>, String>),
     Select(String),
+    /// Up / Down on the list: the batch above or below is shown (without starting its item loop — F11 does).
+    SelectPrevious,
+    SelectNext,
     StartOpen,
     Kind(BatchKind),
     ControlTotal(String),
@@ -221,13 +224,15 @@ impl BatchesScreen {
         }
     }
 
-    /// F5 open, F6 balance, F7 approve, F8 reject, F9 reopen, F11 enter items; Esc backs out.
+    /// F5 open, F6 balance, F7 approve, F8 reject, F9 reopen, F11 enter items, Up/Down pick in the list; Esc backs out.
     pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
         match shortcut {
             Shortcut::F5 => Some(Message::StartOpen),
             Shortcut::F6 => Some(Message::Balance),
             Shortcut::F11 => Some(Message::EnterItems),
             Shortcut::Cancel => Some(Message::Cancel),
+            Shortcut::Up => Some(Message::SelectPrevious),
+            Shortcut::Down => Some(Message::SelectNext),
             other => [Decision::Approve, Decision::Reject, Decision::Reopen].into_iter().find(|d| d.key() == other).map(Message::Decide),
         }
     }
@@ -253,7 +258,9 @@ impl BatchesScreen {
     pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
         match message {
             Message::Loaded(result) => return (self.loaded(result), None),
-            Message::Select(id) => return (self.select(id, ctx), None),
+            Message::Select(id) => return (self.select(id, true, ctx), None),
+            Message::SelectPrevious => return (self.browse(false, ctx), None),
+            Message::SelectNext => return (self.browse(true, ctx), None),
             Message::StartOpen => {
                 *self = BatchesScreen { business_date: std::mem::take(&mut self.business_date), batches: std::mem::take(&mut self.batches), step: Step::Opening, ..BatchesScreen::default() };
                 return (focus(CONTROL_TOTAL_ID), None);
@@ -311,10 +318,34 @@ impl BatchesScreen {
         Task::none()
     }
 
-    /// Shows a batch; an open mail or drop-box batch goes straight to the item loop.
-    fn select(&mut self, id: String, ctx: &Context) -> Task<Message> {
+    /// Up / Down: shows the batch below / above the selected one (the first / last when none is), staying at
+    /// the ends. Only on the list itself: an open form keeps its batch, so a stray arrow never sends the
+    /// next scanned item to another batch.
+    fn browse(&mut self, down: bool, ctx: &Context) -> Task<Message> {
+        let Some(last) = self.batches.len().checked_sub(1) else { return Task::none() };
+        if self.step != Step::List {
+            return Task::none();
+        }
+        let current = self.selected.as_ref().and_then(|s| self.batches.iter().position(|b| b.batch == s.batch));
+        let index = match (current, down) {
+            (None, true) => 0,
+            (None, false) => last,
+            (Some(i), true) => (i + 1).min(last),
+            (Some(i), false) => i.saturating_sub(1),
+        };
+        match self.batches.get(index) {
+            Some(b) if current != Some(index) => {
+                let id = b.batch.clone();
+                self.select(id, false, ctx)
+            }
+            _ => Task::none(),
+        }
+    }
+
+    /// Shows a batch; clicked (`enter`), an open mail or drop-box batch goes straight to the item loop.
+    fn select(&mut self, id: String, enter: bool, ctx: &Context) -> Task<Message> {
         let summary = self.batches.iter().find(|b| b.batch == id).cloned();
-        let entering = summary.as_ref().is_some_and(|b| b.state == "open" && b.drawer_id.is_none());
+        let entering = enter && summary.as_ref().is_some_and(|b| b.state == "open" && b.drawer_id.is_none());
         self.selected = summary;
         self.items.clear();
         self.clear_item();

@@ -141,3 +141,37 @@ fn batches_view_snapshot() {
     assert!(ui.find("Hold item, next [Enter]").is_ok());
     assert_snapshot(&mut ui, &app.theme(), "batches_entering");
 }
+
+// Proves the batch list is browsable without a mouse: Up/Down move the selection through the list (stopping at
+// its ends, starting from the first / last when nothing is selected) without starting an open batch's item
+// loop, and are ignored while a form is open so the batch being entered never changes under the scanner.
+#[test]
+fn arrow_keys_move_the_batch_selection() {
+    let (_fixture, mut app) = lead_with_open_batch("55.50", "2");
+    let selected = |app: &App| app.batches.selected.as_ref().map(|b| b.batch.clone());
+    assert_eq!(app.batches.batches.iter().map(|b| b.batch.as_str()).collect::<Vec<_>>(), vec!["D1", "M1"]);
+    send(&mut app, AppMessage::Shortcut(Shortcut::Up));
+    assert_eq!((selected(&app).as_deref(), app.batches.step), (Some("M1"), Step::Entering), "arrows leave the item loop alone");
+
+    send(&mut app, AppMessage::Shortcut(Shortcut::Cancel));
+    assert_eq!(app.batches.step, Step::List);
+    send(&mut app, AppMessage::Shortcut(Shortcut::Up));
+    assert_eq!(selected(&app).as_deref(), Some("D1"));
+    send(&mut app, AppMessage::Shortcut(Shortcut::Up));
+    assert_eq!(selected(&app).as_deref(), Some("D1"), "stays at the top");
+    send(&mut app, AppMessage::Shortcut(Shortcut::Down));
+    assert_eq!((selected(&app).as_deref(), app.batches.step), (Some("M1"), Step::List), "an open mail batch is shown, not entered");
+    send(&mut app, AppMessage::Shortcut(Shortcut::Down));
+    assert_eq!(selected(&app).as_deref(), Some("M1"), "stays at the bottom");
+    assert!(app.batches.selected.as_ref().is_some_and(|b| b.state == "open"), "the summary is loaded");
+
+    send(&mut app, AppMessage::Shortcut(Shortcut::Cancel));
+    assert_eq!(selected(&app), None);
+    send(&mut app, AppMessage::Shortcut(Shortcut::Down));
+    assert_eq!(selected(&app).as_deref(), Some("D1"));
+    send(&mut app, AppMessage::Shortcut(Shortcut::Cancel));
+    send(&mut app, AppMessage::Shortcut(Shortcut::Up));
+    assert_eq!(selected(&app).as_deref(), Some("M1"));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F11));
+    assert_eq!(app.batches.step, Step::Entering, "F11 starts the item loop on the batch arrowed to");
+}

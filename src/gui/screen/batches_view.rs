@@ -36,7 +36,7 @@ impl BatchesScreen {
         let detail: Element<'_, Message> = match (self.step, selected) {
             (Step::Opening, _) => self.open_form(),
             (_, Some(summary)) => self.detail(summary),
-            (_, None) => text("Pick a batch, or open a mail or drop-box batch with the tape's control total [F5].").size(theme::BODY).style(theme::text::muted).into(),
+            (_, None) => text("Pick a batch [Up/Down], or open a mail or drop-box batch with the tape's control total [F5].").size(theme::BODY).style(theme::text::muted).into(),
         };
         column![
             text(if self.business_date.is_empty() { "Batches".to_string() } else { format!("Batches — business date {}", self.business_date) }).size(theme::HEADING).font(theme::text::BOLD),

@@ -158,12 +158,12 @@ impl Counter {
             Message::PickFee => return (self.pick_fee(), None),
             Message::LineAmount(index, text) => self.line_amount(index, text),
             Message::FocusAmount => return (focus(AMOUNT_ID), None),
-            Message::RemoveLine(index) => self.remove_line(index),
+            Message::RemoveLine(index) => return (self.remove_line(index), None),
             Message::Kind(kind) => return (self.kind(kind), None),
             Message::Amount(text) => self.amount = text,
             Message::Details(text) => self.details = text,
             Message::AmountSubmitted => return self.amount_submitted(ctx, actor),
-            Message::RemoveTender(index) => self.remove_tender(index),
+            Message::RemoveTender(index) => return (self.remove_tender(index), None),
             Message::Paid(result) => return self.paid(result, ctx),
             Message::Reprint => return (self.reprint(ctx, actor), None),
             Message::Reprinted(result) => self.reprinted(result, ctx),
@@ -172,7 +172,7 @@ impl Counter {
         (Task::none(), None)
     }
 
-    /// F-keys and Esc while the counter is shown.
+    /// F-keys, Esc, Ctrl+D (last cart line) and Ctrl+Shift+D (last tender) while the counter is shown.
     pub fn shortcut(&mut self, shortcut: Shortcut) -> Option<Message> {
         match shortcut {
             Shortcut::F5 => Some(Message::Kind(TenderKind::Cash)),
@@ -182,6 +182,8 @@ impl Counter {
             Shortcut::F9 => Some(Message::Kind(TenderKind::Ach)),
             Shortcut::F12 => Some(Message::Reprint),
             Shortcut::Cancel => Some(Message::Clear),
+            Shortcut::RemoveLine => self.cart.len().checked_sub(1).map(Message::RemoveLine),
+            Shortcut::RemoveTender => self.tenders.len().checked_sub(1).map(Message::RemoveTender),
             _ => None,
         }
     }
@@ -319,10 +321,14 @@ impl Counter {
         }
     }
 
-    fn remove_line(&mut self, index: usize) {
-        if index < self.cart.len() {
-            self.cart.remove(index);
+    /// Drops a cart line (not while a payment is being recorded from it); focus goes back where typing
+    /// continues, since the removed line's amount field may have had it.
+    fn remove_line(&mut self, index: usize) -> Task<Message> {
+        if self.busy || index >= self.cart.len() {
+            return Task::none();
         }
+        self.cart.remove(index);
+        self.focus()
     }
 
     fn kind(&mut self, kind: TenderKind) -> Task<Message> {
@@ -333,10 +339,13 @@ impl Counter {
         if kind == TenderKind::Cash { focus(AMOUNT_ID) } else { focus(DETAILS_ID) }
     }
 
-    fn remove_tender(&mut self, index: usize) {
-        if index < self.tenders.len() {
-            self.tenders.remove(index);
+    /// Drops a tender (not while a payment is being recorded with it); focus goes back to the amount.
+    fn remove_tender(&mut self, index: usize) -> Task<Message> {
+        if self.busy || index >= self.tenders.len() {
+            return Task::none();
         }
+        self.tenders.remove(index);
+        self.focus()
     }
 
     /// Enter in the amount field: add the tender (empty = what is still due); complete once covered.

@@ -246,3 +246,46 @@ fn variable_fee_takes_typed_amount() {
     let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error));
     assert_eq!((completed.result.total, completed.result.change), (Money::from_cents(1250), Money::from_cents(750)));
 }
+
+// Proves the remove keys work without a mouse: Ctrl+Shift+D drops only the last tender and Ctrl+D only the
+// last cart line, with the total, tendered and still-due figures recomputed, the keys are printed on the last
+// line's and last tender's buttons, and both keys do nothing once there is nothing left to remove.
+#[test]
+fn remove_keys_drop_last_tender_and_last_line() {
+    use crate::gui::keys::{shortcut, Shortcut};
+    use iced::keyboard::{Key, Modifiers};
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::LookupChanged("DOG".into()));
+    counter(&mut app, Message::PickFee);
+    assert_eq!(app.counter.total_due(), Money::from_cents(9912));
+    for amount in ["20", "30"] {
+        counter(&mut app, Message::Amount(amount.into()));
+        counter(&mut app, Message::AmountSubmitted);
+    }
+    assert_eq!((app.counter.tenders.len(), app.counter.remaining()), (2, Money::from_cents(4912)), "{:?}", app.counter.error);
+    {
+        let mut ui = simulator(app.view());
+        assert!(ui.find("✕ [Ctrl+D]").is_ok() && ui.find("✕ [Ctrl+Shift+D]").is_ok());
+    }
+    let press = |key: &str, modifiers| AppMessage::Shortcut(shortcut(&Key::Character(key.into()), modifiers).expect("a shortcut"));
+
+    send(&mut app, press("D", Modifiers::CTRL | Modifiers::SHIFT));
+    assert_eq!(app.counter.tenders.iter().map(|t| t.amount).collect::<Vec<_>>(), vec![Money::from_cents(2000)]);
+    assert_eq!((app.counter.tendered(), app.counter.remaining()), (Money::from_cents(2000), Money::from_cents(7912)));
+
+    send(&mut app, press("d", Modifiers::CTRL));
+    assert_eq!(app.counter.cart.len(), 1);
+    assert!(matches!(&app.counter.cart[0].item, Item::Payable(row) if row.number == "100200"), "the fee, added last, is the line removed");
+    assert_eq!((app.counter.total_due(), app.counter.remaining()), (Money::from_cents(8412), Money::from_cents(6412)));
+
+    send(&mut app, AppMessage::Shortcut(Shortcut::RemoveTender));
+    send(&mut app, AppMessage::Shortcut(Shortcut::RemoveLine));
+    assert!(app.counter.cart.is_empty() && app.counter.tenders.is_empty());
+    assert_eq!((app.counter.total_due(), app.counter.tendered()), (Money::ZERO, Money::ZERO));
+    send(&mut app, AppMessage::Shortcut(Shortcut::RemoveLine));
+    send(&mut app, AppMessage::Shortcut(Shortcut::RemoveTender));
+    assert!(app.counter.completed.is_none() && app.counter.error.is_none(), "{:?}", app.counter.error);
+}

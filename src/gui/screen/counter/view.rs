@@ -65,7 +65,7 @@ impl Counter {
                 row![
                     container(description).width(Length::Fill),
                     text_input("amount", &line.amount).id(super::line_id(index)).on_input(move |t| Message::LineAmount(index, t)).on_submit(Message::FocusAmount).size(theme::BODY).width(130).padding(6),
-                    button(text("✕").size(theme::BODY)).on_press(Message::RemoveLine(index)).style(theme::button::secondary),
+                    button(text(remove_label(index + 1 == self.cart.len(), Shortcut::RemoveLine)).size(theme::BODY)).on_press_maybe((!self.busy).then_some(Message::RemoveLine(index))).style(theme::button::secondary),
                 ]
                 .spacing(8)
                 .align_y(Alignment::Center),
@@ -101,7 +101,7 @@ impl Counter {
                 row![
                     text(tender_label(tender)).size(theme::BODY).width(Length::Fill),
                     text(tender.amount.grouped()).size(theme::BODY),
-                    button(text("✕").size(theme::SMALL)).on_press(Message::RemoveTender(index)).style(theme::button::secondary),
+                    button(text(remove_label(index + 1 == self.tenders.len(), Shortcut::RemoveTender)).size(theme::SMALL)).on_press_maybe((!self.busy).then_some(Message::RemoveTender(index))).style(theme::button::secondary),
                 ]
                 .spacing(8)
                 .align_y(Alignment::Center),
@@ -146,4 +146,9 @@ impl Counter {
         .spacing(6)
         .into()
     }
+}
+
+/// "✕" on a remove button; the last one (the one its key removes) also shows the key: "✕ [Ctrl+D]".
+fn remove_label(last: bool, key: Shortcut) -> String {
+    if last { format!("✕ [{}]", key.label()) } else { "✕".to_string() }
 }
