@@ -133,6 +133,19 @@ impl SharedStatus {
     pub fn update(&self, change: impl FnOnce(&mut DeviceStatus)) {
         change(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner));
     }
+
+    /// Records that the device's link was lost and, on the online → offline edge only, tells the app.
+    pub fn mark_offline(&self, events: &EventSink, device: DeviceKind, reason: String) {
+        let was_online = self.get().online;
+        self.update(|s| {
+            s.online = false;
+            s.state = DeviceState::Error;
+            s.last_error = Some(reason.clone());
+        });
+        if was_online {
+            events.send(DeviceEvent::Offline { device, reason });
+        }
+    }
 }
 
 /// Doubling reconnect delay between `initial_ms` and `max_ms`.

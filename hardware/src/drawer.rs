@@ -244,15 +244,7 @@ impl DrawerWorker {
     fn lost(&mut self, reason: String) {
         self.link = None;
         self.next_connect = Instant::now() + Duration::from_millis(self.backoff.next_delay_ms());
-        let was_online = self.status.get().online;
-        self.status.update(|s| {
-            s.online = false;
-            s.state = DeviceState::Error;
-            s.last_error = Some(reason.clone());
-        });
-        if was_online {
-            self.events.send(DeviceEvent::Offline { device: DeviceKind::Drawer, reason });
-        }
+        self.status.mark_offline(&self.events, DeviceKind::Drawer, reason);
     }
 
     fn read_sensor(&mut self) -> Option<bool> {

@@ -206,15 +206,7 @@ impl PrinterWorker {
         self.link = None;
         self.last = None;
         self.next_connect = Instant::now() + Duration::from_millis(self.backoff.next_delay_ms());
-        let was_online = self.status.get().online;
-        self.status.update(|s| {
-            s.online = false;
-            s.state = DeviceState::Error;
-            s.last_error = Some(reason.clone());
-        });
-        if was_online {
-            self.events.send(DeviceEvent::Offline { device: DeviceKind::Printer, reason });
-        }
+        self.status.mark_offline(&self.events, DeviceKind::Printer, reason);
     }
 
     /// Asks DLE EOT 1, 2, 4; None (and offline) when the printer does not answer in time.

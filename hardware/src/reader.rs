@@ -114,14 +114,6 @@ impl ReadLoop {
     fn lost(&mut self, reason: String) {
         self.link = None;
         self.next_connect = Instant::now() + Duration::from_millis(self.backoff.next_delay_ms());
-        let was_online = self.status.get().online;
-        self.status.update(|s| {
-            s.online = false;
-            s.state = DeviceState::Error;
-            s.last_error = Some(reason.clone());
-        });
-        if was_online {
-            self.events.send(DeviceEvent::Offline { device: self.kind, reason });
-        }
+        self.status.mark_offline(&self.events, self.kind, reason);
     }
 }
