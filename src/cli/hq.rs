@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use crate::cli::context::Context;
-use crate::cli::output;
+use crate::cli::output::say;
 use crate::domain::ids::TerminalId;
 use crate::error::{Error, Result};
 use crate::hq::admin;
@@ -149,14 +149,6 @@ fn settings(ctx: &Context, db: &Database) -> Result<HqSettings> {
     Ok(settings)
 }
 
-fn say<T: serde::Serialize>(ctx: &Context, value: &T, text: &str) -> Result<()> {
-    if ctx.json {
-        output::json(value)
-    } else {
-        println!("{text}");
-        Ok(())
-    }
-}
 
 fn parse_date(text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::Invalid(format!("--date: '{text}' is not a date like 2026-11-24")))

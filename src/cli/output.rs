@@ -8,3 +8,13 @@ pub fn json<T: serde::Serialize>(value: &T) -> Result<()> {
     println!("{text}");
     Ok(())
 }
+
+/// JSON with `--json`, else the one line (or lines) of text meant for people.
+pub fn say<T: serde::Serialize>(ctx: &crate::cli::context::Context, value: &T, text: &str) -> Result<()> {
+    if ctx.json {
+        json(value)
+    } else {
+        println!("{text}");
+        Ok(())
+    }
+}

@@ -2,7 +2,7 @@
 //! the status bar shows. `sync once` is kept as a spelling of `sync --once`.
 
 use crate::cli::context::Context;
-use crate::cli::output;
+use crate::cli::output::say;
 use crate::error::{Error, Result};
 use crate::hq::client::sync_once;
 use crate::hq::settings::HqSettings;
@@ -67,11 +67,3 @@ pub fn run(args: SyncArgs, ctx: &Context) -> Result<()> {
     }
 }
 
-fn say<T: serde::Serialize>(ctx: &Context, value: &T, text: &str) -> Result<()> {
-    if ctx.json {
-        output::json(value)
-    } else {
-        println!("{text}");
-        Ok(())
-    }
-}
