@@ -273,7 +273,7 @@ impl RawBaseline {
                 )?
                 .execute(params![tender, delta])?;
             }
-            tx.prepare_cached("INSERT INTO receipt_payables(receipt, payable, amount_cents) VALUES (?1, ?2, 1000)")?.execute(params![receipt, number])?;
+            tx.prepare_cached("INSERT INTO receipt_payables(receipt_number, payable, amount_cents) VALUES (?1, ?2, 1000)")?.execute(params![seq, number])?;
             tx.commit()?;
         }
         Ok(())

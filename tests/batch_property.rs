@@ -193,7 +193,7 @@ fn check(w: &World, verify_ledger: bool) {
     assert!(deposited.values().all(|n| *n == 1), "{deposited:?}");
     // Posted items and only those moved their accounts: balance = 500.00 - counter payments - posted items.
     let mut expected: BTreeMap<String, i64> = w.payables.iter().map(|p| (p.clone(), 50_000)).collect();
-    let mut statement = conn.prepare("SELECT p.payable, p.amount_cents FROM receipt_payables p JOIN receipts r ON r.receipt = p.receipt").unwrap();
+    let mut statement = conn.prepare("SELECT p.payable, p.amount_cents FROM receipt_payables p JOIN receipts r ON r.number = p.receipt_number").unwrap();
     for row in statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).unwrap() {
         let (payable, cents) = row.unwrap();
         *expected.get_mut(&payable).unwrap() -= cents;

@@ -71,6 +71,7 @@ fn a_schema_1_ledger_upgrades_cleanly() {
     city.as_user("ben", PIN).args(&["drawer", "open", "--float", "10.00", "--count", "10x1"]).expect_ok();
     city.as_user("ben", PIN).args(&["drawer", "close", "--count", "10x1"]).expect_ok();
     let conn = rusqlite::Connection::open(city.ledger()).unwrap();
+    conn.execute_batch(SCHEMA_2_TABLES).unwrap();
     conn.execute_batch(
         "DROP TABLE exported_payments; DROP TABLE deposits; DROP TABLE batch_items; DROP TABLE batches;
          DELETE FROM accounts WHERE code IN ('1001', '1002', '2150'); PRAGMA user_version = 1;",
@@ -82,3 +83,43 @@ fn a_schema_1_ledger_upgrades_cleanly() {
     assert_eq!(city.sql_i64("SELECT COUNT(*) FROM batches WHERE id = 'D2' AND state = 'balanced'"), 1);
     assert_eq!(city.sql_i64("SELECT COUNT(*) FROM accounts WHERE code IN ('1001', '1002', '2150')"), 3);
 }
+
+// Proves a schema-2 ledger (postings and receipt lines as rowid tables, receipt lines keyed by receipt
+// text) upgrades to schema 3 with every posting and receipt line kept, verify clean, and postings still
+// append-only.
+#[test]
+fn a_schema_2_ledger_upgrades_to_keyed_postings_and_receipt_lines() {
+    let city = City::new();
+    city.ana_with_drawer();
+    city.as_user("ana", PIN).args(&["pay", "--account", "100200-01", "--tender", "cash=84.12"]).expect_ok();
+    city.as_user("ana", PIN).args(&["pay", "--account", "100200-01", "--amount", "10.00", "--tender", "cash=10.00"]).expect_ok();
+    let postings = city.sql_i64("SELECT SUM(debit_cents * 7 + credit_cents * 13 + seq * 3 + line) FROM postings");
+    let count = city.sql_i64("SELECT COUNT(*) FROM postings");
+    let conn = rusqlite::Connection::open(city.ledger()).unwrap();
+    conn.execute_batch(SCHEMA_2_TABLES).unwrap();
+    conn.execute_batch("PRAGMA user_version = 2").unwrap();
+    drop(conn);
+    city.ok(&["verify"], &[]);
+    assert_eq!(city.sql_i64("PRAGMA user_version"), 3);
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM postings"), count);
+    assert_eq!(city.sql_i64("SELECT SUM(debit_cents * 7 + credit_cents * 13 + seq * 3 + line) FROM postings"), postings);
+    assert_eq!(city.sql_i64("SELECT amount_cents FROM receipt_payables WHERE payable = '100200-01' AND receipt_number = 1"), 8412);
+    assert_eq!(city.sql_i64("SELECT amount_cents FROM receipt_payables WHERE payable = '100200-01' AND receipt_number = 2"), 1000);
+    let conn = rusqlite::Connection::open(city.ledger()).unwrap();
+    let refused = conn.execute_batch("DELETE FROM postings").expect_err("postings stay append-only");
+    assert!(refused.to_string().contains("append-only"), "{refused}");
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('postings_account', 'receipt_payables_payable')"), 0);
+}
+
+/// Rebuilds postings and receipt lines as schemas 1 and 2 had them (rowid tables with their indexes,
+/// receipt lines keyed by receipt text), rows kept.
+const SCHEMA_2_TABLES: &str = "
+    CREATE TABLE p2 (seq INTEGER NOT NULL REFERENCES journal(seq), line INTEGER NOT NULL, account TEXT NOT NULL REFERENCES accounts(code),
+        debit_cents INTEGER NOT NULL CHECK (debit_cents >= 0), credit_cents INTEGER NOT NULL CHECK (credit_cents >= 0),
+        CHECK ((debit_cents = 0) <> (credit_cents = 0)), PRIMARY KEY (seq, line)) STRICT;
+    INSERT INTO p2 SELECT seq, line, account, debit_cents, credit_cents FROM postings;
+    DROP TABLE postings; ALTER TABLE p2 RENAME TO postings; CREATE INDEX postings_account ON postings(account);
+    CREATE TABLE rp2 (receipt TEXT NOT NULL REFERENCES receipts(receipt), payable TEXT NOT NULL, amount_cents INTEGER NOT NULL,
+        PRIMARY KEY (receipt, payable)) STRICT;
+    INSERT INTO rp2 SELECT r.receipt, p.payable, p.amount_cents FROM receipt_payables p JOIN receipts r ON r.number = p.receipt_number;
+    DROP TABLE receipt_payables; ALTER TABLE rp2 RENAME TO receipt_payables; CREATE INDEX receipt_payables_payable ON receipt_payables(payable);";

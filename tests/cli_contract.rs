@@ -223,3 +223,24 @@ fn init_backup_and_file_modes() {
     let verify = city.run(&["verify", "--json"], &[]).json();
     assert_eq!(verify["ok"], true);
 }
+
+// Proves the receipt search (the window's Receipts screen) finds receipts by account, date and amount,
+// newest first, through the receipt lines keyed by payable.
+#[test]
+fn receipt_search_by_account_date_and_amount() {
+    use citytill::ops::query::find_receipts;
+    let city = City::new();
+    city.ana_with_drawer();
+    for (account, amount) in [("100200-01", "10.00"), ("BL-0000042", "20.00"), ("100200-01", "30.00"), ("100200-01", "20.00")] {
+        city.as_user("ana", PIN).args(&["pay", "--account", account, "--amount", amount, "--tender", &format!("cash={amount}")]).expect_ok();
+    }
+    let conn = rusqlite::Connection::open(city.ledger()).unwrap();
+    let date: String = conn.query_row("SELECT business_date FROM receipts WHERE number = 1", [], |r| r.get(0)).unwrap();
+    let twenty = citytill::Money::from_cents(2000);
+    assert_eq!(find_receipts(&conn, Some("100200-01"), None, None, 10).unwrap(), ["T01-000004", "T01-000003", "T01-000001"]);
+    assert_eq!(find_receipts(&conn, Some("100200-01"), None, Some(twenty), 10).unwrap(), ["T01-000004"]);
+    assert_eq!(find_receipts(&conn, None, None, Some(twenty), 10).unwrap(), ["T01-000004", "T01-000002"]);
+    assert_eq!(find_receipts(&conn, None, Some(&date), None, 2).unwrap(), ["T01-000004", "T01-000003"]);
+    assert!(find_receipts(&conn, None, Some("1999-01-01"), None, 10).unwrap().is_empty());
+    assert!(find_receipts(&conn, Some("NO-SUCH"), None, None, 10).unwrap().is_empty());
+}

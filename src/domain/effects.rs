@@ -20,7 +20,8 @@ pub enum Effect<'a> {
     CountDrawer { drawer_id: i64 },
     CloseDrawer { drawer_id: i64 },
     IssueReceipt { number: i64, receipt: &'a str, drawer_id: i64, cashier: &'a str, total: Money },
-    ReceiptPayable { receipt: &'a str, payable: &'a str, amount: Money },
+    /// A payable paid on a receipt (by the receipt's number).
+    ReceiptPayable { receipt: i64, payable: &'a str, amount: Money },
     ReceiptStatus { receipt: &'a str, status: &'static str },
     ReceiptRefunded { receipt: &'a str, amount: Money },
     ReceiptReprinted { receipt: &'a str },
@@ -61,7 +62,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
             out.extend(payment_effects(*drawer_id, lines, tenders, *change, 1));
             for line in lines {
                 if let Some(payable) = line.payable_number() {
-                    out.push(Effect::ReceiptPayable { receipt, payable, amount: line.amount() });
+                    out.push(Effect::ReceiptPayable { receipt: *number, payable, amount: line.amount() });
                 }
             }
             out

@@ -67,8 +67,8 @@ fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) 
             .execute(params![number, receipt, record.seq, drawer_id, cashier, record.business_date, total])?,
         Effect::ReceiptPayable { receipt, payable, amount } => conn
             .prepare_cached(
-                "INSERT INTO receipt_payables(receipt, payable, amount_cents) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(receipt, payable) DO UPDATE SET amount_cents = amount_cents + excluded.amount_cents",
+                "INSERT INTO receipt_payables(receipt_number, payable, amount_cents) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(payable, receipt_number) DO UPDATE SET amount_cents = amount_cents + excluded.amount_cents",
             )?
             .execute(params![receipt, payable, amount])?,
         Effect::ReceiptStatus { receipt, status } => {

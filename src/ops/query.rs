@@ -163,11 +163,16 @@ pub fn receipt(conn: &Connection, receipt: &str) -> Result<ReceiptInfo> {
 
 /// Receipts matching an account number, a date, or an amount, newest first (the window's receipt search).
 pub fn find_receipts(conn: &Connection, account: Option<&str>, date: Option<&str>, amount: Option<Money>, limit: usize) -> Result<Vec<String>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT DISTINCT r.receipt FROM receipts r LEFT JOIN receipt_payables p ON p.receipt = r.receipt
-         WHERE (?1 IS NULL OR p.payable = ?1) AND (?2 IS NULL OR r.business_date = ?2) AND (?3 IS NULL OR r.total_cents = ?3)
-         ORDER BY r.number DESC LIMIT ?4",
-    )?;
+    // With an account, its receipt lines (keyed by payable) lead; otherwise receipts newest first.
+    let mut statement = conn.prepare_cached(if account.is_some() {
+        "SELECT r.receipt FROM receipt_payables p JOIN receipts r ON r.number = p.receipt_number
+         WHERE p.payable = ?1 AND (?2 IS NULL OR r.business_date = ?2) AND (?3 IS NULL OR r.total_cents = ?3)
+         ORDER BY r.number DESC LIMIT ?4"
+    } else {
+        "SELECT r.receipt FROM receipts r
+         WHERE ?1 IS NULL AND (?2 IS NULL OR r.business_date = ?2) AND (?3 IS NULL OR r.total_cents = ?3)
+         ORDER BY r.number DESC LIMIT ?4"
+    })?;
     let rows = statement.query_map(params![account, date, amount, limit as i64], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
