@@ -46,6 +46,12 @@ fn verify_finds_every_edit_behind_the_apps_back() {
         ("a receipt status", "UPDATE receipts SET status = 'voided' WHERE number = 1", "receipt \"T01-000001\""),
         ("a drawer total", "UPDATE drawer_totals SET amount_cents = amount_cents - 100", "drawer total"),
         ("a user's role", "UPDATE users SET role = 'admin' WHERE name = 'ana'", "user \"ana\""),
+        ("a receipt line's amount", "UPDATE receipt_payables SET amount_cents = amount_cents + 1 WHERE payable = '100200-01'", "receipt line (1, \"100200-01\"): is"),
+        ("a receipt line deleted", "DELETE FROM receipt_payables WHERE payable = 'BL-0000042'", "receipt line (2, \"BL-0000042\"): missing"),
+        ("a receipt line added", "INSERT INTO receipt_payables(payable, receipt_number, amount_cents) VALUES ('100300-02', 1, 500)", "receipt line (1, \"100300-02\"): present but"),
+        ("a receipt deleted", "DELETE FROM receipt_payables WHERE receipt_number = 2; DELETE FROM receipts WHERE number = 2", "receipt \"T01-000002\": missing"),
+        ("a posting with no entry", "INSERT INTO postings(seq, line, account, debit_cents, credit_cents) VALUES (100000, 1, '1010', 5, 0)", "1 postings belong to no journal entry"),
+        ("a posting added to an entry", "INSERT INTO postings(seq, line, account, debit_cents, credit_cents) SELECT MAX(seq), 9, '1010', 5, 0 FROM journal", "debits"),
     ];
     for (what, sql, needle) in cases {
         let city = busy_city();

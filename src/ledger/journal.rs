@@ -38,25 +38,85 @@ impl JournalRecord {
     /// then `line|account|debit_cents|credit_cents \n` per posting. Absent user/approver are empty.
     /// Head office recomputes exactly this (see `hq`), so the format is fixed.
     pub fn compute_hash(&self) -> String {
+        let mut hasher = ChainHasher::entry(&EntryFields {
+            prev_hash: &self.prev_hash,
+            terminal: &self.terminal,
+            seq: self.seq,
+            at: &self.at,
+            business_date: &self.business_date,
+            user: self.user.as_deref(),
+            approver: self.approver.as_deref(),
+            kind: &self.kind,
+            payload: &self.payload,
+        });
+        for posting in &self.postings {
+            hasher.posting(posting.line, &posting.account, posting.debit_cents, posting.credit_cents);
+        }
+        String::from_utf8_lossy(&hasher.finish()).into_owned()
+    }
+}
+
+/// An entry's hashed fields, borrowed (from a record, or straight from a database row).
+pub struct EntryFields<'a> {
+    pub prev_hash: &'a str,
+    pub terminal: &'a str,
+    pub seq: i64,
+    pub at: &'a str,
+    pub business_date: &'a str,
+    pub user: Option<&'a str>,
+    pub approver: Option<&'a str>,
+    pub kind: &'a str,
+    pub payload: &'a str,
+}
+
+/// The one definition of the chain's hash format (see `JournalRecord::compute_hash`), fed field by
+/// field so `verify` can hash rows as they stream by without building records.
+pub struct ChainHasher {
+    hasher: Sha256,
+    line: Vec<u8>,
+}
+
+impl ChainHasher {
+    pub fn entry(fields: &EntryFields<'_>) -> ChainHasher {
         let mut hasher = Sha256::new();
+        let mut seq = itoa::Buffer::new();
         for field in [
-            self.prev_hash.as_str(),
-            self.terminal.as_str(),
-            &self.seq.to_string(),
-            self.at.as_str(),
-            self.business_date.as_str(),
-            self.user.as_deref().unwrap_or(""),
-            self.approver.as_deref().unwrap_or(""),
-            self.kind.as_str(),
-            self.payload.as_str(),
+            fields.prev_hash,
+            fields.terminal,
+            seq.format(fields.seq),
+            fields.at,
+            fields.business_date,
+            fields.user.unwrap_or(""),
+            fields.approver.unwrap_or(""),
+            fields.kind,
+            fields.payload,
         ] {
             hasher.update(field.as_bytes());
             hasher.update(b"\n");
         }
-        for posting in &self.postings {
-            hasher.update(format!("{}|{}|{}|{}\n", posting.line, posting.account, posting.debit_cents, posting.credit_cents).as_bytes());
-        }
-        hex::encode(hasher.finalize())
+        ChainHasher { hasher, line: Vec::with_capacity(64) }
+    }
+
+    pub fn posting(&mut self, line: i64, account: &str, debit_cents: i64, credit_cents: i64) {
+        let mut number = itoa::Buffer::new();
+        self.line.clear();
+        self.line.extend_from_slice(number.format(line).as_bytes());
+        self.line.push(b'|');
+        self.line.extend_from_slice(account.as_bytes());
+        self.line.push(b'|');
+        self.line.extend_from_slice(number.format(debit_cents).as_bytes());
+        self.line.push(b'|');
+        self.line.extend_from_slice(number.format(credit_cents).as_bytes());
+        self.line.push(b'\n');
+        self.hasher.update(&self.line);
+    }
+
+    /// The hash as 64 lower-case hex digits.
+    pub fn finish(self) -> [u8; 64] {
+        let mut hex = [0u8; 64];
+        // 32 bytes always fit 64 hex digits.
+        let _ = hex::encode_to_slice(self.hasher.finalize(), &mut hex);
+        hex
     }
 }
 

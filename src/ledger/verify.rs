@@ -1,16 +1,19 @@
 //! `citytill verify`: SQLite's integrity check, the hash chain, gap-free sequences, balanced postings
 //! (recomputed from each payload), and a replay of the journal that must reproduce every projection.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
-use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+use rusqlite::{params, Connection};
 
 use crate::domain::effects::{effects, Effect};
 use crate::domain::events::Event;
-use crate::domain::postings::postings;
+use crate::domain::postings::{postings, Posting};
 use crate::error::{Error, Result};
-use crate::ledger::journal::{posting_records, GENESIS_HASH};
-use crate::ledger::{read_entries, Ledger};
+use crate::ledger::journal::{ChainHasher, EntryFields, GENESIS_HASH};
+use crate::ledger::Ledger;
 
 /// What verify found. `problems` empty means clean.
 #[derive(Debug, Default, serde::Serialize)]
@@ -22,55 +25,10 @@ pub struct Report {
     pub problems: Vec<String>,
 }
 
-/// The projections as the journal says they must be.
-#[derive(Default)]
-struct Model {
-    payables: BTreeMap<String, (String, String, String, String, i64)>,
-    fees: BTreeMap<String, (String, Option<i64>, String)>,
-    users: BTreeMap<String, (String, bool)>,
-    drawers: BTreeMap<i64, (String, String, i64, String)>,
-    drawer_totals: BTreeMap<(i64, &'static str), i64>,
-    receipts: BTreeMap<String, ReceiptModel>,
-    receipt_payables: BTreeMap<(String, String), i64>,
-    last_receipt: i64,
-    batches: BTreeMap<String, BatchModel>,
-    batch_items: BTreeMap<(String, i64), BatchItemModel>,
-    deposits: BTreeMap<String, (String, i64, i64, i64)>,
-    exported: BTreeMap<String, i64>,
-    closed_through: Option<String>,
-}
-
-/// A batch item row: payable, amount, tender, entered by, seq, state.
-type BatchItemModel = (String, i64, String, String, i64, String);
-
-#[derive(PartialEq, Debug)]
-struct BatchModel {
-    kind: String,
-    drawer_id: Option<i64>,
-    business_date: String,
-    preparer: String,
-    control: i64,
-    control_items: i64,
-    state: String,
-    approver: Option<String>,
-    reason: Option<String>,
-    deposit: Option<String>,
-}
-
-#[derive(PartialEq, Debug)]
-struct ReceiptModel {
-    number: i64,
-    seq: i64,
-    drawer_id: i64,
-    cashier: String,
-    business_date: String,
-    total: i64,
-    status: String,
-    refunded: i64,
-    reprints: i64,
-}
-
-const CHUNK: usize = 5_000;
+/// Sequence numbers per range handed to a checker thread.
+const CHUNK: i64 = 5_000;
+/// Threads that read and check entries while the main thread folds them.
+const CHECKERS: i64 = 2;
 /// More problems than this are counted, not listed.
 const MAX_LISTED: usize = 200;
 
@@ -101,9 +59,14 @@ pub fn verify(ledger: &Ledger) -> Result<Report> {
     Ok(report)
 }
 
-fn integrity_check(path: &std::path::Path) -> rusqlite::Result<Vec<String>> {
+fn read_only(path: &std::path::Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(crate::ledger::LOCK_TIMEOUT)?;
+    Ok(conn)
+}
+
+fn integrity_check(path: &std::path::Path) -> rusqlite::Result<Vec<String>> {
+    let conn = read_only(path)?;
     let mut statement = conn.prepare("PRAGMA integrity_check")?;
     let lines = statement.query_map([], |r| r.get(0))?.collect();
     lines
@@ -116,7 +79,7 @@ fn replay(ledger: &Ledger, conn: &Connection, report: &mut Report) -> Result<()>
     // connection, read and check alternate ranges of them (hash, sequence, postings, payload) on the
     // other core while this thread links the ranges into one chain and folds them into the model.
     let last_seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM journal", [], |r| r.get(0))?;
-    let ranges = (last_seq + CHUNK as i64 - 1) / CHUNK as i64;
+    let ranges = (last_seq + CHUNK - 1) / CHUNK;
     let terminal = ledger.terminal().to_string();
     let mut receivers = Vec::new();
     let mut checkers = Vec::new();
@@ -128,8 +91,9 @@ fn replay(ledger: &Ledger, conn: &Connection, report: &mut Report) -> Result<()>
     }
     let mut prev_hash = GENESIS_HASH.to_string();
     let mut expected_seq = 1;
+    let (mut debits, mut credits, mut orphans) = (0i64, 0i64, 0i64);
     for range in 0..ranges {
-        let Ok(checked) = receivers[(range % CHECKERS as i64) as usize].recv() else { break };
+        let Ok(checked) = receivers[(range % CHECKERS) as usize].recv() else { break };
         let checked = checked?;
         if let Some(first) = checked.entries.first() {
             if first.seq != expected_seq {
@@ -139,6 +103,7 @@ fn replay(ledger: &Ledger, conn: &Connection, report: &mut Report) -> Result<()>
                 report.problems.push(format!("entry {}: hash chain broken: prev_hash does not match the previous entry", first.seq));
             }
         }
+        (debits, credits, orphans) = (debits + checked.debits, credits + checked.credits, orphans + checked.orphans);
         for entry in checked.entries {
             report.problems.extend(entry.problems);
             if let Some(event) = &entry.event {
@@ -160,26 +125,22 @@ fn replay(ledger: &Ledger, conn: &Connection, report: &mut Report) -> Result<()>
     for checker in checkers {
         checker.join().map_err(|_| Error::Invariant("verify: an entry checker stopped unexpectedly".into()))??;
     }
-    let (debits, credits): (i64, i64) =
-        conn.query_row("SELECT COALESCE(SUM(debit_cents), 0), COALESCE(SUM(credit_cents), 0) FROM postings", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     if debits != credits {
         report.problems.push(format!("ledger total: debits {debits} != credits {credits}"));
     }
-    let orphans: i64 = conn.query_row("SELECT COUNT(*) FROM postings WHERE seq NOT IN (SELECT seq FROM journal)", [], |r| r.get(0))?;
+    // Postings inside the checked ranges were matched to their entries there; these lie outside them.
+    orphans += conn.query_row("SELECT COUNT(*) FROM postings WHERE seq < 1 OR seq > ?1", [last_seq], |r| r.get::<_, i64>(0))?;
     if orphans > 0 {
         report.problems.push(format!("{orphans} postings belong to no journal entry"));
     }
     report.receipts = model.last_receipt;
-    compare_projections(conn, &model, &mut report.problems)
+    compare_projections(conn, &mut model, &mut report.problems)
 }
-
-/// Threads that read and check entries while the main thread folds them.
-const CHECKERS: usize = 2;
 
 /// One journal entry after the checker's pass: its parsed event and whatever was wrong with it.
 struct Checked {
     seq: i64,
-    business_date: String,
+    business_date: Arc<str>,
     event: Option<Event>,
     postings: i64,
     problems: Vec<String>,
@@ -190,59 +151,100 @@ struct CheckedRange {
     entries: Vec<Checked>,
     first_prev_hash: String,
     last_hash: Option<String>,
+    debits: i64,
+    credits: i64,
+    /// Postings in the range whose sequence number has no entry.
+    orphans: i64,
 }
 
-/// Checks ranges `index`, `index + CHECKERS`, ... (CHUNK sequence numbers each) up to `last_seq`:
-/// gap-free sequence and hash chain inside the range, terminal, hash, balanced postings, readable
-/// payload, and postings the payload requires.
-fn check_ranges(path: &std::path::Path, terminal: &str, last_seq: i64, index: usize, sender: &std::sync::mpsc::SyncSender<Result<CheckedRange>>) -> Result<()> {
-    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    conn.busy_timeout(crate::ledger::LOCK_TIMEOUT)?;
-    let mut range = index as i64;
-    while range * (CHUNK as i64) < last_seq {
-        let (from, to) = (range * CHUNK as i64, ((range + 1) * CHUNK as i64).min(last_seq));
-        let checked = read_entries(&conn, from, CHUNK).map(|records| check_range(records, terminal, to));
-        if sender.send(checked).is_err() {
+/// Checks ranges `index`, `index + CHECKERS`, ... (CHUNK sequence numbers each) up to `last_seq`.
+fn check_ranges(path: &std::path::Path, terminal: &str, last_seq: i64, index: i64, sender: &std::sync::mpsc::SyncSender<Result<CheckedRange>>) -> Result<()> {
+    let conn = read_only(path)?;
+    let mut range = index;
+    while range * CHUNK < last_seq {
+        let (after, to) = (range * CHUNK, ((range + 1) * CHUNK).min(last_seq));
+        if sender.send(check_range(&conn, terminal, after, to)).is_err() {
             break;
         }
-        range += CHECKERS as i64;
+        range += CHECKERS;
     }
     Ok(())
 }
 
-fn check_range(records: Vec<crate::ledger::journal::JournalRecord>, terminal: &str, to: i64) -> CheckedRange {
-    let first_prev_hash = records.first().map(|r| r.prev_hash.clone()).unwrap_or_default();
-    let mut last_hash: Option<String> = None;
-    let mut entries = Vec::with_capacity(records.len());
-    for record in records.into_iter().take_while(|r| r.seq <= to) {
+/// A stored posting row, borrowed from the row being read.
+struct StoredPosting<'a> {
+    seq: i64,
+    line: i64,
+    account: &'a str,
+    debit: i64,
+    credit: i64,
+}
+
+fn text<'a>(row: &'a rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'a str> {
+    row.get_ref(index)?.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn optional_text<'a>(row: &'a rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<&'a str>> {
+    match row.get_ref(index)? {
+        ValueRef::Null => Ok(None),
+        _ => text(row, index).map(Some),
+    }
+}
+
+fn stored_posting<'a>(row: &'a rusqlite::Row<'_>) -> rusqlite::Result<StoredPosting<'a>> {
+    Ok(StoredPosting { seq: row.get(0)?, line: row.get(1)?, account: text(row, 2)?, debit: row.get(3)?, credit: row.get(4)? })
+}
+
+/// Checks entries `after < seq <= to` as they stream from the database, each against itself and its
+/// predecessor: gap-free sequence, hash chain, terminal, hash (over the stored postings), balanced
+/// postings, readable payload of the stated kind, and the postings that payload requires.
+fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result<CheckedRange> {
+    let mut journal = conn.prepare_cached(
+        "SELECT seq, terminal, at, business_date, user_name, approver, kind, payload, prev_hash, hash
+         FROM journal WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+    )?;
+    let mut posting_rows =
+        conn.prepare_cached("SELECT seq, line, account, debit_cents, credit_cents FROM postings WHERE seq > ?1 AND seq <= ?2 ORDER BY seq, line")?;
+    let mut rows = journal.query(params![after, to])?;
+    let mut lines = posting_rows.query(params![after, to])?;
+    let mut line = lines.next()?;
+    let mut checked = CheckedRange { entries: Vec::with_capacity(CHUNK as usize), first_prev_hash: String::new(), last_hash: None, debits: 0, credits: 0, orphans: 0 };
+    let mut last_hash = String::new();
+    let mut business_date: Arc<str> = Arc::from("");
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let fields = EntryFields {
+            seq,
+            terminal: text(row, 1)?,
+            at: text(row, 2)?,
+            business_date: text(row, 3)?,
+            user: optional_text(row, 4)?,
+            approver: optional_text(row, 5)?,
+            kind: text(row, 6)?,
+            payload: text(row, 7)?,
+            prev_hash: text(row, 8)?,
+        };
+        let hash = text(row, 9)?;
         let mut problems = Vec::new();
-        let mut problem = |text: String| problems.push(format!("entry {}: {text}", record.seq));
-        if let (Some(previous), Some(hash)) = (entries.last().map(|e: &Checked| e.seq), &last_hash) {
-            if record.seq != previous + 1 {
-                problem(format!("sequence gap: expected {}", previous + 1));
-            }
-            if &record.prev_hash != hash {
-                problem("hash chain broken: prev_hash does not match the previous entry".into());
-            }
-        }
-        if record.terminal != terminal {
-            problem(format!("terminal '{}' is not this ledger's '{terminal}'", record.terminal));
-        }
-        if record.compute_hash() != record.hash {
-            problem("hash mismatch: the entry was altered after it was written".into());
-        }
-        let debits: i64 = record.postings.iter().map(|p| p.debit_cents).sum();
-        let credits: i64 = record.postings.iter().map(|p| p.credit_cents).sum();
-        if debits != credits {
-            problem(format!("debits {debits} != credits {credits}"));
-        }
-        let event = match serde_json::from_str::<Event>(&record.payload) {
-            Ok(event) => {
-                if event.kind() != record.kind {
-                    problem(format!("kind '{}' does not match its payload '{}'", record.kind, event.kind()));
+        let mut problem = |what: String| problems.push(format!("entry {seq}: {what}"));
+        match checked.entries.last() {
+            None => checked.first_prev_hash = fields.prev_hash.to_string(),
+            Some(previous) => {
+                if seq != previous.seq + 1 {
+                    problem(format!("sequence gap: expected {}", previous.seq + 1));
                 }
-                if posting_records(&postings(&event)) != record.postings {
-                    problem("postings differ from those the payload requires".into());
+                if fields.prev_hash != last_hash {
+                    problem("hash chain broken: prev_hash does not match the previous entry".into());
+                }
+            }
+        }
+        if fields.terminal != terminal {
+            problem(format!("terminal '{}' is not this ledger's '{terminal}'", fields.terminal));
+        }
+        let event = match serde_json::from_str::<Event>(fields.payload) {
+            Ok(event) => {
+                if event.kind() != fields.kind {
+                    problem(format!("kind '{}' does not match its payload '{}'", fields.kind, event.kind()));
                 }
                 Some(event)
             }
@@ -251,23 +253,224 @@ fn check_range(records: Vec<crate::ledger::journal::JournalRecord>, terminal: &s
                 None
             }
         };
-        last_hash = Some(record.hash);
-        entries.push(Checked { seq: record.seq, business_date: record.business_date, event, postings: record.postings.len() as i64, problems });
+        let required: Vec<Posting> = event.as_ref().map(postings).unwrap_or_default();
+        let mut hasher = ChainHasher::entry(&fields);
+        let (mut count, mut debits, mut credits, mut as_required) = (0usize, 0i64, 0i64, true);
+        while let Some(posting_row) = line {
+            let posting = stored_posting(posting_row)?;
+            if posting.seq > seq {
+                break;
+            }
+            if posting.seq < seq {
+                checked.orphans += 1;
+            } else {
+                hasher.posting(posting.line, posting.account, posting.debit, posting.credit);
+                debits += posting.debit;
+                credits += posting.credit;
+                as_required &= required.get(count).is_some_and(|p| {
+                    posting.line == count as i64 + 1 && p.account == posting.account && p.debit.cents() == posting.debit && p.credit.cents() == posting.credit
+                });
+                count += 1;
+            }
+            line = lines.next()?;
+        }
+        if hasher.finish() != hash.as_bytes() {
+            problem("hash mismatch: the entry was altered after it was written".into());
+        }
+        if debits != credits {
+            problem(format!("debits {debits} != credits {credits}"));
+        }
+        if event.is_some() && !(as_required && count == required.len()) {
+            problem("postings differ from those the payload requires".into());
+        }
+        checked.debits += debits;
+        checked.credits += credits;
+        if *business_date != *fields.business_date {
+            business_date = Arc::from(fields.business_date);
+        }
+        last_hash.clear();
+        last_hash.push_str(hash);
+        checked.entries.push(Checked { seq, business_date: business_date.clone(), event, postings: count as i64, problems });
     }
-    CheckedRange { entries, first_prev_hash, last_hash }
+    while line.is_some() {
+        checked.orphans += 1;
+        line = lines.next()?;
+    }
+    if !checked.entries.is_empty() {
+        checked.last_hash = Some(last_hash);
+    }
+    Ok(checked)
 }
 
+/// Rows under a text key, in insertion order, found through a hash index: the large tables (payables,
+/// receipts, exported payments) cost one hash per lookup instead of string compares down a tree.
+struct Keyed<V> {
+    index: HashMap<Box<str>, u32>,
+    rows: Vec<(Box<str>, V)>,
+}
+
+impl<V> Default for Keyed<V> {
+    fn default() -> Self {
+        Keyed { index: HashMap::new(), rows: Vec::new() }
+    }
+}
+
+impl<V> Keyed<V> {
+    fn position(&self, key: &str) -> Option<u32> {
+        self.index.get(key).copied()
+    }
+
+    fn get(&self, key: &str) -> Option<&V> {
+        self.position(key).map(|at| &self.rows[at as usize].1)
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.position(key).map(|at| &mut self.rows[at as usize].1)
+    }
+
+    /// Inserts or replaces; returns whether the key was already there.
+    fn put(&mut self, key: &str, value: V) -> bool {
+        match self.position(key) {
+            Some(at) => {
+                self.rows[at as usize].1 = value;
+                true
+            }
+            None => {
+                self.index.insert(key.into(), self.rows.len() as u32);
+                self.rows.push((key.into(), value));
+                false
+            }
+        }
+    }
+}
+
+/// Receipts in the order they were issued (which is number order), with an index by receipt text
+/// built only as far as a lookup needs it: a payment's lines and most voids name a receipt just issued.
+#[derive(Default)]
+struct Receipts {
+    rows: Vec<(Box<str>, ReceiptModel)>,
+    index: HashMap<Box<str>, u32>,
+    indexed: usize,
+}
+
+impl Receipts {
+    fn position(&mut self, receipt: &str) -> Option<u32> {
+        let recent = self.rows.len().saturating_sub(8)..self.rows.len();
+        if let Some(at) = recent.rev().find(|at| &*self.rows[*at].0 == receipt) {
+            return Some(at as u32);
+        }
+        self.index_all();
+        self.index.get(receipt).copied()
+    }
+
+    fn index_all(&mut self) {
+        while let Some((receipt, _)) = self.rows.get(self.indexed) {
+            self.index.insert(receipt.clone(), self.indexed as u32);
+            self.indexed += 1;
+        }
+    }
+
+    /// The receipt with this number: where numbering is gap-free (checked while folding), row number - 1.
+    fn by_number(&self, number: i64) -> Option<u32> {
+        let direct = usize::try_from(number - 1).ok().filter(|at| self.rows.get(*at).is_some_and(|(_, r)| r.number == number));
+        direct.or_else(|| self.rows.binary_search_by_key(&number, |(_, r)| r.number).ok()).map(|at| at as u32)
+    }
+}
+
+/// The projections as the journal says they must be.
+#[derive(Default)]
+struct Model {
+    payables: Keyed<(String, String, String, String, i64)>,
+    fees: BTreeMap<String, (String, Option<i64>, String)>,
+    users: BTreeMap<String, (String, bool)>,
+    drawers: BTreeMap<i64, (String, String, i64, String)>,
+    drawer_totals: BTreeMap<(i64, &'static str), i64>,
+    receipts: Receipts,
+    /// Amount per (receipt number, payable position in `payables`).
+    receipt_lines: HashMap<(i64, u32), i64>,
+    last_receipt: i64,
+    /// Cashier names, shared by their receipts.
+    cashiers: Vec<Arc<str>>,
+    batches: BTreeMap<String, BatchModel>,
+    batch_items: BTreeMap<(String, i64), BatchItemModel>,
+    deposits: BTreeMap<String, (String, i64, i64, i64)>,
+    exported: Keyed<i64>,
+    closed_through: Option<String>,
+}
+
+/// A batch item row: payable, amount, tender, entered by, seq, state.
+type BatchItemModel = (String, i64, String, String, i64, String);
+
+#[derive(PartialEq, Debug)]
+struct BatchModel {
+    kind: String,
+    drawer_id: Option<i64>,
+    business_date: String,
+    preparer: String,
+    control: i64,
+    control_items: i64,
+    state: String,
+    approver: Option<String>,
+    reason: Option<String>,
+    deposit: Option<String>,
+}
+
+#[derive(PartialEq, Debug)]
+struct ReceiptModel {
+    number: i64,
+    seq: i64,
+    drawer_id: Option<i64>,
+    cashier: Arc<str>,
+    business_date: Arc<str>,
+    total: i64,
+    status: Cow<'static, str>,
+    refunded: i64,
+    reprints: i64,
+}
+
+impl ReceiptModel {
+    /// The columns after `receipt` in `RECEIPT_COLUMNS`.
+    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<ReceiptModel> {
+        Ok(ReceiptModel {
+            number: row.get(1)?,
+            seq: row.get(2)?,
+            drawer_id: row.get(3)?,
+            cashier: Arc::from(text(row, 4)?),
+            business_date: Arc::from(text(row, 5)?),
+            total: row.get(6)?,
+            status: Cow::Owned(text(row, 7)?.to_string()),
+            refunded: row.get(8)?,
+            reprints: row.get(9)?,
+        })
+    }
+
+    /// Whether the row holds this receipt, read without copying it.
+    fn matches(&self, row: &rusqlite::Row<'_>) -> bool {
+        let same = || -> rusqlite::Result<bool> {
+            Ok(row.get::<_, i64>(1)? == self.number
+                && row.get::<_, i64>(2)? == self.seq
+                && row.get::<_, Option<i64>>(3)? == self.drawer_id
+                && text(row, 4)? == &*self.cashier
+                && text(row, 5)? == &*self.business_date
+                && row.get::<_, i64>(6)? == self.total
+                && text(row, 7)? == self.status
+                && row.get::<_, i64>(8)? == self.refunded
+                && row.get::<_, i64>(9)? == self.reprints)
+        };
+        same().unwrap_or(false)
+    }
+}
+
+const RECEIPT_COLUMNS: &str = "SELECT receipt, number, seq, drawer_id, cashier, business_date, total_cents, status, refunded_cents, reprints FROM receipts";
+
 impl Model {
-    fn fold(&mut self, seq: i64, business_date: &str, effect: &Effect<'_>) -> std::result::Result<(), String> {
+    fn fold(&mut self, seq: i64, business_date: &Arc<str>, effect: &Effect<'_>) -> std::result::Result<(), String> {
         match effect {
             Effect::UpsertPayable(row) => {
-                self.payables.insert(
-                    row.number.clone(),
-                    (row.kind.as_str().into(), row.name.clone(), row.address.clone(), row.status.clone(), row.balance.cents()),
-                );
+                self.payables.put(&row.number, (row.kind.as_str().into(), row.name.clone(), row.address.clone(), row.status.clone(), row.balance.cents()));
             }
             Effect::PayableBalance { number, delta } => {
-                let payable = self.payables.get_mut(*number).ok_or_else(|| format!("payment on unknown payable {number}"))?;
+                let payable = self.payables.get_mut(number).ok_or_else(|| format!("payment on unknown payable {number}"))?;
                 payable.4 += delta.cents();
             }
             Effect::UpsertFee(row) => {
@@ -280,7 +483,7 @@ impl Model {
                 self.users.get_mut(*name).ok_or_else(|| format!("deactivates unknown user {name}"))?.1 = false;
             }
             Effect::OpenDrawer { drawer_id, cashier, float } => {
-                self.drawers.insert(*drawer_id, (cashier.to_string(), business_date.into(), float.cents(), "open".into()));
+                self.drawers.insert(*drawer_id, (cashier.to_string(), business_date.to_string(), float.cents(), "open".into()));
             }
             Effect::DrawerTotal { drawer_id, tender, delta } => {
                 *self.drawer_totals.entry((*drawer_id, tender.as_str())).or_default() += delta.cents();
@@ -292,40 +495,41 @@ impl Model {
                 self.drawers.get_mut(drawer_id).ok_or_else(|| format!("closes unknown drawer {drawer_id}"))?.3 = "closed".into();
             }
             Effect::IssueReceipt { number, receipt, drawer_id, cashier, total } => {
-                if *number != self.last_receipt + 1 {
-                    return Err(format!("receipt number gap: {receipt} follows receipt number {}", self.last_receipt));
-                }
+                let follows = self.last_receipt;
                 self.last_receipt = *number;
-                self.receipts.insert(
-                    receipt.to_string(),
-                    ReceiptModel {
-                        number: *number,
-                        seq,
-                        drawer_id: *drawer_id,
-                        cashier: cashier.to_string(),
-                        business_date: business_date.into(),
-                        total: total.cents(),
-                        status: "paid".into(),
-                        refunded: 0,
-                        reprints: 0,
-                    },
-                );
+                let cashier = self.cashier(cashier);
+                let model = ReceiptModel {
+                    number: *number,
+                    seq,
+                    drawer_id: Some(*drawer_id),
+                    cashier,
+                    business_date: business_date.clone(),
+                    total: total.cents(),
+                    status: Cow::Borrowed("paid"),
+                    refunded: 0,
+                    reprints: 0,
+                };
+                self.receipts.rows.push((Box::from(*receipt), model));
+                if *number != follows + 1 {
+                    return Err(format!("receipt number gap: {receipt} follows receipt number {follows}"));
+                }
             }
             Effect::ReceiptPayable { receipt, payable, amount } => {
-                *self.receipt_payables.entry((receipt.to_string(), payable.to_string())).or_default() += amount.cents();
+                let on = self.payables.position(payable).ok_or_else(|| format!("receipt number {receipt} pays unknown payable {payable}"))?;
+                *self.receipt_lines.entry((*receipt, on)).or_default() += amount.cents();
             }
-            Effect::ReceiptStatus { receipt, status } => self.receipt(receipt)?.status = status.to_string(),
+            Effect::ReceiptStatus { receipt, status } => self.receipt(receipt)?.status = Cow::Borrowed(*status),
             Effect::ReceiptRefunded { receipt, amount } => {
                 let model = self.receipt(receipt)?;
                 model.refunded += amount.cents();
-                model.status = if model.refunded >= model.total { "refunded" } else { "partially_refunded" }.into();
+                model.status = Cow::Borrowed(if model.refunded >= model.total { "refunded" } else { "partially_refunded" });
             }
             Effect::ReceiptReprinted { receipt } => self.receipt(receipt)?.reprints += 1,
             Effect::OpenBatch { batch, kind, drawer_id, preparer, control_total, control_items } => {
                 let row = BatchModel {
                     kind: kind.as_str().into(),
                     drawer_id: *drawer_id,
-                    business_date: business_date.into(),
+                    business_date: business_date.to_string(),
                     preparer: preparer.to_string(),
                     control: control_total.cents(),
                     control_items: *control_items,
@@ -355,7 +559,7 @@ impl Model {
                 row.5 = state.to_string();
             }
             Effect::RecordDeposit { deposit, total, batches } => {
-                self.deposits.insert(deposit.to_string(), (business_date.into(), seq, total.cents(), *batches));
+                self.deposits.insert(deposit.to_string(), (business_date.to_string(), seq, total.cents(), *batches));
             }
             Effect::BatchDeposited { batch, deposit } => {
                 let row = self.batches.get_mut(*batch).ok_or_else(|| format!("deposits unknown batch {batch}"))?;
@@ -366,7 +570,7 @@ impl Model {
             }
             Effect::CloseDay { date } => self.closed_through = Some(date.to_string()),
             Effect::ExportPayment { reference } => {
-                if self.exported.insert(reference.to_string(), seq).is_some() {
+                if self.exported.put(reference, seq) {
                     return Err(format!("payment {reference} exported twice"));
                 }
             }
@@ -375,7 +579,20 @@ impl Model {
     }
 
     fn receipt(&mut self, receipt: &str) -> std::result::Result<&mut ReceiptModel, String> {
-        self.receipts.get_mut(receipt).ok_or_else(|| format!("refers to unknown receipt {receipt}"))
+        match self.receipts.position(receipt) {
+            Some(at) => Ok(&mut self.receipts.rows[at as usize].1),
+            None => Err(format!("refers to unknown receipt {receipt}")),
+        }
+    }
+
+    /// The shared name of a cashier (a city has a few dozen; the last one is nearly always it).
+    fn cashier(&mut self, name: &str) -> Arc<str> {
+        if let Some(known) = self.cashiers.iter().rev().find(|known| &***known == name) {
+            return known.clone();
+        }
+        let name: Arc<str> = Arc::from(name);
+        self.cashiers.push(name.clone());
+        name
     }
 }
 
@@ -404,11 +621,30 @@ fn compare<K: Ord + std::fmt::Debug + Clone, V: PartialEq + std::fmt::Debug>(
     }
 }
 
-fn compare_projections(conn: &Connection, model: &Model, problems: &mut Vec<String>) -> Result<()> {
+/// `compare` for the hash-indexed tables.
+fn compare_keyed<V: PartialEq + std::fmt::Debug>(table: &str, actual: Vec<(String, V)>, expected: &Keyed<V>, problems: &mut Vec<String>) {
+    let mut known = 0;
+    for (key, found) in &actual {
+        match expected.get(key) {
+            None => problems.push(format!("{table} {key:?}: present but no journal entry made it")),
+            Some(value) if value != found => problems.push(format!("{table} {key:?}: is {found:?}, the journal says {value:?}")),
+            Some(_) => {}
+        }
+        known += usize::from(expected.position(key).is_some());
+    }
+    if known != expected.rows.len() {
+        let present: HashSet<&str> = actual.iter().map(|(key, _)| key.as_str()).collect();
+        for (key, value) in expected.rows.iter().filter(|(key, _)| !present.contains(&**key)) {
+            problems.push(format!("{table} {:?}: missing (the journal says {value:?})", &**key));
+        }
+    }
+}
+
+fn compare_projections(conn: &Connection, model: &mut Model, problems: &mut Vec<String>) -> Result<()> {
     let payables = collect(conn, "SELECT number, kind, name, address, status, balance_cents FROM payables", |r| {
         Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
     })?;
-    compare("payable", payables, &model.payables, problems);
+    compare_keyed("payable", payables, &model.payables, problems);
     let fees = collect(conn, "SELECT code, description, amount_cents, gl_account FROM fees", |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?;
     compare("fee", fees, &model.fees, problems);
     let users = collect(conn, "SELECT name, role, active FROM users", |r| Ok((r.get(0)?, (r.get(1)?, r.get::<_, i64>(2)? == 1))))?;
@@ -420,30 +656,67 @@ fn compare_projections(conn: &Connection, model: &Model, problems: &mut Vec<Stri
     let totals = collect(conn, "SELECT drawer_id, tender, amount_cents FROM drawer_totals", |r| Ok(((r.get(0)?, r.get::<_, String>(1)?), r.get(2)?)))?;
     let model_totals = model.drawer_totals.iter().map(|((id, tender), cents)| ((*id, tender.to_string()), *cents)).collect();
     compare("drawer total", totals, &model_totals, problems);
-    let receipts = collect(
-        conn,
-        "SELECT receipt, number, seq, drawer_id, cashier, business_date, total_cents, status, refunded_cents, reprints FROM receipts",
-        |r| {
-            Ok((
-                r.get(0)?,
-                ReceiptModel {
-                    number: r.get(1)?,
-                    seq: r.get(2)?,
-                    drawer_id: r.get(3)?,
-                    cashier: r.get(4)?,
-                    business_date: r.get(5)?,
-                    total: r.get(6)?,
-                    status: r.get(7)?,
-                    refunded: r.get(8)?,
-                    reprints: r.get(9)?,
-                },
-            ))
-        },
-    )?;
-    compare("receipt", receipts, &model.receipts, problems);
-    let lines = collect(conn, "SELECT receipt, payable, amount_cents FROM receipt_payables", |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
-    compare("receipt line", lines, &model.receipt_payables, problems);
+    compare_receipts(conn, model, problems)?;
     compare_batches(conn, model, problems)
+}
+
+/// Receipts and their lines: the largest projections (one row per payment), compared as they stream by
+/// in number order, which is the model's order, without copying rows that match.
+fn compare_receipts(conn: &Connection, model: &mut Model, problems: &mut Vec<String>) -> Result<()> {
+    let mut statement = conn.prepare(RECEIPT_COLUMNS)?;
+    let mut rows = statement.query([])?;
+    let mut present = vec![false; model.receipts.rows.len()];
+    while let Some(row) = rows.next()? {
+        let receipt = text(row, 0)?;
+        let by_number = model.receipts.by_number(row.get(1)?).filter(|at| &*model.receipts.rows[*at as usize].0 == receipt);
+        match by_number.or_else(|| model.receipts.position(receipt)) {
+            None => problems.push(format!("receipt {receipt:?}: present but no journal entry made it")),
+            Some(at) => {
+                let expected = &model.receipts.rows[at as usize].1;
+                if !expected.matches(row) {
+                    problems.push(format!("receipt {receipt:?}: is {:?}, the journal says {expected:?}", ReceiptModel::read(row)?));
+                }
+                present[at as usize] = true;
+            }
+        }
+    }
+    for ((receipt, expected), _) in model.receipts.rows.iter().zip(&present).filter(|(_, present)| !**present) {
+        problems.push(format!("receipt {:?}: missing (the journal says {expected:?})", &**receipt));
+    }
+    let mut statement = conn.prepare("SELECT payable, receipt_number, amount_cents FROM receipt_payables")?;
+    let mut rows = statement.query([])?;
+    let mut seen = 0;
+    let mut payable_at: Option<(String, Option<u32>)> = None;
+    while let Some(row) = rows.next()? {
+        let (payable, number, amount) = (text(row, 0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?);
+        // Rows come grouped by payable.
+        if payable_at.as_ref().is_none_or(|(known, _)| known != payable) {
+            payable_at = Some((payable.to_string(), model.payables.position(payable)));
+        }
+        let on = payable_at.as_ref().and_then(|(_, at)| *at);
+        match on.and_then(|on| model.receipt_lines.get(&(number, on))) {
+            None => problems.push(format!("receipt line ({number}, {payable:?}): present but no journal entry made it")),
+            Some(expected) => {
+                if *expected != amount {
+                    problems.push(format!("receipt line ({number}, {payable:?}): is {amount:?}, the journal says {expected:?}"));
+                }
+                seen += 1;
+            }
+        }
+    }
+    if seen != model.receipt_lines.len() {
+        let present: HashSet<(i64, String)> = collect(conn, "SELECT receipt_number, payable FROM receipt_payables", |r| Ok((r.get(0)?, r.get(1)?)))?.into_iter().collect();
+        let mut missing: Vec<String> = model
+            .receipt_lines
+            .iter()
+            .map(|((number, on), expected)| (*number, model.payables.rows[*on as usize].0.to_string(), expected))
+            .filter(|(number, payable, _)| !present.contains(&(*number, payable.clone())))
+            .map(|(number, payable, expected)| format!("receipt line ({number}, {payable:?}): missing (the journal says {expected:?})"))
+            .collect();
+        missing.sort();
+        problems.extend(missing);
+    }
+    Ok(())
 }
 
 /// Batches, their items, deposits, exported payments and the closed business date.
@@ -479,7 +752,7 @@ fn compare_batches(conn: &Connection, model: &Model, problems: &mut Vec<String>)
     })?;
     compare("deposit", deposits, &model.deposits, problems);
     let exported = collect(conn, "SELECT reference, seq FROM exported_payments", |r| Ok((r.get(0)?, r.get(1)?)))?;
-    compare("exported payment", exported, &model.exported, problems);
+    compare_keyed("exported payment", exported, &model.exported, problems);
     let closed: Vec<(String, String)> = collect(conn, "SELECT key, value FROM meta WHERE key = 'closed_through'", |r| Ok((r.get(0)?, r.get(1)?)))?;
     let expected: BTreeMap<String, String> = model.closed_through.iter().map(|d| ("closed_through".to_string(), d.clone())).collect();
     compare("meta", closed, &expected, problems);
