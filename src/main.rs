@@ -10,6 +10,9 @@ use citytill::cli::context::{default_data_dir, Context};
 use citytill::cli::{Cli, Command};
 use citytill::ops::demo;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {

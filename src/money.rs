@@ -180,8 +180,37 @@ impl serde::Serialize for Money {
 
 impl<'de> serde::Deserialize<'de> for Money {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Money::parse_signed("amount", &text).map_err(serde::de::Error::custom)
+        struct Amount;
+        impl serde::de::Visitor<'_> for Amount {
+            type Value = Money;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an amount as a decimal string")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Money, E> {
+                match Money::parse_canonical(text) {
+                    Some(money) => Ok(money),
+                    None => Money::parse_signed("amount", text).map_err(E::custom),
+                }
+            }
+        }
+        deserializer.deserialize_str(Amount)
+    }
+}
+
+impl Money {
+    /// The form `Display` writes (`-?digits.dd`), read straight into cents; None for anything else
+    /// (which `parse_signed` then reads or refuses). Journal payloads hold millions of these.
+    fn parse_canonical(text: &str) -> Option<Money> {
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (units, cents) = digits.split_once('.')?;
+        if units.is_empty() || units.len() > 16 || cents.len() != 2 || !units.bytes().chain(cents.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let value = units.bytes().chain(cents.bytes()).try_fold(0i64, |acc, b| acc.checked_mul(10)?.checked_add(i64::from(b - b'0')))?;
+        Some(Money(if negative { -value } else { value }))
     }
 }
 
@@ -239,6 +268,18 @@ mod tests {
     }
 
     // Proves display, grouping and decimal round trips agree for positive and negative values.
+    #[test]
+    fn deserializing_matches_parse_signed() {
+        // Proves the canonical fast path reads exactly what parse_signed reads, and hands the rest to it.
+        for text in ["0.00", "-0.00", "84.12", "-1.00", "1000000.00", "92233720368547758.07", "007.50", "1.5", "1", "$5", "1,234.50", "-", ".50", "1.234", "abc", " 2.00"] {
+            let parsed: Result<Money, _> = serde_json::from_str(&format!("\"{text}\""));
+            let expected = Money::parse_signed("amount", text);
+            assert_eq!(parsed.as_ref().ok(), expected.as_ref().ok(), "{text}");
+            assert_eq!(parsed.is_err(), expected.is_err(), "{text}");
+        }
+        assert!(serde_json::from_str::<Money>("12").is_err(), "a JSON number is not an amount");
+    }
+
     #[test]
     fn formats_round_trip() {
         for cents in [0, 1, -1, 99, -100, 123456789, -100000] {
