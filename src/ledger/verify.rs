@@ -380,7 +380,7 @@ impl Receipts {
 /// The projections as the journal says they must be.
 #[derive(Default)]
 struct Model {
-    payables: Keyed<(String, String, String, String, i64)>,
+    payables: Keyed<PayableModel>,
     fees: BTreeMap<String, (String, Option<i64>, String)>,
     users: BTreeMap<String, (String, bool)>,
     drawers: BTreeMap<i64, (String, String, i64, String)>,
@@ -397,6 +397,9 @@ struct Model {
     exported: Keyed<i64>,
     closed_through: Option<String>,
 }
+
+/// A payable row: kind, name, address, status, balance.
+type PayableModel = (String, String, String, String, i64);
 
 /// A batch item row: payable, amount, tender, entered by, seq, state.
 type BatchItemModel = (String, i64, String, String, i64, String);
@@ -596,55 +599,68 @@ impl Model {
     }
 }
 
+/// The model's side of `compare`: its rows by key.
+trait Expected<K, V> {
+    fn lookup(&self, key: &K) -> Option<&V>;
+    fn count(&self) -> usize;
+    /// Every row, for listing the missing ones (only when a table is short).
+    fn entries(&self) -> Vec<(K, &V)>;
+}
+
+impl<K: Ord + Clone, V> Expected<K, V> for BTreeMap<K, V> {
+    fn lookup(&self, key: &K) -> Option<&V> {
+        self.get(key)
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn entries(&self) -> Vec<(K, &V)> {
+        self.iter().map(|(key, value)| (key.clone(), value)).collect()
+    }
+}
+
+impl<V> Expected<String, V> for Keyed<V> {
+    fn lookup(&self, key: &String) -> Option<&V> {
+        self.get(key)
+    }
+    fn count(&self) -> usize {
+        self.rows.len()
+    }
+    fn entries(&self) -> Vec<(String, &V)> {
+        self.rows.iter().map(|(key, value)| (key.to_string(), value)).collect()
+    }
+}
+
 /// Compares one table's rows (unique keys) with the model, reporting each difference. Rows are looked
 /// up in the model as they stream by; only when counts disagree are the missing keys searched for.
-fn compare<K: Ord + std::fmt::Debug + Clone, V: PartialEq + std::fmt::Debug>(
+fn compare<K: Eq + std::hash::Hash + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(
     table: &str,
     actual: Vec<(K, V)>,
-    expected: &BTreeMap<K, V>,
+    expected: &impl Expected<K, V>,
     problems: &mut Vec<String>,
 ) {
-    let mut matched = 0;
+    let mut known = 0;
     for (key, found) in &actual {
-        match expected.get(key) {
+        match expected.lookup(key) {
             None => problems.push(format!("{table} {key:?}: present but no journal entry made it")),
             Some(value) if value != found => problems.push(format!("{table} {key:?}: is {found:?}, the journal says {value:?}")),
             Some(_) => {}
         }
-        matched += usize::from(expected.contains_key(key));
+        known += usize::from(expected.lookup(key).is_some());
     }
-    if matched != expected.len() {
-        let present: std::collections::BTreeSet<&K> = actual.iter().map(|(key, _)| key).collect();
-        for (key, value) in expected.iter().filter(|(key, _)| !present.contains(key)) {
+    if known != expected.count() {
+        let present: HashSet<&K> = actual.iter().map(|(key, _)| key).collect();
+        for (key, value) in expected.entries().into_iter().filter(|(key, _)| !present.contains(key)) {
             problems.push(format!("{table} {key:?}: missing (the journal says {value:?})"));
         }
     }
 }
 
-/// `compare` for the hash-indexed tables.
-fn compare_keyed<V: PartialEq + std::fmt::Debug>(table: &str, actual: Vec<(String, V)>, expected: &Keyed<V>, problems: &mut Vec<String>) {
-    let mut known = 0;
-    for (key, found) in &actual {
-        match expected.get(key) {
-            None => problems.push(format!("{table} {key:?}: present but no journal entry made it")),
-            Some(value) if value != found => problems.push(format!("{table} {key:?}: is {found:?}, the journal says {value:?}")),
-            Some(_) => {}
-        }
-        known += usize::from(expected.position(key).is_some());
-    }
-    if known != expected.rows.len() {
-        let present: HashSet<&str> = actual.iter().map(|(key, _)| key.as_str()).collect();
-        for (key, value) in expected.rows.iter().filter(|(key, _)| !present.contains(&**key)) {
-            problems.push(format!("{table} {:?}: missing (the journal says {value:?})", &**key));
-        }
-    }
-}
-
 fn compare_projections(conn: &Connection, model: &mut Model, problems: &mut Vec<String>) -> Result<()> {
-    let payables = collect(conn, "SELECT number, kind, name, address, status, balance_cents FROM payables", |r| {
+    let payables: Vec<(String, PayableModel)> = collect(conn, "SELECT number, kind, name, address, status, balance_cents FROM payables", |r| {
         Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
     })?;
-    compare_keyed("payable", payables, &model.payables, problems);
+    compare("payable", payables, &model.payables, problems);
     let fees = collect(conn, "SELECT code, description, amount_cents, gl_account FROM fees", |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?;
     compare("fee", fees, &model.fees, problems);
     let users = collect(conn, "SELECT name, role, active FROM users", |r| Ok((r.get(0)?, (r.get(1)?, r.get::<_, i64>(2)? == 1))))?;
@@ -653,8 +669,8 @@ fn compare_projections(conn: &Connection, model: &mut Model, problems: &mut Vec<
         Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
     })?;
     compare("drawer", drawers, &model.drawers, problems);
-    let totals = collect(conn, "SELECT drawer_id, tender, amount_cents FROM drawer_totals", |r| Ok(((r.get(0)?, r.get::<_, String>(1)?), r.get(2)?)))?;
-    let model_totals = model.drawer_totals.iter().map(|((id, tender), cents)| ((*id, tender.to_string()), *cents)).collect();
+    let totals: Vec<((i64, String), i64)> = collect(conn, "SELECT drawer_id, tender, amount_cents FROM drawer_totals", |r| Ok(((r.get(0)?, r.get::<_, String>(1)?), r.get(2)?)))?;
+    let model_totals: BTreeMap<(i64, String), i64> = model.drawer_totals.iter().map(|((id, tender), cents)| ((*id, tender.to_string()), *cents)).collect();
     compare("drawer total", totals, &model_totals, problems);
     compare_receipts(conn, model, problems)?;
     compare_batches(conn, model, problems)
@@ -751,8 +767,8 @@ fn compare_batches(conn: &Connection, model: &Model, problems: &mut Vec<String>)
         Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
     })?;
     compare("deposit", deposits, &model.deposits, problems);
-    let exported = collect(conn, "SELECT reference, seq FROM exported_payments", |r| Ok((r.get(0)?, r.get(1)?)))?;
-    compare_keyed("exported payment", exported, &model.exported, problems);
+    let exported: Vec<(String, i64)> = collect(conn, "SELECT reference, seq FROM exported_payments", |r| Ok((r.get(0)?, r.get(1)?)))?;
+    compare("exported payment", exported, &model.exported, problems);
     let closed: Vec<(String, String)> = collect(conn, "SELECT key, value FROM meta WHERE key = 'closed_through'", |r| Ok((r.get(0)?, r.get(1)?)))?;
     let expected: BTreeMap<String, String> = model.closed_through.iter().map(|d| ("closed_through".to_string(), d.clone())).collect();
     compare("meta", closed, &expected, problems);
