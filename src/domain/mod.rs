@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod denominations;
 pub mod effects;
 pub mod events;
+mod event_json;
 pub mod ids;
 pub mod payable;
 pub mod postings;
