@@ -39,7 +39,7 @@ impl JournalRecord {
     /// Head office recomputes exactly this (see `hq`), so the format is fixed.
     pub fn compute_hash(&self) -> String {
         let mut hasher = ChainHasher::entry(&EntryFields {
-            prev_hash: &self.prev_hash,
+            prev_hash: self.prev_hash.as_bytes(),
             terminal: &self.terminal,
             seq: self.seq,
             at: &self.at,
@@ -47,7 +47,7 @@ impl JournalRecord {
             user: self.user.as_deref(),
             approver: self.approver.as_deref(),
             kind: &self.kind,
-            payload: &self.payload,
+            payload: self.payload.as_bytes(),
         });
         for posting in &self.postings {
             hasher.posting(posting.line, &posting.account, posting.debit_cents, posting.credit_cents);
@@ -58,7 +58,9 @@ impl JournalRecord {
 
 /// An entry's hashed fields, borrowed (from a record, or straight from a database row).
 pub struct EntryFields<'a> {
-    pub prev_hash: &'a str,
+    /// The previous entry's hash and this entry's payload are hashed as the bytes stored (verify reads
+    /// them without checking UTF-8 first: the payload's JSON reading checks it).
+    pub prev_hash: &'a [u8],
     pub terminal: &'a str,
     pub seq: i64,
     pub at: &'a str,
@@ -66,7 +68,7 @@ pub struct EntryFields<'a> {
     pub user: Option<&'a str>,
     pub approver: Option<&'a str>,
     pub kind: &'a str,
-    pub payload: &'a str,
+    pub payload: &'a [u8],
 }
 
 /// The one definition of the chain's hash format (see `JournalRecord::compute_hash`), fed field by
@@ -82,16 +84,16 @@ impl ChainHasher {
         let mut seq = itoa::Buffer::new();
         for field in [
             fields.prev_hash,
-            fields.terminal,
-            seq.format(fields.seq),
-            fields.at,
-            fields.business_date,
-            fields.user.unwrap_or(""),
-            fields.approver.unwrap_or(""),
-            fields.kind,
+            fields.terminal.as_bytes(),
+            seq.format(fields.seq).as_bytes(),
+            fields.at.as_bytes(),
+            fields.business_date.as_bytes(),
+            fields.user.unwrap_or("").as_bytes(),
+            fields.approver.unwrap_or("").as_bytes(),
+            fields.kind.as_bytes(),
             fields.payload,
         ] {
-            hasher.update(field.as_bytes());
+            hasher.update(field);
             hasher.update(b"\n");
         }
         ChainHasher { hasher, line: Vec::with_capacity(64) }

@@ -89,7 +89,7 @@ fn replay(ledger: &Ledger, conn: &Connection, report: &mut Report) -> Result<()>
         checkers.push(std::thread::spawn(move || check_ranges(&path, &terminal, last_seq, index, &sender)));
         receivers.push(receiver);
     }
-    let mut prev_hash = GENESIS_HASH.to_string();
+    let mut prev_hash = GENESIS_HASH.as_bytes().to_vec();
     let mut expected_seq = 1;
     let (mut debits, mut credits, mut orphans) = (0i64, 0i64, 0i64);
     for range in 0..ranges {
@@ -134,7 +134,7 @@ fn replay(ledger: &Ledger, conn: &Connection, report: &mut Report) -> Result<()>
         report.problems.push(format!("{orphans} postings belong to no journal entry"));
     }
     report.receipts = model.last_receipt;
-    compare_projections(conn, &mut model, &mut report.problems)
+    compare_projections(conn, ledger.path(), last_seq, &mut model, &mut report.problems)
 }
 
 /// One journal entry after the checker's pass: its parsed event and whatever was wrong with it.
@@ -149,8 +149,8 @@ struct Checked {
 /// One range of entries, checked within itself; the main thread links ranges by these two hashes.
 struct CheckedRange {
     entries: Vec<Checked>,
-    first_prev_hash: String,
-    last_hash: Option<String>,
+    first_prev_hash: Vec<u8>,
+    last_hash: Option<Vec<u8>>,
     debits: i64,
     credits: i64,
     /// Postings in the range whose sequence number has no entry.
@@ -184,6 +184,11 @@ fn text<'a>(row: &'a rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'a st
     row.get_ref(index)?.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
 }
 
+/// A text column's bytes, not checked for UTF-8 (for the columns that are only hashed and compared, or parsed by a reader that checks).
+fn bytes<'a>(row: &'a rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'a [u8]> {
+    row.get_ref(index)?.as_bytes().map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+}
+
 fn optional_text<'a>(row: &'a rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<&'a str>> {
     match row.get_ref(index)? {
         ValueRef::Null => Ok(None),
@@ -208,8 +213,8 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
     let mut rows = journal.query(params![after, to])?;
     let mut lines = posting_rows.query(params![after, to])?;
     let mut line = lines.next()?;
-    let mut checked = CheckedRange { entries: Vec::with_capacity(CHUNK as usize), first_prev_hash: String::new(), last_hash: None, debits: 0, credits: 0, orphans: 0 };
-    let mut last_hash = String::new();
+    let mut checked = CheckedRange { entries: Vec::with_capacity(CHUNK as usize), first_prev_hash: Vec::new(), last_hash: None, debits: 0, credits: 0, orphans: 0 };
+    let mut last_hash = Vec::new();
     let mut business_date: Arc<str> = Arc::from("");
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
@@ -221,14 +226,14 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
             user: optional_text(row, 4)?,
             approver: optional_text(row, 5)?,
             kind: text(row, 6)?,
-            payload: text(row, 7)?,
-            prev_hash: text(row, 8)?,
+            payload: bytes(row, 7)?,
+            prev_hash: bytes(row, 8)?,
         };
-        let hash = text(row, 9)?;
+        let hash = bytes(row, 9)?;
         let mut problems = Vec::new();
         let mut problem = |what: String| problems.push(format!("entry {seq}: {what}"));
         match checked.entries.last() {
-            None => checked.first_prev_hash = fields.prev_hash.to_string(),
+            None => checked.first_prev_hash = fields.prev_hash.to_vec(),
             Some(previous) => {
                 if seq != previous.seq + 1 {
                     problem(format!("sequence gap: expected {}", previous.seq + 1));
@@ -241,7 +246,7 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
         if fields.terminal != terminal {
             problem(format!("terminal '{}' is not this ledger's '{terminal}'", fields.terminal));
         }
-        let event = match serde_json::from_str::<Event>(fields.payload) {
+        let event = match serde_json::from_slice::<Event>(fields.payload) {
             Ok(event) => {
                 if event.kind() != fields.kind {
                     problem(format!("kind '{}' does not match its payload '{}'", fields.kind, event.kind()));
@@ -274,7 +279,7 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
             }
             line = lines.next()?;
         }
-        if hasher.finish() != hash.as_bytes() {
+        if hasher.finish() != hash {
             problem("hash mismatch: the entry was altered after it was written".into());
         }
         if debits != credits {
@@ -289,7 +294,7 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
             business_date = Arc::from(fields.business_date);
         }
         last_hash.clear();
-        last_hash.push_str(hash);
+        last_hash.extend_from_slice(hash);
         checked.entries.push(Checked { seq, business_date: business_date.clone(), event, postings: count as i64, problems });
     }
     while line.is_some() {
@@ -656,7 +661,46 @@ fn compare<K: Eq + std::hash::Hash + std::fmt::Debug, V: PartialEq + std::fmt::D
     }
 }
 
-fn compare_projections(conn: &Connection, model: &mut Model, problems: &mut Vec<String>) -> Result<()> {
+/// Compares every projection with the model. The receipt lines (one row per payment line) are compared on
+/// a second connection and core while this thread compares the rest, when that connection sees the same
+/// ledger: projections change only in the transaction of a journal entry, so the same last entry means the
+/// same projections. If an entry was committed in between, they are compared here after the rest.
+fn compare_projections(conn: &Connection, path: &std::path::Path, last_seq: i64, model: &mut Model, problems: &mut Vec<String>) -> Result<()> {
+    std::thread::scope(|scope| {
+        let (payables, receipt_lines) = (&model.payables, &model.receipt_lines);
+        let elsewhere = scope.spawn(move || -> Result<Option<Vec<String>>> {
+            let other = read_only(path)?;
+            other.execute_batch("BEGIN DEFERRED")?;
+            let seen: i64 = other.query_row("SELECT COALESCE(MAX(seq), 0) FROM journal", [], |r| r.get(0))?;
+            if seen != last_seq {
+                return Ok(None);
+            }
+            let mut found = Vec::new();
+            compare_receipt_lines(&other, payables, receipt_lines, &mut found)?;
+            Ok(Some(found))
+        });
+        let mut first = Vec::new();
+        compare_tables(conn, model, &mut first)?;
+        compare_receipt_rows(conn, &mut model.receipts, &mut first)?;
+        let mut last = Vec::new();
+        compare_batches(conn, model, &mut last)?;
+        let lines = match elsewhere.join() {
+            Ok(Ok(Some(found))) => found,
+            Ok(Ok(None)) => {
+                let mut found = Vec::new();
+                compare_receipt_lines(conn, &model.payables, &model.receipt_lines, &mut found)?;
+                found
+            }
+            Ok(Err(error)) => return Err(error),
+            Err(_) => return Err(Error::Invariant("verify: the receipt-line comparison stopped unexpectedly".into())),
+        };
+        problems.extend(first.into_iter().chain(lines).chain(last));
+        Ok(())
+    })
+}
+
+/// Payables, fees, users, drawers and drawer totals.
+fn compare_tables(conn: &Connection, model: &Model, problems: &mut Vec<String>) -> Result<()> {
     let payables: Vec<(String, PayableModel)> = collect(conn, "SELECT number, kind, name, address, status, balance_cents FROM payables", |r| {
         Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
     })?;
@@ -672,23 +716,22 @@ fn compare_projections(conn: &Connection, model: &mut Model, problems: &mut Vec<
     let totals: Vec<((i64, String), i64)> = collect(conn, "SELECT drawer_id, tender, amount_cents FROM drawer_totals", |r| Ok(((r.get(0)?, r.get::<_, String>(1)?), r.get(2)?)))?;
     let model_totals: BTreeMap<(i64, String), i64> = model.drawer_totals.iter().map(|((id, tender), cents)| ((*id, tender.to_string()), *cents)).collect();
     compare("drawer total", totals, &model_totals, problems);
-    compare_receipts(conn, model, problems)?;
-    compare_batches(conn, model, problems)
+    Ok(())
 }
 
-/// Receipts and their lines: the largest projections (one row per payment), compared as they stream by
-/// in number order, which is the model's order, without copying rows that match.
-fn compare_receipts(conn: &Connection, model: &mut Model, problems: &mut Vec<String>) -> Result<()> {
+/// Receipts: the largest projection (one row per payment), compared as the rows stream by in number
+/// order, which is the model's order, without copying rows that match.
+fn compare_receipt_rows(conn: &Connection, receipts: &mut Receipts, problems: &mut Vec<String>) -> Result<()> {
     let mut statement = conn.prepare(RECEIPT_COLUMNS)?;
     let mut rows = statement.query([])?;
-    let mut present = vec![false; model.receipts.rows.len()];
+    let mut present = vec![false; receipts.rows.len()];
     while let Some(row) = rows.next()? {
         let receipt = text(row, 0)?;
-        let by_number = model.receipts.by_number(row.get(1)?).filter(|at| &*model.receipts.rows[*at as usize].0 == receipt);
-        match by_number.or_else(|| model.receipts.position(receipt)) {
+        let by_number = receipts.by_number(row.get(1)?).filter(|at| &*receipts.rows[*at as usize].0 == receipt);
+        match by_number.or_else(|| receipts.position(receipt)) {
             None => problems.push(format!("receipt {receipt:?}: present but no journal entry made it")),
             Some(at) => {
-                let expected = &model.receipts.rows[at as usize].1;
+                let expected = &receipts.rows[at as usize].1;
                 if !expected.matches(row) {
                     problems.push(format!("receipt {receipt:?}: is {:?}, the journal says {expected:?}", ReceiptModel::read(row)?));
                 }
@@ -696,9 +739,14 @@ fn compare_receipts(conn: &Connection, model: &mut Model, problems: &mut Vec<Str
             }
         }
     }
-    for ((receipt, expected), _) in model.receipts.rows.iter().zip(&present).filter(|(_, present)| !**present) {
+    for ((receipt, expected), _) in receipts.rows.iter().zip(&present).filter(|(_, present)| !**present) {
         problems.push(format!("receipt {:?}: missing (the journal says {expected:?})", &**receipt));
     }
+    Ok(())
+}
+
+/// Receipt lines (which payables a receipt paid, and how much), keyed by receipt number and payable.
+fn compare_receipt_lines(conn: &Connection, payables: &Keyed<PayableModel>, receipt_lines: &HashMap<(i64, u32), i64>, problems: &mut Vec<String>) -> Result<()> {
     let mut statement = conn.prepare("SELECT payable, receipt_number, amount_cents FROM receipt_payables")?;
     let mut rows = statement.query([])?;
     let mut seen = 0;
@@ -707,10 +755,10 @@ fn compare_receipts(conn: &Connection, model: &mut Model, problems: &mut Vec<Str
         let (payable, number, amount) = (text(row, 0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?);
         // Rows come grouped by payable.
         if payable_at.as_ref().is_none_or(|(known, _)| known != payable) {
-            payable_at = Some((payable.to_string(), model.payables.position(payable)));
+            payable_at = Some((payable.to_string(), payables.position(payable)));
         }
         let on = payable_at.as_ref().and_then(|(_, at)| *at);
-        match on.and_then(|on| model.receipt_lines.get(&(number, on))) {
+        match on.and_then(|on| receipt_lines.get(&(number, on))) {
             None => problems.push(format!("receipt line ({number}, {payable:?}): present but no journal entry made it")),
             Some(expected) => {
                 if *expected != amount {
@@ -720,12 +768,11 @@ fn compare_receipts(conn: &Connection, model: &mut Model, problems: &mut Vec<Str
             }
         }
     }
-    if seen != model.receipt_lines.len() {
+    if seen != receipt_lines.len() {
         let present: HashSet<(i64, String)> = collect(conn, "SELECT receipt_number, payable FROM receipt_payables", |r| Ok((r.get(0)?, r.get(1)?)))?.into_iter().collect();
-        let mut missing: Vec<String> = model
-            .receipt_lines
+        let mut missing: Vec<String> = receipt_lines
             .iter()
-            .map(|((number, on), expected)| (*number, model.payables.rows[*on as usize].0.to_string(), expected))
+            .map(|((number, on), expected)| (*number, payables.rows[*on as usize].0.to_string(), expected))
             .filter(|(number, payable, _)| !present.contains(&(*number, payable.clone())))
             .map(|(number, payable, expected)| format!("receipt line ({number}, {payable:?}): missing (the journal says {expected:?})"))
             .collect();
