@@ -100,7 +100,7 @@ fn a_schema_2_ledger_upgrades_to_keyed_postings_and_receipt_lines() {
     conn.execute_batch("PRAGMA user_version = 2").unwrap();
     drop(conn);
     city.ok(&["verify"], &[]);
-    assert_eq!(city.sql_i64("PRAGMA user_version"), 3);
+    assert_eq!(city.sql_i64("PRAGMA user_version"), citytill::ledger::schema::MIGRATIONS.len() as i64);
     assert_eq!(city.sql_i64("SELECT COUNT(*) FROM postings"), count);
     assert_eq!(city.sql_i64("SELECT SUM(debit_cents * 7 + credit_cents * 13 + seq * 3 + line) FROM postings"), postings);
     assert_eq!(city.sql_i64("SELECT amount_cents FROM receipt_payables WHERE payable = '100200-01' AND receipt_number = 1"), 8412);
@@ -108,11 +108,11 @@ fn a_schema_2_ledger_upgrades_to_keyed_postings_and_receipt_lines() {
     let conn = rusqlite::Connection::open(city.ledger()).unwrap();
     let refused = conn.execute_batch("DELETE FROM postings").expect_err("postings stay append-only");
     assert!(refused.to_string().contains("append-only"), "{refused}");
-    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('postings_account', 'receipt_payables_payable')"), 0);
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('postings_account', 'receipt_payables_payable', 'receipts_date')"), 0);
 }
 
 /// Rebuilds postings and receipt lines as schemas 1 and 2 had them (rowid tables with their indexes,
-/// receipt lines keyed by receipt text), rows kept.
+/// receipt lines keyed by receipt text), rows kept, and the receipts' date index schema 4 dropped.
 const SCHEMA_2_TABLES: &str = "
     CREATE TABLE p2 (seq INTEGER NOT NULL REFERENCES journal(seq), line INTEGER NOT NULL, account TEXT NOT NULL REFERENCES accounts(code),
         debit_cents INTEGER NOT NULL CHECK (debit_cents >= 0), credit_cents INTEGER NOT NULL CHECK (credit_cents >= 0),
@@ -122,4 +122,5 @@ const SCHEMA_2_TABLES: &str = "
     CREATE TABLE rp2 (receipt TEXT NOT NULL REFERENCES receipts(receipt), payable TEXT NOT NULL, amount_cents INTEGER NOT NULL,
         PRIMARY KEY (receipt, payable)) STRICT;
     INSERT INTO rp2 SELECT r.receipt, p.payable, p.amount_cents FROM receipt_payables p JOIN receipts r ON r.number = p.receipt_number;
-    DROP TABLE receipt_payables; ALTER TABLE rp2 RENAME TO receipt_payables; CREATE INDEX receipt_payables_payable ON receipt_payables(payable);";
+    DROP TABLE receipt_payables; ALTER TABLE rp2 RENAME TO receipt_payables; CREATE INDEX receipt_payables_payable ON receipt_payables(payable);
+    CREATE INDEX receipts_date ON receipts(business_date);";
