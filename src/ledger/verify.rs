@@ -246,7 +246,9 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
         if fields.terminal != terminal {
             problem(format!("terminal '{}' is not this ledger's '{terminal}'", fields.terminal));
         }
-        let event = match serde_json::from_slice::<Event>(fields.payload) {
+        // UTF-8 is checked once for the whole payload, so the JSON reading need not check it string by string.
+        let read = std::str::from_utf8(fields.payload).map_err(|e| e.to_string());
+        let event = match read.and_then(|text| serde_json::from_str::<Event>(text).map_err(|e| e.to_string())) {
             Ok(event) => {
                 if event.kind() != fields.kind {
                     problem(format!("kind '{}' does not match its payload '{}'", fields.kind, event.kind()));
