@@ -2,6 +2,7 @@
 //! binary array per column (no JSON to build or parse), and head office validates and stores it set-based.
 //! `citytill.sync_push(terminal, jsonb)` stays as a thin wrapper over it for terminals that send JSON.
 //! Also new here: a gap is recorded as an alarm, and a payload that is not JSON is a rejection with an alarm.
+//! (Migration 3, `balances_sql`, replaces `sync_push_rows` and `is_json` to derive balance deltas as the ledger does.)
 
 /// Arguments of `citytill.sync_push_rows`, as the terminal binds them ($1 .. $17).
 pub const PUSH_ROWS_CALL: &str = "SELECT citytill.sync_push_rows($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)::text";
