@@ -108,7 +108,24 @@ fn init_is_idempotent() {
     let again = citytill::hq::admin::init(&mut admin).unwrap();
     let latest = citytill::hq::schema::MIGRATIONS.len() as i64;
     assert_eq!((again.from_version, again.to_version), (latest, latest));
-    assert_eq!(latest, 2, "migration 2 (array push) is part of the schema");
+    assert_eq!(latest, 3, "migrations 2 (array push) and 3 (balance changes by the ledger's rules) are part of the schema");
     let versions: i64 = admin.query_one("SELECT count(*) FROM citytill.schema_version", &[]).unwrap().get(0);
     assert_eq!(versions, latest);
+}
+
+// Proves terminals may execute only the four sync functions in the head-office schema, whatever helper functions migrations add.
+#[test]
+fn terminals_may_execute_only_the_sync_functions() {
+    let Some(cluster) = pg::cluster() else { return };
+    let url = cluster.fresh_hq("grants");
+    let mut admin = pg::admin_client(&url);
+    let rows = admin
+        .query(
+            "SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'citytill' AND has_function_privilege('citytill_terminal', p.oid, 'EXECUTE') ORDER BY 1",
+            &[],
+        )
+        .unwrap();
+    let names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(names, ["sync_pull", "sync_push", "sync_push_rows", "sync_state"]);
 }
