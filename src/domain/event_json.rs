@@ -5,8 +5,8 @@
 //! more for every nested tagged value, on every entry `verify` replays. Our serializer always writes the tag
 //! first, so [`internally_tagged!`] reads the first key and, when it is the tag, reads the remaining entries
 //! straight into the variant's fields (through a private externally tagged twin of the enum, which derive
-//! builds). A value whose tag comes later (reordered by hand or by PostgreSQL's `jsonb`) is buffered into
-//! `serde_json::Value`s first and read the same way.
+//! builds). A value whose tag comes later (reordered by hand or by PostgreSQL's `jsonb`) has its entries
+//! kept in order and is read again from JSON text with the tag first, so both orders go down the same path.
 //!
 //! What we write reads back identically in any key order (proven below). Against malformed input the reading
 //! is at least as strict as derive's, except that a direct read skips an unknown field's value without
@@ -18,8 +18,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::value::{BorrowedStrDeserializer, MapDeserializer, StringDeserializer};
-use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, VariantAccess, Visitor};
+use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, MapAccess, VariantAccess, Visitor};
 
 /// Declares an internally tagged enum with the derived `Serialize` and a fast `Deserialize`.
 ///
@@ -117,9 +117,9 @@ pub(crate) trait DerivedReference: Sized {
 }
 
 /// The externally tagged twin of an [`internally_tagged!`] enum: reads the enum from a deserializer that
-/// presents it as `{variant: {fields}}` ([`Direct`] or [`Buffered`]).
+/// presents it as `{variant: {fields}}` ([`Direct`]).
 pub(crate) trait ExternallyTagged<'de> {
-    type Target;
+    type Target: DeserializeOwned;
 
     fn deserialize_twin<D: Deserializer<'de>>(deserializer: D) -> Result<Self::Target, D::Error>;
 }
@@ -153,21 +153,149 @@ impl<'de, T: ExternallyTagged<'de>> Visitor<'de> for TaggedVisitor<T> {
             Some(Key(key)) if key == self.tag => return T::deserialize_twin(Direct { map, tag: self.tag }),
             Some(Key(key)) => key.into_owned(),
         };
-        // The tag comes later: keep every entry (duplicates too, for the field visitor to refuse).
-        let mut entries = vec![(first, map.next_value::<serde_json::Value>()?)];
-        let mut variant = None;
+        // The tag comes later (reordered by hand or by PostgreSQL's jsonb): the entries are kept in order,
+        // duplicates and nested values untouched, written out again with the tag first and read down the same path.
+        let mut tag_value: Option<Node> = None;
+        let mut text = String::from("{");
+        let mut rest = String::new();
+        Node::Str(first).write_to(&mut rest);
+        rest.push(':');
+        map.next_value::<Node>()?.write_to(&mut rest);
         while let Some(Key(key)) = map.next_key()? {
             if key == self.tag {
-                if variant.is_some() {
+                if tag_value.is_some() {
                     return Err(de::Error::duplicate_field(self.tag));
                 }
-                variant = Some(map.next_value::<serde_json::Value>()?);
+                tag_value = Some(map.next_value()?);
             } else {
-                entries.push((key.into_owned(), map.next_value()?));
+                rest.push(',');
+                Node::Str(key.into_owned()).write_to(&mut rest);
+                rest.push(':');
+                map.next_value::<Node>()?.write_to(&mut rest);
             }
         }
-        let variant = variant.ok_or_else(|| de::Error::missing_field(self.tag))?;
-        T::deserialize_twin(Buffered { variant, entries }).map_err(de::Error::custom)
+        let tag_value = tag_value.ok_or_else(|| de::Error::missing_field(self.tag))?;
+        Node::Str(self.tag.to_string()).write_to(&mut text);
+        text.push(':');
+        tag_value.write_to(&mut text);
+        text.push(',');
+        text.push_str(&rest);
+        text.push('}');
+        serde_json::from_str(&text).map_err(de::Error::custom)
+    }
+}
+
+/// A JSON value kept as it came — keys in order, duplicates too — to be written out again as JSON text.
+enum Node {
+    Null,
+    Bool(bool),
+    Signed(i64),
+    Unsigned(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(String, Node)>),
+}
+
+impl Node {
+    fn write_to(&self, out: &mut String) {
+        match self {
+            Node::Null => out.push_str("null"),
+            Node::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
+            Node::Signed(value) => out.push_str(itoa::Buffer::new().format(*value)),
+            Node::Unsigned(value) => out.push_str(itoa::Buffer::new().format(*value)),
+            // serde_json writes a float so that it reads back as the same float (non-finite ones as null).
+            Node::Float(value) => out.push_str(&serde_json::Value::from(*value).to_string()),
+            Node::Str(text) => out.push_str(&serde_json::Value::from(text.as_str()).to_string()),
+            Node::Seq(items) => {
+                out.push('[');
+                for (at, item) in items.iter().enumerate() {
+                    if at > 0 {
+                        out.push(',');
+                    }
+                    item.write_to(out);
+                }
+                out.push(']');
+            }
+            Node::Map(entries) => {
+                out.push('{');
+                for (at, (key, value)) in entries.iter().enumerate() {
+                    if at > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::Value::from(key.as_str()).to_string());
+                    out.push(':');
+                    value.write_to(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Node, D::Error> {
+        struct NodeVisitor;
+        impl<'de> Visitor<'de> for NodeVisitor {
+            type Value = Node;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("any JSON value")
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+                de::Deserialize::deserialize(deserializer)
+            }
+
+            fn visit_bool<E: de::Error>(self, value: bool) -> Result<Node, E> {
+                Ok(Node::Bool(value))
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Node, E> {
+                Ok(Node::Signed(value))
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Node, E> {
+                Ok(Node::Unsigned(value))
+            }
+
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Node, E> {
+                Ok(Node::Float(value))
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Node, E> {
+                Ok(Node::Str(value.to_string()))
+            }
+
+            fn visit_string<E: de::Error>(self, value: String) -> Result<Node, E> {
+                Ok(Node::Str(value))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Node::Seq(items))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(Key(key)) = map.next_key()? {
+                    entries.push((key.into_owned(), map.next_value()?));
+                }
+                Ok(Node::Map(entries))
+            }
+        }
+        deserializer.deserialize_any(NodeVisitor)
     }
 }
 
@@ -200,38 +328,6 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Presents a deserializer as an enum only; anything else is a mistake in this module.
-macro_rules! enum_only {
-    () => {
-        fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
-            Err(de::Error::custom("an internally tagged enum's twin is read only as an enum"))
-        }
-
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-            bytes byte_buf option unit unit_struct newtype_struct seq tuple
-            tuple_struct map struct identifier ignored_any
-        }
-    };
-}
-
-/// Only struct variants: what the macro accepts.
-macro_rules! struct_variants_only {
-    () => {
-        fn unit_variant(self) -> Result<(), Self::Error> {
-            Err(de::Error::custom("internally_tagged! supports struct variants only"))
-        }
-
-        fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, _seed: S) -> Result<S::Value, Self::Error> {
-            Err(de::Error::custom("internally_tagged! supports struct variants only"))
-        }
-
-        fn tuple_variant<V: Visitor<'de>>(self, _len: usize, _visitor: V) -> Result<V::Value, Self::Error> {
-            Err(de::Error::custom("internally_tagged! supports struct variants only"))
-        }
-    };
-}
-
 /// The twin read from a map whose first key was the tag: the tag's value is next, then the fields.
 struct Direct<A> {
     map: A,
@@ -245,7 +341,15 @@ impl<'de, A: MapAccess<'de>> Deserializer<'de> for Direct<A> {
         visitor.visit_enum(self)
     }
 
-    enum_only!();
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, A::Error> {
+        Err(de::Error::custom("an internally tagged enum's twin is read only as an enum"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
 }
 
 impl<'de, A: MapAccess<'de>> EnumAccess<'de> for Direct<A> {
@@ -262,7 +366,17 @@ impl<'de, A: MapAccess<'de>> EnumAccess<'de> for Direct<A> {
 impl<'de, A: MapAccess<'de>> VariantAccess<'de> for Direct<A> {
     type Error = A::Error;
 
-    struct_variants_only!();
+    fn unit_variant(self) -> Result<(), A::Error> {
+        Err(de::Error::custom("internally_tagged! supports struct variants only"))
+    }
+
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, _seed: S) -> Result<S::Value, A::Error> {
+        Err(de::Error::custom("internally_tagged! supports struct variants only"))
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, _visitor: V) -> Result<V::Value, A::Error> {
+        Err(de::Error::custom("internally_tagged! supports struct variants only"))
+    }
 
     fn struct_variant<V: Visitor<'de>>(self, _fields: &'static [&'static str], visitor: V) -> Result<V::Value, A::Error> {
         visitor.visit_map(Fields { map: self.map, tag: self.tag })
@@ -293,45 +407,6 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Fields<A> {
 
     fn size_hint(&self) -> Option<usize> {
         self.map.size_hint()
-    }
-}
-
-/// The twin read from a buffer: the tag's value and the other entries in their order.
-struct Buffered {
-    variant: serde_json::Value,
-    entries: Vec<(String, serde_json::Value)>,
-}
-
-impl<'de> Deserializer<'de> for Buffered {
-    type Error = serde_json::Error;
-
-    fn deserialize_enum<V: Visitor<'de>>(self, _name: &'static str, _variants: &'static [&'static str], visitor: V) -> Result<V::Value, serde_json::Error> {
-        visitor.visit_enum(self)
-    }
-
-    enum_only!();
-}
-
-impl<'de> EnumAccess<'de> for Buffered {
-    type Error = serde_json::Error;
-    type Variant = BufferedFields;
-
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, BufferedFields), serde_json::Error> {
-        let variant = seed.deserialize(self.variant)?;
-        Ok((variant, BufferedFields(self.entries)))
-    }
-}
-
-/// A buffered variant's fields.
-struct BufferedFields(Vec<(String, serde_json::Value)>);
-
-impl<'de> VariantAccess<'de> for BufferedFields {
-    type Error = serde_json::Error;
-
-    struct_variants_only!();
-
-    fn struct_variant<V: Visitor<'de>>(self, _fields: &'static [&'static str], visitor: V) -> Result<V::Value, serde_json::Error> {
-        visitor.visit_map(MapDeserializer::new(self.0.into_iter()))
     }
 }
 
