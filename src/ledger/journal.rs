@@ -40,34 +40,34 @@ impl JournalRecord {
     pub fn compute_hash(&self) -> String {
         let mut hasher = ChainHasher::entry(&EntryFields {
             prev_hash: self.prev_hash.as_bytes(),
-            terminal: &self.terminal,
+            terminal: self.terminal.as_bytes(),
             seq: self.seq,
-            at: &self.at,
-            business_date: &self.business_date,
-            user: self.user.as_deref(),
-            approver: self.approver.as_deref(),
-            kind: &self.kind,
+            at: self.at.as_bytes(),
+            business_date: self.business_date.as_bytes(),
+            user: self.user.as_deref().map(str::as_bytes),
+            approver: self.approver.as_deref().map(str::as_bytes),
+            kind: self.kind.as_bytes(),
             payload: self.payload.as_bytes(),
         });
         for posting in &self.postings {
-            hasher.posting(posting.line, &posting.account, posting.debit_cents, posting.credit_cents);
+            hasher.posting(posting.line, posting.account.as_bytes(), posting.debit_cents, posting.credit_cents);
         }
         String::from_utf8_lossy(&hasher.finish()).into_owned()
     }
 }
 
-/// An entry's hashed fields, borrowed (from a record, or straight from a database row).
+/// An entry's hashed fields, borrowed (from a record, or straight from a database row) as the bytes
+/// stored: `verify` hashes them as they come and checks UTF-8 only where it reads text (the payload's JSON,
+/// the business date).
 pub struct EntryFields<'a> {
-    /// The previous entry's hash and this entry's payload are hashed as the bytes stored (verify reads
-    /// them without checking UTF-8 first: the payload's JSON reading checks it).
     pub prev_hash: &'a [u8],
-    pub terminal: &'a str,
+    pub terminal: &'a [u8],
     pub seq: i64,
-    pub at: &'a str,
-    pub business_date: &'a str,
-    pub user: Option<&'a str>,
-    pub approver: Option<&'a str>,
-    pub kind: &'a str,
+    pub at: &'a [u8],
+    pub business_date: &'a [u8],
+    pub user: Option<&'a [u8]>,
+    pub approver: Option<&'a [u8]>,
+    pub kind: &'a [u8],
     pub payload: &'a [u8],
 }
 
@@ -84,13 +84,13 @@ impl ChainHasher {
         let mut seq = itoa::Buffer::new();
         for field in [
             fields.prev_hash,
-            fields.terminal.as_bytes(),
+            fields.terminal,
             seq.format(fields.seq).as_bytes(),
-            fields.at.as_bytes(),
-            fields.business_date.as_bytes(),
-            fields.user.unwrap_or("").as_bytes(),
-            fields.approver.unwrap_or("").as_bytes(),
-            fields.kind.as_bytes(),
+            fields.at,
+            fields.business_date,
+            fields.user.unwrap_or(b""),
+            fields.approver.unwrap_or(b""),
+            fields.kind,
             fields.payload,
         ] {
             hasher.update(field);
@@ -99,12 +99,12 @@ impl ChainHasher {
         ChainHasher { hasher, line: Vec::with_capacity(64) }
     }
 
-    pub fn posting(&mut self, line: i64, account: &str, debit_cents: i64, credit_cents: i64) {
+    pub fn posting(&mut self, line: i64, account: &[u8], debit_cents: i64, credit_cents: i64) {
         let mut number = itoa::Buffer::new();
         self.line.clear();
         self.line.extend_from_slice(number.format(line).as_bytes());
         self.line.push(b'|');
-        self.line.extend_from_slice(account.as_bytes());
+        self.line.extend_from_slice(account);
         self.line.push(b'|');
         self.line.extend_from_slice(number.format(debit_cents).as_bytes());
         self.line.push(b'|');

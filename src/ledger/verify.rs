@@ -175,7 +175,7 @@ fn check_ranges(path: &std::path::Path, terminal: &str, last_seq: i64, index: i6
 struct StoredPosting<'a> {
     seq: i64,
     line: i64,
-    account: &'a str,
+    account: &'a [u8],
     debit: i64,
     credit: i64,
 }
@@ -184,20 +184,20 @@ fn text<'a>(row: &'a rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'a st
     row.get_ref(index)?.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-/// A text column's bytes, not checked for UTF-8 (for the columns that are only hashed and compared, or parsed by a reader that checks).
+/// A text column's bytes, not checked for UTF-8: the entry columns are hashed and compared as bytes.
 fn bytes<'a>(row: &'a rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'a [u8]> {
     row.get_ref(index)?.as_bytes().map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-fn optional_text<'a>(row: &'a rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<&'a str>> {
+fn optional_bytes<'a>(row: &'a rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<&'a [u8]>> {
     match row.get_ref(index)? {
         ValueRef::Null => Ok(None),
-        _ => text(row, index).map(Some),
+        _ => bytes(row, index).map(Some),
     }
 }
 
 fn stored_posting<'a>(row: &'a rusqlite::Row<'_>) -> rusqlite::Result<StoredPosting<'a>> {
-    Ok(StoredPosting { seq: row.get(0)?, line: row.get(1)?, account: text(row, 2)?, debit: row.get(3)?, credit: row.get(4)? })
+    Ok(StoredPosting { seq: row.get(0)?, line: row.get(1)?, account: bytes(row, 2)?, debit: row.get(3)?, credit: row.get(4)? })
 }
 
 /// Checks entries `after < seq <= to` as they stream from the database, each against itself and its
@@ -220,12 +220,12 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
         let seq: i64 = row.get(0)?;
         let fields = EntryFields {
             seq,
-            terminal: text(row, 1)?,
-            at: text(row, 2)?,
-            business_date: text(row, 3)?,
-            user: optional_text(row, 4)?,
-            approver: optional_text(row, 5)?,
-            kind: text(row, 6)?,
+            terminal: bytes(row, 1)?,
+            at: bytes(row, 2)?,
+            business_date: bytes(row, 3)?,
+            user: optional_bytes(row, 4)?,
+            approver: optional_bytes(row, 5)?,
+            kind: bytes(row, 6)?,
             payload: bytes(row, 7)?,
             prev_hash: bytes(row, 8)?,
         };
@@ -243,15 +243,15 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
                 }
             }
         }
-        if fields.terminal != terminal {
-            problem(format!("terminal '{}' is not this ledger's '{terminal}'", fields.terminal));
+        if fields.terminal != terminal.as_bytes() {
+            problem(format!("terminal '{}' is not this ledger's '{terminal}'", String::from_utf8_lossy(fields.terminal)));
         }
         // UTF-8 is checked once for the whole payload, so the JSON reading need not check it string by string.
         let read = std::str::from_utf8(fields.payload).map_err(|e| e.to_string());
         let event = match read.and_then(|text| serde_json::from_str::<Event>(text).map_err(|e| e.to_string())) {
             Ok(event) => {
-                if event.kind() != fields.kind {
-                    problem(format!("kind '{}' does not match its payload '{}'", fields.kind, event.kind()));
+                if event.kind().as_bytes() != fields.kind {
+                    problem(format!("kind '{}' does not match its payload '{}'", String::from_utf8_lossy(fields.kind), event.kind()));
                 }
                 Some(event)
             }
@@ -275,7 +275,7 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
                 debits += posting.debit;
                 credits += posting.credit;
                 as_required &= required.get(count).is_some_and(|p| {
-                    posting.line == count as i64 + 1 && p.account == posting.account && p.debit.cents() == posting.debit && p.credit.cents() == posting.credit
+                    posting.line == count as i64 + 1 && p.account.as_bytes() == posting.account && p.debit.cents() == posting.debit && p.credit.cents() == posting.credit
                 });
                 count += 1;
             }
@@ -292,8 +292,11 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
         }
         checked.debits += debits;
         checked.credits += credits;
-        if *business_date != *fields.business_date {
-            business_date = Arc::from(fields.business_date);
+        if business_date.as_bytes() != fields.business_date {
+            business_date = Arc::from(String::from_utf8_lossy(fields.business_date));
+            if business_date.as_bytes() != fields.business_date {
+                problems.push(format!("entry {seq}: business date is not UTF-8 text"));
+            }
         }
         last_hash.clear();
         last_hash.extend_from_slice(hash);
