@@ -26,6 +26,12 @@ fn pay(ledger: &mut Ledger, number: i64, payable: &str, cents: i64, tender: Tend
     ledger.write(|w| w.append(Some("ana"), None, &event)).unwrap();
 }
 
+/// Approves drawer 1's counter batch as its supervisor would (the billing export takes approved batches only).
+fn approve_counter_batch(ledger: &mut Ledger) {
+    let event = Event::BatchApproved { batch: "D1".into(), approver: "sam".into(), posted: vec![] };
+    ledger.write(|w| w.append(Some("lee"), Some("sam"), &event)).unwrap();
+}
+
 fn seed_payable(ledger: &mut Ledger, number: &str, cents: i64) {
     use citytill::domain::payable::PayableRow;
     let row = PayableRow { kind: PayableKind::Utility, number: number.into(), name: "Ana Diaz".into(), address: "1 Elm St".into(), status: "active".into(), balance: Money::from_cents(cents) };
@@ -252,6 +258,9 @@ fn pull_applies_reference_data_and_offline_payments_reconcile() {
     pay(&mut terminals[0].1 .1, 1, "U-100", 4_000, Tender::new(TenderKind::Cash, Money::from_cents(4_000)));
     pay(&mut terminals[1].1 .1, 1, "U-100", 7_000, Tender::new(TenderKind::Check, Money::from_cents(7_000)));
     assert_eq!(balance(&terminals[0].1 .1, "U-100"), 6_000);
+    for (_settings, (_dir, ledger)) in &mut terminals {
+        approve_counter_batch(ledger);
+    }
     for _round in 0..2 {
         for (settings, (_dir, ledger)) in &mut terminals {
             settle(ledger, settings);
@@ -264,9 +273,9 @@ fn pull_applies_reference_data_and_offline_payments_reconcile() {
     // Once the payments are exported and billing sends the new balance, it is taken as is.
     let date = chrono::NaiveDate::parse_from_str(&terminals[0].1 .1.entries_after(0, 1).unwrap()[0].business_date, "%Y-%m-%d").unwrap();
     let export = citytill::hq::reports::export_payments(&mut admin, date, false, |_| Ok(())).unwrap();
-    assert_eq!(export.lines.iter().map(|l| l.amount.cents()).sum::<i64>(), 11_000);
+    assert_eq!(export.rows.iter().map(|l| l.amount.cents()).sum::<i64>(), 11_000);
     let again = citytill::hq::reports::export_payments(&mut admin, date, false, |_| Ok(())).unwrap();
-    assert!(again.lines.is_empty(), "each payment is exported exactly once");
+    assert!(again.rows.is_empty(), "each payment is exported exactly once");
     std::thread::sleep(std::time::Duration::from_millis(20));
     let billed = admin::parse_payables("kind,number,name,address,status,balance\nutility,U-100,Ana Diaz,1 Elm St,active,-10.00\n".as_bytes(), "b.csv").unwrap();
     admin::publish_payables(&mut admin, &billed).unwrap();

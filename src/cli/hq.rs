@@ -214,9 +214,9 @@ fn export(ctx: &Context, db: &Database, date: &str, out: Option<PathBuf>, reprin
         }
     })?;
     if out.is_some() || ctx.json {
-        let summary = serde_json::json!({ "batch": export.batch, "entries": export.entries, "lines": export.lines.len() });
+        let summary = serde_json::json!({ "batch": export.batch, "entries": export.entries, "rows": export.rows.len() });
         let batch = export.batch.map_or_else(|| "reprint".to_string(), |b| format!("batch {b}"));
-        say(ctx, &summary, &format!("{batch}: {} payment entries, {} lines", export.entries, export.lines.len()))?;
+        say(ctx, &summary, &format!("{batch}: {} payment entries, {} rows", export.entries, export.rows.len()))?;
     }
     Ok(())
 }

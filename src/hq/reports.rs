@@ -1,145 +1,199 @@
 //! Head-office outputs for finance and billing: the payment posting file (each payment exported exactly
 //! once) and the consolidated day report across terminals.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
-use postgres::Client;
+use postgres::{Client, Transaction};
 
-use crate::domain::events::{Event, LineTarget};
+use crate::domain::events::Event;
 use crate::domain::tender::TenderKind;
 use crate::hq::admin::server;
 use crate::hq::error::{HqError, HqResult};
 use crate::money::Money;
+use crate::ops::export::{self, ExportRow};
 
 /// Serialises exports so two runs cannot both claim the same entries.
 const EXPORT_LOCK_KEY: i64 = 0x0C17_7112;
-const PAYMENT_KINDS: [&str; 4] = ["payment_taken", "payment_voided", "payment_refunded", "check_returned"];
 
-/// One line of the billing system's posting file. `amount` is signed: payments positive, reversals negative.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct PostingLine {
-    pub terminal: String,
-    pub seq: i64,
-    pub receipt: String,
-    pub business_date: String,
-    /// payment, void, refund, returned_check, returned_check_fee
-    pub kind: String,
-    /// payable or fee
-    pub target: String,
-    /// Payable number or fee code.
-    pub number: String,
-    pub amount: Money,
-}
-
-/// An export: its batch number (None for a reprint) and its lines, in terminal and sequence order.
+/// An export: its batch number (None for a reprint), how many entries it claimed, and its rows — the same
+/// rows, columns and references as the terminal's own `citytill export payments` (`ops::export`).
 #[derive(Debug, serde::Serialize)]
 pub struct Export {
     pub batch: Option<i64>,
     pub entries: usize,
-    pub lines: Vec<PostingLine>,
+    pub rows: Vec<ExportRow>,
 }
 
 impl Export {
-    /// The posting file: a CSV with a header, amounts as plain decimals.
+    /// The posting file: `ops::export::HEADER` then one row per payment line, amounts as plain decimals.
     pub fn to_csv(&self) -> HqResult<Vec<u8>> {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let fail = |e: csv::Error| HqError::Invalid(format!("export: {e}"));
-        writer.write_record(["batch", "terminal", "seq", "receipt", "business_date", "kind", "target", "number", "amount"]).map_err(fail)?;
-        let batch = self.batch.map(|b| b.to_string()).unwrap_or_else(|| "reprint".into());
-        for line in &self.lines {
-            writer
-                .write_record([&batch, &line.terminal, &line.seq.to_string(), &line.receipt, &line.business_date, &line.kind, &line.target, &line.number, &line.amount.to_string()])
-                .map_err(fail)?;
-        }
-        writer.into_inner().map_err(|e| HqError::Invalid(format!("export: {e}")))
+        export::csv_text(&self.rows).map(String::into_bytes).map_err(|e| HqError::Invalid(format!("export: {e}")))
     }
 }
 
-/// Exports the payments of `date` not exported before, marking them exported only if `deliver` (which
-/// writes the file) succeeds; with `reprint`, every payment of that date again, marking nothing.
+/// One terminal's batch of the export date whose latest state is approved.
+struct ApprovedBatch {
+    terminal: String,
+    batch: String,
+    /// The drawer of a counter batch; None for a mail or drop-box batch.
+    drawer_id: Option<i64>,
+    business_date: String,
+    opened_seq: i64,
+    approved_seq: i64,
+}
+
+/// One entry an export claims (`citytill.exports` holds it once) and the rows it contributes.
+struct Candidate {
+    terminal: String,
+    seq: i64,
+    rows: Vec<ExportRow>,
+}
+
+/// Exports the payments of `date`'s approved batches not exported before — exactly what the terminal's
+/// `export payments` writes: each counter receipt not voided (claimed by its `payment_taken` entry) and each
+/// posted item of a mail or drop-box batch (claimed by the `batch_approved` entry that posted it), every
+/// line at its whole amount (applied + credit). The claims commit only if `deliver` (which writes the file)
+/// succeeds; with `reprint`, every such payment of that date again, claiming nothing.
 pub fn export_payments(client: &mut Client, date: NaiveDate, reprint: bool, deliver: impl FnOnce(&Export) -> HqResult<()>) -> HqResult<Export> {
     let date_text = date.format("%Y-%m-%d").to_string();
-    let kinds: Vec<String> = PAYMENT_KINDS.iter().map(|k| k.to_string()).collect();
     let mut tx = client.transaction().map_err(server)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&EXPORT_LOCK_KEY]).map_err(server)?;
-    let (batch, rows) = if reprint {
-        let rows = tx
-            .query(
-                "SELECT terminal, seq, business_date, payload FROM citytill.entries
-                  WHERE business_date = $1 AND kind = ANY($2) ORDER BY terminal, seq",
-                &[&date_text, &kinds],
-            )
-            .map_err(server)?;
-        (None, rows)
+    let mut candidates = Vec::new();
+    for batch in approved_batches(&mut tx, &date_text)? {
+        match batch.drawer_id {
+            Some(drawer_id) => counter_payments(&mut tx, &batch, drawer_id, &mut candidates)?,
+            None => candidates.push(remittance_items(&mut tx, &batch)?),
+        }
+    }
+    let (batch, chosen) = if reprint {
+        (None, candidates)
     } else {
         let batch: i64 = tx.query_one("SELECT nextval('citytill.export_batch')", &[]).map_err(server)?.get(0);
-        let rows = tx
+        let terminals: Vec<&str> = candidates.iter().map(|c| c.terminal.as_str()).collect();
+        let seqs: Vec<i64> = candidates.iter().map(|c| c.seq).collect();
+        let claimed: HashSet<(String, i64)> = tx
             .query(
-                "WITH claimed AS (
-                     INSERT INTO citytill.exports(terminal, seq, batch)
-                     SELECT e.terminal, e.seq, $3 FROM citytill.entries e
-                      WHERE e.business_date = $1 AND e.kind = ANY($2)
-                     ON CONFLICT (terminal, seq) DO NOTHING
-                     RETURNING terminal, seq)
-                 SELECT e.terminal, e.seq, e.business_date, e.payload FROM citytill.entries e JOIN claimed c USING (terminal, seq)
-                  ORDER BY e.terminal, e.seq",
-                &[&date_text, &kinds, &batch],
+                "INSERT INTO citytill.exports(terminal, seq, batch)
+                 SELECT c.terminal, c.seq, $3 FROM unnest($1::text[], $2::bigint[]) AS c(terminal, seq)
+                 ON CONFLICT (terminal, seq) DO NOTHING
+                 RETURNING terminal, seq",
+                &[&terminals, &seqs, &batch],
             )
-            .map_err(server)?;
-        (Some(batch), rows)
+            .map_err(server)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        (Some(batch), candidates.into_iter().filter(|c| claimed.contains(&(c.terminal.clone(), c.seq))).collect())
     };
-    let mut lines = Vec::new();
-    for row in &rows {
-        let (terminal, seq, business_date, payload): (String, i64, String, String) = (row.get(0), row.get(1), row.get(2), row.get(3));
-        let event: Event = serde_json::from_str(&payload).map_err(|e| HqError::Invalid(format!("entry {terminal}/{seq}: payload: {e}")))?;
-        let mut push = |receipt: &str, kind: &str, target: &str, number: &str, amount: Money| {
-            lines.push(PostingLine { terminal: terminal.clone(), seq, receipt: receipt.into(), business_date: business_date.clone(), kind: kind.into(), target: target.into(), number: number.into(), amount });
-        };
-        posting_lines(&event, &mut push);
-    }
-    let export = Export { batch, entries: rows.len(), lines };
+    let export = Export { batch, entries: chosen.len(), rows: chosen.into_iter().flat_map(|c| c.rows).collect() };
     deliver(&export)?;
     tx.commit().map_err(server)?;
     Ok(export)
 }
 
-/// The billing lines one payment event makes.
-fn posting_lines(event: &Event, push: &mut impl FnMut(&str, &str, &str, &str, Money)) {
-    let target = |line: &LineTarget| match line {
-        LineTarget::Payable { number, .. } => ("payable", number.clone()),
-        LineTarget::Fee { code, .. } => ("fee", code.clone()),
-    };
-    match event {
-        Event::PaymentTaken { receipt, lines, .. } => {
-            for line in lines {
-                let (kind, number) = target(&line.target);
-                push(receipt, "payment", kind, &number, line.applied);
-            }
-        }
-        Event::PaymentVoided { receipt, lines, .. } => {
-            for line in lines {
-                let (kind, number) = target(&line.target);
-                push(receipt, "void", kind, &number, line.applied.neg());
-            }
-        }
-        Event::PaymentRefunded { receipt, allocations, .. } => {
-            for allocation in allocations.iter().filter(|a| a.payable.is_some()) {
-                push(receipt, "refund", "payable", allocation.payable.as_deref().unwrap_or(""), allocation.amount.neg());
-            }
-        }
-        Event::CheckReturned { receipt, allocations, fee_code, fee_amount, fee_charged_to, .. } => {
-            for allocation in allocations.iter().filter(|a| a.payable.is_some()) {
-                push(receipt, "returned_check", "payable", allocation.payable.as_deref().unwrap_or(""), allocation.amount.neg());
-            }
-            if let Some(number) = fee_charged_to {
-                push(receipt, "returned_check_fee", "payable", number, *fee_amount);
-            } else if !fee_amount.is_zero() {
-                push(receipt, "returned_check_fee", "fee", fee_code, *fee_amount);
-            }
-        }
-        _ => {}
+/// Batches opened on `date` (a drawer's counter batch by its `drawer_opened`, a remittance batch by its
+/// `batch_opened`) whose latest state change is an approval, in terminal and opening order. Batch ids are
+/// per terminal; the state changes are looked up only after the opening entry of the same terminal.
+fn approved_batches(tx: &mut Transaction<'_>, date: &str) -> HqResult<Vec<ApprovedBatch>> {
+    let rows = tx
+        .query(
+            "WITH opened AS (
+                 SELECT o.terminal, o.seq, o.business_date,
+                        CASE WHEN o.kind = 'drawer_opened' THEN (o.payload::json->>'drawer_id')::bigint END AS drawer_id,
+                        CASE WHEN o.kind = 'drawer_opened' THEN 'D' || (o.payload::json->>'drawer_id') ELSE o.payload::json->>'batch' END AS batch
+                   FROM citytill.entries o
+                  WHERE o.business_date = $1 AND o.kind IN ('drawer_opened', 'batch_opened')
+             )
+             SELECT o.terminal, o.batch, o.drawer_id, o.business_date, o.seq, s.seq
+               FROM opened o
+               CROSS JOIN LATERAL (
+                   SELECT e.seq, e.kind FROM citytill.entries e
+                    WHERE e.terminal = o.terminal AND e.seq > o.seq
+                      AND e.kind IN ('drawer_closed', 'batch_balanced', 'batch_approved', 'batch_rejected', 'batch_reopened')
+                      AND CASE WHEN e.kind = 'drawer_closed' THEN 'D' || (e.payload::json->>'drawer_id') ELSE e.payload::json->>'batch' END = o.batch
+                    ORDER BY e.seq DESC LIMIT 1) s
+              WHERE s.kind = 'batch_approved'
+              ORDER BY o.terminal, o.seq",
+            &[&date],
+        )
+        .map_err(server)?;
+    Ok(rows
+        .iter()
+        .map(|r| ApprovedBatch { terminal: r.get(0), batch: r.get(1), drawer_id: r.get(2), business_date: r.get(3), opened_seq: r.get(4), approved_seq: r.get(5) })
+        .collect())
+}
+
+/// A counter batch's receipts not voided, one candidate per `payment_taken`. A drawer's payments and voids
+/// all lie between its opening and its batch's approval (a void needs the drawer open, approval a closed one).
+fn counter_payments(tx: &mut Transaction<'_>, batch: &ApprovedBatch, drawer_id: i64, out: &mut Vec<Candidate>) -> HqResult<()> {
+    let rows = tx
+        .query(
+            "SELECT p.seq, p.business_date, p.payload FROM citytill.entries p
+              WHERE p.terminal = $1 AND p.seq > $2 AND p.seq < $3 AND p.kind = 'payment_taken'
+                AND (p.payload::json->>'drawer_id')::bigint = $4
+                AND NOT EXISTS (SELECT 1 FROM citytill.entries v
+                                 WHERE v.terminal = p.terminal AND v.seq > p.seq AND v.seq < $3 AND v.kind = 'payment_voided'
+                                   AND v.payload::json->>'receipt' = p.payload::json->>'receipt')
+              ORDER BY p.seq",
+            &[&batch.terminal, &batch.opened_seq, &batch.approved_seq, &drawer_id],
+        )
+        .map_err(server)?;
+    for row in &rows {
+        let (seq, business_date, payload): (i64, String, String) = (row.get(0), row.get(1), row.get(2));
+        let Event::PaymentTaken { receipt, lines, tenders, .. } = read(&batch.terminal, seq, &payload)? else {
+            return Err(HqError::Invalid(format!("entry {}/{seq}: payload: not a payment", batch.terminal)));
+        };
+        let tender = export::tender_text(&tenders.iter().map(|t| t.kind).collect::<Vec<_>>());
+        let rows = lines.iter().map(|line| export::row(line, &receipt, &business_date, &tender, &batch.batch)).collect();
+        out.push(Candidate { terminal: batch.terminal.clone(), seq, rows });
     }
+    Ok(())
+}
+
+/// A remittance batch's posted items, one candidate (its approval entry) with a row per item, read from the
+/// `batch_item_added` entries the approval posted (the item carries the tender and the reference).
+fn remittance_items(tx: &mut Transaction<'_>, batch: &ApprovedBatch) -> HqResult<Candidate> {
+    let approval = tx
+        .query_one("SELECT payload FROM citytill.entries WHERE terminal = $1 AND seq = $2", &[&batch.terminal, &batch.approved_seq])
+        .map_err(server)?;
+    let Event::BatchApproved { posted, .. } = read(&batch.terminal, batch.approved_seq, &approval.get::<_, String>(0))? else {
+        return Err(HqError::Invalid(format!("entry {}/{}: payload: not a batch approval", batch.terminal, batch.approved_seq)));
+    };
+    let added = tx
+        .query(
+            "SELECT seq, payload FROM citytill.entries
+              WHERE terminal = $1 AND seq > $2 AND seq < $3 AND kind = 'batch_item_added' AND payload::json->>'batch' = $4",
+            &[&batch.terminal, &batch.opened_seq, &batch.approved_seq, &batch.batch],
+        )
+        .map_err(server)?;
+    let mut items = BTreeMap::new();
+    for row in &added {
+        let seq: i64 = row.get(0);
+        if let Event::BatchItemAdded { item, .. } = read(&batch.terminal, seq, &row.get::<_, String>(1))? {
+            items.insert(item.item, item);
+        }
+    }
+    let mut rows = Vec::new();
+    for posted_item in &posted {
+        let item = items
+            .get(&posted_item.item)
+            .ok_or_else(|| HqError::Invalid(format!("entry {}/{}: batch {} item {}: no entry added it", batch.terminal, batch.approved_seq, batch.batch, posted_item.item)))?;
+        rows.push(ExportRow {
+            account: item.payable.clone(),
+            kind: item.payable_kind.as_str().into(),
+            amount: item.amount,
+            receipt: item.reference(&batch.batch),
+            date: batch.business_date.clone(),
+            tender: item.tender.kind.as_str().into(),
+            batch: batch.batch.clone(),
+        });
+    }
+    Ok(Candidate { terminal: batch.terminal.clone(), seq: batch.approved_seq, rows })
+}
+
+fn read(terminal: &str, seq: i64, payload: &str) -> HqResult<Event> {
+    serde_json::from_str(payload).map_err(|e| HqError::Invalid(format!("entry {terminal}/{seq}: payload: {e}")))
 }
 
 /// One terminal's day.

@@ -127,7 +127,8 @@ fn pending(conn: &Connection, date: &str) -> Result<(Vec<String>, Vec<ExportRow>
     Ok((references, rows))
 }
 
-fn row(line: &PaymentLine, receipt: &str, date: &str, tender: &str, batch: &str) -> ExportRow {
+/// The row of one payment line (head office builds the same rows from the entries it holds).
+pub fn row(line: &PaymentLine, receipt: &str, date: &str, tender: &str, batch: &str) -> ExportRow {
     let (account, kind) = match &line.target {
         LineTarget::Payable { number, kind } => (number.clone(), kind.as_str().to_string()),
         LineTarget::Fee { code, .. } => (code.clone(), "fee".to_string()),
@@ -135,7 +136,8 @@ fn row(line: &PaymentLine, receipt: &str, date: &str, tender: &str, batch: &str)
     ExportRow { account, kind, amount: line.amount(), receipt: receipt.into(), date: date.into(), tender: tender.into(), batch: batch.into() }
 }
 
-fn tender_text(tenders: &[TenderKind]) -> String {
+/// The tender column: the payment's tender kinds, sorted, joined by `+`.
+pub fn tender_text(tenders: &[TenderKind]) -> String {
     let mut kinds: Vec<&str> = tenders.iter().map(|t| t.as_str()).collect();
     kinds.sort_unstable();
     kinds.dedup();
