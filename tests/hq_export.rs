@@ -1,0 +1,90 @@
+//! Head office's billing posting file against a real PostgreSQL: for the same day's payments it carries
+//! exactly the rows the terminal's own `citytill export payments` writes, each payment exactly once.
+
+mod common;
+mod pg;
+
+use citytill::hq::admin;
+use citytill::hq::reports;
+use common::{City, PIN};
+
+const ROUTING: &str = "021000021";
+
+/// A posting file's header and its rows sorted (order-insensitive comparison).
+fn parse(csv_text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let mut rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+    rows.sort();
+    (header, rows)
+}
+
+/// Head office's export of `date` (claiming what it writes, or a reprint), as CSV text.
+fn hq_export(url: &str, date: &str, reprint: bool) -> String {
+    let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    let export = reports::export_payments(&mut pg::admin_client(url), date, reprint, |_| Ok(())).unwrap();
+    String::from_utf8(export.to_csv().unwrap()).unwrap()
+}
+
+/// A terminal T01 registered at a fresh head office that holds its billing file: (admin URL, T01's URL).
+fn city_at_head_office(name: &str, city: &City) -> (String, String) {
+    let cluster = pg::cluster().expect("checked by the caller");
+    let url = cluster.fresh_hq(name);
+    let csv = std::fs::read(city.path("payables.csv")).unwrap();
+    admin::publish_payables(&mut pg::admin_client(&url), &admin::parse_payables(csv.as_slice(), "payables.csv").unwrap()).unwrap();
+    let t01 = pg::add_terminal(&url, "T01");
+    city.ok(&["sync", "--once"], &[("CITYTILL_HQ_URL", &t01.database_url)]);
+    (url, t01.database_url)
+}
+
+/// A day at T01: counter payments (partial, an overpayment with credit, a fee, a check, a voided one) in
+/// drawer 1, closed and approved as batch D1, and a mail batch M1 (one item over its balance) approved.
+/// Returns the business date.
+fn run_day(city: &City) -> String {
+    let ana = || city.as_user("ana", PIN);
+    let lee = || city.as_user("lee", PIN);
+    city.ana_with_drawer();
+    let first = ana().args(&["pay", "--account", "100200-01", "--amount", "30.00", "--tender", "cash=30.00", "--json"]).expect_ok().json();
+    let over = ana().args(&["pay", "--account", "BL-0000042", "--amount", "150.00", "--tender", "cash=150.00", "--json"]).expect_ok().json();
+    assert_eq!(over["credit"], "30.00", "{over}");
+    ana().args(&["pay", "--fee", "DOG", "--tender", "cash=15.00"]).expect_ok();
+    ana().args(&["pay", "--account", "100300-02", "--amount", "100.00", "--tender", &format!("check=100.00,routing={ROUTING},account=99887766,number=554")]).expect_ok();
+    let voided = ana().args(&["pay", "--account", "PC00001234", "--amount", "20.00", "--tender", "cash=20.00", "--json"]).expect_ok().json();
+    ana().args(&["void", voided["receipt"].as_str().unwrap(), "--reason", "wrong citation"]).approver("sam", PIN).expect_ok();
+    // 170.00 float + 30.00 + 150.00 + 15.00 cash, counted exactly; the one check.
+    ana().args(&["drawer", "close", "--count", "20x14,10x3,5x4,1x25,0.25x40", "--checks", "1=100.00"]).expect_ok();
+    lee().args(&["batch", "approve", "D1"]).approver("sam", PIN).expect_ok();
+    lee().args(&["batch", "open", "mail", "--control-total", "105.00", "--items", "2"]).expect_ok();
+    ana().args(&["batch", "add", "M1", "--account", "PC00001234", "--amount", "45.00"]).expect_ok();
+    ana().args(&["batch", "add", "M1", "--account", "100200-01", "--amount", "60.00", "--tender", "money_order=60.00,number=MO-7"]).expect_ok();
+    ana().args(&["batch", "balance", "M1"]).expect_ok();
+    lee().args(&["batch", "approve", "M1"]).approver("sam", PIN).expect_ok();
+    first["business_date"].as_str().unwrap().to_string()
+}
+
+// Proves that after a day of counter payments (one with overpayment credit, one voided) and an approved mail batch is pushed, head office's export of the date has the terminal's own export's header and exactly its rows (whole amounts, receipts and item references), and a second head-office export of the date has no rows.
+#[test]
+fn head_office_export_equals_the_terminal_export() {
+    if pg::cluster().is_none() {
+        return;
+    }
+    let city = City::new();
+    let (url, t01_url) = city_at_head_office("export_same", &city);
+    let date = run_day(&city);
+    city.ok(&["sync", "--once"], &[("CITYTILL_HQ_URL", &t01_url)]);
+
+    let hq = parse(&hq_export(&url, &date, false));
+    let out = city.path("terminal.csv");
+    city.as_user("lee", PIN).args(&["export", "payments", "--date", &date, "--out", &out]).expect_ok();
+    let terminal = parse(&std::fs::read_to_string(&out).unwrap());
+
+    assert_eq!(hq.0, ["account", "kind", "amount", "receipt", "date", "tender", "batch"], "the billing system's header");
+    assert_eq!(terminal.1.len(), 6, "4 counter payments and 2 mail items: {:?}", terminal.1);
+    assert!(terminal.1.iter().any(|r| r[0] == "BL-0000042" && r[2] == "150.00"), "the whole overpayment: {:?}", terminal.1);
+    assert!(terminal.1.iter().any(|r| r[0] == "100200-01" && r[2] == "60.00" && r[3] == "M1-0002" && r[5] == "money_order"), "{:?}", terminal.1);
+    assert_eq!(hq, terminal, "head office writes the terminal's rows");
+
+    let (_, again) = parse(&hq_export(&url, &date, false));
+    assert!(again.is_empty(), "a second export has nothing: {again:?}");
+    assert_eq!(parse(&hq_export(&url, &date, true)), terminal, "a reprint repeats the rows");
+}
