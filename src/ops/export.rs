@@ -1,12 +1,14 @@
 //! The billing-system posting file (for cities without a head office): one CSV row per payment line of
-//! the approved batches of a date, each payment exported exactly once however often the export runs.
+//! the approved batches of a date, each payment exported exactly once however often the export runs, and
+//! the refunds and returned checks of exported payments as negative rows, each exactly once too.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
 use rusqlite::{params, Connection};
 
-use crate::domain::events::{Event, LineTarget, PaymentLine};
+use crate::domain::events::{counter_batch, Event, LineTarget, PaymentLine};
 use crate::domain::tender::TenderKind;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
@@ -39,7 +41,8 @@ pub struct ExportResult {
     pub total: Money,
 }
 
-/// Exports the not-yet-exported payments of `date`'s approved batches. With `out`, the file is written and
+/// Exports the not-yet-exported payments of `date`'s approved batches, and every refund or returned check
+/// not exported yet (of any date) whose payment is exported (before, or in this file). With `out`, the file is written and
 /// synced before the export entry commits (a failed commit removes it); without, the caller prints the rows.
 pub fn payments(ledger: &mut Ledger, actor: &Actor, date: &str, out: Option<&Path>) -> Result<ExportResult> {
     actor.require(CASHIER_ROLES, "export payments")?;
@@ -124,7 +127,109 @@ fn pending(conn: &Connection, date: &str) -> Result<(Vec<String>, Vec<ExportRow>
             }
         }
     }
+    reversals(conn, &mut references, &mut rows)?;
     Ok((references, rows))
+}
+
+/// Refunds and returned checks not exported before whose payment is exported (earlier, or among
+/// `references`, this file's): their rows and references are added. A reversal of a payment not exported
+/// yet waits and goes out with it, so billing ends with the same balance whichever came first.
+fn reversals(conn: &Connection, references: &mut Vec<String>, rows: &mut Vec<ExportRow>) -> Result<()> {
+    let in_this_file: HashSet<String> = references.iter().cloned().collect();
+    let exported = |reference: &str| -> Result<bool> {
+        Ok(in_this_file.contains(reference)
+            || conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM exported_payments WHERE reference = ?1)")?.query_row([reference], |r| r.get(0))?)
+    };
+    let mut statement =
+        conn.prepare_cached("SELECT seq, business_date, payload FROM journal WHERE kind IN ('payment_refunded', 'check_returned') ORDER BY seq")?;
+    let found: Vec<(i64, String, String)> = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+    for (seq, date, payload) in found {
+        let event: Event = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
+        let Some((receipt, reference)) = reversal_reference(&event, seq) else { continue };
+        if exported(&reference)? || !exported(receipt)? {
+            continue;
+        }
+        let (drawer_id, payment): (i64, String) = conn
+            .prepare_cached("SELECT r.drawer_id, j.payload FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.receipt = ?1")?
+            .query_row([receipt], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let Ok(Event::PaymentTaken { lines, .. }) = serde_json::from_str(&payment) else {
+            return Err(Error::Invariant(format!("receipt {receipt}: payment entry unreadable")));
+        };
+        let found = reversal_rows(&event, seq, &date, &lines, &counter_batch(drawer_id)).map_err(Error::Invariant)?;
+        if !found.is_empty() {
+            rows.extend(found);
+            references.push(reference);
+        }
+    }
+    Ok(())
+}
+
+/// A reversal's receipt and the reference it is exported under: the receipt, `refund` or `nsf`, and the
+/// reversal's journal sequence, like `T01-000042:refund:317`. Receipts (`T01-000042`) and remittance item
+/// references (`M1-0007`) hold no `:`, so it cannot collide with either; the sequence keeps two refunds of
+/// one receipt apart. None for an event that is not a refund or returned check.
+pub fn reversal_reference(event: &Event, seq: i64) -> Option<(&str, String)> {
+    let (receipt, label) = match event {
+        Event::PaymentRefunded { receipt, .. } => (receipt, "refund"),
+        Event::CheckReturned { receipt, .. } => (receipt, "nsf"),
+        _ => return None,
+    };
+    Some((receipt.as_str(), format!("{receipt}:{label}:{seq}")))
+}
+
+/// The rows of one refund or returned check (journal `seq`, business `date`) of a payment with `lines`,
+/// exported in `batch`, kind = the payable's kind, tender `cash` for a refund and `check` for a returned
+/// check. A row's amount is what the billing system applies as paid, as for payments: the amount taken
+/// back from each payable (its allocations summed, applied and credit) is negative, and so is a
+/// returned-check fee charged to an account (a charge raises the balance, as the ledger's own
+/// `PayableBalance` does); the fee row's receipt is `…:nsf-fee:SEQ` so it stands apart from the check's.
+/// Parts that touch no account (a fee line refunded, change owed back, a fee booked as income) make no
+/// row: the billing system holds no balance for them.
+pub fn reversal_rows(event: &Event, seq: i64, date: &str, lines: &[PaymentLine], batch: &str) -> std::result::Result<Vec<ExportRow>, String> {
+    let Some((receipt, reference)) = reversal_reference(event, seq) else { return Ok(Vec::new()) };
+    let (allocations, tender, fee) = match event {
+        Event::PaymentRefunded { allocations, .. } => (allocations, TenderKind::Cash, None),
+        Event::CheckReturned { allocations, fee_charged_to, fee_amount, .. } => (allocations, TenderKind::Check, fee_charged_to.as_deref().map(|n| (n, *fee_amount))),
+        _ => return Ok(Vec::new()),
+    };
+    let kind_of = |number: &str| {
+        lines
+            .iter()
+            .find_map(|line| match &line.target {
+                LineTarget::Payable { number: paid, kind } if paid == number => Some(kind.as_str().to_string()),
+                _ => None,
+            })
+            .ok_or_else(|| format!("{reference}: account {number} is not on the payment it reverses"))
+    };
+    let row = |number: &str, amount: Money| -> std::result::Result<ExportRow, String> {
+        Ok(ExportRow {
+            account: number.to_string(),
+            kind: kind_of(number)?,
+            amount,
+            receipt: reference.clone(),
+            date: date.to_string(),
+            tender: tender.as_str().to_string(),
+            batch: batch.to_string(),
+        })
+    };
+    let mut taken_back: Vec<(&str, i64)> = Vec::new();
+    for allocation in allocations {
+        let Some(number) = allocation.payable.as_deref() else { continue };
+        match taken_back.iter_mut().find(|(n, _)| *n == number) {
+            Some((_, cents)) => *cents += allocation.amount.cents(),
+            None => taken_back.push((number, allocation.amount.cents())),
+        }
+    }
+    let mut rows = Vec::new();
+    for (number, cents) in taken_back.into_iter().filter(|(_, cents)| *cents != 0) {
+        rows.push(row(number, Money::from_cents(-cents))?);
+    }
+    if let Some((number, amount)) = fee.filter(|(_, amount)| !amount.is_zero()) {
+        let mut fee_row = row(number, amount.neg())?;
+        fee_row.receipt = format!("{receipt}:nsf-fee:{seq}");
+        rows.push(fee_row);
+    }
+    Ok(rows)
 }
 
 /// The row of one payment line (head office builds the same rows from the entries it holds).
