@@ -1,12 +1,12 @@
-//! Head-office outputs for finance and billing: the payment posting file (each payment exported exactly
-//! once) and the consolidated day report across terminals.
+//! Head-office outputs for finance and billing: the payment posting file (each payment and each refund or
+//! returned check exported exactly once) and the consolidated day report across terminals.
 
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 use postgres::{Client, Transaction};
 
-use crate::domain::events::Event;
+use crate::domain::events::{counter_batch, Event};
 use crate::domain::tender::TenderKind;
 use crate::hq::admin::server;
 use crate::hq::error::{HqError, HqResult};
@@ -53,8 +53,10 @@ struct Candidate {
 /// Exports the payments of `date`'s approved batches not exported before — exactly what the terminal's
 /// `export payments` writes: each counter receipt not voided (claimed by its `payment_taken` entry) and each
 /// posted item of a mail or drop-box batch (claimed by the `batch_approved` entry that posted it), every
-/// line at its whole amount (applied + credit). The claims commit only if `deliver` (which writes the file)
-/// succeeds; with `reprint`, every such payment of that date again, claiming nothing.
+/// line at its whole amount (applied + credit) — then every refund and returned check not exported yet whose
+/// payment is exported (claimed by its own entry), as the terminal's reversal rows. The claims commit only
+/// if `deliver` (which writes the file) succeeds; with `reprint`, that date's payments and reversals again,
+/// claiming nothing.
 pub fn export_payments(client: &mut Client, date: NaiveDate, reprint: bool, deliver: impl FnOnce(&Export) -> HqResult<()>) -> HqResult<Export> {
     let date_text = date.format("%Y-%m-%d").to_string();
     let mut tx = client.transaction().map_err(server)?;
@@ -67,24 +69,17 @@ pub fn export_payments(client: &mut Client, date: NaiveDate, reprint: bool, deli
         }
     }
     let (batch, chosen) = if reprint {
+        let payments: HashSet<(String, i64)> = candidates.iter().map(|c| (c.terminal.clone(), c.seq)).collect();
+        let reversals = reversals(&mut tx, Some(&date_text), &payments)?;
+        candidates.extend(reversals);
         (None, candidates)
     } else {
         let batch: i64 = tx.query_one("SELECT nextval('citytill.export_batch')", &[]).map_err(server)?.get(0);
-        let terminals: Vec<&str> = candidates.iter().map(|c| c.terminal.as_str()).collect();
-        let seqs: Vec<i64> = candidates.iter().map(|c| c.seq).collect();
-        let claimed: HashSet<(String, i64)> = tx
-            .query(
-                "INSERT INTO citytill.exports(terminal, seq, batch)
-                 SELECT c.terminal, c.seq, $3 FROM unnest($1::text[], $2::bigint[]) AS c(terminal, seq)
-                 ON CONFLICT (terminal, seq) DO NOTHING
-                 RETURNING terminal, seq",
-                &[&terminals, &seqs, &batch],
-            )
-            .map_err(server)?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
-        (Some(batch), candidates.into_iter().filter(|c| claimed.contains(&(c.terminal.clone(), c.seq))).collect())
+        let mut chosen = claim(&mut tx, batch, candidates)?;
+        // After the payments' claims, so a reversal of a payment in this file goes out with it.
+        let reversals = reversals(&mut tx, None, &HashSet::new())?;
+        chosen.extend(claim(&mut tx, batch, reversals)?);
+        (Some(batch), chosen)
     };
     let export = Export { batch, entries: chosen.len(), rows: chosen.into_iter().flat_map(|c| c.rows).collect() };
     deliver(&export)?;
@@ -190,6 +185,83 @@ fn remittance_items(tx: &mut Transaction<'_>, batch: &ApprovedBatch) -> HqResult
         });
     }
     Ok(Candidate { terminal: batch.terminal.clone(), seq: batch.approved_seq, rows })
+}
+
+/// Claims the candidates' entries in `citytill.exports` for export `batch`; returns those this run claimed.
+fn claim(tx: &mut Transaction<'_>, batch: i64, candidates: Vec<Candidate>) -> HqResult<Vec<Candidate>> {
+    if candidates.is_empty() {
+        return Ok(candidates);
+    }
+    let terminals: Vec<&str> = candidates.iter().map(|c| c.terminal.as_str()).collect();
+    let seqs: Vec<i64> = candidates.iter().map(|c| c.seq).collect();
+    let claimed: HashSet<(String, i64)> = tx
+        .query(
+            "INSERT INTO citytill.exports(terminal, seq, batch)
+             SELECT c.terminal, c.seq, $3 FROM unnest($1::text[], $2::bigint[]) AS c(terminal, seq)
+             ON CONFLICT (terminal, seq) DO NOTHING
+             RETURNING terminal, seq",
+            &[&terminals, &seqs, &batch],
+        )
+        .map_err(server)?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    Ok(candidates.into_iter().filter(|c| claimed.contains(&(c.terminal.clone(), c.seq))).collect())
+}
+
+/// Refunds and returned checks whose payment is exported (claimed in `citytill.exports`, or in `payments`),
+/// one candidate per reversal entry with the terminal's rows for it (`ops::export::reversal_rows`): for an
+/// export, every one not claimed yet, whatever its date; for a reprint (`reprint_date`), those of that date.
+/// A reversal of a payment not exported yet waits for it, as at the terminal.
+fn reversals(tx: &mut Transaction<'_>, reprint_date: Option<&str>, payments: &HashSet<(String, i64)>) -> HqResult<Vec<Candidate>> {
+    let found = match reprint_date {
+        Some(date) => tx.query(
+            "SELECT terminal, seq, business_date, payload FROM citytill.entries
+              WHERE business_date = $1 AND kind IN ('payment_refunded', 'check_returned') ORDER BY terminal, seq",
+            &[&date],
+        ),
+        // Every reversal entry is looked at (no index serves kind alone); the few not claimed yet are read.
+        None => tx.query(
+            "SELECT r.terminal, r.seq, r.business_date, r.payload FROM citytill.entries r
+              WHERE r.kind IN ('payment_refunded', 'check_returned')
+                AND NOT EXISTS (SELECT 1 FROM citytill.exports x WHERE x.terminal = r.terminal AND x.seq = r.seq)
+              ORDER BY r.terminal, r.seq",
+            &[],
+        ),
+    }
+    .map_err(server)?;
+    let mut out = Vec::new();
+    for row in &found {
+        let (terminal, seq, business_date, payload): (String, i64, String, String) = (row.get(0), row.get(1), row.get(2), row.get(3));
+        let event = read(&terminal, seq, &payload)?;
+        let Some((receipt, _)) = export::reversal_reference(&event, seq) else { continue };
+        // The payment it reverses: the latest payment entry of that receipt before it (an index walk backwards).
+        let payment = tx
+            .query_opt(
+                "SELECT p.seq, p.payload, EXISTS (SELECT 1 FROM citytill.exports x WHERE x.terminal = p.terminal AND x.seq = p.seq)
+                   FROM citytill.entries p
+                  WHERE p.terminal = $1 AND p.seq < $2 AND p.kind = 'payment_taken' AND p.payload::json->>'receipt' = $3
+                  ORDER BY p.seq DESC LIMIT 1",
+                &[&terminal, &seq, &receipt],
+            )
+            .map_err(server)?;
+        let Some(payment) = payment else {
+            return Err(HqError::Invalid(format!("entry {terminal}/{seq}: reverses receipt {receipt}, whose payment head office does not hold")));
+        };
+        let (payment_seq, payment_payload, claimed): (i64, String, bool) = (payment.get(0), payment.get(1), payment.get(2));
+        if !claimed && !payments.contains(&(terminal.clone(), payment_seq)) {
+            continue;
+        }
+        let Event::PaymentTaken { lines, drawer_id, .. } = read(&terminal, payment_seq, &payment_payload)? else {
+            return Err(HqError::Invalid(format!("entry {terminal}/{payment_seq}: payload: not a payment")));
+        };
+        let rows = export::reversal_rows(&event, seq, &business_date, &lines, &counter_batch(drawer_id))
+            .map_err(|e| HqError::Invalid(format!("entry {terminal}/{seq}: {e}")))?;
+        if !rows.is_empty() {
+            out.push(Candidate { terminal, seq, rows });
+        }
+    }
+    Ok(out)
 }
 
 fn read(terminal: &str, seq: i64, payload: &str) -> HqResult<Event> {
