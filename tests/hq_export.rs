@@ -39,8 +39,8 @@ fn city_at_head_office(name: &str, city: &City) -> (String, String) {
 
 /// A day at T01: counter payments (partial, an overpayment with credit, a fee, a check, a voided one) in
 /// drawer 1, closed and approved as batch D1, and a mail batch M1 (one item over its balance) approved.
-/// Returns the business date.
-fn run_day(city: &City) -> String {
+/// Returns the business date and the receipts of the overpayment and of the check.
+fn run_day(city: &City) -> (String, String, String) {
     let ana = || city.as_user("ana", PIN);
     let lee = || city.as_user("lee", PIN);
     city.ana_with_drawer();
@@ -48,7 +48,10 @@ fn run_day(city: &City) -> String {
     let over = ana().args(&["pay", "--account", "BL-0000042", "--amount", "150.00", "--tender", "cash=150.00", "--json"]).expect_ok().json();
     assert_eq!(over["credit"], "30.00", "{over}");
     ana().args(&["pay", "--fee", "DOG", "--tender", "cash=15.00"]).expect_ok();
-    ana().args(&["pay", "--account", "100300-02", "--amount", "100.00", "--tender", &format!("check=100.00,routing={ROUTING},account=99887766,number=554")]).expect_ok();
+    let check = ana()
+        .args(&["pay", "--account", "100300-02", "--amount", "100.00", "--tender", &format!("check=100.00,routing={ROUTING},account=99887766,number=554"), "--json"])
+        .expect_ok()
+        .json();
     let voided = ana().args(&["pay", "--account", "PC00001234", "--amount", "20.00", "--tender", "cash=20.00", "--json"]).expect_ok().json();
     ana().args(&["void", voided["receipt"].as_str().unwrap(), "--reason", "wrong citation"]).approver("sam", PIN).expect_ok();
     // 170.00 float + 30.00 + 150.00 + 15.00 cash, counted exactly; the one check.
@@ -59,7 +62,15 @@ fn run_day(city: &City) -> String {
     ana().args(&["batch", "add", "M1", "--account", "100200-01", "--amount", "60.00", "--tender", "money_order=60.00,number=MO-7"]).expect_ok();
     ana().args(&["batch", "balance", "M1"]).expect_ok();
     lee().args(&["batch", "approve", "M1"]).approver("sam", PIN).expect_ok();
-    first["business_date"].as_str().unwrap().to_string()
+    let text = |v: &serde_json::Value, key: &str| v[key].as_str().unwrap().to_string();
+    (text(&first, "business_date"), text(&over, "receipt"), text(&check, "receipt"))
+}
+
+/// The terminal's own export of `date`, parsed.
+fn terminal_export(city: &City, date: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let out = city.path("terminal.csv");
+    city.as_user("lee", PIN).args(&["export", "payments", "--date", date, "--out", &out]).expect_ok();
+    parse(&std::fs::read_to_string(&out).unwrap())
 }
 
 // Proves that after a day of counter payments (one with overpayment credit, one voided) and an approved mail batch is pushed, head office's export of the date has the terminal's own export's header and exactly its rows (whole amounts, receipts and item references), and a second head-office export of the date has no rows.
@@ -70,13 +81,11 @@ fn head_office_export_equals_the_terminal_export() {
     }
     let city = City::new();
     let (url, t01_url) = city_at_head_office("export_same", &city);
-    let date = run_day(&city);
+    let (date, _, _) = run_day(&city);
     city.ok(&["sync", "--once"], &[("CITYTILL_HQ_URL", &t01_url)]);
 
     let hq = parse(&hq_export(&url, &date, false));
-    let out = city.path("terminal.csv");
-    city.as_user("lee", PIN).args(&["export", "payments", "--date", &date, "--out", &out]).expect_ok();
-    let terminal = parse(&std::fs::read_to_string(&out).unwrap());
+    let terminal = terminal_export(&city, &date);
 
     assert_eq!(hq.0, ["account", "kind", "amount", "receipt", "date", "tender", "batch"], "the billing system's header");
     assert_eq!(terminal.1.len(), 6, "4 counter payments and 2 mail items: {:?}", terminal.1);
@@ -87,4 +96,59 @@ fn head_office_export_equals_the_terminal_export() {
     let (_, again) = parse(&hq_export(&url, &date, false));
     assert!(again.is_empty(), "a second export has nothing: {again:?}");
     assert_eq!(parse(&hq_export(&url, &date, true)), terminal, "a reprint repeats the rows");
+}
+
+// Proves that a refund and a returned check (fee charged to the account) of exported payments go out in head office's next export — of another date — as exactly the terminal's reversal rows, a further export has none, and once billing's new figures (its file less every exported row) are published, head office publishes the ledger's balance for every payable.
+#[test]
+fn head_office_exports_reversals_like_the_terminal() {
+    if pg::cluster().is_none() {
+        return;
+    }
+    let city = City::new();
+    let (url, t01_url) = city_at_head_office("export_reversals", &city);
+    let (date, over, check) = run_day(&city);
+    city.ok(&["sync", "--once"], &[("CITYTILL_HQ_URL", &t01_url)]);
+    let payments = parse(&hq_export(&url, &date, false));
+    assert_eq!(payments, terminal_export(&city, &date), "the day's payments, as the terminal writes them");
+
+    city.as_user("ana", PIN).args(&["drawer", "open", "--float", "170.00", "--count", "20x5,10x3,5x4,1x10,0.25x40"]).expect_ok();
+    city.as_user("ana", PIN).args(&["refund", &over, "--amount", "40.00", "--reason", "paid twice"]).approver("sam", PIN).expect_ok();
+    city.as_user("lee", PIN).args(&["nsf", &check, "--fee", "NSF"]).approver("sam", PIN).expect_ok();
+    city.ok(&["sync", "--once"], &[("CITYTILL_HQ_URL", &t01_url)]);
+    let next_day = (chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap() + chrono::Days::new(1)).format("%Y-%m-%d").to_string();
+    let reversals = parse(&hq_export(&url, &next_day, false));
+    assert_eq!(reversals, terminal_export(&city, &next_day), "the terminal's reversal rows");
+    let amounts: Vec<(&str, &str)> = reversals.1.iter().map(|r| (r[0].as_str(), r[2].as_str())).collect();
+    assert_eq!(amounts, [("100300-02", "-100.00"), ("100300-02", "-25.00"), ("BL-0000042", "-40.00")], "{reversals:?}");
+    assert!(reversals.1.iter().all(|r| r[3].contains(":refund:") || r[3].contains(":nsf:") || r[3].contains(":nsf-fee:")), "{reversals:?}");
+    assert!(parse(&hq_export(&url, &next_day, false)).1.is_empty(), "a further export carries nothing");
+    assert!(parse(&hq_export(&url, &date, false)).1.is_empty(), "nor of the payments' date");
+
+    // Billing imports every row and sends its new figures; head office then publishes the ledger's balances.
+    let original = std::fs::read_to_string(city.path("payables.csv")).unwrap();
+    let mut billed = String::from("kind,number,name,address,status,balance\n");
+    for line in original.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let paid: i64 = payments.1.iter().chain(&reversals.1).filter(|r| r[0] == fields[1]).map(|r| cents(&r[2])).sum();
+        billed.push_str(&format!("{},{},{},{},{},{}\n", fields[0], fields[1], fields[2], fields[3], fields[4], money(cents(fields[5]) - paid)));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    admin::publish_payables(&mut pg::admin_client(&url), &admin::parse_payables(billed.as_bytes(), "billed.csv").unwrap()).unwrap();
+    let ledger = rusqlite::Connection::open(city.ledger()).unwrap();
+    let mut client = pg::admin_client(&url);
+    for row in client.query("SELECT number, balance_cents FROM citytill.payable_balances ORDER BY number", &[]).unwrap() {
+        let (number, published): (String, i64) = (row.get(0), row.get(1));
+        let local: i64 = ledger.query_row("SELECT balance_cents FROM payables WHERE number = ?1", [&number], |r| r.get(0)).unwrap();
+        assert_eq!(published, local, "head office publishes the ledger's balance for {number}");
+    }
+}
+
+fn cents(text: &str) -> i64 {
+    let (whole, fraction) = text.trim_start_matches('-').split_once('.').unwrap();
+    let value = whole.parse::<i64>().unwrap() * 100 + fraction.parse::<i64>().unwrap();
+    if text.starts_with('-') { -value } else { value }
+}
+
+fn money(cents: i64) -> String {
+    format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.abs() / 100, cents.abs() % 100)
 }
