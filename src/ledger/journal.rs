@@ -171,4 +171,31 @@ mod tests {
         }
         assert_eq!(base.len(), 64);
     }
+
+    // Proves the hash format itself (fixed: head office recomputes it in SQL): SHA-256 over each field and a
+    // newline (an absent user or approver as empty), then each posting as `line|account|debit|credit` and a newline.
+    #[test]
+    fn hash_format_is_fixed() {
+        let record = JournalRecord {
+            terminal: "T01".into(),
+            seq: 42,
+            at: "2026-11-24T12:00:00.000000Z".into(),
+            business_date: "2026-11-24".into(),
+            user: Some("ana".into()),
+            approver: None,
+            kind: "paid_in".into(),
+            payload: r#"{"kind":"paid_in"}"#.into(),
+            postings: vec![
+                PostingRecord { line: 1, account: "1010".into(), debit_cents: 500, credit_cents: 0 },
+                PostingRecord { line: 2, account: "4900".into(), debit_cents: 0, credit_cents: 500 },
+            ],
+            prev_hash: "ab".repeat(32),
+            hash: String::new(),
+        };
+        let text = format!(
+            "{}\nT01\n42\n2026-11-24T12:00:00.000000Z\n2026-11-24\nana\n\npaid_in\n{{\"kind\":\"paid_in\"}}\n1|1010|500|0\n2|4900|0|500\n",
+            "ab".repeat(32)
+        );
+        assert_eq!(record.compute_hash(), hex::encode(Sha256::digest(text.as_bytes())));
+    }
 }
