@@ -174,15 +174,7 @@ fn remittance_items(tx: &mut Transaction<'_>, batch: &ApprovedBatch) -> HqResult
         let item = items
             .get(&posted_item.item)
             .ok_or_else(|| HqError::Invalid(format!("entry {}/{}: batch {} item {}: no entry added it", batch.terminal, batch.approved_seq, batch.batch, posted_item.item)))?;
-        rows.push(ExportRow {
-            account: item.payable.clone(),
-            kind: item.payable_kind.as_str().into(),
-            amount: item.amount,
-            receipt: item.reference(&batch.batch),
-            date: batch.business_date.clone(),
-            tender: item.tender.kind.as_str().into(),
-            batch: batch.batch.clone(),
-        });
+        rows.push(export::item_row(item, &batch.batch, &batch.business_date));
     }
     Ok(Candidate { terminal: batch.terminal.clone(), seq: batch.approved_seq, rows })
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection};
 
-use crate::domain::events::{counter_batch, Event, LineTarget, PaymentLine};
+use crate::domain::events::{counter_batch, BatchItem, Event, LineTarget, PaymentLine};
 use crate::domain::tender::TenderKind;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
@@ -113,15 +113,7 @@ fn pending(conn: &Connection, date: &str) -> Result<(Vec<String>, Vec<ExportRow>
                     if already(&reference)? {
                         continue;
                     }
-                    rows.push(ExportRow {
-                        account: item.payable.clone(),
-                        kind: item.payable_kind.as_str().into(),
-                        amount: item.amount,
-                        receipt: reference.clone(),
-                        date: summary.business_date.clone(),
-                        tender: item.tender.kind.as_str().into(),
-                        batch: summary.batch.clone(),
-                    });
+                    rows.push(item_row(&item, &summary.batch, &summary.business_date));
                     references.push(reference);
                 }
             }
@@ -230,6 +222,20 @@ pub fn reversal_rows(event: &Event, seq: i64, date: &str, lines: &[PaymentLine],
         rows.push(fee_row);
     }
     Ok(rows)
+}
+
+/// The row of one posted mail or drop-box item of `batch` (opened on `date`), under the item's reference
+/// (head office builds the same rows from the entries it holds).
+pub fn item_row(item: &BatchItem, batch: &str, date: &str) -> ExportRow {
+    ExportRow {
+        account: item.payable.clone(),
+        kind: item.payable_kind.as_str().into(),
+        amount: item.amount,
+        receipt: item.reference(batch),
+        date: date.into(),
+        tender: item.tender.kind.as_str().into(),
+        batch: batch.into(),
+    }
 }
 
 /// The row of one payment line (head office builds the same rows from the entries it holds).
