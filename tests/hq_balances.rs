@@ -7,7 +7,6 @@ mod pg;
 use std::collections::BTreeMap;
 
 use citytill::hq::admin;
-use citytill::hq::client::sync_once;
 use citytill::ledger::Ledger;
 use common::{City, PIN};
 
@@ -27,17 +26,6 @@ fn published(admin_url: &str) -> BTreeMap<String, i64> {
     rows.into_iter().map(|r| (r.get(0), r.get(1))).collect()
 }
 
-/// Syncs a library ledger until nothing is pending and nothing new was pulled.
-fn settle(ledger: &mut Ledger, settings: &citytill::hq::HqSettings) {
-    for _ in 0..5 {
-        let outcome = sync_once(ledger, settings).unwrap();
-        if outcome.pulled_rows == 0 && outcome.pending == 0 {
-            return;
-        }
-    }
-    panic!("sync did not settle");
-}
-
 /// The paying terminal's head-office URL, and an observer terminal that only pulls.
 struct Terminals {
     t01_url: String,
@@ -54,7 +42,7 @@ fn join_head_office(url: &str, city: &City) -> Terminals {
     sync_cli(city, &t01.database_url);
     let observer_settings = pg::add_terminal(url, "T02");
     let (observer_dir, mut observer) = pg::ledger("T02");
-    settle(&mut observer, &observer_settings);
+    pg::settle(&mut observer, &observer_settings);
     let before = balances(&observer);
     assert_eq!(before.get("100300-02"), Some(&25_000), "the observer pulled the billing file: {before:?}");
     Terminals { t01_url: t01.database_url, observer_settings, _observer_dir: observer_dir, observer }
@@ -107,7 +95,7 @@ fn run_day(city: &City) -> BTreeMap<String, i64> {
 fn assert_published_equals(url: &str, city: &City, terminals: &mut Terminals, local: &BTreeMap<String, i64>) {
     sync_cli(city, &terminals.t01_url);
     let hq = published(url);
-    settle(&mut terminals.observer, &terminals.observer_settings);
+    pg::settle(&mut terminals.observer, &terminals.observer_settings);
     let pulled = balances(&terminals.observer);
     let after_own_pull = balances(&Ledger::open(&city.ledger()).unwrap());
     for (number, cents) in local {
@@ -153,7 +141,7 @@ fn upgrade_from_schema_2_rebuilds_published_balances() {
     let mut terminals = join_head_office(&url, &city);
     let local = run_day(&city);
     sync_cli(&city, &terminals.t01_url);
-    settle(&mut terminals.observer, &terminals.observer_settings);
+    pg::settle(&mut terminals.observer, &terminals.observer_settings);
     assert_ne!(&published(&url), &local, "schema 2 derived other balances (else this test proves nothing)");
     let report = admin::init(&mut client).unwrap();
     assert_eq!((report.from_version, report.to_version), (2, 3));

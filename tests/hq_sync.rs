@@ -38,17 +38,6 @@ fn seed_payable(ledger: &mut Ledger, number: &str, cents: i64) {
     ledger.write(|w| w.append(None, None, &Event::PayablesImported { source: "test".into(), part: 1, rows: vec![row] })).unwrap();
 }
 
-/// Syncs until nothing is pending and nothing new was pulled (a pull journals what it applies).
-fn settle(ledger: &mut Ledger, settings: &citytill::hq::HqSettings) {
-    for _ in 0..5 {
-        let outcome = sync_once(ledger, settings).unwrap();
-        if outcome.pulled_rows == 0 && outcome.pending == 0 {
-            return;
-        }
-    }
-    panic!("sync did not settle");
-}
-
 fn balance(ledger: &Ledger, number: &str) -> i64 {
     ledger.conn().query_row("SELECT balance_cents FROM payables WHERE number = ?1", [number], |r| r.get(0)).unwrap()
 }
@@ -263,7 +252,7 @@ fn pull_applies_reference_data_and_offline_payments_reconcile() {
     }
     for _round in 0..2 {
         for (settings, (_dir, ledger)) in &mut terminals {
-            settle(ledger, settings);
+            pg::settle(ledger, settings);
         }
     }
     for (_settings, (_dir, ledger)) in &terminals {
@@ -280,7 +269,7 @@ fn pull_applies_reference_data_and_offline_payments_reconcile() {
     let billed = admin::parse_payables("kind,number,name,address,status,balance\nutility,U-100,Ana Diaz,1 Elm St,active,-10.00\n".as_bytes(), "b.csv").unwrap();
     admin::publish_payables(&mut admin, &billed).unwrap();
     let (settings, (_dir, ledger)) = &mut terminals[1];
-    settle(ledger, settings);
+    pg::settle(ledger, settings);
     assert_eq!(balance(ledger, "U-100"), -1_000);
     pg::assert_hq_equals_ledger(&url, ledger);
 }

@@ -227,3 +227,14 @@ pub fn assert_hq_equals_ledger(admin_url: &str, ledger: &citytill::ledger::Ledge
 pub fn data_dir_of(dir: &tempfile::TempDir) -> &Path {
     dir.path()
 }
+
+/// Syncs a library ledger until nothing is pending and nothing new was pulled (a pull journals what it applies).
+pub fn settle(ledger: &mut citytill::ledger::Ledger, settings: &HqSettings) {
+    for _ in 0..5 {
+        let outcome = citytill::hq::client::sync_once(ledger, settings).unwrap();
+        if outcome.pulled_rows == 0 && outcome.pending == 0 {
+            return;
+        }
+    }
+    panic!("sync did not settle");
+}
