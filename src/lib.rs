@@ -1,6 +1,9 @@
 //! CityTill: the cashiering system of a city payment counter — domain, ledger, operations and command line.
 //! The window (`gui`) lives in the binary; `hardware` is its own crate.
 
+// `unsafe` is allowed in one module only: verify's raw column reads (`ledger/verify/scan.rs`).
+#![deny(unsafe_code)]
+
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 use super::model::{BatchModel, Keyed, Model, PayableModel, ReceiptModel, Receipts, RECEIPT_COLUMNS};
-use super::{read_only, text};
+use super::{read_only, scan};
 
 /// The model's side of `compare`: its rows by key.
 trait Expected<K, V> {
@@ -127,18 +127,18 @@ fn compare_tables(conn: &Connection, model: &Model, problems: &mut Vec<String>) 
 /// Receipts: the largest projection (one row per payment), compared as the rows stream by in number
 /// order, which is the model's order, without copying rows that match.
 fn compare_receipt_rows(conn: &Connection, receipts: &mut Receipts, problems: &mut Vec<String>) -> Result<()> {
-    let mut statement = conn.prepare(RECEIPT_COLUMNS)?;
-    let mut rows = statement.query([])?;
+    let mut rows = scan::Scan::new(conn, RECEIPT_COLUMNS, &[])?;
     let mut present = vec![false; receipts.rows.len()];
     while let Some(row) = rows.next()? {
-        let receipt = text(row, 0)?;
-        let by_number = receipts.by_number(row.get(1)?).filter(|at| &*receipts.rows[*at as usize].0 == receipt);
-        match by_number.or_else(|| receipts.position(receipt)) {
+        let stored = row.bytes(0)?;
+        let receipt = String::from_utf8_lossy(stored);
+        let by_number = receipts.by_number(row.int(1)).filter(|at| receipts.rows[*at as usize].0.as_bytes() == stored);
+        match by_number.or_else(|| receipts.position(&receipt)) {
             None => problems.push(format!("receipt {receipt:?}: present but no journal entry made it")),
             Some(at) => {
                 let expected = &receipts.rows[at as usize].1;
-                if !expected.matches(row) {
-                    problems.push(format!("receipt {receipt:?}: is {:?}, the journal says {expected:?}", ReceiptModel::read(row)?));
+                if !expected.matches(&row) {
+                    problems.push(format!("receipt {receipt:?}: is {:?}, the journal says {expected:?}", ReceiptModel::read(&row)?));
                 }
                 present[at as usize] = true;
             }
@@ -152,16 +152,18 @@ fn compare_receipt_rows(conn: &Connection, receipts: &mut Receipts, problems: &m
 
 /// Receipt lines (which payables a receipt paid, and how much), keyed by receipt number and payable.
 fn compare_receipt_lines(conn: &Connection, payables: &Keyed<PayableModel>, receipt_lines: &HashMap<(i64, u32), i64>, problems: &mut Vec<String>) -> Result<()> {
-    let mut statement = conn.prepare("SELECT payable, receipt_number, amount_cents FROM receipt_payables")?;
-    let mut rows = statement.query([])?;
+    let mut rows = scan::Scan::new(conn, "SELECT payable, receipt_number, amount_cents FROM receipt_payables", &[])?;
     let mut seen = 0;
     let mut payable_at: Option<(String, Option<u32>)> = None;
     while let Some(row) = rows.next()? {
-        let (payable, number, amount) = (text(row, 0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?);
+        let (stored, number, amount) = (row.bytes(0)?, row.int(1), row.int(2));
         // Rows come grouped by payable.
-        if payable_at.as_ref().is_none_or(|(known, _)| known != payable) {
-            payable_at = Some((payable.to_string(), payables.position(payable)));
+        if payable_at.as_ref().is_none_or(|(known, _)| known.as_bytes() != stored) {
+            let payable = String::from_utf8_lossy(stored).into_owned();
+            let at = payables.position(&payable).filter(|_| payable.as_bytes() == stored);
+            payable_at = Some((payable, at));
         }
+        let payable = payable_at.as_ref().map_or("", |(payable, _)| payable.as_str());
         let on = payable_at.as_ref().and_then(|(_, at)| *at);
         match on.and_then(|on| receipt_lines.get(&(number, on))) {
             None => problems.push(format!("receipt line ({number}, {payable:?}): present but no journal entry made it")),

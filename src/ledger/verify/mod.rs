@@ -7,11 +7,12 @@
 
 mod compare;
 mod model;
+#[allow(unsafe_code)]
+mod scan;
 
 use std::sync::Arc;
 
-use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 
 use crate::domain::effects::effects;
 use crate::domain::events::Event;
@@ -192,56 +193,39 @@ struct StoredPosting<'a> {
     credit: i64,
 }
 
-fn text<'a>(row: &'a rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'a str> {
-    row.get_ref(index)?.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
-}
-
-/// A text column's bytes, not checked for UTF-8: the entry columns are hashed and compared as bytes.
-fn bytes<'a>(row: &'a rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'a [u8]> {
-    row.get_ref(index)?.as_bytes().map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
-}
-
-fn optional_bytes<'a>(row: &'a rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<&'a [u8]>> {
-    match row.get_ref(index)? {
-        ValueRef::Null => Ok(None),
-        _ => bytes(row, index).map(Some),
-    }
-}
-
-fn stored_posting<'a>(row: &'a rusqlite::Row<'_>) -> rusqlite::Result<StoredPosting<'a>> {
-    Ok(StoredPosting { seq: row.get(0)?, line: row.get(1)?, account: bytes(row, 2)?, debit: row.get(3)?, credit: row.get(4)? })
+fn stored_posting<'a>(row: &scan::Row<'a>) -> Result<StoredPosting<'a>> {
+    Ok(StoredPosting { seq: row.int(0), line: row.int(1), account: row.bytes(2)?, debit: row.int(3), credit: row.int(4) })
 }
 
 /// Checks entries `after < seq <= to` as they stream from the database, each against itself and its
 /// predecessor: gap-free sequence, hash chain, terminal, hash (over the stored postings), balanced
 /// postings, readable payload of the stated kind, and the postings that payload requires.
 fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result<CheckedRange> {
-    let mut journal = conn.prepare_cached(
+    let mut rows = scan::Scan::new(
+        conn,
         "SELECT seq, terminal, at, business_date, user_name, approver, kind, payload, prev_hash, hash
          FROM journal WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+        &[after, to],
     )?;
-    let mut posting_rows =
-        conn.prepare_cached("SELECT seq, line, account, debit_cents, credit_cents FROM postings WHERE seq > ?1 AND seq <= ?2 ORDER BY seq, line")?;
-    let mut rows = journal.query(params![after, to])?;
-    let mut lines = posting_rows.query(params![after, to])?;
+    let mut lines = scan::Scan::new(conn, "SELECT seq, line, account, debit_cents, credit_cents FROM postings WHERE seq > ?1 AND seq <= ?2 ORDER BY seq, line", &[after, to])?;
     let mut line = lines.next()?;
     let mut checked = CheckedRange { entries: Vec::with_capacity(CHUNK as usize), first_prev_hash: Vec::new(), last_hash: None, debits: 0, credits: 0, orphans: 0 };
     let mut last_hash = Vec::new();
     let mut business_date: Arc<str> = Arc::from("");
     while let Some(row) = rows.next()? {
-        let seq: i64 = row.get(0)?;
+        let seq = row.int(0);
         let fields = EntryFields {
             seq,
-            terminal: bytes(row, 1)?,
-            at: bytes(row, 2)?,
-            business_date: bytes(row, 3)?,
-            user: optional_bytes(row, 4)?,
-            approver: optional_bytes(row, 5)?,
-            kind: bytes(row, 6)?,
-            payload: bytes(row, 7)?,
-            prev_hash: bytes(row, 8)?,
+            terminal: row.bytes(1)?,
+            at: row.bytes(2)?,
+            business_date: row.bytes(3)?,
+            user: row.optional_bytes(4)?,
+            approver: row.optional_bytes(5)?,
+            kind: row.bytes(6)?,
+            payload: row.bytes(7)?,
+            prev_hash: row.bytes(8)?,
         };
-        let hash = bytes(row, 9)?;
+        let hash = row.bytes(9)?;
         let mut problems = Vec::new();
         let mut problem = |what: String| problems.push(format!("entry {seq}: {what}"));
         match checked.entries.last() {
@@ -275,7 +259,7 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
         let required: Vec<Posting> = event.as_ref().map(postings).unwrap_or_default();
         let mut hasher = ChainHasher::entry(&fields);
         let (mut count, mut debits, mut credits, mut as_required) = (0usize, 0i64, 0i64, true);
-        while let Some(posting_row) = line {
+        while let Some(posting_row) = &line {
             let posting = stored_posting(posting_row)?;
             if posting.seq > seq {
                 break;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::domain::effects::Effect;
 
-use super::text;
+use super::scan;
 
 /// Rows under a text key, in insertion order, found through a hash index: the large tables (payables,
 /// receipts, exported payments) cost one hash per lookup instead of string compares down a tree.
@@ -138,33 +138,34 @@ pub(super) struct ReceiptModel {
 }
 
 impl ReceiptModel {
-    /// The columns after `receipt` in `RECEIPT_COLUMNS`.
-    pub(super) fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<ReceiptModel> {
+    /// The columns after `receipt` in `RECEIPT_COLUMNS` (text that is not UTF-8 shown with U+FFFD).
+    pub(super) fn read(row: &scan::Row<'_>) -> crate::error::Result<ReceiptModel> {
+        let text = |column| row.bytes(column).map(String::from_utf8_lossy);
         Ok(ReceiptModel {
-            number: row.get(1)?,
-            seq: row.get(2)?,
-            drawer_id: row.get(3)?,
-            cashier: Arc::from(text(row, 4)?),
-            business_date: Arc::from(text(row, 5)?),
-            total: row.get(6)?,
-            status: Cow::Owned(text(row, 7)?.to_string()),
-            refunded: row.get(8)?,
-            reprints: row.get(9)?,
+            number: row.int(1),
+            seq: row.int(2),
+            drawer_id: row.optional_int(3),
+            cashier: Arc::from(text(4)?),
+            business_date: Arc::from(text(5)?),
+            total: row.int(6),
+            status: Cow::Owned(text(7)?.into_owned()),
+            refunded: row.int(8),
+            reprints: row.int(9),
         })
     }
 
     /// Whether the row holds this receipt, read without copying it.
-    pub(super) fn matches(&self, row: &rusqlite::Row<'_>) -> bool {
-        let same = || -> rusqlite::Result<bool> {
-            Ok(row.get::<_, i64>(1)? == self.number
-                && row.get::<_, i64>(2)? == self.seq
-                && row.get::<_, Option<i64>>(3)? == self.drawer_id
-                && text(row, 4)? == &*self.cashier
-                && text(row, 5)? == &*self.business_date
-                && row.get::<_, i64>(6)? == self.total
-                && text(row, 7)? == self.status
-                && row.get::<_, i64>(8)? == self.refunded
-                && row.get::<_, i64>(9)? == self.reprints)
+    pub(super) fn matches(&self, row: &scan::Row<'_>) -> bool {
+        let same = || -> crate::error::Result<bool> {
+            Ok(row.int(1) == self.number
+                && row.int(2) == self.seq
+                && row.optional_int(3) == self.drawer_id
+                && row.bytes(4)? == self.cashier.as_bytes()
+                && row.bytes(5)? == self.business_date.as_bytes()
+                && row.int(6) == self.total
+                && row.bytes(7)? == self.status.as_bytes()
+                && row.int(8) == self.refunded
+                && row.int(9) == self.reprints)
         };
         same().unwrap_or(false)
     }
