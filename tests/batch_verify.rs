@@ -109,11 +109,43 @@ fn a_schema_2_ledger_upgrades_to_keyed_postings_and_receipt_lines() {
     let refused = conn.execute_batch("DELETE FROM postings").expect_err("postings stay append-only");
     assert!(refused.to_string().contains("append-only"), "{refused}");
     assert_eq!(city.sql_i64("SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('postings_account', 'receipt_payables_payable', 'receipts_date')"), 0);
+    // Schema 5: receipts keep every row but lose the receipt text's index; lookups by text still work.
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM sqlite_schema WHERE tbl_name = 'receipts' AND type = 'index'"), 0);
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM receipts WHERE (number, receipt, total_cents) IN (VALUES (1, 'T01-000001', 8412), (2, 'T01-000002', 1000))"), 2);
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
+    let shown = city.ok(&["receipt", "show", "t01-000002", "--json"], &[]).json();
+    assert_eq!((shown["receipt"].as_str(), shown["total"].as_str()), (Some("T01-000002"), Some("10.00")));
+    city.as_user("ana", PIN).args(&["void", "T01-000002", "--reason", "keyed twice"]).approver("sam", PIN).expect_ok();
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM receipts WHERE status = 'voided'"), 1);
+    city.ok(&["verify"], &[]);
 }
 
-/// Rebuilds postings and receipt lines as schemas 1 and 2 had them (rowid tables with their indexes,
-/// receipt lines keyed by receipt text), rows kept, and the receipts' date index schema 4 dropped.
+// Proves a migration is refused, and the ledger left as it was, when it would leave a row pointing at
+// nothing: migrations run with foreign keys off (to rebuild tables) and check every reference before commit.
+#[test]
+fn a_migration_that_would_leave_a_dangling_reference_is_refused() {
+    let city = City::new();
+    city.ana_with_drawer();
+    city.as_user("ana", PIN).args(&["pay", "--account", "100200-01", "--tender", "cash=84.12"]).expect_ok();
+    let conn = rusqlite::Connection::open(city.ledger()).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = OFF; INSERT INTO receipt_payables(payable, receipt_number, amount_cents) VALUES ('100200-01', 99, 500); PRAGMA user_version = 4;").unwrap();
+    drop(conn);
+    let run = city.run(&["verify"], &[]);
+    assert_ne!(run.code, 0, "a dangling receipt line must stop the upgrade: {}", run.stdout);
+    assert!(run.stderr.contains("migration 5 would leave 1 rows pointing at nothing"), "{}", run.stderr);
+    assert_eq!(city.sql_i64("PRAGMA user_version"), 4);
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'receipts_v5'"), 0);
+}
+
+/// Rebuilds receipts, postings and receipt lines as schemas 1 and 2 had them (receipt text UNIQUE, rowid
+/// tables with their indexes, receipt lines keyed by receipt text), rows kept, and the receipts' date
+/// index schema 4 dropped.
 const SCHEMA_2_TABLES: &str = "
+    PRAGMA foreign_keys = OFF;
+    CREATE TABLE r4 (number INTEGER PRIMARY KEY CHECK (number >= 1), receipt TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL REFERENCES journal(seq),
+        drawer_id INTEGER, cashier TEXT NOT NULL, business_date TEXT NOT NULL, total_cents INTEGER NOT NULL, status TEXT NOT NULL,
+        refunded_cents INTEGER NOT NULL DEFAULT 0, reprints INTEGER NOT NULL DEFAULT 0) STRICT;
+    INSERT INTO r4 SELECT * FROM receipts; DROP TABLE receipts; ALTER TABLE r4 RENAME TO receipts;
     CREATE TABLE p2 (seq INTEGER NOT NULL REFERENCES journal(seq), line INTEGER NOT NULL, account TEXT NOT NULL REFERENCES accounts(code),
         debit_cents INTEGER NOT NULL CHECK (debit_cents >= 0), credit_cents INTEGER NOT NULL CHECK (credit_cents >= 0),
         CHECK ((debit_cents = 0) <> (credit_cents = 0)), PRIMARY KEY (seq, line)) STRICT;

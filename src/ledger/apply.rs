@@ -6,6 +6,7 @@ use crate::domain::effects::{effects, Effect};
 use crate::domain::events::Event;
 use crate::error::{Error, Result};
 use crate::ledger::journal::JournalRecord;
+use crate::ledger::schema::receipt_key;
 
 /// Applies every effect of `event` (recorded as `record`) to the projection tables.
 pub fn apply_event(conn: &Connection, record: &JournalRecord, event: &Event) -> Result<()> {
@@ -72,16 +73,17 @@ fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) 
             )?
             .execute(params![receipt, payable, amount])?,
         Effect::ReceiptStatus { receipt, status } => {
-            conn.prepare_cached("UPDATE receipts SET status = ?2 WHERE receipt = ?1")?.execute(params![receipt, status])?
+            conn.prepare_cached("UPDATE receipts SET status = ?2 WHERE number = ?3 AND receipt = ?1")?.execute(params![receipt, status, receipt_key(receipt)])?
         }
         Effect::ReceiptRefunded { receipt, amount } => conn
             .prepare_cached(
                 "UPDATE receipts SET refunded_cents = refunded_cents + ?2,
-                 status = CASE WHEN refunded_cents + ?2 >= total_cents THEN 'refunded' ELSE 'partially_refunded' END WHERE receipt = ?1",
+                 status = CASE WHEN refunded_cents + ?2 >= total_cents THEN 'refunded' ELSE 'partially_refunded' END
+                 WHERE number = ?3 AND receipt = ?1",
             )?
-            .execute(params![receipt, amount])?,
+            .execute(params![receipt, amount, receipt_key(receipt)])?,
         Effect::ReceiptReprinted { receipt } => {
-            conn.prepare_cached("UPDATE receipts SET reprints = reprints + 1 WHERE receipt = ?1")?.execute([receipt])?
+            conn.prepare_cached("UPDATE receipts SET reprints = reprints + 1 WHERE number = ?2 AND receipt = ?1")?.execute(params![receipt, receipt_key(receipt)])?
         }
         Effect::OpenBatch { batch, kind, drawer_id, preparer, control_total, control_items } => conn
             .prepare_cached(

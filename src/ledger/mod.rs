@@ -301,11 +301,26 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     if version > known {
         return Err(Error::Invariant(format!("{} has schema version {version}, newer than this CityTill ({known})", path.display())));
     }
-    for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index as i64 + 1)?;
-        tx.commit()?;
+    if version == known {
+        return Ok(());
     }
-    Ok(())
+    // A migration that rebuilds a table (SQLite's 12-step procedure) must drop the old one, which foreign
+    // keys would refuse while rows still point at it; they can only be switched off outside a transaction.
+    // Each migration instead checks every reference before it commits, and is rolled back if one dangles.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let migrated = (|| -> Result<()> {
+        for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            let dangling: i64 = tx.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+            if dangling > 0 {
+                return Err(Error::Invariant(format!("{}: migration {} would leave {dangling} rows pointing at nothing", path.display(), index + 1)));
+            }
+            tx.pragma_update(None, "user_version", index as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    })();
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrated
 }

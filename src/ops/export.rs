@@ -11,6 +11,7 @@ use rusqlite::{params, Connection};
 use crate::domain::events::{counter_batch, BatchItem, Event, LineTarget, PaymentLine};
 use crate::domain::tender::TenderKind;
 use crate::error::{Error, Result};
+use crate::ledger::schema::receipt_key;
 use crate::ledger::Ledger;
 use crate::money::Money;
 use crate::ops::auth::Actor;
@@ -142,8 +143,8 @@ fn reversals(conn: &Connection, references: &mut Vec<String>, rows: &mut Vec<Exp
             continue;
         }
         let (drawer_id, payment): (i64, String) = conn
-            .prepare_cached("SELECT r.drawer_id, j.payload FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.receipt = ?1")?
-            .query_row([receipt], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            .prepare_cached("SELECT r.drawer_id, j.payload FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.number = ?2 AND r.receipt = ?1")?
+            .query_row(params![receipt, receipt_key(receipt)], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let Ok(Event::PaymentTaken { lines, .. }) = serde_json::from_str(&payment) else {
             return Err(Error::Invariant(format!("receipt {receipt}: payment entry unreadable")));
         };

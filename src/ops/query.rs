@@ -6,6 +6,7 @@ use crate::domain::events::Event;
 use crate::domain::payable::{FeeRow, PayableKind, PayableRow};
 use crate::domain::tender::TenderKind;
 use crate::error::{Error, Result};
+use crate::ledger::schema::receipt_key;
 use crate::money::Money;
 
 pub fn payable(conn: &Connection, number: &str) -> Result<Option<PayableRow>> {
@@ -133,12 +134,13 @@ pub struct ReceiptInfo {
 }
 
 pub fn receipt(conn: &Connection, receipt: &str) -> Result<ReceiptInfo> {
+    let wanted = receipt.trim().to_ascii_uppercase();
     let found = conn
         .prepare_cached(
             "SELECT r.receipt, r.seq, r.drawer_id, r.cashier, r.business_date, j.at, r.total_cents, r.status, r.refunded_cents, r.reprints, j.payload
-             FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.receipt = ?1",
+             FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.number = ?2 AND r.receipt = ?1",
         )?
-        .query_row([receipt.trim().to_ascii_uppercase()], |r| {
+        .query_row(params![wanted, receipt_key(&wanted)], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get(1)?,
