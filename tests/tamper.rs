@@ -49,6 +49,8 @@ fn verify_finds_every_edit_behind_the_apps_back() {
         ("a receipt line's amount", "UPDATE receipt_payables SET amount_cents = amount_cents + 1 WHERE payable = '100200-01'", "receipt line (1, \"100200-01\"): is"),
         ("a receipt line deleted", "DELETE FROM receipt_payables WHERE payable = 'BL-0000042'", "receipt line (2, \"BL-0000042\"): missing"),
         ("a receipt line added", "INSERT INTO receipt_payables(payable, receipt_number, amount_cents) VALUES ('100300-02', 1, 500)", "receipt line (1, \"100300-02\"): present but"),
+        ("a receipt's text", "UPDATE receipts SET receipt = 'T01-000099' WHERE number = 2", "receipt \"T01-000099\": present but no journal entry"),
+        ("a receipt renumbered", "UPDATE receipt_payables SET receipt_number = 7 WHERE receipt_number = 2; UPDATE receipts SET number = 7 WHERE number = 2", "receipt \"T01-000002\": is ReceiptModel { number: 7"),
         ("a receipt deleted", "DELETE FROM receipt_payables WHERE receipt_number = 2; DELETE FROM receipts WHERE number = 2", "receipt \"T01-000002\": missing"),
         ("a posting with no entry", "INSERT INTO postings(seq, line, account, debit_cents, credit_cents) VALUES (100000, 1, '1010', 5, 0)", "1 postings belong to no journal entry"),
         ("a posting added to an entry", "INSERT INTO postings(seq, line, account, debit_cents, credit_cents) SELECT MAX(seq), 9, '1010', 5, 0 FROM journal", "debits"),

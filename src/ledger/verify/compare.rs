@@ -66,14 +66,16 @@ fn compare<K: Eq + std::hash::Hash + std::fmt::Debug, V: PartialEq + std::fmt::D
     }
 }
 
-/// Compares every projection with the model. The receipt lines (one row per payment line) are compared on
-/// a second connection and core while this thread compares the rest, when that connection sees the same
-/// ledger: projections change only in the transaction of a journal entry, so the same last entry means the
-/// same projections. If an entry was committed in between, they are compared here after the rest.
+/// Compares every projection with the model. The receipts (one row per payment) and their lines are the
+/// bulk of it: the receipt lines and the upper half of the receipts are compared on a second connection and
+/// core while this thread compares the rest, when that connection sees the same ledger: projections change
+/// only in the transaction of a journal entry, so the same last entry means the same projections. If an
+/// entry was committed in between, everything is compared here.
 pub(super) fn compare_projections(conn: &Connection, path: &std::path::Path, last_seq: i64, model: &mut Model, problems: &mut Vec<String>) -> Result<()> {
-    std::thread::scope(|scope| {
-        let (payables, receipt_lines) = (&model.payables, &model.receipt_lines);
-        let elsewhere = scope.spawn(move || -> Result<Option<Vec<String>>> {
+    let split = model.receipts.rows.len() as i64 / 2;
+    let (lower, upper, lines) = std::thread::scope(|scope| -> Result<_> {
+        let (payables, receipt_lines, receipts) = (&model.payables, &model.receipt_lines, &model.receipts);
+        let elsewhere = scope.spawn(move || -> Result<Option<(ReceiptPass, Vec<String>)>> {
             let other = read_only(path)?;
             other.execute_batch("BEGIN DEFERRED")?;
             let seen: i64 = other.query_row("SELECT COALESCE(MAX(seq), 0) FROM journal", [], |r| r.get(0))?;
@@ -82,26 +84,30 @@ pub(super) fn compare_projections(conn: &Connection, path: &std::path::Path, las
             }
             let mut found = Vec::new();
             compare_receipt_lines(&other, payables, receipt_lines, &mut found)?;
-            Ok(Some(found))
+            let upper = compare_receipt_rows(&other, receipts, split, i64::MAX)?;
+            Ok(Some((upper, found)))
         });
-        let mut first = Vec::new();
-        compare_tables(conn, model, &mut first)?;
-        compare_receipt_rows(conn, &mut model.receipts, &mut first)?;
-        let mut last = Vec::new();
-        compare_batches(conn, model, &mut last)?;
-        let lines = match elsewhere.join() {
-            Ok(Ok(Some(found))) => found,
-            Ok(Ok(None)) => {
-                let mut found = Vec::new();
-                compare_receipt_lines(conn, &model.payables, &model.receipt_lines, &mut found)?;
-                found
-            }
-            Ok(Err(error)) => return Err(error),
-            Err(_) => return Err(Error::Invariant("verify: the receipt-line comparison stopped unexpectedly".into())),
-        };
-        problems.extend(first.into_iter().chain(lines).chain(last));
-        Ok(())
-    })
+        compare_tables(conn, model, problems)?;
+        let lower = compare_receipt_rows(conn, &model.receipts, i64::MIN, split)?;
+        match elsewhere.join() {
+            Ok(Ok(Some((upper, lines)))) => Ok((lower, upper, Some(lines))),
+            Ok(Ok(None)) => Ok((lower, compare_receipt_rows(conn, &model.receipts, split, i64::MAX)?, None)),
+            Ok(Err(error)) => Err(error),
+            Err(_) => Err(Error::Invariant("verify: the receipt comparison stopped unexpectedly".into())),
+        }
+    })?;
+    let lines = match lines {
+        Some(lines) => lines,
+        None => {
+            let mut found = Vec::new();
+            compare_receipt_lines(conn, &model.payables, &model.receipt_lines, &mut found)?;
+            found
+        }
+    };
+    problems.extend(lower.problems.into_iter().chain(upper.problems));
+    finish_receipts(&mut model.receipts, [lower.present, upper.present], lower.unmatched.into_iter().chain(upper.unmatched), problems);
+    problems.extend(lines);
+    compare_batches(conn, model, problems)
 }
 
 /// Payables, fees, users, drawers and drawer totals.
@@ -124,21 +130,46 @@ fn compare_tables(conn: &Connection, model: &Model, problems: &mut Vec<String>) 
     Ok(())
 }
 
-/// Receipts: the largest projection (one row per payment), compared as the rows stream by in number
-/// order, which is the model's order, without copying rows that match.
-fn compare_receipt_rows(conn: &Connection, receipts: &mut Receipts, problems: &mut Vec<String>) -> Result<()> {
-    let mut rows = scan::Scan::new(conn, RECEIPT_COLUMNS, &[])?;
-    let mut present = vec![false; receipts.rows.len()];
+/// One pass over a range of receipt rows: the model's rows it found, the rows whose number did not lead to
+/// their receipt (looked up by text afterwards), and the differences.
+struct ReceiptPass {
+    present: Vec<bool>,
+    unmatched: Vec<(String, ReceiptModel)>,
+    problems: Vec<String>,
+}
+
+/// Receipts with `after < number <= to`, compared as the rows stream by in number order, which is the
+/// model's order, without copying rows that match.
+fn compare_receipt_rows(conn: &Connection, receipts: &Receipts, after: i64, to: i64) -> Result<ReceiptPass> {
+    let mut pass = ReceiptPass { present: vec![false; receipts.rows.len()], unmatched: Vec::new(), problems: Vec::new() };
+    let mut rows = scan::Scan::new(conn, &format!("{RECEIPT_COLUMNS} WHERE number > ?1 AND number <= ?2"), &[after, to])?;
     while let Some(row) = rows.next()? {
         let stored = row.bytes(0)?;
-        let receipt = String::from_utf8_lossy(stored);
-        let by_number = receipts.by_number(row.int(1)).filter(|at| receipts.rows[*at as usize].0.as_bytes() == stored);
-        match by_number.or_else(|| receipts.position(&receipt)) {
-            None => problems.push(format!("receipt {receipt:?}: present but no journal entry made it")),
+        match receipts.by_number(row.int(1)).filter(|at| receipts.rows[*at as usize].0.as_bytes() == stored) {
+            None => pass.unmatched.push((String::from_utf8_lossy(stored).into_owned(), ReceiptModel::read(&row)?)),
             Some(at) => {
                 let expected = &receipts.rows[at as usize].1;
                 if !expected.matches(&row) {
-                    problems.push(format!("receipt {receipt:?}: is {:?}, the journal says {expected:?}", ReceiptModel::read(&row)?));
+                    pass.problems.push(format!("receipt {:?}: is {:?}, the journal says {expected:?}", &*receipts.rows[at as usize].0, ReceiptModel::read(&row)?));
+                }
+                pass.present[at as usize] = true;
+            }
+        }
+    }
+    Ok(pass)
+}
+
+/// Looks up the unmatched receipt rows by their text, then lists the model's receipts no row held.
+fn finish_receipts(receipts: &mut Receipts, passes: [Vec<bool>; 2], unmatched: impl Iterator<Item = (String, ReceiptModel)>, problems: &mut Vec<String>) {
+    let [mut present, other] = passes;
+    present.iter_mut().zip(other).for_each(|(seen, also)| *seen |= also);
+    for (receipt, found) in unmatched {
+        match receipts.position(&receipt) {
+            None => problems.push(format!("receipt {receipt:?}: present but no journal entry made it")),
+            Some(at) => {
+                let expected = &receipts.rows[at as usize].1;
+                if *expected != found {
+                    problems.push(format!("receipt {receipt:?}: is {found:?}, the journal says {expected:?}"));
                 }
                 present[at as usize] = true;
             }
@@ -147,7 +178,6 @@ fn compare_receipt_rows(conn: &Connection, receipts: &mut Receipts, problems: &m
     for ((receipt, expected), _) in receipts.rows.iter().zip(&present).filter(|(_, present)| !**present) {
         problems.push(format!("receipt {:?}: missing (the journal says {expected:?})", &**receipt));
     }
-    Ok(())
 }
 
 /// Receipt lines (which payables a receipt paid, and how much), keyed by receipt number and payable.
