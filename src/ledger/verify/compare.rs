@@ -1,6 +1,7 @@
 //! verify's comparison of the projection tables with the model, row by row.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use rusqlite::Connection;
 
@@ -67,14 +68,14 @@ fn compare<K: Eq + std::hash::Hash + std::fmt::Debug, V: PartialEq + std::fmt::D
 }
 
 /// Compares every projection with the model. The receipts (one row per payment) and their lines are the
-/// bulk of it: the receipt lines and the upper half of the receipts are compared on a second connection and
-/// core while this thread compares the rest, when that connection sees the same ledger: projections change
-/// only in the transaction of a journal entry, so the same last entry means the same projections. If an
-/// entry was committed in between, everything is compared here.
+/// bulk of it, so a second connection on a second core compares the receipt lines and then takes turns with
+/// this thread (which first compares the smaller tables) at ranges of receipts, when that connection sees
+/// the same ledger: projections change only in the transaction of a journal entry, so the same last entry
+/// means the same projections. If an entry was committed in between, everything is compared here.
 pub(super) fn compare_projections(conn: &Connection, path: &std::path::Path, last_seq: i64, model: &mut Model, problems: &mut Vec<String>) -> Result<()> {
-    let split = model.receipts.rows.len() as i64 / 2;
-    let (lower, upper, lines) = std::thread::scope(|scope| -> Result<_> {
-        let (payables, receipt_lines, receipts) = (&model.payables, &model.receipt_lines, &model.receipts);
+    let ranges = ReceiptRanges { next: AtomicI64::new(0), last: model.receipts.rows.len() as i64 };
+    let (here, there) = std::thread::scope(|scope| -> Result<_> {
+        let (payables, receipt_lines, receipts, ranges) = (&model.payables, &model.receipt_lines, &model.receipts, &ranges);
         let elsewhere = scope.spawn(move || -> Result<Option<(ReceiptPass, Vec<String>)>> {
             let other = read_only(path)?;
             other.execute_batch("BEGIN DEFERRED")?;
@@ -84,28 +85,25 @@ pub(super) fn compare_projections(conn: &Connection, path: &std::path::Path, las
             }
             let mut found = Vec::new();
             compare_receipt_lines(&other, payables, receipt_lines, &mut found)?;
-            let upper = compare_receipt_rows(&other, receipts, split, i64::MAX)?;
-            Ok(Some((upper, found)))
+            Ok(Some((compare_receipt_rows(&other, receipts, ranges)?, found)))
         });
         compare_tables(conn, model, problems)?;
-        let lower = compare_receipt_rows(conn, &model.receipts, i64::MIN, split)?;
+        let here = compare_receipt_rows(conn, &model.receipts, &ranges)?;
         match elsewhere.join() {
-            Ok(Ok(Some((upper, lines)))) => Ok((lower, upper, Some(lines))),
-            Ok(Ok(None)) => Ok((lower, compare_receipt_rows(conn, &model.receipts, split, i64::MAX)?, None)),
+            Ok(Ok(there)) => Ok((here, there)),
             Ok(Err(error)) => Err(error),
             Err(_) => Err(Error::Invariant("verify: the receipt comparison stopped unexpectedly".into())),
         }
     })?;
-    let lines = match lines {
-        Some(lines) => lines,
+    let (there, lines) = match there {
+        Some(done) => done,
         None => {
             let mut found = Vec::new();
             compare_receipt_lines(conn, &model.payables, &model.receipt_lines, &mut found)?;
-            found
+            (ReceiptPass::new(0), found)
         }
     };
-    problems.extend(lower.problems.into_iter().chain(upper.problems));
-    finish_receipts(&mut model.receipts, [lower.present, upper.present], lower.unmatched.into_iter().chain(upper.unmatched), problems);
+    finish_receipts(&mut model.receipts, here, there, problems);
     problems.extend(lines);
     compare_batches(conn, model, problems)
 }
@@ -130,40 +128,81 @@ fn compare_tables(conn: &Connection, model: &Model, problems: &mut Vec<String>) 
     Ok(())
 }
 
-/// One pass over a range of receipt rows: the model's rows it found, the rows whose number did not lead to
-/// their receipt (looked up by text afterwards), and the differences.
-struct ReceiptPass {
-    present: Vec<bool>,
-    unmatched: Vec<(String, ReceiptModel)>,
-    problems: Vec<String>,
+/// Receipt numbers per range.
+const RECEIPT_RANGE: i64 = 16_384;
+
+/// The ranges of receipt numbers two threads take in turn: (after, to], the first open below and the last
+/// open above, so rows with numbers outside the model's are compared too.
+struct ReceiptRanges {
+    next: AtomicI64,
+    /// The model's last receipt number.
+    last: i64,
 }
 
-/// Receipts with `after < number <= to`, compared as the rows stream by in number order, which is the
-/// model's order, without copying rows that match.
-fn compare_receipt_rows(conn: &Connection, receipts: &Receipts, after: i64, to: i64) -> Result<ReceiptPass> {
-    let mut pass = ReceiptPass { present: vec![false; receipts.rows.len()], unmatched: Vec::new(), problems: Vec::new() };
-    let mut rows = scan::Scan::new(conn, &format!("{RECEIPT_COLUMNS} WHERE number > ?1 AND number <= ?2"), &[after, to])?;
-    while let Some(row) = rows.next()? {
-        let stored = row.bytes(0)?;
-        match receipts.by_number(row.int(1)).filter(|at| receipts.rows[*at as usize].0.as_bytes() == stored) {
-            None => pass.unmatched.push((String::from_utf8_lossy(stored).into_owned(), ReceiptModel::read(&row)?)),
-            Some(at) => {
-                let expected = &receipts.rows[at as usize].1;
-                if !expected.matches(&row) {
-                    pass.problems.push(format!("receipt {:?}: is {:?}, the journal says {expected:?}", &*receipts.rows[at as usize].0, ReceiptModel::read(&row)?));
+impl ReceiptRanges {
+    /// The next range not yet taken, with its index.
+    fn take(&self) -> Option<(i64, i64, i64)> {
+        let index = self.next.fetch_add(1, Ordering::Relaxed);
+        let start = index.checked_mul(RECEIPT_RANGE)?;
+        // The range that reaches `last` ends at i64::MAX; none follows it.
+        if index > 0 && start >= self.last {
+            return None;
+        }
+        let after = if index == 0 { i64::MIN } else { start };
+        let to = if start + RECEIPT_RANGE >= self.last { i64::MAX } else { start + RECEIPT_RANGE };
+        Some((index, after, to))
+    }
+}
+
+/// What one thread found over the receipt ranges it took: the model's rows it saw, the rows whose number
+/// did not lead to their receipt (looked up by text afterwards), and the differences, each with its range.
+struct ReceiptPass {
+    present: Vec<bool>,
+    unmatched: Vec<(i64, String, ReceiptModel)>,
+    problems: Vec<(i64, String)>,
+}
+
+impl ReceiptPass {
+    fn new(receipts: usize) -> ReceiptPass {
+        ReceiptPass { present: vec![false; receipts], unmatched: Vec::new(), problems: Vec::new() }
+    }
+}
+
+/// Compares receipt rows range by range until none are left, as the rows stream by in number order, which
+/// is the model's order, without copying rows that match.
+fn compare_receipt_rows(conn: &Connection, receipts: &Receipts, ranges: &ReceiptRanges) -> Result<ReceiptPass> {
+    let mut pass = ReceiptPass::new(receipts.rows.len());
+    let sql = format!("{RECEIPT_COLUMNS} WHERE number > ?1 AND number <= ?2");
+    while let Some((range, after, to)) = ranges.take() {
+        let mut rows = scan::Scan::new(conn, &sql, &[after, to])?;
+        while let Some(row) = rows.next()? {
+            let stored = row.bytes(0)?;
+            match receipts.by_number(row.int(1)).filter(|at| receipts.rows[*at as usize].0.as_bytes() == stored) {
+                None => pass.unmatched.push((range, String::from_utf8_lossy(stored).into_owned(), ReceiptModel::read(&row)?)),
+                Some(at) => {
+                    let (receipt, expected) = &receipts.rows[at as usize];
+                    if !expected.matches(&row) {
+                        pass.problems.push((range, format!("receipt {:?}: is {:?}, the journal says {expected:?}", &**receipt, ReceiptModel::read(&row)?)));
+                    }
+                    pass.present[at as usize] = true;
                 }
-                pass.present[at as usize] = true;
             }
         }
     }
     Ok(pass)
 }
 
-/// Looks up the unmatched receipt rows by their text, then lists the model's receipts no row held.
-fn finish_receipts(receipts: &mut Receipts, passes: [Vec<bool>; 2], unmatched: impl Iterator<Item = (String, ReceiptModel)>, problems: &mut Vec<String>) {
-    let [mut present, other] = passes;
-    present.iter_mut().zip(other).for_each(|(seen, also)| *seen |= also);
-    for (receipt, found) in unmatched {
+/// Merges two threads' passes in range order, looks up the unmatched rows by their text, then lists the
+/// model's receipts no row held.
+fn finish_receipts(receipts: &mut Receipts, here: ReceiptPass, there: ReceiptPass, problems: &mut Vec<String>) {
+    let mut present = here.present;
+    present.iter_mut().zip(there.present).for_each(|(seen, also)| *seen |= also);
+    let mut found: Vec<(i64, String)> = here.problems.into_iter().chain(there.problems).collect();
+    found.sort_by_key(|(range, _)| *range);
+    problems.extend(found.into_iter().map(|(_, problem)| problem));
+    let mut unmatched: Vec<(i64, String, ReceiptModel)> = here.unmatched.into_iter().chain(there.unmatched).collect();
+    unmatched.sort_by_key(|(range, ..)| *range);
+    for (_, receipt, found) in unmatched {
         match receipts.position(&receipt) {
             None => problems.push(format!("receipt {receipt:?}: present but no journal entry made it")),
             Some(at) => {
@@ -263,4 +302,27 @@ fn collect<K, V>(conn: &Connection, sql: &str, row: impl Fn(&rusqlite::Row<'_>) 
     let mut statement = conn.prepare(sql)?;
     let rows = statement.query_map([], |r| row(r))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Proves the receipt ranges two threads take cover every possible number exactly once, in order, from
+    /// i64::MIN to i64::MAX, whatever the model's last receipt number.
+    #[test]
+    fn receipt_ranges_cover_every_number_once() {
+        for last in [0, 1, RECEIPT_RANGE - 1, RECEIPT_RANGE, RECEIPT_RANGE + 1, 200_000] {
+            let ranges = ReceiptRanges { next: AtomicI64::new(0), last };
+            let taken: Vec<(i64, i64, i64)> = std::iter::from_fn(|| ranges.take()).collect();
+            assert_eq!(taken.first().map(|r| r.1), Some(i64::MIN), "last {last}");
+            assert_eq!(taken.last().map(|r| r.2), Some(i64::MAX), "last {last}");
+            for pair in taken.windows(2) {
+                assert_eq!(pair[0].2, pair[1].1, "last {last}: ranges must meet: {pair:?}");
+                assert_eq!(pair[0].0 + 1, pair[1].0, "last {last}: indexes in order");
+            }
+            assert!(taken.iter().all(|(_, after, to)| after < to), "last {last}: {taken:?}");
+            assert_eq!(ranges.take(), None, "last {last}: nothing after the last range");
+        }
+    }
 }
