@@ -58,8 +58,10 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         ],
         Event::PaymentTaken { receipt, number, drawer_id, cashier, lines, tenders, change } => {
             let total = Money::from_cents(lines.iter().map(|l| l.amount().cents()).sum());
-            let mut out = vec![Effect::IssueReceipt { number: *number, receipt, drawer_id: *drawer_id, cashier, total }];
-            out.extend(payment_effects(*drawer_id, lines, tenders, *change, 1));
+            // Sized once: verify folds this for every payment.
+            let mut out = Vec::with_capacity(2 + 2 * lines.len() + tenders.len());
+            out.push(Effect::IssueReceipt { number: *number, receipt, drawer_id: *drawer_id, cashier, total });
+            payment_effects(&mut out, *drawer_id, lines, tenders, *change, 1);
             for line in lines {
                 if let Some(payable) = line.payable_number() {
                     out.push(Effect::ReceiptPayable { receipt: *number, payable, amount: line.amount() });
@@ -69,7 +71,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         }
         Event::PaymentVoided { receipt, drawer_id, lines, tenders, change, .. } => {
             let mut out = vec![Effect::ReceiptStatus { receipt, status: "voided" }];
-            out.extend(payment_effects(*drawer_id, lines, tenders, *change, -1));
+            payment_effects(&mut out, *drawer_id, lines, tenders, *change, -1);
             out
         }
         Event::PaymentRefunded { receipt, drawer_id, amount, allocations, .. } => {
@@ -153,13 +155,13 @@ fn posted_effects<'a>(batch: &'a str, items: &'a [PostedItem], state: &'static s
 
 /// Balance and drawer effects of taking (`sign` 1) or voiding (`sign` -1) a payment.
 fn payment_effects<'a>(
+    out: &mut Vec<Effect<'a>>,
     drawer_id: i64,
     lines: &'a [crate::domain::events::PaymentLine],
     tenders: &'a [crate::domain::tender::Tender],
     change: Money,
     sign: i64,
-) -> Vec<Effect<'a>> {
-    let mut out = Vec::new();
+) {
     for line in lines {
         if let Some(number) = line.payable_number() {
             out.push(Effect::PayableBalance { number, delta: Money::from_cents(-sign * line.amount().cents()) });
@@ -171,5 +173,4 @@ fn payment_effects<'a>(
     if !change.is_zero() {
         out.push(Effect::DrawerTotal { drawer_id, tender: TenderKind::Cash, delta: Money::from_cents(-sign * change.cents()) });
     }
-    out
 }

@@ -6,28 +6,29 @@ use crate::domain::tender::{Tender, TenderKind};
 use crate::money::Money;
 
 /// One debit or credit line against a GL account.
-#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
-pub struct Posting {
-    pub account: String,
+/// The account borrows from the event or the chart (`verify` computes these for every entry).
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
+pub struct Posting<'a> {
+    pub account: &'a str,
     pub debit: Money,
     pub credit: Money,
 }
 
-fn debit(account: &str, amount: Money) -> Posting {
-    Posting { account: account.to_string(), debit: amount, credit: Money::ZERO }
+fn debit(account: &str, amount: Money) -> Posting<'_> {
+    Posting { account, debit: amount, credit: Money::ZERO }
 }
 
-fn credit(account: &str, amount: Money) -> Posting {
-    Posting { account: account.to_string(), debit: Money::ZERO, credit: amount }
+fn credit(account: &str, amount: Money) -> Posting<'_> {
+    Posting { account, debit: Money::ZERO, credit: amount }
 }
 
 /// Both sides summed: (debits, credits), or None on overflow.
-pub fn totals(postings: &[Posting]) -> Option<(Money, Money)> {
+pub fn totals(postings: &[Posting<'_>]) -> Option<(Money, Money)> {
     Some((Money::sum(postings.iter().map(|p| p.debit))?, Money::sum(postings.iter().map(|p| p.credit))?))
 }
 
 /// The postings an event makes; zero-amount lines are left out. Events with no money movement have none.
-pub fn postings(event: &Event) -> Vec<Posting> {
+pub fn postings(event: &Event) -> Vec<Posting<'_>> {
     let mut out = match event {
         Event::DrawerOpened { float, .. } => vec![debit(accounts::CASH_IN_DRAWER, *float), credit(accounts::CHANGE_FUND, *float)],
         Event::PaymentTaken { lines, tenders, change, .. } => payment(lines, tenders, *change),
@@ -69,7 +70,7 @@ pub fn postings(event: &Event) -> Vec<Posting> {
 }
 
 /// Approving a batch moves each held item out of suspense onto its receivable (and any overpayment to credit).
-fn post_items(items: &[PostedItem]) -> Vec<Posting> {
+fn post_items(items: &[PostedItem]) -> Vec<Posting<'_>> {
     let mut out = Vec::new();
     for posted in items {
         out.push(debit(accounts::REMITTANCE_SUSPENSE, posted.line.amount()));
@@ -79,11 +80,11 @@ fn post_items(items: &[PostedItem]) -> Vec<Posting> {
     out
 }
 
-fn reverse(posting: Posting) -> Posting {
+fn reverse(posting: Posting<'_>) -> Posting<'_> {
     Posting { account: posting.account, debit: posting.credit, credit: posting.debit }
 }
 
-fn payment(lines: &[PaymentLine], tenders: &[Tender], change: Money) -> Vec<Posting> {
+fn payment<'a>(lines: &'a [PaymentLine], tenders: &[Tender], change: Money) -> Vec<Posting<'a>> {
     let mut out: Vec<Posting> = tenders.iter().map(|t| debit(t.kind.account(), t.amount)).collect();
     out.push(credit(accounts::CASH_IN_DRAWER, change));
     for line in lines {
@@ -95,7 +96,7 @@ fn payment(lines: &[PaymentLine], tenders: &[Tender], change: Money) -> Vec<Post
 
 /// Over/short is booked against each tender's account; then counted cash (less the float kept) and
 /// counted checks and money orders move to undeposited funds. Card and ACH stay in clearing.
-fn drawer_close(counted: &[crate::domain::events::TenderAmount], over_short: &[crate::domain::events::TenderAmount], float_kept: Money) -> Vec<Posting> {
+fn drawer_close<'a>(counted: &'a [crate::domain::events::TenderAmount], over_short: &[crate::domain::events::TenderAmount], float_kept: Money) -> Vec<Posting<'a>> {
     let mut out = Vec::new();
     for difference in over_short {
         let account = difference.tender.account();

@@ -123,11 +123,11 @@ impl ChainHasher {
 }
 
 /// Numbers postings from 1 in order, as stored.
-pub fn posting_records(postings: &[Posting]) -> Vec<PostingRecord> {
+pub fn posting_records(postings: &[Posting<'_>]) -> Vec<PostingRecord> {
     postings
         .iter()
         .enumerate()
-        .map(|(i, p)| PostingRecord { line: i as i64 + 1, account: p.account.clone(), debit_cents: p.debit.cents(), credit_cents: p.credit.cents() })
+        .map(|(i, p)| PostingRecord { line: i as i64 + 1, account: p.account.to_string(), debit_cents: p.debit.cents(), credit_cents: p.credit.cents() })
         .collect()
 }
 
