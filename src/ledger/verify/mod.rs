@@ -33,14 +33,37 @@ pub struct Report {
 
 /// Sequence numbers per range handed to a checker thread.
 const CHUNK: i64 = 5_000;
-/// Threads that read and check entries while the main thread folds them.
-const CHECKERS: i64 = 2;
+/// At most this many threads read and check entries while the main thread folds them.
+const MAX_CHECKERS: usize = 8;
 /// Address space verify's connections may map (SQLite caps it at its compile-time maximum, 2 GiB by default).
 const MMAP_BYTES: i64 = 1 << 40;
 /// More problems than this are counted, not listed.
 const MAX_LISTED: usize = 200;
 
+/// How verify divides the journal among threads: `checkers` threads take turns at ranges of `chunk`
+/// sequence numbers.
+#[derive(Clone, Copy, Debug)]
+pub struct Split {
+    pub checkers: i64,
+    pub chunk: i64,
+}
+
+impl Split {
+    /// Checking entries is most of verify's work, so it gets every core but the one that folds them,
+    /// and at least two checkers (on two cores the fold and the integrity check are lighter than either).
+    pub fn for_this_machine() -> Split {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Split { checkers: cores.saturating_sub(1).clamp(2, MAX_CHECKERS) as i64, chunk: CHUNK }
+    }
+}
+
 pub fn verify(ledger: &Ledger) -> Result<Report> {
+    verify_split(ledger, Split::for_this_machine())
+}
+
+/// `verify` with a chosen split (tests prove every split finds the same).
+pub fn verify_split(ledger: &Ledger, split: Split) -> Result<Report> {
+    let split = Split { checkers: split.checkers.max(1), chunk: split.chunk.max(1) };
     let conn = ledger.conn();
     let mut report = Report::default();
     // SQLite's integrity check reads the whole file; it runs on a second connection (and core) while
@@ -49,7 +72,7 @@ pub fn verify(ledger: &Ledger) -> Result<Report> {
     let integrity = std::thread::spawn(move || integrity_check(&path));
     // One read transaction: the replay and the projections it is compared with are the same snapshot.
     conn.execute_batch("BEGIN DEFERRED")?;
-    let replayed = replay(ledger, conn, &mut report);
+    let replayed = replay(ledger, conn, split, &mut report);
     let _ = conn.execute_batch("COMMIT");
     replayed?;
     match integrity.join() {
@@ -86,27 +109,28 @@ fn integrity_check(path: &std::path::Path) -> rusqlite::Result<Vec<String>> {
 }
 
 /// Replays the journal into the model, checking every entry, then compares the projections.
-fn replay(ledger: &Ledger, conn: &Connection, report: &mut Report) -> Result<()> {
+fn replay(ledger: &Ledger, conn: &Connection, split: Split, report: &mut Report) -> Result<()> {
+    let Split { checkers: threads, chunk } = split;
     let mut model = model::Model::default();
-    // Entries up to the snapshot's last one are immutable, so CHECKERS threads, each on its own
+    // Entries up to the snapshot's last one are immutable, so `threads` checkers, each on its own
     // connection, read and check alternate ranges of them (hash, sequence, postings, payload) on the
     // other core while this thread links the ranges into one chain and folds them into the model.
     let last_seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM journal", [], |r| r.get(0))?;
-    let ranges = (last_seq + CHUNK - 1) / CHUNK;
+    let ranges = (last_seq + chunk - 1) / chunk;
     let terminal = ledger.terminal().to_string();
     let mut receivers = Vec::new();
     let mut checkers = Vec::new();
-    for index in 0..CHECKERS {
+    for index in 0..threads {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<CheckedRange>>(2);
         let (path, terminal) = (ledger.path().to_path_buf(), terminal.clone());
-        checkers.push(std::thread::spawn(move || check_ranges(&path, &terminal, last_seq, index, &sender)));
+        checkers.push(std::thread::spawn(move || check_ranges(&path, &terminal, last_seq, Turn { index, of: split }, &sender)));
         receivers.push(receiver);
     }
     let mut prev_hash = GENESIS_HASH.as_bytes().to_vec();
     let mut expected_seq = 1;
     let (mut debits, mut credits, mut orphans) = (0i64, 0i64, 0i64);
     for range in 0..ranges {
-        let Ok(checked) = receivers[(range % CHECKERS) as usize].recv() else { break };
+        let Ok(checked) = receivers[(range % threads) as usize].recv() else { break };
         let checked = checked?;
         if let Some(first) = checked.entries.first() {
             if first.seq != expected_seq {
@@ -170,16 +194,23 @@ struct CheckedRange {
     orphans: i64,
 }
 
-/// Checks ranges `index`, `index + CHECKERS`, ... (CHUNK sequence numbers each) up to `last_seq`.
-fn check_ranges(path: &std::path::Path, terminal: &str, last_seq: i64, index: i64, sender: &std::sync::mpsc::SyncSender<Result<CheckedRange>>) -> Result<()> {
+/// One checker's share: ranges `index`, `index + checkers`, ...
+struct Turn {
+    index: i64,
+    of: Split,
+}
+
+/// Checks the turn's ranges (`chunk` sequence numbers each) up to `last_seq`.
+fn check_ranges(path: &std::path::Path, terminal: &str, last_seq: i64, turn: Turn, sender: &std::sync::mpsc::SyncSender<Result<CheckedRange>>) -> Result<()> {
     let conn = read_only(path)?;
-    let mut range = index;
-    while range * CHUNK < last_seq {
-        let (after, to) = (range * CHUNK, ((range + 1) * CHUNK).min(last_seq));
+    let Split { checkers, chunk } = turn.of;
+    let mut range = turn.index;
+    while range * chunk < last_seq {
+        let (after, to) = (range * chunk, ((range + 1) * chunk).min(last_seq));
         if sender.send(check_range(&conn, terminal, after, to)).is_err() {
             break;
         }
-        range += CHECKERS;
+        range += checkers;
     }
     Ok(())
 }
@@ -209,7 +240,7 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
     )?;
     let mut lines = scan::Scan::new(conn, "SELECT seq, line, account, debit_cents, credit_cents FROM postings WHERE seq > ?1 AND seq <= ?2 ORDER BY seq, line", &[after, to])?;
     let mut line = lines.next()?;
-    let mut checked = CheckedRange { entries: Vec::with_capacity(CHUNK as usize), first_prev_hash: Vec::new(), last_hash: None, debits: 0, credits: 0, orphans: 0 };
+    let mut checked = CheckedRange { entries: Vec::with_capacity((to - after).clamp(0, CHUNK) as usize), first_prev_hash: Vec::new(), last_hash: None, debits: 0, credits: 0, orphans: 0 };
     let mut last_hash = Vec::new();
     let mut business_date: Arc<str> = Arc::from("");
     while let Some(row) = rows.next()? {
