@@ -244,3 +244,24 @@ fn receipt_search_by_account_date_and_amount() {
     assert!(find_receipts(&conn, None, Some("1999-01-01"), None, 10).unwrap().is_empty());
     assert!(find_receipts(&conn, Some("NO-SUCH"), None, None, 10).unwrap().is_empty());
 }
+
+// Proves `bench --json` (here on a small city) prints the contract's keys with figures that come from the
+// runs: as many commit rounds as the payments need, three verify passes over every entry of the verify
+// journal (its payments plus the bench cashier, her drawer and the payables import), and a median that
+// lies between the slowest and the fastest pass.
+#[test]
+fn bench_json_reports_the_contract_figures() {
+    let city = City::new();
+    let bench = city.run(&["bench", "--payables", "2000", "--payments", "250", "--verify-payments", "1500", "--office-payments", "20", "--json"], &[]);
+    assert_eq!(bench.code, 0, "{}{}", bench.stdout, bench.stderr);
+    let figures = bench.json();
+    for key in ["commit_ratio_vs_raw", "commit_p99_ms", "search_p99_ms", "close_10k_ms", "verify_entries_per_s"] {
+        assert!(figures[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {figures}");
+    }
+    assert_eq!(figures["commit_rounds"], 3, "250 payments in rounds of 100: {figures}");
+    assert_eq!(figures["verify_entries"], 1503, "{figures}");
+    assert_eq!(figures["verify_passes"], 3, "{figures}");
+    let (low, median, high) = (figures["verify_entries_per_s_min"].as_f64(), figures["verify_entries_per_s"].as_f64(), figures["verify_entries_per_s_max"].as_f64());
+    assert!(low <= median && median <= high, "{low:?} <= {median:?} <= {high:?}");
+    assert_eq!(figures["office_day"]["payments_per_drawer"], 20, "{figures}");
+}

@@ -27,6 +27,12 @@ pub struct BenchArgs {
     /// Payments to commit (and then close one drawer over).
     #[arg(long, default_value_t = 10_000)]
     pub payments: usize,
+    /// Payments in the journal whose verify throughput is measured.
+    #[arg(long, default_value_t = 200_000)]
+    pub verify_payments: usize,
+    /// Payments per drawer in the office day (20 drawers).
+    #[arg(long, default_value_t = 500)]
+    pub office_payments: usize,
     /// Also benchmark head-office push against this PostgreSQL URL.
     #[arg(long)]
     pub hq: Option<String>,
@@ -95,7 +101,14 @@ pub fn backup(ctx: &Context, file: &Path) -> Result<()> {
 }
 
 pub fn bench(ctx: &Context, args: BenchArgs) -> Result<()> {
-    let report = crate::bench::run(args.payables, args.payments, args.hq.as_deref())?;
+    let plan = crate::bench::Plan {
+        payables: args.payables,
+        payments: args.payments,
+        verify_payments: args.verify_payments,
+        office_payments: args.office_payments,
+        hq: args.hq.as_deref(),
+    };
+    let report = crate::bench::run(&plan)?;
     if ctx.json {
         return output::json(&report);
     }
