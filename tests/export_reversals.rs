@@ -59,10 +59,10 @@ fn reversals_of_exported_payments_are_exported_once() {
     first_keys.sort();
     let s = |t: &str| t.to_string();
     let mut expected = vec![
-        (s("100200-01"), s("utility"), s("30.00"), s(early), s("cash"), s("D1")),
-        (s("100200-01"), s("utility"), s("-10.00"), format!("{early}:refund:{early_refund}"), s("cash"), s("D1")),
-        (s("100300-02"), s("utility"), s("100.00"), s(check), s("check"), s("D1")),
-        (s("BL-0000042"), s("license"), s("150.00"), s(over), s("cash"), s("D1")),
+        (s("100200-01"), s("utility"), s("30.00"), s(early), s("cash"), s("T01-D1")),
+        (s("100200-01"), s("utility"), s("-10.00"), format!("{early}:refund:{early_refund}"), s("cash"), s("T01-D1")),
+        (s("100300-02"), s("utility"), s("100.00"), s(check), s("check"), s("T01-D1")),
+        (s("BL-0000042"), s("license"), s("150.00"), s(over), s("cash"), s("T01-D1")),
     ];
     expected.sort();
     assert_eq!(first_keys, expected, "the payments, and the refund taken before export with its payment");
@@ -79,9 +79,9 @@ fn reversals_of_exported_payments_are_exported_once() {
     let mut second_keys: Vec<_> = second.iter().map(|r| key(r)).collect();
     second_keys.sort();
     let mut expected = vec![
-        (s("BL-0000042"), s("license"), s("-40.00"), format!("{over}:refund:{refund}"), s("cash"), s("D1")),
-        (s("100300-02"), s("utility"), s("-100.00"), format!("{check}:nsf:{nsf}"), s("check"), s("D1")),
-        (s("100300-02"), s("utility"), s("-25.00"), format!("{check}:nsf-fee:{nsf}"), s("check"), s("D1")),
+        (s("BL-0000042"), s("license"), s("-40.00"), format!("{over}:refund:{refund}"), s("cash"), s("T01-D1")),
+        (s("100300-02"), s("utility"), s("-100.00"), format!("{check}:nsf:{nsf}"), s("check"), s("T01-D1")),
+        (s("100300-02"), s("utility"), s("-25.00"), format!("{check}:nsf-fee:{nsf}"), s("check"), s("T01-D1")),
     ];
     expected.sort();
     assert_eq!(second_keys, expected, "exactly the reversal rows");

@@ -87,7 +87,8 @@ fn admin_commands_end_to_end() {
     let lines: Vec<&str> = file.lines().skip(1).collect();
     assert_eq!(lines.len(), 4, "{file}");
     assert!(file.starts_with("account,kind,amount,receipt,date,tender,batch\n"), "{file}");
-    assert!(lines.iter().any(|l| l.starts_with("U-1,utility,20.00,T02-") && l.ends_with(",cash,D1")), "{file}");
+    assert!(lines.iter().any(|l| l.starts_with("U-1,utility,20.00,T02-") && l.ends_with(",cash,T02-D1")), "{file}");
+    assert_eq!(lines.iter().filter(|l| l.ends_with(",cash,T01-D1")).count(), 2, "each terminal's D1 named with its terminal: {file}");
     hq(&admin_ctx, &["export", "payments", "--date", &date, "--out", out.to_str().unwrap(), "--database", &url]).unwrap();
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 1, "a second export has no payment again");
     hq(&admin_ctx, &["export", "payments", "--date", &date, "--reprint", "--out", out.to_str().unwrap(), "--database", &url]).unwrap();

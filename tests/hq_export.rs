@@ -32,9 +32,15 @@ fn city_at_head_office(name: &str, city: &City) -> (String, String) {
     let url = cluster.fresh_hq(name);
     let csv = std::fs::read(city.path("payables.csv")).unwrap();
     admin::publish_payables(&mut pg::admin_client(&url), &admin::parse_payables(csv.as_slice(), "payables.csv").unwrap()).unwrap();
-    let t01 = pg::add_terminal(&url, "T01");
-    city.ok(&["sync", "--once"], &[("CITYTILL_HQ_URL", &t01.database_url)]);
-    (url, t01.database_url)
+    let t01 = join(&url, city, "T01");
+    (url, t01)
+}
+
+/// Registers `city` (terminal `id`) at head office `url` and syncs it once; returns its URL.
+fn join(url: &str, city: &City, id: &str) -> String {
+    let terminal = pg::add_terminal(url, id);
+    city.ok(&["sync", "--once"], &[("CITYTILL_HQ_URL", &terminal.database_url)]);
+    terminal.database_url
 }
 
 /// A day at T01: counter payments (partial, an overpayment with credit, a fee, a check, a voided one) in
@@ -90,12 +96,48 @@ fn head_office_export_equals_the_terminal_export() {
     assert_eq!(hq.0, ["account", "kind", "amount", "receipt", "date", "tender", "batch"], "the billing system's header");
     assert_eq!(terminal.1.len(), 6, "4 counter payments and 2 mail items: {:?}", terminal.1);
     assert!(terminal.1.iter().any(|r| r[0] == "BL-0000042" && r[2] == "150.00"), "the whole overpayment: {:?}", terminal.1);
-    assert!(terminal.1.iter().any(|r| r[0] == "100200-01" && r[2] == "60.00" && r[3] == "M1-0002" && r[5] == "money_order"), "{:?}", terminal.1);
+    assert!(terminal.1.iter().any(|r| r[0] == "100200-01" && r[2] == "60.00" && r[3] == "T01-M1-0002" && r[5] == "money_order" && r[6] == "T01-M1"), "{:?}", terminal.1);
     assert_eq!(hq, terminal, "head office writes the terminal's rows");
 
     let (_, again) = parse(&hq_export(&url, &date, false));
     assert!(again.is_empty(), "a second export has nothing: {again:?}");
     assert_eq!(parse(&hq_export(&url, &date, true)), terminal, "a reprint repeats the rows");
+}
+
+// Proves that two terminals whose batches and items count alike (D1, M1, items 0001 and 0002 at each) send head
+// office one file that holds exactly both terminals' own files, in which no two rows of different payments
+// share a receipt or item reference, and every batch is named with its terminal.
+#[test]
+fn two_terminals_batches_stay_apart_in_head_offices_file() {
+    if pg::cluster().is_none() {
+        return;
+    }
+    let (t01, t02) = (City::new(), City::terminal("T02"));
+    let (url, t01_url) = city_at_head_office("export_two", &t01);
+    let t02_url = join(&url, &t02, "T02");
+    let (date, _, _) = run_day(&t01);
+    let (other_date, _, _) = run_day(&t02);
+    assert_eq!(date, other_date, "one business day");
+    t01.ok(&["sync", "--once"], &[("CITYTILL_HQ_URL", &t01_url)]);
+    t02.ok(&["sync", "--once"], &[("CITYTILL_HQ_URL", &t02_url)]);
+
+    let hq = parse(&hq_export(&url, &date, false));
+    let (mut both, t02_rows) = (terminal_export(&t01, &date).1, terminal_export(&t02, &date).1);
+    both.extend(t02_rows);
+    both.sort();
+    assert_eq!(hq.1, both, "head office's file is the two terminals' files");
+    let mut items: Vec<&str> = hq.1.iter().filter(|r| r[3].contains("-M1-")).map(|r| r[3].as_str()).collect();
+    items.sort_unstable();
+    assert_eq!(items, ["T01-M1-0001", "T01-M1-0002", "T02-M1-0001", "T02-M1-0002"], "{:?}", hq.1);
+    let mut batches: Vec<&str> = hq.1.iter().map(|r| r[6].as_str()).collect();
+    batches.sort_unstable();
+    batches.dedup();
+    assert_eq!(batches, ["T01-D1", "T01-M1", "T02-D1", "T02-M1"], "{:?}", hq.1);
+    // Each terminal's 4 counter receipts not voided and 2 items, one line each: 12 rows, 12 references.
+    let mut receipts: Vec<&str> = hq.1.iter().map(|r| r[3].as_str()).collect();
+    receipts.sort_unstable();
+    receipts.dedup();
+    assert_eq!((hq.1.len(), receipts.len()), (12, 12), "{:?}", hq.1);
 }
 
 // Proves that a refund and a returned check (fee charged to the account) of exported payments go out in head office's next export — of another date — as exactly the terminal's reversal rows, a further export has none, and once billing's new figures (its file less every exported row) are published, head office publishes the ledger's balance for every payable.

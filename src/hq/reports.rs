@@ -140,7 +140,8 @@ fn counter_payments(tx: &mut Transaction<'_>, batch: &ApprovedBatch, drawer_id: 
             return Err(HqError::Invalid(format!("entry {}/{seq}: payload: not a payment", batch.terminal)));
         };
         let tender = export::tender_text(&tenders.iter().map(|t| t.kind).collect::<Vec<_>>());
-        let rows = lines.iter().map(|line| export::row(line, &receipt, &business_date, &tender, &batch.batch)).collect();
+        let file_batch = export::file_batch(&batch.terminal, &batch.batch);
+        let rows = lines.iter().map(|line| export::row(line, &receipt, &business_date, &tender, &file_batch)).collect();
         out.push(Candidate { terminal: batch.terminal.clone(), seq, rows });
     }
     Ok(())
@@ -174,7 +175,7 @@ fn remittance_items(tx: &mut Transaction<'_>, batch: &ApprovedBatch) -> HqResult
         let item = items
             .get(&posted_item.item)
             .ok_or_else(|| HqError::Invalid(format!("entry {}/{}: batch {} item {}: no entry added it", batch.terminal, batch.approved_seq, batch.batch, posted_item.item)))?;
-        rows.push(export::item_row(item, &batch.batch, &batch.business_date));
+        rows.push(export::item_row(item, &batch.terminal, &batch.batch, &batch.business_date));
     }
     Ok(Candidate { terminal: batch.terminal.clone(), seq: batch.approved_seq, rows })
 }
@@ -247,7 +248,7 @@ fn reversals(tx: &mut Transaction<'_>, reprint_date: Option<&str>, payments: &Ha
         let Event::PaymentTaken { lines, drawer_id, .. } = read(&terminal, payment_seq, &payment_payload)? else {
             return Err(HqError::Invalid(format!("entry {terminal}/{payment_seq}: payload: not a payment")));
         };
-        let rows = export::reversal_rows(&event, seq, &business_date, &lines, &counter_batch(drawer_id))
+        let rows = export::reversal_rows(&event, seq, &business_date, &lines, &export::file_batch(&terminal, &counter_batch(drawer_id)))
             .map_err(|e| HqError::Invalid(format!("entry {terminal}/{seq}: {e}")))?;
         if !rows.is_empty() {
             out.push(Candidate { terminal, seq, rows });

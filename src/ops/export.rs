@@ -47,8 +47,9 @@ pub struct ExportResult {
 /// synced before the export entry commits (a failed commit removes it); without, the caller prints the rows.
 pub fn payments(ledger: &mut Ledger, actor: &Actor, date: &str, out: Option<&Path>) -> Result<ExportResult> {
     actor.require(CASHIER_ROLES, "export payments")?;
+    let terminal = ledger.terminal().to_string();
     ledger.write(|w| {
-        let (references, rows) = pending(w.conn(), date)?;
+        let (references, rows) = pending(w.conn(), &terminal, date)?;
         let total = Money::from_cents(rows.iter().map(|r| r.amount.cents()).sum());
         if let Some(path) = out {
             write_file(path, &rows)?;
@@ -90,7 +91,7 @@ fn write_file(path: &Path, rows: &[ExportRow]) -> Result<()> {
 }
 
 /// Payments of approved batches of `date` not exported before: (references, rows).
-fn pending(conn: &Connection, date: &str) -> Result<(Vec<String>, Vec<ExportRow>)> {
+fn pending(conn: &Connection, terminal: &str, date: &str) -> Result<(Vec<String>, Vec<ExportRow>)> {
     let mut references = Vec::new();
     let mut rows = Vec::new();
     let already = |reference: &str| -> Result<bool> {
@@ -104,7 +105,8 @@ fn pending(conn: &Connection, date: &str) -> Result<(Vec<String>, Vec<ExportRow>
                         continue;
                     }
                     let tender = tender_text(&tenders);
-                    rows.extend(lines.iter().map(|line| row(line, &receipt, &business_date, &tender, &summary.batch)));
+                    let batch = file_batch(terminal, &summary.batch);
+                    rows.extend(lines.iter().map(|line| row(line, &receipt, &business_date, &tender, &batch)));
                     references.push(receipt);
                 }
             }
@@ -114,20 +116,20 @@ fn pending(conn: &Connection, date: &str) -> Result<(Vec<String>, Vec<ExportRow>
                     if already(&reference)? {
                         continue;
                     }
-                    rows.push(item_row(&item, &summary.batch, &summary.business_date));
+                    rows.push(item_row(&item, terminal, &summary.batch, &summary.business_date));
                     references.push(reference);
                 }
             }
         }
     }
-    reversals(conn, &mut references, &mut rows)?;
+    reversals(conn, terminal, &mut references, &mut rows)?;
     Ok((references, rows))
 }
 
 /// Refunds and returned checks not exported before whose payment is exported (earlier, or among
 /// `references`, this file's): their rows and references are added. A reversal of a payment not exported
 /// yet waits and goes out with it, so billing ends with the same balance whichever came first.
-fn reversals(conn: &Connection, references: &mut Vec<String>, rows: &mut Vec<ExportRow>) -> Result<()> {
+fn reversals(conn: &Connection, terminal: &str, references: &mut Vec<String>, rows: &mut Vec<ExportRow>) -> Result<()> {
     let in_this_file: HashSet<String> = references.iter().cloned().collect();
     let exported = |reference: &str| -> Result<bool> {
         Ok(in_this_file.contains(reference)
@@ -148,7 +150,7 @@ fn reversals(conn: &Connection, references: &mut Vec<String>, rows: &mut Vec<Exp
         let Ok(Event::PaymentTaken { lines, .. }) = serde_json::from_str(&payment) else {
             return Err(Error::Invariant(format!("receipt {receipt}: payment entry unreadable")));
         };
-        let found = reversal_rows(&event, seq, &date, &lines, &counter_batch(drawer_id)).map_err(Error::Invariant)?;
+        let found = reversal_rows(&event, seq, &date, &lines, &file_batch(terminal, &counter_batch(drawer_id))).map_err(Error::Invariant)?;
         if !found.is_empty() {
             rows.extend(found);
             references.push(reference);
@@ -226,17 +228,25 @@ pub fn reversal_rows(event: &Event, seq: i64, date: &str, lines: &[PaymentLine],
 }
 
 /// The row of one posted mail or drop-box item of `batch` (opened on `date`), under the item's reference
+/// with its terminal first (`T01-M1-0007`)
 /// (head office builds the same rows from the entries it holds).
-pub fn item_row(item: &BatchItem, batch: &str, date: &str) -> ExportRow {
+pub fn item_row(item: &BatchItem, terminal: &str, batch: &str, date: &str) -> ExportRow {
     ExportRow {
         account: item.payable.clone(),
         kind: item.payable_kind.as_str().into(),
         amount: item.amount,
-        receipt: item.reference(batch),
+        receipt: format!("{terminal}-{}", item.reference(batch)),
         date: date.into(),
         tender: item.tender.kind.as_str().into(),
-        batch: batch.into(),
+        batch: file_batch(terminal, batch),
     }
+}
+
+/// A batch as the posting file names it: batch ids (`D3`, `M1`) count per terminal, so the file puts the
+/// terminal first (`T01-D3`) and one file from head office never holds two terminals' batches, or remittance
+/// items (`T01-M1-0007`), under one name.
+pub fn file_batch(terminal: &str, batch: &str) -> String {
+    format!("{terminal}-{batch}")
 }
 
 /// The row of one payment line (head office builds the same rows from the entries it holds).

@@ -30,8 +30,13 @@ impl City {
     /// A new terminal T01 with admin `boss`, cashiers `ana` and `ben`, lead `lee`, supervisor `sam`,
     /// the fee schedule and a few payables.
     pub fn new() -> City {
+        City::terminal("T01")
+    }
+
+    /// `City::new` as terminal `id`.
+    pub fn terminal(id: &str) -> City {
         let city = City { dir: tempfile::tempdir().expect("temp dir") };
-        city.ok(&["init", "--terminal", "T01", "--admin", "boss"], &[("CITYTILL_NEW_PIN", ADMIN_PIN)]);
+        city.ok(&["init", "--terminal", id, "--admin", "boss"], &[("CITYTILL_NEW_PIN", ADMIN_PIN)]);
         for (name, role) in [("ana", "cashier"), ("ben", "cashier"), ("lee", "lead"), ("sam", "supervisor"), ("sue", "supervisor")] {
             city.ok(&["user", "add", name, "--role", role, "--user", "boss"], &[("CITYTILL_PIN", ADMIN_PIN), ("CITYTILL_NEW_PIN", PIN)]);
         }
