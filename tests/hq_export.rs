@@ -140,6 +140,30 @@ fn two_terminals_batches_stay_apart_in_head_offices_file() {
     assert_eq!((hq.1.len(), receipts.len()), (12, 12), "{:?}", hq.1);
 }
 
+// Proves a batch approved at the terminal can still be reopened while head office has not acknowledged the
+// approval, but not once it has (head office may have exported it): the refusal names the reason and writes
+// nothing, and head office's file carries the batch's items once.
+#[test]
+fn a_batch_head_office_holds_approved_is_not_reopened() {
+    if pg::cluster().is_none() {
+        return;
+    }
+    let city = City::new();
+    let (url, t01_url) = city_at_head_office("export_reopen", &city);
+    let (date, _, _) = run_day(&city);
+    let lee = || city.as_user("lee", PIN);
+    lee().args(&["batch", "reopen", "M1", "--reason", "stub 2 misread"]).approver("sue", PIN).expect_ok();
+    city.as_user("ana", PIN).args(&["batch", "balance", "M1"]).expect_ok();
+    lee().args(&["batch", "approve", "M1"]).approver("sam", PIN).expect_ok();
+    city.ok(&["sync", "--once"], &[("CITYTILL_HQ_URL", &t01_url)]);
+    for batch in ["M1", "D1"] {
+        lee().args(&["batch", "reopen", batch, "--reason", "after the push"]).approver("sue", PIN).expect_refused(&format!("batch: {batch} reached head office approved"), 0);
+    }
+    let (_, rows) = parse(&hq_export(&url, &date, false));
+    let items: Vec<&str> = rows.iter().filter(|r| r[6] == "T01-M1").map(|r| r[3].as_str()).collect();
+    assert_eq!(items.len(), 2, "each item once: {rows:?}");
+}
+
 // Proves that a refund and a returned check (fee charged to the account) of exported payments go out in head office's next export — of another date — as exactly the terminal's reversal rows, a further export has none, and once billing's new figures (its file less every exported row) are published, head office publishes the ledger's balance for every payable.
 #[test]
 fn head_office_exports_reversals_like_the_terminal() {

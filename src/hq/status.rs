@@ -8,7 +8,7 @@ use crate::ledger::Ledger;
 /// The `meta` keys sync keeps in the terminal's ledger (mutable bookkeeping; the journal is never touched).
 pub mod meta_keys {
     /// Highest sequence number head office has acknowledged.
-    pub const ACKED_SEQ: &str = "hq_acked_seq";
+    pub const ACKED_SEQ: &str = crate::ledger::HQ_ACKED_SEQ;
     pub const ACKED_HASH: &str = "hq_acked_hash";
     /// Version of the last reference data applied.
     pub const REF_VERSION: &str = "hq_ref_version";

@@ -24,6 +24,9 @@ use journal::{posting_records, JournalRecord, GENESIS_HASH};
 
 /// How long a writer waits for another process's write lock before giving up.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// The meta key holding the highest journal sequence number head office has acknowledged (written by
+/// `hq`'s push; read here because what head office holds limits what the terminal may still change).
+pub const HQ_ACKED_SEQ: &str = "hq_acked_seq";
 
 /// Where "now" comes from: the system clock at the counter, a fixed instant in tests and simulations.
 #[derive(Clone, Copy, Debug)]

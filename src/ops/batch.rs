@@ -185,7 +185,9 @@ pub fn reject(ledger: &mut Ledger, actor: &Actor, approver: &Actor, batch: &str,
 }
 
 /// Reopens a rejected or approved batch for correction. Reopening an approved batch needs a supervisor,
-/// reverses the approval's postings, and is refused once the batch is deposited or exported.
+/// reverses the approval's postings, and is refused once the batch is deposited or exported — or once head
+/// office has acknowledged the approval, since head office may have exported it to the billing system
+/// already (and would export the batch's items again on its next approval).
 pub fn reopen(ledger: &mut Ledger, actor: &Actor, approver: Option<&Actor>, batch: &str, reason: &str) -> Result<BatchSummary> {
     actor.require(LEAD_ROLES, "reopen batches")?;
     let reason = require_reason(reason)?;
@@ -208,7 +210,20 @@ pub fn reopen(ledger: &mut Ledger, actor: &Actor, approver: Option<&Actor>, batc
             if exported > 0 {
                 return Err(Error::Refused(format!("batch: {} was exported to the billing system; correct it with a refund", summary.batch)));
             }
-            reversed = last_approval(w.conn(), &summary.batch)?;
+            let (approved_seq, posted) = last_approval(w.conn(), &summary.batch)?;
+            let at_head_office: i64 = w
+                .conn()
+                .query_row("SELECT value FROM meta WHERE key = ?1", [crate::ledger::HQ_ACKED_SEQ], |r| r.get::<_, String>(0))
+                .optional()?
+                .and_then(|seq| seq.parse().ok())
+                .unwrap_or(0);
+            if approved_seq <= at_head_office {
+                return Err(Error::Refused(format!(
+                    "batch: {} reached head office approved, and head office may have exported it to the billing system; correct it with a refund",
+                    summary.batch
+                )));
+            }
+            reversed = posted;
         }
         let approver_name = approver.filter(|_| summary.state == "approved").map(|a| a.name.as_str());
         w.append(Some(&actor.name), approver_name, &Event::BatchReopened { batch: summary.batch.clone(), reason, reversed })?;
@@ -351,14 +366,15 @@ fn post_lines(w: &Writer<'_>, items: &[BatchItem]) -> Result<Vec<PostedItem>> {
 }
 
 /// The items the batch's latest approval posted (what a reopen reverses).
-fn last_approval(conn: &Connection, batch: &str) -> Result<Vec<PostedItem>> {
-    let payload: String = conn.query_row(
-        "SELECT payload FROM journal WHERE kind = 'batch_approved' AND json_extract(payload, '$.batch') = ?1 ORDER BY seq DESC LIMIT 1",
+/// The batch's latest approval: its journal sequence number and the items it posted.
+fn last_approval(conn: &Connection, batch: &str) -> Result<(i64, Vec<PostedItem>)> {
+    let (seq, payload): (i64, String) = conn.query_row(
+        "SELECT seq, payload FROM journal WHERE kind = 'batch_approved' AND json_extract(payload, '$.batch') = ?1 ORDER BY seq DESC LIMIT 1",
         [batch],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     match serde_json::from_str(&payload) {
-        Ok(Event::BatchApproved { posted, .. }) => Ok(posted),
+        Ok(Event::BatchApproved { posted, .. }) => Ok((seq, posted)),
         _ => Err(Error::Invariant(format!("batch {batch}: its approval entry is unreadable"))),
     }
 }
