@@ -11,7 +11,7 @@ use iced::{Element, Length, Subscription, Task, Theme};
 
 use super::context::Context;
 use super::keys::{self, Shortcut};
-use super::screen::{batches, counter, devices as devices_screen, drawer, login, receipts, reports};
+use super::screen::{batches, counter, day, devices as devices_screen, drawer, login, receipts, reports};
 use super::status_bar::{self, Status};
 use super::{devices, theme, widgets};
 
@@ -25,6 +25,7 @@ pub enum Screen {
     Devices,
     Batches,
     Reports,
+    Day,
 }
 
 pub struct App {
@@ -38,6 +39,7 @@ pub struct App {
     pub devices: devices_screen::DevicesScreen,
     pub batches: batches::BatchesScreen,
     pub reports: reports::ReportsScreen,
+    pub day: day::DayScreen,
     pub status: Status,
     pub theme: theme::Mode,
     pub last_activity: Instant,
@@ -56,6 +58,7 @@ pub enum Message {
     Devices(devices_screen::Message),
     Batches(batches::Message),
     Reports(reports::Message),
+    Day(day::Message),
     Go(Screen),
     Shortcut(Shortcut),
     /// A key or click anywhere: the idle timer restarts.
@@ -86,6 +89,7 @@ impl App {
             devices: devices_screen::DevicesScreen::default(),
             batches: batches::BatchesScreen::default(),
             reports: reports::ReportsScreen::default(),
+            day: day::DayScreen::default(),
             status,
             theme: theme::Mode::Light,
             last_activity: Instant::now(),
@@ -114,6 +118,7 @@ impl App {
             Message::Devices(message) => self.devices_message(message),
             Message::Batches(message) => self.batches_message(message),
             Message::Reports(message) => self.reports_message(message),
+            Message::Day(message) => self.day_message(message),
             Message::Go(screen) => self.go(screen),
             Message::Shortcut(shortcut) => self.shortcut(shortcut),
             Message::Activity => {
@@ -215,6 +220,20 @@ impl App {
         }
     }
 
+    fn day_message(&mut self, message: day::Message) -> Task<Message> {
+        let Some(actor) = self.session.clone() else { return Task::none() };
+        let (task, event) = self.day.update(message, &self.ctx, &actor);
+        let task = task.map(Message::Day);
+        match event {
+            Some(day::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),
+            Some(day::Event::Changed) => {
+                self.ctx.nudge_sync();
+                Task::batch([task, self.refresh_status()])
+            }
+            None => task,
+        }
+    }
+
     /// Shows a screen (only the login screen until someone signs in) and puts focus where typing goes.
     fn go(&mut self, screen: Screen) -> Task<Message> {
         if self.session.is_none() {
@@ -236,6 +255,7 @@ impl App {
             Screen::Devices => Task::none(),
             Screen::Batches => Task::batch([self.batches.load(&self.ctx), self.batches.focus()]).map(Message::Batches),
             Screen::Reports => self.reports.load(&self.ctx).map(Message::Reports),
+            Screen::Day => self.day.load(&self.ctx).map(Message::Day),
         }
     }
 
@@ -252,6 +272,7 @@ impl App {
             Shortcut::Devices => self.go(Screen::Devices),
             Shortcut::Batches => self.go(Screen::Batches),
             Shortcut::Reports => self.go(Screen::Reports),
+            Shortcut::Day => self.go(Screen::Day),
             Shortcut::Lock => self.lock(),
             Shortcut::Next => iced::widget::operation::focus_next(),
             Shortcut::Previous => iced::widget::operation::focus_previous(),
@@ -270,6 +291,7 @@ impl App {
             Screen::Devices => self.devices.shortcut(shortcut).map_or_else(Task::none, |m| self.devices_message(m)),
             Screen::Batches => self.batches.shortcut(shortcut).map_or_else(Task::none, |m| self.batches_message(m)),
             Screen::Reports => self.reports.shortcut(shortcut).map_or_else(Task::none, |m| self.reports_message(m)),
+            Screen::Day => self.day.shortcut(shortcut).map_or_else(Task::none, |m| self.day_message(m)),
             Screen::Login => Task::none(),
         }
     }
@@ -376,6 +398,7 @@ impl App {
             Screen::Devices => self.devices.view(&self.status.devices, &self.ctx).map(Message::Devices),
             Screen::Batches => self.batches.view().map(Message::Batches),
             Screen::Reports => self.reports.view().map(Message::Reports),
+            Screen::Day => self.day.view().map(Message::Day),
         };
         let mut page = column![].spacing(theme::GAP);
         if self.ctx.training {
@@ -393,7 +416,7 @@ impl App {
 
     fn tabs(&self) -> Element<'_, Message> {
         let tab = |label: &'static str, key: Shortcut, screen: Screen| {
-            button(text(format!("{label} [{}]", key.label())).size(theme::BODY)).padding([6, 14]).on_press(Message::Go(screen)).style(theme::button::tab(self.screen == screen))
+            button(text(format!("{label} [{}]", key.label())).size(theme::BODY)).padding([6, 8]).on_press(Message::Go(screen)).style(theme::button::tab(self.screen == screen))
         };
         row![
             tab("Counter", Shortcut::Counter, Screen::Counter),
@@ -402,9 +425,10 @@ impl App {
             tab("Devices", Shortcut::Devices, Screen::Devices),
             tab("Batches", Shortcut::Batches, Screen::Batches),
             tab("Reports", Shortcut::Reports, Screen::Reports),
+            tab("Day end", Shortcut::Day, Screen::Day),
             widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))),
         ]
-        .spacing(8)
+        .spacing(5)
         .padding([0, 16])
         .into()
     }

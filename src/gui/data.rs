@@ -12,6 +12,11 @@ pub fn batch_items(ledger: &Ledger, batch: &str) -> citytill::Result<Vec<citytil
 
 /// Writes a report rendered in `format` to `<data dir>/reports/<name>-<date>.<ext>` (synced) and returns the path.
 pub fn save_report(data_dir: &std::path::Path, document: &citytill::reports::Document, format: citytill::reports::Format) -> citytill::Result<std::path::PathBuf> {
+    save_as(data_dir, &format!("{}-{}", document.report, document.date), document, format)
+}
+
+/// Writes a document rendered in `format` to `<data dir>/reports/<stem>.<ext>` (synced) and returns the path.
+pub fn save_as(data_dir: &std::path::Path, stem: &str, document: &citytill::reports::Document, format: citytill::reports::Format) -> citytill::Result<std::path::PathBuf> {
     use std::io::Write;
     let extension = match format {
         citytill::reports::Format::Text => "txt",
@@ -21,7 +26,7 @@ pub fn save_report(data_dir: &std::path::Path, document: &citytill::reports::Doc
     };
     let dir = data_dir.join("reports");
     std::fs::create_dir_all(&dir).map_err(|e| citytill::Error::file(&dir, e))?;
-    let path = dir.join(format!("{}-{}.{extension}", document.report, document.date));
+    let path = dir.join(format!("{stem}.{extension}"));
     let bytes = citytill::reports::render(document, format)?;
     let mut file = std::fs::File::create(&path).map_err(|e| citytill::Error::file(&path, e))?;
     file.write_all(&bytes).map_err(|e| citytill::Error::file(&path, e))?;

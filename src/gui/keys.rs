@@ -10,9 +10,10 @@ pub enum Shortcut {
     Receipts,
     Drawer,
     Devices,
-    /// Shift+F1 / Shift+F2: the back-office screens (remittance batches, reports).
+    /// Shift+F1 / Shift+F2 / Shift+F3: the back-office screens (remittance batches, reports, end of day).
     Batches,
     Reports,
+    Day,
     /// F5..F9, F11, F12: each screen's own actions, printed on its buttons (on the counter F5..F9 pick
     /// the tender: cash, check, money order, card, ACH; F12 reprints).
     F5,
@@ -51,6 +52,7 @@ impl Shortcut {
             Shortcut::Devices => "F4",
             Shortcut::Batches => "Shift+F1",
             Shortcut::Reports => "Shift+F2",
+            Shortcut::Day => "Shift+F3",
             Shortcut::F5 => "F5",
             Shortcut::F6 => "F6",
             Shortcut::F7 => "F7",
@@ -77,6 +79,7 @@ pub fn shortcut(key: &Key, modifiers: Modifiers) -> Option<Shortcut> {
         Key::Named(named) => Some(match named {
             Named::F1 if modifiers.shift() => Shortcut::Batches,
             Named::F2 if modifiers.shift() => Shortcut::Reports,
+            Named::F3 if modifiers.shift() => Shortcut::Day,
             Named::F1 => Shortcut::Counter,
             Named::F2 => Shortcut::Receipts,
             Named::F3 => Shortcut::Drawer,
@@ -119,6 +122,7 @@ mod tests {
         assert_eq!(Shortcut::F5.label(), "F5");
         assert_eq!(shortcut(&Key::Named(Named::F1), Modifiers::SHIFT), Some(Shortcut::Batches));
         assert_eq!(shortcut(&Key::Named(Named::F2), Modifiers::SHIFT), Some(Shortcut::Reports));
+        assert_eq!(shortcut(&Key::Named(Named::F3), Modifiers::SHIFT), Some(Shortcut::Day));
         assert_eq!(Shortcut::Batches.label(), "Shift+F1");
     }
 

@@ -2,6 +2,7 @@
 
 pub mod batches;
 pub mod counter;
+pub mod day;
 pub mod devices;
 pub mod drawer;
 pub mod login;

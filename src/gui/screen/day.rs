@@ -1,0 +1,240 @@
+//! End of day: prepare the deposit of a business date's approved batches (the slip shown, and saved as PDF
+//! into the data directory) and close the business day, which asks for a second F9 before anything is
+//! written. The library decides who may do either and what blocks a close; its message is shown.
+
+use std::path::PathBuf;
+
+use citytill::ops::auth::Actor;
+use citytill::ops::deposit::{self, BankRouting};
+use citytill::ops::day;
+use citytill::reports;
+use iced::widget::operation::focus;
+use iced::widget::{column, container, row, scrollable, text};
+use iced::{Element, Length, Task};
+
+use crate::gui::context::Context;
+use crate::gui::keys::Shortcut;
+use crate::gui::{theme, widgets};
+
+pub const DATE_ID: &str = "day-date";
+
+#[derive(Debug, Default)]
+pub struct DayScreen {
+    pub date: String,
+    /// The slip of the deposit just prepared, as text.
+    pub slip: Option<String>,
+    /// The close was asked for once: the next F9 closes `date`, Esc or any other change cancels.
+    pub confirming: bool,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub busy: bool,
+}
+
+/// What a deposit left behind: its slip as text, where the PDF went (within the data directory), and the
+/// summary line.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub slip: String,
+    pub pdf: PathBuf,
+    pub summary: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    /// The current business date (the default date).
+    Loaded(Result<String, String>),
+    Date(String),
+    Deposit,
+    Deposited(Result<Prepared, String>),
+    CloseDay,
+    Closed(Result<day::DayCloseResult, String>),
+    Cancel,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Back,
+    /// The day closed: the business date moved on.
+    Changed,
+}
+
+impl DayScreen {
+    /// On showing the screen: today's business date (if none typed yet) and focus on the date.
+    pub fn load(&self, ctx: &Context) -> Task<Message> {
+        let date = if self.date.is_empty() { Task::perform(ctx.worker.call(|ledger| Ok(ledger.business_date()?.to_string())), Message::Loaded) } else { Task::none() };
+        Task::batch([date, focus(DATE_ID)])
+    }
+
+    /// F5 prepare the deposit, F9 close the day (twice); Esc cancels, then goes back.
+    pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
+        match shortcut {
+            Shortcut::F5 => Some(Message::Deposit),
+            Shortcut::F9 => Some(Message::CloseDay),
+            Shortcut::Cancel => Some(Message::Cancel),
+            _ => None,
+        }
+    }
+
+    pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::Loaded(Ok(date)) => {
+                if self.date.is_empty() {
+                    self.date = date;
+                }
+            }
+            Message::Loaded(Err(error)) => self.error = Some(error),
+            Message::Date(text) => {
+                self.date = text;
+                self.confirming = false;
+            }
+            Message::Deposit => {
+                self.confirming = false;
+                return (self.deposit(ctx, actor), None);
+            }
+            Message::Deposited(result) => {
+                self.busy = false;
+                match result {
+                    Ok(prepared) => {
+                        self.notice = Some(format!("{} Slip saved in the data directory as {}.", prepared.summary, prepared.pdf.display()));
+                        self.slip = Some(prepared.slip);
+                    }
+                    Err(error) => self.error = Some(error),
+                }
+            }
+            Message::CloseDay => return (self.close_day(ctx, actor), None),
+            Message::Closed(result) => {
+                self.busy = false;
+                match result {
+                    Ok(closed) => {
+                        self.notice = Some(format!(
+                            "Business date {} closed ({}, {}); new entries go to {}.",
+                            closed.date,
+                            counted(closed.drawers, "drawer", "drawers"),
+                            counted(closed.batches, "batch", "batches"),
+                            closed.next_business_date
+                        ));
+                        self.date = closed.next_business_date;
+                        return (Task::none(), Some(Event::Changed));
+                    }
+                    Err(error) => self.error = Some(error),
+                }
+            }
+            Message::Cancel => {
+                if !self.confirming && self.slip.is_none() && self.error.is_none() {
+                    return (Task::none(), Some(Event::Back));
+                }
+                self.confirming = false;
+                self.slip = None;
+                self.error = None;
+                self.notice = None;
+            }
+        }
+        (Task::none(), None)
+    }
+
+    /// The date typed, checked; on a bad one the error names the field and focus goes back to it.
+    fn checked_date(&mut self) -> Result<String, Task<Message>> {
+        citytill::cli::batch::parse_date(&self.date).map_err(|e| {
+            self.error = Some(e.to_string().replace("--date", "date"));
+            self.confirming = false;
+            focus(DATE_ID)
+        })
+    }
+
+    /// Puts the date's approved, undeposited batches into one deposit on the ledger thread, and saves its slip.
+    fn deposit(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        if self.busy {
+            return Task::none();
+        }
+        (self.error, self.notice, self.slip) = (None, None, None);
+        let date = match self.checked_date() {
+            Ok(date) => date,
+            Err(task) => return task,
+        };
+        self.busy = true;
+        let (actor, dir) = (actor.clone(), ctx.data_dir.clone());
+        Task::perform(
+            ctx.worker.call(move |ledger| {
+                let routing = BankRouting::load(&dir)?;
+                let result = deposit::create(ledger, &actor, &routing, &date)?;
+                let document = reports::deposit::slip_document(&result.deposit, &result.batches, &result.slip);
+                let saved = crate::gui::data::save_as(&dir, &format!("deposit-slip-{}", result.deposit), &document, reports::Format::Pdf)?;
+                let pdf = saved.strip_prefix(&dir).map(PathBuf::from).unwrap_or(saved);
+                let summary = format!("Deposit {} prepared: {}, {}.", result.deposit, counted(result.batches.len() as i64, "batch", "batches"), result.total);
+                Ok(Prepared { slip: reports::render::text(&document), pdf, summary })
+            }),
+            Message::Deposited,
+        )
+    }
+
+    /// The first F9 asks; the second closes the date on the ledger thread.
+    fn close_day(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        if self.busy {
+            return Task::none();
+        }
+        (self.error, self.notice) = (None, None);
+        let date = match self.checked_date() {
+            Ok(date) => date,
+            Err(task) => return task,
+        };
+        if !self.confirming {
+            self.confirming = true;
+            return Task::none();
+        }
+        self.confirming = false;
+        let date = match chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d") {
+            Ok(date) => date,
+            Err(e) => {
+                self.error = Some(format!("date: {e}"));
+                return focus(DATE_ID);
+            }
+        };
+        self.busy = true;
+        let actor = actor.clone();
+        Task::perform(ctx.worker.call(move |ledger| day::close(ledger, &actor, date)), Message::Closed)
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let idle = !self.busy;
+        let close_label = if self.confirming { "Confirm close" } else { "Close business day" };
+        let actions = row![
+            container(widgets::field("Business date (YYYY-MM-DD)", DATE_ID, &self.date, Message::Date, Some(Message::Deposit))).width(280),
+            widgets::key_button("Prepare deposit", Some(Shortcut::F5), idle.then_some(Message::Deposit)).style(theme::button::primary),
+            widgets::key_button(close_label, Some(Shortcut::F9), idle.then_some(Message::CloseDay)).style(theme::button::secondary),
+        ]
+        .spacing(8)
+        .align_y(iced::Alignment::End);
+        let confirm: Element<'_, Message> = if self.confirming {
+            container(
+                text(format!(
+                    "Close {}? Its drawers and batches become final: later corrections are refunds and returned checks, and new entries go to the next date. F9 closes, Esc keeps it open.",
+                    self.date
+                ))
+                .size(theme::BODY),
+            )
+            .padding(10)
+            .width(Length::Fill)
+            .style(theme::container::error)
+            .into()
+        } else {
+            column![].into()
+        };
+        let body: Element<'_, Message> = match &self.slip {
+            Some(slip) => container(scrollable(text(slip.as_str()).font(theme::text::MONO).size(theme::SMALL)).height(Length::Fill).width(Length::Fill)).padding(12).style(theme::container::card).into(),
+            None => text("F5 puts the date's approved batches into one deposit and shows its slip. F9 closes the business day once every drawer is closed and every batch approved.")
+                .size(theme::BODY)
+                .style(theme::text::muted)
+                .into(),
+        };
+        column![widgets::title("End of day"), actions, confirm, widgets::error(self.error.as_deref()), widgets::notice(self.notice.as_deref()), body].spacing(theme::GAP).into()
+    }
+}
+
+/// "1 batch", "2 batches".
+fn counted(count: i64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+#[cfg(test)]
+#[path = "day_tests.rs"]
+mod tests;

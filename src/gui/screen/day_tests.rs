@@ -1,0 +1,135 @@
+//! End-of-day screen tests on a real throwaway ledger: a cashier's day through to the deposit (slip shown,
+//! PDF saved) and the day close asked for twice; and what the library refuses, shown as it says it.
+
+use citytill::domain::denominations::{parse_count, USD_CENTS};
+use citytill::domain::ids::Role;
+use citytill::ops::auth::Actor;
+use citytill::ops::drawer::Count;
+use iced::Task;
+
+use super::Message;
+use crate::gui::app::{App, Message as AppMessage, Screen};
+use crate::gui::keys::Shortcut;
+use crate::gui::screen::counter::Message as CounterMessage;
+use crate::gui::testing::{assert_snapshot, fixture, send, settle, signed_in, simulator};
+
+fn day(app: &mut App, message: Message) {
+    send(app, AppMessage::Day(message));
+}
+
+fn business_date(app: &mut App) -> String {
+    let found = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let into = found.clone();
+    let task = Task::perform(app.ctx.worker.call(|ledger| Ok(ledger.business_date()?.to_string())), move |date: Result<String, String>| {
+        if let (Ok(date), Ok(mut found)) = (date, into.lock()) {
+            *found = date;
+        }
+        AppMessage::Activity
+    });
+    settle(app, task);
+    let date = found.lock().map(|d| d.clone()).unwrap_or_default();
+    date
+}
+
+/// Ana takes 84.12 in cash for account 100200 (tendering 100.00) through the counter, then her drawer is
+/// counted exactly (100.00 float + 84.12) and its counter batch D1 approved by lee with sam, on the ledger thread.
+fn day_of_payments(fixture: &crate::gui::testing::Fixture) {
+    let mut app = signed_in(fixture, "ana", "1357");
+    send(&mut app, AppMessage::Counter(CounterMessage::LookupChanged("100200".into())));
+    send(&mut app, AppMessage::Counter(CounterMessage::LookupSubmitted));
+    send(&mut app, AppMessage::Counter(CounterMessage::Amount("100".into())));
+    send(&mut app, AppMessage::Counter(CounterMessage::AmountSubmitted));
+    let settings = fixture.ctx.settings.clone();
+    let task = Task::perform(
+        fixture.ctx.worker.call(move |ledger| {
+            let ana = Actor { name: "ana".into(), role: Role::Cashier };
+            let count = Count { cash: parse_count("count", "100x1,20x4,1x4,0.10x1,0.01x2", USD_CENTS).map_err(citytill::Error::Invalid)?, ..Count::default() };
+            citytill::ops::drawer::close(ledger, &settings, &ana, Some(count), None, None)?;
+            let (lee, sam) = (Actor { name: "lee".into(), role: Role::Lead }, Actor { name: "sam".into(), role: Role::Supervisor });
+            citytill::ops::batch::approve(ledger, &lee, &sam, "D1")?;
+            Ok(())
+        }),
+        |done: Result<(), String>| {
+            assert_eq!(done, Ok(()));
+            AppMessage::Activity
+        },
+    );
+    settle(&mut app, task);
+}
+
+// Proves a lead prepares the day's deposit from the window (its number, batch count and 84.12 total in the
+// notice, the slip on screen, a real PDF in <data dir>/reports), that a second deposit of the same date is
+// refused with the library's message, and that the day closes only on the second F9: the first only asks,
+// Esc withdraws the question, and after the close the business date has moved to the next day.
+#[test]
+fn deposit_and_day_close() {
+    let fixture = fixture();
+    day_of_payments(&fixture);
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, AppMessage::Shortcut(Shortcut::Day));
+    assert_eq!(app.screen, Screen::Day);
+    assert_eq!(app.day.date, "2026-03-02");
+
+    send(&mut app, AppMessage::Shortcut(Shortcut::F5));
+    let notice = app.day.notice.clone().unwrap_or_else(|| panic!("{:?}", app.day.error));
+    assert!(notice.starts_with("Deposit ") && notice.contains(": 1 batch, 84.12."), "{notice}");
+    let slip = app.day.slip.clone().unwrap();
+    assert!(slip.contains("DEPOSIT SLIP") && slip.contains("84.12"), "{slip}");
+    let pdf = notice.split("Slip saved in the data directory as ").nth(1).map(|p| p.trim_end_matches('.')).unwrap();
+    assert!(pdf.starts_with("reports/deposit-slip-T01-"), "{pdf}");
+    assert!(std::fs::read(fixture.ctx.data_dir.join(pdf)).unwrap().starts_with(b"%PDF"));
+    let mut ui = simulator(app.view());
+    assert!(ui.find("Prepare deposit [F5]").is_ok());
+    assert_snapshot(&mut ui, &app.theme(), "day_deposit");
+    drop(ui);
+
+    day(&mut app, Message::Deposit);
+    assert!(app.day.error.as_deref().is_some_and(|e| e.contains("2026-03-02")), "a second deposit of the date: {:?} {:?}", app.day.error, app.day.notice);
+
+    day(&mut app, Message::Cancel);
+    send(&mut app, AppMessage::Shortcut(Shortcut::F9));
+    assert!(app.day.confirming, "the first F9 only asks");
+    assert_eq!(business_date(&mut app), "2026-03-02");
+    send(&mut app, AppMessage::Shortcut(Shortcut::Cancel));
+    assert!(!app.day.confirming);
+    assert_eq!(app.screen, Screen::Day, "Esc withdrew the question, it did not leave");
+    send(&mut app, AppMessage::Shortcut(Shortcut::F9));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F9));
+    assert_eq!(
+        app.day.notice.as_deref(),
+        Some("Business date 2026-03-02 closed (1 drawer, 1 batch); new entries go to 2026-03-03."),
+        "{:?}",
+        app.day.error
+    );
+    assert_eq!(business_date(&mut app), "2026-03-03");
+    assert_eq!(app.status.business_date, "2026-03-03", "the status bar follows");
+}
+
+// Proves what the library refuses reaches the screen as it says it, with nothing written: a cashier may not
+// close the day, a lead may not while a drawer and its batch are open (both named), a date that is not a
+// date is named without asking to confirm, and a deposit with nothing approved says so.
+#[test]
+fn refusals_are_shown() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Go(Screen::Day));
+    day(&mut app, Message::CloseDay);
+    day(&mut app, Message::CloseDay);
+    assert!(app.day.error.as_deref().is_some_and(|e| e.contains("close the business day")), "{:?}", app.day.error);
+
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, AppMessage::Go(Screen::Day));
+    day(&mut app, Message::CloseDay);
+    day(&mut app, Message::CloseDay);
+    let error = app.day.error.clone().unwrap_or_default();
+    assert!(error.contains("2026-03-02 cannot close") && error.contains("drawer 1 (ana) is open") && error.contains("batch D1 is open"), "{error}");
+    assert_eq!(business_date(&mut app), "2026-03-02");
+
+    day(&mut app, Message::Date("2026-02-30".into()));
+    day(&mut app, Message::CloseDay);
+    assert!(!app.day.confirming);
+    assert!(app.day.error.as_deref().is_some_and(|e| e.starts_with("date: '2026-02-30' is not a date")), "{:?}", app.day.error);
+    day(&mut app, Message::Date("2026-03-02".into()));
+    day(&mut app, Message::Deposit);
+    assert!(app.day.error.is_some() && app.day.slip.is_none(), "nothing approved to deposit: {:?} {:?}", app.day.error, app.day.notice);
+}
