@@ -108,7 +108,7 @@ fn init_is_idempotent() {
     let again = citytill::hq::admin::init(&mut admin).unwrap();
     let latest = citytill::hq::schema::MIGRATIONS.len() as i64;
     assert_eq!((again.from_version, again.to_version), (latest, latest));
-    assert_eq!(latest, 3, "migrations 2 (array push) and 3 (balance changes by the ledger's rules) are part of the schema");
+    assert_eq!(latest, 4, "migrations 2 (array push), 3 (balance changes by the ledger's rules) and 4 (bad amounts rejected) are part of the schema");
     let versions: i64 = admin.query_one("SELECT count(*) FROM citytill.schema_version", &[]).unwrap().get(0);
     assert_eq!(versions, latest);
 }

@@ -218,6 +218,48 @@ fn non_json_payload_is_rejected_and_alarmed() {
     assert!(report.ok && report.alarms == 2, "{report:?}");
 }
 
+// Proves an entry whose payload head office cannot turn into balance changes (a payment line whose amount is
+// not a number) is a rejection with an alarm naming the entry, not an SQL error that stalls the terminal: the
+// entry before it is kept, through both push forms, a push without it still succeeds, and head office verifies.
+#[test]
+fn bad_amount_is_rejected_and_alarmed() {
+    let Some(cluster) = pg::cluster() else { return };
+    let url = cluster.fresh_hq("badamount");
+    let settings = pg::add_terminal(&url, "T14");
+    let (_dir, mut ledger) = pg::ledger("T14");
+    pg::append_entries(&mut ledger, 8);
+    let mut client = connect(&settings).unwrap();
+    assert_eq!(push_batch(&mut client, &settings, "T14", &ledger.entries_after(0, 5).unwrap()).unwrap().acked_seq, 5);
+    let mut entries = ledger.entries_after(5, 3).unwrap();
+    entries[1].kind = "payment_taken".into();
+    entries[1].payload = r#"{"kind":"payment_taken","receipt":"T14-000001","number":1,"drawer_id":1,"cashier":"ana","lines":[{"target":{"type":"payable","number":"U-1","kind":"utility"},"applied":"12.x4","credit":"0.00"}],"tenders":[{"kind":"cash","amount":"12.34"}],"change":"0.00"}"#.into();
+    entries[1].hash = entries[1].compute_hash();
+    let reply = push_batch(&mut client, &settings, "T14", &entries).unwrap();
+    assert_eq!(reply.rejected.clone().map(|r| (r.seq, r.reason, r.alarm)), Some((7, "bad_amount".to_string(), true)));
+    assert_eq!((reply.accepted, reply.duplicates, reply.acked_seq), (1, 0, 6));
+    let body = serde_json::to_string(&entries).unwrap();
+    let row = client.query_one("SELECT citytill.sync_push($1, $2::text::jsonb)::text", &[&"T14", &body]).unwrap();
+    let answer: citytill::hq::client::PushReply = serde_json::from_str(row.get::<_, &str>(0)).unwrap();
+    assert_eq!((answer.accepted, answer.duplicates, answer.acked_seq), (0, 1, 6));
+    assert_eq!(answer.rejected.map(|r| (r.seq, r.reason)), Some((7, "bad_amount".to_string())));
+    let mut admin = pg::admin_client(&url);
+    let alarms: Vec<(i64, String, String)> = admin
+        .query("SELECT seq, reason, detail->>'error' FROM citytill.alarms ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(alarms.len(), 2, "{alarms:?}");
+    assert!(alarms.iter().all(|(seq, reason, error)| *seq == 7 && reason == "bad_amount" && error.contains("12.x4")), "{alarms:?}");
+    let held: i64 = admin.query_one("SELECT count(*) FROM citytill.entries WHERE terminal = 'T14'", &[]).unwrap().get(0);
+    assert_eq!(held, 6, "nothing of the bad entry or after it is stored");
+    let outcome = sync_once(&mut ledger, &settings).unwrap();
+    assert_eq!((outcome.pushed, outcome.acked_seq), (2, 8));
+    pg::assert_hq_equals_ledger(&url, &ledger);
+    let report = citytill::hq::verify::verify(&mut admin).unwrap();
+    assert!(report.ok && report.alarms == 2, "{report:?}");
+}
+
 // Proves reference data is pulled since the last version and applied as journaled imports in one
 // transaction, and that payments taken offline against an old balance are accepted and reconciled.
 #[test]

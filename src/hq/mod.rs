@@ -6,6 +6,7 @@
 //! login role, never from the request; no password ever appears in a message.
 
 pub mod admin;
+pub mod amounts_sql;
 pub mod balances_sql;
 pub mod bench;
 pub mod client;
