@@ -183,81 +183,89 @@ fn sequence_gap_is_rejected_and_alarmed() {
     assert!(report.ok && report.alarms == 2, "{report:?}");
 }
 
+/// What head office answered to a batch whose middle entry carried a bad payment payload.
+struct BadSeventh {
+    url: String,
+    settings: citytill::hq::HqSettings,
+    _dir: tempfile::TempDir,
+    ledger: Ledger,
+    /// The array push of entries 6-8 (7 bad), after 1-5 were held.
+    reply: citytill::hq::client::PushReply,
+    /// The JSON push of the same three entries right after.
+    answer: citytill::hq::client::PushReply,
+}
+
+/// A terminal with 8 entries: 1-5 pushed, then 6-8 with entry 7 turned into a payment whose payload is
+/// `payload` (hash recomputed, so only the payload is wrong), through the array push and then the JSON push.
+fn push_bad_seventh(name: &str, terminal: &str, payload: &str) -> Option<BadSeventh> {
+    let cluster = pg::cluster()?;
+    let url = cluster.fresh_hq(name);
+    let settings = pg::add_terminal(&url, terminal);
+    let (dir, mut ledger) = pg::ledger(terminal);
+    pg::append_entries(&mut ledger, 8);
+    let mut client = connect(&settings).unwrap();
+    assert_eq!(push_batch(&mut client, &settings, terminal, &ledger.entries_after(0, 5).unwrap()).unwrap().acked_seq, 5);
+    let mut entries = ledger.entries_after(5, 3).unwrap();
+    entries[1].kind = "payment_taken".into();
+    entries[1].payload = payload.into();
+    entries[1].hash = entries[1].compute_hash();
+    let reply = push_batch(&mut client, &settings, terminal, &entries).unwrap();
+    let body = serde_json::to_string(&entries).unwrap();
+    let row = client.query_one("SELECT citytill.sync_push($1, $2::text::jsonb)::text", &[&terminal, &body]).unwrap();
+    let answer = serde_json::from_str(row.get::<_, &str>(0)).unwrap();
+    Some(BadSeventh { url, settings, _dir: dir, ledger, reply, answer })
+}
+
+impl BadSeventh {
+    /// Asserts both pushes rejected entry 7 for `reason` with an alarm, keeping entry 6 (stored by the
+    /// first, acknowledged again by the second), and that the two alarms say `reason`.
+    fn assert_rejected(&self, reason: &str) -> Vec<(i64, String, String)> {
+        let rejected = |reply: &citytill::hq::client::PushReply| reply.rejected.clone().map(|r| (r.seq, r.reason, r.alarm));
+        assert_eq!(rejected(&self.reply), Some((7, reason.to_string(), true)));
+        assert_eq!((self.reply.accepted, self.reply.duplicates, self.reply.acked_seq), (1, 0, 6));
+        assert_eq!(rejected(&self.answer), Some((7, reason.to_string(), true)), "the JSON form is judged by the same code");
+        assert_eq!((self.answer.accepted, self.answer.duplicates, self.answer.acked_seq), (0, 1, 6));
+        let alarms: Vec<(i64, String, String)> = pg::admin_client(&self.url)
+            .query("SELECT seq, reason, COALESCE(detail->>'error', '') FROM citytill.alarms ORDER BY id", &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        assert_eq!(alarms.iter().map(|(seq, reason, _)| (*seq, reason.as_str())).collect::<Vec<_>>(), [(7, reason), (7, reason)]);
+        alarms
+    }
+
+    /// Asserts the terminal's own entries (without the bad one) then go through, and head office verifies.
+    fn assert_the_real_entries_go_through(mut self) {
+        let outcome = sync_once(&mut self.ledger, &self.settings).unwrap();
+        assert_eq!((outcome.pushed, outcome.acked_seq), (2, 8));
+        pg::assert_hq_equals_ledger(&self.url, &self.ledger);
+        let report = citytill::hq::verify::verify(&mut pg::admin_client(&self.url)).unwrap();
+        assert!(report.ok && report.alarms == 2, "{report:?}");
+    }
+}
+
 // Proves an entry whose payload is not JSON (here a payment, whose payload head office parses) is a rejection
 // with an alarm, not an error: the entries before it are kept, through both the array push and the JSON form.
 #[test]
 fn non_json_payload_is_rejected_and_alarmed() {
-    let Some(cluster) = pg::cluster() else { return };
-    let url = cluster.fresh_hq("notjson");
-    let settings = pg::add_terminal(&url, "T13");
-    let (_dir, mut ledger) = pg::ledger("T13");
-    pg::append_entries(&mut ledger, 8);
-    let mut client = connect(&settings).unwrap();
-    assert_eq!(push_batch(&mut client, &settings, "T13", &ledger.entries_after(0, 5).unwrap()).unwrap().acked_seq, 5);
-    let mut entries = ledger.entries_after(5, 3).unwrap();
-    entries[1].kind = "payment_taken".into();
-    entries[1].payload = "{\"lines\": [not json".into();
-    entries[1].hash = entries[1].compute_hash();
-    let reply = push_batch(&mut client, &settings, "T13", &entries).unwrap();
-    let rejection = reply.rejected.clone().unwrap();
-    assert_eq!((rejection.seq, rejection.reason.as_str(), rejection.alarm), (7, "not_json", true));
-    assert_eq!((reply.accepted, reply.duplicates, reply.acked_seq), (1, 0, 6));
-    // The JSON form of the push is judged by the same code: entry 6 is now held, entry 7 still refused.
-    let body = serde_json::to_string(&entries).unwrap();
-    let row = client.query_one("SELECT citytill.sync_push($1, $2::text::jsonb)::text", &[&"T13", &body]).unwrap();
-    let answer: citytill::hq::client::PushReply = serde_json::from_str(row.get::<_, &str>(0)).unwrap();
-    assert_eq!((answer.accepted, answer.duplicates, answer.acked_seq), (0, 1, 6));
-    assert_eq!(answer.rejected.map(|r| (r.seq, r.reason, r.alarm)), Some((7, "not_json".to_string(), true)));
-    let mut admin = pg::admin_client(&url);
-    let reasons: Vec<_> = admin::alarms(&mut admin).unwrap().into_iter().map(|a| (a.seq, a.reason)).collect();
-    assert_eq!(reasons, [(Some(7), "not_json".to_string()), (Some(7), "not_json".to_string())]);
-    let outcome = sync_once(&mut ledger, &settings).unwrap();
-    assert_eq!((outcome.pushed, outcome.acked_seq), (2, 8));
-    pg::assert_hq_equals_ledger(&url, &ledger);
-    let report = citytill::hq::verify::verify(&mut admin).unwrap();
-    assert!(report.ok && report.alarms == 2, "{report:?}");
+    let Some(pushed) = push_bad_seventh("notjson", "T13", "{\"lines\": [not json") else { return };
+    pushed.assert_rejected("not_json");
+    pushed.assert_the_real_entries_go_through();
 }
 
 // Proves an entry whose payload head office cannot turn into balance changes (a payment line whose amount is
-// not a number) is a rejection with an alarm naming the entry, not an SQL error that stalls the terminal: the
-// entry before it is kept, through both push forms, a push without it still succeeds, and head office verifies.
+// not a number) is a rejection with an alarm naming the value, not an SQL error that stalls the terminal: the
+// entry before it is kept, through both push forms, nothing of it is stored, and a push without it succeeds.
 #[test]
 fn bad_amount_is_rejected_and_alarmed() {
-    let Some(cluster) = pg::cluster() else { return };
-    let url = cluster.fresh_hq("badamount");
-    let settings = pg::add_terminal(&url, "T14");
-    let (_dir, mut ledger) = pg::ledger("T14");
-    pg::append_entries(&mut ledger, 8);
-    let mut client = connect(&settings).unwrap();
-    assert_eq!(push_batch(&mut client, &settings, "T14", &ledger.entries_after(0, 5).unwrap()).unwrap().acked_seq, 5);
-    let mut entries = ledger.entries_after(5, 3).unwrap();
-    entries[1].kind = "payment_taken".into();
-    entries[1].payload = r#"{"kind":"payment_taken","receipt":"T14-000001","number":1,"drawer_id":1,"cashier":"ana","lines":[{"target":{"type":"payable","number":"U-1","kind":"utility"},"applied":"12.x4","credit":"0.00"}],"tenders":[{"kind":"cash","amount":"12.34"}],"change":"0.00"}"#.into();
-    entries[1].hash = entries[1].compute_hash();
-    let reply = push_batch(&mut client, &settings, "T14", &entries).unwrap();
-    assert_eq!(reply.rejected.clone().map(|r| (r.seq, r.reason, r.alarm)), Some((7, "bad_amount".to_string(), true)));
-    assert_eq!((reply.accepted, reply.duplicates, reply.acked_seq), (1, 0, 6));
-    let body = serde_json::to_string(&entries).unwrap();
-    let row = client.query_one("SELECT citytill.sync_push($1, $2::text::jsonb)::text", &[&"T14", &body]).unwrap();
-    let answer: citytill::hq::client::PushReply = serde_json::from_str(row.get::<_, &str>(0)).unwrap();
-    assert_eq!((answer.accepted, answer.duplicates, answer.acked_seq), (0, 1, 6));
-    assert_eq!(answer.rejected.map(|r| (r.seq, r.reason)), Some((7, "bad_amount".to_string())));
-    let mut admin = pg::admin_client(&url);
-    let alarms: Vec<(i64, String, String)> = admin
-        .query("SELECT seq, reason, detail->>'error' FROM citytill.alarms ORDER BY id", &[])
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
-    assert_eq!(alarms.len(), 2, "{alarms:?}");
-    assert!(alarms.iter().all(|(seq, reason, error)| *seq == 7 && reason == "bad_amount" && error.contains("12.x4")), "{alarms:?}");
-    let held: i64 = admin.query_one("SELECT count(*) FROM citytill.entries WHERE terminal = 'T14'", &[]).unwrap().get(0);
+    let payload = r#"{"kind":"payment_taken","receipt":"T14-000001","number":1,"drawer_id":1,"cashier":"ana","lines":[{"target":{"type":"payable","number":"U-1","kind":"utility"},"applied":"12.x4","credit":"0.00"}],"tenders":[{"kind":"cash","amount":"12.34"}],"change":"0.00"}"#;
+    let Some(pushed) = push_bad_seventh("badamount", "T14", payload) else { return };
+    let alarms = pushed.assert_rejected("bad_amount");
+    assert!(alarms.iter().all(|(_, _, error)| error.contains("12.x4")), "{alarms:?}");
+    let held: i64 = pg::admin_client(&pushed.url).query_one("SELECT count(*) FROM citytill.entries WHERE terminal = 'T14'", &[]).unwrap().get(0);
     assert_eq!(held, 6, "nothing of the bad entry or after it is stored");
-    let outcome = sync_once(&mut ledger, &settings).unwrap();
-    assert_eq!((outcome.pushed, outcome.acked_seq), (2, 8));
-    pg::assert_hq_equals_ledger(&url, &ledger);
-    let report = citytill::hq::verify::verify(&mut admin).unwrap();
-    assert!(report.ok && report.alarms == 2, "{report:?}");
+    pushed.assert_the_real_entries_go_through();
 }
 
 // Proves reference data is pulled since the last version and applied as journaled imports in one
