@@ -365,8 +365,7 @@ fn post_lines(w: &Writer<'_>, items: &[BatchItem]) -> Result<Vec<PostedItem>> {
     Ok(out)
 }
 
-/// The items the batch's latest approval posted (what a reopen reverses).
-/// The batch's latest approval: its journal sequence number and the items it posted.
+/// The batch's latest approval: its journal sequence number and the items it posted (what a reopen reverses).
 fn last_approval(conn: &Connection, batch: &str) -> Result<(i64, Vec<PostedItem>)> {
     let (seq, payload): (i64, String) = conn.query_row(
         "SELECT seq, payload FROM journal WHERE kind = 'batch_approved' AND json_extract(payload, '$.batch') = ?1 ORDER BY seq DESC LIMIT 1",
