@@ -1,12 +1,117 @@
-//! `citytill scan` and `citytill devices` through the real binary: parsing with clear refusals, and the
-//! simulators driven from another process over their control socket.
+//! `citytill scan`, `citytill devices` and printing from `pay`/`receipt reprint` through the real binary:
+//! parsing with clear refusals, the simulators driven from another process over their control socket,
+//! device commands that always finish (run under a hard time limit so a hang fails instead of hanging),
+//! and status that reports only real readings.
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::City;
+use citytill_hardware::config::{DeviceEntry, DevicesConfig};
+use common::{City, Run, PIN};
+
+/// Longest any device command may run in these tests before it counts as hung.
+const HARD_LIMIT: Duration = Duration::from_secs(20);
+
+/// The simulators running in another process (`devices simulate`), killed when dropped.
+struct Sims {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Sims {
+    fn start(city: &City) -> Sims {
+        let dir = city.dir.path().join("sim");
+        let child = Command::new(env!("CARGO_BIN_EXE_citytill"))
+            .args(["--data-dir", &city.data().display().to_string(), "devices", "simulate", "--seconds", "120", "--dir", &dir.display().to_string()])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start simulators");
+        let started = Instant::now();
+        while !(dir.join("control.sock").exists() && dir.join("devices.toml").exists()) && started.elapsed() < HARD_LIMIT {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Sims { child, dir }
+    }
+
+    fn config(&self) -> DevicesConfig {
+        DevicesConfig::load(&self.dir.join("devices.toml")).expect("simulators' devices.toml")
+    }
+
+    /// The pty the printer simulator also listens on (named in devices.toml's first line).
+    fn printer_pty(&self) -> String {
+        let text = std::fs::read_to_string(self.dir.join("devices.toml")).unwrap();
+        text.lines().next().and_then(|l| l.split("serial:").nth(1)).expect("printer pty in devices.toml").trim().to_string()
+    }
+
+    fn control(&self, city: &City, device: &str, action: &str) {
+        city.ok(&["devices", "sim", device, action, "--dir", &self.dir.display().to_string()], &[]);
+    }
+
+    /// Texts of the jobs the printer simulator rendered so far.
+    fn printed(&self) -> Vec<String> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(self.dir.join("printed")).map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "txt")).collect()).unwrap_or_default();
+        paths.sort();
+        paths.iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect()
+    }
+}
+
+impl Drop for Sims {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs citytill with `args` but kills it after `limit`: None means it hung.
+fn run_bounded(city: &City, args: &[&str], env: &[(&str, &str)], limit: Duration) -> (Option<Run>, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_citytill"));
+    command.arg("--data-dir").arg(city.data()).args(args).env_remove("CITYTILL_USER").env_remove("CITYTILL_PIN").env_remove("CITYTILL_DATA_DIR");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let started = Instant::now();
+    let mut child = command.stdout(std::fs::File::create(&out).unwrap()).stderr(std::fs::File::create(&err).unwrap()).spawn().expect("run citytill");
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+            return (Some(Run { code: status.code().unwrap_or(-1), stdout: read(&out), stderr: read(&err) }), started.elapsed());
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return (None, started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Writes `config` as a file and returns its path.
+fn write_config(city: &City, name: &str, config: &DevicesConfig) -> String {
+    city.write(name, &config.to_toml_string().unwrap());
+    city.path(name)
+}
+
+/// The simulators' printer with a drawer on its DK port (`transport = "printer"`).
+fn wired(sims: &Sims, open_when_high: bool) -> DevicesConfig {
+    let simulated = sims.config();
+    let printer = simulated.printer.clone().unwrap();
+    let drawer = DeviceEntry { open_when_high: Some(open_when_high), timeouts: printer.timeouts, ..DeviceEntry::new("drawer-printer-pin2", "printer") };
+    DevicesConfig { printer: Some(printer), drawer: Some(drawer), scanner: None, counter: None }
+}
+
+/// Adds `config` to the city's settings as its `[devices]` section.
+fn configure_devices(city: &City, config: &DevicesConfig) {
+    let settings = city.data().join("citytill.toml");
+    let mut table = toml::Table::new();
+    table.insert("devices".into(), toml::Value::try_from(config).unwrap());
+    let text = std::fs::read_to_string(&settings).unwrap() + "\n" + &toml::to_string(&table).unwrap();
+    std::fs::write(&settings, text).unwrap();
+}
 
 fn template() -> String {
     format!("{}/hardware/profiles/scanline-city-utility.toml", env!("CARGO_MANIFEST_DIR"))
@@ -66,4 +171,190 @@ fn simulators_are_controlled_from_another_process() {
     let jobs = std::fs::read_dir(dir.join("printed")).map(|d| d.filter_map(|e| e.ok()).filter(|e| e.path().extension().is_some_and(|x| x == "txt")).count()).unwrap_or(0);
     assert!(jobs >= 1, "no printed job rendered");
     assert_ne!(refused.code, 0);
+}
+
+// Proves `devices status --json` and `devices test drawer` finish, within the device timeouts, when the drawer
+// is wired through the printer (`transport = "printer"`) — whichever way `open_when_high` reads the sensor.
+// Before the fix both hung: the printer's worker waited for its command channel to close while the drawer's
+// kick handle still held a sender.
+#[test]
+fn printer_wired_drawer_never_hangs() {
+    let city = City::new();
+    let sims = Sims::start(&city);
+    for open_when_high in [true, false] {
+        sims.control(&city, "drawer", "close");
+        let config = write_config(&city, &format!("wired-{open_when_high}.toml"), &wired(&sims, open_when_high));
+        let (status, took) = run_bounded(&city, &["devices", "status", "--json", "--config", &config], &[], HARD_LIMIT);
+        let status = status.unwrap_or_else(|| panic!("devices status hung (open_when_high = {open_when_high})"));
+        assert_eq!(status.code, 0, "{}{}", status.stdout, status.stderr);
+        assert!(took < Duration::from_secs(8), "status took {took:?}");
+        let reports = status.json();
+        let drawer = reports.as_array().unwrap().iter().find(|r| r["device"] == "drawer").expect("drawer reported").clone();
+        assert_eq!(drawer["status"]["read"], true, "{drawer}");
+        assert_eq!(drawer["status"]["online"], true, "{drawer}");
+        // The simulator's drawer is closed: pin 3 reads LOW, which is "closed" only when HIGH means open.
+        assert_eq!(drawer["status"]["drawer_open"], !open_when_high, "{drawer}");
+
+        let (test, took) = run_bounded(&city, &["devices", "test", "drawer", "--config", &config, "--timeout-ms", "3000"], &[], HARD_LIMIT);
+        let test = test.unwrap_or_else(|| panic!("devices test drawer hung (open_when_high = {open_when_high})"));
+        assert!(took < Duration::from_secs(8), "test drawer took {took:?}");
+        if open_when_high {
+            assert_eq!(test.code, 0, "the kick opens the drawer and it reads open: {}{}", test.stdout, test.stderr);
+        } else {
+            // Opened, the simulator's pin 3 goes HIGH — "closed" to this polarity: the kick is reported as not opening.
+            assert_ne!(test.code, 0, "{}", test.stdout);
+            assert!(test.stderr.contains("did not open"), "{}", test.stderr);
+        }
+    }
+}
+
+// Proves `devices status` answers only after each device's first real reading: run after run, every
+// simulated device (all healthy) is reported read, online and ok — never the "closed, online false"
+// defaults of a worker that has not read anything yet (about one run in three before the fix).
+#[test]
+fn status_reports_real_readings_only() {
+    let city = City::new();
+    let sims = Sims::start(&city);
+    let config = sims.dir.join("devices.toml").display().to_string();
+    let mut reports = Vec::new();
+    for _ in 0..10 {
+        let (status, _) = run_bounded(&city, &["devices", "status", "--json", "--config", &config], &[], HARD_LIMIT);
+        let status = status.expect("devices status hung");
+        assert_eq!(status.code, 0, "{}", status.stderr);
+        let run: Vec<serde_json::Value> = status.json().as_array().unwrap().clone();
+        assert_eq!(run.len(), 4, "{run:?}");
+        reports.extend(run);
+    }
+    let guesses: Vec<&serde_json::Value> = reports.iter().filter(|r| r["status"]["online"] != true || r["status"]["state"] != "idle").collect();
+    assert!(guesses.is_empty(), "{} of {} reports were not a reading of a healthy device: {guesses:?}", guesses.len(), reports.len());
+    for report in &reports {
+        assert_eq!(report["status"]["read"], true, "{report}");
+        assert_eq!(report["summary"], "ok", "{report}");
+    }
+    let text = city.ok(&["devices", "status", "--config", &config], &[]);
+    assert!(text.stdout.lines().any(|l| l.starts_with("printer") && l.contains(" ok")), "{}", text.stdout);
+}
+
+// Proves a device that gives no reading within its bound is reported "not read yet" (never a guess) and
+// that status still finishes in time: a printer on a TCP port that accepts but never answers DLE EOT is a
+// reading ("offline: no status reply"), and one that cannot be reached at all is one too.
+#[test]
+fn silent_or_absent_devices_are_reported_not_guessed() {
+    let city = City::new();
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let quick = |transport: String| {
+        let mut entry = DeviceEntry::new("tm-t88", &transport);
+        entry.timeouts.status_timeout_ms = 200;
+        entry.timeouts.connect_timeout_ms = 500;
+        entry
+    };
+    for (transport, expect) in [(format!("tcp:{}", silent.local_addr().unwrap()), "no status reply"), (format!("tcp:{closed_port}"), "cannot open")] {
+        let config = write_config(&city, "silent.toml", &DevicesConfig { printer: Some(quick(transport.clone())), ..DevicesConfig::default() });
+        let (status, took) = run_bounded(&city, &["devices", "status", "--json", "--config", &config], &[], HARD_LIMIT);
+        let status = status.expect("devices status hung");
+        assert!(took < Duration::from_secs(5), "{transport}: took {took:?}");
+        let report = &status.json()[0];
+        assert_eq!(report["status"]["read"], true, "{report}");
+        assert_eq!(report["status"]["online"], false, "{report}");
+        assert!(report["summary"].as_str().unwrap().starts_with("offline: ") && report["summary"].as_str().unwrap().contains(expect), "{report}");
+    }
+}
+
+// Proves `devices test printer|drawer|scanner|counter` and `devices status` finish within their configured
+// timeouts on every transport: TCP and pty printers, a printer on a file node, a serial and a printer-wired
+// drawer, the pty scanner and counter (which wait for a line or report that never comes).
+#[test]
+fn every_device_command_finishes_on_every_transport() {
+    let city = City::new();
+    let sims = Sims::start(&city);
+    let simulated = sims.config();
+    city.write("lp0", "");
+    let mut file_printer = DeviceEntry::new("tm-t88", &format!("file:{}", city.path("lp0")));
+    file_printer.timeouts = simulated.printer.as_ref().unwrap().timeouts;
+    let pty_printer = DeviceEntry { transport: format!("serial:{}?baud=9600", sims.printer_pty()), ..simulated.printer.clone().unwrap() };
+    let configs = [
+        ("tcp", simulated.clone()),
+        ("pty", DevicesConfig { printer: Some(pty_printer.clone()), ..simulated.clone() }),
+        ("file", DevicesConfig { printer: Some(file_printer), drawer: None, ..simulated.clone() }),
+        ("wired", wired(&sims, true)),
+        ("wired-pty", DevicesConfig { printer: Some(pty_printer), ..wired(&sims, true) }),
+    ];
+    let timeout_ms = 1500;
+    for (name, config) in configs {
+        let path = write_config(&city, &format!("{name}.toml"), &config);
+        let (status, took) = run_bounded(&city, &["devices", "status", "--json", "--config", &path], &[], HARD_LIMIT);
+        let status = status.unwrap_or_else(|| panic!("{name}: devices status hung"));
+        assert_eq!(status.code, 0, "{name}: {}", status.stderr);
+        assert!(took < Duration::from_secs(6), "{name}: status took {took:?}");
+        for report in status.json().as_array().unwrap() {
+            assert_eq!(report["status"]["read"], true, "{name}: {report}");
+        }
+        for device in ["printer", "drawer", "scanner", "counter"] {
+            if (device == "scanner" || device == "counter") && config.scanner.is_none() {
+                continue;
+            }
+            if device == "drawer" && config.drawer.is_none() {
+                continue;
+            }
+            sims.control(&city, "drawer", "close");
+            let (test, took) = run_bounded(&city, &["devices", "test", device, "--config", &path, "--timeout-ms", &timeout_ms.to_string()], &[], HARD_LIMIT);
+            let test = test.unwrap_or_else(|| panic!("{name}: devices test {device} hung"));
+            assert!(took < Duration::from_millis(timeout_ms) + Duration::from_secs(4), "{name}: test {device} took {took:?}");
+            if device == "printer" || device == "drawer" {
+                assert_eq!(test.code, 0, "{name}: test {device}: {}{}", test.stdout, test.stderr);
+            } else {
+                assert!(test.stderr.contains(&format!("no {} within {timeout_ms} ms", if device == "scanner" { "line" } else { "report" })), "{name}: {}", test.stderr);
+            }
+        }
+    }
+    assert!(!std::fs::read(city.path("lp0")).unwrap().is_empty(), "the file printer got the test page");
+}
+
+// Proves `pay --print` prints on the printer of settings [devices] and kicks the drawer for cash (not for a
+// card-only payment), reporting `printed` and `drawer_kicked` in --json; that a print that fails (paper out)
+// leaves the payment recorded, exits 0 with `printed: false` and the reason; and that `receipt reprint`
+// prints a DUPLICATE on the printer, or as text with `--print-to stdout`.
+#[test]
+fn pay_and_reprint_print_on_the_configured_printer() {
+    let city = City::new();
+    let sims = Sims::start(&city);
+    configure_devices(&city, &sims.config());
+    city.ana_with_drawer();
+    let ana = [("CITYTILL_PIN", PIN)];
+
+    let (paid, _) = run_bounded(&city, &["--user", "ana", "pay", "--account", "100200-01", "--tender", "cash=100.00", "--print", "--json"], &ana, HARD_LIMIT);
+    let paid = paid.expect("pay --print hung").json();
+    assert_eq!((paid["printed"].clone(), paid["printed_to"].clone(), paid["drawer_kicked"].clone()), (true.into(), "printer".into(), true.into()), "{paid}");
+    assert!(paid["print_error"].is_null(), "{paid}");
+    let receipt = paid["receipt"].as_str().unwrap().to_string();
+    assert!(sims.printed().iter().any(|job| job.contains(&receipt) && job.contains("CHANGE")), "no printed receipt {receipt}: {:?}", sims.printed());
+    let status = city.ok(&["devices", "status", "--json"], &[]).json();
+    assert_eq!(status.as_array().unwrap().iter().find(|r| r["device"] == "drawer").unwrap()["status"]["drawer_open"], true, "{status}");
+    sims.control(&city, "drawer", "close");
+
+    let card = city.as_user("ana", PIN).args(&["pay", "--account", "BL-0000042", "--tender", "card=120.00,brand=visa,last4=4242,auth=A1B2C3", "--print", "--json"]).expect_ok().json();
+    assert_eq!(card["printed"], true, "{card}");
+    assert!(card["drawer_kicked"].is_null(), "a card payment does not open the drawer: {card}");
+
+    sims.control(&city, "printer", "paper-out");
+    let journal = city.journal_len();
+    let (failed, _) = run_bounded(&city, &["--user", "ana", "pay", "--account", "PC00001234", "--tender", "cash=45.00", "--print", "--json"], &ana, HARD_LIMIT);
+    let failed = failed.expect("pay --print hung on paper out");
+    assert_eq!(failed.code, 0, "the payment is recorded: {}", failed.stderr);
+    let unprinted = failed.json();
+    assert_eq!(unprinted["printed"], false, "{unprinted}");
+    assert!(unprinted["print_error"].as_str().unwrap().contains("paper out"), "{unprinted}");
+    assert!(failed.stderr.contains("not printed"), "{}", failed.stderr);
+    assert!(city.journal_len() > journal, "the payment stands");
+    let unprinted_receipt = unprinted["receipt"].as_str().unwrap().to_string();
+    assert_eq!(city.ok(&["receipt", "show", &unprinted_receipt, "--json"], &[]).json()["status"], "paid");
+
+    sims.control(&city, "printer", "paper-ok");
+    let reprint = city.as_user("ana", PIN).args(&["receipt", "reprint", &unprinted_receipt, "--json"]).expect_ok().json();
+    assert_eq!(reprint["printed"], true, "{reprint}");
+    assert!(sims.printed().iter().any(|job| job.contains(&unprinted_receipt) && job.contains("DUPLICATE")), "{:?}", sims.printed());
+    let text = city.as_user("ana", PIN).args(&["receipt", "reprint", &unprinted_receipt, "--print-to", "stdout"]).expect_ok();
+    assert!(text.stdout.contains("DUPLICATE") && text.stdout.contains(&unprinted_receipt), "{}", text.stdout);
+    assert_eq!(city.ok(&["receipt", "show", &unprinted_receipt, "--json"], &[]).json()["reprints"], 2);
 }

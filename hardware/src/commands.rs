@@ -1,10 +1,11 @@
 //! High-level operations behind `citytill devices ...`: list ports, status of each device, test one device.
 
 use crate::config::{ConfigError, DevicesConfig};
-use crate::device::{DeviceError, DeviceEvent, DeviceKind, DeviceStatus};
+use crate::device::{DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus};
 use crate::drawer::{Drawer, DrawerSettings, SerialDrawer};
 use crate::printer::Printer;
 use crate::profile::DrawerVia;
+use crate::set::{job_outcome, DeviceSet, ALL_KINDS};
 use crate::transport::TransportSpec;
 use serde::Serialize;
 use std::sync::mpsc::Receiver;
@@ -40,7 +41,10 @@ pub struct DeviceReport {
     pub device: DeviceKind,
     pub profile: Option<String>,
     pub transport: Option<String>,
+    /// The device's first reading; None when it could not be opened or was not read in time.
     pub status: Option<DeviceStatus>,
+    /// "ok", "busy", "offline: ...", "error: ...", "not read yet ..." or why it could not be opened.
+    pub summary: String,
     pub error: Option<String>,
 }
 
@@ -60,7 +64,8 @@ pub fn open_printer(config: &DevicesConfig) -> Result<(Printer, Receiver<DeviceE
     Printer::open(&resolved, printer_drawer(config)?)
 }
 
-/// Starts the drawer: through a new printer worker, or its own serial worker.
+/// Starts the drawer: through a new printer worker, or its own serial worker. Keep the returned printer
+/// for as long as the drawer is used (dropping it stops the worker the kicks go through).
 pub fn open_drawer(config: &DevicesConfig) -> Result<(Drawer, Receiver<DeviceEvent>, Option<Printer>), DeviceError> {
     if printer_drawer(config)?.is_some() {
         let (printer, events) = open_printer(config)?;
@@ -86,88 +91,79 @@ pub fn wait_for<T>(events: &Receiver<DeviceEvent>, timeout: Duration, mut pick: 
     None
 }
 
-fn settle_ms(config: &DevicesConfig, kind: DeviceKind) -> u64 {
-    config.entry(kind).map_or(1000, |e| e.timeouts.status_timeout_ms * 3 + e.timeouts.poll_interval_ms + e.timeouts.connect_timeout_ms)
+/// How long `devices status` waits for one device's first reading (its timeouts; the printer's for a wired drawer).
+fn first_reading(config: &DevicesConfig, kind: DeviceKind) -> Duration {
+    let own = config.entry(kind).map(|e| e.timeouts.first_reading()).unwrap_or_default();
+    let printer = config.printer.as_ref().map(|e| e.timeouts.first_reading()).unwrap_or_default();
+    if kind == DeviceKind::Drawer && printer_drawer(config).ok().flatten().is_some() {
+        own.max(printer)
+    } else {
+        own
+    }
 }
 
-fn probe(config: &DevicesConfig, kind: DeviceKind) -> Result<DeviceStatus, DeviceError> {
-    let wait = Duration::from_millis(settle_ms(config, kind));
-    let online_or_offline = |e: &DeviceEvent| matches!(e, DeviceEvent::Online { .. } | DeviceEvent::Offline { .. }).then_some(());
-    let status = match kind {
-        DeviceKind::Printer => {
-            let (printer, events) = open_printer(config)?;
-            wait_for(&events, wait, online_or_offline);
-            printer.status()
-        }
-        DeviceKind::Drawer => {
-            let (drawer, events, printer) = open_drawer(config)?;
-            wait_for(&events, wait, online_or_offline);
-            match (&drawer, printer) {
-                (Drawer::Serial(serial), _) => serial.status(),
-                (_, Some(printer)) => printer.status(),
-                _ => DeviceStatus::default(),
-            }
-        }
-        DeviceKind::Scanner => crate::scanner::Scanner::open(&config.resolve(kind)?).map(|(s, e)| {
-            wait_for(&e, wait, online_or_offline);
-            s.status()
-        })?,
-        DeviceKind::Counter => crate::counter_device::Counter::open(&config.resolve(kind)?).map(|(c, e)| {
-            wait_for(&e, wait, online_or_offline);
-            c.status()
-        })?,
-    };
-    Ok(status)
+/// One word (or line) on a read status: what the cashier or IT needs to know.
+pub fn summary(status: &DeviceStatus) -> String {
+    if !status.read {
+        return "not read yet".into();
+    }
+    match (status.online, status.state, status.last_error.as_deref()) {
+        (false, _, Some(error)) => format!("offline: {error}"),
+        (false, _, None) => "offline".into(),
+        (true, DeviceState::Error, Some(error)) => format!("error: {error}"),
+        (true, DeviceState::Error, None) => "error".into(),
+        (true, DeviceState::Busy, _) => "busy".into(),
+        (true, DeviceState::Idle | DeviceState::Closed, _) => "ok".into(),
+    }
 }
 
-/// Opens each configured device briefly and reports its state (bounded by its timeouts).
+/// Opens the configured devices together and reports each one after its first real reading — or says it
+/// was "not read yet" when none came within its bound (connect + write + three status replies). Never a guess.
 pub fn status(config: &DevicesConfig) -> Vec<DeviceReport> {
-    [DeviceKind::Printer, DeviceKind::Drawer, DeviceKind::Scanner, DeviceKind::Counter]
+    let set = DeviceSet::open(config);
+    let started = Instant::now();
+    ALL_KINDS
         .into_iter()
         .filter_map(|kind| {
             let entry = config.entry(kind)?;
-            let result = probe(config, kind);
-            Some(DeviceReport {
-                device: kind,
-                profile: Some(entry.profile.clone()),
-                transport: Some(entry.transport.clone()),
-                status: result.as_ref().ok().cloned(),
-                error: result.err().map(|e| e.to_string()),
-            })
+            let bound = first_reading(config, kind);
+            let read = set.wait_read(kind, started + bound);
+            let (status, summary, error) = match read {
+                None => {
+                    let problem = set.absent(kind);
+                    (None, format!("not opened: {problem}"), Some(problem))
+                }
+                Some(status) if !status.read => {
+                    let text = format!("not read yet (no reading within {} ms)", bound.as_millis());
+                    (None, text.clone(), Some(text))
+                }
+                Some(status) => (Some(status.clone()), summary(&status), status.last_error.clone()),
+            };
+            Some(DeviceReport { device: kind, profile: Some(entry.profile.clone()), transport: Some(entry.transport.clone()), status, summary, error })
         })
         .collect()
 }
 
-fn job_outcome(events: &Receiver<DeviceEvent>, job: u64, timeout: Duration) -> Result<String, String> {
-    let outcome = wait_for(events, timeout, |e| match e {
-        DeviceEvent::JobCompleted { job: j, .. } if *j == job => Some(Ok(())),
-        DeviceEvent::JobFailed { job: j, reason, .. } if *j == job => Some(Err(reason.clone())),
-        _ => None,
-    });
-    match outcome {
-        Some(Ok(())) => Ok(format!("job {job} completed")),
-        Some(Err(reason)) => Err(reason),
-        None => Err(format!("no answer within {} ms", timeout.as_millis())),
-    }
-}
-
 /// `devices test printer|drawer|scanner|counter`: test page, kick, read one line, read one report.
+/// Every wait is bounded by `timeout_ms`, and closing the devices afterwards by one worker step.
 pub fn test_device(config: &DevicesConfig, which: DeviceKind, timeout_ms: u64) -> Result<String, DeviceError> {
     let timeout = Duration::from_millis(timeout_ms);
     let failed = |problem: String| DeviceError::Failed { device: which.name(), problem };
+    config.resolve(which)?;
+    let mut set = DeviceSet::open_only(config, &[which]);
+    let events = set.take_events();
+    let absent = || failed(set.absent(which));
     match which {
         DeviceKind::Printer => {
-            let (printer, events) = open_printer(config)?;
-            let job = printer.test_page()?;
-            job_outcome(&events, job, timeout).map_err(failed)
+            let job = set.printer().ok_or_else(absent)?.test_page()?;
+            job_outcome(&events, job, timeout).map(|()| format!("job {job} completed")).map_err(failed)
         }
         DeviceKind::Drawer => {
-            let (drawer, events, _printer) = open_drawer(config)?;
-            let job = drawer.kick()?;
-            job_outcome(&events, job, timeout).map_err(failed)
+            let job = set.drawer().ok_or_else(absent)?.kick()?;
+            job_outcome(&events, job, timeout).map(|()| format!("job {job} completed")).map_err(failed)
         }
         DeviceKind::Scanner => {
-            let (_scanner, events) = crate::scanner::Scanner::open(&config.resolve(which)?)?;
+            set.scanner().ok_or_else(absent)?;
             let read = wait_for(&events, timeout, |e| match e {
                 DeviceEvent::Data(data) => Some(Ok(format!("{data:?}"))),
                 DeviceEvent::InputRejected { reason, .. } => Some(Err(reason.clone())),
@@ -176,7 +172,7 @@ pub fn test_device(config: &DevicesConfig, which: DeviceKind, timeout_ms: u64) -
             read.unwrap_or_else(|| Err(format!("no line within {timeout_ms} ms"))).map_err(failed)
         }
         DeviceKind::Counter => {
-            let (_counter, events) = crate::counter_device::Counter::open(&config.resolve(which)?)?;
+            set.counter().ok_or_else(absent)?;
             let read = wait_for(&events, timeout, |e| match e {
                 DeviceEvent::CounterReport(report) => Some(Ok(format!("{report:?}"))),
                 DeviceEvent::InputRejected { reason, .. } => Some(Err(reason.clone())),

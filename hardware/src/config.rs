@@ -5,6 +5,7 @@ use crate::profile::{Profile, ProfileError};
 use crate::transport::{OpenTimeouts, TransportError, TransportSpec};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::time::Duration;
 use thiserror::Error;
 
 /// Why the devices configuration is unusable.
@@ -23,6 +24,9 @@ pub enum ConfigError {
     #[error("devices.{device}.{field}: {problem}")]
     Field { device: &'static str, field: &'static str, problem: String },
 }
+
+/// Scheduling slack added to computed bounds (thread wake-ups, the 20 ms drawer-confirmation sleeps).
+const STEP_SLACK_MS: u64 = 250;
 
 /// Every wait on a device, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +65,22 @@ impl Timeouts {
     /// The subset used when opening a link.
     pub fn open(&self) -> OpenTimeouts {
         OpenTimeouts { connect_timeout_ms: self.connect_timeout_ms, write_timeout_ms: self.write_timeout_ms }
+    }
+
+    /// Longest one worker step may take: open the link, write, and ask three status questions (DLE EOT 1, 2, 4).
+    pub fn step(&self) -> Duration {
+        let status = self.status_timeout_ms.saturating_mul(3);
+        Duration::from_millis(self.connect_timeout_ms.saturating_add(self.write_timeout_ms).saturating_add(status).saturating_add(STEP_SLACK_MS))
+    }
+
+    /// How long to wait for a device's first reading (one step; a connect failure is a reading too).
+    pub fn first_reading(&self) -> Duration {
+        self.step()
+    }
+
+    /// How long dropping a device handle waits for its worker to stop (one step, or one read poll).
+    pub fn stop_wait(&self) -> Duration {
+        self.step().max(Duration::from_millis(self.poll_interval_ms.min(1000).saturating_add(STEP_SLACK_MS)))
     }
 }
 

@@ -87,4 +87,9 @@ impl Counter {
     pub fn status(&self) -> DeviceStatus {
         self.device.status()
     }
+
+    /// The status once the line has been opened or has failed (at most `timeout`).
+    pub fn wait_read(&self, timeout: std::time::Duration) -> DeviceStatus {
+        self.device.wait_read(timeout)
+    }
 }

@@ -4,9 +4,11 @@ use crate::counter::CounterReport;
 use crate::micr::Micr;
 use crate::status::PaperState;
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Most events waiting for the window; beyond that new events are counted and dropped, never blocking a device.
 pub const EVENT_QUEUE_LEN: usize = 1024;
@@ -48,6 +50,13 @@ pub enum DeviceState {
 
 /// Identifies one output job (print, kick, endorsement) in completion events.
 pub type JobId = u64;
+
+static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
+
+/// A job id no other job of this program has (printer and serial drawer jobs share one event feed).
+pub fn next_job_id() -> JobId {
+    NEXT_JOB.fetch_add(1, Ordering::Relaxed)
+}
 
 /// What a scanner read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,8 +118,12 @@ impl EventSink {
 }
 
 /// A device's latest known status, readable from any thread.
+///
+/// `read` is false until the worker has really tried the device once (a status reply, an opened line,
+/// or a failure with its reason): until then the other fields are defaults, not a reading.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct DeviceStatus {
+    pub read: bool,
     pub state: DeviceState,
     pub online: bool,
     pub paper: PaperState,
@@ -119,25 +132,45 @@ pub struct DeviceStatus {
     pub last_error: Option<String>,
 }
 
-/// Shared, lock-poison-tolerant holder of a [`DeviceStatus`].
+/// Shared, lock-poison-tolerant holder of a [`DeviceStatus`]; readers may wait (bounded) for the first reading.
 #[derive(Debug, Clone, Default)]
-pub struct SharedStatus(Arc<Mutex<DeviceStatus>>);
+pub struct SharedStatus(Arc<(Mutex<DeviceStatus>, Condvar)>);
 
 impl SharedStatus {
     /// A copy of the current status.
     pub fn get(&self) -> DeviceStatus {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0 .0.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// Changes the status in place.
+    /// Changes the status in place (not a reading: `read` stays as it was).
     pub fn update(&self, change: impl FnOnce(&mut DeviceStatus)) {
-        change(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner));
+        change(&mut self.0 .0.lock().unwrap_or_else(PoisonError::into_inner));
+        self.0 .1.notify_all();
+    }
+
+    /// Records what the device just answered (or how it failed): from now on the status is a reading.
+    pub fn record_reading(&self, change: impl FnOnce(&mut DeviceStatus)) {
+        self.update(|s| {
+            change(s);
+            s.read = true;
+        });
+    }
+
+    /// The status once the device has been read, or — after `timeout` without a reading — the unread status.
+    pub fn wait_read(&self, timeout: Duration) -> DeviceStatus {
+        let deadline = Instant::now() + timeout;
+        let mut status = self.0 .0.lock().unwrap_or_else(PoisonError::into_inner);
+        while !status.read {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else { break };
+            status = self.0 .1.wait_timeout(status, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
+        status.clone()
     }
 
     /// Records that the device's link was lost and, on the online → offline edge only, tells the app.
     pub fn mark_offline(&self, events: &EventSink, device: DeviceKind, reason: String) {
         let was_online = self.get().online;
-        self.update(|s| {
+        self.record_reading(|s| {
             s.online = false;
             s.state = DeviceState::Error;
             s.last_error = Some(reason.clone());
@@ -147,6 +180,56 @@ impl SharedStatus {
         }
     }
 }
+
+/// A device's worker thread, stopped by a flag rather than by its channels closing (a drawer kicker or any
+/// other clone of a sender must not keep it alive), and waited for only so long.
+#[derive(Debug)]
+pub struct Worker {
+    stop: Arc<AtomicBool>,
+    done: Receiver<()>,
+    handle: Option<JoinHandle<()>>,
+    /// Longest wait for the thread to finish its current step after being told to stop.
+    stop_wait: Duration,
+}
+
+impl Worker {
+    /// Starts `body` on a named thread; `body` must return soon after its flag reads true.
+    pub fn spawn(name: &str, stop_wait: Duration, body: impl FnOnce(&AtomicBool) + Send + 'static) -> Result<Self, DeviceError> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (done_tx, done) = std::sync::mpsc::sync_channel(1);
+        let flag = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("citytill-{name}"))
+            .spawn(move || {
+                body(&flag);
+                let _ = done_tx.send(());
+            })
+            .map_err(|e| DeviceError::Failed { device: "worker", problem: format!("{name}: {e}") })?;
+        Ok(Self { stop, done, handle: Some(handle), stop_wait })
+    }
+
+    /// Tells the thread to stop and waits at most `stop_wait` for it; a thread still busy after that is
+    /// left to finish its (bounded) step on its own and releases its port when it does.
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let Some(handle) = self.handle.take() else { return };
+        match self.done.recv_timeout(self.stop_wait) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                let _ = handle.join();
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// How often a worker waiting for commands looks at its stop flag.
+pub const STOP_CHECK: Duration = Duration::from_millis(50);
 
 /// Doubling reconnect delay between `initial_ms` and `max_ms`.
 #[derive(Debug, Clone, Copy)]
@@ -187,6 +270,44 @@ mod tests {
         assert_eq!(delays, vec![100, 200, 350, 350]);
         backoff.reset();
         assert_eq!(backoff.next_delay_ms(), 100);
+    }
+
+    // A status reader waits for the first reading (and no longer), and an unread status says so.
+    #[test]
+    fn wait_read_returns_the_reading_or_unread_after_the_bound() {
+        let status = SharedStatus::default();
+        let started = Instant::now();
+        let unread = status.wait_read(Duration::from_millis(50));
+        assert!(!unread.read && started.elapsed() >= Duration::from_millis(50));
+        let writer = status.clone();
+        let reader = std::thread::spawn(move || status.wait_read(Duration::from_secs(10)));
+        std::thread::sleep(Duration::from_millis(30));
+        writer.update(|s| s.state = DeviceState::Busy);
+        writer.record_reading(|s| {
+            s.online = true;
+            s.state = DeviceState::Idle;
+        });
+        let read = reader.join().unwrap();
+        assert!(read.read && read.online, "{read:?}");
+        assert_eq!(read.state, DeviceState::Idle);
+    }
+
+    // Stopping a worker that is stuck in a long step returns after its stop wait instead of joining forever.
+    #[test]
+    fn stopping_a_busy_worker_is_bounded() {
+        let mut quick = Worker::spawn("test-quick", Duration::from_secs(5), |stop| {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+        .unwrap();
+        let started = Instant::now();
+        quick.stop();
+        assert!(started.elapsed() < Duration::from_secs(1));
+        let mut stuck = Worker::spawn("test-stuck", Duration::from_millis(100), |_| std::thread::sleep(Duration::from_secs(3))).unwrap();
+        let started = Instant::now();
+        stuck.stop();
+        assert!(started.elapsed() < Duration::from_secs(1), "waited {:?}", started.elapsed());
     }
 
     // A full event queue drops and counts instead of blocking the device worker.

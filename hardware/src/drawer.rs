@@ -1,14 +1,12 @@
 //! Cash drawer: open/closed from a sensor with configurable polarity, "left open" timing, and the serial drawer worker.
 
 use crate::config::{ResolvedDevice, Timeouts};
-use crate::device::{enqueue, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, EventSink, JobId, SharedStatus, COMMAND_QUEUE_LEN};
+use crate::device::{enqueue, next_job_id, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker, COMMAND_QUEUE_LEN, STOP_CHECK};
 use crate::escpos_bytes::{drawer_kick, DrawerPin};
 use crate::profile::{DrawerProfile, DrawerVia};
 use crate::transport::{self, drain_input, Link, ModemLine, TransportError};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// A drawer's wiring after profile and config overrides.
@@ -132,12 +130,11 @@ enum DrawerCommand {
     Open(JobId),
 }
 
-/// A drawer on its own serial line, owned by one worker thread.
+/// A drawer on its own serial line, owned by one worker thread (stopped, bounded, when this is dropped).
 pub struct SerialDrawer {
     commands: SyncSender<DrawerCommand>,
-    next_job: Arc<AtomicU64>,
     status: SharedStatus,
-    worker: Option<JoinHandle<()>>,
+    worker: Worker,
 }
 
 impl SerialDrawer {
@@ -149,33 +146,31 @@ impl SerialDrawer {
         let status = SharedStatus::default();
         let sensor: Box<dyn DrawerSensor> = Box::new(QuerySensor { query: settings.status_query.clone() });
         let mut worker = DrawerWorker::new(resolved, settings, events, status.clone(), sensor);
-        let handle = std::thread::Builder::new()
-            .name("citytill-drawer".into())
-            .spawn(move || worker.run(&command_rx))
-            .map_err(|e| DeviceError::Failed { device: "drawer", problem: e.to_string() })?;
-        Ok((Self { commands, next_job: Arc::new(AtomicU64::new(1)), status, worker: Some(handle) }, receiver))
+        let worker = Worker::spawn("drawer", resolved.entry.timeouts.stop_wait(), move |stop| worker.run(&command_rx, stop))?;
+        Ok((Self { commands, status, worker }, receiver))
     }
 
     /// Fires the solenoid; completion or failure arrives as an event.
     pub fn kick(&self) -> Result<JobId, DeviceError> {
-        let job = self.next_job.fetch_add(1, Ordering::Relaxed);
+        let job = next_job_id();
         enqueue(&self.commands, DrawerCommand::Open(job), DeviceKind::Drawer)?;
         Ok(job)
     }
 
     /// Latest known status.
-    pub fn status(&self) -> crate::device::DeviceStatus {
+    pub fn status(&self) -> DeviceStatus {
         self.status.get()
+    }
+
+    /// The status once the drawer has been read (at most `timeout`); unread (`read: false`) after that.
+    pub fn wait_read(&self, timeout: Duration) -> DeviceStatus {
+        self.status.wait_read(timeout)
     }
 }
 
 impl Drop for SerialDrawer {
     fn drop(&mut self) {
-        let (dead, _) = std::sync::mpsc::sync_channel(1);
-        self.commands = dead;
-        if let Some(handle) = self.worker.take() {
-            let _ = handle.join();
-        }
+        self.worker.stop();
     }
 }
 
@@ -209,14 +204,19 @@ impl DrawerWorker {
         }
     }
 
-    fn run(&mut self, commands: &Receiver<DrawerCommand>) {
+    fn run(&mut self, commands: &Receiver<DrawerCommand>, stop: &AtomicBool) {
         let poll = Duration::from_millis(self.timeouts.poll_interval_ms.max(10));
         self.poll();
-        loop {
-            match commands.recv_timeout(poll) {
+        let mut last_poll = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            match commands.recv_timeout(poll.min(STOP_CHECK)) {
                 Ok(DrawerCommand::Open(job)) => self.open_drawer(job),
-                Err(RecvTimeoutError::Timeout) => self.poll(),
+                Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if last_poll.elapsed() >= poll {
+                self.poll();
+                last_poll = Instant::now();
             }
         }
         self.status.update(|s| s.state = DeviceState::Closed);
@@ -265,16 +265,18 @@ impl DrawerWorker {
         }
         let Some(high) = self.read_sensor() else { return };
         self.backoff.reset();
-        if !self.status.get().online {
-            self.events.send(DeviceEvent::Online { device: DeviceKind::Drawer });
-        }
+        let was_online = self.status.get().online;
         let events = self.watch.observe(high, Instant::now());
         let open = self.watch.last_open();
-        self.status.update(|s| {
+        self.status.record_reading(|s| {
             s.online = true;
             s.state = DeviceState::Idle;
             s.drawer_open = open;
+            s.last_error = None;
         });
+        if !was_online {
+            self.events.send(DeviceEvent::Online { device: DeviceKind::Drawer });
+        }
         for event in events {
             self.events.send(event);
         }
@@ -323,6 +325,22 @@ impl Drawer {
         match self {
             Self::ViaPrinter(kicker) => kicker.kick(),
             Self::Serial(drawer) => drawer.kick(),
+        }
+    }
+
+    /// Latest known status (a printer-wired drawer's is the printer's, which carries `drawer_open`).
+    pub fn status(&self) -> DeviceStatus {
+        match self {
+            Self::ViaPrinter(kicker) => kicker.status(),
+            Self::Serial(drawer) => drawer.status(),
+        }
+    }
+
+    /// The status once read, waiting at most `timeout`.
+    pub fn wait_read(&self, timeout: Duration) -> DeviceStatus {
+        match self {
+            Self::ViaPrinter(kicker) => kicker.wait_read(timeout),
+            Self::Serial(drawer) => drawer.wait_read(timeout),
         }
     }
 }

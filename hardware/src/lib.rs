@@ -21,6 +21,8 @@
 //!   [`scanline::Template::from_toml_str`] / [`scanline::Template::from_path`] and `template.parse(line)`
 //!   (`Stub` serializes each field by name plus `check_digits_ok`), [`wedge::BurstDetector`],
 //!   [`counter::parse_report`], [`coin::request_total`].
+//! - Opening them all: [`set::DeviceSet`] (the window and the command line alike; a printer-wired drawer is
+//!   kicked through the printer's worker; [`set::DeviceSet::wait_read`] waits, bounded, for a first reading).
 //! - CLI: [`commands::list_ports`], [`commands::status`], [`commands::test_device`].
 //! - Simulators: [`sim::Simulators::start`] (pty + TCP printer, scanner, counter, serial drawer, writes
 //!   `devices.toml`, renders jobs to `printed/NNNN.txt` + `.bin`, control socket `control.sock`),
@@ -47,6 +49,7 @@ pub mod reader;
 pub mod receipt;
 pub mod scanline;
 pub mod scanner;
+pub mod set;
 pub mod sim;
 pub mod status;
 pub mod transport;

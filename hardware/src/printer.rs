@@ -1,7 +1,7 @@
 //! The receipt printer worker: owns the link, runs print/kick/endorse jobs, polls DLE EOT, reconnects with backoff.
 
 use crate::config::{ResolvedDevice, Timeouts};
-use crate::device::{enqueue, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, COMMAND_QUEUE_LEN};
+use crate::device::{enqueue, next_job_id, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker, COMMAND_QUEUE_LEN, STOP_CHECK};
 use crate::drawer::{DrawerSettings, DrawerWatch};
 use crate::encode::{encode_endorsement_segments, encode_receipt_segments, encode_test_page, EncodeError, Endorsement};
 use crate::escpos_bytes::status_request;
@@ -9,10 +9,8 @@ use crate::profile::PrinterProfile;
 use crate::receipt::Receipt;
 use crate::status::{decode_offline_cause, decode_paper, decode_printer, PrinterSnapshot};
 use crate::transport::{self, drain_input, Link, TransportError, TransportSpec};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Bytes sent between two status checks, so a paper-out mid-job is caught early.
@@ -29,31 +27,43 @@ struct Command {
     work: Job,
 }
 
-/// Handle to the printer worker. Dropping it stops the worker and releases the port.
+/// Handle to the printer worker. Dropping it stops the worker (even while drawer kickers still exist)
+/// and releases the port, waiting at most one worker step.
 pub struct Printer {
     commands: SyncSender<Command>,
-    next_job: Arc<AtomicU64>,
     status: SharedStatus,
     profile: PrinterProfile,
     profile_name: String,
     drawer: Option<DrawerSettings>,
-    worker: Option<JoinHandle<()>>,
+    timeouts: Timeouts,
+    worker: Worker,
 }
 
-/// A cloneable "open the drawer" handle for a drawer wired to the printer.
+/// A cloneable "open the drawer" handle for a drawer wired to the printer. It does not keep the
+/// printer's worker alive: once the [`Printer`] is dropped, a kick is refused as "worker stopped".
 #[derive(Clone)]
 pub struct DrawerKicker {
     commands: SyncSender<Command>,
-    next_job: Arc<AtomicU64>,
+    status: SharedStatus,
     kick: [u8; 5],
 }
 
 impl DrawerKicker {
     /// Queues the 5-byte kick; completion or "drawer did not open" arrives on the printer's events.
     pub fn kick(&self) -> Result<JobId, DeviceError> {
-        let job = self.next_job.fetch_add(1, Ordering::Relaxed);
+        let job = next_job_id();
         enqueue(&self.commands, Command { job, work: Job::Kick(self.kick) }, DeviceKind::Printer)?;
         Ok(job)
+    }
+
+    /// The printer's status (the drawer sensor is read through it).
+    pub fn status(&self) -> DeviceStatus {
+        self.status.get()
+    }
+
+    /// The printer's status once it has been read, waiting at most `timeout`.
+    pub fn wait_read(&self, timeout: Duration) -> DeviceStatus {
+        self.status.wait_read(timeout)
     }
 }
 
@@ -68,17 +78,15 @@ impl Printer {
         let (events, receiver) = EventSink::channel();
         let (commands, command_rx) = std::sync::mpsc::sync_channel(COMMAND_QUEUE_LEN);
         let status = SharedStatus::default();
-        let mut worker = PrinterWorker::new(resolved.transport.clone(), resolved.entry.timeouts, drawer.clone(), events, status.clone());
-        let handle = std::thread::Builder::new()
-            .name("citytill-printer".into())
-            .spawn(move || worker.run(&command_rx))
-            .map_err(|e| DeviceError::Failed { device: "printer", problem: e.to_string() })?;
-        let printer = Self { commands, next_job: Arc::new(AtomicU64::new(1)), status, profile, profile_name: resolved.profile.name.clone(), drawer, worker: Some(handle) };
+        let timeouts = resolved.entry.timeouts;
+        let mut worker = PrinterWorker::new(resolved.transport.clone(), timeouts, drawer.clone(), events, status.clone());
+        let worker = Worker::spawn("printer", timeouts.stop_wait(), move |stop| worker.run(&command_rx, stop))?;
+        let printer = Self { commands, status, profile, profile_name: resolved.profile.name.clone(), drawer, timeouts, worker };
         Ok((printer, receiver))
     }
 
     fn submit(&self, work: Job) -> Result<JobId, DeviceError> {
-        let job = self.next_job.fetch_add(1, Ordering::Relaxed);
+        let job = next_job_id();
         enqueue(&self.commands, Command { job, work }, DeviceKind::Printer)?;
         Ok(job)
     }
@@ -114,22 +122,33 @@ impl Printer {
     /// A cloneable kicker for the drawer wired to this printer.
     pub fn kicker(&self) -> Result<DrawerKicker, DeviceError> {
         let drawer = self.drawer.as_ref().ok_or(DeviceError::Failed { device: "printer", problem: "no drawer is configured on this printer".into() })?;
-        Ok(DrawerKicker { commands: self.commands.clone(), next_job: self.next_job.clone(), kick: drawer.kick })
+        Ok(DrawerKicker { commands: self.commands.clone(), status: self.status.clone(), kick: drawer.kick })
     }
 
     /// Latest known status (state, online, paper, cover, drawer).
     pub fn status(&self) -> DeviceStatus {
         self.status.get()
     }
+
+    /// The status once the printer has been read (at most `timeout`); unread (`read: false`) after that.
+    pub fn wait_read(&self, timeout: Duration) -> DeviceStatus {
+        self.status.wait_read(timeout)
+    }
+
+    /// This printer's timeouts (how long a job or a first reading may take).
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    /// Whether a drawer is wired to this printer.
+    pub fn has_drawer(&self) -> bool {
+        self.drawer.is_some()
+    }
 }
 
 impl Drop for Printer {
     fn drop(&mut self) {
-        let (dead, _) = std::sync::mpsc::sync_channel(1);
-        self.commands = dead;
-        if let Some(handle) = self.worker.take() {
-            let _ = handle.join();
-        }
+        self.worker.stop();
     }
 }
 
@@ -160,13 +179,13 @@ impl PrinterWorker {
         }
     }
 
-    fn run(&mut self, commands: &Receiver<Command>) {
+    fn run(&mut self, commands: &Receiver<Command>, stop: &AtomicBool) {
         let poll = Duration::from_millis(self.timeouts.poll_interval_ms.max(10));
         self.poll();
         let mut last_poll = Instant::now();
-        loop {
-            match commands.recv_timeout(poll) {
-                Ok(command) => self.run_job(command),
+        while !stop.load(Ordering::Relaxed) {
+            match commands.recv_timeout(poll.min(STOP_CHECK)) {
+                Ok(command) => self.run_job(command, stop),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -235,24 +254,15 @@ impl PrinterWorker {
         Some(snapshot)
     }
 
-    /// Updates the shared status and emits only the edges.
+    /// Updates the shared status, then emits only the edges (so whoever hears an event reads the new status).
     fn apply(&mut self, snapshot: PrinterSnapshot) {
         let previous = self.last.replace(snapshot);
-        let before = self.status.get();
-        if !before.online {
-            self.events.send(DeviceEvent::Online { device: DeviceKind::Printer });
-        }
-        if previous.map(|p| p.paper) != Some(snapshot.paper) {
-            self.events.send(DeviceEvent::Paper(snapshot.paper));
-        }
-        let cover_open = snapshot.offline_cause.cover_open;
-        if previous.map(|p| p.offline_cause.cover_open) != Some(cover_open) {
-            self.events.send(DeviceEvent::Cover { open: cover_open });
-        }
+        let was_online = self.status.get().online;
         let drawer_events = self.drawer.as_mut().map(|w| w.observe(snapshot.printer.drawer_pin3_high, Instant::now())).unwrap_or_default();
         let drawer_open = self.drawer.as_ref().and_then(DrawerWatch::last_open);
+        let cover_open = snapshot.offline_cause.cover_open;
         let blocker = snapshot.job_blocker();
-        self.status.update(|s| {
+        self.status.record_reading(|s| {
             s.online = true;
             s.paper = snapshot.paper;
             s.cover_open = cover_open;
@@ -262,15 +272,24 @@ impl PrinterWorker {
             }
             s.last_error = blocker.map(str::to_string);
         });
+        if !was_online {
+            self.events.send(DeviceEvent::Online { device: DeviceKind::Printer });
+        }
+        if previous.map(|p| p.paper) != Some(snapshot.paper) {
+            self.events.send(DeviceEvent::Paper(snapshot.paper));
+        }
+        if previous.map(|p| p.offline_cause.cover_open) != Some(cover_open) {
+            self.events.send(DeviceEvent::Cover { open: cover_open });
+        }
         for event in drawer_events {
             self.events.send(event);
         }
     }
 
-    fn run_job(&mut self, command: Command) {
+    fn run_job(&mut self, command: Command, stop: &AtomicBool) {
         self.set_state(DeviceState::Busy);
         let outcome = match command.work {
-            Job::Print(segments) => self.print(&segments),
+            Job::Print(segments) => self.print(&segments, stop),
             Job::Kick(kick) => self.kick(&kick),
         };
         let event = match outcome {
@@ -303,10 +322,13 @@ impl PrinterWorker {
         }
     }
 
-    fn print(&mut self, segments: &[Vec<u8>]) -> Result<(), String> {
+    fn print(&mut self, segments: &[Vec<u8>], stop: &AtomicBool) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_millis(self.timeouts.job_timeout_ms);
         self.ready()?;
         for chunk in chunk_segments(segments, CHUNK_BYTES) {
+            if stop.load(Ordering::Relaxed) {
+                return Err("printer closed before the job finished".into());
+            }
             if Instant::now() > deadline {
                 return Err(format!("job timed out after {} ms", self.timeouts.job_timeout_ms));
             }

@@ -1,12 +1,10 @@
 //! Input-only device workers (scanner, counter): a bounded read loop with offline detection and reconnect.
 
 use crate::config::Timeouts;
-use crate::device::{Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, SharedStatus};
+use crate::device::{Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, SharedStatus, Worker};
 use crate::transport::{self, Link, TransportSpec};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// What an input device does with the bytes it receives.
@@ -17,41 +15,37 @@ pub trait InputHandler: Send + 'static {
     fn idle(&mut self, now: Instant, events: &EventSink);
 }
 
-/// Handle to an input worker; dropping it stops the worker and releases the port.
+/// Handle to an input worker; dropping it stops the worker (waiting at most one step) and releases the port.
 pub struct InputDevice {
-    stop: Arc<AtomicBool>,
     status: SharedStatus,
-    worker: Option<JoinHandle<()>>,
+    worker: Worker,
 }
 
 impl InputDevice {
     /// Starts a worker reading `spec` and passing bytes to `handler`.
     pub fn start(kind: DeviceKind, spec: TransportSpec, timeouts: Timeouts, handler: impl InputHandler) -> Result<(Self, Receiver<DeviceEvent>), DeviceError> {
         let (events, receiver) = EventSink::channel();
-        let stop = Arc::new(AtomicBool::new(false));
         let status = SharedStatus::default();
         let mut worker = ReadLoop { kind, spec, timeouts, link: None, events, status: status.clone(), backoff: Backoff::new(timeouts.reconnect_initial_ms, timeouts.reconnect_max_ms), next_connect: Instant::now() };
-        let stop_flag = stop.clone();
         let mut handler = handler;
-        let handle = std::thread::Builder::new()
-            .name(format!("citytill-{}", kind.name()))
-            .spawn(move || worker.run(&stop_flag, &mut handler))
-            .map_err(|e| DeviceError::Failed { device: kind.name(), problem: e.to_string() })?;
-        Ok((Self { stop, status, worker: Some(handle) }, receiver))
+        let worker = Worker::spawn(kind.name(), timeouts.stop_wait(), move |stop| worker.run(stop, &mut handler))?;
+        Ok((Self { status, worker }, receiver))
     }
 
     /// Latest known status.
     pub fn status(&self) -> DeviceStatus {
         self.status.get()
     }
+
+    /// The status once the line has been opened or has failed (at most `timeout`); unread after that.
+    pub fn wait_read(&self, timeout: Duration) -> DeviceStatus {
+        self.status.wait_read(timeout)
+    }
 }
 
 impl Drop for InputDevice {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(handle) = self.worker.take() {
-            let _ = handle.join();
-        }
+        self.worker.stop();
     }
 }
 
@@ -96,7 +90,7 @@ impl ReadLoop {
             Ok(link) => {
                 self.link = Some(link);
                 self.backoff.reset();
-                self.status.update(|s| {
+                self.status.record_reading(|s| {
                     s.online = true;
                     s.state = DeviceState::Idle;
                     s.last_error = None;

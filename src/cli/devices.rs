@@ -65,7 +65,8 @@ pub enum ScanCommand {
     },
 }
 
-fn devices_config(ctx: &Context, file: Option<&Path>) -> Result<DevicesConfig> {
+/// The `[devices]` settings (or `--config FILE`), checked.
+pub(crate) fn devices_config(ctx: &Context, file: Option<&Path>) -> Result<DevicesConfig> {
     let config = match (file, &ctx.settings.devices) {
         (Some(path), _) => DevicesConfig::load(path),
         (None, Some(table)) => DevicesConfig::from_toml_str(&toml::to_string(table).map_err(|e| Error::Invalid(format!("[devices]: {e}")))?),
@@ -101,7 +102,8 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
                 println!("No devices configured (see [devices] in citytill.toml and hardware/README.md).");
             }
             for report in reports {
-                println!("{}", serde_json::to_string(&report).unwrap_or_default());
+                let drawer = report.status.as_ref().and_then(|s| s.drawer_open).map(|open| if open { ", drawer open" } else { ", drawer closed" }).unwrap_or_default();
+                println!("{:<8} {}{drawer}  ({} on {})", report.device.name(), report.summary, report.profile.unwrap_or_default(), report.transport.unwrap_or_default());
             }
         }
         DevicesCommand::Test { device, config, timeout_ms } => {

@@ -8,6 +8,7 @@ pub mod drawer;
 pub mod hq;
 pub mod output;
 pub mod payments;
+pub mod receipt_out;
 pub mod report;
 pub mod sync;
 

@@ -2,7 +2,8 @@
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::domain::tender::{refuse_card_numbers, Tender};
+use crate::cli::receipt_out::{self, PrintReport, PrintTo};
+use crate::domain::tender::{opens_drawer, refuse_card_numbers, Tender};
 use crate::error::{Error, Result};
 use crate::money::Money;
 use crate::ops::payment::{self, LineRequest, PaymentRequest};
@@ -23,17 +24,27 @@ pub struct PayArgs {
     /// money_order=20.00,number=... | card=20.00,brand=visa,last4=4242,auth=A1B2C3[,ref=...] | ach=10.00,ref=...
     #[arg(long)]
     pub tender: Vec<String>,
-    /// Print the receipt text too.
+    /// Print the receipt — on the receipt printer of settings [devices] (kicking the drawer when cash,
+    /// checks or money orders go in it or change is due, as the window does), or as text on stdout when no
+    /// printer is configured.
     #[arg(long)]
     pub print: bool,
+    /// Where --print sends the receipt: printer | stdout (implies --print).
+    #[arg(long, value_enum)]
+    pub print_to: Option<PrintTo>,
 }
 
 #[derive(clap::Subcommand, Debug)]
 pub enum ReceiptCommand {
     /// Show a receipt.
     Show { receipt: String },
-    /// Reprint a receipt, marked DUPLICATE (counted and journaled).
-    Reprint { receipt: String },
+    /// Reprint a receipt, marked DUPLICATE (counted and journaled), on the receipt printer of settings
+    /// [devices] — or as text on stdout when no printer is configured or with --print-to stdout.
+    Reprint {
+        receipt: String,
+        #[arg(long, value_enum)]
+        print_to: Option<PrintTo>,
+    },
 }
 
 fn parse_request(ctx: &Context, args: &PayArgs) -> Result<PaymentRequest> {
@@ -58,20 +69,39 @@ fn parse_request(ctx: &Context, args: &PayArgs) -> Result<PaymentRequest> {
     Ok(PaymentRequest { lines, tenders })
 }
 
+/// Takes the payment (committed first), then prints where `--print`/`--print-to` say. A failed print or
+/// kick is a warning and `printed: false` / `print_error` in the JSON — the exit status stays 0, because
+/// the money was taken and running the command again would take it twice.
 pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
     let request = parse_request(ctx, &args)?;
     let (mut ledger, actor) = ctx.login()?;
     let result = payment::pay(&mut ledger, &ctx.settings, &actor, &request)?;
-    if ctx.json {
-        return output::json(&result);
+    if !ctx.json {
+        println!("Receipt {}  total {}  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.tendered.grouped(), result.change.grouped());
     }
-    println!("Receipt {}  total {}  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.tendered.grouped(), result.change.grouped());
-    if args.print {
+    let printing = if args.print || args.print_to.is_some() {
+        let to = receipt_out::destination(ctx, args.print_to);
         let info = query::receipt(ledger.conn(), &result.receipt)?;
         let document = receipt_doc::build(&ctx.settings, &info, false, setup::is_training(&ledger)?)?;
-        println!("{}", citytill_hardware::receipt::layout(&document, 42).join("\n"));
+        drop(ledger);
+        let kick = to == PrintTo::Printer && opens_drawer(request.tenders.iter().map(|t| t.kind), result.change);
+        receipt_out::deliver(ctx, &document, to, kick)
+    } else {
+        PrintReport::default()
+    };
+    if ctx.json {
+        return output::json(&with_printing(&result, &printing)?);
     }
     Ok(())
+}
+
+/// `value`'s JSON object with the printing outcome's keys added.
+fn with_printing<T: serde::Serialize>(value: &T, printing: &PrintReport) -> Result<serde_json::Value> {
+    let mut value = serde_json::to_value(value).map_err(|e| Error::Invariant(e.to_string()))?;
+    if let (Some(object), serde_json::Value::Object(extra)) = (value.as_object_mut(), serde_json::to_value(printing).map_err(|e| Error::Invariant(e.to_string()))?) {
+        object.extend(extra);
+    }
+    Ok(value)
 }
 
 fn approved(ctx: &Context, action: &str) -> Result<(crate::ledger::Ledger, crate::ops::auth::Actor, crate::ops::auth::Actor)> {
@@ -116,10 +146,14 @@ pub fn receipt(ctx: &Context, command: ReceiptCommand) -> Result<()> {
             let document = receipt_doc::build(&ctx.settings, &info, false, setup::is_training(&ledger)?)?;
             println!("{}", citytill_hardware::receipt::layout(&document, 42).join("\n"));
         }
-        ReceiptCommand::Reprint { receipt } => {
+        ReceiptCommand::Reprint { receipt, print_to } => {
             let (mut ledger, actor) = ctx.login()?;
             let document = receipt_doc::reprint(&mut ledger, &ctx.settings, &actor, &receipt)?;
-            println!("{}", citytill_hardware::receipt::layout(&document, 42).join("\n"));
+            drop(ledger);
+            let printing = receipt_out::deliver(ctx, &document, receipt_out::destination(ctx, print_to), false);
+            if ctx.json {
+                return output::json(&with_printing(&serde_json::json!({ "receipt": document.receipt_number, "duplicate": true }), &printing)?);
+            }
         }
     }
     Ok(())

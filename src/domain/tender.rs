@@ -40,6 +40,11 @@ impl TenderKind {
         }
     }
 
+    /// Whether this tender is paper or coin the cashier puts in the cash drawer (cash, checks, money orders).
+    pub fn goes_in_drawer(self) -> bool {
+        matches!(self, TenderKind::Cash | TenderKind::Check | TenderKind::MoneyOrder)
+    }
+
     /// The GL account the tender is debited to while it sits in (or clears through) the drawer.
     pub fn account(self) -> &'static str {
         match self {
@@ -50,6 +55,12 @@ impl TenderKind {
             TenderKind::Ach => accounts::ACH_CLEARING,
         }
     }
+}
+
+/// Whether a payment opens the cash drawer — the same rule for the window and the command line: some
+/// tender goes in the drawer, or change is given.
+pub fn opens_drawer(kinds: impl IntoIterator<Item = TenderKind>, change: Money) -> bool {
+    kinds.into_iter().any(TenderKind::goes_in_drawer) || !change.is_zero()
 }
 
 /// One tender of a payment. Holds only what may be stored: no full card or bank account numbers.

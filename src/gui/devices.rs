@@ -9,27 +9,21 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use citytill_hardware::config::DevicesConfig;
-use citytill_hardware::counter_device::Counter;
 use citytill_hardware::device::{DeviceEvent, DeviceKind, DeviceState, DeviceStatus};
-use citytill_hardware::drawer::{Drawer, DrawerSettings, SerialDrawer};
-use citytill_hardware::printer::Printer;
 use citytill_hardware::receipt::Receipt;
-use citytill_hardware::scanner::Scanner;
+use citytill_hardware::set::{DeviceSet, ALL_KINDS};
 use citytill_hardware::sim::{self, Simulators};
-use citytill_hardware::transport::TransportSpec;
 use iced::futures::channel::mpsc;
 use iced::futures::{SinkExt, StreamExt};
 
 /// Most device events waiting for the window; beyond that they are dropped (devices never block).
 pub const FEED_LEN: usize = 1024;
 
-/// The opened peripherals. Absent devices are simply `None`; why they are absent is in `problems`.
+/// The opened peripherals (the same [`DeviceSet`] the command line uses). Why a configured device is
+/// absent is in `problems`.
 #[derive(Default)]
 pub struct Devices {
-    printer: Option<Printer>,
-    drawer: Option<Drawer>,
-    scanner: Option<Scanner>,
-    counter: Option<Counter>,
+    set: DeviceSet,
     /// One line per device that is configured but could not be opened.
     pub problems: Vec<String>,
     /// Where the simulators render printed jobs (demo mode), shown on the Devices screen.
@@ -60,6 +54,9 @@ impl DeviceLine {
             return "not configured".into();
         }
         let status = &self.status;
+        if !status.read {
+            return "connecting".into();
+        }
         if let Some(error) = status.last_error.as_deref().filter(|_| status.state == DeviceState::Error || !status.online) {
             return format!("offline: {error}");
         }
@@ -80,62 +77,11 @@ impl DeviceLine {
 impl Devices {
     /// Opens what `config` lists; each failure is kept as a problem line, never fatal.
     pub fn open(config: &DevicesConfig) -> Devices {
-        let mut devices = Devices::default();
-        let mut receivers = Vec::new();
-        let drawer_resolved = config.drawer.as_ref().map(|_| config.resolve(DeviceKind::Drawer));
-        let mut drawer_via_printer = None;
-        match drawer_resolved {
-            Some(Ok(resolved)) if resolved.transport == TransportSpec::ViaPrinter => match DrawerSettings::from_resolved(&resolved) {
-                Ok(settings) => drawer_via_printer = Some(settings),
-                Err(e) => devices.problems.push(e.to_string()),
-            },
-            Some(Ok(resolved)) => match SerialDrawer::open(&resolved) {
-                Ok((drawer, events)) => {
-                    devices.drawer = Some(Drawer::Serial(drawer));
-                    receivers.push(events);
-                }
-                Err(e) => devices.problems.push(e.to_string()),
-            },
-            Some(Err(e)) => devices.problems.push(e.to_string()),
-            None => {}
-        }
-        if config.printer.is_some() {
-            match config.resolve(DeviceKind::Printer).map_err(|e| e.to_string()).and_then(|r| Printer::open(&r, drawer_via_printer.clone()).map_err(|e| e.to_string())) {
-                Ok((printer, events)) => {
-                    if drawer_via_printer.is_some() {
-                        match printer.kicker() {
-                            Ok(kicker) => devices.drawer = Some(Drawer::ViaPrinter(kicker)),
-                            Err(e) => devices.problems.push(e.to_string()),
-                        }
-                    }
-                    devices.printer = Some(printer);
-                    receivers.push(events);
-                }
-                Err(e) => devices.problems.push(e),
-            }
-        }
-        if config.scanner.is_some() {
-            match config.resolve(DeviceKind::Scanner).map_err(|e| e.to_string()).and_then(|r| Scanner::open(&r).map_err(|e| e.to_string())) {
-                Ok((scanner, events)) => {
-                    devices.scanner = Some(scanner);
-                    receivers.push(events);
-                }
-                Err(e) => devices.problems.push(e),
-            }
-        }
-        if config.counter.is_some() {
-            match config.resolve(DeviceKind::Counter).map_err(|e| e.to_string()).and_then(|r| Counter::open(&r).map_err(|e| e.to_string())) {
-                Ok((counter, events)) => {
-                    devices.counter = Some(counter);
-                    receivers.push(events);
-                }
-                Err(e) => devices.problems.push(e),
-            }
-        }
-        devices.feed = DeviceFeed::merge(receivers);
-        devices
+        let mut set = DeviceSet::open(config);
+        let problems = set.problems.iter().map(|(_, problem)| problem.clone()).collect();
+        let feed = DeviceFeed::merge(set.take_receivers());
+        Devices { set, problems, feed, ..Devices::default() }
     }
-
     /// Opens the devices of the settings' `[devices]` table; `sim:` transports start simulators in `sim_dir`.
     pub fn from_settings(table: Option<&toml::Table>, sim_dir: &Path) -> Devices {
         let Some(table) = table else { return Devices::default() };
@@ -171,40 +117,35 @@ impl Devices {
 
     /// Queues a receipt; the outcome arrives later as a job event.
     pub fn print(&self, receipt: &Receipt) -> Result<u64, String> {
-        let printer = self.printer.as_ref().ok_or("printer: not configured — the receipt was not printed")?;
+        let printer = self.set.printer().ok_or("printer: not configured — the receipt was not printed")?;
         printer.print(receipt).map_err(|e| e.to_string())
     }
 
     /// Queues plain text lines (a report) on the receipt printer: wrapped to `PRINT_COLUMNS`, PC858, fed and cut.
     pub fn print_lines(&self, lines: &[String]) -> Result<u64, String> {
-        let printer = self.printer.as_ref().ok_or("printer: not configured — the report was not printed")?;
+        let printer = self.set.printer().ok_or("printer: not configured — the report was not printed")?;
         printer.print_bytes(text_job(lines)).map_err(|e| e.to_string())
     }
 
     pub fn test_page(&self) -> Result<u64, String> {
-        let printer = self.printer.as_ref().ok_or("printer: not configured")?;
+        let printer = self.set.printer().ok_or("printer: not configured")?;
         printer.test_page().map_err(|e| e.to_string())
     }
 
     /// Opens the cash drawer (the kick is queued; "did not open" arrives as an event).
     pub fn kick(&self) -> Result<u64, String> {
-        let drawer = self.drawer.as_ref().ok_or("drawer: not configured — open it with the key")?;
+        let drawer = self.set.drawer().ok_or("drawer: not configured — open it with the key")?;
         drawer.kick().map_err(|e| e.to_string())
     }
 
     /// The current status of every device kind, configured or not.
     pub fn lines(&self) -> Vec<DeviceLine> {
-        let printer = self.printer.as_ref().map(Printer::status);
-        let drawer = match &self.drawer {
-            Some(Drawer::Serial(drawer)) => Some(drawer.status()),
-            Some(Drawer::ViaPrinter(_)) => printer.clone(),
-            None => None,
-        };
-        let scanner = self.scanner.as_ref().map(Scanner::status);
-        let counter = self.counter.as_ref().map(Counter::status);
-        [(DeviceKind::Printer, printer), (DeviceKind::Drawer, drawer), (DeviceKind::Scanner, scanner), (DeviceKind::Counter, counter)]
+        ALL_KINDS
             .into_iter()
-            .map(|(kind, status)| DeviceLine { kind, configured: status.is_some(), status: status.unwrap_or_default() })
+            .map(|kind| {
+                let status = self.set.status(kind);
+                DeviceLine { kind, configured: status.is_some(), status: status.unwrap_or_default() }
+            })
             .collect()
     }
 }

@@ -439,7 +439,7 @@ impl Counter {
             Ok(job) => Printing::Queued(job),
             Err(error) => Printing::Failed(error),
         };
-        let drawer = if self.tenders.iter().any(|t| goes_in_drawer(t.kind)) || !result.change.is_zero() {
+        let drawer = if citytill::domain::tender::opens_drawer(self.tenders.iter().map(|t| t.kind), result.change) {
             match ctx.devices.kick() {
                 Ok(job) => Printing::Queued(job),
                 Err(error) => Printing::Failed(error),
@@ -520,11 +520,6 @@ fn check_details(kind: TenderKind, details: &str) -> String {
 /// The widget id of a cart line's amount field.
 pub fn line_id(index: usize) -> String {
     format!("counter-line-{index}")
-}
-
-/// Tenders the cashier puts in the drawer (so it opens): cash, checks and money orders.
-pub fn goes_in_drawer(kind: TenderKind) -> bool {
-    matches!(kind, TenderKind::Cash | TenderKind::Check | TenderKind::MoneyOrder)
 }
 
 fn line_amount(line: &CartLine) -> Result<Money, String> {
