@@ -263,7 +263,7 @@ fn silent_or_absent_devices_are_reported_not_guessed() {
 
 // Proves `devices test printer|drawer|scanner|counter` and `devices status` finish within their configured
 // timeouts on every transport: TCP and pty printers, a printer on a file node, a serial and a printer-wired
-// drawer, the pty scanner and counter (which wait for a line or report that never comes).
+// drawer, the pty scanner and counter (which wait for a line or report that never comes), and `sim:`.
 #[test]
 fn every_device_command_finishes_on_every_transport() {
     let city = City::new();
@@ -279,6 +279,15 @@ fn every_device_command_finishes_on_every_transport() {
         ("file", DevicesConfig { printer: Some(file_printer), drawer: None, ..simulated.clone() }),
         ("wired", wired(&sims, true)),
         ("wired-pty", DevicesConfig { printer: Some(pty_printer), ..wired(&sims, true) }),
+        (
+            "sim",
+            DevicesConfig {
+                printer: Some(DeviceEntry::new("tm-t88", "sim:")),
+                drawer: Some(DeviceEntry::new("drawer-serial", "sim:")),
+                scanner: Some(DeviceEntry::new("magtek-micr", "sim:")),
+                counter: Some(DeviceEntry::new("bill-counter", "sim:")),
+            },
+        ),
     ];
     let timeout_ms = 1500;
     for (name, config) in configs {
@@ -357,4 +366,11 @@ fn pay_and_reprint_print_on_the_configured_printer() {
     let text = city.as_user("ana", PIN).args(&["receipt", "reprint", &unprinted_receipt, "--print-to", "stdout"]).expect_ok();
     assert!(text.stdout.contains("DUPLICATE") && text.stdout.contains(&unprinted_receipt), "{}", text.stdout);
     assert_eq!(city.ok(&["receipt", "show", &unprinted_receipt, "--json"], &[]).json()["reprints"], 2);
+
+    let jobs = sims.printed().len();
+    let on_stdout = city.as_user("ana", PIN).args(&["pay", "--account", "100300-02", "--amount", "10.00", "--tender", "cash=10.00", "--print-to", "stdout", "--json"]).expect_ok().json();
+    assert_eq!((on_stdout["printed"].clone(), on_stdout["printed_to"].clone()), (true.into(), "stdout".into()), "{on_stdout}");
+    assert!(on_stdout["receipt_text"].as_str().unwrap().contains(on_stdout["receipt"].as_str().unwrap()), "{on_stdout}");
+    assert!(on_stdout["drawer_kicked"].is_null(), "text on stdout touches no device: {on_stdout}");
+    assert_eq!(sims.printed().len(), jobs, "nothing more was printed");
 }

@@ -75,6 +75,11 @@ pub(crate) fn devices_config(ctx: &Context, file: Option<&Path>) -> Result<Devic
     config.map_err(|e| Error::Invalid(format!("[devices]: {e}")))
 }
 
+/// `sim:` transports started as in-process simulators in DATA_DIR/sim, as the window does (kept alive by the second value).
+fn with_simulators(ctx: &Context, config: DevicesConfig) -> Result<(DevicesConfig, Option<sim::Simulators>)> {
+    sim::materialize(&config, &sim_dir(ctx, None)).map_err(|e| Error::Refused(format!("[devices]: {e}")))
+}
+
 fn sim_dir(ctx: &Context, dir: Option<PathBuf>) -> PathBuf {
     dir.unwrap_or_else(|| ctx.data_dir.join("sim"))
 }
@@ -94,7 +99,8 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
             }
         }
         DevicesCommand::Status { config } => {
-            let reports = commands::status(&devices_config(ctx, config.as_deref())?);
+            let (config, _simulators) = with_simulators(ctx, devices_config(ctx, config.as_deref())?)?;
+            let reports = commands::status(&config);
             if ctx.json {
                 return output::json(&reports);
             }
@@ -114,7 +120,8 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
                 "counter" => DeviceKind::Counter,
                 other => return Err(Error::Invalid(format!("device: '{other}' is not one of printer, drawer, scanner, counter"))),
             };
-            let result = commands::test_device(&devices_config(ctx, config.as_deref())?, kind, timeout_ms).map_err(|e| Error::Refused(format!("{device}: {e}")))?;
+            let (config, _simulators) = with_simulators(ctx, devices_config(ctx, config.as_deref())?)?;
+            let result = commands::test_device(&config, kind, timeout_ms).map_err(|e| Error::Refused(format!("{device}: {e}")))?;
             println!("{result}");
         }
         DevicesCommand::Simulate { dir, seconds } => {
