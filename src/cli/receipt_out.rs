@@ -59,6 +59,14 @@ pub fn deliver(ctx: &Context, receipt: &Receipt, to: PrintTo, kick: bool) -> Pri
         }
         PrintTo::Printer => on_devices(ctx, receipt, kick),
     };
+    if !ctx.json && report.printed_to == Some("printer") {
+        let drawer = if report.drawer_kicked == Some(true) { "; drawer opened" } else { "" };
+        if report.printed {
+            println!("Receipt {} printed{drawer}.", receipt.receipt_number);
+        } else if !drawer.is_empty() {
+            println!("Drawer opened.");
+        }
+    }
     if let Some(error) = &report.print_error {
         eprintln!("citytill: warning: receipt {} was not printed: {error} (the record stands; `citytill receipt reprint {}` prints it again)", receipt.receipt_number, receipt.receipt_number);
     }
