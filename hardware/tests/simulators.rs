@@ -246,3 +246,30 @@ fn coin_counter_ack_nak() {
     assert_eq!(request_total(link.as_mut(), 2000, 3).unwrap(), 4275);
     assert!(device.join().unwrap());
 }
+
+// Dropping a printer while a kicker of its wired drawer still exists stops the worker within the bound
+// (it used to wait forever for the command channel the kicker kept open), and the kicker then says so;
+// the same holds for the drawer opened through `open_drawer` and for a whole `DeviceSet`.
+#[test]
+fn dropping_a_printer_with_a_live_kicker_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let sims = Simulators::start(dir.path()).unwrap();
+    let mut config = sims.config();
+    config.drawer = Some(DeviceEntry { open_when_high: Some(true), ..DeviceEntry::new("drawer-printer-pin2", "printer") });
+    let (done_tx, done) = std::sync::mpsc::channel();
+    let cfg = config.clone();
+    std::thread::spawn(move || {
+        let (printer, _events) = open_printer(&cfg).unwrap();
+        let kicker = printer.kicker().unwrap();
+        drop(printer);
+        let after = kicker.kick();
+        let (drawer, _events, printer) = open_drawer(&cfg).unwrap();
+        drop(printer);
+        drop(drawer);
+        let set = citytill_hardware::set::DeviceSet::open(&cfg);
+        drop(set);
+        let _ = done_tx.send(after.map_err(|e| e.to_string()));
+    });
+    let after = done.recv_timeout(BOUND * 3).expect("dropping the printer hung while its drawer kicker was alive");
+    assert_eq!(after, Err("printer: worker stopped".to_string()));
+}
