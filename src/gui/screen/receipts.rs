@@ -4,7 +4,7 @@
 use citytill::domain::events::{Event as LedgerEvent, LineTarget};
 use citytill::ops::auth::{self, Actor};
 use citytill::ops::query::{self, ReceiptInfo};
-use citytill::ops::reversal;
+use citytill::ops::reversal::{self, Corrections};
 use citytill::Money;
 use iced::widget::{button, column, container, row, scrollable, text, Column};
 use iced::{Element, Length, Task};
@@ -27,6 +27,13 @@ pub enum Correction {
     ReturnedCheck,
 }
 
+/// Each correction with its button label and key.
+const CORRECTIONS: [(Correction, &str, Shortcut); 3] = [
+    (Correction::Void, "Void [F6]", Shortcut::F6),
+    (Correction::Refund, "Refund [F7]", Shortcut::F7),
+    (Correction::ReturnedCheck, "Returned check [F8]", Shortcut::F8),
+];
+
 impl Correction {
     fn label(self) -> &'static str {
         match self {
@@ -45,6 +52,8 @@ pub struct Receipts {
     pub amount: String,
     pub found: Vec<String>,
     pub shown: Option<ReceiptInfo>,
+    /// The corrections the shown receipt can take from the signed-in user (only these are offered).
+    pub offered: Corrections,
     pub correction: Option<Correction>,
     pub approval: Approval,
     pub reason: String,
@@ -63,7 +72,7 @@ pub enum Message {
     Search,
     Found(Result<Vec<String>, String>),
     Open(String),
-    Opened(Result<ReceiptInfo, String>),
+    Opened(Result<(ReceiptInfo, Corrections), String>),
     Reprint,
     Reprinted(Result<ReceiptInfo, String>),
     Start(Correction),
@@ -92,9 +101,9 @@ impl Receipts {
     }
 
     /// Opens a receipt directly (a scanned barcode on the counter).
-    pub fn open(&mut self, receipt: String, ctx: &Context) -> Task<Message> {
+    pub fn open(&mut self, receipt: String, ctx: &Context, actor: &Actor) -> Task<Message> {
         self.number = receipt.clone();
-        self.load(receipt, ctx)
+        self.load(receipt, ctx, actor)
     }
 
     pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
@@ -103,9 +112,9 @@ impl Receipts {
             Message::Account(t) => self.account = t,
             Message::Date(t) => self.date = t,
             Message::Amount(t) => self.amount = t,
-            Message::Search => return (self.search(ctx), None),
+            Message::Search => return (self.search(ctx, actor), None),
             Message::Found(result) => self.found(result),
-            Message::Open(receipt) => return (self.load(receipt, ctx), None),
+            Message::Open(receipt) => return (self.load(receipt, ctx, actor), None),
             Message::Opened(result) => self.opened(result),
             Message::Reprint => return (self.reprint(ctx, actor), None),
             Message::Reprinted(result) => self.reprinted(result, ctx),
@@ -116,17 +125,17 @@ impl Receipts {
             Message::RefundAmount(t) => self.refund_amount = t,
             Message::Confirm => return (self.confirm(ctx, actor), None),
             Message::NextField => return (iced::widget::operation::focus_next(), None),
-            Message::Corrected(result) => return self.corrected(result, ctx),
+            Message::Corrected(result) => return self.corrected(result, ctx, actor),
             Message::Cancel => return self.cancel(),
         }
         (Task::none(), None)
     }
 
-    fn search(&mut self, ctx: &Context) -> Task<Message> {
+    fn search(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
         self.error = None;
         let number = self.number.trim().to_string();
         if !number.is_empty() {
-            return self.load(number, ctx);
+            return self.load(number, ctx, actor);
         }
         let amount = match self.amount.trim() {
             "" => None,
@@ -151,15 +160,25 @@ impl Receipts {
         }
     }
 
-    fn load(&mut self, receipt: String, ctx: &Context) -> Task<Message> {
+    /// Loads a receipt and the corrections it can take from `actor`.
+    fn load(&mut self, receipt: String, ctx: &Context, actor: &Actor) -> Task<Message> {
         self.error = None;
-        Task::perform(ctx.worker.call(move |ledger| query::receipt(ledger.conn(), &receipt)), Message::Opened)
+        let actor = actor.clone();
+        Task::perform(
+            ctx.worker.call(move |ledger| {
+                let info = query::receipt(ledger.conn(), &receipt)?;
+                let offered = reversal::corrections(ledger, &actor, &info)?;
+                Ok((info, offered))
+            }),
+            Message::Opened,
+        )
     }
 
-    fn opened(&mut self, result: Result<ReceiptInfo, String>) {
+    fn opened(&mut self, result: Result<(ReceiptInfo, Corrections), String>) {
         match result {
-            Ok(info) => {
+            Ok((info, offered)) => {
                 self.shown = Some(info);
+                self.offered = offered;
                 self.correction = None;
             }
             Err(e) => self.error = Some(e),
@@ -185,8 +204,18 @@ impl Receipts {
         }
     }
 
+    /// Whether the shown receipt can take `correction` (from the signed-in user).
+    pub fn offers(&self, correction: Correction) -> bool {
+        self.shown.is_some()
+            && match correction {
+                Correction::Void => self.offered.void,
+                Correction::Refund => self.offered.refund,
+                Correction::ReturnedCheck => self.offered.returned_check,
+            }
+    }
+
     fn start(&mut self, correction: Correction) -> Task<Message> {
-        if self.shown.is_none() {
+        if !self.offers(correction) {
             return Task::none();
         }
         self.correction = Some(correction);
@@ -232,7 +261,7 @@ impl Receipts {
         )
     }
 
-    fn corrected(&mut self, result: Result<String, String>, ctx: &Context) -> (Task<Message>, Option<Event>) {
+    fn corrected(&mut self, result: Result<String, String>, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
         self.busy = false;
         match result {
             Ok(notice) => {
@@ -240,7 +269,7 @@ impl Receipts {
                 self.correction = None;
                 self.approval = Approval::default();
                 let shown = self.shown.as_ref().map(|i| i.receipt.clone());
-                let task = shown.map_or_else(Task::none, |receipt| self.load(receipt, ctx));
+                let task = shown.map_or_else(Task::none, |receipt| self.load(receipt, ctx, actor));
                 (task, Some(Event::Changed))
             }
             Err(e) => {
@@ -259,16 +288,14 @@ impl Receipts {
         (Task::none(), Some(Event::Back))
     }
 
-    /// Esc cancels or goes back; with a receipt shown F5 reprints, F6 voids, F7 refunds, F8 records a returned check.
+    /// Esc cancels or goes back; with a receipt shown F5 reprints, and F6 voids, F7 refunds, F8 records a
+    /// returned check — each only where the receipt can take it.
     pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
         let shown = self.shown.is_some();
         match shortcut {
             Shortcut::Cancel => Some(Message::Cancel),
             Shortcut::F5 if shown => Some(Message::Reprint),
-            Shortcut::F6 if shown => Some(Message::Start(Correction::Void)),
-            Shortcut::F7 if shown => Some(Message::Start(Correction::Refund)),
-            Shortcut::F8 if shown => Some(Message::Start(Correction::ReturnedCheck)),
-            _ => None,
+            other => CORRECTIONS.into_iter().find(|(_, _, key)| *key == other).map(|(c, _, _)| c).filter(|c| self.offers(*c)).map(Message::Start),
         }
     }
 
@@ -315,13 +342,10 @@ impl Receipts {
         if !info.refunded.is_zero() {
             lines = lines.push(text(format!("Refunded {}", info.refunded.grouped())));
         }
-        let actions = row![
-            widgets::key_button("Reprint", Some(Shortcut::F5), Some(Message::Reprint)),
-            button(text("Void [F6]").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::Void)).style(theme::button::danger),
-            button(text("Refund [F7]").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::Refund)).style(theme::button::danger),
-            button(text("Returned check [F8]").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::ReturnedCheck)).style(theme::button::danger),
-        ]
-        .spacing(8);
+        let mut actions = row![widgets::key_button("Reprint", Some(Shortcut::F5), Some(Message::Reprint))].spacing(8);
+        for (correction, label, _) in CORRECTIONS.into_iter().filter(|(c, _, _)| self.offers(*c)) {
+            actions = actions.push(button(text(label).size(theme::BODY)).padding([8, 14]).on_press(Message::Start(correction)).style(theme::button::danger));
+        }
         let mut body = column![lines, actions].spacing(theme::GAP);
         if let Some(correction) = self.correction {
             body = body.push(self.approval_view(correction));

@@ -116,7 +116,11 @@ impl Counter {
             .on_press_maybe((!self.busy && !self.cart.is_empty()).then_some(Message::AmountSubmitted))
             .style(theme::button::primary);
         let actions = row![complete, widgets::key_button("Clear", Some(Shortcut::Cancel), Some(Message::Clear)), widgets::key_button("Reprint", Some(Shortcut::F12), self.completed.as_ref().map(|_| Message::Reprint))].spacing(8);
-        container(column![widgets::title("Tender"), form, tenders, totals, actions].spacing(theme::GAP)).padding(14).style(theme::container::card).width(Length::Fill).into()
+        let mut body = column![widgets::title("Tender"), form, tenders, totals].spacing(theme::GAP);
+        if let Some(question) = &self.confirming {
+            body = body.push(container(text(question.as_str()).size(theme::BODY).font(theme::text::BOLD).style(theme::text::warning)).padding(10).width(Length::Fill).style(theme::container::card));
+        }
+        container(body.push(actions)).padding(14).style(theme::container::card).width(Length::Fill).into()
     }
 
     fn completed_view(&self) -> Element<'_, Message> {
