@@ -11,12 +11,14 @@ use iced::{Element, Length, Task};
 
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
+use crate::gui::list_nav::{self, Move};
 use crate::gui::receipt_doc::{receipt_document, tender_label};
 use crate::gui::widgets::{self, Approval};
 use crate::gui::theme;
 
 pub const NUMBER_ID: &str = "receipts-number";
 pub const REASON_ID: &str = "receipts-reason";
+pub const LIST_ID: &str = "receipts-list";
 const LIMIT: usize = 50;
 
 /// A correction that needs a second person.
@@ -51,6 +53,8 @@ pub struct Receipts {
     pub date: String,
     pub amount: String,
     pub found: Vec<String>,
+    /// The keyboard highlight in `found`; Enter opens it.
+    pub highlighted: Option<usize>,
     pub shown: Option<ReceiptInfo>,
     /// The corrections the shown receipt can take from the signed-in user (only these are offered).
     pub offered: Corrections,
@@ -71,6 +75,8 @@ pub enum Message {
     Amount(String),
     Search,
     Found(Result<Vec<String>, String>),
+    /// Up/Down, PageUp/PageDown, Home/End in the list of found receipts.
+    Move(Move),
     Open(String),
     Opened(Result<(ReceiptInfo, Corrections), String>),
     Reprint,
@@ -107,11 +113,16 @@ impl Receipts {
     }
 
     pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        if matches!(message, Message::Number(_) | Message::Account(_) | Message::Date(_) | Message::Amount(_)) {
+            // Typing a new search: Enter searches again instead of opening the highlighted receipt.
+            self.highlighted = None;
+        }
         match message {
             Message::Number(t) => self.number = t,
             Message::Account(t) => self.account = t,
             Message::Date(t) => self.date = t,
             Message::Amount(t) => self.amount = t,
+            Message::Move(movement) => return (self.move_highlight(movement), None),
             Message::Search => return (self.search(ctx, actor), None),
             Message::Found(result) => self.found(result),
             Message::Open(receipt) => return (self.load(receipt, ctx, actor), None),
@@ -131,8 +142,24 @@ impl Receipts {
         (Task::none(), None)
     }
 
+    /// Moves the keyboard highlight (Home/End only once a row is highlighted) and scrolls the list to follow it.
+    fn move_highlight(&mut self, movement: Move) -> Task<Message> {
+        if matches!(movement, Move::Home | Move::End) && self.highlighted.is_none() {
+            return Task::none();
+        }
+        self.highlighted = list_nav::moved(self.highlighted, self.found.len(), movement);
+        match self.highlighted {
+            Some(index) => list_nav::follow(LIST_ID, index, self.found.len()),
+            None => Task::none(),
+        }
+    }
+
+    /// Enter: opens the highlighted receipt, else searches by what is typed.
     fn search(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
         self.error = None;
+        if let Some(receipt) = self.highlighted.and_then(|i| self.found.get(i)).cloned() {
+            return self.load(receipt, ctx, actor);
+        }
         let number = self.number.trim().to_string();
         if !number.is_empty() {
             return self.load(number, ctx, actor);
@@ -155,7 +182,10 @@ impl Receipts {
     fn found(&mut self, result: Result<Vec<String>, String>) {
         match result {
             Ok(found) if found.is_empty() => self.error = Some("receipts: none match; check the account, date (YYYY-MM-DD) or amount".into()),
-            Ok(found) => self.found = found,
+            Ok(found) => {
+                self.found = found;
+                self.highlighted = None;
+            }
             Err(e) => self.error = Some(e),
         }
     }
@@ -295,6 +325,7 @@ impl Receipts {
         match shortcut {
             Shortcut::Cancel => Some(Message::Cancel),
             Shortcut::F5 if shown => Some(Message::Reprint),
+            other if Move::from_shortcut(other).is_some() && !self.found.is_empty() && self.correction.is_none() => Move::from_shortcut(other).map(Message::Move),
             other => CORRECTIONS.into_iter().find(|(_, _, key)| *key == other).map(|(c, _, _)| c).filter(|c| self.offers(*c)).map(Message::Start),
         }
     }
@@ -307,7 +338,10 @@ impl Receipts {
             widgets::field("Amount", "receipts-amount", &self.amount, Message::Amount, Some(Message::Search)),
         ]
         .spacing(theme::GAP);
-        let list = scrollable(Column::with_children(self.found.iter().map(|r| button(text(r.as_str()).size(theme::BODY)).width(Length::Fill).on_press(Message::Open(r.clone())).style(theme::button::row).into())).spacing(2)).width(240);
+        let rows = self.found.iter().enumerate().map(|(index, r)| {
+            button(text(r.as_str()).size(theme::BODY)).width(Length::Fill).on_press(Message::Open(r.clone())).style(theme::button::list_row(self.highlighted == Some(index))).into()
+        });
+        let list = scrollable(Column::with_children(rows).spacing(2)).id(LIST_ID).width(240);
         let detail = self.shown.as_ref().map_or_else(|| column![text("Find a receipt to see it here.").style(theme::text::muted)].into(), |info| self.detail(info));
         column![
             widgets::title("Receipts"),

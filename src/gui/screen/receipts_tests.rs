@@ -128,3 +128,38 @@ fn only_applicable_corrections_are_offered() {
     receipts(&mut lead, Message::Open(by_check));
     assert!(offered(&lead).contains(&"Returned check [F8]"), "{:?}", offered(&lead));
 }
+
+// Proves the receipts list works without a mouse: after a search, Down highlights the newest receipt,
+// PageDown/Up/End/Home move the highlight within the list, Enter opens the highlighted receipt, and typing a
+// new search drops the highlight so Enter searches again.
+#[test]
+fn receipts_list_is_picked_by_keyboard() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    let mut paid = Vec::new();
+    for _ in 0..3 {
+        send(&mut app, AppMessage::Counter(CounterMessage::LookupChanged("100200".into())));
+        send(&mut app, AppMessage::Counter(CounterMessage::LookupSubmitted));
+        send(&mut app, AppMessage::Counter(CounterMessage::LineAmount(0, "10.00".into())));
+        send(&mut app, AppMessage::Counter(CounterMessage::AmountSubmitted));
+        paid.push(app.counter.completed.as_ref().expect("paid").result.receipt.clone());
+    }
+    send(&mut app, AppMessage::Go(Screen::Receipts));
+    receipts(&mut app, Message::Date("2026-03-02".into()));
+    receipts(&mut app, Message::Search);
+    assert_eq!(app.receipts.found.len(), 3, "{:?}", app.receipts.error);
+    let mut moves = Vec::new();
+    for key in [Shortcut::Down, Shortcut::PageDown, Shortcut::Up, Shortcut::Home, Shortcut::End] {
+        send(&mut app, AppMessage::Shortcut(key));
+        moves.push(app.receipts.highlighted);
+    }
+    assert_eq!(moves, [Some(0), Some(2), Some(1), Some(0), Some(2)]);
+    send(&mut app, AppMessage::Shortcut(Shortcut::Up));
+    receipts(&mut app, Message::Search);
+    assert_eq!(app.receipts.shown.as_ref().map(|i| i.receipt.clone()), Some(app.receipts.found[1].clone()));
+    assert!(paid.contains(&app.receipts.found[1]));
+    receipts(&mut app, Message::Number(paid[0].clone()));
+    assert_eq!(app.receipts.highlighted, None);
+    receipts(&mut app, Message::Search);
+    assert_eq!(app.receipts.shown.as_ref().map(|i| i.receipt.clone()), Some(paid[0].clone()));
+}

@@ -22,6 +22,7 @@ use iced::Task;
 
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
+use crate::gui::list_nav::{self, Move};
 use crate::gui::receipt_doc::receipt_document;
 use crate::gui::scan::{self, Lookup};
 
@@ -30,6 +31,7 @@ pub use lookup::Found;
 pub const LOOKUP_ID: &str = "counter-lookup";
 pub const AMOUNT_ID: &str = "counter-amount";
 pub const DETAILS_ID: &str = "counter-details";
+pub const RESULTS_ID: &str = "counter-results";
 /// Most search results shown while typing.
 pub const RESULTS_LIMIT: usize = 8;
 
@@ -69,6 +71,8 @@ pub struct Counter {
     pub lookup: String,
     pub results: Vec<PayableRow>,
     pub fee_match: Option<FeeRow>,
+    /// The keyboard highlight in the offered rows (the fee match first, then the results); Enter picks it.
+    pub highlighted: Option<usize>,
     search_generation: u64,
     pub cart: Vec<CartLine>,
     pub tender_kind: TenderKind,
@@ -91,6 +95,7 @@ impl Default for Counter {
             lookup: String::new(),
             results: Vec::new(),
             fee_match: None,
+            highlighted: None,
             search_generation: 0,
             cart: Vec::new(),
             tender_kind: TenderKind::Cash,
@@ -114,6 +119,8 @@ pub enum Message {
     Found(Result<Found, String>),
     Pick(usize),
     PickFee,
+    /// Up/Down, PageUp/PageDown, Home/End in the offered rows.
+    Move(Move),
     LineAmount(usize, String),
     /// Enter on a line amount: on to the tender amount.
     FocusAmount,
@@ -177,6 +184,7 @@ impl Counter {
             Message::Found(result) => return self.found(result),
             Message::Pick(index) => return (self.pick(index), None),
             Message::PickFee => return (self.pick_fee(), None),
+            Message::Move(movement) => return (self.move_highlight(movement), None),
             Message::LineAmount(index, text) => self.line_amount(index, text),
             Message::FocusAmount => return (focus(AMOUNT_ID), None),
             Message::RemoveLine(index) => return (self.remove_line(index), None),
@@ -205,7 +213,7 @@ impl Counter {
             Shortcut::Cancel => Some(Message::Clear),
             Shortcut::RemoveLine => self.cart.len().checked_sub(1).map(Message::RemoveLine),
             Shortcut::RemoveTender => self.tenders.len().checked_sub(1).map(Message::RemoveTender),
-            _ => None,
+            other => Move::from_shortcut(other).filter(|_| self.offered() > 0).map(Message::Move),
         }
     }
 
@@ -234,6 +242,7 @@ impl Counter {
 
     fn lookup_changed(&mut self, text: String, ctx: &Context) -> Task<Message> {
         self.lookup = text;
+        self.highlighted = None;
         self.scanned_line = false;
         self.completed = None;
         self.search_generation += 1;
@@ -251,6 +260,33 @@ impl Counter {
         )
     }
 
+    /// How many rows the lookup offers: the fee match, then the results.
+    pub fn offered(&self) -> usize {
+        usize::from(self.fee_match.is_some()) + self.results.len()
+    }
+
+    /// Moves the keyboard highlight (Home/End only once a row is highlighted: before that they stay the
+    /// lookup field's) and scrolls the results to follow it.
+    fn move_highlight(&mut self, movement: Move) -> Task<Message> {
+        if matches!(movement, Move::Home | Move::End) && self.highlighted.is_none() {
+            return Task::none();
+        }
+        self.highlighted = list_nav::moved(self.highlighted, self.offered(), movement);
+        match self.highlighted {
+            Some(index) => list_nav::follow(RESULTS_ID, index, self.offered()),
+            None => Task::none(),
+        }
+    }
+
+    /// Enter with a row highlighted: that row goes in the cart.
+    fn pick_highlighted(&mut self, index: usize) -> Task<Message> {
+        match (self.fee_match.is_some(), index) {
+            (true, 0) => self.pick_fee(),
+            (true, index) => self.pick(index - 1),
+            (false, index) => self.pick(index),
+        }
+    }
+
     fn searched(&mut self, generation: u64, result: Result<(Vec<PayableRow>, Option<FeeRow>), String>) {
         if generation != self.search_generation {
             return; // typed on since: a newer search is coming
@@ -259,6 +295,7 @@ impl Counter {
             Ok((results, fee)) => {
                 self.results = results;
                 self.fee_match = fee;
+                self.highlighted = None;
             }
             Err(error) => self.error = Some(error),
         }
@@ -267,6 +304,9 @@ impl Counter {
     fn lookup_submitted(&mut self, ctx: &Context) -> (Task<Message>, Option<Event>) {
         self.error = None;
         let scanned = std::mem::take(&mut self.scanned_line);
+        if let Some(index) = self.highlighted.take().filter(|i| *i < self.offered() && !scanned) {
+            return (self.pick_highlighted(index), None);
+        }
         if contains_card_number(&self.lookup) {
             // Like every other field: refused, not echoed, not kept.
             self.lookup.clear();
@@ -306,6 +346,7 @@ impl Counter {
             Ok(Found::Fee(row)) => self.add(Item::Fee(row), None),
             Ok(Found::Many(rows)) => {
                 self.results = rows;
+                self.highlighted = None;
                 Task::none()
             }
             Ok(Found::Nothing(text)) => {
@@ -353,6 +394,7 @@ impl Counter {
         self.lookup.clear();
         self.results.clear();
         self.fee_match = None;
+        self.highlighted = None;
         self.error = None;
         // A variable fee (or nothing due) needs its amount typed on the line first.
         if needs_amount { focus(line_id(self.cart.len() - 1)) } else { focus(AMOUNT_ID) }

@@ -397,3 +397,32 @@ fn remove_keys_drop_last_tender_and_last_line() {
     send(&mut app, AppMessage::Shortcut(Shortcut::RemoveTender));
     assert!(app.counter.completed.is_none() && app.counter.error.is_none(), "{:?}", app.counter.error);
 }
+
+// Proves the search results work without a mouse: Down highlights the first row, Down/Up/PageUp/PageDown/
+// Home/End move the highlight and stop at the ends (Home/End do nothing before a row is highlighted: they
+// are the lookup field's), the highlighted row is drawn apart (snapshot), and Enter puts that row in the cart.
+#[test]
+fn search_results_are_picked_by_keyboard() {
+    use crate::gui::keys::Shortcut;
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("maple".into()));
+    assert_eq!(app.counter.results.len(), 2);
+    send(&mut app, AppMessage::Shortcut(Shortcut::End));
+    assert_eq!(app.counter.highlighted, None, "End before any highlight stays with the field");
+    let mut moves = Vec::new();
+    for key in [Shortcut::Down, Shortcut::Down, Shortcut::Down, Shortcut::Home, Shortcut::End, Shortcut::PageUp, Shortcut::PageDown, Shortcut::Up] {
+        send(&mut app, AppMessage::Shortcut(key));
+        moves.push(app.counter.highlighted);
+    }
+    assert_eq!(moves, [Some(0), Some(1), Some(1), Some(0), Some(1), Some(0), Some(1), Some(0)]);
+    let chosen = app.counter.results[0].number.clone();
+    {
+        let mut ui = simulator(app.view());
+        assert!(ui.find("Up/Down, PageUp/PageDown, Home/End choose; Enter picks").is_ok());
+        assert_snapshot(&mut ui, &app.theme(), "counter_results_highlight");
+    }
+    counter(&mut app, Message::LookupSubmitted);
+    assert!(matches!(app.counter.cart.as_slice(), [line] if matches!(&line.item, Item::Payable(row) if row.number == chosen)), "{:?}", app.counter.cart);
+    assert!(app.counter.results.is_empty() && app.counter.highlighted.is_none());
+}

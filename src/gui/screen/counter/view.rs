@@ -4,7 +4,7 @@ use citytill::domain::tender::TenderKind;
 use iced::widget::{button, column, container, row, scrollable, text, text_input, Column};
 use iced::{Alignment, Element, Length};
 
-use super::{Completed, Counter, Item, Message, Printing, AMOUNT_ID, DETAILS_ID, LOOKUP_ID};
+use super::{Completed, Counter, Item, Message, Printing, AMOUNT_ID, DETAILS_ID, LOOKUP_ID, RESULTS_ID};
 use crate::gui::keys::Shortcut;
 use crate::gui::receipt_doc::tender_label;
 use crate::gui::{theme, widgets};
@@ -34,16 +34,20 @@ impl Counter {
         let mut list = Column::new().spacing(4);
         if let Some(fee) = &self.fee_match {
             let amount = fee.amount.map_or("variable".to_string(), |m| m.grouped());
-            list = list.push(button(text(format!("Fee {} — {} ({amount})", fee.code, fee.description)).size(theme::BODY)).width(Length::Fill).on_press(Message::PickFee).style(theme::button::row));
+            list = list.push(button(text(format!("Fee {} — {} ({amount})", fee.code, fee.description)).size(theme::BODY)).width(Length::Fill).on_press(Message::PickFee).style(theme::button::list_row(self.highlighted == Some(0))));
         }
+        let first = usize::from(self.fee_match.is_some());
         for (index, row) in self.results.iter().enumerate() {
             let line = column![
                 text(format!("{}  {}  ·  {}", row.number, row.name, row.kind.as_str())).size(theme::BODY),
                 text(format!("{}  ·  {}  ·  balance {}", row.address, row.status, row.balance.grouped())).size(theme::SMALL),
             ];
-            list = list.push(button(line).width(Length::Fill).on_press(Message::Pick(index)).style(theme::button::row));
+            list = list.push(button(line).width(Length::Fill).on_press(Message::Pick(index)).style(theme::button::list_row(self.highlighted == Some(first + index))));
         }
-        scrollable(list).height(Length::Shrink).into()
+        if self.offered() > 1 {
+            list = list.push(text("Up/Down, PageUp/PageDown, Home/End choose; Enter picks").size(theme::SMALL).style(theme::text::muted));
+        }
+        scrollable(list).id(RESULTS_ID).height(Length::Shrink).into()
     }
 
     fn cart_view(&self) -> Element<'_, Message> {
