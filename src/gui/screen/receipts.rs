@@ -157,6 +157,14 @@ impl Receipts {
     /// Enter: opens the highlighted receipt, else searches by what is typed.
     fn search(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
         self.error = None;
+        for (field, text) in [("receipt number", &mut self.number), ("account", &mut self.account), ("date", &mut self.date), ("amount", &mut self.amount)] {
+            if citytill::domain::tender::contains_card_number(text) {
+                // Refused like every other field: never echoed, never kept, never searched for.
+                text.clear();
+                self.error = Some(format!("{field}: that looks like a card number; card numbers are never typed into CityTill"));
+                return Task::none();
+            }
+        }
         if let Some(receipt) = self.highlighted.and_then(|i| self.found.get(i)).cloned() {
             return self.load(receipt, ctx, actor);
         }

@@ -163,3 +163,18 @@ fn receipts_list_is_picked_by_keyboard() {
     receipts(&mut app, Message::Search);
     assert_eq!(app.receipts.shown.as_ref().map(|i| i.receipt.clone()), Some(paid[0].clone()));
 }
+
+// Proves a full card number typed into a receipt search field is refused without being echoed or kept.
+#[test]
+fn card_number_in_receipt_search_is_refused_without_echo() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Go(Screen::Receipts));
+    for field in [Message::Number as fn(String) -> Message, Message::Account] {
+        receipts(&mut app, field("4111-1111-1111-1111".into()));
+        receipts(&mut app, Message::Search);
+        let error = app.receipts.error.clone().unwrap_or_default();
+        assert!(error.contains("card number") && !error.contains("4111"), "{error}");
+        assert!(app.receipts.number.is_empty() && app.receipts.account.is_empty(), "the card number must not stay in the field");
+    }
+}
