@@ -533,7 +533,9 @@ impl Counter {
                 return (focus(AMOUNT_ID), None);
             }
             Err(error) => {
-                self.error = Some(error);
+                // Enter again would only be refused again: say how to take the tender back.
+                let hint = if self.tendered() > self.total_due() { format!(" — take the last tender back [{}]", Shortcut::RemoveTender.label()) } else { String::new() };
+                self.error = Some(format!("{error}{hint}"));
                 return (focus(AMOUNT_ID), None);
             }
         };

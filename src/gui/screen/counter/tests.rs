@@ -178,8 +178,8 @@ fn second_bare_enter_never_tenders_the_rest() {
 }
 
 // Proves the cash sanity checks: 250,000.00 handed over on 84.12 is refused because the drawer cannot cover
-// the change (the reason says so without the drawer's figure); 200.00 on a 15.00 fee (over 10x due) asks for
-// confirmation first and a second Enter confirms it.
+// the change (the reason says so without the drawer's figure, and how to take the tender back); 200.00 on a
+// 15.00 fee (over 10x due) asks for confirmation first: Esc takes the tender back, a second Enter confirms it.
 #[test]
 fn implausible_cash_is_refused_or_confirmed() {
     let fixture = fixture();
@@ -190,7 +190,7 @@ fn implausible_cash_is_refused_or_confirmed() {
     counter(&mut app, Message::AmountSubmitted);
     assert!(app.counter.completed.is_none(), "249,915.88 change from a drawer of 100.00 must be refused");
     let error = app.counter.error.clone().unwrap_or_default();
-    assert!(error.contains("cannot cover") && !error.contains("100.00"), "{error}");
+    assert!(error.contains("cannot cover") && error.contains("[Ctrl+Shift+D]") && !error.contains("100.00"), "{error}");
     counter(&mut app, Message::Clear);
     // Fill the drawer: 100.00 + 150.00 exact = 250.00, so 185.00 change can be covered.
     counter(&mut app, Message::LookupChanged("BL-3004".into()));
@@ -204,6 +204,12 @@ fn implausible_cash_is_refused_or_confirmed() {
     assert!(app.counter.completed.is_none(), "200.00 on 15.00 due must be confirmed first");
     let texts = crate::gui::testing::visible_texts(&app);
     assert!(texts.iter().any(|t| t.contains("200.00") && t.contains("Enter")), "the question is shown: {texts:?}");
+    // Esc takes the tender back (the sale stays); typed again, the same question; Enter then records it.
+    counter(&mut app, Message::Clear);
+    assert!(app.counter.tenders.is_empty() && app.counter.confirming.is_none() && app.counter.cart.len() == 1);
+    counter(&mut app, Message::Amount("200".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    assert!(app.counter.completed.is_none() && app.counter.confirming.is_some());
     counter(&mut app, Message::AmountSubmitted);
     let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error));
     assert_eq!(completed.result.change, Money::from_cents(18500));
