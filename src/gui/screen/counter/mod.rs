@@ -139,7 +139,8 @@ pub enum Message {
 /// What the ledger thread answered to Complete.
 #[derive(Clone, Debug)]
 pub enum Paid {
-    Recorded(PaymentResult, ReceiptInfo),
+    /// Boxed: a receipt is large beside a question.
+    Recorded(Box<(PaymentResult, ReceiptInfo)>),
     /// Nothing recorded yet: the cash looks implausible; ask this question first.
     Confirm(String),
 }
@@ -515,7 +516,7 @@ impl Counter {
             ctx.worker.call(move |ledger| match payment::pay_unless_implausible(ledger, &settings, &actor, &request, confirmed)? {
                 payment::Checked::Paid(result) => {
                     let info = query::receipt(ledger.conn(), &result.receipt)?;
-                    Ok(Paid::Recorded(result, info))
+                    Ok(Paid::Recorded(Box::new((result, info))))
                 }
                 payment::Checked::Confirm(question) => Ok(Paid::Confirm(question)),
             }),
@@ -527,7 +528,7 @@ impl Counter {
     fn paid(&mut self, result: Result<Paid, String>, ctx: &Context) -> (Task<Message>, Option<Event>) {
         self.busy = false;
         let (result, info) = match result {
-            Ok(Paid::Recorded(result, info)) => (result, info),
+            Ok(Paid::Recorded(recorded)) => *recorded,
             Ok(Paid::Confirm(question)) => {
                 self.confirming = Some(question);
                 return (focus(AMOUNT_ID), None);
