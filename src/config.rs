@@ -29,8 +29,10 @@ pub struct Limits {
     pub max_amount: Money,
     /// Over/short beyond this (either way) at close needs a supervisor and a written reason.
     pub over_short_approval: Money,
-    /// Cash in the drawer above this prompts a drop.
+    /// Cash in the drawer above this prompts a drop; change above it is confirmed before a payment is recorded.
     pub drawer_cash_limit: Money,
+    /// The counter asks for confirmation when more than this many times the amount due is tendered (0: never).
+    pub tender_confirm_multiple: i64,
     /// Wrong PINs before a lockout.
     pub login_attempts: i64,
     pub lockout_minutes: i64,
@@ -80,6 +82,7 @@ impl Default for Limits {
             max_amount: Money::from_cents(DEFAULT_MAX_CENTS),
             over_short_approval: Money::from_cents(500),
             drawer_cash_limit: Money::from_cents(200_000),
+            tender_confirm_multiple: 10,
             login_attempts: 5,
             lockout_minutes: 30,
             idle_lock_minutes: 5,
@@ -127,6 +130,9 @@ impl Settings {
         }
         if !(1..=100).contains(&limits.login_attempts) || !(1..=1440).contains(&limits.lockout_minutes) {
             return Err("limits: login_attempts must be 1..100 and lockout_minutes 1..1440".into());
+        }
+        if !(0..=1_000_000).contains(&limits.tender_confirm_multiple) {
+            return Err("limits: tender_confirm_multiple must be 0..1000000 (0 never asks)".into());
         }
         if !(1..=500).contains(&limits.max_lines) {
             return Err("limits: max_lines must be 1..500".into());

@@ -100,6 +100,11 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
 fn apply(ledger: &mut Ledger, settings: &Settings, ana: &Actor, sam: &Actor, model: &mut Model, op: Op) -> Result<(), TestCaseError> {
     let cash = model.expected.get(&TenderKind::Cash).copied().unwrap_or(0);
     match op {
+        Op::Pay { payable, cents, cash_extra, .. } if cash_extra > cash => {
+            // Change beyond the cash the drawer held before the payment cannot be given: refused, nothing written.
+            let request = PaymentRequest { lines: vec![LineRequest::Payable { number: format!("P-{payable}"), amount: Some(Money::from_cents(cents)) }], tenders: vec![Tender::new(TenderKind::Cash, Money::from_cents(cents + cash_extra))] };
+            prop_assert!(pay(ledger, settings, ana, &request).is_err(), "change the drawer cannot cover must be refused");
+        }
         Op::Pay { payable, cents, cash_extra, by_check, by_card } => {
             let number = format!("P-{payable}");
             let mut tenders = Vec::new();

@@ -137,9 +137,10 @@ fn move_cash(ctx: &Context, kind: CashMove, amount: &str, reason: Option<&str>) 
         CashMove::Drop => None,
         _ => Some(ctx.approve(&mut ledger, &actor, if kind == CashMove::PaidIn { "paid-in" } else { "paid-out" })?),
     };
-    let left = drawer::cash_move(&mut ledger, &actor, approver.as_ref(), kind, amount, reason)?;
+    // Never the cash the drawer should now hold: the cashier's close is blind.
+    drawer::cash_move(&mut ledger, &actor, approver.as_ref(), kind, amount, reason)?;
     if ctx.json {
-        return output::json(&serde_json::json!({ "amount": amount, "cash_expected": left }));
+        return output::json(&serde_json::json!({ "amount": amount }));
     }
     println!("Recorded {amount}.");
     Ok(())

@@ -76,8 +76,12 @@ pub fn report(ctx: &Context, args: ReportArgs) -> Result<()> {
         return Err(Error::Invalid(format!("report: '{}' is not one of {}", args.name, reports::NAMES.join(", "))));
     }
     let date = date_or_today(ctx, args.date)?;
-    let ledger = ctx.open_ledger()?;
-    let document = reports::build(&ledger, &args.name, &date)?;
+    // Signed in (--user), a supervisor sees what open drawers should hold; nobody else does (blind close).
+    let (ledger, viewer) = match &ctx.user {
+        Some(_) => ctx.login().map(|(ledger, actor)| (ledger, Some(actor)))?,
+        None => (ctx.open_ledger()?, None),
+    };
+    let document = reports::build(&ledger, &args.name, &date, viewer.as_ref())?;
     let bytes = reports::render(&document, format)?;
     emit(args.out.as_deref(), &bytes)
 }

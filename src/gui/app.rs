@@ -160,7 +160,7 @@ impl App {
                 Task::batch([task, self.refresh_status()])
             }
             Some(counter::Event::OpenReceipt(receipt)) => {
-                let open = self.receipts.open(receipt, &self.ctx).map(Message::Receipts);
+                let open = self.receipts.open(receipt, &self.ctx, &actor).map(Message::Receipts);
                 Task::batch([task, self.go(Screen::Receipts), open])
             }
             None => task,
@@ -209,10 +209,8 @@ impl App {
     }
 
     fn reports_message(&mut self, message: reports::Message) -> Task<Message> {
-        if self.session.is_none() {
-            return Task::none();
-        }
-        let (task, event) = self.reports.update(message, &self.ctx);
+        let Some(actor) = self.session.clone() else { return Task::none() };
+        let (task, event) = self.reports.update(message, &self.ctx, &actor);
         let task = task.map(Message::Reports);
         match event {
             Some(reports::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),

@@ -40,6 +40,11 @@ pub enum Shortcut {
     /// Up / Down arrows: move a list's selection (text fields leave these keys alone).
     Up,
     Down,
+    /// PageUp / PageDown, Home / End: move a list's highlight a page, or to its ends.
+    PageUp,
+    PageDown,
+    Home,
+    End,
 }
 
 impl Shortcut {
@@ -69,6 +74,10 @@ impl Shortcut {
             Shortcut::RemoveTender => "Ctrl+Shift+D",
             Shortcut::Up => "Up",
             Shortcut::Down => "Down",
+            Shortcut::PageUp => "PageUp",
+            Shortcut::PageDown => "PageDown",
+            Shortcut::Home => "Home",
+            Shortcut::End => "End",
         }
     }
 }
@@ -97,6 +106,11 @@ pub fn shortcut(key: &Key, modifiers: Modifiers) -> Option<Shortcut> {
             Named::Tab => Shortcut::Next,
             Named::ArrowUp if !modifiers.command() && !modifiers.alt() => Shortcut::Up,
             Named::ArrowDown if !modifiers.command() && !modifiers.alt() => Shortcut::Down,
+            Named::PageUp if !modifiers.command() && !modifiers.alt() => Shortcut::PageUp,
+            Named::PageDown if !modifiers.command() && !modifiers.alt() => Shortcut::PageDown,
+            // Plain Home/End (a text field also moves its cursor; lists act only once a row is highlighted).
+            Named::Home if modifiers.is_empty() => Shortcut::Home,
+            Named::End if modifiers.is_empty() => Shortcut::End,
             _ => return None,
         }),
         Key::Character(c) if modifiers.command() && c.as_str().eq_ignore_ascii_case("t") => Some(Shortcut::ToggleTheme),
@@ -141,5 +155,17 @@ mod tests {
         assert_eq!(shortcut(&Key::Named(Named::ArrowDown), Modifiers::empty()), Some(Shortcut::Down));
         assert_eq!(shortcut(&Key::Named(Named::ArrowDown), Modifiers::CTRL), None);
         assert_eq!((Shortcut::RemoveLine.label(), Shortcut::RemoveTender.label()), ("Ctrl+D", "Ctrl+Shift+D"));
+    }
+
+    // Proves PageUp/PageDown and plain Home/End map to the list keys, and Shift+Home / Ctrl+End (selecting or
+    // jumping inside a text field) stay with the fields.
+    #[test]
+    fn page_and_end_keys_map_to_list_moves() {
+        assert_eq!(shortcut(&Key::Named(Named::PageUp), Modifiers::empty()), Some(Shortcut::PageUp));
+        assert_eq!(shortcut(&Key::Named(Named::PageDown), Modifiers::empty()), Some(Shortcut::PageDown));
+        assert_eq!(shortcut(&Key::Named(Named::Home), Modifiers::empty()), Some(Shortcut::Home));
+        assert_eq!(shortcut(&Key::Named(Named::End), Modifiers::empty()), Some(Shortcut::End));
+        assert_eq!(shortcut(&Key::Named(Named::Home), Modifiers::SHIFT), None);
+        assert_eq!(shortcut(&Key::Named(Named::End), Modifiers::CTRL), None);
     }
 }

@@ -6,6 +6,7 @@ mod context;
 mod data;
 mod devices;
 mod keys;
+mod list_nav;
 mod receipt_doc;
 mod scan;
 mod screen;

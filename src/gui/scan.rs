@@ -14,7 +14,8 @@ const TEMPLATES: &[&str] = &[
 /// A classified lookup line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Lookup {
-    /// A receipt number (a scanned receipt barcode): open it on the Receipts screen.
+    /// Shaped like a receipt number (T01-000042 — but a license BL-1234567 is too): the counter tries accounts
+    /// first and opens Receipts only for this terminal's prefix or a scanned barcode, when the receipt exists.
     Receipt(String),
     /// A stub: account number candidates (as printed, and without leading zeros) and the amount due.
     Stub { accounts: Vec<String>, amount: Option<Money> },

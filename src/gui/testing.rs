@@ -119,3 +119,19 @@ pub fn assert_snapshot<M>(ui: &mut Simulator<'_, M, Theme, iced::Renderer>, them
     let snapshot = ui.snapshot(theme).unwrap();
     assert!(snapshot.matches_image(&path).unwrap(), "snapshot {name} differs from tests/snapshots/{name}-*.png");
 }
+
+/// Every text and text-field content the window shows right now (all screens' widgets in the tree, scrolled or not).
+pub fn visible_texts(app: &App) -> Vec<String> {
+    use iced_test::selector::Candidate;
+    let mut ui = simulator(app.view());
+    let mut texts = Vec::new();
+    let _ = ui.find(|candidate: Candidate<'_>| -> Option<()> {
+        match candidate {
+            Candidate::Text { content, .. } => texts.push(content.to_string()),
+            Candidate::TextInput { state, .. } => texts.push(state.text().to_string()),
+            _ => {}
+        }
+        None
+    });
+    texts
+}

@@ -46,6 +46,62 @@ pub fn pay(ledger: &mut Ledger, settings: &Settings, actor: &Actor, request: &Pa
     ledger.write(|w| record_payment(w, settings, actor, request))
 }
 
+/// What `pay_unless_implausible` did.
+#[derive(Clone, Debug)]
+pub enum Checked {
+    Paid(PaymentResult),
+    /// Nothing recorded: the cash looks implausible; the question to put to the cashier before paying confirmed.
+    Confirm(String),
+}
+
+/// The counter's payment: as `pay`, but unless `confirmed` a payment whose cash looks implausible (see
+/// `implausible_cash`) is not recorded and the question to ask comes back instead.
+pub fn pay_unless_implausible(ledger: &mut Ledger, settings: &Settings, actor: &Actor, request: &PaymentRequest, confirmed: bool) -> Result<Checked> {
+    actor.require(CASHIER_ROLES, "take payments")?;
+    ledger.write(|w| {
+        if !confirmed {
+            let drawer = query::open_drawer(w.conn(), &actor.name)?;
+            let lines = resolve_lines(w, settings, &request.lines)?;
+            let total = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::Invalid("amount: total overflows".into()))?;
+            let tendered = Money::sum(request.tenders.iter().map(|t| t.amount)).ok_or(Error::Invalid("tender: total overflows".into()))?;
+            let change = change_due(settings, &request.tenders, total, tendered)?;
+            check_change_covered(w, drawer.id, change)?;
+            if let Some(question) = implausible_cash(settings, total, tendered, change) {
+                return Ok(Checked::Confirm(question));
+            }
+        }
+        record_payment(w, settings, actor, request).map(Checked::Paid)
+    })
+}
+
+/// Why the cash of a payment looks implausible enough to ask before recording it: change more than a drawer
+/// holds (`limits.drawer_cash_limit`), or more than `limits.tender_confirm_multiple` times the amount due
+/// handed over. The question never carries what the drawer should hold (the close is blind).
+pub fn implausible_cash(settings: &Settings, total: Money, tendered: Money, change: Money) -> Option<String> {
+    let limits = &settings.limits;
+    let multiple = limits.tender_confirm_multiple;
+    let over_multiple = multiple > 0 && i128::from(tendered.cents()) > i128::from(total.cents()) * i128::from(multiple);
+    if change > limits.drawer_cash_limit {
+        Some(format!("{} tendered on {} due means {} in change, more than a drawer holds. Check the notes handed over: Enter records it, Esc takes the tender back.", tendered.grouped(), total.grouped(), change.grouped()))
+    } else if over_multiple {
+        Some(format!("{} tendered on {} due is more than {multiple} times the amount due ({} change). Check the amount typed: Enter records it, Esc takes the tender back.", tendered.grouped(), total.grouped(), change.grouped()))
+    } else {
+        None
+    }
+}
+
+/// Refuses change the drawer cannot give: more than the cash it held before this payment (the notes handed
+/// over cannot make their own change). The refusal names the change, never what the drawer holds.
+fn check_change_covered(w: &Writer<'_>, drawer_id: i64, change: Money) -> Result<()> {
+    if change.is_zero() {
+        return Ok(());
+    }
+    if change > query::expected_for(w.conn(), drawer_id, TenderKind::Cash)? {
+        return Err(Error::Refused(format!("tender: the drawer cannot cover {} in change; ask for smaller notes or another tender", change.grouped())));
+    }
+    Ok(())
+}
+
 /// The payment inside an open transaction (shared with mail batches, which post several at once).
 pub fn record_payment(w: &mut Writer<'_>, settings: &Settings, actor: &Actor, request: &PaymentRequest) -> Result<PaymentResult> {
     let limits = &settings.limits;
@@ -66,6 +122,7 @@ pub fn record_payment(w: &mut Writer<'_>, settings: &Settings, actor: &Actor, re
         return Err(Error::Invalid(format!("amount: a payment may not exceed {}", limits.max_amount)));
     }
     let change = change_due(settings, &request.tenders, total, tendered)?;
+    check_change_covered(w, drawer.id, change)?;
     let credit = Money::sum(lines.iter().map(|l| l.credit)).unwrap_or(Money::ZERO);
     let number: i64 = w.conn().query_row("SELECT COALESCE(MAX(number), 0) + 1 FROM receipts", [], |r| r.get(0))?;
     let receipt = ReceiptNo { terminal: w.terminal().clone(), number }.to_string();
@@ -135,4 +192,25 @@ pub fn change_due(settings: &Settings, tenders: &[Tender], total: Money, tendere
         return Err(Error::Invalid(format!("tender: non-cash tenders exceed the {total} due by {}; only {rule} may exceed the amount due", Money::from_cents(change.cents() - change_sources.cents()))));
     }
     Ok(change)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves when the counter asks before recording cash: change above the drawer cash limit, or more than the
+    // set multiple of the amount due handed over; ordinary change, or the multiple set to 0, asks nothing.
+    #[test]
+    fn implausible_cash_asks_only_beyond_the_settings() {
+        let mut settings = Settings::default();
+        let m = Money::from_cents;
+        assert!(implausible_cash(&settings, m(8412), m(10000), m(1588)).is_none());
+        assert!(implausible_cash(&settings, m(1500), m(15000), m(13500)).is_none(), "exactly 10x is not over 10x");
+        let question = implausible_cash(&settings, m(1500), m(20000), m(18500)).unwrap_or_default();
+        assert!(question.contains("more than 10 times") && question.contains("200.00"), "{question}");
+        let question = implausible_cash(&settings, m(300_000), m(600_000), m(300_000)).unwrap_or_default();
+        assert!(question.contains("more than a drawer holds"), "{question}");
+        settings.limits.tender_confirm_multiple = 0;
+        assert!(implausible_cash(&settings, m(1500), m(20000), m(18500)).is_none());
+    }
 }

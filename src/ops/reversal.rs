@@ -69,7 +69,7 @@ pub fn refund(ledger: &mut Ledger, actor: &Actor, approver: &Actor, receipt: &st
         let drawer = query::open_drawer(w.conn(), &actor.name)?;
         let cash = query::expected_for(w.conn(), drawer.id, TenderKind::Cash)?;
         if amount > cash {
-            return Err(Error::Refused(format!("--amount: the drawer holds {cash} cash, not enough to refund {amount}")));
+            return Err(Error::Refused(format!("--amount: the drawer cannot cover a cash refund of {amount}")));
         }
         let (lines, _, _, _) = original(&info)?;
         let allocations = allocate(w, &info.receipt, &lines, amount)?;
@@ -116,6 +116,32 @@ pub fn returned_check(ledger: &mut Ledger, actor: &Actor, approver: &Actor, rece
         )?;
         Ok((info.receipt, check_amount, fee_amount))
     })
+}
+
+/// The corrections a receipt can take from `actor` — what a screen may offer, so no one types a supervisor's
+/// PIN only to be refused: a void while the receipt is paid, of today and its drawer open; a refund while
+/// something is left to refund and the actor has an open drawer to pay it from; a returned check when it was
+/// paid by check, is not voided or already returned, and the actor is a lead, supervisor or admin.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Corrections {
+    pub void: bool,
+    pub refund: bool,
+    pub returned_check: bool,
+}
+
+pub fn corrections(ledger: &Ledger, actor: &Actor, info: &ReceiptInfo) -> Result<Corrections> {
+    let conn = ledger.conn();
+    let Ok((_, tenders, _, drawer_id)) = original(info) else { return Ok(Corrections::default()) };
+    let void = info.status == "paid"
+        && info.business_date == ledger.business_date()?.to_string()
+        && query::drawer_by_id(conn, drawer_id)?.is_some_and(|d| d.state == "open");
+    let refund = ["paid", "partially_refunded"].contains(&info.status.as_str())
+        && info.total > info.refunded
+        && query::current_drawer(conn, &actor.name)?.is_some_and(|d| d.state == "open");
+    let returned_check = !["voided", "returned_check"].contains(&info.status.as_str())
+        && tenders.iter().any(|t| t.kind == TenderKind::Check)
+        && [Role::Lead, Role::Supervisor, Role::Admin].contains(&actor.role);
+    Ok(Corrections { void, refund, returned_check })
 }
 
 fn check_second_person(actor: &Actor, approver: &Actor) -> Result<()> {

@@ -78,7 +78,7 @@ pub fn office_day(drawers: usize, payments_per_drawer: usize) -> Result<OfficeDa
     let started = Instant::now();
     day::close(&mut ledger, &lead, date)?;
     for name in reports::NAMES {
-        let document = reports::build(&ledger, name, &date.to_string())?;
+        let document = reports::build(&ledger, name, &date.to_string(), None)?;
         reports::render(&document, Format::Text)?;
         reports::render(&document, Format::Pdf)?;
     }

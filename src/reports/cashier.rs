@@ -8,11 +8,35 @@ use rusqlite::Connection;
 use crate::domain::events::Event;
 use crate::error::Result;
 use crate::money::Money;
+use crate::ops::auth::Actor;
 use crate::ops::query;
 use crate::reports::{entries, Document, Section};
 
-/// One section per drawer of the date: expected per tender, and at close counted and over/short.
-pub fn drawers(conn: &Connection, date: &str) -> Result<Document> {
+/// What a drawer's X report says instead of an expected amount the viewer may not see.
+pub const BLIND: &str = "(blind until counted)";
+
+/// Whether `viewer` may see what a drawer of `cashier` not yet counted should hold: only a supervisor or
+/// admin who is not that drawer's cashier. The cashier's close is blind; someone not signed in sees nothing.
+pub fn may_see_expected(viewer: Option<&Actor>, cashier: &str) -> bool {
+    viewer.is_some_and(|v| v.role.can_approve() && v.name != cashier)
+}
+
+/// Refuses report `name`, which shows the cash drawers should hold in total, while a drawer of `date` is not
+/// yet counted — unless `viewer` may see what each such drawer should hold (`may_see_expected`).
+pub fn require_sight_of_open_drawers(conn: &Connection, date: &str, viewer: Option<&Actor>, name: &str) -> Result<()> {
+    let mut statement = conn.prepare_cached("SELECT cashier FROM drawers WHERE business_date = ?1 AND state = 'open'")?;
+    let cashiers: Vec<String> = statement.query_map([date], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    if cashiers.iter().all(|cashier| may_see_expected(viewer, cashier)) {
+        return Ok(());
+    }
+    Err(crate::error::Error::Refused(format!(
+        "report: the {name} report shows what open drawers hold; until every drawer of {date} is counted only a supervisor who is not their cashier may see it"
+    )))
+}
+
+/// One section per drawer of the date: expected per tender (for a drawer not yet counted, only to a viewer
+/// who `may_see_expected`), and at close counted and over/short.
+pub fn drawers(conn: &Connection, date: &str, viewer: Option<&Actor>) -> Result<Document> {
     let mut statement = conn.prepare_cached("SELECT id FROM drawers WHERE business_date = ?1 ORDER BY id")?;
     let ids: Vec<i64> = statement.query_map([date], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let closes: BTreeMap<i64, Event> = entries(conn, &["drawer_closed"], date, false)?
@@ -48,10 +72,16 @@ pub fn drawers(conn: &Connection, date: &str) -> Result<Document> {
             _ => {
                 let mut section = Section::new(format!("X report - drawer {id} - {} - {}", drawer.cashier, drawer.state), &["tender", "expected"]);
                 let expected = query::expected(conn, id)?;
+                let counted = drawer.state != "open";
+                let shown = counted || may_see_expected(viewer, &drawer.cashier);
                 for (tender, amount) in &expected {
-                    section.row(vec![tender.as_str().into(), amount.to_string()]);
+                    section.row(vec![tender.as_str().into(), if shown { amount.to_string() } else { BLIND.into() }]);
                 }
-                section.totals = Some(vec!["total".into(), Money::from_cents(expected.iter().map(|(_, m)| m.cents()).sum()).to_string()]);
+                let total = Money::from_cents(expected.iter().map(|(_, m)| m.cents()).sum()).to_string();
+                section.totals = Some(vec!["total".into(), if shown { total } else { BLIND.into() }]);
+                if !shown {
+                    section.notes.push("Expected amounts are shown after the blind count, or to a supervisor.".into());
+                }
                 section
             }
         };

@@ -81,13 +81,18 @@ pub fn render(document: &Document, format: Format) -> Result<Vec<u8>> {
     }
 }
 
-/// Builds report `name` for business date `date` (YYYY-MM-DD).
-pub fn build(ledger: &Ledger, name: &str, date: &str) -> Result<Document> {
+/// Builds report `name` for business date `date` (YYYY-MM-DD), as `viewer` may read it (None: someone not
+/// signed in): the drawer report hides what a drawer not yet counted should hold (see `cashier::may_see_expected`).
+pub fn build(ledger: &Ledger, name: &str, date: &str, viewer: Option<&crate::ops::auth::Actor>) -> Result<Document> {
     let conn = ledger.conn();
     match name {
-        "drawer" => cashier::drawers(conn, date),
+        "drawer" => cashier::drawers(conn, date, viewer),
         "day" => money::day(conn, date),
-        "gl" => money::gl(conn, date),
+        "gl" => {
+            // Its cash-in-drawers line is what open drawers should hold.
+            cashier::require_sight_of_open_drawers(conn, date, viewer, name)?;
+            money::gl(conn, date)
+        }
         "deposit" => deposit::report(conn, date),
         "exceptions" => audit::exceptions(conn, date),
         "gaps" => audit::gaps(conn, ledger.terminal().as_str(), date),

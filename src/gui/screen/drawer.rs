@@ -102,6 +102,7 @@ pub enum Message {
 #[derive(Clone, Debug)]
 pub enum Outcome {
     Opened(i64, Money),
+    /// The action and the amount moved (never what the drawer should now hold: the close is blind).
     Moved(Action, Money),
     NoSale,
     Closing(CloseResult),
@@ -275,7 +276,7 @@ impl DrawerScreen {
                 Box::new(move |ledger| {
                     let approving = if kind == CashMove::Drop { None } else { approve(ledger, &actor, action.label())? };
                     let reason = (kind != CashMove::Drop).then_some(reason.as_str());
-                    drawer::cash_move(ledger, &actor, approving.as_ref(), kind, amount, reason).map(|cash| Outcome::Moved(action, cash))
+                    drawer::cash_move(ledger, &actor, approving.as_ref(), kind, amount, reason).map(|()| Outcome::Moved(action, amount))
                 })
             }
             Action::NoSale => Box::new(move |ledger| {
@@ -309,8 +310,8 @@ impl DrawerScreen {
                 self.notice = Some(format!("Drawer {id} open with a float of {}{}", float.grouped(), kick(ctx)));
                 self.action = None;
             }
-            Outcome::Moved(action, cash) => {
-                self.notice = Some(format!("{} recorded; the drawer should now hold {} cash{}", action.label(), cash.grouped(), kick(ctx)));
+            Outcome::Moved(action, amount) => {
+                self.notice = Some(format!("{} of {} recorded{}", action.label(), amount.grouped(), kick(ctx)));
                 self.action = None;
             }
             Outcome::NoSale => {

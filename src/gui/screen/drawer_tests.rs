@@ -7,7 +7,7 @@ use citytill_hardware::device::DeviceEvent;
 use super::{Action, Message};
 use crate::gui::app::{App, Message as AppMessage, Screen};
 use crate::gui::screen::counter::Message as CounterMessage;
-use crate::gui::testing::{assert_snapshot, fixture, send, signed_in, simulator};
+use crate::gui::testing::{assert_snapshot, fixture, send, signed_in, simulator, visible_texts};
 
 fn drawer(app: &mut App, message: Message) {
     send(app, AppMessage::Drawer(message));
@@ -71,7 +71,7 @@ fn counter_report_fills_counts() {
     assert_snapshot(&mut ui, &app.theme(), "drawer_blind_count");
 }
 
-// Proves a drop is recorded and the expected cash afterwards is reported.
+// Proves a drop is recorded and said so, without telling the cashier what the drawer should now hold.
 #[test]
 fn drop_to_safe() {
     let fixture = fixture();
@@ -80,5 +80,91 @@ fn drop_to_safe() {
     drawer(&mut app, Message::Start(Action::Drop));
     drawer(&mut app, Message::Amount("40".into()));
     drawer(&mut app, Message::Submit);
-    assert!(app.drawer.notice.as_deref().is_some_and(|n| n.contains("should now hold 60.00 cash")), "{:?} {:?}", app.drawer.notice, app.drawer.error);
+    let notice = app.drawer.notice.clone().unwrap_or_default();
+    assert!(notice.starts_with("Drop to safe of 40.00 recorded") && !notice.contains("60.00"), "{notice} {:?}", app.drawer.error);
+}
+
+/// Fails the test if any text on screen, or the drawer's notice or error, shows `figure` (the expected cash).
+fn assert_blind(app: &App, figure: &str, step: &str) {
+    let mut texts = visible_texts(app);
+    texts.extend(app.drawer.notice.clone());
+    texts.extend(app.drawer.error.clone());
+    texts.extend(app.reports.shown.as_ref().map(|(_, text)| text.clone()));
+    texts.extend(app.reports.error.clone());
+    texts.extend(app.reports.notice.clone());
+    let leaks: Vec<&String> = texts.iter().filter(|t| t.contains(figure)).collect();
+    assert!(leaks.is_empty(), "after {step} the cashier sees the expected cash {figure}: {leaks:?}");
+}
+
+// Proves the close is blind: after a payment, a drop, a paid-in, a paid-out, a no-sale, a refused drop, on the
+// status bar, in every report (the drawer's X report included) and during the count, nothing the cashier can see carries the cash the
+// drawer should hold — and that, once the count is recorded, the expected figure is shown.
+#[test]
+fn no_message_reveals_expected_cash_before_the_count() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Counter(CounterMessage::LookupChanged("100200".into())));
+    send(&mut app, AppMessage::Counter(CounterMessage::LookupSubmitted));
+    send(&mut app, AppMessage::Counter(CounterMessage::AmountSubmitted));
+    assert!(app.counter.completed.is_some(), "{:?}", app.counter.error);
+    assert_blind(&app, "184.12", "the payment");
+    send(&mut app, AppMessage::Go(Screen::Drawer));
+    assert_blind(&app, "184.12", "showing the drawer");
+    // float 100.00 + 84.12 = 184.12; − 40 drop = 144.12; + 10 paid-in = 154.12; − 5 paid-out = 149.12.
+    let steps: [(Action, &str, &str); 3] = [(Action::Drop, "40", "144.12"), (Action::PaidIn, "10", "154.12"), (Action::PaidOut, "5", "149.12")];
+    for (action, amount, figure) in steps {
+        drawer(&mut app, Message::Start(action));
+        drawer(&mut app, Message::Amount(amount.into()));
+        drawer(&mut app, Message::Reason("coffee for the office".into()));
+        drawer(&mut app, Message::Approver("sam".into()));
+        drawer(&mut app, Message::Pin("9753".into()));
+        drawer(&mut app, Message::Submit);
+        assert!(app.drawer.error.is_none() && app.drawer.notice.is_some(), "{action:?}: {:?}", app.drawer.error);
+        assert_blind(&app, figure, action.label());
+    }
+    drawer(&mut app, Message::Start(Action::NoSale));
+    drawer(&mut app, Message::Reason("change for the meter".into()));
+    drawer(&mut app, Message::Submit);
+    assert!(app.drawer.error.is_none(), "{:?}", app.drawer.error);
+    assert_blind(&app, "149.12", "a no-sale");
+    for too_much in ["500", "149.13"] {
+        drawer(&mut app, Message::Start(Action::Drop));
+        drawer(&mut app, Message::Amount(too_much.into()));
+        drawer(&mut app, Message::Submit);
+        assert!(app.drawer.error.is_some(), "a drop of {too_much} must be refused");
+        assert_blind(&app, "149.12", "a refused drop");
+    }
+    drawer(&mut app, Message::Cancel);
+    send(&mut app, AppMessage::Go(Screen::Reports));
+    for (index, name) in citytill::reports::NAMES.iter().enumerate() {
+        send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Pick(index)));
+        send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Run(crate::gui::screen::reports::Output::Screen)));
+        assert!(app.reports.shown.is_some(), "{name}: {:?}", app.reports.error);
+        assert_blind(&app, "149.12", &format!("the {name} report"));
+    }
+    send(&mut app, AppMessage::Go(Screen::Drawer));
+    drawer(&mut app, Message::Start(Action::Close));
+    drawer(&mut app, Message::Count(slot(10000), "1".into()));
+    assert_blind(&app, "149.12", "typing the count");
+    drawer(&mut app, Message::Submit);
+    assert!(app.drawer.result.is_some(), "{:?}", app.drawer.error);
+    assert!(visible_texts(&app).iter().any(|t| t == "149.12"), "after the count the expected cash is shown");
+}
+
+// Proves a supervisor (not the drawer's cashier) still sees the open drawer's expected cash on the drawer report.
+#[test]
+fn supervisor_sees_expected_cash_on_the_drawer_report() {
+    let fixture = fixture();
+    let mut cashier = signed_in(&fixture, "ana", "1357");
+    send(&mut cashier, AppMessage::Counter(CounterMessage::LookupChanged("100200".into())));
+    send(&mut cashier, AppMessage::Counter(CounterMessage::LookupSubmitted));
+    send(&mut cashier, AppMessage::Counter(CounterMessage::AmountSubmitted));
+    assert!(cashier.counter.completed.is_some(), "{:?}", cashier.counter.error);
+    let mut app = signed_in(&fixture, "sam", "9753");
+    send(&mut app, AppMessage::Go(Screen::Reports));
+    let index = citytill::reports::NAMES.iter().position(|n| *n == "drawer").unwrap();
+    send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Pick(index)));
+    send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Run(crate::gui::screen::reports::Output::Screen)));
+    let shown = app.reports.shown.as_ref().map(|(_, text)| text.clone()).unwrap_or_default();
+    assert!(shown.contains("X report - drawer 1 - ana") && shown.contains("184.12"), "{shown}");
 }

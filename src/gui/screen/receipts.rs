@@ -4,19 +4,21 @@
 use citytill::domain::events::{Event as LedgerEvent, LineTarget};
 use citytill::ops::auth::{self, Actor};
 use citytill::ops::query::{self, ReceiptInfo};
-use citytill::ops::reversal;
+use citytill::ops::reversal::{self, Corrections};
 use citytill::Money;
 use iced::widget::{button, column, container, row, scrollable, text, Column};
 use iced::{Element, Length, Task};
 
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
+use crate::gui::list_nav::{self, Move};
 use crate::gui::receipt_doc::{receipt_document, tender_label};
 use crate::gui::widgets::{self, Approval};
 use crate::gui::theme;
 
 pub const NUMBER_ID: &str = "receipts-number";
 pub const REASON_ID: &str = "receipts-reason";
+pub const LIST_ID: &str = "receipts-list";
 const LIMIT: usize = 50;
 
 /// A correction that needs a second person.
@@ -26,6 +28,13 @@ pub enum Correction {
     Refund,
     ReturnedCheck,
 }
+
+/// Each correction with its button label and key.
+const CORRECTIONS: [(Correction, &str, Shortcut); 3] = [
+    (Correction::Void, "Void [F6]", Shortcut::F6),
+    (Correction::Refund, "Refund [F7]", Shortcut::F7),
+    (Correction::ReturnedCheck, "Returned check [F8]", Shortcut::F8),
+];
 
 impl Correction {
     fn label(self) -> &'static str {
@@ -44,7 +53,11 @@ pub struct Receipts {
     pub date: String,
     pub amount: String,
     pub found: Vec<String>,
+    /// The keyboard highlight in `found`; Enter opens it.
+    pub highlighted: Option<usize>,
     pub shown: Option<ReceiptInfo>,
+    /// The corrections the shown receipt can take from the signed-in user (only these are offered).
+    pub offered: Corrections,
     pub correction: Option<Correction>,
     pub approval: Approval,
     pub reason: String,
@@ -62,8 +75,10 @@ pub enum Message {
     Amount(String),
     Search,
     Found(Result<Vec<String>, String>),
+    /// Up/Down, PageUp/PageDown, Home/End in the list of found receipts.
+    Move(Move),
     Open(String),
-    Opened(Result<ReceiptInfo, String>),
+    Opened(Result<(ReceiptInfo, Corrections), String>),
     Reprint,
     Reprinted(Result<ReceiptInfo, String>),
     Start(Correction),
@@ -92,20 +107,25 @@ impl Receipts {
     }
 
     /// Opens a receipt directly (a scanned barcode on the counter).
-    pub fn open(&mut self, receipt: String, ctx: &Context) -> Task<Message> {
+    pub fn open(&mut self, receipt: String, ctx: &Context, actor: &Actor) -> Task<Message> {
         self.number = receipt.clone();
-        self.load(receipt, ctx)
+        self.load(receipt, ctx, actor)
     }
 
     pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        if matches!(message, Message::Number(_) | Message::Account(_) | Message::Date(_) | Message::Amount(_)) {
+            // Typing a new search: Enter searches again instead of opening the highlighted receipt.
+            self.highlighted = None;
+        }
         match message {
             Message::Number(t) => self.number = t,
             Message::Account(t) => self.account = t,
             Message::Date(t) => self.date = t,
             Message::Amount(t) => self.amount = t,
-            Message::Search => return (self.search(ctx), None),
+            Message::Move(movement) => return (self.move_highlight(movement), None),
+            Message::Search => return (self.search(ctx, actor), None),
             Message::Found(result) => self.found(result),
-            Message::Open(receipt) => return (self.load(receipt, ctx), None),
+            Message::Open(receipt) => return (self.load(receipt, ctx, actor), None),
             Message::Opened(result) => self.opened(result),
             Message::Reprint => return (self.reprint(ctx, actor), None),
             Message::Reprinted(result) => self.reprinted(result, ctx),
@@ -116,17 +136,41 @@ impl Receipts {
             Message::RefundAmount(t) => self.refund_amount = t,
             Message::Confirm => return (self.confirm(ctx, actor), None),
             Message::NextField => return (iced::widget::operation::focus_next(), None),
-            Message::Corrected(result) => return self.corrected(result, ctx),
+            Message::Corrected(result) => return self.corrected(result, ctx, actor),
             Message::Cancel => return self.cancel(),
         }
         (Task::none(), None)
     }
 
-    fn search(&mut self, ctx: &Context) -> Task<Message> {
+    /// Moves the keyboard highlight (Home/End only once a row is highlighted) and scrolls the list to follow it.
+    fn move_highlight(&mut self, movement: Move) -> Task<Message> {
+        if matches!(movement, Move::Home | Move::End) && self.highlighted.is_none() {
+            return Task::none();
+        }
+        self.highlighted = list_nav::moved(self.highlighted, self.found.len(), movement);
+        match self.highlighted {
+            Some(index) => list_nav::follow(LIST_ID, index, self.found.len()),
+            None => Task::none(),
+        }
+    }
+
+    /// Enter: opens the highlighted receipt, else searches by what is typed.
+    fn search(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
         self.error = None;
+        for (field, text) in [("receipt number", &mut self.number), ("account", &mut self.account), ("date", &mut self.date), ("amount", &mut self.amount)] {
+            if citytill::domain::tender::contains_card_number(text) {
+                // Refused like every other field: never echoed, never kept, never searched for.
+                text.clear();
+                self.error = Some(format!("{field}: that looks like a card number; card numbers are never typed into CityTill"));
+                return Task::none();
+            }
+        }
+        if let Some(receipt) = self.highlighted.and_then(|i| self.found.get(i)).cloned() {
+            return self.load(receipt, ctx, actor);
+        }
         let number = self.number.trim().to_string();
         if !number.is_empty() {
-            return self.load(number, ctx);
+            return self.load(number, ctx, actor);
         }
         let amount = match self.amount.trim() {
             "" => None,
@@ -146,20 +190,33 @@ impl Receipts {
     fn found(&mut self, result: Result<Vec<String>, String>) {
         match result {
             Ok(found) if found.is_empty() => self.error = Some("receipts: none match; check the account, date (YYYY-MM-DD) or amount".into()),
-            Ok(found) => self.found = found,
+            Ok(found) => {
+                self.found = found;
+                self.highlighted = None;
+            }
             Err(e) => self.error = Some(e),
         }
     }
 
-    fn load(&mut self, receipt: String, ctx: &Context) -> Task<Message> {
+    /// Loads a receipt and the corrections it can take from `actor`.
+    fn load(&mut self, receipt: String, ctx: &Context, actor: &Actor) -> Task<Message> {
         self.error = None;
-        Task::perform(ctx.worker.call(move |ledger| query::receipt(ledger.conn(), &receipt)), Message::Opened)
+        let actor = actor.clone();
+        Task::perform(
+            ctx.worker.call(move |ledger| {
+                let info = query::receipt(ledger.conn(), &receipt)?;
+                let offered = reversal::corrections(ledger, &actor, &info)?;
+                Ok((info, offered))
+            }),
+            Message::Opened,
+        )
     }
 
-    fn opened(&mut self, result: Result<ReceiptInfo, String>) {
+    fn opened(&mut self, result: Result<(ReceiptInfo, Corrections), String>) {
         match result {
-            Ok(info) => {
+            Ok((info, offered)) => {
                 self.shown = Some(info);
+                self.offered = offered;
                 self.correction = None;
             }
             Err(e) => self.error = Some(e),
@@ -185,8 +242,18 @@ impl Receipts {
         }
     }
 
+    /// Whether the shown receipt can take `correction` (from the signed-in user).
+    pub fn offers(&self, correction: Correction) -> bool {
+        self.shown.is_some()
+            && match correction {
+                Correction::Void => self.offered.void,
+                Correction::Refund => self.offered.refund,
+                Correction::ReturnedCheck => self.offered.returned_check,
+            }
+    }
+
     fn start(&mut self, correction: Correction) -> Task<Message> {
-        if self.shown.is_none() {
+        if !self.offers(correction) {
             return Task::none();
         }
         self.correction = Some(correction);
@@ -232,7 +299,7 @@ impl Receipts {
         )
     }
 
-    fn corrected(&mut self, result: Result<String, String>, ctx: &Context) -> (Task<Message>, Option<Event>) {
+    fn corrected(&mut self, result: Result<String, String>, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
         self.busy = false;
         match result {
             Ok(notice) => {
@@ -240,7 +307,7 @@ impl Receipts {
                 self.correction = None;
                 self.approval = Approval::default();
                 let shown = self.shown.as_ref().map(|i| i.receipt.clone());
-                let task = shown.map_or_else(Task::none, |receipt| self.load(receipt, ctx));
+                let task = shown.map_or_else(Task::none, |receipt| self.load(receipt, ctx, actor));
                 (task, Some(Event::Changed))
             }
             Err(e) => {
@@ -259,16 +326,15 @@ impl Receipts {
         (Task::none(), Some(Event::Back))
     }
 
-    /// Esc cancels or goes back; with a receipt shown F5 reprints, F6 voids, F7 refunds, F8 records a returned check.
+    /// Esc cancels or goes back; with a receipt shown F5 reprints, and F6 voids, F7 refunds, F8 records a
+    /// returned check — each only where the receipt can take it.
     pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
         let shown = self.shown.is_some();
         match shortcut {
             Shortcut::Cancel => Some(Message::Cancel),
             Shortcut::F5 if shown => Some(Message::Reprint),
-            Shortcut::F6 if shown => Some(Message::Start(Correction::Void)),
-            Shortcut::F7 if shown => Some(Message::Start(Correction::Refund)),
-            Shortcut::F8 if shown => Some(Message::Start(Correction::ReturnedCheck)),
-            _ => None,
+            other if Move::from_shortcut(other).is_some() && !self.found.is_empty() && self.correction.is_none() => Move::from_shortcut(other).map(Message::Move),
+            other => CORRECTIONS.into_iter().find(|(_, _, key)| *key == other).map(|(c, _, _)| c).filter(|c| self.offers(*c)).map(Message::Start),
         }
     }
 
@@ -280,7 +346,10 @@ impl Receipts {
             widgets::field("Amount", "receipts-amount", &self.amount, Message::Amount, Some(Message::Search)),
         ]
         .spacing(theme::GAP);
-        let list = scrollable(Column::with_children(self.found.iter().map(|r| button(text(r.as_str()).size(theme::BODY)).width(Length::Fill).on_press(Message::Open(r.clone())).style(theme::button::row).into())).spacing(2)).width(240);
+        let rows = self.found.iter().enumerate().map(|(index, r)| {
+            button(text(r.as_str()).size(theme::BODY)).width(Length::Fill).on_press(Message::Open(r.clone())).style(theme::button::list_row(self.highlighted == Some(index))).into()
+        });
+        let list = scrollable(Column::with_children(rows).spacing(2)).id(LIST_ID).width(240);
         let detail = self.shown.as_ref().map_or_else(|| column![text("Find a receipt to see it here.").style(theme::text::muted)].into(), |info| self.detail(info));
         column![
             widgets::title("Receipts"),
@@ -315,13 +384,10 @@ impl Receipts {
         if !info.refunded.is_zero() {
             lines = lines.push(text(format!("Refunded {}", info.refunded.grouped())));
         }
-        let actions = row![
-            widgets::key_button("Reprint", Some(Shortcut::F5), Some(Message::Reprint)),
-            button(text("Void [F6]").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::Void)).style(theme::button::danger),
-            button(text("Refund [F7]").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::Refund)).style(theme::button::danger),
-            button(text("Returned check [F8]").size(theme::BODY)).padding([8, 14]).on_press(Message::Start(Correction::ReturnedCheck)).style(theme::button::danger),
-        ]
-        .spacing(8);
+        let mut actions = row![widgets::key_button("Reprint", Some(Shortcut::F5), Some(Message::Reprint))].spacing(8);
+        for (correction, label, _) in CORRECTIONS.into_iter().filter(|(c, _, _)| self.offers(*c)) {
+            actions = actions.push(button(text(label).size(theme::BODY)).padding([8, 14]).on_press(Message::Start(correction)).style(theme::button::danger));
+        }
         let mut body = column![lines, actions].spacing(theme::GAP);
         if let Some(correction) = self.correction {
             body = body.push(self.approval_view(correction));

@@ -5,6 +5,7 @@ use citytill::Money;
 use super::{Correction, Message};
 use crate::gui::app::{App, Message as AppMessage, Screen};
 use crate::gui::screen::counter::Message as CounterMessage;
+use crate::gui::keys::Shortcut;
 use crate::gui::testing::{assert_snapshot, fixture, send, signed_in, simulator};
 
 fn receipts(app: &mut App, message: Message) {
@@ -89,4 +90,91 @@ fn receipts_view_snapshot() {
     let mut ui = simulator(app.view());
     assert!(ui.find("Void needs a supervisor (not you): reason, then their name and PIN").is_ok());
     assert_snapshot(&mut ui, &app.theme(), "receipts_void");
+}
+
+/// The correction buttons the receipt on screen offers.
+fn offered(app: &App) -> Vec<&'static str> {
+    let mut ui = simulator(app.view());
+    ["Void [F6]", "Refund [F7]", "Returned check [F8]"].into_iter().filter(|label| ui.find(*label).is_ok()).collect()
+}
+
+// Proves only the corrections that apply are offered: a paid cash receipt offers void and refund (no returned
+// check: there is no check); once voided it offers none, and F6/F7/F8 start nothing; a receipt paid by check
+// offers a returned check to a lead.
+#[test]
+fn only_applicable_corrections_are_offered() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    let receipt = pay_cash(&mut app, "100200", "100");
+    send(&mut app, AppMessage::Go(Screen::Receipts));
+    receipts(&mut app, Message::Open(receipt.clone()));
+    assert_eq!(offered(&app), vec!["Void [F6]", "Refund [F7]"]);
+    start_void(&mut app, &receipt, "sam", "9753");
+    assert_eq!(app.receipts.shown.as_ref().map(|i| i.status.as_str()), Some("voided"), "{:?}", app.receipts.error);
+    assert!(offered(&app).is_empty(), "a voided receipt offers {:?}", offered(&app));
+    for key in [Shortcut::F6, Shortcut::F7, Shortcut::F8] {
+        send(&mut app, AppMessage::Shortcut(key));
+        assert!(app.receipts.correction.is_none(), "{key:?} started a correction on a voided receipt");
+    }
+
+    send(&mut app, AppMessage::Counter(CounterMessage::LookupChanged("100200".into())));
+    send(&mut app, AppMessage::Counter(CounterMessage::LookupSubmitted));
+    send(&mut app, AppMessage::Counter(CounterMessage::Kind(citytill::domain::tender::TenderKind::Check)));
+    send(&mut app, AppMessage::Counter(CounterMessage::Details("routing=021000021,account=12345678,number=1001".into())));
+    send(&mut app, AppMessage::Counter(CounterMessage::AmountSubmitted));
+    let by_check = app.counter.completed.as_ref().map(|c| c.result.receipt.clone()).unwrap_or_else(|| panic!("{:?}", app.counter.error));
+    let mut lead = signed_in(&fixture, "lee", "8642");
+    send(&mut lead, AppMessage::Go(Screen::Receipts));
+    receipts(&mut lead, Message::Open(by_check));
+    assert!(offered(&lead).contains(&"Returned check [F8]"), "{:?}", offered(&lead));
+}
+
+// Proves the receipts list works without a mouse: after a search, Down highlights the newest receipt,
+// PageDown/Up/End/Home move the highlight within the list, Enter opens the highlighted receipt, and typing a
+// new search drops the highlight so Enter searches again.
+#[test]
+fn receipts_list_is_picked_by_keyboard() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    let mut paid = Vec::new();
+    for _ in 0..3 {
+        send(&mut app, AppMessage::Counter(CounterMessage::LookupChanged("100200".into())));
+        send(&mut app, AppMessage::Counter(CounterMessage::LookupSubmitted));
+        send(&mut app, AppMessage::Counter(CounterMessage::LineAmount(0, "10.00".into())));
+        send(&mut app, AppMessage::Counter(CounterMessage::AmountSubmitted));
+        paid.push(app.counter.completed.as_ref().expect("paid").result.receipt.clone());
+    }
+    send(&mut app, AppMessage::Go(Screen::Receipts));
+    receipts(&mut app, Message::Date("2026-03-02".into()));
+    receipts(&mut app, Message::Search);
+    assert_eq!(app.receipts.found.len(), 3, "{:?}", app.receipts.error);
+    let mut moves = Vec::new();
+    for key in [Shortcut::Down, Shortcut::PageDown, Shortcut::Up, Shortcut::Home, Shortcut::End] {
+        send(&mut app, AppMessage::Shortcut(key));
+        moves.push(app.receipts.highlighted);
+    }
+    assert_eq!(moves, [Some(0), Some(2), Some(1), Some(0), Some(2)]);
+    send(&mut app, AppMessage::Shortcut(Shortcut::Up));
+    receipts(&mut app, Message::Search);
+    assert_eq!(app.receipts.shown.as_ref().map(|i| i.receipt.clone()), Some(app.receipts.found[1].clone()));
+    assert!(paid.contains(&app.receipts.found[1]));
+    receipts(&mut app, Message::Number(paid[0].clone()));
+    assert_eq!(app.receipts.highlighted, None);
+    receipts(&mut app, Message::Search);
+    assert_eq!(app.receipts.shown.as_ref().map(|i| i.receipt.clone()), Some(paid[0].clone()));
+}
+
+// Proves a full card number typed into a receipt search field is refused without being echoed or kept.
+#[test]
+fn card_number_in_receipt_search_is_refused_without_echo() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Go(Screen::Receipts));
+    for field in [Message::Number as fn(String) -> Message, Message::Account] {
+        receipts(&mut app, field("4111-1111-1111-1111".into()));
+        receipts(&mut app, Message::Search);
+        let error = app.receipts.error.clone().unwrap_or_default();
+        assert!(error.contains("card number") && !error.contains("4111"), "{error}");
+        assert!(app.receipts.number.is_empty() && app.receipts.account.is_empty(), "the card number must not stay in the field");
+    }
 }

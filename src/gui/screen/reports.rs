@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use citytill::ops::auth::Actor;
 use citytill::reports::{self, Document, Format};
 use iced::widget::operation::focus;
 use iced::widget::{button, column, container, row, scrollable, text};
@@ -103,7 +104,7 @@ impl ReportsScreen {
         }
     }
 
-    pub fn update(&mut self, message: Message, ctx: &Context) -> (Task<Message>, Option<Event>) {
+    pub fn update(&mut self, message: Message, ctx: &Context, viewer: &Actor) -> (Task<Message>, Option<Event>) {
         match message {
             Message::Loaded(Ok(date)) => {
                 if self.date.is_empty() {
@@ -117,7 +118,7 @@ impl ReportsScreen {
             }
             Message::NextReport => self.report = (self.report + 1) % reports::NAMES.len().max(1),
             Message::Date(text) => self.date = text,
-            Message::Run(output) => return (self.run(output, ctx), None),
+            Message::Run(output) => return (self.run(output, ctx, viewer), None),
             Message::Ran(output, result) => self.ran(output, result, ctx),
             Message::Cancel => {
                 if self.shown.take().is_none() {
@@ -131,7 +132,7 @@ impl ReportsScreen {
     }
 
     /// Builds the report on the ledger thread (and writes the file there for PDF/CSV).
-    fn run(&mut self, output: Output, ctx: &Context) -> Task<Message> {
+    fn run(&mut self, output: Output, ctx: &Context, viewer: &Actor) -> Task<Message> {
         if self.busy {
             return Task::none();
         }
@@ -145,10 +146,10 @@ impl ReportsScreen {
             }
         };
         self.busy = true;
-        let (name, dir) = (self.name(), ctx.data_dir.clone());
+        let (name, dir, viewer) = (self.name(), ctx.data_dir.clone(), viewer.clone());
         Task::perform(
             ctx.worker.call(move |ledger| {
-                let document = reports::build(ledger, name, &date)?;
+                let document = reports::build(ledger, name, &date, Some(&viewer))?;
                 let path = match output.format() {
                     Some(format) => Some(crate::gui::data::save_report(&dir, &document, format)?),
                     None => None,

@@ -44,3 +44,13 @@ pub fn row(theme: &Theme, status: Status) -> Style {
     };
     Style { background, text_color: palette.background.base.text, border: border::rounded(4), ..Style::default() }
 }
+
+/// The search result or list row the keyboard highlight is on (Enter picks it): filled like the primary action.
+pub fn row_highlighted(theme: &Theme, status: Status) -> Style {
+    Style { border: border::rounded(4), ..primary(theme, status) }
+}
+
+/// A list row's style: `row_highlighted` when the keyboard highlight is on it, else `row`.
+pub fn list_row(highlighted: bool) -> fn(&Theme, Status) -> Style {
+    if highlighted { row_highlighted } else { row }
+}

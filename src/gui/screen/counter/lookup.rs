@@ -13,6 +13,8 @@ pub enum Found {
     Fee(FeeRow),
     Many(Vec<PayableRow>),
     Nothing(String),
+    /// A receipt of this ledger (open it on the Receipts screen).
+    Receipt(String),
 }
 
 /// A scanned stub: the first account candidate that exists, at the stub's amount.
@@ -39,4 +41,21 @@ pub fn words(ledger: &mut Ledger, text: &str, limit: usize) -> citytill::Result<
         1 => Found::Payable(rows.remove(0), None),
         _ => Found::Many(rows),
     })
+}
+
+/// A line shaped like a receipt number (T01-000042, but also a license BL-1234567): an account or fee first,
+/// then the receipt when `receipt` is allowed (this terminal's prefix, or scanned) and exists, then a search.
+/// A miss is `Nothing`: it never leaves the counter.
+pub fn receipt_shaped(ledger: &mut Ledger, text: &str, receipt: Option<&str>, limit: usize) -> citytill::Result<Found> {
+    if let Some(row) = query::payable(ledger.conn(), text)? {
+        return Ok(Found::Payable(row, None));
+    }
+    if let Some(receipt) = receipt {
+        match query::receipt(ledger.conn(), receipt) {
+            Ok(info) => return Ok(Found::Receipt(info.receipt)),
+            Err(citytill::Error::NotFound(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    words(ledger, text, limit)
 }

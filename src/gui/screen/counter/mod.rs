@@ -2,13 +2,16 @@
 //!
 //! The fast path: scan the stub (the payable lands in the cart at its balance and focus jumps to the
 //! amount), type the cash handed over, press Enter: the payment is recorded, printed, the drawer opens
-//! and the change is shown large. Enter on an empty amount tenders exactly what is still due.
+//! and the change is shown large. Enter on an empty amount tenders exactly what is due — only while nothing
+//! is tendered yet; after a partial tender it just says what is still due. Cash that looks implausible (change
+//! beyond a drawer's limit, or many times the amount due) is confirmed with a second Enter; change the drawer
+//! cannot give is refused (both decided by `ops::payment`).
 
 mod lookup;
 mod view;
 
 use citytill::domain::payable::{FeeRow, PayableRow};
-use citytill::domain::tender::{Tender, TenderKind};
+use citytill::domain::tender::{contains_card_number, Tender, TenderKind};
 use citytill::ops::auth::Actor;
 use citytill::ops::payment::{self, LineRequest, PaymentRequest, PaymentResult};
 use citytill::ops::query::{self, ReceiptInfo};
@@ -19,6 +22,7 @@ use iced::Task;
 
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
+use crate::gui::list_nav::{self, Move};
 use crate::gui::receipt_doc::receipt_document;
 use crate::gui::scan::{self, Lookup};
 
@@ -27,6 +31,7 @@ pub use lookup::Found;
 pub const LOOKUP_ID: &str = "counter-lookup";
 pub const AMOUNT_ID: &str = "counter-amount";
 pub const DETAILS_ID: &str = "counter-details";
+pub const RESULTS_ID: &str = "counter-results";
 /// Most search results shown while typing.
 pub const RESULTS_LIMIT: usize = 8;
 
@@ -66,6 +71,8 @@ pub struct Counter {
     pub lookup: String,
     pub results: Vec<PayableRow>,
     pub fee_match: Option<FeeRow>,
+    /// The keyboard highlight in the offered rows (the fee match first, then the results); Enter picks it.
+    pub highlighted: Option<usize>,
     search_generation: u64,
     pub cart: Vec<CartLine>,
     pub tender_kind: TenderKind,
@@ -75,6 +82,10 @@ pub struct Counter {
     pub error: Option<String>,
     pub busy: bool,
     pub completed: Option<Completed>,
+    /// The question `ops::payment` asked about implausible cash: Enter records the payment, Esc takes the tender back.
+    pub confirming: Option<String>,
+    /// The lookup line came from the serial scanner (a receipt barcode there opens Receipts from any terminal).
+    scanned_line: bool,
 }
 
 
@@ -84,6 +95,7 @@ impl Default for Counter {
             lookup: String::new(),
             results: Vec::new(),
             fee_match: None,
+            highlighted: None,
             search_generation: 0,
             cart: Vec::new(),
             tender_kind: TenderKind::Cash,
@@ -93,6 +105,8 @@ impl Default for Counter {
             error: None,
             busy: false,
             completed: None,
+            confirming: None,
+            scanned_line: false,
         }
     }
 }
@@ -105,6 +119,8 @@ pub enum Message {
     Found(Result<Found, String>),
     Pick(usize),
     PickFee,
+    /// Up/Down, PageUp/PageDown, Home/End in the offered rows.
+    Move(Move),
     LineAmount(usize, String),
     /// Enter on a line amount: on to the tender amount.
     FocusAmount,
@@ -114,10 +130,19 @@ pub enum Message {
     Details(String),
     AmountSubmitted,
     RemoveTender(usize),
-    Paid(Result<(PaymentResult, ReceiptInfo), String>),
+    Paid(Result<Paid, String>),
     Reprint,
     Reprinted(Result<ReceiptInfo, String>),
     Clear,
+}
+
+/// What the ledger thread answered to Complete.
+#[derive(Clone, Debug)]
+pub enum Paid {
+    /// Boxed: a receipt is large beside a question.
+    Recorded(Box<(PaymentResult, ReceiptInfo)>),
+    /// Nothing recorded yet: the cash looks implausible; ask this question first.
+    Confirm(String),
 }
 
 /// What the counter tells the app.
@@ -149,13 +174,18 @@ impl Counter {
     }
 
     pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        if matches!(message, Message::LineAmount(..) | Message::RemoveLine(_) | Message::Kind(_) | Message::Amount(_) | Message::Details(_) | Message::RemoveTender(_) | Message::LookupChanged(_)) {
+            // The form changed: a pending confirmation was about the old figures.
+            self.confirming = None;
+        }
         match message {
             Message::LookupChanged(text) => return (self.lookup_changed(text, ctx), None),
             Message::LookupSubmitted => return self.lookup_submitted(ctx),
             Message::Searched(generation, result) => self.searched(generation, result),
-            Message::Found(result) => return (self.found(result), None),
+            Message::Found(result) => return self.found(result),
             Message::Pick(index) => return (self.pick(index), None),
             Message::PickFee => return (self.pick_fee(), None),
+            Message::Move(movement) => return (self.move_highlight(movement), None),
             Message::LineAmount(index, text) => self.line_amount(index, text),
             Message::FocusAmount => return (focus(AMOUNT_ID), None),
             Message::RemoveLine(index) => return (self.remove_line(index), None),
@@ -184,7 +214,7 @@ impl Counter {
             Shortcut::Cancel => Some(Message::Clear),
             Shortcut::RemoveLine => self.cart.len().checked_sub(1).map(Message::RemoveLine),
             Shortcut::RemoveTender => self.tenders.len().checked_sub(1).map(Message::RemoveTender),
-            _ => None,
+            other => Move::from_shortcut(other).filter(|_| self.offered() > 0).map(Message::Move),
         }
     }
 
@@ -193,6 +223,7 @@ impl Counter {
         match data {
             ScanData::Stub(line) | ScanData::Unknown(line) => {
                 self.lookup = line;
+                self.scanned_line = true;
                 Some(Message::LookupSubmitted)
             }
             ScanData::Micr(micr) => {
@@ -212,11 +243,14 @@ impl Counter {
 
     fn lookup_changed(&mut self, text: String, ctx: &Context) -> Task<Message> {
         self.lookup = text;
+        self.highlighted = None;
+        self.scanned_line = false;
         self.completed = None;
         self.search_generation += 1;
         let generation = self.search_generation;
         let words = self.lookup.trim().to_string();
-        if words.chars().count() < 2 || !matches!(scan::classify(&words), Lookup::Words(_)) {
+        // A card number is never sent to a search (nor kept: Enter refuses and clears it).
+        if words.chars().count() < 2 || !matches!(scan::classify(&words), Lookup::Words(_) | Lookup::Receipt(_)) || contains_card_number(&words) {
             self.results.clear();
             self.fee_match = None;
             return Task::none();
@@ -227,6 +261,33 @@ impl Counter {
         )
     }
 
+    /// How many rows the lookup offers: the fee match, then the results.
+    pub fn offered(&self) -> usize {
+        usize::from(self.fee_match.is_some()) + self.results.len()
+    }
+
+    /// Moves the keyboard highlight (Home/End only once a row is highlighted: before that they stay the
+    /// lookup field's) and scrolls the results to follow it.
+    fn move_highlight(&mut self, movement: Move) -> Task<Message> {
+        if matches!(movement, Move::Home | Move::End) && self.highlighted.is_none() {
+            return Task::none();
+        }
+        self.highlighted = list_nav::moved(self.highlighted, self.offered(), movement);
+        match self.highlighted {
+            Some(index) => list_nav::follow(RESULTS_ID, index, self.offered()),
+            None => Task::none(),
+        }
+    }
+
+    /// Enter with a row highlighted: that row goes in the cart.
+    fn pick_highlighted(&mut self, index: usize) -> Task<Message> {
+        match (self.fee_match.is_some(), index) {
+            (true, 0) => self.pick_fee(),
+            (true, index) => self.pick(index - 1),
+            (false, index) => self.pick(index),
+        }
+    }
+
     fn searched(&mut self, generation: u64, result: Result<(Vec<PayableRow>, Option<FeeRow>), String>) {
         if generation != self.search_generation {
             return; // typed on since: a newer search is coming
@@ -235,6 +296,7 @@ impl Counter {
             Ok((results, fee)) => {
                 self.results = results;
                 self.fee_match = fee;
+                self.highlighted = None;
             }
             Err(error) => self.error = Some(error),
         }
@@ -242,10 +304,25 @@ impl Counter {
 
     fn lookup_submitted(&mut self, ctx: &Context) -> (Task<Message>, Option<Event>) {
         self.error = None;
+        let scanned = std::mem::take(&mut self.scanned_line);
+        if let Some(index) = self.highlighted.take().filter(|i| *i < self.offered() && !scanned) {
+            return (self.pick_highlighted(index), None);
+        }
+        if contains_card_number(&self.lookup) {
+            // Like every other field: refused, not echoed, not kept.
+            self.lookup.clear();
+            self.results.clear();
+            self.fee_match = None;
+            self.error = Some("lookup: that looks like a card number; card numbers are never typed into CityTill — use the card terminal".into());
+            return (focus(LOOKUP_ID), None);
+        }
         match scan::classify(&self.lookup) {
             Lookup::Receipt(receipt) => {
-                self.lookup.clear();
-                (Task::none(), Some(Event::OpenReceipt(receipt)))
+                // Accounts first (BL-1234567 is a license); only this terminal's receipts, or a scanned receipt
+                // barcode, may open Receipts — and only when the receipt exists.
+                let receipt_allowed = scanned || receipt.split_once('-').is_some_and(|(terminal, _)| terminal.eq_ignore_ascii_case(&ctx.terminal));
+                let text = self.lookup.trim().to_string();
+                (Task::perform(ctx.worker.call(move |ledger| lookup::receipt_shaped(ledger, &text, receipt_allowed.then_some(receipt.as_str()), RESULTS_LIMIT)), Message::Found), None)
             }
             Lookup::BadStub(problem) => {
                 self.error = Some(problem);
@@ -258,12 +335,19 @@ impl Counter {
         }
     }
 
-    fn found(&mut self, result: Result<Found, String>) -> Task<Message> {
-        match result {
+    fn found(&mut self, result: Result<Found, String>) -> (Task<Message>, Option<Event>) {
+        let task = match result {
+            Ok(Found::Receipt(receipt)) => {
+                self.lookup.clear();
+                self.results.clear();
+                self.fee_match = None;
+                return (Task::none(), Some(Event::OpenReceipt(receipt)));
+            }
             Ok(Found::Payable(row, amount)) => self.add(Item::Payable(row), amount),
             Ok(Found::Fee(row)) => self.add(Item::Fee(row), None),
             Ok(Found::Many(rows)) => {
                 self.results = rows;
+                self.highlighted = None;
                 Task::none()
             }
             Ok(Found::Nothing(text)) => {
@@ -274,7 +358,8 @@ impl Counter {
                 self.error = Some(error);
                 focus(LOOKUP_ID)
             }
-        }
+        };
+        (task, None)
     }
 
     fn pick(&mut self, index: usize) -> Task<Message> {
@@ -310,6 +395,7 @@ impl Counter {
         self.lookup.clear();
         self.results.clear();
         self.fee_match = None;
+        self.highlighted = None;
         self.error = None;
         // A variable fee (or nothing due) needs its amount typed on the line first.
         if needs_amount { focus(line_id(self.cart.len() - 1)) } else { focus(AMOUNT_ID) }
@@ -358,10 +444,19 @@ impl Counter {
             self.error = Some(error);
             return (Task::none(), None);
         }
-        let amount = if self.amount.trim().is_empty() { self.remaining().to_string() } else { self.amount.trim().to_string() };
-        if amount == Money::ZERO.to_string() && !self.tenders.is_empty() {
-            return (self.complete(ctx, actor), None);
+        if self.amount.trim().is_empty() && !self.tenders.is_empty() {
+            // A bare Enter means "the exact amount" only before anything is tendered; after a partial tender it
+            // records nothing (money never received must not be tendered by a key press) and says what is due.
+            if self.confirming.is_some() {
+                return (self.complete(ctx, actor, true), None);
+            }
+            if self.remaining().is_zero() {
+                return (self.complete(ctx, actor, false), None);
+            }
+            self.error = Some(format!("Still due {}: type the amount of the next tender (Enter alone is the exact amount only before any tender)", self.remaining().grouped()));
+            return (focus(AMOUNT_ID), None);
         }
+        let amount = if self.amount.trim().is_empty() { self.remaining().to_string() } else { self.amount.trim().to_string() };
         let mut text = format!("{}={amount}", self.tender_kind.as_str());
         let details = check_details(self.tender_kind, self.details.trim());
         if !details.is_empty() {
@@ -375,7 +470,7 @@ impl Counter {
                 self.details.clear();
                 self.tender_kind = TenderKind::Cash;
                 if self.tendered() >= self.total_due() {
-                    return (self.complete(ctx, actor), None);
+                    return (self.complete(ctx, actor, false), None);
                 }
                 (focus(AMOUNT_ID), None)
             }
@@ -402,10 +497,12 @@ impl Counter {
         Ok(PaymentRequest { lines, tenders: self.tenders.clone() })
     }
 
-    fn complete(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
+    /// Records the payment on the ledger thread; unless `confirmed`, implausible cash comes back as a question.
+    fn complete(&mut self, ctx: &Context, actor: &Actor, confirmed: bool) -> Task<Message> {
         if self.busy {
             return Task::none();
         }
+        self.confirming = None;
         let request = match self.request() {
             Ok(request) => request,
             Err(error) => {
@@ -416,22 +513,30 @@ impl Counter {
         self.busy = true;
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
         Task::perform(
-            ctx.worker.call(move |ledger| {
-                let result = payment::pay(ledger, &settings, &actor, &request)?;
-                let info = query::receipt(ledger.conn(), &result.receipt)?;
-                Ok((result, info))
+            ctx.worker.call(move |ledger| match payment::pay_unless_implausible(ledger, &settings, &actor, &request, confirmed)? {
+                payment::Checked::Paid(result) => {
+                    let info = query::receipt(ledger.conn(), &result.receipt)?;
+                    Ok(Paid::Recorded(Box::new((result, info))))
+                }
+                payment::Checked::Confirm(question) => Ok(Paid::Confirm(question)),
             }),
             Message::Paid,
         )
     }
 
     /// The payment is recorded: print, kick, show the change, get ready for the next customer.
-    fn paid(&mut self, result: Result<(PaymentResult, ReceiptInfo), String>, ctx: &Context) -> (Task<Message>, Option<Event>) {
+    fn paid(&mut self, result: Result<Paid, String>, ctx: &Context) -> (Task<Message>, Option<Event>) {
         self.busy = false;
         let (result, info) = match result {
-            Ok(done) => done,
+            Ok(Paid::Recorded(recorded)) => *recorded,
+            Ok(Paid::Confirm(question)) => {
+                self.confirming = Some(question);
+                return (focus(AMOUNT_ID), None);
+            }
             Err(error) => {
-                self.error = Some(error);
+                // Enter again would only be refused again: say how to take the tender back.
+                let hint = if self.tendered() > self.total_due() { format!(" — take the last tender back [{}]", Shortcut::RemoveTender.label()) } else { String::new() };
+                self.error = Some(format!("{error}{hint}"));
                 return (focus(AMOUNT_ID), None);
             }
         };
@@ -491,8 +596,14 @@ impl Counter {
         }
     }
 
-    /// Esc: drop the current form (nothing is recorded until Complete).
+    /// Esc: while a confirmation is asked, take the last tender back; else drop the current form (nothing is
+    /// recorded until Complete).
     fn clear(&mut self) -> Task<Message> {
+        if self.confirming.take().is_some() {
+            self.tenders.pop();
+            self.error = None;
+            return focus(AMOUNT_ID);
+        }
         let completed = if self.cart.is_empty() && self.tenders.is_empty() { None } else { self.completed.take() };
         *self = Counter { completed, ..Counter::default() };
         focus(LOOKUP_ID)

@@ -104,14 +104,128 @@ fn search_as_you_type_fees_and_blocked_accounts() {
     assert_eq!(app.counter.cart.len(), 1);
 }
 
-// Proves a scanned receipt barcode in the lookup opens the Receipts screen.
+// Proves this terminal's own receipt number, typed or scanned, opens the Receipts screen when the receipt exists.
 #[test]
 fn receipt_barcode_opens_receipts() {
     let fixture = fixture();
     let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::AmountSubmitted);
+    assert!(app.counter.completed.is_some(), "{:?}", app.counter.error);
     counter(&mut app, Message::LookupChanged("T01-000001".into()));
     counter(&mut app, Message::LookupSubmitted);
     assert_eq!(app.screen, Screen::Receipts);
+    assert_eq!(app.receipts.shown.as_ref().map(|i| i.receipt.as_str()), Some("T01-000001"));
+    send(&mut app, AppMessage::Go(Screen::Counter));
+    send(&mut app, AppMessage::Device(DeviceEvent::Data(ScanData::Unknown("T01-000001".into()))));
+    assert_eq!(app.screen, Screen::Receipts, "a scanned receipt barcode opens it too");
+}
+
+/// Adds payables to the fixture's ledger (through its ledger thread).
+fn add_payables(fixture: &crate::gui::testing::Fixture, rows: Vec<(&str, &str)>) {
+    use citytill::domain::payable::{PayableKind, PayableRow};
+    let rows: Vec<PayableRow> = rows
+        .into_iter()
+        .map(|(number, name)| PayableRow { kind: PayableKind::License, number: number.into(), name: name.into(), address: "2 Birch Ln".into(), status: "active".into(), balance: Money::from_cents(23416) })
+        .collect();
+    iced::futures::executor::block_on(fixture.ctx.worker.call(move |ledger| citytill::ops::import::upsert_payables(ledger, None, "test", rows).map(|_| ()))).unwrap();
+}
+
+// Proves account numbers shaped like receipt numbers (BL-1234567, BP-123456) are found as accounts and go in
+// the cart, and that a receipt-shaped line that is neither an account nor a receipt of this terminal never
+// leaves the counter: it says nothing matches.
+#[test]
+fn receipt_shaped_account_numbers_are_paid() {
+    let fixture = fixture();
+    add_payables(&fixture, vec![("BL-1234567", "Corner Books"), ("BP-123456", "Pine Builders")]);
+    let mut app = signed_in(&fixture, "ana", "1357");
+    for number in ["BL-1234567", "BP-123456"] {
+        counter(&mut app, Message::LookupChanged(number.into()));
+        counter(&mut app, Message::LookupSubmitted);
+        assert_eq!(app.screen, Screen::Counter, "{number} must not open Receipts");
+        assert!(app.counter.error.is_none(), "{number}: {:?}", app.counter.error);
+    }
+    let numbers: Vec<String> = app.counter.cart.iter().filter_map(|l| match &l.item { Item::Payable(row) => Some(row.number.clone()), _ => None }).collect();
+    assert_eq!(numbers, vec!["BL-1234567".to_string(), "BP-123456".to_string()]);
+    for missing in ["BX-7654321", "T01-000099"] {
+        counter(&mut app, Message::LookupChanged(missing.into()));
+        counter(&mut app, Message::LookupSubmitted);
+        assert_eq!(app.screen, Screen::Counter, "a miss on {missing} must stay on the counter");
+        assert!(app.counter.error.as_deref().is_some_and(|e| e.contains("nothing matches")), "{missing}: {:?}", app.counter.error);
+    }
+}
+
+// Proves a second bare Enter after a partial cash tender records nothing: the payment stays open and the
+// window says what is still due; typing the rest completes it. (A first bare Enter is still the exact amount.)
+#[test]
+fn second_bare_enter_never_tenders_the_rest() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::Amount("50".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    assert_eq!(app.counter.tenders.len(), 1);
+    counter(&mut app, Message::AmountSubmitted);
+    assert!(app.counter.completed.is_none(), "a bare Enter after a partial tender must not complete the payment");
+    assert_eq!((app.counter.tenders.len(), app.counter.remaining()), (1, Money::from_cents(3412)));
+    assert!(app.counter.error.as_deref().is_some_and(|e| e.contains("34.12")), "{:?}", app.counter.error);
+    counter(&mut app, Message::Amount("34.12".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error));
+    assert_eq!(completed.result.tendered, Money::from_cents(8412));
+}
+
+// Proves the cash sanity checks: 250,000.00 handed over on 84.12 is refused because the drawer cannot cover
+// the change (the reason says so without the drawer's figure, and how to take the tender back); 200.00 on a
+// 15.00 fee (over 10x due) asks for confirmation first: Esc takes the tender back, a second Enter confirms it.
+#[test]
+fn implausible_cash_is_refused_or_confirmed() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::Amount("250000".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    assert!(app.counter.completed.is_none(), "249,915.88 change from a drawer of 100.00 must be refused");
+    let error = app.counter.error.clone().unwrap_or_default();
+    assert!(error.contains("cannot cover") && error.contains("[Ctrl+Shift+D]") && !error.contains("100.00"), "{error}");
+    counter(&mut app, Message::Clear);
+    // Fill the drawer: 100.00 + 150.00 exact = 250.00, so 185.00 change can be covered.
+    counter(&mut app, Message::LookupChanged("BL-3004".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::AmountSubmitted);
+    assert!(app.counter.completed.is_some(), "{:?}", app.counter.error);
+    counter(&mut app, Message::LookupChanged("DOG".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::Amount("200".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    assert!(app.counter.completed.is_none(), "200.00 on 15.00 due must be confirmed first");
+    let texts = crate::gui::testing::visible_texts(&app);
+    assert!(texts.iter().any(|t| t.contains("200.00") && t.contains("Enter")), "the question is shown: {texts:?}");
+    // Esc takes the tender back (the sale stays); typed again, the same question; Enter then records it.
+    counter(&mut app, Message::Clear);
+    assert!(app.counter.tenders.is_empty() && app.counter.confirming.is_none() && app.counter.cart.len() == 1);
+    counter(&mut app, Message::Amount("200".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    assert!(app.counter.completed.is_none() && app.counter.confirming.is_some());
+    counter(&mut app, Message::AmountSubmitted);
+    let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error));
+    assert_eq!(completed.result.change, Money::from_cents(18500));
+}
+
+// Proves a full card number typed into the counter lookup is refused without being echoed and is not kept.
+#[test]
+fn card_number_in_lookup_is_refused_without_echo() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("4111 1111 1111 1111".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    let error = app.counter.error.clone().unwrap_or_default();
+    assert!(error.contains("card number") && !error.contains("4111"), "{error}");
+    assert!(app.counter.lookup.is_empty(), "the card number must not stay in the field");
+    assert!(crate::gui::testing::visible_texts(&app).iter().all(|t| !t.contains("4111")));
 }
 
 // Proves typing in the lookup field of the rendered counter produces the lookup message (Simulator), and the
@@ -288,4 +402,33 @@ fn remove_keys_drop_last_tender_and_last_line() {
     send(&mut app, AppMessage::Shortcut(Shortcut::RemoveLine));
     send(&mut app, AppMessage::Shortcut(Shortcut::RemoveTender));
     assert!(app.counter.completed.is_none() && app.counter.error.is_none(), "{:?}", app.counter.error);
+}
+
+// Proves the search results work without a mouse: Down highlights the first row, Down/Up/PageUp/PageDown/
+// Home/End move the highlight and stop at the ends (Home/End do nothing before a row is highlighted: they
+// are the lookup field's), the highlighted row is drawn apart (snapshot), and Enter puts that row in the cart.
+#[test]
+fn search_results_are_picked_by_keyboard() {
+    use crate::gui::keys::Shortcut;
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("maple".into()));
+    assert_eq!(app.counter.results.len(), 2);
+    send(&mut app, AppMessage::Shortcut(Shortcut::End));
+    assert_eq!(app.counter.highlighted, None, "End before any highlight stays with the field");
+    let mut moves = Vec::new();
+    for key in [Shortcut::Down, Shortcut::Down, Shortcut::Down, Shortcut::Home, Shortcut::End, Shortcut::PageUp, Shortcut::PageDown, Shortcut::Up] {
+        send(&mut app, AppMessage::Shortcut(key));
+        moves.push(app.counter.highlighted);
+    }
+    assert_eq!(moves, [Some(0), Some(1), Some(1), Some(0), Some(1), Some(0), Some(1), Some(0)]);
+    let chosen = app.counter.results[0].number.clone();
+    {
+        let mut ui = simulator(app.view());
+        assert!(ui.find("Up/Down, PageUp/PageDown, Home/End choose; Enter picks").is_ok());
+        assert_snapshot(&mut ui, &app.theme(), "counter_results_highlight");
+    }
+    counter(&mut app, Message::LookupSubmitted);
+    assert!(matches!(app.counter.cart.as_slice(), [line] if matches!(&line.item, Item::Payable(row) if row.number == chosen)), "{:?}", app.counter.cart);
+    assert!(app.counter.results.is_empty() && app.counter.highlighted.is_none());
 }

@@ -4,7 +4,7 @@ use citytill::domain::tender::TenderKind;
 use iced::widget::{button, column, container, row, scrollable, text, text_input, Column};
 use iced::{Alignment, Element, Length};
 
-use super::{Completed, Counter, Item, Message, Printing, AMOUNT_ID, DETAILS_ID, LOOKUP_ID};
+use super::{Completed, Counter, Item, Message, Printing, AMOUNT_ID, DETAILS_ID, LOOKUP_ID, RESULTS_ID};
 use crate::gui::keys::Shortcut;
 use crate::gui::receipt_doc::tender_label;
 use crate::gui::{theme, widgets};
@@ -34,16 +34,20 @@ impl Counter {
         let mut list = Column::new().spacing(4);
         if let Some(fee) = &self.fee_match {
             let amount = fee.amount.map_or("variable".to_string(), |m| m.grouped());
-            list = list.push(button(text(format!("Fee {} — {} ({amount})", fee.code, fee.description)).size(theme::BODY)).width(Length::Fill).on_press(Message::PickFee).style(theme::button::row));
+            list = list.push(button(text(format!("Fee {} — {} ({amount})", fee.code, fee.description)).size(theme::BODY)).width(Length::Fill).on_press(Message::PickFee).style(theme::button::list_row(self.highlighted == Some(0))));
         }
+        let first = usize::from(self.fee_match.is_some());
         for (index, row) in self.results.iter().enumerate() {
             let line = column![
                 text(format!("{}  {}  ·  {}", row.number, row.name, row.kind.as_str())).size(theme::BODY),
                 text(format!("{}  ·  {}  ·  balance {}", row.address, row.status, row.balance.grouped())).size(theme::SMALL),
             ];
-            list = list.push(button(line).width(Length::Fill).on_press(Message::Pick(index)).style(theme::button::row));
+            list = list.push(button(line).width(Length::Fill).on_press(Message::Pick(index)).style(theme::button::list_row(self.highlighted == Some(first + index))));
         }
-        scrollable(list).height(Length::Shrink).into()
+        if self.offered() > 1 {
+            list = list.push(text("Up/Down, PageUp/PageDown, Home/End choose; Enter picks").size(theme::SMALL).style(theme::text::muted));
+        }
+        scrollable(list).id(RESULTS_ID).height(Length::Shrink).into()
     }
 
     fn cart_view(&self) -> Element<'_, Message> {
@@ -116,7 +120,11 @@ impl Counter {
             .on_press_maybe((!self.busy && !self.cart.is_empty()).then_some(Message::AmountSubmitted))
             .style(theme::button::primary);
         let actions = row![complete, widgets::key_button("Clear", Some(Shortcut::Cancel), Some(Message::Clear)), widgets::key_button("Reprint", Some(Shortcut::F12), self.completed.as_ref().map(|_| Message::Reprint))].spacing(8);
-        container(column![widgets::title("Tender"), form, tenders, totals, actions].spacing(theme::GAP)).padding(14).style(theme::container::card).width(Length::Fill).into()
+        let mut body = column![widgets::title("Tender"), form, tenders, totals].spacing(theme::GAP);
+        if let Some(question) = &self.confirming {
+            body = body.push(container(text(question.as_str()).size(theme::BODY).font(theme::text::BOLD).style(theme::text::warning)).padding(10).width(Length::Fill).style(theme::container::card));
+        }
+        container(body.push(actions)).padding(14).style(theme::container::card).width(Length::Fill).into()
     }
 
     fn completed_view(&self) -> Element<'_, Message> {
