@@ -107,11 +107,12 @@ impl DayScreen {
                 match result {
                     Ok(closed) => {
                         self.notice = Some(format!(
-                            "Business date {} closed ({}, {}); new entries go to {}.",
+                            "Business date {} closed ({}, {}); new entries go to {}. Seal {}",
                             closed.date,
                             counted(closed.drawers, "drawer", "drawers"),
                             counted(closed.batches, "batch", "batches"),
-                            closed.next_business_date
+                            closed.next_business_date,
+                            closed.seal
                         ));
                         self.date = closed.next_business_date;
                         return (Task::none(), Some(Event::Changed));
