@@ -210,6 +210,7 @@ impl Writer<'_> {
             .query_row("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
             .unwrap_or((0, GENESIS_HASH.to_string()));
+        refuse_numbers_head_office_holds(&self.tx, self.terminal, last_seq)?;
         let payload = serde_json::to_string(event).map_err(|e| Error::Invariant(format!("payload: {e}")))?;
         let mut record = JournalRecord {
             terminal: self.terminal.to_string(),
@@ -228,6 +229,21 @@ impl Writer<'_> {
         insert_record(&self.tx, &record)?;
         apply::apply_event(&self.tx, &record, event)?;
         Ok(record)
+    }
+}
+
+/// A ledger that holds fewer entries than head office acknowledged (restored from an old backup, WAL
+/// lost) would issue sequence and receipt numbers head office already holds from this terminal: refused,
+/// loudly, until IT brings the missing entries back. (Sync records head office's `hq_acked_seq` even when
+/// it refuses to push, so this holds from the first contact after a restore.)
+fn refuse_numbers_head_office_holds(conn: &Connection, terminal: &TerminalId, last_seq: i64) -> Result<()> {
+    let acked: Option<String> = conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([HQ_ACKED_SEQ], |r| r.get(0)).optional()?;
+    match acked.and_then(|text| text.parse::<i64>().ok()) {
+        Some(acked) if acked > last_seq => Err(Error::Refused(format!(
+            "ledger: head office already holds {acked} entries of terminal {terminal} but this ledger has only {last_seq} \
+             (restored from an old backup, or its WAL was lost): it will not issue numbers head office holds — call IT"
+        ))),
+        _ => Ok(()),
     }
 }
 
