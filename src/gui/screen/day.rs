@@ -107,12 +107,11 @@ impl DayScreen {
                 match result {
                     Ok(closed) => {
                         self.notice = Some(format!(
-                            "Business date {} closed ({}, {}); new entries go to {}. Seal {}",
+                            "Business date {} closed ({}, {}); new entries go to {}.",
                             closed.date,
                             counted(closed.drawers, "drawer", "drawers"),
                             counted(closed.batches, "batch", "batches"),
-                            closed.next_business_date,
-                            closed.seal
+                            closed.next_business_date
                         ));
                         self.date = closed.next_business_date;
                         return (Task::none(), Some(Event::Changed));
