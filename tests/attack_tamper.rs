@@ -182,25 +182,33 @@ fn bad_seal_is_refused_naming_the_field() {
 
 // Proves a terminal whose ledger holds fewer entries than head office acknowledged (restored from an older
 // backup, or its WAL lost) refuses loudly, through the real binary, to write anything that would take a
-// number head office already holds — a payment, and even a login entry — while reads still work.
+// number head office already holds — a payment, and even a login entry — while reads still work; whether
+// it knows from its own `meta` (recorded by sync) or from the witness file beside the ledger (which a
+// restored ledger file does not take back).
 #[test]
 fn terminal_behind_head_office_refuses_to_issue_numbers() {
-    let city = City::new();
-    city.ana_with_drawer();
-    city.as_user("ana", PIN).args(&["pay", "--account", "100200-01", "--tender", "cash=100.00"]).expect_ok();
-    let last = city.journal_len();
-    // What sync records when head office says it holds more than this ledger (see the PostgreSQL test below).
-    rusqlite::Connection::open(city.ledger())
-        .unwrap()
-        .execute("INSERT INTO meta(key, value) VALUES ('hq_acked_seq', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [(last + 5).to_string()])
-        .unwrap();
-    let run = city.as_user("ana", PIN).args(&["pay", "--account", "BL-0000042", "--tender", "cash=120.00"]).run();
-    assert_ne!(run.code, 0, "{}", run.stdout);
-    assert!(run.stderr.contains("head office already holds") && run.stderr.contains("call IT"), "{}", run.stderr);
-    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
-    assert_eq!(city.journal_len(), last, "nothing was written");
-    city.ok(&["receipt", "show", "T01-000001"], &[]);
-    city.ok(&["verify"], &[]);
+    for witness in ["meta", "file beside the ledger"] {
+        let city = City::new();
+        city.ana_with_drawer();
+        city.as_user("ana", PIN).args(&["pay", "--account", "100200-01", "--tender", "cash=100.00"]).expect_ok();
+        let last = city.journal_len();
+        // What sync records when head office says it holds more than this ledger (see the PostgreSQL tests below).
+        if witness == "meta" {
+            rusqlite::Connection::open(city.ledger())
+                .unwrap()
+                .execute("INSERT INTO meta(key, value) VALUES ('hq_acked_seq', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [(last + 5).to_string()])
+                .unwrap();
+        } else {
+            citytill::ledger::ack_witness::record(&city.ledger(), last + 5, "00").unwrap();
+        }
+        let run = city.as_user("ana", PIN).args(&["pay", "--account", "BL-0000042", "--tender", "cash=120.00"]).run();
+        assert_ne!(run.code, 0, "{witness}: {}", run.stdout);
+        assert!(run.stderr.contains(&format!("head office already holds {} entries", last + 5)) && run.stderr.contains("call IT"), "{witness}: {}", run.stderr);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+        assert_eq!(city.journal_len(), last, "{witness}: nothing was written");
+        city.ok(&["receipt", "show", "T01-000001"], &[]);
+        city.ok(&["verify"], &[]);
+    }
 }
 
 // ---- head office as the witness (PostgreSQL) ----
@@ -253,8 +261,12 @@ fn deleted_and_renumbered_entry_is_caught_by_head_office() {
     // Leave entry 4 out, then add one so the forged ledger is as long as head office's copy.
     rewrite(&path, |record, event| if record.seq == 4 { None } else { Some(event) });
     let mut ledger = Ledger::open(&path).unwrap();
-    // The insider also forgets what head office acknowledged (else this ledger refuses to append).
+    // The insider also forgets what head office acknowledged, in the ledger and beside it (else this ledger
+    // refuses to append).
     ledger.conn().execute("DELETE FROM meta WHERE key LIKE 'hq_acked%'", []).unwrap();
+    drop(ledger);
+    std::fs::remove_file(citytill::ledger::ack_witness::path_for(&path)).unwrap();
+    let mut ledger = Ledger::open(&path).unwrap();
     pg::append_entries(&mut ledger, 1);
     assert_eq!(ledger.last_seq().unwrap(), 9);
     assert!(citytill::ledger::verify::verify(&ledger).unwrap().ok);
@@ -263,9 +275,9 @@ fn deleted_and_renumbered_entry_is_caught_by_head_office() {
     assert!(!citytill::hq::verify::verify(&mut pg::admin_client(&url)).unwrap().ok);
 }
 
-// Proves the finding that an older backup restored re-issues numbers: the restored terminal is refused by
-// sync with head office recording `terminal_behind`, and from then on refuses to append anything that
-// would take a sequence (or receipt) number head office already holds.
+// Proves the finding that an older backup restored re-issues numbers: the restored terminal refuses at once
+// (the acknowledgement kept beside the ledger file) to append anything that would take a sequence (or
+// receipt) number head office already holds, is refused by sync, and head office records `terminal_behind`.
 #[test]
 fn older_backup_restored_refuses_to_reissue_and_alarms() {
     let Some(cluster) = pg::cluster() else { return };
@@ -285,6 +297,9 @@ fn older_backup_restored_refuses_to_reissue_and_alarms() {
     std::fs::copy(&backup, &path).unwrap();
     let mut ledger = Ledger::open(&path).unwrap();
     assert_eq!(ledger.last_seq().unwrap(), 5);
+    // Before any sync: the acknowledgement kept beside the ledger file already refuses new numbers.
+    let early = ledger.write(|w| w.append(Some("ana"), None, &Event::NoSale { drawer_id: 1, reason: "right after restore".into() })).unwrap_err();
+    assert!(early.to_string().contains("head office already holds 10 entries"), "{early}");
     let error = sync_once(&mut ledger, &settings).unwrap_err();
     assert!(error.to_string().contains("head office holds 10 entries"), "{error}");
     assert_eq!(alarms(&url), [(Some(6), "terminal_behind".to_string(), false)]);

@@ -262,6 +262,8 @@ fn reconcile_state(client: &mut Client, ledger: &mut Ledger, settings: &HqSettin
 }
 
 pub(crate) fn record_ack(ledger: &mut Ledger, seq: i64, hash: &str) -> HqResult<()> {
+    // Beside the ledger too, where restoring an older ledger file or losing its WAL cannot take it back.
+    crate::ledger::ack_witness::record(ledger.path(), seq, hash).map_err(HqError::Local)?;
     let seq = seq.to_string();
     set_meta(ledger, &[(meta_keys::ACKED_SEQ, Some(seq.as_str())), (meta_keys::ACKED_HASH, Some(hash))])
 }
