@@ -166,6 +166,9 @@ fn day_close_seals_the_days_chain_head() {
     assert_ne!(printed.code, 0, "closed once only");
     city.ok(&["verify", "--seal", &seal], &[]);
     lower_first_payment(&city.ledger(), 8_000);
+    // A rewrite replaying the close as it was: the sealed chain head no longer matches the entry before it.
+    let run = city.run(&["verify"], &[]);
+    assert!(run.code == 1 && run.stdout.contains("sealed chain head is not the entry before it"), "{}", run.stdout);
     assert_eq!(city.run(&["verify", "--seal", &seal], &[]).code, 1);
 }
 
