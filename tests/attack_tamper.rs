@@ -263,7 +263,7 @@ fn deleted_and_renumbered_entry_is_caught_by_head_office() {
     let path = dir.path().join("ledger.sqlite");
     // Leave entry 4 out, then add one so the forged ledger is as long as head office's copy.
     rewrite(&path, |record, event| if record.seq == 4 { None } else { Some(event) });
-    let mut ledger = Ledger::open(&path).unwrap();
+    let ledger = Ledger::open(&path).unwrap();
     // The insider also forgets what head office acknowledged, in the ledger and beside it (else this ledger
     // refuses to append).
     ledger.conn().execute("DELETE FROM meta WHERE key LIKE 'hq_acked%'", []).unwrap();
