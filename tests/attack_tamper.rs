@@ -209,6 +209,9 @@ fn terminal_behind_head_office_refuses_to_issue_numbers() {
         assert!(run.stderr.contains(&format!("head office already holds {} entries", last + 5)) && run.stderr.contains("call IT"), "{witness}: {}", run.stderr);
         assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
         assert_eq!(city.journal_len(), last, "{witness}: nothing was written");
+        // Said first, whatever else the command would have run into (here: no open drawer for ben).
+        let first = city.as_user("ben", PIN).args(&["pay", "--account", "BL-0000042", "--tender", "cash=120.00"]).run();
+        assert!(first.code != 0 && first.stderr.contains("head office already holds"), "{witness}: {}", first.stderr);
         city.ok(&["receipt", "show", "T01-000001"], &[]);
         city.ok(&["verify"], &[]);
     }

@@ -159,6 +159,12 @@ impl Ledger {
         Ok(self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM journal", [], |r| r.get(0))?)
     }
 
+    /// Refuses, loudly, when this ledger holds fewer entries than head office acknowledged (see
+    /// `refuse_numbers_head_office_holds`): commands that write call it first, so that is what they say.
+    pub fn refuse_if_behind_head_office(&self) -> Result<()> {
+        refuse_numbers_head_office_holds(&self.conn, &self.terminal, self.last_seq()?, self.acked_witness)
+    }
+
     /// Reads a value from the meta table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
