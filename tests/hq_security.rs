@@ -108,12 +108,12 @@ fn init_is_idempotent() {
     let again = citytill::hq::admin::init(&mut admin).unwrap();
     let latest = citytill::hq::schema::MIGRATIONS.len() as i64;
     assert_eq!((again.from_version, again.to_version), (latest, latest));
-    assert_eq!(latest, 4, "migrations 2 (array push), 3 (balance changes by the ledger's rules) and 4 (bad amounts rejected) are part of the schema");
+    assert_eq!(latest, 5, "migrations 2 (array push), 3 (balance changes by the ledger's rules), 4 (bad amounts rejected) and 5 (head office as witness) are part of the schema");
     let versions: i64 = admin.query_one("SELECT count(*) FROM citytill.schema_version", &[]).unwrap().get(0);
     assert_eq!(versions, latest);
 }
 
-// Proves terminals may execute only the four sync functions in the head-office schema, whatever helper functions migrations add.
+// Proves terminals may execute only the five sync functions in the head-office schema, whatever helper functions migrations add.
 #[test]
 fn terminals_may_execute_only_the_sync_functions() {
     let Some(cluster) = pg::cluster() else { return };
@@ -127,5 +127,5 @@ fn terminals_may_execute_only_the_sync_functions() {
         )
         .unwrap();
     let names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-    assert_eq!(names, ["sync_pull", "sync_push", "sync_push_rows", "sync_state"]);
+    assert_eq!(names, ["sync_check", "sync_pull", "sync_push", "sync_push_rows", "sync_state"]);
 }

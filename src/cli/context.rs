@@ -41,6 +41,8 @@ impl Context {
     /// Opens the ledger and logs in `--user` with the PIN from `CITYTILL_PIN` or a prompt.
     pub fn login(&self) -> Result<(Ledger, Actor)> {
         let mut ledger = self.open_ledger()?;
+        // A terminal behind head office's acknowledgement must not issue numbers: say so before anything else.
+        ledger.refuse_if_behind_head_office()?;
         let name = self.user.clone().ok_or_else(|| Error::Invalid("--user: required for this command (or set CITYTILL_USER)".into()))?;
         let pin = secret("CITYTILL_PIN", &format!("PIN for {name}: "))?;
         let actor = auth::login(&mut ledger, &self.settings, &name, &pin)?;

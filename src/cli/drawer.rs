@@ -118,6 +118,9 @@ pub fn run(ctx: &Context, command: DrawerCommand) -> Result<()> {
             }
             if result.closed {
                 println!("Drawer {} closed.", result.drawer_id);
+                if let Some(seal) = &result.seal {
+                    println!("Seal {seal}");
+                }
             } else {
                 println!(
                     "Over/short is beyond the {} limit: the count is recorded; a supervisor completes the close with \

@@ -50,8 +50,29 @@ pub enum HqCommand {
     Report(ReportCommand),
     /// Check every terminal's journal: complete, gap-free, hash chain valid, balanced. Exit code 1 if not.
     Verify(Database),
-    /// Rejected pushes (tampered re-sends, broken chains).
-    Alarms(Database),
+    /// Alarms: rejected pushes and terminals that disagree with head office; `resolve ID --reason TEXT`.
+    Alarms(AlarmsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AlarmsArgs {
+    #[command(subcommand)]
+    pub command: Option<AlarmsCommand>,
+    #[command(flatten)]
+    pub db: Database,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum AlarmsCommand {
+    /// Mark alarm ID resolved, saying why (recorded with who and when; `hq verify` passes again once none is open).
+    Resolve {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        db: Database,
+    },
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -125,12 +146,26 @@ pub fn run(command: HqCommand, ctx: &Context) -> Result<()> {
         HqCommand::Export(ExportCommand::Payments { date, out, reprint, db }) => export(ctx, &db, &date, out, reprint),
         HqCommand::Report(ReportCommand::Day { date, db }) => report_day(ctx, &db, &date),
         HqCommand::Verify(db) => verify(ctx, &db),
-        HqCommand::Alarms(db) => {
+        HqCommand::Alarms(AlarmsArgs { command: None, db }) => {
             let alarms = admin::alarms(&mut connect(&settings(ctx, &db)?)?)?;
-            let text: Vec<String> = alarms.iter().map(|a| format!("{} {} {} entry {:?}: {}", a.id, a.at, a.terminal, a.seq, a.reason)).collect();
+            let text: Vec<String> = alarms.iter().map(alarm_line).collect();
             say(ctx, &alarms, &if text.is_empty() { "no alarms".into() } else { text.join("\n") })
         }
+        HqCommand::Alarms(AlarmsArgs { command: Some(AlarmsCommand::Resolve { id, reason, db }), .. }) => {
+            let alarm = admin::resolve_alarm(&mut connect(&settings(ctx, &db)?)?, id, &reason)?;
+            say(ctx, &alarm, &alarm_line(&alarm))
+        }
     }
+}
+
+/// `7 2026-11-24T10:00:00Z T01 entry 42: terminal_behind OPEN` (or `resolved by ... : reason`).
+fn alarm_line(alarm: &admin::Alarm) -> String {
+    let entry = alarm.seq.map_or_else(|| "-".to_string(), |s| s.to_string());
+    let state = match (&alarm.resolved_at, &alarm.resolved_by, &alarm.resolution) {
+        (Some(at), by, reason) => format!("resolved {at} by {}: {}", by.as_deref().unwrap_or("?"), reason.as_deref().unwrap_or("")),
+        _ => "OPEN".to_string(),
+    };
+    format!("{} {} {} entry {entry}: {} {state}", alarm.id, alarm.at, alarm.terminal, alarm.reason)
 }
 
 /// The admin URL from `--database`, else the `[hq]` settings; an error names both if neither is given.
@@ -253,11 +288,20 @@ fn verify(ctx: &Context, db: &Database) -> Result<()> {
         lines.push(format!("{:<8} {} entries, acknowledged {}: {state}", terminal.terminal, terminal.entries, terminal.acked_seq));
         lines.extend(terminal.problems.iter().map(|p| format!("  {p}")));
     }
-    lines.push(format!("{} alarm(s) on record; {}", report.alarms, if report.ok { "head office verified" } else { "VERIFY FAILED" }));
+    for alarm in &report.open_alarms {
+        lines.push(format!("ALARM {}", alarm_line(alarm)));
+    }
+    lines.push(format!(
+        "{} alarm(s) on record, {} open; {}",
+        report.alarms,
+        report.open_alarms.len(),
+        if report.ok { "head office verified" } else if report.journals_ok { "VERIFY FAILED: resolve each open alarm with `citytill hq alarms resolve ID --reason TEXT`" } else { "VERIFY FAILED" }
+    ));
     say(ctx, &report, &lines.join("\n"))?;
     if report.ok {
         Ok(())
     } else {
-        Err(Error::File { path: format!("hq verify {}", redact(&settings.database_url)), message: "journals at head office are not intact".into() })
+        let message = if report.journals_ok { format!("{} alarm(s) open", report.open_alarms.len()) } else { "journals at head office are not intact".into() };
+        Err(Error::File { path: format!("hq verify {}", redact(&settings.database_url)), message })
     }
 }

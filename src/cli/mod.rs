@@ -88,7 +88,12 @@ pub enum Command {
     #[command(subcommand)]
     Receipt(payments::ReceiptCommand),
     /// Check the ledger: integrity, hash chain, sequences, balances, projections. Exit 1 on any problem.
-    Verify,
+    Verify {
+        /// A seal from paper (receipt, Z report, day close), ENTRY:HEX, e.g. 57:3fa9c01b2e7d4410 or
+        /// T01-000042:3fa9c01b2e7d4410: the journal must still hold that chain head (repeatable).
+        #[arg(long)]
+        seal: Vec<String>,
+    },
     /// Copy the ledger consistently while CityTill runs.
     Backup { file: PathBuf },
     /// Measure speed on a synthetic city in a temporary directory.
@@ -137,7 +142,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Some(Command::Refund { receipt, amount, reason }) => payments::refund(&ctx, &receipt, &amount, &reason),
         Some(Command::Nsf { receipt, fee }) => payments::nsf(&ctx, &receipt, fee.as_deref()),
         Some(Command::Receipt(command)) => payments::receipt(&ctx, command),
-        Some(Command::Verify) => admin::verify(&ctx),
+        Some(Command::Verify { seal }) => admin::verify(&ctx, &seal),
         Some(Command::Backup { file }) => admin::backup(&ctx, &file),
         Some(Command::Bench(args)) => admin::bench(&ctx, args),
         Some(Command::Devices(command)) => devices::devices(&ctx, command),

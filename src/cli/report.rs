@@ -123,6 +123,7 @@ pub fn day(ctx: &Context, command: DayCommand) -> Result<()> {
         return output::json(&result);
     }
     println!("Business date {} closed ({} drawers, {} batches); new entries go to {}.", result.date, result.drawers, result.batches, result.next_business_date);
+    println!("Day chain head {}\nSeal {}  (keep this tape: `citytill verify --seal {}` proves the journal unchanged)", result.chain_head, result.seal, result.seal);
     Ok(())
 }
 

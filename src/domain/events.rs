@@ -142,8 +142,9 @@ internally_tagged! {
         BatchReopened { batch: String, reason: String, reversed: Vec<PostedItem> },
         /// Approved batches' money taken to the bank: undeposited funds move to the bank accounts.
         DepositCreated { deposit: String, batches: Vec<String>, slip: DepositSlip },
-        /// The office's business day closed: nothing more is posted to `date` or earlier.
-        DayClosed { date: String, drawers: i64, batches: i64 },
+        /// The office's business day closed: nothing more is posted to `date` or earlier. `chain_head` seals
+        /// the day: the hash of the entry before this one (absent in closes recorded before it existed).
+        DayClosed { date: String, drawers: i64, batches: i64, chain_head: Option<String> },
         /// Payments written to the billing system's posting file (each payment once, ever).
         PaymentsExported { date: String, references: Vec<String>, total: Money },
     }

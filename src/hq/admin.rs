@@ -101,7 +101,7 @@ pub fn terminals(client: &mut Client) -> HqResult<Vec<TerminalState>> {
     Ok(rows.iter().map(|r| TerminalState { terminal: r.get(0), role: r.get(1), acked_seq: r.get(2), last_push_at: r.get(3) }).collect())
 }
 
-/// One recorded rejection.
+/// One recorded alarm (a rejected push or a terminal that disagrees with head office) and its resolution.
 #[derive(Debug, serde::Serialize)]
 pub struct Alarm {
     pub id: i64,
@@ -109,16 +109,60 @@ pub struct Alarm {
     pub terminal: String,
     pub seq: Option<i64>,
     pub reason: String,
+    pub detail: String,
+    pub resolved_at: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolution: Option<String>,
 }
 
 pub fn alarms(client: &mut Client) -> HqResult<Vec<Alarm>> {
     let rows = client
         .query(
-            "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), terminal, seq, reason FROM citytill.alarms ORDER BY id",
+            "SELECT a.id, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), a.terminal, a.seq, a.reason, a.detail::text,
+                    to_char(r.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), r.resolved_by::text, r.reason
+               FROM citytill.alarms a LEFT JOIN citytill.alarm_resolutions r ON r.alarm_id = a.id ORDER BY a.id",
             &[],
         )
         .map_err(server)?;
-    Ok(rows.iter().map(|r| Alarm { id: r.get(0), at: r.get(1), terminal: r.get(2), seq: r.get(3), reason: r.get(4) }).collect())
+    Ok(rows
+        .iter()
+        .map(|r| Alarm {
+            id: r.get(0),
+            at: r.get(1),
+            terminal: r.get(2),
+            seq: r.get(3),
+            reason: r.get(4),
+            detail: r.get(5),
+            resolved_at: r.get(6),
+            resolved_by: r.get(7),
+            resolution: r.get(8),
+        })
+        .collect())
+}
+
+/// Resolves an open alarm with the administrator's reason, recorded append-only with who and when.
+pub fn resolve_alarm(client: &mut Client, id: i64, reason: &str) -> HqResult<Alarm> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(HqError::Invalid("--reason: say why the alarm is resolved (1 to 500 characters)".into()));
+    }
+    if reason.chars().any(char::is_control) {
+        return Err(HqError::Invalid("--reason: must not hold control characters".into()));
+    }
+    crate::domain::tender::refuse_card_numbers(reason).map_err(|e| HqError::Invalid(format!("--reason: {e}")))?;
+    let mut tx = client.transaction().map_err(server)?;
+    let found: Option<bool> = tx
+        .query_opt("SELECT EXISTS (SELECT 1 FROM citytill.alarm_resolutions WHERE alarm_id = a.id) FROM citytill.alarms a WHERE a.id = $1 FOR UPDATE OF a", &[&id])
+        .map_err(server)?
+        .map(|r| r.get(0));
+    match found {
+        None => return Err(HqError::Invalid(format!("alarm: there is no alarm {id} (see `citytill hq alarms`)"))),
+        Some(true) => return Err(HqError::Invalid(format!("alarm: alarm {id} is already resolved"))),
+        Some(false) => {}
+    }
+    tx.execute("INSERT INTO citytill.alarm_resolutions(alarm_id, reason) VALUES ($1, $2)", &[&id, &reason]).map_err(server)?;
+    tx.commit().map_err(server)?;
+    alarms(client)?.into_iter().find(|a| a.id == id).ok_or_else(|| HqError::Invalid(format!("alarm: alarm {id} vanished")))
 }
 
 /// Reads the billing system's payables file (`kind,number,name,address,status,balance`); any bad row refuses the whole file.

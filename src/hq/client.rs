@@ -189,9 +189,41 @@ fn push_all(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings, ack
     result
 }
 
+/// Head office's verdict on what this ledger holds (`citytill.sync_check`, schema 5).
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct CheckReply {
+    pub ok: bool,
+    /// `terminal_behind`, `terminal_differs` or `wrong_terminal` when not ok.
+    pub reason: Option<String>,
+    /// Whether this call recorded a new alarm (an open one for the same disagreement is not repeated).
+    pub alarm: bool,
+}
+
+/// Tells head office what this ledger holds against what it acknowledged; head office records any
+/// disagreement as an alarm itself (the terminal is only the messenger of its own state).
+pub fn check(client: &mut Client, settings: &HqSettings, ledger: &Ledger, acked_seq: i64) -> HqResult<CheckReply> {
+    let last_seq = ledger.last_seq()?;
+    let at = acked_seq.min(last_seq);
+    let hash = match at {
+        0 => GENESIS_HASH.to_string(),
+        seq => ledger.entries_after(seq - 1, 1)?.first().map(|r| r.hash.clone()).unwrap_or_default(),
+    };
+    let terminal = ledger.terminal().to_string();
+    let sql = "SELECT citytill.sync_check($1, $2, $3, $4)::text";
+    match client.query_one(sql, &[&terminal, &acked_seq, &last_seq, &hash]) {
+        Ok(row) => serde_json::from_str(&row.get::<_, String>(0))
+            .map_err(|e| HqError::Server { url: settings.redacted_url(), message: format!("unexpected answer: {e}") }),
+        // Head office not upgraded yet (schema < 5): no witness there; the terminal's own checks still run.
+        Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_FUNCTION) => Ok(CheckReply { ok: true, reason: None, alarm: false }),
+        Err(e) => Err(HqError::from_pg(&e, &settings.redacted_url(), &settings.database_url)),
+    }
+}
+
 /// Learns what head office holds and checks it is a prefix of this ledger; returns the sequence to push after.
+/// Any disagreement is first reported to head office (an alarm there), then refused here, sending nothing.
 fn reconcile_state(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings) -> HqResult<i64> {
     let state = state(client, settings)?;
+    let verdict = check(client, settings, ledger, state.acked_seq)?;
     if state.terminal != ledger.terminal().as_str() {
         return Err(HqError::config(
             "hq.database_url",
@@ -200,10 +232,20 @@ fn reconcile_state(client: &mut Client, ledger: &mut Ledger, settings: &HqSettin
     }
     let last_seq = ledger.last_seq()?;
     if state.acked_seq > last_seq {
+        // Remember what head office holds: from now on this terminal refuses to issue entries (and receipt
+        // numbers) head office already has from it (`Ledger::write` checks `hq_acked_seq`).
+        record_ack(ledger, state.acked_seq, &state.last_hash)?;
         return Err(HqError::Invalid(format!(
-            "head office holds {} entries of terminal {} but this ledger has {last_seq}: was it restored from an old backup? Nothing was sent",
+            "head office holds {} entries of terminal {} but this ledger has {last_seq}: was it restored from an old backup or did it lose its WAL? \
+             Nothing was sent; head office has recorded an alarm, and this terminal issues no receipt until IT restores the missing entries",
             state.acked_seq, state.terminal
         )));
+    }
+    if !verdict.ok {
+        return Err(HqError::Rejected {
+            seq: state.acked_seq,
+            reason: format!("this ledger's entry differs from head office's copy ({}; alarm recorded at head office)", verdict.reason.unwrap_or_default()),
+        });
     }
     let local_hash = match state.acked_seq {
         0 => GENESIS_HASH.to_string(),
@@ -220,6 +262,8 @@ fn reconcile_state(client: &mut Client, ledger: &mut Ledger, settings: &HqSettin
 }
 
 pub(crate) fn record_ack(ledger: &mut Ledger, seq: i64, hash: &str) -> HqResult<()> {
+    // Beside the ledger too, where restoring an older ledger file or losing its WAL cannot take it back.
+    crate::ledger::ack_witness::record(ledger.path(), seq, hash).map_err(HqError::Local)?;
     let seq = seq.to_string();
     set_meta(ledger, &[(meta_keys::ACKED_SEQ, Some(seq.as_str())), (meta_keys::ACKED_HASH, Some(hash))])
 }

@@ -19,6 +19,7 @@ pub mod schema;
 pub mod settings;
 pub mod status;
 pub mod verify;
+pub mod witness_sql;
 pub mod worker;
 
 pub use client::{sync_once, SyncOutcome};

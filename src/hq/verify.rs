@@ -1,5 +1,6 @@
 //! `citytill hq verify`: every terminal's journal at head office is complete (matches its acknowledgement),
-//! gap-free, hash-chained (hashes recomputed here with the ledger's own code) and balanced.
+//! gap-free, hash-chained (hashes recomputed here with the ledger's own code) and balanced, and no alarm
+//! is left unresolved.
 
 use postgres::Client;
 
@@ -27,8 +28,13 @@ pub struct VerifyReport {
     pub ok: bool,
     pub terminals: Vec<TerminalCheck>,
     pub entries: i64,
-    /// Rejected pushes on record (tampered re-sends...): reported, they do not make the journals invalid.
+    /// Alarms on record, resolved or not.
     pub alarms: i64,
+    /// Whether every terminal's journal at head office is intact (complete, chained, balanced).
+    pub journals_ok: bool,
+    /// Alarms nobody has resolved yet (`hq alarms resolve`): each makes `ok` false, because each is a
+    /// disagreement between a terminal and its witness that someone must explain.
+    pub open_alarms: Vec<crate::hq::admin::Alarm>,
 }
 
 pub fn verify(client: &mut Client) -> HqResult<VerifyReport> {
@@ -39,8 +45,10 @@ pub fn verify(client: &mut Client) -> HqResult<VerifyReport> {
         checks.push(check_terminal(client, &terminal, acked_seq, &last_hash)?);
     }
     let alarms: i64 = client.query_one("SELECT count(*) FROM citytill.alarms", &[]).map_err(server)?.get(0);
+    let open_alarms: Vec<_> = crate::hq::admin::alarms(client)?.into_iter().filter(|a| a.resolved_at.is_none()).collect();
     let entries = checks.iter().map(|c| c.entries).sum();
-    Ok(VerifyReport { ok: checks.iter().all(|c| c.problems.is_empty()), terminals: checks, entries, alarms })
+    let journals_ok = checks.iter().all(|c| c.problems.is_empty());
+    Ok(VerifyReport { ok: journals_ok && open_alarms.is_empty(), terminals: checks, entries, alarms, journals_ok, open_alarms })
 }
 
 fn check_terminal(client: &mut Client, terminal: &str, acked_seq: i64, last_hash: &str) -> HqResult<TerminalCheck> {

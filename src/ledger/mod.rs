@@ -2,6 +2,7 @@
 //! write path — `Ledger::write` — through which every journal entry, its postings and its projection
 //! effects commit together or not at all.
 
+pub mod ack_witness;
 pub mod apply;
 pub mod backup;
 pub mod journal;
@@ -58,6 +59,8 @@ pub struct Ledger {
     path: PathBuf,
     terminal: TerminalId,
     clock: Clock,
+    /// Head office's acknowledged sequence as the witness file beside the ledger recorded it at open.
+    acked_witness: i64,
 }
 
 impl Ledger {
@@ -69,11 +72,12 @@ impl Ledger {
         std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| Error::file(path, e))?;
         let conn = Ledger::connect(path)?;
         migrate(&conn, path)?;
+        ack_witness::forget(path);
         conn.execute("INSERT INTO meta(key, value) VALUES ('terminal', ?1)", [terminal.as_str()])?;
         for (code, name, class) in accounts::CHART {
             conn.execute("INSERT INTO accounts(code, name, class) VALUES (?1, ?2, ?3)", params![code, name, class])?;
         }
-        Ok(Ledger { conn, path: path.to_path_buf(), terminal: terminal.clone(), clock: Clock::System })
+        Ok(Ledger { conn, path: path.to_path_buf(), terminal: terminal.clone(), clock: Clock::System, acked_witness: 0 })
     }
 
     /// Opens an existing ledger, applies pending migrations and checks durability settings.
@@ -88,7 +92,7 @@ impl Ledger {
             .optional()?
             .ok_or_else(|| Error::Invariant(format!("{} has no terminal id", path.display())))?;
         let terminal = TerminalId::parse(&terminal).map_err(Error::Invariant)?;
-        Ok(Ledger { conn, path: path.to_path_buf(), terminal, clock: Clock::System })
+        Ok(Ledger { conn, path: path.to_path_buf(), terminal, clock: Clock::System, acked_witness: ack_witness::read(path) })
     }
 
     fn connect(path: &Path) -> Result<Connection> {
@@ -140,7 +144,7 @@ impl Ledger {
     /// Runs `work` in one IMMEDIATE transaction: everything it appends commits together, or nothing does.
     pub fn write<T>(&mut self, work: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut writer = Writer { tx, terminal: &self.terminal, clock: self.clock };
+        let mut writer = Writer { tx, terminal: &self.terminal, clock: self.clock, acked_witness: self.acked_witness };
         let value = work(&mut writer)?;
         writer.tx.commit()?;
         Ok(value)
@@ -153,6 +157,12 @@ impl Ledger {
 
     pub fn last_seq(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM journal", [], |r| r.get(0))?)
+    }
+
+    /// Refuses, loudly, when this ledger holds fewer entries than head office acknowledged (see
+    /// `refuse_numbers_head_office_holds`): commands that write call it first, so that is what they say.
+    pub fn refuse_if_behind_head_office(&self) -> Result<()> {
+        refuse_numbers_head_office_holds(&self.conn, &self.terminal, self.last_seq()?, self.acked_witness)
     }
 
     /// Reads a value from the meta table.
@@ -177,6 +187,7 @@ pub struct Writer<'a> {
     tx: Transaction<'a>,
     terminal: &'a TerminalId,
     clock: Clock,
+    acked_witness: i64,
 }
 
 impl Writer<'_> {
@@ -210,6 +221,7 @@ impl Writer<'_> {
             .query_row("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
             .unwrap_or((0, GENESIS_HASH.to_string()));
+        refuse_numbers_head_office_holds(&self.tx, self.terminal, last_seq, self.acked_witness)?;
         let payload = serde_json::to_string(event).map_err(|e| Error::Invariant(format!("payload: {e}")))?;
         let mut record = JournalRecord {
             terminal: self.terminal.to_string(),
@@ -228,6 +240,22 @@ impl Writer<'_> {
         insert_record(&self.tx, &record)?;
         apply::apply_event(&self.tx, &record, event)?;
         Ok(record)
+    }
+}
+
+/// A ledger that holds fewer entries than head office acknowledged (restored from an old backup, WAL
+/// lost) would issue sequence and receipt numbers head office already holds from this terminal: refused,
+/// loudly, until IT brings the missing entries back. (Sync records head office's `hq_acked_seq` even when
+/// it refuses to push, so this holds from the first contact after a restore; the witness file beside the
+/// ledger, `ack_witness`, makes it hold at once when only the ledger file was restored.)
+fn refuse_numbers_head_office_holds(conn: &Connection, terminal: &TerminalId, last_seq: i64, acked_witness: i64) -> Result<()> {
+    let acked: Option<String> = conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([HQ_ACKED_SEQ], |r| r.get(0)).optional()?;
+    match acked.and_then(|text| text.parse::<i64>().ok()).unwrap_or(0).max(acked_witness) {
+        acked if acked > last_seq => Err(Error::Refused(format!(
+            "ledger: head office already holds {acked} entries of terminal {terminal} but this ledger has only {last_seq} \
+             (restored from an old backup, or its WAL was lost): it will not issue numbers head office holds — call IT"
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -2,7 +2,7 @@
 //! once closed, nothing more is posted to that business date — later entries go to the next day.
 
 use chrono::NaiveDate;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use crate::domain::events::Event;
 use crate::domain::ids::Role;
@@ -17,6 +17,10 @@ pub struct DayCloseResult {
     pub drawers: i64,
     pub batches: i64,
     pub next_business_date: String,
+    /// The hash of the last entry before the close (recorded in the close entry).
+    pub chain_head: String,
+    /// The close entry's seal (`ops::seal`), printed: it witnesses every entry through the close.
+    pub seal: String,
 }
 
 /// Closes the office's business through `date`.
@@ -51,8 +55,17 @@ pub fn close(ledger: &mut Ledger, actor: &Actor, date: NaiveDate) -> Result<DayC
         let count = |sql: &str| -> Result<i64> { Ok(w.conn().query_row(sql, params![text], |r| r.get(0))?) };
         let drawers = count("SELECT COUNT(*) FROM drawers WHERE business_date = ?1")?;
         let batches = count("SELECT COUNT(*) FROM batches WHERE business_date = ?1")?;
-        w.append(Some(&actor.name), None, &Event::DayClosed { date: text.clone(), drawers, batches })?;
-        Ok(DayCloseResult { date: text.clone(), drawers, batches, next_business_date: w.business_date()?.to_string() })
+        // The day's chain head goes into the close entry, and the close entry's own seal onto the printout.
+        let chain_head: Option<String> = w.conn().query_row("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).optional()?;
+        let entry = w.append(Some(&actor.name), None, &Event::DayClosed { date: text.clone(), drawers, batches, chain_head: chain_head.clone() })?;
+        Ok(DayCloseResult {
+            date: text.clone(),
+            drawers,
+            batches,
+            next_business_date: w.business_date()?.to_string(),
+            chain_head: chain_head.unwrap_or_else(|| crate::ledger::journal::GENESIS_HASH.to_string()),
+            seal: crate::ops::seal::seal(entry.seq, &entry.hash),
+        })
     })?;
     Ok(result)
 }

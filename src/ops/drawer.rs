@@ -101,6 +101,8 @@ pub struct CloseResult {
     pub over_short: std::collections::BTreeMap<&'static str, Money>,
     pub approval_required: bool,
     pub closed: bool,
+    /// The chain head after the close entry (`ops::seal`), printed on the Z report; None until closed.
+    pub seal: Option<String>,
 }
 
 /// Records the blind count (first call) and closes the drawer when over/short is within the limit or
@@ -131,12 +133,13 @@ pub fn close(ledger: &mut Ledger, settings: &Settings, actor: &Actor, count: Opt
             return Ok(result);
         }
         let float_kept = drawer.float;
-        w.append(
+        let entry = w.append(
             Some(&actor.name),
             if approval_required { approver.map(|a| a.name.as_str()) } else { None },
             &Event::DrawerClosed { drawer_id: drawer.id, cashier: actor.name.clone(), cash_count, counted, expected: amounts(&expected), over_short, float_kept, reason },
         )?;
         result.closed = true;
+        result.seal = Some(crate::ops::seal::seal(entry.seq, &entry.hash));
         Ok(result)
     })
 }
@@ -193,6 +196,7 @@ fn close_result(drawer_id: i64, expected: &[(TenderKind, Money)], counted: &[Ten
         over_short: kinds.iter().map(|k| (k.as_str(), pick(*k, &over_rows))).collect(),
         approval_required,
         closed: false,
+        seal: None,
     }
 }
 

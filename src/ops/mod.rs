@@ -12,5 +12,6 @@ pub mod payment;
 pub mod query;
 pub mod receipt_doc;
 pub mod reversal;
+pub mod seal;
 pub mod setup;
 pub mod synthetic;

@@ -129,6 +129,8 @@ pub struct ReceiptInfo {
     pub status: String,
     pub refunded: Money,
     pub reprints: i64,
+    /// The chain head after the payment entry, as printed on the receipt (`ops::seal`): reprints show the original's.
+    pub seal: String,
     #[serde(skip)]
     pub payment: Event,
 }
@@ -137,7 +139,7 @@ pub fn receipt(conn: &Connection, receipt: &str) -> Result<ReceiptInfo> {
     let wanted = receipt.trim().to_ascii_uppercase();
     let found = conn
         .prepare_cached(
-            "SELECT r.receipt, r.seq, r.drawer_id, r.cashier, r.business_date, j.at, r.total_cents, r.status, r.refunded_cents, r.reprints, j.payload
+            "SELECT r.receipt, r.seq, r.drawer_id, r.cashier, r.business_date, j.at, r.total_cents, r.status, r.refunded_cents, r.reprints, j.payload, j.hash
              FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.number = ?2 AND r.receipt = ?1",
         )?
         .query_row(params![wanted, receipt_key(&wanted)], |r| {
@@ -153,14 +155,15 @@ pub fn receipt(conn: &Connection, receipt: &str) -> Result<ReceiptInfo> {
                 r.get(8)?,
                 r.get(9)?,
                 r.get::<_, String>(10)?,
+                r.get::<_, String>(11)?,
             ))
         })
         .optional()?;
-    let Some((receipt, seq, drawer_id, cashier, business_date, at, total, status, refunded, reprints, payload)) = found else {
+    let Some((receipt, seq, drawer_id, cashier, business_date, at, total, status, refunded, reprints, payload, hash)) = found else {
         return Err(Error::NotFound(format!("receipt: {receipt} not found on this terminal")));
     };
     let payment = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("receipt {receipt}: payload unreadable: {e}")))?;
-    Ok(ReceiptInfo { receipt, seq, drawer_id, cashier, business_date, at, total, status, refunded, reprints, payment })
+    Ok(ReceiptInfo { receipt, seq, drawer_id, cashier, business_date, at, total, status, refunded, reprints, seal: crate::ops::seal::seal(seq, &hash), payment })
 }
 
 /// Receipts matching an account number, a date, or an amount, newest first (the window's receipt search).

@@ -15,7 +15,8 @@ pub fn build(settings: &Settings, info: &ReceiptInfo, duplicate: bool, training:
     let Event::PaymentTaken { lines, tenders, change, .. } = &info.payment else {
         return Err(Error::Invariant(format!("receipt {} is not a payment", info.receipt)));
     };
-    let mut footer = vec!["Thank you. Keep this receipt.".to_string()];
+    // The seal (chain head after this payment) lets whoever holds the paper prove a later rewrite.
+    let mut footer = vec![format!("Seal {}", info.seal), "Thank you. Keep this receipt.".to_string()];
     if info.status != "paid" {
         footer.insert(0, format!("STATUS: {}", info.status.to_uppercase().replace('_', " ")));
     }
@@ -111,6 +112,7 @@ mod tests {
             status: "paid".into(),
             refunded: Money::ZERO,
             reprints: 0,
+            seal: "9:0123456789abcdef".into(),
             payment: Event::PaymentTaken {
                 receipt: "T01-000042".into(),
                 number: 42,
@@ -123,7 +125,7 @@ mod tests {
         }
     }
 
-    // Proves the receipt carries the city header, the line, the tender, the change, the barcode and both banners when asked.
+    // Proves the receipt carries the city header, the line, the tender, the change, the barcode, the seal and both banners when asked.
     #[test]
     fn receipt_from_payment_has_everything_paper_needs() {
         let settings = Settings::default();
@@ -137,6 +139,7 @@ mod tests {
         assert_eq!(receipt.issued_at, "2026-11-24 14:03");
         let text = citytill_hardware::receipt::layout(&receipt, 42).join("\n");
         assert!(text.contains("TRAINING") && text.contains("DUPLICATE") && text.contains("84.12"), "{text}");
+        assert!(text.contains("Seal 9:0123456789abcdef"), "{text}");
     }
 
     // Proves a card tender prints only brand, last four and authorization.

@@ -39,10 +39,10 @@ pub fn require_sight_of_open_drawers(conn: &Connection, date: &str, viewer: Opti
 pub fn drawers(conn: &Connection, date: &str, viewer: Option<&Actor>) -> Result<Document> {
     let mut statement = conn.prepare_cached("SELECT id FROM drawers WHERE business_date = ?1 ORDER BY id")?;
     let ids: Vec<i64> = statement.query_map([date], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    let closes: BTreeMap<i64, Event> = entries(conn, &["drawer_closed"], date, false)?
+    let closes: BTreeMap<i64, (i64, Event)> = entries(conn, &["drawer_closed"], date, false)?
         .into_iter()
         .filter_map(|e| match &e.event {
-            Event::DrawerClosed { drawer_id, .. } => Some((*drawer_id, e.event.clone())),
+            Event::DrawerClosed { drawer_id, .. } => Some((*drawer_id, (e.seq, e.event.clone()))),
             _ => None,
         })
         .collect();
@@ -55,7 +55,7 @@ pub fn drawers(conn: &Connection, date: &str, viewer: Option<&Actor>) -> Result<
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let mut section = match closes.get(&id) {
-            Some(Event::DrawerClosed { counted, expected, over_short, float_kept, reason, .. }) => {
+            Some((close_seq, Event::DrawerClosed { counted, expected, over_short, float_kept, reason, .. })) => {
                 let mut section = Section::new(format!("Z report - drawer {id} - {} - closed", drawer.cashier), &["tender", "expected", "counted", "over/short"]);
                 for row in expected {
                     let pick = |rows: &[crate::domain::events::TenderAmount]| rows.iter().find(|r| r.tender == row.tender).map_or(Money::ZERO, |r| r.amount);
@@ -67,6 +67,9 @@ pub fn drawers(conn: &Connection, date: &str, viewer: Option<&Actor>) -> Result<
                 if let Some(reason) = reason {
                     section.notes.push(format!("Over/short reason: {reason}"));
                 }
+                // The chain head after the close entry: a Z tape kept is a witness of the journal (ops::seal).
+                let hash: String = conn.query_row("SELECT hash FROM journal WHERE seq = ?1", [close_seq], |r| r.get(0))?;
+                section.notes.push(crate::ops::seal::line(*close_seq, &hash));
                 section
             }
             _ => {

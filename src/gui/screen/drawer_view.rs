@@ -167,7 +167,7 @@ pub fn z_report(settings: &Settings, result: &CloseResult, training: bool) -> Re
         header: vec![settings.city_name.clone(), "DRAWER REPORT (Z)".into()],
         receipt_number: format!("Drawer {}", result.drawer_id),
         totals: lines,
-        footer: vec![if result.closed { "Drawer closed".into() } else { "Awaiting approval".into() }],
+        footer: vec![if result.closed { "Drawer closed".into() } else { "Awaiting approval".into() }].into_iter().chain(result.seal.as_ref().map(|seal| format!("Seal {seal}"))).collect(),
         training,
         ..Receipt::default()
     }

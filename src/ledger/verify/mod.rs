@@ -280,6 +280,12 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
                 if event.kind().as_bytes() != fields.kind {
                     problem(format!("kind '{}' does not match its payload '{}'", String::from_utf8_lossy(fields.kind), event.kind()));
                 }
+                // A day close seals the chain head before it: the entry it chains to.
+                if let Event::DayClosed { chain_head: Some(head), .. } = &event {
+                    if head.as_bytes() != fields.prev_hash {
+                        problem("day close: its sealed chain head is not the entry before it (the journal before it was rewritten)".into());
+                    }
+                }
                 Some(event)
             }
             Err(error) => {
