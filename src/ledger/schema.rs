@@ -231,6 +231,15 @@ INSERT INTO receipts_v5(number, receipt, seq, drawer_id, cashier, business_date,
 DROP TABLE receipts;
 ALTER TABLE receipts_v5 RENAME TO receipts;
 "#,
+    // 6: credentials. `pin_commit` is the SHA-256 of `pin_hash` as journaled by the last `pin_set` entry (NULL for
+    // a user whose PIN predates it: rehashed at the next good login; only a ledger that had users before this
+    // migration, marked `legacy_pins`, accepts such a PIN); `lockouts` counts lockouts since the last
+    // good login, so each lockout lasts longer (1, 5, 15, 30 minutes).
+    r#"
+ALTER TABLE users ADD COLUMN pin_commit TEXT;
+ALTER TABLE users ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+INSERT INTO meta(key, value) SELECT 'legacy_pins', '1' WHERE EXISTS (SELECT 1 FROM users);
+"#,
 ];
 
 /// The `receipts` key for a receipt's text (`T01-000042` is number 42), or None for text that is not a

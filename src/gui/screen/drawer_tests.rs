@@ -46,7 +46,7 @@ fn blind_close_short_needs_supervisor() {
     assert!(app.drawer.error.as_deref().is_some_and(|e| e.contains("own")), "{:?}", app.drawer.error);
     drawer(&mut app, Message::Reason("miscounted change".into()));
     drawer(&mut app, Message::Approver("sam".into()));
-    drawer(&mut app, Message::Pin("9753".into()));
+    drawer(&mut app, Message::Pin("975310".into()));
     drawer(&mut app, Message::Submit);
     assert!(app.drawer.result.as_ref().is_some_and(|r| r.closed), "{:?}", app.drawer.error);
     assert!(app.drawer.current.is_none());

@@ -77,7 +77,7 @@ fn switching_cashier_keeps_drawers_apart() {
     let mut app = signed_in(&fixture, "ana", "1357");
     send(&mut app, AppMessage::Shortcut(Shortcut::Lock));
     send(&mut app, AppMessage::Login(Message::Name("sam".into())));
-    send(&mut app, AppMessage::Login(Message::Pin("9753".into())));
+    send(&mut app, AppMessage::Login(Message::Pin("975310".into())));
     send(&mut app, AppMessage::Login(Message::Submit));
     assert_eq!(app.session.as_ref().map(|a| a.name.as_str()), Some("sam"));
     assert!(app.notice.as_deref().is_some_and(|n| n.contains("ana's drawer stays assigned to ana")), "{:?}", app.notice);

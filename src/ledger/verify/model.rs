@@ -88,7 +88,8 @@ impl Receipts {
 pub(super) struct Model {
     pub(super) payables: Keyed<PayableModel>,
     pub(super) fees: BTreeMap<String, (String, Option<i64>, String)>,
-    pub(super) users: BTreeMap<String, (String, bool)>,
+    /// Name → (role, active, commitment to the PIN hash).
+    pub(super) users: BTreeMap<String, (String, bool, Option<String>)>,
     pub(super) drawers: BTreeMap<i64, (String, String, i64, String)>,
     pub(super) drawer_totals: BTreeMap<(i64, &'static str), i64>,
     pub(super) receipts: Receipts,
@@ -187,7 +188,11 @@ impl Model {
                 self.fees.insert(row.code.clone(), (row.description.clone(), row.amount.map(|m| m.cents()), row.gl_account.clone()));
             }
             Effect::UpsertUser { name, role } => {
-                self.users.insert(name.to_string(), (role.as_str().into(), true));
+                let commit = self.users.remove(*name).and_then(|(_, _, commit)| commit);
+                self.users.insert(name.to_string(), (role.as_str().into(), true, commit));
+            }
+            Effect::SetPinCommit { name, commit } => {
+                self.users.get_mut(*name).ok_or_else(|| format!("sets the PIN of unknown user {name}"))?.2 = Some(commit.to_string());
             }
             Effect::DeactivateUser { name } => {
                 self.users.get_mut(*name).ok_or_else(|| format!("deactivates unknown user {name}"))?.1 = false;
