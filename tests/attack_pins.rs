@@ -45,7 +45,7 @@ fn in_future(minutes: i64) -> String {
 #[test]
 fn forty_parallel_wrong_pins_check_at_most_five() {
     let city = City::new();
-    let children: Vec<_> = (0..40).map(|i| citytill(&city, "sam", &format!("{:06}", 100_000 + i), &["user", "pin", "sam"]).spawn().expect("spawn")).collect();
+    let children: Vec<_> = (0..40).map(|i| citytill(&city, "sam", &format!("{:06}", 100_000 + i), &["drawer", "open", "--float", "1", "--count", "1x1"]).spawn().expect("spawn")).collect();
     let mut checked = 0;
     let mut locked = 0;
     for child in children {
