@@ -252,24 +252,31 @@ impl Writer<'_> {
     /// The entry's time is the clock's, but never before the last entry's: a clock set back gives the entry the
     /// last entry's time and journals a `clock_warning` first (as does a jump beyond the limit while running).
     pub fn append(&mut self, user: Option<&str>, approver: Option<&str>, event: &Event) -> Result<JournalRecord> {
-        let stamp = self.guard.stamp(self.clock.now(), last_at(&self.tx)?);
+        let last: Option<(i64, String, String)> = self
+            .tx
+            .prepare_cached("SELECT seq, hash, at FROM journal ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let (mut prev, last_at) = match last {
+            Some((seq, hash, at)) => ((seq, hash), clock::parse_at(&at)),
+            None => ((0, GENESIS_HASH.to_string()), None),
+        };
+        let stamp = self.guard.stamp(self.clock.now(), last_at);
         if let Some((system, last, message)) = stamp.warning {
-            self.append_at(None, None, &Event::ClockWarning { system, last, message }, stamp.at)?;
+            let warning = self.append_at(None, None, &Event::ClockWarning { system, last, message }, stamp.at, prev)?;
+            prev = (warning.seq, warning.hash);
         }
-        self.append_at(user, approver, event, stamp.at)
+        self.append_at(user, approver, event, stamp.at, prev)
     }
 
-    fn append_at(&mut self, user: Option<&str>, approver: Option<&str>, event: &Event, at: chrono::DateTime<chrono::Utc>) -> Result<JournalRecord> {
+    /// Appends after `prev` (the last entry's seq and hash) at time `at`.
+    fn append_at(&mut self, user: Option<&str>, approver: Option<&str>, event: &Event, at: chrono::DateTime<chrono::Utc>, prev: (i64, String)) -> Result<JournalRecord> {
         let postings = postings(event);
         let (debits, credits) = totals(&postings).ok_or_else(|| Error::Invariant("posting total overflowed".into()))?;
         if debits != credits {
             return Err(Error::Invariant(format!("{} entry: debits {debits} != credits {credits}", event.kind())));
         }
-        let (last_seq, prev_hash): (i64, String) = self
-            .tx
-            .query_row("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?
-            .unwrap_or((0, GENESIS_HASH.to_string()));
+        let (last_seq, prev_hash) = prev;
         let payload = serde_json::to_string(event).map_err(|e| Error::Invariant(format!("payload: {e}")))?;
         let mut record = JournalRecord {
             terminal: self.terminal.to_string(),
