@@ -40,7 +40,7 @@ pub fn validate_pin(settings: &Settings, field: &str, pin: &str, role: Role) -> 
     let length = pin.chars().count();
     let shortest = if role.can_approve() { settings.security.approver_pin_length.max(4) } else { 4 };
     if !(shortest..=64).contains(&length) {
-        let who = if role.can_approve() { format!(" for a {}", role.as_str()) } else { String::new() };
+        let who = if role.can_approve() { format!(" for a {} (security.approver_pin_length)", role.as_str()).replace(" a admin", " an admin") } else { String::new() };
         return Err(Error::Invalid(format!("{field}: must be {shortest} to 64 characters{who}")));
     }
     if pin.chars().all(|c| Some(c) == pin.chars().next()) {

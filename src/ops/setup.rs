@@ -45,12 +45,12 @@ pub fn init(data_dir: &Path, ledger_path: &Path, init: &Init<'_>) -> Result<Ledg
     if ledger_path.exists() {
         return Err(Error::Refused(format!("init: {} already holds a ledger; refusing to overwrite it", ledger_path.display())));
     }
-    std::fs::create_dir_all(data_dir).map_err(|e| Error::file(data_dir, e))?;
-    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| Error::file(data_dir, e))?;
     let pin_key = match &init.pin_key {
         Some(key) => key.clone(),
         None => auth::PinKey::create(&auth::PinKey::path(init.settings, terminal.as_str())?, data_dir)?,
     };
+    std::fs::create_dir_all(data_dir).map_err(|e| Error::file(data_dir, e))?;
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| Error::file(data_dir, e))?;
     let settings_path = data_dir.join(FILE_NAME);
     if !settings_path.exists() {
         let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&settings_path).map_err(|e| Error::file(&settings_path, e))?;
