@@ -88,8 +88,7 @@ impl Receipts {
 pub(super) struct Model {
     pub(super) payables: Keyed<PayableModel>,
     pub(super) fees: BTreeMap<String, (String, Option<i64>, String)>,
-    /// Name → (role, active, commitment to the PIN hash).
-    pub(super) users: BTreeMap<String, (String, bool, Option<String>)>,
+    pub(super) users: BTreeMap<String, UserModel>,
     pub(super) drawers: BTreeMap<i64, (String, String, i64, String)>,
     pub(super) drawer_totals: BTreeMap<(i64, &'static str), i64>,
     pub(super) receipts: Receipts,
@@ -104,6 +103,9 @@ pub(super) struct Model {
     pub(super) exported: Keyed<i64>,
     pub(super) closed_through: Option<String>,
 }
+
+/// A user row: role, active, and the commitment to the PIN hash (`pin_set`).
+pub(super) type UserModel = (String, bool, Option<String>);
 
 /// A payable row: kind, name, address, status, balance.
 pub(super) type PayableModel = (String, String, String, String, i64);
