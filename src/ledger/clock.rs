@@ -60,6 +60,10 @@ pub fn take_notices() -> Vec<String> {
 fn post_notice(text: &str) {
     tracing::warn!(target: "citytill", "{text}");
     if let Ok(mut notices) = NOTICES.lock() {
+        // A window nobody reads from keeps only the latest few (every warning is in the journal anyway).
+        if notices.len() >= 16 {
+            notices.remove(0);
+        }
         notices.push(text.to_string());
     }
 }
