@@ -55,3 +55,19 @@ fn a_clock_set_back_never_moves_entries_back() {
     assert!(exceptions.stdout.contains("clock_warning"), "the auditor sees the warning: {}", exceptions.stdout);
     assert_eq!(city.run(&["verify"], &[]).code, 0);
 }
+
+// Proves a clock moved forward between two commands by more than `security.clock_jump_minutes` (10) is
+// shown and journaled: each command leaves its reading of the boot clock (which nobody can set) beside
+// the wall clock, and the next compares. A small step is not a jump.
+#[test]
+fn a_clock_jump_between_commands_is_shown() {
+    let city = City::new();
+    city.ana_with_drawer();
+    let pay = |now: String| city.run(&["--user", "ana", "pay", "--account", "100200-01", "--amount", "1.00", "--tender", "cash=1.00"], &[("CITYTILL_PIN", PIN), ("CITYTILL_NOW", now.as_str())]);
+    let small = pay((chrono::Utc::now() + chrono::Duration::minutes(3)).to_rfc3339());
+    assert!(small.code == 0 && !small.stderr.contains("warning"), "{}", small.stderr);
+    let jumped = pay((chrono::Utc::now() + chrono::Duration::minutes(63)).to_rfc3339());
+    assert_eq!(jumped.code, 0, "{}", jumped.stderr);
+    assert!(jumped.stderr.contains("warning: clock: the clock jumped forward by") && jumped.stderr.contains("since the last command"), "{}", jumped.stderr);
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM journal WHERE kind = 'clock_warning' AND payload LIKE '%jumped forward%'"), 1);
+}

@@ -261,7 +261,17 @@ impl Writer<'_> {
             Some((seq, hash, at)) => ((seq, hash), clock::parse_at(&at)),
             None => ((0, GENESIS_HASH.to_string()), None),
         };
-        let stamp = self.guard.stamp(self.clock.now(), last_at);
+        let saved: Option<String> = if self.guard.wants_saved_anchor() {
+            self.tx.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([clock::ANCHOR_KEY], |r| r.get(0)).optional()?
+        } else {
+            None
+        };
+        let stamp = self.guard.stamp(self.clock.now(), last_at, saved.as_deref());
+        if let Some(anchor) = &stamp.save_anchor {
+            self.tx
+                .prepare_cached("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
+                .execute(params![clock::ANCHOR_KEY, anchor])?;
+        }
         if let Some((system, last, message)) = stamp.warning {
             let warning = self.append_at(None, None, &Event::ClockWarning { system, last, message }, stamp.at, prev)?;
             prev = (warning.seq, warning.hash);
