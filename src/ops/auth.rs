@@ -71,16 +71,17 @@ impl PinKey {
             .ok_or_else(|| Error::Invalid("security.pin_key_file: no home directory for the default; set it or CITYTILL_PIN_KEY_FILE".into()))
     }
 
-    /// Creates the key file (mode 0600, its directory 0700) with 32 random bytes, or reads the one there.
+    /// Creates the key file (mode 0600; a directory it has to create, 0700) with 32 random bytes, or reads the one there.
     /// Refuses a path inside `data_dir`: backups and copies of the data dir must not carry the key.
     pub fn create(path: &Path, data_dir: &Path) -> Result<Vec<u8>> {
-        let inside = |p: &Path| std::fs::canonicalize(p).ok().or_else(|| Some(p.to_path_buf()));
+        let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let parent = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(|e| Error::file(parent, e))?;
-        if let (Some(key_dir), Some(data)) = (inside(parent), inside(data_dir)) {
-            if key_dir.starts_with(&data) {
-                return Err(Error::Invalid(format!("security.pin_key_file: {} is inside the data dir; the key must live outside it (and its backups)", path.display())));
-            }
+        if real(parent).starts_with(real(data_dir)) {
+            return Err(Error::Invalid(format!("security.pin_key_file: {} is inside the data dir; the key must live outside it (and its backups)", path.display())));
+        }
+        if !parent.exists() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::file(parent, e))?;
+            std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o700)).map_err(|e| Error::file(parent, e))?;
         }
         if path.exists() {
             return PinKey::load(path);
