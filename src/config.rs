@@ -16,6 +16,7 @@ pub struct Settings {
     pub limits: Limits,
     pub policy: Policy,
     pub currency: Currency,
+    pub security: Security,
     /// Head-office connection (absent = standalone).
     pub hq: Option<toml::Table>,
     /// Peripherals (see hardware/README.md); absent = none configured.
@@ -57,6 +58,19 @@ pub struct Policy {
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct Security {
+    /// The PIN key file: the secret every PIN hash is keyed with, kept OUTSIDE the data dir and its
+    /// backups. Empty = `<platform config dir>/<terminal>.pinkey` (e.g. ~/.config/citytill/T01.pinkey);
+    /// the environment variable CITYTILL_PIN_KEY_FILE overrides both.
+    pub pin_key_file: String,
+    /// Shortest PIN a supervisor or admin (an approver) may be given.
+    pub approver_pin_length: usize,
+    /// A clock jump of more than this many minutes (either way) is shown to the cashier and journaled.
+    pub clock_jump_minutes: i64,
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Currency {
     /// Denominations counted in a drawer, in cents, largest first.
     pub denominations_cents: Vec<i64>,
@@ -70,6 +84,7 @@ impl Default for Settings {
             limits: Limits::default(),
             policy: Policy::default(),
             currency: Currency::default(),
+            security: Security::default(),
             hq: None,
             devices: None,
         }
@@ -94,6 +109,12 @@ impl Default for Limits {
 impl Default for Policy {
     fn default() -> Policy {
         Policy { overpayment: "credit".into(), check_over_amount: false, no_sale_requires_approval: false, returned_check_fee: "NSF".into() }
+    }
+}
+
+impl Default for Security {
+    fn default() -> Security {
+        Security { pin_key_file: String::new(), approver_pin_length: 6, clock_jump_minutes: 10 }
     }
 }
 
@@ -134,6 +155,9 @@ impl Settings {
         if !(0..=1_000_000).contains(&limits.tender_confirm_multiple) {
             return Err("limits: tender_confirm_multiple must be 0..1000000 (0 never asks)".into());
         }
+        if !(4..=64).contains(&self.security.approver_pin_length) || !(1..=1440).contains(&self.security.clock_jump_minutes) {
+            return Err("security: approver_pin_length must be 4..64 and clock_jump_minutes 1..1440".into());
+        }
         if !(1..=500).contains(&limits.max_lines) {
             return Err("limits: max_lines must be 1..500".into());
         }
@@ -152,7 +176,9 @@ impl Settings {
         format!(
             "# CityTill settings. Amounts are decimal strings (\"5.00\"). Changes take effect at the next start.\n\
              # limits.over_short_approval: over/short beyond this at drawer close needs a supervisor and a reason.\n\
-             # limits.login_attempts / lockout_minutes: wrong PINs before a lockout, and for how long.\n\
+             # limits.login_attempts / lockout_minutes: wrong PINs before a lockout; lockouts grow 1, 5, 15 minutes up to lockout_minutes.\n\
+             # security.pin_key_file: the PIN key, outside the data dir and its backups (\"\" = <config dir>/<terminal>.pinkey).\n\
+             # security.approver_pin_length: shortest PIN for supervisors and admins. The city's time zone is fixed at init (--time-zone).\n\
              # policy.overpayment: \"credit\" keeps overpayments as customer credit, \"refuse\" rejects them.\n\
              # policy.check_over_amount: allow checks written for more than due (difference returned in cash).\n\
              # [hq] database_url = \"postgresql://...\" enables head-office sync; [devices] configures peripherals.\n\n{body}"

@@ -23,6 +23,10 @@ fn main() -> ExitCode {
             let what = format!("{command:?}").split([' ', '(', '{']).next().unwrap_or_default().to_lowercase();
             let user = cli.user.clone().unwrap_or_default();
             let outcome = citytill::cli::run(cli);
+            // Clock warnings (journaled as clock_warning entries) are shown to whoever runs the command.
+            for notice in citytill::ledger::clock::take_notices() {
+                eprintln!("citytill: warning: {notice}");
+            }
             if outcome.is_ok() {
                 tracing::info!(target: "citytill", "{what} by '{user}': done");
             }

@@ -138,8 +138,8 @@ fn a_migration_that_would_leave_a_dangling_reference_is_refused() {
 }
 
 /// Rebuilds receipts, postings and receipt lines as schemas 1 and 2 had them (receipt text UNIQUE, rowid
-/// tables with their indexes, receipt lines keyed by receipt text), rows kept, and the receipts' date
-/// index schema 4 dropped.
+/// tables with their indexes, receipt lines keyed by receipt text), rows kept, the receipts' date
+/// index schema 4 dropped, and users without the columns schema 6 added.
 const SCHEMA_2_TABLES: &str = "
     PRAGMA foreign_keys = OFF;
     CREATE TABLE r4 (number INTEGER PRIMARY KEY CHECK (number >= 1), receipt TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL REFERENCES journal(seq),
@@ -155,4 +155,5 @@ const SCHEMA_2_TABLES: &str = "
         PRIMARY KEY (receipt, payable)) STRICT;
     INSERT INTO rp2 SELECT r.receipt, p.payable, p.amount_cents FROM receipt_payables p JOIN receipts r ON r.number = p.receipt_number;
     DROP TABLE receipt_payables; ALTER TABLE rp2 RENAME TO receipt_payables; CREATE INDEX receipt_payables_payable ON receipt_payables(payable);
-    CREATE INDEX receipts_date ON receipts(business_date);";
+    CREATE INDEX receipts_date ON receipts(business_date);
+    ALTER TABLE users DROP COLUMN pin_commit; ALTER TABLE users DROP COLUMN lockouts;";

@@ -210,13 +210,14 @@ fn wrong_pins_lock_the_user_out() {
 fn init_backup_and_file_modes() {
     use std::os::unix::fs::PermissionsExt;
     let city = City::new();
-    city.run(&["init", "--terminal", "T02", "--admin", "x"], &[("CITYTILL_NEW_PIN", "2468")]);
-    let again = city.run(&["init", "--terminal", "T02", "--admin", "x"], &[("CITYTILL_NEW_PIN", "2468")]);
+    city.run(&["init", "--terminal", "T02", "--admin", "x"], &[("CITYTILL_NEW_PIN", common::ADMIN_PIN)]);
+    let again = city.run(&["init", "--terminal", "T02", "--admin", "x"], &[("CITYTILL_NEW_PIN", common::ADMIN_PIN)]);
     assert_ne!(again.code, 0);
     assert!(again.stderr.contains("refusing to overwrite"), "{}", again.stderr);
     assert_eq!(std::fs::metadata(city.ledger()).map(|m| m.permissions().mode() & 0o777).unwrap_or(0), 0o600);
     let copy = city.path("copy.sqlite");
-    city.ok(&["backup", &copy], &[]);
+    city.as_user("ana", PIN).args(&["backup", &copy]).expect_refused("may not make backups", 0);
+    city.as_user("boss", common::ADMIN_PIN).args(&["backup", &copy]).expect_ok();
     let conn = rusqlite::Connection::open(&copy).unwrap();
     let entries: i64 = conn.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0)).unwrap();
     assert_eq!(entries, city.journal_len());

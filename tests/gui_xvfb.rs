@@ -37,6 +37,7 @@ fn real_window_cash_payment_prints_and_kicks() {
         .arg(&script)
         .arg(env!("CARGO_BIN_EXE_citytill"))
         .arg(&dir)
+        .env("CITYTILL_PIN_KEY_FILE", work.path().join("pin.key"))
         .output()
         .unwrap();
     let log = std::fs::read_to_string(dir.join("citytill.log")).unwrap_or_default();

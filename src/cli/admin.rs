@@ -17,6 +17,10 @@ pub enum UserCommand {
         #[arg(long)]
         role: String,
     },
+    /// Set a user's PIN (admins for anyone, anyone for themself; the new PIN from CITYTILL_NEW_PIN or a prompt).
+    Pin { name: String },
+    /// Lift a user's lockout after wrong PINs (admins only; journaled).
+    Unlock { name: String },
 }
 
 #[derive(clap::Args, Debug)]
@@ -38,13 +42,24 @@ pub struct BenchArgs {
     pub hq: Option<String>,
 }
 
-pub fn init(ctx: &Context, terminal: &str, admin: &str, training: bool) -> Result<()> {
-    let pin = secret("CITYTILL_NEW_PIN", &format!("New PIN for {admin}: "))?;
-    let ledger = setup::init(&ctx.data_dir, &ctx.ledger_path(), terminal, admin, &pin, training)?;
-    if ctx.json {
-        return output::json(&serde_json::json!({ "terminal": ledger.terminal().to_string(), "data_dir": ctx.data_dir, "admin": admin }));
+pub fn init(ctx: &Context, terminal: &str, admin: &str, training: bool, time_zone: Option<&str>) -> Result<()> {
+    if let Some(zone) = time_zone {
+        crate::ledger::clock::parse_zone("--time-zone", zone).map_err(Error::Invalid)?;
     }
-    println!("Terminal {} ready in {} (admin: {admin}).", ledger.terminal(), ctx.data_dir.display());
+    let pin = secret("CITYTILL_NEW_PIN", &format!("New PIN for {admin}: "))?;
+    let mut init = setup::Init::new(terminal, admin, &pin, training, &ctx.settings);
+    init.time_zone = time_zone;
+    init.clock = crate::cli::context::clock_override()?;
+    let ledger = setup::init(&ctx.data_dir, &ctx.ledger_path(), &init)?;
+    let key_file = auth::PinKey::path(&ctx.settings, ledger.terminal().as_str())?;
+    if ctx.json {
+        return output::json(&serde_json::json!({
+            "terminal": ledger.terminal().to_string(), "data_dir": ctx.data_dir, "admin": admin,
+            "time_zone": ledger.time_zone().name(), "pin_key_file": key_file,
+        }));
+    }
+    println!("Terminal {} ready in {} (admin: {admin}, time zone {}).", ledger.terminal(), ctx.data_dir.display(), ledger.time_zone().name());
+    println!("PIN key: {} — keep a copy where IT keeps secrets, never with the backups (docs/security.md).", key_file.display());
     Ok(())
 }
 
@@ -54,8 +69,24 @@ pub fn user(ctx: &Context, command: UserCommand) -> Result<()> {
             let role = Role::parse(&role).map_err(|e| Error::Invalid(format!("--{e}")))?;
             let (mut ledger, actor) = ctx.login()?;
             let pin = secret("CITYTILL_NEW_PIN", &format!("New PIN for {name}: "))?;
-            auth::add_user(&mut ledger, Some(&actor), &name, role, &pin)?;
+            auth::add_user(&mut ledger, &ctx.settings, Some(&actor), &name, role, &pin)?;
             println!("User {name} added as {}.", role.as_str());
+            Ok(())
+        }
+        UserCommand::Pin { name } => {
+            let (mut ledger, actor) = ctx.login()?;
+            if actor.name != name {
+                actor.require(&[Role::Admin], "set another user's PIN")?;
+            }
+            let pin = secret("CITYTILL_NEW_PIN", &format!("New PIN for {name}: "))?;
+            auth::change_pin(&mut ledger, &ctx.settings, &actor, &name, &pin)?;
+            println!("PIN of {name} changed.");
+            Ok(())
+        }
+        UserCommand::Unlock { name } => {
+            let (mut ledger, actor) = ctx.login()?;
+            auth::unlock(&mut ledger, &actor, &name)?;
+            println!("User {name} unlocked.");
             Ok(())
         }
     }
@@ -101,7 +132,9 @@ pub fn verify(ctx: &Context, seals: &[String]) -> Result<()> {
 }
 
 pub fn backup(ctx: &Context, file: &Path) -> Result<()> {
-    let ledger = ctx.open_ledger()?;
+    // A backup holds every PIN hash: only an admin or supervisor may take one (the PIN key is not in it).
+    let (ledger, actor) = ctx.login()?;
+    actor.require(&[Role::Admin, Role::Supervisor], "make backups")?;
     let last = ledger_backup::backup(&ledger, file)?;
     if ctx.json {
         return output::json(&serde_json::json!({ "file": file, "entries": last }));

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::ledger::Ledger;
+use crate::ledger::{Clock, Ledger};
 use crate::ops::auth::{self, Actor};
 
 /// The ledger file's name inside the data dir.
@@ -35,7 +35,10 @@ impl Context {
     }
 
     pub fn open_ledger(&self) -> Result<Ledger> {
-        Ledger::open(&self.ledger_path())
+        let mut ledger = Ledger::open(&self.ledger_path())?;
+        ledger.set_clock(clock_override()?);
+        ledger.set_clock_jump_minutes(self.settings.security.clock_jump_minutes);
+        Ok(ledger)
     }
 
     /// Opens the ledger and logs in `--user` with the PIN from `CITYTILL_PIN` or a prompt.
@@ -54,6 +57,20 @@ impl Context {
         let name = self.approver.clone().ok_or_else(|| Error::Refused(format!("--approver: {action} needs a supervisor's approval")))?;
         let pin = secret("CITYTILL_APPROVER_PIN", &format!("{name}'s PIN to approve {action}: "))?;
         auth::approve(ledger, &self.settings, actor, &name, &pin, action)
+    }
+}
+
+/// Debug builds (the tests) may fix the clock with CITYTILL_NOW (RFC 3339), as if the system clock read
+/// that; release builds ignore it. Either way the ledger never writes an entry earlier than the last one.
+pub fn clock_override() -> Result<Clock> {
+    if !cfg!(debug_assertions) {
+        return Ok(Clock::System);
+    }
+    match std::env::var("CITYTILL_NOW") {
+        Ok(text) if !text.is_empty() => chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|at| Clock::Fixed(at.to_utc()))
+            .map_err(|_| Error::Invalid(format!("CITYTILL_NOW: '{text}' is not an RFC 3339 time"))),
+        _ => Ok(Clock::System),
     }
 }
 

@@ -47,6 +47,9 @@ pub enum Command {
         /// A training city: every receipt and screen says TRAINING.
         #[arg(long)]
         training: bool,
+        /// The city's IANA time zone (e.g. America/Chicago); business dates are dates there. Default: the machine's.
+        #[arg(long)]
+        time_zone: Option<String>,
     },
     /// Manage users.
     #[command(subcommand)]
@@ -94,7 +97,7 @@ pub enum Command {
         #[arg(long)]
         seal: Vec<String>,
     },
-    /// Copy the ledger consistently while CityTill runs.
+    /// Copy the ledger consistently while CityTill runs (an admin or supervisor; --user).
     Backup { file: PathBuf },
     /// Measure speed on a synthetic city in a temporary directory.
     Bench(admin::BenchArgs),
@@ -132,7 +135,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
     let ctx = context::Context::new(cli.data_dir, cli.user, cli.approver, cli.json)?;
     match cli.command {
         None | Some(Command::Demo) => Err(crate::Error::Invalid("the window is opened by the citytill binary".into())),
-        Some(Command::Init { terminal, admin, training }) => admin::init(&ctx, &terminal, &admin, training),
+        Some(Command::Init { terminal, admin, training, time_zone }) => admin::init(&ctx, &terminal, &admin, training, time_zone.as_deref()),
         Some(Command::User(command)) => admin::user(&ctx, command),
         Some(Command::Import { what, file }) => admin::import(&ctx, &what, &file),
         Some(Command::Lookup { text }) => payments::lookup(&ctx, &text.join(" ")),

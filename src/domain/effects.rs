@@ -15,6 +15,8 @@ pub enum Effect<'a> {
     UpsertFee(&'a FeeRow),
     UpsertUser { name: &'a str, role: Role },
     DeactivateUser { name: &'a str },
+    /// The commitment (SHA-256 of the stored PIN hash) a user's row must carry.
+    SetPinCommit { name: &'a str, commit: &'a str },
     OpenDrawer { drawer_id: i64, cashier: &'a str, float: Money },
     DrawerTotal { drawer_id: i64, tender: TenderKind, delta: Money },
     CountDrawer { drawer_id: i64 },
@@ -42,6 +44,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
     match event {
         Event::UserAdded { name, role } => vec![Effect::UpsertUser { name, role: *role }],
         Event::UserDeactivated { name } => vec![Effect::DeactivateUser { name }],
+        Event::PinSet { name, commit } => vec![Effect::SetPinCommit { name, commit }],
         Event::PayablesImported { rows, .. } => rows.iter().map(Effect::UpsertPayable).collect(),
         Event::FeesImported { rows, .. } => rows.iter().map(Effect::UpsertFee).collect(),
         Event::DrawerOpened { drawer_id, cashier, float, .. } => vec![
@@ -137,6 +140,8 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         | Event::LoginFailed { .. }
         | Event::ApprovalRefused { .. }
         | Event::UserLockedOut { .. }
+        | Event::UserUnlocked { .. }
+        | Event::ClockWarning { .. }
         | Event::NoSale { .. } => Vec::new(),
     }
 }

@@ -78,6 +78,14 @@ internally_tagged! {
         /// Someone tried to approve an action they may not approve (their own, or without the role).
         ApprovalRefused { user: String, approver: String, action: String, reason: String },
         UserLockedOut { name: String, until: String },
+        /// A PIN was set (user added, PIN changed, or rehashed with the PIN key): `commit` is the SHA-256 of the
+        /// stored hash, so a `users.pin_hash` changed behind the app's back is found by `verify` and refused at login.
+        PinSet { name: String, commit: String },
+        /// An admin lifted a user's lockout.
+        UserUnlocked { name: String },
+        /// The clock read earlier than the last entry, or jumped while running (`system` is what it read;
+        /// `last` the last entry's time). Entries never go back in time.
+        ClockWarning { system: String, last: String, message: String },
         PayablesImported { source: String, part: i64, rows: Vec<PayableRow> },
         FeesImported { source: String, rows: Vec<FeeRow> },
         DrawerOpened { drawer_id: i64, cashier: String, float: Money, count: Vec<DenominationCount> },
@@ -259,6 +267,9 @@ impl Event {
             Event::LoginFailed { .. } => "login_failed",
             Event::ApprovalRefused { .. } => "approval_refused",
             Event::UserLockedOut { .. } => "user_locked_out",
+            Event::PinSet { .. } => "pin_set",
+            Event::UserUnlocked { .. } => "user_unlocked",
+            Event::ClockWarning { .. } => "clock_warning",
             Event::PayablesImported { .. } => "payables_imported",
             Event::FeesImported { .. } => "fees_imported",
             Event::DrawerOpened { .. } => "drawer_opened",

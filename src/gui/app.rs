@@ -307,6 +307,10 @@ impl App {
         let sync = self.ctx.sync_status();
         self.status.hq = status_bar::hq_text(sync.as_ref());
         self.status.hq_trouble = status_bar::hq_trouble(sync.as_ref());
+        // A clock set back or jumping (journaled by the ledger) is shown until the window restarts.
+        if let Some(notice) = citytill::ledger::clock::take_notices().pop() {
+            self.status.clock = Some(notice);
+        }
         let idle = Duration::from_secs(u64::try_from(self.ctx.settings.limits.idle_lock_minutes.max(1)).unwrap_or(5) * 60);
         if self.session.is_some() && self.last_activity.elapsed() >= idle {
             return self.lock();

@@ -20,6 +20,8 @@ pub struct Status {
     pub hq: String,
     pub hq_trouble: bool,
     pub training: bool,
+    /// The latest clock warning (a clock behind the ledger, or a jump), if any.
+    pub clock: Option<String>,
 }
 
 impl Status {
@@ -71,6 +73,9 @@ pub fn view<'a, M: 'a>(status: &'a Status) -> Element<'a, M> {
     .spacing(12);
     let hq = text(status.hq.as_str()).size(theme::SMALL);
     items = items.push(devices).push(if status.hq_trouble { hq.style(theme::text::danger) } else { hq });
+    if let Some(clock) = &status.clock {
+        items = items.push(text(clock.as_str()).size(theme::SMALL).style(theme::text::danger));
+    }
     container(items).padding([6, 12]).width(Length::Fill).style(theme::container::status_bar).into()
 }
 

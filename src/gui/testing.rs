@@ -33,16 +33,21 @@ fn payable(kind: PayableKind, number: &str, name: &str, address: &str, status: &
     PayableRow { kind, number: number.into(), name: name.into(), address: address.into(), status: status.into(), balance: Money::from_cents(cents) }
 }
 
-/// A terminal T01 with admin/2468, ana (cashier, 1357, drawer open with a 100.00 float), sam (supervisor, 9753),
+/// A terminal T01 with admin/246810, ana (cashier, 1357, drawer open with a 100.00 float), sam (supervisor, 975310),
 /// lee (lead, 8642), four payables and the synthetic fee schedule. `devices` are the ones the window uses.
 pub fn fixture_with(devices: Devices) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let mut ledger = citytill::ops::setup::init(dir.path(), &dir.path().join("ledger.sqlite"), "T01", "admin", "2468", false).unwrap();
-    // A fixed clock keeps business dates (and so the snapshots) the same every day.
-    ledger.set_clock(citytill::ledger::Clock::Fixed(chrono::DateTime::parse_from_rfc3339("2026-03-02T15:04:05Z").unwrap().to_utc()));
-    auth::add_user(&mut ledger, None, "ana", Role::Cashier, "1357").unwrap();
-    auth::add_user(&mut ledger, None, "sam", Role::Supervisor, "9753").unwrap();
-    auth::add_user(&mut ledger, None, "lee", Role::Lead, "8642").unwrap();
+    let settings = Settings::default();
+    let mut init = citytill::ops::setup::Init::new("T01", "admin", "246810", false, &settings);
+    // A fixed clock and zone keep business dates (and so the snapshots) the same every day; the PIN key is
+    // given directly, so no key file is written outside the temp dir.
+    init.clock = citytill::ledger::Clock::Fixed(chrono::DateTime::parse_from_rfc3339("2026-03-02T15:04:05Z").unwrap().to_utc());
+    init.time_zone = Some("UTC");
+    init.pin_key = Some(vec![7; 32]);
+    let mut ledger = citytill::ops::setup::init(dir.path(), &dir.path().join("ledger.sqlite"), &init).unwrap();
+    auth::add_user(&mut ledger, &settings, None, "ana", Role::Cashier, "1357").unwrap();
+    auth::add_user(&mut ledger, &settings, None, "sam", Role::Supervisor, "975310").unwrap();
+    auth::add_user(&mut ledger, &settings, None, "lee", Role::Lead, "8642").unwrap();
     let rows = vec![
         payable(PayableKind::Utility, "100200", "Maria Lopez", "12 Maple St", "active", 8412),
         payable(PayableKind::License, "BL-3004", "Bob's Bakery", "5 Oak Ave", "delinquent", 15000),

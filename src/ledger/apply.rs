@@ -45,6 +45,7 @@ fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) 
             )?
             .execute(params![name, role.as_str()])?,
         Effect::DeactivateUser { name } => conn.prepare_cached("UPDATE users SET active = 0 WHERE name = ?1")?.execute([name])?,
+        Effect::SetPinCommit { name, commit } => conn.prepare_cached("UPDATE users SET pin_commit = ?2 WHERE name = ?1")?.execute(params![name, commit])?,
         Effect::OpenDrawer { drawer_id, cashier, float } => conn
             .prepare_cached("INSERT INTO drawers(id, cashier, business_date, float_cents, state) VALUES (?1, ?2, ?3, ?4, 'open')")?
             .execute(params![drawer_id, cashier, record.business_date, float])?,

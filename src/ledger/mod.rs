@@ -5,6 +5,7 @@
 pub mod ack_witness;
 pub mod apply;
 pub mod backup;
+pub mod clock;
 pub mod journal;
 pub mod schema;
 pub mod verify;
@@ -13,7 +14,8 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, Local, NaiveDate, Utc};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::domain::accounts;
@@ -23,35 +25,14 @@ use crate::domain::postings::{postings, totals};
 use crate::error::{Error, Result};
 use journal::{posting_records, JournalRecord, GENESIS_HASH};
 
+pub use clock::Clock;
+use clock::{ClockGuard, TIME_ZONE_KEY};
+
 /// How long a writer waits for another process's write lock before giving up.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// The meta key holding the highest journal sequence number head office has acknowledged (written by
 /// `hq`'s push; read here because what head office holds limits what the terminal may still change).
 pub const HQ_ACKED_SEQ: &str = "hq_acked_seq";
-
-/// Where "now" comes from: the system clock at the counter, a fixed instant in tests and simulations.
-#[derive(Clone, Copy, Debug)]
-pub enum Clock {
-    System,
-    Fixed(DateTime<Utc>),
-}
-
-impl Clock {
-    pub fn now(self) -> DateTime<Utc> {
-        match self {
-            Clock::System => Utc::now(),
-            Clock::Fixed(at) => at,
-        }
-    }
-
-    /// The calendar date at the counter.
-    pub fn today(self) -> NaiveDate {
-        match self {
-            Clock::System => Local::now().date_naive(),
-            Clock::Fixed(at) => at.with_timezone(&Local).date_naive(),
-        }
-    }
-}
 
 /// An open ledger file. One per process; SQLite's write lock serialises writers across processes.
 pub struct Ledger {
@@ -61,6 +42,11 @@ pub struct Ledger {
     clock: Clock,
     /// Head office's acknowledged sequence as the witness file beside the ledger recorded it at open.
     acked_witness: i64,
+    /// The city's time zone (meta `time_zone`): business dates are dates there, whatever `TZ` says.
+    zone: Tz,
+    guard: ClockGuard,
+    /// The secret PINs are hashed with (loaded from the PIN key file by `ops::auth::PinKey`).
+    pin_key: Option<Vec<u8>>,
 }
 
 impl Ledger {
@@ -77,7 +63,9 @@ impl Ledger {
         for (code, name, class) in accounts::CHART {
             conn.execute("INSERT INTO accounts(code, name, class) VALUES (?1, ?2, ?3)", params![code, name, class])?;
         }
-        Ok(Ledger { conn, path: path.to_path_buf(), terminal: terminal.clone(), clock: Clock::System, acked_witness: 0 })
+        let zone = clock::machine_zone();
+        conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![TIME_ZONE_KEY, zone.name()])?;
+        Ok(Ledger { conn, path: path.to_path_buf(), terminal: terminal.clone(), clock: Clock::System, zone, guard: ClockGuard::default(), pin_key: None, acked_witness: 0 })
     }
 
     /// Opens an existing ledger, applies pending migrations and checks durability settings.
@@ -92,7 +80,13 @@ impl Ledger {
             .optional()?
             .ok_or_else(|| Error::Invariant(format!("{} has no terminal id", path.display())))?;
         let terminal = TerminalId::parse(&terminal).map_err(Error::Invariant)?;
-        Ok(Ledger { conn, path: path.to_path_buf(), terminal, clock: Clock::System, acked_witness: ack_witness::read(path) })
+        // Ledgers made before the zone was recorded use the machine's zone (never the process's `TZ`).
+        let zone: Option<String> = conn.query_row("SELECT value FROM meta WHERE key = ?1", [TIME_ZONE_KEY], |r| r.get(0)).optional()?;
+        let zone = match zone {
+            Some(name) => clock::parse_zone("meta time_zone", &name).map_err(Error::Invariant)?,
+            None => clock::machine_zone(),
+        };
+        Ok(Ledger { conn, path: path.to_path_buf(), terminal, clock: Clock::System, zone, guard: ClockGuard::default(), pin_key: None, acked_witness: ack_witness::read(path) })
     }
 
     fn connect(path: &Path) -> Result<Connection> {
@@ -136,15 +130,46 @@ impl Ledger {
         self.clock = clock;
     }
 
+    /// The city's time zone.
+    pub fn time_zone(&self) -> Tz {
+        self.zone
+    }
+
+    /// Records the city's time zone (init); later business dates are dates in it.
+    pub fn set_time_zone(&mut self, zone: Tz) -> Result<()> {
+        self.conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", params![TIME_ZONE_KEY, zone.name()])?;
+        self.zone = zone;
+        Ok(())
+    }
+
+    /// A clock jump larger than this many minutes (either way) is warned about (setting `limits.clock_jump_minutes`).
+    pub fn set_clock_jump_minutes(&mut self, minutes: i64) {
+        self.guard.jump_minutes = minutes;
+    }
+
+    /// The secret PINs are hashed with (kept outside the data dir; see `ops::auth::PinKey`).
+    pub fn set_pin_key(&mut self, key: Vec<u8>) {
+        self.pin_key = Some(key);
+    }
+
+    pub fn pin_key(&self) -> Option<&[u8]> {
+        self.pin_key.as_deref()
+    }
+
+    /// Now as the ledger sees it: the clock, but never before the last entry's time.
+    pub fn now(&self) -> Result<chrono::DateTime<chrono::Utc>> {
+        effective_now(&self.conn, self.clock)
+    }
+
     /// The business date new entries get: today, unless today's business has been closed.
     pub fn business_date(&self) -> Result<NaiveDate> {
-        business_date(&self.conn, self.clock)
+        business_date(&self.conn, self.now()?, self.zone)
     }
 
     /// Runs `work` in one IMMEDIATE transaction: everything it appends commits together, or nothing does.
     pub fn write<T>(&mut self, work: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut writer = Writer { tx, terminal: &self.terminal, clock: self.clock, acked_witness: self.acked_witness };
+        let mut writer = Writer { tx, terminal: &self.terminal, clock: self.clock, zone: self.zone, guard: &mut self.guard, acked_witness: self.acked_witness };
         let value = work(&mut writer)?;
         writer.tx.commit()?;
         Ok(value)
@@ -171,9 +196,27 @@ impl Ledger {
     }
 }
 
-/// Today's date, moved past any business date already closed (`closed_dates` is written by day close).
-fn business_date(conn: &Connection, clock: Clock) -> Result<NaiveDate> {
-    let today = clock.today();
+/// The commitment to a stored PIN hash that `pin_set` entries journal: SHA-256 of the PHC string, hex.
+pub fn pin_commit(pin_hash: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(pin_hash.as_bytes()))
+}
+
+/// The last entry's time, if any.
+fn last_at(conn: &Connection) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let at: Option<String> = conn.prepare_cached("SELECT at FROM journal ORDER BY seq DESC LIMIT 1")?.query_row([], |r| r.get(0)).optional()?;
+    Ok(at.as_deref().and_then(clock::parse_at))
+}
+
+/// The clock's now, but never before the last entry's time.
+fn effective_now(conn: &Connection, clock: Clock) -> Result<chrono::DateTime<chrono::Utc>> {
+    let now = clock.now();
+    Ok(last_at(conn)?.map_or(now, |last| last.max(now)))
+}
+
+/// The date of `now` in the city's zone, moved past any business date already closed (`closed_dates` is written by day close).
+fn business_date(conn: &Connection, now: chrono::DateTime<chrono::Utc>, zone: Tz) -> Result<NaiveDate> {
+    let today = clock::date_in(now, zone);
     let closed: Option<String> = conn.query_row("SELECT value FROM meta WHERE key = 'closed_through'", [], |r| r.get(0)).optional()?;
     let closed = closed.and_then(|text| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok());
     Ok(match closed {
@@ -188,6 +231,8 @@ pub struct Writer<'a> {
     terminal: &'a TerminalId,
     clock: Clock,
     acked_witness: i64,
+    zone: Tz,
+    guard: &'a mut ClockGuard,
 }
 
 impl Writer<'_> {
@@ -205,29 +250,61 @@ impl Writer<'_> {
     }
 
     pub fn business_date(&self) -> Result<NaiveDate> {
-        business_date(&self.tx, self.clock)
+        business_date(&self.tx, effective_now(&self.tx, self.clock)?, self.zone)
+    }
+
+    /// Now as the ledger sees it: the clock, but never before the last entry's time.
+    pub fn now(&self) -> Result<chrono::DateTime<chrono::Utc>> {
+        effective_now(&self.tx, self.clock)
     }
 
     /// Appends one journal entry: next gap-free sequence number, postings checked to balance, hash
     /// chained to the previous entry, projection effects applied — all inside this transaction.
+    /// The entry's time is the clock's, but never before the last entry's: a clock set back gives the entry the
+    /// last entry's time and journals a `clock_warning` first (as does a jump beyond the limit while running).
     pub fn append(&mut self, user: Option<&str>, approver: Option<&str>, event: &Event) -> Result<JournalRecord> {
+        let last: Option<(i64, String, String)> = self
+            .tx
+            .prepare_cached("SELECT seq, hash, at FROM journal ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let (mut prev, last_at) = match last {
+            Some((seq, hash, at)) => ((seq, hash), clock::parse_at(&at)),
+            None => ((0, GENESIS_HASH.to_string()), None),
+        };
+        refuse_numbers_head_office_holds(&self.tx, self.terminal, prev.0, self.acked_witness)?;
+        let saved: Option<String> = if self.guard.wants_saved_anchor() {
+            self.tx.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([clock::ANCHOR_KEY], |r| r.get(0)).optional()?
+        } else {
+            None
+        };
+        let stamp = self.guard.stamp(self.clock.now(), last_at, saved.as_deref());
+        if let Some(anchor) = &stamp.save_anchor {
+            self.tx
+                .prepare_cached("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
+                .execute(params![clock::ANCHOR_KEY, anchor])?;
+        }
+        if let Some((system, last, message)) = stamp.warning {
+            let warning = self.append_at(None, None, &Event::ClockWarning { system, last, message }, stamp.at, prev)?;
+            prev = (warning.seq, warning.hash);
+        }
+        self.append_at(user, approver, event, stamp.at, prev)
+    }
+
+    /// Appends after `prev` (the last entry's seq and hash) at time `at`.
+    fn append_at(&mut self, user: Option<&str>, approver: Option<&str>, event: &Event, at: chrono::DateTime<chrono::Utc>, prev: (i64, String)) -> Result<JournalRecord> {
         let postings = postings(event);
         let (debits, credits) = totals(&postings).ok_or_else(|| Error::Invariant("posting total overflowed".into()))?;
         if debits != credits {
             return Err(Error::Invariant(format!("{} entry: debits {debits} != credits {credits}", event.kind())));
         }
-        let (last_seq, prev_hash): (i64, String) = self
-            .tx
-            .query_row("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?
-            .unwrap_or((0, GENESIS_HASH.to_string()));
-        refuse_numbers_head_office_holds(&self.tx, self.terminal, last_seq, self.acked_witness)?;
+        let (last_seq, prev_hash) = prev;
         let payload = serde_json::to_string(event).map_err(|e| Error::Invariant(format!("payload: {e}")))?;
         let mut record = JournalRecord {
             terminal: self.terminal.to_string(),
             seq: last_seq + 1,
-            at: self.clock.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-            business_date: self.business_date()?.to_string(),
+            at: at.format(clock::FORMAT).to_string(),
+            business_date: business_date(&self.tx, at, self.zone)?.to_string(),
             user: user.map(str::to_string),
             approver: approver.map(str::to_string),
             kind: event.kind().to_string(),

@@ -231,6 +231,19 @@ INSERT INTO receipts_v5(number, receipt, seq, drawer_id, cashier, business_date,
 DROP TABLE receipts;
 ALTER TABLE receipts_v5 RENAME TO receipts;
 "#,
+    // 6: credentials. `pin_commit` is the SHA-256 of `pin_hash` as journaled by the user's last `pin_set` entry
+    // (taken from the journal in one pass). NULL means the PIN predates the PIN key: it is accepted once, at the
+    // next good login, and rehashed with the key, and only on a ledger that had such users here (marked
+    // `legacy_pins`). `lockouts` counts lockouts since the last good login: each lasts longer (1, 5, 15, 30 min).
+    r#"
+ALTER TABLE users ADD COLUMN pin_commit TEXT;
+ALTER TABLE users ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+UPDATE users SET pin_commit = c.pin_commit
+    FROM (SELECT json_extract(payload, '$.name') AS name, json_extract(payload, '$.commit') AS pin_commit, MAX(seq)
+          FROM journal WHERE kind = 'pin_set' GROUP BY 1) AS c
+    WHERE c.name = users.name;
+INSERT INTO meta(key, value) SELECT 'legacy_pins', '1' WHERE EXISTS (SELECT 1 FROM users WHERE pin_commit IS NULL);
+"#,
 ];
 
 /// The `receipts` key for a receipt's text (`T01-000042` is number 42), or None for text that is not a

@@ -1,9 +1,13 @@
-//! Users, PINs (argon2), login with lockout, and second-person approval — every failure audited.
+//! Users, PINs (argon2 keyed with a PIN key kept outside the data dir), login with a progressive lockout,
+//! and second-person approval — every failure audited, every credential change journaled.
+
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
 use password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
-use chrono::{DateTime, Duration, Utc};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::Duration;
 use rusqlite::{params, OptionalExtension};
 
 use crate::config::Settings;
@@ -30,11 +34,14 @@ impl Actor {
     }
 }
 
-/// Checks a new PIN or password: 4–64 characters, not all the same digit.
-pub fn validate_pin(field: &str, pin: &str) -> Result<()> {
+/// Checks a new PIN or password for a user of `role`: 4–64 characters (approvers: at least
+/// `security.approver_pin_length`, 6 by default), not all the same character.
+pub fn validate_pin(settings: &Settings, field: &str, pin: &str, role: Role) -> Result<()> {
     let length = pin.chars().count();
-    if !(4..=64).contains(&length) {
-        return Err(Error::Invalid(format!("{field}: must be 4 to 64 characters")));
+    let shortest = if role.can_approve() { settings.security.approver_pin_length.max(4) } else { 4 };
+    if !(shortest..=64).contains(&length) {
+        let who = if role.can_approve() { format!(" for a {} (security.approver_pin_length)", role.as_str()).replace(" a admin", " an admin") } else { String::new() };
+        return Err(Error::Invalid(format!("{field}: must be {shortest} to 64 characters{who}")));
     }
     if pin.chars().all(|c| Some(c) == pin.chars().next()) {
         return Err(Error::Invalid(format!("{field}: must not be one character repeated")));
@@ -42,44 +49,160 @@ pub fn validate_pin(field: &str, pin: &str) -> Result<()> {
     Ok(())
 }
 
-/// An argon2id PHC string for the PIN.
-pub fn hash_pin(pin: &str) -> Result<String> {
+/// The PIN key: a random secret every PIN hash is keyed with (argon2's secret input). It lives in a file
+/// outside the data dir, so a copy of the ledger or a backup alone cannot be used to test PINs offline.
+pub struct PinKey;
+
+impl PinKey {
+    /// Overrides `security.pin_key_file` (tests, and IT's own layout).
+    pub const ENV: &'static str = "CITYTILL_PIN_KEY_FILE";
+
+    /// Where the key file is: CITYTILL_PIN_KEY_FILE, else `security.pin_key_file`, else
+    /// `<platform config dir>/<terminal>.pinkey`.
+    pub fn path(settings: &Settings, terminal: &str) -> Result<PathBuf> {
+        if let Some(path) = std::env::var_os(PinKey::ENV).filter(|p| !p.is_empty()) {
+            return Ok(PathBuf::from(path));
+        }
+        if !settings.security.pin_key_file.trim().is_empty() {
+            return Ok(PathBuf::from(settings.security.pin_key_file.trim()));
+        }
+        directories::ProjectDirs::from("org", "CityTill", "citytill")
+            .map(|dirs| dirs.config_dir().join(format!("{terminal}.pinkey")))
+            .ok_or_else(|| Error::Invalid("security.pin_key_file: no home directory for the default; set it or CITYTILL_PIN_KEY_FILE".into()))
+    }
+
+    /// Creates the key file (mode 0600; a directory it has to create, 0700) with 32 random bytes, or reads the one there.
+    /// Refuses a path inside `data_dir`: backups and copies of the data dir must not carry the key.
+    pub fn create(path: &Path, data_dir: &Path) -> Result<Vec<u8>> {
+        let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let parent = path.parent().unwrap_or(Path::new("."));
+        if real(parent).starts_with(real(data_dir)) {
+            return Err(Error::Invalid(format!("security.pin_key_file: {} is inside the data dir; the key must live outside it (and its backups)", path.display())));
+        }
+        if !parent.exists() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::file(parent, e))?;
+            std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o700)).map_err(|e| Error::file(parent, e))?;
+        }
+        if path.exists() {
+            return PinKey::load(path);
+        }
+        let mut key = [0u8; 32];
+        password_hash::rand_core::RngCore::fill_bytes(&mut OsRng, &mut key);
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| Error::file(path, e))?;
+        std::io::Write::write_all(&mut file, format!("{}\n", hex::encode(key)).as_bytes()).map_err(|e| Error::file(path, e))?;
+        file.sync_all().map_err(|e| Error::file(path, e))?;
+        Ok(key.to_vec())
+    }
+
+    /// Reads the key file; refuses one that others may read (mode must be 0600 or stricter).
+    pub fn load(path: &Path) -> Result<Vec<u8>> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::file(path, format!("the PIN key file cannot be read ({e}); restore IT's copy (docs/security.md)")))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(Error::file(path, format!("the PIN key file is mode {:o}; it must be 0600 (chmod 600)", meta.permissions().mode() & 0o777)));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e))?;
+        match hex::decode(text.trim()) {
+            Ok(key) if key.len() >= 32 => Ok(key),
+            _ => Err(Error::file(path, "not a CityTill PIN key (64 hex digits)")),
+        }
+    }
+}
+
+/// The ledger's PIN key, loading it from the key file the first time.
+fn key(ledger: &mut Ledger, settings: &Settings) -> Result<Vec<u8>> {
+    if let Some(key) = ledger.pin_key() {
+        return Ok(key.to_vec());
+    }
+    let path = PinKey::path(settings, ledger.terminal().as_str())?;
+    // A ledger from before the PIN key gets its key at the first sign-in after the upgrade (its old PINs are
+    // rehashed with it one by one); any other ledger whose key is missing refuses, naming the file.
+    let key = if !path.exists() && ledger.meta("legacy_pins")?.as_deref() == Some("1") {
+        let data_dir = ledger.path().parent().map(Path::to_path_buf).unwrap_or_default();
+        PinKey::create(&path, &data_dir)?
+    } else {
+        PinKey::load(&path)?
+    };
+    ledger.set_pin_key(key.clone());
+    Ok(key)
+}
+
+fn keyed(key: &[u8]) -> Result<Argon2<'_>> {
+    Argon2::new_with_secret(key, Algorithm::Argon2id, Version::V0x13, Params::default()).map_err(|e| Error::Invariant(format!("PIN key: {e}")))
+}
+
+/// What is hashed: the user's name and the PIN, so a hash copied onto another user's row never matches.
+fn hash_input(name: &str, pin: &str) -> String {
+    format!("{name}\u{0}{pin}")
+}
+
+/// An argon2id PHC string for `name`'s PIN, keyed with the PIN key.
+pub fn hash_pin(key: &[u8], name: &str, pin: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(pin.as_bytes(), &salt)
+    keyed(key)?
+        .hash_password(hash_input(name, pin).as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|e| Error::Invariant(format!("hashing a PIN failed: {e}")))
 }
 
-fn pin_matches(pin: &str, stored: &str) -> bool {
+fn pin_matches(key: &[u8], name: &str, pin: &str, stored: &str) -> bool {
+    let Ok(argon) = keyed(key) else { return false };
+    PasswordHash::new(stored).is_ok_and(|parsed| argon.verify_password(hash_input(name, pin).as_bytes(), &parsed).is_ok())
+}
+
+/// A PIN hashed before the PIN key existed (no commitment journaled): plain argon2 of the PIN alone.
+fn legacy_pin_matches(pin: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|parsed| Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
 }
 
-/// Adds a user (journaled) with a hashed PIN. Only admins add users; names are unique.
-pub fn add_user(ledger: &mut Ledger, actor: Option<&Actor>, name: &str, role: Role, pin: &str) -> Result<()> {
+/// Stores `name`'s new hash and journals its commitment (inside the caller's transaction).
+fn set_pin(w: &mut crate::ledger::Writer<'_>, actor: Option<&str>, name: &str, pin_hash: &str) -> Result<()> {
+    w.append(actor, None, &Event::PinSet { name: name.to_string(), commit: crate::ledger::pin_commit(pin_hash) })?;
+    w.conn().execute("UPDATE users SET pin_hash = ?2 WHERE name = ?1", params![name, pin_hash])?;
+    Ok(())
+}
+
+/// Adds a user (journaled, with a commitment to the PIN hash). Only admins add users; names are unique.
+pub fn add_user(ledger: &mut Ledger, settings: &Settings, actor: Option<&Actor>, name: &str, role: Role, pin: &str) -> Result<()> {
     if let Some(actor) = actor {
         actor.require(&[Role::Admin], "add users")?;
     }
     let name = validate_user_name("name", name).map_err(Error::Invalid)?;
-    validate_pin("PIN", pin)?;
-    let pin_hash = hash_pin(pin)?;
+    validate_pin(settings, "PIN", pin, role)?;
+    let pin_hash = hash_pin(&key(ledger, settings)?, &name, pin)?;
     ledger.write(|w| {
         let exists: bool = w.conn().query_row("SELECT EXISTS(SELECT 1 FROM users WHERE name = ?1)", [&name], |r| r.get(0))?;
         if exists {
             return Err(Error::Refused(format!("name: user '{name}' already exists")));
         }
         w.append(actor.map(|a| a.name.as_str()), None, &Event::UserAdded { name: name.clone(), role })?;
-        w.conn().execute("UPDATE users SET pin_hash = ?2 WHERE name = ?1", params![name, pin_hash])?;
-        Ok(())
+        set_pin(w, actor.map(|a| a.name.as_str()), &name, &pin_hash)
     })
 }
 
-struct UserRow {
-    role: String,
-    active: bool,
-    pin_hash: String,
-    failed_attempts: i64,
-    locked_until: Option<String>,
+/// Sets a user's PIN: an admin for anyone, or a user for themself. Journaled with the new hash's commitment.
+pub fn change_pin(ledger: &mut Ledger, settings: &Settings, actor: &Actor, name: &str, pin: &str) -> Result<()> {
+    if actor.name != name {
+        actor.require(&[Role::Admin], "set another user's PIN")?;
+    }
+    let role: Option<String> = ledger.conn().query_row("SELECT role FROM users WHERE name = ?1 AND active = 1", [name], |r| r.get(0)).optional()?;
+    let role = Role::parse(&role.ok_or_else(|| Error::NotFound(format!("name: no active user '{name}'")))?).map_err(Error::Invariant)?;
+    validate_pin(settings, "PIN", pin, role)?;
+    let pin_hash = hash_pin(&key(ledger, settings)?, name, pin)?;
+    ledger.write(|w| set_pin(w, Some(&actor.name), name, &pin_hash))
+}
+
+/// Lifts a user's lockout (admins only; journaled). The lockout ladder starts again at its first step.
+pub fn unlock(ledger: &mut Ledger, actor: &Actor, name: &str) -> Result<()> {
+    actor.require(&[Role::Admin], "unlock users")?;
+    ledger.write(|w| {
+        let exists: bool = w.conn().query_row("SELECT EXISTS(SELECT 1 FROM users WHERE name = ?1)", [name], |r| r.get(0))?;
+        if !exists {
+            return Err(Error::NotFound(format!("name: no user '{name}'")));
+        }
+        w.append(Some(&actor.name), None, &Event::UserUnlocked { name: name.to_string() })?;
+        w.conn().execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, lockouts = 0 WHERE name = ?1", [name])?;
+        Ok(())
+    })
 }
 
 /// Verifies `name`'s PIN. Failures are journaled and count toward a lockout; the error never says
@@ -95,50 +218,99 @@ pub fn login_session(ledger: &mut Ledger, settings: &Settings, name: &str, pin: 
     Ok(actor)
 }
 
-fn check_credentials(ledger: &mut Ledger, settings: &Settings, name: &str, pin: &str, field: &str) -> Result<Actor> {
-    let now = ledger.clock().now();
-    let row = ledger
-        .conn()
-        .query_row("SELECT role, active, pin_hash, failed_attempts, locked_until FROM users WHERE name = ?1", [name], |r| {
-            Ok(UserRow { role: r.get(0)?, active: r.get::<_, i64>(1)? == 1, pin_hash: r.get(2)?, failed_attempts: r.get(3)?, locked_until: r.get(4)? })
-        })
-        .optional()?;
-    let refused = || Error::Auth(format!("{field}: unknown user or wrong PIN for '{name}'"));
-    let Some(row) = row.filter(|r| r.active) else {
-        ledger.write(|w| w.append(None, None, &Event::LoginFailed { name: name.to_string(), attempts: 0 }))?;
-        return Err(refused());
-    };
-    if let Some(until) = row.locked_until.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()) {
-        if until > now {
-            ledger.write(|w| w.append(None, None, &Event::LoginFailed { name: name.to_string(), attempts: row.failed_attempts }))?;
-            return Err(Error::Auth(format!("{field}: '{name}' is locked out after repeated wrong PINs until {} UTC; a supervisor or admin can help", until.format("%H:%M"))));
-        }
-    }
-    if !pin_matches(pin, &row.pin_hash) {
-        record_failure(ledger, settings, name, row.failed_attempts + 1, now)?;
-        return Err(refused());
-    }
-    ledger.write(|w| {
-        w.conn().execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE name = ?1", [name])?;
-        Ok(())
-    })?;
-    let role = Role::parse(&row.role).map_err(Error::Invariant)?;
-    Ok(Actor { name: name.to_string(), role })
+/// The name journaled for a failed login whose name is no user's: what was typed is never kept (it
+/// could be anything, a card number included).
+pub const UNKNOWN_USER: &str = "(unknown)";
+
+/// How long the `lockouts`-th lockout (0-based) lasts: 1, 5, 15, then `limits.lockout_minutes` (30 by default).
+fn lockout_minutes(settings: &Settings, lockouts: i64) -> i64 {
+    let longest = settings.limits.lockout_minutes;
+    [1, 5, 15].get(usize::try_from(lockouts).unwrap_or(usize::MAX)).map_or(longest, |step| (*step).min(longest))
 }
 
-fn record_failure(ledger: &mut Ledger, settings: &Settings, name: &str, attempts: i64, now: DateTime<Utc>) -> Result<()> {
+/// What the counting transaction decided before the PIN is checked.
+enum Attempt {
+    Refused(Error),
+    /// Checking is allowed; this is attempt `attempts`, and `lock` is the lockout it brings if it fails.
+    Check { role: String, pin_hash: String, commit: Option<String>, attempts: i64, lock: Option<String> },
+}
+
+/// Counts the attempt and decides a lockout in one write transaction, before the (slow) PIN check: a
+/// parallel attempt sees this one counted, so no more than `login_attempts` PINs are ever checked before
+/// a lockout. The lock's start is the ledger's now, never earlier than the last entry.
+fn count_attempt(ledger: &mut Ledger, settings: &Settings, name: &str, field: &str) -> Result<Attempt> {
     ledger.write(|w| {
-        w.append(None, None, &Event::LoginFailed { name: name.to_string(), attempts })?;
-        let mut locked_until = None;
-        if attempts >= settings.limits.login_attempts {
-            let until = (now + Duration::minutes(settings.limits.lockout_minutes)).to_rfc3339();
-            w.append(None, None, &Event::UserLockedOut { name: name.to_string(), until: until.clone() })?;
-            locked_until = Some(until);
+        let now = w.now()?;
+        let row = w
+            .conn()
+            .query_row("SELECT role, active, pin_hash, pin_commit, failed_attempts, locked_until, lockouts FROM users WHERE name = ?1", [name], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? == 1, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, i64>(4)?, r.get::<_, Option<String>>(5)?, r.get::<_, i64>(6)?))
+            })
+            .optional()?;
+        let Some((role, active, pin_hash, commit, failed, locked_until, lockouts)) = row else {
+            w.append(None, None, &Event::LoginFailed { name: UNKNOWN_USER.to_string(), attempts: 0 })?;
+            return Ok(Attempt::Refused(Error::Auth(format!("{field}: unknown user or wrong PIN"))));
+        };
+        if !active {
+            w.append(None, None, &Event::LoginFailed { name: name.to_string(), attempts: 0 })?;
+            return Ok(Attempt::Refused(Error::Auth(format!("{field}: unknown user or wrong PIN"))));
         }
-        let attempts_left = if locked_until.is_some() { 0 } else { attempts };
-        w.conn().execute("UPDATE users SET failed_attempts = ?2, locked_until = ?3 WHERE name = ?1", params![name, attempts_left, locked_until])?;
-        Ok(())
+        if let Some(until) = locked_until.as_deref().and_then(crate::ledger::clock::parse_at).filter(|until| *until > now) {
+            w.append(None, None, &Event::LoginFailed { name: name.to_string(), attempts: failed })?;
+            return Ok(Attempt::Refused(Error::Auth(format!(
+                "{field}: '{name}' is locked out after repeated wrong PINs until {} UTC; an admin can unlock (citytill user unlock {name})",
+                until.format("%H:%M")
+            ))));
+        }
+        let attempts = failed + 1;
+        let mut lock = None;
+        if attempts >= settings.limits.login_attempts {
+            let until = (now + Duration::minutes(lockout_minutes(settings, lockouts))).to_rfc3339();
+            w.conn().execute("UPDATE users SET failed_attempts = 0, locked_until = ?2, lockouts = lockouts + 1 WHERE name = ?1", params![name, until])?;
+            lock = Some(until);
+        } else {
+            w.conn().execute("UPDATE users SET failed_attempts = ?2 WHERE name = ?1", params![name, attempts])?;
+        }
+        Ok(Attempt::Check { role, pin_hash, commit, attempts, lock })
     })
+}
+
+fn check_credentials(ledger: &mut Ledger, settings: &Settings, name: &str, pin: &str, field: &str) -> Result<Actor> {
+    let key = key(ledger, settings)?;
+    let (role, pin_hash, commit, attempts, lock) = match count_attempt(ledger, settings, name, field)? {
+        Attempt::Refused(error) => return Err(error),
+        Attempt::Check { role, pin_hash, commit, attempts, lock } => (role, pin_hash, commit, attempts, lock),
+    };
+    // A hash the journal committed to is keyed with the PIN key and bound to the name; a row whose hash is
+    // not the committed one was changed behind the app's back and never matches. A row with no commitment
+    // predates the PIN key: it is checked the old way, once, and rehashed with the key at once.
+    let (good, legacy) = match &commit {
+        Some(commit) => (*commit == crate::ledger::pin_commit(&pin_hash) && pin_matches(&key, name, pin, &pin_hash), false),
+        None => {
+            let legacy = ledger.meta("legacy_pins")?.as_deref() == Some("1") && legacy_pin_matches(pin, &pin_hash);
+            (legacy, legacy)
+        }
+    };
+    if !good {
+        ledger.write(|w| {
+            w.append(None, None, &Event::LoginFailed { name: name.to_string(), attempts })?;
+            if let Some(until) = &lock {
+                w.append(None, None, &Event::UserLockedOut { name: name.to_string(), until: until.clone() })?;
+            }
+            Ok(())
+        })?;
+        return Err(Error::Auth(format!("{field}: unknown user or wrong PIN")));
+    }
+    let rehashed = if legacy { Some(hash_pin(&key, name, pin)?) } else { None };
+    ledger.write(|w| {
+        w.conn().execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, lockouts = 0 WHERE name = ?1", [name])?;
+        if let Some(pin_hash) = &rehashed {
+            set_pin(w, Some(name), name, pin_hash)?;
+        }
+        Ok(())
+    })?;
+    let role = Role::parse(&role).map_err(Error::Invariant)?;
+    Ok(Actor { name: name.to_string(), role })
 }
 
 /// Checks a second person's approval of `action` by `actor`: the approver's PIN, a supervisor or admin

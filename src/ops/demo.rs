@@ -9,7 +9,7 @@ use crate::ops::{auth, import, setup, synthetic};
 
 /// The demo's users and their PINs (printed for the newcomer; a training city only).
 pub const USERS: &[(&str, Role, &str)] =
-    &[("admin", Role::Admin, "2468"), ("ana", Role::Cashier, "1357"), ("lee", Role::Lead, "8642"), ("sam", Role::Supervisor, "9753")];
+    &[("admin", Role::Admin, "246810"), ("ana", Role::Cashier, "1357"), ("lee", Role::Lead, "8642"), ("sam", Role::Supervisor, "975310")];
 
 pub const TERMINAL: &str = "TRN1";
 pub const PAYABLES: usize = 2_000;
@@ -20,9 +20,10 @@ pub fn ensure(data_dir: &Path, ledger_path: &Path) -> Result<(Ledger, bool)> {
         return Ok((Ledger::open(ledger_path)?, false));
     }
     let (admin, _, admin_pin) = USERS[0];
-    let mut ledger = setup::init(data_dir, ledger_path, TERMINAL, admin, admin_pin, true)?;
+    let settings = crate::config::Settings::load(data_dir)?;
+    let mut ledger = setup::init(data_dir, ledger_path, &setup::Init::new(TERMINAL, admin, admin_pin, true, &settings))?;
     for (name, role, pin) in &USERS[1..] {
-        auth::add_user(&mut ledger, None, name, *role, pin)?;
+        auth::add_user(&mut ledger, &settings, None, name, *role, pin)?;
     }
     import::upsert_fees(&mut ledger, Some(admin), "demo-fees", synthetic::fees())?;
     import::upsert_payables(&mut ledger, Some(admin), "demo-payables", synthetic::payables(PAYABLES, 2026))?;

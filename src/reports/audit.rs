@@ -18,6 +18,8 @@ const EXCEPTION_KINDS: &[&str] = &[
     "batch_rejected",
     "batch_reopened",
     "batch_item_removed",
+    "clock_warning",
+    "user_unlocked",
 ];
 
 /// Every exception of the day with who did it, who approved it and why.
@@ -34,6 +36,8 @@ pub fn exceptions(conn: &Connection, date: &str) -> Result<Document> {
             Event::BatchRejected { batch, reason, .. } => (batch.clone(), None, reason.clone()),
             Event::BatchReopened { batch, reason, reversed } => (batch.clone(), Money::sum(reversed.iter().map(|p| p.line.amount())), reason.clone()),
             Event::BatchItemRemoved { batch, item, reason } => (item.reference(batch), Some(item.amount), reason.clone()),
+            Event::ClockWarning { message, .. } => ("clock".into(), None, message.clone()),
+            Event::UserUnlocked { name } => (name.clone(), None, "lockout lifted by an admin".into()),
             _ => continue,
         };
         let kind = entry.event.kind().to_string();

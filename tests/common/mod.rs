@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// PINs used by the harness's users.
-pub const ADMIN_PIN: &str = "2468";
-pub const PIN: &str = "1357";
+/// PINs used by the harness's users (supervisors and admins need at least 6 characters).
+pub const ADMIN_PIN: &str = "246810";
+pub const PIN: &str = "135790";
 
 pub struct City {
     pub dir: tempfile::TempDir,
@@ -66,6 +66,11 @@ impl City {
         self.dir.path().join("data")
     }
 
+    /// The city's PIN key file (outside the data dir).
+    pub fn pin_key_file(&self) -> PathBuf {
+        self.dir.path().join("keys").join("pin.key")
+    }
+
     pub fn ledger(&self) -> PathBuf {
         self.data().join("ledger.sqlite")
     }
@@ -77,7 +82,9 @@ impl City {
     /// Runs citytill with `args` and extra environment, no user.
     pub fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_citytill"));
-        command.arg("--data-dir").arg(self.data()).args(args).env_remove("CITYTILL_USER").env_remove("CITYTILL_PIN").env_remove("CITYTILL_APPROVER_PIN").env_remove("CITYTILL_DATA_DIR");
+        command.arg("--data-dir").arg(self.data()).args(args).env_remove("CITYTILL_USER").env_remove("CITYTILL_PIN").env_remove("CITYTILL_APPROVER_PIN").env_remove("CITYTILL_DATA_DIR").env_remove("CITYTILL_NOW");
+        // The PIN key lives beside the data dir, not in it (as IT would keep it outside backups).
+        command.env("CITYTILL_PIN_KEY_FILE", self.pin_key_file());
         for (key, value) in env {
             command.env(key, value);
         }

@@ -78,7 +78,7 @@ fn mail_batch_loop_to_approval() {
     batches(&mut app, Message::DecisionSubmitted);
     assert_eq!(app.batches.error.as_deref(), Some("approver: lee cannot approve their own batch approval; a second person must"));
     batches(&mut app, Message::Approver("sam".into()));
-    batches(&mut app, Message::Pin("9753".into()));
+    batches(&mut app, Message::Pin("975310".into()));
     batches(&mut app, Message::DecisionSubmitted);
     assert_eq!(app.batches.notice.as_deref(), Some("Batch M1 approved by sam; 55.50 posted to the accounts."), "{:?}", app.batches.error);
     assert_eq!(app.batches.selected.as_ref().map(|b| b.state.as_str()), Some("approved"));
@@ -110,7 +110,7 @@ fn out_of_balance_bad_scans_reject_and_reopen() {
     batches(&mut app, Message::Decide(Decision::Reject));
     batches(&mut app, Message::Reason("tape added wrong".into()));
     batches(&mut app, Message::Approver("sam".into()));
-    batches(&mut app, Message::Pin("9753".into()));
+    batches(&mut app, Message::Pin("975310".into()));
     batches(&mut app, Message::DecisionSubmitted);
     assert_eq!(app.batches.selected.as_ref().map(|b| b.state.as_str()), Some("rejected"), "{:?}", app.batches.error);
     batches(&mut app, Message::Decide(Decision::Reopen));

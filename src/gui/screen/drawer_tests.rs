@@ -46,7 +46,7 @@ fn blind_close_short_needs_supervisor() {
     assert!(app.drawer.error.as_deref().is_some_and(|e| e.contains("own")), "{:?}", app.drawer.error);
     drawer(&mut app, Message::Reason("miscounted change".into()));
     drawer(&mut app, Message::Approver("sam".into()));
-    drawer(&mut app, Message::Pin("9753".into()));
+    drawer(&mut app, Message::Pin("975310".into()));
     drawer(&mut app, Message::Submit);
     assert!(app.drawer.result.as_ref().is_some_and(|r| r.closed), "{:?}", app.drawer.error);
     assert!(app.drawer.current.is_none());
@@ -117,7 +117,7 @@ fn no_message_reveals_expected_cash_before_the_count() {
         drawer(&mut app, Message::Amount(amount.into()));
         drawer(&mut app, Message::Reason("coffee for the office".into()));
         drawer(&mut app, Message::Approver("sam".into()));
-        drawer(&mut app, Message::Pin("9753".into()));
+        drawer(&mut app, Message::Pin("975310".into()));
         drawer(&mut app, Message::Submit);
         assert!(app.drawer.error.is_none() && app.drawer.notice.is_some(), "{action:?}: {:?}", app.drawer.error);
         assert_blind(&app, figure, action.label());
@@ -160,7 +160,7 @@ fn supervisor_sees_expected_cash_on_the_drawer_report() {
     send(&mut cashier, AppMessage::Counter(CounterMessage::LookupSubmitted));
     send(&mut cashier, AppMessage::Counter(CounterMessage::AmountSubmitted));
     assert!(cashier.counter.completed.is_some(), "{:?}", cashier.counter.error);
-    let mut app = signed_in(&fixture, "sam", "9753");
+    let mut app = signed_in(&fixture, "sam", "975310");
     send(&mut app, AppMessage::Go(Screen::Reports));
     let index = citytill::reports::NAMES.iter().position(|n| *n == "drawer").unwrap();
     send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Pick(index)));

@@ -44,7 +44,7 @@ fn void_needs_a_different_supervisor() {
     assert_eq!(app.receipts.shown.as_ref().map(|i| i.status.as_str()), Some("paid"));
     start_void(&mut app, &receipt, "lee", "8642");
     assert!(app.receipts.error.as_deref().is_some_and(|e| e.contains("lead")), "{:?}", app.receipts.error);
-    start_void(&mut app, &receipt, "sam", "9753");
+    start_void(&mut app, &receipt, "sam", "975310");
     assert_eq!(app.receipts.notice.as_deref(), Some("Receipt T01-000001 voided"), "{:?}", app.receipts.error);
     assert_eq!(app.receipts.shown.as_ref().map(|i| i.status.as_str()), Some("voided"));
     let mut ui = simulator(app.view());
@@ -73,7 +73,7 @@ fn find_reprint_and_refund() {
     receipts(&mut app, Message::RefundAmount("10.00".into()));
     receipts(&mut app, Message::Reason("billing adjustment".into()));
     receipts(&mut app, Message::Approver("sam".into()));
-    receipts(&mut app, Message::Pin("9753".into()));
+    receipts(&mut app, Message::Pin("975310".into()));
     receipts(&mut app, Message::Confirm);
     assert_eq!(app.receipts.shown.as_ref().map(|i| i.refunded), Some(Money::from_cents(1000)), "{:?}", app.receipts.error);
 }
@@ -109,7 +109,7 @@ fn only_applicable_corrections_are_offered() {
     send(&mut app, AppMessage::Go(Screen::Receipts));
     receipts(&mut app, Message::Open(receipt.clone()));
     assert_eq!(offered(&app), vec!["Void [F6]", "Refund [F7]"]);
-    start_void(&mut app, &receipt, "sam", "9753");
+    start_void(&mut app, &receipt, "sam", "975310");
     assert_eq!(app.receipts.shown.as_ref().map(|i| i.status.as_str()), Some("voided"), "{:?}", app.receipts.error);
     assert!(offered(&app).is_empty(), "a voided receipt offers {:?}", offered(&app));
     for key in [Shortcut::F6, Shortcut::F7, Shortcut::F8] {

@@ -116,8 +116,15 @@ fn compare_tables(conn: &Connection, model: &Model, problems: &mut Vec<String>) 
     compare("payable", payables, &model.payables, problems);
     let fees = collect(conn, "SELECT code, description, amount_cents, gl_account FROM fees", |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?;
     compare("fee", fees, &model.fees, problems);
-    let users = collect(conn, "SELECT name, role, active FROM users", |r| Ok((r.get(0)?, (r.get(1)?, r.get::<_, i64>(2)? == 1))))?;
+    let users: Vec<(String, super::model::UserModel)> = collect(conn, "SELECT name, role, active, pin_commit FROM users", |r| Ok((r.get(0)?, (r.get(1)?, r.get::<_, i64>(2)? == 1, r.get(3)?))))?;
     compare("user", users, &model.users, problems);
+    // The stored hash must be the one the journal committed to: a hash copied or written behind the app's back is not.
+    let hashes: Vec<(String, (String, Option<String>))> = collect(conn, "SELECT name, pin_hash, pin_commit FROM users", |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+    for (name, (hash, commit)) in hashes {
+        if let Some(commit) = commit.filter(|commit| *commit != crate::ledger::pin_commit(&hash)) {
+            problems.push(format!("user {name:?}: the stored PIN hash is not the one the journal committed to ({})", &commit[..commit.len().min(12)]));
+        }
+    }
     let drawers = collect(conn, "SELECT id, cashier, business_date, float_cents, state FROM drawers", |r| {
         Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
     })?;

@@ -88,7 +88,7 @@ impl Receipts {
 pub(super) struct Model {
     pub(super) payables: Keyed<PayableModel>,
     pub(super) fees: BTreeMap<String, (String, Option<i64>, String)>,
-    pub(super) users: BTreeMap<String, (String, bool)>,
+    pub(super) users: BTreeMap<String, UserModel>,
     pub(super) drawers: BTreeMap<i64, (String, String, i64, String)>,
     pub(super) drawer_totals: BTreeMap<(i64, &'static str), i64>,
     pub(super) receipts: Receipts,
@@ -103,6 +103,9 @@ pub(super) struct Model {
     pub(super) exported: Keyed<i64>,
     pub(super) closed_through: Option<String>,
 }
+
+/// A user row: role, active, and the commitment to the PIN hash (`pin_set`).
+pub(super) type UserModel = (String, bool, Option<String>);
 
 /// A payable row: kind, name, address, status, balance.
 pub(super) type PayableModel = (String, String, String, String, i64);
@@ -187,7 +190,11 @@ impl Model {
                 self.fees.insert(row.code.clone(), (row.description.clone(), row.amount.map(|m| m.cents()), row.gl_account.clone()));
             }
             Effect::UpsertUser { name, role } => {
-                self.users.insert(name.to_string(), (role.as_str().into(), true));
+                let commit = self.users.remove(*name).and_then(|(_, _, commit)| commit);
+                self.users.insert(name.to_string(), (role.as_str().into(), true, commit));
+            }
+            Effect::SetPinCommit { name, commit } => {
+                self.users.get_mut(*name).ok_or_else(|| format!("sets the PIN of unknown user {name}"))?.2 = Some(commit.to_string());
             }
             Effect::DeactivateUser { name } => {
                 self.users.get_mut(*name).ok_or_else(|| format!("deactivates unknown user {name}"))?.1 = false;
