@@ -17,7 +17,7 @@ use citytill::hq::connect::connect;
 use citytill::ledger::journal::JournalRecord;
 use citytill::ledger::{Clock, Ledger};
 use citytill::Money;
-use common::{City, PIN};
+use common::{City, ADMIN_PIN, PIN};
 
 /// Rewrites the ledger at `path` as an insider with the library would: every entry replayed at its own
 /// time through `Ledger::write` (so postings, projections, sequence numbers and hashes are all
@@ -214,6 +214,11 @@ fn terminal_behind_head_office_refuses_to_issue_numbers() {
         assert!(first.code != 0 && first.stderr.contains("head office already holds"), "{witness}: {}", first.stderr);
         city.ok(&["receipt", "show", "T01-000001"], &[]);
         city.ok(&["verify"], &[]);
+        // A backup issues nothing: IT can still save what the terminal holds before it restores anything.
+        let backup = city.path("behind.sqlite");
+        city.as_user("boss", ADMIN_PIN).args(&["backup", &backup]).expect_ok();
+        assert!(Path::new(&backup).exists(), "{witness}: backup written");
+        assert_eq!(city.journal_len(), last, "{witness}: the backup wrote nothing");
     }
 }
 

@@ -133,7 +133,7 @@ pub fn verify(ctx: &Context, seals: &[String]) -> Result<()> {
 
 pub fn backup(ctx: &Context, file: &Path) -> Result<()> {
     // A backup holds every PIN hash: only an admin or supervisor may take one (the PIN key is not in it).
-    let (ledger, actor) = ctx.login()?;
+    let (ledger, actor) = ctx.login_issuing_nothing()?;
     actor.require(&[Role::Admin, Role::Supervisor], "make backups")?;
     let last = ledger_backup::backup(&ledger, file)?;
     if ctx.json {
