@@ -240,3 +240,23 @@ fn nothing_taken_away_holds_a_card_number() {
     assert!(away.join("backup.sqlite").exists() && away.join("day.csv").exists() && away.join("gl.pdf").exists(), "the takeaways were written");
     assert_eq!(card_numbers_under(city.dir.path()), Vec::<(String, Vec<String>)>::new());
 }
+
+// Proves the one write path itself refuses an entry holding a card number (defence in depth behind the edge
+// checks: a future command that forgets its check still cannot store one), while the ledger's hashes pass.
+#[test]
+fn the_write_path_refuses_an_entry_holding_a_card_number() {
+    let city = City::new();
+    let before = city.journal_len();
+    let mut ledger = citytill::ledger::Ledger::open(&city.ledger()).expect("open ledger");
+    for name in [FULL.to_string(), "4111\u{a0}1111\u{a0}1111\u{a0}1111".into(), "4111\t1111\t1111\t1111".into(), "４１１１１１１１１１１１１１１１".into()] {
+        let event = citytill::domain::events::Event::UserDeactivated { name };
+        let outcome = ledger.write(|w| w.append(None, None, &event));
+        let error = outcome.expect_err("an entry with a card number was written").to_string();
+        assert!(error.starts_with("ledger invariant broken: user_deactivated entry: holds what looks like a card number"), "{error}");
+    }
+    let user = ledger.write(|w| w.append(Some("4111-1111-1111-1111"), None, &citytill::domain::events::Event::UserDeactivated { name: "ben".into() }));
+    assert!(user.is_err(), "a card number as the acting user is refused too");
+    drop(ledger);
+    assert_eq!(city.journal_len(), before);
+    city.as_user("boss", ADMIN_PIN).args(&["verify"]).expect_ok();
+}

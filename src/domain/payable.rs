@@ -70,6 +70,25 @@ pub struct FeeRow {
     pub gl_account: String,
 }
 
+impl PayableRow {
+    /// Every text column read strictly (no control characters, no card number), naming the column: how a
+    /// row from head office's billing file or a terminal's pull is checked, like a CSV import's.
+    pub fn check_text(&self) -> Result<(), String> {
+        [("number", &self.number), ("name", &self.name), ("address", &self.address), ("status", &self.status)]
+            .into_iter()
+            .try_for_each(|(column, value)| crate::domain::text::check(column, value))
+    }
+}
+
+impl FeeRow {
+    /// Every text column read strictly, naming the column (see `PayableRow::check_text`).
+    pub fn check_text(&self) -> Result<(), String> {
+        [("code", &self.code), ("description", &self.description), ("gl_account", &self.gl_account)]
+            .into_iter()
+            .try_for_each(|(column, value)| crate::domain::text::check(column, value))
+    }
+}
+
 /// Statuses that block taking a payment at the counter (the record must be fixed first).
 pub fn status_blocks_payment(status: &str) -> bool {
     matches!(status.to_ascii_lowercase().as_str(), "closed" | "void" | "cancelled")
