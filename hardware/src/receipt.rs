@@ -105,7 +105,10 @@ struct Layout {
 }
 
 impl Layout {
+    /// Every laid-out line goes through here: a control character (ESC, BEL, a line break stored in a
+    /// reason or a setting) becomes `?`, so a receipt shown on a terminal or printed never carries one.
     fn push(&mut self, text: String, style: LineStyle) {
+        let text = if text.chars().any(char::is_control) { text.chars().map(|c| if c.is_control() { '?' } else { c }).collect() } else { text };
         self.lines.push(StyledLine { text, style });
     }
 

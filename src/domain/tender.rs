@@ -91,6 +91,10 @@ impl Tender {
         let amount = Money::parse_positive(&field, amount, max).map_err(|e| e.to_string())?;
         let mut tender = Tender::new(kind, amount);
         for part in parts {
+            if part.trim().bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                // `cash=1,234.56` or `cash=12,00`: the comma separates a tender's details, so it cannot group digits.
+                return Err(format!("{field}: write the amount without commas (',' separates a tender's details)"));
+            }
             let (key, value) = part.split_once('=').ok_or_else(|| format!("{field}: '{part}' must be key=value"))?;
             tender.set(&field, key.trim(), value.trim())?;
         }
