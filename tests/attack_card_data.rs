@@ -116,6 +116,11 @@ fn imported_card_numbers_however_written_are_refused() {
         }
     }
     std::fs::remove_file(city.path("attack.csv")).expect("remove fixture");
+    // The file's name is journaled as the import's source, so it is checked like the rows.
+    let named = format!("{FULL}.csv");
+    city.write(&named, "kind,number,name,address,status,balance\nutility,X-1,Ann Lee,1 A St,active,1.00\n");
+    city.as_user("boss", ADMIN_PIN).args(&["import", "payables", &city.path(&named)]).expect_refused("file name: looks like a card number", 0);
+    std::fs::remove_file(city.path(&named)).expect("remove fixture");
     assert_eq!(city.journal_len(), before);
     assert_eq!(card_numbers_under(city.dir.path()), Vec::<(String, Vec<String>)>::new());
 }

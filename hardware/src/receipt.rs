@@ -105,10 +105,7 @@ struct Layout {
 }
 
 impl Layout {
-    /// Every laid-out line goes through here: a control character (ESC, BEL, a line break stored in a
-    /// reason or a setting) becomes `?`, so a receipt shown on a terminal or printed never carries one.
     fn push(&mut self, text: String, style: LineStyle) {
-        let text = if text.chars().any(char::is_control) { text.chars().map(|c| if c.is_control() { '?' } else { c }).collect() } else { text };
         self.lines.push(StyledLine { text, style });
     }
 
@@ -214,6 +211,19 @@ mod tests {
             duplicate: true,
             ..Receipt::default()
         }
+    }
+
+    // Proves a control character in any receipt text (ESC, BEL, a line break) is laid out as '?', never raw
+    // (transliteration does it; issue 13 asked that none reach a receipt or printer).
+    #[test]
+    fn control_characters_never_reach_a_line() {
+        let mut receipt = sample();
+        receipt.header = vec!["CITY\u{1b}[2J\u{7}".into()];
+        receipt.items[0].description = "Water\nbill\u{1b}@".into();
+        receipt.cashier = Some("ana\u{7}".into());
+        let lines = layout(&receipt, 42);
+        assert!(lines.iter().all(|line| !line.chars().any(char::is_control)), "{lines:?}");
+        assert!(lines.iter().any(|line| line.contains("CITY?[2J?")), "{lines:?}");
     }
 
     // No line is ever wider than the paper, at every supported width.

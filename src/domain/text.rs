@@ -6,9 +6,15 @@ use std::borrow::Cow;
 
 use crate::domain::card_data;
 
-/// Checks one free-text value from any source: no control characters and no card number.
+/// Control characters (C0, DEL, C1), line and paragraph separators, and the bidirectional overrides and
+/// isolates that make text display in another order than it is stored ("Trojan Source").
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Checks one free-text value from any source: nothing `is_unsafe` and no card number.
 pub fn check(field: &str, text: &str) -> Result<(), String> {
-    if text.chars().any(char::is_control) {
+    if text.chars().any(is_unsafe) {
         return Err(format!("{field}: has control characters (new lines, tabs, escapes); write it on one line"));
     }
     card_data::refuse(field, text)
@@ -28,15 +34,15 @@ pub fn free_text(field: &str, text: &str, min: usize, max: usize) -> Result<Stri
 /// `text` with every control character replaced by `?` (line breaks too): safe for a report line, a
 /// receipt or a printer, whatever was stored before input was checked.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
-    Cow::Owned(text.chars().map(|c| if c.is_control() { '?' } else { c }).collect())
+    Cow::Owned(text.chars().map(|c| if is_unsafe(c) { '?' } else { c }).collect())
 }
 
 /// A CSV cell a spreadsheet will not run: a text cell starting with `=`, `+`, `-`, `@`, tab or carriage
 /// return gets a leading `'` (the OWASP rule); a well-formed number such as `-12.00` or `-1,234.50` stays a
-/// number. Control characters other than the leading ones are replaced by `?`.
+/// number. Control characters (a leading tab or CR included) are then replaced by `?`.
 pub fn csv_cell(cell: &str) -> Cow<'_, str> {
     let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_number(cell);
     if !risky {
@@ -73,6 +79,9 @@ mod tests {
         assert!(error.starts_with("--reason: has control characters"), "{error}");
         assert!(free_text("--reason", "bell\u{7}", 3, 200).is_err());
         assert!(free_text("--reason", "esc\u{1b}[2J", 3, 200).is_err());
+        assert!(free_text("--reason", "refund \u{202e}001 tnuocca", 3, 200).is_err(), "a right-to-left override is refused");
+        assert!(free_text("--reason", "two\u{2028}lines", 3, 200).is_err());
+        assert_eq!(printable("a\u{202e}b\u{85}c"), "a?b?c");
         let error = free_text("--reason", "card 4111 1111 1111 1111", 3, 200).unwrap_err();
         assert!(error.starts_with("--reason: looks like a card number") && !error.contains("4111"), "{error}");
         assert!(free_text("--reason", "ab", 3, 200).unwrap_err().contains("3 to 200"));
