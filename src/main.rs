@@ -33,10 +33,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let code = error.exit_code();
-            // An error may quote what was given (a file's line, a name): never a card number or a control character.
-            let error = citytill::domain::card_data::redact(&error.to_string());
-            tracing::warn!(target: "citytill", "command refused: {error}");
-            eprintln!("citytill: {error}");
+            // The log gets the kind of refusal and the field, never the value given; the person at the
+            // terminal gets the whole line, with any card number or control character taken out.
+            tracing::warn!(target: "citytill", "command refused: {}", error.log_summary());
+            eprintln!("citytill: {}", citytill::domain::card_data::redact(&error.to_string()));
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
     }

@@ -97,7 +97,8 @@ fn card_numbers_in_reasons_refs_and_amounts_are_refused() {
     ana().approver("sam", PIN).args(&["refund", &receipt, "--amount", FULL, "--reason", "customer asked"]).expect_refused("--amount:", 0);
     ana().approver("sam", PIN).args(&["drawer", "paid-out", FULL, "--reason", "customer asked"]).expect_refused("amount:", 0);
     let log = String::from_utf8_lossy(&read_all(&city.data().join("citytill.log"))).to_string();
-    assert!(log.contains("command refused"), "the refusals are logged: {log}");
+    assert!(log.contains("command refused: invalid input at --amount"), "the refusals are logged, naming the field: {log}");
+    assert!(!log.contains("abc"), "a value that failed to parse is never echoed into the log: {log}");
     assert_eq!(card_numbers_under(&city.data()), Vec::<(String, Vec<String>)>::new());
 }
 
