@@ -34,7 +34,8 @@ pub fn ledger_text_holds_card_number(text: &str) -> bool {
 }
 
 /// `text` with each full card number replaced by `[card number removed]` and each control character other
-/// than a final newline shown as `\u{..}`: what the log file may receive.
+/// than a newline shown as `\u{..}`: what a refusal line or the log file may receive. (Newlines stay: a
+/// refusal may list several rows; what the log receives from input is only a field name, never a value.)
 pub fn redact(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut removed = vec![false; chars.len()];
@@ -49,8 +50,7 @@ pub fn redact(text: &str) -> String {
             }
             continue;
         }
-        let last_newline = *c == '\n' && index + 1 == chars.len();
-        if c.is_control() && !last_newline {
+        if c.is_control() && *c != '\n' {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(*c)));
         } else {
             out.push(*c);
@@ -332,6 +332,7 @@ mod tests {
     fn redact_removes_numbers_and_controls() {
         assert_eq!(redact("--amount: '4111 1111 1111 1111' bad\n"), "--amount: '[card number removed]' bad\n");
         assert_eq!(redact("a\u{1b}[2Jb\u{7}"), "a\\u{1b}[2Jb\\u{7}");
+        assert_eq!(redact("2 problems:\n  line 2\n"), "2 problems:\n  line 2\n");
         assert_eq!(redact("plain 84.12"), "plain 84.12");
     }
 }
