@@ -22,7 +22,7 @@ pub fn refuse(field: &str, text: &str) -> Result<(), String> {
 
 /// True when `text` holds a full card number (see the module comment for what that means).
 pub fn contains_card_number(text: &str) -> bool {
-    !card_spans(&tokens(text, Mode::Plain)).is_empty()
+    may_hold_one(text) && !card_spans(&tokens(text, Mode::Plain)).is_empty()
 }
 
 /// True when a journal payload (JSON text, its escapes read) or column holds a full card number. Digits
@@ -30,7 +30,26 @@ pub fn contains_card_number(text: &str) -> bool {
 /// itself (a SHA-256 in hex holds a Luhn-valid 13–19 digit run about one time in 230). Input never gets
 /// this exemption: the edge check (`contains_card_number`) has no hash exception.
 pub fn ledger_text_holds_card_number(text: &str) -> bool {
-    !card_spans(&tokens(text, Mode::Json)).is_empty()
+    may_hold_one(text) && !card_spans(&tokens(text, Mode::Json)).is_empty()
+}
+
+/// A quick first pass without allocating (every journal entry passes here): false only when `text` is ASCII
+/// without JSON escapes and no chain of ASCII digits and separators holds 13 digits, so no card number can be
+/// in it. Anything else gets the full reading.
+fn may_hold_one(text: &str) -> bool {
+    if !text.is_ascii() || text.contains('\\') {
+        return true;
+    }
+    let (mut chain, mut longest) = (0, 0);
+    for byte in text.bytes() {
+        if byte.is_ascii_digit() {
+            chain += 1;
+            longest = longest.max(chain);
+        } else if !matches!(byte, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b'-' | b'.' | b'/' | b'_') {
+            chain = 0;
+        }
+    }
+    longest >= 13
 }
 
 /// `text` with each full card number replaced by `[card number removed]` and each control character other
@@ -254,7 +273,7 @@ fn luhn_ok(digits: &[u8]) -> bool {
             if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
@@ -294,6 +313,10 @@ mod tests {
             assert!(!contains_card_number(text), "{text}");
         }
         assert!(!contains_card_number("4111111111111111111111"), "a 22-digit run is not a card number");
+        for text in ["4111-1111-1111-1111", "4111\t1111\t1111\t1111", "4111\u{b}1111\u{c}1111\r1111", "a4111111111111111b"] {
+            assert!(may_hold_one(text) && contains_card_number(text), "the quick pass lets {text:?} through to the full reading");
+        }
+        assert!(!may_hold_one(r#"{"kind":"payment_taken","receipt":"T01-000042","amount":"84.12"}"#));
     }
 
     // Proves Arabic-Indic and mathematical digits are read as the digits they are.
@@ -325,6 +348,29 @@ mod tests {
         assert!(!ledger_text_holds_card_number(&format!(r#"{{"hash":"{hash}"}}"#)));
         assert!(ledger_text_holds_card_number(&format!(r#"{{"hash":"{hash}","r":"{FULL}"}}"#)));
         assert!(!ledger_text_holds_card_number(r#"{"kind":"payment_taken","receipt":"T01-000042","amount":"84.12","at":"2026-11-24T10:00:00Z"}"#));
+    }
+
+    proptest::proptest! {
+        // Proves the quick first pass never turns away text the full reading finds a card number in.
+        #[test]
+        fn quick_pass_never_misses(text in "[0-9 .\\-/_a-f\t\\\\\"u０-９\u{a0}]{0,60}") {
+            let full = !card_spans(&tokens(&text, Mode::Plain)).is_empty() || !card_spans(&tokens(&text, Mode::Json)).is_empty();
+            proptest::prop_assert!(!full || may_hold_one(&text), "{:?}", text);
+        }
+
+        // Proves every Luhn-valid 13–19 digit number is found whatever separators stand between its digits.
+        #[test]
+        fn finds_any_number_with_any_separators(digits in proptest::collection::vec(0u8..10, 12..=18), gaps in proptest::collection::vec(0usize..9, 19), words in "[a-z ]{0,8}") {
+            let sum: u32 = digits.iter().rev().enumerate().map(|(i, d)| { let d = u32::from(*d); if i % 2 == 0 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d } }).sum();
+            let mut number = digits.clone();
+            number.push(((10 - sum % 10) % 10) as u8);
+            let separators = ["", "", " ", "  ", "-", ".", "/", "_", "\u{a0}"];
+            let written: String = number.iter().enumerate().map(|(i, d)| format!("{}{d}", if i == 0 { "" } else { separators[gaps[i]] })).collect();
+            let text = format!("{words}{written}{words}");
+            proptest::prop_assert!(luhn_ok(&number));
+            proptest::prop_assert!(contains_card_number(&text), "{:?}", text);
+            proptest::prop_assert!(!redact(&text).chars().any(|c| c.is_ascii_digit()), "{:?}", redact(&text));
+        }
     }
 
     // Proves redaction removes the number and shows control characters instead of passing them on.
