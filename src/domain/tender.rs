@@ -90,8 +90,8 @@ impl Tender {
         let field = format!("tender {}", kind.as_str());
         let amount = Money::parse_positive(&field, amount, max).map_err(|e| e.to_string())?;
         let mut tender = Tender::new(kind, amount);
-        for part in parts {
-            if part.trim().bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        for (index, part) in parts.enumerate() {
+            if index == 0 && part.trim().bytes().all(|b| b.is_ascii_digit() || b == b'.') {
                 // `cash=1,234.56` or `cash=12,00`: the comma separates a tender's details, so it cannot group digits.
                 return Err(format!("{field}: write the amount without commas (',' separates a tender's details)"));
             }
@@ -175,6 +175,16 @@ mod tests {
         assert_eq!(tender.amount, Money::from_cents(5000));
         let error = Tender::parse("check=50.00,routing=112000025", max()).unwrap_err();
         assert!(error.contains("routing number '112000025'"), "{error}");
+    }
+
+    // Proves a comma inside a tender's amount gets a refusal that says so (the comma separates details).
+    #[test]
+    fn commas_in_a_tender_amount_are_refused_plainly() {
+        for text in ["cash=1,234.56", "cash=12,00"] {
+            assert!(Tender::parse(text, max()).unwrap_err().starts_with("tender cash: write the amount without commas"), "{text}");
+        }
+        assert!(Tender::parse("check=50.00,021000021", max()).unwrap_err().contains("without commas"));
+        assert!(Tender::parse("check=50.00,number=7,021000021", max()).unwrap_err().contains("must be key=value"));
     }
 
     // Proves any tender text that holds a full (Luhn-valid) card number is refused outright.
