@@ -231,6 +231,11 @@ fn no_free_text_field_lets_a_card_number_in() {
     if let Err(failure) = outcome {
         panic!("{failure}");
     }
+    // After every attempt: nothing anyone can take away (backup, export, reports) holds one either.
+    let away = city.dir.path().join("away");
+    take_everything_away(&city, &away);
+    assert!(away.join("backup.sqlite").exists(), "the backup was written");
+    assert_eq!(card_numbers_under(city.dir.path()), Vec::<(String, Vec<String>)>::new());
 }
 
 // Proves that after a day's work and every refused attempt above, nothing anyone can take away — backup,
