@@ -145,6 +145,16 @@ impl Settings {
     }
 
     fn validate(&self) -> std::result::Result<(), String> {
+        // Free text printed on receipts and reports, and every text value of the [hq] and [devices] tables:
+        // one line each, never a card number.
+        crate::domain::text::check("city_name", &self.city_name)?;
+        crate::domain::text::check("city_address", &self.city_address)?;
+        crate::domain::text::check("policy.returned_check_fee", &self.policy.returned_check_fee)?;
+        for (name, table) in [("hq", &self.hq), ("devices", &self.devices)] {
+            if let Some(table) = table {
+                check_table_text(name, table)?;
+            }
+        }
         let limits = &self.limits;
         if limits.max_amount.cents() <= 0 || limits.over_short_approval.is_negative() {
             return Err("limits: max_amount must be positive and over_short_approval not negative".into());
@@ -186,6 +196,23 @@ impl Settings {
     }
 }
 
+/// Checks every string inside a settings table (named by its dotted key) with `text::check`.
+fn check_table_text(path: &str, table: &toml::Table) -> std::result::Result<(), String> {
+    for (key, value) in table {
+        check_value_text(&format!("{path}.{key}"), value)?;
+    }
+    Ok(())
+}
+
+fn check_value_text(path: &str, value: &toml::Value) -> std::result::Result<(), String> {
+    match value {
+        toml::Value::String(text) => crate::domain::text::check(path, text),
+        toml::Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| check_value_text(&format!("{path}[{i}]"), item)),
+        toml::Value::Table(table) => check_table_text(path, table),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +227,16 @@ mod tests {
         assert!(error.contains("over_shrt"), "{error}");
         let error = Settings::parse("[policy]\noverpayment = \"keep\"\n").unwrap_err();
         assert!(error.contains("policy.overpayment"), "{error}");
+    }
+
+    // Proves a card number or a control character in any text setting is refused, naming the key.
+    #[test]
+    fn text_settings_are_read_strictly() {
+        let error = Settings::parse("city_name = \"4111 1111 1111 1111\"\n").unwrap_err();
+        assert!(error.starts_with("city_name: looks like a card number") && !error.contains("4111"), "{error}");
+        let error = Settings::parse("city_address = \"1 Main\\u001b[2J\"\n").unwrap_err();
+        assert!(error.starts_with("city_address: has control characters"), "{error}");
+        let error = Settings::parse("[devices.printer]\nname = \"4111.1111.1111.1111\"\n").unwrap_err();
+        assert!(error.starts_with("devices.printer.name: looks like a card number"), "{error}");
     }
 }

@@ -36,9 +36,12 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::warn!(target: "citytill", "command refused: {error}");
-            eprintln!("citytill: {error}");
-            ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(1))
+            let code = error.exit_code();
+            // The log gets the kind of refusal and the field, never the value given; the person at the
+            // terminal gets the whole line, with any card number or control character taken out.
+            tracing::warn!(target: "citytill", "command refused: {}", error.log_summary());
+            eprintln!("citytill: {}", citytill::domain::card_data::redact(&error.to_string()));
+            ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
     }
 }
@@ -52,7 +55,23 @@ fn start_log(data_dir: Option<std::path::PathBuf>) {
     }
     let file = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("citytill.log"));
     if let Ok(file) = file {
-        let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(file)).with_ansi(false).try_init();
+        let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(Redacting(file))).with_ansi(false).try_init();
+    }
+}
+
+/// The log file's writer: every line passes `card_data::redact` on its way in, so whatever a message quotes
+/// (a device's scanned line, a refused value) the log never holds a card number or a raw control character.
+struct Redacting(std::fs::File);
+
+impl std::io::Write for Redacting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let line = citytill::domain::card_data::redact(&String::from_utf8_lossy(buf));
+        self.0.write_all(line.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Money(i64);
 pub enum MoneyError {
     #[error("{field}: '{text}' is not an amount (expected digits like 84.12)")]
     NotANumber { field: String, text: String },
+    #[error("{field}: '{text}' has a comma out of place (group thousands as 1,234.56, or write no commas)")]
+    MisplacedComma { field: String, text: String },
     #[error("{field}: '{text}' has more than 2 decimal places")]
     TooManyDecimals { field: String, text: String },
     #[error("{field}: {text} is negative; a positive amount is required")]
@@ -52,10 +54,10 @@ impl Money {
     pub fn parse_field(field: &str, text: &str, max: Money) -> Result<Money, MoneyError> {
         let money = Money::parse_signed(field, text)?;
         if money.0 < 0 {
-            return Err(MoneyError::Negative { field: field.into(), text: text.trim().into() });
+            return Err(MoneyError::Negative { field: field.into(), text: shown(text) });
         }
         if money > max {
-            return Err(MoneyError::OverMaximum { field: field.into(), text: text.trim().into(), max });
+            return Err(MoneyError::OverMaximum { field: field.into(), text: shown(text), max });
         }
         Ok(money)
     }
@@ -71,8 +73,9 @@ impl Money {
 
     /// Parses a possibly negative amount with at most two decimals.
     pub fn parse_signed(field: &str, text: &str) -> Result<Money, MoneyError> {
-        let cleaned: String = text.trim().trim_start_matches('$').chars().filter(|c| *c != ',').collect();
-        let not_a_number = || MoneyError::NotANumber { field: field.into(), text: text.trim().into() };
+        let not_a_number = || MoneyError::NotANumber { field: field.into(), text: shown(text) };
+        let cleaned = without_grouping_commas(text.trim().trim_start_matches('$'))
+            .ok_or_else(|| MoneyError::MisplacedComma { field: field.into(), text: shown(text) })?;
         let valid_chars = !cleaned.is_empty()
             && cleaned.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'))
             && cleaned.chars().any(|c| c.is_ascii_digit());
@@ -81,9 +84,9 @@ impl Money {
         }
         let decimal = Decimal::from_str(&cleaned).map_err(|_| not_a_number())?;
         if decimal.scale() > 2 && decimal.normalize().scale() > 2 {
-            return Err(MoneyError::TooManyDecimals { field: field.into(), text: text.trim().into() });
+            return Err(MoneyError::TooManyDecimals { field: field.into(), text: shown(text) });
         }
-        Money::from_decimal(decimal).ok_or_else(|| MoneyError::TooLarge { field: field.into(), text: text.trim().into() })
+        Money::from_decimal(decimal).ok_or_else(|| MoneyError::TooLarge { field: field.into(), text: shown(text) })
     }
 
     /// Converts a Decimal with at most 2 significant decimal places.
@@ -197,6 +200,39 @@ impl<'de> serde::Deserialize<'de> for Money {
     }
 }
 
+/// The amount text with its thousands commas taken out, or None when a comma is anywhere but between
+/// groups of three digits of the whole part (`1,234.56` and `12,345,678` are read; `12,00`, `1,2,3`,
+/// `1234,567` and `1.5,0` are not: a comma read wrongly would move the amount a hundredfold).
+fn without_grouping_commas(text: &str) -> Option<String> {
+    if !text.contains(',') {
+        return Some(text.to_string());
+    }
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    let digits = |g: &str| g.bytes().all(|b| b.is_ascii_digit());
+    let well_grouped = (1..=3).contains(&first.len()) && digits(first) && groups.all(|g| g.len() == 3 && digits(g));
+    if !well_grouped || fraction.contains(',') {
+        return None;
+    }
+    Some(text.replace(',', ""))
+}
+
+/// The given text as an error may repeat it: never a card number (nor control characters, nor more than
+/// 40 characters), so a refusal line and the log never carry one.
+fn shown(text: &str) -> String {
+    let text = text.trim();
+    if crate::domain::card_data::contains_card_number(text) {
+        return "[not shown: looks like a card number]".into();
+    }
+    let mut shown: String = crate::domain::text::printable(text).chars().take(40).collect();
+    if text.chars().count() > 40 {
+        shown.push('…');
+    }
+    shown
+}
+
 impl Money {
     /// The form `Display` writes (`-?digits.dd`), read straight into cents; None for anything else
     /// (which `parse_signed` then reads or refuses). Journal payloads hold millions of these.
@@ -240,7 +276,7 @@ mod tests {
     // Proves accepted amount texts become the exact cent values a cashier means.
     #[test]
     fn parses_amount_text_exactly() {
-        for (text, cents) in [("84.12", 8412), ("84", 8400), ("0.5", 50), ("1,234.50", 123450), ("$5", 500), (" 7.00 ", 700), ("1000000.00", 100_000_000)] {
+        for (text, cents) in [("84.12", 8412), ("84", 8400), ("0.5", 50), ("1,234.50", 123450), ("123,456.78", 12_345_678), ("1,000,000.00", 100_000_000), ("$5", 500), (" 7.00 ", 700), ("1000000.00", 100_000_000)] {
             assert_eq!(Money::parse_field("amount", text, max()).map(Money::cents), Ok(cents), "{text}");
         }
     }
@@ -256,6 +292,12 @@ mod tests {
             ("-5.00", "negative"),
             ("1000000.01", "over the maximum of 1000000.00"),
             ("1e5", "is not an amount"),
+            ("12,00", "has a comma out of place"),
+            ("1,2,3", "has a comma out of place"),
+            ("1234,567.00", "has a comma out of place"),
+            (",123", "has a comma out of place"),
+            ("1,234.5,0", "has a comma out of place"),
+            ("1,234,", "has a comma out of place"),
             ("12345678901234567890123", "far too large"),
             ("123456789012345678901234567890", "is not an amount"),
         ];
@@ -265,6 +307,19 @@ mod tests {
             assert!(message.contains(problem), "{text}: {message}");
         }
         assert!(Money::parse_positive("amount", "0.00", max()).unwrap_err().to_string().contains("greater than zero"));
+        assert_eq!(Money::parse_signed("balance", "-1,234.50").map(Money::cents), Ok(-123450));
+        assert_eq!(Money::parse_signed("balance", "12,345,678.00").map(Money::cents), Ok(1_234_567_800));
+    }
+
+    // Proves a refused amount that looks like a card number (or holds control characters) is never repeated.
+    #[test]
+    fn refusals_never_repeat_a_card_number() {
+        for text in ["4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111.00"] {
+            let message = Money::parse_positive("--amount", text, max()).unwrap_err().to_string();
+            assert!(message.starts_with("--amount: ") && !message.contains("1111"), "{message}");
+        }
+        let message = Money::parse_positive("--amount", "1\u{1b}[2J", max()).unwrap_err().to_string();
+        assert!(!message.contains('\u{1b}'), "{message}");
     }
 
     // Proves display, grouping and decimal round trips agree for positive and negative values.

@@ -22,7 +22,7 @@ fn no_full_card_number_on_disk() {
     ] {
         city.as_user("ana", PIN).args(&["pay", "--account", "100300-02", "--amount", "5", "--tender", &attempt]).expect_refused("card: a full card number", 0);
     }
-    city.as_user("ana", PIN).args(&["pay", "--account", full, "--tender", "cash=5"]).expect_refused("card: a full card number", 0);
+    city.as_user("ana", PIN).args(&["pay", "--account", full, "--tender", "cash=5"]).expect_refused("--account: looks like a card number", 0);
     city.write("cards.csv", &format!("kind,number,name,address,status,balance\nutility,X-1,{full},1 A St,active,1.00\n"));
     let refused = city.as_user("boss", common::ADMIN_PIN).args(&["import", "payables", &city.path("cards.csv")]).run();
     assert_ne!(refused.code, 0);

@@ -69,7 +69,7 @@ fn bad_input_is_refused_naming_the_field() {
     ana().args(&["pay", "--account", "NOPE-1", "--tender", "cash=5"]).expect_refused("account: 'NOPE-1' is not a known", 0);
     ana().args(&["pay", "--account", "BP-0000007", "--amount", "5", "--tender", "cash=5"]).expect_refused("is closed", 0);
     ana().args(&["pay", "--account", "100200-01", "--tender", "card=84.12,brand=visa,last4=4242,auth=4111111111111111"]).expect_refused("card: a full card number", 0);
-    ana().args(&["pay", "--account", "4111 1111 1111 1111", "--tender", "cash=5"]).expect_refused("card: a full card number", 0);
+    ana().args(&["pay", "--account", "4111 1111 1111 1111", "--tender", "cash=5"]).expect_refused("--account: looks like a card number", 0);
     ana().args(&["pay", "--account", "100200-01", "--tender", "check=84.12,routing=112000025"]).expect_refused("routing number '112000025'", 0);
     ana().args(&["pay", "--account", "100200-01", "--fee", "MISC", "--tender", "cash=500"]).expect_refused("fee MISC: a variable fee needs an amount", 0);
     city.as_user("ben", PIN).args(&["pay", "--account", "100200-01", "--tender", "cash=100"]).expect_refused("drawer: ben has no open drawer", 0);

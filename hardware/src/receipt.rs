@@ -213,6 +213,19 @@ mod tests {
         }
     }
 
+    // Proves a control character in any receipt text (ESC, BEL, a line break) is laid out as '?', never raw
+    // (transliteration does it; issue 13 asked that none reach a receipt or printer).
+    #[test]
+    fn control_characters_never_reach_a_line() {
+        let mut receipt = sample();
+        receipt.header = vec!["CITY\u{1b}[2J\u{7}".into()];
+        receipt.items[0].description = "Water\nbill\u{1b}@".into();
+        receipt.cashier = Some("ana\u{7}".into());
+        let lines = layout(&receipt, 42);
+        assert!(lines.iter().all(|line| !line.chars().any(char::is_control)), "{lines:?}");
+        assert!(lines.iter().any(|line| line.contains("CITY?[2J?")), "{lines:?}");
+    }
+
     // No line is ever wider than the paper, at every supported width.
     #[test]
     fn lines_fit_every_width() {

@@ -67,6 +67,7 @@ pub fn user(ctx: &Context, command: UserCommand) -> Result<()> {
     match command {
         UserCommand::Add { name, role } => {
             let role = Role::parse(&role).map_err(|e| Error::Invalid(format!("--{e}")))?;
+            crate::domain::ids::validate_user_name("name", &name).map_err(Error::Invalid)?;
             let (mut ledger, actor) = ctx.login()?;
             let pin = secret("CITYTILL_NEW_PIN", &format!("New PIN for {name}: "))?;
             auth::add_user(&mut ledger, &ctx.settings, Some(&actor), &name, role, &pin)?;

@@ -8,7 +8,8 @@ use citytill_hardware::{micr, scanline};
 use crate::cli::context::Context;
 use crate::cli::output;
 use crate::domain::events::BatchKind;
-use crate::domain::tender::{refuse_card_numbers, Tender, TenderKind};
+use crate::domain::card_data;
+use crate::domain::tender::{Tender, TenderKind};
 use crate::error::{Error, Result};
 use crate::money::Money;
 use crate::ops::batch::{self, BatchSummary, ItemRequest};
@@ -178,6 +179,7 @@ fn item_request(
 ) -> Result<ItemRequest> {
     let (payable, due) = match (stub.as_deref(), template, account) {
         (Some(line), Some(path), None) => {
+            crate::domain::text::check("--stub", line).map_err(Error::Invalid)?;
             let template = scanline::Template::from_path(&path).map_err(|e| Error::Invalid(format!("--template: {e}")))?;
             let parsed = template.parse(line).map_err(|e| Error::Invalid(format!("--stub: {e}")))?;
             let number = parsed.field("account").ok_or_else(|| Error::Invalid(format!("--template: {} has no 'account' field", template.name)))?;
@@ -185,7 +187,7 @@ fn item_request(
         }
         (Some(_), None, _) => return Err(Error::Invalid("--template: a --stub is read with its scanline template file".into())),
         (None, _, Some(number)) => {
-            refuse_card_numbers(&number).map_err(Error::Invalid)?;
+            card_data::refuse("--account", &number).map_err(Error::Invalid)?;
             (number.trim().to_string(), None)
         }
         (Some(_), Some(_), Some(_)) => return Err(Error::Invalid("--account: give a --stub or a keyed --account, not both".into())),

@@ -3,7 +3,8 @@
 use crate::cli::context::Context;
 use crate::cli::output;
 use crate::cli::receipt_out::{self, PrintReport, PrintTo};
-use crate::domain::tender::{opens_drawer, refuse_card_numbers, Tender};
+use crate::domain::card_data;
+use crate::domain::tender::{opens_drawer, Tender};
 use crate::error::{Error, Result};
 use crate::money::Money;
 use crate::ops::payment::{self, LineRequest, PaymentRequest};
@@ -54,11 +55,12 @@ fn parse_request(ctx: &Context, args: &PayArgs) -> Result<PaymentRequest> {
     }
     let mut lines = Vec::new();
     for (index, number) in args.account.iter().enumerate() {
-        refuse_card_numbers(number).map_err(Error::Invalid)?;
+        card_data::refuse("--account", number).map_err(Error::Invalid)?;
         let amount = args.amount.get(index).map(|a| Money::parse_positive("--amount", a, max)).transpose()?;
         lines.push(LineRequest::Payable { number: number.trim().to_string(), amount });
     }
     for fee in &args.fee {
+        crate::domain::text::check("--fee", fee).map_err(Error::Invalid)?;
         let (code, amount) = match fee.split_once('=') {
             Some((code, amount)) => (code, Some(Money::parse_positive(&format!("--fee {code}"), amount, max)?)),
             None => (fee.as_str(), None),

@@ -90,6 +90,7 @@ impl Role {
 
 /// A user name: 1–32 letters, digits, '.', '_' or '-'.
 pub fn validate_user_name(field: &str, text: &str) -> Result<String, String> {
+    crate::domain::card_data::refuse(field, text)?;
     let name = text.trim();
     if name.is_empty() || name.len() > 32 || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
         return Err(format!("{field}: '{text}' must be 1 to 32 letters, digits, '.', '_' or '-'"));

@@ -1,6 +1,7 @@
 //! The domain: money-free-of-storage business types, events, and the pure rules that derive postings and effects.
 
 pub mod accounts;
+pub mod card_data;
 pub mod denominations;
 pub mod effects;
 pub mod events;
@@ -9,3 +10,4 @@ pub mod ids;
 pub mod payable;
 pub mod postings;
 pub mod tender;
+pub mod text;

@@ -1,4 +1,4 @@
-//! Tenders — how a payment is paid — parsed from `kind=amount,key=value` text with card-data refusal.
+//! Tenders — how a payment is paid — parsed from `kind=amount,key=value` text with card-data refusal (`card_data`).
 
 use citytill_hardware::micr::routing_checksum_ok;
 
@@ -101,7 +101,11 @@ impl Tender {
         let field = format!("tender {}", kind.as_str());
         let amount = Money::parse_positive(&field, amount, max).map_err(|e| e.to_string())?;
         let mut tender = Tender::new(kind, amount);
-        for part in parts {
+        for (index, part) in parts.enumerate() {
+            if index == 0 && part.trim().bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                // `cash=1,234.56` or `cash=12,00`: the comma separates a tender's details, so it cannot group digits.
+                return Err(format!("{field}: write the amount without commas (',' separates a tender's details)"));
+            }
             let (key, value) = part.split_once('=').ok_or_else(|| format!("{field}: '{part}' must be key=value"))?;
             tender.set(&field, key.trim(), value.trim())?;
         }
@@ -156,51 +160,14 @@ fn last_four(field: &str, key: &str, value: &str) -> Result<String, String> {
     Ok(digits[digits.len() - 4..].to_string())
 }
 
-/// Refuses any text holding a run of 13–19 digits (spaces or dashes allowed) that passes Luhn: a full card number.
+pub use crate::domain::card_data::contains_card_number;
+
+/// Refuses tender text holding a full card number (see `card_data` for how it is found).
 pub fn refuse_card_numbers(text: &str) -> Result<(), String> {
     if contains_card_number(text) {
         return Err("card: a full card number was given; CityTill records only brand, last4, auth and terminal reference".into());
     }
     Ok(())
-}
-
-/// True when `text` holds a run of 13–19 digits (single ' ' or '-' allowed between digit groups, as card
-/// numbers are written) that passes the Luhn check. Longer digit runs are not card numbers.
-pub fn contains_card_number(text: &str) -> bool {
-    digit_runs(text).iter().any(|run| (13..=19).contains(&run.len()) && luhn_ok(run))
-}
-
-/// Splits text into digit runs, joining groups separated by exactly one space or dash.
-fn digit_runs(text: &str) -> Vec<Vec<u32>> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut runs = Vec::new();
-    let mut current: Vec<u32> = Vec::new();
-    for (index, c) in chars.iter().enumerate() {
-        if let Some(digit) = c.to_digit(10) {
-            current.push(digit);
-            continue;
-        }
-        let joins = (*c == ' ' || *c == '-')
-            && !current.is_empty()
-            && chars.get(index + 1).is_some_and(|next| next.is_ascii_digit());
-        if !joins && !current.is_empty() {
-            runs.push(std::mem::take(&mut current));
-        }
-    }
-    if !current.is_empty() {
-        runs.push(current);
-    }
-    runs
-}
-
-fn luhn_ok(digits: &[u32]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| if i % 2 == 1 { let doubled = d * 2; if doubled > 9 { doubled - 9 } else { doubled } } else { *d })
-        .sum();
-    sum % 10 == 0
 }
 
 #[cfg(test)]
@@ -219,6 +186,16 @@ mod tests {
         assert_eq!(tender.amount, Money::from_cents(5000));
         let error = Tender::parse("check=50.00,routing=112000025", max()).unwrap_err();
         assert!(error.contains("routing number '112000025'"), "{error}");
+    }
+
+    // Proves a comma inside a tender's amount gets a refusal that says so (the comma separates details).
+    #[test]
+    fn commas_in_a_tender_amount_are_refused_plainly() {
+        for text in ["cash=1,234.56", "cash=12,00"] {
+            assert!(Tender::parse(text, max()).unwrap_err().starts_with("tender cash: write the amount without commas"), "{text}");
+        }
+        assert!(Tender::parse("check=50.00,021000021", max()).unwrap_err().contains("without commas"));
+        assert!(Tender::parse("check=50.00,number=7,021000021", max()).unwrap_err().contains("must be key=value"));
     }
 
     // Proves any tender text that holds a full (Luhn-valid) card number is refused outright.

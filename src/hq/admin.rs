@@ -190,7 +190,9 @@ pub fn parse_payables(input: impl Read, name: &str) -> HqResult<Vec<PayableRow>>
             return Err(at("number: must be 1 to 40 characters".into()));
         }
         let balance = Money::parse_signed("balance", &field(5)).map_err(|e| at(e.to_string()))?;
-        rows.push(PayableRow { kind, number, name: field(2), address: field(3), status: field(4), balance });
+        let row = PayableRow { kind, number, name: field(2), address: field(3), status: field(4), balance };
+        row.check_text().map_err(at)?;
+        rows.push(row);
     }
     Ok(rows)
 }
@@ -312,7 +314,9 @@ pub fn read_fees(path: &Path) -> HqResult<Vec<FeeRow>> {
         if !crate::domain::accounts::valid_code(&gl_account) {
             return Err(at(format!("gl_account: '{gl_account}' must be 2 to 16 letters, digits, '.' or '-'")));
         }
-        rows.push(FeeRow { code, description: field(1), amount, gl_account });
+        let row = FeeRow { code, description: field(1), amount, gl_account };
+        row.check_text().map_err(at)?;
+        rows.push(row);
     }
     Ok(rows)
 }

@@ -300,7 +300,11 @@ fn apply_page(ledger: &mut Ledger, page: &PullPage) -> HqResult<()> {
         match pulled.kind.as_str() {
             "payable" => payables.push(payable_row(&pulled.row)?),
             "fee" => fees.push(fee_row(&pulled.row)?),
-            "setting" => settings.push((text(&pulled.row, "key")?, text(&pulled.row, "value")?)),
+            "setting" => {
+                let (key, value) = (text(&pulled.row, "key")?, text(&pulled.row, "value")?);
+                crate::domain::text::check("pulled setting", &format!("{key}={value}")).map_err(HqError::Invalid)?;
+                settings.push((key, value));
+            }
             other => return Err(HqError::Invalid(format!("pulled row type '{other}' is unknown to this CityTill"))),
         }
     }
@@ -338,9 +342,13 @@ fn cents(row: &serde_json::Value, key: &str) -> HqResult<Option<Money>> {
 fn payable_row(row: &serde_json::Value) -> HqResult<PayableRow> {
     let kind = PayableKind::parse(&text(row, "kind")?).map_err(|e| HqError::Invalid(format!("pulled payable kind: {e}")))?;
     let balance = cents(row, "balance_cents")?.ok_or_else(|| HqError::Invalid("pulled payable: balance_cents missing".into()))?;
-    Ok(PayableRow { kind, number: text(row, "number")?, name: text(row, "name")?, address: text(row, "address")?, status: text(row, "status")?, balance })
+    let payable = PayableRow { kind, number: text(row, "number")?, name: text(row, "name")?, address: text(row, "address")?, status: text(row, "status")?, balance };
+    payable.check_text().map_err(|e| HqError::Invalid(format!("pulled payable {e}")))?;
+    Ok(payable)
 }
 
 fn fee_row(row: &serde_json::Value) -> HqResult<FeeRow> {
-    Ok(FeeRow { code: text(row, "code")?, description: text(row, "description")?, amount: cents(row, "amount_cents")?, gl_account: text(row, "gl_account")? })
+    let fee = FeeRow { code: text(row, "code")?, description: text(row, "description")?, amount: cents(row, "amount_cents")?, gl_account: text(row, "gl_account")? };
+    fee.check_text().map_err(|e| HqError::Invalid(format!("pulled fee {e}")))?;
+    Ok(fee)
 }

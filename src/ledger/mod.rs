@@ -19,6 +19,7 @@ use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::domain::accounts;
+use crate::domain::card_data;
 use crate::domain::events::Event;
 use crate::domain::ids::TerminalId;
 use crate::domain::postings::{postings, totals};
@@ -300,6 +301,11 @@ impl Writer<'_> {
         }
         let (last_seq, prev_hash) = prev;
         let payload = serde_json::to_string(event).map_err(|e| Error::Invariant(format!("payload: {e}")))?;
+        // Defence in depth behind every edge check: no entry holding a full card number is ever written
+        // (and so never synced). The ledger's own hex hashes are not payload text.
+        if [Some(payload.as_str()), user, approver].into_iter().flatten().any(card_data::ledger_text_holds_card_number) {
+            return Err(Error::Invariant(format!("{} entry: holds what looks like a card number; nothing was written", event.kind())));
+        }
         let mut record = JournalRecord {
             terminal: self.terminal.to_string(),
             seq: last_seq + 1,

@@ -79,6 +79,11 @@ pub fn add(ledger: &mut Ledger, actor: &Actor, batch: &str, request: ItemRequest
     if request.tender.amount != request.amount {
         return Err(Error::Invalid(format!("--micr: the check is for {}, the item for {}", request.tender.amount, request.amount)));
     }
+    // The window hands scanned stubs and keyed accounts straight here: the same check as the command line's.
+    if let Some(stub) = &request.stub {
+        crate::domain::text::check("--stub", stub).map_err(Error::Invalid)?;
+    }
+    crate::domain::card_data::refuse("--account", &request.payable).map_err(Error::Invalid)?;
     ledger.write(|w| {
         let summary = summary(w.conn(), batch)?;
         if summary.kind == BatchKind::Counter.as_str() {

@@ -73,7 +73,10 @@ pub fn csv_text(rows: &[ExportRow]) -> Result<String> {
     writer.write_record(HEADER.split(',')).map_err(csv_error)?;
     for row in rows {
         let amount = row.amount.to_string();
-        writer.write_record([&row.account, &row.kind, &amount, &row.receipt, &row.date, &row.tender, &row.batch]).map_err(csv_error)?;
+        // Text cells never start a spreadsheet formula (an account number may begin with '-'); the amount,
+        // written by `Money`, stays a number.
+        let text = |cell: &String| crate::domain::text::csv_cell(cell).into_owned();
+        writer.write_record([text(&row.account), text(&row.kind), amount, text(&row.receipt), text(&row.date), text(&row.tender), text(&row.batch)]).map_err(csv_error)?;
     }
     let bytes = writer.into_inner().map_err(|e| Error::Invariant(format!("export csv: {e}")))?;
     String::from_utf8(bytes).map_err(|e| Error::Invariant(format!("export csv: {e}")))

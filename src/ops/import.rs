@@ -161,6 +161,8 @@ pub fn upsert_fees(ledger: &mut Ledger, actor: Option<&str>, source: &str, rows:
 pub fn import_file(ledger: &mut Ledger, actor: &Actor, what: &str, path: &Path, max: Money) -> Result<usize> {
     actor.require(&[Role::Lead, Role::Supervisor, Role::Admin], "import reference data")?;
     let source = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    // The file's name is journaled as the import's source: it is free text like any other.
+    crate::domain::text::check("file name", &source).map_err(Error::Invalid)?;
     match what {
         "payables" => upsert_payables(ledger, Some(&actor.name), &source, read_payables(path, max)?),
         "fees" => upsert_fees(ledger, Some(&actor.name), &source, read_fees(path, max)?),

@@ -6,6 +6,7 @@ use crate::domain::events::{Event, LineTarget, PaymentLine};
 use crate::domain::ids::{ReceiptNo, Role};
 use crate::domain::payable::status_blocks_payment;
 use crate::domain::tender::{Tender, TenderKind};
+use crate::domain::text;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, Writer};
 use crate::money::Money;
@@ -43,6 +44,7 @@ pub const CASHIER_ROLES: &[Role] = &[Role::Cashier, Role::Lead, Role::Supervisor
 /// Validates and records a payment. Nothing is written unless every line and tender is acceptable.
 pub fn pay(ledger: &mut Ledger, settings: &Settings, actor: &Actor, request: &PaymentRequest) -> Result<PaymentResult> {
     actor.require(CASHIER_ROLES, "take payments")?;
+    check_text(request)?;
     ledger.write(|w| record_payment(w, settings, actor, request))
 }
 
@@ -58,6 +60,7 @@ pub enum Checked {
 /// `implausible_cash`) is not recorded and the question to ask comes back instead.
 pub fn pay_unless_implausible(ledger: &mut Ledger, settings: &Settings, actor: &Actor, request: &PaymentRequest, confirmed: bool) -> Result<Checked> {
     actor.require(CASHIER_ROLES, "take payments")?;
+    check_text(request)?;
     ledger.write(|w| {
         if !confirmed {
             let drawer = query::open_drawer(w.conn(), &actor.name)?;
@@ -98,6 +101,25 @@ fn check_change_covered(w: &Writer<'_>, drawer_id: i64, change: Money) -> Result
     }
     if change > query::expected_for(w.conn(), drawer_id, TenderKind::Cash)? {
         return Err(Error::Refused(format!("tender: the drawer cannot cover {} in change; ask for smaller notes or another tender", change.grouped())));
+    }
+    Ok(())
+}
+
+/// The request's free text read strictly whoever built it (command line or window): no card number, no
+/// control characters, each refusal naming the field.
+fn check_text(request: &PaymentRequest) -> Result<()> {
+    for line in &request.lines {
+        match line {
+            LineRequest::Payable { number, .. } => text::check("--account", number),
+            LineRequest::Fee { code, .. } => text::check("--fee", code),
+        }
+        .map_err(Error::Invalid)?;
+    }
+    for tender in &request.tenders {
+        let details = [&tender.routing, &tender.number, &tender.brand, &tender.last4, &tender.auth, &tender.reference];
+        for value in details.into_iter().flatten() {
+            text::check(&format!("tender {}", tender.kind.as_str()), value).map_err(Error::Invalid)?;
+        }
     }
     Ok(())
 }

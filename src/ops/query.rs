@@ -30,6 +30,7 @@ fn payable_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PayableRow> {
 
 /// Payables whose number, name or address contain all the words (prefix match), best first, at most `limit`.
 pub fn search_payables(conn: &Connection, text: &str, limit: usize) -> Result<Vec<PayableRow>> {
+    crate::domain::text::check("lookup", text).map_err(Error::Invalid)?;
     if let Some(exact) = payable(conn, text)? {
         return Ok(vec![exact]);
     }

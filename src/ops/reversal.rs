@@ -19,9 +19,11 @@ fn original(info: &ReceiptInfo) -> Result<(Vec<PaymentLine>, Vec<Tender>, Money,
     }
 }
 
+/// A reason for a correction, cash move or no-sale: 3 to 200 characters on one line, no card number.
 pub fn require_reason(reason: &str) -> Result<String> {
+    crate::domain::text::check("--reason", reason).map_err(Error::Invalid)?;
     let reason = reason.trim();
-    if reason.len() < 3 || reason.len() > 200 {
+    if reason.chars().count() < 3 || reason.chars().count() > 200 {
         return Err(Error::Invalid("--reason: say why in 3 to 200 characters".into()));
     }
     Ok(reason.to_string())

@@ -71,13 +71,40 @@ impl Format {
     }
 }
 
-/// Renders a document in a format.
+/// Renders a document in a format. Whatever the journal holds (text stored before input was read
+/// strictly, or written behind the app's back), no control character reaches a text report, printer or
+/// PDF, and no CSV cell starts a formula; JSON escapes control characters itself.
 pub fn render(document: &Document, format: Format) -> Result<Vec<u8>> {
     match format {
-        Format::Text => Ok(render::text(document).into_bytes()),
+        Format::Text => Ok(render::text(&document.printable()).into_bytes()),
         Format::Csv => render::csv(document),
         Format::Json => serde_json::to_vec_pretty(document).map_err(|e| Error::Invariant(format!("report json: {e}"))),
-        Format::Pdf => Ok(pdf::document(document)),
+        Format::Pdf => Ok(pdf::document(&document.printable())),
+    }
+}
+
+impl Document {
+    /// The document with every control character in its text replaced (see `text::printable`).
+    pub fn printable(&self) -> Document {
+        let clean = |text: &String| crate::domain::text::printable(text).into_owned();
+        let cells = |row: &Vec<String>| row.iter().map(clean).collect::<Vec<_>>();
+        Document {
+            report: clean(&self.report),
+            title: clean(&self.title),
+            date: clean(&self.date),
+            lines: cells(&self.lines),
+            sections: self
+                .sections
+                .iter()
+                .map(|s| Section {
+                    heading: clean(&s.heading),
+                    columns: cells(&s.columns),
+                    rows: s.rows.iter().map(cells).collect(),
+                    totals: s.totals.as_ref().map(cells),
+                    notes: cells(&s.notes),
+                })
+                .collect(),
+        }
     }
 }
 

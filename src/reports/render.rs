@@ -1,5 +1,6 @@
 //! Plain renderings of a report: fixed-width text for the receipt printer or a screen, and CSV.
 
+use crate::domain::text::csv_cell;
 use crate::error::{Error, Result};
 use crate::reports::Document;
 
@@ -46,17 +47,21 @@ fn looks_numeric(cell: &str) -> bool {
 }
 
 /// CSV: one block per section — a header row starting with `section`, then its rows (totals marked `total`).
+/// Every cell passes `text::csv_cell`: a text cell never starts a spreadsheet formula, amounts stay numbers.
 pub fn csv(document: &Document) -> Result<Vec<u8>> {
     let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
     let fail = |e: csv::Error| Error::Invariant(format!("report csv: {e}"));
+    let cells = |first: &str, rest: &[String]| -> Vec<String> {
+        std::iter::once(first).chain(rest.iter().map(String::as_str)).map(|cell| csv_cell(cell).into_owned()).collect()
+    };
     for section in &document.sections {
-        writer.write_record(std::iter::once("section").chain(section.columns.iter().map(String::as_str))).map_err(fail)?;
+        writer.write_record(cells("section", &section.columns)).map_err(fail)?;
         for row in &section.rows {
-            writer.write_record(std::iter::once(section.heading.as_str()).chain(row.iter().map(String::as_str))).map_err(fail)?;
+            writer.write_record(cells(&section.heading, row)).map_err(fail)?;
         }
         if let Some(totals) = &section.totals {
             let heading = format!("{} total", section.heading);
-            writer.write_record(std::iter::once(heading.as_str()).chain(totals.iter().map(String::as_str))).map_err(fail)?;
+            writer.write_record(cells(&heading, totals)).map_err(fail)?;
         }
     }
     writer.into_inner().map_err(|e| Error::Invariant(format!("report csv: {e}")))
