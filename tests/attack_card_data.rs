@@ -67,7 +67,7 @@ fn normalised(bytes: &[u8]) -> Vec<u8> {
 fn take_everything_away(city: &City, dir: &Path) {
     std::fs::create_dir_all(dir).expect("dir");
     let out = |name: &str| dir.join(name).display().to_string();
-    city.run(&["backup", &out("backup.sqlite")], &[]);
+    city.as_user("boss", ADMIN_PIN).args(&["backup", &out("backup.sqlite")]).run();
     city.as_user("boss", ADMIN_PIN).args(&["export", "payments", "--out", &out("export.csv")]).run();
     for report in ["drawer", "day", "gl", "exceptions", "gaps", "over-short", "nsf"] {
         for format in ["text", "csv", "json", "pdf"] {

@@ -92,18 +92,24 @@ pub struct BootReading {
 
 impl BootReading {
     pub fn now(wall: DateTime<Utc>) -> Option<BootReading> {
-        let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?.trim().to_string();
+        // Kept as the SHA-256 of the boot id: 64 hex characters, never a digit run that reads like a card number.
+        let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+        let boot = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(boot.trim().as_bytes()));
         let uptime = std::fs::read_to_string("/proc/uptime").ok()?;
         Some(BootReading { boot, uptime: centiseconds(uptime.split_whitespace().next()?)?, wall })
     }
 
     pub fn text(&self) -> String {
-        format!("{} {} {}", self.boot, self.uptime, self.wall.format(FORMAT))
+        // Labelled fields: no space or dash joins the uptime's digits to the date's (the card-number detector
+        // joins digit groups across those, and a stored reading must never look like a card number).
+        format!("{};uptime={};wall={}", self.boot, self.uptime, self.wall.format(FORMAT))
     }
 
     pub fn parse(text: &str) -> Option<BootReading> {
-        let mut parts = text.split(' ');
-        let (boot, uptime, wall) = (parts.next()?, parts.next()?.parse().ok()?, parse_at(parts.next()?)?);
+        let mut parts = text.split(';');
+        let boot = parts.next()?;
+        let uptime = parts.next()?.strip_prefix("uptime=")?.parse().ok()?;
+        let wall = parse_at(parts.next()?.strip_prefix("wall=")?)?;
         Some(BootReading { boot: boot.to_string(), uptime, wall })
     }
 
