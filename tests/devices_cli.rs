@@ -70,7 +70,7 @@ fn run_bounded(city: &City, args: &[&str], env: &[(&str, &str)], limit: Duration
     let dir = tempfile::tempdir().unwrap();
     let (out, err) = (dir.path().join("out"), dir.path().join("err"));
     let mut command = Command::new(env!("CARGO_BIN_EXE_citytill"));
-    command.arg("--data-dir").arg(city.data()).args(args).env_remove("CITYTILL_USER").env_remove("CITYTILL_PIN").env_remove("CITYTILL_DATA_DIR");
+    command.arg("--data-dir").arg(city.data()).args(args).env_remove("CITYTILL_USER").env_remove("CITYTILL_PIN").env_remove("CITYTILL_DATA_DIR").env("CITYTILL_PIN_KEY_FILE", city.pin_key_file()).env_remove("CITYTILL_NOW");
     for (key, value) in env {
         command.env(key, value);
     }
