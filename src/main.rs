@@ -3,6 +3,7 @@
 #[cfg(feature = "window")]
 mod gui;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -31,9 +32,15 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of standard output went away (`| head -1`): nothing more to say, and no one to say it to.
+        Err(citytill::Error::StdoutClosed) => {
+            tracing::info!(target: "citytill", "standard output closed by its reader");
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             tracing::warn!(target: "citytill", "command refused: {error}");
-            eprintln!("citytill: {error}");
+            // A closed or full standard error cannot be told about; it must not panic either.
+            let _ = writeln!(std::io::stderr(), "citytill: {error}");
             ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(1))
         }
     }
@@ -46,7 +53,7 @@ fn start_log(data_dir: Option<std::path::PathBuf>) {
     if !dir.is_dir() {
         return;
     }
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("citytill.log"));
+    let file = citytill::files::open_private_append(&dir.join("citytill.log"));
     if let Ok(file) = file {
         let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(file)).with_ansi(false).try_init();
     }
@@ -61,7 +68,7 @@ fn run_demo(data_dir: Option<std::path::PathBuf>) -> citytill::Result<()> {
     let ledger_path = dir.join(citytill::cli::context::LEDGER_FILE);
     let (ledger, created) = demo::ensure(&dir, &ledger_path)?;
     start_log(Some(dir.clone()));
-    println!("{}{}", if created { "Created a new " } else { "Reusing the " }, demo::welcome(&ledger, &dir)?);
+    citytill::outln!("{}{}", if created { "Created a new " } else { "Reusing the " }, demo::welcome(&ledger, &dir)?)?;
     drop(ledger);
     open_window(Some(dir), true)
 }

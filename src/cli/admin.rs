@@ -44,7 +44,7 @@ pub fn init(ctx: &Context, terminal: &str, admin: &str, training: bool) -> Resul
     if ctx.json {
         return output::json(&serde_json::json!({ "terminal": ledger.terminal().to_string(), "data_dir": ctx.data_dir, "admin": admin }));
     }
-    println!("Terminal {} ready in {} (admin: {admin}).", ledger.terminal(), ctx.data_dir.display());
+    crate::outln!("Terminal {} ready in {} (admin: {admin}).", ledger.terminal(), ctx.data_dir.display())?;
     Ok(())
 }
 
@@ -55,7 +55,7 @@ pub fn user(ctx: &Context, command: UserCommand) -> Result<()> {
             let (mut ledger, actor) = ctx.login()?;
             let pin = secret("CITYTILL_NEW_PIN", &format!("New PIN for {name}: "))?;
             auth::add_user(&mut ledger, Some(&actor), &name, role, &pin)?;
-            println!("User {name} added as {}.", role.as_str());
+            crate::outln!("User {name} added as {}.", role.as_str())?;
             Ok(())
         }
     }
@@ -67,7 +67,7 @@ pub fn import(ctx: &Context, what: &str, file: &Path) -> Result<()> {
     if ctx.json {
         return output::json(&serde_json::json!({ "imported": count, "what": what }));
     }
-    println!("Imported {count} {what} from {}.", file.display());
+    crate::outln!("Imported {count} {what} from {}.", file.display())?;
     Ok(())
 }
 
@@ -77,10 +77,10 @@ pub fn verify(ctx: &Context) -> Result<()> {
     if ctx.json {
         output::json(&report)?;
     } else if report.ok {
-        println!("Ledger verified: {} entries, {} postings, {} receipts — clean.", report.entries, report.postings, report.receipts);
+        crate::outln!("Ledger verified: {} entries, {} postings, {} receipts — clean.", report.entries, report.postings, report.receipts)?;
     } else {
         for problem in &report.problems {
-            println!("PROBLEM: {problem}");
+            crate::outln!("PROBLEM: {problem}")?;
         }
     }
     if report.ok {
@@ -96,7 +96,7 @@ pub fn backup(ctx: &Context, file: &Path) -> Result<()> {
     if ctx.json {
         return output::json(&serde_json::json!({ "file": file, "entries": last }));
     }
-    println!("Backup written to {} ({last} journal entries, integrity ok).", file.display());
+    crate::outln!("Backup written to {} ({last} journal entries, integrity ok).", file.display())?;
     Ok(())
 }
 
@@ -112,6 +112,6 @@ pub fn bench(ctx: &Context, args: BenchArgs) -> Result<()> {
     if ctx.json {
         return output::json(&report);
     }
-    println!("{}", report.text());
+    crate::outln!("{}", report.text())?;
     Ok(())
 }

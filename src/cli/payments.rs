@@ -65,11 +65,11 @@ pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
     if ctx.json {
         return output::json(&result);
     }
-    println!("Receipt {}  total {}  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.tendered.grouped(), result.change.grouped());
+    crate::outln!("Receipt {}  total {}  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.tendered.grouped(), result.change.grouped())?;
     if args.print {
         let info = query::receipt(ledger.conn(), &result.receipt)?;
         let document = receipt_doc::build(&ctx.settings, &info, false, setup::is_training(&ledger)?)?;
-        println!("{}", citytill_hardware::receipt::layout(&document, 42).join("\n"));
+        crate::outln!("{}", citytill_hardware::receipt::layout(&document, 42).join("\n"))?;
     }
     Ok(())
 }
@@ -83,7 +83,7 @@ fn approved(ctx: &Context, action: &str) -> Result<(crate::ledger::Ledger, crate
 pub fn void(ctx: &Context, receipt: &str, reason: &str) -> Result<()> {
     let (mut ledger, actor, approver) = approved(ctx, "void")?;
     let receipt = reversal::void(&mut ledger, &actor, &approver, receipt, reason)?;
-    println!("Receipt {receipt} voided (approved by {}).", approver.name);
+    crate::outln!("Receipt {receipt} voided (approved by {}).", approver.name)?;
     Ok(())
 }
 
@@ -91,7 +91,7 @@ pub fn refund(ctx: &Context, receipt: &str, amount: &str, reason: &str) -> Resul
     let amount = Money::parse_positive("--amount", amount, ctx.settings.limits.max_amount)?;
     let (mut ledger, actor, approver) = approved(ctx, "refund")?;
     let receipt = reversal::refund(&mut ledger, &actor, &approver, receipt, amount, reason)?;
-    println!("Refunded {amount} on {receipt} in cash (approved by {}).", approver.name);
+    crate::outln!("Refunded {amount} on {receipt} in cash (approved by {}).", approver.name)?;
     Ok(())
 }
 
@@ -99,7 +99,7 @@ pub fn nsf(ctx: &Context, receipt: &str, fee: Option<&str>) -> Result<()> {
     let fee = fee.unwrap_or(&ctx.settings.policy.returned_check_fee).to_string();
     let (mut ledger, actor, approver) = approved(ctx, "returned check")?;
     let (receipt, check, charged) = reversal::returned_check(&mut ledger, &actor, &approver, receipt, &fee)?;
-    println!("Returned check on {receipt}: {check} reinstated, fee {charged} charged (approved by {}).", approver.name);
+    crate::outln!("Returned check on {receipt}: {check} reinstated, fee {charged} charged (approved by {}).", approver.name)?;
     Ok(())
 }
 
@@ -114,12 +114,12 @@ pub fn receipt(ctx: &Context, command: ReceiptCommand) -> Result<()> {
                 return output::json(&value);
             }
             let document = receipt_doc::build(&ctx.settings, &info, false, setup::is_training(&ledger)?)?;
-            println!("{}", citytill_hardware::receipt::layout(&document, 42).join("\n"));
+            crate::outln!("{}", citytill_hardware::receipt::layout(&document, 42).join("\n"))?;
         }
         ReceiptCommand::Reprint { receipt } => {
             let (mut ledger, actor) = ctx.login()?;
             let document = receipt_doc::reprint(&mut ledger, &ctx.settings, &actor, &receipt)?;
-            println!("{}", citytill_hardware::receipt::layout(&document, 42).join("\n"));
+            crate::outln!("{}", citytill_hardware::receipt::layout(&document, 42).join("\n"))?;
         }
     }
     Ok(())
@@ -132,10 +132,10 @@ pub fn lookup(ctx: &Context, text: &str) -> Result<()> {
         return output::json(&rows);
     }
     for row in &rows {
-        println!("{:<14} {:<9} {:<28} {:<30} {:<10} {:>12}", row.number, row.kind.as_str(), row.name, row.address, row.status, row.balance.grouped());
+        crate::outln!("{:<14} {:<9} {:<28} {:<30} {:<10} {:>12}", row.number, row.kind.as_str(), row.name, row.address, row.status, row.balance.grouped())?;
     }
     if rows.is_empty() {
-        println!("No payable matches '{text}'.");
+        crate::outln!("No payable matches '{text}'.")?;
     }
     Ok(())
 }
