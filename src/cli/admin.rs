@@ -72,7 +72,7 @@ pub fn import(ctx: &Context, what: &str, file: &Path) -> Result<()> {
 }
 
 pub fn verify(ctx: &Context) -> Result<()> {
-    let ledger = ctx.open_ledger()?;
+    let ledger = ctx.read_ledger()?;
     let report = ledger_verify::verify(&ledger)?;
     if ctx.json {
         output::json(&report)?;

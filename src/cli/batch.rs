@@ -134,7 +134,7 @@ pub fn run(ctx: &Context, command: BatchCommand) -> Result<()> {
         }
         BatchCommand::List { date } => {
             let date = date.map(|d| parse_date(&d)).transpose()?;
-            let ledger = ctx.open_ledger()?;
+            let ledger = ctx.read_ledger()?;
             let batches = batch::list(ledger.conn(), date.as_deref())?;
             if ctx.json {
                 return output::json(&batches);

@@ -106,7 +106,7 @@ pub fn nsf(ctx: &Context, receipt: &str, fee: Option<&str>) -> Result<()> {
 pub fn receipt(ctx: &Context, command: ReceiptCommand) -> Result<()> {
     match command {
         ReceiptCommand::Show { receipt } => {
-            let ledger = ctx.open_ledger()?;
+            let ledger = ctx.read_ledger()?;
             let info = query::receipt(ledger.conn(), &receipt)?;
             if ctx.json {
                 let mut value = serde_json::to_value(&info).map_err(|e| Error::Invariant(e.to_string()))?;
@@ -126,7 +126,7 @@ pub fn receipt(ctx: &Context, command: ReceiptCommand) -> Result<()> {
 }
 
 pub fn lookup(ctx: &Context, text: &str) -> Result<()> {
-    let ledger = ctx.open_ledger()?;
+    let ledger = ctx.read_ledger()?;
     let rows = query::search_payables(ledger.conn(), text, 20)?;
     if ctx.json {
         return output::json(&rows);

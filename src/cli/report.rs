@@ -65,7 +65,7 @@ pub enum ExportCommand {
 fn date_or_today(ctx: &Context, date: Option<String>) -> Result<String> {
     match date {
         Some(text) => parse_date(&text),
-        None => Ok(ctx.open_ledger()?.business_date()?.to_string()),
+        None => Ok(ctx.read_ledger()?.business_date()?.to_string()),
     }
 }
 
@@ -79,7 +79,7 @@ pub fn report(ctx: &Context, args: ReportArgs) -> Result<()> {
         return Err(Error::Invalid(format!("report: '{}' is not one of {}", args.name, reports::NAMES.join(", "))));
     }
     let date = date_or_today(ctx, args.date)?;
-    let ledger = ctx.open_ledger()?;
+    let ledger = ctx.read_ledger()?;
     let document = reports::build(&ledger, &args.name, &date)?;
     let bytes = reports::render(&document, format)?;
     emit(args.out.as_deref(), &bytes)

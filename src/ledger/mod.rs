@@ -91,6 +91,33 @@ impl Ledger {
         Ok(Ledger { conn, path: path.to_path_buf(), terminal, clock: Clock::System })
     }
 
+    /// Opens an existing ledger only to read it (verify, receipt show, lookup, reports): no migration, no
+    /// permission change, nothing written, so a data directory that cannot be written (an auditor's copy,
+    /// a read-only mount, a full disk) still reads. A ledger whose schema this CityTill would migrate is
+    /// refused: it must be opened once where it can be written.
+    pub fn open_read_only(path: &Path) -> Result<Ledger> {
+        if !path.exists() {
+            return Err(Error::NotFound(format!("no ledger at {} (run `citytill init` first)", path.display())));
+        }
+        let at = |source| Error::Database { path: path.display().to_string(), source };
+        let conn = read_only_connection(path).map_err(at)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(at)?;
+        let known = schema::MIGRATIONS.len() as i64;
+        if version != known {
+            return Err(Error::Refused(format!(
+                "{}: schema version {version}, this CityTill reads {known}; open it once where it can be written (it is migrated then)",
+                path.display()
+            )));
+        }
+        let terminal: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'terminal'", [], |r| r.get(0))
+            .optional()
+            .map_err(at)?
+            .ok_or_else(|| Error::Invariant(format!("{} has no terminal id", path.display())))?;
+        let terminal = TerminalId::parse(&terminal).map_err(Error::Invariant)?;
+        Ok(Ledger { conn, path: path.to_path_buf(), terminal, clock: Clock::System })
+    }
+
     fn connect(path: &Path) -> Result<Connection> {
         let at = |source| Error::Database { path: path.display().to_string(), source };
         let conn = Connection::open(path).map_err(at)?;
@@ -159,6 +186,46 @@ impl Ledger {
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
+}
+
+/// A connection that only reads the ledger at `path`. Reading a WAL database needs its `-shm` index,
+/// which SQLite creates beside the file; where the directory cannot be written that fails. Then, if no
+/// `-wal` file exists (every commit is in the database file, as after any clean shutdown), the file is
+/// opened `immutable`: no writer can change it, since a writer would first have to create that `-wal`
+/// in the same directory. A `-wal` that exists is read through its `-shm` as usual (SQLite opens a
+/// read-only `-shm` read-only), or the error stands.
+pub fn read_only_connection(path: &Path) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(LOCK_TIMEOUT)?;
+    let error = match conn.query_row("SELECT COUNT(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => return Ok(conn),
+        Err(error) => error,
+    };
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if Path::new(&wal).exists() {
+        return Err(error);
+    }
+    drop(conn);
+    let conn = Connection::open_with_flags(format!("file:{}?immutable=1", uri_path(path)), flags)?;
+    conn.query_row("SELECT COUNT(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))?;
+    Ok(conn)
+}
+
+/// `path` percent-encoded for a `file:` URI (everything but letters, digits and `/-_.~`).
+fn uri_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &byte in path.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// Today's date, moved past any business date already closed (`closed_dates` is written by day close).

@@ -1,0 +1,127 @@
+//! Attacks on the promise "the counter keeps working" (issue 13, part 7), through the real binary: a data
+//! directory an outsider made read-only must still verify, show receipts and print reports, and every file
+//! CityTill writes for people is owner-only whatever the umask.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{City, PIN};
+
+/// A city with one payment taken; the payment's receipt and business date.
+fn city_with_a_payment() -> (City, String, String) {
+    let city = City::new();
+    city.ana_with_drawer();
+    let paid = city.as_user("ana", PIN).args(&["pay", "--account", "100200-01", "--amount", "30.00", "--tender", "cash=30.00", "--json"]).expect_ok().json();
+    (city, paid["receipt"].as_str().unwrap().to_string(), paid["business_date"].as_str().unwrap().to_string())
+}
+
+/// Copies `data` into a fresh directory owned by `nobody`, then makes it and every file in it read-only
+/// (0555 / 0444), the way an auditor's copy or a read-only mount is: the directory, and the binary copied
+/// beside it. Root ignores permission bits, so the commands are run as `nobody`.
+fn read_only_copy(data: &Path) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let top = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(top.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let binary = top.path().join("citytill");
+    std::fs::copy(env!("CARGO_BIN_EXE_citytill"), &binary).unwrap();
+    let copy = top.path().join("data");
+    std::fs::create_dir(&copy).unwrap();
+    for entry in std::fs::read_dir(data).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            let target = copy.join(entry.file_name());
+            std::fs::copy(entry.path(), &target).unwrap();
+            std::os::unix::fs::chown(&target, Some(65534), Some(65534)).unwrap();
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o444)).unwrap();
+        }
+    }
+    std::os::unix::fs::chown(&copy, Some(65534), Some(65534)).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o555)).unwrap();
+    (top, copy, binary)
+}
+
+/// Runs `binary --data-dir dir ARGS` as the unprivileged user `nobody`: (exit code, stdout, stderr).
+fn as_nobody(binary: &Path, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(binary)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("CITYTILL_DATA_DIR")
+        .env("HOME", "/nonexistent")
+        .output()
+        .expect("setpriv");
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+fn can_drop_privileges() -> bool {
+    let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    root && Command::new("setpriv").arg("--version").output().is_ok()
+}
+
+// Proves `verify`, `receipt show`, `lookup` and every report work on a data directory that neither its files nor the directory let the user write (run as an unprivileged user, since root ignores permissions), and that nothing is written there.
+#[test]
+fn a_read_only_data_directory_still_verifies_and_reports() {
+    if !can_drop_privileges() {
+        eprintln!("skipped: needs root and setpriv to run citytill as an unprivileged user");
+        return;
+    }
+    let (city, receipt, date) = city_with_a_payment();
+    // A clean shutdown leaves no -wal or -shm beside the ledger: the copy holds only the ledger itself.
+    let (_top, dir, binary) = read_only_copy(&city.data());
+    let before: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let (code, out, err) = as_nobody(&binary, &dir, &["verify"]);
+    assert_eq!(code, 0, "verify on a read-only directory: {out}{err}");
+    assert!(out.contains("clean"), "{out}");
+    let (code, out, err) = as_nobody(&binary, &dir, &["receipt", "show", &receipt]);
+    assert_eq!(code, 0, "receipt show: {err}");
+    assert!(out.contains(&receipt), "{out}");
+    let (code, out, err) = as_nobody(&binary, &dir, &["lookup", "Garcia"]);
+    assert_eq!((code, out.contains("100200-01")), (0, true), "lookup: {out}{err}");
+    for name in ["drawer", "day", "gl", "exceptions", "gaps"] {
+        let (code, out, err) = as_nobody(&binary, &dir, &["report", name, "--date", &date]);
+        assert_eq!(code, 0, "report {name}: {out}{err}");
+    }
+    let after: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(before, after, "nothing was created in the read-only directory");
+    // A write is still refused with one clear line, not a crash.
+    let (code, _, err) = as_nobody(&binary, &dir, &["--user", "ana", "pay", "--account", "100200-01", "--amount", "1.00", "--tender", "cash=1.00"]);
+    assert_ne!(code, 0);
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// Runs citytill under `umask 000` (everything a process creates would be world-writable unless it says otherwise).
+fn under_open_umask(city: &City, args: &[&str]) {
+    let mut line = format!("umask 000 && exec '{}' --data-dir '{}'", env!("CARGO_BIN_EXE_citytill"), city.data().display());
+    for arg in args {
+        line.push_str(&format!(" '{arg}'"));
+    }
+    let output = Command::new("sh").arg("-c").arg(&line).env("CITYTILL_PIN", PIN).env_remove("CITYTILL_DATA_DIR").output().unwrap();
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+// Proves the log, the billing export, reports in every format (PDF included) and the deposit slip PDF are written 0600 under umask 000, so no other account on the machine can read payers' names and amounts.
+#[test]
+fn files_for_people_are_owner_only_whatever_the_umask() {
+    let (city, _, date) = city_with_a_payment();
+    city.as_user("ana", PIN).args(&["drawer", "close", "--count", "20x5,10x3,5x4,1x40,0.25x40"]).expect_ok();
+    city.as_user("lee", PIN).args(&["batch", "approve", "D1"]).approver("sam", PIN).expect_ok();
+    std::fs::remove_file(city.data().join("citytill.log")).unwrap();
+    let out = |name: &str| city.path(name);
+    under_open_umask(&city, &["--user", "lee", "deposit", "create", "--date", &date, "--pdf", &out("slip.pdf")]);
+    under_open_umask(&city, &["--user", "lee", "export", "payments", "--date", &date, "--out", &out("postings.csv")]);
+    for format in ["text", "csv", "json", "pdf"] {
+        under_open_umask(&city, &["report", "day", "--date", &date, "--format", format, "--out", &out(&format!("day.{format}"))]);
+    }
+    for name in ["slip.pdf", "postings.csv", "day.text", "day.csv", "day.json", "day.pdf"] {
+        assert_eq!(mode(Path::new(&out(name))), 0o600, "{name}");
+    }
+    assert_eq!(mode(&city.data().join("citytill.log")), 0o600, "the log");
+}
