@@ -125,3 +125,39 @@ fn files_for_people_are_owner_only_whatever_the_umask() {
     }
     assert_eq!(mode(&city.data().join("citytill.log")), 0o600, "the log");
 }
+
+/// The wall time of one cash payment of 1.00 on 100200-01 by ana (her drawer open).
+fn timed_payment(city: &City) -> (std::time::Duration, common::Run) {
+    let started = std::time::Instant::now();
+    let run = city.as_user("ana", PIN).args(&["pay", "--account", "100200-01", "--amount", "1.00", "--tender", "cash=1.00"]).run();
+    (started.elapsed(), run)
+}
+
+// Proves a payment taken while a large payables import runs succeeds and waits less than a quarter of a second longer than one taken with no import (the finding: the import holds the write lock for its whole length, about 60 s for 1,000,000 rows, and payments meanwhile fail "database is locked").
+#[test]
+#[ignore = "issue 13 part 7: the chunked, all-or-nothing import is not done yet (docs/security-drafts/export-counter.md)"]
+fn a_payment_during_a_large_import_waits_under_a_quarter_second() {
+    let city = City::new();
+    city.ana_with_drawer();
+    let mut csv = String::from("kind,number,name,address,status,balance\n");
+    for index in 0..60_000 {
+        csv.push_str(&format!("utility,IMP-{index:07},Payer {index},{index} Long Road,active,12.34\n"));
+    }
+    city.write("big.csv", &csv);
+    let (quiet, run) = timed_payment(&city);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut import = Command::new(env!("CARGO_BIN_EXE_citytill"))
+        .arg("--data-dir")
+        .arg(city.data())
+        .args(["--user", "boss", "import", "payables", &city.path("big.csv")])
+        .env("CITYTILL_PIN", common::ADMIN_PIN)
+        .spawn()
+        .unwrap();
+    // Parsing and checking the file comes first; the payment is taken once the import is writing.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let (busy, run) = timed_payment(&city);
+    let imported = import.wait().unwrap();
+    assert!(imported.success());
+    assert_eq!(run.code, 0, "the payment during the import: {}", run.stderr);
+    assert!(busy < quiet + std::time::Duration::from_millis(250), "a payment during the import took {busy:?}, {quiet:?} without");
+}
