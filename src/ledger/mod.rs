@@ -120,8 +120,8 @@ impl Ledger {
 
     fn connect(path: &Path) -> Result<Connection> {
         let at = |source| Error::Database { path: path.display().to_string(), source };
-        let conn = Connection::open(path).map_err(at)?;
-        conn.busy_timeout(LOCK_TIMEOUT).map_err(at)?;
+        let mut conn = Connection::open(path).map_err(at)?;
+        conn.busy_handler(Some(wait_for_lock)).map_err(at)?;
         let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).map_err(at)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Invariant(format!("journal_mode is '{mode}', not wal")));
@@ -186,6 +186,17 @@ impl Ledger {
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
+}
+
+/// The busy handler of the ledger's connections: tries again every millisecond, for `LOCK_TIMEOUT` in
+/// all. SQLite's own busy timeout sleeps up to 100 ms between tries, so a payment queued behind an
+/// import that commits in short chunks could keep missing the moment between two of them.
+fn wait_for_lock(tries: i32) -> bool {
+    if u128::try_from(tries).unwrap_or(u128::MAX) >= LOCK_TIMEOUT.as_millis() {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    true
 }
 
 /// A connection that only reads the ledger at `path`. Reading a WAL database needs its `-shm` index,

@@ -231,6 +231,28 @@ INSERT INTO receipts_v5(number, receipt, seq, drawer_id, cashier, business_date,
 DROP TABLE receipts;
 ALTER TABLE receipts_v5 RENAME TO receipts;
 "#,
+    // 7 (issue 13: this branch's number; the lead renumbers on merge): chunked payables imports. An
+    // import's rows are staged in `payables_staged` in short transactions, out of sight; one short
+    // transaction flips its `imports` row to 'committed', and from then on its staged rows are what
+    // lookups, payments and verify see (they overlay `payables`) until they are merged into `payables`
+    // in short transactions, after which the import is 'merged'. Nothing reads a 'staging' import.
+    r#"
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('staging','committed','merged'))
+) STRICT;
+CREATE TABLE payables_staged (
+    import INTEGER NOT NULL REFERENCES imports(id),
+    number TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    status TEXT NOT NULL,
+    balance_cents INTEGER NOT NULL,
+    PRIMARY KEY (import, number)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX payables_staged_number ON payables_staged(number);
+"#,
 ];
 
 /// The `receipts` key for a receipt's text (`T01-000042` is number 42), or None for text that is not a
