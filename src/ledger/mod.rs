@@ -93,8 +93,8 @@ impl Ledger {
 
     /// Opens an existing ledger only to read it (verify, receipt show, lookup, reports): no migration, no
     /// permission change, nothing written, so a data directory that cannot be written (an auditor's copy,
-    /// a read-only mount, a full disk) still reads. A ledger whose schema this CityTill would migrate is
-    /// refused: it must be opened once where it can be written.
+    /// a read-only mount, a full disk) still reads. A ledger of an older schema is migrated first (opened
+    /// as `open` does), which needs it writable; a newer one is refused.
     pub fn open_read_only(path: &Path) -> Result<Ledger> {
         if !path.exists() {
             return Err(Error::NotFound(format!("no ledger at {} (run `citytill init` first)", path.display())));
@@ -103,11 +103,15 @@ impl Ledger {
         let conn = read_only_connection(path).map_err(at)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(at)?;
         let known = schema::MIGRATIONS.len() as i64;
-        if version != known {
-            return Err(Error::Refused(format!(
-                "{}: schema version {version}, this CityTill reads {known}; open it once where it can be written (it is migrated then)",
-                path.display()
-            )));
+        if version < known {
+            // An older ledger is migrated as any command does, where it can be written.
+            drop(conn);
+            return Ledger::open(path).map_err(|error| {
+                Error::Refused(format!("{}: schema version {version}, this CityTill reads {known}, and it cannot be migrated here: {error}", path.display()))
+            });
+        }
+        if version > known {
+            return Err(Error::Invariant(format!("{} has schema version {version}, newer than this CityTill ({known})", path.display())));
         }
         let terminal: String = conn
             .query_row("SELECT value FROM meta WHERE key = 'terminal'", [], |r| r.get(0))

@@ -236,12 +236,13 @@ ALTER TABLE receipts_v5 RENAME TO receipts;
     // transaction flips its `imports` row to 'committed', and from then on its staged rows are what
     // lookups, payments and verify see (they overlay `payables`) until they are merged into `payables`
     // in short transactions, after which the import is 'merged'. Nothing reads a 'staging' import.
+    // (IF NOT EXISTS: the upgrade tests rebuild older schemas around tables of later migrations.)
     r#"
-CREATE TABLE imports (
+CREATE TABLE IF NOT EXISTS imports (
     id INTEGER PRIMARY KEY,
     state TEXT NOT NULL CHECK (state IN ('staging','committed','merged'))
 ) STRICT;
-CREATE TABLE payables_staged (
+CREATE TABLE IF NOT EXISTS payables_staged (
     import INTEGER NOT NULL REFERENCES imports(id),
     number TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -251,7 +252,7 @@ CREATE TABLE payables_staged (
     balance_cents INTEGER NOT NULL,
     PRIMARY KEY (import, number)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX payables_staged_number ON payables_staged(number);
+CREATE INDEX IF NOT EXISTS payables_staged_number ON payables_staged(number);
 "#,
 ];
 
