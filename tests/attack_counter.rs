@@ -224,5 +224,8 @@ fn an_import_killed_after_its_commit_is_whole() {
     city.as_user("boss", common::ADMIN_PIN).args(&["import", "payables", &city.path("small.csv")]).expect_ok();
     assert_eq!(city.sql_i64("SELECT COUNT(*) FROM payables_staged"), 0, "the next import finished the merge");
     assert_eq!(city.sql_i64("SELECT balance_cents FROM payables WHERE number = '100200-01'"), 9_000);
+    assert_eq!(lookup(&city, "Renamed")[0]["number"], "100200-01", "merged, the new name is in the word index");
+    assert_eq!(lookup(&city, "Garcia").as_array().map(Vec::len), Some(0), "and the old one is gone");
+    assert_eq!(lookup(&city, "Payer 17")[0]["number"], "IMP-0000017");
     city.ok(&["verify"], &[]);
 }
