@@ -44,6 +44,13 @@ pub struct Report {
     /// Seconds to verify the whole benchmark ledger (all payables and payments).
     pub verify_full_s: f64,
     pub import_payables_s: f64,
+    /// Every payable imported again (new balances, as a billing system's monthly file brings) while a
+    /// cashier on another connection takes a payment every 20 ms (issue 13 part 7): the import's seconds,
+    /// the payments' p99 wait, how many were tried and how many failed (the 5 s lock wait ran out).
+    pub reimport_payables_s: f64,
+    pub payment_p99_during_import_ms: f64,
+    pub payments_during_import: usize,
+    pub payments_failed_during_import: usize,
     /// Office day (issue 4): 20 drawers x 500 payments; approvals and deposit, then day close + every report.
     pub office_day: crate::reports::bench::OfficeDay,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,6 +68,7 @@ impl Report {
              drawer close     {:.2} ms over {} payments  (target < 50 ms)\n\
              verify           {:.0} entries/s over {} payment entries, median of {} passes ({:.0}-{:.0})  (target >= 200000); whole ledger {:.2} s\n\
              payables import  {:.1} s\n\
+             import under use {:.1} s to import all {} payables again; meanwhile payment p99 {:.0} ms, {} of {} failed  (targets: < 15 s for 1,000,000; p99 < 250 ms)\n\
              office day       close + 8 reports (text and PDF) {:.0} ms for {} drawers x {} payments (target < 1000 ms); approvals + deposit {:.0} ms{}",
             self.payables,
             self.payments,
@@ -82,6 +90,11 @@ impl Report {
             self.verify_entries_per_s_max,
             self.verify_full_s,
             self.import_payables_s,
+            self.reimport_payables_s,
+            self.payables,
+            self.payment_p99_during_import_ms,
+            self.payments_failed_during_import,
+            self.payments_during_import,
             self.office_day.close_and_reports_ms,
             self.office_day.drawers,
             self.office_day.payments_per_drawer,
@@ -138,6 +151,7 @@ pub fn run(plan: &Plan<'_>) -> Result<Report> {
     import::upsert_fees(&mut ledger, None, "bench", synthetic::fees())?;
     let import_payables_s = started.elapsed().as_secs_f64();
     let actor = open_bench_drawer(&mut ledger)?;
+    let under_use = import_under_use(&mut ledger, &rows, &settings, &actor)?;
 
     // The ledger and the raw baseline take turns in rounds of ROUND commits, so a disk or a neighbour
     // that slows down mid-run weighs on both sides of a round alike; the ratio is the median round's.
@@ -219,9 +233,58 @@ pub fn run(plan: &Plan<'_>) -> Result<Report> {
         verify_passes: verify_s.len(),
         verify_full_s,
         import_payables_s,
+        reimport_payables_s: under_use.import_s,
+        payment_p99_during_import_ms: percentile(&mut under_use.latencies.clone(), 0.99),
+        payments_during_import: under_use.latencies.len(),
+        payments_failed_during_import: under_use.failed,
         office_day,
         hq,
     })
+}
+
+/// What `import_under_use` measured.
+struct UnderUse {
+    import_s: f64,
+    latencies: Vec<Duration>,
+    failed: usize,
+}
+
+/// Imports every payable of `rows` again, one cent more on each balance, while a cashier thread on its
+/// own connection to the same ledger takes a payment every 20 ms until the import has finished.
+fn import_under_use(ledger: &mut Ledger, rows: &[crate::domain::payable::PayableRow], settings: &Settings, actor: &Actor) -> Result<UnderUse> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let (path, settings, actor) = (ledger.path().to_path_buf(), settings.clone(), actor.clone());
+    let numbers: Vec<String> = rows.iter().step_by((rows.len() / 1000).max(1)).map(|r| r.number.clone()).collect();
+    let stop = done.clone();
+    let cashier = std::thread::spawn(move || -> Result<(Vec<Duration>, usize)> {
+        let mut counter = Ledger::open(&path)?;
+        let (mut latencies, mut failed) = (Vec::new(), 0);
+        while !stop.load(Ordering::Relaxed) {
+            let number = numbers[latencies.len() % numbers.len()].clone();
+            let request = PaymentRequest {
+                lines: vec![LineRequest::Payable { number, amount: Some(Money::from_cents(500)) }],
+                tenders: vec![Tender::new(TenderKind::Cash, Money::from_cents(500))],
+            };
+            let one = Instant::now();
+            if payment::pay(&mut counter, &settings, &actor, &request).is_err() {
+                failed += 1;
+            }
+            latencies.push(one.elapsed());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok((latencies, failed))
+    });
+    let again: Vec<_> = rows.iter().map(|r| crate::domain::payable::PayableRow { balance: Money::from_cents(r.balance.cents() + 1), ..r.clone() }).collect();
+    // Let the cashier's connection open before the import starts.
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    let imported = import::upsert_payables(ledger, None, "bench-again", again);
+    let import_s = started.elapsed().as_secs_f64();
+    done.store(true, Ordering::Relaxed);
+    let (latencies, failed) = cashier.join().map_err(|_| Error::Invariant("bench: the cashier thread failed".into()))??;
+    imported?;
+    Ok(UnderUse { import_s, latencies, failed })
 }
 
 /// The bench's cashier, recorded as a user, with an open drawer holding a 200.00 float.

@@ -24,6 +24,9 @@ pub enum Error {
     Sql(#[from] rusqlite::Error),
     #[error("{path}: {message}")]
     File { path: String, message: String },
+    /// Standard output's reader went away (`| head -1`): the command stops quietly.
+    #[error("standard output closed")]
+    StdoutClosed,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod fault;
+pub mod files;
 pub mod hq;
 pub mod ledger;
 pub mod money;

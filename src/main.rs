@@ -3,6 +3,7 @@
 #[cfg(feature = "window")]
 mod gui;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -25,7 +26,7 @@ fn main() -> ExitCode {
             let outcome = citytill::cli::run(cli);
             // Clock warnings (journaled as clock_warning entries) are shown to whoever runs the command.
             for notice in citytill::ledger::clock::take_notices() {
-                eprintln!("citytill: warning: {notice}");
+                let _ = writeln!(std::io::stderr(), "citytill: warning: {notice}");
             }
             if outcome.is_ok() {
                 tracing::info!(target: "citytill", "{what} by '{user}': done");
@@ -35,12 +36,18 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of standard output went away (`| head -1`): nothing more to say, and no one to say it to.
+        Err(citytill::Error::StdoutClosed) => {
+            tracing::info!(target: "citytill", "standard output closed by its reader");
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             let code = error.exit_code();
             // The log gets the kind of refusal and the field, never the value given; the person at the
             // terminal gets the whole line, with any card number or control character taken out.
             tracing::warn!(target: "citytill", "command refused: {}", error.log_summary());
-            eprintln!("citytill: {}", citytill::domain::card_data::redact(&error.to_string()));
+            // A closed or full standard error cannot be told about; it must not panic either.
+            let _ = writeln!(std::io::stderr(), "citytill: {}", citytill::domain::card_data::redact(&error.to_string()));
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
     }
@@ -53,7 +60,7 @@ fn start_log(data_dir: Option<std::path::PathBuf>) {
     if !dir.is_dir() {
         return;
     }
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("citytill.log"));
+    let file = citytill::files::open_private_append(&dir.join("citytill.log"));
     if let Ok(file) = file {
         let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(Redacting(file))).with_ansi(false).try_init();
     }
@@ -84,7 +91,7 @@ fn run_demo(data_dir: Option<std::path::PathBuf>) -> citytill::Result<()> {
     let ledger_path = dir.join(citytill::cli::context::LEDGER_FILE);
     let (ledger, created) = demo::ensure(&dir, &ledger_path)?;
     start_log(Some(dir.clone()));
-    println!("{}{}", if created { "Created a new " } else { "Reusing the " }, demo::welcome(&ledger, &dir)?);
+    citytill::outln!("{}{}", if created { "Created a new " } else { "Reusing the " }, demo::welcome(&ledger, &dir)?)?;
     drop(ledger);
     open_window(Some(dir), true)
 }

@@ -19,8 +19,8 @@ fn closed_day() -> (City, String) {
     for batch in ["M1", "D1"] {
         city.as_user("lee", PIN).args(&["batch", "approve", batch]).approver("sam", PIN).expect_ok();
     }
-    city.as_user("ana", PIN).args(&["deposit", "create", "--date", &date]).expect_ok();
-    city.as_user("ana", PIN).args(&["export", "payments", "--date", &date, "--out", &city.path("out.csv")]).expect_ok();
+    city.as_user("lee", PIN).args(&["deposit", "create", "--date", &date]).expect_ok();
+    city.as_user("lee", PIN).args(&["export", "payments", "--date", &date, "--out", &city.path("out.csv")]).expect_ok();
     city.as_user("lee", PIN).args(&["day", "close", "--date", &date]).expect_ok();
     city.ok(&["verify"], &[]);
     (city, date)

@@ -248,8 +248,8 @@ fn receipt_search_by_account_date_and_amount() {
 
 // Proves `bench --json` (here on a small city) prints the contract's keys with figures that come from the
 // runs: as many commit rounds as the payments need, three verify passes over every entry of the verify
-// journal (its payments plus the bench cashier, her drawer and the payables import), and a median that
-// lies between the slowest and the fastest pass.
+// journal (its payments plus the bench cashier, her drawer and the payables import's staged entry and
+// commit), a median that lies between the slowest and the fastest pass, and payments taken during an import.
 #[test]
 fn bench_json_reports_the_contract_figures() {
     let city = City::new();
@@ -260,7 +260,9 @@ fn bench_json_reports_the_contract_figures() {
         assert!(figures[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {figures}");
     }
     assert_eq!(figures["commit_rounds"], 3, "250 payments in rounds of 100: {figures}");
-    assert_eq!(figures["verify_entries"], 1503, "{figures}");
+    assert_eq!(figures["verify_entries"], 1504, "{figures}");
+    assert!(figures["payments_during_import"].as_u64().is_some_and(|n| n > 0), "{figures}");
+    assert!(figures["reimport_payables_s"].as_f64().is_some_and(|v| v > 0.0) && figures["payment_p99_during_import_ms"].as_f64().is_some(), "{figures}");
     assert_eq!(figures["verify_passes"], 3, "{figures}");
     let (low, median, high) = (figures["verify_entries_per_s_min"].as_f64(), figures["verify_entries_per_s"].as_f64(), figures["verify_entries_per_s_max"].as_f64());
     assert!(low <= median && median <= high, "{low:?} <= {median:?} <= {high:?}");

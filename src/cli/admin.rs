@@ -58,8 +58,8 @@ pub fn init(ctx: &Context, terminal: &str, admin: &str, training: bool, time_zon
             "time_zone": ledger.time_zone().name(), "pin_key_file": key_file,
         }));
     }
-    println!("Terminal {} ready in {} (admin: {admin}, time zone {}).", ledger.terminal(), ctx.data_dir.display(), ledger.time_zone().name());
-    println!("PIN key: {} — keep a copy where IT keeps secrets, never with the backups (docs/security.md).", key_file.display());
+    crate::outln!("Terminal {} ready in {} (admin: {admin}, time zone {}).", ledger.terminal(), ctx.data_dir.display(), ledger.time_zone().name())?;
+    crate::outln!("PIN key: {} — keep a copy where IT keeps secrets, never with the backups (docs/security.md).", key_file.display())?;
     Ok(())
 }
 
@@ -71,7 +71,7 @@ pub fn user(ctx: &Context, command: UserCommand) -> Result<()> {
             let (mut ledger, actor) = ctx.login()?;
             let pin = secret("CITYTILL_NEW_PIN", &format!("New PIN for {name}: "))?;
             auth::add_user(&mut ledger, &ctx.settings, Some(&actor), &name, role, &pin)?;
-            println!("User {name} added as {}.", role.as_str());
+            crate::outln!("User {name} added as {}.", role.as_str())?;
             Ok(())
         }
         UserCommand::Pin { name } => {
@@ -81,13 +81,13 @@ pub fn user(ctx: &Context, command: UserCommand) -> Result<()> {
             }
             let pin = secret("CITYTILL_NEW_PIN", &format!("New PIN for {name}: "))?;
             auth::change_pin(&mut ledger, &ctx.settings, &actor, &name, &pin)?;
-            println!("PIN of {name} changed.");
+            crate::outln!("PIN of {name} changed.")?;
             Ok(())
         }
         UserCommand::Unlock { name } => {
             let (mut ledger, actor) = ctx.login()?;
             auth::unlock(&mut ledger, &actor, &name)?;
-            println!("User {name} unlocked.");
+            crate::outln!("User {name} unlocked.")?;
             Ok(())
         }
     }
@@ -99,13 +99,13 @@ pub fn import(ctx: &Context, what: &str, file: &Path) -> Result<()> {
     if ctx.json {
         return output::json(&serde_json::json!({ "imported": count, "what": what }));
     }
-    println!("Imported {count} {what} from {}.", file.display());
+    crate::outln!("Imported {count} {what} from {}.", file.display())?;
     Ok(())
 }
 
 pub fn verify(ctx: &Context, seals: &[String]) -> Result<()> {
     let claims = seals.iter().map(|s| crate::ops::seal::parse(s)).collect::<Result<Vec<_>>>()?;
-    let ledger = ctx.open_ledger()?;
+    let ledger = ctx.read_ledger()?;
     let mut report = ledger_verify::verify(&ledger)?;
     // Seals from paper are witnesses outside the file: a re-hashed chain passes the checks above, not these.
     let seal_problems = crate::ops::seal::check(ledger.conn(), &claims)?;
@@ -116,13 +116,13 @@ pub fn verify(ctx: &Context, seals: &[String]) -> Result<()> {
     if ctx.json {
         output::json(&report)?;
     } else if report.ok {
-        println!("Ledger verified: {} entries, {} postings, {} receipts — clean.", report.entries, report.postings, report.receipts);
+        crate::outln!("Ledger verified: {} entries, {} postings, {} receipts — clean.", report.entries, report.postings, report.receipts)?;
         if !claims.is_empty() {
-            println!("{} seal(s) match the journal.", claims.len());
+            crate::outln!("{} seal(s) match the journal.", claims.len())?;
         }
     } else {
         for problem in &report.problems {
-            println!("PROBLEM: {problem}");
+            crate::outln!("PROBLEM: {problem}")?;
         }
     }
     if report.ok {
@@ -140,7 +140,7 @@ pub fn backup(ctx: &Context, file: &Path) -> Result<()> {
     if ctx.json {
         return output::json(&serde_json::json!({ "file": file, "entries": last }));
     }
-    println!("Backup written to {} ({last} journal entries, integrity ok).", file.display());
+    crate::outln!("Backup written to {} ({last} journal entries, integrity ok).", file.display())?;
     Ok(())
 }
 
@@ -156,6 +156,6 @@ pub fn bench(ctx: &Context, args: BenchArgs) -> Result<()> {
     if ctx.json {
         return output::json(&report);
     }
-    println!("{}", report.text());
+    crate::outln!("{}", report.text())?;
     Ok(())
 }

@@ -98,7 +98,7 @@ pub fn run(ctx: &Context, command: BatchCommand) -> Result<()> {
             if ctx.json {
                 return output::json(&serde_json::json!({ "item": reference, "batch": summary }));
             }
-            println!("Item {reference} held in batch {}: {} in {} items (control {} in {}).", summary.batch, summary.total, summary.items, summary.control_total, summary.control_items);
+            crate::outln!("Item {reference} held in batch {}: {} in {} items (control {} in {}).", summary.batch, summary.total, summary.items, summary.control_total, summary.control_items)?;
             Ok(())
         }
         BatchCommand::Remove { batch: id, item, reason } => {
@@ -135,17 +135,17 @@ pub fn run(ctx: &Context, command: BatchCommand) -> Result<()> {
         }
         BatchCommand::List { date } => {
             let date = date.map(|d| parse_date(&d)).transpose()?;
-            let ledger = ctx.open_ledger()?;
+            let ledger = ctx.read_ledger()?;
             let batches = batch::list(ledger.conn(), date.as_deref())?;
             if ctx.json {
                 return output::json(&batches);
             }
-            println!("{:<6} {:<9} {:<10} {:<8} {:<9} {:>12} {:>6} {:>12} {:>6}  deposit", "batch", "kind", "date", "preparer", "state", "control", "items", "total", "items");
+            crate::outln!("{:<6} {:<9} {:<10} {:<8} {:<9} {:>12} {:>6} {:>12} {:>6}  deposit", "batch", "kind", "date", "preparer", "state", "control", "items", "total", "items")?;
             for b in &batches {
-                println!(
+                crate::outln!(
                     "{:<6} {:<9} {:<10} {:<8} {:<9} {:>12} {:>6} {:>12} {:>6}  {}",
                     b.batch, b.kind, b.business_date, b.preparer, b.state, b.control_total.grouped(), b.control_items, b.total.grouped(), b.items, b.deposit.as_deref().unwrap_or("")
-                );
+                )?;
             }
             Ok(())
         }
@@ -156,7 +156,7 @@ fn show(ctx: &Context, summary: &BatchSummary, line: &str) -> Result<()> {
     if ctx.json {
         return output::json(summary);
     }
-    println!("{line}");
+    crate::outln!("{line}")?;
     Ok(())
 }
 

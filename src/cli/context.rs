@@ -41,6 +41,12 @@ impl Context {
         Ok(ledger)
     }
 
+    /// Opens the ledger only to read it (commands that write nothing: verify, receipt show, lookup,
+    /// reports), so they work on a data directory that cannot be written.
+    pub fn read_ledger(&self) -> Result<Ledger> {
+        Ledger::open_read_only(&self.ledger_path())
+    }
+
     /// Opens the ledger and logs in `--user` with the PIN from `CITYTILL_PIN` or a prompt.
     pub fn login(&self) -> Result<(Ledger, Actor)> {
         let ledger = self.open_ledger()?;

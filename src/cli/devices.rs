@@ -92,10 +92,10 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
                 return output::json(&ports);
             }
             if ports.is_empty() {
-                println!("No serial ports found.");
+                crate::outln!("No serial ports found.")?;
             }
             for port in ports {
-                println!("{}", serde_json::to_string(&port).unwrap_or_default());
+                crate::outln!("{}", serde_json::to_string(&port).unwrap_or_default())?;
             }
         }
         DevicesCommand::Status { config } => {
@@ -105,11 +105,11 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
                 return output::json(&reports);
             }
             if reports.is_empty() {
-                println!("No devices configured (see [devices] in citytill.toml and hardware/README.md).");
+                crate::outln!("No devices configured (see [devices] in citytill.toml and hardware/README.md).")?;
             }
             for report in reports {
                 let drawer = report.status.as_ref().and_then(|s| s.drawer_open).map(|open| if open { ", drawer open" } else { ", drawer closed" }).unwrap_or_default();
-                println!("{:<8} {}{drawer}  ({} on {})", report.device.name(), report.summary, report.profile.unwrap_or_default(), report.transport.unwrap_or_default());
+                crate::outln!("{:<8} {}{drawer}  ({} on {})", report.device.name(), report.summary, report.profile.unwrap_or_default(), report.transport.unwrap_or_default())?;
             }
         }
         DevicesCommand::Test { device, config, timeout_ms } => {
@@ -122,7 +122,7 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
             };
             let (config, _simulators) = with_simulators(ctx, devices_config(ctx, config.as_deref())?)?;
             let result = commands::test_device(&config, kind, timeout_ms).map_err(|e| Error::Refused(format!("{device}: {e}")))?;
-            println!("{result}");
+            crate::outln!("{result}")?;
         }
         DevicesCommand::Simulate { dir, seconds } => {
             let dir = sim_dir(ctx, dir);
@@ -147,7 +147,7 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
         }
         DevicesCommand::Sim { device, action, dir } => {
             let answer = sim::control(&sim_dir(ctx, dir), &device, &action.join(" ")).map_err(|e| Error::Refused(format!("sim {device}: {e}")))?;
-            println!("ok {answer}");
+            crate::outln!("ok {answer}")?;
         }
     }
     Ok(())
@@ -161,13 +161,13 @@ pub fn scan(ctx: &Context, command: ScanCommand) -> Result<()> {
             if ctx.json {
                 return output::json(&parsed);
             }
-            println!(
+            crate::outln!(
                 "routing {}  account {}  check {}  amount {}",
                 parsed.routing,
                 parsed.account_masked,
                 parsed.check_number.as_deref().unwrap_or("-"),
                 parsed.amount_cents.map(|c| crate::Money::from_cents(c).to_string()).unwrap_or_else(|| "-".into())
-            );
+            )?;
         }
         ScanCommand::Stub { line, template } => {
             let template = scanline::Template::from_path(&template).map_err(|e| Error::Invalid(format!("--template: {e}")))?;
@@ -176,9 +176,9 @@ pub fn scan(ctx: &Context, command: ScanCommand) -> Result<()> {
                 return output::json(&stub);
             }
             for (name, value) in &stub.fields {
-                println!("{name:<16} {value}");
+                crate::outln!("{name:<16} {value}")?;
             }
-            println!("check digits     ok");
+            crate::outln!("check digits     ok")?;
         }
     }
     Ok(())

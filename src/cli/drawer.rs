@@ -77,7 +77,7 @@ pub fn run(ctx: &Context, command: DrawerCommand) -> Result<()> {
             if ctx.json {
                 return output::json(&serde_json::json!({ "drawer": drawer_id, "float": float }));
             }
-            println!("Drawer {drawer_id} open for {} with a float of {float}.", actor.name);
+            crate::outln!("Drawer {drawer_id} open for {} with a float of {float}.", actor.name)?;
         }
         DrawerCommand::Drop { amount } => move_cash(ctx, CashMove::Drop, &amount, None)?,
         DrawerCommand::PaidOut { amount, reason } => move_cash(ctx, CashMove::PaidOut, &amount, Some(&reason))?,
@@ -89,7 +89,7 @@ pub fn run(ctx: &Context, command: DrawerCommand) -> Result<()> {
                 None => None,
             };
             drawer::no_sale(&mut ledger, &ctx.settings, &actor, approver.as_ref(), &reason)?;
-            println!("No-sale recorded.");
+            crate::outln!("No-sale recorded.")?;
         }
         DrawerCommand::Close { count, checks, money_orders, card_batch, reason } => {
             let count = match count {
@@ -110,23 +110,23 @@ pub fn run(ctx: &Context, command: DrawerCommand) -> Result<()> {
             if ctx.json {
                 return output::json(&result);
             }
-            println!("{:<12} {:>12} {:>12} {:>12}", "tender", "expected", "counted", "over/short");
+            crate::outln!("{:<12} {:>12} {:>12} {:>12}", "tender", "expected", "counted", "over/short")?;
             for (tender, expected) in &result.expected {
                 let counted = result.counted.get(tender).copied().unwrap_or_default();
                 let difference = result.over_short.get(tender).copied().unwrap_or_default();
-                println!("{tender:<12} {:>12} {:>12} {:>12}", expected.grouped(), counted.grouped(), difference.grouped());
+                crate::outln!("{tender:<12} {:>12} {:>12} {:>12}", expected.grouped(), counted.grouped(), difference.grouped())?;
             }
             if result.closed {
-                println!("Drawer {} closed.", result.drawer_id);
+                crate::outln!("Drawer {} closed.", result.drawer_id)?;
                 if let Some(seal) = &result.seal {
-                    println!("Seal {seal}");
+                    crate::outln!("Seal {seal}")?;
                 }
             } else {
-                println!(
+                crate::outln!(
                     "Over/short is beyond the {} limit: the count is recorded; a supervisor completes the close with \
                      `citytill drawer close --approver NAME --reason TEXT`.",
                     ctx.settings.limits.over_short_approval
-                );
+                )?;
             }
         }
     }
@@ -145,7 +145,7 @@ fn move_cash(ctx: &Context, kind: CashMove, amount: &str, reason: Option<&str>) 
     if ctx.json {
         return output::json(&serde_json::json!({ "amount": amount }));
     }
-    println!("Recorded {amount}.");
+    crate::outln!("Recorded {amount}.")?;
     Ok(())
 }
 

@@ -243,7 +243,7 @@ fn export(ctx: &Context, db: &Database, date: &str, out: Option<PathBuf>, reprin
         match &out {
             Some(path) => write_file(path, &bytes),
             None => {
-                print!("{}", String::from_utf8_lossy(&bytes));
+                crate::out!("{}", String::from_utf8_lossy(&bytes))?;
                 Ok(())
             }
         }

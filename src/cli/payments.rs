@@ -78,9 +78,8 @@ pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
     let request = parse_request(ctx, &args)?;
     let (mut ledger, actor) = ctx.login()?;
     let result = payment::pay(&mut ledger, &ctx.settings, &actor, &request)?;
-    if !ctx.json {
-        println!("Receipt {}  total {}  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.tendered.grouped(), result.change.grouped());
-    }
+    // The payment is recorded: a standard output that fails now must not keep the receipt from the printer.
+    let said = if ctx.json { Ok(()) } else { crate::outln!("Receipt {}  total {}  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.tendered.grouped(), result.change.grouped()) };
     let printing = if args.print || args.print_to.is_some() {
         let to = receipt_out::destination(ctx, args.print_to);
         let info = query::receipt(ledger.conn(), &result.receipt)?;
@@ -91,6 +90,7 @@ pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
     } else {
         PrintReport::default()
     };
+    said?;
     if ctx.json {
         return output::json(&with_printing(&result, &printing)?);
     }
@@ -115,7 +115,7 @@ fn approved(ctx: &Context, action: &str) -> Result<(crate::ledger::Ledger, crate
 pub fn void(ctx: &Context, receipt: &str, reason: &str) -> Result<()> {
     let (mut ledger, actor, approver) = approved(ctx, "void")?;
     let receipt = reversal::void(&mut ledger, &actor, &approver, receipt, reason)?;
-    println!("Receipt {receipt} voided (approved by {}).", approver.name);
+    crate::outln!("Receipt {receipt} voided (approved by {}).", approver.name)?;
     Ok(())
 }
 
@@ -123,7 +123,7 @@ pub fn refund(ctx: &Context, receipt: &str, amount: &str, reason: &str) -> Resul
     let amount = Money::parse_positive("--amount", amount, ctx.settings.limits.max_amount)?;
     let (mut ledger, actor, approver) = approved(ctx, "refund")?;
     let receipt = reversal::refund(&mut ledger, &actor, &approver, receipt, amount, reason)?;
-    println!("Refunded {amount} on {receipt} in cash (approved by {}).", approver.name);
+    crate::outln!("Refunded {amount} on {receipt} in cash (approved by {}).", approver.name)?;
     Ok(())
 }
 
@@ -131,14 +131,14 @@ pub fn nsf(ctx: &Context, receipt: &str, fee: Option<&str>) -> Result<()> {
     let fee = fee.unwrap_or(&ctx.settings.policy.returned_check_fee).to_string();
     let (mut ledger, actor, approver) = approved(ctx, "returned check")?;
     let (receipt, check, charged) = reversal::returned_check(&mut ledger, &actor, &approver, receipt, &fee)?;
-    println!("Returned check on {receipt}: {check} reinstated, fee {charged} charged (approved by {}).", approver.name);
+    crate::outln!("Returned check on {receipt}: {check} reinstated, fee {charged} charged (approved by {}).", approver.name)?;
     Ok(())
 }
 
 pub fn receipt(ctx: &Context, command: ReceiptCommand) -> Result<()> {
     match command {
         ReceiptCommand::Show { receipt } => {
-            let ledger = ctx.open_ledger()?;
+            let ledger = ctx.read_ledger()?;
             let info = query::receipt(ledger.conn(), &receipt)?;
             if ctx.json {
                 let mut value = serde_json::to_value(&info).map_err(|e| Error::Invariant(e.to_string()))?;
@@ -146,7 +146,7 @@ pub fn receipt(ctx: &Context, command: ReceiptCommand) -> Result<()> {
                 return output::json(&value);
             }
             let document = receipt_doc::build(&ctx.settings, &info, false, setup::is_training(&ledger)?)?;
-            println!("{}", citytill_hardware::receipt::layout(&document, 42).join("\n"));
+            crate::outln!("{}", citytill_hardware::receipt::layout(&document, 42).join("\n"))?;
         }
         ReceiptCommand::Reprint { receipt, print_to } => {
             let (mut ledger, actor) = ctx.login()?;
@@ -162,16 +162,16 @@ pub fn receipt(ctx: &Context, command: ReceiptCommand) -> Result<()> {
 }
 
 pub fn lookup(ctx: &Context, text: &str) -> Result<()> {
-    let ledger = ctx.open_ledger()?;
+    let ledger = ctx.read_ledger()?;
     let rows = query::search_payables(ledger.conn(), text, 20)?;
     if ctx.json {
         return output::json(&rows);
     }
     for row in &rows {
-        println!("{:<14} {:<9} {:<28} {:<30} {:<10} {:>12}", row.number, row.kind.as_str(), row.name, row.address, row.status, row.balance.grouped());
+        crate::outln!("{:<14} {:<9} {:<28} {:<30} {:<10} {:>12}", row.number, row.kind.as_str(), row.name, row.address, row.status, row.balance.grouped())?;
     }
     if rows.is_empty() {
-        println!("No payable matches '{text}'.");
+        crate::outln!("No payable matches '{text}'.")?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! window's rule when a payment puts money in it) or stdout — and what came of it. It runs only after the
 //! payment or reprint is committed: a printer that fails is reported, never a reason to undo the record.
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use citytill_hardware::device::{DeviceEvent, DeviceKind, JobId};
@@ -53,25 +54,30 @@ pub fn deliver(ctx: &Context, receipt: &Receipt, to: PrintTo, kick: bool) -> Pri
             if ctx.json {
                 PrintReport { printed: true, printed_to: Some("stdout"), receipt_text: Some(text), ..PrintReport::default() }
             } else {
-                println!("{text}");
-                PrintReport { printed: true, printed_to: Some("stdout"), ..PrintReport::default() }
+                match crate::outln!("{text}") {
+                    Ok(()) => PrintReport { printed: true, printed_to: Some("stdout"), ..PrintReport::default() },
+                    Err(error) => PrintReport { printed_to: Some("stdout"), print_error: Some(error.to_string()), ..PrintReport::default() },
+                }
             }
         }
         PrintTo::Printer => on_devices(ctx, receipt, kick),
     };
     if !ctx.json && report.printed_to == Some("printer") {
         let drawer = if report.drawer_kicked == Some(true) { "; drawer opened" } else { "" };
-        if report.printed {
-            println!("Receipt {} printed{drawer}.", receipt.receipt_number);
+        // Only a confirmation for the person: the outcome itself is in the report (and the JSON).
+        let _ = if report.printed {
+            crate::outln!("Receipt {} printed{drawer}.", receipt.receipt_number)
         } else if !drawer.is_empty() {
-            println!("Drawer opened.");
-        }
+            crate::outln!("Drawer opened.")
+        } else {
+            Ok(())
+        };
     }
     if let Some(error) = &report.print_error {
-        eprintln!("citytill: warning: receipt {} was not printed: {error} (the record stands; `citytill receipt reprint {}` prints it again)", receipt.receipt_number, receipt.receipt_number);
+        let _ = writeln!(std::io::stderr(), "citytill: warning: receipt {} was not printed: {error} (the record stands; `citytill receipt reprint {}` prints it again)", receipt.receipt_number, receipt.receipt_number);
     }
     if let Some(error) = &report.kick_error {
-        eprintln!("citytill: warning: the drawer was not opened: {error}");
+        let _ = writeln!(std::io::stderr(), "citytill: warning: the drawer was not opened: {error}");
     }
     report
 }

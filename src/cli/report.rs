@@ -1,7 +1,6 @@
 //! `citytill report | deposit | day | export`: reports in four formats, the deposit and its slip, the
 //! office's day close, and the billing-system posting file.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::batch::parse_date;
@@ -51,18 +50,22 @@ pub enum DayCommand {
 #[derive(clap::Subcommand, Debug)]
 pub enum ExportCommand {
     /// Write the billing system's posting file for the date's approved batches (each payment once).
+    /// Run again for the same date with nothing new, it writes the date's last file again, identically.
     Payments {
         #[arg(long)]
         date: Option<String>,
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write file FILE-ID (the number `export` printed) again, identically, from its journal entry.
+        #[arg(long, value_name = "FILE-ID", conflicts_with = "date")]
+        again: Option<i64>,
     },
 }
 
 fn date_or_today(ctx: &Context, date: Option<String>) -> Result<String> {
     match date {
         Some(text) => parse_date(&text),
-        None => Ok(ctx.open_ledger()?.business_date()?.to_string()),
+        None => Ok(ctx.read_ledger()?.business_date()?.to_string()),
     }
 }
 
@@ -79,7 +82,7 @@ pub fn report(ctx: &Context, args: ReportArgs) -> Result<()> {
     // Signed in (--user), a supervisor sees what open drawers should hold; nobody else does (blind close).
     let (ledger, viewer) = match &ctx.user {
         Some(_) => ctx.login().map(|(ledger, actor)| (ledger, Some(actor)))?,
-        None => (ctx.open_ledger()?, None),
+        None => (ctx.read_ledger()?, None),
     };
     let document = reports::build(&ledger, &args.name, &date, viewer.as_ref())?;
     let bytes = reports::render(&document, format)?;
@@ -88,20 +91,21 @@ pub fn report(ctx: &Context, args: ReportArgs) -> Result<()> {
 
 fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match out {
-        Some(path) => {
-            let mut file = std::fs::File::create(path).map_err(|e| Error::file(path, e))?;
-            file.write_all(bytes).map_err(|e| Error::file(path, e))?;
-            file.sync_all().map_err(|e| Error::file(path, e))
-        }
-        None => std::io::stdout().write_all(bytes).map_err(|e| Error::Invariant(format!("stdout: {e}"))),
+        Some(path) => crate::files::write_private(path, bytes),
+        None => output::write(bytes),
     }
 }
 
 pub fn deposit(ctx: &Context, command: DepositCommand) -> Result<()> {
     let DepositCommand::Create { date, pdf } = command;
-    let date = date_or_today(ctx, date)?;
-    let routing = BankRouting::load(&ctx.data_dir)?;
+    // Who may is checked before anything else is looked at.
     let (mut ledger, actor) = ctx.login()?;
+    actor.require(export::OFFICE_ROLES, "prepare deposits")?;
+    let date = match date {
+        Some(text) => parse_date(&text)?,
+        None => ledger.business_date()?.to_string(),
+    };
+    let routing = BankRouting::load(&ctx.data_dir)?;
     let result = deposit::create(&mut ledger, &actor, &routing, &date)?;
     if let Some(path) = pdf {
         let document = reports::deposit::slip_document(&result.deposit, &result.batches, &result.slip);
@@ -110,7 +114,7 @@ pub fn deposit(ctx: &Context, command: DepositCommand) -> Result<()> {
     if ctx.json {
         return output::json(&result);
     }
-    print!("{}", reports::deposit::slip_text(&result.deposit, &result.batches, &result.slip));
+    crate::out!("{}", reports::deposit::slip_text(&result.deposit, &result.batches, &result.slip))?;
     Ok(())
 }
 
@@ -122,22 +126,55 @@ pub fn day(ctx: &Context, command: DayCommand) -> Result<()> {
     if ctx.json {
         return output::json(&result);
     }
-    println!("Business date {} closed ({} drawers, {} batches); new entries go to {}.", result.date, result.drawers, result.batches, result.next_business_date);
-    println!("Day chain head {}\nSeal {}  (keep this tape: `citytill verify --seal {}` proves the journal unchanged)", result.chain_head, result.seal, result.seal);
+    crate::outln!("Business date {} closed ({} drawers, {} batches); new entries go to {}.", result.date, result.drawers, result.batches, result.next_business_date)?;
+    crate::outln!("Day chain head {}\nSeal {}  (keep this tape: `citytill verify --seal {}` proves the journal unchanged)", result.chain_head, result.seal, result.seal)?;
     Ok(())
 }
 
+/// `export payments`: the export entry commits first (`ops::export`), then the file is written from it to
+/// `--out` (whole or not at all) or to standard output. Whatever fails after the commit, the same command
+/// or `--again FILE-ID` writes the identical file; the error says so.
 pub fn export(ctx: &Context, command: ExportCommand) -> Result<()> {
-    let ExportCommand::Payments { date, out } = command;
-    let date = date_or_today(ctx, date)?;
+    let ExportCommand::Payments { date, out, again } = command;
+    // Who may is checked before anything else is looked at.
     let (mut ledger, actor) = ctx.login()?;
-    let result = export::payments(&mut ledger, &actor, &date, out.as_deref())?;
-    if ctx.json {
-        return output::json(&result);
+    actor.require(export::OFFICE_ROLES, "export payments")?;
+    if let Some(path) = &out {
+        crate::files::check_target(path)?;
     }
-    match out {
-        Some(path) => println!("Exported {} payments ({} rows, {}) to {}.", result.payments, result.rows.len(), result.total, path.display()),
-        None => print!("{}", export::csv_text(&result.rows)?),
+    let result = match again {
+        Some(seq) => export::again(&ledger, &actor, seq)?,
+        None => {
+            let date = match date {
+                Some(text) => parse_date(&text)?,
+                None => ledger.business_date()?.to_string(),
+            };
+            export::payments(&mut ledger, &actor, &date)?
+        }
+    };
+    let recorded = |error: Error| match (result.file, error) {
+        (Some(seq), Error::File { path, message }) => Error::File {
+            path,
+            message: format!("{message}; the export is recorded as file {seq}: `citytill export payments --again {seq}` writes it again"),
+        },
+        (_, error) => error,
+    };
+    crate::fault::point("export-after-commit").map_err(recorded)?;
+    match &out {
+        Some(path) => export::write_file(path, &result.rows).map_err(recorded)?,
+        None if !ctx.json => output::write(export::csv_text(&result.rows)?.as_bytes()).map_err(recorded)?,
+        None => {}
+    }
+    if ctx.json {
+        return output::json(&result).map_err(recorded);
+    }
+    if let Some(path) = out {
+        let what = match (result.file, result.again) {
+            (Some(seq), true) => format!("Nothing new for {}: wrote file {seq} again", result.date),
+            (Some(seq), false) => format!("Exported file {seq}"),
+            (None, _) => format!("Nothing to export for {}", result.date),
+        };
+        crate::outln!("{what}: {} payments ({} rows, {}) to {}.", result.payments, result.rows.len(), result.total, path.display())?;
     }
     Ok(())
 }

@@ -11,6 +11,10 @@ use crate::money::Money;
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Effect<'a> {
     UpsertPayable(&'a PayableRow),
+    /// A row of a chunked import, kept out of sight until the import commits.
+    StagePayable { import: i64, row: &'a PayableRow },
+    /// Every row staged for `import` becomes visible, as `UpsertPayable`s in staging order.
+    CommitImport { import: i64 },
     PayableBalance { number: &'a str, delta: Money },
     UpsertFee(&'a FeeRow),
     UpsertUser { name: &'a str, role: Role },
@@ -46,6 +50,8 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         Event::UserDeactivated { name } => vec![Effect::DeactivateUser { name }],
         Event::PinSet { name, commit } => vec![Effect::SetPinCommit { name, commit }],
         Event::PayablesImported { rows, .. } => rows.iter().map(Effect::UpsertPayable).collect(),
+        Event::PayablesStaged { import, rows, .. } => rows.iter().map(|row| Effect::StagePayable { import: *import, row }).collect(),
+        Event::PayablesImportCommitted { import, .. } => vec![Effect::CommitImport { import: *import }],
         Event::FeesImported { rows, .. } => rows.iter().map(Effect::UpsertFee).collect(),
         Event::DrawerOpened { drawer_id, cashier, float, .. } => vec![
             Effect::OpenDrawer { drawer_id: *drawer_id, cashier, float: *float },

@@ -87,6 +87,11 @@ internally_tagged! {
         /// `last` the last entry's time). Entries never go back in time.
         ClockWarning { system: String, last: String, message: String },
         PayablesImported { source: String, part: i64, rows: Vec<PayableRow> },
+        /// Part of a chunked payables import, staged out of sight: no one sees these rows until the
+        /// import's `PayablesImportCommitted` (`import` is the sequence number of its first staged entry).
+        PayablesStaged { import: i64, source: String, part: i64, rows: Vec<PayableRow> },
+        /// A staged import made visible, all of it at once: every staged row is upserted as if imported here.
+        PayablesImportCommitted { import: i64, source: String, parts: i64, rows: i64 },
         FeesImported { source: String, rows: Vec<FeeRow> },
         DrawerOpened { drawer_id: i64, cashier: String, float: Money, count: Vec<DenominationCount> },
         PaymentTaken {
@@ -271,6 +276,8 @@ impl Event {
             Event::UserUnlocked { .. } => "user_unlocked",
             Event::ClockWarning { .. } => "clock_warning",
             Event::PayablesImported { .. } => "payables_imported",
+            Event::PayablesStaged { .. } => "payables_staged",
+            Event::PayablesImportCommitted { .. } => "payables_import_committed",
             Event::FeesImported { .. } => "fees_imported",
             Event::DrawerOpened { .. } => "drawer_opened",
             Event::PaymentTaken { .. } => "payment_taken",

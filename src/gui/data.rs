@@ -17,7 +17,6 @@ pub fn save_report(data_dir: &std::path::Path, document: &citytill::reports::Doc
 
 /// Writes a document rendered in `format` to `<data dir>/reports/<stem>.<ext>` (synced) and returns the path.
 pub fn save_as(data_dir: &std::path::Path, stem: &str, document: &citytill::reports::Document, format: citytill::reports::Format) -> citytill::Result<std::path::PathBuf> {
-    use std::io::Write;
     let extension = match format {
         citytill::reports::Format::Text => "txt",
         citytill::reports::Format::Csv => "csv",
@@ -28,8 +27,6 @@ pub fn save_as(data_dir: &std::path::Path, stem: &str, document: &citytill::repo
     std::fs::create_dir_all(&dir).map_err(|e| citytill::Error::file(&dir, e))?;
     let path = dir.join(format!("{stem}.{extension}"));
     let bytes = citytill::reports::render(document, format)?;
-    let mut file = std::fs::File::create(&path).map_err(|e| citytill::Error::file(&path, e))?;
-    file.write_all(&bytes).map_err(|e| citytill::Error::file(&path, e))?;
-    file.sync_all().map_err(|e| citytill::Error::file(&path, e))?;
+    citytill::files::write_private(&path, &bytes)?;
     Ok(path)
 }

@@ -8,6 +8,9 @@ use crate::error::{Error, Result};
 use crate::ledger::journal::JournalRecord;
 use crate::ledger::schema::receipt_key;
 
+/// The imports whose staged rows are visible (committed, not merged yet).
+pub const COMMITTED: &str = "SELECT id FROM imports WHERE state = 'committed'";
+
 /// Applies every effect of `event` (recorded as `record`) to the projection tables.
 pub fn apply_event(conn: &Connection, record: &JournalRecord, event: &Event) -> Result<()> {
     for effect in effects(event) {
@@ -24,9 +27,36 @@ fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) 
                  ON CONFLICT(number) DO UPDATE SET kind = excluded.kind, name = excluded.name, address = excluded.address,
                  status = excluded.status, balance_cents = excluded.balance_cents",
             )?
-            .execute(params![row.number, row.kind.as_str(), row.name, row.address, row.status, row.balance])?,
+            .execute(params![row.number, row.kind.as_str(), row.name, row.address, row.status, row.balance])
+            .and_then(|changed| {
+                // A later import overrides a committed import's row still waiting to be merged.
+                conn.prepare_cached(&format!("DELETE FROM payables_staged WHERE number = ?1 AND import IN ({COMMITTED})"))?.execute([&row.number])?;
+                Ok(changed)
+            })?,
         Effect::PayableBalance { number, delta } => {
-            conn.prepare_cached("UPDATE payables SET balance_cents = balance_cents + ?2 WHERE number = ?1")?.execute(params![number, delta])?
+            // The visible row: a committed import's staged row not merged yet, else the payables row.
+            let staged = conn
+                .prepare_cached(&format!("UPDATE payables_staged SET balance_cents = balance_cents + ?2 WHERE number = ?1 AND import IN ({COMMITTED})"))?
+                .execute(params![number, delta])?;
+            match staged {
+                0 => conn.prepare_cached("UPDATE payables SET balance_cents = balance_cents + ?2 WHERE number = ?1")?.execute(params![number, delta])?,
+                changed => changed,
+            }
+        }
+        Effect::StagePayable { import, row } => {
+            conn.prepare_cached("INSERT OR IGNORE INTO imports(id, state) VALUES (?1, 'staging')")?.execute([import])?;
+            conn.prepare_cached(
+                "INSERT INTO payables_staged(import, number, kind, name, address, status, balance_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![import, row.number, row.kind.as_str(), row.name, row.address, row.status, row.balance])?
+        }
+        Effect::CommitImport { import } => {
+            // Rows of an earlier committed import that this one also holds are superseded here.
+            conn.prepare_cached(&format!(
+                "DELETE FROM payables_staged WHERE import IN ({COMMITTED}) AND number IN (SELECT number FROM payables_staged WHERE import = ?1)"
+            ))?
+            .execute([import])?;
+            conn.prepare_cached("UPDATE imports SET state = 'committed' WHERE id = ?1 AND state = 'staging'")?.execute([import])?
         }
         Effect::UpsertFee(row) => {
             conn.prepare_cached("INSERT OR IGNORE INTO accounts(code, name, class) VALUES (?1, ?2, 'revenue')")?

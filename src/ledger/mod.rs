@@ -81,19 +81,46 @@ impl Ledger {
             .optional()?
             .ok_or_else(|| Error::Invariant(format!("{} has no terminal id", path.display())))?;
         let terminal = TerminalId::parse(&terminal).map_err(Error::Invariant)?;
-        // Ledgers made before the zone was recorded use the machine's zone (never the process's `TZ`).
-        let zone: Option<String> = conn.query_row("SELECT value FROM meta WHERE key = ?1", [TIME_ZONE_KEY], |r| r.get(0)).optional()?;
-        let zone = match zone {
-            Some(name) => clock::parse_zone("meta time_zone", &name).map_err(Error::Invariant)?,
-            None => clock::machine_zone(),
-        };
+        let zone = city_zone(&conn)?;
+        Ok(Ledger { conn, path: path.to_path_buf(), terminal, clock: Clock::System, zone, guard: ClockGuard::default(), pin_key: None, acked_witness: ack_witness::read(path) })
+    }
+
+    /// Opens an existing ledger only to read it (verify, receipt show, lookup, reports): no migration, no
+    /// permission change, nothing written, so a data directory that cannot be written (an auditor's copy,
+    /// a read-only mount, a full disk) still reads. A ledger of an older schema is migrated first (opened
+    /// as `open` does), which needs it writable; a newer one is refused.
+    pub fn open_read_only(path: &Path) -> Result<Ledger> {
+        if !path.exists() {
+            return Err(Error::NotFound(format!("no ledger at {} (run `citytill init` first)", path.display())));
+        }
+        let at = |source| Error::Database { path: path.display().to_string(), source };
+        let conn = read_only_connection(path).map_err(at)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(at)?;
+        let known = schema::MIGRATIONS.len() as i64;
+        if version < known {
+            // An older ledger is migrated as any command does, where it can be written.
+            drop(conn);
+            return Ledger::open(path).map_err(|error| {
+                Error::Refused(format!("{}: schema version {version}, this CityTill reads {known}, and it cannot be migrated here: {error}", path.display()))
+            });
+        }
+        if version > known {
+            return Err(Error::Invariant(format!("{} has schema version {version}, newer than this CityTill ({known})", path.display())));
+        }
+        let terminal: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'terminal'", [], |r| r.get(0))
+            .optional()
+            .map_err(at)?
+            .ok_or_else(|| Error::Invariant(format!("{} has no terminal id", path.display())))?;
+        let terminal = TerminalId::parse(&terminal).map_err(Error::Invariant)?;
+        let zone = city_zone(&conn)?;
         Ok(Ledger { conn, path: path.to_path_buf(), terminal, clock: Clock::System, zone, guard: ClockGuard::default(), pin_key: None, acked_witness: ack_witness::read(path) })
     }
 
     fn connect(path: &Path) -> Result<Connection> {
         let at = |source| Error::Database { path: path.display().to_string(), source };
-        let conn = Connection::open(path).map_err(at)?;
-        conn.busy_timeout(LOCK_TIMEOUT).map_err(at)?;
+        let mut conn = Connection::open(path).map_err(at)?;
+        conn.busy_handler(Some(wait_for_lock)).map_err(at)?;
         let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).map_err(at)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Invariant(format!("journal_mode is '{mode}', not wal")));
@@ -196,6 +223,68 @@ impl Ledger {
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 }
+
+/// The city's time zone as the ledger records it; ledgers made before the zone was recorded use the
+/// machine's zone (never the process's `TZ`).
+fn city_zone(conn: &Connection) -> Result<Tz> {
+    let zone: Option<String> = conn.query_row("SELECT value FROM meta WHERE key = ?1", [TIME_ZONE_KEY], |r| r.get(0)).optional()?;
+    match zone {
+        Some(name) => clock::parse_zone("meta time_zone", &name).map_err(Error::Invariant),
+        None => Ok(clock::machine_zone()),
+    }
+}
+
+/// The busy handler of the ledger's connections: tries again every millisecond, for `LOCK_TIMEOUT` in
+/// all. SQLite's own busy timeout sleeps up to 100 ms between tries, so a payment queued behind an
+/// import that commits in short chunks could keep missing the moment between two of them.
+fn wait_for_lock(tries: i32) -> bool {
+    if u128::try_from(tries).unwrap_or(u128::MAX) >= LOCK_TIMEOUT.as_millis() {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    true
+}
+
+/// A connection that only reads the ledger at `path`. Reading a WAL database needs its `-shm` index,
+/// which SQLite creates beside the file; where the directory cannot be written that fails. Then, if no
+/// `-wal` file exists (every commit is in the database file, as after any clean shutdown), the file is
+/// opened `immutable`: no writer can change it, since a writer would first have to create that `-wal`
+/// in the same directory. A `-wal` that exists is read through its `-shm` as usual (SQLite opens a
+/// read-only `-shm` read-only), or the error stands.
+pub fn read_only_connection(path: &Path) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(LOCK_TIMEOUT)?;
+    let error = match conn.query_row("SELECT COUNT(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => return Ok(conn),
+        Err(error) => error,
+    };
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if Path::new(&wal).exists() {
+        return Err(error);
+    }
+    drop(conn);
+    let conn = Connection::open_with_flags(format!("file:{}?immutable=1", uri_path(path)), flags)?;
+    conn.query_row("SELECT COUNT(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))?;
+    Ok(conn)
+}
+
+/// `path` percent-encoded for a `file:` URI (everything but letters, digits and `/-_.~`).
+fn uri_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &byte in path.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 
 /// The commitment to a stored PIN hash that `pin_set` entries journal: SHA-256 of the PHC string, hex.
 pub fn pin_commit(pin_hash: &str) -> String {

@@ -15,7 +15,6 @@ use crate::ledger::Ledger;
 use crate::money::Money;
 use crate::ops::auth::Actor;
 use crate::ops::batch::{self, BatchSummary};
-use crate::ops::payment::CASHIER_ROLES;
 
 /// The file in the data dir that routes tenders to bank accounts.
 pub const ROUTING_FILE: &str = "deposit.toml";
@@ -76,7 +75,7 @@ pub struct DepositResult {
 
 /// Puts every approved, undeposited batch of `date` into one deposit.
 pub fn create(ledger: &mut Ledger, actor: &Actor, routing: &BankRouting, date: &str) -> Result<DepositResult> {
-    actor.require(CASHIER_ROLES, "prepare deposits")?;
+    actor.require(crate::ops::export::OFFICE_ROLES, "prepare deposits")?;
     ledger.write(|w| {
         routing.validate(w.conn())?;
         let batches: Vec<BatchSummary> =

@@ -1,14 +1,19 @@
 //! The billing-system posting file (for cities without a head office): one CSV row per payment line of
 //! the approved batches of a date, each payment exported exactly once however often the export runs, and
 //! the refunds and returned checks of exported payments as negative rows, each exactly once too.
+//!
+//! The export is an outbox: its journal entry (`PaymentsExported`, whose sequence number is the file's id)
+//! commits first, naming in order every payment it covers; the file is then written from that entry
+//! (`rows_of`), so a kill, a full disk or a closed pipe after the commit loses nothing: the same command,
+//! or `--again FILE-ID`, writes the identical file again, and never a second set of the same payments.
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::Path;
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::domain::events::{counter_batch, BatchItem, Event, LineTarget, PaymentLine};
+use crate::domain::ids::Role;
 use crate::domain::tender::TenderKind;
 use crate::error::{Error, Result};
 use crate::ledger::schema::receipt_key;
@@ -16,10 +21,12 @@ use crate::ledger::Ledger;
 use crate::money::Money;
 use crate::ops::auth::Actor;
 use crate::ops::batch;
-use crate::ops::payment::CASHIER_ROLES;
 
 /// The posting file's header, in the order the billing system imports.
 pub const HEADER: &str = "account,kind,amount,receipt,date,tender,batch";
+
+/// Who may export to the billing system and prepare deposits: the office (lead, supervisor, admin), not the counter.
+pub const OFFICE_ROLES: &[Role] = &[Role::Lead, Role::Supervisor, Role::Admin];
 
 /// One row of the posting file.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -33,38 +40,141 @@ pub struct ExportRow {
     pub batch: String,
 }
 
-/// What an export wrote.
+/// One posting file: the export entry it is written from, and its rows.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct ExportResult {
     pub date: String,
+    /// The file's id: the sequence number of its journal entry (None: nothing to export, no entry made).
+    pub file: Option<i64>,
+    /// True when no new payment was waiting and this is an earlier file of the date, written again.
+    pub again: bool,
     pub payments: usize,
     pub rows: Vec<ExportRow>,
     pub total: Money,
 }
 
 /// Exports the not-yet-exported payments of `date`'s approved batches, and every refund or returned check
-/// not exported yet (of any date) whose payment is exported (before, or in this file). With `out`, the file is written and
-/// synced before the export entry commits (a failed commit removes it); without, the caller prints the rows.
-pub fn payments(ledger: &mut Ledger, actor: &Actor, date: &str, out: Option<&Path>) -> Result<ExportResult> {
-    actor.require(CASHIER_ROLES, "export payments")?;
+/// not exported yet (of any date) whose payment is exported (before, or in this file): the export entry
+/// commits first, and the rows returned are rebuilt from it (checked equal to those found, inside the
+/// same transaction). When nothing new is waiting and the date was exported before, the date's last file
+/// is returned again from its entry, so running the same command after a failure rewrites the same file.
+/// The caller writes the rows (`write_file`, or standard output).
+pub fn payments(ledger: &mut Ledger, actor: &Actor, date: &str) -> Result<ExportResult> {
+    actor.require(OFFICE_ROLES, "export payments")?;
     let terminal = ledger.terminal().to_string();
     ledger.write(|w| {
         let (references, rows) = pending(w.conn(), &terminal, date)?;
-        let total = Money::from_cents(rows.iter().map(|r| r.amount.cents()).sum());
-        if let Some(path) = out {
-            write_file(path, &rows)?;
+        if references.is_empty() {
+            return match last_file_of(w.conn(), date)? {
+                Some(seq) => file(w.conn(), &terminal, seq).map(|found| ExportResult { again: true, ..found }),
+                None => Ok(ExportResult { date: date.to_string(), file: None, again: false, payments: 0, rows, total: Money::ZERO }),
+            };
         }
-        if !references.is_empty() {
-            let event = Event::PaymentsExported { date: date.to_string(), references: references.clone(), total };
-            if let Err(error) = w.append(Some(&actor.name), None, &event) {
-                if let Some(path) = out {
-                    let _ = std::fs::remove_file(path);
-                }
-                return Err(error);
+        let total = Money::from_cents(rows.iter().map(|r| r.amount.cents()).sum());
+        let event = Event::PaymentsExported { date: date.to_string(), references: references.clone(), total };
+        let record = w.append(Some(&actor.name), None, &event)?;
+        let rebuilt = rows_of(w.conn(), &terminal, &references)?;
+        if rebuilt != rows {
+            return Err(Error::Invariant(format!("export of {date}: the rows rebuilt from the entry differ from those found")));
+        }
+        crate::fault::point("export-commit")?;
+        Ok(ExportResult { date: date.to_string(), file: Some(record.seq), again: false, payments: references.len(), rows, total })
+    })
+}
+
+/// The file of export entry `seq`, rebuilt from the entry (`export payments --again SEQ`); writes nothing.
+pub fn again(ledger: &Ledger, actor: &Actor, seq: i64) -> Result<ExportResult> {
+    actor.require(OFFICE_ROLES, "export payments")?;
+    file(ledger.conn(), ledger.terminal().as_str(), seq).map(|found| ExportResult { again: true, ..found })
+}
+
+/// The file of export entry `seq`, its rows rebuilt from the references it names.
+fn file(conn: &Connection, terminal: &str, seq: i64) -> Result<ExportResult> {
+    let found: Option<(String, String)> =
+        conn.query_row("SELECT kind, payload FROM journal WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let Some((kind, payload)) = found else { return Err(Error::NotFound(format!("--again: there is no entry {seq}"))) };
+    if kind != "payments_exported" {
+        return Err(Error::Invalid(format!("--again: entry {seq} is a {kind}, not a billing export")));
+    }
+    let Ok(Event::PaymentsExported { date, references, total }) = serde_json::from_str(&payload) else {
+        return Err(Error::Invariant(format!("entry {seq}: payload unreadable")));
+    };
+    let rows = rows_of(conn, terminal, &references)?;
+    if rows.iter().map(|r| r.amount.cents()).sum::<i64>() != total.cents() {
+        return Err(Error::Invariant(format!("entry {seq}: its rows do not add up to its total {total}")));
+    }
+    Ok(ExportResult { date, file: Some(seq), again: false, payments: references.len(), rows, total })
+}
+
+/// The last export entry of `date`, if any.
+fn last_file_of(conn: &Connection, date: &str) -> Result<Option<i64>> {
+    let mut statement = conn.prepare_cached("SELECT seq, payload FROM journal WHERE kind = 'payments_exported' ORDER BY seq DESC")?;
+    let found: Vec<(i64, String)> = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    for (seq, payload) in found {
+        if let Ok(Event::PaymentsExported { date: exported, .. }) = serde_json::from_str(&payload) {
+            if exported == date {
+                return Ok(Some(seq));
             }
         }
-        Ok(ExportResult { date: date.to_string(), payments: references.len(), rows, total })
-    })
+    }
+    Ok(None)
+}
+
+/// Rebuilds, from the journal, the rows of the payments, items and reversals `references` names, in
+/// their order: a receipt's payment lines, a remittance item, or a refund's or returned check's rows.
+pub fn rows_of(conn: &Connection, terminal: &str, references: &[String]) -> Result<Vec<ExportRow>> {
+    let mut rows = Vec::new();
+    for reference in references {
+        if let Some((receipt, seq)) = reference.split_once(':').and_then(|(receipt, rest)| Some((receipt, rest.rsplit_once(':')?.1.parse::<i64>().ok()?))) {
+            let (date, payload): (String, String) =
+                conn.query_row("SELECT business_date, payload FROM journal WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let event: Event = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
+            let (drawer_id, lines) = payment_of(conn, receipt)?;
+            rows.extend(reversal_rows(&event, seq, &date, &lines, &file_batch(terminal, &counter_batch(drawer_id))).map_err(Error::Invariant)?);
+            continue;
+        }
+        let receipt: Option<(i64, String, String)> = conn
+            .prepare_cached("SELECT r.drawer_id, r.business_date, j.payload FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.number = ?2 AND r.receipt = ?1")?
+            .query_row(params![reference, receipt_key(reference)], |r| Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get(1)?, r.get(2)?)))
+            .optional()?;
+        if let Some((drawer_id, date, payload)) = receipt {
+            let Ok(Event::PaymentTaken { lines, tenders, .. }) = serde_json::from_str(&payload) else {
+                return Err(Error::Invariant(format!("receipt {reference}: payment entry unreadable")));
+            };
+            let tender = tender_text(&tenders.iter().map(|t| t.kind).collect::<Vec<_>>());
+            let batch = file_batch(terminal, &counter_batch(drawer_id));
+            rows.extend(lines.iter().map(|line| row(line, reference, &date, &tender, &batch)));
+            continue;
+        }
+        let item = reference.rsplit_once('-').and_then(|(batch, item)| Some((batch, item.parse::<i64>().ok()?)));
+        let Some((batch_id, number)) = item else { return Err(Error::Invariant(format!("export reference {reference}: neither a receipt, an item nor a reversal"))) };
+        let found: Option<(String, String)> = conn
+            .prepare_cached("SELECT b.business_date, j.payload FROM batch_items i JOIN batches b ON b.id = i.batch JOIN journal j ON j.seq = i.seq WHERE i.batch = ?1 AND i.item = ?2")?
+            .query_row(params![batch_id, number], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((date, payload)) = found else { return Err(Error::Invariant(format!("export reference {reference}: no such receipt or item"))) };
+        let Ok(Event::BatchItemAdded { item, .. }) = serde_json::from_str(&payload) else {
+            return Err(Error::Invariant(format!("export reference {reference}: the item's entry is unreadable")));
+        };
+        rows.push(item_row(&item, terminal, batch_id, &date));
+    }
+    Ok(rows)
+}
+
+/// The drawer and lines of receipt `receipt`'s payment.
+fn payment_of(conn: &Connection, receipt: &str) -> Result<(i64, Vec<PaymentLine>)> {
+    let (drawer_id, payment): (Option<i64>, String) = conn
+        .prepare_cached("SELECT r.drawer_id, j.payload FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.number = ?2 AND r.receipt = ?1")?
+        .query_row(params![receipt, receipt_key(receipt)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let Ok(Event::PaymentTaken { lines, .. }) = serde_json::from_str(&payment) else {
+        return Err(Error::Invariant(format!("receipt {receipt}: payment entry unreadable")));
+    };
+    Ok((drawer_id.unwrap_or(0), lines))
+}
+
+/// Writes the posting file of `rows` to `path`: whole or not at all, owner-only.
+pub fn write_file(path: &Path, rows: &[ExportRow]) -> Result<()> {
+    crate::files::write_private(path, csv_text(rows)?.as_bytes())
 }
 
 /// The CSV text of rows, header first.
@@ -84,13 +194,6 @@ pub fn csv_text(rows: &[ExportRow]) -> Result<String> {
 
 fn csv_error(error: csv::Error) -> Error {
     Error::Invariant(format!("export csv: {error}"))
-}
-
-fn write_file(path: &Path, rows: &[ExportRow]) -> Result<()> {
-    let text = csv_text(rows)?;
-    let mut file = std::fs::File::create(path).map_err(|e| Error::file(path, e))?;
-    file.write_all(text.as_bytes()).map_err(|e| Error::file(path, e))?;
-    file.sync_all().map_err(|e| Error::file(path, e))
 }
 
 /// Payments of approved batches of `date` not exported before: (references, rows).

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use rusqlite::{params, OptionalExtension};
+
 use crate::domain::accounts;
 use crate::domain::events::Event;
 use crate::domain::ids::Role;
@@ -138,16 +140,77 @@ fn no_duplicates<T>(rows: Vec<T>, key: impl Fn(&T) -> String, column: &str) -> R
     if bad.is_empty() { Ok(rows) } else { Err(Error::Invalid(format!("{} duplicate(s), nothing imported:\n  {}", bad.len(), bad.join("\n  ")))) }
 }
 
-/// Inserts or updates payables in one transaction, journaled in entries of `ROWS_PER_ENTRY` rows.
+/// Rows staged per transaction: the longest a payment waits behind an import is one such chunk.
+pub const STAGE_ROWS: usize = 5_000;
+/// Rows merged into `payables` per transaction once an import is committed.
+pub const MERGE_ROWS: usize = 5_000;
+/// The pause between an import's transactions, in which a payment waiting for the write lock takes it.
+const BETWEEN_CHUNKS: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// Inserts or updates payables, all or nothing as anyone sees it, without holding the write lock for
+/// long: the rows are staged out of sight in transactions of `STAGE_ROWS` (journaled as
+/// `PayablesStaged` entries of `ROWS_PER_ENTRY` rows), then one short transaction journals
+/// `PayablesImportCommitted`, which makes every staged row visible at once (lookups and payments read
+/// a committed import's rows before the payables table), and the rows are then merged into `payables`
+/// in transactions of `MERGE_ROWS`. A failure while staging leaves nothing visible; a failure after the
+/// commit leaves the import whole and visible, and the next import finishes the merge.
 pub fn upsert_payables(ledger: &mut Ledger, actor: Option<&str>, source: &str, rows: Vec<PayableRow>) -> Result<usize> {
     let count = rows.len();
-    ledger.write(|w| {
-        for (part, chunk) in rows.chunks(ROWS_PER_ENTRY).enumerate() {
-            w.append(actor, None, &Event::PayablesImported { source: source.to_string(), part: part as i64 + 1, rows: chunk.to_vec() })?;
-        }
-        Ok(())
-    })?;
+    merge_committed(ledger)?;
+    let (mut import, mut part) = (0i64, 0i64);
+    for chunk in rows.chunks(STAGE_ROWS) {
+        ledger.write(|w| {
+            if import == 0 {
+                import = w.conn().query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM journal", [], |r| r.get(0))?;
+            }
+            for entry in chunk.chunks(ROWS_PER_ENTRY) {
+                part += 1;
+                w.append(actor, None, &Event::PayablesStaged { import, source: source.to_string(), part, rows: entry.to_vec() })?;
+            }
+            Ok(())
+        })?;
+        std::thread::sleep(BETWEEN_CHUNKS);
+    }
+    crate::fault::point("import-commit")?;
+    let event = Event::PayablesImportCommitted { import, source: source.to_string(), parts: part, rows: count as i64 };
+    ledger.write(|w| w.append(actor, None, &event).map(|_| ()))?;
+    crate::fault::point("import-merge")?;
+    merge_committed(ledger)?;
     Ok(count)
+}
+
+/// Moves committed imports' staged rows into `payables`, `MERGE_ROWS` a transaction. What anyone sees
+/// does not change (the staged rows were already the visible ones), so nothing is journaled.
+pub fn merge_committed(ledger: &mut Ledger) -> Result<()> {
+    loop {
+        let more = ledger.write(|w| {
+            let conn = w.conn();
+            let import: Option<i64> =
+                conn.query_row("SELECT id FROM imports WHERE state = 'committed' ORDER BY id LIMIT 1", [], |r| r.get(0)).optional()?;
+            let Some(import) = import else { return Ok(false) };
+            let limit = MERGE_ROWS as i64;
+            let moved = conn
+                .prepare_cached(
+                    "INSERT INTO payables(number, kind, name, address, status, balance_cents)
+                     SELECT number, kind, name, address, status, balance_cents FROM payables_staged WHERE import = ?1 ORDER BY number LIMIT ?2
+                     ON CONFLICT(number) DO UPDATE SET kind = excluded.kind, name = excluded.name, address = excluded.address,
+                     status = excluded.status, balance_cents = excluded.balance_cents",
+                )?
+                .execute(params![import, limit])?;
+            conn.prepare_cached(
+                "DELETE FROM payables_staged WHERE import = ?1 AND number IN (SELECT number FROM payables_staged WHERE import = ?1 ORDER BY number LIMIT ?2)",
+            )?
+            .execute(params![import, limit])?;
+            if moved == 0 {
+                conn.prepare_cached("UPDATE imports SET state = 'merged' WHERE id = ?1")?.execute([import])?;
+            }
+            Ok(true)
+        })?;
+        if !more {
+            return Ok(());
+        }
+        std::thread::sleep(BETWEEN_CHUNKS);
+    }
 }
 
 /// Inserts or updates fee codes in one transaction (one journal entry).

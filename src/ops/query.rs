@@ -9,7 +9,18 @@ use crate::error::{Error, Result};
 use crate::ledger::schema::receipt_key;
 use crate::money::Money;
 
+/// The payable `number` as everyone sees it: a committed import's row not merged yet, else the payables row.
 pub fn payable(conn: &Connection, number: &str) -> Result<Option<PayableRow>> {
+    let staged = conn
+        .prepare_cached(
+            "SELECT kind, number, name, address, status, balance_cents FROM payables_staged
+             WHERE number = ?1 AND import IN (SELECT id FROM imports WHERE state = 'committed')",
+        )?
+        .query_row([number.trim()], payable_row)
+        .optional()?;
+    if staged.is_some() {
+        return Ok(staged);
+    }
     Ok(conn
         .prepare_cached("SELECT kind, number, name, address, status, balance_cents FROM payables WHERE number = ?1")?
         .query_row([number.trim()], payable_row)
@@ -49,8 +60,10 @@ pub fn search_payables(conn: &Connection, text: &str, limit: usize) -> Result<Ve
         "SELECT p.kind, p.number, p.name, p.address, p.status, p.balance_cents FROM payables_fts f
          JOIN payables p ON p.rowid = f.rowid WHERE payables_fts MATCH ?1 LIMIT ?2",
     )?;
-    let rows = statement.query_map(params![words.join(" "), limit as i64], payable_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows: Vec<PayableRow> = statement.query_map(params![words.join(" "), limit as i64], payable_row)?.collect::<rusqlite::Result<_>>()?;
+    // A row of a committed import not merged yet shows as imported (the words still match the old text
+    // until the merge, a few seconds after the import).
+    rows.into_iter().map(|row| Ok(payable(conn, &row.number)?.unwrap_or(row))).collect()
 }
 
 pub fn fee(conn: &Connection, code: &str) -> Result<Option<FeeRow>> {

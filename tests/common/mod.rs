@@ -218,6 +218,12 @@ pub fn read_all(path: &Path) -> Vec<u8> {
 }
 
 impl Call<'_> {
+    /// Sets an environment variable for this call.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
     /// Replaces the acting user's PIN for this call.
     pub fn env_pin(mut self, pin: &str) -> Self {
         self.env.retain(|(k, _)| k != "CITYTILL_PIN");

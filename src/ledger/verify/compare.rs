@@ -108,9 +108,18 @@ pub(super) fn compare_projections(conn: &Connection, path: &std::path::Path, las
     compare_batches(conn, model, problems)
 }
 
+/// The payables everyone sees while a committed import waits to be merged.
+const VISIBLE_PAYABLES: &str = "SELECT number, kind, name, address, status, balance_cents FROM payables p
+     WHERE NOT EXISTS (SELECT 1 FROM payables_staged s WHERE s.number = p.number AND s.import IN (SELECT id FROM imports WHERE state = 'committed'))
+     UNION ALL
+     SELECT number, kind, name, address, status, balance_cents FROM payables_staged WHERE import IN (SELECT id FROM imports WHERE state = 'committed')";
+
 /// Payables, fees, users, drawers and drawer totals.
 fn compare_tables(conn: &Connection, model: &Model, problems: &mut Vec<String>) -> Result<()> {
-    let payables: Vec<(String, PayableModel)> = collect(conn, "SELECT number, kind, name, address, status, balance_cents FROM payables", |r| {
+    // What everyone sees: a committed import's rows not merged yet stand in for the payables rows.
+    let unmerged: bool = conn.query_row(&format!("SELECT EXISTS({})", crate::ledger::apply::COMMITTED), [], |r| r.get(0))?;
+    let sql = if unmerged { VISIBLE_PAYABLES.to_string() } else { "SELECT number, kind, name, address, status, balance_cents FROM payables".to_string() };
+    let payables: Vec<(String, PayableModel)> = collect(conn, &sql, |r| {
         Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
     })?;
     compare("payable", payables, &model.payables, problems);

@@ -95,8 +95,7 @@ pub fn verify_split(ledger: &Ledger, split: Split) -> Result<Report> {
 /// verify's time. (A disk error while mapped ends the process instead of returning an error; verify is an
 /// administrator's command, never run inside the counter window.)
 fn read_only(path: &std::path::Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    conn.busy_timeout(crate::ledger::LOCK_TIMEOUT)?;
+    let conn = crate::ledger::read_only_connection(path)?;
     conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
     Ok(conn)
 }

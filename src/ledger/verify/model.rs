@@ -87,6 +87,8 @@ impl Receipts {
 #[derive(Default)]
 pub(super) struct Model {
     pub(super) payables: Keyed<PayableModel>,
+    /// Rows of chunked imports not committed yet, by import: invisible until the import commits.
+    pub(super) staged: HashMap<i64, Vec<(String, PayableModel)>>,
     pub(super) fees: BTreeMap<String, (String, Option<i64>, String)>,
     pub(super) users: BTreeMap<String, UserModel>,
     pub(super) drawers: BTreeMap<i64, (String, String, i64, String)>,
@@ -185,6 +187,15 @@ impl Model {
             Effect::PayableBalance { number, delta } => {
                 let payable = self.payables.get_mut(number).ok_or_else(|| format!("payment on unknown payable {number}"))?;
                 payable.4 += delta.cents();
+            }
+            Effect::StagePayable { import, row } => {
+                let staged = (row.kind.as_str().into(), row.name.clone(), row.address.clone(), row.status.clone(), row.balance.cents());
+                self.staged.entry(*import).or_default().push((row.number.clone(), staged));
+            }
+            Effect::CommitImport { import } => {
+                for (number, row) in self.staged.remove(import).ok_or_else(|| format!("commits import {import}, which staged nothing"))? {
+                    self.payables.put(&number, row);
+                }
             }
             Effect::UpsertFee(row) => {
                 self.fees.insert(row.code.clone(), (row.description.clone(), row.amount.map(|m| m.cents()), row.gl_account.clone()));

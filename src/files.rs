@@ -1,0 +1,73 @@
+//! Files CityTill writes for people (billing exports, reports, PDFs, deposit slips, the log): owner-only
+//! (0600) whatever the umask, and a whole file appears at its name or none does (temp name, fsync, rename,
+//! fsync of the directory).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The mode of every file CityTill writes: the owner reads and writes, nobody else.
+pub const PRIVATE: u32 = 0o600;
+
+/// Writes `bytes` to `path` as a private file: first to a temp name beside it (created 0600, so the umask
+/// cannot widen it), synced, then renamed over `path` and the directory synced, so a crash leaves either
+/// the old file or the whole new one, never a part.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().ok_or_else(|| Error::file(path, "is not a file name"))?;
+    let temp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let written = (|| -> std::io::Result<()> {
+        let mut file = OpenOptions::new().write(true).create(true).truncate(true).mode(PRIVATE).open(&temp)?;
+        // A temp file left by a crashed run may have been created under another mode.
+        file.set_permissions(std::fs::Permissions::from_mode(PRIVATE))?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)?;
+        File::open(&dir)?.sync_all()
+    })();
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(Error::file(path, error));
+    }
+    Ok(())
+}
+
+/// Opens `path` for appending (the log), creating it 0600 and making an existing one 0600.
+pub fn open_private_append(path: &Path) -> std::io::Result<File> {
+    let file = OpenOptions::new().create(true).append(true).mode(PRIVATE).open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(PRIVATE))?;
+    Ok(file)
+}
+
+/// Whether `path`'s directory exists, checked before work that a file there is the point of.
+pub fn check_target(path: &Path) -> Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Error::Invalid(format!("--out: {} is not a directory", dir.display()))),
+        _ if path.is_dir() => Err(Error::Invalid(format!("--out: {} is a directory", path.display()))),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves a private file is 0600 even when the umask would allow everyone to read and write it, and that an existing wider file is replaced by a 0600 one.
+    #[test]
+    fn private_files_are_owner_only_whatever_the_umask() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        write_private(&path, b"new").unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+    }
+}
