@@ -133,6 +133,8 @@ pub struct Plan<'a> {
     pub office_payments: usize,
     /// Head office's PostgreSQL, for the push benchmark.
     pub hq: Option<&'a str>,
+    /// Only the two imports (then verify the ledger): the other figures are reported as 0.
+    pub only_import: bool,
 }
 
 /// Commits per side in one round of the commit comparison.
@@ -152,6 +154,9 @@ pub fn run(plan: &Plan<'_>) -> Result<Report> {
     let import_payables_s = started.elapsed().as_secs_f64();
     let actor = open_bench_drawer(&mut ledger)?;
     let under_use = import_under_use(&mut ledger, &rows, &settings, &actor)?;
+    if plan.only_import {
+        return only_import(&ledger, payables, import_payables_s, &under_use);
+    }
 
     // The ledger and the raw baseline take turns in rounds of ROUND commits, so a disk or a neighbour
     // that slows down mid-run weighs on both sides of a round alike; the ratio is the median round's.
@@ -239,6 +244,43 @@ pub fn run(plan: &Plan<'_>) -> Result<Report> {
         payments_failed_during_import: under_use.failed,
         office_day,
         hq,
+    })
+}
+
+/// The import figures alone, after checking that verify finds the imported ledger clean.
+fn only_import(ledger: &Ledger, payables: usize, import_payables_s: f64, under_use: &UnderUse) -> Result<Report> {
+    let one = Instant::now();
+    let report = verify::verify(ledger)?;
+    let verify_full_s = one.elapsed().as_secs_f64();
+    if !report.ok {
+        return Err(Error::Invariant(format!("bench ledger failed verify: {:?}", report.problems.first())));
+    }
+    Ok(Report {
+        payables,
+        payments: 0,
+        commit_per_s: 0.0,
+        raw_commit_per_s: 0.0,
+        commit_ratio_vs_raw: 0.0,
+        commit_rounds: 0,
+        commit_p50_ms: 0.0,
+        commit_p99_ms: 0.0,
+        lookup_p99_ms: 0.0,
+        search_p50_ms: 0.0,
+        search_p99_ms: 0.0,
+        close_10k_ms: 0.0,
+        verify_entries: 0,
+        verify_entries_per_s: 0.0,
+        verify_entries_per_s_min: 0.0,
+        verify_entries_per_s_max: 0.0,
+        verify_passes: 0,
+        verify_full_s,
+        import_payables_s,
+        reimport_payables_s: under_use.import_s,
+        payment_p99_during_import_ms: percentile(&mut under_use.latencies.clone(), 0.99),
+        payments_during_import: under_use.latencies.len(),
+        payments_failed_during_import: under_use.failed,
+        office_day: crate::reports::bench::OfficeDay { drawers: 0, payments_per_drawer: 0, approve_and_deposit_ms: 0.0, close_and_reports_ms: 0.0 },
+        hq: None,
     })
 }
 

@@ -40,6 +40,9 @@ pub struct BenchArgs {
     /// Also benchmark head-office push against this PostgreSQL URL.
     #[arg(long)]
     pub hq: Option<String>,
+    /// Run only this part: `import` (the two payables imports, then verify); other figures are 0.
+    #[arg(long, value_parser = ["import"])]
+    pub only: Option<String>,
 }
 
 pub fn init(ctx: &Context, terminal: &str, admin: &str, training: bool, time_zone: Option<&str>) -> Result<()> {
@@ -151,6 +154,7 @@ pub fn bench(ctx: &Context, args: BenchArgs) -> Result<()> {
         verify_payments: args.verify_payments,
         office_payments: args.office_payments,
         hq: args.hq.as_deref(),
+        only_import: args.only.as_deref() == Some("import"),
     };
     let report = crate::bench::run(&plan)?;
     if ctx.json {

@@ -140,35 +140,66 @@ fn no_duplicates<T>(rows: Vec<T>, key: impl Fn(&T) -> String, column: &str) -> R
     if bad.is_empty() { Ok(rows) } else { Err(Error::Invalid(format!("{} duplicate(s), nothing imported:\n  {}", bad.len(), bad.join("\n  ")))) }
 }
 
-/// Rows staged per transaction: the longest a payment waits behind an import is one such chunk.
+/// Rows staged, or merged, by an import's first transaction; each next one stages or merges more or
+/// fewer rows so that it holds the write lock about `CHUNK_TARGET` (between `MIN_CHUNK` and
+/// `MAX_CHUNK` rows): a payment never waits longer than about one such transaction, and a fast machine
+/// is not held to a slow one's chunk size (fewer, larger transactions: fewer syncs and word-index segments).
 pub const STAGE_ROWS: usize = 5_000;
-/// Rows merged into `payables` per transaction once an import is committed.
-pub const MERGE_ROWS: usize = 5_000;
+const MIN_CHUNK: usize = 1_000;
+const MAX_CHUNK: usize = 50_000;
+const CHUNK_TARGET: std::time::Duration = std::time::Duration::from_millis(60);
 /// The pause between an import's transactions, in which a payment waiting for the write lock takes it.
 const BETWEEN_CHUNKS: std::time::Duration = std::time::Duration::from_millis(2);
+/// Page cache (KiB) while importing: the import walks the payables, staging and word-index trees, and
+/// SQLite's default 2 MB cache read many of their pages again from the file system in each transaction.
+const IMPORT_CACHE_KIB: i64 = 131_072;
+
+/// The next transaction's rows, given how long one of `rows` rows held the write lock.
+fn next_chunk(rows: usize, took: std::time::Duration) -> usize {
+    let per_row = took.as_secs_f64() / rows.max(1) as f64;
+    let fits = if per_row > 0.0 { (CHUNK_TARGET.as_secs_f64() / per_row) as usize } else { MAX_CHUNK };
+    // Grows at most twofold a step, so one fast transaction on a machine that then slows down costs little.
+    fits.min(rows * 2).clamp(MIN_CHUNK, MAX_CHUNK) / ROWS_PER_ENTRY * ROWS_PER_ENTRY
+}
 
 /// Inserts or updates payables, all or nothing as anyone sees it, without holding the write lock for
-/// long: the rows are staged out of sight in transactions of `STAGE_ROWS` (journaled as
+/// long: the rows are staged out of sight in short transactions (see `STAGE_ROWS`; journaled as
 /// `PayablesStaged` entries of `ROWS_PER_ENTRY` rows), then one short transaction journals
 /// `PayablesImportCommitted`, which makes every staged row visible at once (lookups and payments read
 /// a committed import's rows before the payables table), and the rows are then merged into `payables`
-/// in transactions of `MERGE_ROWS`. A failure while staging leaves nothing visible; a failure after the
+/// in short transactions. A failure while staging leaves nothing visible; a failure after the
 /// commit leaves the import whole and visible, and the next import finishes the merge.
 pub fn upsert_payables(ledger: &mut Ledger, actor: Option<&str>, source: &str, rows: Vec<PayableRow>) -> Result<usize> {
+    let cache: i64 = ledger.conn().pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    ledger.conn().pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+    let imported = stage_commit_merge(ledger, actor, source, &rows);
+    // The connection may serve a counter for hours after: it gives the import's pages back.
+    let restored = ledger.conn().pragma_update(None, "cache_size", cache);
+    let count = imported?;
+    restored?;
+    Ok(count)
+}
+
+fn stage_commit_merge(ledger: &mut Ledger, actor: Option<&str>, source: &str, rows: &[PayableRow]) -> Result<usize> {
     let count = rows.len();
     merge_committed(ledger)?;
     let (mut import, mut part) = (0i64, 0i64);
-    for chunk in rows.chunks(STAGE_ROWS) {
+    let (mut done, mut chunk) = (0, STAGE_ROWS);
+    while done < count {
+        let end = (done + chunk).min(count);
+        let started = std::time::Instant::now();
         ledger.write(|w| {
             if import == 0 {
                 import = w.conn().query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM journal", [], |r| r.get(0))?;
             }
-            for entry in chunk.chunks(ROWS_PER_ENTRY) {
+            for entry in rows[done..end].chunks(ROWS_PER_ENTRY) {
                 part += 1;
                 w.append(actor, None, &Event::PayablesStaged { import, source: source.to_string(), part, rows: entry.to_vec() })?;
             }
             Ok(())
         })?;
+        chunk = next_chunk(end - done, started.elapsed());
+        done = end;
         std::thread::sleep(BETWEEN_CHUNKS);
     }
     crate::fault::point("import-commit")?;
@@ -179,35 +210,43 @@ pub fn upsert_payables(ledger: &mut Ledger, actor: Option<&str>, source: &str, r
     Ok(count)
 }
 
-/// Moves committed imports' staged rows into `payables`, `MERGE_ROWS` a transaction. What anyone sees
-/// does not change (the staged rows were already the visible ones), so nothing is journaled.
+/// Moves committed imports' staged rows into `payables`, a range of numbers a transaction (sized as
+/// `STAGE_ROWS` says). What anyone sees does not change (the staged rows were already the visible
+/// ones), so nothing is journaled.
 pub fn merge_committed(ledger: &mut Ledger) -> Result<()> {
+    let mut chunk = STAGE_ROWS;
     loop {
-        let more = ledger.write(|w| {
+        let started = std::time::Instant::now();
+        let moved = ledger.write(|w| {
             let conn = w.conn();
             let import: Option<i64> =
                 conn.query_row("SELECT id FROM imports WHERE state = 'committed' ORDER BY id LIMIT 1", [], |r| r.get(0)).optional()?;
-            let Some(import) = import else { return Ok(false) };
-            let limit = MERGE_ROWS as i64;
+            let Some(import) = import else { return Ok(None) };
+            // The chunk is the staged numbers up to and including `last`: one range for the copy and the delete.
+            let last: Option<String> = conn
+                .prepare_cached(
+                    "SELECT MAX(number) FROM (SELECT number FROM payables_staged WHERE import = ?1 ORDER BY number LIMIT ?2)",
+                )?
+                .query_row(params![import, chunk as i64], |r| r.get(0))?;
+            let Some(last) = last else {
+                conn.prepare_cached("UPDATE imports SET state = 'merged' WHERE id = ?1")?.execute([import])?;
+                return Ok(Some(0));
+            };
             let moved = conn
                 .prepare_cached(
                     "INSERT INTO payables(number, kind, name, address, status, balance_cents)
-                     SELECT number, kind, name, address, status, balance_cents FROM payables_staged WHERE import = ?1 ORDER BY number LIMIT ?2
+                     SELECT number, kind, name, address, status, balance_cents FROM payables_staged WHERE import = ?1 AND number <= ?2
+                     ORDER BY number
                      ON CONFLICT(number) DO UPDATE SET kind = excluded.kind, name = excluded.name, address = excluded.address,
                      status = excluded.status, balance_cents = excluded.balance_cents",
                 )?
-                .execute(params![import, limit])?;
-            conn.prepare_cached(
-                "DELETE FROM payables_staged WHERE import = ?1 AND number IN (SELECT number FROM payables_staged WHERE import = ?1 ORDER BY number LIMIT ?2)",
-            )?
-            .execute(params![import, limit])?;
-            if moved == 0 {
-                conn.prepare_cached("UPDATE imports SET state = 'merged' WHERE id = ?1")?.execute([import])?;
-            }
-            Ok(true)
+                .execute(params![import, last])?;
+            conn.prepare_cached("DELETE FROM payables_staged WHERE import = ?1 AND number <= ?2")?.execute(params![import, last])?;
+            Ok(Some(moved))
         })?;
-        if !more {
-            return Ok(());
+        let Some(moved) = moved else { return Ok(()) };
+        if moved > 0 {
+            chunk = next_chunk(moved, started.elapsed());
         }
         std::thread::sleep(BETWEEN_CHUNKS);
     }
