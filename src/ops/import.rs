@@ -147,12 +147,16 @@ fn no_duplicates<T>(rows: Vec<T>, key: impl Fn(&T) -> String, column: &str) -> R
 pub const STAGE_ROWS: usize = 5_000;
 const MIN_CHUNK: usize = 1_000;
 const MAX_CHUNK: usize = 50_000;
-const CHUNK_TARGET: std::time::Duration = std::time::Duration::from_millis(60);
+const CHUNK_TARGET: std::time::Duration = std::time::Duration::from_millis(80);
 /// The pause between an import's transactions, in which a payment waiting for the write lock takes it.
 const BETWEEN_CHUNKS: std::time::Duration = std::time::Duration::from_millis(2);
 /// Page cache (KiB) while importing: the import walks the payables, staging and word-index trees, and
 /// SQLite's default 2 MB cache read many of their pages again from the file system in each transaction.
 const IMPORT_CACHE_KIB: i64 = 131_072;
+/// WAL pages between automatic checkpoints while importing (SQLite's default is 1,000): each
+/// checkpoint copies every page the last transactions touched, and an import touches the same index
+/// pages in transaction after transaction. Checkpoints do not hold the write lock.
+const IMPORT_CHECKPOINT_PAGES: i64 = 16_384;
 
 /// The next transaction's rows, given how long one of `rows` rows held the write lock.
 fn next_chunk(rows: usize, took: std::time::Duration) -> usize {
@@ -171,10 +175,15 @@ fn next_chunk(rows: usize, took: std::time::Duration) -> usize {
 /// commit leaves the import whole and visible, and the next import finishes the merge.
 pub fn upsert_payables(ledger: &mut Ledger, actor: Option<&str>, source: &str, rows: Vec<PayableRow>) -> Result<usize> {
     let cache: i64 = ledger.conn().pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    let checkpoint: i64 = ledger.conn().pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
     ledger.conn().pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+    ledger.conn().pragma_update(None, "wal_autocheckpoint", IMPORT_CHECKPOINT_PAGES)?;
     let imported = stage_commit_merge(ledger, actor, source, &rows);
     // The connection may serve a counter for hours after: it gives the import's pages back.
-    let restored = ledger.conn().pragma_update(None, "cache_size", cache);
+    let restored = ledger
+        .conn()
+        .pragma_update(None, "cache_size", cache)
+        .and_then(|()| ledger.conn().pragma_update(None, "wal_autocheckpoint", checkpoint));
     let count = imported?;
     restored?;
     Ok(count)
@@ -214,6 +223,17 @@ fn stage_commit_merge(ledger: &mut Ledger, actor: Option<&str>, source: &str, ro
 /// `STAGE_ROWS` says). What anyone sees does not change (the staged rows were already the visible
 /// ones), so nothing is journaled.
 pub fn merge_committed(ledger: &mut Ledger) -> Result<()> {
+    // A merge transaction is not synced to disk on its own (the next synced commit on any connection
+    // syncs it): it journals nothing, and one lost to a power cut leaves its rows staged and visible,
+    // merged again by the next import. Every journaled commit stays synchronous = FULL.
+    ledger.conn().pragma_update(None, "synchronous", "NORMAL")?;
+    let merged = merge_chunks(ledger);
+    let restored = ledger.conn().pragma_update(None, "synchronous", "FULL");
+    merged?;
+    Ok(restored?)
+}
+
+fn merge_chunks(ledger: &mut Ledger) -> Result<()> {
     let mut chunk = STAGE_ROWS;
     loop {
         let started = std::time::Instant::now();
@@ -269,5 +289,36 @@ pub fn import_file(ledger: &mut Ledger, actor: &Actor, what: &str, path: &Path, 
         "payables" => upsert_payables(ledger, Some(&actor.name), &source, read_payables(path, max)?),
         "fees" => upsert_fees(ledger, Some(&actor.name), &source, read_fees(path, max)?),
         other => Err(Error::Invalid(format!("import: '{other}' must be payables or fees"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves a transaction that took four times the target is followed by one of about a quarter the rows, one far under the target by one at most twice as large, and that sizes stay whole journal entries within the bounds.
+    #[test]
+    fn chunks_follow_the_time_target() {
+        assert_eq!(next_chunk(20_000, CHUNK_TARGET * 4), 5_000);
+        assert_eq!(next_chunk(5_000, CHUNK_TARGET / 100), 10_000);
+        assert_eq!(next_chunk(MAX_CHUNK, std::time::Duration::ZERO), MAX_CHUNK);
+        assert_eq!(next_chunk(1_000, CHUNK_TARGET * 1_000), MIN_CHUNK);
+        assert_eq!(next_chunk(7_000, CHUNK_TARGET) % ROWS_PER_ENTRY, 0);
+    }
+
+    // Proves an import gives its connection back as it found it: the default page cache, the default checkpoint interval and synchronous = FULL (the merge ran with NORMAL).
+    #[test]
+    fn an_import_restores_the_connection_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let terminal = crate::domain::ids::TerminalId::parse("T01").unwrap();
+        let mut ledger = Ledger::create(&dir.path().join("ledger.sqlite"), &terminal).unwrap();
+        let setting = |ledger: &Ledger, name: &str| -> i64 { ledger.conn().pragma_query_value(None, name, |r| r.get(0)).unwrap() };
+        let before = (setting(&ledger, "cache_size"), setting(&ledger, "wal_autocheckpoint"));
+        upsert_payables(&mut ledger, None, "test", crate::ops::synthetic::payables(3_000, 1)).unwrap();
+        assert_eq!((setting(&ledger, "cache_size"), setting(&ledger, "wal_autocheckpoint")), before);
+        assert_eq!(setting(&ledger, "synchronous"), 2);
+        let merged: i64 = ledger.conn().query_row("SELECT COUNT(*) FROM payables", [], |r| r.get(0)).unwrap();
+        let staged: i64 = ledger.conn().query_row("SELECT COUNT(*) FROM payables_staged", [], |r| r.get(0)).unwrap();
+        assert_eq!((merged, staged), (3_000, 0), "every row merged, none left staged");
     }
 }
