@@ -151,6 +151,7 @@ fn a_payment_during_a_large_import_waits_under_a_quarter_second() {
         .arg(city.data())
         .args(["--user", "boss", "import", "payables", &city.path("big.csv")])
         .env("CITYTILL_PIN", common::ADMIN_PIN)
+        .env("CITYTILL_PIN_KEY_FILE", city.pin_key_file())
         .spawn()
         .unwrap();
     // Parsing and checking the file comes first; the payment is taken once the import is writing.
