@@ -268,3 +268,21 @@ fn bench_json_reports_the_contract_figures() {
     assert!(low <= median && median <= high, "{low:?} <= {median:?} <= {high:?}");
     assert_eq!(figures["office_day"]["payments_per_drawer"], 20, "{figures}");
 }
+
+// Proves `bench --only import` times the two payables imports (the second with payments taken meanwhile) on a ledger verify finds clean, and runs nothing else (no commit rounds, no verify passes, no office day).
+#[test]
+fn bench_only_import_times_just_the_imports() {
+    let city = City::new();
+    let bench = city.run(&["bench", "--payables", "3000", "--only", "import", "--json"], &[]);
+    assert_eq!(bench.code, 0, "{}{}", bench.stdout, bench.stderr);
+    let figures = bench.json();
+    for key in ["import_payables_s", "reimport_payables_s", "verify_full_s"] {
+        assert!(figures[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {figures}");
+    }
+    assert!(figures["payments_during_import"].as_u64().is_some_and(|n| n > 0), "{figures}");
+    assert_eq!(figures["payments_failed_during_import"], 0, "{figures}");
+    assert_eq!((figures["commit_rounds"].as_u64(), figures["verify_passes"].as_u64()), (Some(0), Some(0)), "{figures}");
+    assert_eq!(figures["office_day"]["drawers"], 0, "{figures}");
+    let refused = city.run(&["bench", "--only", "payments"], &[]);
+    assert_ne!(refused.code, 0, "an unknown part is refused: {}", refused.stdout);
+}
