@@ -41,6 +41,7 @@ fn lee_to(city: &City, args: &[&str], stdout: Stdio) -> std::process::Child {
         .args(["--user", "lee"])
         .args(args)
         .env("CITYTILL_PIN", PIN)
+        .env("CITYTILL_PIN_KEY_FILE", city.pin_key_file())
         .env_remove("CITYTILL_TEST_FAULT")
         .stdout(stdout)
         .stderr(Stdio::piped())
