@@ -428,10 +428,13 @@ impl App {
             tab("Batches", Shortcut::Batches, Screen::Batches),
             tab("Reports", Shortcut::Reports, Screen::Reports),
             tab("Day end", Shortcut::Day, Screen::Day),
-            widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))),
+            widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))).padding([6, 8]),
         ]
         .spacing(5)
         .padding([0, 16])
+        // A narrow screen (1024 px) puts the last tabs on a second line rather than past the window's edge.
+        .wrap()
+        .vertical_spacing(5)
         .into()
     }
 }

@@ -20,6 +20,8 @@ mod testing;
 mod ice_tests;
 #[cfg(test)]
 mod harness;
+#[cfg(test)]
+mod layout_tests;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -29,7 +29,9 @@ pub fn field<'a, M: Clone + 'a>(label: &'a str, id: &'static str, value: &'a str
 /// The hint inside an empty field ("Type user"): distinct from the label above it, so a script can
 /// click the field itself by its text.
 pub fn placeholder(label: &str) -> String {
-    format!("Type {}", label.to_lowercase())
+    // A label's aside in brackets ("Receipt number (or scan)") is left to the label: the hint must fit the field.
+    let short = label.split(" (").next().unwrap_or(label).trim();
+    format!("Type {}", short.to_lowercase())
 }
 
 /// A PIN field: typed characters are hidden.
@@ -78,4 +80,17 @@ pub fn approval_form<'a, M: Clone + 'a>(approval: &'a Approval, on_name: impl Fn
 /// A screen title.
 pub fn title<'a, M: 'a>(label: &'a str) -> Element<'a, M> {
     text(label).size(theme::HEADING).font(theme::text::BOLD).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholder;
+
+    // Proves a field's hint leaves the label's bracketed aside out, so it fits a 1024-px-wide form uncut.
+    #[test]
+    fn placeholders_leave_asides_to_the_label() {
+        assert_eq!(placeholder("Receipt number (or scan)"), "Type receipt number");
+        assert_eq!(placeholder("Checks (how many)"), "Type checks");
+        assert_eq!(placeholder("Supervisor PIN"), "Type supervisor pin");
+    }
 }

@@ -4,7 +4,7 @@ use citytill::config::Settings;
 use citytill::ops::drawer::CloseResult;
 use citytill::Money;
 use citytill_hardware::receipt::{AmountLine, Receipt};
-use iced::widget::{button, column, container, row, text, text_input, Column};
+use iced::widget::{button, column, container, row, scrollable, text, text_input, Column};
 use iced::{Alignment, Element, Length};
 
 use super::{Action, DrawerScreen, Message, AMOUNT_ID};
@@ -28,26 +28,30 @@ impl DrawerScreen {
             button(text(format!("{} [{}]", action.label(), action.key().label())).size(theme::BODY)).padding([8, 12]).on_press_maybe(enabled.then_some(Message::Start(*action))).style(theme::button::tab(self.action == Some(*action))).into()
         }))
         .spacing(8);
-        let body: Element<'a, Message> = match self.action {
-            None => column![].into(),
+        // A form scrolls in the space left; its buttons (and approval fields) stay pinned below it, so
+        // an error line or a small screen never pushes them under the status bar.
+        let (form, pinned): (Element<'a, Message>, Element<'a, Message>) = match self.action {
+            None => (column![].into(), column![].into()),
             Some(Action::Open) => self.count_form(settings, false),
             Some(Action::Close) if self.result.is_some() => self.result_view(),
             Some(Action::Close) => self.count_form(settings, true),
             Some(action) => self.move_form(action),
         };
+        let form = scrollable(form).spacing(8);
         column![
             widgets::title("Drawer"),
             text(state).size(theme::BODY),
-            actions,
+            actions.wrap().vertical_spacing(8),
             widgets::error(self.error.as_deref()),
             widgets::notice(self.notice.as_deref()),
-            body,
+            if self.action.is_some() { form.height(Length::Fill) } else { form },
+            pinned,
         ]
         .spacing(theme::GAP)
         .into()
     }
 
-    fn count_form<'a>(&'a self, settings: &'a Settings, close: bool) -> Element<'a, Message> {
+    fn count_form<'a>(&'a self, settings: &'a Settings, close: bool) -> (Element<'a, Message>, Element<'a, Message>) {
         let mut grid = Column::new().spacing(4);
         let denominations = &settings.currency.denominations_cents;
         for (pair_index, pair) in denominations.chunks(2).enumerate() {
@@ -86,8 +90,7 @@ impl DrawerScreen {
             );
         }
         let submit = button(text(if close { "Record count [Enter]" } else { "Open drawer [Enter]" }).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
-        form.push(row![submit, widgets::key_button("Read from money counter", Some(Shortcut::F12), Some(Message::ReadCounter)), widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8))
-            .into()
+        (form.into(), row![submit, widgets::key_button("Read from money counter", Some(Shortcut::F12), Some(Message::ReadCounter)), widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8).into())
     }
 
     fn cash_count_total(&self, settings: &Settings) -> String {
@@ -98,7 +101,7 @@ impl DrawerScreen {
         }
     }
 
-    fn move_form(&self, action: Action) -> Element<'_, Message> {
+    fn move_form(&self, action: Action) -> (Element<'_, Message>, Element<'_, Message>) {
         let mut form = column![].spacing(theme::GAP);
         if action != Action::NoSale {
             form = form.push(widgets::field("Amount", AMOUNT_ID, &self.amount, Message::Amount, Some(if action == Action::Drop { Message::Submit } else { Message::NextField })));
@@ -110,11 +113,12 @@ impl DrawerScreen {
                 .push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Submit));
         }
         let submit = button(text(format!("{} [Enter]", action.label())).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
-        form.push(row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8)).into()
+        // A drop, paid-in/out or no-sale form is short: all of it stays pinned with its buttons.
+        (column![].into(), form.push(row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8)).into())
     }
 
-    fn result_view(&self) -> Element<'_, Message> {
-        let Some(result) = &self.result else { return column![].into() };
+    fn result_view(&self) -> (Element<'_, Message>, Element<'_, Message>) {
+        let Some(result) = &self.result else { return (column![].into(), column![].into()) };
         let mut table = Column::new().spacing(4).push(
             row![text("Tender").width(160), text("Expected").width(140), text("Counted").width(140), text("Over/short").width(140)].spacing(8),
         );
@@ -132,19 +136,20 @@ impl DrawerScreen {
                 .spacing(8),
             );
         }
-        let mut body = column![widgets::title(if result.closed { "Drawer closed" } else { "Count recorded" }), table].spacing(theme::GAP);
+        let body = column![widgets::title(if result.closed { "Drawer closed" } else { "Count recorded" }), table].spacing(theme::GAP);
+        let mut pinned = column![].spacing(theme::GAP);
         if !result.closed && result.approval_required {
             let submit = button(text("Approve and close [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
-            body = body
+            pinned = pinned
                 .push(text("Over/short is beyond the limit: write the reason, then a supervisor (not you) approves.").size(theme::BODY).font(theme::text::BOLD))
                 .push(widgets::field("Reason", AMOUNT_ID, &self.reason, Message::Reason, Some(Message::NextField)))
                 .push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Submit))
                 .push(submit);
         }
         if result.closed {
-            body = body.push(widgets::key_button("Print drawer report (Z)", Some(Shortcut::F12), Some(Message::PrintReport)));
+            pinned = pinned.push(widgets::key_button("Print drawer report (Z)", Some(Shortcut::F12), Some(Message::PrintReport)));
         }
-        container(body).padding(14).style(theme::container::card).width(Length::Fill).into()
+        (container(body).padding(14).style(theme::container::card).width(Length::Fill).into(), pinned.into())
     }
 }
 
