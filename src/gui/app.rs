@@ -185,6 +185,13 @@ impl App {
         match event {
             Some(drawer::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),
             Some(drawer::Event::Changed) => Task::batch([task, self.refresh_status()]),
+            Some(drawer::Event::Opened(notice)) => {
+                // The float is counted: on to the first customer, typing into the counter's lookup.
+                self.counter.drawer_refusal = None;
+                let show = self.go(Screen::Counter);
+                self.notice = Some(notice);
+                Task::batch([task, show, self.refresh_status()])
+            }
             None => task,
         }
     }
@@ -358,6 +365,7 @@ impl App {
         let Ok((date, drawer)) = result else { return Task::none() };
         self.status.business_date = date;
         self.status.drawer = drawer;
+        self.counter.drawer_refusal = counter::drawer_refusal(self.status.drawer.as_ref());
         if std::mem::take(&mut self.just_signed_in) && self.status.drawer.is_none() && self.session.is_some() {
             // No drawer yet: the first thing to do is count the float.
             self.screen = Screen::Drawer;
