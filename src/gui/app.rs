@@ -417,7 +417,8 @@ impl App {
         if self.session.is_some() {
             page = page.push(self.tabs());
         }
-        if let Some(notice) = &self.notice {
+        // A one-off success line is not left above an error the counter is showing now.
+        if let Some(notice) = self.notice.as_ref().filter(|_| !(self.screen == Screen::Counter && self.counter.error.is_some())) {
             page = page.push(container(widgets::notice(Some(notice.as_str()))).padding([0, 16]));
         }
         page = page.push(container(body).padding([0, 16]).height(Length::Fill));

@@ -13,6 +13,7 @@ mod screen;
 mod status_bar;
 mod theme;
 mod widgets;
+mod wording;
 mod worker;
 #[cfg(test)]
 mod testing;
@@ -22,6 +23,8 @@ mod ice_tests;
 mod harness;
 #[cfg(test)]
 mod layout_tests;
+#[cfg(test)]
+mod messages_tests;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -42,8 +42,7 @@ impl DrawerScreen {
             widgets::title("Drawer"),
             text(state).size(theme::BODY),
             actions.wrap().vertical_spacing(8),
-            widgets::error(self.error.as_deref()),
-            widgets::notice(self.notice.as_deref()),
+            widgets::feedback(self.error.as_deref(), self.notice.as_deref()),
             if self.action.is_some() { form.height(Length::Fill) } else { form },
             pinned,
         ]

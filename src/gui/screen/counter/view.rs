@@ -128,7 +128,7 @@ impl Counter {
         let actions = row![complete, widgets::key_button("Clear", Some(Shortcut::Cancel), Some(Message::Clear)), widgets::key_button("Reprint", Some(Shortcut::F12), self.completed.as_ref().map(|_| Message::Reprint))].spacing(8);
         let mut body = column![widgets::title("Tender"), form, tenders, totals].spacing(theme::GAP);
         if let Some(question) = &self.confirming {
-            body = body.push(container(text(question.as_str()).size(theme::BODY).font(theme::text::BOLD).style(theme::text::warning)).padding(10).width(Length::Fill).style(theme::container::card));
+            body = body.push(widgets::question(question.as_str()));
         }
         container(body.push(actions)).padding(14).style(theme::container::card).width(Length::Fill).into()
     }
