@@ -152,6 +152,10 @@ impl App {
 
     fn counter_message(&mut self, message: counter::Message) -> Task<Message> {
         let Some(actor) = self.session.clone() else { return Task::none() };
+        if matches!(message, counter::Message::LookupChanged(_) | counter::Message::LookupSubmitted) {
+            // The customer is being served: a one-off line (drawer opened, cashier switched) gives its room back.
+            self.notice = None;
+        }
         let (task, event) = self.counter.update(message, &self.ctx, &actor);
         let task = task.map(Message::Counter);
         match event {
@@ -417,11 +421,13 @@ impl App {
         if self.session.is_some() {
             page = page.push(self.tabs());
         }
-        // A one-off success line is not left above an error the counter is showing now.
-        if let Some(notice) = self.notice.as_ref().filter(|_| !(self.screen == Screen::Counter && self.counter.error.is_some())) {
-            page = page.push(container(widgets::notice(Some(notice.as_str()))).padding([0, 16]));
-        }
-        page = page.push(container(body).padding([0, 16]).height(Length::Fill));
+        // A one-off success line is not left above an error the counter is showing now. Its slot is always
+        // in the tree, so the line coming or going never moves the screen's widgets (and the focus) to new places.
+        let notice: Element<'_, Message> = match self.notice.as_ref().filter(|_| !(self.screen == Screen::Counter && self.counter.error.is_some())) {
+            Some(notice) => container(widgets::notice(Some(notice.as_str()))).padding(iced::Padding { bottom: theme::GAP, ..iced::Padding::ZERO }).into(),
+            None => column![].into(),
+        };
+        page = page.push(container(column![notice, body].height(Length::Fill)).padding([0, 16]).height(Length::Fill));
         column![page.height(Length::Fill).padding([8, 0]), status_bar::view(&self.status)].into()
     }
 

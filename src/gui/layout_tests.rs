@@ -122,6 +122,7 @@ fn every_screen_keeps_tabs_and_status_bar() {
     }
     send(&mut app, Message::Go(Screen::Counter));
     let mut ui = simulator_at(SMALL, app.view());
+    assert!(wholly_visible(&mut ui, SMALL, selector::id("counter-line-0")).is_some(), "the cart line's amount is not on screen");
     assert_snapshot(&mut ui, &app.theme(), "counter_cart_1024");
 }
 
@@ -141,6 +142,7 @@ fn full_cart_keeps_tender_on_small_screen() {
     assert!(wholly_visible(&mut ui, SMALL, "Complete [Enter]").is_some(), "the Complete button is not on screen");
     let cash = wholly_visible(&mut ui, SMALL, "Cash [F5]").expect("the Cash button is on screen");
     let ach = wholly_visible(&mut ui, SMALL, "ACH [F9]").expect("the ACH button is on screen");
+    assert!((ach.y - cash.y).abs() < 0.5, "the tender kinds need two lines at 1024 px: Cash at y {}, ACH at y {}", cash.y, ach.y);
     assert!(ach.height <= cash.height + 0.5, "\"ACH [F9]\" wraps inside its button ({} px high, a line is {} px)", ach.height, cash.height);
     assert_snapshot(&mut ui, &app.theme(), "counter_full_cart_1024");
 }

@@ -456,8 +456,10 @@ fn no_open_drawer_is_said_at_the_first_lookup() {
     send(&mut app, AppMessage::Drawer(crate::gui::screen::drawer::Message::Count(0, "1".into())));
     send(&mut app, AppMessage::Drawer(crate::gui::screen::drawer::Message::Submit));
     assert_eq!(app.screen, Screen::Counter, "after opening the drawer the window goes to the counter");
+    assert!(app.notice.as_deref().is_some_and(|n| n.contains("open with a float")), "{:?}", app.notice);
     counter(&mut app, Message::LookupChanged("100200".into()));
     counter(&mut app, Message::LookupSubmitted);
     assert_eq!(app.counter.cart.len(), 1, "{:?}", app.counter.error);
     assert_eq!(app.counter.error, None);
+    assert_eq!(app.notice, None, "the drawer-opened line gives its room back once the first customer starts");
 }

@@ -85,9 +85,9 @@ impl Counter {
     fn tender_view(&self) -> Element<'_, Message> {
         let kinds = row(KINDS.iter().map(|(kind, label, key)| {
             let style = theme::button::tab(*kind == self.tender_kind);
-            button(text(format!("{label} [{}]", key.label())).size(theme::SMALL).wrapping(iced::widget::text::Wrapping::None)).padding([6, 10]).on_press(Message::Kind(*kind)).style(style).into()
+            button(text(format!("{label} [{}]", key.label())).size(theme::SMALL).wrapping(iced::widget::text::Wrapping::None)).padding([6, 6]).on_press(Message::Kind(*kind)).style(style).into()
         }))
-        .spacing(6)
+        .spacing(4)
         // On a narrow screen the last kinds go to a second line whole, not broken inside their buttons.
         .wrap()
         .vertical_spacing(6);
