@@ -85,3 +85,18 @@ fn stale_success_never_sits_with_an_error() {
     let stale: Vec<String> = visible_texts(&app).into_iter().filter(|t| t.contains("open with a float")).collect();
     assert!(stale.is_empty(), "the drawer-opened line sits with the lookup's error: {stale:?}");
 }
+
+// Proves the day-close question is asked in the question style (bold, in a card), not in the red error box:
+// its committed snapshot was looked at, and the question comes with no error set.
+#[test]
+fn day_close_question_is_not_an_error() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, Message::Go(Screen::Day));
+    send(&mut app, Message::Shortcut(super::keys::Shortcut::F9));
+    assert!(app.day.confirming, "F9 asks first");
+    assert_eq!(app.day.error, None);
+    let mut ui = super::testing::simulator_at((1024.0, 768.0), app.view());
+    assert!(ui.find("Close 2026-03-02? Its drawers and batches become final: later corrections are refunds and returned checks, and new entries go to the next date. F9 closes, Esc keeps it open.").is_ok());
+    super::testing::assert_snapshot(&mut ui, &app.theme(), "day_close_question_1024");
+}

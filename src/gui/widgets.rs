@@ -69,9 +69,9 @@ pub fn feedback<'a, M: 'a>(error_text: Option<&'a str>, notice_text: Option<&'a 
     }
 }
 
-/// A question waiting for the cashier's answer (a confirmation, not an error): bold, in a card.
+/// A question waiting for the cashier's answer (a confirmation, not an error): bold, in a bordered card.
 pub fn question<'a, M: 'a>(message: impl text::IntoFragment<'a>) -> Element<'a, M> {
-    container(text(message).size(theme::BODY).font(theme::text::BOLD).style(theme::text::warning)).padding(10).width(Length::Fill).style(theme::container::card).into()
+    container(text(message).size(theme::BODY).font(theme::text::BOLD)).padding(10).width(Length::Fill).style(theme::container::question).into()
 }
 
 /// The approval form's fields.
