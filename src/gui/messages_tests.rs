@@ -53,7 +53,7 @@ fn library_refusals_read_as_window_sentences() {
 }
 
 // Proves a success line is not left on screen beside a later error: a void's "voided" line under a failed
-// search on Receipts, and the drawer-opened line above a failed lookup on the counter.
+// search on Receipts, and the drawer-opened line above a refused reprint on the counter.
 #[test]
 fn stale_success_never_sits_with_an_error() {
     let fixture = fixture();
@@ -79,11 +79,10 @@ fn stale_success_never_sits_with_an_error() {
     send(&mut app, Message::Drawer(DrawerMessage::Count(0, "1".into())));
     send(&mut app, Message::Drawer(DrawerMessage::Submit));
     assert!(visible_texts(&app).iter().any(|t| t.contains("open with a float")), "the drawer-opened line is shown");
-    send(&mut app, Message::Counter(CounterMessage::LookupChanged("zzzz".into())));
-    send(&mut app, Message::Counter(CounterMessage::LookupSubmitted));
-    assert!(app.counter.error.is_some(), "nothing matches zzzz");
+    send(&mut app, Message::Counter(CounterMessage::Reprint));
+    assert!(app.counter.error.is_some(), "no receipt yet to reprint");
     let stale: Vec<String> = visible_texts(&app).into_iter().filter(|t| t.contains("open with a float")).collect();
-    assert!(stale.is_empty(), "the drawer-opened line sits with the lookup's error: {stale:?}");
+    assert!(stale.is_empty(), "the drawer-opened line sits with the reprint's error: {stale:?}");
 }
 
 // Proves the day-close question is asked in the question style (bold, in a card), not in the red error box:
