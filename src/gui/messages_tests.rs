@@ -99,3 +99,17 @@ fn day_close_question_is_not_an_error() {
     assert!(ui.find("Close 2026-03-02? Its drawers and batches become final: later corrections are refunds and returned checks, and new entries go to the next date. F9 closes, Esc keeps it open.").is_ok());
     super::testing::assert_snapshot(&mut ui, &app.theme(), "day_close_question_1024");
 }
+
+// Proves a blind count that does not add up says so in a sentence where the total would be, not as the
+// library's "count: …" line in the total's place.
+#[test]
+fn a_bad_count_is_said_in_a_sentence() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, Message::Go(Screen::Drawer));
+    send(&mut app, Message::Drawer(DrawerMessage::Start(Action::Close)));
+    send(&mut app, Message::Drawer(DrawerMessage::Count(0, "lots".into())));
+    let texts = visible_texts(&app);
+    let line = texts.iter().find(|t| t.starts_with("Cash counted")).expect("the cash line is shown");
+    assert_eq!(line, "Cash counted: not yet. Count: 'lots' is not a whole number of pieces.");
+}

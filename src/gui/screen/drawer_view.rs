@@ -9,7 +9,7 @@ use iced::{Alignment, Element, Length};
 
 use super::{Action, DrawerScreen, Message, AMOUNT_ID};
 use crate::gui::keys::Shortcut;
-use crate::gui::{theme, widgets};
+use crate::gui::{theme, widgets, wording};
 
 const ACTIONS: [Action; 6] = [Action::Open, Action::Drop, Action::PaidIn, Action::PaidOut, Action::NoSale, Action::Close];
 
@@ -70,11 +70,15 @@ impl DrawerScreen {
             }
             grid = grid.push(line);
         }
-        let cash = self.cash_count_total(settings);
+        let cash: Element<'a, Message> = match self.cash_count_total(settings) {
+            Ok(cash) => text(format!("Cash counted: {cash}")).size(theme::AMOUNT).font(theme::text::BOLD).into(),
+            // A count that does not add up says why in a sentence, not as a total.
+            Err(problem) => text(format!("Cash counted: not yet. {}", wording::sentence(&problem))).size(theme::BODY).font(theme::text::BOLD).style(theme::text::danger).into(),
+        };
         let mut form = column![
             text(if close { "Blind count: count what is in the drawer. The expected amount is shown only after the count is recorded." } else { "Count the float you are given." }).size(theme::BODY),
             grid,
-            text(format!("Cash counted: {cash}")).size(theme::AMOUNT).font(theme::text::BOLD),
+            cash,
         ]
         .spacing(theme::GAP);
         if close {
@@ -92,12 +96,10 @@ impl DrawerScreen {
         (form.into(), row![submit, widgets::key_button("Read from money counter", Some(Shortcut::F12), Some(Message::ReadCounter)), widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8).into())
     }
 
-    fn cash_count_total(&self, settings: &Settings) -> String {
+    fn cash_count_total(&self, settings: &Settings) -> Result<String, String> {
         let rows: Vec<String> = settings.currency.denominations_cents.iter().zip(&self.counts).filter(|(_, p)| !p.trim().is_empty()).map(|(c, p)| format!("{}x{}", Money::from_cents(*c), p.trim())).collect();
-        match citytill::domain::denominations::parse_count("count", &rows.join(","), &settings.currency.denominations_cents) {
-            Ok(rows) => citytill::domain::denominations::total(&rows).map_or("too large".into(), |m| m.grouped()),
-            Err(e) => e,
-        }
+        let rows = citytill::domain::denominations::parse_count("count", &rows.join(","), &settings.currency.denominations_cents)?;
+        citytill::domain::denominations::total(&rows).map(|m| m.grouped()).ok_or_else(|| "count: the total is too large".into())
     }
 
     fn move_form(&self, action: Action) -> (Element<'_, Message>, Element<'_, Message>) {
