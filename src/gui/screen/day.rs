@@ -135,7 +135,7 @@ impl DayScreen {
     /// The date typed, checked; on a bad one the error names the field and focus goes back to it.
     fn checked_date(&mut self) -> Result<String, Task<Message>> {
         citytill::cli::batch::parse_date(&self.date).map_err(|e| {
-            self.error = Some(e.to_string().replace("--date", "date"));
+            self.error = Some(e.to_string());
             self.confirming = false;
             focus(DATE_ID)
         })

@@ -141,7 +141,7 @@ impl ReportsScreen {
         let date = match citytill::cli::batch::parse_date(&self.date) {
             Ok(date) => date,
             Err(e) => {
-                self.error = Some(e.to_string().replace("--date", "date"));
+                self.error = Some(e.to_string());
                 return focus(DATE_ID);
             }
         };
