@@ -26,7 +26,8 @@ fn assert_frame(app: &App, size: (f32, f32), what: &str) {
     let mut ui = simulator_at(size, app.view());
     assert!(wholly_visible(&mut ui, size, "Lock [F10]").is_some(), "{what}: the Lock tab is not on screen at {size:?}");
     assert!(wholly_visible(&mut ui, size, "Day end [Shift+F3]").is_some(), "{what}: the Day end tab is not on screen at {size:?}");
-    let user = wholly_visible(&mut ui, size, "User: ana (cashier)").unwrap_or_else(|| panic!("{what}: the status bar's user is not on screen at {size:?}"));
+    let user_line = format!("User: {}", app.status.user.as_deref().unwrap_or("—"));
+    let user = wholly_visible(&mut ui, size, user_line.as_str()).unwrap_or_else(|| panic!("{what}: the status bar's user is not on screen at {size:?}"));
     let hq = wholly_visible(&mut ui, size, "HQ: standalone").unwrap_or_else(|| panic!("{what}: the status bar's head-office part is not on screen at {size:?}"));
     assert!(hq.height <= user.height + 0.5, "{what}: \"HQ: standalone\" wraps ({} px high, a line is {} px)", hq.height, user.height);
     assert!(wholly_visible(&mut ui, size, "Terminal T01").is_some(), "{what}: the status bar's terminal is cut at {size:?}");
@@ -145,4 +146,36 @@ fn full_cart_keeps_tender_on_small_screen() {
     assert!((ach.y - cash.y).abs() < 0.5, "the tender kinds need two lines at 1024 px: Cash at y {}, ACH at y {}", cash.y, ach.y);
     assert!(ach.height <= cash.height + 0.5, "\"ACH [F9]\" wraps inside its button ({} px high, a line is {} px)", ach.height, cash.height);
     assert_snapshot(&mut ui, &app.theme(), "counter_full_cart_1024");
+}
+
+// Proves a batch's approval at 1024×768, after a refused self-approval adds an error line, keeps the
+// supervisor PIN field and the Approve button on screen.
+#[test]
+fn batch_approval_fits_small_screen() {
+    use super::keys::Shortcut;
+    use super::screen::batches::Message as BatchMessage;
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, Message::Go(Screen::Batches));
+    send(&mut app, Message::Shortcut(Shortcut::F5));
+    send(&mut app, Message::Batches(BatchMessage::ControlTotal("45.50".into())));
+    send(&mut app, Message::Batches(BatchMessage::ControlItems("1".into())));
+    send(&mut app, Message::Batches(BatchMessage::OpenSubmitted));
+    send(&mut app, Message::Batches(BatchMessage::Stub("1234567".into())));
+    send(&mut app, Message::Batches(BatchMessage::StubSubmitted));
+    send(&mut app, Message::Batches(BatchMessage::Micr("T021000021T 1234567890U 0123".into())));
+    send(&mut app, Message::Batches(BatchMessage::MicrSubmitted));
+    send(&mut app, Message::Batches(BatchMessage::Amount("45.50".into())));
+    send(&mut app, Message::Batches(BatchMessage::Confirm));
+    send(&mut app, Message::Shortcut(Shortcut::F6));
+    send(&mut app, Message::Shortcut(Shortcut::F7));
+    send(&mut app, Message::Batches(BatchMessage::Approver("lee".into())));
+    send(&mut app, Message::Batches(BatchMessage::Pin("8642".into())));
+    send(&mut app, Message::Batches(BatchMessage::DecisionSubmitted));
+    assert!(app.batches.error.is_some(), "the lead's own approval is refused");
+    let mut ui = simulator_at(SMALL, app.view());
+    assert!(wholly_visible(&mut ui, SMALL, selector::id("approver-pin")).is_some(), "the supervisor PIN field is not on screen");
+    assert!(wholly_visible(&mut ui, SMALL, "Approve [Enter]").is_some(), "the Approve button is not on screen");
+    assert_frame(&app, SMALL, "batch approval");
+    assert_snapshot(&mut ui, &app.theme(), "batches_approve_1024");
 }
