@@ -62,3 +62,34 @@ fn real_window_cash_payment_prints_and_kicks() {
     assert!(after_payment.contains(&format!("JobCompleted {{ device: Drawer, job: {kick_job} }}")), "the drawer kick never completed:\n{report}");
     assert!(after_payment.contains("Drawer { open: true }"), "the simulated drawer never reported open after the payment:\n{report}");
 }
+
+// Proves the real window fits a 1024×768 counter screen: started on one (no window manager to do it), it
+// shrinks from its 1280×800 to the screen and sits at the corner, so no tab, button or status bar is past the edge.
+#[test]
+fn real_window_fits_a_1024_by_768_screen() {
+    let required = std::env::var("CITYTILL_REQUIRE_XVFB").is_ok_and(|v| v == "1");
+    let missing: Vec<&str> = ["xvfb-run", "xauth", "xdotool"].into_iter().filter(|t| !have(t)).collect();
+    if !missing.is_empty() {
+        assert!(!required, "CITYTILL_REQUIRE_XVFB=1 but {missing:?} missing: apt-get install -y xvfb xauth xdotool");
+        eprintln!("SKIPPED real_window_fits_a_1024_by_768_screen: {missing:?} not installed (set CITYTILL_REQUIRE_XVFB=1 to make this fail)");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/xvfb-geometry.sh");
+    let output = Command::new("timeout")
+        .args(["180", "xvfb-run", "-a", "-s", "-screen 0 1024x768x24"])
+        .arg(&script)
+        .arg(env!("CARGO_BIN_EXE_citytill"))
+        .arg(work.path().join("demo"))
+        .env("CITYTILL_PIN_KEY_FILE", work.path().join("pin.key"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "stdout:\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&output.stderr));
+    let value = |name: &str| -> i64 {
+        stdout.lines().find_map(|l| l.strip_prefix(&format!("{name}="))).and_then(|v| v.trim().parse().ok()).unwrap_or_else(|| panic!("no {name} in:\n{stdout}"))
+    };
+    let (x, y, width, height) = (value("X"), value("Y"), value("WIDTH"), value("HEIGHT"));
+    assert!(width <= 1024 && height <= 768, "the window is {width}×{height} on a 1024×768 screen");
+    assert!(x >= 0 && y >= 0 && x + width <= 1024 && y + height <= 768, "the window at ({x},{y}) {width}×{height} runs past a 1024×768 screen");
+}

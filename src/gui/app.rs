@@ -152,6 +152,10 @@ impl App {
 
     fn counter_message(&mut self, message: counter::Message) -> Task<Message> {
         let Some(actor) = self.session.clone() else { return Task::none() };
+        if matches!(message, counter::Message::LookupChanged(_) | counter::Message::LookupSubmitted) {
+            // The customer is being served: a one-off line (drawer opened, cashier switched) gives its room back.
+            self.notice = None;
+        }
         let (task, event) = self.counter.update(message, &self.ctx, &actor);
         let task = task.map(Message::Counter);
         match event {
@@ -185,6 +189,13 @@ impl App {
         match event {
             Some(drawer::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),
             Some(drawer::Event::Changed) => Task::batch([task, self.refresh_status()]),
+            Some(drawer::Event::Opened(notice)) => {
+                // The float is counted: on to the first customer, typing into the counter's lookup.
+                self.counter.drawer_refusal = None;
+                let show = self.go(Screen::Counter);
+                self.notice = Some(notice);
+                Task::batch([task, show, self.refresh_status()])
+            }
             None => task,
         }
     }
@@ -358,6 +369,7 @@ impl App {
         let Ok((date, drawer)) = result else { return Task::none() };
         self.status.business_date = date;
         self.status.drawer = drawer;
+        self.counter.drawer_refusal = counter::drawer_refusal(self.status.drawer.as_ref());
         if std::mem::take(&mut self.just_signed_in) && self.status.drawer.is_none() && self.session.is_some() {
             // No drawer yet: the first thing to do is count the float.
             self.screen = Screen::Drawer;
@@ -409,10 +421,13 @@ impl App {
         if self.session.is_some() {
             page = page.push(self.tabs());
         }
-        if let Some(notice) = &self.notice {
-            page = page.push(container(widgets::notice(Some(notice.as_str()))).padding([0, 16]));
-        }
-        page = page.push(container(body).padding([0, 16]).height(Length::Fill));
+        // A one-off success line is not left above an error the counter is showing now. Its slot is always
+        // in the tree, so the line coming or going never moves the screen's widgets (and the focus) to new places.
+        let notice: Element<'_, Message> = match self.notice.as_ref().filter(|_| !(self.screen == Screen::Counter && self.counter.error.is_some())) {
+            Some(notice) => container(widgets::notice(Some(notice.as_str()))).padding(iced::Padding { bottom: theme::GAP, ..iced::Padding::ZERO }).into(),
+            None => column![].into(),
+        };
+        page = page.push(container(column![notice, body].height(Length::Fill)).padding([0, 16]).height(Length::Fill));
         column![page.height(Length::Fill).padding([8, 0]), status_bar::view(&self.status)].into()
     }
 
@@ -428,10 +443,13 @@ impl App {
             tab("Batches", Shortcut::Batches, Screen::Batches),
             tab("Reports", Shortcut::Reports, Screen::Reports),
             tab("Day end", Shortcut::Day, Screen::Day),
-            widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))),
+            widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))).padding([6, 8]),
         ]
         .spacing(5)
         .padding([0, 16])
+        // A narrow screen (1024 px) puts the last tabs on a second line rather than past the window's edge.
+        .wrap()
+        .vertical_spacing(5)
         .into()
     }
 }

@@ -13,6 +13,7 @@ mod screen;
 mod status_bar;
 mod theme;
 mod widgets;
+mod wording;
 mod worker;
 #[cfg(test)]
 mod testing;
@@ -20,6 +21,10 @@ mod testing;
 mod ice_tests;
 #[cfg(test)]
 mod harness;
+#[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
+mod messages_tests;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,7 +62,11 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
 /// Opens the window and returns when it closes.
 pub fn run(launch: Launch) -> Result<(), String> {
     let ctx = open_context(&launch)?;
-    iced::application(move || app::App::new(ctx.clone()), app::App::update, app::App::view)
+    let boot = move || {
+        let (app, task) = app::App::new(ctx.clone());
+        (app, iced::Task::batch([task, fit_to_screen()]))
+    };
+    iced::application(boot, app::App::update, app::App::view)
         .title(app::App::title)
         .theme(app::App::theme)
         .subscription(app::App::subscription)
@@ -65,7 +74,26 @@ pub fn run(launch: Launch) -> Result<(), String> {
         .font(theme::text::SANS_BOLD_BYTES)
         .font(theme::text::MONO_BYTES)
         .default_font(theme::text::SANS)
-        .window_size((1280.0, 800.0))
+        .window_size(WINDOW)
         .run()
         .map_err(|e| format!("window: {e}"))
+}
+
+/// The window's size on a screen that has room for it.
+const WINDOW: (f32, f32) = (1280.0, 800.0);
+
+/// On a smaller counter screen (1024×768) the window shrinks to the screen and moves to its corner, so no
+/// tab, button or status bar is past the screen's edge (a screen with no window manager does not do it).
+fn fit_to_screen<T: Send + 'static>() -> iced::Task<T> {
+    use iced::window;
+    window::oldest().then(|id| {
+        let Some(id) = id else { return iced::Task::none() };
+        window::monitor_size(id).then(move |screen| match screen {
+            Some(screen) if screen.width < WINDOW.0 || screen.height < WINDOW.1 => {
+                let size = iced::Size::new(screen.width.min(WINDOW.0), screen.height.min(WINDOW.1));
+                iced::Task::batch([window::resize(id, size), window::move_to(id, iced::Point::ORIGIN)])
+            }
+            _ => iced::Task::none(),
+        })
+    })
 }

@@ -2,7 +2,8 @@
 //! and the TRAINING banner in demo mode.
 
 use citytill::ops::query::Drawer;
-use iced::widget::{container, row, text, Row};
+use iced::widget::text::Wrapping;
+use iced::widget::{container, text, Row};
 use iced::{Element, Length};
 
 use super::devices::DeviceLine;
@@ -57,26 +58,28 @@ pub fn hq_trouble(sync: Option<&citytill::hq::SyncStatus>) -> bool {
 }
 
 pub fn view<'a, M: 'a>(status: &'a Status) -> Element<'a, M> {
+    // Each part stays on one line; on a narrow screen the parts that do not fit go to a second line.
+    let part = |content: String| text(content).size(theme::SMALL).wrapping(Wrapping::None);
     let mut items: Row<'a, M> = Row::new().spacing(18);
     if status.training {
         items = items.push(container(text("TRAINING").size(theme::SMALL).font(theme::text::BOLD)).padding([2, 8]).style(theme::container::training));
     }
     items = items
-        .push(text(format!("User: {}", status.user.as_deref().unwrap_or("—"))).size(theme::SMALL))
-        .push(text(status.drawer_text()).size(theme::SMALL))
-        .push(text(format!("Terminal {}", status.terminal)).size(theme::SMALL))
-        .push(text(format!("Business date {}", status.business_date)).size(theme::SMALL));
-    let devices = row(status.devices.iter().filter(|d| d.configured).map(|d| {
-        let line = text(format!("{}: {}", d.kind.name(), d.summary())).size(theme::SMALL);
-        if d.is_ok() { line.into() } else { line.style(theme::text::danger).into() }
-    }))
-    .spacing(12);
-    let hq = text(status.hq.as_str()).size(theme::SMALL);
-    items = items.push(devices).push(if status.hq_trouble { hq.style(theme::text::danger) } else { hq });
+        .push(part(format!("User: {}", status.user.as_deref().unwrap_or("—"))))
+        .push(part(status.drawer_text()))
+        .push(part(format!("Terminal {}", status.terminal)))
+        .push(part(format!("Business date {}", status.business_date)));
+    for device in status.devices.iter().filter(|d| d.configured) {
+        let line = part(format!("{}: {}", device.kind.name(), device.summary()));
+        items = items.push(if device.is_ok() { line } else { line.style(theme::text::danger) });
+    }
+    let hq = part(status.hq.clone());
+    items = items.push(if status.hq_trouble { hq.style(theme::text::danger) } else { hq });
     if let Some(clock) = &status.clock {
+        // A clock warning is a sentence: it may wrap within the bar's width.
         items = items.push(text(clock.as_str()).size(theme::SMALL).style(theme::text::danger));
     }
-    container(items).padding([6, 12]).width(Length::Fill).style(theme::container::status_bar).into()
+    container(items.wrap().vertical_spacing(4)).padding([6, 12]).width(Length::Fill).style(theme::container::status_bar).into()
 }
 
 #[cfg(test)]

@@ -140,3 +140,28 @@ pub fn visible_texts(app: &App) -> Vec<String> {
     });
     texts
 }
+
+/// A headless UI of `element` at a given window size (the smallest counter screen is 1024×768).
+pub fn simulator_at<'a, M>(size: (f32, f32), element: impl Into<Element<'a, M, Theme, iced::Renderer>>) -> Simulator<'a, M, Theme, iced::Renderer> {
+    let settings = iced::Settings {
+        fonts: vec![theme::text::SANS_BYTES.into(), theme::text::SANS_BOLD_BYTES.into(), theme::text::MONO_BYTES.into()],
+        default_font: theme::text::SANS,
+        ..iced::Settings::default()
+    };
+    Simulator::with_size(settings, size, element)
+}
+
+/// Where the widget matching `selector` is drawn, if the whole of it is inside a `size` window and not
+/// clipped by a scrollable (a field half under the status bar or scrolled away does not count).
+pub fn wholly_visible<M, S>(ui: &mut Simulator<'_, M, Theme, iced::Renderer>, size: (f32, f32), selector: S) -> Option<iced::Rectangle>
+where
+    S: iced_test::selector::Selector + Send,
+    S::Output: iced_test::selector::Bounded + Clone + Send,
+{
+    let target = ui.find(selector).ok()?;
+    let (bounds, shown) = (iced_test::selector::Bounded::bounds(&target), iced_test::selector::Bounded::visible_bounds(&target)?);
+    let window = iced::Rectangle::new(iced::Point::ORIGIN, iced::Size::new(size.0, size.1));
+    let inside = shown.x >= -0.5 && shown.y >= -0.5 && shown.x + shown.width <= window.width + 0.5 && shown.y + shown.height <= window.height + 0.5;
+    let whole = shown.width + 0.5 >= bounds.width && shown.height + 0.5 >= bounds.height;
+    (inside && whole).then_some(shown)
+}

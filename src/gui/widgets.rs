@@ -5,7 +5,7 @@ use iced::widget::{button, column, container, row, text, text_input, Button};
 use iced::{Element, Length};
 
 use super::keys::Shortcut;
-use super::theme;
+use super::{theme, wording};
 
 /// A button whose label shows its key, e.g. "Cash [F5]".
 pub fn key_button<'a, M: Clone + 'a>(label: &'a str, key: Option<Shortcut>, message: Option<M>) -> Button<'a, M> {
@@ -29,7 +29,9 @@ pub fn field<'a, M: Clone + 'a>(label: &'a str, id: &'static str, value: &'a str
 /// The hint inside an empty field ("Type user"): distinct from the label above it, so a script can
 /// click the field itself by its text.
 pub fn placeholder(label: &str) -> String {
-    format!("Type {}", label.to_lowercase())
+    // A label's aside in brackets ("Receipt number (or scan)") is left to the label: the hint must fit the field.
+    let short = label.split(" (").next().unwrap_or(label).trim();
+    format!("Type {}", short.to_lowercase())
 }
 
 /// A PIN field: typed characters are hidden.
@@ -42,10 +44,10 @@ pub fn secret_field<'a, M: Clone + 'a>(label: &'a str, id: &'static str, value: 
     .into()
 }
 
-/// The error box: the library's one-line message, as is.
+/// The error box: the library's one-line message as a sentence in the window's terms (`wording`).
 pub fn error<'a, M: 'a>(message: Option<&'a str>) -> Element<'a, M> {
     match message {
-        Some(message) => container(text(message).size(theme::BODY)).padding(10).width(Length::Fill).style(theme::container::error).into(),
+        Some(message) => container(text(wording::sentence(message)).size(theme::BODY)).padding(10).width(Length::Fill).style(theme::container::error).into(),
         None => column![].into(),
     }
 }
@@ -53,9 +55,23 @@ pub fn error<'a, M: 'a>(message: Option<&'a str>) -> Element<'a, M> {
 /// A confirmation box.
 pub fn notice<'a, M: 'a>(message: Option<&'a str>) -> Element<'a, M> {
     match message {
-        Some(message) => container(text(message).size(theme::BODY)).padding(10).width(Length::Fill).style(theme::container::success).into(),
+        Some(message) => container(text(wording::sentence(message)).size(theme::BODY)).padding(10).width(Length::Fill).style(theme::container::success).into(),
         None => column![].into(),
     }
+}
+
+/// A screen's one outcome line: the error if there is one (an older success line is not shown under it),
+/// else the confirmation.
+pub fn feedback<'a, M: 'a>(error_text: Option<&'a str>, notice_text: Option<&'a str>) -> Element<'a, M> {
+    match error_text {
+        Some(_) => error(error_text),
+        None => notice(notice_text),
+    }
+}
+
+/// A question waiting for the cashier's answer (a confirmation, not an error): bold, in a bordered card.
+pub fn question<'a, M: 'a>(message: impl text::IntoFragment<'a>) -> Element<'a, M> {
+    container(text(message).size(theme::BODY).font(theme::text::BOLD)).padding(10).width(Length::Fill).style(theme::container::question).into()
 }
 
 /// The approval form's fields.
@@ -78,4 +94,17 @@ pub fn approval_form<'a, M: Clone + 'a>(approval: &'a Approval, on_name: impl Fn
 /// A screen title.
 pub fn title<'a, M: 'a>(label: &'a str) -> Element<'a, M> {
     text(label).size(theme::HEADING).font(theme::text::BOLD).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholder;
+
+    // Proves a field's hint leaves the label's bracketed aside out, so it fits a 1024-px-wide form uncut.
+    #[test]
+    fn placeholders_leave_asides_to_the_label() {
+        assert_eq!(placeholder("Receipt number (or scan)"), "Type receipt number");
+        assert_eq!(placeholder("Checks (how many)"), "Type checks");
+        assert_eq!(placeholder("Supervisor PIN"), "Type supervisor pin");
+    }
 }

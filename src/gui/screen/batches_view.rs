@@ -41,8 +41,7 @@ impl BatchesScreen {
         column![
             text(if self.business_date.is_empty() { "Batches".to_string() } else { format!("Batches — business date {}", self.business_date) }).size(theme::HEADING).font(theme::text::BOLD),
             actions,
-            widgets::error(self.error.as_deref()),
-            widgets::notice(self.notice.as_deref()),
+            widgets::feedback(self.error.as_deref(), self.notice.as_deref()),
             row![self.list(), container(detail).width(Length::Fill)].spacing(theme::GAP),
         ]
         .spacing(theme::GAP)

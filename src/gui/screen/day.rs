@@ -135,7 +135,7 @@ impl DayScreen {
     /// The date typed, checked; on a bad one the error names the field and focus goes back to it.
     fn checked_date(&mut self) -> Result<String, Task<Message>> {
         citytill::cli::batch::parse_date(&self.date).map_err(|e| {
-            self.error = Some(e.to_string().replace("--date", "date"));
+            self.error = Some(e.to_string());
             self.confirming = false;
             focus(DATE_ID)
         })
@@ -205,17 +205,11 @@ impl DayScreen {
         .spacing(8)
         .align_y(iced::Alignment::End);
         let confirm: Element<'_, Message> = if self.confirming {
-            container(
-                text(format!(
-                    "Close {}? Its drawers and batches become final: later corrections are refunds and returned checks, and new entries go to the next date. F9 closes, Esc keeps it open.",
-                    self.date
-                ))
-                .size(theme::BODY),
-            )
-            .padding(10)
-            .width(Length::Fill)
-            .style(theme::container::error)
-            .into()
+            // A question, not an error: it waits for F9 or Esc.
+            widgets::question(format!(
+                "Close {}? Its drawers and batches become final: later corrections are refunds and returned checks, and new entries go to the next date. F9 closes, Esc keeps it open.",
+                self.date
+            ))
         } else {
             column![].into()
         };
@@ -226,7 +220,7 @@ impl DayScreen {
                 .style(theme::text::muted)
                 .into(),
         };
-        column![widgets::title("End of day"), actions, confirm, widgets::error(self.error.as_deref()), widgets::notice(self.notice.as_deref()), body].spacing(theme::GAP).into()
+        column![widgets::title("End of day"), actions, confirm, widgets::feedback(self.error.as_deref(), self.notice.as_deref()), body].spacing(theme::GAP).into()
     }
 }
 

@@ -128,7 +128,7 @@ fn refusals_are_shown() {
     day(&mut app, Message::Date("2026-02-30".into()));
     day(&mut app, Message::CloseDay);
     assert!(!app.day.confirming);
-    assert!(app.day.error.as_deref().is_some_and(|e| e.starts_with("date: '2026-02-30' is not a date")), "{:?}", app.day.error);
+    assert!(crate::gui::testing::visible_texts(&app).iter().any(|t| t == "Business date: '2026-02-30' is not a date like 2026-11-24."), "{:?}", app.day.error);
     day(&mut app, Message::Date("2026-03-02".into()));
     day(&mut app, Message::Deposit);
     assert!(app.day.error.is_some() && app.day.slip.is_none(), "nothing approved to deposit: {:?} {:?}", app.day.error, app.day.notice);

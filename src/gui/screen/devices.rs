@@ -125,8 +125,7 @@ impl DevicesScreen {
             widgets::title("Devices"),
             container(table).padding(14).style(theme::container::card).width(Length::Fill),
             buttons,
-            widgets::error(self.error.as_deref()),
-            widgets::notice(self.notice.as_deref()),
+            widgets::feedback(self.error.as_deref(), self.notice.as_deref()),
             text("Recent device events").size(theme::BODY).font(theme::text::BOLD),
             log,
         ]

@@ -116,6 +116,8 @@ pub enum Event {
     Back,
     /// The drawer changed (refresh the status bar).
     Changed,
+    /// A drawer was opened (the notice says so): the next thing is the counter's first customer.
+    Opened(String),
 }
 
 impl DrawerScreen {
@@ -307,8 +309,10 @@ impl DrawerScreen {
         let kick = |ctx: &Context| ctx.devices.kick().err().map(|e| format!(" — {e}")).unwrap_or_default();
         match outcome {
             Outcome::Opened(id, float) => {
-                self.notice = Some(format!("Drawer {id} open with a float of {}{}", float.grouped(), kick(ctx)));
+                let notice = format!("Drawer {id} is open with a float of {}{}.", float.grouped(), kick(ctx));
+                self.notice = Some(notice.clone());
                 self.action = None;
+                return (self.load(ctx, actor), Some(Event::Opened(notice)));
             }
             Outcome::Moved(action, amount) => {
                 self.notice = Some(format!("{} of {} recorded{}", action.label(), amount.grouped(), kick(ctx)));

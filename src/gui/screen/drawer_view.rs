@@ -4,12 +4,12 @@ use citytill::config::Settings;
 use citytill::ops::drawer::CloseResult;
 use citytill::Money;
 use citytill_hardware::receipt::{AmountLine, Receipt};
-use iced::widget::{button, column, container, row, text, text_input, Column};
+use iced::widget::{button, column, container, row, scrollable, text, text_input, Column};
 use iced::{Alignment, Element, Length};
 
 use super::{Action, DrawerScreen, Message, AMOUNT_ID};
 use crate::gui::keys::Shortcut;
-use crate::gui::{theme, widgets};
+use crate::gui::{theme, widgets, wording};
 
 const ACTIONS: [Action; 6] = [Action::Open, Action::Drop, Action::PaidIn, Action::PaidOut, Action::NoSale, Action::Close];
 
@@ -28,26 +28,29 @@ impl DrawerScreen {
             button(text(format!("{} [{}]", action.label(), action.key().label())).size(theme::BODY)).padding([8, 12]).on_press_maybe(enabled.then_some(Message::Start(*action))).style(theme::button::tab(self.action == Some(*action))).into()
         }))
         .spacing(8);
-        let body: Element<'a, Message> = match self.action {
-            None => column![].into(),
+        // A form scrolls in the space left; its buttons (and approval fields) stay pinned below it, so
+        // an error line or a small screen never pushes them under the status bar.
+        let (form, pinned): (Element<'a, Message>, Element<'a, Message>) = match self.action {
+            None => (column![].into(), column![].into()),
             Some(Action::Open) => self.count_form(settings, false),
             Some(Action::Close) if self.result.is_some() => self.result_view(),
             Some(Action::Close) => self.count_form(settings, true),
             Some(action) => self.move_form(action),
         };
+        let form = scrollable(form).spacing(8);
         column![
             widgets::title("Drawer"),
             text(state).size(theme::BODY),
-            actions,
-            widgets::error(self.error.as_deref()),
-            widgets::notice(self.notice.as_deref()),
-            body,
+            actions.wrap().vertical_spacing(8),
+            widgets::feedback(self.error.as_deref(), self.notice.as_deref()),
+            if self.action.is_some() { form.height(Length::Fill) } else { form },
+            pinned,
         ]
         .spacing(theme::GAP)
         .into()
     }
 
-    fn count_form<'a>(&'a self, settings: &'a Settings, close: bool) -> Element<'a, Message> {
+    fn count_form<'a>(&'a self, settings: &'a Settings, close: bool) -> (Element<'a, Message>, Element<'a, Message>) {
         let mut grid = Column::new().spacing(4);
         let denominations = &settings.currency.denominations_cents;
         for (pair_index, pair) in denominations.chunks(2).enumerate() {
@@ -67,11 +70,15 @@ impl DrawerScreen {
             }
             grid = grid.push(line);
         }
-        let cash = self.cash_count_total(settings);
+        let cash: Element<'a, Message> = match self.cash_count_total(settings) {
+            Ok(cash) => text(format!("Cash counted: {cash}")).size(theme::AMOUNT).font(theme::text::BOLD).into(),
+            // A count that does not add up says why in a sentence, not as a total.
+            Err(problem) => text(format!("Cash counted: not yet. {}", wording::sentence(&problem))).size(theme::BODY).font(theme::text::BOLD).style(theme::text::danger).into(),
+        };
         let mut form = column![
             text(if close { "Blind count: count what is in the drawer. The expected amount is shown only after the count is recorded." } else { "Count the float you are given." }).size(theme::BODY),
             grid,
-            text(format!("Cash counted: {cash}")).size(theme::AMOUNT).font(theme::text::BOLD),
+            cash,
         ]
         .spacing(theme::GAP);
         if close {
@@ -86,19 +93,16 @@ impl DrawerScreen {
             );
         }
         let submit = button(text(if close { "Record count [Enter]" } else { "Open drawer [Enter]" }).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
-        form.push(row![submit, widgets::key_button("Read from money counter", Some(Shortcut::F12), Some(Message::ReadCounter)), widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8))
-            .into()
+        (form.into(), row![submit, widgets::key_button("Read from money counter", Some(Shortcut::F12), Some(Message::ReadCounter)), widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8).into())
     }
 
-    fn cash_count_total(&self, settings: &Settings) -> String {
+    fn cash_count_total(&self, settings: &Settings) -> Result<String, String> {
         let rows: Vec<String> = settings.currency.denominations_cents.iter().zip(&self.counts).filter(|(_, p)| !p.trim().is_empty()).map(|(c, p)| format!("{}x{}", Money::from_cents(*c), p.trim())).collect();
-        match citytill::domain::denominations::parse_count("count", &rows.join(","), &settings.currency.denominations_cents) {
-            Ok(rows) => citytill::domain::denominations::total(&rows).map_or("too large".into(), |m| m.grouped()),
-            Err(e) => e,
-        }
+        let rows = citytill::domain::denominations::parse_count("count", &rows.join(","), &settings.currency.denominations_cents)?;
+        citytill::domain::denominations::total(&rows).map(|m| m.grouped()).ok_or_else(|| "count: the total is too large".into())
     }
 
-    fn move_form(&self, action: Action) -> Element<'_, Message> {
+    fn move_form(&self, action: Action) -> (Element<'_, Message>, Element<'_, Message>) {
         let mut form = column![].spacing(theme::GAP);
         if action != Action::NoSale {
             form = form.push(widgets::field("Amount", AMOUNT_ID, &self.amount, Message::Amount, Some(if action == Action::Drop { Message::Submit } else { Message::NextField })));
@@ -110,11 +114,12 @@ impl DrawerScreen {
                 .push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Submit));
         }
         let submit = button(text(format!("{} [Enter]", action.label())).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
-        form.push(row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8)).into()
+        // A drop, paid-in/out or no-sale form is short: all of it stays pinned with its buttons.
+        (column![].into(), form.push(row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8)).into())
     }
 
-    fn result_view(&self) -> Element<'_, Message> {
-        let Some(result) = &self.result else { return column![].into() };
+    fn result_view(&self) -> (Element<'_, Message>, Element<'_, Message>) {
+        let Some(result) = &self.result else { return (column![].into(), column![].into()) };
         let mut table = Column::new().spacing(4).push(
             row![text("Tender").width(160), text("Expected").width(140), text("Counted").width(140), text("Over/short").width(140)].spacing(8),
         );
@@ -132,19 +137,20 @@ impl DrawerScreen {
                 .spacing(8),
             );
         }
-        let mut body = column![widgets::title(if result.closed { "Drawer closed" } else { "Count recorded" }), table].spacing(theme::GAP);
+        let body = column![widgets::title(if result.closed { "Drawer closed" } else { "Count recorded" }), table].spacing(theme::GAP);
+        let mut pinned = column![].spacing(theme::GAP);
         if !result.closed && result.approval_required {
             let submit = button(text("Approve and close [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
-            body = body
+            pinned = pinned
                 .push(text("Over/short is beyond the limit: write the reason, then a supervisor (not you) approves.").size(theme::BODY).font(theme::text::BOLD))
                 .push(widgets::field("Reason", AMOUNT_ID, &self.reason, Message::Reason, Some(Message::NextField)))
                 .push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Submit))
                 .push(submit);
         }
         if result.closed {
-            body = body.push(widgets::key_button("Print drawer report (Z)", Some(Shortcut::F12), Some(Message::PrintReport)));
+            pinned = pinned.push(widgets::key_button("Print drawer report (Z)", Some(Shortcut::F12), Some(Message::PrintReport)));
         }
-        container(body).padding(14).style(theme::container::card).width(Length::Fill).into()
+        (container(body).padding(14).style(theme::container::card).width(Length::Fill).into(), pinned.into())
     }
 }
 

@@ -18,7 +18,7 @@ fn wrong_pin_is_refused() {
     assert!(app.session.is_none() && app.screen == Screen::Login);
     assert!(app.login.pin.is_empty(), "the PIN is never kept after a try");
     let mut ui = simulator(app.view());
-    assert!(ui.find("login: unknown user or wrong PIN").is_ok());
+    assert!(ui.find("Sign-in: unknown user or wrong PIN.").is_ok());
     assert_snapshot(&mut ui, &app.theme(), "login_error");
 }
 

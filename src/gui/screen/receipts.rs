@@ -355,9 +355,10 @@ impl Receipts {
             widgets::title("Receipts"),
             search,
             row![widgets::key_button("Find [Enter]", None, Some(Message::Search)), widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
-            widgets::error(self.error.as_deref()),
-            widgets::notice(self.notice.as_deref()),
-            row![list, detail].spacing(theme::GAP * 2.0),
+            widgets::feedback(self.error.as_deref(), self.notice.as_deref()),
+            // The list and the receipt take the rest of the screen and scroll inside it, so a correction's
+            // approval fields and buttons are never pushed under the status bar.
+            row![list, detail].spacing(theme::GAP * 2.0).height(Length::Fill),
         ]
         .spacing(theme::GAP)
         .into()
@@ -388,11 +389,13 @@ impl Receipts {
         for (correction, label, _) in CORRECTIONS.into_iter().filter(|(c, _, _)| self.offers(*c)) {
             actions = actions.push(button(text(label).size(theme::BODY)).padding([8, 14]).on_press(Message::Start(correction)).style(theme::button::danger));
         }
-        let mut body = column![lines, actions].spacing(theme::GAP);
-        if let Some(correction) = self.correction {
-            body = body.push(self.approval_view(correction));
-        }
-        container(body).padding(14).style(theme::container::card).width(Length::Fill).into()
+        let receipt = scrollable(column![lines, actions].spacing(theme::GAP)).spacing(8);
+        let Some(correction) = self.correction else {
+            return container(receipt).padding(14).style(theme::container::card).width(Length::Fill).into();
+        };
+        // The receipt scrolls in what is left; the approval form below it always shows whole.
+        let body = column![receipt.height(Length::Fill), self.approval_view(correction)].spacing(theme::GAP);
+        container(body).padding(14).style(theme::container::card).width(Length::Fill).height(Length::Fill).into()
     }
 
     fn approval_view(&self, correction: Correction) -> Element<'_, Message> {

@@ -141,7 +141,7 @@ impl ReportsScreen {
         let date = match citytill::cli::batch::parse_date(&self.date) {
             Ok(date) => date,
             Err(e) => {
-                self.error = Some(e.to_string().replace("--date", "date"));
+                self.error = Some(e.to_string());
                 return focus(DATE_ID);
             }
         };
@@ -199,7 +199,7 @@ impl ReportsScreen {
             Some((_, rendered)) => container(scrollable(text(rendered.as_str()).font(theme::text::MONO).size(theme::SMALL)).height(Length::Fill).width(Length::Fill)).padding(12).style(theme::container::card).into(),
             None => text(format!("Pick a report and a date; Enter shows the {} report.", self.name())).size(theme::BODY).style(theme::text::muted).into(),
         };
-        column![widgets::title("Reports"), picker, actions, widgets::error(self.error.as_deref()), widgets::notice(self.notice.as_deref()), body].spacing(theme::GAP).into()
+        column![widgets::title("Reports"), picker, actions, widgets::feedback(self.error.as_deref(), self.notice.as_deref()), body].spacing(theme::GAP).into()
     }
 }
 

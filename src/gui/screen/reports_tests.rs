@@ -89,5 +89,5 @@ fn report_to_printer_and_bad_date() {
     assert!(app.reports.notice.as_deref().is_some_and(|n| n.contains("not printed: printer: not configured")), "{:?}", app.reports.notice);
     reports(&mut app, Message::Date("2026-02-30".into()));
     reports(&mut app, Message::Run(Output::Screen));
-    assert!(app.reports.error.as_deref().is_some_and(|e| e.starts_with("date: '2026-02-30' is not a date")), "{:?}", app.reports.error);
+    assert!(crate::gui::testing::visible_texts(&app).iter().any(|t| t == "Business date: '2026-02-30' is not a date like 2026-11-24."), "{:?}", app.reports.error);
 }

@@ -37,3 +37,15 @@ pub fn success(theme: &Theme) -> Style {
     let pair = theme.extended_palette().success.weak;
     Style { background: Some(Background::Color(pair.color)), text_color: Some(pair.text), border: border::rounded(6), ..Style::default() }
 }
+
+/// A question waiting for an answer (confirm a close, implausible cash): the card's own readable text,
+/// marked by a thick warning-coloured border rather than coloured text or an error's red.
+pub fn question(theme: &Theme) -> Style {
+    let palette = theme.extended_palette();
+    Style {
+        background: Some(Background::Color(palette.background.weak.color)),
+        text_color: Some(palette.background.weak.text),
+        border: Border { color: palette.warning.strong.color, width: 3.0, radius: 6.0.into() },
+        ..Style::default()
+    }
+}

@@ -86,6 +86,9 @@ pub struct Counter {
     pub confirming: Option<String>,
     /// The lookup line came from the serial scanner (a receipt barcode there opens Receipts from any terminal).
     scanned_line: bool,
+    /// Why this cashier cannot start a payment (no open drawer, or one counted and awaiting approval), as the
+    /// window last heard it; said at the first lookup, not after the payment is keyed. The ledger refuses anyway.
+    pub drawer_refusal: Option<String>,
 }
 
 
@@ -107,6 +110,7 @@ impl Default for Counter {
             completed: None,
             confirming: None,
             scanned_line: false,
+            drawer_refusal: None,
         }
     }
 }
@@ -348,6 +352,9 @@ impl Counter {
             Ok(Found::Many(rows)) => {
                 self.results = rows;
                 self.highlighted = None;
+                if let Some(refusal) = self.drawer_refusal.clone().filter(|_| self.cart.is_empty()) {
+                    self.error = Some(refusal);
+                }
                 Task::none()
             }
             Ok(Found::Nothing(text)) => {
@@ -378,6 +385,11 @@ impl Counter {
 
     /// Adds a line at the amount due (a stub's amount, the balance, or the fixed fee) and moves focus to the amount.
     fn add(&mut self, item: Item, amount: Option<Money>) -> Task<Message> {
+        if let Some(refusal) = self.drawer_refusal.clone().filter(|_| self.cart.is_empty()) {
+            // The payment would start here: say now that it cannot be taken, not after it is keyed.
+            self.error = Some(refusal);
+            return focus(LOOKUP_ID);
+        }
         if let Item::Payable(row) = &item {
             if citytill::domain::payable::status_blocks_payment(&row.status) {
                 self.error = Some(format!("account: {} is {}; it cannot take payments — send the customer to the supervisor", row.number, row.status));
@@ -643,3 +655,12 @@ fn line_amount(line: &CartLine) -> Result<Money, String> {
 
 #[cfg(test)]
 mod tests;
+
+/// What keeps a cashier with this drawer (or none) from taking payments, in the cashier's words.
+pub fn drawer_refusal(drawer: Option<&query::Drawer>) -> Option<String> {
+    match drawer {
+        None => Some("You have no open drawer: open one on the Drawer screen [F3] with a counted float, then take the payment.".into()),
+        Some(drawer) if drawer.state != "open" => Some(format!("Your drawer {} is counted and waiting for a supervisor to approve the close: it takes no more payments.", drawer.id)),
+        Some(_) => None,
+    }
+}

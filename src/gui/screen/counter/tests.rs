@@ -432,3 +432,34 @@ fn search_results_are_picked_by_keyboard() {
     assert!(matches!(app.counter.cart.as_slice(), [line] if matches!(&line.item, Item::Payable(row) if row.number == chosen)), "{:?}", app.counter.cart);
     assert!(app.counter.results.is_empty() && app.counter.highlighted.is_none());
 }
+
+// Proves a cashier without an open drawer is told so when starting a payment (the first lookup, scanned or
+// typed), before anything is keyed: the cart stays empty and the line says what to do; opening the drawer
+// then lets the same lookup start the payment.
+#[test]
+fn no_open_drawer_is_said_at_the_first_lookup() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    assert_eq!(app.screen, Screen::Drawer, "no drawer yet: the window asks for the float first");
+    send(&mut app, AppMessage::Go(Screen::Counter));
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    assert!(app.counter.cart.is_empty(), "a payment started without an open drawer");
+    let error = app.counter.error.clone().unwrap_or_default();
+    assert!(error.contains("no open drawer") && error.contains("Drawer"), "not said at the first lookup: {error:?}");
+    send(&mut app, AppMessage::Device(DeviceEvent::Data(ScanData::Stub("000123456700004550240500000002".into()))));
+    assert!(app.counter.cart.is_empty(), "a scanned stub started a payment without an open drawer");
+    assert!(app.counter.error.as_deref().is_some_and(|e| e.contains("no open drawer")), "{:?}", app.counter.error);
+
+    send(&mut app, AppMessage::Go(Screen::Drawer));
+    send(&mut app, AppMessage::Drawer(crate::gui::screen::drawer::Message::Start(crate::gui::screen::drawer::Action::Open)));
+    send(&mut app, AppMessage::Drawer(crate::gui::screen::drawer::Message::Count(0, "1".into())));
+    send(&mut app, AppMessage::Drawer(crate::gui::screen::drawer::Message::Submit));
+    assert_eq!(app.screen, Screen::Counter, "after opening the drawer the window goes to the counter");
+    assert!(app.notice.as_deref().is_some_and(|n| n.contains("open with a float")), "{:?}", app.notice);
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    assert_eq!(app.counter.cart.len(), 1, "{:?}", app.counter.error);
+    assert_eq!(app.counter.error, None);
+    assert_eq!(app.notice, None, "the drawer-opened line gives its room back once the first customer starts");
+}

@@ -19,7 +19,7 @@ const KINDS: [(TenderKind, &str, Shortcut); 5] = [
 
 impl Counter {
     pub fn view(&self) -> Element<'_, Message> {
-        let lookup = text_input("Account, license, citation, permit number, name or street — or scan the stub", &self.lookup)
+        let lookup = text_input("Number, name or street — or scan", &self.lookup)
             .id(LOOKUP_ID)
             .on_input(Message::LookupChanged)
             .on_submit(Message::LookupSubmitted)
@@ -76,15 +76,21 @@ impl Counter {
             );
         }
         let total = row![text("Total due").size(theme::AMOUNT), container(text(self.total_due().grouped()).size(theme::AMOUNT).font(theme::text::BOLD)).align_right(Length::Fill)];
-        container(column![widgets::title("Cart"), lines, total].spacing(theme::GAP)).padding(14).style(theme::container::card).width(Length::Fill).into()
+        // The cart takes what the tender card leaves and its lines scroll there: a long cart never pushes the
+        // amount field or Complete off a 768-px-high screen. The total sits at the bottom, next to the tender.
+        let lines = scrollable(lines).spacing(6).height(Length::Fill);
+        container(column![widgets::title("Cart"), lines, total].spacing(theme::GAP)).padding(14).style(theme::container::card).width(Length::Fill).height(Length::Fill).into()
     }
 
     fn tender_view(&self) -> Element<'_, Message> {
         let kinds = row(KINDS.iter().map(|(kind, label, key)| {
             let style = theme::button::tab(*kind == self.tender_kind);
-            button(text(format!("{label} [{}]", key.label())).size(theme::SMALL)).padding([6, 10]).on_press(Message::Kind(*kind)).style(style).into()
+            button(text(format!("{label} [{}]", key.label())).size(theme::SMALL).wrapping(iced::widget::text::Wrapping::None)).padding([6, 6]).on_press(Message::Kind(*kind)).style(style).into()
         }))
-        .spacing(6);
+        .spacing(4)
+        // On a narrow screen the last kinds go to a second line whole, not broken inside their buttons.
+        .wrap()
+        .vertical_spacing(6);
         let hint = match self.tender_kind {
             TenderKind::Cash => "Amount handed over (Enter alone = exact amount)",
             TenderKind::Check => "Scan the check, or routing=…,account=…,number=…",
@@ -122,7 +128,7 @@ impl Counter {
         let actions = row![complete, widgets::key_button("Clear", Some(Shortcut::Cancel), Some(Message::Clear)), widgets::key_button("Reprint", Some(Shortcut::F12), self.completed.as_ref().map(|_| Message::Reprint))].spacing(8);
         let mut body = column![widgets::title("Tender"), form, tenders, totals].spacing(theme::GAP);
         if let Some(question) = &self.confirming {
-            body = body.push(container(text(question.as_str()).size(theme::BODY).font(theme::text::BOLD).style(theme::text::warning)).padding(10).width(Length::Fill).style(theme::container::card));
+            body = body.push(widgets::question(question.as_str()));
         }
         container(body.push(actions)).padding(14).style(theme::container::card).width(Length::Fill).into()
     }
