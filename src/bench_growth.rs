@@ -160,7 +160,7 @@ impl City {
     fn request(&self, n: usize) -> PaymentRequest {
         let payable = &self.payables[(n * 7919) % self.payables.len()];
         let amount = Money::from_cents(1_000 + (n as i64 % 400) * 7);
-        let mut tender = Tender::new(if n % 5 == 0 { TenderKind::Check } else { TenderKind::Cash }, amount);
+        let mut tender = Tender::new(if n.is_multiple_of(5) { TenderKind::Check } else { TenderKind::Cash }, amount);
         if tender.kind == TenderKind::Check {
             tender.routing = Some("021000021".into());
             tender.account_last4 = Some(format!("{:04}", n % 10_000));
@@ -214,7 +214,7 @@ impl City {
             if let Some((_, last)) = receipts.pop() {
                 timed(&mut times, "void", || reversal::void(&mut self.ledger, &cashier, &self.supervisor, &last, "keyed twice"))?;
             }
-            checks.extend(receipts.iter().filter(|(n, _)| n % 5 == 0).map(|(_, r)| r.clone()));
+            checks.extend(receipts.iter().filter(|(n, _)| n.is_multiple_of(5)).map(|(_, r)| r.clone()));
             let refundable = |info: &query::ReceiptInfo| ["paid", "partially_refunded"].contains(&info.status.as_str()) && info.total.cents() - info.refunded.cents() >= 100;
             if let Some(receipt) = self.older_receipt(first, refundable)? {
                 timed(&mut times, "refund", || reversal::refund(&mut self.ledger, &cashier, &self.supervisor, &receipt, Money::from_cents(100), "overpaid"))?;
