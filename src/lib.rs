@@ -5,6 +5,7 @@
 #![deny(unsafe_code)]
 
 pub mod bench;
+pub mod bench_growth;
 pub mod cli;
 pub mod config;
 pub mod domain;

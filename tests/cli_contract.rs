@@ -286,3 +286,30 @@ fn bench_only_import_times_just_the_imports() {
     let refused = city.run(&["bench", "--only", "payments"], &[]);
     assert_ne!(refused.code, 0, "an unknown part is refused: {}", refused.stdout);
 }
+
+// Proves `bench --journal-entries N` grows a journal to N entries and reports, under stable JSON keys, p50
+// and p99 of every counter and office operation and every report at N and at the base size side by side.
+#[test]
+fn bench_journal_growth_reports_every_operation_at_both_sizes() {
+    let city = City::new();
+    let bench = city.run(&["bench", "--journal-entries", "900", "--journal-base", "300", "--json"], &[]);
+    assert_eq!(bench.code, 0, "{}{}", bench.stdout, bench.stderr);
+    let figures = bench.json();
+    let (entries, base) = (figures["entries"].as_i64().unwrap_or(0), figures["base_entries"].as_i64().unwrap_or(0));
+    assert!(entries >= 900 && (300..900).contains(&base), "{figures}");
+    let mut expected: Vec<String> = ["pay", "void", "refund", "nsf", "drawer_open", "drawer_drop", "drawer_close", "batch_approve", "deposit", "day_close", "receipt_show", "receipt_reprint"]
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
+    expected.extend(citytill::reports::NAMES.iter().map(|name| format!("report_{name}")));
+    let operations = figures["operations"].as_object().expect("operations");
+    assert_eq!(operations.len(), expected.len(), "{figures}");
+    for name in &expected {
+        let op = &operations[name.as_str()];
+        assert!(op["samples"].as_u64().is_some_and(|n| n >= 3), "{name}: {op}");
+        for (p50, p99) in [("base_p50_ms", "base_p99_ms"), ("p50_ms", "p99_ms")] {
+            let (low, high) = (op[p50].as_f64().unwrap_or(0.0), op[p99].as_f64().unwrap_or(0.0));
+            assert!(low > 0.0 && low <= high, "{name} {p50}/{p99}: {op}");
+        }
+    }
+}

@@ -43,6 +43,13 @@ pub struct BenchArgs {
     /// Run only this part: `import` (the two payables imports, then verify); other figures are 0.
     #[arg(long, value_parser = ["import"])]
     pub only: Option<String>,
+    /// Instead, grow a realistic journal to this many entries and time every counter and office operation
+    /// on it beside the same on a --journal-base journal (p50/p99 of each).
+    #[arg(long)]
+    pub journal_entries: Option<usize>,
+    /// The journal size --journal-entries figures are set beside.
+    #[arg(long, default_value_t = crate::bench_growth::BASE_ENTRIES)]
+    pub journal_base: usize,
 }
 
 pub fn init(ctx: &Context, terminal: &str, admin: &str, training: bool, time_zone: Option<&str>) -> Result<()> {
@@ -148,6 +155,14 @@ pub fn backup(ctx: &Context, file: &Path) -> Result<()> {
 }
 
 pub fn bench(ctx: &Context, args: BenchArgs) -> Result<()> {
+    if let Some(entries) = args.journal_entries {
+        let growth = crate::bench_growth::run(entries, args.journal_base)?;
+        if ctx.json {
+            return output::json(&growth);
+        }
+        println!("{}", growth.text());
+        return Ok(());
+    }
     let plan = crate::bench::Plan {
         payables: args.payables,
         payments: args.payments,

@@ -41,6 +41,10 @@ pub enum Effect<'a> {
     /// Sets `meta.closed_through`: later entries get the next business date.
     CloseDay { date: &'a str },
     ExportPayment { reference: &'a str },
+    /// Files the entry under what it is about (`entry_refs`: a receipt's refunds and returned check, a
+    /// drawer's open, counts, drops and close, a batch's approvals), so reading them back costs the same
+    /// however long the journal is.
+    EntryRef { kind: &'static str, subject: String },
 }
 
 /// The projection changes an event makes, in order.
@@ -54,6 +58,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         Event::PayablesImportCommitted { import, .. } => vec![Effect::CommitImport { import: *import }],
         Event::FeesImported { rows, .. } => rows.iter().map(Effect::UpsertFee).collect(),
         Event::DrawerOpened { drawer_id, cashier, float, .. } => vec![
+            entry_ref(event, drawer_id.to_string()),
             Effect::OpenDrawer { drawer_id: *drawer_id, cashier, float: *float },
             Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: *float },
             Effect::OpenBatch {
@@ -85,6 +90,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         }
         Event::PaymentRefunded { receipt, drawer_id, amount, allocations, .. } => {
             let mut out = vec![
+                entry_ref(event, receipt.clone()),
                 Effect::ReceiptRefunded { receipt, amount: *amount },
                 Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: amount.neg() },
             ];
@@ -92,7 +98,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
             out
         }
         Event::CheckReturned { receipt, allocations, fee_amount, fee_charged_to, .. } => {
-            let mut out = vec![Effect::ReceiptStatus { receipt, status: "returned_check" }];
+            let mut out = vec![entry_ref(event, receipt.clone()), Effect::ReceiptStatus { receipt, status: "returned_check" }];
             out.extend(allocations.iter().filter_map(|a| Some(Effect::PayableBalance { number: a.payable.as_deref()?, delta: a.amount })));
             if let Some(number) = fee_charged_to {
                 out.push(Effect::PayableBalance { number, delta: *fee_amount });
@@ -100,12 +106,15 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
             out
         }
         Event::ReceiptReprinted { receipt } => vec![Effect::ReceiptReprinted { receipt }],
-        Event::CashDropped { drawer_id, amount } | Event::PaidOut { drawer_id, amount, .. } => {
-            vec![Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: amount.neg() }]
-        }
+        Event::CashDropped { drawer_id, amount } => vec![
+            entry_ref(event, drawer_id.to_string()),
+            Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: amount.neg() },
+        ],
+        Event::PaidOut { drawer_id, amount, .. } => vec![Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: amount.neg() }],
         Event::PaidIn { drawer_id, amount, .. } => vec![Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: *amount }],
-        Event::DrawerCounted { drawer_id, .. } => vec![Effect::CountDrawer { drawer_id: *drawer_id }],
+        Event::DrawerCounted { drawer_id, .. } => vec![entry_ref(event, drawer_id.to_string()), Effect::CountDrawer { drawer_id: *drawer_id }],
         Event::DrawerClosed { drawer_id, .. } => vec![
+            entry_ref(event, drawer_id.to_string()),
             Effect::CloseDrawer { drawer_id: *drawer_id },
             Effect::BatchState { batch: counter_batch(*drawer_id), state: "balanced", approver: None, reason: None },
         ],
@@ -121,7 +130,10 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         Event::BatchItemRemoved { batch, item, .. } => vec![Effect::BatchItemState { batch, item: item.item, state: "removed" }],
         Event::BatchBalanced { batch, .. } => vec![Effect::BatchState { batch: batch.clone(), state: "balanced", approver: None, reason: None }],
         Event::BatchApproved { batch, approver, posted } => {
-            let mut out = vec![Effect::BatchState { batch: batch.clone(), state: "approved", approver: Some(approver), reason: None }];
+            let mut out = vec![
+                entry_ref(event, batch.clone()),
+                Effect::BatchState { batch: batch.clone(), state: "approved", approver: Some(approver), reason: None },
+            ];
             out.extend(posted_effects(batch, posted, "posted", -1));
             out
         }
@@ -150,6 +162,15 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         | Event::ClockWarning { .. }
         | Event::NoSale { .. } => Vec::new(),
     }
+}
+
+/// The kinds of entry `entry_refs` files (every one of them).
+pub const REFERENCED_KINDS: &[&str] = &["payment_refunded", "check_returned", "batch_approved", "drawer_opened", "drawer_counted", "cash_dropped", "drawer_closed"];
+
+/// The `entry_refs` row filing `event` under `subject`. Migration 8 back-fills the same rows from
+/// `$.receipt`, `$.drawer_id` and `$.batch` of these kinds.
+fn entry_ref(event: &Event, subject: String) -> Effect<'static> {
+    Effect::EntryRef { kind: event.kind(), subject }
 }
 
 /// Posting (`sign` -1: balances go down) or un-posting (`sign` 1) a batch's items.

@@ -184,6 +184,9 @@ fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) 
         Effect::ExportPayment { reference } => {
             conn.prepare_cached("INSERT INTO exported_payments(reference, seq) VALUES (?1, ?2)")?.execute(params![reference, record.seq])?
         }
+        Effect::EntryRef { kind, subject } => {
+            conn.prepare_cached("INSERT INTO entry_refs(kind, subject, seq) VALUES (?1, ?2, ?3)")?.execute(params![kind, subject, record.seq])?
+        }
     };
     if changed != 1 {
         return Err(Error::Invariant(format!("entry {} ({}): effect {effect:?} changed {changed} rows, expected 1", record.seq, record.kind)));

@@ -275,6 +275,33 @@ WHEN old.number IS NOT new.number OR old.name IS NOT new.name OR old.address IS 
   INSERT INTO payables_fts(rowid, number, name, address) VALUES (new.rowid, new.number, new.name, new.address);
 END;
 "#,
+    // 8 (numbered for the merge; independent of 7's tables): reads whose cost grew with the journal's age.
+    // `entry_refs` files each entry a counter or office operation reads back under what it is about (a
+    // receipt's refunds and returned check, a drawer's open, counts, drops and close, a batch's approvals),
+    // written by `Effect::EntryRef` in the entry's transaction and compared by `verify`; back-filled here
+    // with the subjects `domain::effects` files them under. `journal_day` finds a business date's entries
+    // (the day's reports), `receipts_drawer` a drawer's receipts (drawer report, close) and `drawers_date` the day's drawers without a scan;
+    // `verify`'s integrity check compares both with their tables.
+    r#"
+CREATE TABLE IF NOT EXISTS entry_refs (
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    seq INTEGER NOT NULL REFERENCES journal(seq),
+    PRIMARY KEY (kind, subject, seq)
+) STRICT, WITHOUT ROWID;
+INSERT OR IGNORE INTO entry_refs(kind, subject, seq)
+    SELECT kind, CAST(CASE kind
+            WHEN 'payment_refunded' THEN json_extract(payload, '$.receipt')
+            WHEN 'check_returned' THEN json_extract(payload, '$.receipt')
+            WHEN 'batch_approved' THEN json_extract(payload, '$.batch')
+            ELSE json_extract(payload, '$.drawer_id') END AS TEXT), seq
+    FROM journal
+    WHERE kind IN ('payment_refunded', 'check_returned', 'batch_approved', 'drawer_opened', 'drawer_counted', 'cash_dropped', 'drawer_closed')
+    ORDER BY 1, 2, 3;
+CREATE INDEX IF NOT EXISTS journal_day ON journal(business_date);
+CREATE INDEX IF NOT EXISTS receipts_drawer ON receipts(drawer_id);
+CREATE INDEX IF NOT EXISTS drawers_date ON drawers(business_date);
+"#,
 ];
 
 /// The `receipts` key for a receipt's text (`T01-000042` is number 42), or None for text that is not a

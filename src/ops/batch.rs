@@ -373,7 +373,8 @@ fn post_lines(w: &Writer<'_>, items: &[BatchItem]) -> Result<Vec<PostedItem>> {
 /// The batch's latest approval: its journal sequence number and the items it posted (what a reopen reverses).
 fn last_approval(conn: &Connection, batch: &str) -> Result<(i64, Vec<PostedItem>)> {
     let (seq, payload): (i64, String) = conn.query_row(
-        "SELECT seq, payload FROM journal WHERE kind = 'batch_approved' AND json_extract(payload, '$.batch') = ?1 ORDER BY seq DESC LIMIT 1",
+        "SELECT j.seq, j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq
+         WHERE r.kind = 'batch_approved' AND r.subject = ?1 ORDER BY r.seq DESC LIMIT 1",
         [batch],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;

@@ -169,8 +169,8 @@ struct Close {
 
 fn drawer_close(conn: &Connection, drawer_id: i64) -> Result<Close> {
     let payload: String = conn.query_row(
-        "SELECT payload FROM journal WHERE kind = 'drawer_closed' AND json_extract(payload, '$.drawer_id') = ?1",
-        [drawer_id],
+        "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'drawer_closed' AND r.subject = ?1",
+        [drawer_id.to_string()],
         |r| r.get(0),
     )?;
     match serde_json::from_str(&payload) {
@@ -181,8 +181,8 @@ fn drawer_close(conn: &Connection, drawer_id: i64) -> Result<Close> {
 
 fn float_count(conn: &Connection, drawer_id: i64) -> Result<Vec<DenominationCount>> {
     let payload: String = conn.query_row(
-        "SELECT payload FROM journal WHERE kind = 'drawer_opened' AND json_extract(payload, '$.drawer_id') = ?1",
-        [drawer_id],
+        "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'drawer_opened' AND r.subject = ?1",
+        [drawer_id.to_string()],
         |r| r.get(0),
     )?;
     match serde_json::from_str(&payload) {
@@ -192,9 +192,10 @@ fn float_count(conn: &Connection, drawer_id: i64) -> Result<Vec<DenominationCoun
 }
 
 fn drops(conn: &Connection, drawer_id: i64) -> Result<i64> {
-    let mut statement =
-        conn.prepare_cached("SELECT payload FROM journal WHERE kind = 'cash_dropped' AND json_extract(payload, '$.drawer_id') = ?1")?;
-    let payloads: Vec<String> = statement.query_map([drawer_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut statement = conn.prepare_cached(
+        "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'cash_dropped' AND r.subject = ?1 ORDER BY r.seq",
+    )?;
+    let payloads: Vec<String> = statement.query_map([drawer_id.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let mut total = 0;
     for payload in payloads {
         match serde_json::from_str(&payload) {

@@ -202,8 +202,9 @@ fn close_result(drawer_id: i64, expected: &[(TenderKind, Money)], counted: &[Ten
 
 fn recorded_count(conn: &rusqlite::Connection, drawer_id: i64) -> Result<(Vec<DenominationCount>, Vec<TenderAmount>)> {
     let payload: String = conn.query_row(
-        "SELECT payload FROM journal WHERE kind = 'drawer_counted' AND json_extract(payload, '$.drawer_id') = ?1 ORDER BY seq DESC LIMIT 1",
-        [drawer_id],
+        "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq
+         WHERE r.kind = 'drawer_counted' AND r.subject = ?1 ORDER BY r.seq DESC LIMIT 1",
+        [drawer_id.to_string()],
         |r| r.get(0),
     )?;
     match serde_json::from_str(&payload) {

@@ -242,7 +242,10 @@ fn reversals(conn: &Connection, terminal: &str, references: &mut Vec<String>, ro
             || conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM exported_payments WHERE reference = ?1)")?.query_row([reference], |r| r.get(0))?)
     };
     let mut statement =
-        conn.prepare_cached("SELECT seq, business_date, payload FROM journal WHERE kind IN ('payment_refunded', 'check_returned') ORDER BY seq")?;
+        conn.prepare_cached(
+            "SELECT j.seq, j.business_date, j.payload FROM journal j
+             WHERE j.seq IN (SELECT seq FROM entry_refs WHERE kind IN ('payment_refunded', 'check_returned')) ORDER BY j.seq",
+        )?;
     let found: Vec<(i64, String, String)> = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     for (seq, date, payload) in found {
         let event: Event = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;

@@ -182,7 +182,8 @@ type AllocationKey = (String, Option<String>);
 
 fn earlier_allocations(w: &Writer<'_>, receipt: &str) -> Result<std::collections::HashMap<AllocationKey, i64>> {
     let mut statement = w.conn().prepare_cached(
-        "SELECT payload FROM journal WHERE kind IN ('payment_refunded', 'check_returned') AND json_extract(payload, '$.receipt') = ?1",
+        "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq
+         WHERE r.kind IN ('payment_refunded', 'check_returned') AND r.subject = ?1 ORDER BY r.seq",
     )?;
     let payloads = statement.query_map([receipt], |r| r.get::<_, String>(0))?;
     let mut taken = std::collections::HashMap::new();

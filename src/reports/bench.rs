@@ -87,7 +87,7 @@ pub fn office_day(drawers: usize, payments_per_drawer: usize) -> Result<OfficeDa
 }
 
 /// An exact count of `cents` in US denominations, largest first.
-fn denominations_of(mut cents: i64) -> Vec<DenominationCount> {
+pub(crate) fn denominations_of(mut cents: i64) -> Vec<DenominationCount> {
     let mut out = Vec::new();
     for &denomination in USD_CENTS {
         let pieces = cents / denomination;

@@ -142,9 +142,14 @@ pub struct Entry {
 /// Entries of the given kinds, on `date` (or through it when `through`), in journal order.
 pub fn entries(conn: &Connection, kinds: &[&str], date: &str, through: bool) -> Result<Vec<Entry>> {
     let kinds_json = serde_json::to_string(kinds).map_err(|e| Error::Invariant(format!("report kinds: {e}")))?;
+    // Through a date: every entry of those kinds so far, found through `entry_refs`, which files them
+    // all (a day's entries are found through the `journal_day` index).
+    if through && !kinds.iter().all(|kind| crate::domain::effects::REFERENCED_KINDS.contains(kind)) {
+        return Err(Error::Invariant(format!("report: entries through a date are read only for {:?}", crate::domain::effects::REFERENCED_KINDS)));
+    }
     let sql = if through {
         "SELECT seq, at, business_date, user_name, approver, payload FROM journal
-         WHERE business_date <= ?1 AND kind IN (SELECT value FROM json_each(?2)) ORDER BY seq"
+         WHERE seq IN (SELECT seq FROM entry_refs WHERE kind IN (SELECT value FROM json_each(?2))) AND business_date <= ?1 ORDER BY seq"
     } else {
         "SELECT seq, at, business_date, user_name, approver, payload FROM journal
          WHERE business_date = ?1 AND kind IN (SELECT value FROM json_each(?2)) ORDER BY seq"

@@ -311,6 +311,8 @@ fn compare_batches(conn: &Connection, model: &Model, problems: &mut Vec<String>)
     let closed: Vec<(String, String)> = collect(conn, "SELECT key, value FROM meta WHERE key = 'closed_through'", |r| Ok((r.get(0)?, r.get(1)?)))?;
     let expected: BTreeMap<String, String> = model.closed_through.iter().map(|d| ("closed_through".to_string(), d.clone())).collect();
     compare("meta", closed, &expected, problems);
+    let refs: Vec<((String, String, i64), ())> = collect(conn, "SELECT kind, subject, seq FROM entry_refs", |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), ())))?;
+    compare("entry ref", refs, &model.entry_refs, problems);
     Ok(())
 }
 

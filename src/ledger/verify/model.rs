@@ -104,6 +104,8 @@ pub(super) struct Model {
     pub(super) deposits: BTreeMap<String, (String, i64, i64, i64)>,
     pub(super) exported: Keyed<i64>,
     pub(super) closed_through: Option<String>,
+    /// `entry_refs`: (kind, subject, seq).
+    pub(super) entry_refs: BTreeMap<(String, String, i64), ()>,
 }
 
 /// A user row: role, active, and the commitment to the PIN hash (`pin_set`).
@@ -295,6 +297,9 @@ impl Model {
                     return Err(format!("batch {batch} deposited twice ({earlier} and {deposit})"));
                 }
                 row.deposit = Some(deposit.to_string());
+            }
+            Effect::EntryRef { kind, subject } => {
+                self.entry_refs.insert((kind.to_string(), subject.clone(), seq), ());
             }
             Effect::CloseDay { date } => self.closed_through = Some(date.to_string()),
             Effect::ExportPayment { reference } => {
