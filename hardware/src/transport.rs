@@ -65,7 +65,8 @@ pub enum TransportSpec {
 }
 
 impl TransportSpec {
-    /// Parses `serial:/dev/ttyUSB0?baud=9600&parity=none&flow=none`, `tcp:host:9100`,
+    /// Parses `serial:/dev/ttyUSB0?baud=9600&parity=none&flow=none` (on Windows `serial:COM3` or
+    /// `serial:\\.\COM10`), `tcp:host:9100`,
     /// `file:/dev/usb/lp0`, `sim:` or `printer`.
     pub fn parse(spec: &str) -> Result<Self, TransportError> {
         let fail = |problem: &str| TransportError::Spec { spec: spec.to_string(), problem: problem.to_string() };
@@ -173,7 +174,7 @@ fn io_error(target: &str, err: impl ToString) -> TransportError {
 
 /// Serial port link (exclusive: claimed in-process and locked against other programs).
 pub struct SerialLink {
-    port: serialport::TTYPort,
+    port: Box<dyn serialport::SerialPort>,
     target: String,
     write_timeout: Duration,
     _claim: Claim,
@@ -198,7 +199,7 @@ impl SerialLink {
             .parity(parity)
             .flow_control(flow)
             .timeout(Duration::from_millis(write_timeout_ms.max(1)))
-            .open_native()
+            .open()
             .map_err(|e| open_error(&target, &e))?;
         Ok(Self { port, target, write_timeout: Duration::from_millis(write_timeout_ms.max(1)), _claim: claim })
     }
@@ -215,7 +216,6 @@ fn open_error(target: &str, err: &serialport::Error) -> TransportError {
 
 impl Link for SerialLink {
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
-        use serialport::SerialPort;
         self.port.set_timeout(self.write_timeout).map_err(|e| io_error(&self.target, e))?;
         self.port.write_all(bytes).map_err(|e| io_error(&self.target, e))?;
         // Waiting for the bytes to leave (tcdrain) is best effort: the write above already put them in
@@ -231,7 +231,6 @@ impl Link for SerialLink {
     }
 
     fn read_timeout(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
-        use serialport::SerialPort;
         self.port.set_timeout(timeout.max(Duration::from_millis(1))).map_err(|e| io_error(&self.target, e))?;
         match self.port.read(buf) {
             Ok(n) => Ok(n),
@@ -241,7 +240,6 @@ impl Link for SerialLink {
     }
 
     fn modem_line(&mut self, line: ModemLine) -> Result<bool, TransportError> {
-        use serialport::SerialPort;
         let result = match line {
             ModemLine::Cts => self.port.read_clear_to_send(),
             ModemLine::Dsr => self.port.read_data_set_ready(),
