@@ -118,7 +118,7 @@ fn parse_serial(rest: &str) -> Result<TransportSpec, String> {
     if path.is_empty() {
         return Err("serial: needs a device path".into());
     }
-    let mut settings = SerialSettings { path: path.to_string(), baud: 9600, parity: Parity::None, flow: Flow::None };
+    let mut settings = SerialSettings { path: com_port_name(path).unwrap_or_else(|| path.to_string()), baud: 9600, parity: Parity::None, flow: Flow::None };
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').ok_or(format!("option {pair:?}: expected key=value"))?;
         match key {
@@ -129,6 +129,15 @@ fn parse_serial(rest: &str) -> Result<TransportSpec, String> {
         }
     }
     Ok(TransportSpec::Serial(settings))
+}
+
+/// A Windows COM port named `COM3`, `com3` or `\\.\COM10`, as the one name `COM3`/`COM10` (the serial
+/// library adds the `\\.\` prefix Windows needs from COM10 on), so one port is never claimed under two names.
+fn com_port_name(path: &str) -> Option<String> {
+    let name = path.strip_prefix(r"\\.\").unwrap_or(path);
+    let number = name.get(..3).filter(|p| p.eq_ignore_ascii_case("com")).and(name.get(3..))?;
+    let number: u16 = number.parse().ok().filter(|n| *n > 0 && !number.starts_with('0') && !number.starts_with('+'))?;
+    Some(format!("COM{number}"))
 }
 
 fn parse_tcp(rest: &str) -> Result<TransportSpec, String> {
@@ -375,6 +384,24 @@ mod tests {
         }
         let defaults = TransportSpec::parse("serial:/dev/ttyS0").unwrap();
         assert_eq!(defaults.to_spec_string(), "serial:/dev/ttyS0?baud=9600&parity=none&flow=none");
+    }
+
+    // Windows COM ports are accepted by their short and their \\.\ name, both stored as COMn; other paths are kept as written.
+    #[test]
+    fn com_port_names() {
+        for (spec, path) in [("serial:COM3", "COM3"), ("serial:com3?baud=19200", "COM3"), (r"serial:\\.\COM10?baud=9600", "COM10"), (r"serial:\\.\com12", "COM12")] {
+            match TransportSpec::parse(spec).unwrap() {
+                TransportSpec::Serial(settings) => assert_eq!(settings.path, path, "{spec}"),
+                other => panic!("{spec}: {other:?}"),
+            }
+        }
+        assert_eq!(TransportSpec::parse(r"serial:\\.\COM10").unwrap().to_spec_string(), "serial:COM10?baud=9600&parity=none&flow=none");
+        for kept in ["/dev/ttyS0", "COM", "COM0", "COMX", "COM03", r"\\server\COM3"] {
+            match TransportSpec::parse(&format!("serial:{kept}")).unwrap() {
+                TransportSpec::Serial(settings) => assert_eq!(settings.path, kept),
+                other => panic!("{kept}: {other:?}"),
+            }
+        }
     }
 
     // Bad specs name the problem.
