@@ -58,6 +58,8 @@ pub enum TransportSpec {
     Serial(SerialSettings),
     Tcp { host: String, port: u16 },
     File { path: String },
+    /// A printer installed in Windows, by its name, fed RAW through the print spooler (Windows only).
+    Spooler { printer: String },
     /// In-process simulator (the app starts it).
     Sim,
     /// A drawer kicked through the receipt printer.
@@ -81,7 +83,9 @@ impl TransportSpec {
             "file" if !rest.is_empty() => Ok(Self::File { path: rest.to_string() }),
             "file" => Err(fail("file: needs a path")),
             "sim" => Ok(Self::Sim),
-            _ => Err(fail("unknown scheme: expected serial, tcp, file, sim or printer")),
+            "spooler" if !rest.trim().is_empty() => Ok(Self::Spooler { printer: rest.trim().to_string() }),
+            "spooler" => Err(fail("spooler: needs the Windows printer's name")),
+            _ => Err(fail("unknown scheme: expected serial, tcp, file, spooler, sim or printer")),
         }
     }
 
@@ -91,6 +95,7 @@ impl TransportSpec {
             Self::Serial(s) => format!("serial:{}?baud={}&parity={}&flow={}", s.path, s.baud, parity_name(s.parity), flow_name(s.flow)),
             Self::Tcp { host, port } => format!("tcp:{host}:{port}"),
             Self::File { path } => format!("file:{path}"),
+            Self::Spooler { printer } => format!("spooler:{printer}"),
             Self::Sim => "sim:".to_string(),
             Self::ViaPrinter => "printer".to_string(),
         }
@@ -351,6 +356,13 @@ pub fn open(spec: &TransportSpec, owner: &str, timeouts: OpenTimeouts) -> Result
         TransportSpec::Serial(settings) => Ok(Box::new(SerialLink::open(settings, owner, timeouts.write_timeout_ms)?)),
         TransportSpec::Tcp { host, port } => Ok(Box::new(TcpLink::open(host, *port, owner, timeouts.connect_timeout_ms, timeouts.write_timeout_ms)?)),
         TransportSpec::File { path } => Ok(Box::new(FileLink::open(path, owner)?)),
+        #[cfg(windows)]
+        TransportSpec::Spooler { printer } => Ok(Box::new(crate::spooler::SpoolerLink::open(printer, owner)?)),
+        #[cfg(not(windows))]
+        TransportSpec::Spooler { printer } => {
+            let _ = owner;
+            Err(TransportError::Open { target: format!("Windows printer {printer:?}"), problem: "the Windows print spooler exists only on Windows".into() })
+        }
         TransportSpec::Sim | TransportSpec::ViaPrinter => Err(TransportError::Spec {
             spec: spec.to_spec_string(),
             problem: "not a direct link (resolve sim: through sim::resolve, printer through the printer handle)".into(),
@@ -379,7 +391,7 @@ mod tests {
     // Every documented spec form parses and prints back the same.
     #[test]
     fn specs_round_trip() {
-        for spec in ["serial:/dev/ttyUSB0?baud=19200&parity=even&flow=hardware", "tcp:192.168.1.50:9100", "file:/dev/usb/lp0", "sim:", "printer"] {
+        for spec in ["serial:/dev/ttyUSB0?baud=19200&parity=even&flow=hardware", "tcp:192.168.1.50:9100", "file:/dev/usb/lp0", "spooler:EPSON TM-T88V Receipt", "sim:", "printer"] {
             assert_eq!(TransportSpec::parse(spec).unwrap().to_spec_string(), spec);
         }
         let defaults = TransportSpec::parse("serial:/dev/ttyS0").unwrap();
@@ -412,5 +424,6 @@ mod tests {
         assert!(TransportSpec::parse("tcp:host").is_err());
         assert!(TransportSpec::parse("usb:1").is_err());
         assert!(TransportSpec::parse("file:").is_err());
+        assert!(TransportSpec::parse("spooler: ").unwrap_err().to_string().contains("printer's name"));
     }
 }
