@@ -16,6 +16,7 @@ pub mod hq;
 pub mod ledger;
 pub mod money;
 pub mod ops;
+pub mod private_file;
 pub mod reports;
 
 pub use error::{Error, Result};

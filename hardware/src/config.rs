@@ -90,7 +90,8 @@ impl Timeouts {
 pub struct DeviceEntry {
     /// Embedded profile name (e.g. "tm-t88") or a path to a profile TOML.
     pub profile: String,
-    /// `serial:/dev/ttyUSB0?baud=9600&parity=none&flow=none`, `tcp:host:9100`, `file:/dev/usb/lp0`, `sim:`, or `printer` (drawers).
+    /// `serial:/dev/ttyUSB0?baud=9600&parity=none&flow=none` (`serial:COM3` on Windows), `tcp:host:9100`, `file:/dev/usb/lp0`,
+    /// `spooler:PRINTER NAME` (Windows), `sim:`, or `printer` (drawers).
     pub transport: String,
     #[serde(default)]
     pub timeouts: Timeouts,

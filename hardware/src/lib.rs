@@ -51,6 +51,8 @@ pub mod scanline;
 pub mod scanner;
 pub mod set;
 pub mod sim;
+#[cfg(windows)]
+pub mod spooler;
 pub mod status;
 pub mod transport;
 pub mod wedge;

@@ -58,6 +58,8 @@ pub enum TransportSpec {
     Serial(SerialSettings),
     Tcp { host: String, port: u16 },
     File { path: String },
+    /// A printer installed in Windows, by its name, fed RAW through the print spooler (Windows only).
+    Spooler { printer: String },
     /// In-process simulator (the app starts it).
     Sim,
     /// A drawer kicked through the receipt printer.
@@ -65,7 +67,8 @@ pub enum TransportSpec {
 }
 
 impl TransportSpec {
-    /// Parses `serial:/dev/ttyUSB0?baud=9600&parity=none&flow=none`, `tcp:host:9100`,
+    /// Parses `serial:/dev/ttyUSB0?baud=9600&parity=none&flow=none` (on Windows `serial:COM3` or
+    /// `serial:\\.\COM10`), `tcp:host:9100`,
     /// `file:/dev/usb/lp0`, `sim:` or `printer`.
     pub fn parse(spec: &str) -> Result<Self, TransportError> {
         let fail = |problem: &str| TransportError::Spec { spec: spec.to_string(), problem: problem.to_string() };
@@ -80,7 +83,9 @@ impl TransportSpec {
             "file" if !rest.is_empty() => Ok(Self::File { path: rest.to_string() }),
             "file" => Err(fail("file: needs a path")),
             "sim" => Ok(Self::Sim),
-            _ => Err(fail("unknown scheme: expected serial, tcp, file, sim or printer")),
+            "spooler" if !rest.trim().is_empty() => Ok(Self::Spooler { printer: rest.trim().to_string() }),
+            "spooler" => Err(fail("spooler: needs the Windows printer's name")),
+            _ => Err(fail("unknown scheme: expected serial, tcp, file, spooler, sim or printer")),
         }
     }
 
@@ -90,6 +95,7 @@ impl TransportSpec {
             Self::Serial(s) => format!("serial:{}?baud={}&parity={}&flow={}", s.path, s.baud, parity_name(s.parity), flow_name(s.flow)),
             Self::Tcp { host, port } => format!("tcp:{host}:{port}"),
             Self::File { path } => format!("file:{path}"),
+            Self::Spooler { printer } => format!("spooler:{printer}"),
             Self::Sim => "sim:".to_string(),
             Self::ViaPrinter => "printer".to_string(),
         }
@@ -117,7 +123,7 @@ fn parse_serial(rest: &str) -> Result<TransportSpec, String> {
     if path.is_empty() {
         return Err("serial: needs a device path".into());
     }
-    let mut settings = SerialSettings { path: path.to_string(), baud: 9600, parity: Parity::None, flow: Flow::None };
+    let mut settings = SerialSettings { path: com_port_name(path).unwrap_or_else(|| path.to_string()), baud: 9600, parity: Parity::None, flow: Flow::None };
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').ok_or(format!("option {pair:?}: expected key=value"))?;
         match key {
@@ -128,6 +134,15 @@ fn parse_serial(rest: &str) -> Result<TransportSpec, String> {
         }
     }
     Ok(TransportSpec::Serial(settings))
+}
+
+/// A Windows COM port named `COM3`, `com3` or `\\.\COM10`, as the one name `COM3`/`COM10` (the serial
+/// library adds the `\\.\` prefix Windows needs from COM10 on), so one port is never claimed under two names.
+fn com_port_name(path: &str) -> Option<String> {
+    let name = path.strip_prefix(r"\\.\").unwrap_or(path);
+    let number = name.get(..3).filter(|p| p.eq_ignore_ascii_case("com")).and(name.get(3..))?;
+    let number: u16 = number.parse().ok().filter(|n| *n > 0 && !number.starts_with('0') && !number.starts_with('+'))?;
+    Some(format!("COM{number}"))
 }
 
 fn parse_tcp(rest: &str) -> Result<TransportSpec, String> {
@@ -173,7 +188,7 @@ fn io_error(target: &str, err: impl ToString) -> TransportError {
 
 /// Serial port link (exclusive: claimed in-process and locked against other programs).
 pub struct SerialLink {
-    port: serialport::TTYPort,
+    port: Box<dyn serialport::SerialPort>,
     target: String,
     write_timeout: Duration,
     _claim: Claim,
@@ -198,7 +213,7 @@ impl SerialLink {
             .parity(parity)
             .flow_control(flow)
             .timeout(Duration::from_millis(write_timeout_ms.max(1)))
-            .open_native()
+            .open()
             .map_err(|e| open_error(&target, &e))?;
         Ok(Self { port, target, write_timeout: Duration::from_millis(write_timeout_ms.max(1)), _claim: claim })
     }
@@ -215,7 +230,6 @@ fn open_error(target: &str, err: &serialport::Error) -> TransportError {
 
 impl Link for SerialLink {
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
-        use serialport::SerialPort;
         self.port.set_timeout(self.write_timeout).map_err(|e| io_error(&self.target, e))?;
         self.port.write_all(bytes).map_err(|e| io_error(&self.target, e))?;
         // Waiting for the bytes to leave (tcdrain) is best effort: the write above already put them in
@@ -231,7 +245,6 @@ impl Link for SerialLink {
     }
 
     fn read_timeout(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
-        use serialport::SerialPort;
         self.port.set_timeout(timeout.max(Duration::from_millis(1))).map_err(|e| io_error(&self.target, e))?;
         match self.port.read(buf) {
             Ok(n) => Ok(n),
@@ -241,7 +254,6 @@ impl Link for SerialLink {
     }
 
     fn modem_line(&mut self, line: ModemLine) -> Result<bool, TransportError> {
-        use serialport::SerialPort;
         let result = match line {
             ModemLine::Cts => self.port.read_clear_to_send(),
             ModemLine::Dsr => self.port.read_data_set_ready(),
@@ -344,6 +356,13 @@ pub fn open(spec: &TransportSpec, owner: &str, timeouts: OpenTimeouts) -> Result
         TransportSpec::Serial(settings) => Ok(Box::new(SerialLink::open(settings, owner, timeouts.write_timeout_ms)?)),
         TransportSpec::Tcp { host, port } => Ok(Box::new(TcpLink::open(host, *port, owner, timeouts.connect_timeout_ms, timeouts.write_timeout_ms)?)),
         TransportSpec::File { path } => Ok(Box::new(FileLink::open(path, owner)?)),
+        #[cfg(windows)]
+        TransportSpec::Spooler { printer } => Ok(Box::new(crate::spooler::SpoolerLink::open(printer, owner)?)),
+        #[cfg(not(windows))]
+        TransportSpec::Spooler { printer } => {
+            let _ = owner;
+            Err(TransportError::Open { target: format!("Windows printer {printer:?}"), problem: "the Windows print spooler exists only on Windows".into() })
+        }
         TransportSpec::Sim | TransportSpec::ViaPrinter => Err(TransportError::Spec {
             spec: spec.to_spec_string(),
             problem: "not a direct link (resolve sim: through sim::resolve, printer through the printer handle)".into(),
@@ -372,11 +391,29 @@ mod tests {
     // Every documented spec form parses and prints back the same.
     #[test]
     fn specs_round_trip() {
-        for spec in ["serial:/dev/ttyUSB0?baud=19200&parity=even&flow=hardware", "tcp:192.168.1.50:9100", "file:/dev/usb/lp0", "sim:", "printer"] {
+        for spec in ["serial:/dev/ttyUSB0?baud=19200&parity=even&flow=hardware", "tcp:192.168.1.50:9100", "file:/dev/usb/lp0", "spooler:EPSON TM-T88V Receipt", "sim:", "printer"] {
             assert_eq!(TransportSpec::parse(spec).unwrap().to_spec_string(), spec);
         }
         let defaults = TransportSpec::parse("serial:/dev/ttyS0").unwrap();
         assert_eq!(defaults.to_spec_string(), "serial:/dev/ttyS0?baud=9600&parity=none&flow=none");
+    }
+
+    // Windows COM ports are accepted by their short and their \\.\ name, both stored as COMn; other paths are kept as written.
+    #[test]
+    fn com_port_names() {
+        for (spec, path) in [("serial:COM3", "COM3"), ("serial:com3?baud=19200", "COM3"), (r"serial:\\.\COM10?baud=9600", "COM10"), (r"serial:\\.\com12", "COM12")] {
+            match TransportSpec::parse(spec).unwrap() {
+                TransportSpec::Serial(settings) => assert_eq!(settings.path, path, "{spec}"),
+                other => panic!("{spec}: {other:?}"),
+            }
+        }
+        assert_eq!(TransportSpec::parse(r"serial:\\.\COM10").unwrap().to_spec_string(), "serial:COM10?baud=9600&parity=none&flow=none");
+        for kept in ["/dev/ttyS0", "COM", "COM0", "COMX", "COM03", r"\\server\COM3"] {
+            match TransportSpec::parse(&format!("serial:{kept}")).unwrap() {
+                TransportSpec::Serial(settings) => assert_eq!(settings.path, kept),
+                other => panic!("{kept}: {other:?}"),
+            }
+        }
     }
 
     // Bad specs name the problem.
@@ -387,5 +424,6 @@ mod tests {
         assert!(TransportSpec::parse("tcp:host").is_err());
         assert!(TransportSpec::parse("usb:1").is_err());
         assert!(TransportSpec::parse("file:").is_err());
+        assert!(TransportSpec::parse("spooler: ").unwrap_err().to_string().contains("printer's name"));
     }
 }

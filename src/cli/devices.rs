@@ -136,7 +136,7 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
                 "scanner_pty": simulators.scanner_pty,
                 "counter_pty": simulators.counter_pty,
                 "printed": simulators.printed_dir(),
-                "control_socket": dir.join("control.sock"),
+                "control_socket": simulators.control_address(),
             });
             output::json(&paths)?;
             let deadline = seconds.map(|s| std::time::Instant::now() + Duration::from_secs(s));

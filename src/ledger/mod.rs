@@ -10,7 +10,6 @@ pub mod journal;
 pub mod schema;
 pub mod verify;
 
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -56,7 +55,7 @@ impl Ledger {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
         }
-        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| Error::file(path, e))?;
+        crate::private_file::owner_only(std::fs::OpenOptions::new().write(true).create_new(true)).open(path).map_err(|e| Error::file(path, e))?;
         let conn = Ledger::connect(path)?;
         migrate(&conn, path)?;
         ack_witness::forget(path);
@@ -132,7 +131,7 @@ impl Ledger {
         }
         conn.pragma_update(None, "foreign_keys", "ON").map_err(at)?;
         // The WAL and shared-memory files inherit the database's mode; make sure it is owner-only.
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| Error::file(path, e))?;
+        crate::private_file::restrict(path, false).map_err(|e| Error::file(path, e))?;
         Ok(conn)
     }
 

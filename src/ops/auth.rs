@@ -1,7 +1,6 @@
 //! Users, PINs (argon2 keyed with a PIN key kept outside the data dir), login with a progressive lockout,
 //! and second-person approval — every failure audited, every credential change journaled.
 
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use password_hash::rand_core::OsRng;
@@ -81,14 +80,14 @@ impl PinKey {
         }
         if !parent.exists() {
             std::fs::create_dir_all(parent).map_err(|e| Error::file(parent, e))?;
-            std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o700)).map_err(|e| Error::file(parent, e))?;
+            crate::private_file::restrict(parent, true).map_err(|e| Error::file(parent, e))?;
         }
         if path.exists() {
             return PinKey::load(path);
         }
         let mut key = [0u8; 32];
         password_hash::rand_core::RngCore::fill_bytes(&mut OsRng, &mut key);
-        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| Error::file(path, e))?;
+        let mut file = crate::private_file::owner_only(std::fs::OpenOptions::new().write(true).create_new(true)).open(path).map_err(|e| Error::file(path, e))?;
         std::io::Write::write_all(&mut file, format!("{}\n", hex::encode(key)).as_bytes()).map_err(|e| Error::file(path, e))?;
         file.sync_all().map_err(|e| Error::file(path, e))?;
         Ok(key.to_vec())
@@ -97,8 +96,8 @@ impl PinKey {
     /// Reads the key file; refuses one that others may read (mode must be 0600 or stricter).
     pub fn load(path: &Path) -> Result<Vec<u8>> {
         let meta = std::fs::metadata(path).map_err(|e| Error::file(path, format!("the PIN key file cannot be read ({e}); restore IT's copy (docs/security.md)")))?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            return Err(Error::file(path, format!("the PIN key file is mode {:o}; it must be 0600 (chmod 600)", meta.permissions().mode() & 0o777)));
+        if let Some(mode) = crate::private_file::open_to_others(&meta) {
+            return Err(Error::file(path, format!("the PIN key file is mode {mode:o}; it must be 0600 (chmod 600)")));
         }
         let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e))?;
         match hex::decode(text.trim()) {

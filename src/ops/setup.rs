@@ -1,6 +1,5 @@
 //! `citytill init`: a new terminal's data dir — ledger, first admin, documented settings file.
 
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use crate::config::{Settings, FILE_NAME};
@@ -50,10 +49,10 @@ pub fn init(data_dir: &Path, ledger_path: &Path, init: &Init<'_>) -> Result<Ledg
         None => auth::PinKey::create(&auth::PinKey::path(init.settings, terminal.as_str())?, data_dir)?,
     };
     std::fs::create_dir_all(data_dir).map_err(|e| Error::file(data_dir, e))?;
-    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| Error::file(data_dir, e))?;
+    crate::private_file::restrict(data_dir, true).map_err(|e| Error::file(data_dir, e))?;
     let settings_path = data_dir.join(FILE_NAME);
     if !settings_path.exists() {
-        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&settings_path).map_err(|e| Error::file(&settings_path, e))?;
+        let mut file = crate::private_file::owner_only(std::fs::OpenOptions::new().write(true).create_new(true)).open(&settings_path).map_err(|e| Error::file(&settings_path, e))?;
         std::io::Write::write_all(&mut file, Settings::default().documented_file().as_bytes()).map_err(|e| Error::file(&settings_path, e))?;
     }
     let mut ledger = Ledger::create(ledger_path, &terminal)?;

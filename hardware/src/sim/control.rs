@@ -1,7 +1,7 @@
-//! Simulator control: the actions trainers and tests inject, and the Unix-socket protocol that carries them.
+//! Simulator control: the actions trainers and tests inject, and the channel that carries them (a Unix socket,
+//! or on Windows a loopback TCP port whose number is in `control.port`).
 
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 use thiserror::Error;
@@ -107,9 +107,9 @@ drawer stuck|unstick|open|close; scanner micr \"LINE\"|stub \"LINE\"|raw \"TEXT\
 /// Sends one action to the simulators running in `dir` (from any process); returns their answer.
 pub fn control(dir: &Path, device: &str, action: &str) -> Result<String, SimError> {
     Action::parse(device, action)?;
-    let socket = dir.join("control.sock");
+    let socket = channel::address(dir);
     let io = |problem: std::io::Error| SimError::Io { what: socket.display().to_string(), problem: problem.to_string() };
-    let mut stream = UnixStream::connect(&socket).map_err(io)?;
+    let mut stream = channel::connect(dir).map_err(io)?;
     let timeout = Some(Duration::from_millis(CONTROL_TIMEOUT_MS));
     stream.set_read_timeout(timeout).map_err(io)?;
     stream.set_write_timeout(timeout).map_err(io)?;
@@ -126,12 +126,76 @@ pub fn control(dir: &Path, device: &str, action: &str) -> Result<String, SimErro
 
 /// Reading from a control stream never takes more than [`MAX_CONTROL_LINE`] bytes.
 pub(crate) trait TakeLimited {
-    fn take_limited(self) -> std::io::Take<UnixStream>;
+    fn take_limited(self) -> std::io::Take<channel::Stream>;
 }
 
-impl TakeLimited for UnixStream {
-    fn take_limited(self) -> std::io::Take<UnixStream> {
+impl TakeLimited for channel::Stream {
+    fn take_limited(self) -> std::io::Take<channel::Stream> {
         std::io::Read::take(self, MAX_CONTROL_LINE as u64)
+    }
+}
+
+/// The control channel in `dir`: a Unix socket `control.sock` where there are Unix sockets.
+#[cfg(unix)]
+pub(crate) mod channel {
+    use std::os::unix::net::{UnixListener, UnixStream};
+    use std::path::{Path, PathBuf};
+
+    pub(crate) type Stream = UnixStream;
+    pub(crate) type Listener = UnixListener;
+
+    /// Where the channel is, for messages.
+    pub(crate) fn address(dir: &Path) -> PathBuf {
+        dir.join("control.sock")
+    }
+
+    pub(crate) fn bind(dir: &Path) -> std::io::Result<Listener> {
+        let _ = std::fs::remove_file(address(dir));
+        let listener = UnixListener::bind(address(dir))?;
+        listener.set_nonblocking(true)?;
+        Ok(listener)
+    }
+
+    pub(crate) fn connect(dir: &Path) -> std::io::Result<Stream> {
+        UnixStream::connect(address(dir))
+    }
+
+    pub(crate) fn remove(dir: &Path) {
+        let _ = std::fs::remove_file(address(dir));
+    }
+}
+
+/// The control channel in `dir`: a TCP port on 127.0.0.1, its number written to `control.port`.
+#[cfg(not(unix))]
+pub(crate) mod channel {
+    use std::net::{TcpListener, TcpStream};
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
+
+    pub(crate) type Stream = TcpStream;
+    pub(crate) type Listener = TcpListener;
+
+    /// Where the channel is, for messages.
+    pub(crate) fn address(dir: &Path) -> PathBuf {
+        dir.join("control.port")
+    }
+
+    pub(crate) fn bind(dir: &Path) -> std::io::Result<Listener> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        std::fs::write(address(dir), format!("{}\n", listener.local_addr()?.port()))?;
+        Ok(listener)
+    }
+
+    pub(crate) fn connect(dir: &Path) -> std::io::Result<Stream> {
+        let text = std::fs::read_to_string(address(dir))?;
+        let port: u16 = text.trim().parse().map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "control.port does not hold a port number"))?;
+        let timeout = Duration::from_millis(super::CONTROL_TIMEOUT_MS);
+        TcpStream::connect_timeout(&std::net::SocketAddr::from(([127, 0, 0, 1], port)), timeout)
+    }
+
+    pub(crate) fn remove(dir: &Path) {
+        let _ = std::fs::remove_file(address(dir));
     }
 }
 

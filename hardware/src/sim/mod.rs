@@ -1,16 +1,17 @@
-//! Simulators for every peripheral: pty and TCP printers, scanner, counter and serial drawer, with a control socket.
+//! Simulators for every peripheral: pty (Unix) or loopback-TCP (everywhere) serial devices, a TCP printer, and a control channel.
 
 pub mod control;
+mod line;
 pub mod printer;
 
 pub use control::{control, Action, SimError, ACTIONS_HELP};
 pub use printer::{DrawerModel, PrinterFaults, PrinterModel};
 
 use crate::config::{DeviceEntry, DevicesConfig, Timeouts};
-use serialport::{SerialPort, TTYPort};
+use control::channel;
+use line::{Loopback, SimLine};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -31,8 +32,56 @@ fn io_error(what: &str, err: impl ToString) -> SimError {
 struct Shared {
     printer: Mutex<PrinterModel>,
     drawer: Mutex<DrawerModel>,
-    scanner: Mutex<TTYPort>,
-    counter: Mutex<TTYPort>,
+    scanner: Mutex<Box<dyn SimLine>>,
+    counter: Mutex<Box<dyn SimLine>>,
+}
+
+/// How the serial devices (drawer, scanner, counter and the printer's second line) reach the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// Pseudo-terminals, opened by the app as `serial:` ports (Unix only).
+    Pty,
+    /// TCP ports on 127.0.0.1, opened by the app as `tcp:` (every platform; the only one on Windows).
+    Loopback,
+}
+
+impl Lines {
+    /// Ptys where there are ptys, loopback TCP elsewhere.
+    pub const NATIVE: Lines = if cfg!(unix) { Lines::Pty } else { Lines::Loopback };
+}
+
+/// One simulated serial device: the simulator's end and the transport spec the app uses.
+struct Opened {
+    line: Box<dyn SimLine>,
+    transport: String,
+    /// The pty's path (empty for loopback).
+    pty: String,
+}
+
+/// Slave ends of ptys, kept open so the masters never read EIO before the app connects (hardware.md).
+#[cfg(unix)]
+type Slaves = Vec<serialport::TTYPort>;
+#[cfg(not(unix))]
+type Slaves = Vec<()>;
+
+fn open_line(lines: Lines, what: &str, slaves: &mut Slaves) -> Result<Opened, SimError> {
+    match lines {
+        #[cfg(unix)]
+        Lines::Pty => {
+            let (line, slave, pty) = line::pty::pair().map_err(|e| io_error(what, e))?;
+            slaves.push(slave);
+            Ok(Opened { line, transport: format!("serial:{pty}?baud=9600"), pty })
+        }
+        #[cfg(not(unix))]
+        Lines::Pty => {
+            let _ = slaves;
+            Err(io_error(what, "pseudo-terminals exist only on Unix; use loopback lines"))
+        }
+        Lines::Loopback => {
+            let (line, address) = Loopback::bind().map_err(|e| io_error(what, e))?;
+            Ok(Opened { line: Box::new(line), transport: format!("tcp:{address}"), pty: String::new() })
+        }
+    }
 }
 
 /// All simulators; they stop and release their ports when dropped.
@@ -41,51 +90,55 @@ pub struct Simulators {
     shared: Arc<Shared>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
-    /// Slave ends stay open so the masters never read EIO before the app connects (hardware.md).
-    _slaves: Vec<TTYPort>,
+    _slaves: Slaves,
+    /// Transport specs the app uses for drawer, scanner and counter.
+    transports: [String; 3],
     pub printer_tcp: SocketAddr,
+    /// The printer's second line and the serial devices' ptys (empty strings on loopback lines).
     pub printer_pty: String,
     pub scanner_pty: String,
     pub counter_pty: String,
     pub drawer_pty: String,
 }
 
-fn pty_pair(what: &str) -> Result<(TTYPort, TTYPort, String), SimError> {
-    let (master, slave) = TTYPort::pair().map_err(|e| io_error(what, e))?;
-    let path = slave.name().ok_or_else(|| io_error(what, "pty without a name"))?;
-    Ok((master, slave, path))
-}
-
 impl Simulators {
-    /// Starts every simulator, writes `dir/devices.toml`, renders printed jobs into `dir/printed/`.
+    /// Starts every simulator on this platform's lines ([`Lines::NATIVE`]), writes `dir/devices.toml`,
+    /// renders printed jobs into `dir/printed/`.
     pub fn start(dir: &Path) -> Result<Self, SimError> {
+        Self::start_on(dir, Lines::NATIVE)
+    }
+
+    /// Starts every simulator with the serial devices on `lines`.
+    pub fn start_on(dir: &Path, lines: Lines) -> Result<Self, SimError> {
         let printed = dir.join("printed");
         std::fs::create_dir_all(&printed).map_err(|e| io_error(&printed.display().to_string(), e))?;
-        let (printer_master, printer_slave, printer_pty) = pty_pair("printer pty")?;
-        let (scanner_master, scanner_slave, scanner_pty) = pty_pair("scanner pty")?;
-        let (counter_master, counter_slave, counter_pty) = pty_pair("counter pty")?;
-        let (drawer_master, drawer_slave, drawer_pty) = pty_pair("drawer pty")?;
+        let mut slaves = Slaves::new();
+        let printer_line = open_line(lines, "printer line", &mut slaves)?;
+        let scanner = open_line(lines, "scanner line", &mut slaves)?;
+        let counter = open_line(lines, "counter line", &mut slaves)?;
+        let drawer = open_line(lines, "drawer line", &mut slaves)?;
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| io_error("printer tcp", e))?;
         let printer_tcp = listener.local_addr().map_err(|e| io_error("printer tcp", e))?;
         let shared = Arc::new(Shared {
             printer: Mutex::new(PrinterModel::new(&printed)),
             drawer: Mutex::new(DrawerModel::default()),
-            scanner: Mutex::new(scanner_master),
-            counter: Mutex::new(counter_master),
+            scanner: Mutex::new(scanner.line),
+            counter: Mutex::new(counter.line),
         });
         let mut sims = Self {
             dir: dir.to_path_buf(),
             shared,
             stop: Arc::new(AtomicBool::new(false)),
             threads: Vec::new(),
-            _slaves: vec![printer_slave, scanner_slave, counter_slave, drawer_slave],
+            _slaves: slaves,
+            transports: [drawer.transport, scanner.transport, counter.transport],
             printer_tcp,
-            printer_pty,
-            scanner_pty,
-            counter_pty,
-            drawer_pty,
+            printer_pty: printer_line.pty,
+            scanner_pty: scanner.pty,
+            counter_pty: counter.pty,
+            drawer_pty: drawer.pty,
         };
-        sims.spawn_threads(printer_master, drawer_master, listener)?;
+        sims.spawn_threads(printer_line.line, drawer.line, listener)?;
         sims.write_config()?;
         Ok(sims)
     }
@@ -97,11 +150,8 @@ impl Simulators {
         Ok(())
     }
 
-    fn spawn_threads(&mut self, printer: TTYPort, drawer: TTYPort, listener: TcpListener) -> Result<(), SimError> {
-        let socket_path = self.dir.join("control.sock");
-        let _ = std::fs::remove_file(&socket_path);
-        let control = UnixListener::bind(&socket_path).map_err(|e| io_error(&socket_path.display().to_string(), e))?;
-        control.set_nonblocking(true).map_err(|e| io_error("control socket", e))?;
+    fn spawn_threads(&mut self, printer: Box<dyn SimLine>, drawer: Box<dyn SimLine>, listener: TcpListener) -> Result<(), SimError> {
+        let control = channel::bind(&self.dir).map_err(|e| io_error(&channel::address(&self.dir).display().to_string(), e))?;
         listener.set_nonblocking(true).map_err(|e| io_error("printer tcp", e))?;
         self.spawn("printer-pty", move |shared, stop| serve_pty(printer, &shared, &stop, printer_bytes))?;
         self.spawn("drawer-pty", move |shared, stop| serve_pty(drawer, &shared, &stop, drawer_bytes))?;
@@ -109,28 +159,37 @@ impl Simulators {
         self.spawn("control", move |shared, stop| serve_control(&control, &shared, &stop))
     }
 
-    /// A devices config pointing at these simulators (printer over TCP; drawer, scanner, counter on ptys).
+    /// A devices config pointing at these simulators (printer over TCP; drawer, scanner, counter on their lines).
     pub fn config(&self) -> DevicesConfig {
         let timeouts = Timeouts { status_timeout_ms: 300, poll_interval_ms: 100, reconnect_initial_ms: 100, reconnect_max_ms: 1000, report_idle_ms: 500, ..Timeouts::default() };
         let entry = |profile: &str, transport: String| DeviceEntry { timeouts, ..DeviceEntry::new(profile, &transport) };
         DevicesConfig {
             printer: Some(entry("tm-t88", format!("tcp:{}", self.printer_tcp))),
-            drawer: Some(entry("drawer-serial", format!("serial:{}?baud=9600", self.drawer_pty))),
-            scanner: Some(entry("magtek-micr", format!("serial:{}?baud=9600", self.scanner_pty))),
-            counter: Some(entry("bill-counter", format!("serial:{}?baud=9600", self.counter_pty))),
+            drawer: Some(entry("drawer-serial", self.transports[0].clone())),
+            scanner: Some(entry("magtek-micr", self.transports[1].clone())),
+            counter: Some(entry("bill-counter", self.transports[2].clone())),
         }
     }
 
     fn write_config(&self) -> Result<(), SimError> {
         let path = self.dir.join("devices.toml");
         let text = self.config().to_toml_string().map_err(|e| io_error("devices.toml", e))?;
-        let header = format!("# Written by the CityTill simulators. The printer is also on a pty: serial:{}\n", self.printer_pty);
+        let header = if self.printer_pty.is_empty() {
+            "# Written by the CityTill simulators.\n".to_string()
+        } else {
+            format!("# Written by the CityTill simulators. The printer is also on a pty: serial:{}\n", self.printer_pty)
+        };
         std::fs::write(&path, header + &text).map_err(|e| io_error(&path.display().to_string(), e))
     }
 
     /// Applies an action directly (in-process; other processes use [`control`]).
     pub fn apply(&self, action: &Action) -> Result<String, SimError> {
         apply(&self.shared, action)
+    }
+
+    /// The control channel's file: `control.sock` (Unix socket) or `control.port` (loopback port number, Windows).
+    pub fn control_address(&self) -> PathBuf {
+        channel::address(&self.dir)
     }
 
     /// The folder jobs are rendered into.
@@ -155,7 +214,7 @@ impl Drop for Simulators {
         for handle in self.threads.drain(..) {
             let _ = handle.join();
         }
-        let _ = std::fs::remove_file(self.dir.join("control.sock"));
+        channel::remove(&self.dir);
     }
 }
 
@@ -178,19 +237,17 @@ fn drawer_bytes(shared: &Shared, bytes: &[u8]) -> Vec<u8> {
     replies
 }
 
-fn serve_pty(mut master: TTYPort, shared: &Shared, stop: &AtomicBool, handle: fn(&Shared, &[u8]) -> Vec<u8>) {
-    let _ = master.set_timeout(TICK);
+fn serve_pty(mut master: Box<dyn SimLine>, shared: &Shared, stop: &AtomicBool, handle: fn(&Shared, &[u8]) -> Vec<u8>) {
     let mut buf = [0u8; 1024];
     while !stop.load(Ordering::Relaxed) {
-        match master.read(&mut buf) {
+        match master.read_tick(&mut buf, TICK) {
             Ok(n) if n > 0 => {
                 let replies = handle(shared, &buf[..n]);
                 if !replies.is_empty() {
-                    let _ = master.write_all(&replies);
+                    let _ = master.send(&replies);
                 }
             }
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
             Err(_) => std::thread::sleep(TICK),
         }
     }
@@ -234,7 +291,7 @@ fn serve_connection(mut stream: TcpStream, shared: &Shared, stop: &AtomicBool) {
     }
 }
 
-fn serve_control(listener: &UnixListener, shared: &Shared, stop: &AtomicBool) {
+fn serve_control(listener: &channel::Listener, shared: &Shared, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((stream, _)) => answer_control(stream, shared),
@@ -243,7 +300,7 @@ fn serve_control(listener: &UnixListener, shared: &Shared, stop: &AtomicBool) {
     }
 }
 
-fn answer_control(stream: UnixStream, shared: &Shared) {
+fn answer_control(stream: channel::Stream, shared: &Shared) {
     let timeout = Some(Duration::from_millis(control::CONTROL_TIMEOUT_MS));
     if stream.set_nonblocking(false).and_then(|()| stream.set_read_timeout(timeout)).is_err() {
         return;
@@ -261,9 +318,8 @@ fn answer_control(stream: UnixStream, shared: &Shared) {
     let _ = writer.write_all(reply.as_bytes());
 }
 
-fn send(port: &Mutex<TTYPort>, bytes: &[u8], what: &str) -> Result<String, SimError> {
-    let mut port = lock(port);
-    port.write_all(bytes).and_then(|()| port.flush()).map_err(|e| io_error(what, e))?;
+fn send(port: &Mutex<Box<dyn SimLine>>, bytes: &[u8], what: &str) -> Result<String, SimError> {
+    lock(port).send(bytes).map_err(|e| io_error(what, e))?;
     Ok(format!("{what}: sent {} bytes", bytes.len()))
 }
 
