@@ -4,13 +4,9 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-
-/// The mode of every file CityTill writes: the owner reads and writes, nobody else.
-pub const PRIVATE: u32 = 0o600;
 
 /// Writes `bytes` to `path` as a private file: first to a temp name beside it (created 0600, so the umask
 /// cannot widen it), synced, then renamed over `path` and the directory synced, so a crash leaves either
@@ -23,13 +19,14 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().ok_or_else(|| Error::file(path, "is not a file name"))?;
     let temp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
     let written = (|| -> std::io::Result<()> {
-        let mut file = OpenOptions::new().write(true).create(true).truncate(true).mode(PRIVATE).open(&temp)?;
+        let mut file = crate::private_file::owner_only(OpenOptions::new().write(true).create(true).truncate(true)).open(&temp)?;
         // A temp file left by a crashed run may have been created under another mode.
-        file.set_permissions(std::fs::Permissions::from_mode(PRIVATE))?;
+        crate::private_file::restrict(&temp, false)?;
         file.write_all(bytes)?;
         file.sync_all()?;
+        drop(file);
         std::fs::rename(&temp, path)?;
-        File::open(&dir)?.sync_all()
+        sync_folder(&dir)
     })();
     if let Err(error) = written {
         let _ = std::fs::remove_file(&temp);
@@ -40,9 +37,23 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Opens `path` for appending (the log), creating it 0600 and making an existing one 0600.
 pub fn open_private_append(path: &Path) -> std::io::Result<File> {
-    let file = OpenOptions::new().create(true).append(true).mode(PRIVATE).open(path)?;
-    file.set_permissions(std::fs::Permissions::from_mode(PRIVATE))?;
+    let file = crate::private_file::owner_only(OpenOptions::new().create(true).append(true)).open(path)?;
+    crate::private_file::restrict(path, false)?;
     Ok(file)
+}
+
+/// Makes a rename in `dir` durable (Unix: fsync of the directory; Windows has no directory handle to sync,
+/// and its rename is journaled by NTFS).
+fn sync_folder(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
 }
 
 /// Whether `path`'s directory exists, checked before work that a file there is the point of.
@@ -54,9 +65,10 @@ pub fn check_target(path: &Path) -> Result<()> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     // Proves a private file is 0600 even when the umask would allow everyone to read and write it, and that an existing wider file is replaced by a 0600 one.
     #[test]

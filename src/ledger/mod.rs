@@ -271,11 +271,22 @@ pub fn read_only_connection(path: &Path) -> rusqlite::Result<Connection> {
 }
 
 /// `path` percent-encoded for a `file:` URI (everything but letters, digits and `/-_.~`).
+/// On Windows the path is its UTF-8 text with `/` separators, and a drive letter gets the leading `/`
+/// SQLite's URI form wants (`/C:/...`).
 fn uri_path(path: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt;
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    };
+    #[cfg(not(unix))]
+    let bytes = {
+        let text = path.to_string_lossy().replace('\\', "/");
+        if text.as_bytes().get(1) == Some(&b':') { format!("/{text}").into_bytes() } else { text.into_bytes() }
+    };
     let mut out = String::new();
-    for &byte in path.as_os_str().as_bytes() {
-        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
+    for &byte in &bytes {
+        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) || (cfg!(not(unix)) && byte == b':') {
             out.push(byte as char);
         } else {
             out.push_str(&format!("%{byte:02X}"));
