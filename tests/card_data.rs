@@ -43,4 +43,9 @@ fn no_full_card_number_on_disk() {
     assert_eq!(find_card_numbers(format!("{hash}\"{full}\"").as_bytes()), vec![full.to_string()]);
     assert_eq!(find_card_numbers(format!("{hash}{hash}|").as_bytes()), Vec::<String>::new());
     assert_eq!(find_card_numbers(format!("x{}y", &hash[2..17]).as_bytes()), vec!["160779642275635".to_string()], "the same digits outside a hash are found");
+    // A PIN hash whose base64 ends in hex characters lies right before the user's pin_commit in the file
+    // (65–67 hex in a row): still a hash. A number glued to either end of a hash is still found.
+    assert_eq!(find_card_numbers(format!("$Qx0d{hash}|").as_bytes()), Vec::<String>::new());
+    assert_eq!(find_card_numbers(format!("|{full}{hash}|").as_bytes()), vec![full.to_string()]);
+    assert_eq!(find_card_numbers(format!("|{hash}{full}|").as_bytes()), vec![full.to_string()]);
 }

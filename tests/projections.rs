@@ -49,7 +49,7 @@ fn history() -> (City, String) {
     ana().args(&["batch", "balance", "M1"]).expect_ok();
     lee().args(&["batch", "approve", "M1"]).approver("sam", PIN).expect_ok();
     lee().args(&["batch", "approve", "D1"]).approver("sam", PIN).expect_ok();
-    ana().args(&["deposit", "create", "--date", &date]).expect_ok();
+    lee().args(&["deposit", "create", "--date", &date]).expect_ok();
     city.ok(&["verify"], &[]);
     (city, date)
 }

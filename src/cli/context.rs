@@ -44,7 +44,10 @@ impl Context {
     /// Opens the ledger only to read it (commands that write nothing: verify, receipt show, lookup,
     /// reports), so they work on a data directory that cannot be written.
     pub fn read_ledger(&self) -> Result<Ledger> {
-        Ledger::open_read_only(&self.ledger_path())
+        let mut ledger = Ledger::open_read_only(&self.ledger_path())?;
+        // "Today" for a reading command (a report's default date) is the same clock writing commands use.
+        ledger.set_clock(clock_override()?);
+        Ok(ledger)
     }
 
     /// Opens the ledger and logs in `--user` with the PIN from `CITYTILL_PIN` or a prompt.

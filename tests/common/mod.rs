@@ -171,17 +171,27 @@ impl Call<'_> {
     }
 }
 
-/// The 13–19 digit Luhn-valid runs (full card numbers) in `bytes`. The journal's SHA-256 hashes are 64
-/// lower-case hex digits, and a row holds prev_hash and hash side by side: a run of hex whose length is a
-/// multiple of 64 is hashes, and a digit run inside it is chance (one hash in about 230 holds a 13–19 digit
-/// Luhn-valid run, so a test ledger of a few dozen entries does about one time in ten): such runs are passed over.
+/// The 13–19 digit Luhn-valid runs (full card numbers) in `bytes`. The ledger's SHA-256 hashes are 64
+/// lower-case hex digits, and a digit run inside one is chance (one hash in about 230 holds a 13–19 digit
+/// Luhn-valid run, so a test ledger of a few dozen entries does about one time in ten): such runs are passed
+/// over. A row's text columns lie side by side in SQLite's file, so a hash can touch other hex: prev_hash and
+/// hash (128 hex), or a PIN hash whose base64 happens to end in `0-9a-f` just before the user's `pin_commit`
+/// (65–67 hex). So in a hex run of 64 or more, only what is not a whole 64-hex block at either end is
+/// scanned: the first and the last `length % 64` characters.
 pub fn find_card_numbers(bytes: &[u8]) -> Vec<String> {
-    let mut text = bytes.to_vec();
+    let mut text = Vec::with_capacity(bytes.len());
     let mut start = 0;
-    while start < text.len() {
-        let hex = text[start..].iter().take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(*b)).count();
-        if hex > 0 && hex % 64 == 0 {
-            text[start..start + hex].fill(b' ');
+    while start < bytes.len() {
+        let hex = bytes[start..].iter().take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(*b)).count();
+        if hex >= 64 {
+            // The leading and trailing `rest` characters, each scanned on its own; the hashes between are not.
+            let rest = hex % 64;
+            text.extend_from_slice(&bytes[start..start + rest]);
+            text.push(b' ');
+            text.extend_from_slice(&bytes[start + hex - rest..start + hex]);
+            text.push(b' ');
+        } else {
+            text.extend_from_slice(&bytes[start..start + hex.max(1)]);
         }
         start += hex.max(1);
     }
