@@ -19,7 +19,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().ok_or_else(|| Error::file(path, "is not a file name"))?;
     let temp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
     let written = (|| -> std::io::Result<()> {
-        let mut file = crate::private_file::owner_only(OpenOptions::new().write(true).create(true).truncate(true)).open(&temp)?;
+        let mut file = crate::private_file::open(OpenOptions::new().write(true).create(true).truncate(true), &temp)?;
         // A temp file left by a crashed run may have been created under another mode.
         crate::private_file::restrict(&temp, false)?;
         file.write_all(bytes)?;
@@ -37,7 +37,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Opens `path` for appending (the log), creating it 0600 and making an existing one 0600.
 pub fn open_private_append(path: &Path) -> std::io::Result<File> {
-    let file = crate::private_file::owner_only(OpenOptions::new().create(true).append(true)).open(path)?;
+    let file = crate::private_file::open(OpenOptions::new().create(true).append(true), path)?;
     crate::private_file::restrict(path, false)?;
     Ok(file)
 }

@@ -1,7 +1,8 @@
 //! CityTill: the cashiering system of a city payment counter — domain, ledger, operations and command line.
 //! The window (`gui`) lives in the binary; `hardware` is its own crate.
 
-// `unsafe` is allowed in one module only: verify's raw column reads (`ledger/verify/scan.rs`).
+// `unsafe` is allowed in two modules only: verify's raw column reads (`ledger/verify/scan.rs`) and, on Windows,
+// the access-list calls of `private_file/acl.rs`.
 #![deny(unsafe_code)]
 
 pub mod bench;

@@ -27,6 +27,11 @@ impl Runner {
     }
 
     fn run(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+        self.run_in(Some(dir), args, env)
+    }
+
+    /// Runs with the data dir and PIN key under `dir`, or (None) where the program finds them by default.
+    fn run_in(&self, dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
         let mut command = match &self.wine {
             Some((wine, prefix)) => {
                 let mut c = Command::new(wine);
@@ -35,12 +40,17 @@ impl Runner {
             }
             None => Command::new(&self.exe),
         };
-        command.arg("--data-dir").arg(self.path(&dir.join("data"))).args(args);
-        for key in ["CITYTILL_USER", "CITYTILL_PIN", "CITYTILL_APPROVER_PIN", "CITYTILL_DATA_DIR", "CITYTILL_NOW"] {
+        if let Some(dir) = dir {
+            command.arg("--data-dir").arg(self.path(&dir.join("data")));
+        }
+        command.args(args);
+        for key in ["CITYTILL_USER", "CITYTILL_PIN", "CITYTILL_APPROVER_PIN", "CITYTILL_DATA_DIR", "CITYTILL_NOW", "CITYTILL_PIN_KEY_FILE"] {
             command.env_remove(key);
         }
         // The PIN key lives beside the data dir, not in it; under wine it is named by its Z: path.
-        command.env("CITYTILL_PIN_KEY_FILE", self.path(&dir.join("keys").join("pin.key")));
+        if let Some(dir) = dir {
+            command.env("CITYTILL_PIN_KEY_FILE", self.path(&dir.join("keys").join("pin.key")));
+        }
         for (key, value) in env {
             command.env(key, value);
         }
@@ -50,13 +60,43 @@ impl Runner {
     }
 
     fn ok(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
-        let (code, stdout, stderr) = self.run(dir, args, env);
+        self.ok_in(Some(dir), args, env)
+    }
+
+    fn ok_in(&self, dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> String {
+        let (code, stdout, stderr) = self.run_in(dir, args, env);
         assert_eq!(code, 0, "{} {args:?}: {stdout}{stderr}", self.exe.display());
         stdout
     }
+
+    /// The wine prefix (C: is its drive_c), when under wine.
+    fn prefix(&self) -> Option<&Path> {
+        self.wine.as_ref().map(|(_, prefix)| prefix.as_path())
+    }
 }
 
-fn wine_runner() -> Result<Runner, String> {
+impl Drop for Runner {
+    fn drop(&mut self) {
+        if let Some(prefix) = self.prefix() {
+            let _ = std::fs::remove_dir_all(prefix);
+        }
+    }
+}
+
+/// A wine runner with its own prefix named after the test, or None (after saying why) when this machine cannot
+/// run the Windows build; CITYTILL_REQUIRE_WINE=1 makes that a failure.
+fn wine_or_skip(test: &str) -> Option<Runner> {
+    match wine_runner(test) {
+        Ok(runner) => Some(runner),
+        Err(why) if std::env::var("CITYTILL_REQUIRE_WINE").is_ok_and(|v| v == "1") => panic!("CITYTILL_REQUIRE_WINE=1 but: {why}"),
+        Err(why) => {
+            eprintln!("skipped: the Windows build under wine: {why}");
+            None
+        }
+    }
+}
+
+fn wine_runner(test: &str) -> Result<Runner, String> {
     let exe = std::env::var_os("CITYTILL_WINDOWS_EXE").filter(|p| !p.is_empty()).map(PathBuf::from).ok_or("CITYTILL_WINDOWS_EXE is not set (.ci/run sets it after building for Windows)")?;
     if !exe.is_file() {
         return Err(format!("{} does not exist", exe.display()));
@@ -65,7 +105,7 @@ fn wine_runner() -> Result<Runner, String> {
         return Err(format!("no bcryptprimitives.dll shim beside {} (build tests/windows/bcryptprimitives.c with mingw)", exe.display()));
     }
     let wine = ["/usr/lib/wine/wine64", "/usr/bin/wine64", "/usr/bin/wine"].into_iter().map(PathBuf::from).find(|p| p.is_file()).ok_or("wine64 is not installed")?;
-    let prefix = std::env::temp_dir().join(format!("citytill-wine-{}", std::process::id()));
+    let prefix = std::env::temp_dir().join(format!("citytill-wine-{}-{test}", std::process::id()));
     Ok(Runner { wine: Some((wine, prefix)), exe })
 }
 
@@ -87,9 +127,10 @@ struct Day {
 }
 
 /// Init, import, drawer open, two payments, a void refused without a supervisor then approved, a blind close,
-/// verify, the drawer report and the payments export, run by `runner` in a fresh folder.
+/// verify, the drawer report and the payments export, run by `runner` in a fresh folder whose name has spaces
+/// and accents (as a Windows user's profile folder often has).
 fn counter_day(runner: &Runner) -> Day {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = tempfile::Builder::new().prefix("José Núñez ").tempdir().unwrap();
     let dir = temp.path();
     runner.ok(dir, &["init", "--terminal", "T01", "--admin", "boss"], &[("CITYTILL_NEW_PIN", ADMIN_PIN)]);
     for (name, role) in [("ana", "cashier"), ("ben", "cashier"), ("sam", "supervisor")] {
@@ -135,25 +176,88 @@ fn counter_day(runner: &Runner) -> Day {
     }
 }
 
-// The Windows build under wine keeps the same ledger rules as the Linux build: the same counter day gives the
-// same voided receipt, reinstated balance, blind-close figures, clean verify, drawer report and export.
+// The Windows build under wine keeps the same ledger rules as the Linux build: the same counter day, in a folder
+// whose name has spaces and accents, gives the same voided receipt, reinstated balance, blind-close figures,
+// clean verify, drawer report and export.
 #[test]
 fn windows_build_under_wine_matches_linux() {
-    let wine = match wine_runner() {
-        Ok(runner) => runner,
-        Err(why) if std::env::var("CITYTILL_REQUIRE_WINE").is_ok_and(|v| v == "1") => panic!("CITYTILL_REQUIRE_WINE=1 but: {why}"),
-        Err(why) => {
-            eprintln!("skipped: the Windows build under wine: {why}");
-            return;
-        }
-    };
+    let Some(wine) = wine_or_skip("day") else { return };
     let linux = Runner { wine: None, exe: PathBuf::from(env!("CARGO_BIN_EXE_citytill")) };
     let on_windows = counter_day(&wine);
-    if let Some((_, prefix)) = &wine.wine {
-        let _ = std::fs::remove_dir_all(prefix);
-    }
+    drop(wine);
     assert_eq!(on_windows.receipt_status, "voided");
     assert_eq!(on_windows.balance_after_void, 8412, "the void reinstated the balance");
     assert_eq!(on_windows.verify, 0, "verify is clean on Windows");
     assert_eq!(on_windows, counter_day(&linux));
+}
+
+/// The Unix mode bits wine shows for a file: wine keeps no access lists of its own, it maps a DACL onto the
+/// mode (the user's ACE onto the owner and group bits, Everyone's onto the "other" bits) and back.
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+}
+
+// The files and folders CityTill makes on Windows (data dir, ledger, settings, log, PIN key and its folder, an
+// export outside the data dir) get an access list for the user alone: under wine, which starts every file
+// readable by Everyone (0644/0755 from the umask), none of them keeps an "other" bit. A PIN key file that
+// Everyone may read is refused, naming Everyone, and accepted again once it is the user's alone.
+#[test]
+fn windows_files_are_the_users_alone_under_wine() {
+    let Some(wine) = wine_or_skip("acl") else { return };
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    wine.ok(dir, &["init", "--terminal", "T01", "--admin", "boss"], &[("CITYTILL_NEW_PIN", ADMIN_PIN)]);
+    let boss = [("CITYTILL_PIN", ADMIN_PIN)];
+    let out = dir.join("exports");
+    std::fs::create_dir(&out).unwrap();
+    wine.ok(dir, &["--user", "boss", "export", "payments", "--out", &wine.path(&out.join("payments.csv"))], &boss);
+    let key = dir.join("keys").join("pin.key");
+    let made = [dir.join("data"), dir.join("data").join("ledger.sqlite"), dir.join("data").join("citytill.toml"), dir.join("data").join("citytill.log"), dir.join("keys"), key.clone(), out.join("payments.csv")];
+    for path in &made {
+        assert_eq!(mode(path) & 0o007, 0, "{} is open to Everyone (mode {:o})", path.display(), mode(path));
+    }
+    // A copy of the key that Everyone may read (as IT's copy tool might leave it): wine reports an Everyone ACE.
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let (code, _, stderr) = wine.run(dir, &["--user", "boss", "export", "payments", "--out", &wine.path(&out.join("again.csv"))], &boss);
+    assert!(code != 0 && stderr.contains("the PIN key file can be read by Everyone"), "a PIN key Everyone can read was used: {code} {stderr}");
+    assert!(!out.join("again.csv").exists(), "the refused command wrote its export");
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    wine.ok(dir, &["--user", "boss", "export", "payments", "--out", &wine.path(&out.join("again.csv"))], &boss);
+}
+
+// With no --data-dir, the Windows build keeps its ledger under the user's %APPDATA% (found through `directories`,
+// here for a profile named with a space and accents) and its PIN key beside it, outside the data dir; a counter
+// day there (init, import, drawer open, pay, verify, report) works.
+#[test]
+fn windows_default_data_dir_under_an_accented_profile() {
+    let Some(wine) = wine_or_skip("appdata") else { return };
+    let (wine_bin, prefix) = wine.wine.clone().unwrap();
+    let roaming = r"C:\users\José Núñez\AppData\Roaming";
+    let status = Command::new(&wine_bin)
+        .args(["reg", "add", r"HKCU\Software\Microsoft\Windows\CurrentVersion\Explorer\User Shell Folders", "/v", "AppData", "/t", "REG_EXPAND_SZ", "/d", roaming, "/f"])
+        .env("WINEPREFIX", &prefix)
+        .env("WINEDEBUG", "-all")
+        .output()
+        .expect("wine reg add");
+    assert!(status.status.success(), "wine reg add: {}", String::from_utf8_lossy(&status.stderr));
+    let temp = tempfile::Builder::new().prefix("José Núñez ").tempdir().unwrap();
+    std::fs::write(temp.path().join("payables.csv"), "kind,number,name,address,status,balance\nutility,100200-01,Maria Garcia,12 Oak Ave,active,84.12\n").unwrap();
+    let csv = wine.path(&temp.path().join("payables.csv"));
+    let init = wine.ok_in(None, &["init", "--terminal", "T01", "--admin", "boss"], &[("CITYTILL_NEW_PIN", ADMIN_PIN)]);
+    assert!(init.contains(r"José Núñez\AppData\Roaming\CityTill"), "init did not use %APPDATA%: {init}");
+    wine.ok_in(None, &["user", "add", "ana", "--role", "cashier", "--user", "boss"], &[("CITYTILL_PIN", ADMIN_PIN), ("CITYTILL_NEW_PIN", PIN)]);
+    wine.ok_in(None, &["--user", "boss", "import", "payables", &csv], &[("CITYTILL_PIN", ADMIN_PIN)]);
+    let ana = [("CITYTILL_PIN", PIN)];
+    wine.ok_in(None, &["--user", "ana", "drawer", "open", "--float", "100.00", "--count", "20x5"], &ana);
+    let paid = wine.ok_in(None, &["--user", "ana", "pay", "--account", "100200-01", "--tender", "cash=100.00"], &ana);
+    assert!(paid.contains("15.88"), "no change given: {paid}");
+    wine.ok_in(None, &["verify"], &[]);
+    let report = wine.ok_in(None, &["--user", "boss", "report", "drawer"], &[("CITYTILL_PIN", ADMIN_PIN)]);
+    assert!(report.contains("84.12"), "the payment is not in the drawer report: {report}");
+    let home = prefix.join("drive_c").join("users").join("José Núñez").join("AppData").join("Roaming").join("CityTill").join("citytill");
+    let conn = rusqlite::Connection::open(home.join("data").join("ledger.sqlite")).unwrap();
+    let balance: i64 = conn.query_row("SELECT balance_cents FROM payables WHERE number = '100200-01'", [], |r| r.get(0)).unwrap();
+    assert_eq!(balance, 0, "the payment is not in the ledger under %APPDATA%");
+    assert!(home.join("config").join("T01.pinkey").is_file(), "no PIN key under %APPDATA%\\CityTill\\citytill\\config");
 }

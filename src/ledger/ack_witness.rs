@@ -31,7 +31,7 @@ pub fn record(ledger: &Path, seq: i64, hash: &str) -> Result<()> {
     let target = path_for(ledger);
     let temporary = target.with_extension("hq-acked.partial");
     let problem = |e: std::io::Error| Error::file(&target, e);
-    let mut file = crate::private_file::owner_only(std::fs::OpenOptions::new().write(true).create(true).truncate(true)).open(&temporary).map_err(problem)?;
+    let mut file = crate::private_file::open(std::fs::OpenOptions::new().write(true).create(true).truncate(true), &temporary).map_err(problem)?;
     file.write_all(format!("{seq} {hash}\n").as_bytes()).and_then(|()| file.sync_all()).map_err(problem)?;
     std::fs::rename(&temporary, &target).map_err(problem)
 }

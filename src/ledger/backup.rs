@@ -11,7 +11,7 @@ use crate::ledger::Ledger;
 
 /// Copies the ledger to `target` (mode 0600, refusing to overwrite) and checks the copy's integrity.
 pub fn backup(ledger: &Ledger, target: &Path) -> Result<i64> {
-    crate::private_file::owner_only(std::fs::OpenOptions::new().write(true).create_new(true)).open(target).map_err(|e| Error::file(target, e))?;
+    crate::private_file::open(std::fs::OpenOptions::new().write(true).create_new(true), target).map_err(|e| Error::file(target, e))?;
     let mut copy = Connection::open(target)?;
     {
         let backup = Backup::new(ledger.conn(), &mut copy)?;

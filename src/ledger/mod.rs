@@ -55,7 +55,7 @@ impl Ledger {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
         }
-        crate::private_file::owner_only(std::fs::OpenOptions::new().write(true).create_new(true)).open(path).map_err(|e| Error::file(path, e))?;
+        crate::private_file::open(std::fs::OpenOptions::new().write(true).create_new(true), path).map_err(|e| Error::file(path, e))?;
         let conn = Ledger::connect(path)?;
         migrate(&conn, path)?;
         ack_witness::forget(path);

@@ -87,17 +87,18 @@ impl PinKey {
         }
         let mut key = [0u8; 32];
         password_hash::rand_core::RngCore::fill_bytes(&mut OsRng, &mut key);
-        let mut file = crate::private_file::owner_only(std::fs::OpenOptions::new().write(true).create_new(true)).open(path).map_err(|e| Error::file(path, e))?;
+        let mut file = crate::private_file::open(std::fs::OpenOptions::new().write(true).create_new(true), path).map_err(|e| Error::file(path, e))?;
         std::io::Write::write_all(&mut file, format!("{}\n", hex::encode(key)).as_bytes()).map_err(|e| Error::file(path, e))?;
         file.sync_all().map_err(|e| Error::file(path, e))?;
         Ok(key.to_vec())
     }
 
-    /// Reads the key file; refuses one that others may read (mode must be 0600 or stricter).
+    /// Reads the key file; refuses one that others may read (mode must be 0600 or stricter; on Windows, no
+    /// account but the user, SYSTEM and Administrators in its access list).
     pub fn load(path: &Path) -> Result<Vec<u8>> {
-        let meta = std::fs::metadata(path).map_err(|e| Error::file(path, format!("the PIN key file cannot be read ({e}); restore IT's copy (docs/security.md)")))?;
-        if let Some(mode) = crate::private_file::open_to_others(&meta) {
-            return Err(Error::file(path, format!("the PIN key file is mode {mode:o}; it must be 0600 (chmod 600)")));
+        std::fs::metadata(path).map_err(|e| Error::file(path, format!("the PIN key file cannot be read ({e}); restore IT's copy (docs/security.md)")))?;
+        if let Some(problem) = crate::private_file::open_to_others(path).map_err(|e| Error::file(path, e))? {
+            return Err(Error::file(path, format!("the PIN key file {problem}")));
         }
         let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e))?;
         match hex::decode(text.trim()) {

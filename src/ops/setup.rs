@@ -52,7 +52,7 @@ pub fn init(data_dir: &Path, ledger_path: &Path, init: &Init<'_>) -> Result<Ledg
     crate::private_file::restrict(data_dir, true).map_err(|e| Error::file(data_dir, e))?;
     let settings_path = data_dir.join(FILE_NAME);
     if !settings_path.exists() {
-        let mut file = crate::private_file::owner_only(std::fs::OpenOptions::new().write(true).create_new(true)).open(&settings_path).map_err(|e| Error::file(&settings_path, e))?;
+        let mut file = crate::private_file::open(std::fs::OpenOptions::new().write(true).create_new(true), &settings_path).map_err(|e| Error::file(&settings_path, e))?;
         std::io::Write::write_all(&mut file, Settings::default().documented_file().as_bytes()).map_err(|e| Error::file(&settings_path, e))?;
     }
     let mut ledger = Ledger::create(ledger_path, &terminal)?;
