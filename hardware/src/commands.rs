@@ -107,6 +107,9 @@ pub fn summary(status: &DeviceStatus) -> String {
     if !status.read {
         return "not read yet".into();
     }
+    if let (true, Some(why)) = (status.online, status.unknown.as_deref()) {
+        return format!("unknown: {why}");
+    }
     match (status.online, status.state, status.last_error.as_deref()) {
         (false, _, Some(error)) => format!("offline: {error}"),
         (false, _, None) => "offline".into(),

@@ -50,11 +50,13 @@ pub struct PrintOptions {
     pub columns: usize,
     pub cut: CutMode,
     pub feed_lines_before_cut: u8,
+    /// Printable width in dots: no barcode may be wider.
+    pub dots: u32,
 }
 
 impl Default for PrintOptions {
     fn default() -> Self {
-        Self { columns: 42, cut: CutMode::Partial, feed_lines_before_cut: 4 }
+        Self { columns: 42, cut: CutMode::Partial, feed_lines_before_cut: 4, dots: 512 }
     }
 }
 

@@ -61,6 +61,15 @@ pub fn status_request(n: u8) -> [u8; 3] {
     [0x10, 0x04, n]
 }
 
+/// `DLE DC4 fn=8 d1..d7` (10 14 08 01 03 14 01 06 02 08): clear the receive and print buffers. A real-time
+/// command; the printer answers [`CLEAR_RESPONSE`] and nothing else may be sent until it has. Epson ESC/POS
+/// reference, "DLE DC4 (fn=8) Clear buffer(s)"
+/// (https://download4.epson.biz/sec_pubs/pos/reference_en/escpos/dle_dc4_fn8.html): TM-T88IV/V/VI/VII, TM-T20,
+/// TM-m30, TM-T90, TM-L90 and others; not the TM-T88III and older, not the TM-H6000 series.
+pub const CLEAR_BUFFERS: [u8; 10] = [0x10, 0x14, 0x08, 0x01, 0x03, 0x14, 0x01, 0x06, 0x02, 0x08];
+/// The "Clear response" to [`CLEAR_BUFFERS`]: header 37h, identifier 25h, NUL.
+pub const CLEAR_RESPONSE: [u8; 3] = [0x37, 0x25, 0x00];
+
 /// Longest Code 128 payload we print (one line of a 58 mm roll stays scannable).
 pub const CODE128_MAX_LEN: usize = 40;
 

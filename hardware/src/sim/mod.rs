@@ -202,6 +202,11 @@ impl Simulators {
         lock(&self.shared.printer).jobs_written()
     }
 
+    /// How many `DLE DC4 fn 8` (clear buffers) the printer has received.
+    pub fn printer_buffer_clears(&self) -> u32 {
+        lock(&self.shared.printer).buffer_clears
+    }
+
     /// The drawer as the simulator sees it.
     pub fn drawer(&self) -> DrawerModel {
         *lock(&self.shared.drawer)
@@ -340,6 +345,10 @@ fn apply(shared: &Shared, action: &Action) -> Result<String, SimError> {
             Action::PrinterPlug => faults.unplugged = false,
             _ => return apply_other(shared, action),
         }
+    }
+    if matches!(action, Action::PrinterPaperOk | Action::PrinterCoverClose) {
+        let mut drawer = lock(&shared.drawer);
+        lock(&shared.printer).resume(&mut drawer);
     }
     Ok(format!("printer: {action:?}"))
 }

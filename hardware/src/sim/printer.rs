@@ -45,6 +45,11 @@ pub struct PrinterModel {
     raw: Vec<u8>,
     jobs_written: u32,
     qr_data: String,
+    /// Commands received while the paper is out or the cover is open: a real printer keeps them in its
+    /// receive buffer and prints them once the fault is cleared (joined to whatever comes next).
+    held: Vec<u8>,
+    /// Buffer clears (`DLE DC4 fn 8`) received.
+    pub buffer_clears: u32,
     /// Most bytes kept for one job (bounded memory).
     max_job_bytes: usize,
 }
@@ -54,6 +59,8 @@ fn command_length(bytes: &[u8]) -> Option<usize> {
     let at = |i: usize| bytes.get(i).copied();
     match at(0)? {
         0x10 => match at(1)? {
+            // DLE DC4 fn=8 d1..d7 (clear buffers) is 10 bytes; fn=1/2 (pulse, power off) are 5.
+            0x14 if at(2)? == 8 => Some(10),
             0x14 => Some(5),
             _ => Some(3),
         },
@@ -85,7 +92,7 @@ fn barcode_length(bytes: &[u8]) -> Option<usize> {
 impl PrinterModel {
     /// A printer that renders jobs into `out_dir` (NNNN.txt and NNNN.bin).
     pub fn new(out_dir: &Path) -> Self {
-        Self { out_dir: out_dir.to_path_buf(), faults: PrinterFaults::default(), pending: Vec::new(), lines: Vec::new(), line: String::new(), raw: Vec::new(), jobs_written: 0, qr_data: String::new(), max_job_bytes: 1 << 20 }
+        Self { out_dir: out_dir.to_path_buf(), faults: PrinterFaults::default(), pending: Vec::new(), lines: Vec::new(), line: String::new(), raw: Vec::new(), jobs_written: 0, qr_data: String::new(), held: Vec::new(), buffer_clears: 0, max_job_bytes: 1 << 20 }
     }
 
     /// Jobs rendered so far.
@@ -152,9 +159,39 @@ impl PrinterModel {
         replies
     }
 
+    /// Paper out or cover open: received commands wait in the buffer (real-time ones still run).
+    fn stopped(&self) -> bool {
+        self.faults.paper_out || self.faults.cover_open
+    }
+
+    /// The fault was cleared: the buffered commands print now, as a real printer does after paper is loaded.
+    pub fn resume(&mut self, drawer: &mut DrawerModel) {
+        if self.stopped() {
+            return;
+        }
+        let held = std::mem::take(&mut self.held);
+        self.pending.splice(0..0, held);
+        let _ = self.feed(&[], drawer);
+    }
+
     fn execute(&mut self, command: &[u8], drawer: &mut DrawerModel, replies: &mut Vec<u8>) {
         if let [0x10, 0x04, n] = command {
             replies.push(self.status_byte(*n, drawer));
+            return;
+        }
+        // DLE DC4 fn=8: clear the receive and print buffers, answer "Clear response" 37h 25h 00h
+        // (Epson ESC/POS reference, DLE DC4 (fn=8)). What is already on paper stays there.
+        if command == crate::escpos_bytes::CLEAR_BUFFERS {
+            self.held.clear();
+            self.line.clear();
+            self.buffer_clears += 1;
+            replies.extend_from_slice(&crate::escpos_bytes::CLEAR_RESPONSE);
+            return;
+        }
+        if self.stopped() && !matches!(command, [0x10, ..]) {
+            if self.held.len() < self.max_job_bytes {
+                self.held.extend_from_slice(command);
+            }
             return;
         }
         if self.raw.len() < self.max_job_bytes {
@@ -176,10 +213,15 @@ impl PrinterModel {
         }
     }
 
+    /// ESC @ clears the print buffer (the line not yet printed); lines already printed stay on the paper
+    /// and come out with the next cut.
     fn reset_job(&mut self) {
-        self.lines.clear();
         self.line.clear();
-        self.raw = vec![0x1B, b'@'];
+        if self.lines.is_empty() {
+            self.raw = vec![0x1B, b'@'];
+        } else if self.raw.len() < self.max_job_bytes {
+            self.raw.extend_from_slice(&[0x1B, b'@']);
+        }
     }
 
     fn text(&mut self, byte: u8) {
@@ -190,6 +232,7 @@ impl PrinterModel {
             if *left == 0 {
                 self.faults.paper_out = true;
                 self.faults.paper_out_after = None;
+                self.held.push(byte);
                 return;
             }
             *left -= 1;
