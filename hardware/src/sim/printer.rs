@@ -205,7 +205,7 @@ impl PrinterModel {
             [0x1D, b'V', ..] => self.finish_job("cut"),
             [0x0C] => self.finish_job("slip"),
             [0x0A] => self.end_line(),
-            [0x1D, b'k', 73, _, b'{', _, data @ ..] => self.symbol(format!("[CODE128 {}]", String::from_utf8_lossy(data))),
+            [0x1D, b'k', 73, _, data @ ..] => self.symbol(format!("[CODE128 {}]", crate::escpos_bytes::code128_text(data))),
             [0x1D, b'(', b'k', _, _, 49, 80, 48, data @ ..] => self.qr_data = String::from_utf8_lossy(data).into_owned(),
             [0x1D, b'(', b'k', _, _, 49, 81, 48] => self.symbol(format!("[QR {}]", self.qr_data)),
             [byte] if *byte >= 0x20 && *byte != 0x7F => self.text(*byte),
