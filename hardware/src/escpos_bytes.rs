@@ -116,7 +116,7 @@ pub fn code128_plan(data: &str) -> Result<Code128Plan, CommandError> {
         return Err(fail("only printable ASCII without '{' can be encoded"));
     }
     let bytes = data.as_bytes();
-    let all_digits_even = bytes.iter().all(u8::is_ascii_digit) && bytes.len() % 2 == 0;
+    let all_digits_even = bytes.iter().all(u8::is_ascii_digit) && bytes.len().is_multiple_of(2);
     let mut out = Vec::new();
     let mut symbols = 1; // start character
     let mut set: Option<u8> = None;

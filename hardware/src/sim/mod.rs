@@ -235,7 +235,7 @@ fn drawer_bytes(shared: &Shared, bytes: &[u8]) -> Vec<u8> {
     for byte in bytes {
         match byte {
             0x07 => drawer.kick(),
-            b'?' => replies.push(if drawer.open { b'1' } else { b'0' }),
+            b'?' => replies.push(if drawer.sensor_open() { b'1' } else { b'0' }),
             _ => {}
         }
     }
@@ -360,6 +360,7 @@ fn apply_other(shared: &Shared, action: &Action) -> Result<String, SimError> {
         Action::DrawerUnstick => drawer.stuck = false,
         Action::DrawerOpen => drawer.open = true,
         Action::DrawerClose => drawer.open = false,
+        Action::DrawerTravel(ms) => drawer.travel_ms = *ms,
         Action::ScannerMicr(line) | Action::ScannerStub(line) => return send(&shared.scanner, format!("{line}\r").as_bytes(), "scanner"),
         Action::ScannerRaw(bytes) => return send(&shared.scanner, bytes, "scanner"),
         Action::CounterReport(rows) => return send(&shared.counter, &crate::counter::render_report(rows, "SIM-1"), "counter"),

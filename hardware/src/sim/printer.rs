@@ -22,15 +22,35 @@ pub struct DrawerModel {
     pub open: bool,
     pub stuck: bool,
     pub kicks: u32,
+    /// How long a kicked drawer takes to travel far enough for its sensor to read open (0 = at once).
+    pub travel_ms: u64,
+    /// When the drawer was kicked, while it is still travelling.
+    travelling_since: Option<std::time::Instant>,
 }
 
 impl DrawerModel {
-    /// A kick opens the drawer unless it is stuck.
+    /// A kick opens the drawer (after its travel time) unless it is stuck.
     pub fn kick(&mut self) {
         self.kicks += 1;
-        if !self.stuck {
-            self.open = true;
+        if self.stuck {
+            return;
         }
+        if self.travel_ms == 0 {
+            self.open = true;
+        } else {
+            self.travelling_since = Some(std::time::Instant::now());
+        }
+    }
+
+    /// Whether the sensor reads open now (a travelling drawer opens once its travel time has passed).
+    pub fn sensor_open(&mut self) -> bool {
+        if let Some(since) = self.travelling_since {
+            if since.elapsed() >= std::time::Duration::from_millis(self.travel_ms) {
+                self.open = true;
+                self.travelling_since = None;
+            }
+        }
+        self.open
     }
 }
 
@@ -176,6 +196,7 @@ impl PrinterModel {
 
     fn execute(&mut self, command: &[u8], drawer: &mut DrawerModel, replies: &mut Vec<u8>) {
         if let [0x10, 0x04, n] = command {
+            drawer.sensor_open();
             replies.push(self.status_byte(*n, drawer));
             return;
         }
