@@ -42,6 +42,25 @@ fn events_for(events: &Receiver<DeviceEvent>, window: Duration) -> Vec<DeviceEve
     seen
 }
 
+// Proves a FIFO standing in for a printer without a back channel (it only ever gives back what was written to
+// it, never a DLE EOT answer) is reported "unknown" and still takes jobs. Before the fix it read "ok".
+#[test]
+fn fifo_without_answers_is_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = dir.path().join("lp-fifo");
+    let made = std::process::Command::new("mkfifo").arg(&node).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available here");
+        return;
+    }
+    let config = DevicesConfig { printer: Some(DeviceEntry { timeouts: fast(), ..DeviceEntry::new("printer-58mm", &format!("file:{}", node.display())) }), ..DevicesConfig::default() };
+    let (printer, events) = open_printer(&config).unwrap();
+    let text = summary(&printer.wait_read(BOUND));
+    assert!(text.starts_with("unknown: ") && text.contains("does not answer status requests"), "{text}");
+    let job = printer.print(&receipt()).unwrap();
+    assert_eq!(job_result(&events, job), Some(Ok(())));
+}
+
 // Proves a device node that never answers (a plain file standing in for a write-only printer) is reported
 // "unknown", never "ok", with no drawer reading and no DrawerLeftOpen however long it runs, while jobs still
 // go out. Before the fix it read "ok" with the drawer open, and "left open" fired after left_open_after_ms.
