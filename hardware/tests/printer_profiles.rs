@@ -100,12 +100,14 @@ fn lines_and_barcodes_fit_each_profile() {
             }
             let dir = tempfile::tempdir().unwrap();
             let mut model = PrinterModel::new(dir.path());
+            model.dots = printer.print_dots();
             model.feed(&bytes, &mut DrawerModel::default());
             let text = std::fs::read_to_string(dir.path().join("0001.txt")).unwrap();
             for line in text.lines().filter(|l| !l.starts_with('[')) {
                 assert!(line.chars().count() <= printer.columns, "{name}: {line:?} is wider than {} columns", printer.columns);
             }
             if kind == "code128" {
+                // The simulator, set to this paper's width, prints a Code 128 only when it fits (as the printer does).
                 assert!(text.contains(&format!("[CODE128 {payload}]")), "{name}: the symbol encodes the payload: {text}");
             } else {
                 assert!(text.contains(&format!("[QR {payload}]")), "{name}: {text}");

@@ -70,6 +70,10 @@ pub struct PrinterModel {
     held: Vec<u8>,
     /// Buffer clears (`DLE DC4 fn 8`) received.
     pub buffer_clears: u32,
+    /// Printable width in dots (576: an 80 mm TM-T88); a barcode wider than this prints nothing, as on a real printer.
+    pub dots: u32,
+    /// Code 128 module width from the last `GS w n`.
+    module: u32,
     /// Most bytes kept for one job (bounded memory).
     max_job_bytes: usize,
 }
@@ -109,10 +113,21 @@ fn barcode_length(bytes: &[u8]) -> Option<usize> {
     }
 }
 
+/// Width in modules of a `GS k 73` symbol: 11 per symbol character (start, data, code-set switches, check)
+/// plus 13 for the stop pattern.
+fn code128_modules(data: &[u8]) -> u32 {
+    let (mut symbols, mut i) = (1u32, 0);
+    while i < data.len() {
+        i += if data[i] == b'{' { 2 } else { 1 };
+        symbols += 1;
+    }
+    11 * symbols + 13
+}
+
 impl PrinterModel {
     /// A printer that renders jobs into `out_dir` (NNNN.txt and NNNN.bin).
     pub fn new(out_dir: &Path) -> Self {
-        Self { out_dir: out_dir.to_path_buf(), faults: PrinterFaults::default(), pending: Vec::new(), lines: Vec::new(), line: String::new(), raw: Vec::new(), jobs_written: 0, qr_data: String::new(), held: Vec::new(), buffer_clears: 0, max_job_bytes: 1 << 20 }
+        Self { out_dir: out_dir.to_path_buf(), faults: PrinterFaults::default(), pending: Vec::new(), lines: Vec::new(), line: String::new(), raw: Vec::new(), jobs_written: 0, qr_data: String::new(), held: Vec::new(), buffer_clears: 0, dots: 576, module: 3, max_job_bytes: 1 << 20 }
     }
 
     /// Jobs rendered so far.
@@ -226,6 +241,9 @@ impl PrinterModel {
             [0x1D, b'V', ..] => self.finish_job("cut"),
             [0x0C] => self.finish_job("slip"),
             [0x0A] => self.end_line(),
+            [0x1D, b'w', n] => self.module = u32::from(*n),
+            // "If the horizontal width exceeds the printing area, the printer only feeds the paper" (Epson GS k).
+            [0x1D, b'k', 73, _, data @ ..] if code128_modules(data) * self.module > self.dots => self.symbol(String::new()),
             [0x1D, b'k', 73, _, data @ ..] => self.symbol(format!("[CODE128 {}]", crate::escpos_bytes::code128_text(data))),
             [0x1D, b'(', b'k', _, _, 49, 80, 48, data @ ..] => self.qr_data = String::from_utf8_lossy(data).into_owned(),
             [0x1D, b'(', b'k', _, _, 49, 81, 48] => self.symbol(format!("[QR {}]", self.qr_data)),
@@ -337,6 +355,21 @@ mod tests {
         let mut stuck = DrawerModel { stuck: true, ..DrawerModel::default() };
         model.feed(&[0x1B, 0x70, 0x00, 0x32, 0x32], &mut stuck);
         assert!(!stuck.open);
+    }
+
+    // A Code 128 wider than the paper prints nothing (only the feed), as Epson's GS k says; one that fits prints.
+    #[test]
+    fn too_wide_barcode_prints_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut model = PrinterModel::new(dir.path());
+        let mut drawer = DrawerModel::default();
+        let mut wide = vec![0x1D, 0x77, 2, 0x1D, 0x6B, 73, 42, b'{', b'B'];
+        wide.extend_from_slice(&[b'A'; 40]);
+        model.feed(&[b"\x1b@Wide\n".as_slice(), &wide, b"\n\x1dVA\x00"].concat(), &mut drawer);
+        assert_eq!(std::fs::read_to_string(dir.path().join("0001.txt")).unwrap(), "Wide\n");
+        let fits = crate::escpos_bytes::code128(&"A".repeat(20)).unwrap();
+        model.feed(&[b"\x1b@Fits\n".as_slice(), &fits, b"\n\x1dVA\x00"].concat(), &mut drawer);
+        assert!(std::fs::read_to_string(dir.path().join("0002.txt")).unwrap().contains("[CODE128 AAAAAAAAAAAAAAAAAAAA]"));
     }
 
     // A job split into arbitrary pieces is rendered to NNNN.txt with barcodes shown as text.
