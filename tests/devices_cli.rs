@@ -208,6 +208,29 @@ fn printer_wired_drawer_never_hangs() {
     }
 }
 
+// Proves `citytill devices test drawer` tells IT which way their drawer's sensor reads: with the polarity
+// right it exits 0 saying "(as configured)"; with it wrong it exits non-zero naming the setting that is right.
+// Before the fix it printed only "job N completed" or "drawer did not open (stuck or jammed)".
+#[test]
+fn devices_test_drawer_tells_the_polarity() {
+    let city = City::new();
+    let sims = Sims::start(&city);
+    let mut seen = Vec::new();
+    for open_when_high in [true, false] {
+        sims.control(&city, "drawer", "close");
+        let config = write_config(&city, &format!("polarity-{open_when_high}.toml"), &wired(&sims, open_when_high));
+        let (test, _) = run_bounded(&city, &["devices", "test", "drawer", "--config", &config, "--timeout-ms", "3000"], &[], HARD_LIMIT);
+        let test = test.unwrap_or_else(|| panic!("devices test drawer hung (open_when_high = {open_when_high})"));
+        seen.push((test.code, test.stdout.clone(), test.stderr.clone()));
+    }
+    let (code, stdout, stderr) = &seen[0];
+    assert_eq!(*code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("reads HIGH when open, so open_when_high = true (as configured)"), "{stdout}");
+    let (code, stdout, stderr) = &seen[1];
+    assert_ne!(*code, 0, "{stdout}");
+    assert!(stderr.contains("set open_when_high = true in [devices.drawer]"), "{stderr}");
+}
+
 // Proves `devices status` answers only after each device's first real reading: run after run, every
 // simulated device (all healthy) is reported read, online and ok — never the "closed, online false"
 // defaults of a worker that has not read anything yet (about one run in three before the fix).

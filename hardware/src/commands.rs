@@ -107,6 +107,9 @@ pub fn summary(status: &DeviceStatus) -> String {
     if !status.read {
         return "not read yet".into();
     }
+    if let (true, Some(why)) = (status.online, status.unknown.as_deref()) {
+        return format!("unknown: {why}");
+    }
     match (status.online, status.state, status.last_error.as_deref()) {
         (false, _, Some(error)) => format!("offline: {error}"),
         (false, _, None) => "offline".into(),
@@ -159,8 +162,8 @@ pub fn test_device(config: &DevicesConfig, which: DeviceKind, timeout_ms: u64) -
             job_outcome(&events, job, timeout).map(|()| format!("job {job} completed")).map_err(failed)
         }
         DeviceKind::Drawer => {
-            let job = set.drawer().ok_or_else(absent)?.kick()?;
-            job_outcome(&events, job, timeout).map(|()| format!("job {job} completed")).map_err(failed)
+            let settings = DrawerSettings::from_resolved(&config.resolve(which)?)?;
+            test_drawer(set.drawer().ok_or_else(absent)?, &settings, &events, timeout).map_err(failed)
         }
         DeviceKind::Scanner => {
             set.scanner().ok_or_else(absent)?;
@@ -180,6 +183,63 @@ pub fn test_device(config: &DevicesConfig, which: DeviceKind, timeout_ms: u64) -
             });
             read.unwrap_or_else(|| Err(format!("no report within {timeout_ms} ms"))).map_err(failed)
         }
+    }
+}
+
+/// "HIGH" or "LOW".
+fn level(high: bool) -> &'static str {
+    if high {
+        "HIGH"
+    } else {
+        "LOW"
+    }
+}
+
+/// The raw sensor level behind a drawer reading: open = (HIGH == open_when_high), so HIGH = (open == open_when_high).
+fn sensor_high(status: &DeviceStatus, open_when_high: bool) -> Option<bool> {
+    status.drawer_open.map(|open| open == open_when_high)
+}
+
+/// `devices test drawer`: reads the sensor, kicks, reads it again and tells IT which way this drawer reads —
+/// the manuals fix only the electrics (DK pin 3 pulled up, the drawer's switch to pin 6), not whether the
+/// switch closes when the drawer opens or shuts. Fails when the drawer did not open as configured, saying
+/// which setting would be right. Run it with the drawer closed.
+fn test_drawer(drawer: &Drawer, settings: &DrawerSettings, events: &Receiver<DeviceEvent>, timeout: Duration) -> Result<String, String> {
+    let before = drawer.wait_read(timeout);
+    if !before.read || !before.online {
+        return Err(before.last_error.unwrap_or_else(|| format!("no reading within {} ms", timeout.as_millis())));
+    }
+    let job = drawer.kick().map_err(|e| e.to_string())?;
+    if !settings.sensor {
+        job_outcome(events, job, timeout)?;
+        return Ok(format!("kicked (job {job}); this drawer has no open sensor configured (sensor = false): check by eye that it opened"));
+    }
+    let (Some(high_before), None) = (sensor_high(&before, settings.open_when_high), before.unknown.as_deref()) else {
+        job_outcome(events, job, timeout)?;
+        let why = before.unknown.unwrap_or_else(|| "the drawer sensor is not read".into());
+        return Ok(format!("kicked (job {job}); the sensor cannot be read ({why}): its polarity cannot be checked here"));
+    };
+    let outcome = job_outcome(events, job, timeout);
+    // The confirmation polled the sensor; give a slow drawer one more reading to show its new level.
+    let deadline = std::time::Instant::now() + Duration::from_millis(settings.confirm_open_ms).min(timeout);
+    let mut high_after = sensor_high(&drawer.status(), settings.open_when_high);
+    while high_after == Some(high_before) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        high_after = sensor_high(&drawer.status(), settings.open_when_high);
+    }
+    let Some(high_after) = high_after.filter(|after| *after != high_before) else {
+        let why = outcome.err().map(|e| format!(" ({e})")).unwrap_or_default();
+        return Err(format!(
+            "the drawer did not open{why}: its sensor stayed {} after the kick. It is stuck or not connected, has no sensor wired \
+             (then set sensor = false), or was open before the test (close it and run again)",
+            level(high_before)
+        ));
+    };
+    let found = format!("sensor {} before the kick, {} after: this drawer reads {} when open, so open_when_high = {high_after}", level(high_before), level(high_after), level(high_after));
+    if high_after == settings.open_when_high && outcome.is_ok() {
+        Ok(format!("kicked (job {job}); {found} (as configured)"))
+    } else {
+        Err(format!("the drawer did not open as configured (open_when_high = {}); {found}: set open_when_high = {high_after} in [devices.drawer]", settings.open_when_high))
     }
 }
 

@@ -107,6 +107,12 @@ pub struct DeviceEntry {
     pub pulse_off_ms: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_open_after_ms: Option<u64>,
+    /// Drawer: whether an open sensor is wired (false = kicks are not confirmed, no left-open watch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<bool>,
+    /// Drawer: how long after a kick the sensor must read open (pulse + travel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_open_ms: Option<u64>,
 }
 
 impl DeviceEntry {
@@ -121,6 +127,8 @@ impl DeviceEntry {
             pulse_on_ms: None,
             pulse_off_ms: None,
             left_open_after_ms: None,
+            sensor: None,
+            confirm_open_ms: None,
         }
     }
 }

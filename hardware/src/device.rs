@@ -130,6 +130,9 @@ pub struct DeviceStatus {
     pub cover_open: bool,
     pub drawer_open: Option<bool>,
     pub last_error: Option<String>,
+    /// Set when the device cannot report its status (a write-only or silent link): why, in plain words.
+    /// Paper, cover and drawer are then not readings, and the status is "unknown", never "ok".
+    pub unknown: Option<String>,
 }
 
 /// Shared, lock-poison-tolerant holder of a [`DeviceStatus`]; readers may wait (bounded) for the first reading.

@@ -18,7 +18,17 @@ pub struct DrawerSettings {
     pub open_command: Vec<u8>,
     pub status_query: Vec<u8>,
     pub via: DrawerVia,
+    /// Whether an open sensor is wired; without one nothing is confirmed or watched.
+    pub sensor: bool,
+    /// How long after a kick the sensor must read open.
+    pub confirm_open_ms: u64,
 }
+
+/// What the status says about a drawer configured without an open sensor.
+pub const NO_SENSOR: &str = "drawer has no open sensor (sensor = false): kicks are not confirmed and \"left open\" is not watched";
+
+/// Longest confirmation wait accepted (a drawer that needs longer is stuck).
+pub const MAX_CONFIRM_OPEN_MS: u64 = 10_000;
 
 impl DrawerSettings {
     /// Settings from a resolved drawer entry (profile values, overridden by the entry).
@@ -38,6 +48,8 @@ impl DrawerSettings {
             open_command: profile.open_command.clone(),
             status_query: profile.status_query.clone(),
             via: profile.via,
+            sensor: entry.sensor.unwrap_or(profile.sensor),
+            confirm_open_ms: entry.confirm_open_ms.unwrap_or(profile.confirm_open_ms).min(MAX_CONFIRM_OPEN_MS),
         })
     }
 }
@@ -263,6 +275,20 @@ impl DrawerWorker {
         if !self.connect() {
             return;
         }
+        if !self.settings.sensor {
+            let was_online = self.status.get().online;
+            self.status.record_reading(|s| {
+                s.online = true;
+                s.state = DeviceState::Idle;
+                s.drawer_open = None;
+                s.last_error = None;
+                s.unknown = Some(NO_SENSOR.into());
+            });
+            if !was_online {
+                self.events.send(DeviceEvent::Online { device: DeviceKind::Drawer });
+            }
+            return;
+        }
         let Some(high) = self.read_sensor() else { return };
         self.backoff.reset();
         let was_online = self.status.get().online;
@@ -301,17 +327,27 @@ impl DrawerWorker {
     }
 }
 
-/// Polls the sensor a few times after a kick; true once the drawer reads open.
+/// Polls the sensor after a kick until it reads open or `confirm_open_ms` (pulse + travel) has passed;
+/// a drawer without a sensor is not confirmed.
 fn confirm_open(worker: &mut DrawerWorker) -> bool {
-    for _ in 0..5 {
-        std::thread::sleep(Duration::from_millis(20));
+    if !worker.settings.sensor {
+        return true;
+    }
+    let deadline = Instant::now() + Duration::from_millis(worker.settings.confirm_open_ms);
+    loop {
+        std::thread::sleep(CONFIRM_STEP);
         worker.poll();
         if worker.watch.last_open() == Some(true) {
             return true;
         }
+        if Instant::now() >= deadline {
+            return false;
+        }
     }
-    false
 }
+
+/// Time between two sensor readings while waiting for a kicked drawer to open.
+pub const CONFIRM_STEP: Duration = Duration::from_millis(20);
 
 /// The app's drawer: either kicked through the printer or on its own serial line.
 pub enum Drawer {

@@ -1,7 +1,7 @@
 //! ESC/POS bytes for receipts, endorsements, drawer kicks and the test page, built through escpos.
 
 use crate::codepage::{encode_pc858, PC858_PAGE};
-use crate::escpos_bytes::{code128, CommandError, EJECT_SLIP, SELECT_ROLL, SELECT_SLIP};
+use crate::escpos_bytes::{code128_bytes, code128_plan, Code128Plan, CommandError, EJECT_SLIP, SELECT_ROLL, SELECT_SLIP};
 use crate::money::format_cents;
 use crate::receipt::{layout_styled, wrap, Barcode, LineStyle, Receipt};
 use escpos::driver::Driver;
@@ -50,11 +50,13 @@ pub struct PrintOptions {
     pub columns: usize,
     pub cut: CutMode,
     pub feed_lines_before_cut: u8,
+    /// Printable width in dots: no barcode may be wider.
+    pub dots: u32,
 }
 
 impl Default for PrintOptions {
     fn default() -> Self {
-        Self { columns: 42, cut: CutMode::Partial, feed_lines_before_cut: 4 }
+        Self { columns: 42, cut: CutMode::Partial, feed_lines_before_cut: 4, dots: 512 }
     }
 }
 
@@ -105,19 +107,65 @@ fn text_line(printer: &mut Printer<CaptureDriver>, text: &str, style: LineStyle)
     Ok(())
 }
 
-fn barcode(printer: &mut Printer<CaptureDriver>, symbol: &Barcode) -> Result<(), EncodeError> {
-    printer.justify(JustifyMode::CENTER)?;
+/// QR module size asked for (`GS ( k` fn 67), in dots, when the paper has room.
+pub const QR_MODULE_DOTS: u32 = 6;
+
+/// Byte-mode capacity of QR versions 1..=10 at error correction level M (ISO/IEC 18004 capacity table);
+/// [`QR_MAX_LEN`] = 200 fits version 10.
+const QR_CAPACITY_M: [usize; 10] = [14, 26, 42, 62, 84, 106, 122, 152, 180, 213];
+
+/// The symbol that will really be printed under a receipt, sized for the paper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlannedSymbol {
+    Code128(Code128Plan),
+    Qr { data: String, module_dots: u8, width_dots: u32 },
+}
+
+impl PlannedSymbol {
+    /// The printed width in dots (without quiet zones).
+    pub fn width_dots(&self) -> u32 {
+        match self {
+            Self::Code128(plan) => plan.width_dots(),
+            Self::Qr { width_dots, .. } => *width_dots,
+        }
+    }
+}
+
+fn plan_qr(data: &str, dots: u32) -> Result<PlannedSymbol, EncodeError> {
+    let valid = !data.is_empty() && data.len() <= QR_MAX_LEN && data.bytes().all(|b| (0x20..=0x7E).contains(&b));
+    let version = QR_CAPACITY_M.iter().position(|cap| data.len() <= *cap).map(|i| i + 1);
+    let (true, Some(version)) = (valid, version) else { return Err(EncodeError::QrPayload { payload: data.to_string() }) };
+    let modules = 17 + 4 * u32::try_from(version).unwrap_or(10);
+    let module = QR_MODULE_DOTS.min(dots / modules);
+    let module_dots = u8::try_from(module).ok().filter(|m| *m >= 1).ok_or_else(|| EncodeError::QrPayload { payload: data.to_string() })?;
+    Ok(PlannedSymbol::Qr { data: data.to_string(), module_dots, width_dots: modules * module })
+}
+
+/// Chooses the symbol for `dots` of paper: Code 128 (subset C for digit runs) when it fits, else the same
+/// data as a QR code (a printer given a barcode wider than the paper prints nothing at all — Epson GS k).
+pub fn plan_symbol(symbol: &Barcode, dots: u32) -> Result<PlannedSymbol, EncodeError> {
     match symbol {
         Barcode::Code128(data) => {
-            printer.custom(&code128(data)?)?;
-        }
-        Barcode::Qr(data) => {
-            let valid = !data.is_empty() && data.len() <= QR_MAX_LEN && data.bytes().all(|b| (0x20..=0x7E).contains(&b));
-            if !valid {
-                return Err(EncodeError::QrPayload { payload: data.clone() });
+            let plan = code128_plan(data)?;
+            if plan.width_dots() <= dots {
+                Ok(PlannedSymbol::Code128(plan))
+            } else {
+                plan_qr(data, dots)
             }
-            let option = QRCodeOption::new(QRCodeModel::Model2, 6, QRCodeCorrectionLevel::M);
-            printer.qrcode_option(data, option)?;
+        }
+        Barcode::Qr(data) => plan_qr(data, dots),
+    }
+}
+
+fn barcode(printer: &mut Printer<CaptureDriver>, symbol: &Barcode, dots: u32) -> Result<(), EncodeError> {
+    printer.justify(JustifyMode::CENTER)?;
+    match plan_symbol(symbol, dots)? {
+        PlannedSymbol::Code128(plan) => {
+            printer.custom(&code128_bytes(&plan))?;
+        }
+        PlannedSymbol::Qr { data, module_dots, .. } => {
+            let option = QRCodeOption::new(QRCodeModel::Model2, module_dots, QRCodeCorrectionLevel::M);
+            printer.qrcode_option(&data, option)?;
         }
     }
     printer.custom(b"\n")?.justify(JustifyMode::LEFT)?;
@@ -146,7 +194,7 @@ pub fn encode_receipt_segments(receipt: &Receipt, options: &PrintOptions) -> Res
             text_line(printer, &line.text, line.style)?;
         }
         if let Some(symbol) = &receipt.barcode {
-            barcode(printer, symbol)?;
+            barcode(printer, symbol, options.dots)?;
         }
         cut(printer, options)
     })

@@ -61,11 +61,50 @@ pub fn status_request(n: u8) -> [u8; 3] {
     [0x10, 0x04, n]
 }
 
+/// `DLE DC4 fn=8 d1..d7` (10 14 08 01 03 14 01 06 02 08): clear the receive and print buffers. A real-time
+/// command; the printer answers [`CLEAR_RESPONSE`] and nothing else may be sent until it has. Epson ESC/POS
+/// reference, "DLE DC4 (fn=8) Clear buffer(s)"
+/// (https://download4.epson.biz/sec_pubs/pos/reference_en/escpos/dle_dc4_fn8.html): TM-T88IV/V/VI/VII, TM-T20,
+/// TM-m30, TM-T90, TM-L90 and others; not the TM-T88III and older, not the TM-H6000 series.
+pub const CLEAR_BUFFERS: [u8; 10] = [0x10, 0x14, 0x08, 0x01, 0x03, 0x14, 0x01, 0x06, 0x02, 0x08];
+/// The "Clear response" to [`CLEAR_BUFFERS`]: header 37h, identifier 25h, NUL.
+pub const CLEAR_RESPONSE: [u8; 3] = [0x37, 0x25, 0x00];
+
 /// Longest Code 128 payload we print (one line of a 58 mm roll stays scannable).
 pub const CODE128_MAX_LEN: usize = 40;
 
-/// `GS h`, `GS w`, `GS H` then `GS k 73 n {B data`: Code 128 subset B with text under the bars.
-pub fn code128(data: &str) -> Result<Vec<u8>, CommandError> {
+/// Module (narrowest bar) width used for Code 128, in dots (`GS w 2`): about 0.25 mm at 203 dpi, which
+/// common scanners read; narrower is not used.
+pub const CODE128_MODULE_DOTS: u32 = 2;
+
+/// A Code 128 symbol planned for `GS k 73`: the data bytes (code-set selectors included) and its size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code128Plan {
+    /// `GS k 73` data: `{B` + ASCII, `{C` + one byte 0..=99 per digit pair, switching where it pays.
+    pub data: Vec<u8>,
+    /// Symbol characters: start, data, code-set switches and the check character.
+    pub symbols: usize,
+}
+
+impl Code128Plan {
+    /// Width of the printed symbol in modules: 11 per symbol character plus 13 for the stop pattern.
+    pub fn modules(&self) -> u32 {
+        u32::try_from(self.symbols).unwrap_or(u32::MAX / 16).saturating_mul(11).saturating_add(13)
+    }
+
+    /// Width in dots at [`CODE128_MODULE_DOTS`].
+    pub fn width_dots(&self) -> u32 {
+        self.modules().saturating_mul(CODE128_MODULE_DOTS)
+    }
+}
+
+/// Plans Code 128 for `data`: subset C (two digits per symbol) for runs of 4 or more digits — or a whole
+/// payload of an even number of digits — and subset B for the rest. Epson's GS k 73 takes the code set as
+/// `{B` / `{C` inside the data, and in subset C each digit pair as one byte 0..=99 (Epson ESC/POS reference,
+/// GS k, m = 73: "CODE C: each 2 digits as 1 byte, 00h..63h"). python-escpos emits the same bytes: its
+/// `barcode(code, "CODE128", function_type="B")` checks `^\{[A-C][\x00-\x7F]+$` (src/escpos/constants.py,
+/// BARCODE_FORMATS) and writes `GS k 73 len(code) code` (src/escpos/escpos.py, `barcode`).
+pub fn code128_plan(data: &str) -> Result<Code128Plan, CommandError> {
     let fail = |problem| CommandError::Barcode { data: data.to_string(), problem };
     if data.is_empty() {
         return Err(fail("empty"));
@@ -76,11 +115,73 @@ pub fn code128(data: &str) -> Result<Vec<u8>, CommandError> {
     if !data.bytes().all(|b| (0x20..=0x7E).contains(&b) && b != b'{') {
         return Err(fail("only printable ASCII without '{' can be encoded"));
     }
-    let mut out = vec![0x1D, 0x68, 80, 0x1D, 0x77, 2, 0x1D, 0x48, 2, 0x1D, 0x6B, 73];
-    out.push((data.len() + 2) as u8);
-    out.extend_from_slice(b"{B");
-    out.extend_from_slice(data.as_bytes());
-    Ok(out)
+    let bytes = data.as_bytes();
+    let all_digits_even = bytes.iter().all(u8::is_ascii_digit) && bytes.len().is_multiple_of(2);
+    let mut out = Vec::new();
+    let mut symbols = 1; // start character
+    let mut set: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if run >= 4 || (all_digits_even && run >= 2) {
+            let pairs = run / 2;
+            if set != Some(b'C') {
+                out.extend_from_slice(b"{C");
+                symbols += usize::from(set.is_some());
+                set = Some(b'C');
+            }
+            for pair in bytes[i..i + 2 * pairs].chunks(2) {
+                out.push((pair[0] - b'0') * 10 + (pair[1] - b'0'));
+                symbols += 1;
+            }
+            i += 2 * pairs;
+        } else {
+            if set != Some(b'B') {
+                out.extend_from_slice(b"{B");
+                symbols += usize::from(set.is_some());
+                set = Some(b'B');
+            }
+            out.push(bytes[i]);
+            symbols += 1;
+            i += 1;
+        }
+    }
+    Ok(Code128Plan { data: out, symbols: symbols + 1 })
+}
+
+/// The text a `GS k 73` payload encodes (`{B` ASCII and `{C` digit pairs), for the simulator's rendering.
+pub fn code128_text(payload: &[u8]) -> String {
+    let mut text = String::new();
+    let mut set = b'B';
+    let mut i = 0;
+    while i < payload.len() {
+        if payload[i] == b'{' && i + 1 < payload.len() {
+            set = payload[i + 1];
+            i += 2;
+            continue;
+        }
+        if set == b'C' {
+            text.push_str(&format!("{:02}", payload[i]));
+        } else {
+            text.push(char::from(payload[i]));
+        }
+        i += 1;
+    }
+    text
+}
+
+/// `GS h`, `GS w`, `GS H` then `GS k 73 n data`: Code 128 with text under the bars, subset C for digit runs.
+pub fn code128(data: &str) -> Result<Vec<u8>, CommandError> {
+    Ok(code128_bytes(&code128_plan(data)?))
+}
+
+/// The command bytes of a planned Code 128 symbol.
+pub fn code128_bytes(plan: &Code128Plan) -> Vec<u8> {
+    let module = u8::try_from(CODE128_MODULE_DOTS).unwrap_or(2);
+    let mut out = vec![0x1D, 0x68, 80, 0x1D, 0x77, module, 0x1D, 0x48, 2, 0x1D, 0x6B, 73];
+    out.push(u8::try_from(plan.data.len()).unwrap_or(u8::MAX));
+    out.extend_from_slice(&plan.data);
+    out
 }
 
 /// `ESC c 0 n` station selection: roll.
@@ -113,11 +214,32 @@ mod tests {
 
     // Code 128 goes out as GS k 73 with the {B subset prefix and the right length byte.
     #[test]
-    fn code128_bytes() {
+    fn code128_subset_b_bytes() {
         let bytes = code128("R-42").unwrap();
         assert_eq!(&bytes[9..], &[0x1D, 0x6B, 73, 6, b'{', b'B', b'R', b'-', b'4', b'2']);
         assert!(code128("").is_err());
         assert!(code128("é").is_err());
+    }
+
+    // Digit runs go out in subset C, one byte per digit pair (Epson GS k 73 "{C"), switching back to B for the
+    // rest; the data stays in python-escpos's CODE128 format (^\{[A-C][\x00-\x7F]+$) and needs fewer symbols.
+    #[test]
+    fn code128_subset_c_for_digit_runs() {
+        let digits = code128_plan("00012345").unwrap();
+        assert_eq!(digits.data, [b'{', b'C', 0, 1, 23, 45]);
+        assert_eq!(digits.symbols, 6, "start + 4 pairs + check");
+        let mixed = code128_plan("R-2024-000123").unwrap();
+        assert_eq!(mixed.data, [b'{', b'B', b'R', b'-', b'{', b'C', 20, 24, b'{', b'B', b'-', b'{', b'C', 0, 1, 23]);
+        assert_eq!(mixed.symbols, 13, "subset B alone would need 15");
+        assert_eq!(code128_plan("R-42").unwrap().symbols, 6, "short digit runs stay in B");
+        let odd = code128_plan("123").unwrap();
+        assert_eq!(odd.data, *b"{B123");
+        for plan in [digits, mixed, odd] {
+            assert!(plan.data.starts_with(b"{") && matches!(plan.data[1], b'A'..=b'C') && plan.data.iter().all(|b| *b <= 0x7F));
+            assert!(code128_text(&plan.data).len() >= 3);
+        }
+        assert_eq!(code128_text(&code128_plan("R-2024-000123").unwrap().data), "R-2024-000123");
+        assert_eq!(code128_plan("1234").unwrap().width_dots(), (11 * 4 + 13) * 2);
     }
 
     // Status requests are exactly three bytes.

@@ -2,9 +2,9 @@
 
 use crate::config::{ResolvedDevice, Timeouts};
 use crate::device::{enqueue, next_job_id, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker, COMMAND_QUEUE_LEN, STOP_CHECK};
-use crate::drawer::{DrawerSettings, DrawerWatch};
+use crate::drawer::{DrawerSettings, DrawerWatch, CONFIRM_STEP};
 use crate::encode::{encode_endorsement_segments, encode_receipt_segments, encode_test_page, EncodeError, Endorsement};
-use crate::escpos_bytes::status_request;
+use crate::escpos_bytes::{status_request, CLEAR_BUFFERS, CLEAR_RESPONSE};
 use crate::profile::PrinterProfile;
 use crate::receipt::Receipt;
 use crate::status::{decode_offline_cause, decode_paper, decode_printer, PrinterSnapshot};
@@ -80,6 +80,7 @@ impl Printer {
         let status = SharedStatus::default();
         let timeouts = resolved.entry.timeouts;
         let mut worker = PrinterWorker::new(resolved.transport.clone(), timeouts, drawer.clone(), events, status.clone());
+        worker.clear_buffer = profile.clear_buffer;
         let worker = Worker::spawn("printer", timeouts.stop_wait(), move |stop| worker.run(&command_rx, stop))?;
         let printer = Self { commands, status, profile, profile_name: resolved.profile.name.clone(), drawer, timeouts, worker };
         Ok((printer, receiver))
@@ -152,11 +153,33 @@ impl Drop for Printer {
     }
 }
 
+/// What one status poll found.
+#[derive(Debug, Clone, Copy)]
+enum Reading {
+    Snapshot(PrinterSnapshot),
+    /// The link cannot carry status (write-only, or it never answered): nothing is known.
+    Unknown,
+}
+
+/// The line that ends a job the printer got only part of, before the reprint.
+pub const INCOMPLETE_LINE: &str = "*** INCOMPLETE - VOID - REPRINTED BELOW ***";
+
 struct PrinterWorker {
     spec: TransportSpec,
     timeouts: Timeouts,
     link: Option<Box<dyn Link>>,
+    /// The drawer's open sensor watch (None: no drawer, or a drawer without a sensor).
     drawer: Option<DrawerWatch>,
+    /// How long a kick waits for the sensor to read open.
+    drawer_confirm: Duration,
+    /// Why this link's status cannot be read, once that is known (cleared when the link is reopened).
+    mute: Option<String>,
+    /// Whether this link has answered a status request since it was opened.
+    answered: bool,
+    /// The profile says the printer takes DLE DC4 fn 8 (clear buffers).
+    clear_buffer: bool,
+    /// A job stopped part-way (paper out, cover, link lost): the printer may hold or have printed part of it.
+    partial: bool,
     last: Option<PrinterSnapshot>,
     events: EventSink,
     status: SharedStatus,
@@ -170,7 +193,12 @@ impl PrinterWorker {
             spec,
             timeouts,
             link: None,
-            drawer: drawer.map(|d| DrawerWatch::new(d.open_when_high, d.left_open_after_ms)),
+            drawer: drawer.as_ref().filter(|d| d.sensor).map(|d| DrawerWatch::new(d.open_when_high, d.left_open_after_ms)),
+            drawer_confirm: Duration::from_millis(drawer.as_ref().map_or(0, |d| d.confirm_open_ms)),
+            mute: None,
+            answered: false,
+            clear_buffer: false,
+            partial: false,
             last: None,
             events,
             status,
@@ -211,6 +239,8 @@ impl PrinterWorker {
         }
         match transport::open(&self.spec, "printer", self.timeouts.open()) {
             Ok(link) => {
+                self.mute = (!link.can_read()).then(|| format!("{} cannot be read back (opened write-only)", link.describe()));
+                self.answered = false;
                 self.link = Some(link);
                 true
             }
@@ -223,20 +253,29 @@ impl PrinterWorker {
 
     fn lost(&mut self, reason: String) {
         self.link = None;
+        self.mute = None;
         self.last = None;
         self.next_connect = Instant::now() + Duration::from_millis(self.backoff.next_delay_ms());
         self.status.mark_offline(&self.events, DeviceKind::Printer, reason);
     }
 
-    /// Asks DLE EOT 1, 2, 4; None (and offline) when the printer does not answer in time.
-    fn snapshot(&mut self) -> Option<PrinterSnapshot> {
+    /// Asks DLE EOT 1, 2, 4; None (and offline) when the printer does not answer in time. A device node
+    /// that has never answered since it was opened is taken to have no back channel: its status is unknown.
+    fn snapshot(&mut self) -> Option<Reading> {
+        if self.mute.is_some() {
+            return Some(Reading::Unknown);
+        }
         let timeout = Duration::from_millis(self.timeouts.status_timeout_ms);
         let link = self.link.as_mut()?;
-        if !link.can_read() {
-            return Some(PrinterSnapshot::default());
-        }
         match query_snapshot(link.as_mut(), timeout) {
-            Ok(snapshot) => Some(snapshot),
+            Ok(snapshot) => {
+                self.answered = true;
+                Some(Reading::Snapshot(snapshot))
+            }
+            Err(TransportError::Io { target, problem }) if link.may_be_mute() && !self.answered && problem.starts_with("no status reply") => {
+                self.mute = Some(format!("{target} does not answer status requests (no DLE EOT reply within {} ms)", timeout.as_millis()));
+                Some(Reading::Unknown)
+            }
             Err(err) => {
                 self.lost(err.to_string());
                 None
@@ -244,14 +283,39 @@ impl PrinterWorker {
         }
     }
 
-    fn poll(&mut self) -> Option<PrinterSnapshot> {
+    fn poll(&mut self) -> Option<Reading> {
         if !self.connect() {
             return None;
         }
-        let snapshot = self.snapshot()?;
+        let reading = self.snapshot()?;
         self.backoff.reset();
-        self.apply(snapshot);
-        Some(snapshot)
+        match reading {
+            Reading::Snapshot(snapshot) => self.apply(snapshot),
+            Reading::Unknown => self.apply_unknown(),
+        }
+        Some(reading)
+    }
+
+    /// The link is open but cannot report: status "unknown" with the reason, and no drawer watching
+    /// (a drawer that cannot be read must never be reported open, or left open).
+    fn apply_unknown(&mut self) {
+        let was_online = self.status.get().online;
+        let why = self.mute.clone().unwrap_or_default();
+        let drawer_note = if self.drawer.is_some() { "; drawer watching is off" } else { "" };
+        self.status.record_reading(|s| {
+            s.online = true;
+            s.paper = crate::status::PaperState::Ok;
+            s.cover_open = false;
+            s.drawer_open = None;
+            if s.state != DeviceState::Busy {
+                s.state = DeviceState::Idle;
+            }
+            s.last_error = None;
+            s.unknown = Some(format!("{why}: paper, cover and drawer cannot be checked{drawer_note}"));
+        });
+        if !was_online {
+            self.events.send(DeviceEvent::Online { device: DeviceKind::Printer });
+        }
     }
 
     /// Updates the shared status, then emits only the edges (so whoever hears an event reads the new status).
@@ -263,6 +327,7 @@ impl PrinterWorker {
         let cover_open = snapshot.offline_cause.cover_open;
         let blocker = snapshot.job_blocker();
         self.status.record_reading(|s| {
+            s.unknown = None;
             s.online = true;
             s.paper = snapshot.paper;
             s.cover_open = cover_open;
@@ -301,13 +366,17 @@ impl PrinterWorker {
         self.set_state(if blocked { DeviceState::Error } else { DeviceState::Idle });
     }
 
-    /// Fails with the blocker's reason ("paper out", "cover open", "printer offline"...).
+    /// Fails with the blocker's reason ("paper out", "cover open", "printer offline"...); a link that cannot
+    /// report is ready as long as it takes bytes.
     fn ready(&mut self) -> Result<(), String> {
         if !self.connect() {
             return Err(format!("printer offline: {}", self.status.get().last_error.unwrap_or_default()));
         }
-        let snapshot = self.poll().ok_or_else(|| format!("printer offline: no status reply within {} ms", self.timeouts.status_timeout_ms))?;
-        snapshot.job_blocker().map_or(Ok(()), |reason| Err(reason.to_string()))
+        match self.poll() {
+            None => Err(format!("printer offline: no status reply within {} ms", self.timeouts.status_timeout_ms)),
+            Some(Reading::Unknown) => Ok(()),
+            Some(Reading::Snapshot(snapshot)) => snapshot.job_blocker().map_or(Ok(()), |reason| Err(reason.to_string())),
+        }
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
@@ -325,6 +394,7 @@ impl PrinterWorker {
     fn print(&mut self, segments: &[Vec<u8>], stop: &AtomicBool) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_millis(self.timeouts.job_timeout_ms);
         self.ready()?;
+        self.end_partial_job()?;
         for chunk in chunk_segments(segments, CHUNK_BYTES) {
             if stop.load(Ordering::Relaxed) {
                 return Err("printer closed before the job finished".into());
@@ -332,27 +402,85 @@ impl PrinterWorker {
             if Instant::now() > deadline {
                 return Err(format!("job timed out after {} ms", self.timeouts.job_timeout_ms));
             }
-            self.write(&chunk)?;
-            self.ready()?;
+            if let Err(reason) = self.write(&chunk).and_then(|()| self.ready()) {
+                self.stopped_part_way();
+                return Err(reason);
+            }
         }
         Ok(())
+    }
+
+    /// A job stopped after some of it was sent. The printer keeps what it received and, once paper is
+    /// loaded, prints it joined to whatever comes next. Where the printer takes `DLE DC4 fn 8` (a real-time
+    /// command, executed even while it is stopped), the rest of the job is dropped from its buffers now.
+    fn stopped_part_way(&mut self) {
+        self.partial = true;
+        if !self.clear_buffer || self.mute.is_some() || self.link.is_none() {
+            return;
+        }
+        let timeout = Duration::from_millis(self.timeouts.status_timeout_ms);
+        let cleared = self.link.as_mut().map(|link| clear_buffers(link.as_mut(), timeout));
+        if let Some(Err(err)) = cleared {
+            self.lost(err.to_string());
+        }
+    }
+
+    /// Before the next job after a stopped one: end the partial receipt on the paper with a VOID line, a
+    /// feed and a cut, so the reprint (which starts with ESC @) is a receipt of its own, never joined to it.
+    fn end_partial_job(&mut self) -> Result<(), String> {
+        if !self.partial {
+            return Ok(());
+        }
+        self.write(&incomplete_trailer())?;
+        self.partial = false;
+        self.ready()
     }
 
     fn kick(&mut self, kick: &[u8; 5]) -> Result<(), String> {
         self.ready()?;
         self.write(kick)?;
-        if self.drawer.is_none() {
+        if self.drawer.is_none() || self.mute.is_some() {
+            // No sensor, or a link that cannot report: the kick went out and nothing more can be known.
             return Ok(());
         }
-        for _ in 0..5 {
-            std::thread::sleep(Duration::from_millis(20));
+        let deadline = Instant::now() + self.drawer_confirm;
+        loop {
+            std::thread::sleep(CONFIRM_STEP);
             self.ready()?;
             if self.drawer.as_ref().and_then(DrawerWatch::last_open) == Some(true) {
                 return Ok(());
             }
+            if Instant::now() >= deadline {
+                return Err(format!("drawer did not open within {} ms (stuck or jammed)", self.drawer_confirm.as_millis()));
+            }
         }
-        Err("drawer did not open (stuck or jammed)".into())
     }
+}
+
+/// Sends `DLE DC4 fn 8` and waits (bounded) for its Clear response `37 25 00`; other bytes are skipped.
+pub fn clear_buffers(link: &mut dyn Link, timeout: Duration) -> Result<(), TransportError> {
+    drain_input(link, 4096)?;
+    link.write_all(&CLEAR_BUFFERS)?;
+    let deadline = Instant::now() + timeout;
+    let mut seen = 0;
+    let mut byte = [0u8; 1];
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        if link.read_timeout(&mut byte, left.max(Duration::from_millis(1)))? == 1 {
+            seen = if byte[0] == CLEAR_RESPONSE[seen] { seen + 1 } else { usize::from(byte[0] == CLEAR_RESPONSE[0]) };
+            if seen == CLEAR_RESPONSE.len() {
+                return Ok(());
+            }
+        }
+    }
+    Err(TransportError::Io { target: link.describe(), problem: format!("no Clear response to DLE DC4 fn 8 within {} ms", timeout.as_millis()) })
+}
+
+/// ESC @, a VOID line, a feed and a partial cut: ends whatever part of a job is on the paper.
+pub fn incomplete_trailer() -> Vec<u8> {
+    let mut bytes = vec![0x1B, 0x40, 0x0A];
+    bytes.extend_from_slice(INCOMPLETE_LINE.as_bytes());
+    bytes.extend_from_slice(&[0x0A, 0x1B, 0x64, 4, 0x1D, 0x56, 0x41, 1]);
+    bytes
 }
 
 /// Groups whole commands into chunks of about `max_bytes` (a longer single command is its own chunk).
@@ -397,6 +525,66 @@ pub fn query_snapshot(link: &mut dyn Link, timeout: Duration) -> Result<PrinterS
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A link that records what is written and answers from a script.
+    struct Scripted {
+        written: Vec<u8>,
+        replies: std::collections::VecDeque<u8>,
+    }
+
+    impl Link for Scripted {
+        fn write_all(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+            self.written.extend_from_slice(bytes);
+            if bytes == CLEAR_BUFFERS {
+                self.replies.extend([0x12, 0x37, 0x25, 0x00]);
+            }
+            Ok(())
+        }
+        fn read_timeout(&mut self, buf: &mut [u8], _timeout: Duration) -> Result<usize, TransportError> {
+            match (buf.first_mut(), self.replies.pop_front()) {
+                (Some(slot), Some(byte)) => {
+                    *slot = byte;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+        fn describe(&self) -> String {
+            "scripted".into()
+        }
+    }
+
+    // The buffer clear is exactly Epson's DLE DC4 fn=8 (10 14 08 01 03 14 01 06 02 08) and waits for the
+    // Clear response 37 25 00, skipping an unrelated byte before it; no response within the bound is an error.
+    #[test]
+    fn clear_buffers_bytes_and_response() {
+        let mut link = Scripted { written: Vec::new(), replies: Default::default() };
+        clear_buffers(&mut link, Duration::from_millis(50)).unwrap();
+        assert_eq!(link.written, [0x10, 0x14, 0x08, 0x01, 0x03, 0x14, 0x01, 0x06, 0x02, 0x08]);
+        struct Silent;
+        impl Link for Silent {
+            fn write_all(&mut self, _bytes: &[u8]) -> Result<(), TransportError> {
+                Ok(())
+            }
+            fn read_timeout(&mut self, _buf: &mut [u8], _timeout: Duration) -> Result<usize, TransportError> {
+                Ok(0)
+            }
+            fn describe(&self) -> String {
+                "silent".into()
+            }
+        }
+        let err = clear_buffers(&mut Silent, Duration::from_millis(20)).unwrap_err();
+        assert!(err.to_string().contains("no Clear response"), "{err}");
+    }
+
+    // The VOID trailer starts from ESC @ and ends with ESC d 4 and GS V 65 1 (feed, then partial cut).
+    #[test]
+    fn incomplete_trailer_bytes() {
+        let bytes = incomplete_trailer();
+        assert_eq!(&bytes[..2], &[0x1B, 0x40]);
+        assert!(bytes.windows(INCOMPLETE_LINE.len()).any(|w| w == INCOMPLETE_LINE.as_bytes()));
+        assert_eq!(&bytes[bytes.len() - 7..], &[0x1B, 0x64, 4, 0x1D, 0x56, 0x41, 1]);
+    }
 
     // Chunks never split a command and keep every byte in order.
     #[test]

@@ -22,12 +22,17 @@ pub enum ProfileError {
 /// Profiles shipped inside the binary, by name.
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("tm-t88", include_str!("../profiles/printer-tm-t88.toml")),
+    ("tm-t88-512", include_str!("../profiles/printer-tm-t88-512.toml")),
+    ("printer-80mm", include_str!("../profiles/printer-80mm.toml")),
+    ("printer-80mm-42", include_str!("../profiles/printer-80mm-42.toml")),
     ("printer-58mm", include_str!("../profiles/printer-58mm.toml")),
     ("tm-h6000", include_str!("../profiles/printer-tm-h6000.toml")),
+    ("star-escpos", include_str!("../profiles/printer-star-escpos.toml")),
     ("magtek-micr", include_str!("../profiles/scanner-magtek-micr.toml")),
     ("bill-counter", include_str!("../profiles/counter-bill-generic.toml")),
     ("drawer-printer-pin2", include_str!("../profiles/drawer-printer-pin2.toml")),
     ("drawer-printer-pin5", include_str!("../profiles/drawer-printer-pin5.toml")),
+    ("drawer-printer-nosensor", include_str!("../profiles/drawer-printer-nosensor.toml")),
     ("drawer-serial", include_str!("../profiles/drawer-serial.toml")),
 ];
 
@@ -35,7 +40,15 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrinterProfile {
+    /// Characters per line in font A (12 dots wide on Epson-compatible printers).
     pub columns: usize,
+    /// Printable width in dots (TM-T88 at 576 or 512, 58 mm at 384); absent = columns × 12.
+    #[serde(default)]
+    pub dots: Option<u32>,
+    /// Whether the printer takes `DLE DC4 fn=8` (clear buffers), used to drop a half-received job after
+    /// paper out; without it the partial job is ended with a VOID line, a feed and a cut.
+    #[serde(default)]
+    pub clear_buffer: bool,
     #[serde(default)]
     pub cut: CutMode,
     #[serde(default = "default_feed_lines")]
@@ -50,10 +63,30 @@ fn default_feed_lines() -> u8 {
     4
 }
 
+/// Width of one font A character in dots (12 × 24 on Epson-compatible printers).
+pub const FONT_A_DOTS: u32 = 12;
+
 impl PrinterProfile {
     /// Encoder options for this printer.
     pub fn print_options(&self) -> PrintOptions {
-        PrintOptions { columns: self.columns, cut: self.cut, feed_lines_before_cut: self.feed_lines_before_cut }
+        PrintOptions { columns: self.columns, cut: self.cut, feed_lines_before_cut: self.feed_lines_before_cut, dots: self.print_dots() }
+    }
+
+    /// The printable width in dots.
+    pub fn print_dots(&self) -> u32 {
+        self.dots.unwrap_or_else(|| u32::try_from(self.columns).unwrap_or(0).saturating_mul(FONT_A_DOTS))
+    }
+
+    /// Why this printer section cannot be right, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        if !crate::receipt::SUPPORTED_COLUMNS.contains(&self.columns) {
+            return Some(format!("columns {}: must be 32, 42 or 48", self.columns));
+        }
+        let needed = u32::try_from(self.columns).unwrap_or(u32::MAX).saturating_mul(FONT_A_DOTS);
+        if self.print_dots() < needed {
+            return Some(format!("dots {}: {} columns of font A need {needed} dots", self.print_dots(), self.columns));
+        }
+        None
     }
 }
 
@@ -81,6 +114,13 @@ pub struct DrawerProfile {
     pub open_when_high: bool,
     #[serde(default = "default_left_open_ms")]
     pub left_open_after_ms: u64,
+    /// Whether the drawer has an open sensor wired (DK pin 3, or the serial controller's). Without one a
+    /// kick is not confirmed and "left open" is never reported.
+    #[serde(default = "default_sensor")]
+    pub sensor: bool,
+    /// How long after a kick the sensor must read open: the pulse itself plus the drawer's travel.
+    #[serde(default = "default_confirm_open_ms")]
+    pub confirm_open_ms: u64,
     /// Serial drawers: bytes that fire the solenoid.
     #[serde(default)]
     pub open_command: Vec<u8>,
@@ -100,6 +140,13 @@ fn default_pulse_off_ms() -> u32 {
 }
 fn default_left_open_ms() -> u64 {
     60_000
+}
+fn default_sensor() -> bool {
+    true
+}
+/// Pulse (up to ~200 ms) plus the drawer's travel until the sensor switch changes.
+fn default_confirm_open_ms() -> u64 {
+    500
 }
 
 /// A line scanner (MICR reader / scanline reader).
@@ -151,8 +198,11 @@ impl Profile {
     pub fn from_toml_str(name: &str, text: &str) -> Result<Self, ProfileError> {
         let invalid = |problem: String| ProfileError::Invalid { name: name.to_string(), problem };
         let profile: Profile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        if let Some(problem) = profile.printer.as_ref().and_then(PrinterProfile::problem) {
+            return Err(invalid(format!("[printer] {problem}")));
+        }
         let has_section = match profile.kind {
-            DeviceKind::Printer => profile.printer.as_ref().is_some_and(|p| crate::receipt::SUPPORTED_COLUMNS.contains(&p.columns)),
+            DeviceKind::Printer => profile.printer.is_some(),
             DeviceKind::Drawer => profile.drawer.is_some(),
             DeviceKind::Scanner => profile.scanner.is_some(),
             DeviceKind::Counter => profile.counter.is_some(),

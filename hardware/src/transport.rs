@@ -165,9 +165,14 @@ pub trait Link: Send {
         let _ = line;
         Err(TransportError::Unsupported { target: self.describe() })
     }
-    /// Whether the device can answer at all (a file node cannot).
+    /// Whether the device can answer at all (a node opened write-only, the Windows spooler cannot).
     fn can_read(&self) -> bool {
         true
+    }
+    /// Whether a readable link may still never answer (a device node without a back channel): the printer
+    /// then reports its status as unknown instead of offline.
+    fn may_be_mute(&self) -> bool {
+        false
     }
     /// Human name of the target, for messages.
     fn describe(&self) -> String;
@@ -308,34 +313,106 @@ impl Link for TcpLink {
     }
 }
 
-/// Device/file node link (e.g. `/dev/usb/lp0`): write-only, no status.
+/// Device/file node link (e.g. `/dev/usb/lp0`). Linux `usblp` is bidirectional, so the node is opened
+/// read-write (non-blocking) where it can be and DLE EOT replies are read back with a bounded wait; a node
+/// that can only be opened for writing says so through `can_read`, and one that is readable but never
+/// answers (a FIFO, a plain file, a printer without a back channel) is found out by the printer worker.
 pub struct FileLink {
     file: File,
     target: String,
+    readable: bool,
+    write_timeout: Duration,
     _claim: Claim,
 }
 
+/// How long a non-blocking read or write on a device node sleeps before trying again.
+const NODE_RETRY: Duration = Duration::from_millis(2);
+
+#[cfg(unix)]
+fn node_options(read: bool) -> OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = OpenOptions::new();
+    options.read(read).append(true).create(false).custom_flags(libc::O_NONBLOCK);
+    options
+}
+
+#[cfg(not(unix))]
+fn node_options(read: bool) -> OpenOptions {
+    // Without a non-blocking mode a read could wait forever, so elsewhere the node is written only.
+    let _ = read;
+    let mut options = OpenOptions::new();
+    options.append(true).create(false);
+    options
+}
+
 impl FileLink {
-    /// Opens the node for appending and claims it in this program.
+    /// Opens the node read-write (write-only where reading is refused) and claims it in this program.
     pub fn open(path: &str, owner: &str) -> Result<Self, TransportError> {
+        Self::open_with(path, owner, 2000)
+    }
+
+    /// As [`FileLink::open`], with a bound on how long one write may wait for a busy device.
+    pub fn open_with(path: &str, owner: &str, write_timeout_ms: u64) -> Result<Self, TransportError> {
         let target = format!("device {path}");
         let claim = Claim::take(&target, owner)?;
-        let file = OpenOptions::new().append(true).create(false).open(path).map_err(|e| TransportError::Open { target: target.clone(), problem: e.to_string() })?;
-        Ok(Self { file, target, _claim: claim })
+        let open_error = |e: std::io::Error| TransportError::Open { target: target.clone(), problem: e.to_string() };
+        let (file, readable) = match node_options(cfg!(unix)).open(path) {
+            Ok(file) => (file, cfg!(unix)),
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => (node_options(false).open(path).map_err(open_error)?, false),
+            Err(e) => return Err(open_error(e)),
+        };
+        // A plain file standing in for a printer: read from its end, never its earlier contents.
+        let mut file = file;
+        let _ = std::io::Seek::seek(&mut file, std::io::SeekFrom::End(0));
+        Ok(Self { file, target, readable, write_timeout: Duration::from_millis(write_timeout_ms.max(1)), _claim: claim })
     }
 }
 
 impl Link for FileLink {
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
-        self.file.write_all(bytes).and_then(|()| self.file.flush()).map_err(|e| io_error(&self.target, e))
+        let deadline = std::time::Instant::now() + self.write_timeout;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            match self.file.write(rest) {
+                Ok(0) => return Err(io_error(&self.target, "the device took no bytes")),
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock && std::time::Instant::now() < deadline => std::thread::sleep(NODE_RETRY),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    return Err(io_error(&self.target, format!("device busy: took no bytes within {} ms", self.write_timeout.as_millis())));
+                }
+                Err(e) => return Err(io_error(&self.target, e)),
+            }
+        }
+        self.file.flush().map_err(|e| io_error(&self.target, e))
     }
 
-    fn read_timeout(&mut self, _buf: &mut [u8], _timeout: Duration) -> Result<usize, TransportError> {
-        Err(TransportError::Unsupported { target: self.target.clone() })
+    /// Polls the non-blocking node until bytes arrive or `timeout` passes; end of file (a plain file) is "nothing".
+    fn read_timeout(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+        if !self.readable {
+            return Err(TransportError::Unsupported { target: self.target.clone() });
+        }
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            match self.file.read(buf) {
+                Ok(n) if n > 0 => return Ok(n),
+                Ok(_) => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
+                Err(e) => return Err(io_error(&self.target, e)),
+            }
+            if std::time::Instant::now() >= deadline {
+                return Ok(0);
+            }
+            std::thread::sleep(NODE_RETRY);
+        }
     }
 
     fn can_read(&self) -> bool {
-        false
+        self.readable
+    }
+
+    fn may_be_mute(&self) -> bool {
+        true
     }
 
     fn describe(&self) -> String {
@@ -355,7 +432,7 @@ pub fn open(spec: &TransportSpec, owner: &str, timeouts: OpenTimeouts) -> Result
     match spec {
         TransportSpec::Serial(settings) => Ok(Box::new(SerialLink::open(settings, owner, timeouts.write_timeout_ms)?)),
         TransportSpec::Tcp { host, port } => Ok(Box::new(TcpLink::open(host, *port, owner, timeouts.connect_timeout_ms, timeouts.write_timeout_ms)?)),
-        TransportSpec::File { path } => Ok(Box::new(FileLink::open(path, owner)?)),
+        TransportSpec::File { path } => Ok(Box::new(FileLink::open_with(path, owner, timeouts.write_timeout_ms)?)),
         #[cfg(windows)]
         TransportSpec::Spooler { printer } => Ok(Box::new(crate::spooler::SpoolerLink::open(printer, owner)?)),
         #[cfg(not(windows))]

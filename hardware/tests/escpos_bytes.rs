@@ -42,7 +42,7 @@ fn check_snapshot(name: &str, actual: &[u8]) {
 #[test]
 fn receipt_snapshots_each_width() {
     for columns in [32, 42, 48] {
-        let options = PrintOptions { columns, cut: CutMode::Partial, feed_lines_before_cut: 4 };
+        let options = PrintOptions { columns, cut: CutMode::Partial, feed_lines_before_cut: 4, dots: 576 };
         let bytes = encode_receipt(&sample_receipt(), &options).unwrap();
         check_snapshot(&format!("receipt-{columns}.bin"), &bytes);
         let text = layout(&sample_receipt(), columns).join("\n") + "\n";

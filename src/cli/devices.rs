@@ -21,7 +21,8 @@ pub enum DevicesCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Exercise one device: printer (test page), drawer (kick), scanner (read one line), counter (read one report).
+    /// Exercise one device: printer (test page), drawer (kick, and say which way its open sensor reads —
+    /// run it with the drawer closed), scanner (read one line), counter (read one report).
     Test {
         device: String,
         #[arg(long)]

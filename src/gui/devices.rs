@@ -65,6 +65,8 @@ impl DeviceLine {
             (_, false) => "offline".into(),
             (DeviceState::Busy, true) => "busy".into(),
             (DeviceState::Error, true) => "error".into(),
+            // A link that cannot report (a USB node without a back channel): never "ok".
+            (DeviceState::Idle, true) if status.unknown.is_some() => "status unknown".into(),
             (DeviceState::Idle, true) => "ok".into(),
         }
     }
@@ -212,4 +214,20 @@ pub fn stream(feed: &DeviceFeed) -> impl iced::futures::Stream<Item = DeviceEven
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves a printer whose link cannot report its status (write-only USB node) reads "status unknown" on the
+    // status bar, never "ok", while an answering one reads "ok".
+    #[test]
+    fn unknown_status_is_not_ok() {
+        let answering = DeviceStatus { read: true, online: true, state: DeviceState::Idle, ..DeviceStatus::default() };
+        let line = |status: DeviceStatus| DeviceLine { kind: DeviceKind::Printer, configured: true, status };
+        assert_eq!(line(answering.clone()).summary(), "ok");
+        let silent = DeviceStatus { unknown: Some("device /dev/usb/lp0 does not answer status requests".into()), ..answering };
+        assert_eq!(line(silent).summary(), "status unknown");
+    }
 }

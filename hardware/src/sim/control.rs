@@ -39,6 +39,8 @@ pub enum Action {
     DrawerUnstick,
     DrawerOpen,
     DrawerClose,
+    /// The drawer's sensor reads open only this many ms after a kick (pulse + travel).
+    DrawerTravel(u64),
     ScannerMicr(String),
     ScannerStub(String),
     ScannerRaw(Vec<u8>),
@@ -83,6 +85,7 @@ impl Action {
             ("drawer", "unstick") => Self::DrawerUnstick,
             ("drawer", "open") => Self::DrawerOpen,
             ("drawer", "close") => Self::DrawerClose,
+            ("drawer", "travel") => Self::DrawerTravel(argument.parse().map_err(|_| bad("expected milliseconds"))?),
             ("scanner", "micr") if !argument.is_empty() => Self::ScannerMicr(argument),
             ("scanner", "stub") if !argument.is_empty() => Self::ScannerStub(argument),
             ("scanner", "raw") => Self::ScannerRaw(argument.into_bytes()),
@@ -102,7 +105,7 @@ impl Action {
 
 /// The accepted actions, as shown in error messages and the README.
 pub const ACTIONS_HELP: &str = "printer paper-out|paper-out-after N|paper-near-end|paper-ok|cover-open|cover-close|offline|online|unplug|plug; \
-drawer stuck|unstick|open|close; scanner micr \"LINE\"|stub \"LINE\"|raw \"TEXT\"|garbage|long; counter report \"20x5,10x3\"|garbage|truncated";
+drawer stuck|unstick|open|close|travel MS; scanner micr \"LINE\"|stub \"LINE\"|raw \"TEXT\"|garbage|long; counter report \"20x5,10x3\"|garbage|truncated";
 
 /// Sends one action to the simulators running in `dir` (from any process); returns their answer.
 pub fn control(dir: &Path, device: &str, action: &str) -> Result<String, SimError> {

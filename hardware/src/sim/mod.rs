@@ -202,6 +202,11 @@ impl Simulators {
         lock(&self.shared.printer).jobs_written()
     }
 
+    /// How many `DLE DC4 fn 8` (clear buffers) the printer has received.
+    pub fn printer_buffer_clears(&self) -> u32 {
+        lock(&self.shared.printer).buffer_clears
+    }
+
     /// The drawer as the simulator sees it.
     pub fn drawer(&self) -> DrawerModel {
         *lock(&self.shared.drawer)
@@ -230,7 +235,7 @@ fn drawer_bytes(shared: &Shared, bytes: &[u8]) -> Vec<u8> {
     for byte in bytes {
         match byte {
             0x07 => drawer.kick(),
-            b'?' => replies.push(if drawer.open { b'1' } else { b'0' }),
+            b'?' => replies.push(if drawer.sensor_open() { b'1' } else { b'0' }),
             _ => {}
         }
     }
@@ -341,6 +346,10 @@ fn apply(shared: &Shared, action: &Action) -> Result<String, SimError> {
             _ => return apply_other(shared, action),
         }
     }
+    if matches!(action, Action::PrinterPaperOk | Action::PrinterCoverClose) {
+        let mut drawer = lock(&shared.drawer);
+        lock(&shared.printer).resume(&mut drawer);
+    }
     Ok(format!("printer: {action:?}"))
 }
 
@@ -351,6 +360,7 @@ fn apply_other(shared: &Shared, action: &Action) -> Result<String, SimError> {
         Action::DrawerUnstick => drawer.stuck = false,
         Action::DrawerOpen => drawer.open = true,
         Action::DrawerClose => drawer.open = false,
+        Action::DrawerTravel(ms) => drawer.travel_ms = *ms,
         Action::ScannerMicr(line) | Action::ScannerStub(line) => return send(&shared.scanner, format!("{line}\r").as_bytes(), "scanner"),
         Action::ScannerRaw(bytes) => return send(&shared.scanner, bytes, "scanner"),
         Action::CounterReport(rows) => return send(&shared.counter, &crate::counter::render_report(rows, "SIM-1"), "counter"),

@@ -22,15 +22,35 @@ pub struct DrawerModel {
     pub open: bool,
     pub stuck: bool,
     pub kicks: u32,
+    /// How long a kicked drawer takes to travel far enough for its sensor to read open (0 = at once).
+    pub travel_ms: u64,
+    /// When the drawer was kicked, while it is still travelling.
+    travelling_since: Option<std::time::Instant>,
 }
 
 impl DrawerModel {
-    /// A kick opens the drawer unless it is stuck.
+    /// A kick opens the drawer (after its travel time) unless it is stuck.
     pub fn kick(&mut self) {
         self.kicks += 1;
-        if !self.stuck {
-            self.open = true;
+        if self.stuck {
+            return;
         }
+        if self.travel_ms == 0 {
+            self.open = true;
+        } else {
+            self.travelling_since = Some(std::time::Instant::now());
+        }
+    }
+
+    /// Whether the sensor reads open now (a travelling drawer opens once its travel time has passed).
+    pub fn sensor_open(&mut self) -> bool {
+        if let Some(since) = self.travelling_since {
+            if since.elapsed() >= std::time::Duration::from_millis(self.travel_ms) {
+                self.open = true;
+                self.travelling_since = None;
+            }
+        }
+        self.open
     }
 }
 
@@ -45,6 +65,15 @@ pub struct PrinterModel {
     raw: Vec<u8>,
     jobs_written: u32,
     qr_data: String,
+    /// Commands received while the paper is out or the cover is open: a real printer keeps them in its
+    /// receive buffer and prints them once the fault is cleared (joined to whatever comes next).
+    held: Vec<u8>,
+    /// Buffer clears (`DLE DC4 fn 8`) received.
+    pub buffer_clears: u32,
+    /// Printable width in dots (576: an 80 mm TM-T88); a barcode wider than this prints nothing, as on a real printer.
+    pub dots: u32,
+    /// Code 128 module width from the last `GS w n`.
+    module: u32,
     /// Most bytes kept for one job (bounded memory).
     max_job_bytes: usize,
 }
@@ -54,6 +83,8 @@ fn command_length(bytes: &[u8]) -> Option<usize> {
     let at = |i: usize| bytes.get(i).copied();
     match at(0)? {
         0x10 => match at(1)? {
+            // DLE DC4 fn=8 d1..d7 (clear buffers) is 10 bytes; fn=1/2 (pulse, power off) are 5.
+            0x14 if at(2)? == 8 => Some(10),
             0x14 => Some(5),
             _ => Some(3),
         },
@@ -82,10 +113,21 @@ fn barcode_length(bytes: &[u8]) -> Option<usize> {
     }
 }
 
+/// Width in modules of a `GS k 73` symbol: 11 per symbol character (start, data, code-set switches, check)
+/// plus 13 for the stop pattern.
+fn code128_modules(data: &[u8]) -> u32 {
+    let (mut symbols, mut i) = (1u32, 0);
+    while i < data.len() {
+        i += if data[i] == b'{' { 2 } else { 1 };
+        symbols += 1;
+    }
+    11 * symbols + 13
+}
+
 impl PrinterModel {
     /// A printer that renders jobs into `out_dir` (NNNN.txt and NNNN.bin).
     pub fn new(out_dir: &Path) -> Self {
-        Self { out_dir: out_dir.to_path_buf(), faults: PrinterFaults::default(), pending: Vec::new(), lines: Vec::new(), line: String::new(), raw: Vec::new(), jobs_written: 0, qr_data: String::new(), max_job_bytes: 1 << 20 }
+        Self { out_dir: out_dir.to_path_buf(), faults: PrinterFaults::default(), pending: Vec::new(), lines: Vec::new(), line: String::new(), raw: Vec::new(), jobs_written: 0, qr_data: String::new(), held: Vec::new(), buffer_clears: 0, dots: 576, module: 3, max_job_bytes: 1 << 20 }
     }
 
     /// Jobs rendered so far.
@@ -152,9 +194,40 @@ impl PrinterModel {
         replies
     }
 
+    /// Paper out or cover open: received commands wait in the buffer (real-time ones still run).
+    fn stopped(&self) -> bool {
+        self.faults.paper_out || self.faults.cover_open
+    }
+
+    /// The fault was cleared: the buffered commands print now, as a real printer does after paper is loaded.
+    pub fn resume(&mut self, drawer: &mut DrawerModel) {
+        if self.stopped() {
+            return;
+        }
+        let held = std::mem::take(&mut self.held);
+        self.pending.splice(0..0, held);
+        let _ = self.feed(&[], drawer);
+    }
+
     fn execute(&mut self, command: &[u8], drawer: &mut DrawerModel, replies: &mut Vec<u8>) {
         if let [0x10, 0x04, n] = command {
+            drawer.sensor_open();
             replies.push(self.status_byte(*n, drawer));
+            return;
+        }
+        // DLE DC4 fn=8: clear the receive and print buffers, answer "Clear response" 37h 25h 00h
+        // (Epson ESC/POS reference, DLE DC4 (fn=8)). What is already on paper stays there.
+        if command == crate::escpos_bytes::CLEAR_BUFFERS {
+            self.held.clear();
+            self.line.clear();
+            self.buffer_clears += 1;
+            replies.extend_from_slice(&crate::escpos_bytes::CLEAR_RESPONSE);
+            return;
+        }
+        if self.stopped() && !matches!(command, [0x10, ..]) {
+            if self.held.len() < self.max_job_bytes {
+                self.held.extend_from_slice(command);
+            }
             return;
         }
         if self.raw.len() < self.max_job_bytes {
@@ -168,7 +241,10 @@ impl PrinterModel {
             [0x1D, b'V', ..] => self.finish_job("cut"),
             [0x0C] => self.finish_job("slip"),
             [0x0A] => self.end_line(),
-            [0x1D, b'k', 73, _, b'{', _, data @ ..] => self.symbol(format!("[CODE128 {}]", String::from_utf8_lossy(data))),
+            [0x1D, b'w', n] => self.module = u32::from(*n),
+            // "If the horizontal width exceeds the printing area, the printer only feeds the paper" (Epson GS k).
+            [0x1D, b'k', 73, _, data @ ..] if code128_modules(data) * self.module > self.dots => self.symbol(String::new()),
+            [0x1D, b'k', 73, _, data @ ..] => self.symbol(format!("[CODE128 {}]", crate::escpos_bytes::code128_text(data))),
             [0x1D, b'(', b'k', _, _, 49, 80, 48, data @ ..] => self.qr_data = String::from_utf8_lossy(data).into_owned(),
             [0x1D, b'(', b'k', _, _, 49, 81, 48] => self.symbol(format!("[QR {}]", self.qr_data)),
             [byte] if *byte >= 0x20 && *byte != 0x7F => self.text(*byte),
@@ -176,10 +252,15 @@ impl PrinterModel {
         }
     }
 
+    /// ESC @ clears the print buffer (the line not yet printed); lines already printed stay on the paper
+    /// and come out with the next cut.
     fn reset_job(&mut self) {
-        self.lines.clear();
         self.line.clear();
-        self.raw = vec![0x1B, b'@'];
+        if self.lines.is_empty() {
+            self.raw = vec![0x1B, b'@'];
+        } else if self.raw.len() < self.max_job_bytes {
+            self.raw.extend_from_slice(&[0x1B, b'@']);
+        }
     }
 
     fn text(&mut self, byte: u8) {
@@ -190,6 +271,7 @@ impl PrinterModel {
             if *left == 0 {
                 self.faults.paper_out = true;
                 self.faults.paper_out_after = None;
+                self.held.push(byte);
                 return;
             }
             *left -= 1;
@@ -273,6 +355,21 @@ mod tests {
         let mut stuck = DrawerModel { stuck: true, ..DrawerModel::default() };
         model.feed(&[0x1B, 0x70, 0x00, 0x32, 0x32], &mut stuck);
         assert!(!stuck.open);
+    }
+
+    // A Code 128 wider than the paper prints nothing (only the feed), as Epson's GS k says; one that fits prints.
+    #[test]
+    fn too_wide_barcode_prints_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut model = PrinterModel::new(dir.path());
+        let mut drawer = DrawerModel::default();
+        let mut wide = vec![0x1D, 0x77, 2, 0x1D, 0x6B, 73, 42, b'{', b'B'];
+        wide.extend_from_slice(&[b'A'; 40]);
+        model.feed(&[b"\x1b@Wide\n".as_slice(), &wide, b"\n\x1dVA\x00"].concat(), &mut drawer);
+        assert_eq!(std::fs::read_to_string(dir.path().join("0001.txt")).unwrap(), "Wide\n");
+        let fits = crate::escpos_bytes::code128(&"A".repeat(20)).unwrap();
+        model.feed(&[b"\x1b@Fits\n".as_slice(), &fits, b"\n\x1dVA\x00"].concat(), &mut drawer);
+        assert!(std::fs::read_to_string(dir.path().join("0002.txt")).unwrap().contains("[CODE128 AAAAAAAAAAAAAAAAAAAA]"));
     }
 
     // A job split into arbitrary pieces is rendered to NNNN.txt with barcodes shown as text.
