@@ -20,7 +20,7 @@
 //! - Parsers: [`micr::parse`] (`Micr` serializes to `routing`, `account_last4`, `check_number`, `amount`),
 //!   [`scanline::Template::from_toml_str`] / [`scanline::Template::from_path`] and `template.parse(line)`
 //!   (`Stub` serializes each field by name plus `check_digits_ok`), [`wedge::BurstDetector`],
-//!   [`counter::parse_report`], [`coin::request_total`].
+//!   [`counter::parse_report`] (a counter profile's `[counter]` section: line patterns, tolerated bytes, ACK/NAK).
 //! - Opening them all: [`set::DeviceSet`] (the window and the command line alike; a printer-wired drawer is
 //!   kicked through the printer's worker; [`set::DeviceSet::wait_read`] waits, bounded, for a first reading).
 //! - CLI: [`commands::list_ports`], [`commands::status`], [`commands::test_device`].
@@ -31,7 +31,6 @@
 
 pub mod claim;
 pub mod codepage;
-pub mod coin;
 pub mod commands;
 pub mod config;
 pub mod counter;
