@@ -37,6 +37,7 @@ pub mod counter;
 pub mod counter_device;
 pub mod device;
 pub mod drawer;
+pub mod drawer_serial;
 pub mod encode;
 pub mod escpos_bytes;
 pub mod linereader;
