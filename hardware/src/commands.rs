@@ -149,7 +149,9 @@ pub fn status(config: &DevicesConfig) -> Vec<DeviceReport> {
 pub fn test_device(config: &DevicesConfig, which: DeviceKind, timeout_ms: u64) -> Result<String, DeviceError> {
     let timeout = Duration::from_millis(timeout_ms);
     let failed = |problem: String| DeviceError::Failed { device: which.name(), problem };
-    config.resolve(which)?;
+    let resolved = config.resolve(which)?;
+    // A serial drawer just opened must charge before it fires (APG: 12 s): the kick waits for that on top.
+    let charge = Duration::from_millis(resolved.profile.drawer.as_ref().map_or(0, |d| d.charge_first_ms));
     let mut set = DeviceSet::open_only(config, &[which]);
     let events = set.take_events();
     let absent = || failed(set.absent(which));
@@ -160,7 +162,7 @@ pub fn test_device(config: &DevicesConfig, which: DeviceKind, timeout_ms: u64) -
         }
         DeviceKind::Drawer => {
             let job = set.drawer().ok_or_else(absent)?.kick()?;
-            job_outcome(&events, job, timeout).map(|()| format!("job {job} completed")).map_err(failed)
+            job_outcome(&events, job, timeout + charge).map(|()| format!("job {job} completed")).map_err(failed)
         }
         DeviceKind::Scanner => {
             set.scanner().ok_or_else(absent)?;

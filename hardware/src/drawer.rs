@@ -242,6 +242,9 @@ impl DrawerWorker {
                 last_poll = Instant::now();
             }
         }
+        if let Some(job) = self.queue.take() {
+            self.events.send(DeviceEvent::JobFailed { device: DeviceKind::Drawer, job, reason: "drawer closed before its solenoid had charged".into() });
+        }
         self.status.update(|s| s.state = DeviceState::Closed);
     }
 
