@@ -53,7 +53,7 @@ impl DevicesScreen {
                 format!("scanner: {line}")
             }
             DeviceEvent::CounterReport(report) => {
-                let line = format!("{} pieces, {}", report.total_pieces, Money::from_cents(report.total_cents).grouped());
+                let line = format!("{} bills, {}", report.total_pieces, Money::from_cents(report.total_cents).grouped());
                 self.last_report = Some(line.clone());
                 format!("counter: {line}")
             }

@@ -203,7 +203,7 @@ impl DrawerScreen {
             }
         }
         self.error = None;
-        self.notice = Some(format!("Counts filled from the money counter ({} pieces, {})", report.total_pieces, Money::from_cents(report.total_cents).grouped()));
+        self.notice = Some(format!("Counts filled from the money counter ({} bills, {})", report.total_pieces, Money::from_cents(report.total_cents).grouped()));
     }
 
     /// The typed counts as a denomination count, validated by the library's parser.
