@@ -14,7 +14,8 @@
 //!   [`encode::encode_receipt`] (ESC/POS bytes), [`encode::Endorsement`] for check endorsement.
 //! - Workers (one owner per port): [`commands::open_printer`] → [`printer::Printer`] with
 //!   `print(&Receipt) -> JobId`, `kick_drawer()`, `endorse(&Endorsement)`, `test_page()`, `status()`;
-//!   [`commands::open_drawer`] → [`drawer::Drawer`]; [`scanner::Scanner::open`] (events
+//!   [`commands::open_drawer`] → [`drawer::Drawer`] (serial drawers: [`drawer_serial`] reads the switch from a
+//!   modem line and holds a kick until the solenoid has charged); [`scanner::Scanner::open`] (events
 //!   `DeviceEvent::Data(ScanData::Micr | Stub | Unknown)`); [`counter_device::Counter::open`] (events
 //!   `DeviceEvent::CounterReport` with `rows: Vec<(denomination_cents, pieces)>`).
 //! - Parsers: [`micr::parse`] (`Micr` serializes to `routing`, `account_last4`, `check_number`, `amount`),

@@ -157,7 +157,13 @@ fn parsed_transit_label(line: &str) -> Option<usize> {
 /// Whether a scanned line is meant as a MICR line (it has a transit symbol or a parsed-format transit label), so a
 /// refusal can explain what is wrong with it rather than treating it as unknown text.
 pub fn looks_like_micr(line: &str, format: Option<Format>) -> bool {
+    let detected = format.is_none();
     let format = format.unwrap_or_else(|| Format::detect(line));
+    if detected && matches!(format, Format::Honeywell | Format::Axiohm) {
+        // Letters and brackets are common in other scans: guessed, these sets need both transit symbols.
+        let transit = format.symbols().map_or('\u{2446}', |set| set.transit);
+        return line.chars().filter(|c| *c == transit).count() == 2;
+    }
     match format.symbols() {
         Some(set) => line.contains(set.transit) || line.chars().any(|c| matches!(c, 'T' | 't' | '\u{2446}')),
         None => parsed_transit_label(line).is_some() || line.contains("TR"),
@@ -634,6 +640,8 @@ mod tests {
         }
         assert!(looks_like_micr(")111000025) 1234(", None));
         assert!(!looks_like_micr("12345 678", None));
+        assert!(!looks_like_micr("ABC 123", None), "a guessed Honeywell line needs two transit symbols");
+        assert!(looks_like_micr("ABC 123", Some(Format::Honeywell)), "configured, any transit symbol will do");
     }
 
     // A Canadian cheque's transit field ddddd-ddd (branch, dash, institution) is accepted as the routing, in any

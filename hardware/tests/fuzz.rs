@@ -23,9 +23,13 @@ proptest! {
 
     // MICR parsing never panics on any text, including the MICR alphabet shuffled.
     #[test]
-    fn micr_never_panics(line in "[0-9TUtoaAdD$?⑆⑇⑈⑉ -]{0,80}", any_text in "\\PC{0,40}") {
+    fn micr_never_panics(line in "[0-9TUtoaAdD$?⑆⑇⑈⑉ ()&'*BCRKPEN;/-]{0,80}", any_text in "\\PC{0,40}") {
         let _ = micr::parse(&line, None);
         let _ = micr::parse(&any_text, Some(micr::Format::F00));
+        for code in ["0100", "0201", "honeywell", "axiohm", "0035"] {
+            let _ = micr::parse(&line, Some(micr::Format::from_code(code).unwrap()));
+        }
+        let _ = micr::parse(&format!("PTTR{line}"), None);
     }
 
     // A valid check (account longer than the check number, as printed) parses back to the same fields.
@@ -51,6 +55,16 @@ proptest! {
         digits[position] = b'0' + (digits[position] - b'0' + delta) % 10;
         let line = String::from_utf8(digits).unwrap();
         prop_assert!(template().parse(&line).is_err());
+    }
+
+    // A counter profile's patterns, whatever text they are, are checked or refused without a panic, and reading
+    // any line with the ones that pass never panics either.
+    #[test]
+    fn counter_patterns_never_panic(pattern in "\\PC{0,30}", line in "\\PC{0,60}") {
+        let template = CounterTemplate { row_patterns: vec![pattern.clone()], total_patterns: vec![pattern, "T {pieces} {amount}".into()], ..counter_template() };
+        if template.validate().is_ok() {
+            let _ = parse_report(format!("{line}\r\nT 1 $1.00\r\n").as_bytes(), &template);
+        }
     }
 
     // Counter report parsing never panics on arbitrary bytes.
