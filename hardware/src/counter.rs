@@ -281,7 +281,7 @@ impl Pattern {
                     "rest" => Field::Rest,
                     other => return Err(format!("unknown field {{{other}}} (use denomination, denomination_cents, pieces, amount, skip, rest)")),
                 };
-                if elements.iter().any(|e| *e == Element::Field(field)) && !matches!(field, Field::Skip) {
+                if elements.contains(&Element::Field(field)) && !matches!(field, Field::Skip) {
                     return Err(format!("field {{{}}} appears twice", &rest[1..close]));
                 }
                 elements.push(Element::Field(field));
