@@ -130,6 +130,22 @@ fn scan_micr_prints_fields_and_refuses_bad_routing() {
     assert!(bad.stderr.contains("112000025"), "{}", bad.stderr);
 }
 
+// Proves `scan micr` reads MagTek's four-digit format codes, its parsed-text format and a Canadian transit, and
+// refuses a format code outside MagTek's table with one line naming --format.
+#[test]
+fn scan_micr_reads_magtek_codes_parsed_text_and_canadian_transits() {
+    let city = City::new();
+    let raw = city.ok(&["scan", "micr", "t122000218t 1234 5678 9o 1321", "--format", "0001", "--json"], &[]).json();
+    assert_eq!((raw["routing"].as_str(), raw["check_number"].as_str(), raw["format"].as_str()), (Some("122000218"), Some("1321"), Some("0001")));
+    let parsed = city.ok(&["scan", "micr", "PTTR122000218;AC999-222-3;CK11045/PENE", "--json"], &[]).json();
+    assert_eq!((parsed["routing"].as_str(), parsed["account_last4"].as_str(), parsed["check_number"].as_str()), (Some("122000218"), Some("2223"), Some("11045")));
+    let canadian = city.ok(&["scan", "micr", "T12345-001T 1234567U 0123", "--json"], &[]).json();
+    assert_eq!(canadian["routing"], "12345-001");
+    let bad = city.run(&["scan", "micr", "T021000021T 1234U", "--format", "0008"], &[]);
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("--format: MICR format \"0008\": must be a MagTek format code"), "{}", bad.stderr);
+}
+
 // Proves a stub scanline parses with its template and one whose check digit fails is refused.
 #[test]
 fn scan_stub_checks_the_check_digit() {

@@ -152,7 +152,9 @@ pub fn status(config: &DevicesConfig) -> Vec<DeviceReport> {
 pub fn test_device(config: &DevicesConfig, which: DeviceKind, timeout_ms: u64) -> Result<String, DeviceError> {
     let timeout = Duration::from_millis(timeout_ms);
     let failed = |problem: String| DeviceError::Failed { device: which.name(), problem };
-    config.resolve(which)?;
+    let resolved = config.resolve(which)?;
+    // A serial drawer just opened must charge before it fires (APG: 12 s): the kick waits for that on top.
+    let charge = Duration::from_millis(resolved.profile.drawer.as_ref().map_or(0, |d| d.charge_first_ms));
     let mut set = DeviceSet::open_only(config, &[which]);
     let events = set.take_events();
     let absent = || failed(set.absent(which));
@@ -163,7 +165,7 @@ pub fn test_device(config: &DevicesConfig, which: DeviceKind, timeout_ms: u64) -
         }
         DeviceKind::Drawer => {
             let settings = DrawerSettings::from_resolved(&config.resolve(which)?)?;
-            test_drawer(set.drawer().ok_or_else(absent)?, &settings, &events, timeout).map_err(failed)
+            test_drawer(set.drawer().ok_or_else(absent)?, &settings, &events, timeout + charge).map_err(failed)
         }
         DeviceKind::Scanner => {
             set.scanner().ok_or_else(absent)?;

@@ -184,6 +184,9 @@ impl DevicesConfig {
         let device = kind.name();
         let entry = self.entry(kind).ok_or(ConfigError::NotConfigured { device })?;
         let profile = Profile::load_kind(&entry.profile, kind).map_err(|source| ConfigError::Profile { device, source })?;
+        if let Some(counter) = &profile.counter {
+            counter.validate().map_err(|problem| ConfigError::Field { device, field: "profile", problem: format!("{}: [counter] {problem}", entry.profile) })?;
+        }
         let transport = TransportSpec::parse(&entry.transport).map_err(|source| ConfigError::Transport { device, source })?;
         if transport == TransportSpec::ViaPrinter && kind != DeviceKind::Drawer {
             return Err(ConfigError::Field { device, field: "transport", problem: "\"printer\" is only for drawers".into() });
@@ -207,6 +210,23 @@ mod tests {
         };
         let text = config.to_toml_string().unwrap();
         assert_eq!(DevicesConfig::from_toml_str(&text).unwrap(), config);
+    }
+
+    // A counter profile given as a file is loaded from settings, and its line patterns are checked then: a
+    // pattern with an unknown field is refused naming the setting, before any report arrives.
+    #[test]
+    fn counter_profile_file_is_checked_on_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.toml");
+        let text = "name = \"x\"\nkind = \"counter\"\n[counter]\ncurrency = \"USD\"\ndenominations_cents = [2000]\nrow_patterns = [\"{denomination} {pieces}\"]\n";
+        std::fs::write(&good, text).unwrap();
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, text.replace("{pieces}", "{count}")).unwrap();
+        let config = |path: &Path| DevicesConfig { counter: Some(DeviceEntry::new(path.to_str().unwrap(), "sim:")), ..DevicesConfig::default() };
+        let resolved = config(&good).resolve(DeviceKind::Counter).unwrap();
+        assert_eq!(resolved.profile.counter.unwrap().row_patterns, vec!["{denomination} {pieces}".to_string()]);
+        let err = config(&bad).resolve(DeviceKind::Counter).unwrap_err().to_string();
+        assert!(err.starts_with("devices.counter.profile: ") && err.contains("unknown field {count}"), "{err}");
     }
 
     // Resolving names the device and field at fault.

@@ -2,6 +2,7 @@
 
 use crate::config::{ResolvedDevice, Timeouts};
 use crate::device::{enqueue, next_job_id, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker, COMMAND_QUEUE_LEN, STOP_CHECK};
+use crate::drawer_serial::{ChargeTimer, KickDecision, KickQueue};
 use crate::escpos_bytes::{drawer_kick, DrawerPin};
 use crate::profile::{DrawerProfile, DrawerVia};
 use crate::transport::{self, drain_input, Link, ModemLine, TransportError};
@@ -22,6 +23,11 @@ pub struct DrawerSettings {
     pub sensor: bool,
     /// How long after a kick the sensor must read open.
     pub confirm_open_ms: u64,
+    /// Serial drawers: the modem line the drawer switch is wired to (APG: CTS or RI); None = ask with `status_query`.
+    pub sensor_line: Option<ModemLine>,
+    /// Serial drawers: solenoid charge time after the port opens, and between opens (APG: 12 s, 6 s).
+    pub charge_first_ms: u64,
+    pub charge_between_ms: u64,
 }
 
 /// What the status says about a drawer configured without an open sensor.
@@ -50,6 +56,9 @@ impl DrawerSettings {
             via: profile.via,
             sensor: entry.sensor.unwrap_or(profile.sensor),
             confirm_open_ms: entry.confirm_open_ms.unwrap_or(profile.confirm_open_ms).min(MAX_CONFIRM_OPEN_MS),
+            sensor_line: profile.sensor_line,
+            charge_first_ms: profile.charge_first_ms,
+            charge_between_ms: profile.charge_between_ms,
         })
     }
 }
@@ -150,13 +159,20 @@ pub struct SerialDrawer {
 }
 
 impl SerialDrawer {
-    /// Starts the worker; events arrive on the returned receiver.
+    /// Starts the worker; events arrive on the returned receiver. The drawer switch is read from the profile's
+    /// modem line (`sensor_line`) or by its status query.
     pub fn open(resolved: &ResolvedDevice) -> Result<(Self, Receiver<DeviceEvent>), DeviceError> {
+        let settings = DrawerSettings::from_resolved(resolved)?;
+        Self::open_with_sensor(resolved, crate::drawer_serial::sensor_for(&settings))
+    }
+
+    /// Starts the worker reading the drawer switch through `sensor` (tests stand one in for a modem line, which a
+    /// pseudo-terminal does not have).
+    pub fn open_with_sensor(resolved: &ResolvedDevice, sensor: Box<dyn DrawerSensor>) -> Result<(Self, Receiver<DeviceEvent>), DeviceError> {
         let settings = DrawerSettings::from_resolved(resolved)?;
         let (events, receiver) = EventSink::channel();
         let (commands, command_rx) = std::sync::mpsc::sync_channel(COMMAND_QUEUE_LEN);
         let status = SharedStatus::default();
-        let sensor: Box<dyn DrawerSensor> = Box::new(QuerySensor { query: settings.status_query.clone() });
         let mut worker = DrawerWorker::new(resolved, settings, events, status.clone(), sensor);
         let worker = Worker::spawn("drawer", resolved.entry.timeouts.stop_wait(), move |stop| worker.run(&command_rx, stop))?;
         Ok((Self { commands, status, worker }, receiver))
@@ -197,6 +213,8 @@ struct DrawerWorker {
     status: SharedStatus,
     backoff: Backoff,
     next_connect: Instant,
+    charge: ChargeTimer,
+    queue: KickQueue,
 }
 
 impl DrawerWorker {
@@ -206,6 +224,8 @@ impl DrawerWorker {
             spec: resolved.transport.clone(),
             timeouts,
             watch: DrawerWatch::new(settings.open_when_high, settings.left_open_after_ms),
+            charge: ChargeTimer::new(settings.charge_first_ms, settings.charge_between_ms),
+            queue: KickQueue::default(),
             settings,
             link: None,
             sensor,
@@ -222,14 +242,20 @@ impl DrawerWorker {
         let mut last_poll = Instant::now();
         while !stop.load(Ordering::Relaxed) {
             match commands.recv_timeout(poll.min(STOP_CHECK)) {
-                Ok(DrawerCommand::Open(job)) => self.open_drawer(job),
+                Ok(DrawerCommand::Open(job)) => self.request_open(job),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if let Some(job) = self.queue.due(&self.charge, Instant::now()) {
+                self.open_drawer(job);
             }
             if last_poll.elapsed() >= poll {
                 self.poll();
                 last_poll = Instant::now();
             }
+        }
+        if let Some(job) = self.queue.take() {
+            self.events.send(DeviceEvent::JobFailed { device: DeviceKind::Drawer, job, reason: "drawer closed before its solenoid had charged".into() });
         }
         self.status.update(|s| s.state = DeviceState::Closed);
     }
@@ -244,6 +270,7 @@ impl DrawerWorker {
         match transport::open(&self.spec, "drawer", self.timeouts.open()) {
             Ok(link) => {
                 self.link = Some(link);
+                self.charge.powered(Instant::now());
                 true
             }
             Err(err) => {
@@ -255,6 +282,10 @@ impl DrawerWorker {
 
     fn lost(&mut self, reason: String) {
         self.link = None;
+        self.charge.unpowered();
+        if let Some(job) = self.queue.take() {
+            self.events.send(DeviceEvent::JobFailed { device: DeviceKind::Drawer, job, reason: format!("drawer offline: {reason}") });
+        }
         self.next_connect = Instant::now() + Duration::from_millis(self.backoff.next_delay_ms());
         self.status.mark_offline(&self.events, DeviceKind::Drawer, reason);
     }
@@ -308,6 +339,18 @@ impl DrawerWorker {
         }
     }
 
+    /// A kick: fired now, kept until the solenoid has charged, or refused when one is already waiting.
+    fn request_open(&mut self, job: JobId) {
+        if !self.connect() {
+            return self.events.send(DeviceEvent::JobFailed { device: DeviceKind::Drawer, job, reason: "drawer offline".into() });
+        }
+        match self.queue.request(job, &self.charge, Instant::now()) {
+            KickDecision::Fire => self.open_drawer(job),
+            KickDecision::Queued { .. } => {}
+            KickDecision::Refused(reason) => self.events.send(DeviceEvent::JobFailed { device: DeviceKind::Drawer, job, reason }),
+        }
+    }
+
     fn open_drawer(&mut self, job: JobId) {
         let fail = |this: &mut Self, reason: String| this.events.send(DeviceEvent::JobFailed { device: DeviceKind::Drawer, job, reason });
         if !self.connect() {
@@ -319,6 +362,7 @@ impl DrawerWorker {
             self.lost(err.to_string());
             return fail(self, format!("drawer offline: {err}"));
         }
+        self.charge.fired(Instant::now());
         if confirm_open(self) {
             self.events.send(DeviceEvent::JobCompleted { device: DeviceKind::Drawer, job });
         } else {

@@ -14,13 +14,14 @@
 //!   [`encode::encode_receipt`] (ESC/POS bytes), [`encode::Endorsement`] for check endorsement.
 //! - Workers (one owner per port): [`commands::open_printer`] → [`printer::Printer`] with
 //!   `print(&Receipt) -> JobId`, `kick_drawer()`, `endorse(&Endorsement)`, `test_page()`, `status()`;
-//!   [`commands::open_drawer`] → [`drawer::Drawer`]; [`scanner::Scanner::open`] (events
+//!   [`commands::open_drawer`] → [`drawer::Drawer`] (serial drawers: [`drawer_serial`] reads the switch from a
+//!   modem line and holds a kick until the solenoid has charged); [`scanner::Scanner::open`] (events
 //!   `DeviceEvent::Data(ScanData::Micr | Stub | Unknown)`); [`counter_device::Counter::open`] (events
 //!   `DeviceEvent::CounterReport` with `rows: Vec<(denomination_cents, pieces)>`).
 //! - Parsers: [`micr::parse`] (`Micr` serializes to `routing`, `account_last4`, `check_number`, `amount`),
 //!   [`scanline::Template::from_toml_str`] / [`scanline::Template::from_path`] and `template.parse(line)`
 //!   (`Stub` serializes each field by name plus `check_digits_ok`), [`wedge::BurstDetector`],
-//!   [`counter::parse_report`], [`coin::request_total`].
+//!   [`counter::parse_report`] (a counter profile's `[counter]` section: line patterns, tolerated bytes, ACK/NAK).
 //! - Opening them all: [`set::DeviceSet`] (the window and the command line alike; a printer-wired drawer is
 //!   kicked through the printer's worker; [`set::DeviceSet::wait_read`] waits, bounded, for a first reading).
 //! - CLI: [`commands::list_ports`], [`commands::status`], [`commands::test_device`].
@@ -31,13 +32,13 @@
 
 pub mod claim;
 pub mod codepage;
-pub mod coin;
 pub mod commands;
 pub mod config;
 pub mod counter;
 pub mod counter_device;
 pub mod device;
 pub mod drawer;
+pub mod drawer_serial;
 pub mod encode;
 pub mod escpos_bytes;
 pub mod linereader;

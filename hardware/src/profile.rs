@@ -34,6 +34,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("drawer-printer-pin5", include_str!("../profiles/drawer-printer-pin5.toml")),
     ("drawer-printer-nosensor", include_str!("../profiles/drawer-printer-nosensor.toml")),
     ("drawer-serial", include_str!("../profiles/drawer-serial.toml")),
+    ("drawer-apg-serialpro", include_str!("../profiles/drawer-apg-serialpro.toml")),
 ];
 
 /// A receipt printer's capabilities.
@@ -127,6 +128,14 @@ pub struct DrawerProfile {
     /// Serial drawers: bytes that ask for the sensor ('1' high / '0' low comes back).
     #[serde(default)]
     pub status_query: Vec<u8>,
+    /// Serial drawers: the modem line the drawer switch is on (`cts`, `ri`, `dsr`, `dcd`); set, it replaces the query.
+    #[serde(default)]
+    pub sensor_line: Option<crate::transport::ModemLine>,
+    /// Serial drawers: solenoid charge time after the port opens and between opens, ms (APG SerialPRO: 12000, 6000).
+    #[serde(default)]
+    pub charge_first_ms: u64,
+    #[serde(default)]
+    pub charge_between_ms: u64,
 }
 
 fn default_pin() -> u8 {

@@ -13,6 +13,10 @@ pub trait InputHandler: Send + 'static {
     fn feed(&mut self, bytes: &[u8], now: Instant, events: &EventSink);
     /// Called when nothing arrived for a poll interval.
     fn idle(&mut self, now: Instant, events: &EventSink);
+    /// Bytes to send back to the device after `feed`/`idle` (a counter's ACK/NAK); none by default.
+    fn take_reply(&mut self) -> Vec<u8> {
+        Vec::new()
+    }
 }
 
 /// Handle to an input worker; dropping it stops the worker (waiting at most one step) and releases the port.
@@ -74,6 +78,13 @@ impl ReadLoop {
                 Some(Ok(0)) | None => handler.idle(Instant::now(), &self.events),
                 Some(Ok(n)) => handler.feed(&buf[..n], Instant::now(), &self.events),
                 Some(Err(err)) => self.lost(err.to_string()),
+            }
+            let reply = handler.take_reply();
+            if !reply.is_empty() {
+                let written = self.link.as_mut().map(|link| link.write_all(&reply));
+                if let Some(Err(err)) = written {
+                    self.lost(err.to_string());
+                }
             }
         }
         self.status.update(|s| s.state = DeviceState::Closed);

@@ -11,8 +11,7 @@ use std::time::Instant;
 /// What one scanned line is (pure): a MICR line that parses, a digit scanline, other text, or an error.
 pub fn classify(line: &str, format: Option<Format>) -> Result<ScanData, String> {
     let trimmed = line.trim();
-    let has_transit = trimmed.chars().any(|c| matches!(c, 'T' | 't' | '\u{2446}'));
-    if has_transit {
+    if micr::looks_like_micr(trimmed, format) {
         return micr::parse(trimmed, format).map(ScanData::Micr).map_err(|e| e.to_string());
     }
     let digits_only = !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit() || c == ' ');
@@ -82,5 +81,16 @@ mod tests {
         assert_eq!(classify("0034 5678", None), Ok(ScanData::Stub("0034 5678".into())));
         assert_eq!(classify("hello", None), Ok(ScanData::Unknown("hello".into())));
         assert_eq!(classify("T112000025T 1234U", None), Err("routing number 112000025: checksum fails".into()));
+    }
+
+    // Lines from readers set to MagTek's parsed format or to the Honeywell / Axiohm symbol sets are taken as MICR
+    // lines (not unknown text), so they fill the check's fields.
+    #[test]
+    fn classifies_other_formats() {
+        for line in ["PTTR122000218;AC999-222-3;CK11045", "A122000218A 123456789C 1321", ")122000218) 123456789( 1321"] {
+            assert!(matches!(classify(line, None), Ok(ScanData::Micr(_))), "{line}: {:?}", classify(line, None));
+        }
+        let honeywell = Some(Format::Honeywell);
+        assert!(matches!(classify("A122000218A 123456789C 1321", honeywell), Ok(ScanData::Micr(_))));
     }
 }

@@ -185,6 +185,8 @@ pub enum ModemLine {
     Cts,
     Dsr,
     Dcd,
+    /// Ring indicator (APG SerialPRO drawers can report the drawer switch on it).
+    Ri,
 }
 
 fn io_error(target: &str, err: impl ToString) -> TransportError {
@@ -263,6 +265,7 @@ impl Link for SerialLink {
             ModemLine::Cts => self.port.read_clear_to_send(),
             ModemLine::Dsr => self.port.read_data_set_ready(),
             ModemLine::Dcd => self.port.read_carrier_detect(),
+            ModemLine::Ri => self.port.read_ring_indicator(),
         };
         result.map_err(|e| io_error(&self.target, e))
     }

@@ -218,33 +218,51 @@ fn control_socket_and_test_command() {
     assert_eq!(sims.jobs_printed(), 1);
 }
 
-// The coin counter exchange NAKs a corrupted frame, then ACKs the resent good one.
+// A JetSort-style coin sorter set to "+ACK" (it shows "Comm Link Error" unless the host acknowledges each report
+// within its wait) gets an ACK from the counter worker over a real serial line (pty) after an accepted report and
+// a NAK after a garbled one; its profile is a TOML file given by path, not an embedded one.
 #[test]
-fn coin_counter_ack_nak() {
-    use citytill_hardware::coin::{encode_frame, request_total, ACK, NAK, REQUEST};
+fn counter_handshake_acks_reports_over_a_pty() {
     use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("coin-sorter.toml");
+    std::fs::write(
+        &profile,
+        r#"name = "coin-sorter-test"
+kind = "counter"
+
+[counter]
+currency = "USD"
+denominations_cents = [100, 25, 10, 5, 1]
+row_patterns = ["{denomination_cents} {pieces} {amount}"]
+total_patterns = ["COINS {pieces}", "VALUE {amount}"]
+tolerated_bytes = [2, 3]
+
+[counter.handshake]
+after = "report"
+"#,
+    )
+    .unwrap();
+    // Like the simulators, keep the slave open (so the master never reads EIO) while the worker opens it by name.
     let (mut master, slave) = serialport::TTYPort::pair().unwrap();
     let path = serialport::SerialPort::name(&slave).unwrap();
-    let device = std::thread::spawn(move || {
-        let _keep_slave_open = slave;
-        serialport::SerialPort::set_timeout(&mut master, Duration::from_secs(5)).unwrap();
-        let mut byte = [0u8; 1];
-        master.read_exact(&mut byte).unwrap();
-        assert_eq!(byte[0], REQUEST);
-        let mut bad = encode_frame(4275);
-        let last = bad.len() - 1;
-        bad[last] ^= 0x55;
-        master.write_all(&bad).unwrap();
-        master.read_exact(&mut byte).unwrap();
-        assert_eq!(byte[0], NAK);
-        master.write_all(&encode_frame(4275)).unwrap();
-        master.read_exact(&mut byte).unwrap();
-        byte[0] == ACK
+    let config = DevicesConfig { counter: Some(DeviceEntry::new(profile.to_str().unwrap(), &format!("serial:{path}"))), ..DevicesConfig::default() };
+    let (_counter, events) = Counter::open(&config.resolve(DeviceKind::Counter).unwrap()).unwrap();
+    assert!(wait_for(&events, BOUND, |e| matches!(e, DeviceEvent::Online { .. }).then_some(())).is_some());
+    serialport::SerialPort::set_timeout(&mut master, Duration::from_secs(3)).unwrap();
+    let mut answer = [0u8; 1];
+    // The sorter sends its report and waits for the host's answer before it sends anything else.
+    master.write_all(b"\x0225C 40 10.00\r\n1C 7 0.07\r\nCOINS 47\r\nVALUE 10.07\r\n\x03").unwrap();
+    master.read_exact(&mut answer).expect("the sorter got no answer: it would show Comm Link Error");
+    assert_eq!(answer[0], 0x06, "ACK after an accepted report");
+    let report = wait_for(&events, BOUND, |e| match e {
+        DeviceEvent::CounterReport(report) => Some(report.clone()),
+        _ => None,
     });
-    let spec = TransportSpec::parse(&format!("serial:{path}")).unwrap();
-    let mut link = transport::open(&spec, "coin", OpenTimeouts { connect_timeout_ms: 1000, write_timeout_ms: 1000 }).unwrap();
-    assert_eq!(request_total(link.as_mut(), 2000, 3).unwrap(), 4275);
-    assert!(device.join().unwrap());
+    assert_eq!(report.map(|r| (r.rows, r.total_cents)), Some((vec![(25, 40), (1, 7)], 1007)));
+    master.write_all(b"25C 40 10.00\r\nCOINS 40\r\nVALUE 9.00\r\n").unwrap();
+    master.read_exact(&mut answer).unwrap();
+    assert_eq!(answer[0], 0x15, "NAK after a report whose totals do not add up");
 }
 
 // Dropping a printer while a kicker of its wired drawer still exists stops the worker within the bound

@@ -54,7 +54,7 @@ pub enum ScanCommand {
     /// Parse a check's MICR line (routing checksum verified; account masked).
     Micr {
         line: String,
-        /// 00 | 01 | 02 | unicode (default: detect).
+        /// The reader's format: MagTek 0000–0007 (00, 01, 02 = 0000, 0001, 0002), 0100/0101 parsed, 0200/0201 with error labels; honeywell; axiohm; unicode (default: detect).
         #[arg(long)]
         format: Option<String>,
     },

@@ -1,6 +1,6 @@
 //! Tenders — how a payment is paid — parsed from `kind=amount,key=value` text with card-data refusal (`card_data`).
 
-use citytill_hardware::micr::routing_checksum_ok;
+use citytill_hardware::micr::transit_ok;
 
 use crate::domain::accounts;
 use crate::money::Money;
@@ -130,8 +130,8 @@ impl Tender {
 
     fn validate(&self, field: &str) -> Result<(), String> {
         if let Some(routing) = &self.routing {
-            if !routing_checksum_ok(routing) {
-                return Err(format!("{field}: routing number '{routing}' is not 9 digits with a valid checksum"));
+            if !transit_ok(routing) {
+                return Err(format!("{field}: routing number '{routing}' is not 9 digits with a valid checksum (or a Canadian ddddd-ddd transit)"));
             }
         }
         if let Some(last4) = &self.last4 {
@@ -186,6 +186,15 @@ mod tests {
         assert_eq!(tender.amount, Money::from_cents(5000));
         let error = Tender::parse("check=50.00,routing=112000025", max()).unwrap_err();
         assert!(error.contains("routing number '112000025'"), "{error}");
+    }
+
+    // Proves a Canadian cheque's transit (ddddd-ddd, read by the check reader from the MICR line) is accepted as a
+    // check tender's routing, while a malformed one is still refused.
+    #[test]
+    fn canadian_transit_is_a_routing() {
+        let tender = Tender::parse("check=50.00,routing=12345-001,account=1234567,number=12", max()).unwrap();
+        assert_eq!(tender.routing.as_deref(), Some("12345-001"));
+        assert!(Tender::parse("check=50.00,routing=1234-50012", max()).unwrap_err().contains("routing number '1234-50012'"));
     }
 
     // Proves a comma inside a tender's amount gets a refusal that says so (the comma separates details).

@@ -13,7 +13,7 @@ use super::context::Context;
 use super::keys::{self, Shortcut};
 use super::screen::{batches, counter, day, devices as devices_screen, drawer, login, receipts, reports};
 use super::status_bar::{self, Status};
-use super::{devices, theme, widgets};
+use super::{devices, theme, wedge, widgets};
 
 /// Which screen is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +47,8 @@ pub struct App {
     pub notice: Option<String>,
     /// Set at sign-in until the drawer is known: a cashier without an open drawer is taken to open one.
     just_signed_in: bool,
+    /// Times key presses to tell a keyboard-wedge scan from typing.
+    wedge: wedge::Wedge,
 }
 
 #[derive(Clone, Debug)]
@@ -63,6 +65,8 @@ pub enum Message {
     Shortcut(Shortcut),
     /// A key or click anywhere: the idle timer restarts.
     Activity,
+    /// A key press that types a character or is Enter (also activity): fed to the keyboard-wedge detector.
+    Key(wedge::Keystroke),
     Device(DeviceEvent),
     Tick,
     StatusLoaded(Result<(String, Option<query::Drawer>), String>),
@@ -95,6 +99,7 @@ impl App {
             last_activity: Instant::now(),
             just_signed_in: false,
             notice: None,
+            wedge: wedge::Wedge::default(),
         };
         let task = Task::batch([app.login.focus().map(Message::Login), app.refresh_status()]);
         (app, task)
@@ -124,6 +129,13 @@ impl App {
             Message::Activity => {
                 self.last_activity = Instant::now();
                 Task::none()
+            }
+            Message::Key(stroke) => {
+                self.last_activity = Instant::now();
+                match self.wedge.key(stroke) {
+                    Some(line) => self.wedge_scan(&line),
+                    None => Task::none(),
+                }
             }
             Message::Device(event) => self.device_event(event),
             Message::Tick => self.tick(),
@@ -365,6 +377,32 @@ impl App {
         }
     }
 
+    /// A keyboard-wedge reader typed `line` + Enter into the focused field. On the counter it lands in the
+    /// lookup (taken back out of the amount, details or a line amount it was typed into); from another screen the
+    /// counter takes it like a serial scan. Batch entry reads its own wedge fields, and no one is signed in at login.
+    fn wedge_scan(&mut self, line: &str) -> Task<Message> {
+        if self.session.is_none() || (self.screen == Screen::Batches && self.batches.step == batches::Step::Entering) {
+            return Task::none();
+        }
+        tracing::info!(target: "citytill::window", "keyboard-wedge scan of {} characters on {:?}", line.chars().count(), self.screen);
+        let message = if self.screen == Screen::Counter {
+            self.counter.wedge_scan(line)
+        } else {
+            self.screen = Screen::Counter;
+            match citytill_hardware::scanner::classify(line, None) {
+                Ok(data) => self.counter.scanned(data),
+                Err(reason) => {
+                    self.counter.error = Some(reason);
+                    None
+                }
+            }
+        };
+        match message {
+            Some(message) => self.counter_message(message),
+            None => self.counter.focus().map(Message::Counter),
+        }
+    }
+
     fn status_loaded(&mut self, result: Result<(String, Option<query::Drawer>), String>) -> Task<Message> {
         let Ok((date, drawer)) = result else { return Task::none() };
         self.status.business_date = date;
@@ -457,7 +495,10 @@ impl App {
 /// Every key press goes through here (even with a field focused): shortcuts become messages, other keys restart the idle timer.
 fn key_event(event: iced::Event, _status: iced::event::Status, _window: iced::window::Id) -> Option<Message> {
     match event {
-        iced::Event::Keyboard(iced::keyboard::Event::KeyPressed { key, modifiers, .. }) => Some(keys::shortcut(&key, modifiers).map_or(Message::Activity, Message::Shortcut)),
+        iced::Event::Keyboard(iced::keyboard::Event::KeyPressed { key, modifiers, text, .. }) => Some(match keys::shortcut(&key, modifiers) {
+            Some(shortcut) => Message::Shortcut(shortcut),
+            None => wedge::keystroke(&key, modifiers, text.as_deref(), Instant::now()).map_or(Message::Activity, Message::Key),
+        }),
         iced::Event::Mouse(iced::mouse::Event::ButtonPressed(_)) => Some(Message::Activity),
         _ => None,
     }

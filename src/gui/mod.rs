@@ -12,6 +12,7 @@ mod scan;
 mod screen;
 mod status_bar;
 mod theme;
+mod wedge;
 mod widgets;
 mod wording;
 mod worker;

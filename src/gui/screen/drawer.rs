@@ -191,7 +191,7 @@ impl DrawerScreen {
         iced::widget::operation::focus(focus)
     }
 
-    /// Fills the bill rows from the money counter's last report (coins stay as typed).
+    /// Fills the count rows from the money counter's last report (a bill counter fills the bills, a coin sorter the coins; the rest stay as typed).
     fn read_counter(&mut self, ctx: &Context) {
         let Some(report) = &self.last_report else {
             self.error = Some("counter: no report yet — run the bills through the money counter; its report fills the counts".into());

@@ -245,6 +245,34 @@ impl Counter {
         }
     }
 
+    /// A keyboard-wedge reader typed `line` + Enter into whichever field had the focus (`App` saw the fast burst).
+    /// In the lookup it is already looked up (its Enter did that). A MICR line in the check details is what that
+    /// field is for. Anywhere else (the amount, other details, a line amount) it is taken back out of the field, the
+    /// refusal its Enter got is dropped, and it is looked up like a scan. None when there is nothing more to do.
+    pub fn wedge_scan(&mut self, line: &str) -> Option<Message> {
+        let line = line.trim();
+        if line.is_empty() || self.lookup.trim() == line {
+            return None;
+        }
+        let is_micr = citytill_hardware::micr::parse(line, None).is_ok();
+        let mut fields: Vec<&mut String> = vec![&mut self.amount];
+        if !(is_micr && self.tender_kind == TenderKind::Check) {
+            fields.push(&mut self.details);
+        }
+        fields.extend(self.cart.iter_mut().map(|line| &mut line.amount));
+        let field = fields.into_iter().find(|field| field.trim_end().ends_with(line))?;
+        let kept = field.trim_end().len() - line.len();
+        field.truncate(kept);
+        self.error = None;
+        match citytill_hardware::scanner::classify(line, None) {
+            Ok(data) => self.scanned(data),
+            Err(reason) => {
+                self.error = Some(format!("scan: {reason}"));
+                None
+            }
+        }
+    }
+
     fn lookup_changed(&mut self, text: String, ctx: &Context) -> Task<Message> {
         self.lookup = text;
         self.highlighted = None;

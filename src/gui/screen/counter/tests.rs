@@ -463,3 +463,57 @@ fn no_open_drawer_is_said_at_the_first_lookup() {
     assert_eq!(app.counter.error, None);
     assert_eq!(app.notice, None, "the drawer-opened line gives its room back once the first customer starts");
 }
+
+/// Types `line` + Enter as a keyboard-wedge reader does: each key 5 ms after the last, as the window's key events.
+fn wedge_types(app: &mut crate::gui::app::App, line: &str) {
+    let base = std::time::Instant::now();
+    for (index, key) in line.chars().chain(['\r']).enumerate() {
+        let at = base + std::time::Duration::from_millis(5 * index as u64);
+        send(app, AppMessage::Key(crate::gui::wedge::Keystroke { key, at }));
+    }
+}
+
+// Proves a stub scanned by a keyboard-wedge reader while the amount field had the focus lands in the lookup: the
+// field gets its old text back, the refusal its Enter gave is dropped, and the stub's account is in the cart at
+// the stub's amount — while the same characters typed slowly by a person stay where they were typed.
+#[test]
+fn wedge_scan_into_the_amount_field_lands_in_the_lookup() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    let stub = "000123456700004550240500000002";
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    // What the focused amount field receives from the reader, before the window sees the burst.
+    counter(&mut app, Message::Amount(format!("20{stub}")));
+    counter(&mut app, Message::AmountSubmitted);
+    assert!(app.counter.error.is_some(), "the field's own Enter refuses the digits as an amount");
+    wedge_types(&mut app, stub);
+    assert_eq!(app.counter.amount, "20", "the scan was taken back out of the amount field");
+    assert_eq!(app.counter.error, None);
+    assert!(app.counter.tenders.is_empty());
+    assert_eq!(app.counter.cart.len(), 2, "{:?}", app.counter.error);
+    assert!(matches!(&app.counter.cart[1].item, Item::Payable(row) if row.number == "1234567"));
+    assert_eq!(app.counter.total_due(), Money::from_cents(8412 + 4550));
+
+    let mut slow = signed_in(&fixture, "ana", "1357");
+    counter(&mut slow, Message::Amount(stub.into()));
+    let base = std::time::Instant::now();
+    for (index, key) in stub.chars().chain(['\r']).enumerate() {
+        let at = base + std::time::Duration::from_millis(200 * index as u64);
+        send(&mut slow, AppMessage::Key(crate::gui::wedge::Keystroke { key, at }));
+    }
+    assert_eq!(slow.counter.amount, stub, "typing is not a scan");
+    assert!(slow.counter.cart.is_empty());
+}
+
+// Proves a wedge scan typed into a field of another screen (here the Receipts search) is taken to the counter's
+// lookup like a serial scan.
+#[test]
+fn wedge_scan_on_another_screen_goes_to_the_counter() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Go(Screen::Receipts));
+    wedge_types(&mut app, "000123456700004550240500000002");
+    assert_eq!(app.screen, Screen::Counter);
+    assert_eq!(app.counter.cart.len(), 1, "{:?}", app.counter.error);
+}
