@@ -265,7 +265,9 @@ CREATE TABLE IF NOT EXISTS payables_staged (
     balance_cents INTEGER NOT NULL,
     PRIMARY KEY (import, number)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS payables_staged_number ON payables_staged(number);
+-- No index on number alone: every read of a staged row names its import (the committed ones), so the
+-- primary key (import, number) finds it, and a second index cost each of a million staged rows its upkeep.
+DROP INDEX IF EXISTS payables_staged_number;
 -- The word index is rewritten only when a number, name or address really changes: a monthly file
 -- mostly brings new balances, and rewriting a million unchanged rows' words was most of its merge.
 DROP TRIGGER IF EXISTS payables_fts_update;
