@@ -127,10 +127,18 @@ impl Serialize for Stub {
     }
 }
 
+/// A TOML error as one line: "line 2: unknown field `lenght`, expected one of ..." (toml's own is a drawing).
+fn one_line(text: &str, error: &toml::de::Error) -> String {
+    match error.span() {
+        Some(span) => format!("line {}: {}", text[..span.start.min(text.len())].matches('\n').count() + 1, error.message().trim()),
+        None => error.message().trim().replace('\n', " "),
+    }
+}
+
 impl Template {
     /// Reads and validates a template from TOML text.
     pub fn from_toml_str(text: &str) -> Result<Self, ScanlineError> {
-        let template: Template = toml::from_str(text).map_err(|e| ScanlineError::Toml(e.to_string()))?;
+        let template: Template = toml::from_str(text).map_err(|e| ScanlineError::Toml(one_line(text, &e)))?;
         template.validate()?;
         Ok(template)
     }

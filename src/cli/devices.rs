@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use citytill_hardware::config::DevicesConfig;
 use citytill_hardware::device::DeviceKind;
-use citytill_hardware::{commands, micr, scanline, sim};
+use citytill_hardware::{commands, micr, sim};
 
 use crate::cli::context::Context;
 use crate::cli::output;
@@ -58,11 +58,11 @@ pub enum ScanCommand {
         #[arg(long)]
         format: Option<String>,
     },
-    /// Parse a bill stub's scanline with a template (check digits verified).
+    /// Parse a bill stub's scanline with a template (check digits verified; default: the city's `[scanline]` templates).
     Stub {
         line: String,
         #[arg(long)]
-        template: PathBuf,
+        template: Option<PathBuf>,
     },
 }
 
@@ -171,8 +171,12 @@ pub fn scan(ctx: &Context, command: ScanCommand) -> Result<()> {
             )?;
         }
         ScanCommand::Stub { line, template } => {
-            let template = scanline::Template::from_path(&template).map_err(|e| Error::Invalid(format!("--template: {e}")))?;
-            let stub = template.parse(&line).map_err(|e| Error::Invalid(format!("stub: {e}")))?;
+            let stub = match crate::cli::batch::stub_templates(ctx, template.as_deref())?.read(&line) {
+                crate::ops::stub::StubRead::Stub { stub, .. } => stub,
+                crate::ops::stub::StubRead::Bad(problem) | crate::ops::stub::StubRead::NoTemplate(problem) => {
+                    return Err(Error::Invalid(format!("stub: {problem}")))
+                }
+            };
             if ctx.json {
                 return output::json(&stub);
             }
