@@ -52,6 +52,7 @@ pub mod scanline;
 pub mod scanner;
 pub mod set;
 pub mod sim;
+pub mod slip;
 #[cfg(windows)]
 pub mod spooler;
 pub mod status;
