@@ -125,6 +125,12 @@ impl Printer {
         self.submit(Job::Slip(Station::Validation, validation_lines(receipt_number, date, amount_cents, self.profile.columns)))
     }
 
+    /// Prints `lines` on a slip or form at `station` once it is inserted (at most the job timeout), ejects it.
+    pub fn print_on_slip(&self, station: Station, lines: Vec<String>) -> Result<JobId, DeviceError> {
+        self.require_slip()?;
+        self.submit(Job::Slip(station, lines))
+    }
+
     /// Reads the MICR line of the check inserted in the printer's MICR path (profiles with `micr = true`);
     /// the parsed check arrives as `DeviceEvent::Data(ScanData::Micr)` before the job's completion.
     pub fn read_check(&self) -> Result<JobId, DeviceError> {
