@@ -147,7 +147,10 @@ impl Template {
     pub fn from_path(path: &Path) -> Result<Self, ScanlineError> {
         let read_error = |problem: String| ScanlineError::Read { path: path.display().to_string(), problem };
         let text = std::fs::read_to_string(path).map_err(|e| read_error(e.to_string()))?;
-        Self::from_toml_str(&text).map_err(|e| read_error(e.to_string()))
+        Self::from_toml_str(&text).map_err(|e| match e {
+            ScanlineError::Toml(problem) => read_error(problem),
+            other => read_error(other.to_string()),
+        })
     }
 
     fn problem(&self, problem: String) -> ScanlineError {
