@@ -21,6 +21,8 @@ pub struct Settings {
     pub hq: Option<toml::Table>,
     /// Peripherals (see hardware/README.md); absent = none configured.
     pub devices: Option<toml::Table>,
+    /// Bill-stub scanline templates (see ops::stub); absent = the shipped layouts.
+    pub scanline: Option<toml::Table>,
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -87,6 +89,7 @@ impl Default for Settings {
             security: Security::default(),
             hq: None,
             devices: None,
+            scanline: None,
         }
     }
 }
@@ -150,7 +153,7 @@ impl Settings {
         crate::domain::text::check("city_name", &self.city_name)?;
         crate::domain::text::check("city_address", &self.city_address)?;
         crate::domain::text::check("policy.returned_check_fee", &self.policy.returned_check_fee)?;
-        for (name, table) in [("hq", &self.hq), ("devices", &self.devices)] {
+        for (name, table) in [("hq", &self.hq), ("devices", &self.devices), ("scanline", &self.scanline)] {
             if let Some(table) = table {
                 check_table_text(name, table)?;
             }
@@ -191,7 +194,8 @@ impl Settings {
              # security.approver_pin_length: shortest PIN for supervisors and admins. The city's time zone is fixed at init (--time-zone).\n\
              # policy.overpayment: \"credit\" keeps overpayments as customer credit, \"refuse\" rejects them.\n\
              # policy.check_over_amount: allow checks written for more than due (difference returned in cash).\n\
-             # [hq] database_url = \"postgresql://...\" enables head-office sync; [devices] configures peripherals.\n\n{body}"
+             # [hq] database_url = \"postgresql://...\" enables head-office sync; [devices] configures peripherals;\n\
+             # [scanline] templates = [\"stubs/water.toml\"] adds the city's bill-stub layouts (shipped = false drops the demo ones).\n\n{body}"
         )
     }
 }

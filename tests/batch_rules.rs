@@ -29,7 +29,7 @@ fn bad_scans_are_refused_naming_the_field() {
     let bad_digit = format!("{}3", &STUB[..29]);
     ana().args(&["batch", "add", "M1", "--stub", &bad_digit, "--template", &t]).expect_refused("--stub: scanline: check digit at position 30 is 3, expected 2", 0);
     ana().args(&["batch", "add", "M1", "--stub", &STUB[..29], "--template", &t]).expect_refused("--stub: scanline: 29 digits", 0);
-    ana().args(&["batch", "add", "M1", "--stub", STUB]).expect_refused("--template: a --stub is read with its scanline template", 0);
+    ana().args(&["batch", "add", "M1", "--stub", &STUB[..29]]).expect_refused("--stub: scanline: 29 digits; no stub template has that length (demo-30 (30), city-utility (42))", 0);
     ana().args(&["batch", "add", "M1", "--stub", STUB, "--template", "/nonexistent.toml"]).expect_refused("--template: template /nonexistent.toml", 0);
     ana().args(&["batch", "add", "M1", "--stub", STUB, "--template", &t, "--micr", "T112000025T 1234567890U 0123"]).expect_refused("--micr: routing number 112000025: checksum fails", 0);
     ana().args(&["batch", "add", "M1", "--stub", STUB, "--template", &t, "--micr", "T021000021T 1234567890U 0123 $0000001050$"]).expect_refused("--micr: the check is encoded for 10.50, the item is 45.50", 0);
@@ -40,6 +40,44 @@ fn bad_scans_are_refused_naming_the_field() {
     ana().args(&["batch", "add", "M9", "--account", "100200-01", "--amount", "5"]).expect_refused("batch: 'M9' not found", 0);
     ana().args(&["batch", "add", "M1", "--stub", STUB, "--template", &t, "--micr", "T021000021T 1234567890U 0123"]).expect_ok();
     assert_eq!(city.sql_i64("SELECT COUNT(*) FROM batch_items WHERE batch = 'M1' AND state = 'held'"), 1);
+    city.ok(&["verify"], &[]);
+}
+
+/// A city's own 24-digit stub layout (account 12, amount due 11 with cents, Luhn check digit); nothing shipped reads it.
+const CITY_TEMPLATE: &str = "name = \"parking-24\"\nlength = 24\n\
+    [[field]]\nname = \"account\"\nstart = 1\nlength = 12\n\
+    [[field]]\nname = \"amount_due\"\nstart = 13\nlength = 11\ndecimals = 2\n\
+    [[check]]\nposition = 24\nrange = [1, 23]\nmodulus = 10\nweights = [2, 1]\nfrom = \"right\"\nsum = \"digits\"\nresult = \"complement\"\n";
+
+/// A stub in that layout: account 000001234567, 25.00 due, check digit 6.
+const CITY_STUB: &str = "000001234567000000025006";
+
+// Proves a city's stub layout named in citytill.toml ([scanline] templates = [file]) is read by the real binary's
+// `batch add --stub` and `scan stub` without --template or a rebuild, and that a malformed template is refused
+// with one line naming the settings key, the file and the field, writing nothing.
+#[test]
+fn city_stub_template_from_settings_reads_stubs() {
+    let city = city_with_mail_batch();
+    city.write("parking.csv", "kind,number,name,address,status,balance\nutility,1234567,Lot 7 Permit,1 Garage Way,active,25.00\n");
+    city.as_user("boss", common::ADMIN_PIN).args(&["import", "payables", &city.path("parking.csv")]).expect_ok();
+    let ana = || city.as_user("ana", PIN);
+    ana().args(&["batch", "add", "M1", "--stub", CITY_STUB]).expect_refused("--stub: scanline: 24 digits; no stub template has that length", 0);
+
+    std::fs::write(city.data().join("parking-24.toml"), CITY_TEMPLATE).unwrap();
+    let settings = city.data().join("citytill.toml");
+    let original = std::fs::read_to_string(&settings).unwrap_or_default();
+    std::fs::write(&settings, format!("{original}\n[scanline]\ntemplates = [\"parking-24.toml\"]\n")).unwrap();
+    let parsed = city.ok(&["scan", "stub", CITY_STUB, "--json"], &[]).json();
+    assert_eq!((parsed["account"].as_str(), parsed["amount_due"].as_str()), (Some("000001234567"), Some("25.00")), "{parsed}");
+    ana().args(&["batch", "add", "M1", "--stub", CITY_STUB]).expect_ok();
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM batch_items WHERE batch = 'M1' AND state = 'held'"), 1);
+    // The shipped layouts still read their stubs beside the city's own.
+    ana().args(&["batch", "add", "M1", "--stub", STUB]).expect_ok();
+
+    std::fs::write(city.data().join("parking-24.toml"), CITY_TEMPLATE.replace("length = 24\n", "lenght = 24\n")).unwrap();
+    let run = ana().args(&["batch", "add", "M1", "--stub", CITY_STUB]).expect_refused("scanline.templates[0]: template ", 0);
+    assert!(run.stderr.contains("parking-24.toml") && run.stderr.contains("lenght"), "{}", run.stderr);
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM batch_items WHERE batch = 'M1'"), 2);
     city.ok(&["verify"], &[]);
 }
 

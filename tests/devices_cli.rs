@@ -413,3 +413,62 @@ fn pay_and_reprint_print_on_the_configured_printer() {
     assert!(on_stdout["drawer_kicked"].is_null(), "text on stdout touches no device: {on_stdout}");
     assert_eq!(sims.printed().len(), jobs, "nothing more was printed");
 }
+
+/// The simulators' printer as a TM-H6000 (receipt, slip station, MICR reader) on its pty.
+fn tm_h6000(sims: &Sims) -> DevicesConfig {
+    let printer = sims.config().printer.unwrap();
+    let printer = DeviceEntry { profile: "tm-h6000".into(), transport: format!("serial:{}", sims.printer_pty()), ..printer };
+    DevicesConfig { printer: Some(printer), drawer: None, scanner: None, counter: None }
+}
+
+// Proves `devices read-check` reads a check through a TM-H6000's MICR reader (the simulator answers FS a 0 the
+// way Epson frames it once `devices sim printer insert-check` puts one in) and shows only the account's last
+// four; `devices test slip` prints on a form put in the slip station and fails, bounded, when none is; a
+// receipt-only TM-T88 refuses to read checks. Before, `micr = true` was never read and neither command existed.
+#[test]
+fn read_check_and_test_slip_on_a_tm_h6000() {
+    let city = City::new();
+    let sims = Sims::start(&city);
+    let config = write_config(&city, "h6000.toml", &tm_h6000(&sims));
+    let reading = {
+        let (city_dir, config) = (city.data(), config.clone());
+        let pin_key = city.pin_key_file();
+        std::thread::spawn(move || {
+            Command::new(env!("CARGO_BIN_EXE_citytill"))
+                .arg("--data-dir").arg(city_dir).args(["devices", "read-check", "--json", "--config", &config, "--timeout-ms", "8000"])
+                .env("CITYTILL_PIN_KEY_FILE", pin_key)
+                .output()
+                .expect("run read-check")
+        })
+    };
+    std::thread::sleep(Duration::from_millis(700));
+    sims.control(&city, "printer", "insert-check \"A021000021A 1234567890C 0123\"");
+    let output = reading.join().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let check: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((check["routing"].as_str(), check["account_last4"].as_str(), check["check_number"].as_str()), (Some("021000021"), Some("7890"), Some("0123")));
+    assert!(!stdout.contains("1234567890"), "full account leaked: {stdout}");
+
+    sims.control(&city, "printer", "remove-slip");
+    let (missed, took) = run_bounded(&city, &["devices", "test", "slip", "--config", &config, "--timeout-ms", "1000"], &[], HARD_LIMIT);
+    let missed = missed.expect("devices test slip hung");
+    assert_ne!(missed.code, 0);
+    assert!(missed.stderr.contains("no slip paper was inserted within 1 s"), "{}", missed.stderr);
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    sims.control(&city, "printer", "insert-slip");
+    let printed = city.ok(&["devices", "test", "slip", "--config", &config, "--timeout-ms", "3000"], &[]);
+    assert!(printed.stdout.contains("slip printed and ejected"), "{}", printed.stdout);
+    let started = Instant::now();
+    while !sims.printed().iter().any(|t| t.starts_with("CityTill slip test\nprofile tm-h6000")) && started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(sims.printed().iter().any(|t| t.starts_with("CityTill slip test\nprofile tm-h6000")), "{:?}", sims.printed());
+
+    let mut t88 = tm_h6000(&sims);
+    t88.printer = t88.printer.map(|p| DeviceEntry { profile: "tm-t88".into(), ..p });
+    let t88 = write_config(&city, "t88.toml", &t88);
+    let refused = city.run(&["devices", "read-check", "--config", &t88, "--timeout-ms", "1000"], &[]);
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("read-check:") && refused.stderr.contains("micr = false"), "{}", refused.stderr);
+}

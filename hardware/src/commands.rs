@@ -188,6 +188,48 @@ pub fn test_device(config: &DevicesConfig, which: DeviceKind, timeout_ms: u64) -
     }
 }
 
+/// The config with the printer's job timeout set to `timeout` (how long a slip or check may take to be inserted).
+fn slip_config(config: &DevicesConfig, timeout: Duration) -> DevicesConfig {
+    let mut config = config.clone();
+    if let Some(printer) = config.printer.as_mut() {
+        printer.timeouts.job_timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+    }
+    config
+}
+
+/// `devices read-check`: the printer's MICR reader (TM-H6000, `micr = true`) reads one check inserted within
+/// `timeout_ms`; the parsed check (account masked), or why not.
+pub fn read_check(config: &DevicesConfig, timeout_ms: u64) -> Result<crate::micr::Micr, DeviceError> {
+    let timeout = Duration::from_millis(timeout_ms);
+    let failed = |problem: String| DeviceError::Failed { device: "printer", problem };
+    let (printer, events) = open_printer(&slip_config(config, timeout))?;
+    let job = printer.read_check()?;
+    let mut check = None;
+    let outcome = wait_for(&events, timeout + printer.timeouts().step(), |e| match e {
+        DeviceEvent::Data(crate::device::ScanData::Micr(read)) => {
+            check = Some(read.clone());
+            None
+        }
+        DeviceEvent::JobCompleted { job: j, .. } if *j == job => Some(Ok(())),
+        DeviceEvent::JobFailed { job: j, reason, .. } if *j == job => Some(Err(reason.clone())),
+        _ => None,
+    });
+    outcome.unwrap_or_else(|| Err(format!("no answer within {timeout_ms} ms"))).map_err(failed)?;
+    check.ok_or_else(|| failed("the read ended without a MICR line".into()))
+}
+
+/// `devices test slip`: waits (at most `timeout_ms`) for a form in the slip station, prints a test line on it
+/// and ejects it — the slip station and its insertion sensor work.
+pub fn test_slip(config: &DevicesConfig, timeout_ms: u64) -> Result<String, DeviceError> {
+    let timeout = Duration::from_millis(timeout_ms);
+    let (printer, events) = open_printer(&slip_config(config, timeout))?;
+    let profile = config.printer.as_ref().map(|p| p.profile.clone()).unwrap_or_default();
+    let job = printer.print_on_slip(crate::slip::Station::Slip, vec!["CityTill slip test".into(), format!("profile {profile}")])?;
+    job_outcome(&events, job, timeout + printer.timeouts().step())
+        .map(|()| format!("slip printed and ejected (job {job})"))
+        .map_err(|problem| DeviceError::Failed { device: "printer", problem })
+}
+
 /// "HIGH" or "LOW".
 fn level(high: bool) -> &'static str {
     if high {

@@ -13,7 +13,8 @@
 //! - Receipts: [`receipt::Receipt`] (plain data), [`receipt::layout`] (pure, 32/42/48 columns),
 //!   [`encode::encode_receipt`] (ESC/POS bytes), [`encode::Endorsement`] for check endorsement.
 //! - Workers (one owner per port): [`commands::open_printer`] → [`printer::Printer`] with
-//!   `print(&Receipt) -> JobId`, `kick_drawer()`, `endorse(&Endorsement)`, `test_page()`, `status()`;
+//!   `print(&Receipt) -> JobId`, `kick_drawer()`, `endorse(&Endorsement)` / `validate(..)` (wait for the slip,
+//!   print, eject; [`slip`]), `read_check()` (TM-H6000 MICR, `FS a 0`: a `ScanData::Micr` event), `test_page()`, `status()`;
 //!   [`commands::open_drawer`] → [`drawer::Drawer`] (serial drawers: [`drawer_serial`] reads the switch from a
 //!   modem line and holds a kick until the solenoid has charged); [`scanner::Scanner::open`] (events
 //!   `DeviceEvent::Data(ScanData::Micr | Stub | Unknown)`); [`counter_device::Counter::open`] (events
@@ -52,6 +53,7 @@ pub mod scanline;
 pub mod scanner;
 pub mod set;
 pub mod sim;
+pub mod slip;
 #[cfg(windows)]
 pub mod spooler;
 pub mod status;

@@ -1,12 +1,13 @@
 //! The receipt printer worker: owns the link, runs print/kick/endorse jobs, polls DLE EOT, reconnects with backoff.
 
 use crate::config::{ResolvedDevice, Timeouts};
-use crate::device::{enqueue, next_job_id, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker, COMMAND_QUEUE_LEN, STOP_CHECK};
+use crate::device::{ScanData, enqueue, next_job_id, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker, COMMAND_QUEUE_LEN, STOP_CHECK};
 use crate::drawer::{DrawerSettings, DrawerWatch, CONFIRM_STEP};
-use crate::encode::{encode_endorsement_segments, encode_receipt_segments, encode_test_page, EncodeError, Endorsement};
+use crate::encode::{encode_receipt_segments, encode_test_page, endorsement_lines, EncodeError, Endorsement};
 use crate::escpos_bytes::{status_request, CLEAR_BUFFERS, CLEAR_RESPONSE};
 use crate::profile::PrinterProfile;
 use crate::receipt::Receipt;
+use crate::slip::{self, validation_lines, SlipError, Station};
 use crate::status::{decode_offline_cause, decode_paper, decode_printer, PrinterSnapshot};
 use crate::transport::{self, drain_input, Link, TransportError, TransportSpec};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +21,10 @@ pub const CHUNK_BYTES: usize = 256;
 enum Job {
     Print(Vec<Vec<u8>>),
     Kick([u8; 5]),
+    /// Read the inserted check's MICR line (`FS a 0`); the line arrives as `Data(ScanData::Micr)`.
+    ReadCheck,
+    /// Wait for a slip at the station, print these lines on it, eject.
+    Slip(Station, Vec<String>),
 }
 
 struct Command {
@@ -107,12 +112,39 @@ impl Printer {
         self.submit(Job::Print(encode_test_page(&self.profile_name, &self.profile.print_options())?))
     }
 
-    /// Endorses a check on the slip station (printers whose profile has one).
+    /// Endorses a check on the slip station (printers whose profile has one): waits (at most the job
+    /// timeout) for the check to be inserted, prints the endorsement, ejects it.
     pub fn endorse(&self, endorsement: &Endorsement) -> Result<JobId, DeviceError> {
-        if !self.profile.slip_station {
-            return Err(EncodeError::NoSlipStation { profile: self.profile_name.clone() }.into());
+        self.require_slip()?;
+        self.submit(Job::Slip(Station::Slip, endorsement_lines(endorsement, self.profile.columns)))
+    }
+
+    /// Prints a validation line (PAID date amount receipt) on a form at the validation station.
+    pub fn validate(&self, receipt_number: &str, date: &str, amount_cents: i64) -> Result<JobId, DeviceError> {
+        self.require_slip()?;
+        self.submit(Job::Slip(Station::Validation, validation_lines(receipt_number, date, amount_cents, self.profile.columns)))
+    }
+
+    /// Prints `lines` on a slip or form at `station` once it is inserted (at most the job timeout), ejects it.
+    pub fn print_on_slip(&self, station: Station, lines: Vec<String>) -> Result<JobId, DeviceError> {
+        self.require_slip()?;
+        self.submit(Job::Slip(station, lines))
+    }
+
+    /// Reads the MICR line of the check inserted in the printer's MICR path (profiles with `micr = true`);
+    /// the parsed check arrives as `DeviceEvent::Data(ScanData::Micr)` before the job's completion.
+    pub fn read_check(&self) -> Result<JobId, DeviceError> {
+        if !self.profile.micr {
+            return Err(DeviceError::Unsupported { device: "printer", what: "reading checks (micr = false)", profile: self.profile_name.clone() });
         }
-        self.submit(Job::Print(encode_endorsement_segments(endorsement, self.profile.columns)?))
+        self.submit(Job::ReadCheck)
+    }
+
+    fn require_slip(&self) -> Result<(), DeviceError> {
+        if self.profile.slip_station {
+            return Ok(());
+        }
+        Err(EncodeError::NoSlipStation { profile: self.profile_name.clone() }.into())
     }
 
     /// Kicks the drawer wired to this printer.
@@ -356,6 +388,8 @@ impl PrinterWorker {
         let outcome = match command.work {
             Job::Print(segments) => self.print(&segments, stop),
             Job::Kick(kick) => self.kick(&kick),
+            Job::ReadCheck => self.read_check(stop),
+            Job::Slip(station, lines) => self.print_on_slip(station, &lines, stop),
         };
         let event = match outcome {
             Ok(()) => DeviceEvent::JobCompleted { device: DeviceKind::Printer, job: command.job },
@@ -434,6 +468,40 @@ impl PrinterWorker {
         self.write(&incomplete_trailer())?;
         self.partial = false;
         self.ready()
+    }
+
+    /// The link to the printer after a good status check, for a slip or MICR exchange.
+    fn slip_link(&mut self) -> Result<&mut Box<dyn Link>, String> {
+        self.ready()?;
+        if let Some(why) = &self.mute {
+            return Err(format!("{why}: the slip station and MICR reader need a link that answers"));
+        }
+        self.link.as_mut().ok_or_else(|| "printer offline".to_string())
+    }
+
+    fn slip_failed(&mut self, err: SlipError) -> String {
+        if let SlipError::Link(link) = &err {
+            self.lost(link.to_string());
+        }
+        err.to_string()
+    }
+
+    fn read_check(&mut self, stop: &AtomicBool) -> Result<(), String> {
+        let wait = Duration::from_millis(self.timeouts.job_timeout_ms);
+        let read = slip::read_check(self.slip_link()?.as_mut(), wait, stop);
+        match read {
+            Ok(check) => {
+                self.events.send(DeviceEvent::Data(ScanData::Micr(check)));
+                Ok(())
+            }
+            Err(err) => Err(self.slip_failed(err)),
+        }
+    }
+
+    fn print_on_slip(&mut self, station: Station, lines: &[String], stop: &AtomicBool) -> Result<(), String> {
+        let (wait, status_timeout) = (Duration::from_millis(self.timeouts.job_timeout_ms), Duration::from_millis(self.timeouts.status_timeout_ms));
+        let printed = slip::print_on_slip(self.slip_link()?.as_mut(), station, lines, wait, status_timeout, stop);
+        printed.map_err(|err| self.slip_failed(err))
     }
 
     fn kick(&mut self, kick: &[u8; 5]) -> Result<(), String> {

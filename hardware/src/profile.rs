@@ -54,8 +54,10 @@ pub struct PrinterProfile {
     pub cut: CutMode,
     #[serde(default = "default_feed_lines")]
     pub feed_lines_before_cut: u8,
+    /// A slip/validation station (endorse, validate; `slip.rs`).
     #[serde(default)]
     pub slip_station: bool,
+    /// A MICR reader in the slip path (`Printer::read_check`, `FS a 0`).
     #[serde(default)]
     pub micr: bool,
 }

@@ -127,10 +127,18 @@ impl Serialize for Stub {
     }
 }
 
+/// A TOML error as one line: "line 2: unknown field `lenght`, expected one of ..." (toml's own is a drawing).
+fn one_line(text: &str, error: &toml::de::Error) -> String {
+    match error.span() {
+        Some(span) => format!("line {}: {}", text[..span.start.min(text.len())].matches('\n').count() + 1, error.message().trim()),
+        None => error.message().trim().replace('\n', " "),
+    }
+}
+
 impl Template {
     /// Reads and validates a template from TOML text.
     pub fn from_toml_str(text: &str) -> Result<Self, ScanlineError> {
-        let template: Template = toml::from_str(text).map_err(|e| ScanlineError::Toml(e.to_string()))?;
+        let template: Template = toml::from_str(text).map_err(|e| ScanlineError::Toml(one_line(text, &e)))?;
         template.validate()?;
         Ok(template)
     }
@@ -139,7 +147,10 @@ impl Template {
     pub fn from_path(path: &Path) -> Result<Self, ScanlineError> {
         let read_error = |problem: String| ScanlineError::Read { path: path.display().to_string(), problem };
         let text = std::fs::read_to_string(path).map_err(|e| read_error(e.to_string()))?;
-        Self::from_toml_str(&text).map_err(|e| read_error(e.to_string()))
+        Self::from_toml_str(&text).map_err(|e| match e {
+            ScanlineError::Toml(problem) => read_error(problem),
+            other => read_error(other.to_string()),
+        })
     }
 
     fn problem(&self, problem: String) -> ScanlineError {

@@ -13,6 +13,7 @@ use crate::domain::tender::{Tender, TenderKind};
 use crate::error::{Error, Result};
 use crate::money::Money;
 use crate::ops::batch::{self, BatchSummary, ItemRequest};
+use crate::ops::stub::{StubRead, StubTemplates};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum BatchCommand {
@@ -31,7 +32,7 @@ pub enum BatchCommand {
         /// The stub's OCR scanline.
         #[arg(long)]
         stub: Option<String>,
-        /// The scanline template (TOML) the stub is read with.
+        /// The scanline template (TOML) the stub is read with (default: the city's `[scanline]` templates).
         #[arg(long)]
         template: Option<PathBuf>,
         /// The check's MICR line (a check tender; only the last 4 of the account are kept).
@@ -91,7 +92,7 @@ pub fn run(ctx: &Context, command: BatchCommand) -> Result<()> {
             show(ctx, &summary, &format!("Batch {id} open: control {control_total} in {items} items."))
         }
         BatchCommand::Add { batch: id, stub, template, micr, account, amount, tender } => {
-            let request = item_request(stub, template, micr, account, amount, tender, max)?;
+            let request = item_request(ctx, stub, template, micr, account, amount, tender, max)?;
             let (mut ledger, actor) = ctx.login()?;
             let reference = batch::add(&mut ledger, &actor, &id, request)?;
             let summary = batch::summary(ledger.conn(), &id)?;
@@ -160,6 +161,17 @@ fn show(ctx: &Context, summary: &BatchSummary, line: &str) -> Result<()> {
     Ok(())
 }
 
+/// The stub templates a command reads with: `--template FILE` alone, else the city's `[scanline]` settings.
+pub(crate) fn stub_templates(ctx: &Context, template: Option<&std::path::Path>) -> Result<StubTemplates> {
+    match template {
+        Some(path) => {
+            let template = scanline::Template::from_path(path).map_err(|e| Error::Invalid(format!("--template: {e}")))?;
+            StubTemplates::only(template).map_err(|e| Error::Invalid(format!("--template: {e}")))
+        }
+        None => StubTemplates::from_settings(ctx.settings.scanline.as_ref(), &ctx.data_dir).map_err(Error::Invalid),
+    }
+}
+
 /// A `YYYY-MM-DD` date, validated.
 pub fn parse_date(text: &str) -> Result<String> {
     chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
@@ -167,8 +179,10 @@ pub fn parse_date(text: &str) -> Result<String> {
         .map_err(|_| Error::Invalid(format!("--date: '{text}' is not a date like 2026-11-24")))
 }
 
-/// Validates the scanned or keyed item at the edge: stub through its template, check through MICR.
+/// Validates the scanned or keyed item at the edge: stub through its template (or the city's), check through MICR.
+#[allow(clippy::too_many_arguments)]
 fn item_request(
+    ctx: &Context,
     stub: Option<String>,
     template: Option<PathBuf>,
     micr_line: Option<String>,
@@ -178,20 +192,20 @@ fn item_request(
     max: Money,
 ) -> Result<ItemRequest> {
     let (payable, due) = match (stub.as_deref(), template, account) {
-        (Some(line), Some(path), None) => {
+        (Some(line), template, None) => {
             crate::domain::text::check("--stub", line).map_err(Error::Invalid)?;
-            let template = scanline::Template::from_path(&path).map_err(|e| Error::Invalid(format!("--template: {e}")))?;
-            let parsed = template.parse(line).map_err(|e| Error::Invalid(format!("--stub: {e}")))?;
-            let number = parsed.field("account").ok_or_else(|| Error::Invalid(format!("--template: {} has no 'account' field", template.name)))?;
-            (number.to_string(), parsed.amount_due_cents.map(Money::from_cents))
+            let templates = stub_templates(ctx, template.as_deref())?;
+            match templates.read(line) {
+                StubRead::Stub { accounts, amount, .. } => (accounts[0].clone(), amount),
+                StubRead::Bad(problem) | StubRead::NoTemplate(problem) => return Err(Error::Invalid(format!("--stub: {problem}"))),
+            }
         }
-        (Some(_), None, _) => return Err(Error::Invalid("--template: a --stub is read with its scanline template file".into())),
         (None, _, Some(number)) => {
             card_data::refuse("--account", &number).map_err(Error::Invalid)?;
             (number.trim().to_string(), None)
         }
-        (Some(_), Some(_), Some(_)) => return Err(Error::Invalid("--account: give a --stub or a keyed --account, not both".into())),
-        (None, _, None) => return Err(Error::Invalid("--stub: scan the stub (with --template) or key --account".into())),
+        (Some(_), _, Some(_)) => return Err(Error::Invalid("--account: give a --stub or a keyed --account, not both".into())),
+        (None, _, None) => return Err(Error::Invalid("--stub: scan the stub or key --account".into())),
     };
     let amount = match (amount, due) {
         (Some(text), _) => Money::parse_positive("--amount", &text, max)?,

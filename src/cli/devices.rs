@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use citytill_hardware::config::DevicesConfig;
 use citytill_hardware::device::DeviceKind;
-use citytill_hardware::{commands, micr, scanline, sim};
+use citytill_hardware::{commands, micr, sim};
 
 use crate::cli::context::Context;
 use crate::cli::output;
@@ -22,13 +22,21 @@ pub enum DevicesCommand {
         config: Option<PathBuf>,
     },
     /// Exercise one device: printer (test page), drawer (kick, and say which way its open sensor reads —
-    /// run it with the drawer closed), scanner (read one line), counter (read one report).
+    /// run it with the drawer closed), scanner (read one line), counter (read one report), slip (print on a form put in the slip station).
     Test {
         device: String,
         #[arg(long)]
         config: Option<PathBuf>,
         /// How long to wait for the device.
         #[arg(long, default_value_t = 10_000)]
+        timeout_ms: u64,
+    },
+    /// Read one check with the printer's MICR reader (TM-H6000, `micr = true`): insert it when asked.
+    ReadCheck {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// How long to wait for the check.
+        #[arg(long, default_value_t = 30_000)]
         timeout_ms: u64,
     },
     /// Start every simulator (printer on TCP and pty, drawer, scanner, counter) and print their paths.
@@ -58,11 +66,11 @@ pub enum ScanCommand {
         #[arg(long)]
         format: Option<String>,
     },
-    /// Parse a bill stub's scanline with a template (check digits verified).
+    /// Parse a bill stub's scanline with a template (check digits verified; default: the city's `[scanline]` templates).
     Stub {
         line: String,
         #[arg(long)]
-        template: PathBuf,
+        template: Option<PathBuf>,
     },
 }
 
@@ -113,13 +121,31 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
                 crate::outln!("{:<8} {}{drawer}  ({} on {})", report.device.name(), report.summary, report.profile.unwrap_or_default(), report.transport.unwrap_or_default())?;
             }
         }
+        DevicesCommand::Test { device, config, timeout_ms } if device == "slip" => {
+            let (config, _simulators) = with_simulators(ctx, devices_config(ctx, config.as_deref())?)?;
+            let result = commands::test_slip(&config, timeout_ms).map_err(|e| Error::Refused(format!("slip: {e}")))?;
+            crate::outln!("{result}")?;
+        }
+        DevicesCommand::ReadCheck { config, timeout_ms } => {
+            let (config, _simulators) = with_simulators(ctx, devices_config(ctx, config.as_deref())?)?;
+            let check = commands::read_check(&config, timeout_ms).map_err(|e| Error::Refused(format!("read-check: {e}")))?;
+            if ctx.json {
+                return output::json(&check);
+            }
+            crate::outln!(
+                "routing {}  account {}  check {}",
+                check.routing,
+                check.account_masked,
+                check.check_number.as_deref().unwrap_or("-")
+            )?;
+        }
         DevicesCommand::Test { device, config, timeout_ms } => {
             let kind = match device.as_str() {
                 "printer" => DeviceKind::Printer,
                 "drawer" => DeviceKind::Drawer,
                 "scanner" => DeviceKind::Scanner,
                 "counter" => DeviceKind::Counter,
-                other => return Err(Error::Invalid(format!("device: '{other}' is not one of printer, drawer, scanner, counter"))),
+                other => return Err(Error::Invalid(format!("device: '{other}' is not one of printer, drawer, scanner, counter, slip"))),
             };
             let (config, _simulators) = with_simulators(ctx, devices_config(ctx, config.as_deref())?)?;
             let result = commands::test_device(&config, kind, timeout_ms).map_err(|e| Error::Refused(format!("{device}: {e}")))?;
@@ -171,8 +197,12 @@ pub fn scan(ctx: &Context, command: ScanCommand) -> Result<()> {
             )?;
         }
         ScanCommand::Stub { line, template } => {
-            let template = scanline::Template::from_path(&template).map_err(|e| Error::Invalid(format!("--template: {e}")))?;
-            let stub = template.parse(&line).map_err(|e| Error::Invalid(format!("stub: {e}")))?;
+            let stub = match crate::cli::batch::stub_templates(ctx, template.as_deref())?.read(&line) {
+                crate::ops::stub::StubRead::Stub { stub, .. } => stub,
+                crate::ops::stub::StubRead::Bad(problem) | crate::ops::stub::StubRead::NoTemplate(problem) => {
+                    return Err(Error::Invalid(format!("stub: {problem}")))
+                }
+            };
             if ctx.json {
                 return output::json(&stub);
             }

@@ -15,6 +15,8 @@ pub struct Context {
     pub worker: Worker,
     pub settings: Arc<Settings>,
     pub devices: Arc<Devices>,
+    /// The bill-stub templates read at start (`[scanline]`), or why stub scanning is off.
+    pub stubs: Arc<super::scan::Stubs>,
     /// A training city: TRAINING on every screen and receipt.
     pub training: bool,
     pub terminal: String,

@@ -49,10 +49,16 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
     let terminal = ledger.terminal().to_string();
     let sim_dir = launch.data_dir.join("sim");
     let devices = if launch.demo { devices::Devices::simulated(&sim_dir) } else { devices::Devices::from_settings(launch.settings.devices.as_ref(), &sim_dir) };
+    // A bad stub template turns stub scanning off (said on the first scan and in the log), not the counter.
+    let stubs = citytill::ops::stub::StubTemplates::from_settings(launch.settings.scanline.as_ref(), &launch.data_dir);
+    if let Err(problem) = &stubs {
+        tracing::warn!(target: "citytill::window", "stub scanning is off: {problem}");
+    }
     Ok(context::Context {
         worker: worker::Worker::start(ledger)?,
         settings: Arc::new(launch.settings.clone()),
         devices: Arc::new(devices),
+        stubs: Arc::new(stubs),
         training,
         terminal,
         data_dir: launch.data_dir.clone(),

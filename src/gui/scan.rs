@@ -2,14 +2,11 @@
 //! scanline (account + amount due, check digit verified), a check MICR line, or search words.
 
 use citytill::domain::ids::ReceiptNo;
+use citytill::ops::stub::{StubRead, StubTemplates};
 use citytill::Money;
-use citytill_hardware::scanline::Template;
 
-/// The billing systems' stub layouts the window knows (hardware/profiles).
-const TEMPLATES: &[&str] = &[
-    include_str!("../../hardware/profiles/scanline-demo-30.toml"),
-    include_str!("../../hardware/profiles/scanline-city-utility.toml"),
-];
+/// The city's stub templates as read at start, or why stub scanning is off (ops::stub reads the stubs).
+pub type Stubs = Result<StubTemplates, String>;
 
 /// A classified lookup line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,8 +22,9 @@ pub enum Lookup {
     Words(String),
 }
 
-/// Classifies a line from the keyboard, a keyboard-wedge burst or a serial scanner.
-pub fn classify(line: &str) -> Lookup {
+/// Classifies a line from the keyboard, a keyboard-wedge burst or a serial scanner. A line of 20 or more
+/// digits is read as a stub (shorter ones are account numbers someone typed).
+pub fn classify(stubs: &Stubs, line: &str) -> Lookup {
     let text = line.trim();
     // Only the exact printed form (T01-000042) counts: citation numbers like PC-777 stay search words.
     if ReceiptNo::parse(text).is_ok_and(|receipt| receipt.to_string() == text.to_ascii_uppercase()) {
@@ -34,30 +32,21 @@ pub fn classify(line: &str) -> Lookup {
     }
     let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.len() >= 20 && digits.chars().all(|c| c.is_ascii_digit()) {
-        return stub(&digits);
+        return stub(stubs, &digits);
     }
     Lookup::Words(text.to_string())
 }
 
-fn stub(digits: &str) -> Lookup {
-    for template in TEMPLATES.iter().filter_map(|text| Template::from_toml_str(text).ok()) {
-        if template.length != digits.len() {
-            continue;
-        }
-        return match template.parse(digits) {
-            Ok(stub) => {
-                let raw = stub.field("account").unwrap_or_default().to_string();
-                let trimmed = raw.trim_start_matches('0').to_string();
-                let mut accounts = vec![raw];
-                if !trimmed.is_empty() && !accounts.contains(&trimmed) {
-                    accounts.push(trimmed);
-                }
-                Lookup::Stub { accounts, amount: stub.amount_due_cents.map(Money::from_cents) }
-            }
-            Err(e) => Lookup::BadStub(format!("scan: {e} — rescan the stub or type the account number")),
-        };
+fn stub(stubs: &Stubs, digits: &str) -> Lookup {
+    let stubs = match stubs {
+        Ok(stubs) => stubs,
+        Err(problem) => return Lookup::BadStub(format!("scan: stub scanning is off until IT fixes the settings — {problem}")),
+    };
+    match stubs.read(digits) {
+        StubRead::Stub { accounts, amount, .. } => Lookup::Stub { accounts, amount },
+        StubRead::Bad(problem) => Lookup::BadStub(format!("scan: {problem} — rescan the stub or type the account number")),
+        StubRead::NoTemplate(_) => Lookup::Words(digits.to_string()),
     }
-    Lookup::Words(digits.to_string())
 }
 
 #[cfg(test)]
@@ -67,6 +56,7 @@ mod tests {
     // Proves receipt barcodes, valid stubs, stubs with a bad check digit and plain words are told apart.
     #[test]
     fn lines_are_classified() {
+        let classify = |line: &str| classify(&Ok(StubTemplates::shipped()), line);
         assert_eq!(classify("t01-000042"), Lookup::Receipt("T01-000042".into()));
         assert_eq!(
             classify("000123456700004550240500000002"),

@@ -62,6 +62,7 @@ pub fn fixture_with(devices: Devices) -> Fixture {
         worker: Worker::start(ledger).unwrap(),
         settings: Arc::new(Settings::default()),
         devices: Arc::new(devices),
+        stubs: Arc::new(Ok(citytill::ops::stub::StubTemplates::shipped())),
         training: false,
         terminal,
         data_dir: dir.path().to_path_buf(),

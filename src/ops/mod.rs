@@ -14,4 +14,5 @@ pub mod receipt_doc;
 pub mod reversal;
 pub mod seal;
 pub mod setup;
+pub mod stub;
 pub mod synthetic;

@@ -35,6 +35,12 @@ pub enum Action {
     PrinterOnline,
     PrinterUnplug,
     PrinterPlug,
+    /// A check with this MICR line (in the printer's characters, e.g. `A021000021A 1234567890C 0123`) is put in the slip/MICR path.
+    PrinterInsertCheck(String),
+    /// A form without magnetic ink is put in the slip station.
+    PrinterInsertSlip,
+    /// The slip or check is taken out.
+    PrinterRemoveSlip,
     DrawerStuck,
     DrawerUnstick,
     DrawerOpen,
@@ -81,6 +87,9 @@ impl Action {
             ("printer", "online") => Self::PrinterOnline,
             ("printer", "unplug") => Self::PrinterUnplug,
             ("printer", "plug") => Self::PrinterPlug,
+            ("printer", "insert-check") if !argument.is_empty() => Self::PrinterInsertCheck(argument),
+            ("printer", "insert-slip") => Self::PrinterInsertSlip,
+            ("printer", "remove-slip") => Self::PrinterRemoveSlip,
             ("drawer", "stuck") => Self::DrawerStuck,
             ("drawer", "unstick") => Self::DrawerUnstick,
             ("drawer", "open") => Self::DrawerOpen,
@@ -104,7 +113,7 @@ impl Action {
 }
 
 /// The accepted actions, as shown in error messages and the README.
-pub const ACTIONS_HELP: &str = "printer paper-out|paper-out-after N|paper-near-end|paper-ok|cover-open|cover-close|offline|online|unplug|plug; \
+pub const ACTIONS_HELP: &str = "printer paper-out|paper-out-after N|paper-near-end|paper-ok|cover-open|cover-close|offline|online|unplug|plug|insert-check \"MICR\"|insert-slip|remove-slip; \
 drawer stuck|unstick|open|close|travel MS; scanner micr \"LINE\"|stub \"LINE\"|raw \"TEXT\"|garbage|long; counter report \"20x5,10x3\"|garbage|truncated";
 
 /// Sends one action to the simulators running in `dir` (from any process); returns their answer.

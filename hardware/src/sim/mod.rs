@@ -5,7 +5,7 @@ mod line;
 pub mod printer;
 
 pub use control::{control, Action, SimError, ACTIONS_HELP};
-pub use printer::{DrawerModel, PrinterFaults, PrinterModel};
+pub use printer::{DrawerModel, PrinterFaults, PrinterModel, SlipModel};
 
 use crate::config::{DeviceEntry, DevicesConfig, Timeouts};
 use control::channel;
@@ -153,8 +153,8 @@ impl Simulators {
     fn spawn_threads(&mut self, printer: Box<dyn SimLine>, drawer: Box<dyn SimLine>, listener: TcpListener) -> Result<(), SimError> {
         let control = channel::bind(&self.dir).map_err(|e| io_error(&channel::address(&self.dir).display().to_string(), e))?;
         listener.set_nonblocking(true).map_err(|e| io_error("printer tcp", e))?;
-        self.spawn("printer-pty", move |shared, stop| serve_pty(printer, &shared, &stop, printer_bytes))?;
-        self.spawn("drawer-pty", move |shared, stop| serve_pty(drawer, &shared, &stop, drawer_bytes))?;
+        self.spawn("printer-pty", move |shared, stop| serve_pty(printer, &shared, &stop, printer_bytes, printer_outbox))?;
+        self.spawn("drawer-pty", move |shared, stop| serve_pty(drawer, &shared, &stop, drawer_bytes, no_outbox))?;
         self.spawn("printer-tcp", move |shared, stop| serve_tcp(&listener, &shared, &stop))?;
         self.spawn("control", move |shared, stop| serve_control(&control, &shared, &stop))
     }
@@ -207,6 +207,11 @@ impl Simulators {
         lock(&self.shared.printer).buffer_clears
     }
 
+    /// The slip station and MICR reader as the simulator sees them.
+    pub fn slip(&self) -> printer::SlipModel {
+        lock(&self.shared.printer).slip.clone()
+    }
+
     /// The drawer as the simulator sees it.
     pub fn drawer(&self) -> DrawerModel {
         *lock(&self.shared.drawer)
@@ -242,18 +247,29 @@ fn drawer_bytes(shared: &Shared, bytes: &[u8]) -> Vec<u8> {
     replies
 }
 
-fn serve_pty(mut master: Box<dyn SimLine>, shared: &Shared, stop: &AtomicBool, handle: fn(&Shared, &[u8]) -> Vec<u8>) {
+/// What the printer sends unasked (a MICR answer once a check is inserted); nothing for other devices.
+fn printer_outbox(shared: &Shared) -> Vec<u8> {
+    lock(&shared.printer).slip.take_outbox()
+}
+
+fn no_outbox(_: &Shared) -> Vec<u8> {
+    Vec::new()
+}
+
+fn serve_pty(mut master: Box<dyn SimLine>, shared: &Shared, stop: &AtomicBool, handle: fn(&Shared, &[u8]) -> Vec<u8>, outbox: fn(&Shared) -> Vec<u8>) {
     let mut buf = [0u8; 1024];
     while !stop.load(Ordering::Relaxed) {
-        match master.read_tick(&mut buf, TICK) {
-            Ok(n) if n > 0 => {
-                let replies = handle(shared, &buf[..n]);
-                if !replies.is_empty() {
-                    let _ = master.send(&replies);
-                }
+        let mut replies = match master.read_tick(&mut buf, TICK) {
+            Ok(n) if n > 0 => handle(shared, &buf[..n]),
+            Ok(_) => Vec::new(),
+            Err(_) => {
+                std::thread::sleep(TICK);
+                Vec::new()
             }
-            Ok(_) => {}
-            Err(_) => std::thread::sleep(TICK),
+        };
+        replies.extend(outbox(shared));
+        if !replies.is_empty() {
+            let _ = master.send(&replies);
         }
     }
 }
@@ -282,16 +298,15 @@ fn serve_connection(mut stream: TcpStream, shared: &Shared, stop: &AtomicBool) {
     }
     let mut buf = [0u8; 1024];
     while !stop.load(Ordering::Relaxed) {
-        match stream.read(&mut buf) {
+        let mut replies = match stream.read(&mut buf) {
             Ok(0) => return,
-            Ok(n) => {
-                let replies = printer_bytes(shared, &buf[..n]);
-                if !replies.is_empty() && stream.write_all(&replies).is_err() {
-                    return;
-                }
-            }
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Ok(n) => printer_bytes(shared, &buf[..n]),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => Vec::new(),
             Err(_) => return,
+        };
+        replies.extend(printer_outbox(shared));
+        if !replies.is_empty() && stream.write_all(&replies).is_err() {
+            return;
         }
     }
 }
@@ -329,6 +344,16 @@ fn send(port: &Mutex<Box<dyn SimLine>>, bytes: &[u8], what: &str) -> Result<Stri
 }
 
 fn apply(shared: &Shared, action: &Action) -> Result<String, SimError> {
+    match action {
+        Action::PrinterInsertCheck(line) => lock(&shared.printer).slip.insert(Some(line.clone())),
+        Action::PrinterInsertSlip => lock(&shared.printer).slip.insert(None),
+        Action::PrinterRemoveSlip => lock(&shared.printer).slip.remove(),
+        _ => return apply_faults(shared, action),
+    }
+    Ok(format!("printer: {action:?}"))
+}
+
+fn apply_faults(shared: &Shared, action: &Action) -> Result<String, SimError> {
     {
         let mut printer = lock(&shared.printer);
         let faults = &mut printer.faults;

@@ -54,6 +54,83 @@ impl DrawerModel {
     }
 }
 
+/// A TM-H6000's slip / MICR path as the simulator plays it (see `slip.rs` for the manual's framing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlipModel {
+    /// Paper at the cut-sheet sensor (a check or a form).
+    pub paper: bool,
+    /// The MICR line on the inserted check, in the printer's characters (None: a form, or no magnetic ink).
+    pub micr: Option<String>,
+    /// The last `ESC c 0 n` (2 roll, 4 slip, 8 validation).
+    pub station: u8,
+    /// Waiting for a slip after the slip or validation station was selected.
+    pub waiting_slip: bool,
+    /// `FS a 0` arrived with no check in: answered when one is inserted.
+    pub waiting_micr: bool,
+    /// `FS a 0` commands received.
+    pub micr_reads: u32,
+    /// Bytes to send without being asked (the MICR answer once a check is inserted).
+    outbox: Vec<u8>,
+}
+
+impl SlipModel {
+    fn slip_selected(&self) -> bool {
+        self.station & 0x0C != 0
+    }
+
+    /// The `DLE EOT 5` byte: bit 2 slip not selected, bit 3 waiting for insertion, bits 5+6 no paper.
+    pub fn status_byte(&self) -> u8 {
+        let mut byte = 0x12;
+        if !self.slip_selected() {
+            byte |= 0x04;
+        }
+        if self.waiting_slip {
+            byte |= 0x08;
+        }
+        if !self.paper {
+            byte |= 0x60;
+        }
+        byte
+    }
+
+    /// A check (with `micr`) or a form is put in: a waiting slip station takes it, a waiting MICR read reads it.
+    pub fn insert(&mut self, micr: Option<String>) {
+        self.paper = true;
+        self.micr = micr;
+        self.waiting_slip = false;
+        if std::mem::take(&mut self.waiting_micr) {
+            self.read_micr();
+        }
+    }
+
+    /// Paper taken out (or ejected).
+    pub fn remove(&mut self) {
+        self.paper = false;
+        self.micr = None;
+    }
+
+    /// `FS a 0` with a check in: header 5F, status 50 (E13B, normal end), the characters, NUL; no ink: 5F 70 00
+    /// and the check is ejected, as Epson's `FS a 0` describes.
+    fn read_micr(&mut self) {
+        match self.micr.clone() {
+            Some(line) => {
+                self.outbox.extend_from_slice(&[crate::slip::MICR_HEADER, 0x50]);
+                self.outbox.extend(line.bytes().take(crate::slip::MAX_MICR_DATA));
+                self.outbox.push(0x00);
+            }
+            None => {
+                self.outbox.extend_from_slice(&[crate::slip::MICR_HEADER, 0x70, 0x00]);
+                self.remove();
+            }
+        }
+    }
+
+    /// What the printer sends on its own (taken once).
+    pub fn take_outbox(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.outbox)
+    }
+}
+
 /// The printer's state and the job being received.
 #[derive(Debug)]
 pub struct PrinterModel {
@@ -76,6 +153,8 @@ pub struct PrinterModel {
     module: u32,
     /// Most bytes kept for one job (bounded memory).
     max_job_bytes: usize,
+    /// The slip station and MICR reader (a TM-H6000; other models never get these commands).
+    pub slip: SlipModel,
 }
 
 /// How many bytes a command at the start of `bytes` needs, or None if more must arrive.
@@ -91,7 +170,7 @@ fn command_length(bytes: &[u8]) -> Option<usize> {
         0x1B => match at(1)? {
             b'@' => Some(2),
             b'p' => Some(5),
-            b'c' => Some(4),
+            b'c' | b'f' => Some(4),
             _ => Some(3),
         },
         0x1D => match at(1)? {
@@ -99,6 +178,11 @@ fn command_length(bytes: &[u8]) -> Option<usize> {
             b'k' => barcode_length(bytes),
             b'(' => Some(5 + usize::from(at(3)?) + 256 * usize::from(at(4)?)),
             _ => Some(3),
+        },
+        // FS a 0 n (read MICR) is 4 bytes; FS a 1 / FS a 2 (load, eject check) 3; FS b, FS c 2.
+        0x1C => match at(1)? {
+            b'a' => Some(if at(2)? == b'0' { 4 } else { 3 }),
+            _ => Some(2),
         },
         _ => Some(1),
     }
@@ -127,7 +211,7 @@ fn code128_modules(data: &[u8]) -> u32 {
 impl PrinterModel {
     /// A printer that renders jobs into `out_dir` (NNNN.txt and NNNN.bin).
     pub fn new(out_dir: &Path) -> Self {
-        Self { out_dir: out_dir.to_path_buf(), faults: PrinterFaults::default(), pending: Vec::new(), lines: Vec::new(), line: String::new(), raw: Vec::new(), jobs_written: 0, qr_data: String::new(), held: Vec::new(), buffer_clears: 0, dots: 576, module: 3, max_job_bytes: 1 << 20 }
+        Self { out_dir: out_dir.to_path_buf(), faults: PrinterFaults::default(), pending: Vec::new(), lines: Vec::new(), line: String::new(), raw: Vec::new(), jobs_written: 0, qr_data: String::new(), held: Vec::new(), buffer_clears: 0, dots: 576, module: 3, max_job_bytes: 1 << 20, slip: SlipModel { station: 2, ..SlipModel::default() } }
     }
 
     /// Jobs rendered so far.
@@ -169,6 +253,7 @@ impl PrinterModel {
                     byte |= 0x60;
                 }
             }
+            5 => return self.slip.status_byte(),
             _ => {}
         }
         byte
@@ -224,6 +309,11 @@ impl PrinterModel {
             replies.extend_from_slice(&crate::escpos_bytes::CLEAR_RESPONSE);
             return;
         }
+        // DLE ENQ 3 cancels the slip waiting state (and the MICR wait).
+        if command == crate::slip::CANCEL_SLIP_WAIT {
+            (self.slip.waiting_slip, self.slip.waiting_micr, self.slip.station) = (false, false, 2);
+            return;
+        }
         if self.stopped() && !matches!(command, [0x10, ..]) {
             if self.held.len() < self.max_job_bytes {
                 self.held.extend_from_slice(command);
@@ -239,7 +329,25 @@ impl PrinterModel {
             [0x10, 0x14, 1, _, _] if !self.faults.offline => drawer.kick(),
             [0x1B, b'd', n] => self.feed_lines(*n),
             [0x1D, b'V', ..] => self.finish_job("cut"),
-            [0x0C] => self.finish_job("slip"),
+            [0x0C] => {
+                self.finish_job("slip");
+                if self.slip.slip_selected() {
+                    self.slip.remove();
+                }
+            }
+            [0x1B, b'c', b'0', n] => {
+                self.slip.station = *n;
+                self.slip.waiting_slip = self.slip.slip_selected() && !self.slip.paper;
+            }
+            [0x1C, b'a', b'0', _] => {
+                self.slip.micr_reads += 1;
+                if self.slip.paper {
+                    self.slip.read_micr();
+                } else {
+                    self.slip.waiting_micr = true;
+                }
+            }
+            [0x1C, b'a', b'2'] => self.slip.remove(),
             [0x0A] => self.end_line(),
             [0x1D, b'w', n] => self.module = u32::from(*n),
             // "If the horizontal width exceeds the printing area, the printer only feeds the paper" (Epson GS k).

@@ -18,7 +18,7 @@ impl BatchesScreen {
     /// The stub line: a scanline read with the stub templates (as on the counter), or a keyed account number.
     pub(super) fn stub_submitted(&mut self, ctx: &Context) -> Task<Message> {
         self.error = None;
-        let (accounts, due) = match scan::classify(&self.stub) {
+        let (accounts, due) = match scan::classify(&ctx.stubs, &self.stub) {
             Lookup::Stub { accounts, amount } => (accounts, amount),
             Lookup::BadStub(problem) => {
                 self.stub.clear();
@@ -109,7 +109,7 @@ impl BatchesScreen {
             tender.account_last4 = Some(check.account_last4.clone());
             tender.number = check.check_number.clone();
         }
-        let stub = matches!(scan::classify(&self.stub), Lookup::Stub { .. }).then(|| self.stub.trim().to_string());
+        let stub = matches!(scan::classify(&ctx.stubs, &self.stub), Lookup::Stub { .. }).then(|| self.stub.trim().to_string());
         let request = ItemRequest { payable: account.number, amount, tender, stub };
         self.busy = true;
         let actor = actor.clone();

@@ -282,7 +282,7 @@ impl Counter {
         let generation = self.search_generation;
         let words = self.lookup.trim().to_string();
         // A card number is never sent to a search (nor kept: Enter refuses and clears it).
-        if words.chars().count() < 2 || !matches!(scan::classify(&words), Lookup::Words(_) | Lookup::Receipt(_)) || contains_card_number(&words) {
+        if words.chars().count() < 2 || !matches!(scan::classify(&ctx.stubs, &words), Lookup::Words(_) | Lookup::Receipt(_)) || contains_card_number(&words) {
             self.results.clear();
             self.fee_match = None;
             return Task::none();
@@ -348,7 +348,7 @@ impl Counter {
             self.error = Some("lookup: that looks like a card number; card numbers are never typed into CityTill — use the card terminal".into());
             return (focus(LOOKUP_ID), None);
         }
-        match scan::classify(&self.lookup) {
+        match scan::classify(&ctx.stubs, &self.lookup) {
             Lookup::Receipt(receipt) => {
                 // Accounts first (BL-1234567 is a license); only this terminal's receipts, or a scanned receipt
                 // barcode, may open Receipts — and only when the receipt exists.

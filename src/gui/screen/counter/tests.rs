@@ -517,3 +517,44 @@ fn wedge_scan_on_another_screen_goes_to_the_counter() {
     assert_eq!(app.screen, Screen::Counter);
     assert_eq!(app.counter.cart.len(), 1, "{:?}", app.counter.error);
 }
+
+/// A city's own 24-digit stub layout (account 12, amount due 11 with cents, Luhn check digit), as IT would
+/// write it beside citytill.toml; no shipped layout has that length.
+const CITY_TEMPLATE: &str = "name = \"parking-24\"\nlength = 24\n\
+    [[field]]\nname = \"account\"\nstart = 1\nlength = 12\n\
+    [[field]]\nname = \"amount_due\"\nstart = 13\nlength = 11\ndecimals = 2\n\
+    [[check]]\nposition = 24\nrange = [1, 23]\nmodulus = 10\nweights = [2, 1]\nfrom = \"right\"\nsum = \"digits\"\nresult = \"complement\"\n";
+
+/// The window's stub templates as it reads them at start from a `[scanline]` settings table in `data_dir`.
+fn stubs_from(settings: &str, data_dir: &std::path::Path) -> crate::gui::scan::Stubs {
+    let table: toml::Table = settings.parse().unwrap();
+    citytill::ops::stub::StubTemplates::from_settings(Some(&table), data_dir)
+}
+
+// Proves the window reads a stub in the city's own layout from a template file named in the settings (no rebuild):
+// the shipped layouts take the 24 digits for search words, the city's template puts account 1234567 in the cart
+// at the stub's 25.00; and a malformed template turns stub scanning off with a line naming the field, not a crash.
+#[test]
+fn city_stub_template_from_settings_is_read_by_the_window() {
+    let stub = "000001234567000000025006";
+    let mut fixture = fixture();
+    let mut shipped = signed_in(&fixture, "ana", "1357");
+    send(&mut shipped, AppMessage::Device(DeviceEvent::Data(ScanData::Stub(stub.into()))));
+    assert!(shipped.counter.cart.is_empty(), "the shipped layouts have no 24-digit stub");
+
+    std::fs::write(fixture.ctx.data_dir.join("parking.toml"), CITY_TEMPLATE).unwrap();
+    fixture.ctx.stubs = std::sync::Arc::new(stubs_from("templates = [\"parking.toml\"]", &fixture.ctx.data_dir));
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Device(DeviceEvent::Data(ScanData::Stub(stub.into()))));
+    assert_eq!(app.counter.cart.len(), 1, "{:?}", app.counter.error);
+    assert!(matches!(&app.counter.cart[0].item, Item::Payable(row) if row.number == "1234567"));
+    assert_eq!(app.counter.total_due(), Money::from_cents(2500));
+
+    std::fs::write(fixture.ctx.data_dir.join("parking.toml"), CITY_TEMPLATE.replace("length = 24\n", "")).unwrap();
+    fixture.ctx.stubs = std::sync::Arc::new(stubs_from("templates = [\"parking.toml\"]", &fixture.ctx.data_dir));
+    let mut broken = signed_in(&fixture, "ana", "1357");
+    send(&mut broken, AppMessage::Device(DeviceEvent::Data(ScanData::Stub(stub.into()))));
+    let error = broken.counter.error.clone().unwrap_or_default();
+    assert!(error.contains("stub scanning is off") && error.contains("scanline.templates[0]") && error.contains("parking.toml") && error.contains("length"), "{error}");
+    assert!(broken.counter.cart.is_empty());
+}
