@@ -179,3 +179,59 @@ fn batch_approval_fits_small_screen() {
     assert_frame(&app, SMALL, "batch approval");
     assert_snapshot(&mut ui, &app.theme(), "batches_approve_1024");
 }
+
+/// A lead's mail batch with one held item, selected, at the Batches screen.
+fn batch_with_item(app: &mut App) {
+    use super::keys::Shortcut;
+    use super::screen::batches::Message as BatchMessage;
+    send(app, Message::Go(Screen::Batches));
+    send(app, Message::Shortcut(Shortcut::F5));
+    send(app, Message::Batches(BatchMessage::ControlTotal("1,045.50".into())));
+    send(app, Message::Batches(BatchMessage::ControlItems("2".into())));
+    send(app, Message::Batches(BatchMessage::OpenSubmitted));
+    send(app, Message::Batches(BatchMessage::Stub("1234567".into())));
+    send(app, Message::Batches(BatchMessage::StubSubmitted));
+    send(app, Message::Batches(BatchMessage::Micr("T021000021T 1234567890U 0123".into())));
+    send(app, Message::Batches(BatchMessage::MicrSubmitted));
+    send(app, Message::Batches(BatchMessage::Amount("45.50".into())));
+    send(app, Message::Batches(BatchMessage::Confirm));
+    assert_eq!(app.batches.items.len(), 1, "the item is held: {:?}", app.batches.error);
+    send(app, Message::Batches(BatchMessage::Cancel));
+}
+
+/// Asserts the Batches screen's list, its selected batch's item table (every column, header and cell) and
+/// every action button are wholly on screen at `size`.
+fn assert_batches_whole(app: &App, size: (f32, f32), what: &str) {
+    let mut ui = simulator_at(size, app.view());
+    for label in ["Open batch [F5]", "Enter items [F11]", "Balance [F6]", "Approve [F7]", "Reject [F8]", "Reopen [F9]"] {
+        assert!(wholly_visible(&mut ui, size, label).is_some(), "{what}: the button {label:?} is not on screen at {size:?}");
+    }
+    for header in ["Batch", "Kind", "State", "Total / control", "Items", "Item", "Account", "Check", "Amount", "By"] {
+        assert!(wholly_visible(&mut ui, size, header).is_some(), "{what}: the column {header:?} is not wholly on screen at {size:?}");
+    }
+    let batch = app.batches.selected.as_ref().expect("a batch is selected").batch.clone();
+    let reference = app.batches.items[0].reference(&batch);
+    for cell in [reference.as_str(), "1234567", "#0123 ...7890", "45.50", "lee", "45.50 / 1,045.50", "1/2", "open"] {
+        assert!(wholly_visible(&mut ui, size, cell).is_some(), "{what}: the cell {cell:?} is not wholly on screen at {size:?}");
+    }
+    // Amounts are read at a glance: each on one line, not broken over two.
+    let line = wholly_visible(&mut ui, size, "1/2").map(|r| r.height).unwrap_or_default();
+    for amount in ["45.50 / 1,045.50", "#0123 ...7890", "45.50"] {
+        let height = wholly_visible(&mut ui, size, amount).map(|r| r.height).unwrap_or_default();
+        assert!(height <= line + 0.5, "{what}: {amount:?} wraps at {size:?} ({height} px high, a line is {line} px)");
+    }
+}
+
+// Proves the Batches screen at 1024×768 shows every column of the batch list and of the selected batch's
+// items (headers and cells) and every action button, not cut at the window's right edge (snapshot looked at).
+#[test]
+fn batches_table_fits_small_screen() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    batch_with_item(&mut app);
+    assert_batches_whole(&app, WIDE, "batches");
+    assert_batches_whole(&app, SMALL, "batches");
+    assert_frame(&app, SMALL, "batches");
+    let mut ui = simulator_at(SMALL, app.view());
+    assert_snapshot(&mut ui, &app.theme(), "batches_items_1024");
+}

@@ -4,7 +4,7 @@
 use citytill::domain::events::{BatchItem, BatchKind};
 use citytill::ops::batch::BatchSummary;
 use citytill::Money;
-use iced::widget::{button, column, container, row, scrollable, text, Column};
+use iced::widget::{button, column, container, responsive, row, scrollable, text, Column};
 use iced::{Alignment, Element, Length};
 
 use super::{BatchesScreen, Decision, Message, Step, AMOUNT_ID, CONTROL_ITEMS_ID, CONTROL_TOTAL_ID, MICR_ID, REASON_ID, STUB_ID};
@@ -12,6 +12,13 @@ use crate::gui::keys::Shortcut;
 use crate::gui::{theme, widgets};
 
 const DECISIONS: [Decision; 3] = [Decision::Approve, Decision::Reject, Decision::Reopen];
+
+/// The batch list's width beside the selected batch (its columns' fixed widths and padding).
+const LIST_WIDTH: f32 = 520.0;
+/// The width the list and the selected batch's items table (652 px with its card) need side by side.
+const SIDE_BY_SIDE: f32 = LIST_WIDTH + theme::GAP + 652.0;
+/// Above the selected batch (narrow screens) the list shows its header and about three rows, then scrolls.
+const LIST_STACKED_HEIGHT: f32 = 150.0;
 
 impl BatchesScreen {
     pub fn view(&self) -> Element<'_, Message> {
@@ -33,22 +40,34 @@ impl BatchesScreen {
                     .style(if self.step == Step::Deciding(decision) { theme::button::primary } else { style }),
             );
         }
-        let detail: Element<'_, Message> = match (self.step, selected) {
-            (Step::Opening, _) => self.open_form(),
-            (_, Some(summary)) => self.detail(summary),
-            (_, None) => text("Pick a batch [Up/Down], or open a mail or drop-box batch with the tape's control total [F5].").size(theme::BODY).style(theme::text::muted).into(),
-        };
         column![
             text(if self.business_date.is_empty() { "Batches".to_string() } else { format!("Batches — business date {}", self.business_date) }).size(theme::HEADING).font(theme::text::BOLD),
             actions,
             widgets::feedback(self.error.as_deref(), self.notice.as_deref()),
-            row![self.list(), container(detail).width(Length::Fill)].spacing(theme::GAP),
+            // Side by side where both fit whole; on a narrower screen (1024 px) the list sits above the
+            // selected batch, a few rows high, so no column of either table is cut at the window's edge.
+            responsive(move |size| {
+                let detail = container(self.detail_pane()).width(Length::Fill);
+                if size.width >= SIDE_BY_SIDE {
+                    row![self.list(Length::Fixed(LIST_WIDTH)), detail].spacing(theme::GAP).into()
+                } else {
+                    column![container(self.list(Length::Fill)).max_height(LIST_STACKED_HEIGHT), detail].spacing(theme::GAP).into()
+                }
+            }),
         ]
         .spacing(theme::GAP)
         .into()
     }
 
-    fn list(&self) -> Element<'_, Message> {
+    fn detail_pane(&self) -> Element<'_, Message> {
+        match (self.step, self.selected.as_ref()) {
+            (Step::Opening, _) => self.open_form(),
+            (_, Some(summary)) => self.detail(summary),
+            (_, None) => text("Pick a batch [Up/Down], or open a mail or drop-box batch with the tape's control total [F5].").size(theme::BODY).style(theme::text::muted).into(),
+        }
+    }
+
+    fn list(&self, width: Length) -> Element<'_, Message> {
         let mut list = Column::new().spacing(2).push(
             row![cell("Batch", 60), cell("Kind", 80), cell("State", 90), cell("Total / control", 170), cell("Items", 70)].spacing(6),
         );
@@ -67,7 +86,7 @@ impl BatchesScreen {
             .spacing(6);
             list = list.push(button(line).padding([4, 6]).on_press(Message::Select(b.batch.clone())).style(if chosen { theme::button::primary } else { theme::button::row }));
         }
-        container(scrollable(list)).padding(10).width(520).style(theme::container::card).into()
+        container(scrollable(list)).padding(10).width(width).style(theme::container::card).into()
     }
 
     fn detail<'a>(&'a self, summary: &'a BatchSummary) -> Element<'a, Message> {
