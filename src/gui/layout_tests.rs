@@ -235,3 +235,31 @@ fn batches_table_fits_small_screen() {
     let mut ui = simulator_at(SMALL, app.view());
     assert_snapshot(&mut ui, &app.theme(), "batches_items_1024");
 }
+
+// Proves the dark theme (Ctrl+T) keeps every screen's tab row and status bar whole at 1024×768, the batch
+// tables and buttons whole, and the void form's approval fields on screen (snapshots looked at).
+#[test]
+fn dark_theme_fits_small_screen() {
+    use super::keys::Shortcut;
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, Message::Shortcut(Shortcut::ToggleTheme));
+    assert_eq!(app.theme, super::theme::Mode::Dark);
+    for screen in [Screen::Counter, Screen::Receipts, Screen::Drawer, Screen::Devices, Screen::Batches, Screen::Reports, Screen::Day] {
+        send(&mut app, Message::Go(screen));
+        assert_frame(&app, SMALL, &format!("dark {screen:?}"));
+    }
+    batch_with_item(&mut app);
+    assert_batches_whole(&app, SMALL, "dark batches");
+    {
+        let mut ui = simulator_at(SMALL, app.view());
+        assert_snapshot(&mut ui, &app.theme(), "batches_items_dark_1024");
+    }
+    // The void needs a cashier with an open drawer.
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, Message::Shortcut(Shortcut::ToggleTheme));
+    void_form(&mut app);
+    assert_approval_visible(&app, SMALL, "dark void form");
+    let mut ui = simulator_at(SMALL, app.view());
+    assert_snapshot(&mut ui, &app.theme(), "receipts_void_dark_1024");
+}

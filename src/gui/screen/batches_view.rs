@@ -79,7 +79,7 @@ impl BatchesScreen {
             let line = row![
                 text(b.batch.as_str()).size(theme::BODY).font(theme::text::BOLD).width(60),
                 text(kind_label(&b.kind)).size(theme::BODY).width(80),
-                text(b.state.as_str()).size(theme::BODY).width(90).style(state_style(&b.state)),
+                text(b.state.as_str()).size(theme::BODY).width(90).style(theme::text::batch_state(&b.state, chosen)),
                 text(totals(b)).size(theme::BODY).width(170),
                 text(counts(b)).size(theme::BODY).width(70),
             ]
@@ -250,12 +250,4 @@ fn totals(b: &BatchSummary) -> String {
 
 fn counts(b: &BatchSummary) -> String {
     if b.drawer_id.is_some() { b.items.to_string() } else { format!("{}/{}", b.items, b.control_items) }
-}
-
-fn state_style(state: &str) -> fn(&iced::Theme) -> iced::widget::text::Style {
-    match state {
-        "approved" | "balanced" => theme::text::success,
-        "rejected" => theme::text::danger,
-        _ => theme::text::warning,
-    }
 }

@@ -60,6 +60,7 @@ impl DrawerScreen {
                 let id = format!("drawer-count-{index}");
                 line = line.push(text(format!("{} ×", Money::from_cents(*cents))).size(theme::BODY).width(90)).push(
                     text_input(&format!("count of {}", Money::from_cents(*cents)), self.counts.get(index).map_or("", String::as_str))
+                        .style(theme::text_input::field)
                         .id(id)
                         .on_input(move |t| Message::Count(index, t))
                         .on_submit(Message::Submit)
