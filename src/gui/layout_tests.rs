@@ -182,12 +182,17 @@ fn batch_approval_fits_small_screen() {
 
 /// A lead's mail batch with one held item, selected, at the Batches screen.
 fn batch_with_item(app: &mut App) {
+    batch_with_item_of(app, ("1,045.50", "2"));
+}
+
+/// A lead's mail batch of `control` (total, item count) with one held item of 45.50, selected, at the Batches screen.
+fn batch_with_item_of(app: &mut App, control: (&str, &str)) {
     use super::keys::Shortcut;
     use super::screen::batches::Message as BatchMessage;
     send(app, Message::Go(Screen::Batches));
     send(app, Message::Shortcut(Shortcut::F5));
-    send(app, Message::Batches(BatchMessage::ControlTotal("1,045.50".into())));
-    send(app, Message::Batches(BatchMessage::ControlItems("2".into())));
+    send(app, Message::Batches(BatchMessage::ControlTotal(control.0.into())));
+    send(app, Message::Batches(BatchMessage::ControlItems(control.1.into())));
     send(app, Message::Batches(BatchMessage::OpenSubmitted));
     send(app, Message::Batches(BatchMessage::Stub("1234567".into())));
     send(app, Message::Batches(BatchMessage::StubSubmitted));
@@ -262,4 +267,79 @@ fn dark_theme_fits_small_screen() {
     assert_approval_visible(&app, SMALL, "dark void form");
     let mut ui = simulator_at(SMALL, app.view());
     assert_snapshot(&mut ui, &app.theme(), "receipts_void_dark_1024");
+}
+
+/// The window's logical size on a 1280×800 screen at a text scale of `scale` (iced lays out in logical pixels).
+fn scaled(scale: f32) -> (f32, f32) {
+    (WIDE.0 / scale, WIDE.1 / scale)
+}
+
+/// Asserts every screen's primary action (and the Lock tab) is wholly on screen at `size`: the login, the
+/// counter with a cart, the receipts search and a void's approval, the blind count, the devices, a batch's
+/// approval, the reports and the day end.
+fn assert_primary_actions(size: (f32, f32), what: &str) {
+    use super::keys::Shortcut;
+    let fixture = fixture();
+    let shown = |app: &App, targets: &[&str]| {
+        let mut ui = simulator_at(size, app.view());
+        for target in targets {
+            assert!(wholly_visible(&mut ui, size, *target).is_some(), "{what}: {target:?} is not wholly on screen on {:?} at {size:?}", app.screen);
+        }
+    };
+    let check_id = |app: &App, id: &'static str| {
+        let mut ui = simulator_at(size, app.view());
+        assert!(wholly_visible(&mut ui, size, selector::id(id)).is_some(), "{what}: the field {id:?} is not wholly on screen on {:?} at {size:?}", app.screen);
+    };
+    let (mut login, task) = App::new(fixture.ctx.clone());
+    super::testing::settle(&mut login, task);
+    shown(&login, &["Sign in [Enter]"]);
+
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, Message::Counter(CounterMessage::LookupChanged("100200".into())));
+    send(&mut app, Message::Counter(CounterMessage::LookupSubmitted));
+    shown(&app, &["Complete [Enter]", "Lock [F10]"]);
+    check_id(&app, "counter-amount");
+    send(&mut app, Message::Counter(CounterMessage::Amount("100".into())));
+    send(&mut app, Message::Counter(CounterMessage::AmountSubmitted));
+    let receipt = app.counter.completed.as_ref().expect("paid").result.receipt.clone();
+    send(&mut app, Message::Go(Screen::Receipts));
+    shown(&app, &["Find [Enter]"]);
+    send(&mut app, Message::Receipts(ReceiptsMessage::Open(receipt)));
+    send(&mut app, Message::Receipts(ReceiptsMessage::Start(Correction::Void)));
+    shown(&app, &["Approve and record [Enter]", "Cancel [Esc]"]);
+    check_id(&app, "approver-pin");
+    assert_snapshot(&mut simulator_at(size, app.view()), &app.theme(), &format!("receipts_void_scaled_{}", what.trim_end_matches('%')));
+    send(&mut app, Message::Receipts(ReceiptsMessage::Cancel));
+    send(&mut app, Message::Go(Screen::Devices));
+    shown(&app, &["Print test page [F5]", "Kick drawer [F6]", "Back [Esc]"]);
+    send(&mut app, Message::Go(Screen::Reports));
+    shown(&app, &["Show [F5]", "Next report [F9]"]);
+    send(&mut app, Message::Go(Screen::Drawer));
+    send(&mut app, Message::Drawer(DrawerMessage::Start(Action::Close)));
+    shown(&app, &["Record count [Enter]", "Cancel [Esc]"]);
+
+    let mut lead = signed_in(&fixture, "lee", "8642");
+    batch_with_item(&mut lead);
+    shown(&lead, &["Open batch [F5]", "Balance [F6]", "Approve [F7]", "Reject [F8]", "Reopen [F9]"]);
+    let mut lead = signed_in(&fixture, "lee", "8642");
+    batch_with_item_of(&mut lead, ("45.50", "1"));
+    send(&mut lead, Message::Shortcut(Shortcut::F6));
+    send(&mut lead, Message::Shortcut(Shortcut::F7));
+    shown(&lead, &["Approve [Enter]"]);
+    check_id(&lead, "approver-pin");
+    assert_snapshot(&mut simulator_at(size, lead.view()), &lead.theme(), &format!("batches_approve_scaled_{}", what.trim_end_matches('%')));
+    send(&mut lead, Message::Go(Screen::Day));
+    shown(&lead, &["Prepare deposit [F5]"]);
+}
+
+// Proves at a 125% text scale on a 1280×800 screen (1024×640 logical) every screen's primary action is on screen.
+#[test]
+fn primary_actions_at_125_percent() {
+    assert_primary_actions(scaled(1.25), "125%");
+}
+
+// Proves at a 150% text scale on a 1280×800 screen (853×533 logical) every screen's primary action is on screen.
+#[test]
+fn primary_actions_at_150_percent() {
+    assert_primary_actions(scaled(1.5), "150%");
 }

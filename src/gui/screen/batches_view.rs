@@ -40,10 +40,19 @@ impl BatchesScreen {
                     .style(if self.step == Step::Deciding(decision) { theme::button::primary } else { style }),
             );
         }
+        let heading = text(if self.business_date.is_empty() { "Batches".to_string() } else { format!("Batches — business date {}", self.business_date) }).size(theme::HEADING).font(theme::text::BOLD);
+        let feedback = widgets::feedback(self.error.as_deref(), self.notice.as_deref());
+        match self.step {
+            // Deciding has the screen to itself (Esc goes back to the list and the actions): the approval
+            // fields and buttons fit even at a 150% text scale. Entering items keeps the actions (Balance).
+            Step::Deciding(_) if selected.is_some() => return column![heading, feedback, self.detail_pane()].spacing(theme::GAP).into(),
+            Step::Entering if selected.is_some() => return column![heading, actions.wrap().vertical_spacing(8), feedback, self.detail_pane()].spacing(theme::GAP).into(),
+            _ => {}
+        }
         column![
-            text(if self.business_date.is_empty() { "Batches".to_string() } else { format!("Batches — business date {}", self.business_date) }).size(theme::HEADING).font(theme::text::BOLD),
-            actions,
-            widgets::feedback(self.error.as_deref(), self.notice.as_deref()),
+            heading,
+            actions.wrap().vertical_spacing(8),
+            feedback,
             // Side by side where both fit whole; on a narrower screen (1024 px) the list sits above the
             // selected batch, a few rows high, so no column of either table is cut at the window's edge.
             responsive(move |size| {
@@ -111,13 +120,15 @@ impl BatchesScreen {
         if let Some(reason) = &summary.reason {
             card = card.push(text(format!("Reason: {reason}")).size(theme::BODY));
         }
-        card = match self.step {
-            Step::Entering => card.push(self.item_form()),
-            Step::Deciding(decision) => card.push(self.decision_form(decision)),
-            _ => card,
-        };
         card = card.push(items_table(&self.items, &summary.batch));
-        container(card).padding(14).width(Length::Fill).style(theme::container::card).into()
+        // The batch's figures and items scroll in what is left; a form below them always shows whole.
+        let form = match self.step {
+            Step::Entering => Some(self.item_form()),
+            Step::Deciding(decision) => Some(self.decision_form(decision)),
+            _ => None,
+        };
+        let body = column![scrollable(card.width(Length::Fill)).height(Length::Fill)].spacing(theme::GAP).push(form.unwrap_or_else(|| column![].into()));
+        container(body).padding(14).width(Length::Fill).height(Length::Fill).style(theme::container::card).into()
     }
 
     fn open_form(&self) -> Element<'_, Message> {
@@ -225,7 +236,7 @@ fn items_table<'a>(items: &'a [BatchItem], batch: &str) -> Element<'a, Message> 
             .spacing(6),
         );
     }
-    scrollable(table).height(Length::Fill).into()
+    table.into()
 }
 
 /// "+1.00" / "-5.00" / "0.00": over and under read at a glance.
