@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A cashier's whole day in the real CityTill window under Xvfb, typed with xdotool the way a cashier works
 # (keys, Tab between fields, Enter to finish; no mouse): sign in as ana, count the float (5 × 20.00), three
-# customers from the demo's "Accounts to try" (A: cash with change, B: a check by its MICR line, C: 100.00
-# cash + the rest by check), a void of A's receipt approved by supervisor sam, and the blind close counted
+# customers from the demo's "Accounts to try" (A: cash with change, B: found by name and picked by keyboard,
+# a check by its MICR line, C: 100.00 cash, a second Enter that must tender nothing, the rest by check), a void of A's receipt approved by supervisor sam, and the blind close counted
 # right (2 × 100.00 cash, the two checks). Each step waits for its evidence (a printed receipt) or a bounded
 # pause; the ledger is checked afterwards by tests/gui_xvfb.rs through the citytill CLI.
 #
@@ -33,6 +33,7 @@ xdotool windowfocus --sync "$wid"
 # smallest, C (the split, 100.00 of it cash) the largest.
 mapfile -t accounts < <(grep -E '^  [0-9]+ .*\([0-9]+\.[0-9]{2}\)$' "$dir/stdout.txt" | sed -E 's/^  ([0-9]+) .*\(([0-9.]+)\)$/\2 \1/' | sort -n | awk '{print $2}')
 [ "${#accounts[@]}" -ge 3 ] || { echo "fewer than three demo accounts:"; cat "$dir/stdout.txt"; exit 1; }
+name() { grep -E "^  $1 " "$dir/stdout.txt" | sed -E 's/^  [0-9]+ (.*) \([0-9.]+\)$/\1/'; }
 balance() { grep -E "^  $1 " "$dir/stdout.txt" | sed -E 's/.*\(([0-9.]+)\)$/\1/'; }
 a=${accounts[0]} b=${accounts[1]} c=${accounts[2]}
 echo "A $a $(balance "$a") cash; B $b $(balance "$b") check; C $c $(balance "$c") split"
@@ -65,18 +66,21 @@ typ "$a"; key Return; sleep 1
 typ "20"; key Return
 wait_printed "$n" "customer A (cash with change)"
 
-# Customer B pays by check: the account, Enter, F6 (check; focus in its details), the MICR line the
-# keyboard-wedge reader types, Enter: the check for the exact amount.
+# Customer B has no stub and pays by check: the name typed (results show as it is typed), Down highlights
+# the first, Enter picks it; F6 (check; focus in its details), the MICR line the keyboard-wedge reader types,
+# Enter: the check for the exact amount.
 n=$(printed)
-typ "$b"; key Return; sleep 1
+typ "$(name "$b")"; sleep 1.2; key Down; key Return; sleep 1
 key F6; typ "T021000021T 1234567890U 0456"; key Return
 wait_printed "$n" "customer B (check)"
 
-# Customer C splits: 100 cash Enter (a partial tender), then the rest: its amount, F6, the MICR line, Enter.
+# Customer C splits: 100 cash Enter (a partial tender) and, from habit, Enter again (it must tender nothing
+# more); then the rest: its amount, F6, the MICR line, Enter.
 n=$(printed)
 rest=$(awk -v b="$(balance "$c")" 'BEGIN { printf "%.2f", b - 100 }')
 typ "$c"; key Return; sleep 1
 typ "100"; key Return; sleep 0.7
+key Return; sleep 0.7
 typ "$rest"; key F6; typ "T021000021T 555566667777U 0789"; key Return
 wait_printed "$n" "customer C (split cash and check)"
 

@@ -129,8 +129,8 @@ fn rows(report: &serde_json::Value, heading: &str) -> Vec<Vec<String>> {
 }
 
 // Proves a cashier's whole day typed into the real window on a 1024×768 screen (scripts/xvfb-day.sh: sign in,
-// float, cash with change, a check by its MICR line, a cash-and-check split, a void approved by a supervisor,
-// a blind close) is on the ledger as the cashier meant it: the ledger verifies clean, the day report has one
+// float, cash with change, a name search picked by keyboard paid by a check's MICR line, a cash-and-check split
+// with a stray second Enter, a void approved by a supervisor, a blind close) is on the ledger as the cashier meant it: the ledger verifies clean, the day report has one
 // 100.00 cash receipt and the two checks with the void netted out, the Z report closed with nothing over or
 // short, the void names its approver and reason, and each receipt carries the tenders typed.
 #[test]
@@ -190,7 +190,8 @@ fn real_window_cashier_day_at_1024_by_768() {
         receipt["payment"]["tenders"].as_array().unwrap().iter().map(|t| (t["kind"].as_str().unwrap().to_string(), t["amount"].as_str().unwrap().to_string())).collect()
     };
     assert_eq!(tenders(&second), vec![("check".to_string(), money(b))], "{second:#}");
+    assert_eq!(second["payment"]["lines"][0]["target"]["number"].as_str(), Some(words[5]), "the name search picked another account: {second:#}");
     let third = cli_json(&dir, &pin_key, &["receipt", "show", "TRN1-000003", "--json"]);
     assert_eq!(tenders(&third), vec![("cash".to_string(), "100.00".to_string()), ("check".to_string(), money(c - 10_000))], "{third:#}");
-    assert_eq!(third["payment"]["change"].as_str(), Some("0.00"), "{third:#}");
+    assert_eq!(third["payment"]["change"].as_str(), Some("0.00"), "the second Enter tendered money never received: {third:#}");
 }
