@@ -42,10 +42,15 @@ fn surfaces(theme: &Theme) -> Vec<(&'static str, Color, Color)> {
     all
 }
 
+/// (what, foreground, background).
+type Pair = (String, Color, Color);
+type TextStyle = fn(&Theme) -> iced::widget::text::Style;
+type ButtonStyle = fn(&Theme, button::Status) -> button::Style;
+
 /// Every (what, text, background) the theme draws, and every (what, border, beside) a field or question shows.
-fn pairs(theme: &Theme) -> (Vec<(String, Color, Color)>, Vec<(String, Color, Color)>) {
+fn pairs(theme: &Theme) -> (Vec<Pair>, Vec<Pair>) {
     let (mut texts, mut borders) = (Vec::new(), Vec::new());
-    let text_styles: [(&str, fn(&Theme) -> iced::widget::text::Style); 4] =
+    let text_styles: [(&str, TextStyle); 4] =
         [("muted", text::muted), ("danger", text::danger), ("success", text::success), ("warning", text::warning)];
     for (surface, background, plain) in surfaces(theme) {
         texts.push((format!("text on {surface}"), plain, background));
@@ -58,7 +63,7 @@ fn pairs(theme: &Theme) -> (Vec<(String, Color, Color)>, Vec<(String, Color, Col
         if surface == "status bar" {
             continue;
         }
-        let buttons: [(&str, fn(&Theme, button::Status) -> button::Style); 5] = [
+        let buttons: [(&str, ButtonStyle); 5] = [
             ("primary button", buttons::primary),
             ("secondary button", buttons::secondary),
             ("danger button", buttons::danger),
