@@ -314,7 +314,21 @@ fn assert_primary_actions(size: (f32, f32), what: &str) {
     shown(&app, &["Print test page [F5]", "Kick drawer [F6]", "Back [Esc]"]);
     send(&mut app, Message::Go(Screen::Reports));
     shown(&app, &["Show [F5]", "Next report [F9]"]);
+    send(&mut app, Message::Go(Screen::Counter));
+    for account in ["100200", "BL-3004", "1234567"] {
+        send(&mut app, Message::Counter(CounterMessage::LookupChanged(account.into())));
+        send(&mut app, Message::Counter(CounterMessage::LookupSubmitted));
+    }
+    assert_eq!(app.counter.cart.len(), 3, "{:?}", app.counter.error);
+    shown(&app, &["Complete [Enter]"]);
+    check_id(&app, "counter-amount");
+    send(&mut app, Message::Counter(CounterMessage::Clear));
     send(&mut app, Message::Go(Screen::Drawer));
+    send(&mut app, Message::Drawer(DrawerMessage::Start(Action::PaidOut)));
+    check_id(&app, "approver-pin");
+    shown(&app, &["Cancel [Esc]"]);
+    assert_snapshot(&mut simulator_at(size, app.view()), &app.theme(), &format!("drawer_paid_out_scaled_{}", what.trim_end_matches('%')));
+    send(&mut app, Message::Drawer(DrawerMessage::Cancel));
     send(&mut app, Message::Drawer(DrawerMessage::Start(Action::Close)));
     shown(&app, &["Record count [Enter]", "Cancel [Esc]"]);
 
