@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A cashier's whole day in the real CityTill window under Xvfb, typed with xdotool the way a cashier works
 # (keys, Tab between fields, Enter to finish; no mouse): sign in as ana, count the float (5 × 20.00), three
-# customers from the demo's "Accounts to try" (A: cash with change, B: found by name and picked by keyboard,
-# a check by its MICR line, C: 100.00 cash, a second Enter that must tender nothing, the rest by check), a void of A's receipt approved by supervisor sam, and the blind close counted
-# right (2 × 100.00 cash, the two checks). Each step waits for its evidence (a printed receipt) or a bounded
-# pause; the ledger is checked afterwards by tests/gui_xvfb.rs through the citytill CLI.
+# customers from the demo's "Accounts to try" (A: cash with change; B: found by name, picked by keyboard,
+# a check by its MICR line; C: 100.00 cash, a stray second Enter that must tender nothing, the rest by
+# check), a 100.00 drop to the safe, a void of A's receipt approved by supervisor sam, and the blind close
+# counted right (1 × 100.00, the two checks). Each step waits for its evidence (a printed receipt) or a
+# bounded pause; tests/gui_xvfb.rs checks the ledger afterwards through the citytill CLI.
 #
 # Usage: xvfb-run -a -s "-screen 0 1024x768x24" scripts/xvfb-day.sh BINARY DATA_DIR
 set -euo pipefail
@@ -84,6 +85,13 @@ key Return; sleep 0.7
 typ "$rest"; key F6; typ "T021000021T 555566667777U 0789"; key Return
 wait_printed "$n" "customer C (split cash and check)"
 
+# Too much cash in the drawer: a drop to the safe (Drawer F3, Drop F6, focus in the amount): 100.00, Enter.
+key F3; sleep 0.7
+key F6; sleep 0.5
+typ "100"; key Return
+sleep 1.5
+shot dropped
+
 # Customer A comes back: the payment was for the wrong account. Receipts (F2), the receipt number, Enter,
 # Void (F6): reason, Tab, the supervisor, Tab, their PIN, Enter.
 key F2; sleep 0.7
@@ -93,11 +101,12 @@ typ "paid the wrong account"; key Tab; typ "sam"; key Tab; typ "975310"; shot vo
 sleep 2
 shot voided
 
-# Blind close: Drawer (F3), close (F11), focus in the 100.00 row: 2 × 100.00; Tab past the other eleven
-# denominations to the checks: 2 checks, Tab, their total; Enter records the count.
+# Blind close: Drawer (F3), close (F11), focus in the 100.00 row: 1 × 100.00 (the float and C's 100.00 in,
+# 100.00 dropped, A's cash handed back); Tab past the other eleven denominations to the checks: 2 checks, Tab,
+# their total; Enter records the count.
 key F3; sleep 0.7
 key F11; sleep 0.7
-typ "2"
+typ "1"
 for _ in $(seq 1 12); do key Tab; done
 typ "2"; key Tab; typ "$(awk -v b="$(balance "$b")" -v c="$(balance "$c")" 'BEGIN { printf "%.2f", b + c - 100 }')"
 shot blind-count

@@ -130,7 +130,7 @@ fn rows(report: &serde_json::Value, heading: &str) -> Vec<Vec<String>> {
 
 // Proves a cashier's whole day typed into the real window on a 1024×768 screen (scripts/xvfb-day.sh: sign in,
 // float, cash with change, a name search picked by keyboard paid by a check's MICR line, a cash-and-check split
-// with a stray second Enter, a void approved by a supervisor, a blind close) is on the ledger as the cashier meant it: the ledger verifies clean, the day report has one
+// with a stray second Enter, a drop to the safe, a void approved by a supervisor, a blind close) is on the ledger as the cashier meant it: the ledger verifies clean, the day report has one
 // 100.00 cash receipt and the two checks with the void netted out, the Z report closed with nothing over or
 // short, the void names its approver and reason, and each receipt carries the tenders typed.
 #[test]
@@ -175,7 +175,7 @@ fn real_window_cashier_day_at_1024_by_768() {
     let z = drawer["sections"].as_array().unwrap().iter().find(|s| s["heading"].as_str().unwrap_or_default().starts_with("Z report")).unwrap_or_else(|| panic!("no Z report: {drawer:#}"));
     assert!(z["heading"].as_str().unwrap().ends_with("ana - closed"), "{z:#}");
     let z_rows = rows(&drawer, "Z report -");
-    assert_eq!(z_rows[0], vec!["cash".to_string(), "200.00".into(), "200.00".into(), "0.00".into()], "float 100 + split's 100 cash; the voided cash is out");
+    assert_eq!(z_rows[0], vec!["cash".to_string(), "100.00".into(), "100.00".into(), "0.00".into()], "float 100 + split's 100 cash - the 100 drop; the voided cash is out");
     assert_eq!(z_rows[1], vec!["check".to_string(), money(b + c - 10_000), money(b + c - 10_000), "0.00".into()]);
 
     let exceptions = cli_json(&dir, &pin_key, &["report", "exceptions", "--json"]);
