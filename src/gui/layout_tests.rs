@@ -357,3 +357,43 @@ fn primary_actions_at_125_percent() {
 fn primary_actions_at_150_percent() {
     assert_primary_actions(scaled(1.5), "150%");
 }
+
+// Proves the batch list stacked above the selected batch at 1024×768 (three rows) follows Down: after walking
+// to the last of six batches its row is wholly on screen with the rows above counted, and Up back to the
+// first shows that one (snapshot looked at).
+#[test]
+fn stacked_batch_list_follows_the_selection() {
+    use super::keys::Shortcut;
+    use super::screen::batches::Message as BatchMessage;
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, Message::Go(Screen::Batches));
+    for total in ["10.00", "20.00", "30.00", "40.00", "50.00"] {
+        send(&mut app, Message::Batches(BatchMessage::StartOpen));
+        send(&mut app, Message::Batches(BatchMessage::ControlTotal(total.into())));
+        send(&mut app, Message::Batches(BatchMessage::ControlItems("1".into())));
+        send(&mut app, Message::Batches(BatchMessage::OpenSubmitted));
+        send(&mut app, Message::Batches(BatchMessage::Cancel));
+    }
+    assert_eq!(app.batches.batches.len(), 6, "the drawer's counter batch and five mail batches: {:?}", app.batches.error);
+    for _ in 0..8 {
+        send(&mut app, Message::Shortcut(Shortcut::Up));
+    }
+    send(&mut app, Message::Shortcut(Shortcut::Home));
+    let rows: Vec<String> = app.batches.batches.iter().map(|b| b.batch.clone()).collect();
+    for _ in 0..rows.len() {
+        send(&mut app, Message::Shortcut(Shortcut::Down));
+    }
+    let last = rows.last().unwrap();
+    assert_eq!(app.batches.selected.as_ref().map(|s| &s.batch), Some(last));
+    let mut ui = simulator_at(SMALL, app.view());
+    assert!(wholly_visible(&mut ui, SMALL, last.as_str()).is_some(), "the selected last batch {last} is scrolled out of view");
+    assert!(wholly_visible(&mut ui, SMALL, "3 more above [Up]").is_some(), "the rows above are not counted");
+    assert_snapshot(&mut ui, &app.theme(), "batches_list_stacked_1024");
+    drop(ui);
+    for _ in 0..rows.len() {
+        send(&mut app, Message::Shortcut(Shortcut::Up));
+    }
+    let mut ui = simulator_at(SMALL, app.view());
+    assert!(wholly_visible(&mut ui, SMALL, rows[0].as_str()).is_some(), "the selected first batch {} is scrolled out of view", rows[0]);
+}

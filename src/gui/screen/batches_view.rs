@@ -17,8 +17,8 @@ const DECISIONS: [Decision; 3] = [Decision::Approve, Decision::Reject, Decision:
 const LIST_WIDTH: f32 = 520.0;
 /// The width the list and the selected batch's items table (652 px with its card) need side by side.
 const SIDE_BY_SIDE: f32 = LIST_WIDTH + theme::GAP + 652.0;
-/// Above the selected batch (narrow screens) the list shows its header and about three rows, then scrolls.
-const LIST_STACKED_HEIGHT: f32 = 150.0;
+/// Above the selected batch (narrow screens) the list shows this many rows around the selected one.
+const LIST_STACKED_ROWS: usize = 3;
 
 impl BatchesScreen {
     pub fn view(&self) -> Element<'_, Message> {
@@ -58,9 +58,9 @@ impl BatchesScreen {
             responsive(move |size| {
                 let detail = container(self.detail_pane()).width(Length::Fill);
                 if size.width >= SIDE_BY_SIDE {
-                    row![self.list(Length::Fixed(LIST_WIDTH)), detail].spacing(theme::GAP).into()
+                    row![self.list(Length::Fixed(LIST_WIDTH), None), detail].spacing(theme::GAP).into()
                 } else {
-                    column![container(self.list(Length::Fill)).max_height(LIST_STACKED_HEIGHT), detail].spacing(theme::GAP).into()
+                    column![self.list(Length::Fill, Some(LIST_STACKED_ROWS)), detail].spacing(theme::GAP).into()
                 }
             }),
         ]
@@ -76,14 +76,28 @@ impl BatchesScreen {
         }
     }
 
-    fn list(&self, width: Length) -> Element<'_, Message> {
+    /// The batch list; `rows`: at most this many rows, around the selected batch.
+    fn list(&self, width: Length, rows: Option<usize>) -> Element<'_, Message> {
         let mut list = Column::new().spacing(2).push(
             row![cell("Batch", 60), cell("Kind", 80), cell("State", 90), cell("Total / control", 170), cell("Items", 70)].spacing(6),
         );
         if self.batches.is_empty() {
             list = list.push(text("No batches yet").size(theme::BODY).style(theme::text::muted));
         }
-        for b in &self.batches {
+        // Stacked above the selected batch the list shows a few rows around the selection (Up/Down move it),
+        // so the highlighted batch is always in view; beside it, every row in a scrollable.
+        let chosen_index = self.selected.as_ref().and_then(|s| self.batches.iter().position(|b| b.batch == s.batch)).unwrap_or(0);
+        let (first, shown) = match rows {
+            Some(rows) if self.batches.len() > rows => {
+                let first = chosen_index.saturating_sub(rows / 2).min(self.batches.len() - rows);
+                (first, rows)
+            }
+            _ => (0, self.batches.len()),
+        };
+        if first > 0 {
+            list = list.push(text(format!("{first} more above [Up]")).size(theme::SMALL).style(theme::text::muted));
+        }
+        for b in self.batches.iter().skip(first).take(shown) {
             let chosen = self.selected.as_ref().is_some_and(|s| s.batch == b.batch);
             let line = row![
                 text(b.batch.as_str()).size(theme::BODY).font(theme::text::BOLD).width(60),
@@ -94,6 +108,10 @@ impl BatchesScreen {
             ]
             .spacing(6);
             list = list.push(button(line).padding([4, 6]).on_press(Message::Select(b.batch.clone())).style(if chosen { theme::button::primary } else { theme::button::row }));
+        }
+        let below = self.batches.len() - first - shown;
+        if below > 0 {
+            list = list.push(text(format!("{below} more below [Down]")).size(theme::SMALL).style(theme::text::muted));
         }
         container(scrollable(list)).padding(10).width(width).style(theme::container::card).into()
     }
