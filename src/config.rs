@@ -23,6 +23,21 @@ pub struct Settings {
     pub devices: Option<toml::Table>,
     /// Bill-stub scanline templates (see ops::stub); absent = the shipped layouts.
     pub scanline: Option<toml::Table>,
+    pub window: Window,
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Window {
+    /// Text and controls scale (1.0 = 100%, 1.25, 1.5): on top of the screen's own scale; the window keeps
+    /// its 1280×800 size on screen and lays its screens out in the room left.
+    pub scale: f32,
+}
+
+impl Default for Window {
+    fn default() -> Window {
+        Window { scale: 1.0 }
+    }
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -90,6 +105,7 @@ impl Default for Settings {
             hq: None,
             devices: None,
             scanline: None,
+            window: Window::default(),
         }
     }
 }
@@ -177,6 +193,9 @@ impl Settings {
         if !["credit", "refuse"].contains(&self.policy.overpayment.as_str()) {
             return Err(format!("policy.overpayment: '{}' must be \"credit\" or \"refuse\"", self.policy.overpayment));
         }
+        if !(1.0..=2.0).contains(&self.window.scale) {
+            return Err(format!("window.scale: {} must be from 1.0 to 2.0 (1.25 is 125%)", self.window.scale));
+        }
         if self.currency.denominations_cents.is_empty() || self.currency.denominations_cents.iter().any(|c| *c <= 0) {
             return Err("currency.denominations_cents: must list positive cent values".into());
         }
@@ -194,6 +213,7 @@ impl Settings {
              # security.approver_pin_length: shortest PIN for supervisors and admins. The city's time zone is fixed at init (--time-zone).\n\
              # policy.overpayment: \"credit\" keeps overpayments as customer credit, \"refuse\" rejects them.\n\
              # policy.check_over_amount: allow checks written for more than due (difference returned in cash).\n\
+             # window.scale: text and controls scale of the window (1.0, 1.25, 1.5; up to 2.0).\n\
              # [hq] database_url = \"postgresql://...\" enables head-office sync; [devices] configures peripherals;\n\
              # [scanline] templates = [\"stubs/water.toml\"] adds the city's bill-stub layouts (shipped = false drops the demo ones).\n\n{body}"
         )
@@ -242,5 +262,17 @@ mod tests {
         assert!(error.starts_with("city_address: has control characters"), "{error}");
         let error = Settings::parse("[devices.printer]\nname = \"4111.1111.1111.1111\"\n").unwrap_err();
         assert!(error.starts_with("devices.printer.name: looks like a card number"), "{error}");
+    }
+
+    // Proves `[window] scale` reads 1.25 and 1.5, defaults to 1.0, and a scale outside 1.0..2.0 is refused naming the key.
+    #[test]
+    fn window_scale_is_read_and_bounded() {
+        assert_eq!(Settings::default().window.scale, 1.0);
+        assert_eq!(Settings::parse("[window]\nscale = 1.25\n").unwrap().window.scale, 1.25);
+        assert_eq!(Settings::parse("[window]\nscale = 1.5\n").unwrap().window.scale, 1.5);
+        for bad in ["0.5", "3.0", "nan"] {
+            let error = Settings::parse(&format!("[window]\nscale = {bad}\n")).unwrap_err();
+            assert!(error.starts_with("window.scale:"), "{bad}: {error}");
+        }
     }
 }

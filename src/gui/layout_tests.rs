@@ -179,3 +179,221 @@ fn batch_approval_fits_small_screen() {
     assert_frame(&app, SMALL, "batch approval");
     assert_snapshot(&mut ui, &app.theme(), "batches_approve_1024");
 }
+
+/// A lead's mail batch with one held item, selected, at the Batches screen.
+fn batch_with_item(app: &mut App) {
+    batch_with_item_of(app, ("1,045.50", "2"));
+}
+
+/// A lead's mail batch of `control` (total, item count) with one held item of 45.50, selected, at the Batches screen.
+fn batch_with_item_of(app: &mut App, control: (&str, &str)) {
+    use super::keys::Shortcut;
+    use super::screen::batches::Message as BatchMessage;
+    send(app, Message::Go(Screen::Batches));
+    send(app, Message::Shortcut(Shortcut::F5));
+    send(app, Message::Batches(BatchMessage::ControlTotal(control.0.into())));
+    send(app, Message::Batches(BatchMessage::ControlItems(control.1.into())));
+    send(app, Message::Batches(BatchMessage::OpenSubmitted));
+    send(app, Message::Batches(BatchMessage::Stub("1234567".into())));
+    send(app, Message::Batches(BatchMessage::StubSubmitted));
+    send(app, Message::Batches(BatchMessage::Micr("T021000021T 1234567890U 0123".into())));
+    send(app, Message::Batches(BatchMessage::MicrSubmitted));
+    send(app, Message::Batches(BatchMessage::Amount("45.50".into())));
+    send(app, Message::Batches(BatchMessage::Confirm));
+    assert_eq!(app.batches.items.len(), 1, "the item is held: {:?}", app.batches.error);
+    send(app, Message::Batches(BatchMessage::Cancel));
+}
+
+/// Asserts the Batches screen's list, its selected batch's item table (every column, header and cell) and
+/// every action button are wholly on screen at `size`.
+fn assert_batches_whole(app: &App, size: (f32, f32), what: &str) {
+    let mut ui = simulator_at(size, app.view());
+    for label in ["Open batch [F5]", "Enter items [F11]", "Balance [F6]", "Approve [F7]", "Reject [F8]", "Reopen [F9]"] {
+        assert!(wholly_visible(&mut ui, size, label).is_some(), "{what}: the button {label:?} is not on screen at {size:?}");
+    }
+    for header in ["Batch", "Kind", "State", "Total / control", "Items", "Item", "Account", "Check", "Amount", "By"] {
+        assert!(wholly_visible(&mut ui, size, header).is_some(), "{what}: the column {header:?} is not wholly on screen at {size:?}");
+    }
+    let batch = app.batches.selected.as_ref().expect("a batch is selected").batch.clone();
+    let reference = app.batches.items[0].reference(&batch);
+    for cell in [reference.as_str(), "1234567", "#0123 ...7890", "45.50", "lee", "45.50 / 1,045.50", "1/2", "open"] {
+        assert!(wholly_visible(&mut ui, size, cell).is_some(), "{what}: the cell {cell:?} is not wholly on screen at {size:?}");
+    }
+    // Amounts are read at a glance: each on one line, not broken over two.
+    let line = wholly_visible(&mut ui, size, "1/2").map(|r| r.height).unwrap_or_default();
+    for amount in ["45.50 / 1,045.50", "#0123 ...7890", "45.50"] {
+        let height = wholly_visible(&mut ui, size, amount).map(|r| r.height).unwrap_or_default();
+        assert!(height <= line + 0.5, "{what}: {amount:?} wraps at {size:?} ({height} px high, a line is {line} px)");
+    }
+}
+
+// Proves the Batches screen at 1024×768 shows every column of the batch list and of the selected batch's
+// items (headers and cells) and every action button, not cut at the window's right edge (snapshot looked at).
+#[test]
+fn batches_table_fits_small_screen() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    batch_with_item(&mut app);
+    assert_batches_whole(&app, WIDE, "batches");
+    assert_batches_whole(&app, SMALL, "batches");
+    assert_frame(&app, SMALL, "batches");
+    let mut ui = simulator_at(SMALL, app.view());
+    assert_snapshot(&mut ui, &app.theme(), "batches_items_1024");
+}
+
+// Proves the dark theme (Ctrl+T) keeps every screen's tab row and status bar whole at 1024×768, the batch
+// tables and buttons whole, and the void form's approval fields on screen (snapshots looked at).
+#[test]
+fn dark_theme_fits_small_screen() {
+    use super::keys::Shortcut;
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, Message::Shortcut(Shortcut::ToggleTheme));
+    assert_eq!(app.theme, super::theme::Mode::Dark);
+    for screen in [Screen::Counter, Screen::Receipts, Screen::Drawer, Screen::Devices, Screen::Batches, Screen::Reports, Screen::Day] {
+        send(&mut app, Message::Go(screen));
+        assert_frame(&app, SMALL, &format!("dark {screen:?}"));
+    }
+    batch_with_item(&mut app);
+    assert_batches_whole(&app, SMALL, "dark batches");
+    {
+        let mut ui = simulator_at(SMALL, app.view());
+        assert_snapshot(&mut ui, &app.theme(), "batches_items_dark_1024");
+    }
+    // The void needs a cashier with an open drawer.
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, Message::Shortcut(Shortcut::ToggleTheme));
+    void_form(&mut app);
+    assert_approval_visible(&app, SMALL, "dark void form");
+    let mut ui = simulator_at(SMALL, app.view());
+    assert_snapshot(&mut ui, &app.theme(), "receipts_void_dark_1024");
+}
+
+/// The window's logical size on a 1280×800 screen at a text scale of `scale` (iced lays out in logical pixels).
+fn scaled(scale: f32) -> (f32, f32) {
+    (WIDE.0 / scale, WIDE.1 / scale)
+}
+
+/// Asserts every screen's primary action (and the Lock tab) is wholly on screen at `size`: the login, the
+/// counter with a cart, the receipts search and a void's approval, the blind count, the devices, a batch's
+/// approval, the reports and the day end.
+fn assert_primary_actions(size: (f32, f32), what: &str) {
+    use super::keys::Shortcut;
+    let fixture = fixture();
+    let shown = |app: &App, targets: &[&str]| {
+        let mut ui = simulator_at(size, app.view());
+        for target in targets {
+            assert!(wholly_visible(&mut ui, size, *target).is_some(), "{what}: {target:?} is not wholly on screen on {:?} at {size:?}", app.screen);
+        }
+    };
+    let check_id = |app: &App, id: &'static str| {
+        let mut ui = simulator_at(size, app.view());
+        assert!(wholly_visible(&mut ui, size, selector::id(id)).is_some(), "{what}: the field {id:?} is not wholly on screen on {:?} at {size:?}", app.screen);
+    };
+    let (mut login, task) = App::new(fixture.ctx.clone());
+    super::testing::settle(&mut login, task);
+    shown(&login, &["Sign in [Enter]"]);
+
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, Message::Counter(CounterMessage::LookupChanged("100200".into())));
+    send(&mut app, Message::Counter(CounterMessage::LookupSubmitted));
+    shown(&app, &["Complete [Enter]", "Lock [F10]"]);
+    check_id(&app, "counter-amount");
+    send(&mut app, Message::Counter(CounterMessage::Amount("100".into())));
+    send(&mut app, Message::Counter(CounterMessage::AmountSubmitted));
+    let receipt = app.counter.completed.as_ref().expect("paid").result.receipt.clone();
+    send(&mut app, Message::Go(Screen::Receipts));
+    shown(&app, &["Find [Enter]"]);
+    send(&mut app, Message::Receipts(ReceiptsMessage::Open(receipt)));
+    send(&mut app, Message::Receipts(ReceiptsMessage::Start(Correction::Void)));
+    shown(&app, &["Approve and record [Enter]", "Cancel [Esc]"]);
+    check_id(&app, "approver-pin");
+    assert_snapshot(&mut simulator_at(size, app.view()), &app.theme(), &format!("receipts_void_scaled_{}", what.trim_end_matches('%')));
+    send(&mut app, Message::Receipts(ReceiptsMessage::Cancel));
+    send(&mut app, Message::Go(Screen::Devices));
+    shown(&app, &["Print test page [F5]", "Kick drawer [F6]", "Back [Esc]"]);
+    send(&mut app, Message::Go(Screen::Reports));
+    shown(&app, &["Show [F5]", "Next report [F9]"]);
+    send(&mut app, Message::Go(Screen::Counter));
+    for account in ["100200", "BL-3004", "1234567"] {
+        send(&mut app, Message::Counter(CounterMessage::LookupChanged(account.into())));
+        send(&mut app, Message::Counter(CounterMessage::LookupSubmitted));
+    }
+    assert_eq!(app.counter.cart.len(), 3, "{:?}", app.counter.error);
+    shown(&app, &["Complete [Enter]"]);
+    check_id(&app, "counter-amount");
+    send(&mut app, Message::Counter(CounterMessage::Clear));
+    send(&mut app, Message::Go(Screen::Drawer));
+    send(&mut app, Message::Drawer(DrawerMessage::Start(Action::PaidOut)));
+    check_id(&app, "approver-pin");
+    shown(&app, &["Cancel [Esc]"]);
+    assert_snapshot(&mut simulator_at(size, app.view()), &app.theme(), &format!("drawer_paid_out_scaled_{}", what.trim_end_matches('%')));
+    send(&mut app, Message::Drawer(DrawerMessage::Cancel));
+    send(&mut app, Message::Drawer(DrawerMessage::Start(Action::Close)));
+    shown(&app, &["Record count [Enter]", "Cancel [Esc]"]);
+
+    let mut lead = signed_in(&fixture, "lee", "8642");
+    batch_with_item(&mut lead);
+    shown(&lead, &["Open batch [F5]", "Balance [F6]", "Approve [F7]", "Reject [F8]", "Reopen [F9]"]);
+    let mut lead = signed_in(&fixture, "lee", "8642");
+    batch_with_item_of(&mut lead, ("45.50", "1"));
+    send(&mut lead, Message::Shortcut(Shortcut::F6));
+    send(&mut lead, Message::Shortcut(Shortcut::F7));
+    shown(&lead, &["Approve [Enter]"]);
+    check_id(&lead, "approver-pin");
+    assert_snapshot(&mut simulator_at(size, lead.view()), &lead.theme(), &format!("batches_approve_scaled_{}", what.trim_end_matches('%')));
+    send(&mut lead, Message::Go(Screen::Day));
+    shown(&lead, &["Prepare deposit [F5]"]);
+}
+
+// Proves at a 125% text scale on a 1280×800 screen (1024×640 logical) every screen's primary action is on screen.
+#[test]
+fn primary_actions_at_125_percent() {
+    assert_primary_actions(scaled(1.25), "125%");
+}
+
+// Proves at a 150% text scale on a 1280×800 screen (853×533 logical) every screen's primary action is on screen.
+#[test]
+fn primary_actions_at_150_percent() {
+    assert_primary_actions(scaled(1.5), "150%");
+}
+
+// Proves the batch list stacked above the selected batch at 1024×768 (three rows) follows Down: after walking
+// to the last of six batches its row is wholly on screen with the rows above counted, and Up back to the
+// first shows that one (snapshot looked at).
+#[test]
+fn stacked_batch_list_follows_the_selection() {
+    use super::keys::Shortcut;
+    use super::screen::batches::Message as BatchMessage;
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, Message::Go(Screen::Batches));
+    for total in ["10.00", "20.00", "30.00", "40.00", "50.00"] {
+        send(&mut app, Message::Batches(BatchMessage::StartOpen));
+        send(&mut app, Message::Batches(BatchMessage::ControlTotal(total.into())));
+        send(&mut app, Message::Batches(BatchMessage::ControlItems("1".into())));
+        send(&mut app, Message::Batches(BatchMessage::OpenSubmitted));
+        send(&mut app, Message::Batches(BatchMessage::Cancel));
+    }
+    assert_eq!(app.batches.batches.len(), 6, "the drawer's counter batch and five mail batches: {:?}", app.batches.error);
+    for _ in 0..8 {
+        send(&mut app, Message::Shortcut(Shortcut::Up));
+    }
+    send(&mut app, Message::Shortcut(Shortcut::Home));
+    let rows: Vec<String> = app.batches.batches.iter().map(|b| b.batch.clone()).collect();
+    for _ in 0..rows.len() {
+        send(&mut app, Message::Shortcut(Shortcut::Down));
+    }
+    let last = rows.last().unwrap();
+    assert_eq!(app.batches.selected.as_ref().map(|s| &s.batch), Some(last));
+    let mut ui = simulator_at(SMALL, app.view());
+    assert!(wholly_visible(&mut ui, SMALL, last.as_str()).is_some(), "the selected last batch {last} is scrolled out of view");
+    assert!(wholly_visible(&mut ui, SMALL, "3 more above [Up]").is_some(), "the rows above are not counted");
+    assert_snapshot(&mut ui, &app.theme(), "batches_list_stacked_1024");
+    drop(ui);
+    for _ in 0..rows.len() {
+        send(&mut app, Message::Shortcut(Shortcut::Up));
+    }
+    let mut ui = simulator_at(SMALL, app.view());
+    assert!(wholly_visible(&mut ui, SMALL, rows[0].as_str()).is_some(), "the selected first batch {} is scrolled out of view", rows[0]);
+}

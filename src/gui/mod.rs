@@ -69,9 +69,13 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
 /// Opens the window and returns when it closes.
 pub fn run(launch: Launch) -> Result<(), String> {
     let ctx = open_context(&launch)?;
+    // `[window] scale` enlarges text and controls; the window keeps its size on screen (iced's sizes are
+    // multiplied by the scale), so the screens are laid out in 1280/scale × 800/scale logical pixels.
+    let scale = launch.settings.window.scale;
+    let window = (WINDOW.0 / scale, WINDOW.1 / scale);
     let boot = move || {
         let (app, task) = app::App::new(ctx.clone());
-        (app, iced::Task::batch([task, fit_to_screen()]))
+        (app, iced::Task::batch([task, fit_to_screen(window)]))
     };
     iced::application(boot, app::App::update, app::App::view)
         .title(app::App::title)
@@ -81,7 +85,8 @@ pub fn run(launch: Launch) -> Result<(), String> {
         .font(theme::text::SANS_BOLD_BYTES)
         .font(theme::text::MONO_BYTES)
         .default_font(theme::text::SANS)
-        .window_size(WINDOW)
+        .window_size(window)
+        .scale_factor(move |_| scale)
         .run()
         .map_err(|e| format!("window: {e}"))
 }
@@ -91,13 +96,14 @@ const WINDOW: (f32, f32) = (1280.0, 800.0);
 
 /// On a smaller counter screen (1024×768) the window shrinks to the screen and moves to its corner, so no
 /// tab, button or status bar is past the screen's edge (a screen with no window manager does not do it).
-fn fit_to_screen<T: Send + 'static>() -> iced::Task<T> {
+/// `wanted` and the monitor's size are both in the window's logical pixels (after the scale).
+fn fit_to_screen<T: Send + 'static>(wanted: (f32, f32)) -> iced::Task<T> {
     use iced::window;
-    window::oldest().then(|id| {
+    window::oldest().then(move |id| {
         let Some(id) = id else { return iced::Task::none() };
         window::monitor_size(id).then(move |screen| match screen {
-            Some(screen) if screen.width < WINDOW.0 || screen.height < WINDOW.1 => {
-                let size = iced::Size::new(screen.width.min(WINDOW.0), screen.height.min(WINDOW.1));
+            Some(screen) if screen.width < wanted.0 || screen.height < wanted.1 => {
+                let size = iced::Size::new(screen.width.min(wanted.0), screen.height.min(wanted.1));
                 iced::Task::batch([window::resize(id, size), window::move_to(id, iced::Point::ORIGIN)])
             }
             _ => iced::Task::none(),

@@ -20,7 +20,7 @@ pub fn key_button<'a, M: Clone + 'a>(label: &'a str, key: Option<Shortcut>, mess
 pub fn field<'a, M: Clone + 'a>(label: &'a str, id: &'static str, value: &'a str, on_input: impl Fn(String) -> M + 'a, on_submit: Option<M>) -> Element<'a, M> {
     column![
         text(label).size(theme::SMALL).style(theme::text::muted),
-        text_input(&placeholder(label), value).id(id).on_input(on_input).on_submit_maybe(on_submit).size(theme::BODY).padding(8),
+        text_input(&placeholder(label), value).style(theme::text_input::field).id(id).on_input(on_input).on_submit_maybe(on_submit).size(theme::BODY).padding(8),
     ]
     .spacing(2)
     .into()
@@ -38,7 +38,7 @@ pub fn placeholder(label: &str) -> String {
 pub fn secret_field<'a, M: Clone + 'a>(label: &'a str, id: &'static str, value: &'a str, on_input: impl Fn(String) -> M + 'a, on_submit: Option<M>) -> Element<'a, M> {
     column![
         text(label).size(theme::SMALL).style(theme::text::muted),
-        text_input(&placeholder(label), value).id(id).secure(true).on_input(on_input).on_submit_maybe(on_submit).size(theme::BODY).padding(8),
+        text_input(&placeholder(label), value).style(theme::text_input::field).id(id).secure(true).on_input(on_input).on_submit_maybe(on_submit).size(theme::BODY).padding(8),
     ]
     .spacing(2)
     .into()

@@ -4,7 +4,7 @@
 use citytill::domain::events::{BatchItem, BatchKind};
 use citytill::ops::batch::BatchSummary;
 use citytill::Money;
-use iced::widget::{button, column, container, row, scrollable, text, Column};
+use iced::widget::{button, column, container, responsive, row, scrollable, text, Column};
 use iced::{Alignment, Element, Length};
 
 use super::{BatchesScreen, Decision, Message, Step, AMOUNT_ID, CONTROL_ITEMS_ID, CONTROL_TOTAL_ID, MICR_ID, REASON_ID, STUB_ID};
@@ -12,6 +12,13 @@ use crate::gui::keys::Shortcut;
 use crate::gui::{theme, widgets};
 
 const DECISIONS: [Decision; 3] = [Decision::Approve, Decision::Reject, Decision::Reopen];
+
+/// The batch list's width beside the selected batch (its columns' fixed widths and padding).
+const LIST_WIDTH: f32 = 520.0;
+/// The width the list and the selected batch's items table (652 px with its card) need side by side.
+const SIDE_BY_SIDE: f32 = LIST_WIDTH + theme::GAP + 652.0;
+/// Above the selected batch (narrow screens) the list shows this many rows around the selected one.
+const LIST_STACKED_ROWS: usize = 3;
 
 impl BatchesScreen {
     pub fn view(&self) -> Element<'_, Message> {
@@ -33,41 +40,80 @@ impl BatchesScreen {
                     .style(if self.step == Step::Deciding(decision) { theme::button::primary } else { style }),
             );
         }
-        let detail: Element<'_, Message> = match (self.step, selected) {
-            (Step::Opening, _) => self.open_form(),
-            (_, Some(summary)) => self.detail(summary),
-            (_, None) => text("Pick a batch [Up/Down], or open a mail or drop-box batch with the tape's control total [F5].").size(theme::BODY).style(theme::text::muted).into(),
-        };
+        let heading = text(if self.business_date.is_empty() { "Batches".to_string() } else { format!("Batches — business date {}", self.business_date) }).size(theme::HEADING).font(theme::text::BOLD);
+        let feedback = widgets::feedback(self.error.as_deref(), self.notice.as_deref());
+        match self.step {
+            // Deciding has the screen to itself (Esc goes back to the list and the actions): the approval
+            // fields and buttons fit even at a 150% text scale. Entering items keeps the actions (Balance).
+            Step::Deciding(_) if selected.is_some() => return column![heading, feedback, self.detail_pane()].spacing(theme::GAP).into(),
+            Step::Entering if selected.is_some() => return column![heading, actions.wrap().vertical_spacing(8), feedback, self.detail_pane()].spacing(theme::GAP).into(),
+            _ => {}
+        }
         column![
-            text(if self.business_date.is_empty() { "Batches".to_string() } else { format!("Batches — business date {}", self.business_date) }).size(theme::HEADING).font(theme::text::BOLD),
-            actions,
-            widgets::feedback(self.error.as_deref(), self.notice.as_deref()),
-            row![self.list(), container(detail).width(Length::Fill)].spacing(theme::GAP),
+            heading,
+            actions.wrap().vertical_spacing(8),
+            feedback,
+            // Side by side where both fit whole; on a narrower screen (1024 px) the list sits above the
+            // selected batch, a few rows high, so no column of either table is cut at the window's edge.
+            responsive(move |size| {
+                let detail = container(self.detail_pane()).width(Length::Fill);
+                if size.width >= SIDE_BY_SIDE {
+                    row![self.list(Length::Fixed(LIST_WIDTH), None), detail].spacing(theme::GAP).into()
+                } else {
+                    column![self.list(Length::Fill, Some(LIST_STACKED_ROWS)), detail].spacing(theme::GAP).into()
+                }
+            }),
         ]
         .spacing(theme::GAP)
         .into()
     }
 
-    fn list(&self) -> Element<'_, Message> {
+    fn detail_pane(&self) -> Element<'_, Message> {
+        match (self.step, self.selected.as_ref()) {
+            (Step::Opening, _) => self.open_form(),
+            (_, Some(summary)) => self.detail(summary),
+            (_, None) => text("Pick a batch [Up/Down], or open a mail or drop-box batch with the tape's control total [F5].").size(theme::BODY).style(theme::text::muted).into(),
+        }
+    }
+
+    /// The batch list; `rows`: at most this many rows, around the selected batch.
+    fn list(&self, width: Length, rows: Option<usize>) -> Element<'_, Message> {
         let mut list = Column::new().spacing(2).push(
             row![cell("Batch", 60), cell("Kind", 80), cell("State", 90), cell("Total / control", 170), cell("Items", 70)].spacing(6),
         );
         if self.batches.is_empty() {
             list = list.push(text("No batches yet").size(theme::BODY).style(theme::text::muted));
         }
-        for b in &self.batches {
+        // Stacked above the selected batch the list shows a few rows around the selection (Up/Down move it),
+        // so the highlighted batch is always in view; beside it, every row in a scrollable.
+        let chosen_index = self.selected.as_ref().and_then(|s| self.batches.iter().position(|b| b.batch == s.batch)).unwrap_or(0);
+        let (first, shown) = match rows {
+            Some(rows) if self.batches.len() > rows => {
+                let first = chosen_index.saturating_sub(rows / 2).min(self.batches.len() - rows);
+                (first, rows)
+            }
+            _ => (0, self.batches.len()),
+        };
+        if first > 0 {
+            list = list.push(text(format!("{first} more above [Up]")).size(theme::SMALL).style(theme::text::muted));
+        }
+        for b in self.batches.iter().skip(first).take(shown) {
             let chosen = self.selected.as_ref().is_some_and(|s| s.batch == b.batch);
             let line = row![
                 text(b.batch.as_str()).size(theme::BODY).font(theme::text::BOLD).width(60),
                 text(kind_label(&b.kind)).size(theme::BODY).width(80),
-                text(b.state.as_str()).size(theme::BODY).width(90).style(state_style(&b.state)),
+                text(b.state.as_str()).size(theme::BODY).width(90).style(theme::text::batch_state(&b.state, chosen)),
                 text(totals(b)).size(theme::BODY).width(170),
                 text(counts(b)).size(theme::BODY).width(70),
             ]
             .spacing(6);
             list = list.push(button(line).padding([4, 6]).on_press(Message::Select(b.batch.clone())).style(if chosen { theme::button::primary } else { theme::button::row }));
         }
-        container(scrollable(list)).padding(10).width(520).style(theme::container::card).into()
+        let below = self.batches.len() - first - shown;
+        if below > 0 {
+            list = list.push(text(format!("{below} more below [Down]")).size(theme::SMALL).style(theme::text::muted));
+        }
+        container(scrollable(list)).padding(10).width(width).style(theme::container::card).into()
     }
 
     fn detail<'a>(&'a self, summary: &'a BatchSummary) -> Element<'a, Message> {
@@ -92,13 +138,15 @@ impl BatchesScreen {
         if let Some(reason) = &summary.reason {
             card = card.push(text(format!("Reason: {reason}")).size(theme::BODY));
         }
-        card = match self.step {
-            Step::Entering => card.push(self.item_form()),
-            Step::Deciding(decision) => card.push(self.decision_form(decision)),
-            _ => card,
-        };
         card = card.push(items_table(&self.items, &summary.batch));
-        container(card).padding(14).width(Length::Fill).style(theme::container::card).into()
+        // The batch's figures and items scroll in what is left; a form below them always shows whole.
+        let form = match self.step {
+            Step::Entering => Some(self.item_form()),
+            Step::Deciding(decision) => Some(self.decision_form(decision)),
+            _ => None,
+        };
+        let body = column![scrollable(card.width(Length::Fill)).height(Length::Fill)].spacing(theme::GAP).push(form.unwrap_or_else(|| column![].into()));
+        container(body).padding(14).width(Length::Fill).height(Length::Fill).style(theme::container::card).into()
     }
 
     fn open_form(&self) -> Element<'_, Message> {
@@ -206,7 +254,7 @@ fn items_table<'a>(items: &'a [BatchItem], batch: &str) -> Element<'a, Message> 
             .spacing(6),
         );
     }
-    scrollable(table).height(Length::Fill).into()
+    table.into()
 }
 
 /// "+1.00" / "-5.00" / "0.00": over and under read at a glance.
@@ -231,12 +279,4 @@ fn totals(b: &BatchSummary) -> String {
 
 fn counts(b: &BatchSummary) -> String {
     if b.drawer_id.is_some() { b.items.to_string() } else { format!("{}/{}", b.items, b.control_items) }
-}
-
-fn state_style(state: &str) -> fn(&iced::Theme) -> iced::widget::text::Style {
-    match state {
-        "approved" | "balanced" => theme::text::success,
-        "rejected" => theme::text::danger,
-        _ => theme::text::warning,
-    }
 }

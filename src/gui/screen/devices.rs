@@ -119,7 +119,9 @@ impl DevicesScreen {
             widgets::key_button("Last counter report", Some(Shortcut::F8), Some(Message::ShowReport)),
             widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Back)),
         ]
-        .spacing(8);
+        .spacing(8)
+        .wrap()
+        .vertical_spacing(8);
         let log = Column::with_children(self.log.iter().rev().map(|l| text(l.as_str()).size(theme::SMALL).font(theme::text::MONO).into())).spacing(2);
         column![
             widgets::title("Devices"),

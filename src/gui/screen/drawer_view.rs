@@ -60,6 +60,7 @@ impl DrawerScreen {
                 let id = format!("drawer-count-{index}");
                 line = line.push(text(format!("{} ×", Money::from_cents(*cents))).size(theme::BODY).width(90)).push(
                     text_input(&format!("count of {}", Money::from_cents(*cents)), self.counts.get(index).map_or("", String::as_str))
+                        .style(theme::text_input::field)
                         .id(id)
                         .on_input(move |t| Message::Count(index, t))
                         .on_submit(Message::Submit)
@@ -103,16 +104,20 @@ impl DrawerScreen {
     }
 
     fn move_form(&self, action: Action) -> (Element<'_, Message>, Element<'_, Message>) {
+        // Amount, reason and the supervisor's name and PIN share one row (Tab moves along it), so the form and
+        // its buttons fit under the actions even at a 150% text scale.
         let mut form = column![].spacing(theme::GAP);
+        let mut fields = row![].spacing(theme::GAP);
         if action != Action::NoSale {
-            form = form.push(widgets::field("Amount", AMOUNT_ID, &self.amount, Message::Amount, Some(if action == Action::Drop { Message::Submit } else { Message::NextField })));
+            fields = fields.push(widgets::field("Amount", AMOUNT_ID, &self.amount, Message::Amount, Some(if action == Action::Drop { Message::Submit } else { Message::NextField })));
         }
         if action != Action::Drop {
-            form = form
+            form = form.push(text("Supervisor approval (required for paid-in/out, and for no-sale if the policy says so)").size(theme::SMALL).style(theme::text::muted));
+            fields = fields
                 .push(widgets::field("Reason", if action == Action::NoSale { AMOUNT_ID } else { "drawer-reason" }, &self.reason, Message::Reason, Some(Message::NextField)))
-                .push(text("Supervisor approval (required for paid-in/out, and for no-sale if the policy says so)").size(theme::SMALL).style(theme::text::muted))
-                .push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Submit));
+                .push(container(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Submit)).width(Length::FillPortion(2)));
         }
+        form = form.push(fields);
         let submit = button(text(format!("{} [Enter]", action.label())).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
         // A drop, paid-in/out or no-sale form is short: all of it stays pinned with its buttons.
         (column![].into(), form.push(row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8)).into())

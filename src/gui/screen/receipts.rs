@@ -351,6 +351,11 @@ impl Receipts {
         });
         let list = scrollable(Column::with_children(rows).spacing(2)).id(LIST_ID).width(240);
         let detail = self.shown.as_ref().map_or_else(|| column![text("Find a receipt to see it here.").style(theme::text::muted)].into(), |info| self.detail(info));
+        if self.correction.is_some() {
+            // A correction in progress has the screen to itself (no search, no list): its approval fields
+            // and buttons fit even a 150% text scale.
+            return column![widgets::title("Receipts"), widgets::feedback(self.error.as_deref(), self.notice.as_deref()), detail].spacing(theme::GAP).into();
+        }
         column![
             widgets::title("Receipts"),
             search,
@@ -399,18 +404,20 @@ impl Receipts {
     }
 
     fn approval_view(&self, correction: Correction) -> Element<'_, Message> {
-        let mut form = column![
-            text(format!("{} needs a supervisor (not you): reason, then their name and PIN", capital(correction.label()))).size(theme::BODY).font(theme::text::BOLD),
-            widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::NextField)),
-        ]
-        .spacing(8);
+        // The reason, the refund amount and the supervisor's name and PIN share one row (Tab moves along it).
+        let mut fields = row![widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::NextField))].spacing(theme::GAP);
         if correction == Correction::Refund {
-            form = form.push(widgets::field("Refund amount (cash)", "receipts-refund-amount", &self.refund_amount, Message::RefundAmount, Some(Message::NextField)));
+            fields = fields.push(widgets::field("Refund amount (cash)", "receipts-refund-amount", &self.refund_amount, Message::RefundAmount, Some(Message::NextField)));
         }
+        fields = fields.push(container(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Confirm)).width(Length::FillPortion(2)));
         let confirm = button(text(if self.busy { "Checking…" } else { "Approve and record [Enter]" }).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Confirm)).style(theme::button::primary);
-        form.push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Confirm))
-            .push(row![confirm, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8))
-            .into()
+        column![
+            text(format!("{} needs a supervisor (not you): reason, then their name and PIN", capital(correction.label()))).size(theme::BODY).font(theme::text::BOLD),
+            fields,
+            row![confirm, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
+        ]
+        .spacing(8)
+        .into()
     }
 }
 

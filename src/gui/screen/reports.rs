@@ -199,7 +199,7 @@ impl ReportsScreen {
             Some((_, rendered)) => container(scrollable(text(rendered.as_str()).font(theme::text::MONO).size(theme::SMALL)).height(Length::Fill).width(Length::Fill)).padding(12).style(theme::container::card).into(),
             None => text(format!("Pick a report and a date; Enter shows the {} report.", self.name())).size(theme::BODY).style(theme::text::muted).into(),
         };
-        column![widgets::title("Reports"), picker, actions, widgets::feedback(self.error.as_deref(), self.notice.as_deref()), body].spacing(theme::GAP).into()
+        column![widgets::title("Reports"), picker.wrap().vertical_spacing(6), actions.wrap().vertical_spacing(8), widgets::feedback(self.error.as_deref(), self.notice.as_deref()), body].spacing(theme::GAP).into()
     }
 }
 

@@ -3,9 +3,17 @@
 use iced::widget::button::{Status, Style};
 use iced::{border, Background, Color, Theme};
 
+/// `base` moved a little away from `text` (darker under white text, lighter under black): a hovered or
+/// pressed button shows the change while its label keeps (or gains) contrast.
+fn away_from(base: Color, text: Color, amount: f32) -> Color {
+    let target = if text.r + text.g + text.b > 1.5 { 0.0 } else { 1.0 };
+    let mix = |c: f32| c + (target - c) * amount;
+    Color { r: mix(base.r), g: mix(base.g), b: mix(base.b), a: base.a }
+}
+
 fn filled(base: Color, text: Color, status: Status) -> Style {
     let background = match status {
-        Status::Hovered | Status::Pressed => Color { a: 0.85, ..base },
+        Status::Hovered | Status::Pressed => away_from(base, text, 0.18),
         Status::Disabled => Color { a: 0.4, ..base },
         Status::Active => base,
     };

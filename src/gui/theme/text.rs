@@ -28,5 +28,23 @@ pub fn success(theme: &Theme) -> Style {
 }
 
 pub fn warning(theme: &Theme) -> Style {
-    Style { color: Some(theme.extended_palette().warning.strong.color) }
+    Style { color: Some(theme.palette().warning) }
+}
+
+/// Text on the highlighted row: the row's own colour.
+pub fn highlighted(theme: &Theme) -> Style {
+    Style { color: Some(theme.extended_palette().primary.strong.text) }
+}
+
+/// A batch's state word (open, balanced, approved, rejected) in the list; on the highlighted row it takes
+/// the row's own text colour (a state colour on the row's fill is unreadable).
+pub fn batch_state(state: &str, highlighted: bool) -> fn(&Theme) -> Style {
+    if highlighted {
+        return self::highlighted;
+    }
+    match state {
+        "approved" | "balanced" => success,
+        "rejected" => danger,
+        _ => warning,
+    }
 }

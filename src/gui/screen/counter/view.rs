@@ -19,7 +19,7 @@ const KINDS: [(TenderKind, &str, Shortcut); 5] = [
 
 impl Counter {
     pub fn view(&self) -> Element<'_, Message> {
-        let lookup = text_input("Number, name or street — or scan", &self.lookup)
+        let lookup = text_input("Number, name or street — or scan", &self.lookup).style(theme::text_input::field)
             .id(LOOKUP_ID)
             .on_input(Message::LookupChanged)
             .on_submit(Message::LookupSubmitted)
@@ -68,7 +68,7 @@ impl Counter {
             lines = lines.push(
                 row![
                     container(description).width(Length::Fill),
-                    text_input("amount", &line.amount).id(super::line_id(index)).on_input(move |t| Message::LineAmount(index, t)).on_submit(Message::FocusAmount).size(theme::BODY).width(130).padding(6),
+                    text_input("amount", &line.amount).style(theme::text_input::field).id(super::line_id(index)).on_input(move |t| Message::LineAmount(index, t)).on_submit(Message::FocusAmount).size(theme::BODY).width(130).padding(6),
                     button(text(remove_label(index + 1 == self.cart.len(), Shortcut::RemoveLine)).size(theme::BODY)).on_press_maybe((!self.busy).then_some(Message::RemoveLine(index))).style(theme::button::secondary),
                 ]
                 .spacing(8)
@@ -98,10 +98,10 @@ impl Counter {
             TenderKind::Card => "From the card terminal: brand=visa,last4=1234,auth=…  (never the card number)",
             TenderKind::Ach => "reference=…",
         };
-        let amount = text_input("Amount", &self.amount).id(AMOUNT_ID).on_input(Message::Amount).on_submit(Message::AmountSubmitted).size(theme::AMOUNT).padding(8);
+        let amount = text_input("Amount", &self.amount).style(theme::text_input::field).id(AMOUNT_ID).on_input(Message::Amount).on_submit(Message::AmountSubmitted).size(theme::AMOUNT).padding(8);
         let mut form = column![kinds, amount].spacing(8);
         if self.tender_kind != TenderKind::Cash {
-            form = form.push(text_input(hint, &self.details).id(DETAILS_ID).on_input(Message::Details).on_submit(Message::AmountSubmitted).size(theme::BODY).padding(8));
+            form = form.push(text_input(hint, &self.details).style(theme::text_input::field).id(DETAILS_ID).on_input(Message::Details).on_submit(Message::AmountSubmitted).size(theme::BODY).padding(8));
         } else {
             form = form.push(text(hint).size(theme::SMALL).style(theme::text::muted));
         }
