@@ -175,6 +175,50 @@ fn binary_sync_once_then_status_json() {
     assert!(text.contains("0 pushed") && text.contains("0 pending"), "`sync once` is still accepted: {text}");
 }
 
+// Proves `citytill sync --watch` keeps a counter without a window in step with head office: entries already
+// written are pushed at once, an entry written while it runs is pushed within a few seconds (well inside
+// the 60 s interval set here, so it was the new entry that woke it), and it reports each change on stdout.
+#[test]
+fn binary_sync_watch_pushes_new_entries_as_they_are_written() {
+    let Some(cluster) = pg::cluster() else { return };
+    let url = cluster.fresh_hq("binwatch");
+    let settings = pg::add_terminal(&url, "T12");
+    let (dir, mut ledger) = pg::ledger("T12");
+    pg::append_entries(&mut ledger, 10);
+    std::fs::write(dir.path().join("citytill.toml"), "[hq]\ninterval_ms = 60000\n").unwrap();
+    let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_citytill"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["sync", "--watch"])
+        .env(citytill::hq::settings::URL_VARIABLE, &settings.database_url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let acked = |ledger: &citytill::ledger::Ledger| ledger.meta("hq_acked_seq").ok().flatten().and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let wait_for = |ledger: &citytill::ledger::Ledger, seq: i64| {
+        let started = std::time::Instant::now();
+        while acked(ledger) < seq && started.elapsed() < std::time::Duration::from_secs(20) {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        started.elapsed()
+    };
+    wait_for(&ledger, 10);
+    assert_eq!(acked(&ledger), 10, "the entries written before the watch were pushed");
+    pg::append_entries(&mut ledger, 3);
+    let took = wait_for(&ledger, 13);
+    assert_eq!(acked(&ledger), 13, "the new entries were pushed");
+    assert!(took < std::time::Duration::from_secs(10), "pushed {took:?} after they were written, not at the 60 s interval");
+    pg::assert_hq_equals_ledger(&url, &ledger);
+    // The status line follows the round's snapshot within a quarter second; give it a second before stopping.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let _ = watch.kill();
+    let output = watch.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("acknowledged through 13"), "each change is reported: {text}{}", String::from_utf8_lossy(&output.stderr));
+}
+
 // Proves the sync command line refuses what it cannot mean: no action, or `--once` with a subcommand; and
 // that an admin `--ca-file` without sslmode=verify-full is refused, naming the flag.
 #[test]

@@ -1,5 +1,6 @@
-//! `citytill sync --once` / `citytill sync status`: one sync round with head office now, or the sync status
-//! the status bar shows. `sync once` is kept as a spelling of `sync --once`.
+//! `citytill sync --once` / `sync --watch` / `citytill sync status`: one sync round with head office now, the
+//! window's sync worker run on its own for a counter without a window, or the sync status the status bar shows.
+//! `sync once` is kept as a spelling of `sync --once`.
 
 use crate::cli::context::Context;
 use crate::cli::output::say;
@@ -7,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::hq::client::sync_once;
 use crate::hq::settings::HqSettings;
 use crate::hq::status::local_status;
+use crate::hq::worker::SyncWorker;
 
 /// `citytill sync --once` or `citytill sync status` (`--json` is the global flag).
 #[derive(clap::Args, Debug)]
@@ -15,6 +17,11 @@ pub struct SyncArgs {
     /// Push every unacknowledged journal entry, then pull changed reference data (one round, then exit).
     #[arg(long)]
     pub once: bool,
+    /// Keep syncing until stopped, as the window does: push each new entry as soon as it is written (checked
+    /// every quarter second), else every `hq.interval_ms`, with backoff while head office cannot be reached.
+    /// For a counter run from the command line or scripts (run it as a service); prints each change of status.
+    #[arg(long, conflicts_with = "once")]
+    pub watch: bool,
     #[command(subcommand)]
     pub command: Option<SyncCommand>,
 }
@@ -28,13 +35,19 @@ pub enum SyncCommand {
 }
 
 pub fn run(args: SyncArgs, ctx: &Context) -> Result<()> {
+    if args.watch {
+        if args.command.is_some() {
+            return Err(Error::Invalid("sync: --watch takes no subcommand".into()));
+        }
+        return watch(ctx);
+    }
     let command = match (args.once, args.command) {
         (true, None) | (false, Some(SyncCommand::Once)) => SyncCommand::Once,
         (false, Some(SyncCommand::Status)) => SyncCommand::Status,
         (true, Some(_)) => return Err(Error::Invalid("sync: --once takes no subcommand".into())),
         (false, None) => {
             return Err(Error::Invalid(
-                "sync: say what to do: `--once` (one round now) or `status`; the window syncs continuously by itself".into(),
+                "sync: say what to do: `--once` (one round now), `--watch` (keep syncing) or `status`; the window syncs continuously by itself".into(),
             ))
         }
     };
@@ -67,3 +80,42 @@ pub fn run(args: SyncArgs, ctx: &Context) -> Result<()> {
     }
 }
 
+
+/// `sync --watch`: the sync worker, nudged whenever the ledger gains an entry, until the process is stopped.
+fn watch(ctx: &Context) -> Result<()> {
+    let Some(hq) = HqSettings::from_settings(ctx.settings.hq.as_ref())? else {
+        return Err(Error::Invalid("sync: --watch needs a head office ([hq] database_url or CITYTILL_HQ_URL)".into()));
+    };
+    // The ledger must exist and open before anything runs in the background.
+    drop(ctx.read_ledger()?);
+    let path = ctx.ledger_path();
+    let worker = SyncWorker::spawn_with(ctx.data_dir.clone(), hq);
+    let mut seen = None;
+    let mut said = String::new();
+    loop {
+        // A reading connection per look: it never holds the ledger open against a writer or a backup.
+        let last: Option<i64> = crate::ledger::read_only_connection(&path)
+            .and_then(|conn| conn.query_row("SELECT MAX(seq) FROM journal", [], |r| r.get(0)))
+            .unwrap_or(None);
+        if last != seen {
+            if seen.is_some() {
+                worker.nudge();
+            }
+            seen = last;
+        }
+        let status = worker.status();
+        let mut line = format!("{}; acknowledged through {}", status.summary(), status.acked_seq);
+        if let Some(error) = &status.last_error {
+            line.push_str(&format!("; last error: {error}"));
+        }
+        if line != said {
+            if ctx.json {
+                crate::outln!("{}", serde_json::to_string(&status).map_err(|e| Error::Invalid(format!("sync: {e}")))?)?;
+            } else {
+                crate::outln!("{line}")?;
+            }
+            said = line;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
