@@ -20,12 +20,16 @@ pub struct Scan<'c> {
     db: *mut ffi::sqlite3,
     /// SQLite restarts a finished statement when stepped again; this keeps it finished.
     done: bool,
+    /// The statement's column count: a column index at or past it is undefined in SQLite's C API, so every
+    /// read checks it first.
+    columns: c_int,
     _conn: PhantomData<&'c Connection>,
 }
 
 /// The current row; its columns borrow the statement until the next step.
 pub struct Row<'s> {
     stmt: *mut ffi::sqlite3_stmt,
+    columns: c_int,
     _scan: PhantomData<&'s mut ()>,
 }
 
@@ -39,10 +43,15 @@ impl<'c> Scan<'c> {
         let mut stmt = std::ptr::null_mut();
         // SAFETY: `text` is NUL-terminated and outlives the call; `stmt` receives the new statement.
         let rc = unsafe { ffi::sqlite3_prepare_v2(db, text.as_ptr(), -1, &mut stmt, std::ptr::null_mut()) };
-        let scan = Scan { stmt, db, done: false, _conn: PhantomData };
+        let mut scan = Scan { stmt, db, done: false, columns: 0, _conn: PhantomData };
         if rc != ffi::SQLITE_OK {
             return Err(scan.error(rc));
         }
+        if scan.stmt.is_null() {
+            return Err(Error::Invariant("verify: an empty query".into()));
+        }
+        // SAFETY: `stmt` is a valid prepared statement (checked non-null above).
+        scan.columns = unsafe { ffi::sqlite3_column_count(scan.stmt) };
         for (index, value) in params.iter().enumerate() {
             let position = c_int::try_from(index + 1).map_err(|_| Error::Invariant("verify: too many parameters".into()))?;
             // SAFETY: `stmt` is a prepared statement that has not been stepped.
@@ -61,7 +70,7 @@ impl<'c> Scan<'c> {
         }
         // SAFETY: `stmt` is a valid prepared statement owned by self.
         match unsafe { ffi::sqlite3_step(self.stmt) } {
-            ffi::SQLITE_ROW => Ok(Some(Row { stmt: self.stmt, _scan: PhantomData })),
+            ffi::SQLITE_ROW => Ok(Some(Row { stmt: self.stmt, columns: self.columns, _scan: PhantomData })),
             ffi::SQLITE_DONE => {
                 self.done = true;
                 Ok(None)
@@ -89,16 +98,30 @@ impl Drop for Scan<'_> {
 }
 
 impl<'s> Row<'s> {
-    /// An INTEGER column.
+    /// Whether `column` is one of the statement's columns (SQLite leaves any other index undefined).
+    fn has(&self, column: c_int) -> bool {
+        (0..self.columns).contains(&column)
+    }
+
+    /// An INTEGER column; 0 for an index the statement does not have (a programming error, which debug
+    /// builds stop at, and which the checks that use the value then report, never undefined behaviour).
     pub fn int(&self, column: c_int) -> i64 {
-        // SAFETY: the statement is on a row (Row exists only between a SQLITE_ROW step and the next step).
+        debug_assert!(self.has(column), "verify: column {column} of {}", self.columns);
+        if !self.has(column) {
+            return 0;
+        }
+        // SAFETY: the statement is on a row (Row exists only between a SQLITE_ROW step and the next step)
+        // and `column` is one of its columns.
         unsafe { ffi::sqlite3_column_int64(self.stmt, column) }
     }
 
     /// A TEXT column's bytes (not checked for UTF-8). NULL reads as empty; use `optional_bytes` where
     /// NULL is allowed.
     pub fn bytes(&self, column: c_int) -> Result<&'s [u8]> {
-        // SAFETY: the statement is on a row. sqlite3_column_text is called before sqlite3_column_bytes
+        if !self.has(column) {
+            return Err(Error::Invariant(format!("verify: column {column} of a {}-column query", self.columns)));
+        }
+        // SAFETY: the statement is on a row and `column` is one of its columns. sqlite3_column_text is called before sqlite3_column_bytes
         // (SQLite's documented order), and the pointer stays valid until the next step or finalize,
         // which the 's borrow of the Scan rules out while the slice lives.
         unsafe {
@@ -116,7 +139,10 @@ impl<'s> Row<'s> {
 
     /// An INTEGER column that may be NULL.
     pub fn optional_int(&self, column: c_int) -> Option<i64> {
-        // SAFETY: the statement is on a row.
+        if !self.has(column) {
+            return None;
+        }
+        // SAFETY: the statement is on a row and `column` is one of its columns.
         if unsafe { ffi::sqlite3_column_type(self.stmt, column) } == ffi::SQLITE_NULL {
             return None;
         }
@@ -125,7 +151,10 @@ impl<'s> Row<'s> {
 
     /// A TEXT column that may be NULL.
     pub fn optional_bytes(&self, column: c_int) -> Result<Option<&'s [u8]>> {
-        // SAFETY: the statement is on a row.
+        if !self.has(column) {
+            return Err(Error::Invariant(format!("verify: column {column} of a {}-column query", self.columns)));
+        }
+        // SAFETY: the statement is on a row and `column` is one of its columns.
         if unsafe { ffi::sqlite3_column_type(self.stmt, column) } == ffi::SQLITE_NULL {
             return Ok(None);
         }
@@ -164,5 +193,20 @@ mod tests {
         assert_eq!(nulls.next().unwrap().map(|row| row.optional_int(0)), Some(None));
         let error = Scan::new(&conn, "SELECT nope FROM t", &[]).err().expect("an unknown column is an error");
         assert!(error.to_string().contains("nope"), "{error}");
+    }
+
+    /// Proves a column index the query does not have is refused (text) or reads as nothing (integers)
+    /// instead of reaching SQLite, whose C API leaves it undefined.
+    #[test]
+    fn a_column_past_the_query_is_checked() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut scan = Scan::new(&conn, "SELECT 7, 'x'", &[]).unwrap();
+        let row = scan.next().unwrap().expect("a row");
+        assert_eq!((row.int(0), row.bytes(1).unwrap()), (7, &b"x"[..]));
+        for column in [2, -1, 1_000_000] {
+            assert!(row.bytes(column).is_err(), "bytes({column})");
+            assert!(row.optional_bytes(column).is_err(), "optional_bytes({column})");
+            assert_eq!(row.optional_int(column), None, "optional_int({column})");
+        }
     }
 }
