@@ -88,7 +88,7 @@ fn run_demo(data_dir: Option<std::path::PathBuf>) -> citytill::Result<()> {
         Some(dir) => dir,
         None => default_data_dir()?.join("demo"),
     };
-    let ledger_path = dir.join(citytill::cli::context::LEDGER_FILE);
+    let ledger_path = dir.join(citytill::ledger::LEDGER_FILE);
     let (ledger, created) = demo::ensure(&dir, &ledger_path)?;
     start_log(Some(dir.clone()));
     citytill::outln!("{}{}", if created { "Created a new " } else { "Reusing the " }, demo::welcome(&ledger, &dir)?)?;

@@ -8,7 +8,7 @@ use crate::ledger::{Clock, Ledger};
 use crate::ops::auth::{self, Actor};
 
 /// The ledger file's name inside the data dir.
-pub const LEDGER_FILE: &str = "ledger.sqlite";
+pub use crate::ledger::LEDGER_FILE;
 
 /// Global options resolved once per command.
 pub struct Context {

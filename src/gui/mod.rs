@@ -44,7 +44,7 @@ pub struct Launch {
 
 /// Opens the ledger, the devices and the ledger thread: everything the window runs on.
 fn open_context(launch: &Launch) -> Result<context::Context, String> {
-    let ledger = Ledger::open(&launch.data_dir.join(citytill::cli::context::LEDGER_FILE)).map_err(|e| e.to_string())?;
+    let ledger = Ledger::open(&launch.data_dir.join(citytill::ledger::LEDGER_FILE)).map_err(|e| e.to_string())?;
     let training = launch.demo || citytill::ops::setup::is_training(&ledger).map_err(|e| e.to_string())?;
     let terminal = ledger.terminal().to_string();
     let sim_dir = launch.data_dir.join("sim");

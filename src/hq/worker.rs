@@ -6,7 +6,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::cli::context::LEDGER_FILE;
+use crate::ledger::LEDGER_FILE;
 use crate::config::Settings;
 use crate::hq::client::sync_once;
 use crate::hq::settings::HqSettings;

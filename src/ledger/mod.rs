@@ -28,6 +28,9 @@ use journal::{posting_records, JournalRecord, GENESIS_HASH};
 pub use clock::Clock;
 use clock::{ClockGuard, TIME_ZONE_KEY};
 
+/// The ledger's file name inside a data directory.
+pub const LEDGER_FILE: &str = "ledger.sqlite";
+
 /// How long a writer waits for another process's write lock before giving up.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// The meta key holding the highest journal sequence number head office has acknowledged (written by
