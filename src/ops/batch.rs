@@ -155,7 +155,7 @@ pub fn balance(ledger: &mut Ledger, actor: &Actor, batch: &str) -> Result<BatchS
                 summary.items,
                 summary.control_total,
                 summary.control_items,
-                Money::from_cents(summary.total.cents() - summary.control_total.cents()),
+                summary.total.minus(summary.control_total)?,
                 summary.items - summary.control_items
             )));
         }

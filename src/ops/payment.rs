@@ -178,7 +178,7 @@ fn resolve_lines(w: &Writer<'_>, settings: &Settings, requests: &[LineRequest]) 
                     return Err(Error::Invalid(format!("amount: account {} has nothing due; give an amount", payable.number)));
                 }
                 let applied = amount.min(outstanding);
-                let credit = Money::from_cents(amount.cents() - applied.cents());
+                let credit = amount.minus(applied)?;
                 if !credit.is_zero() && settings.policy.overpayment == "refuse" {
                     return Err(Error::Refused(format!("amount: {amount} is more than the {outstanding} due on account {}; overpayments are not accepted", payable.number)));
                 }
@@ -206,12 +206,12 @@ pub fn change_due(settings: &Settings, tenders: &[Tender], total: Money, tendere
     if tendered < total {
         return Err(Error::Invalid(format!("tender: {tendered} tendered is less than the {total} due")));
     }
-    let change = Money::from_cents(tendered.cents() - total.cents());
+    let change = tendered.minus(total)?;
     let can_give_change = |kind: TenderKind| kind == TenderKind::Cash || (kind == TenderKind::Check && settings.policy.check_over_amount);
     let change_sources = Money::from_cents(tenders.iter().filter(|t| can_give_change(t.kind)).map(|t| t.amount.cents()).sum());
     if change > change_sources {
         let rule = if settings.policy.check_over_amount { "cash or check" } else { "cash" };
-        return Err(Error::Invalid(format!("tender: non-cash tenders exceed the {total} due by {}; only {rule} may exceed the amount due", Money::from_cents(change.cents() - change_sources.cents()))));
+        return Err(Error::Invalid(format!("tender: non-cash tenders exceed the {total} due by {}; only {rule} may exceed the amount due", change.minus(change_sources)?)));
     }
     Ok(change)
 }

@@ -64,7 +64,7 @@ pub fn refund(ledger: &mut Ledger, actor: &Actor, approver: &Actor, receipt: &st
         if !["paid", "partially_refunded"].contains(&info.status.as_str()) {
             return Err(Error::Refused(format!("receipt: {} is {}; it cannot be refunded", info.receipt, info.status)));
         }
-        let refundable = Money::from_cents(info.total.cents() - info.refunded.cents());
+        let refundable = info.total.minus(info.refunded)?;
         if amount > refundable {
             return Err(Error::Invalid(format!("--amount: {amount} is more than the {refundable} still refundable on {}", info.receipt)));
         }
@@ -97,11 +97,11 @@ pub fn returned_check(ledger: &mut Ledger, actor: &Actor, approver: &Actor, rece
         }
         let fee = query::fee(w.conn(), fee_code)?.ok_or_else(|| Error::Invalid(format!("--fee: '{fee_code}' is not in the fee schedule")))?;
         let fee_amount = fee.amount.ok_or_else(|| Error::Invalid(format!("--fee: {} has no fixed amount; a returned-check fee must", fee.code)))?;
-        let paid = Money::from_cents(info.total.cents() - info.refunded.cents());
+        let paid = info.total.minus(info.refunded)?;
         let mut allocations = allocate(w, &info.receipt, &lines, check_amount.min(paid))?;
         if check_amount > paid {
             // Cash change given against the check (or refunds since) is owed back by the customer.
-            allocations.push(Allocation { account: accounts::RETURNED_CHECKS.into(), payable: None, amount: Money::from_cents(check_amount.cents() - paid.cents()) });
+            allocations.push(Allocation { account: accounts::RETURNED_CHECKS.into(), payable: None, amount: check_amount.minus(paid)? });
         }
         let charged = lines.iter().find_map(|l| match &l.target {
             crate::domain::events::LineTarget::Payable { number, kind } => Some((number.clone(), kind.receivable_account().to_string())),
