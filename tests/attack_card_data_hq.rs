@@ -18,7 +18,7 @@ fn head_office_cannot_hand_a_terminal_a_card_number() {
     let mut admin = pg::admin_client(&url);
     let file = format!("kind,number,name,address,status,balance\nutility,U-1,Ann {SPACED},1 Elm St,active,1.00\n");
     let error = admin::parse_payables(file.as_bytes(), "billing.csv").expect_err("a card number in a name was read").to_string();
-    assert!(error.contains("line 2, name: looks like a card number") && !error.contains("4111"), "{error}");
+    assert!(error.contains("line 2, column name: looks like a card number") && !error.contains("4111"), "{error}");
 
     let rows = admin::parse_payables("kind,number,name,address,status,balance\nutility,U-1,Ann Lee,1 Elm St,active,1.00\n".as_bytes(), "billing.csv").expect("clean file");
     admin::publish_payables(&mut admin, &rows).expect("publish");

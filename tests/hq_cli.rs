@@ -56,7 +56,7 @@ fn admin_commands_end_to_end() {
     let bad = work.path().join("bad.csv");
     std::fs::write(&bad, "kind,number,name,address,status,balance\nutility,U-1,A,B,active,1.00\nutility,U-2,A,B,active,12.345\n").unwrap();
     let error = hq(&admin_ctx, &["import", "payables", bad.to_str().unwrap(), "--database", &url]).unwrap_err();
-    assert!(error.to_string().contains("line 3, balance"), "{error}");
+    assert!(error.to_string().contains("line 3, column balance"), "{error}");
     let good = work.path().join("payables.csv");
     std::fs::write(&good, "kind,number,name,address,status,balance\nutility,U-1,Ana,1 Elm,active,50.00\ncitation,C-9,Bo,2 Oak,open,35.00\n").unwrap();
     hq(&admin_ctx, &["import", "payables", good.to_str().unwrap(), "--database", &url]).unwrap();
@@ -217,6 +217,26 @@ fn binary_sync_watch_pushes_new_entries_as_they_are_written() {
     let output = watch.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("acknowledged through 13"), "each change is reported: {text}{}", String::from_utf8_lossy(&output.stderr));
+}
+
+// Proves head office reads the billing file with the terminal's own reader: a number twice (which head office
+// used to publish as whichever row came first) is refused naming both lines, and so are a balance beyond the
+// terminals' limit and a number with a space, while a credit balance (negative) is still read.
+#[test]
+fn head_office_reads_payables_as_strictly_as_a_terminal() {
+    use citytill::hq::admin::parse_payables;
+    let header = "kind,number,name,address,status,balance\n";
+    let twice = format!("{header}utility,U-1,Ann Lee,1 Elm St,active,1.00\nutility,U-1,Bo Lee,2 Elm St,active,2.00\n");
+    let error = parse_payables(twice.as_bytes(), "billing.csv").expect_err("a repeated number was read").to_string();
+    assert!(error.contains("line 3, column number: 'U-1' repeats line 2"), "{error}");
+    let huge = format!("{header}utility,U-2,Ann Lee,1 Elm St,active,99999999.00\n");
+    let error = parse_payables(huge.as_bytes(), "billing.csv").expect_err("a balance beyond the limit was read").to_string();
+    assert!(error.contains("line 2, column balance"), "{error}");
+    let spaced = format!("{header}utility,U 3,Ann Lee,1 Elm St,active,1.00\n");
+    assert!(parse_payables(spaced.as_bytes(), "billing.csv").is_err(), "a number with a space was read");
+    let credit = format!("{header}utility,U-4,Ann Lee,1 Elm St,Active,-10.00\n");
+    let rows = parse_payables(credit.as_bytes(), "billing.csv").expect("a credit balance");
+    assert_eq!((rows[0].balance.cents(), rows[0].status.as_str()), (-1000, "active"));
 }
 
 // Proves the sync command line refuses what it cannot mean: no action, or `--once` with a subcommand; and

@@ -6,7 +6,7 @@ use std::path::Path;
 use postgres::Client;
 
 use crate::domain::ids::TerminalId;
-use crate::domain::payable::{FeeRow, PayableKind, PayableRow};
+use crate::domain::payable::{FeeRow, PayableRow};
 use crate::hq::error::{HqError, HqResult};
 use crate::hq::schema::{MIGRATIONS, PUBLISH_LOCK_KEY, TERMINAL_GROUP};
 use crate::money::Money;
@@ -165,36 +165,19 @@ pub fn resolve_alarm(client: &mut Client, id: i64, reason: &str) -> HqResult<Ala
     alarms(client)?.into_iter().find(|a| a.id == id).ok_or_else(|| HqError::Invalid(format!("alarm: alarm {id} vanished")))
 }
 
-/// Reads the billing system's payables file (`kind,number,name,address,status,balance`); any bad row refuses the whole file.
+/// Reads the billing system's payables file (`kind,number,name,address,status,balance`); any bad row refuses
+/// the whole file. The terminal's own reader (`ops::import`): the same limits, card-number and duplicate checks.
 pub fn read_payables(path: &Path) -> HqResult<Vec<PayableRow>> {
-    let file = std::fs::File::open(path).map_err(|e| HqError::Invalid(format!("{}: {e}", path.display())))?;
-    parse_payables(file, &path.display().to_string())
+    crate::ops::import::read_payables(path, max_amount()).map_err(|e| HqError::Invalid(e.to_string()))
 }
 
 pub fn parse_payables(input: impl Read, name: &str) -> HqResult<Vec<PayableRow>> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
-    let header = reader.headers().map_err(|e| HqError::Invalid(format!("{name}: {e}")))?.clone();
-    let expected = ["kind", "number", "name", "address", "status", "balance"];
-    if header.iter().map(str::to_ascii_lowercase).collect::<Vec<_>>() != expected {
-        return Err(HqError::Invalid(format!("{name}: header must be {}", expected.join(","))));
-    }
-    let mut rows = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let line = index + 2;
-        let record = record.map_err(|e| HqError::Invalid(format!("{name} line {line}: {e}")))?;
-        let field = |i: usize| record.get(i).unwrap_or("").to_string();
-        let at = |problem: String| HqError::Invalid(format!("{name} line {line}, {problem}"));
-        let kind = PayableKind::parse(&field(0)).map_err(|e| at(format!("kind: {e}")))?;
-        let number = field(1);
-        if number.is_empty() || number.len() > 40 {
-            return Err(at("number: must be 1 to 40 characters".into()));
-        }
-        let balance = Money::parse_signed("balance", &field(5)).map_err(|e| at(e.to_string()))?;
-        let row = PayableRow { kind, number, name: field(2), address: field(3), status: field(4), balance };
-        row.check_text().map_err(at)?;
-        rows.push(row);
-    }
-    Ok(rows)
+    crate::ops::import::parse_payables(input, name, max_amount()).map_err(|e| HqError::Invalid(e.to_string()))
+}
+
+/// The largest amount a published row may carry (the terminals' default limit).
+fn max_amount() -> Money {
+    Money::from_cents(crate::money::DEFAULT_MAX_CENTS)
 }
 
 /// Publishes payables from the billing system: changed rows get a new version (terminals pull them), unchanged rows are left alone.
@@ -286,39 +269,10 @@ pub(crate) fn server(error: postgres::Error) -> HqError {
     HqError::from_pg(&error, "(admin connection)", "")
 }
 
-/// Reads a fee schedule (`code,description,amount,gl_account`; empty amount = keyed at the counter).
+/// Reads a fee schedule (`code,description,amount,gl_account`; empty amount = keyed at the counter), with the
+/// terminal's own reader.
 pub fn read_fees(path: &Path) -> HqResult<Vec<FeeRow>> {
-    let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| HqError::Invalid(format!("{name}: {e}")))?;
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(file);
-    let header = reader.headers().map_err(|e| HqError::Invalid(format!("{name}: {e}")))?.clone();
-    let expected = ["code", "description", "amount", "gl_account"];
-    if header.iter().map(str::to_ascii_lowercase).collect::<Vec<_>>() != expected {
-        return Err(HqError::Invalid(format!("{name}: header must be {}", expected.join(","))));
-    }
-    let mut rows = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let line = index + 2;
-        let record = record.map_err(|e| HqError::Invalid(format!("{name} line {line}: {e}")))?;
-        let field = |i: usize| record.get(i).unwrap_or("").to_string();
-        let at = |problem: String| HqError::Invalid(format!("{name} line {line}, {problem}"));
-        let code = field(0);
-        if code.is_empty() || code.len() > 16 {
-            return Err(at("code: must be 1 to 16 characters".into()));
-        }
-        let amount = match field(2).as_str() {
-            "" => None,
-            text => Some(Money::parse_field("amount", text, Money::from_cents(crate::money::DEFAULT_MAX_CENTS)).map_err(|e| at(e.to_string()))?),
-        };
-        let gl_account = field(3);
-        if !crate::domain::accounts::valid_code(&gl_account) {
-            return Err(at(format!("gl_account: '{gl_account}' must be 2 to 16 letters, digits, '.' or '-'")));
-        }
-        let row = FeeRow { code, description: field(1), amount, gl_account };
-        row.check_text().map_err(at)?;
-        rows.push(row);
-    }
-    Ok(rows)
+    crate::ops::import::read_fees(path, max_amount()).map_err(|e| HqError::Invalid(e.to_string()))
 }
 
 /// The URL a terminal uses: the admin URL's host, port and database with the terminal's role and password.

@@ -23,7 +23,14 @@ pub const FEES_HEADER: [&str; 4] = ["code", "description", "amount", "gl_account
 
 /// Reads and validates a payables CSV; Err lists every bad row as `line N, column C: problem`.
 pub fn read_payables(path: &Path, max: Money) -> Result<Vec<PayableRow>> {
-    read_rows(path, &PAYABLES_HEADER, |record, problems| {
+    let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
+    parse_payables(file, &path.display().to_string(), max)
+}
+
+/// The one payables reader, for the terminal's import and head office's publishing alike (`name` is what
+/// its messages call the input).
+pub fn parse_payables(input: impl std::io::Read, name: &str, max: Money) -> Result<Vec<PayableRow>> {
+    read_rows(input, name, &PAYABLES_HEADER, |record, problems| {
         let kind = PayableKind::parse(&record[0]).map_err(|e| problems.push(("kind", e))).ok();
         let number = text_field(&record[1], "number", 40, problems);
         let name = text_field(&record[2], "name", 120, problems);
@@ -46,7 +53,13 @@ pub fn read_payables(path: &Path, max: Money) -> Result<Vec<PayableRow>> {
 
 /// Reads and validates a fee schedule CSV (empty amount = variable fee).
 pub fn read_fees(path: &Path, max: Money) -> Result<Vec<FeeRow>> {
-    read_rows(path, &FEES_HEADER, |record, problems| {
+    let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
+    parse_fees(file, &path.display().to_string(), max)
+}
+
+/// The one fee-schedule reader, for the terminal and head office alike.
+pub fn parse_fees(input: impl std::io::Read, name: &str, max: Money) -> Result<Vec<FeeRow>> {
+    read_rows(input, name, &FEES_HEADER, |record, problems| {
         let code = text_field(&record[0], "code", 20, problems).map(|c| c.to_ascii_uppercase());
         let description = text_field(&record[1], "description", 120, problems);
         let amount = if record[2].trim().is_empty() {
@@ -88,14 +101,15 @@ fn text_field_allow_empty(value: &str, column: &'static str, max_len: usize, pro
 }
 
 fn read_rows<T>(
-    path: &Path,
+    input: impl std::io::Read,
+    name: &str,
     header: &[&str],
     parse: impl Fn(&csv::StringRecord, &mut Vec<(&'static str, String)>) -> Option<T>,
 ) -> Result<Vec<T>> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_path(path).map_err(|e| Error::file(path, e))?;
-    let found: Vec<String> = reader.headers().map_err(|e| Error::file(path, e))?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
+    let found: Vec<String> = reader.headers().map_err(|e| Error::Invalid(format!("{name}: {e}")))?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     if found != header {
-        return Err(Error::Invalid(format!("{}: line 1: header must be '{}', found '{}'", path.display(), header.join(","), found.join(","))));
+        return Err(Error::Invalid(format!("{name}: line 1: header must be '{}', found '{}'", header.join(","), found.join(","))));
     }
     let mut rows = Vec::new();
     let mut bad: Vec<String> = Vec::new();
@@ -124,7 +138,7 @@ fn read_rows<T>(
     if !bad.is_empty() {
         let count = bad.len();
         bad.truncate(MAX_LISTED);
-        return Err(Error::Invalid(format!("{}: {count} problem(s), nothing imported:\n  {}", path.display(), bad.join("\n  "))));
+        return Err(Error::Invalid(format!("{name}: {count} problem(s), nothing imported:\n  {}", bad.join("\n  "))));
     }
     Ok(rows)
 }
