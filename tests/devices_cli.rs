@@ -472,3 +472,42 @@ fn read_check_and_test_slip_on_a_tm_h6000() {
     assert_ne!(refused.code, 0);
     assert!(refused.stderr.contains("read-check:") && refused.stderr.contains("micr = false"), "{}", refused.stderr);
 }
+
+/// Runs `citytill --data-dir DIR ARGS` with no display (so `demo` stops where it would open its window), killed
+/// after `HARD_LIMIT`; returns stdout and stderr.
+fn run_on_dir(dir: &Path, pin_key: &Path, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new("timeout")
+        .arg(HARD_LIMIT.as_secs().to_string())
+        .arg(env!("CARGO_BIN_EXE_citytill"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("CITYTILL_DATA_DIR")
+        .env("CITYTILL_PIN_KEY_FILE", pin_key)
+        .output()
+        .expect("run citytill");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+// Proves `citytill devices status` on the demo's data dir agrees with the demo window: it lists the same four
+// simulated devices, each ok (it used to say "No devices configured" there), and a demo started again on the
+// same dir still reads (the devices table is written once), printing where its data is.
+#[test]
+fn devices_status_on_the_demo_data_dir_lists_its_simulated_devices() {
+    let work = tempfile::tempdir().unwrap();
+    let (dir, pin_key) = (work.path().join("demo"), work.path().join("pin.key"));
+    for run in ["Created a new", "Reusing the"] {
+        let (_, stdout, stderr) = run_on_dir(&dir, &pin_key, &["demo"]);
+        assert!(stdout.contains(run) && stdout.contains(&format!("TRAINING city in {}", dir.display())), "demo printed:\n{stdout}\n{stderr}");
+    }
+    let (ok, stdout, stderr) = run_on_dir(&dir, &pin_key, &["devices", "status"]);
+    assert!(ok, "devices status failed:\n{stdout}\n{stderr}");
+    assert!(!stdout.contains("No devices configured"), "{stdout}");
+    for (device, profile) in [("printer", "tm-t88"), ("drawer", "drawer-serial"), ("scanner", "magtek-micr"), ("counter", "bill-counter")] {
+        let line = stdout.lines().find(|l| l.starts_with(device)).unwrap_or_else(|| panic!("no {device} in:\n{stdout}"));
+        assert!(line.contains(" ok") && line.contains(profile), "{line}");
+    }
+    assert!(stdout.contains("simulators started for this command"), "{stdout}");
+}

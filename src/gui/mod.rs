@@ -48,7 +48,12 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
     let training = launch.demo || citytill::ops::setup::is_training(&ledger).map_err(|e| e.to_string())?;
     let terminal = ledger.terminal().to_string();
     let sim_dir = launch.data_dir.join("sim");
-    let devices = if launch.demo { devices::Devices::simulated(&sim_dir) } else { devices::Devices::from_settings(launch.settings.devices.as_ref(), &sim_dir) };
+    // The demo's settings list its simulated devices (`ops::demo::devices_toml`), read here as `citytill devices`
+    // reads them; a demo without the table still gets every device simulated.
+    let devices = match (launch.demo, launch.settings.devices.as_ref()) {
+        (true, None) => devices::Devices::simulated(&sim_dir),
+        (_, table) => devices::Devices::from_settings(table, &sim_dir),
+    };
     // A bad stub template turns stub scanning off (said on the first scan and in the log), not the counter.
     let stubs = citytill::ops::stub::StubTemplates::from_settings(launch.settings.scanline.as_ref(), &launch.data_dir);
     if let Err(problem) = &stubs {
