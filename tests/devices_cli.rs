@@ -511,3 +511,15 @@ fn devices_status_on_the_demo_data_dir_lists_its_simulated_devices() {
     }
     assert!(stdout.contains("simulators started for this command"), "{stdout}");
 }
+
+// Proves `citytill demo` pointed at a counter's real (not training) city refuses, and leaves its settings without
+// the demo's simulated devices.
+#[test]
+fn demo_refuses_a_real_city() {
+    let city = City::new();
+    let settings = std::fs::read_to_string(city.data().join("citytill.toml")).unwrap();
+    let (ok, stdout, stderr) = run_on_dir(&city.data(), &city.pin_key_file(), &["demo"]);
+    assert!(!ok, "demo ran on a real city:\n{stdout}\n{stderr}");
+    assert!(stderr.contains("holds a real (not training) city"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(city.data().join("citytill.toml")).unwrap(), settings);
+}

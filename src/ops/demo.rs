@@ -37,8 +37,16 @@ pub fn ensure_devices(data_dir: &Path) -> Result<()> {
 /// Opens the demo ledger at `ledger_path`, creating the training city first if it is not there.
 pub fn ensure(data_dir: &Path, ledger_path: &Path) -> Result<(Ledger, bool)> {
     if ledger_path.exists() {
+        let ledger = Ledger::open(ledger_path)?;
+        // A counter's real city is never run as the demo (nor given simulated devices).
+        if !setup::is_training(&ledger)? {
+            return Err(crate::Error::Refused(format!(
+                "demo: {} holds a real (not training) city; give the demo its own folder with --data-dir",
+                data_dir.display()
+            )));
+        }
         ensure_devices(data_dir)?;
-        return Ok((Ledger::open(ledger_path)?, false));
+        return Ok((ledger, false));
     }
     let (admin, _, admin_pin) = USERS[0];
     let settings = crate::config::Settings::load(data_dir)?;
