@@ -523,3 +523,28 @@ fn demo_refuses_a_real_city() {
     assert!(stderr.contains("holds a real (not training) city"), "{stderr}");
     assert_eq!(std::fs::read_to_string(city.data().join("citytill.toml")).unwrap(), settings);
 }
+
+// Proves `devices status` with `sim:` devices, run while simulators already run in DATA_DIR/sim (the demo window's),
+// starts its own elsewhere and leaves theirs reachable: `devices sim` still reaches them afterwards (before, the
+// command took over and then deleted their control socket).
+#[test]
+fn status_leaves_running_simulators_their_control_channel() {
+    let city = City::new();
+    configure_devices(&city, &citytill_hardware::sim::sim_config());
+    let dir = city.data().join("sim");
+    let mut window_sims = Command::new(env!("CARGO_BIN_EXE_citytill"))
+        .args(["--data-dir", &city.data().display().to_string(), "devices", "simulate", "--seconds", "60", "--dir", &dir.display().to_string()])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start simulators");
+    let started = Instant::now();
+    while !citytill_hardware::sim::running(&dir) && started.elapsed() < HARD_LIMIT {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = city.ok(&["devices", "status"], &[]);
+    assert_eq!(status.stdout.lines().filter(|l| l.contains(" ok")).count(), 4, "{}", status.stdout);
+    let control = city.run(&["devices", "sim", "printer", "paper-out", "--dir", &dir.display().to_string()], &[]);
+    let _ = window_sims.kill();
+    let _ = window_sims.wait();
+    assert_eq!(control.code, 0, "the running simulators lost their control channel: {}", control.stderr);
+}
