@@ -70,6 +70,16 @@ fn paper_out_shows_on_the_printer_row_only() {
             _ => assert!(!detail.contains("paper") && !detail.contains("drawer"), "{} row: {detail}", line.kind.name()),
         }
     }
+    // The window itself: the only texts on the Devices screen that speak of paper are the printer's.
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Device(DeviceEvent::Paper(PaperState::Out)));
+    send(&mut app, AppMessage::Go(Screen::Devices));
+    let texts = crate::gui::testing::visible_texts(&app);
+    let paper: Vec<&String> = texts.iter().filter(|t| t.to_lowercase().contains("paper")).collect();
+    assert!(paper.iter().any(|t| t.starts_with("paper out")), "{texts:?}");
+    // The printer's row (summary and detail), its log sentence and its status-bar entry; nothing else.
+    let printer_summary = printer().summary();
+    assert!(paper.iter().all(|t| **t == printer_summary || t.starts_with("paper out") || t.starts_with("Printer") || t.starts_with("printer:")), "{paper:?}");
 }
 
 // Proves every kind of device event reads as a plain sentence in the log: no Rust debug syntax (braces, paths,
