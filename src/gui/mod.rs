@@ -73,6 +73,11 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
 
 /// Opens the window and returns when it closes.
 pub fn run(launch: Launch) -> Result<(), String> {
+    // With no display the toolkit panics deep inside; say it in one line instead.
+    #[cfg(all(unix, not(target_os = "macos")))]
+    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) && std::env::var_os("WAYLAND_DISPLAY").is_none_or(|d| d.is_empty()) {
+        return Err("window: no display to open it on (neither DISPLAY nor WAYLAND_DISPLAY is set); the commands of citytill --help work without one".into());
+    }
     let ctx = open_context(&launch)?;
     // `[window] scale` enlarges text and controls; the window keeps its size on screen (iced's sizes are
     // multiplied by the scale), so the screens are laid out in 1280/scale × 800/scale logical pixels.
