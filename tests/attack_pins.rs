@@ -210,3 +210,18 @@ fn old_unkeyed_pins_are_rehashed_at_the_next_good_login() {
     assert_eq!(sign_in(&city, "ana", PIN).code, 0);
     assert_eq!(city.run(&["verify"], &[]).code, 0);
 }
+
+// Proves the lockout message gives the time it ends in the city's time zone (set at init), not in UTC: a
+// lockout at 15:00 UTC in July in Chicago ends at 10:01 CDT.
+#[test]
+fn lockout_time_is_in_the_citys_time_zone() {
+    let city = City { dir: tempfile::tempdir().unwrap() };
+    city.ok(&["init", "--terminal", "T01", "--admin", "boss", "--time-zone", "America/Chicago"], &[("CITYTILL_NEW_PIN", ADMIN_PIN)]);
+    city.as_user("boss", ADMIN_PIN).args(&["user", "add", "sam", "--role", "supervisor"]).env("CITYTILL_NEW_PIN", PIN).expect_ok();
+    let now = format!("{}-07-01T15:00:00Z", chrono::Utc::now().format("%Y").to_string().parse::<i32>().unwrap() + 1);
+    wrong_pins(&city, "sam", &now, 5);
+    let (ok, stderr) = sign_in_at(&city, "sam", PIN, &now);
+    assert!(!ok && stderr.contains("locked out"), "{stderr}");
+    assert!(stderr.contains("until 10:01 CDT"), "{stderr}");
+    assert!(!stderr.contains("UTC"), "{stderr}");
+}

@@ -472,3 +472,81 @@ fn read_check_and_test_slip_on_a_tm_h6000() {
     assert_ne!(refused.code, 0);
     assert!(refused.stderr.contains("read-check:") && refused.stderr.contains("micr = false"), "{}", refused.stderr);
 }
+
+/// Runs `citytill --data-dir DIR ARGS` with no display (so `demo` stops where it would open its window), killed
+/// after `HARD_LIMIT`; returns stdout and stderr.
+fn run_on_dir(dir: &Path, pin_key: &Path, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new("timeout")
+        .arg(HARD_LIMIT.as_secs().to_string())
+        .arg(env!("CARGO_BIN_EXE_citytill"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("CITYTILL_DATA_DIR")
+        .env("CITYTILL_PIN_KEY_FILE", pin_key)
+        .output()
+        .expect("run citytill");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+// Proves `citytill devices status` on the demo's data dir agrees with the demo window: it lists the same four
+// simulated devices, each ok (it used to say "No devices configured" there), and a demo started again on the
+// same dir still reads (the devices table is written once), printing where its data is.
+#[test]
+fn devices_status_on_the_demo_data_dir_lists_its_simulated_devices() {
+    let work = tempfile::tempdir().unwrap();
+    let (dir, pin_key) = (work.path().join("demo"), work.path().join("pin.key"));
+    for run in ["Created a new", "Reusing the"] {
+        let (_, stdout, stderr) = run_on_dir(&dir, &pin_key, &["demo"]);
+        assert!(stdout.contains(run) && stdout.contains(&format!("TRAINING city in {}", dir.display())), "demo printed:\n{stdout}\n{stderr}");
+        // Here it stops where the window would open: one clear line, not a crash.
+        assert!(stderr.contains("no display") && !stderr.contains("panicked"), "{stderr}");
+    }
+    let (ok, stdout, stderr) = run_on_dir(&dir, &pin_key, &["devices", "status"]);
+    assert!(ok, "devices status failed:\n{stdout}\n{stderr}");
+    assert!(!stdout.contains("No devices configured"), "{stdout}");
+    for (device, profile) in [("printer", "tm-t88"), ("drawer", "drawer-serial"), ("scanner", "magtek-micr"), ("counter", "bill-counter")] {
+        let line = stdout.lines().find(|l| l.starts_with(device)).unwrap_or_else(|| panic!("no {device} in:\n{stdout}"));
+        assert!(line.contains(" ok") && line.contains(profile), "{line}");
+    }
+    assert!(stdout.contains("simulators started for this command"), "{stdout}");
+}
+
+// Proves `citytill demo` pointed at a counter's real (not training) city refuses, and leaves its settings without
+// the demo's simulated devices.
+#[test]
+fn demo_refuses_a_real_city() {
+    let city = City::new();
+    let settings = std::fs::read_to_string(city.data().join("citytill.toml")).unwrap();
+    let (ok, stdout, stderr) = run_on_dir(&city.data(), &city.pin_key_file(), &["demo"]);
+    assert!(!ok, "demo ran on a real city:\n{stdout}\n{stderr}");
+    assert!(stderr.contains("holds a real (not training) city"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(city.data().join("citytill.toml")).unwrap(), settings);
+}
+
+// Proves `devices status` with `sim:` devices, run while simulators already run in DATA_DIR/sim (the demo window's),
+// starts its own elsewhere and leaves theirs reachable: `devices sim` still reaches them afterwards (before, the
+// command took over and then deleted their control socket).
+#[test]
+fn status_leaves_running_simulators_their_control_channel() {
+    let city = City::new();
+    configure_devices(&city, &citytill_hardware::sim::sim_config());
+    let dir = city.data().join("sim");
+    let mut window_sims = Command::new(env!("CARGO_BIN_EXE_citytill"))
+        .args(["--data-dir", &city.data().display().to_string(), "devices", "simulate", "--seconds", "60", "--dir", &dir.display().to_string()])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start simulators");
+    let started = Instant::now();
+    while !citytill_hardware::sim::running(&dir) && started.elapsed() < HARD_LIMIT {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = city.ok(&["devices", "status"], &[]);
+    assert_eq!(status.stdout.lines().filter(|l| l.contains(" ok")).count(), 4, "{}", status.stdout);
+    let control = city.run(&["devices", "sim", "printer", "paper-out", "--dir", &dir.display().to_string()], &[]);
+    let _ = window_sims.kill();
+    let _ = window_sims.wait();
+    assert_eq!(control.code, 0, "the running simulators lost their control channel: {}", control.stderr);
+}

@@ -84,9 +84,22 @@ pub(crate) fn devices_config(ctx: &Context, file: Option<&Path>) -> Result<Devic
     config.map_err(|e| Error::Invalid(format!("[devices]: {e}")))
 }
 
-/// `sim:` transports started as in-process simulators in DATA_DIR/sim, as the window does (kept alive by the second value).
-fn with_simulators(ctx: &Context, config: DevicesConfig) -> Result<(DevicesConfig, Option<sim::Simulators>)> {
-    sim::materialize(&config, &sim_dir(ctx, None)).map_err(|e| Error::Refused(format!("[devices]: {e}")))
+/// Simulators this command started for `sim:` transports (and the folder they run in when it is not DATA_DIR/sim);
+/// they stop when it is dropped.
+struct OwnSimulators {
+    simulators: Option<sim::Simulators>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// `sim:` transports started as in-process simulators in DATA_DIR/sim, as the window does (kept alive by the second
+/// value). When the window's simulators are running there (the demo is open), this command's own run in a
+/// throwaway folder instead, so the window keeps its control channel (`devices sim`).
+fn with_simulators(ctx: &Context, config: DevicesConfig) -> Result<(DevicesConfig, OwnSimulators)> {
+    let shared = sim_dir(ctx, None);
+    let own = if sim::running(&shared) { Some(tempfile::tempdir().map_err(|e| Error::file(&std::env::temp_dir(), e))?) } else { None };
+    let dir = own.as_ref().map_or(shared, |d| d.path().to_path_buf());
+    let (config, simulators) = sim::materialize(&config, &dir).map_err(|e| Error::Refused(format!("[devices]: {e}")))?;
+    Ok((config, OwnSimulators { simulators, _dir: own }))
 }
 
 fn sim_dir(ctx: &Context, dir: Option<PathBuf>) -> PathBuf {
@@ -108,7 +121,7 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
             }
         }
         DevicesCommand::Status { config } => {
-            let (config, _simulators) = with_simulators(ctx, devices_config(ctx, config.as_deref())?)?;
+            let (config, simulators) = with_simulators(ctx, devices_config(ctx, config.as_deref())?)?;
             let reports = commands::status(&config);
             if ctx.json {
                 return output::json(&reports);
@@ -119,6 +132,9 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
             for report in reports {
                 let drawer = report.status.as_ref().and_then(|s| s.drawer_open).map(|open| if open { ", drawer open" } else { ", drawer closed" }).unwrap_or_default();
                 crate::outln!("{:<8} {}{drawer}  ({} on {})", report.device.name(), report.summary, report.profile.unwrap_or_default(), report.transport.unwrap_or_default())?;
+            }
+            if simulators.simulators.is_some() {
+                crate::outln!("Devices with transport \"sim:\" are simulators started for this command (the window starts its own while it is open).")?;
             }
         }
         DevicesCommand::Test { device, config, timeout_ms } if device == "slip" => {

@@ -48,7 +48,12 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
     let training = launch.demo || citytill::ops::setup::is_training(&ledger).map_err(|e| e.to_string())?;
     let terminal = ledger.terminal().to_string();
     let sim_dir = launch.data_dir.join("sim");
-    let devices = if launch.demo { devices::Devices::simulated(&sim_dir) } else { devices::Devices::from_settings(launch.settings.devices.as_ref(), &sim_dir) };
+    // The demo's settings list its simulated devices (`ops::demo::devices_toml`), read here as `citytill devices`
+    // reads them; a demo without the table still gets every device simulated.
+    let devices = match (launch.demo, launch.settings.devices.as_ref()) {
+        (true, None) => devices::Devices::simulated(&sim_dir),
+        (_, table) => devices::Devices::from_settings(table, &sim_dir),
+    };
     // A bad stub template turns stub scanning off (said on the first scan and in the log), not the counter.
     let stubs = citytill::ops::stub::StubTemplates::from_settings(launch.settings.scanline.as_ref(), &launch.data_dir);
     if let Err(problem) = &stubs {
@@ -68,6 +73,11 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
 
 /// Opens the window and returns when it closes.
 pub fn run(launch: Launch) -> Result<(), String> {
+    // With no display the toolkit panics deep inside; say it in one line instead.
+    #[cfg(all(unix, not(target_os = "macos")))]
+    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) && std::env::var_os("WAYLAND_DISPLAY").is_none_or(|d| d.is_empty()) {
+        return Err("window: no display to open it on (neither DISPLAY nor WAYLAND_DISPLAY is set); the commands of citytill --help work without one".into());
+    }
     let ctx = open_context(&launch)?;
     // `[window] scale` enlarges text and controls; the window keeps its size on screen (iced's sizes are
     // multiplied by the scale), so the screens are laid out in 1280/scale × 800/scale logical pixels.

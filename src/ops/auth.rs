@@ -239,6 +239,7 @@ enum Attempt {
 /// parallel attempt sees this one counted, so no more than `login_attempts` PINs are ever checked before
 /// a lockout. The lock's start is the ledger's now, never earlier than the last entry.
 fn count_attempt(ledger: &mut Ledger, settings: &Settings, name: &str, field: &str) -> Result<Attempt> {
+    let zone = ledger.time_zone();
     ledger.write(|w| {
         let now = w.now()?;
         let row = w
@@ -258,8 +259,8 @@ fn count_attempt(ledger: &mut Ledger, settings: &Settings, name: &str, field: &s
         if let Some(until) = locked_until.as_deref().and_then(crate::ledger::clock::parse_at).filter(|until| *until > now) {
             w.append(None, None, &Event::LoginFailed { name: name.to_string(), attempts: failed })?;
             return Ok(Attempt::Refused(Error::Auth(format!(
-                "{field}: '{name}' is locked out after repeated wrong PINs until {} UTC; an admin can unlock (citytill user unlock {name})",
-                until.format("%H:%M")
+                "{field}: '{name}' is locked out after repeated wrong PINs until {} (the city's time); an admin can unlock (citytill user unlock {name})",
+                until.with_timezone(&zone).format("%H:%M %Z")
             ))));
         }
         let attempts = failed + 1;

@@ -14,10 +14,39 @@ pub const USERS: &[(&str, Role, &str)] =
 pub const TERMINAL: &str = "TRN1";
 pub const PAYABLES: usize = 2_000;
 
+/// The demo's `[devices]` settings: every device simulated (`sim:`, started in <data dir>/sim by whoever opens
+/// them), the same four the demo window shows, so `citytill devices status|test` on the demo's data dir see them too.
+pub fn devices_toml() -> Result<String> {
+    let problem = |e: &dyn std::fmt::Display| crate::Error::Invalid(format!("[devices]: {e}"));
+    let table: toml::Table = toml::from_str(&citytill_hardware::sim::sim_config().to_toml_string().map_err(|e| problem(&e))?).map_err(|e| problem(&e))?;
+    let text = toml::to_string(&toml::Table::from_iter([("devices".to_string(), toml::Value::Table(table))])).map_err(|e| problem(&e))?;
+    Ok(format!("\n# Added by `citytill demo`: every device is simulated (started in <data dir>/sim by whoever opens them).\n{text}"))
+}
+
+/// Adds [`devices_toml`] to the demo's settings file when it has no `[devices]` table (a new demo, or one made
+/// before the demo wrote it); a table already there (the trainer's own) is left alone.
+pub fn ensure_devices(data_dir: &Path) -> Result<()> {
+    if crate::config::Settings::load(data_dir)?.devices.is_some() {
+        return Ok(());
+    }
+    let path = data_dir.join(crate::config::FILE_NAME);
+    let mut file = crate::private_file::open(std::fs::OpenOptions::new().append(true).create(true), &path).map_err(|e| crate::Error::file(&path, e))?;
+    std::io::Write::write_all(&mut file, devices_toml()?.as_bytes()).map_err(|e| crate::Error::file(&path, e))
+}
+
 /// Opens the demo ledger at `ledger_path`, creating the training city first if it is not there.
 pub fn ensure(data_dir: &Path, ledger_path: &Path) -> Result<(Ledger, bool)> {
     if ledger_path.exists() {
-        return Ok((Ledger::open(ledger_path)?, false));
+        let ledger = Ledger::open(ledger_path)?;
+        // A counter's real city is never run as the demo (nor given simulated devices).
+        if !setup::is_training(&ledger)? {
+            return Err(crate::Error::Refused(format!(
+                "demo: {} holds a real (not training) city; give the demo its own folder with --data-dir",
+                data_dir.display()
+            )));
+        }
+        ensure_devices(data_dir)?;
+        return Ok((ledger, false));
     }
     let (admin, _, admin_pin) = USERS[0];
     let settings = crate::config::Settings::load(data_dir)?;
@@ -27,6 +56,7 @@ pub fn ensure(data_dir: &Path, ledger_path: &Path) -> Result<(Ledger, bool)> {
     }
     import::upsert_fees(&mut ledger, Some(admin), "demo-fees", synthetic::fees())?;
     import::upsert_payables(&mut ledger, Some(admin), "demo-payables", synthetic::payables(PAYABLES, 2026))?;
+    ensure_devices(data_dir)?;
     Ok((ledger, true))
 }
 

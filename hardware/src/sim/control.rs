@@ -116,6 +116,11 @@ impl Action {
 pub const ACTIONS_HELP: &str = "printer paper-out|paper-out-after N|paper-near-end|paper-ok|cover-open|cover-close|offline|online|unplug|plug|insert-check \"MICR\"|insert-slip|remove-slip; \
 drawer stuck|unstick|open|close|travel MS; scanner micr \"LINE\"|stub \"LINE\"|raw \"TEXT\"|garbage|long; counter report \"20x5,10x3\"|garbage|truncated";
 
+/// Whether simulators (in any process) are running in `dir` now: their control channel accepts a connection.
+pub fn running(dir: &Path) -> bool {
+    channel::connect(dir).is_ok()
+}
+
 /// Sends one action to the simulators running in `dir` (from any process); returns their answer.
 pub fn control(dir: &Path, device: &str, action: &str) -> Result<String, SimError> {
     Action::parse(device, action)?;

@@ -4,7 +4,7 @@ pub mod control;
 mod line;
 pub mod printer;
 
-pub use control::{control, Action, SimError, ACTIONS_HELP};
+pub use control::{control, running, Action, SimError, ACTIONS_HELP};
 pub use printer::{DrawerModel, PrinterFaults, PrinterModel, SlipModel};
 
 use crate::config::{DeviceEntry, DevicesConfig, Timeouts};
@@ -161,14 +161,7 @@ impl Simulators {
 
     /// A devices config pointing at these simulators (printer over TCP; drawer, scanner, counter on their lines).
     pub fn config(&self) -> DevicesConfig {
-        let timeouts = Timeouts { status_timeout_ms: 300, poll_interval_ms: 100, reconnect_initial_ms: 100, reconnect_max_ms: 1000, report_idle_ms: 500, ..Timeouts::default() };
-        let entry = |profile: &str, transport: String| DeviceEntry { timeouts, ..DeviceEntry::new(profile, &transport) };
-        DevicesConfig {
-            printer: Some(entry("tm-t88", format!("tcp:{}", self.printer_tcp))),
-            drawer: Some(entry("drawer-serial", self.transports[0].clone())),
-            scanner: Some(entry("magtek-micr", self.transports[1].clone())),
-            counter: Some(entry("bill-counter", self.transports[2].clone())),
-        }
+        simulated_config([format!("tcp:{}", self.printer_tcp), self.transports[0].clone(), self.transports[1].clone(), self.transports[2].clone()])
     }
 
     fn write_config(&self) -> Result<(), SimError> {
@@ -393,6 +386,24 @@ fn apply_other(shared: &Shared, action: &Action) -> Result<String, SimError> {
         _ => {}
     }
     Ok(format!("drawer: {action:?}"))
+}
+
+/// Every device simulated, as a settings `[devices]` table names them: transport `sim:` (started by
+/// [`materialize`]) with the profiles and timeouts of [`Simulators::config`].
+pub fn sim_config() -> DevicesConfig {
+    simulated_config(["sim:", "sim:", "sim:", "sim:"].map(String::from))
+}
+
+/// The simulators' devices on these transports (printer, drawer, scanner, counter).
+fn simulated_config([printer, drawer, scanner, counter]: [String; 4]) -> DevicesConfig {
+    let timeouts = Timeouts { status_timeout_ms: 300, poll_interval_ms: 100, reconnect_initial_ms: 100, reconnect_max_ms: 1000, report_idle_ms: 500, ..Timeouts::default() };
+    let entry = |profile: &str, transport: String| DeviceEntry { timeouts, ..DeviceEntry::new(profile, &transport) };
+    DevicesConfig {
+        printer: Some(entry("tm-t88", printer)),
+        drawer: Some(entry("drawer-serial", drawer)),
+        scanner: Some(entry("magtek-micr", scanner)),
+        counter: Some(entry("bill-counter", counter)),
+    }
 }
 
 /// Replaces `sim:` transports with in-process simulators started in `dir` (kept alive by the returned value).

@@ -4,7 +4,8 @@
 use std::collections::VecDeque;
 
 use citytill::Money;
-use citytill_hardware::device::{DeviceEvent, ScanData};
+use citytill_hardware::device::{DeviceEvent, DeviceKind, DeviceState, ScanData};
+use citytill_hardware::status::PaperState;
 use iced::widget::{column, container, row, text, Column};
 use iced::{Element, Length, Task};
 
@@ -42,23 +43,13 @@ pub enum Event {
 impl DevicesScreen {
     /// Keeps a readable line per device event.
     pub fn record(&mut self, event: &DeviceEvent) {
-        let line = match event {
-            DeviceEvent::Data(ScanData::Micr(micr)) => {
-                let line = format!("check routing {} account ...{}", micr.routing, micr.account_last4);
-                self.last_line = Some(line.clone());
-                format!("scanner: {line}")
-            }
-            DeviceEvent::Data(ScanData::Stub(line) | ScanData::Unknown(line)) => {
-                self.last_line = Some(line.clone());
-                format!("scanner: {line}")
-            }
-            DeviceEvent::CounterReport(report) => {
-                let line = format!("{} bills, {}", report.total_pieces, Money::from_cents(report.total_cents).grouped());
-                self.last_report = Some(line.clone());
-                format!("counter: {line}")
-            }
-            other => format!("{other:?}"),
-        };
+        match event {
+            DeviceEvent::Data(ScanData::Micr(micr)) => self.last_line = Some(format!("check routing {} account ...{}", micr.routing, micr.account_last4)),
+            DeviceEvent::Data(ScanData::Stub(line) | ScanData::Unknown(line)) => self.last_line = Some(line.clone()),
+            DeviceEvent::CounterReport(report) => self.last_report = Some(format!("{} bills, {}", report.total_pieces, Money::from_cents(report.total_cents).grouped())),
+            _ => {}
+        }
+        let line = sentence(event);
         if self.log.len() == LOG_LEN {
             self.log.pop_front();
         }
@@ -97,12 +88,7 @@ impl DevicesScreen {
     pub fn view<'a>(&'a self, lines: &'a [DeviceLine], ctx: &'a Context) -> Element<'a, Message> {
         let mut table = Column::new().spacing(6);
         for line in lines {
-            let status = &line.status;
-            let detail = if line.configured {
-                format!("paper {:?} · cover {} · drawer {}", status.paper, if status.cover_open { "open" } else { "closed" }, status.drawer_open.map_or("—", |o| if o { "open" } else { "closed" }))
-            } else {
-                String::new()
-            };
+            let detail = detail(line);
             let summary = text(line.summary()).size(theme::BODY).width(260);
             table = table.push(row![text(line.kind.name()).size(theme::BODY).width(120), if line.is_ok() { summary } else { summary.style(theme::text::danger) }, text(detail).size(theme::SMALL)].spacing(12));
         }
@@ -122,7 +108,7 @@ impl DevicesScreen {
         .spacing(8)
         .wrap()
         .vertical_spacing(8);
-        let log = Column::with_children(self.log.iter().rev().map(|l| text(l.as_str()).size(theme::SMALL).font(theme::text::MONO).into())).spacing(2);
+        let log = Column::with_children(self.log.iter().rev().map(|l| text(l.as_str()).size(theme::SMALL).into())).spacing(2);
         column![
             widgets::title("Devices"),
             container(table).padding(14).style(theme::container::card).width(Length::Fill),
@@ -133,6 +119,68 @@ impl DevicesScreen {
         ]
         .spacing(theme::GAP)
         .into()
+    }
+}
+
+/// What a device's row says beside its summary: only that device's own readings (paper and cover for the
+/// printer, the open sensor for the drawer); nothing until the device has really been read.
+pub fn detail(line: &DeviceLine) -> String {
+    let status = &line.status;
+    if !line.configured || !status.read || status.unknown.is_some() {
+        return String::new();
+    }
+    let open = |open: bool| if open { "open" } else { "closed" };
+    match line.kind {
+        DeviceKind::Printer => format!("{} · cover {}", paper(status.paper), open(status.cover_open)),
+        DeviceKind::Drawer => status.drawer_open.map_or_else(|| "drawer sensor not read".into(), |o| format!("drawer {}", open(o))),
+        DeviceKind::Scanner | DeviceKind::Counter => String::new(),
+    }
+}
+
+fn paper(state: PaperState) -> &'static str {
+    match state {
+        PaperState::Ok => "paper ok",
+        PaperState::NearEnd => "paper near end",
+        PaperState::Out => "paper out",
+    }
+}
+
+/// "Printer", "Drawer", ... — a device's name at the start of a log sentence.
+fn device(kind: DeviceKind) -> &'static str {
+    match kind {
+        DeviceKind::Printer => "Printer",
+        DeviceKind::Drawer => "Drawer",
+        DeviceKind::Scanner => "Scanner",
+        DeviceKind::Counter => "Counter",
+    }
+}
+
+/// A device event as a sentence for the log (scans and counter reports are worded by [`DevicesScreen::record`]).
+pub fn sentence(event: &DeviceEvent) -> String {
+    match event {
+        DeviceEvent::State { device: kind, state } => {
+            let state = match state {
+                DeviceState::Closed => "is closed",
+                DeviceState::Idle => "is ready",
+                DeviceState::Busy => "is busy",
+                DeviceState::Error => "reports an error",
+            };
+            format!("{} {state}.", device(*kind))
+        }
+        DeviceEvent::Online { device: kind } => format!("{} is online.", device(*kind)),
+        DeviceEvent::Offline { device: kind, reason } => format!("{} went offline: {reason}.", device(*kind)),
+        DeviceEvent::Data(ScanData::Micr(micr)) => format!("Scanner read a check: routing {} account ending {}.", micr.routing, micr.account_last4),
+        DeviceEvent::Data(ScanData::Stub(line) | ScanData::Unknown(line)) => format!("Scanner read: {line}"),
+        DeviceEvent::CounterReport(report) => format!("Counter reported {} bills, {}.", report.total_pieces, Money::from_cents(report.total_cents).grouped()),
+        DeviceEvent::InputRejected { device: kind, reason } => format!("{} sent something unreadable: {reason}.", device(*kind)),
+        DeviceEvent::JobCompleted { device: kind, job } => format!("{} finished job {job}.", device(*kind)),
+        DeviceEvent::JobFailed { device: kind, job, reason } => format!("{} could not finish job {job}: {reason}.", device(*kind)),
+        DeviceEvent::Paper(state) => format!("Printer: {}.", paper(*state)),
+        DeviceEvent::Cover { open: true } => "Printer cover opened.".into(),
+        DeviceEvent::Cover { open: false } => "Printer cover closed.".into(),
+        DeviceEvent::Drawer { open: true } => "Drawer opened.".into(),
+        DeviceEvent::Drawer { open: false } => "Drawer closed.".into(),
+        DeviceEvent::DrawerLeftOpen { open_for_ms } => format!("Drawer left open for {} s.", open_for_ms / 1000),
     }
 }
 
