@@ -43,7 +43,7 @@ pub struct ZReport {
     pub drawer_id: i64,
     pub cashier: String,
     pub business_date: String,
-    /// Journal timestamps of the drawer's opening and its close entry.
+    /// When the drawer was opened and closed, to the minute in the city's time zone ("2026-03-02 15:04").
     pub opened_at: String,
     pub closed_at: String,
     pub float: Money,
@@ -84,10 +84,16 @@ pub fn z_report(conn: &Connection, drawer_id: i64) -> Result<ZReport> {
         reason: None,
         seal: String::new(),
     };
+    let zone = crate::ledger::city_zone(conn)?;
+    // A journal timestamp (UTC) to the minute in the city's time zone, as the counter's clock shows it.
+    let local = |at: &str| match chrono::DateTime::parse_from_rfc3339(at) {
+        Ok(time) => time.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => at.replace('T', " ").chars().take(16).collect(),
+    };
     let mut closed = false;
     for entry in entries(conn, &kinds, &drawer.business_date, false)? {
         match &entry.event {
-            Event::DrawerOpened { drawer_id: id, .. } if *id == drawer_id => report.opened_at = entry.at.clone(),
+            Event::DrawerOpened { drawer_id: id, .. } if *id == drawer_id => report.opened_at = local(&entry.at),
             Event::CashDropped { drawer_id: id, amount } if *id == drawer_id => report.drops.add(*amount),
             Event::PaidIn { drawer_id: id, amount, .. } if *id == drawer_id => report.paid_ins.add(*amount),
             Event::PaidOut { drawer_id: id, amount, .. } if *id == drawer_id => report.paid_outs.add(*amount),
@@ -97,7 +103,7 @@ pub fn z_report(conn: &Connection, drawer_id: i64) -> Result<ZReport> {
                     .iter()
                     .map(|row| TenderClose { tender: row.tender.as_str().into(), expected: row.amount, counted: pick(counted, row.tender), over_short: pick(over_short, row.tender) })
                     .collect();
-                report.closed_at = entry.at.clone();
+                report.closed_at = local(&entry.at);
                 report.float_kept = *float_kept;
                 report.approver = entry.approver.clone();
                 report.reason = reason.clone();
@@ -119,12 +125,6 @@ pub fn z_report(conn: &Connection, drawer_id: i64) -> Result<ZReport> {
     Ok(report)
 }
 
-/// "2026-03-02 15:04" from a journal timestamp.
-fn minute(at: &str) -> String {
-    let text = at.replace('T', " ");
-    text.get(..16).unwrap_or(&text).to_string()
-}
-
 /// "2 drops" / "1 paid-out" with the total, as the tape and the report's notes say it.
 fn moves_line(what: &str, moves: Moves) -> String {
     format!("{what}: {} totalling {}", moves.count, moves.total)
@@ -136,8 +136,8 @@ impl ZReport {
         let mut notes = vec![
             format!("Terminal {} - drawer {} - cashier {}", self.terminal, self.drawer_id, self.cashier),
             format!("Business date {}", self.business_date),
-            format!("Opened {}", minute(&self.opened_at)),
-            format!("Closed {}", minute(&self.closed_at)),
+            format!("Opened {}", self.opened_at),
+            format!("Closed {}", self.closed_at),
             format!("Opening float: {}; float kept: {}", self.float, self.float_kept),
             moves_line("Drops", self.drops),
             moves_line("Paid-ins", self.paid_ins),
@@ -169,7 +169,7 @@ impl ZReport {
         Receipt {
             header,
             receipt_number: format!("Drawer {}", self.drawer_id),
-            issued_at: minute(&self.closed_at),
+            issued_at: self.closed_at.clone(),
             cashier: Some(self.cashier.clone()),
             totals: lines,
             footer: vec!["Drawer closed".into(), self.seal.clone()],
