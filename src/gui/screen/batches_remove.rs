@@ -51,12 +51,12 @@ impl BatchesScreen {
             ctx.worker.call(move |ledger| {
                 batch::remove(ledger, &actor, &selected.batch, item, &reason)?;
                 let summary = batch::summary(ledger.conn(), &selected.batch)?;
+                let items = if summary.items == 1 { "1 item".to_string() } else { format!("{} items", summary.items) };
                 Ok(format!(
-                    "Item {reference} ({}) removed: {reason}. Batch {} now {} in {} items of control {} in {}.",
+                    "Item {reference} ({}) removed: {reason}. Batch {} now holds {} in {items} (control {} in {}).",
                     amount.grouped(),
                     summary.batch,
                     summary.total.grouped(),
-                    summary.items,
                     summary.control_total.grouped(),
                     summary.control_items
                 ))

@@ -244,7 +244,7 @@ fn remove_an_item_with_a_reason() {
     assert_eq!(app.batches.error, None);
     assert_eq!(
         app.batches.notice.as_deref(),
-        Some("Item M1-0002 (10.00) removed: keyed twice. Batch M1 now 45.50 in 1 items of control 45.50 in 1.")
+        Some("Item M1-0002 (10.00) removed: keyed twice. Batch M1 now holds 45.50 in 1 item (control 45.50 in 1).")
     );
     assert_eq!(app.batches.step, Step::List);
     assert_eq!(app.batches.items.iter().map(|i| i.item).collect::<Vec<_>>(), vec![1], "the item list no longer shows it");
