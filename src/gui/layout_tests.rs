@@ -208,7 +208,7 @@ fn batch_with_item_of(app: &mut App, control: (&str, &str)) {
 /// every action button are wholly on screen at `size`.
 fn assert_batches_whole(app: &App, size: (f32, f32), what: &str) {
     let mut ui = simulator_at(size, app.view());
-    for label in ["Open batch [F5]", "Enter items [F11]", "Balance [F6]", "Approve [F7]", "Reject [F8]", "Reopen [F9]"] {
+    for label in ["Open batch [F5]", "Enter items [F11]", "Balance [F6]", "Remove item [F12]", "Approve [F7]", "Reject [F8]", "Reopen [F9]"] {
         assert!(wholly_visible(&mut ui, size, label).is_some(), "{what}: the button {label:?} is not on screen at {size:?}");
     }
     for header in ["Batch", "Kind", "State", "Total / control", "Items", "Item", "Account", "Check", "Amount", "By"] {
@@ -396,4 +396,32 @@ fn stacked_batch_list_follows_the_selection() {
     }
     let mut ui = simulator_at(SMALL, app.view());
     assert!(wholly_visible(&mut ui, SMALL, rows[0].as_str()).is_some(), "the selected first batch {} is scrolled out of view", rows[0]);
+}
+
+// Proves the form that takes an item out of a batch (F12) at 1024×768 and 1280×800, after a refused
+// submission (no reason) adds an error line, keeps the item and reason fields, the Remove and Cancel
+// buttons, the item being removed, the tab row and the status bar on screen (snapshot looked at).
+#[test]
+fn batch_item_removal_fits_small_screen() {
+    use super::keys::Shortcut;
+    use super::screen::batches::{Message as BatchMessage, REASON_ID, REMOVE_ITEM_ID};
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    batch_with_item(&mut app);
+    send(&mut app, Message::Shortcut(Shortcut::F12));
+    send(&mut app, Message::Batches(BatchMessage::RemoveItem("1".into())));
+    send(&mut app, Message::Batches(BatchMessage::RemoveSubmitted));
+    assert!(app.batches.error.is_some(), "no reason: refused");
+    for size in [SMALL, WIDE] {
+        let mut ui = simulator_at(size, app.view());
+        for id in [REMOVE_ITEM_ID, REASON_ID] {
+            assert!(wholly_visible(&mut ui, size, selector::id(id)).is_some(), "the field {id} is not on screen at {size:?}");
+        }
+        for label in ["Remove item [Enter]", "Cancel [Esc]", "Reason: say why in 3 to 200 characters.", "45.50"] {
+            assert!(wholly_visible(&mut ui, size, label).is_some(), "{label:?} is not on screen at {size:?}");
+        }
+        assert_frame(&app, size, "batch item removal");
+    }
+    let mut ui = simulator_at(SMALL, app.view());
+    assert_snapshot(&mut ui, &app.theme(), "batches_remove_1024");
 }

@@ -228,7 +228,7 @@ impl Ledger {
 
 /// The city's time zone as the ledger records it; ledgers made before the zone was recorded use the
 /// machine's zone (never the process's `TZ`).
-fn city_zone(conn: &Connection) -> Result<Tz> {
+pub fn city_zone(conn: &Connection) -> Result<Tz> {
     let zone: Option<String> = conn.query_row("SELECT value FROM meta WHERE key = ?1", [TIME_ZONE_KEY], |r| r.get(0)).optional()?;
     match zone {
         Some(name) => clock::parse_zone("meta time_zone", &name).map_err(Error::Invariant),

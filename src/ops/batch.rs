@@ -135,6 +135,12 @@ pub fn remove(ledger: &mut Ledger, actor: &Actor, batch: &str, item: i64, reason
     })
 }
 
+/// Whether `remove` takes corrections to this batch now: a mail or drop-box batch, open, on an open
+/// business day (the window offers "Remove item" only then; `remove` itself applies the same rule).
+pub fn takes_corrections(summary: &BatchSummary) -> bool {
+    summary.drawer_id.is_none() && require_state(summary, &["open"], "removing items").is_ok()
+}
+
 /// Marks a batch balanced when its items match the control total and count (a counter batch: when its
 /// drawer is closed). Out of balance is refused, naming both differences; nothing is written.
 pub fn balance(ledger: &mut Ledger, actor: &Actor, batch: &str) -> Result<BatchSummary> {

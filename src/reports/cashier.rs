@@ -39,56 +39,51 @@ pub fn require_sight_of_open_drawers(conn: &Connection, date: &str, viewer: Opti
 pub fn drawers(conn: &Connection, date: &str, viewer: Option<&Actor>) -> Result<Document> {
     let mut statement = conn.prepare_cached("SELECT id FROM drawers WHERE business_date = ?1 ORDER BY id")?;
     let ids: Vec<i64> = statement.query_map([date], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    let closes: BTreeMap<i64, (i64, Event)> = entries(conn, &["drawer_closed"], date, false)?
+    let closed: std::collections::BTreeSet<i64> = entries(conn, &["drawer_closed"], date, false)?
         .into_iter()
         .filter_map(|e| match &e.event {
-            Event::DrawerClosed { drawer_id, .. } => Some((*drawer_id, (e.seq, e.event.clone()))),
+            Event::DrawerClosed { drawer_id, .. } => Some(*drawer_id),
             _ => None,
         })
         .collect();
     let mut sections = Vec::new();
     for id in ids {
         let Some(drawer) = query::drawer_by_id(conn, id)? else { continue };
-        let (receipts, voids): (i64, i64) = conn.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(status = 'voided'), 0) FROM receipts WHERE drawer_id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let mut section = match closes.get(&id) {
-            Some((close_seq, Event::DrawerClosed { counted, expected, over_short, float_kept, reason, .. })) => {
-                let mut section = Section::new(format!("Z report - drawer {id} - {} - closed", drawer.cashier), &["tender", "expected", "counted", "over/short"]);
-                for row in expected {
-                    let pick = |rows: &[crate::domain::events::TenderAmount]| rows.iter().find(|r| r.tender == row.tender).map_or(Money::ZERO, |r| r.amount);
-                    section.row(vec![row.tender.as_str().into(), row.amount.to_string(), pick(counted).to_string(), pick(over_short).to_string()]);
-                }
-                let total = |rows: &[crate::domain::events::TenderAmount]| Money::from_cents(rows.iter().map(|r| r.amount.cents()).sum()).to_string();
-                section.totals = Some(vec!["total".into(), total(expected), total(counted), total(over_short)]);
-                section.notes.push(format!("Float kept: {float_kept}"));
-                if let Some(reason) = reason {
-                    section.notes.push(format!("Over/short reason: {reason}"));
-                }
-                // The chain head after the close entry: a Z tape kept is a witness of the journal (ops::seal).
-                let hash: String = conn.query_row("SELECT hash FROM journal WHERE seq = ?1", [close_seq], |r| r.get(0))?;
-                section.notes.push(crate::ops::seal::line(*close_seq, &hash));
-                section
+        let section = if closed.contains(&id) {
+            // Terminal, cashier, times, float, drops, paid-ins/outs, counts and the approver: the same
+            // figures the printed tape carries (`z_report::ZReport::paper`).
+            let z = crate::reports::z_report::z_report(conn, id)?;
+            let mut section = Section::new(format!("Z report - drawer {id} - {} - closed", drawer.cashier), &["tender", "expected", "counted", "over/short"]);
+            for row in &z.tenders {
+                section.row(vec![row.tender.clone(), row.expected.to_string(), row.counted.to_string(), row.over_short.to_string()]);
             }
-            _ => {
-                let mut section = Section::new(format!("X report - drawer {id} - {} - {}", drawer.cashier, drawer.state), &["tender", "expected"]);
-                let expected = query::expected(conn, id)?;
-                let counted = drawer.state != "open";
-                let shown = counted || may_see_expected(viewer, &drawer.cashier);
-                for (tender, amount) in &expected {
-                    section.row(vec![tender.as_str().into(), if shown { amount.to_string() } else { BLIND.into() }]);
-                }
-                let total = Money::from_cents(expected.iter().map(|(_, m)| m.cents()).sum()).to_string();
-                section.totals = Some(vec!["total".into(), if shown { total } else { BLIND.into() }]);
-                if !shown {
-                    section.notes.push("Expected amounts are shown after the blind count, or to a supervisor.".into());
-                }
-                section
+            let total = |f: fn(&crate::reports::z_report::TenderClose) -> Money| Money::from_cents(z.tenders.iter().map(|t| f(t).cents()).sum()).to_string();
+            section.totals = Some(vec!["total".into(), total(|t| t.expected), total(|t| t.counted), total(|t| t.over_short)]);
+            section.notes = z.notes();
+            // The chain head after the close entry: a Z tape kept is a witness of the journal (ops::seal).
+            section.notes.push(z.seal.clone());
+            section
+        } else {
+            let mut section = Section::new(format!("X report - drawer {id} - {} - {}", drawer.cashier, drawer.state), &["tender", "expected"]);
+            let expected = query::expected(conn, id)?;
+            let counted = drawer.state != "open";
+            let shown = counted || may_see_expected(viewer, &drawer.cashier);
+            for (tender, amount) in &expected {
+                section.row(vec![tender.as_str().into(), if shown { amount.to_string() } else { BLIND.into() }]);
             }
+            let total = Money::from_cents(expected.iter().map(|(_, m)| m.cents()).sum()).to_string();
+            section.totals = Some(vec!["total".into(), if shown { total } else { BLIND.into() }]);
+            if !shown {
+                section.notes.push("Expected amounts are shown after the blind count, or to a supervisor.".into());
+            }
+            let (receipts, voids): (i64, i64) = conn.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(status = 'voided'), 0) FROM receipts WHERE drawer_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            section.notes.push(format!("Opening float: {}; receipts issued: {receipts}; voided: {voids}", drawer.float));
+            section
         };
-        section.notes.push(format!("Opening float: {}; receipts issued: {receipts}; voided: {voids}", drawer.float));
         sections.push(section);
     }
     Ok(Document { report: "drawer".into(), title: "Drawer report (X mid-shift, Z at close)".into(), date: date.into(), lines: Vec::new(), sections })

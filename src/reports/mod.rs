@@ -8,6 +8,7 @@ pub mod deposit;
 pub mod money;
 pub mod pdf;
 pub mod render;
+pub mod z_report;
 
 use rusqlite::{params, Connection};
 

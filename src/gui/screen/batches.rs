@@ -20,6 +20,8 @@ use crate::gui::widgets::Approval;
 mod items;
 #[path = "batches_view.rs"]
 mod view;
+#[path = "batches_remove.rs"]
+mod remove;
 
 pub const CONTROL_TOTAL_ID: &str = "batch-control-total";
 pub const CONTROL_ITEMS_ID: &str = "batch-control-items";
@@ -27,6 +29,7 @@ pub const STUB_ID: &str = "batch-stub";
 pub const MICR_ID: &str = "batch-micr";
 pub const AMOUNT_ID: &str = "batch-amount";
 pub const REASON_ID: &str = "batch-reason";
+pub const REMOVE_ITEM_ID: &str = "batch-remove-item";
 
 /// A supervisor's decision on the selected batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +86,8 @@ pub enum Step {
     Entering,
     /// The decision form: reason and supervisor name + PIN.
     Deciding(Decision),
+    /// Taking a mis-keyed item out of the selected open batch: its number and the reason.
+    Removing,
 }
 
 /// The batches and, when one is selected, its summary and items.
@@ -119,6 +124,8 @@ pub struct BatchesScreen {
     pub check: Option<Micr>,
     pub amount: String,
     pub reason: String,
+    /// The item to remove, as typed (its number or reference).
+    pub remove_item: String,
     pub approval: Approval,
     pub error: Option<String>,
     pub notice: Option<String>,
@@ -142,6 +149,7 @@ impl Default for BatchesScreen {
             check: None,
             amount: String::new(),
             reason: String::new(),
+            remove_item: String::new(),
             approval: Approval::default(),
             error: None,
             notice: None,
@@ -182,6 +190,11 @@ pub enum Message {
     Approver(String),
     Pin(String),
     DecisionSubmitted,
+    /// F12: take a held item out of the selected open batch (its number and a reason).
+    StartRemove,
+    RemoveItem(String),
+    RemoveSubmitted,
+    Removed(Result<String, String>),
     /// A balance or a decision was recorded: the line to show.
     Done(Result<String, String>),
     NextField,
@@ -220,16 +233,18 @@ impl BatchesScreen {
             Step::Entering => focus(AMOUNT_ID),
             Step::Deciding(Decision::Approve) => focus("approver"),
             Step::Deciding(_) => focus(REASON_ID),
+            Step::Removing => focus(REMOVE_ITEM_ID),
             Step::List => Task::none(),
         }
     }
 
-    /// F5 open, F6 balance, F7 approve, F8 reject, F9 reopen, F11 enter items, Up/Down pick in the list; Esc backs out.
+    /// F5 open, F6 balance, F7 approve, F8 reject, F9 reopen, F11 enter items, F12 remove an item, Up/Down pick in the list; Esc backs out.
     pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
         match shortcut {
             Shortcut::F5 => Some(Message::StartOpen),
             Shortcut::F6 => Some(Message::Balance),
             Shortcut::F11 => Some(Message::EnterItems),
+            Shortcut::F12 => Some(Message::StartRemove),
             Shortcut::Cancel => Some(Message::Cancel),
             Shortcut::Up => Some(Message::SelectPrevious),
             Shortcut::Down => Some(Message::SelectNext),
@@ -286,6 +301,10 @@ impl BatchesScreen {
             Message::Approver(text) => self.approval.approver = text,
             Message::Pin(text) => self.approval.pin = text,
             Message::DecisionSubmitted => return (self.decision_submitted(ctx, actor), None),
+            Message::StartRemove => return (self.start_remove(), None),
+            Message::RemoveItem(text) => self.remove_item = text,
+            Message::RemoveSubmitted => return (self.remove_submitted(ctx, actor), None),
+            Message::Removed(result) => return (self.removed(result, ctx), None),
             Message::Done(result) => return (self.done(result, ctx), None),
             Message::NextField => return (iced::widget::operation::focus_next(), None),
             Message::Cancel => return self.cancel(),
@@ -301,7 +320,7 @@ impl BatchesScreen {
                 self.batches = batches;
                 match selected {
                     Some((summary, items)) => {
-                        if summary.state != "open" && self.step == Step::Entering {
+                        if summary.state != "open" && matches!(self.step, Step::Entering | Step::Removing) {
                             self.step = Step::List;
                         }
                         self.selected = Some(summary);
@@ -502,6 +521,7 @@ impl BatchesScreen {
         if self.step != Step::List {
             self.step = Step::List;
             self.clear_item();
+            self.remove_item.clear();
             self.approval = Approval::default();
             return (Task::none(), None);
         }

@@ -2,12 +2,12 @@
 //! control total, and the open / item / decision forms.
 
 use citytill::domain::events::{BatchItem, BatchKind};
-use citytill::ops::batch::BatchSummary;
+use citytill::ops::batch::{self, BatchSummary};
 use citytill::Money;
 use iced::widget::{button, column, container, responsive, row, scrollable, text, Column};
 use iced::{Alignment, Element, Length};
 
-use super::{BatchesScreen, Decision, Message, Step, AMOUNT_ID, CONTROL_ITEMS_ID, CONTROL_TOTAL_ID, MICR_ID, REASON_ID, STUB_ID};
+use super::{BatchesScreen, Decision, Message, Step, AMOUNT_ID, CONTROL_ITEMS_ID, CONTROL_TOTAL_ID, MICR_ID, REASON_ID, REMOVE_ITEM_ID, STUB_ID};
 use crate::gui::keys::Shortcut;
 use crate::gui::{theme, widgets};
 
@@ -24,10 +24,14 @@ impl BatchesScreen {
     pub fn view(&self) -> Element<'_, Message> {
         let selected = self.selected.as_ref();
         let remittance_open = selected.is_some_and(|b| b.state == "open" && b.drawer_id.is_none());
+        let removable = selected.is_some_and(batch::takes_corrections);
         let mut actions = row![
             widgets::key_button("Open batch", Some(Shortcut::F5), Some(Message::StartOpen)).style(theme::button::tab(self.step == Step::Opening)),
             widgets::key_button("Enter items", Some(Shortcut::F11), remittance_open.then_some(Message::EnterItems)).style(theme::button::tab(self.step == Step::Entering)),
             widgets::key_button("Balance", Some(Shortcut::F6), selected.is_some_and(|b| b.state == "open").then_some(Message::Balance)),
+            // Offered only where the library takes the correction (an open mail or drop-box batch of an open day).
+            widgets::key_button("Remove item", Some(Shortcut::F12), (removable && !self.items.is_empty()).then_some(Message::StartRemove))
+                .style(theme::button::tab(self.step == Step::Removing)),
         ]
         .spacing(8);
         for decision in DECISIONS {
@@ -46,7 +50,7 @@ impl BatchesScreen {
             // Deciding has the screen to itself (Esc goes back to the list and the actions): the approval
             // fields and buttons fit even at a 150% text scale. Entering items keeps the actions (Balance).
             Step::Deciding(_) if selected.is_some() => return column![heading, feedback, self.detail_pane()].spacing(theme::GAP).into(),
-            Step::Entering if selected.is_some() => return column![heading, actions.wrap().vertical_spacing(8), feedback, self.detail_pane()].spacing(theme::GAP).into(),
+            Step::Entering | Step::Removing if selected.is_some() => return column![heading, actions.wrap().vertical_spacing(8), feedback, self.detail_pane()].spacing(theme::GAP).into(),
             _ => {}
         }
         column![
@@ -143,6 +147,7 @@ impl BatchesScreen {
         let form = match self.step {
             Step::Entering => Some(self.item_form()),
             Step::Deciding(decision) => Some(self.decision_form(decision)),
+            Step::Removing => Some(self.remove_form(&summary.batch)),
             _ => None,
         };
         let body = column![scrollable(card.width(Length::Fill)).height(Length::Fill)].spacing(theme::GAP).push(form.unwrap_or_else(|| column![].into()));
@@ -192,6 +197,23 @@ impl BatchesScreen {
             account,
             check,
             row![submit, widgets::key_button("Done entering", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8).align_y(Alignment::Center),
+        ]
+        .spacing(8)
+        .into()
+    }
+
+    fn remove_form(&self, batch: &str) -> Element<'_, Message> {
+        let submit = button(text("Remove item [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::RemoveSubmitted)).style(theme::button::danger);
+        column![
+            row![
+                widgets::field("Item", REMOVE_ITEM_ID, &self.remove_item, Message::RemoveItem, Some(Message::NextField)),
+                widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::RemoveSubmitted)),
+            ]
+            .spacing(theme::GAP),
+            text(format!("The item's number from the list (like 2 or {batch}-0002) and why it comes out; it stays in the journal as removed."))
+                .size(theme::SMALL)
+                .style(theme::text::muted),
+            row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
         ]
         .spacing(8)
         .into()

@@ -94,7 +94,9 @@ pub enum Message {
     /// Enter in a field that is not the last: on to the next one.
     NextField,
     Done(Result<Outcome, String>),
+    /// F12 after the close: the Z report is read from the ledger and printed.
     PrintReport,
+    ReportReady(Result<Box<citytill_hardware::receipt::Receipt>, String>),
     Cancel,
 }
 
@@ -169,7 +171,8 @@ impl DrawerScreen {
             Message::Submit => return (self.submit(ctx, actor), None),
             Message::NextField => return (iced::widget::operation::focus_next(), None),
             Message::Done(result) => return self.done(result, ctx, actor),
-            Message::PrintReport => self.print_report(ctx),
+            Message::PrintReport => return (self.print_report(ctx), None),
+            Message::ReportReady(result) => self.report_ready(result, ctx),
             Message::Cancel => return self.cancel(),
         }
         (Task::none(), None)
@@ -341,11 +344,20 @@ impl DrawerScreen {
         (self.load(ctx, actor), Some(Event::Changed))
     }
 
-    /// Prints the close (Z) report: expected, counted and over/short per tender.
-    fn print_report(&mut self, ctx: &Context) {
-        let Some(result) = &self.result else { return };
-        let receipt = view::z_report(&ctx.settings, result, ctx.training);
-        self.notice = Some(match ctx.devices.print(&receipt) {
+    /// Prints the close (Z) report as the ledger holds it (`reports::z_report`, the figures `report drawer`
+    /// shows): terminal, cashier, times, float, drops, paid-ins/outs, receipt and void counts, expected /
+    /// counted / over-short per tender and who approved.
+    fn print_report(&mut self, ctx: &Context) -> Task<Message> {
+        let Some(result) = self.result.as_ref().filter(|r| r.closed) else { return Task::none() };
+        let (drawer_id, settings, training) = (result.drawer_id, ctx.settings.clone(), ctx.training);
+        Task::perform(
+            ctx.worker.call(move |ledger| Ok(Box::new(citytill::reports::z_report::z_report(ledger.conn(), drawer_id)?.paper(&settings, training)))),
+            Message::ReportReady,
+        )
+    }
+
+    fn report_ready(&mut self, result: Result<Box<citytill_hardware::receipt::Receipt>, String>, ctx: &Context) {
+        self.notice = Some(match result.and_then(|receipt| ctx.devices.print(&receipt)) {
             Ok(_) => "Drawer report sent to the printer".into(),
             Err(e) => format!("Drawer report not printed: {e}"),
         });

@@ -168,3 +168,103 @@ fn supervisor_sees_expected_cash_on_the_drawer_report() {
     let shown = app.reports.shown.as_ref().map(|(_, text)| text.clone()).unwrap_or_default();
     assert!(shown.contains("X report - drawer 1 - ana") && shown.contains("184.12"), "{shown}");
 }
+
+/// Runs `work` on the ledger thread (as a setup step or to read what the ledger says) and returns its result.
+fn on_ledger<T: Send + 'static>(app: &mut App, work: impl FnOnce(&mut citytill::ledger::Ledger) -> citytill::Result<T> + Send + 'static) -> T {
+    let found = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let into = found.clone();
+    let task = iced::Task::perform(app.ctx.worker.call(work), move |result: Result<T, String>| {
+        if let Ok(mut found) = into.lock() {
+            *found = Some(result);
+        }
+        AppMessage::Activity
+    });
+    crate::gui::testing::settle(app, task);
+    let result = found.lock().ok().and_then(|mut f| f.take()).expect("the ledger job ran");
+    result.unwrap_or_else(|e| panic!("ledger job: {e}"))
+}
+
+// Proves the printed Z report carries what the screen and `report drawer --json` do, for a drawer with a drop,
+// a paid-out, a void and an over/short approved by a supervisor: terminal, cashier, date and times, float,
+// drops, paid-ins/outs, receipt and void counts, expected/counted/over-short per tender and the approver —
+// each figure on the tape equal to the one in the report document and in the window's close result.
+#[test]
+fn printed_z_report_carries_the_report_figures() {
+    use citytill::ops::auth::Actor;
+    use citytill::ops::drawer::CashMove;
+    let sim_dir = tempfile::tempdir().unwrap();
+    let fixture = crate::gui::testing::fixture_with(crate::gui::devices::Devices::simulated(sim_dir.path()));
+    assert!(fixture.ctx.devices.problems.is_empty(), "{:?}", fixture.ctx.devices.problems);
+    let mut app = signed_in(&fixture, "ana", "1357");
+    let mut receipts = Vec::new();
+    for (account, amount) in [("100200", "84.12"), ("1234567", "45.50")] {
+        send(&mut app, AppMessage::Counter(CounterMessage::LookupChanged(account.into())));
+        send(&mut app, AppMessage::Counter(CounterMessage::LookupSubmitted));
+        send(&mut app, AppMessage::Counter(CounterMessage::Amount(amount.into())));
+        send(&mut app, AppMessage::Counter(CounterMessage::AmountSubmitted));
+        receipts.push(app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error)).result.receipt.clone());
+        send(&mut app, AppMessage::Counter(CounterMessage::Clear));
+    }
+    let voided = receipts[1].clone();
+    on_ledger(&mut app, move |ledger| {
+        let (ana, sam) = (Actor { name: "ana".into(), role: citytill::domain::ids::Role::Cashier }, Actor { name: "sam".into(), role: citytill::domain::ids::Role::Supervisor });
+        citytill::ops::reversal::void(ledger, &ana, &sam, &voided, "keyed the wrong account")?;
+        citytill::ops::drawer::cash_move(ledger, &ana, None, CashMove::Drop, Money::from_cents(5000), None)?;
+        citytill::ops::drawer::cash_move(ledger, &ana, Some(&sam), CashMove::PaidOut, Money::from_cents(500), Some("postage for a refund"))
+    });
+    // Expected cash: 100.00 float + 84.12 - 50.00 drop - 5.00 paid-out = 129.12. Counted 119.12: 10.00 short.
+    send(&mut app, AppMessage::Go(Screen::Drawer));
+    drawer(&mut app, Message::Start(Action::Close));
+    for (cents, pieces) in [(10000, "1"), (1000, "1"), (500, "1"), (200, "2"), (10, "1"), (1, "2")] {
+        drawer(&mut app, Message::Count(slot(cents), pieces.into()));
+    }
+    drawer(&mut app, Message::Submit);
+    drawer(&mut app, Message::Reason("miscounted change".into()));
+    drawer(&mut app, Message::Approver("sam".into()));
+    drawer(&mut app, Message::Pin("975310".into()));
+    drawer(&mut app, Message::Submit);
+    let result = app.drawer.result.clone().filter(|r| r.closed).unwrap_or_else(|| panic!("{:?}", app.drawer.error));
+    drawer(&mut app, Message::PrintReport);
+    assert_eq!(app.drawer.notice.as_deref(), Some("Drawer report sent to the printer"));
+
+    let printed = sim_dir.path().join("printed");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut tape = String::new();
+    while std::time::Instant::now() < deadline && !tape.contains("DRAWER REPORT (Z)") {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        // The Z report's own print job (the receipts were printed before it, each in its own file).
+        let jobs = std::fs::read_dir(&printed).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "txt"));
+        tape = jobs.map(|e| std::fs::read_to_string(e.path()).unwrap_or_default()).find(|job| job.contains("DRAWER REPORT (Z)")).unwrap_or_default();
+    }
+    // The tape's words, spaces squeezed (centered and padded lines), for finding each figure.
+    let flat = tape.split_whitespace().collect::<Vec<_>>().join(" ");
+
+    // `report drawer --json`'s document for the date.
+    let document = on_ledger(&mut app, |ledger| {
+        let date = ledger.business_date()?.to_string();
+        citytill::reports::cashier::drawers(ledger.conn(), &date, None)
+    });
+    let json = serde_json::to_value(&document).unwrap();
+    let section = &json["sections"][0];
+    assert!(section["heading"].as_str().is_some_and(|t| t.starts_with("Z report - drawer")), "{section}");
+    for note in section["notes"].as_array().unwrap() {
+        let note = note.as_str().unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(&note), "the report's line {note:?} is not on the printed tape:\n{tape}");
+    }
+    for needed in ["Terminal T01", "cashier ana", "Opening float: 100.00", "Drops: 1 totalling 50.00", "Paid-ins: 0 totalling 0.00", "Paid-outs: 1 totalling 5.00", "Receipts issued: 2; voided: 1", "approved by sam: miscounted change", "Business date 2026-03-02", "Opened 2026-03-02 15:04", "Closed 2026-03-02 15:04"] {
+        assert!(flat.contains(needed), "{needed:?} is not on the printed tape:\n{tape}");
+    }
+    // Every tender row of the report (and of the window's result) is on the tape with the same figures.
+    for row in section["rows"].as_array().unwrap() {
+        let cells: Vec<&str> = row.as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        let tender = cells[0];
+        let screen = |map: &std::collections::BTreeMap<&'static str, Money>| map.get(tender).copied().unwrap_or(Money::ZERO).to_string();
+        assert_eq!((screen(&result.expected), screen(&result.counted), screen(&result.over_short)), (cells[1].to_string(), cells[2].to_string(), cells[3].to_string()), "{tender}: window and report agree");
+        for (what, figure) in [("expected", cells[1]), ("counted", cells[2]), ("over/short", cells[3])] {
+            let line = tape.lines().find(|l| l.trim_start().starts_with(&format!("{tender} {what}"))).unwrap_or_else(|| panic!("no {tender} {what} line:\n{tape}"));
+            assert!(line.trim_end().ends_with(figure), "{tender} {what}: the tape says {line:?}, the report {figure}");
+        }
+    }
+    assert_eq!(result.over_short.get("cash"), Some(&Money::from_cents(-1000)));
+    assert!(tape.lines().any(|l| l.trim_start().starts_with("cash expected") && l.trim_end().ends_with("129.12")), "{tape}");
+}

@@ -1,9 +1,7 @@
 //! The drawer screen's view (pure) and the close (Z) report document.
 
 use citytill::config::Settings;
-use citytill::ops::drawer::CloseResult;
 use citytill::Money;
-use citytill_hardware::receipt::{AmountLine, Receipt};
 use iced::widget::{button, column, container, row, scrollable, text, text_input, Column};
 use iced::{Alignment, Element, Length};
 
@@ -162,24 +160,4 @@ impl DrawerScreen {
 /// "+1.00" / "-5.00" / "0.00": over and short read at a glance.
 pub fn signed(amount: Money) -> String {
     if amount.is_negative() || amount.is_zero() { amount.grouped() } else { format!("+{}", amount.grouped()) }
-}
-
-/// The close (Z) report as a receipt document.
-pub fn z_report(settings: &Settings, result: &CloseResult, training: bool) -> Receipt {
-    let mut lines = Vec::new();
-    for (tender, expected) in &result.expected {
-        let counted = result.counted.get(tender).copied().unwrap_or(Money::ZERO);
-        let over_short = result.over_short.get(tender).copied().unwrap_or(Money::ZERO);
-        lines.push(AmountLine { label: format!("{tender} expected"), amount_cents: expected.cents() });
-        lines.push(AmountLine { label: format!("{tender} counted"), amount_cents: counted.cents() });
-        lines.push(AmountLine { label: format!("{tender} over/short"), amount_cents: over_short.cents() });
-    }
-    Receipt {
-        header: vec![settings.city_name.clone(), "DRAWER REPORT (Z)".into()],
-        receipt_number: format!("Drawer {}", result.drawer_id),
-        totals: lines,
-        footer: vec![if result.closed { "Drawer closed".into() } else { "Awaiting approval".into() }].into_iter().chain(result.seal.as_ref().map(|seal| format!("Seal {seal}"))).collect(),
-        training,
-        ..Receipt::default()
-    }
 }
