@@ -85,3 +85,27 @@ fn switching_cashier_keeps_drawers_apart() {
     assert_eq!(app.drawer.action, Some(crate::gui::screen::drawer::Action::Open));
     assert!(app.status.drawer.is_none());
 }
+
+// Proves a terminal whose ledger holds fewer entries than head office acknowledged (restored from an old backup)
+// says so on the sign-in screen, in words, and signs no one in: the sign-in would have issued a number head
+// office already holds, so nothing is written (issue 13, the tamper witness).
+#[test]
+fn a_ledger_behind_head_office_is_refused_at_sign_in() {
+    let fixture = fixture();
+    let ledger = fixture._dir.path().join("ledger.sqlite");
+    let conn = rusqlite::Connection::open(&ledger).unwrap();
+    let entries: i64 = conn.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0)).unwrap();
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('hq_acked_seq', ?1)", [(entries + 40).to_string()]).unwrap();
+    let (mut app, task) = App::new(fixture.ctx.clone());
+    settle(&mut app, task);
+    send(&mut app, AppMessage::Login(Message::Name("ana".into())));
+    send(&mut app, AppMessage::Login(Message::Pin("1357".into())));
+    send(&mut app, AppMessage::Login(Message::Submit));
+    assert!(app.session.is_none() && app.screen == Screen::Login, "signed in on a ledger behind head office");
+    let error = app.login.error.clone().unwrap_or_default();
+    assert!(error.contains(&format!("head office already holds {} entries", entries + 40)) && error.contains("call IT"), "{error}");
+    let texts = crate::gui::testing::visible_texts(&app).join("\n");
+    assert!(texts.contains("head office already holds") && !texts.contains("--"), "shown in words: {texts}");
+    let after: i64 = conn.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0)).unwrap();
+    assert_eq!(after, entries, "nothing was written");
+}
