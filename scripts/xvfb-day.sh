@@ -12,21 +12,9 @@ set -euo pipefail
 
 bin=$1
 dir=$2
-export ICED_BACKEND=tiny-skia
-
-mkdir -p "$dir"
-"$bin" --data-dir "$dir" demo >"$dir/stdout.txt" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true' EXIT
-
-wid=""
-for _ in $(seq 1 300); do
-    wid=$(xdotool search --name "^CityTill" 2>/dev/null | head -n 1 || true)
-    [ -n "$wid" ] && break
-    kill -0 "$pid" 2>/dev/null || { echo "citytill exited early:"; cat "$dir/stdout.txt"; exit 1; }
-    sleep 0.2
-done
-[ -n "$wid" ] || { echo "no CityTill window after 60 s"; cat "$dir/stdout.txt"; exit 1; }
+# shellcheck source=scripts/xvfb-demo.sh
+source "$(dirname "$0")/xvfb-demo.sh"
+start_demo "$bin" "$dir"
 sleep 2
 xdotool windowfocus --sync "$wid"
 

@@ -114,7 +114,8 @@ fn median(samples: &mut [f64]) -> f64 {
     }
 }
 
-fn percentile(samples: &mut [Duration], p: f64) -> f64 {
+/// The `p` quantile of `samples`, in milliseconds (0 when there are none).
+pub(crate) fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     if samples.is_empty() {
         return 0.0;
     }

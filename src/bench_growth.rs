@@ -13,6 +13,7 @@ use crate::domain::ids::{Role, TerminalId};
 use crate::domain::payable::PayableRow;
 use crate::domain::tender::{Tender, TenderKind};
 use crate::error::{Error, Result};
+use crate::bench::percentile;
 use crate::ledger::Ledger;
 use crate::money::Money;
 use crate::ops::auth::Actor;
@@ -86,15 +87,6 @@ pub fn run(entries: usize, base: usize) -> Result<Growth> {
         operations.insert(name, figures);
     }
     Ok(Growth { entries: grown, base_entries, grow_s, operations })
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> f64 {
-    if samples.is_empty() {
-        return 0.0;
-    }
-    samples.sort();
-    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[index.min(samples.len() - 1)].as_secs_f64() * 1000.0
 }
 
 type Timings = BTreeMap<String, Vec<Duration>>;
