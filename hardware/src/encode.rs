@@ -1,7 +1,7 @@
 //! ESC/POS bytes for receipts, endorsements, drawer kicks and the test page, built through escpos.
 
 use crate::codepage::{encode_pc858, PC858_PAGE};
-use crate::escpos_bytes::{code128_bytes, code128_plan, Code128Plan, CommandError, EJECT_SLIP, SELECT_ROLL, SELECT_SLIP};
+use crate::escpos_bytes::{code128_bytes, code128_plan, Code128Plan, CommandError, EJECT_SLIP, FULL_CUT, PARTIAL_CUT, SELECT_ROLL, SELECT_SLIP};
 use crate::money::format_cents;
 use crate::receipt::{layout_styled, wrap, Barcode, LineStyle, Receipt};
 use escpos::driver::Driver;
@@ -174,9 +174,10 @@ fn barcode(printer: &mut Printer<CaptureDriver>, symbol: &Barcode, dots: u32) ->
 
 fn cut(printer: &mut Printer<CaptureDriver>, options: &PrintOptions) -> Result<(), EncodeError> {
     printer.feeds(options.feed_lines_before_cut)?;
+    // Our own bytes, not escpos's partial_cut() (GS V 65 1, a full cut): see escpos_bytes::PARTIAL_CUT.
     match options.cut {
-        CutMode::Partial => printer.partial_cut()?,
-        CutMode::Full => printer.cut()?,
+        CutMode::Partial => printer.custom(&PARTIAL_CUT)?,
+        CutMode::Full => printer.custom(&FULL_CUT)?,
         CutMode::None => printer,
     };
     Ok(())
@@ -253,12 +254,12 @@ pub fn encode_test_page(profile_name: &str, options: &PrintOptions) -> Result<Ve
 mod tests {
     use super::*;
 
-    // A receipt starts with ESC @ and ESC t 19 and ends with the feed and a partial cut.
+    // A receipt starts with ESC @ and ESC t 19 and ends with the feed and a partial cut (GS V 66 0, Epson function B).
     #[test]
     fn frame_bytes() {
         let bytes = encode_receipt(&Receipt::default(), &PrintOptions::default()).unwrap();
         assert_eq!(&bytes[..5], &[0x1B, 0x40, 0x1B, 0x74, 19]);
-        assert_eq!(&bytes[bytes.len() - 7..], &[0x1B, 0x64, 4, 0x1D, 0x56, 0x41, 1]);
+        assert_eq!(&bytes[bytes.len() - 7..], &[0x1B, 0x64, 4, 0x1D, 0x56, 0x42, 0]);
     }
 
     // QR codes are asked for as Model 2 (fn 65, n1 = 50), not escpos's default Model 1.

@@ -184,6 +184,13 @@ pub fn code128_bytes(plan: &Code128Plan) -> Vec<u8> {
     out
 }
 
+/// `GS V 66 0`: feed to the cutting position, then a partial cut (one point left uncut). Epson ESC/POS reference,
+/// GS V: function B is m = 65 (feed, then a *full* cut) and m = 66 (feed, then a partial cut). escpos 0.20's
+/// `partial_cut()` sends `GS V 65 1` — a full cut — which python-escpos (`cut(feed=False)` = `GS V 66 0`) showed up.
+pub const PARTIAL_CUT: [u8; 4] = [0x1D, 0x56, 0x42, 0x00];
+/// `GS V 65 0`: feed to the cutting position, then a full cut.
+pub const FULL_CUT: [u8; 4] = [0x1D, 0x56, 0x41, 0x00];
+
 /// `ESC c 0 n` station selection: roll.
 pub const SELECT_ROLL: [u8; 4] = [0x1B, 0x63, 0x30, 0x02];
 /// `ESC c 0 n` station selection: slip (check endorsement on TM-H6000-class printers).

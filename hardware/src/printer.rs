@@ -4,7 +4,7 @@ use crate::config::{ResolvedDevice, Timeouts};
 use crate::device::{ScanData, enqueue, next_job_id, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker, COMMAND_QUEUE_LEN, STOP_CHECK};
 use crate::drawer::{DrawerSettings, DrawerWatch, CONFIRM_STEP};
 use crate::encode::{encode_receipt_segments, encode_test_page, endorsement_lines, EncodeError, Endorsement};
-use crate::escpos_bytes::{status_request, CLEAR_BUFFERS, CLEAR_RESPONSE};
+use crate::escpos_bytes::{status_request, CLEAR_BUFFERS, CLEAR_RESPONSE, PARTIAL_CUT};
 use crate::profile::PrinterProfile;
 use crate::receipt::Receipt;
 use crate::slip::{self, validation_lines, SlipError, Station};
@@ -447,15 +447,31 @@ impl PrinterWorker {
     /// A job stopped after some of it was sent. The printer keeps what it received and, once paper is
     /// loaded, prints it joined to whatever comes next. Where the printer takes `DLE DC4 fn 8` (a real-time
     /// command, executed even while it is stopped), the rest of the job is dropped from its buffers now.
+    /// Then the VOID trailer goes out at once: the stopped printer holds it behind what it kept and prints it
+    /// first once paper is loaded, so the partial piece is ended and cut even when this process ends before
+    /// the reprint (`pay --print` then `receipt reprint` are two processes). Found with emupos: before, the
+    /// trailer waited for this worker's next job and a reprint from another process was joined to the piece.
     fn stopped_part_way(&mut self) {
         self.partial = true;
-        if !self.clear_buffer || self.mute.is_some() || self.link.is_none() {
+        if self.link.is_none() {
             return;
         }
-        let timeout = Duration::from_millis(self.timeouts.status_timeout_ms);
-        let cleared = self.link.as_mut().map(|link| clear_buffers(link.as_mut(), timeout));
-        if let Some(Err(err)) = cleared {
-            self.lost(err.to_string());
+        if self.clear_buffer && self.mute.is_none() {
+            let timeout = Duration::from_millis(self.timeouts.status_timeout_ms);
+            let cleared = self.link.as_mut().map(|link| clear_buffers(link.as_mut(), timeout));
+            match cleared {
+                // A printer that has just answered DLE EOT but gives no Clear response does not take fn 8 (an
+                // older model, or emupos): its buffer is not cleared, and the trailer still ends the piece.
+                Some(Err(TransportError::Io { problem, .. })) if problem.starts_with("no Clear response") => {}
+                Some(Err(err)) => {
+                    self.lost(err.to_string());
+                    return;
+                }
+                _ => {}
+            }
+        }
+        if self.write(&incomplete_trailer()).is_ok() {
+            self.partial = false;
         }
     }
 
@@ -547,7 +563,8 @@ pub fn clear_buffers(link: &mut dyn Link, timeout: Duration) -> Result<(), Trans
 pub fn incomplete_trailer() -> Vec<u8> {
     let mut bytes = vec![0x1B, 0x40, 0x0A];
     bytes.extend_from_slice(INCOMPLETE_LINE.as_bytes());
-    bytes.extend_from_slice(&[0x0A, 0x1B, 0x64, 4, 0x1D, 0x56, 0x41, 1]);
+    bytes.extend_from_slice(&[0x0A, 0x1B, 0x64, 4]);
+    bytes.extend_from_slice(&PARTIAL_CUT);
     bytes
 }
 
@@ -645,13 +662,13 @@ mod tests {
         assert!(err.to_string().contains("no Clear response"), "{err}");
     }
 
-    // The VOID trailer starts from ESC @ and ends with ESC d 4 and GS V 65 1 (feed, then partial cut).
+    // The VOID trailer starts from ESC @ and ends with ESC d 4 and GS V 66 0 (feed, then partial cut).
     #[test]
     fn incomplete_trailer_bytes() {
         let bytes = incomplete_trailer();
         assert_eq!(&bytes[..2], &[0x1B, 0x40]);
         assert!(bytes.windows(INCOMPLETE_LINE.len()).any(|w| w == INCOMPLETE_LINE.as_bytes()));
-        assert_eq!(&bytes[bytes.len() - 7..], &[0x1B, 0x64, 4, 0x1D, 0x56, 0x41, 1]);
+        assert_eq!(&bytes[bytes.len() - 7..], &[0x1B, 0x64, 4, 0x1D, 0x56, 0x42, 0]);
     }
 
     // Chunks never split a command and keep every byte in order.
