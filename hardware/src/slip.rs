@@ -18,8 +18,13 @@
 //! - `ESC c 0 n` selects the paper: 4 slip, 8 validation, 2 roll; FF prints and ejects the slip.
 //! - TM-H5000 `FS a 2` ejects the check.
 //!
-//! Which letters the printer sends for the E-13B symbols is not in the pages found: the data is read like any
-//! reader's line (`micr::parse` detects the symbol set; the simulator sends the `A B C D` set).
+//! Which letters the printer puts in the `FS a 0` data for the four E-13B symbols is in none of the Epson pages
+//! found (searched again for issue 15: the TM-H5000II Specification's FS a 0 / FS ( f pages 197–206 give the
+//! framing, status and detailed-information codes but no character table; Epson's "Application Development
+//! Guide, MICR (EPSON TM Series)" ver. 3.00, §3.3.1, easymanua.ls/epson/tm-h2000/manual p. 15, says its OPOS
+//! driver hands fields over with the UPOS "MICR Character Substitution" letters `t o a d`). So no letters are
+//! assumed: the data is read like any reader's line (`micr::parse` detects the symbol set — `t o a d`, `T U $ -`,
+//! `A B C D`, `) ( & '`, ⑆⑈⑇⑉), and the simulator sends the `A B C D` set.
 
 use crate::escpos_bytes::{EJECT_SLIP, SELECT_ROLL, SELECT_SLIP};
 use crate::micr::{self, Micr};
@@ -261,6 +266,19 @@ mod tests {
         assert!(parse_micr_reply(&[0x5F, 0x90, 0x00]).is_err());
         assert!(parse_micr_reply(&[&[0x5F, 0x50][..], &[b'1'; 70]].concat()).is_err());
         assert!(parse_micr_reply(&[0x5F, 0x50, 0x1B, 0x00]).is_err());
+    }
+
+    // Proves an FS a 0 answer (TM-H5000II Specification framing: 5F, status 50 = E13B read normally, data, NUL)
+    // yields the check whichever symbol letters the printer uses — UPOS's `t o a d` (Epson's MICR application
+    // guide) or `A B C D` — with the routing checksum verified and only the account's last four kept.
+    #[test]
+    fn micr_reply_data_parses_in_every_symbol_set() {
+        for data in ["t021000021t 1234567890o 0123", "A021000021A 1234567890C 0123", "T021000021T 1234567890U 0123"] {
+            let reply = [&[0x5F, 0x50][..], data.as_bytes(), &[0x00]].concat();
+            let Ok(Some(MicrReply::Read(line))) = parse_micr_reply(&reply) else { panic!("{data}: not read") };
+            let check = micr::parse(&line, None).unwrap_or_else(|e| panic!("{data}: {e}"));
+            assert_eq!((check.routing.as_str(), check.account_last4.as_str(), check.check_number.as_deref()), ("021000021", "7890", Some("0123")), "{data}");
+        }
     }
 
     // Proves ESC f never asks the printer to wait forever (t1 = 0) and stays in Epson's 1..15 minutes.
