@@ -107,12 +107,13 @@ fn receipts_render_with_one_cut_over_tcp_and_pty() {
 
 // Proves CityTill reads every fault emupos can simulate the way emupos (from Epson's DLE EOT tables) reports it:
 // the raw replies to DLE EOT 1–4 and GS r 1/2 decode to the fault with our decoders, and `citytill devices
-// status` names it (near end is a warning only: still "ok").
+// status` names it over TCP and over the pty (near end is a warning only: still "ok").
 #[test]
 fn dle_eot_under_each_fault() {
     let Some(emupos) = Emupos::start() else { return };
     let city = City::new();
     let file = write_config(&city, "tcp.toml", &config(printer("tm-t88", &format!("tcp:127.0.0.1:{}", emupos.tcp_port)), false));
+    let pty_file = write_config(&city, "pty.toml", &config(printer("tm-t88", &format!("serial:{}?baud=9600", emupos.pty.display())), false));
     // fault, (DLE EOT 1, 2, 3, 4), GS r 1, our paper state, `devices status` summary
     let cases: [(&str, [u8; 4], u8, PaperState, &str); 5] = [
         ("", [0x12, 0x12, 0x12, 0x12], 0x00, PaperState::Ok, "ok"),
@@ -134,16 +135,20 @@ fn dle_eot_under_each_fault() {
         // GS r is not real-time: emupos holds it (no reply) while a fault stops printing, like a real printer.
         let held = ["paper-out", "cover-open", "offline"].contains(&fault);
         assert_eq!(ask(&emupos, &[0x1D, 0x72, 1]), (!held).then_some(gs_r1), "{fault}: GS r 1");
-        let status = city.ok(&["devices", "status", "--json", "--config", &file], &[]).json();
-        assert_eq!(status[0]["summary"], summary, "{fault}: {status}");
+        for config_file in [&file, &pty_file] {
+            let status = city.ok(&["devices", "status", "--json", "--config", config_file], &[]).json();
+            assert_eq!(status[0]["summary"], summary, "{fault} ({config_file}): {status}");
+        }
         if !fault.is_empty() {
             emupos.fault(fault, false);
         }
     }
     // With a fault, a print job is refused with the reason and nothing reaches the paper.
     emupos.fault("cover-open", true);
-    let refused = city.run(&["devices", "test", "printer", "--config", &file, "--timeout-ms", "5000"], &[]);
-    assert!(refused.code != 0 && refused.stderr.contains("cover open"), "{}{}", refused.stdout, refused.stderr);
+    for config_file in [&file, &pty_file] {
+        let refused = city.run(&["devices", "test", "printer", "--config", config_file, "--timeout-ms", "5000"], &[]);
+        assert!(refused.code != 0 && refused.stderr.contains("cover open"), "{config_file}: {}{}", refused.stdout, refused.stderr);
+    }
     emupos.fault("cover-open", false);
     assert_eq!(emupos.receipts().len(), 0, "{:?}", emupos.receipts());
 }

@@ -185,7 +185,8 @@ pub fn code128_bytes(plan: &Code128Plan) -> Vec<u8> {
 }
 
 /// `GS V 66 0`: feed to the cutting position, then a partial cut (one point left uncut). Epson ESC/POS reference,
-/// GS V: function B is m = 65 (feed, then a *full* cut) and m = 66 (feed, then a partial cut). escpos 0.20's
+/// GS V (download4.epson.biz/sec_pubs/pos/reference_en/escpos/gs_cv.html; also the TM-U210 ESC/POS manual p. 373,
+/// office.manualsonline.com/manuals/mfg/epson/tmu210.html?p=373): function B is m = 65 (feed, then a *full* cut) and m = 66 (feed, then a partial cut). escpos 0.20's
 /// `partial_cut()` sends `GS V 65 1` — a full cut — which python-escpos (`cut(feed=False)` = `GS V 66 0`) showed up.
 pub const PARTIAL_CUT: [u8; 4] = [0x1D, 0x56, 0x42, 0x00];
 /// `GS V 65 0`: feed to the cutting position, then a full cut.
