@@ -82,3 +82,34 @@ fn no_clear_buffer_ends_partial_with_void_and_cut() {
     assert!(reprint.contains("Item 59") && !reprint.contains("INCOMPLETE"), "{reprint}");
     assert_eq!(&reprint_bin[..2], &[0x1B, 0x40]);
 }
+
+// Proves the partial piece is ended even when the worker that printed it is gone before the reprint (the command
+// line: `pay --print` fails on paper out and exits, `receipt reprint` runs later in another process): the VOID
+// line and cut go out with the failure, the stopped printer holds them, and the reprint from a new worker is a
+// receipt of its own. Before the fix the trailer waited for the same worker's next job, so it never went out and
+// the rest of the first job was joined to the reprint (found with the emupos oracle, tests/emupos_oracle.rs).
+#[test]
+fn reprint_from_another_worker_is_not_joined() {
+    for profile in ["printer-80mm", "tm-t88"] {
+        let dir = tempfile::tempdir().unwrap();
+        let sims = Simulators::start(dir.path()).unwrap();
+        let mut config: DevicesConfig = sims.config();
+        config.printer = config.printer.map(|p| DeviceEntry { profile: profile.into(), transport: format!("serial:{}", sims.printer_pty), ..p });
+        {
+            let (printer, events) = open_printer(&config).unwrap();
+            sims.apply(&Action::PrinterPaperOutAfter(300)).unwrap();
+            let job = printer.print(&receipt("R-78", 60)).unwrap();
+            assert_eq!(job_result(&events, job), Some(Err("paper out".to_string())), "{profile}");
+        }
+        sims.apply(&Action::PrinterPaperOk).unwrap();
+        let (printer, events) = open_printer(&config).unwrap();
+        let reprint = printer.print(&receipt("R-78", 60)).unwrap();
+        assert_eq!(job_result(&events, reprint), Some(Ok(())), "{profile}");
+        assert_eq!(sims.jobs_printed(), 2, "{profile}: the partial receipt and the reprint are two pieces of paper");
+        let (partial, (reprint, reprint_bin)) = (printed(dir.path(), 1).0, printed(dir.path(), 2));
+        assert!(partial.trim_end().ends_with("*** INCOMPLETE - VOID - REPRINTED BELOW ***"), "{profile}: {partial}");
+        assert_eq!(reprint.matches("CITY OF SPRINGFIELD").count(), 1, "{profile}: {reprint}");
+        assert!(reprint.contains("Item 59") && !reprint.contains("INCOMPLETE"), "{profile}: {reprint}");
+        assert_eq!(&reprint_bin[..2], &[0x1B, 0x40], "{profile}");
+    }
+}
