@@ -130,7 +130,7 @@ fn dle_eot_under_each_fault() {
         assert_eq!(replies, eot, "{fault}: emupos's DLE EOT replies (hardware.md's worked values)");
         assert_eq!(decode_paper(replies[3]), Ok(paper), "{fault}");
         let (printer, offline) = (decode_printer(replies[0]).unwrap(), decode_offline_cause(replies[1]).unwrap());
-        assert_eq!(printer.offline, fault != "" && fault != "paper-near-end", "{fault}");
+        assert_eq!(printer.offline, !fault.is_empty() && fault != "paper-near-end", "{fault}");
         assert_eq!((offline.cover_open, offline.stopped_by_paper_end), (fault == "cover-open", fault == "paper-out"), "{fault}");
         // GS r is not real-time: emupos holds it (no reply) while a fault stops printing, like a real printer.
         let held = ["paper-out", "cover-open", "offline"].contains(&fault);
