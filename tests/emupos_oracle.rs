@@ -230,6 +230,38 @@ fn paper_out_mid_job_then_reprint_is_not_joined() {
     }
 }
 
+// Proves the same over a serial line: emupos's pty behind a relay that runs the paper out after 300 bytes of the
+// job. The cut-short receipt ends with the VOID line and its own cut once paper is loaded, and the reprint (another
+// process) is one whole receipt. Before the fix the partial piece was left without VOID line or cut.
+#[test]
+fn paper_out_mid_job_over_the_pty_then_reprint() {
+    let Some(emupos) = Emupos::start() else { return };
+    let city = City::new();
+    city.ana_with_drawer();
+    for (profile, account) in [("printer-80mm", "PC00001234"), ("tm-t88", "BL-0000042")] {
+        let relay = emupos.pty_relay(300, "paper-out");
+        let mut entry = printer(profile, &format!("serial:{}?baud=9600", relay.path));
+        entry.timeouts.status_timeout_ms = 2_000; // the relay holds the line while it raises the fault
+        configure(&city, &config(entry, false));
+        let seen = emupos.receipts().len();
+        let paid = city.as_user("ana", PIN).args(&["pay", "--account", account, "--tender", "cash=200.00", "--print", "--json"]).expect_ok().json();
+        assert_eq!(paid["printed"], false, "{profile}: {paid}");
+        assert!(paid["print_error"].as_str().unwrap_or_default().contains("paper out"), "{profile}: {paid}");
+        let receipt = paid["receipt"].as_str().unwrap().to_string();
+        emupos.fault("paper-out", false);
+        let partial = emupos.wait_receipts(seen, 1);
+        assert_eq!(partial.len(), 1, "{profile}: the partial piece comes out once paper is loaded: {partial:#?}\n{}", emupos.log());
+        assert_eq!(partial[0].boundary, "cut", "{profile}: {partial:#?}");
+        assert!(partial[0].text.trim_end().ends_with(VOID) && partial[0].text.contains(&receipt), "{profile}: {}", partial[0].text);
+        let reprint = city.as_user("ana", PIN).args(&["receipt", "reprint", &receipt, "--json"]).expect_ok().json();
+        assert_eq!(reprint["printed"], true, "{profile}: {reprint}");
+        let printed = emupos.wait_receipts(seen + 1, 1);
+        assert_eq!(printed.len(), 1, "{profile}: {printed:#?}");
+        assert!(printed[0].boundary == "cut" && printed[0].text.contains("DUPLICATE") && !printed[0].text.contains(VOID), "{profile}: {printed:#?}");
+        assert_eq!(printed[0].text.matches("City of Springfield").count(), 1, "{profile}: {}", printed[0].text);
+    }
+}
+
 /// Our encoder's bytes for one receipt with a bold line (a duplicate's banner), its symbol, a feed and the cut.
 fn our_bytes(barcode: citytill_hardware::receipt::Barcode) -> Vec<u8> {
     use citytill_hardware::encode::{encode_receipt, PrintOptions};

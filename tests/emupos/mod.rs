@@ -190,6 +190,44 @@ impl Drop for Emupos {
     }
 }
 
+/// A serial line in front of emupos's pty (tests/emupos/pty_relay.py) that raises a fault once `after` bytes came
+/// from CityTill; the relay process is killed when this is dropped.
+pub struct PtyRelay {
+    child: Child,
+    /// The pty CityTill opens (`serial:PATH`).
+    pub path: String,
+}
+
+impl Emupos {
+    pub fn pty_relay(&self, after: usize, fault: &str) -> PtyRelay {
+        let out = self.dir.path().join(format!("relay-{}.path", free_port()));
+        let script = format!("{}/tests/emupos/pty_relay.py", env!("CARGO_MANIFEST_DIR"));
+        let child = Command::new(&self.python)
+            .arg(script)
+            .arg(&self.pty)
+            .args([self.api_port.to_string(), after.to_string(), fault.to_string()])
+            .arg(&out)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start the pty relay");
+        let mut relay = PtyRelay { child, path: String::new() };
+        let started = Instant::now();
+        while relay.path.is_empty() {
+            relay.path = std::fs::read_to_string(&out).unwrap_or_default();
+            assert!(started.elapsed() < START_LIMIT, "the pty relay did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        relay
+    }
+}
+
+impl Drop for PtyRelay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A fault to raise through emupos's control API once `after` bytes of one connection have gone through.
 pub struct Trigger {
     pub after: usize,
