@@ -230,6 +230,10 @@ pub fn test_pattern() -> DisplayLines {
     DisplayLines::new("12345678901234567890", "CityTill display test")
 }
 
+/// How long the test pattern stays up before the display goes back to the screen asked for last (a newer
+/// screen asked for replaces it at once).
+pub const TEST_HOLD: Duration = Duration::from_secs(5);
+
 /// What waits for the worker: the newest screen asked for and test jobs.
 #[derive(Default)]
 struct Pending {
@@ -275,6 +279,7 @@ impl Display {
             next_connect: Instant::now(),
             shown: None,
             wanted: None,
+            hold_until: None,
         };
         let shared = pending.clone();
         let worker = Worker::spawn("display", timeouts.stop_wait(), move |stop| run.run(stop, &shared, &woken))?;
@@ -347,6 +352,8 @@ struct WriteLoop {
     shown: Option<DisplayLines>,
     /// The newest screen asked for; written again after the link comes back.
     wanted: Option<DisplayLines>,
+    /// Until when a test pattern stays up (IT is looking at it).
+    hold_until: Option<Instant>,
 }
 
 impl WriteLoop {
@@ -362,13 +369,20 @@ impl WriteLoop {
             };
             if lines.is_some() {
                 self.wanted = lines;
+                self.hold_until = None;
             }
             for (job, pattern) in tests {
                 self.next_connect = self.next_connect.min(Instant::now());
                 match self.write(&pattern) {
-                    Ok(()) => self.events.send(DeviceEvent::JobCompleted { device: DeviceKind::Display, job }),
+                    Ok(()) => {
+                        self.hold_until = Some(Instant::now() + TEST_HOLD);
+                        self.events.send(DeviceEvent::JobCompleted { device: DeviceKind::Display, job });
+                    }
                     Err(reason) => self.events.send(DeviceEvent::JobFailed { device: DeviceKind::Display, job, reason }),
                 }
+            }
+            if self.hold_until.is_some_and(|until| Instant::now() < until) {
+                continue;
             }
             if let Some(wanted) = self.wanted.clone().filter(|w| self.shown.as_ref() != Some(w)) {
                 let _ = self.write(&wanted);

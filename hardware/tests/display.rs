@@ -1,0 +1,187 @@
+//! The customer display over a real serial line (pty) and over TCP: a fake DM-D on the other end decodes what
+//! arrives strictly by Epson's ESC/POS display commands (its own decoder, not the simulator's), and a display that
+//! is not there never holds up the caller.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use citytill_hardware::commands::wait_for;
+use citytill_hardware::config::{DeviceEntry, DevicesConfig};
+use citytill_hardware::device::{DeviceEvent, DeviceKind};
+use citytill_hardware::display::{amount_line, DisplayLines};
+use citytill_hardware::set::DeviceSet;
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BOUND: Duration = Duration::from_secs(5);
+
+/// ESC @, US MD1, US C 0, ESC t 19: initialise, overwrite mode, cursor off, PC858 (the DM-D manual's commands).
+const DMD_INIT: [u8; 10] = [0x1B, 0x40, 0x1F, 0x01, 0x1F, 0x43, 0x00, 0x1B, 0x74, 19];
+
+/// What the fake DM-D understood: how often it was initialised, and each screen (upper, lower) it was sent.
+#[derive(Default, Debug)]
+struct Seen {
+    inits: usize,
+    screens: Vec<(String, String)>,
+    /// Bytes it could not read as one of the expected commands (must stay empty).
+    stray: Vec<u8>,
+}
+
+/// Decodes whole commands from the front of `buf`: the init sequence, or `HOM` + 20 characters + `US $ 1 2` + 20
+/// characters. Returns how many bytes were used (0 = wait for more).
+fn decode(buf: &[u8], seen: &mut Seen) -> usize {
+    if buf.starts_with(&DMD_INIT) {
+        seen.inits += 1;
+        return DMD_INIT.len();
+    }
+    if buf.first() == Some(&0x0B) {
+        if buf.len() < 45 {
+            return 0;
+        }
+        let upper: String = buf[1..21].iter().map(|b| citytill_hardware::codepage::pc858_char(*b)).collect();
+        if buf[21..25] != [0x1F, 0x24, 0x01, 0x02] {
+            seen.stray.extend_from_slice(&buf[21..25]);
+            return 25;
+        }
+        let lower: String = buf[25..45].iter().map(|b| citytill_hardware::codepage::pc858_char(*b)).collect();
+        seen.screens.push((upper, lower));
+        return 45;
+    }
+    if DMD_INIT.starts_with(buf) {
+        return 0;
+    }
+    seen.stray.push(buf[0]);
+    1
+}
+
+/// A fake DM-D on the master end of a pty; returns the slave's path, what it saw, and a stop flag.
+fn fake_dmd() -> (String, Arc<Mutex<Seen>>, Arc<AtomicBool>, std::thread::JoinHandle<()>) {
+    let (mut master, slave) = serialport::TTYPort::pair().unwrap();
+    let path = serialport::SerialPort::name(&slave).unwrap();
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let handle = {
+        let (seen, stop) = (seen.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let _keep_slave_open = slave;
+            serialport::SerialPort::set_timeout(&mut master, Duration::from_millis(10)).unwrap();
+            let mut pending = Vec::new();
+            let mut buf = [0u8; 256];
+            while !stop.load(Ordering::SeqCst) {
+                if let Ok(n) = master.read(&mut buf) {
+                    pending.extend_from_slice(&buf[..n]);
+                    loop {
+                        let used = decode(&pending, &mut seen.lock().unwrap());
+                        if used == 0 {
+                            break;
+                        }
+                        pending.drain(..used);
+                    }
+                }
+            }
+        })
+    };
+    (path, seen, stop, handle)
+}
+
+fn wait_until(mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + BOUND;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    done()
+}
+
+// Over a pty the display is initialised once, then each screen arrives as HOM + 20 characters + US $ 1 2 + 20
+// characters, amounts right-aligned; a burst of 200 updates returns at once and ends with the newest screen shown
+// (older ones may be skipped, never reordered); the test pattern's job completes and stays up (the screen asked
+// for before it is not put back over it at once); the status is "unknown" (a
+// display cannot answer), never "ok".
+#[test]
+fn dmd_over_a_pty_gets_the_manuals_bytes() {
+    let (path, seen, stop, handle) = fake_dmd();
+    let config = DevicesConfig { display: Some(DeviceEntry::new("epson-dm-d", &format!("serial:{path}?baud=9600"))), ..DevicesConfig::default() };
+    let mut set = DeviceSet::open(&config);
+    assert!(set.problems.is_empty(), "{:?}", set.problems);
+    let events = set.take_events();
+    let display = set.display().unwrap();
+    let status = display.wait_read(BOUND);
+    assert!(status.read && status.online && status.unknown.is_some(), "{status:?}");
+    assert_eq!(citytill_hardware::commands::summary(&status), format!("unknown: {}", citytill_hardware::display::SILENT));
+
+    display.show(DisplayLines::new("Water 100200", amount_line("Due", "234.16"))).unwrap();
+    assert!(wait_until(|| seen.lock().unwrap().screens.len() == 1), "{:?}", seen.lock().unwrap());
+    assert_eq!(seen.lock().unwrap().screens[0], ("Water 100200        ".to_string(), "Due           234.16".to_string()));
+
+    let started = Instant::now();
+    for cents in 1..=200 {
+        display.show(DisplayLines::new("Paid", amount_line("Due", &format!("{}.{:02}", cents / 100, cents % 100)))).unwrap();
+    }
+    assert!(started.elapsed() < Duration::from_millis(200), "show() waited: {:?}", started.elapsed());
+    assert!(wait_until(|| seen.lock().unwrap().screens.last().is_some_and(|s| s.1.ends_with("2.00"))));
+    let job = display.test_pattern().unwrap();
+    let outcome = wait_for(&events, BOUND, |e| match e {
+        DeviceEvent::JobCompleted { device: DeviceKind::Display, job: j } if *j == job => Some(Ok(())),
+        DeviceEvent::JobFailed { device: DeviceKind::Display, job: j, reason } if *j == job => Some(Err(reason.clone())),
+        _ => None,
+    });
+    assert_eq!(outcome, Some(Ok(())));
+    assert!(wait_until(|| seen.lock().unwrap().screens.last().is_some_and(|s| s.0 == "12345678901234567890")));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(seen.lock().unwrap().screens.last().unwrap().1, "CityTill display tes");
+    drop(set);
+    stop.store(true, Ordering::SeqCst);
+    handle.join().unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.inits, 1, "{seen:?}");
+    assert!(seen.stray.is_empty(), "bytes outside the manual's commands: {:02x?}", seen.stray);
+    let dues: Vec<&str> = seen.screens.iter().filter(|s| s.0.starts_with("Paid")).map(|s| s.1.trim_start_matches("Due").trim()).collect();
+    let cents: Vec<u32> = dues.iter().map(|d| d.replace('.', "").parse().unwrap()).collect();
+    assert!(cents.windows(2).all(|w| w[0] < w[1]), "screens out of order: {dues:?}");
+    assert!(cents.len() <= 200);
+}
+
+// A display whose port cannot be reached (nothing listens on the TCP port) is reported offline with the reason,
+// show() still returns at once, and the test pattern fails with that reason instead of hanging.
+#[test]
+fn unreachable_display_never_blocks() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let config = DevicesConfig { display: Some(DeviceEntry::new("cd5220", &format!("tcp:127.0.0.1:{port}"))), ..DevicesConfig::default() };
+    let mut set = DeviceSet::open(&config);
+    let events = set.take_events();
+    let display = set.display().unwrap();
+    let started = Instant::now();
+    display.show(DisplayLines::new("Due", "1.00")).unwrap();
+    assert!(started.elapsed() < Duration::from_millis(50));
+    let status = display.wait_read(BOUND);
+    assert!(status.read && !status.online && status.last_error.as_deref().is_some_and(|e| e.contains(&port.to_string())), "{status:?}");
+    let job = display.test_pattern().unwrap();
+    let outcome = wait_for(&events, BOUND, |e| match e {
+        DeviceEvent::JobFailed { device: DeviceKind::Display, job: j, reason } if *j == job => Some(reason.clone()),
+        DeviceEvent::JobCompleted { device: DeviceKind::Display, job: j } if *j == job => Some("completed".into()),
+        _ => None,
+    });
+    assert!(outcome.as_deref().is_some_and(|r| r.contains("cannot open") || r.contains("reconnect")), "{outcome:?}");
+}
+
+// The simulators' display (a pty) shows what the driver sends, as two lines, for `devices test display`, and
+// writes them to display.txt for a trainer to watch.
+#[test]
+fn simulated_display_shows_the_test_pattern() {
+    let dir = tempfile::tempdir().unwrap();
+    let sims = citytill_hardware::sim::Simulators::start(dir.path()).unwrap();
+    let config = sims.config();
+    assert_eq!(config.display.as_ref().map(|d| d.profile.as_str()), Some("epson-dm-d"));
+    let result = citytill_hardware::commands::test_device(&config, DeviceKind::Display, 5000).unwrap();
+    assert!(result.contains("test pattern written"), "{result}");
+    assert!(wait_until(|| sims.display().lines()[0] == "12345678901234567890"), "{:?}", sims.display().lines());
+    assert_eq!(sims.display().lines()[1], "CityTill display tes");
+    let file = std::fs::read_to_string(dir.path().join("display.txt")).unwrap();
+    assert_eq!(file, "12345678901234567890\nCityTill display tes\n");
+}
