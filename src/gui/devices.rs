@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use citytill_hardware::config::DevicesConfig;
 use citytill_hardware::device::{DeviceEvent, DeviceKind, DeviceState, DeviceStatus};
+use citytill_hardware::display::DisplayLines;
 use citytill_hardware::receipt::Receipt;
 use citytill_hardware::set::{DeviceSet, ALL_KINDS};
 use citytill_hardware::sim::{self, Simulators};
@@ -138,6 +139,18 @@ impl Devices {
     pub fn kick(&self) -> Result<u64, String> {
         let drawer = self.set.drawer().ok_or("drawer: not configured — open it with the key")?;
         drawer.kick().map_err(|e| e.to_string())
+    }
+
+    /// Shows `lines` on the customer display (queued on its thread; the newest wins). No display: nothing happens.
+    pub fn show_customer(&self, lines: DisplayLines) -> Result<(), String> {
+        let Some(display) = self.set.display() else { return Ok(()) };
+        display.show(lines).map_err(|e| e.to_string())
+    }
+
+    /// Writes the test pattern on the customer display; its outcome arrives later as a job event.
+    pub fn test_display(&self) -> Result<u64, String> {
+        let display = self.set.display().ok_or("display: not configured")?;
+        display.test_pattern().map_err(|e| e.to_string())
     }
 
     /// The current status of every device kind, configured or not.
