@@ -98,4 +98,49 @@ mod tests {
         assert_eq!(shown, DisplayLines::new("Paid          100.00", "Due           134.16"));
         assert!(!format!("{shown:?}").contains("Lopez"));
     }
+
+    /// What the simulated display shows, once it shows `want` in its lower line (or after 10 s, whatever it shows).
+    fn shown_when(simulators: &citytill_hardware::sim::Simulators, want: &str) -> [String; 2] {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline && simulators.display().lines()[1].trim_end() != want {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        simulators.display().lines()
+    }
+
+    // Proves the window drives the (simulated) pole display through the sale: the welcome once signed in, the
+    // item and "Due" after the lookups, "Paid"/"Due" after a partial tender, the change and "Thank you" with the
+    // receipt number after the cash that makes it exact, and the welcome again after Esc. (The "License" kind is
+    // left out where it would cut the account number.)
+    #[test]
+    fn window_sale_reaches_the_simulated_display() {
+        use crate::gui::app::Message as AppMessage;
+        use crate::gui::screen::counter::Message;
+        use crate::gui::testing::{fixture_with, send, signed_in};
+        let sim_dir = tempfile::tempdir().unwrap();
+        let fixture = fixture_with(crate::gui::devices::Devices::simulated(sim_dir.path()));
+        assert!(fixture.ctx.devices.problems.is_empty(), "{:?}", fixture.ctx.devices.problems);
+        let simulators = fixture.ctx.devices.simulators.as_ref().unwrap();
+        let mut app = signed_in(&fixture, "ana", "1357");
+        assert_eq!(shown_when(simulators, "      Welcome"), ["City of Springfield ".to_string(), "      Welcome       ".to_string()]);
+        let counter = |app: &mut crate::gui::app::App, message| send(app, AppMessage::Counter(message));
+        counter(&mut app, Message::LookupChanged("100200".into()));
+        counter(&mut app, Message::LookupSubmitted);
+        assert_eq!(shown_when(simulators, "Due            84.12"), ["Utility 100200 84.12".to_string(), "Due            84.12".to_string()]);
+        counter(&mut app, Message::LookupChanged("BL-3004".into()));
+        counter(&mut app, Message::LookupSubmitted);
+        assert_eq!(app.counter.cart.len(), 2, "{:?}", app.counter.error);
+        assert_eq!(shown_when(simulators, "Due           234.12"), ["BL-3004       150.00".to_string(), "Due           234.12".to_string()]);
+        counter(&mut app, Message::Amount("100".into()));
+        counter(&mut app, Message::AmountSubmitted);
+        assert_eq!(shown_when(simulators, "Due           134.12"), ["Paid          100.00".to_string(), "Due           134.12".to_string()]);
+        counter(&mut app, Message::Amount("134.12".into()));
+        counter(&mut app, Message::AmountSubmitted);
+        let receipt = app.counter.completed.as_ref().map(|c| c.result.receipt.clone()).unwrap_or_else(|| panic!("{:?}", app.counter.error));
+        assert_eq!(receipt, "T01-000001");
+        assert_eq!(shown_when(simulators, "Thank you T01-000001"), ["Change          0.00".to_string(), "Thank you T01-000001".to_string()]);
+        send(&mut app, AppMessage::Shortcut(crate::gui::keys::Shortcut::Cancel));
+        assert_eq!(shown_when(simulators, "      Welcome")[1].trim_end(), "      Welcome");
+    }
 }
+
