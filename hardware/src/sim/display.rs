@@ -106,11 +106,9 @@ impl DisplayModel {
             }
             [0x1B, 0x74, table] => self.code_table = *table,
             [0x1B, 0x2A, level] | [0x1F, 0x58, level] => self.brightness = (*level).clamp(1, 4),
-            [0x1B, 0x6C, x, y] | [0x1F, 0x24, x, y] => {
-                // 1-based column and line; out of range is ignored, as the manuals say.
-                if (1..=COLUMNS).contains(&usize::from(*x)) && (1..=2).contains(y) {
-                    (self.x, self.y) = (usize::from(*x) - 1, usize::from(*y) - 1);
-                }
+            // 1-based column and line; out of range is ignored, as the manuals say.
+            [0x1B, 0x6C, x, y] | [0x1F, 0x24, x, y] if (1..=COLUMNS).contains(&usize::from(*x)) && (1..=2).contains(y) => {
+                (self.x, self.y) = (usize::from(*x) - 1, usize::from(*y) - 1);
             }
             [0x0C] => self.clear(),
             [0x0B] => (self.x, self.y) = (0, 0),
