@@ -571,8 +571,8 @@ fn devices_test_display_shows_the_pattern_and_bad_settings_name_the_field() {
     assert!(took < Duration::from_secs(8), "took {took:?}");
     assert!(test.stdout.contains("test pattern written") && test.stdout.contains("check it by eye"), "{}", test.stdout);
     let shown = city.ok(&["devices", "sim", "display", "show", "--dir", &sims.dir.display().to_string()], &[]);
-    assert!(shown.stdout.contains("[12345678901234567890] [CityTill display tes]"), "{}", shown.stdout);
-    assert_eq!(std::fs::read_to_string(sims.dir.join("display.txt")).unwrap(), "12345678901234567890\nCityTill display tes\n");
+    assert!(shown.stdout.contains("[12345678901234567890] [Display test: 2 x 20]"), "{}", shown.stdout);
+    assert_eq!(std::fs::read_to_string(sims.dir.join("display.txt")).unwrap(), "12345678901234567890\nDisplay test: 2 x 20\n");
 
     let bad = |name: &str, entry: &str| {
         let other = City::new();

@@ -227,7 +227,7 @@ pub fn encode_lines(profile: &DisplayProfile, lines: &DisplayLines) -> Vec<u8> {
 
 /// What `devices test display` shows: a column ruler on top (all 20 columns lit) and a line of text below.
 pub fn test_pattern() -> DisplayLines {
-    DisplayLines::new("12345678901234567890", "CityTill display test")
+    DisplayLines::new("12345678901234567890", "Display test: 2 x 20")
 }
 
 /// How long the test pattern stays up before the display goes back to the screen asked for last (a newer

@@ -131,7 +131,7 @@ fn dmd_over_a_pty_gets_the_manuals_bytes() {
     assert_eq!(outcome, Some(Ok(())));
     assert!(wait_until(|| seen.lock().unwrap().screens.last().is_some_and(|s| s.0 == "12345678901234567890")));
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(seen.lock().unwrap().screens.last().unwrap().1, "CityTill display tes");
+    assert_eq!(seen.lock().unwrap().screens.last().unwrap().1, "Display test: 2 x 20");
     drop(set);
     stop.store(true, Ordering::SeqCst);
     handle.join().unwrap();
@@ -181,7 +181,7 @@ fn simulated_display_shows_the_test_pattern() {
     let result = citytill_hardware::commands::test_device(&config, DeviceKind::Display, 5000).unwrap();
     assert!(result.contains("test pattern written"), "{result}");
     assert!(wait_until(|| sims.display().lines()[0] == "12345678901234567890"), "{:?}", sims.display().lines());
-    assert_eq!(sims.display().lines()[1], "CityTill display tes");
+    assert_eq!(sims.display().lines()[1], "Display test: 2 x 20");
     let file = std::fs::read_to_string(dir.path().join("display.txt")).unwrap();
-    assert_eq!(file, "12345678901234567890\nCityTill display tes\n");
+    assert_eq!(file, "12345678901234567890\nDisplay test: 2 x 20\n");
 }

@@ -17,7 +17,7 @@ pub fn lines(counter: &Counter, serving: bool, city_name: &str) -> DisplayLines 
     }
     if counter.cart.is_empty() {
         return match &counter.completed {
-            Some(done) => DisplayLines::new(amount_line("Change", &done.result.change.grouped()), amount_line("Thank you", &done.result.receipt)),
+            Some(done) => DisplayLines::new(amount_line("Change", &done.result.change.grouped()), thanks(&done.result.receipt)),
             None => welcome(),
         };
     }
@@ -32,6 +32,13 @@ pub fn lines(counter: &Counter, serving: bool, city_name: &str) -> DisplayLines 
         amount_line("Due", &counter.remaining().grouped())
     };
     DisplayLines::new(amount_line("Paid", &tendered.grouped()), lower)
+}
+
+/// "Thank you" and the receipt number; "Thanks" where a long receipt number leaves no room for it (never a cut word).
+fn thanks(receipt: &str) -> String {
+    let room = COLUMNS.saturating_sub(receipt.chars().count() + 1);
+    let label = ["Thank you", "Thanks"].into_iter().find(|l| l.len() <= room).unwrap_or("");
+    amount_line(label, receipt)
 }
 
 /// A cart line for the customer: what it is (kind and number, or the fee's description — never a name) and its amount.
@@ -84,7 +91,8 @@ mod tests {
     }
 
     // Proves the lines follow the sale: the welcome before anyone is served, the item and "Due" with the cart,
-    // "Paid" and what is still due after a partial tender, and never the customer's name.
+    // "Paid" and what is still due after a partial tender, never the customer's name, and "Thanks" rather than a
+    // cut "Thank yo" before a long receipt number.
     #[test]
     fn lines_follow_the_sale() {
         assert_eq!(lines(&Counter::default(), true, "Springfield"), DisplayLines::new("    Springfield", "      Welcome"));
@@ -97,6 +105,8 @@ mod tests {
         let shown = lines(&paying, true, "");
         assert_eq!(shown, DisplayLines::new("Paid          100.00", "Due           134.16"));
         assert!(!format!("{shown:?}").contains("Lopez"));
+        assert_eq!(thanks("T01-000001"), "Thank you T01-000001");
+        assert_eq!(thanks("TRN1-000001"), "Thanks   TRN1-000001");
     }
 
     /// What the simulated display shows, once it shows `want` in its lower line (or after 10 s, whatever it shows).

@@ -131,7 +131,7 @@ fn f9_shows_the_test_pattern_on_the_customer_display() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     std::thread::sleep(std::time::Duration::from_millis(200));
-    assert_eq!(simulators.display().lines(), ["12345678901234567890".to_string(), "CityTill display tes".to_string()]);
+    assert_eq!(simulators.display().lines(), ["12345678901234567890".to_string(), "Display test: 2 x 20".to_string()]);
     let display = fixture.ctx.devices.lines().into_iter().find(|l| l.kind == DeviceKind::Display).unwrap();
     assert_eq!(display.summary(), "status unknown");
     assert!(display.is_ok());
