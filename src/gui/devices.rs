@@ -66,6 +66,8 @@ impl DeviceLine {
             (_, false) => "offline".into(),
             (DeviceState::Busy, true) => "busy".into(),
             (DeviceState::Error, true) => "error".into(),
+            // A customer display never answers: its port is open and the last write went out, nothing more is known.
+            (DeviceState::Idle, true) if status.unknown.is_some() && self.kind == DeviceKind::Display => "connected".into(),
             // A link that cannot report (a USB node without a back channel): never "ok".
             (DeviceState::Idle, true) if status.unknown.is_some() => "status unknown".into(),
             (DeviceState::Idle, true) => "ok".into(),
@@ -234,13 +236,15 @@ mod tests {
     use super::*;
 
     // Proves a printer whose link cannot report its status (write-only USB node) reads "status unknown" on the
-    // status bar, never "ok", while an answering one reads "ok".
+    // status bar, never "ok", while an answering one reads "ok"; a customer display (which never answers) reads "connected".
     #[test]
     fn unknown_status_is_not_ok() {
         let answering = DeviceStatus { read: true, online: true, state: DeviceState::Idle, ..DeviceStatus::default() };
         let line = |status: DeviceStatus| DeviceLine { kind: DeviceKind::Printer, configured: true, status };
         assert_eq!(line(answering.clone()).summary(), "ok");
         let silent = DeviceStatus { unknown: Some("device /dev/usb/lp0 does not answer status requests".into()), ..answering };
-        assert_eq!(line(silent).summary(), "status unknown");
+        assert_eq!(line(silent.clone()).summary(), "status unknown");
+        let display = DeviceLine { kind: DeviceKind::Display, configured: true, status: silent };
+        assert_eq!(display.summary(), "connected");
     }
 }
