@@ -185,3 +185,88 @@ fn simulated_display_shows_the_test_pattern() {
     let file = std::fs::read_to_string(dir.path().join("display.txt")).unwrap();
     assert_eq!(file, "12345678901234567890\nDisplay test: 2 x 20\n");
 }
+
+/// The screens in CD5220 bytes (`ESC Q A` 20 characters CR `ESC Q B` 20 characters CR), and whether they began
+/// with `ESC @` + `ESC _ 0` (initialise, cursor off).
+fn cd5220_screens(bytes: &[u8]) -> (bool, Vec<(String, String)>) {
+    let init = bytes.starts_with(&[0x1B, 0x40, 0x1B, 0x5F, 0x00]);
+    let mut screens = Vec::new();
+    let mut at = 0;
+    while let Some(start) = bytes[at..].windows(3).position(|w| w == [0x1B, 0x51, 0x41]).map(|p| p + at) {
+        let frame = &bytes[start..];
+        if frame.len() < 48 {
+            break;
+        }
+        assert_eq!((frame[23], &frame[24..27], frame[47]), (0x0D, &[0x1B, 0x51, 0x42][..], 0x0D), "not a CD5220 screen: {frame:02x?}");
+        let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
+        screens.push((text(&frame[3..23]), text(&frame[27..47])));
+        at = start + 48;
+    }
+    (init, screens)
+}
+
+/// Reads what arrives on `stream` until `done` accepts it (at most 5 s).
+fn read_until(stream: &mut std::net::TcpStream, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+    stream.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+    let deadline = Instant::now() + BOUND;
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 256];
+    while !done(&bytes) && Instant::now() < deadline {
+        if let Ok(n) = stream.read(&mut buf) {
+            bytes.extend_from_slice(&buf[..n]);
+        }
+    }
+    bytes
+}
+
+/// Accepts one connection within 5 s.
+fn accept(listener: &std::net::TcpListener) -> std::net::TcpStream {
+    listener.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + BOUND;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).unwrap();
+                return stream;
+            }
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => panic!("the display worker never connected: {e}"),
+        }
+    }
+}
+
+// A CD5220-mode display on TCP that goes away is reported offline; once it is back, the worker reconnects by
+// itself, initialises it again and shows the newest screen asked for while it was gone (not a stale one).
+#[test]
+fn cd5220_over_tcp_comes_back_with_the_newest_screen() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut entry = DeviceEntry::new("cd5220", &format!("tcp:{address}"));
+    (entry.timeouts.reconnect_initial_ms, entry.timeouts.reconnect_max_ms) = (50, 200);
+    let set = DeviceSet::open(&DevicesConfig { display: Some(entry), ..DevicesConfig::default() });
+    let display = set.display().unwrap();
+    display.show(DisplayLines::new("Utility 100200", amount_line("Due", "5.00"))).unwrap();
+    let mut first = accept(&listener);
+    let bytes = read_until(&mut first, |b| !cd5220_screens(b).1.is_empty());
+    assert_eq!(cd5220_screens(&bytes), (true, vec![("Utility 100200      ".to_string(), "Due             5.00".to_string())]));
+    drop(first);
+    drop(listener);
+    let mut cents = 600;
+    assert!(
+        wait_until(|| {
+            cents += 1;
+            display.show(DisplayLines::new("Paid", amount_line("Due", &format!("{}.{:02}", cents / 100, cents % 100)))).unwrap();
+            !display.status().online
+        }),
+        "still online after the display went away: {:?}",
+        display.status()
+    );
+    display.show(DisplayLines::new("Change 1.00", "Thank you")).unwrap();
+    let listener = std::net::TcpListener::bind(address).unwrap();
+    let mut second = accept(&listener);
+    let bytes = read_until(&mut second, |b| !cd5220_screens(b).1.is_empty());
+    let (init, screens) = cd5220_screens(&bytes);
+    assert!(init, "not initialised again: {bytes:02x?}");
+    assert_eq!(screens, vec![("Change 1.00         ".to_string(), "Thank you           ".to_string())]);
+    assert!(wait_until(|| display.status().online));
+}
