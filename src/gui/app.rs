@@ -84,7 +84,7 @@ impl App {
             devices: ctx.devices.lines(),
             ..Status::default()
         };
-        let app = App {
+        let mut app = App {
             drawer: drawer::DrawerScreen::new(&ctx),
             ctx,
             screen: Screen::Login,
@@ -104,7 +104,7 @@ impl App {
             wedge: wedge::Wedge::default(),
             customer_display: customer_display::CustomerDisplay::default(),
         };
-        let mut app = app;
+        // The customer display starts with the welcome, not whatever it showed before.
         app.sync_customer_display();
         let task = Task::batch([app.login.focus().map(Message::Login), app.refresh_status()]);
         (app, task)
