@@ -270,3 +270,39 @@ fn cd5220_over_tcp_comes_back_with_the_newest_screen() {
     assert_eq!(screens, vec![("Change 1.00         ".to_string(), "Thank you           ".to_string())]);
     assert!(wait_until(|| display.status().online));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 500, ..proptest::prelude::ProptestConfig::default() })]
+
+    // Any text, in either command set and character set, is shown exactly as fitted (20 columns, folded) by a
+    // display decoding the bytes, and the encoder's output never carries a control byte outside its commands:
+    // whatever is typed can never become a display command.
+    #[test]
+    fn any_text_round_trips_through_the_bytes(upper in "\\PC{0,40}", lower in "\\PC{0,40}", epson: bool, pc858: bool) {
+        use citytill_hardware::display::{encode_init, encode_lines, Charset, CommandSet};
+        let profile = citytill_hardware::profile::DisplayProfile {
+            commands: if epson { CommandSet::Epson } else { CommandSet::Cd5220 },
+            charset: if pc858 { Charset::Pc858 } else { Charset::Ascii },
+            brightness: None,
+        };
+        let lines = DisplayLines::new(upper, lower);
+        let bytes = encode_lines(&profile, &lines);
+        let control = bytes.iter().filter(|b| **b < 0x20).count();
+        // Epson: HOM, US and the 1, 2 of `US $ 1 2`; CD5220: ESC, CR twice.
+        proptest::prop_assert_eq!(control, 4, "{:02x?}", bytes);
+        let mut model = citytill_hardware::sim::DisplayModel::default();
+        model.feed(&encode_init(&profile));
+        model.feed(&bytes);
+        let fitted = lines.fitted(profile.charset);
+        proptest::prop_assert!(fitted.iter().all(|l| l.chars().count() == 20));
+        proptest::prop_assert_eq!(model.lines(), fitted);
+    }
+
+    // The simulated display survives any bytes (a noisy line) and always shows two lines of 20 columns.
+    #[test]
+    fn simulated_display_survives_any_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+        let mut model = citytill_hardware::sim::DisplayModel::default();
+        model.feed(&bytes);
+        proptest::prop_assert!(model.lines().iter().all(|l| l.chars().count() == 20));
+    }
+}
