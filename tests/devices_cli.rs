@@ -101,7 +101,7 @@ fn wired(sims: &Sims, open_when_high: bool) -> DevicesConfig {
     let simulated = sims.config();
     let printer = simulated.printer.clone().unwrap();
     let drawer = DeviceEntry { open_when_high: Some(open_when_high), timeouts: printer.timeouts, ..DeviceEntry::new("drawer-printer-pin2", "printer") };
-    DevicesConfig { printer: Some(printer), drawer: Some(drawer), scanner: None, counter: None }
+    DevicesConfig { printer: Some(printer), drawer: Some(drawer), scanner: None, counter: None, display: None }
 }
 
 /// Adds `config` to the city's settings as its `[devices]` section.
@@ -261,14 +261,16 @@ fn status_reports_real_readings_only() {
         let status = status.expect("devices status hung");
         assert_eq!(status.code, 0, "{}", status.stderr);
         let run: Vec<serde_json::Value> = status.json().as_array().unwrap().clone();
-        assert_eq!(run.len(), 4, "{run:?}");
+        assert_eq!(run.len(), 5, "{run:?}");
         reports.extend(run);
     }
     let guesses: Vec<&serde_json::Value> = reports.iter().filter(|r| r["status"]["online"] != true || r["status"]["state"] != "idle").collect();
     assert!(guesses.is_empty(), "{} of {} reports were not a reading of a healthy device: {guesses:?}", guesses.len(), reports.len());
     for report in &reports {
         assert_eq!(report["status"]["read"], true, "{report}");
-        assert_eq!(report["summary"], "ok", "{report}");
+        // A customer display sends nothing back: connected is all that can be known, so never "ok".
+        let expected = if report["device"] == "display" { format!("unknown: {}", citytill_hardware::display::SILENT) } else { "ok".to_string() };
+        assert_eq!(report["summary"], expected.as_str(), "{report}");
     }
     let text = city.ok(&["devices", "status", "--config", &config], &[]);
     assert!(text.stdout.lines().any(|l| l.starts_with("printer") && l.contains(" ok")), "{}", text.stdout);
@@ -325,6 +327,7 @@ fn every_device_command_finishes_on_every_transport() {
                 drawer: Some(DeviceEntry::new("drawer-serial", "sim:")),
                 scanner: Some(DeviceEntry::new("magtek-micr", "sim:")),
                 counter: Some(DeviceEntry::new("bill-counter", "sim:")),
+                display: Some(DeviceEntry::new("epson-dm-d", "sim:")),
             },
         ),
     ];
@@ -418,7 +421,7 @@ fn pay_and_reprint_print_on_the_configured_printer() {
 fn tm_h6000(sims: &Sims) -> DevicesConfig {
     let printer = sims.config().printer.unwrap();
     let printer = DeviceEntry { profile: "tm-h6000".into(), transport: format!("serial:{}", sims.printer_pty()), ..printer };
-    DevicesConfig { printer: Some(printer), drawer: None, scanner: None, counter: None }
+    DevicesConfig { printer: Some(printer), drawer: None, scanner: None, counter: None, display: None }
 }
 
 // Proves `devices read-check` reads a check through a TM-H6000's MICR reader (the simulator answers FS a 0 the
@@ -511,6 +514,8 @@ fn devices_status_on_the_demo_data_dir_lists_its_simulated_devices() {
         let line = stdout.lines().find(|l| l.starts_with(device)).unwrap_or_else(|| panic!("no {device} in:\n{stdout}"));
         assert!(line.contains(" ok") && line.contains(profile), "{line}");
     }
+    let display = stdout.lines().find(|l| l.starts_with("display")).unwrap_or_else(|| panic!("no display in:\n{stdout}"));
+    assert!(display.contains(" unknown: ") && display.contains("(epson-dm-d on "), "{display}");
     assert!(stdout.contains("simulators started for this command"), "{stdout}");
 }
 
@@ -549,4 +554,39 @@ fn status_leaves_running_simulators_their_control_channel() {
     let _ = window_sims.kill();
     let _ = window_sims.wait();
     assert_eq!(control.code, 0, "the running simulators lost their control channel: {}", control.stderr);
+}
+
+// Proves `devices test display` writes the test pattern on the customer display named in the settings (here the
+// simulators' display, run by another process) and says to check it by eye; the simulated display then shows it
+// (`devices sim display show`); and that a bad display setting is one clear line naming the field, exit non-zero.
+#[test]
+fn devices_test_display_shows_the_pattern_and_bad_settings_name_the_field() {
+    let city = City::new();
+    let sims = Sims::start(&city);
+    let display = sims.config().display.expect("simulators' display");
+    configure_devices(&city, &DevicesConfig { display: Some(display), ..DevicesConfig::default() });
+    let (test, took) = run_bounded(&city, &["devices", "test", "display", "--timeout-ms", "3000"], &[], HARD_LIMIT);
+    let test = test.expect("devices test display hung");
+    assert_eq!(test.code, 0, "{}{}", test.stdout, test.stderr);
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    assert!(test.stdout.contains("test pattern written") && test.stdout.contains("check it by eye"), "{}", test.stdout);
+    let shown = city.ok(&["devices", "sim", "display", "show", "--dir", &sims.dir.display().to_string()], &[]);
+    assert!(shown.stdout.contains("[12345678901234567890] [Display test: 2 x 20]"), "{}", shown.stdout);
+    assert_eq!(std::fs::read_to_string(sims.dir.join("display.txt")).unwrap(), "12345678901234567890\nDisplay test: 2 x 20\n");
+
+    let bad = |name: &str, entry: &str| {
+        let other = City::new();
+        let settings = other.data().join("citytill.toml");
+        std::fs::write(&settings, std::fs::read_to_string(&settings).unwrap() + "\n[devices.display]\n" + entry).unwrap();
+        let run = other.run(&["devices", "test", "display"], &[]);
+        assert_ne!(run.code, 0, "{name}: {}", run.stdout);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{name}: {}", run.stderr);
+        run.stderr
+    };
+    let printer_profile = bad("printer profile", "profile = \"tm-t88\"\ntransport = \"sim:\"\n");
+    assert!(printer_profile.contains("devices.display: profile tm-t88: is a printer profile, expected display"), "{printer_profile}");
+    let brightness = bad("brightness", "profile = \"epson-dm-d\"\ntransport = \"sim:\"\nbrightness = 9\n");
+    assert!(brightness.contains("devices.display.brightness: 9: must be 1 (dimmest) to 4 (brightest)"), "{brightness}");
+    let transport = bad("transport", "profile = \"cd5220\"\ntransport = \"printer\"\n");
+    assert!(transport.contains("devices.display.transport: \"printer\" is only for drawers"), "{transport}");
 }

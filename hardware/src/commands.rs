@@ -147,7 +147,8 @@ pub fn status(config: &DevicesConfig) -> Vec<DeviceReport> {
         .collect()
 }
 
-/// `devices test printer|drawer|scanner|counter`: test page, kick, read one line, read one report.
+/// `devices test printer|drawer|scanner|counter|display`: test page, kick, read one line, read one report, show
+/// the test pattern.
 /// Every wait is bounded by `timeout_ms`, and closing the devices afterwards by one worker step.
 pub fn test_device(config: &DevicesConfig, which: DeviceKind, timeout_ms: u64) -> Result<String, DeviceError> {
     let timeout = Duration::from_millis(timeout_ms);
@@ -184,6 +185,13 @@ pub fn test_device(config: &DevicesConfig, which: DeviceKind, timeout_ms: u64) -
                 _ => None,
             });
             read.unwrap_or_else(|| Err(format!("no report within {timeout_ms} ms"))).map_err(failed)
+        }
+        DeviceKind::Display => {
+            let job = set.display().ok_or_else(absent)?.test_pattern()?;
+            let [upper, lower] = crate::display::test_pattern().fitted(set.display().map_or_else(Default::default, |d| d.profile().charset));
+            job_outcome(&events, job, timeout)
+                .map(|()| format!("test pattern written (job {job}); the display should show \"{upper}\" above \"{lower}\" — a display sends nothing back, so check it by eye"))
+                .map_err(failed)
         }
     }
 }

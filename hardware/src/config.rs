@@ -113,6 +113,9 @@ pub struct DeviceEntry {
     /// Drawer: how long after a kick the sensor must read open (pulse + travel).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirm_open_ms: Option<u64>,
+    /// Display: brightness 1 (dimmest) to 4, over the profile's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brightness: Option<u8>,
 }
 
 impl DeviceEntry {
@@ -129,6 +132,7 @@ impl DeviceEntry {
             left_open_after_ms: None,
             sensor: None,
             confirm_open_ms: None,
+            brightness: None,
         }
     }
 }
@@ -141,6 +145,8 @@ pub struct DevicesConfig {
     pub drawer: Option<DeviceEntry>,
     pub scanner: Option<DeviceEntry>,
     pub counter: Option<DeviceEntry>,
+    /// The customer-facing pole display.
+    pub display: Option<DeviceEntry>,
 }
 
 /// A checked entry: its profile loaded and its transport parsed.
@@ -153,7 +159,7 @@ pub struct ResolvedDevice {
 }
 
 impl DevicesConfig {
-    /// Parses the section's TOML (the keys `printer`, `drawer`, `scanner`, `counter` at top level).
+    /// Parses the section's TOML (the keys `printer`, `drawer`, `scanner`, `counter`, `display` at top level).
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))
     }
@@ -176,6 +182,7 @@ impl DevicesConfig {
             DeviceKind::Drawer => self.drawer.as_ref(),
             DeviceKind::Scanner => self.scanner.as_ref(),
             DeviceKind::Counter => self.counter.as_ref(),
+            DeviceKind::Display => self.display.as_ref(),
         }
     }
 
@@ -190,6 +197,9 @@ impl DevicesConfig {
         let transport = TransportSpec::parse(&entry.transport).map_err(|source| ConfigError::Transport { device, source })?;
         if transport == TransportSpec::ViaPrinter && kind != DeviceKind::Drawer {
             return Err(ConfigError::Field { device, field: "transport", problem: "\"printer\" is only for drawers".into() });
+        }
+        if let Some(level) = entry.brightness.filter(|b| !(1..=4).contains(b)) {
+            return Err(ConfigError::Field { device, field: "brightness", problem: format!("{level}: must be 1 (dimmest) to 4 (brightest)") });
         }
         Ok(ResolvedDevice { kind, profile, transport, entry: entry.clone() })
     }

@@ -23,6 +23,8 @@ pub enum DeviceKind {
     Drawer,
     Scanner,
     Counter,
+    /// The customer-facing pole display.
+    Display,
 }
 
 impl DeviceKind {
@@ -33,6 +35,7 @@ impl DeviceKind {
             Self::Drawer => "drawer",
             Self::Scanner => "scanner",
             Self::Counter => "counter",
+            Self::Display => "display",
         }
     }
 }

@@ -23,6 +23,8 @@
 //!   [`scanline::Template::from_toml_str`] / [`scanline::Template::from_path`] and `template.parse(line)`
 //!   (`Stub` serializes each field by name plus `check_digits_ok`), [`wedge::BurstDetector`],
 //!   [`counter::parse_report`] (a counter profile's `[counter]` section: line patterns, tolerated bytes, ACK/NAK).
+//! - Customer display: [`display::Display`] (`show(DisplayLines)` returns at once, the newest screen wins;
+//!   `test_pattern()`), [`display::encode_init`] / [`display::encode_lines`] (Epson DM-D or CD5220 bytes, pure).
 //! - Opening them all: [`set::DeviceSet`] (the window and the command line alike; a printer-wired drawer is
 //!   kicked through the printer's worker; [`set::DeviceSet::wait_read`] waits, bounded, for a first reading).
 //! - CLI: [`commands::list_ports`], [`commands::status`], [`commands::test_device`].
@@ -38,6 +40,7 @@ pub mod config;
 pub mod counter;
 pub mod counter_device;
 pub mod device;
+pub mod display;
 pub mod drawer;
 pub mod drawer_serial;
 pub mod encode;

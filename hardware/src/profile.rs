@@ -35,6 +35,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("drawer-printer-nosensor", include_str!("../profiles/drawer-printer-nosensor.toml")),
     ("drawer-serial", include_str!("../profiles/drawer-serial.toml")),
     ("drawer-apg-serialpro", include_str!("../profiles/drawer-apg-serialpro.toml")),
+    ("epson-dm-d", include_str!("../profiles/display-epson-dm-d.toml")),
+    ("cd5220", include_str!("../profiles/display-cd5220.toml")),
 ];
 
 /// A receipt printer's capabilities.
@@ -175,6 +177,27 @@ fn default_max_line_bytes() -> usize {
     256
 }
 
+/// A customer-facing pole display (2 lines of [`crate::display::COLUMNS`] characters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisplayProfile {
+    /// The command set the display is switched to: `epson` (DM-D ESC/POS mode) or `cd5220`.
+    pub commands: crate::display::CommandSet,
+    /// Characters the display can show beyond ASCII: `pc858` (selected with `ESC t 19`) or `ascii` (everything folded to ASCII).
+    #[serde(default)]
+    pub charset: crate::display::Charset,
+    /// Brightness 1 (dimmest) to 4 (brightest); absent = the display's own setting.
+    #[serde(default)]
+    pub brightness: Option<u8>,
+}
+
+impl DisplayProfile {
+    /// Why this display section cannot be right, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        self.brightness.filter(|b| !(1..=4).contains(b)).map(|b| format!("brightness {b}: must be 1 to 4"))
+    }
+}
+
 /// Serial defaults for devices normally on a serial line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -202,6 +225,8 @@ pub struct Profile {
     pub scanner: Option<ScannerProfile>,
     #[serde(default)]
     pub counter: Option<CounterTemplate>,
+    #[serde(default)]
+    pub display: Option<DisplayProfile>,
 }
 
 impl Profile {
@@ -212,11 +237,15 @@ impl Profile {
         if let Some(problem) = profile.printer.as_ref().and_then(PrinterProfile::problem) {
             return Err(invalid(format!("[printer] {problem}")));
         }
+        if let Some(problem) = profile.display.as_ref().and_then(DisplayProfile::problem) {
+            return Err(invalid(format!("[display] {problem}")));
+        }
         let has_section = match profile.kind {
             DeviceKind::Printer => profile.printer.is_some(),
             DeviceKind::Drawer => profile.drawer.is_some(),
             DeviceKind::Scanner => profile.scanner.is_some(),
             DeviceKind::Counter => profile.counter.is_some(),
+            DeviceKind::Display => profile.display.is_some(),
         };
         if !has_section {
             return Err(invalid(format!("[{}] section missing or invalid (printer columns must be 32, 42 or 48)", profile.kind.name())));

@@ -4,6 +4,7 @@
 
 use crate::config::{DevicesConfig, ResolvedDevice};
 use crate::counter_device::Counter;
+use crate::display::Display;
 use crate::device::{DeviceError, DeviceEvent, DeviceKind, DeviceStatus, JobId};
 use crate::drawer::{Drawer, DrawerSettings, SerialDrawer};
 use crate::printer::Printer;
@@ -15,7 +16,7 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 /// Every device kind, in the order they are listed.
-pub const ALL_KINDS: [DeviceKind; 4] = [DeviceKind::Printer, DeviceKind::Drawer, DeviceKind::Scanner, DeviceKind::Counter];
+pub const ALL_KINDS: [DeviceKind; 5] = [DeviceKind::Printer, DeviceKind::Drawer, DeviceKind::Scanner, DeviceKind::Counter, DeviceKind::Display];
 
 /// The opened peripherals. Absent devices are `None`; why a configured one is absent is in `problems`.
 #[derive(Default)]
@@ -24,6 +25,7 @@ pub struct DeviceSet {
     drawer: Option<Drawer>,
     scanner: Option<Scanner>,
     counter: Option<Counter>,
+    display: Option<Display>,
     /// One line per device that is configured but could not be opened.
     pub problems: Vec<(DeviceKind, String)>,
     receivers: Vec<Receiver<DeviceEvent>>,
@@ -106,6 +108,15 @@ impl DeviceSet {
                 Err(e) => set.problems.push((DeviceKind::Counter, e.to_string())),
             }
         }
+        if wanted(DeviceKind::Display) {
+            match config.resolve(DeviceKind::Display).map_err(DeviceError::from).and_then(|r| Display::open(&r)) {
+                Ok((display, events)) => {
+                    set.display = Some(display);
+                    set.receivers.push(events);
+                }
+                Err(e) => set.problems.push((DeviceKind::Display, e.to_string())),
+            }
+        }
         set
     }
 
@@ -135,6 +146,10 @@ impl DeviceSet {
         self.counter.as_ref()
     }
 
+    pub fn display(&self) -> Option<&Display> {
+        self.display.as_ref()
+    }
+
     /// Queues a receipt on the printer.
     pub fn print(&self, receipt: &Receipt) -> Result<JobId, String> {
         let printer = self.printer.as_ref().ok_or_else(|| self.absent(DeviceKind::Printer))?;
@@ -159,6 +174,7 @@ impl DeviceSet {
             DeviceKind::Drawer => self.drawer.as_ref().map(Drawer::status),
             DeviceKind::Scanner => self.scanner.as_ref().map(Scanner::status),
             DeviceKind::Counter => self.counter.as_ref().map(Counter::status),
+            DeviceKind::Display => self.display.as_ref().map(Display::status),
         }
     }
 
@@ -170,6 +186,7 @@ impl DeviceSet {
             DeviceKind::Drawer => self.drawer.as_ref().map(|d| d.wait_read(left)),
             DeviceKind::Scanner => self.scanner.as_ref().map(|d| d.wait_read(left)),
             DeviceKind::Counter => self.counter.as_ref().map(|d| d.wait_read(left)),
+            DeviceKind::Display => self.display.as_ref().map(|d| d.wait_read(left)),
         }
     }
 }

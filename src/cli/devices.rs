@@ -22,7 +22,8 @@ pub enum DevicesCommand {
         config: Option<PathBuf>,
     },
     /// Exercise one device: printer (test page), drawer (kick, and say which way its open sensor reads —
-    /// run it with the drawer closed), scanner (read one line), counter (read one report), slip (print on a form put in the slip station).
+    /// run it with the drawer closed), scanner (read one line), counter (read one report), display (show a test pattern
+    /// on the customer display), slip (print on a form put in the slip station).
     Test {
         device: String,
         #[arg(long)]
@@ -39,7 +40,7 @@ pub enum DevicesCommand {
         #[arg(long, default_value_t = 30_000)]
         timeout_ms: u64,
     },
-    /// Start every simulator (printer on TCP and pty, drawer, scanner, counter) and print their paths.
+    /// Start every simulator (printer on TCP and pty, drawer, scanner, counter, customer display) and print their paths.
     Simulate {
         /// Where simulators write devices.toml, printed jobs and their control socket (default: DATA_DIR/sim).
         #[arg(long)]
@@ -161,7 +162,8 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
                 "drawer" => DeviceKind::Drawer,
                 "scanner" => DeviceKind::Scanner,
                 "counter" => DeviceKind::Counter,
-                other => return Err(Error::Invalid(format!("device: '{other}' is not one of printer, drawer, scanner, counter, slip"))),
+                "display" => DeviceKind::Display,
+                other => return Err(Error::Invalid(format!("device: '{other}' is not one of printer, drawer, scanner, counter, display, slip"))),
             };
             let (config, _simulators) = with_simulators(ctx, devices_config(ctx, config.as_deref())?)?;
             let result = commands::test_device(&config, kind, timeout_ms).map_err(|e| Error::Refused(format!("{device}: {e}")))?;
@@ -178,6 +180,8 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
                 "drawer_pty": simulators.drawer_pty,
                 "scanner_pty": simulators.scanner_pty,
                 "counter_pty": simulators.counter_pty,
+                "display_pty": simulators.display_pty,
+                "display_txt": dir.join("display.txt"),
                 "printed": simulators.printed_dir(),
                 "control_socket": simulators.control_address(),
             });

@@ -13,7 +13,7 @@ use super::context::Context;
 use super::keys::{self, Shortcut};
 use super::screen::{batches, counter, day, devices as devices_screen, drawer, login, receipts, reports};
 use super::status_bar::{self, Status};
-use super::{devices, theme, wedge, widgets};
+use super::{customer_display, devices, theme, wedge, widgets};
 
 /// Which screen is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +49,8 @@ pub struct App {
     just_signed_in: bool,
     /// Times key presses to tell a keyboard-wedge scan from typing.
     wedge: wedge::Wedge,
+    /// What the customer display was last sent.
+    pub customer_display: customer_display::CustomerDisplay,
 }
 
 #[derive(Clone, Debug)]
@@ -82,7 +84,7 @@ impl App {
             devices: ctx.devices.lines(),
             ..Status::default()
         };
-        let app = App {
+        let mut app = App {
             drawer: drawer::DrawerScreen::new(&ctx),
             ctx,
             screen: Screen::Login,
@@ -100,7 +102,10 @@ impl App {
             just_signed_in: false,
             notice: None,
             wedge: wedge::Wedge::default(),
+            customer_display: customer_display::CustomerDisplay::default(),
         };
+        // The customer display starts with the welcome, not whatever it showed before.
+        app.sync_customer_display();
         let task = Task::batch([app.login.focus().map(Message::Login), app.refresh_status()]);
         (app, task)
     }
@@ -115,6 +120,19 @@ impl App {
     }
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        let task = self.route(message);
+        // Whatever changed the counter (a line, a tender, a payment, Esc, a scan, a lock) is now shown to the customer.
+        self.sync_customer_display();
+        task
+    }
+
+    /// The customer display follows the counter screen (queued on the display's thread; unchanged lines are not resent).
+    fn sync_customer_display(&mut self) {
+        let lines = customer_display::lines(&self.counter, self.session.is_some(), &self.ctx.settings.city_name);
+        self.customer_display.sync(lines, &self.ctx.devices);
+    }
+
+    fn route(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::Login(message) => self.login_message(message),
             Message::Counter(message) => self.counter_message(message),

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use citytill_hardware::config::DevicesConfig;
 use citytill_hardware::device::{DeviceEvent, DeviceKind, DeviceState, DeviceStatus};
+use citytill_hardware::display::DisplayLines;
 use citytill_hardware::receipt::Receipt;
 use citytill_hardware::set::{DeviceSet, ALL_KINDS};
 use citytill_hardware::sim::{self, Simulators};
@@ -65,6 +66,8 @@ impl DeviceLine {
             (_, false) => "offline".into(),
             (DeviceState::Busy, true) => "busy".into(),
             (DeviceState::Error, true) => "error".into(),
+            // A customer display never answers: its port is open and the last write went out, nothing more is known.
+            (DeviceState::Idle, true) if status.unknown.is_some() && self.kind == DeviceKind::Display => "connected".into(),
             // A link that cannot report (a USB node without a back channel): never "ok".
             (DeviceState::Idle, true) if status.unknown.is_some() => "status unknown".into(),
             (DeviceState::Idle, true) => "ok".into(),
@@ -138,6 +141,18 @@ impl Devices {
     pub fn kick(&self) -> Result<u64, String> {
         let drawer = self.set.drawer().ok_or("drawer: not configured — open it with the key")?;
         drawer.kick().map_err(|e| e.to_string())
+    }
+
+    /// Shows `lines` on the customer display (queued on its thread; the newest wins). No display: nothing happens.
+    pub fn show_customer(&self, lines: DisplayLines) -> Result<(), String> {
+        let Some(display) = self.set.display() else { return Ok(()) };
+        display.show(lines).map_err(|e| e.to_string())
+    }
+
+    /// Writes the test pattern on the customer display; its outcome arrives later as a job event.
+    pub fn test_display(&self) -> Result<u64, String> {
+        let display = self.set.display().ok_or("display: not configured")?;
+        display.test_pattern().map_err(|e| e.to_string())
     }
 
     /// The current status of every device kind, configured or not.
@@ -221,13 +236,15 @@ mod tests {
     use super::*;
 
     // Proves a printer whose link cannot report its status (write-only USB node) reads "status unknown" on the
-    // status bar, never "ok", while an answering one reads "ok".
+    // status bar, never "ok", while an answering one reads "ok"; a customer display (which never answers) reads "connected".
     #[test]
     fn unknown_status_is_not_ok() {
         let answering = DeviceStatus { read: true, online: true, state: DeviceState::Idle, ..DeviceStatus::default() };
         let line = |status: DeviceStatus| DeviceLine { kind: DeviceKind::Printer, configured: true, status };
         assert_eq!(line(answering.clone()).summary(), "ok");
         let silent = DeviceStatus { unknown: Some("device /dev/usb/lp0 does not answer status requests".into()), ..answering };
-        assert_eq!(line(silent).summary(), "status unknown");
+        assert_eq!(line(silent.clone()).summary(), "status unknown");
+        let display = DeviceLine { kind: DeviceKind::Display, configured: true, status: silent };
+        assert_eq!(display.summary(), "connected");
     }
 }

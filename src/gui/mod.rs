@@ -3,6 +3,7 @@
 
 mod app;
 mod context;
+mod customer_display;
 mod data;
 mod devices;
 mod keys;

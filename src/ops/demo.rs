@@ -15,7 +15,7 @@ pub const TERMINAL: &str = "TRN1";
 pub const PAYABLES: usize = 2_000;
 
 /// The demo's `[devices]` settings: every device simulated (`sim:`, started in <data dir>/sim by whoever opens
-/// them), the same four the demo window shows, so `citytill devices status|test` on the demo's data dir see them too.
+/// them), the same five (printer, drawer, scanner, counter, customer display) the demo window shows, so `citytill devices status|test` on the demo's data dir see them too.
 pub fn devices_toml() -> Result<String> {
     let problem = |e: &dyn std::fmt::Display| crate::Error::Invalid(format!("[devices]: {e}"));
     let table: toml::Table = toml::from_str(&citytill_hardware::sim::sim_config().to_toml_string().map_err(|e| problem(&e))?).map_err(|e| problem(&e))?;

@@ -52,6 +52,8 @@ pub enum Action {
     ScannerRaw(Vec<u8>),
     CounterReport(Vec<(i64, u32)>),
     CounterRaw(Vec<u8>),
+    /// Answers with the two lines the customer display shows.
+    DisplayShow,
 }
 
 fn unquote(text: &str) -> String {
@@ -106,6 +108,7 @@ impl Action {
                 let full = crate::counter::render_report(&[(2000, 5), (1000, 3)], "SIM-1");
                 Self::CounterRaw(full[..full.len() / 2].to_vec())
             }
+            ("display", "show") => Self::DisplayShow,
             _ => return Err(bad(ACTIONS_HELP)),
         };
         Ok(parsed)
@@ -114,7 +117,7 @@ impl Action {
 
 /// The accepted actions, as shown in error messages and the README.
 pub const ACTIONS_HELP: &str = "printer paper-out|paper-out-after N|paper-near-end|paper-ok|cover-open|cover-close|offline|online|unplug|plug|insert-check \"MICR\"|insert-slip|remove-slip; \
-drawer stuck|unstick|open|close|travel MS; scanner micr \"LINE\"|stub \"LINE\"|raw \"TEXT\"|garbage|long; counter report \"20x5,10x3\"|garbage|truncated";
+drawer stuck|unstick|open|close|travel MS; scanner micr \"LINE\"|stub \"LINE\"|raw \"TEXT\"|garbage|long; counter report \"20x5,10x3\"|garbage|truncated; display show";
 
 /// Whether simulators (in any process) are running in `dir` now: their control channel accepts a connection.
 pub fn running(dir: &Path) -> bool {

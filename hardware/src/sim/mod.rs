@@ -1,10 +1,12 @@
 //! Simulators for every peripheral: pty (Unix) or loopback-TCP (everywhere) serial devices, a TCP printer, and a control channel.
 
 pub mod control;
+pub mod display;
 mod line;
 pub mod printer;
 
 pub use control::{control, running, Action, SimError, ACTIONS_HELP};
+pub use display::DisplayModel;
 pub use printer::{DrawerModel, PrinterFaults, PrinterModel, SlipModel};
 
 use crate::config::{DeviceEntry, DevicesConfig, Timeouts};
@@ -34,6 +36,9 @@ struct Shared {
     drawer: Mutex<DrawerModel>,
     scanner: Mutex<Box<dyn SimLine>>,
     counter: Mutex<Box<dyn SimLine>>,
+    display: Mutex<DisplayModel>,
+    /// Where the display's two lines are written after each change (`dir/display.txt`).
+    display_file: PathBuf,
 }
 
 /// How the serial devices (drawer, scanner, counter and the printer's second line) reach the app.
@@ -91,14 +96,15 @@ pub struct Simulators {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     _slaves: Slaves,
-    /// Transport specs the app uses for drawer, scanner and counter.
-    transports: [String; 3],
+    /// Transport specs the app uses for drawer, scanner, counter and display.
+    transports: [String; 4],
     pub printer_tcp: SocketAddr,
     /// The printer's second line and the serial devices' ptys (empty strings on loopback lines).
     pub printer_pty: String,
     pub scanner_pty: String,
     pub counter_pty: String,
     pub drawer_pty: String,
+    pub display_pty: String,
 }
 
 impl Simulators {
@@ -117,6 +123,7 @@ impl Simulators {
         let scanner = open_line(lines, "scanner line", &mut slaves)?;
         let counter = open_line(lines, "counter line", &mut slaves)?;
         let drawer = open_line(lines, "drawer line", &mut slaves)?;
+        let display = open_line(lines, "display line", &mut slaves)?;
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| io_error("printer tcp", e))?;
         let printer_tcp = listener.local_addr().map_err(|e| io_error("printer tcp", e))?;
         let shared = Arc::new(Shared {
@@ -124,6 +131,8 @@ impl Simulators {
             drawer: Mutex::new(DrawerModel::default()),
             scanner: Mutex::new(scanner.line),
             counter: Mutex::new(counter.line),
+            display: Mutex::new(DisplayModel::default()),
+            display_file: dir.join("display.txt"),
         });
         let mut sims = Self {
             dir: dir.to_path_buf(),
@@ -131,14 +140,15 @@ impl Simulators {
             stop: Arc::new(AtomicBool::new(false)),
             threads: Vec::new(),
             _slaves: slaves,
-            transports: [drawer.transport, scanner.transport, counter.transport],
+            transports: [drawer.transport, scanner.transport, counter.transport, display.transport],
             printer_tcp,
             printer_pty: printer_line.pty,
             scanner_pty: scanner.pty,
             counter_pty: counter.pty,
             drawer_pty: drawer.pty,
+            display_pty: display.pty,
         };
-        sims.spawn_threads(printer_line.line, drawer.line, listener)?;
+        sims.spawn_threads(printer_line.line, drawer.line, display.line, listener)?;
         sims.write_config()?;
         Ok(sims)
     }
@@ -150,18 +160,20 @@ impl Simulators {
         Ok(())
     }
 
-    fn spawn_threads(&mut self, printer: Box<dyn SimLine>, drawer: Box<dyn SimLine>, listener: TcpListener) -> Result<(), SimError> {
+    fn spawn_threads(&mut self, printer: Box<dyn SimLine>, drawer: Box<dyn SimLine>, display: Box<dyn SimLine>, listener: TcpListener) -> Result<(), SimError> {
         let control = channel::bind(&self.dir).map_err(|e| io_error(&channel::address(&self.dir).display().to_string(), e))?;
         listener.set_nonblocking(true).map_err(|e| io_error("printer tcp", e))?;
         self.spawn("printer-pty", move |shared, stop| serve_pty(printer, &shared, &stop, printer_bytes, printer_outbox))?;
         self.spawn("drawer-pty", move |shared, stop| serve_pty(drawer, &shared, &stop, drawer_bytes, no_outbox))?;
+        self.spawn("display-pty", move |shared, stop| serve_pty(display, &shared, &stop, display_bytes, no_outbox))?;
         self.spawn("printer-tcp", move |shared, stop| serve_tcp(&listener, &shared, &stop))?;
         self.spawn("control", move |shared, stop| serve_control(&control, &shared, &stop))
     }
 
-    /// A devices config pointing at these simulators (printer over TCP; drawer, scanner, counter on their lines).
+    /// A devices config pointing at these simulators (printer over TCP; drawer, scanner, counter, display on their lines).
     pub fn config(&self) -> DevicesConfig {
-        simulated_config([format!("tcp:{}", self.printer_tcp), self.transports[0].clone(), self.transports[1].clone(), self.transports[2].clone()])
+        let [drawer, scanner, counter, display] = self.transports.clone();
+        simulated_config([format!("tcp:{}", self.printer_tcp), drawer, scanner, counter, display])
     }
 
     fn write_config(&self) -> Result<(), SimError> {
@@ -209,6 +221,11 @@ impl Simulators {
     pub fn drawer(&self) -> DrawerModel {
         *lock(&self.shared.drawer)
     }
+
+    /// The customer display as the simulator sees it; `.lines()` is what it shows.
+    pub fn display(&self) -> DisplayModel {
+        lock(&self.shared.display).clone()
+    }
 }
 
 impl Drop for Simulators {
@@ -238,6 +255,19 @@ fn drawer_bytes(shared: &Shared, bytes: &[u8]) -> Vec<u8> {
         }
     }
     replies
+}
+
+/// Customer display: the bytes change what it shows; the two lines are also written to `display.txt` (a trainer
+/// can watch it) whenever they change. It never answers.
+fn display_bytes(shared: &Shared, bytes: &[u8]) -> Vec<u8> {
+    let mut display = lock(&shared.display);
+    let before = display.lines();
+    display.feed(bytes);
+    let after = display.lines();
+    if after != before {
+        let _ = std::fs::write(&shared.display_file, format!("{}\n{}\n", after[0], after[1]));
+    }
+    Vec::new()
 }
 
 /// What the printer sends unasked (a MICR answer once a check is inserted); nothing for other devices.
@@ -383,6 +413,10 @@ fn apply_other(shared: &Shared, action: &Action) -> Result<String, SimError> {
         Action::ScannerRaw(bytes) => return send(&shared.scanner, bytes, "scanner"),
         Action::CounterReport(rows) => return send(&shared.counter, &crate::counter::render_report(rows, "SIM-1"), "counter"),
         Action::CounterRaw(bytes) => return send(&shared.counter, bytes, "counter"),
+        Action::DisplayShow => {
+            let [upper, lower] = lock(&shared.display).lines();
+            return Ok(format!("display: [{upper}] [{lower}]"));
+        }
         _ => {}
     }
     Ok(format!("drawer: {action:?}"))
@@ -391,11 +425,11 @@ fn apply_other(shared: &Shared, action: &Action) -> Result<String, SimError> {
 /// Every device simulated, as a settings `[devices]` table names them: transport `sim:` (started by
 /// [`materialize`]) with the profiles and timeouts of [`Simulators::config`].
 pub fn sim_config() -> DevicesConfig {
-    simulated_config(["sim:", "sim:", "sim:", "sim:"].map(String::from))
+    simulated_config(["sim:", "sim:", "sim:", "sim:", "sim:"].map(String::from))
 }
 
-/// The simulators' devices on these transports (printer, drawer, scanner, counter).
-fn simulated_config([printer, drawer, scanner, counter]: [String; 4]) -> DevicesConfig {
+/// The simulators' devices on these transports (printer, drawer, scanner, counter, display).
+fn simulated_config([printer, drawer, scanner, counter, display]: [String; 5]) -> DevicesConfig {
     let timeouts = Timeouts { status_timeout_ms: 300, poll_interval_ms: 100, reconnect_initial_ms: 100, reconnect_max_ms: 1000, report_idle_ms: 500, ..Timeouts::default() };
     let entry = |profile: &str, transport: String| DeviceEntry { timeouts, ..DeviceEntry::new(profile, &transport) };
     DevicesConfig {
@@ -403,13 +437,14 @@ fn simulated_config([printer, drawer, scanner, counter]: [String; 4]) -> Devices
         drawer: Some(entry("drawer-serial", drawer)),
         scanner: Some(entry("magtek-micr", scanner)),
         counter: Some(entry("bill-counter", counter)),
+        display: Some(entry("epson-dm-d", display)),
     }
 }
 
 /// Replaces `sim:` transports with in-process simulators started in `dir` (kept alive by the returned value).
 pub fn materialize(config: &DevicesConfig, dir: &Path) -> Result<(DevicesConfig, Option<Simulators>), SimError> {
     let uses_sim = |entry: &Option<DeviceEntry>| entry.as_ref().is_some_and(|e| e.transport.trim() == "sim:");
-    if ![&config.printer, &config.drawer, &config.scanner, &config.counter].into_iter().any(uses_sim) {
+    if ![&config.printer, &config.drawer, &config.scanner, &config.counter, &config.display].into_iter().any(uses_sim) {
         return Ok((config.clone(), None));
     }
     let sims = Simulators::start(dir)?;
@@ -423,6 +458,7 @@ pub fn materialize(config: &DevicesConfig, dir: &Path) -> Result<(DevicesConfig,
         drawer: pick(&config.drawer, &sim_config.drawer),
         scanner: pick(&config.scanner, &sim_config.scanner),
         counter: pick(&config.counter, &sim_config.counter),
+        display: pick(&config.display, &sim_config.display),
     };
     Ok((resolved, Some(sims)))
 }

@@ -32,6 +32,7 @@ pub enum Message {
     Kick,
     ShowLine,
     ShowReport,
+    TestDisplay,
     Back,
 }
 
@@ -56,7 +57,7 @@ impl DevicesScreen {
         self.log.push_back(line);
     }
 
-    /// Esc goes back; F5 test page, F6 kick, F7 last line read, F8 last counter report.
+    /// Esc goes back; F5 test page, F6 kick, F7 last line read, F8 last counter report, F9 customer display test pattern.
     pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
         match shortcut {
             Shortcut::Cancel => Some(Message::Back),
@@ -64,6 +65,7 @@ impl DevicesScreen {
             Shortcut::F6 => Some(Message::Kick),
             Shortcut::F7 => Some(Message::ShowLine),
             Shortcut::F8 => Some(Message::ShowReport),
+            Shortcut::F9 => Some(Message::TestDisplay),
             _ => None,
         }
     }
@@ -76,6 +78,7 @@ impl DevicesScreen {
             Message::Kick => ctx.devices.kick().map(|job| format!("Drawer kick queued (job {job})")),
             Message::ShowLine => self.last_line.clone().map(|l| format!("Last line read: {l}")).ok_or_else(|| "scanner: nothing read yet — scan a check or stub".to_string()),
             Message::ShowReport => self.last_report.clone().map(|r| format!("Last counter report: {r}")).ok_or_else(|| "counter: no report yet — run bills through the counter".to_string()),
+            Message::TestDisplay => ctx.devices.test_display().map(|job| format!("Customer display test pattern queued (job {job}): check that it shows 1234… on top")),
             Message::Back => return (Task::none(), Some(Event::Back)),
         };
         match outcome {
@@ -103,6 +106,7 @@ impl DevicesScreen {
             widgets::key_button("Kick drawer", Some(Shortcut::F6), Some(Message::Kick)),
             widgets::key_button("Last line read", Some(Shortcut::F7), Some(Message::ShowLine)),
             widgets::key_button("Last counter report", Some(Shortcut::F8), Some(Message::ShowReport)),
+            widgets::key_button("Test display", Some(Shortcut::F9), Some(Message::TestDisplay)),
             widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Back)),
         ]
         .spacing(8)
@@ -133,7 +137,7 @@ pub fn detail(line: &DeviceLine) -> String {
     match line.kind {
         DeviceKind::Printer => format!("{} · cover {}", paper(status.paper), open(status.cover_open)),
         DeviceKind::Drawer => status.drawer_open.map_or_else(|| "drawer sensor not read".into(), |o| format!("drawer {}", open(o))),
-        DeviceKind::Scanner | DeviceKind::Counter => String::new(),
+        DeviceKind::Scanner | DeviceKind::Counter | DeviceKind::Display => String::new(),
     }
 }
 
@@ -152,6 +156,7 @@ fn device(kind: DeviceKind) -> &'static str {
         DeviceKind::Drawer => "Drawer",
         DeviceKind::Scanner => "Scanner",
         DeviceKind::Counter => "Counter",
+        DeviceKind::Display => "Customer display",
     }
 }
 

@@ -113,3 +113,26 @@ fn event_log_lines_are_sentences() {
     }
     assert!(screen.log.iter().any(|l| l.contains("Printer") && l.to_lowercase().contains("paper out")), "{:?}", screen.log);
 }
+
+// Proves F9 on the Devices screen writes the test pattern on the (simulated) customer display, and that it stays
+// up although the counter's screen (the welcome) was sent before it; the display's row says "connected", never
+// "ok" (a display cannot answer), and is not shown as a fault.
+#[test]
+fn f9_shows_the_test_pattern_on_the_customer_display() {
+    let sim_dir = tempfile::tempdir().unwrap();
+    let fixture = fixture_with(Devices::simulated(sim_dir.path()));
+    let simulators = fixture.ctx.devices.simulators.as_ref().unwrap();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Go(Screen::Devices));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F9));
+    assert!(app.devices.notice.as_deref().is_some_and(|n| n.starts_with("Customer display test pattern queued")), "{:?}", app.devices.error);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while simulators.display().lines()[0] != "12345678901234567890" && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(simulators.display().lines(), ["12345678901234567890".to_string(), "Display test: 2 x 20".to_string()]);
+    let display = fixture.ctx.devices.lines().into_iter().find(|l| l.kind == DeviceKind::Display).unwrap();
+    assert_eq!(display.summary(), "connected");
+    assert!(display.is_ok());
+}
