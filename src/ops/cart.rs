@@ -70,6 +70,11 @@ impl Cart {
         &self.tenders
     }
 
+    /// How many lines.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
     /// No line yet (tenders without a line cannot be recorded).
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()
