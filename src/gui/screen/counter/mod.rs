@@ -697,6 +697,8 @@ pub fn line_id(index: usize) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod fields_tests;
 
 /// What keeps a cashier with this drawer (or none) from taking payments, in the cashier's words.
 pub fn drawer_refusal(drawer: Option<&query::Drawer>) -> Option<String> {
