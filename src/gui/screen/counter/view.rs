@@ -95,9 +95,9 @@ impl Counter {
         .vertical_spacing(6);
         let hint = match self.tender_kind {
             TenderKind::Cash => "Amount handed over (Enter alone = exact amount)",
-            TenderKind::Check => "Scan the check, or type its routing, account and check number (Tab between them)",
+            TenderKind::Check => "Scan the check, or type it (Tab between fields)",
             TenderKind::MoneyOrder => "The money order's serial number",
-            TenderKind::Card => "From the card terminal: brand, last 4, auth code, reference (never the card number)",
+            TenderKind::Card => "From the card terminal — never the card number",
             TenderKind::Ach => "The transfer's reference",
         };
         let amount = text_input("Amount", &self.amount).style(theme::text_input::field).id(AMOUNT_ID).on_input(Message::Amount).on_submit(Message::AmountSubmitted).size(theme::AMOUNT).padding(8);
