@@ -10,7 +10,7 @@ use iced_test::selector::Candidate;
 
 use super::{field_id, Message, AMOUNT_ID};
 use crate::gui::app::{App, Message as AppMessage};
-use crate::gui::testing::{fixture, send, signed_in, simulator, visible_texts};
+use crate::gui::testing::{assert_snapshot, fixture, send, signed_in, simulator, simulator_at, visible_texts, wholly_visible};
 
 fn counter(app: &mut App, message: Message) {
     send(app, AppMessage::Counter(message));
@@ -146,4 +146,24 @@ fn full_card_number_in_last4_or_reference_never_leaves_the_screen() {
         assert!(app.counter.cart.tenders().is_empty() && app.counter.completed.is_none());
         assert!(!visible_texts(&app).iter().any(|t| contains_card_number(t)), "a card number is on screen");
     }
+}
+
+// Proves the detail inputs fit the smallest counter screen (1024×768): with a refusal wrapped under a card's
+// Last 4 (four inputs side by side) every input, the refusal and Complete are wholly on screen.
+#[test]
+fn detail_inputs_and_their_refusal_fit_1024_by_768() {
+    const SMALL: (f32, f32) = (1024.0, 768.0);
+    let (_fixture, mut app) = with_cart();
+    counter(&mut app, Message::Kind(TenderKind::Card));
+    counter(&mut app, Message::Field(TenderField::Brand, "visa".into()));
+    counter(&mut app, Message::Field(TenderField::Last4, "42424".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    let problem = app.counter.field_error.clone().map(|(_, p)| p).unwrap_or_else(|| panic!("no refusal: {:?}", app.counter.error));
+    let mut ui = simulator_at(SMALL, app.view());
+    for field in TenderField::of(TenderKind::Card) {
+        assert!(wholly_visible(&mut ui, SMALL, iced_test::selector::id(field_id(*field))).is_some(), "{field:?} is not on screen");
+    }
+    assert!(wholly_visible(&mut ui, SMALL, problem.as_str()).is_some(), "the refusal is not on screen");
+    assert!(wholly_visible(&mut ui, SMALL, "Complete [Enter]").is_some(), "Complete is pushed off screen");
+    assert_snapshot(&mut ui, &app.theme(), "counter_card_refusal_1024");
 }

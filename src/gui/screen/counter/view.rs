@@ -1,13 +1,16 @@
 //! The counter's view: a pure function of its state.
 
 use citytill::domain::tender::{TenderField, TenderKind};
-use iced::widget::{button, column, container, row, scrollable, text, text_input, Column};
+use iced::widget::{button, column, container, row, scrollable, space, text, text_input, Column};
 use iced::{Alignment, Element, Length};
 
 use super::{field_id, CartItem, Completed, Counter, Message, Printing, AMOUNT_ID, LOOKUP_ID, RESULTS_ID};
 use crate::gui::keys::Shortcut;
 use crate::gui::receipt_doc::tender_label;
 use crate::gui::{theme, widgets};
+
+/// The gap between a tender's detail inputs (and between the parts of the refusal line under them).
+const FIELD_GAP: f32 = 6.0;
 
 const KINDS: [(TenderKind, &str, Shortcut); 5] = [
     (TenderKind::Cash, "Cash", Shortcut::F5),
@@ -136,23 +139,40 @@ impl Counter {
         container(body.push(actions)).padding(14).style(theme::container::card).width(Length::Fill).into()
     }
 
-    /// One input per detail of the tender's kind, side by side in Tab order, each with its refusal under it.
+    /// One input per detail of the tender's kind, side by side in Tab order; a refusal sits right under its
+    /// input: starting there and running right, or (for an input in the right half) ending there.
     fn fields_view(&self) -> Element<'_, Message> {
-        let inputs = row(TenderField::of(self.tender_kind).iter().map(|&field| {
-            let input = text_input(placeholder(self.tender_kind, field), self.fields.get(field))
+        let fields = TenderField::of(self.tender_kind);
+        let inputs = row(fields.iter().map(|&field| {
+            text_input(placeholder(self.tender_kind, field), self.fields.get(field))
                 .style(theme::text_input::field)
                 .id(field_id(field))
                 .on_input(move |text| Message::Field(field, text))
                 .on_submit(Message::FieldSubmitted(field))
                 .size(theme::BODY)
-                .padding(8);
-            let mut cell = column![input].spacing(2).width(Length::Fill);
-            if let Some((_, problem)) = self.field_error.as_ref().filter(|(bad, _)| *bad == field) {
-                cell = cell.push(text(problem.as_str()).size(theme::SMALL).style(theme::text::danger));
+                .padding(8)
+                .width(Length::Fill)
+                .into()
+        }))
+        .spacing(FIELD_GAP);
+        let refusal = self.field_error.as_ref().and_then(|(bad, problem)| Some((fields.iter().position(|f| f == bad)?, problem)));
+        let Some((at, problem)) = refusal else { return inputs.into() };
+        let (before, count) = (u16::try_from(at).unwrap_or(0), u16::try_from(fields.len()).unwrap_or(1));
+        let message = text(problem.as_str()).size(theme::SMALL).style(theme::text::danger);
+        let line = if before * 2 < count {
+            let mut line = row![].spacing(FIELD_GAP);
+            if before > 0 {
+                line = line.push(space().width(Length::FillPortion(before)));
             }
-            cell.into()
-        }));
-        inputs.spacing(6).into()
+            line.push(container(message).width(Length::FillPortion(count - before)))
+        } else {
+            let mut line = row![container(message).align_right(Length::FillPortion(before + 1))].spacing(FIELD_GAP);
+            if before + 1 < count {
+                line = line.push(space().width(Length::FillPortion(count - before - 1)));
+            }
+            line
+        };
+        column![inputs, line].spacing(2).into()
     }
 
     fn completed_view(&self) -> Element<'_, Message> {
