@@ -105,6 +105,11 @@ impl Tender {
         Tender::from_fields(TenderKind::Check, amount, &TenderFields { routing: routing.into(), account: account.into(), number: number.into(), ..TenderFields::default() })
     }
 
+    /// A check as its MICR line was read (the reader keeps only the account's last 4).
+    pub fn from_micr(amount: Money, micr: &citytill_hardware::micr::Micr) -> Result<Tender, TenderError> {
+        Tender::check(amount, &micr.routing, &micr.account_last4, micr.check_number.as_deref().unwrap_or_default())
+    }
+
     /// A money order by its serial number.
     pub fn money_order(amount: Money, serial: &str) -> Result<Tender, TenderError> {
         Tender::from_fields(TenderKind::MoneyOrder, amount, &TenderFields { number: serial.into(), ..TenderFields::default() })
@@ -392,6 +397,8 @@ mod tests {
             assert_eq!(error.field, field);
             assert!(error.message.contains("looks like a card number") && !contains_card_number(&error.to_string()), "{error}");
         }
+        let micr = citytill_hardware::micr::parse("T021000021T 123456789U 1001", None).unwrap();
+        assert_eq!(Tender::from_micr(amount, &micr).unwrap(), Tender::check(amount, "021000021", "6789", "1001").unwrap());
         let card = Tender::card(amount, "VISA", "4242", "A1B2C3", "TRM-1").unwrap();
         assert_eq!(card, Tender::parse("card=50.00,brand=VISA,last4=4242,auth=A1B2C3,ref=TRM-1", max()).unwrap(), "the CLI's text reads into the same tender");
     }
