@@ -167,3 +167,29 @@ fn detail_inputs_and_their_refusal_fit_1024_by_768() {
     assert!(wholly_visible(&mut ui, SMALL, "Complete [Enter]").is_some(), "Complete is pushed off screen");
     assert_snapshot(&mut ui, &app.theme(), "counter_card_refusal_1024");
 }
+
+// Proves the window's typed check and card fields and the command line's `--tender` text make the same
+// request: account 100200 at 84.12 with a 50.00 check keyed field by field in the window equals
+// `--account 100200 --amount 84.12 --tender check=50.00,routing=…,account=…,number=…`, and so for a card.
+#[test]
+fn window_fields_and_command_line_text_make_the_same_request() {
+    let max = Money::from_cents(citytill::money::DEFAULT_MAX_CENTS);
+    let cases: [(TenderKind, &[(TenderField, &str)], &str); 2] = [
+        (TenderKind::Check, &[(TenderField::Routing, "021000021"), (TenderField::Account, "99912345678"), (TenderField::Number, "1001")], "check=50.00,routing=021000021,account=99912345678,number=1001"),
+        (TenderKind::Card, &[(TenderField::Brand, "visa"), (TenderField::Last4, "4242"), (TenderField::Auth, "A1B2C3"), (TenderField::Reference, "TRM-7")], "card=50.00,brand=visa,last4=4242,auth=A1B2C3,ref=TRM-7"),
+    ];
+    for (kind, fields, text) in cases {
+        let (_fixture, mut app) = with_cart();
+        counter(&mut app, Message::Amount("50.00".into()));
+        counter(&mut app, Message::Kind(kind));
+        for (field, value) in fields {
+            counter(&mut app, Message::Field(*field, (*value).into()));
+        }
+        counter(&mut app, Message::AmountSubmitted);
+        assert_eq!(app.counter.cart.tenders().len(), 1, "{:?}", app.counter.field_error);
+        let mut command_line = citytill::ops::payment::Cart::default();
+        command_line.add_account_text("100200", Some("84.12"), max).unwrap();
+        command_line.add_tender_text(text, max).unwrap();
+        assert_eq!(app.counter.cart.request().unwrap(), command_line.request().unwrap(), "{kind:?}");
+    }
+}
