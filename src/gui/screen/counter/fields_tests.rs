@@ -130,7 +130,8 @@ fn bad_routing_is_named_under_the_routing_field_and_nothing_is_recorded() {
 }
 
 // Proves a full card number typed into a card's Last 4 or Reference input is refused naming that input, is
-// wiped from every input (never shown again, never tendered), and nothing is recorded.
+// wiped from every input (never shown again, never tendered), and nothing is recorded; one typed as the
+// amount is wiped too.
 #[test]
 fn full_card_number_in_last4_or_reference_never_leaves_the_screen() {
     for field in [TenderField::Last4, TenderField::Reference] {
@@ -146,6 +147,11 @@ fn full_card_number_in_last4_or_reference_never_leaves_the_screen() {
         assert!(app.counter.cart.tenders().is_empty() && app.counter.completed.is_none());
         assert!(!visible_texts(&app).iter().any(|t| contains_card_number(t)), "a card number is on screen");
     }
+    let (_fixture, mut app) = with_cart();
+    counter(&mut app, Message::Amount("4111111111111111".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    assert!(app.counter.amount.is_empty() && app.counter.cart.tenders().is_empty(), "a card number typed as the amount is kept");
+    assert!(!visible_texts(&app).iter().any(|t| contains_card_number(t)), "a card number is on screen");
 }
 
 // Proves the detail inputs fit the smallest counter screen (1024×768): with a refusal wrapped under a card's

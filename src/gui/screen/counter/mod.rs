@@ -543,6 +543,9 @@ impl Counter {
         let amount = match Money::parse_positive(&format!("tender {}", self.tender_kind.as_str()), &amount_text, ctx.max_amount()) {
             Ok(amount) => amount,
             Err(error) => {
+                if contains_card_number(&self.amount) {
+                    self.amount.clear(); // like every other field: a card number is not kept
+                }
                 self.error = Some(error.to_string());
                 return (focus(AMOUNT_ID), None);
             }
