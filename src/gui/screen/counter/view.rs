@@ -104,11 +104,9 @@ impl Counter {
             TenderKind::Ach => "The transfer's reference",
         };
         let amount = text_input("Amount", &self.amount).style(theme::text_input::field).id(AMOUNT_ID).on_input(Message::Amount).on_submit(Message::AmountSubmitted).size(theme::AMOUNT).padding(8);
-        let mut form = column![kinds, amount].spacing(8);
+        let mut form = column![kinds, amount, text(hint).size(theme::SMALL).style(theme::text::muted)].spacing(8);
         if self.tender_kind != TenderKind::Cash {
-            form = form.push(text(hint).size(theme::SMALL).style(theme::text::muted)).push(self.fields_view());
-        } else {
-            form = form.push(text(hint).size(theme::SMALL).style(theme::text::muted));
+            form = form.push(self.fields_view());
         }
         let mut tenders = Column::new().spacing(4);
         let count = self.cart.tenders().len();
