@@ -3,7 +3,7 @@
 # (keys, Tab between fields, Enter to finish; no mouse): sign in as ana, count the float (5 × 20.00), three
 # customers from the demo's "Accounts to try" (A: cash with change; B: found by name, picked by keyboard,
 # a check by its MICR line; C: 100.00 cash, a stray second Enter that must tender nothing, the rest by
-# check), a 100.00 drop to the safe, a void of A's receipt approved by supervisor sam, and the blind close
+# a check whose routing, account and number are typed into their own fields with Tab between them), a 100.00 drop to the safe, a void of A's receipt approved by supervisor sam, and the blind close
 # counted right (1 × 100.00, the two checks). Each step waits for its evidence (a printed receipt) or a
 # bounded pause; tests/gui_xvfb.rs checks the ledger afterwards through the citytill CLI.
 #
@@ -56,21 +56,22 @@ typ "20"; key Return
 wait_printed "$n" "customer A (cash with change)"
 
 # Customer B has no stub and pays by check: the name typed (results show as it is typed), Down highlights
-# the first, Enter picks it; F6 (check; focus in its details), the MICR line the keyboard-wedge reader types,
-# Enter: the check for the exact amount.
+# the first, Enter picks it; F6 (check; focus in its routing field), the MICR line the keyboard-wedge reader
+# types there, Enter: it fills routing, account and number, and tenders the check for the exact amount.
 n=$(printed)
 typ "$(name "$b")"; sleep 1.2; key Down; key Return; sleep 1
 key F6; typ "T021000021T 1234567890U 0456"; key Return
 wait_printed "$n" "customer B (check)"
 
 # Customer C splits: 100 cash Enter (a partial tender) and, from habit, Enter again (it must tender nothing
-# more); then the rest: its amount, F6, the MICR line, Enter.
+# more); then the rest: its amount, F6 (focus in Routing), the routing number, Tab, the account number, Tab,
+# the check number, Enter in that last field tenders the check.
 n=$(printed)
 rest=$(awk -v b="$(balance "$c")" 'BEGIN { printf "%.2f", b - 100 }')
 typ "$c"; key Return; sleep 1
 typ "100"; key Return; sleep 0.7
 key Return; sleep 0.7
-typ "$rest"; key F6; typ "T021000021T 555566667777U 0789"; key Return
+typ "$rest"; key F6; typ "021000021"; key Tab; typ "555566667777"; key Tab; typ "0789"; shot check-fields; key Return
 wait_printed "$n" "customer C (split cash and check)"
 
 # Too much cash in the drawer: a drop to the safe (Drawer F3, Drop F6, focus in the amount): 100.00, Enter.

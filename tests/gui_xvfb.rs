@@ -130,7 +130,7 @@ fn rows(report: &serde_json::Value, heading: &str) -> Vec<Vec<String>> {
 
 // Proves a cashier's whole day typed into the real window on a 1024×768 screen (scripts/xvfb-day.sh: sign in,
 // float, cash with change, a name search picked by keyboard paid by a check's MICR line, a cash-and-check split
-// with a stray second Enter, a drop to the safe, a void approved by a supervisor, a blind close) is on the ledger as the cashier meant it: the ledger verifies clean, the day report has one
+// with a stray second Enter and its check's routing, account and number typed into their own fields with Tab, a drop to the safe, a void approved by a supervisor, a blind close) is on the ledger as the cashier meant it: the ledger verifies clean, the day report has one
 // 100.00 cash receipt and the two checks with the void netted out, the Z report closed with nothing over or
 // short, the void names its approver and reason, and each receipt carries the tenders typed.
 #[test]
@@ -194,4 +194,7 @@ fn real_window_cashier_day_at_1024_by_768() {
     let third = cli_json(&dir, &pin_key, &["receipt", "show", "TRN1-000003", "--json"]);
     assert_eq!(tenders(&third), vec![("cash".to_string(), "100.00".to_string()), ("check".to_string(), money(c - 10_000))], "{third:#}");
     assert_eq!(third["payment"]["change"].as_str(), Some("0.00"), "the second Enter tendered money never received: {third:#}");
+    let check = &third["payment"]["tenders"][1];
+    let details = |key: &str| check[key].as_str().map(str::to_string);
+    assert_eq!((details("routing"), details("account_last4"), details("number")), (Some("021000021".into()), Some("7777".into()), Some("0789".into())), "the typed check fields: {third:#}");
 }

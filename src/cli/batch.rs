@@ -218,11 +218,7 @@ fn item_request(
             if let Some(cents) = check.amount_cents.filter(|c| *c != amount.cents()) {
                 return Err(Error::Invalid(format!("--micr: the check is encoded for {}, the item is {amount}", Money::from_cents(cents))));
             }
-            let mut tender = Tender::new(TenderKind::Check, amount);
-            tender.routing = Some(check.routing);
-            tender.account_last4 = Some(check.account_last4);
-            tender.number = check.check_number;
-            tender
+            Tender::from_micr(amount, &check).map_err(|e| Error::Invalid(format!("--micr: {}", e.message)))?
         }
         (None, Some(text)) => Tender::parse(&text, max).map_err(Error::Invalid)?,
         (None, None) => Tender::new(TenderKind::Check, amount),

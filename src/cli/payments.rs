@@ -3,11 +3,9 @@
 use crate::cli::context::Context;
 use crate::cli::output;
 use crate::cli::receipt_out::{self, PrintReport, PrintTo};
-use crate::domain::card_data;
-use crate::domain::tender::{opens_drawer, Tender};
 use crate::error::{Error, Result};
 use crate::money::Money;
-use crate::ops::payment::{self, LineRequest, PaymentRequest};
+use crate::ops::payment::{self, Cart};
 use crate::ops::{query, receipt_doc, reversal, setup};
 
 #[derive(clap::Args, Debug)]
@@ -48,34 +46,31 @@ pub enum ReceiptCommand {
     },
 }
 
-fn parse_request(ctx: &Context, args: &PayArgs) -> Result<PaymentRequest> {
+/// The command line's lines and tenders, read into the cart the window uses too.
+fn parse_cart(ctx: &Context, args: &PayArgs) -> Result<Cart> {
     let max = ctx.settings.limits.max_amount;
     if args.amount.len() > args.account.len() {
         return Err(Error::Invalid(format!("--amount: {} amounts for {} accounts; give one --amount per --account", args.amount.len(), args.account.len())));
     }
-    let mut lines = Vec::new();
+    let mut cart = Cart::default();
     for (index, number) in args.account.iter().enumerate() {
-        card_data::refuse("--account", number).map_err(Error::Invalid)?;
-        let amount = args.amount.get(index).map(|a| Money::parse_positive("--amount", a, max)).transpose()?;
-        lines.push(LineRequest::Payable { number: number.trim().to_string(), amount });
+        cart.add_account_text(number, args.amount.get(index).map(String::as_str), max).map_err(Error::Invalid)?;
     }
     for fee in &args.fee {
-        crate::domain::text::check("--fee", fee).map_err(Error::Invalid)?;
-        let (code, amount) = match fee.split_once('=') {
-            Some((code, amount)) => (code, Some(Money::parse_positive(&format!("--fee {code}"), amount, max)?)),
-            None => (fee.as_str(), None),
-        };
-        lines.push(LineRequest::Fee { code: code.trim().to_ascii_uppercase(), amount });
+        cart.add_fee_text(fee, max).map_err(Error::Invalid)?;
     }
-    let tenders = args.tender.iter().map(|t| Tender::parse(t, max).map_err(Error::Invalid)).collect::<Result<Vec<_>>>()?;
-    Ok(PaymentRequest { lines, tenders })
+    for tender in &args.tender {
+        cart.add_tender_text(tender, max).map_err(Error::Invalid)?;
+    }
+    Ok(cart)
 }
 
 /// Takes the payment (committed first), then prints where `--print`/`--print-to` say. A failed print or
 /// kick is a warning and `printed: false` / `print_error` in the JSON — the exit status stays 0, because
 /// the money was taken and running the command again would take it twice.
 pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
-    let request = parse_request(ctx, &args)?;
+    let cart = parse_cart(ctx, &args)?;
+    let request = cart.request().map_err(Error::Invalid)?;
     let (mut ledger, actor) = ctx.login()?;
     let result = payment::pay(&mut ledger, &ctx.settings, &actor, &request)?;
     // The payment is recorded: a standard output that fails now must not keep the receipt from the printer.
@@ -85,7 +80,7 @@ pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
         let info = query::receipt(ledger.conn(), &result.receipt)?;
         let document = receipt_doc::build(&ctx.settings, &info, false, setup::is_training(&ledger)?)?;
         drop(ledger);
-        let kick = to == PrintTo::Printer && opens_drawer(request.tenders.iter().map(|t| t.kind), result.change);
+        let kick = to == PrintTo::Printer && cart.opens_drawer(result.change);
         receipt_out::deliver(ctx, &document, to, kick)
     } else {
         PrintReport::default()

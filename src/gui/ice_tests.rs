@@ -16,7 +16,8 @@ fn fresh() -> (App, iced::Task<super::app::Message>) {
 }
 
 // Proves the scripts pass end to end: cash with change, split tender with a check, void with approval
-// and refused self-approval, blind close with over/short, and a mail batch scanned to balance.
+// and refused self-approval, blind close with over/short, a mail batch scanned to balance, and a refused
+// routing number retyped over its own selection (the typing replaces it).
 #[test]
 fn ice_scripts_pass() {
     let program = iced::application(fresh, App::update, App::view)

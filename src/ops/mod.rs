@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod batch;
+pub mod cart;
 pub mod day;
 pub mod deposit;
 pub mod demo;

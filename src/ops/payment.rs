@@ -13,6 +13,8 @@ use crate::money::Money;
 use crate::ops::auth::Actor;
 use crate::ops::query;
 
+pub use crate::ops::cart::{Cart, CartItem, CartLine};
+
 /// What the customer is paying: a payable (amount None = its whole balance) or a fee (None = the fixed amount).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LineRequest {

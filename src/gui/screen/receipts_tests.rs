@@ -1,5 +1,6 @@
 //! Receipts tests: find, reprint as DUPLICATE, and void with a supervisor's approval — refusing self-approval.
 
+use citytill::domain::tender::TenderField;
 use citytill::Money;
 
 use super::{Correction, Message};
@@ -120,7 +121,9 @@ fn only_applicable_corrections_are_offered() {
     send(&mut app, AppMessage::Counter(CounterMessage::LookupChanged("100200".into())));
     send(&mut app, AppMessage::Counter(CounterMessage::LookupSubmitted));
     send(&mut app, AppMessage::Counter(CounterMessage::Kind(citytill::domain::tender::TenderKind::Check)));
-    send(&mut app, AppMessage::Counter(CounterMessage::Details("routing=021000021,account=12345678,number=1001".into())));
+    for (field, value) in [(TenderField::Routing, "021000021"), (TenderField::Account, "12345678"), (TenderField::Number, "1001")] {
+        send(&mut app, AppMessage::Counter(CounterMessage::Field(field, value.into())));
+    }
     send(&mut app, AppMessage::Counter(CounterMessage::AmountSubmitted));
     let by_check = app.counter.completed.as_ref().map(|c| c.result.receipt.clone()).unwrap_or_else(|| panic!("{:?}", app.counter.error));
     let mut lead = signed_in(&fixture, "lee", "8642");

@@ -5,19 +5,22 @@
 //! and the change is shown large. Enter on an empty amount tenders exactly what is due — only while nothing
 //! is tendered yet; after a partial tender it just says what is still due. Cash that looks implausible (change
 //! beyond a drawer's limit, or many times the amount due) is confirmed with a second Enter; change the drawer
-//! cannot give is refused (both decided by `ops::payment`).
+//! cannot give is refused (both decided by `ops::payment`). The cart's arithmetic is `ops::payment::Cart`'s.
+//! A check, card, money order or ACH tender has one input per detail (routing, account, check number;
+//! brand, last 4, auth, reference), Tab between them; a MICR scan fills the check's; a refused detail is
+//! named under its own input with the bad text selected.
 
 mod lookup;
 mod view;
 
 use citytill::domain::payable::{FeeRow, PayableRow};
-use citytill::domain::tender::{contains_card_number, Tender, TenderKind};
+use citytill::domain::tender::{contains_card_number, Tender, TenderError, TenderField, TenderFields, TenderKind};
 use citytill::ops::auth::Actor;
-use citytill::ops::payment::{self, LineRequest, PaymentRequest, PaymentResult};
+use citytill::ops::payment::{self, Cart, PaymentResult};
 use citytill::ops::query::{self, ReceiptInfo};
 use citytill::Money;
 use citytill_hardware::device::ScanData;
-use iced::widget::operation::focus;
+use iced::widget::operation::{focus, select_all};
 use iced::Task;
 
 use crate::gui::context::Context;
@@ -26,26 +29,26 @@ use crate::gui::list_nav::{self, Move};
 use crate::gui::receipt_doc::receipt_document;
 use crate::gui::scan::{self, Lookup};
 
+pub use citytill::ops::payment::CartItem;
 pub use lookup::Found;
 
 pub const LOOKUP_ID: &str = "counter-lookup";
 pub const AMOUNT_ID: &str = "counter-amount";
-pub const DETAILS_ID: &str = "counter-details";
 pub const RESULTS_ID: &str = "counter-results";
 /// Most search results shown while typing.
 pub const RESULTS_LIMIT: usize = 8;
 
-/// One line of the cart: what is paid and how much (editable for partial payments).
-#[derive(Clone, Debug, PartialEq)]
-pub struct CartLine {
-    pub item: Item,
-    pub amount: String,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Item {
-    Payable(PayableRow),
-    Fee(FeeRow),
+/// The widget id of a tender detail's input.
+pub fn field_id(field: TenderField) -> &'static str {
+    match field {
+        TenderField::Routing => "counter-routing",
+        TenderField::Account => "counter-account",
+        TenderField::Number => "counter-number",
+        TenderField::Brand => "counter-brand",
+        TenderField::Last4 => "counter-last4",
+        TenderField::Auth => "counter-auth",
+        TenderField::Reference => "counter-reference",
+    }
 }
 
 /// The last completed payment, shown until the next customer starts.
@@ -74,11 +77,13 @@ pub struct Counter {
     /// The keyboard highlight in the offered rows (the fee match first, then the results); Enter picks it.
     pub highlighted: Option<usize>,
     search_generation: u64,
-    pub cart: Vec<CartLine>,
+    pub cart: Cart,
     pub tender_kind: TenderKind,
     pub amount: String,
-    pub details: String,
-    pub tenders: Vec<Tender>,
+    /// The tender's details as typed, one input each (only those of `tender_kind` are shown).
+    pub fields: TenderFields,
+    /// The detail the last tender was refused for, and why: shown under that input.
+    pub field_error: Option<(TenderField, String)>,
     pub error: Option<String>,
     pub busy: bool,
     pub completed: Option<Completed>,
@@ -100,11 +105,11 @@ impl Default for Counter {
             fee_match: None,
             highlighted: None,
             search_generation: 0,
-            cart: Vec::new(),
+            cart: Cart::default(),
             tender_kind: TenderKind::Cash,
             amount: String::new(),
-            details: String::new(),
-            tenders: Vec::new(),
+            fields: TenderFields::default(),
+            field_error: None,
             error: None,
             busy: false,
             completed: None,
@@ -131,7 +136,10 @@ pub enum Message {
     RemoveLine(usize),
     Kind(TenderKind),
     Amount(String),
-    Details(String),
+    /// A tender detail typed into its input.
+    Field(TenderField, String),
+    /// Enter in a detail's input: on to the next one; in the last one (or with a MICR line in a check's), tender.
+    FieldSubmitted(TenderField),
     AmountSubmitted,
     RemoveTender(usize),
     Paid(Result<Paid, String>),
@@ -165,20 +173,20 @@ impl Counter {
 
     /// Total of the cart lines whose amounts parse.
     pub fn total_due(&self) -> Money {
-        Money::from_cents(self.cart.iter().filter_map(|l| line_amount(l).ok()).map(Money::cents).sum())
+        self.cart.total_due()
     }
 
     pub fn tendered(&self) -> Money {
-        Money::from_cents(self.tenders.iter().map(|t| t.amount.cents()).sum())
+        self.cart.tendered()
     }
 
     /// What is still to tender (never negative).
     pub fn remaining(&self) -> Money {
-        Money::from_cents((self.total_due().cents() - self.tendered().cents()).max(0))
+        self.cart.remaining()
     }
 
     pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
-        if matches!(message, Message::LineAmount(..) | Message::RemoveLine(_) | Message::Kind(_) | Message::Amount(_) | Message::Details(_) | Message::RemoveTender(_) | Message::LookupChanged(_)) {
+        if matches!(message, Message::LineAmount(..) | Message::RemoveLine(_) | Message::Kind(_) | Message::Amount(_) | Message::Field(..) | Message::RemoveTender(_) | Message::LookupChanged(_)) {
             // The form changed: a pending confirmation was about the old figures.
             self.confirming = None;
         }
@@ -195,7 +203,8 @@ impl Counter {
             Message::RemoveLine(index) => return (self.remove_line(index), None),
             Message::Kind(kind) => return (self.kind(kind), None),
             Message::Amount(text) => self.amount = text,
-            Message::Details(text) => self.details = text,
+            Message::Field(field, text) => self.field(field, text),
+            Message::FieldSubmitted(field) => return self.field_submitted(field, ctx, actor),
             Message::AmountSubmitted => return self.amount_submitted(ctx, actor),
             Message::RemoveTender(index) => return (self.remove_tender(index), None),
             Message::Paid(result) => return self.paid(result, ctx),
@@ -216,8 +225,8 @@ impl Counter {
             Shortcut::F9 => Some(Message::Kind(TenderKind::Ach)),
             Shortcut::F12 => Some(Message::Reprint),
             Shortcut::Cancel => Some(Message::Clear),
-            Shortcut::RemoveLine => self.cart.len().checked_sub(1).map(Message::RemoveLine),
-            Shortcut::RemoveTender => self.tenders.len().checked_sub(1).map(Message::RemoveTender),
+            Shortcut::RemoveLine => self.cart.lines().len().checked_sub(1).map(Message::RemoveLine),
+            Shortcut::RemoveTender => self.cart.tenders().len().checked_sub(1).map(Message::RemoveTender),
             other => Move::from_shortcut(other).filter(|_| self.offered() > 0).map(Message::Move),
         }
     }
@@ -231,12 +240,7 @@ impl Counter {
                 Some(Message::LookupSubmitted)
             }
             ScanData::Micr(micr) => {
-                self.tender_kind = TenderKind::Check;
-                let mut details = format!("routing={},account={}", micr.routing, micr.account_last4);
-                if let Some(number) = micr.check_number {
-                    details.push_str(&format!(",number={number}"));
-                }
-                self.details = details;
+                self.fill_from_micr(&micr);
                 if let (Some(cents), true) = (micr.amount_cents, self.amount.is_empty()) {
                     self.amount = Money::from_cents(cents).to_string();
                 }
@@ -245,9 +249,17 @@ impl Counter {
         }
     }
 
+    /// A check's MICR line (from the serial reader or typed by a wedge one) fills the check's routing, account
+    /// (its last 4 only, as the reader gives it) and check number.
+    fn fill_from_micr(&mut self, micr: &citytill_hardware::micr::Micr) {
+        self.tender_kind = TenderKind::Check;
+        self.fields = TenderFields { routing: micr.routing.clone(), account: micr.account_last4.clone(), number: micr.check_number.clone().unwrap_or_default(), ..TenderFields::default() };
+        self.field_error = None;
+    }
+
     /// A keyboard-wedge reader typed `line` + Enter into whichever field had the focus (`App` saw the fast burst).
-    /// In the lookup it is already looked up (its Enter did that). A MICR line in the check details is what that
-    /// field is for. Anywhere else (the amount, other details, a line amount) it is taken back out of the field, the
+    /// In the lookup it is already looked up (its Enter did that). A MICR line in a check's detail is what those
+    /// inputs are for. Anywhere else (the amount, other details, a line amount) it is taken back out of the field, the
     /// refusal its Enter got is dropped, and it is looked up like a scan. None when there is nothing more to do.
     pub fn wedge_scan(&mut self, line: &str) -> Option<Message> {
         let line = line.trim();
@@ -257,9 +269,10 @@ impl Counter {
         let is_micr = citytill_hardware::micr::parse(line, None).is_ok();
         let mut fields: Vec<&mut String> = vec![&mut self.amount];
         if !(is_micr && self.tender_kind == TenderKind::Check) {
-            fields.push(&mut self.details);
+            let TenderFields { routing, account, number, brand, last4, auth, reference } = &mut self.fields;
+            fields.extend([routing, account, number, brand, last4, auth, reference]);
         }
-        fields.extend(self.cart.iter_mut().map(|line| &mut line.amount));
+        fields.extend(self.cart.line_amounts_mut());
         let field = fields.into_iter().find(|field| field.trim_end().ends_with(line))?;
         let kept = field.trim_end().len() - line.len();
         field.truncate(kept);
@@ -375,8 +388,8 @@ impl Counter {
                 self.fee_match = None;
                 return (Task::none(), Some(Event::OpenReceipt(receipt)));
             }
-            Ok(Found::Payable(row, amount)) => self.add(Item::Payable(row), amount),
-            Ok(Found::Fee(row)) => self.add(Item::Fee(row), None),
+            Ok(Found::Payable(row, amount)) => self.add(CartItem::Payable(row), amount),
+            Ok(Found::Fee(row)) => self.add(CartItem::Fee(row), None),
             Ok(Found::Many(rows)) => {
                 self.results = rows;
                 self.highlighted = None;
@@ -399,26 +412,26 @@ impl Counter {
 
     fn pick(&mut self, index: usize) -> Task<Message> {
         match self.results.get(index).cloned() {
-            Some(row) => self.add(Item::Payable(row), None),
+            Some(row) => self.add(CartItem::Payable(row), None),
             None => Task::none(),
         }
     }
 
     fn pick_fee(&mut self) -> Task<Message> {
         match self.fee_match.clone() {
-            Some(fee) => self.add(Item::Fee(fee), None),
+            Some(fee) => self.add(CartItem::Fee(fee), None),
             None => Task::none(),
         }
     }
 
     /// Adds a line at the amount due (a stub's amount, the balance, or the fixed fee) and moves focus to the amount.
-    fn add(&mut self, item: Item, amount: Option<Money>) -> Task<Message> {
+    fn add(&mut self, item: CartItem, amount: Option<Money>) -> Task<Message> {
         if let Some(refusal) = self.drawer_refusal.clone().filter(|_| self.cart.is_empty()) {
             // The payment would start here: say now that it cannot be taken, not after it is keyed.
             self.error = Some(refusal);
             return focus(LOOKUP_ID);
         }
-        if let Item::Payable(row) = &item {
+        if let CartItem::Payable(row) = &item {
             if citytill::domain::payable::status_blocks_payment(&row.status) {
                 self.error = Some(format!("account: {} is {}; it cannot take payments — send the customer to the supervisor", row.number, row.status));
                 return focus(LOOKUP_ID);
@@ -426,115 +439,145 @@ impl Counter {
         }
         self.completed = None;
         let default = match &item {
-            Item::Payable(row) => amount.unwrap_or(row.balance),
-            Item::Fee(fee) => fee.amount.unwrap_or(Money::ZERO),
+            CartItem::Payable(row) => amount.unwrap_or(row.balance),
+            CartItem::Fee(fee) => fee.amount.unwrap_or(Money::ZERO),
+            CartItem::Account(_) | CartItem::FeeCode(_) => amount.unwrap_or(Money::ZERO),
         };
         let amount = if default.is_zero() || default.is_negative() { String::new() } else { default.to_string() };
         let needs_amount = amount.is_empty();
-        self.cart.push(CartLine { item, amount });
+        self.cart.add_line(item, amount);
         self.lookup.clear();
         self.results.clear();
         self.fee_match = None;
         self.highlighted = None;
         self.error = None;
         // A variable fee (or nothing due) needs its amount typed on the line first.
-        if needs_amount { focus(line_id(self.cart.len() - 1)) } else { focus(AMOUNT_ID) }
+        if needs_amount { focus(line_id(self.cart.lines().len() - 1)) } else { focus(AMOUNT_ID) }
     }
 
     fn line_amount(&mut self, index: usize, text: String) {
-        if let Some(line) = self.cart.get_mut(index) {
-            line.amount = text;
-        }
+        self.cart.set_line_amount(index, text);
     }
 
     /// Drops a cart line (not while a payment is being recorded from it); focus goes back where typing
     /// continues, since the removed line's amount field may have had it.
     fn remove_line(&mut self, index: usize) -> Task<Message> {
-        if self.busy || index >= self.cart.len() {
+        if self.busy || !self.cart.remove_line(index) {
             return Task::none();
         }
-        self.cart.remove(index);
         self.focus()
     }
 
+    /// F5..F9: the tender's kind; focus goes to its first detail (the amount for cash).
     fn kind(&mut self, kind: TenderKind) -> Task<Message> {
         if kind != self.tender_kind {
-            self.details.clear();
+            self.fields = TenderFields::default();
+            self.field_error = None;
         }
         self.tender_kind = kind;
-        if kind == TenderKind::Cash { focus(AMOUNT_ID) } else { focus(DETAILS_ID) }
+        match TenderField::of(kind).first() {
+            Some(first) => focus(field_id(*first)),
+            None => focus(AMOUNT_ID),
+        }
+    }
+
+    fn field(&mut self, field: TenderField, text: String) {
+        *self.fields.get_mut(field) = text;
+        if self.field_error.as_ref().is_some_and(|(bad, _)| *bad == field) {
+            self.field_error = None;
+        }
+    }
+
+    /// Enter in a detail's input. A MICR line typed there by a wedge check reader fills the check's details and
+    /// tenders; Enter in the last detail tenders; in an earlier one it moves on to the next.
+    fn field_submitted(&mut self, field: TenderField, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        if self.tender_kind == TenderKind::Check {
+            if let Ok(micr) = citytill_hardware::micr::parse(self.fields.get(field).trim(), None) {
+                self.fill_from_micr(&micr);
+                return self.amount_submitted(ctx, actor);
+            }
+        }
+        let fields = TenderField::of(self.tender_kind);
+        match fields.iter().position(|f| *f == field).and_then(|at| fields.get(at + 1)) {
+            Some(next) => (focus(field_id(*next)), None),
+            None => self.amount_submitted(ctx, actor),
+        }
     }
 
     /// Drops a tender (not while a payment is being recorded with it); focus goes back to the amount.
     fn remove_tender(&mut self, index: usize) -> Task<Message> {
-        if self.busy || index >= self.tenders.len() {
+        if self.busy || !self.cart.remove_tender(index) {
             return Task::none();
         }
-        self.tenders.remove(index);
         self.focus()
     }
 
-    /// Enter in the amount field: add the tender (empty = what is still due); complete once covered.
+    /// Enter in the amount field: add the tender (empty = what is due, before any tender); complete once covered.
     fn amount_submitted(&mut self, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
         self.error = None;
+        self.field_error = None;
         if self.cart.is_empty() {
             return (focus(LOOKUP_ID), None);
         }
-        if let Err(error) = self.cart.iter().try_for_each(|l| line_amount(l).map(|_| ())) {
+        if let Err(error) = self.cart.check_lines() {
             self.error = Some(error);
             return (Task::none(), None);
         }
-        if self.amount.trim().is_empty() && !self.tenders.is_empty() {
-            // A bare Enter means "the exact amount" only before anything is tendered; after a partial tender it
-            // records nothing (money never received must not be tendered by a key press) and says what is due.
-            if self.confirming.is_some() {
-                return (self.complete(ctx, actor, true), None);
+        let typed = self.amount.trim().to_string();
+        let amount_text = match (typed.is_empty(), self.cart.exact_amount()) {
+            (false, _) => typed,
+            (true, Some(exact)) => exact.to_string(),
+            (true, None) => {
+                // A bare Enter means "the exact amount" only before anything is tendered; after a partial tender
+                // it records nothing (money never received must not be tendered by a key press) and says what is due.
+                if self.confirming.is_some() {
+                    return (self.complete(ctx, actor, true), None);
+                }
+                if self.cart.covered() {
+                    return (self.complete(ctx, actor, false), None);
+                }
+                self.error = Some(format!("Still due {}: type the amount of the next tender (Enter alone is the exact amount only before any tender)", self.remaining().grouped()));
+                return (focus(AMOUNT_ID), None);
             }
-            if self.remaining().is_zero() {
-                return (self.complete(ctx, actor, false), None);
+        };
+        let amount = match Money::parse_positive(&format!("tender {}", self.tender_kind.as_str()), &amount_text, ctx.max_amount()) {
+            Ok(amount) => amount,
+            Err(error) => {
+                if contains_card_number(&self.amount) {
+                    self.amount.clear(); // like every other field: a card number is not kept
+                }
+                self.error = Some(error.to_string());
+                return (focus(AMOUNT_ID), None);
             }
-            self.error = Some(format!("Still due {}: type the amount of the next tender (Enter alone is the exact amount only before any tender)", self.remaining().grouped()));
-            return (focus(AMOUNT_ID), None);
-        }
-        let amount = if self.amount.trim().is_empty() { self.remaining().to_string() } else { self.amount.trim().to_string() };
-        let mut text = format!("{}={amount}", self.tender_kind.as_str());
-        let details = check_details(self.tender_kind, self.details.trim());
-        if !details.is_empty() {
-            text.push(',');
-            text.push_str(&details);
-        }
-        match Tender::parse(&text, ctx.max_amount()) {
+        };
+        match Tender::from_fields(self.tender_kind, amount, &self.fields) {
             Ok(tender) => {
-                self.tenders.push(tender);
+                self.cart.add_tender(tender);
                 self.amount.clear();
-                self.details.clear();
+                self.fields = TenderFields::default();
                 self.tender_kind = TenderKind::Cash;
-                if self.tendered() >= self.total_due() {
+                if self.cart.covered() {
                     return (self.complete(ctx, actor, false), None);
                 }
                 (focus(AMOUNT_ID), None)
             }
-            Err(error) => {
-                // Never keep what was typed if it looked like card data.
-                if citytill::domain::tender::contains_card_number(&self.details) {
-                    self.details.clear();
-                }
-                self.error = Some(error);
-                (Task::none(), None)
-            }
+            Err(error) => (self.refused_field(error), None),
         }
     }
 
-    fn request(&self) -> Result<PaymentRequest, String> {
-        let mut lines = Vec::with_capacity(self.cart.len());
-        for line in &self.cart {
-            let amount = Some(line_amount(line)?);
-            lines.push(match &line.item {
-                Item::Payable(row) => LineRequest::Payable { number: row.number.clone(), amount },
-                Item::Fee(fee) => LineRequest::Fee { code: fee.code.clone(), amount },
-            });
+    /// A tender detail was refused: its reason goes under its input, and the bad text is selected so typing
+    /// replaces it — except a card number, which is never kept: every input holding one is emptied.
+    fn refused_field(&mut self, error: TenderError) -> Task<Message> {
+        let id = field_id(error.field);
+        let mut card_number = false;
+        for field in TenderField::ALL {
+            if contains_card_number(self.fields.get(field)) {
+                self.fields.get_mut(field).clear();
+                card_number = true;
+            }
         }
-        Ok(PaymentRequest { lines, tenders: self.tenders.clone() })
+        self.field_error = Some((error.field, error.message));
+        if card_number { focus(id) } else { focus(id).chain(select_all(id)) }
     }
 
     /// Records the payment on the ledger thread; unless `confirmed`, implausible cash comes back as a question.
@@ -543,7 +586,7 @@ impl Counter {
             return Task::none();
         }
         self.confirming = None;
-        let request = match self.request() {
+        let request = match self.cart.request() {
             Ok(request) => request,
             Err(error) => {
                 self.error = Some(error);
@@ -584,7 +627,7 @@ impl Counter {
             Ok(job) => Printing::Queued(job),
             Err(error) => Printing::Failed(error),
         };
-        let drawer = if citytill::domain::tender::opens_drawer(self.tenders.iter().map(|t| t.kind), result.change) {
+        let drawer = if self.cart.opens_drawer(result.change) {
             match ctx.devices.kick() {
                 Ok(job) => Printing::Queued(job),
                 Err(error) => Printing::Failed(error),
@@ -640,31 +683,13 @@ impl Counter {
     /// recorded until Complete).
     fn clear(&mut self) -> Task<Message> {
         if self.confirming.take().is_some() {
-            self.tenders.pop();
+            self.cart.pop_tender();
             self.error = None;
             return focus(AMOUNT_ID);
         }
-        let completed = if self.cart.is_empty() && self.tenders.is_empty() { None } else { self.completed.take() };
+        let completed = if self.cart.is_empty() && self.cart.tenders().is_empty() { None } else { self.completed.take() };
         *self = Counter { completed, ..Counter::default() };
         focus(LOOKUP_ID)
-    }
-}
-
-/// A MICR line typed by a keyboard-wedge check reader into the details field becomes
-/// `routing=…,account=<last 4>,number=…`; anything else is kept as typed.
-fn check_details(kind: TenderKind, details: &str) -> String {
-    if kind != TenderKind::Check {
-        return details.to_string();
-    }
-    match citytill_hardware::micr::parse(details, None) {
-        Ok(micr) => {
-            let mut text = format!("routing={},account={}", micr.routing, micr.account_last4);
-            if let Some(number) = micr.check_number {
-                text.push_str(&format!(",number={number}"));
-            }
-            text
-        }
-        Err(_) => details.to_string(),
     }
 }
 
@@ -673,16 +698,10 @@ pub fn line_id(index: usize) -> String {
     format!("counter-line-{index}")
 }
 
-fn line_amount(line: &CartLine) -> Result<Money, String> {
-    let field = match &line.item {
-        Item::Payable(row) => format!("amount for {}", row.number),
-        Item::Fee(fee) => format!("amount for fee {}", fee.code),
-    };
-    Money::parse_positive(&field, &line.amount, Money::from_cents(i64::MAX / 4)).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod fields_tests;
 
 /// What keeps a cashier with this drawer (or none) from taking payments, in the cashier's words.
 pub fn drawer_refusal(drawer: Option<&query::Drawer>) -> Option<String> {

@@ -1,16 +1,23 @@
 //! Counter tests: the scanned cash payment, split tenders, card-data refusal and lookups, driven through
 //! the app's `update` with the real ledger thread; views checked with the headless Simulator.
 
-use citytill::domain::tender::TenderKind;
+use citytill::domain::tender::{TenderField, TenderKind};
 use citytill::Money;
 use citytill_hardware::device::{DeviceEvent, ScanData};
 
-use super::{Item, Message, Printing};
+use super::{CartItem, Message, Printing};
 use crate::gui::app::{Message as AppMessage, Screen};
 use crate::gui::testing::{assert_snapshot, fixture, send, signed_in, simulator};
 
 fn counter(app: &mut crate::gui::app::App, message: Message) {
     send(app, AppMessage::Counter(message));
+}
+
+/// Types a check's routing, account and check number into their inputs.
+fn check_fields(app: &mut crate::gui::app::App, routing: &str, account: &str, number: &str) {
+    for (field, value) in [(TenderField::Routing, routing), (TenderField::Account, account), (TenderField::Number, number)] {
+        counter(app, Message::Field(field, value.into()));
+    }
 }
 
 // Proves the fast path: a scanned stub fills the cart at the stub's amount, then digits + Enter record the
@@ -21,7 +28,7 @@ fn scanned_stub_then_cash_and_enter_records_payment_with_change() {
     let mut app = signed_in(&fixture, "ana", "1357");
     send(&mut app, AppMessage::Device(DeviceEvent::Data(ScanData::Stub("000123456700004550240500000002".into()))));
     assert_eq!(app.counter.cart.len(), 1, "{:?}", app.counter.error);
-    assert!(matches!(&app.counter.cart[0].item, Item::Payable(row) if row.number == "1234567"));
+    assert!(matches!(&app.counter.cart.lines()[0].item, CartItem::Payable(row) if row.number == "1234567"));
     assert_eq!(app.counter.total_due(), Money::from_cents(4550));
     counter(&mut app, Message::Amount("50".into()));
     counter(&mut app, Message::AmountSubmitted);
@@ -29,7 +36,7 @@ fn scanned_stub_then_cash_and_enter_records_payment_with_change() {
     assert_eq!(completed.result.change, Money::from_cents(450));
     assert_eq!(completed.result.receipt, "T01-000001");
     assert!(matches!(completed.print, Printing::Failed(ref reason) if reason.contains("not configured")));
-    assert!(app.counter.cart.is_empty() && app.counter.tenders.is_empty() && app.counter.lookup.is_empty());
+    assert!(app.counter.cart.is_empty() && app.counter.cart.tenders().is_empty() && app.counter.lookup.is_empty());
 }
 
 // Proves typing an account number and Enter puts it in the cart at its balance; Enter on an empty amount
@@ -40,7 +47,7 @@ fn typed_number_and_exact_cash() {
     let mut app = signed_in(&fixture, "ana", "1357");
     counter(&mut app, Message::LookupChanged("100200".into()));
     counter(&mut app, Message::LookupSubmitted);
-    assert_eq!(app.counter.cart[0].amount, "84.12");
+    assert_eq!(app.counter.cart.lines()[0].amount, "84.12");
     counter(&mut app, Message::AmountSubmitted);
     let completed = app.counter.completed.as_ref().expect("payment recorded");
     assert_eq!((completed.result.total, completed.result.change), (Money::from_cents(8412), Money::ZERO));
@@ -57,11 +64,11 @@ fn split_tender_check_then_cash() {
     counter(&mut app, Message::LookupChanged("100200".into()));
     counter(&mut app, Message::LookupSubmitted);
     counter(&mut app, Message::Kind(TenderKind::Check));
-    counter(&mut app, Message::Details("routing=021000021,account=99912345678,number=1001".into()));
+    check_fields(&mut app, "021000021", "99912345678", "1001");
     counter(&mut app, Message::Amount("50.00".into()));
     counter(&mut app, Message::AmountSubmitted);
-    assert_eq!(app.counter.tenders.len(), 1);
-    assert_eq!(app.counter.tenders[0].account_last4.as_deref(), Some("5678"));
+    assert_eq!(app.counter.cart.tenders().len(), 1);
+    assert_eq!(app.counter.cart.tenders()[0].account_last4.as_deref(), Some("5678"));
     assert_eq!(app.counter.remaining(), Money::from_cents(3412));
     assert!(app.counter.completed.is_none());
     counter(&mut app, Message::Amount("40".into()));
@@ -79,11 +86,13 @@ fn card_number_is_refused_and_not_kept() {
     counter(&mut app, Message::LookupChanged("100200".into()));
     counter(&mut app, Message::LookupSubmitted);
     counter(&mut app, Message::Kind(TenderKind::Card));
-    counter(&mut app, Message::Details("brand=visa,last4=1111,reference=4111111111111111".into()));
+    counter(&mut app, Message::Field(TenderField::Brand, "visa".into()));
+    counter(&mut app, Message::Field(TenderField::Last4, "1111".into()));
+    counter(&mut app, Message::Field(TenderField::Reference, "4111111111111111".into()));
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.tenders.is_empty());
-    assert!(app.counter.error.as_deref().is_some_and(|e| e.contains("card")), "{:?}", app.counter.error);
-    assert!(app.counter.details.is_empty(), "the card number must not stay in the field");
+    assert!(app.counter.cart.tenders().is_empty());
+    assert!(app.counter.field_error.as_ref().is_some_and(|(field, e)| *field == TenderField::Reference && e.contains("card number")), "{:?}", app.counter.field_error);
+    assert!(app.counter.fields.reference.is_empty(), "the card number must not stay in the field");
 }
 
 // Proves results appear while typing name words, a fee code is offered, and a closed account is refused with a clear message.
@@ -146,7 +155,7 @@ fn receipt_shaped_account_numbers_are_paid() {
         assert_eq!(app.screen, Screen::Counter, "{number} must not open Receipts");
         assert!(app.counter.error.is_none(), "{number}: {:?}", app.counter.error);
     }
-    let numbers: Vec<String> = app.counter.cart.iter().filter_map(|l| match &l.item { Item::Payable(row) => Some(row.number.clone()), _ => None }).collect();
+    let numbers: Vec<String> = app.counter.cart.lines().iter().filter_map(|l| match &l.item { CartItem::Payable(row) => Some(row.number.clone()), _ => None }).collect();
     assert_eq!(numbers, vec!["BL-1234567".to_string(), "BP-123456".to_string()]);
     for missing in ["BX-7654321", "T01-000099"] {
         counter(&mut app, Message::LookupChanged(missing.into()));
@@ -166,10 +175,10 @@ fn second_bare_enter_never_tenders_the_rest() {
     counter(&mut app, Message::LookupSubmitted);
     counter(&mut app, Message::Amount("50".into()));
     counter(&mut app, Message::AmountSubmitted);
-    assert_eq!(app.counter.tenders.len(), 1);
+    assert_eq!(app.counter.cart.tenders().len(), 1);
     counter(&mut app, Message::AmountSubmitted);
     assert!(app.counter.completed.is_none(), "a bare Enter after a partial tender must not complete the payment");
-    assert_eq!((app.counter.tenders.len(), app.counter.remaining()), (1, Money::from_cents(3412)));
+    assert_eq!((app.counter.cart.tenders().len(), app.counter.remaining()), (1, Money::from_cents(3412)));
     assert!(app.counter.error.as_deref().is_some_and(|e| e.contains("34.12")), "{:?}", app.counter.error);
     counter(&mut app, Message::Amount("34.12".into()));
     counter(&mut app, Message::AmountSubmitted);
@@ -206,7 +215,7 @@ fn implausible_cash_is_refused_or_confirmed() {
     assert!(texts.iter().any(|t| t.contains("200.00") && t.contains("Enter")), "the question is shown: {texts:?}");
     // Esc takes the tender back (the sale stays); typed again, the same question; Enter then records it.
     counter(&mut app, Message::Clear);
-    assert!(app.counter.tenders.is_empty() && app.counter.confirming.is_none() && app.counter.cart.len() == 1);
+    assert!(app.counter.cart.tenders().is_empty() && app.counter.confirming.is_none() && app.counter.cart.len() == 1);
     counter(&mut app, Message::Amount("200".into()));
     counter(&mut app, Message::AmountSubmitted);
     assert!(app.counter.completed.is_none() && app.counter.confirming.is_some());
@@ -288,12 +297,12 @@ fn wedge_micr_in_details_and_stub_in_amount_is_refused() {
     counter(&mut app, Message::LookupSubmitted);
     counter(&mut app, Message::Amount("000123456700004550240500000002".into()));
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.tenders.is_empty() && app.counter.completed.is_none());
+    assert!(app.counter.cart.tenders().is_empty() && app.counter.completed.is_none());
     assert!(app.counter.error.is_some(), "a 30-digit amount must be refused");
     counter(&mut app, Message::Kind(TenderKind::Check));
-    counter(&mut app, Message::Details("T021000021T 123456789U 1001".into()));
     counter(&mut app, Message::Amount("84.12".into()));
-    counter(&mut app, Message::AmountSubmitted);
+    counter(&mut app, Message::Field(TenderField::Routing, "T021000021T 123456789U 1001".into()));
+    counter(&mut app, Message::FieldSubmitted(TenderField::Routing));
     let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error));
     let tender = match &completed.info.payment {
         citytill::domain::events::Event::PaymentTaken { tenders, .. } => tenders[0].clone(),
@@ -352,7 +361,7 @@ fn variable_fee_takes_typed_amount() {
     counter(&mut app, Message::LookupChanged("MISC".into()));
     counter(&mut app, Message::LookupSubmitted);
     assert_eq!(app.counter.cart.len(), 1);
-    assert!(app.counter.cart[0].amount.is_empty());
+    assert!(app.counter.cart.lines()[0].amount.is_empty());
     counter(&mut app, Message::LineAmount(0, "12.50".into()));
     counter(&mut app, Message::FocusAmount);
     counter(&mut app, Message::Amount("20".into()));
@@ -379,7 +388,7 @@ fn remove_keys_drop_last_tender_and_last_line() {
         counter(&mut app, Message::Amount(amount.into()));
         counter(&mut app, Message::AmountSubmitted);
     }
-    assert_eq!((app.counter.tenders.len(), app.counter.remaining()), (2, Money::from_cents(4912)), "{:?}", app.counter.error);
+    assert_eq!((app.counter.cart.tenders().len(), app.counter.remaining()), (2, Money::from_cents(4912)), "{:?}", app.counter.error);
     {
         let mut ui = simulator(app.view());
         assert!(ui.find("✕ [Ctrl+D]").is_ok() && ui.find("✕ [Ctrl+Shift+D]").is_ok());
@@ -387,17 +396,17 @@ fn remove_keys_drop_last_tender_and_last_line() {
     let press = |key: &str, modifiers| AppMessage::Shortcut(shortcut(&Key::Character(key.into()), modifiers).expect("a shortcut"));
 
     send(&mut app, press("D", Modifiers::CTRL | Modifiers::SHIFT));
-    assert_eq!(app.counter.tenders.iter().map(|t| t.amount).collect::<Vec<_>>(), vec![Money::from_cents(2000)]);
+    assert_eq!(app.counter.cart.tenders().iter().map(|t| t.amount).collect::<Vec<_>>(), vec![Money::from_cents(2000)]);
     assert_eq!((app.counter.tendered(), app.counter.remaining()), (Money::from_cents(2000), Money::from_cents(7912)));
 
     send(&mut app, press("d", Modifiers::CTRL));
     assert_eq!(app.counter.cart.len(), 1);
-    assert!(matches!(&app.counter.cart[0].item, Item::Payable(row) if row.number == "100200"), "the fee, added last, is the line removed");
+    assert!(matches!(&app.counter.cart.lines()[0].item, CartItem::Payable(row) if row.number == "100200"), "the fee, added last, is the line removed");
     assert_eq!((app.counter.total_due(), app.counter.remaining()), (Money::from_cents(8412), Money::from_cents(6412)));
 
     send(&mut app, AppMessage::Shortcut(Shortcut::RemoveTender));
     send(&mut app, AppMessage::Shortcut(Shortcut::RemoveLine));
-    assert!(app.counter.cart.is_empty() && app.counter.tenders.is_empty());
+    assert!(app.counter.cart.is_empty() && app.counter.cart.tenders().is_empty());
     assert_eq!((app.counter.total_due(), app.counter.tendered()), (Money::ZERO, Money::ZERO));
     send(&mut app, AppMessage::Shortcut(Shortcut::RemoveLine));
     send(&mut app, AppMessage::Shortcut(Shortcut::RemoveTender));
@@ -429,7 +438,7 @@ fn search_results_are_picked_by_keyboard() {
         assert_snapshot(&mut ui, &app.theme(), "counter_results_highlight");
     }
     counter(&mut app, Message::LookupSubmitted);
-    assert!(matches!(app.counter.cart.as_slice(), [line] if matches!(&line.item, Item::Payable(row) if row.number == chosen)), "{:?}", app.counter.cart);
+    assert!(matches!(app.counter.cart.lines(), [line] if matches!(&line.item, CartItem::Payable(row) if row.number == chosen)), "{:?}", app.counter.cart);
     assert!(app.counter.results.is_empty() && app.counter.highlighted.is_none());
 }
 
@@ -490,9 +499,9 @@ fn wedge_scan_into_the_amount_field_lands_in_the_lookup() {
     wedge_types(&mut app, stub);
     assert_eq!(app.counter.amount, "20", "the scan was taken back out of the amount field");
     assert_eq!(app.counter.error, None);
-    assert!(app.counter.tenders.is_empty());
+    assert!(app.counter.cart.tenders().is_empty());
     assert_eq!(app.counter.cart.len(), 2, "{:?}", app.counter.error);
-    assert!(matches!(&app.counter.cart[1].item, Item::Payable(row) if row.number == "1234567"));
+    assert!(matches!(&app.counter.cart.lines()[1].item, CartItem::Payable(row) if row.number == "1234567"));
     assert_eq!(app.counter.total_due(), Money::from_cents(8412 + 4550));
 
     let mut slow = signed_in(&fixture, "ana", "1357");
@@ -547,7 +556,7 @@ fn city_stub_template_from_settings_is_read_by_the_window() {
     let mut app = signed_in(&fixture, "ana", "1357");
     send(&mut app, AppMessage::Device(DeviceEvent::Data(ScanData::Stub(stub.into()))));
     assert_eq!(app.counter.cart.len(), 1, "{:?}", app.counter.error);
-    assert!(matches!(&app.counter.cart[0].item, Item::Payable(row) if row.number == "1234567"));
+    assert!(matches!(&app.counter.cart.lines()[0].item, CartItem::Payable(row) if row.number == "1234567"));
     assert_eq!(app.counter.total_due(), Money::from_cents(2500));
 
     std::fs::write(fixture.ctx.data_dir.join("parking.toml"), CITY_TEMPLATE.replace("length = 24\n", "")).unwrap();

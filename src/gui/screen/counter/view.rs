@@ -1,13 +1,16 @@
 //! The counter's view: a pure function of its state.
 
-use citytill::domain::tender::TenderKind;
-use iced::widget::{button, column, container, row, scrollable, text, text_input, Column};
+use citytill::domain::tender::{TenderField, TenderKind};
+use iced::widget::{button, column, container, row, scrollable, space, text, text_input, Column};
 use iced::{Alignment, Element, Length};
 
-use super::{Completed, Counter, Item, Message, Printing, AMOUNT_ID, DETAILS_ID, LOOKUP_ID, RESULTS_ID};
+use super::{field_id, CartItem, Completed, Counter, Message, Printing, AMOUNT_ID, LOOKUP_ID, RESULTS_ID};
 use crate::gui::keys::Shortcut;
 use crate::gui::receipt_doc::tender_label;
 use crate::gui::{theme, widgets};
+
+/// The gap between a tender's detail inputs (and between the parts of the refusal line under them).
+const FIELD_GAP: f32 = 6.0;
 
 const KINDS: [(TenderKind, &str, Shortcut); 5] = [
     (TenderKind::Cash, "Cash", Shortcut::F5),
@@ -55,21 +58,23 @@ impl Counter {
         if self.cart.is_empty() {
             lines = lines.push(text("Nothing in the cart yet: look up or scan what the customer pays.").size(theme::BODY).style(theme::text::muted));
         }
-        for (index, line) in self.cart.iter().enumerate() {
+        for (index, line) in self.cart.lines().iter().enumerate() {
             let description: Element<'_, Message> = match &line.item {
-                Item::Payable(row) => column![
+                CartItem::Payable(row) => column![
                     text(format!("{} — {}", row.number, row.name)).size(theme::BODY).font(theme::text::BOLD),
                     text(format!("{} · {} · {}", row.kind.as_str(), row.address, row.status)).size(theme::SMALL),
                     text(format!("Balance {}", row.balance.grouped())).size(theme::SMALL).style(if row.status == "delinquent" { theme::text::warning } else { theme::text::muted }),
                 ]
                 .into(),
-                Item::Fee(fee) => column![text(format!("Fee {} — {}", fee.code, fee.description)).size(theme::BODY).font(theme::text::BOLD)].into(),
+                CartItem::Fee(fee) => column![text(format!("Fee {} — {}", fee.code, fee.description)).size(theme::BODY).font(theme::text::BOLD)].into(),
+                CartItem::Account(number) => column![text(number.as_str()).size(theme::BODY).font(theme::text::BOLD)].into(),
+                CartItem::FeeCode(code) => column![text(format!("Fee {code}")).size(theme::BODY).font(theme::text::BOLD)].into(),
             };
             lines = lines.push(
                 row![
                     container(description).width(Length::Fill),
                     text_input("amount", &line.amount).style(theme::text_input::field).id(super::line_id(index)).on_input(move |t| Message::LineAmount(index, t)).on_submit(Message::FocusAmount).size(theme::BODY).width(130).padding(6),
-                    button(text(remove_label(index + 1 == self.cart.len(), Shortcut::RemoveLine)).size(theme::BODY)).on_press_maybe((!self.busy).then_some(Message::RemoveLine(index))).style(theme::button::secondary),
+                    button(text(remove_label(index + 1 == self.cart.lines().len(), Shortcut::RemoveLine)).size(theme::BODY)).on_press_maybe((!self.busy).then_some(Message::RemoveLine(index))).style(theme::button::secondary),
                 ]
                 .spacing(8)
                 .align_y(Alignment::Center),
@@ -93,25 +98,24 @@ impl Counter {
         .vertical_spacing(6);
         let hint = match self.tender_kind {
             TenderKind::Cash => "Amount handed over (Enter alone = exact amount)",
-            TenderKind::Check => "Scan the check, or routing=…,account=…,number=…",
-            TenderKind::MoneyOrder => "number=… (serial)",
-            TenderKind::Card => "From the card terminal: brand=visa,last4=1234,auth=…  (never the card number)",
-            TenderKind::Ach => "reference=…",
+            TenderKind::Check => "Scan the check, or type it (Tab between fields)",
+            TenderKind::MoneyOrder => "The money order's serial number",
+            TenderKind::Card => "From the card terminal — never the card number",
+            TenderKind::Ach => "The transfer's reference",
         };
         let amount = text_input("Amount", &self.amount).style(theme::text_input::field).id(AMOUNT_ID).on_input(Message::Amount).on_submit(Message::AmountSubmitted).size(theme::AMOUNT).padding(8);
-        let mut form = column![kinds, amount].spacing(8);
+        let mut form = column![kinds, amount, text(hint).size(theme::SMALL).style(theme::text::muted)].spacing(8);
         if self.tender_kind != TenderKind::Cash {
-            form = form.push(text_input(hint, &self.details).style(theme::text_input::field).id(DETAILS_ID).on_input(Message::Details).on_submit(Message::AmountSubmitted).size(theme::BODY).padding(8));
-        } else {
-            form = form.push(text(hint).size(theme::SMALL).style(theme::text::muted));
+            form = form.push(self.fields_view());
         }
         let mut tenders = Column::new().spacing(4);
-        for (index, tender) in self.tenders.iter().enumerate() {
+        let count = self.cart.tenders().len();
+        for (index, tender) in self.cart.tenders().iter().enumerate() {
             tenders = tenders.push(
                 row![
                     text(tender_label(tender)).size(theme::BODY).width(Length::Fill),
                     text(tender.amount.grouped()).size(theme::BODY),
-                    button(text(remove_label(index + 1 == self.tenders.len(), Shortcut::RemoveTender)).size(theme::SMALL)).on_press_maybe((!self.busy).then_some(Message::RemoveTender(index))).style(theme::button::secondary),
+                    button(text(remove_label(index + 1 == count, Shortcut::RemoveTender)).size(theme::SMALL)).on_press_maybe((!self.busy).then_some(Message::RemoveTender(index))).style(theme::button::secondary),
                 ]
                 .spacing(8)
                 .align_y(Alignment::Center),
@@ -131,6 +135,42 @@ impl Counter {
             body = body.push(widgets::question(question.as_str()));
         }
         container(body.push(actions)).padding(14).style(theme::container::card).width(Length::Fill).into()
+    }
+
+    /// One input per detail of the tender's kind, side by side in Tab order; a refusal sits right under its
+    /// input: starting there and running right, or (for an input in the right half) ending there.
+    fn fields_view(&self) -> Element<'_, Message> {
+        let fields = TenderField::of(self.tender_kind);
+        let inputs = row(fields.iter().map(|&field| {
+            text_input(placeholder(self.tender_kind, field), self.fields.get(field))
+                .style(theme::text_input::field)
+                .id(field_id(field))
+                .on_input(move |text| Message::Field(field, text))
+                .on_submit(Message::FieldSubmitted(field))
+                .size(theme::BODY)
+                .padding(8)
+                .width(Length::Fill)
+                .into()
+        }))
+        .spacing(FIELD_GAP);
+        let refusal = self.field_error.as_ref().and_then(|(bad, problem)| Some((fields.iter().position(|f| f == bad)?, problem)));
+        let Some((at, problem)) = refusal else { return inputs.into() };
+        let (before, count) = (u16::try_from(at).unwrap_or(0), u16::try_from(fields.len()).unwrap_or(1));
+        let message = text(problem.as_str()).size(theme::SMALL).style(theme::text::danger);
+        let line = if before * 2 < count {
+            let mut line = row![].spacing(FIELD_GAP);
+            if before > 0 {
+                line = line.push(space().width(Length::FillPortion(before)));
+            }
+            line.push(container(message).width(Length::FillPortion(count - before)))
+        } else {
+            let mut line = row![container(message).align_right(Length::FillPortion(before + 1))].spacing(FIELD_GAP);
+            if before + 1 < count {
+                line = line.push(space().width(Length::FillPortion(count - before - 1)));
+            }
+            line
+        };
+        column![inputs, line].spacing(2).into()
     }
 
     fn completed_view(&self) -> Element<'_, Message> {
@@ -159,6 +199,20 @@ impl Counter {
         ]
         .spacing(6)
         .into()
+    }
+}
+
+/// What an empty detail input says it takes.
+fn placeholder(kind: TenderKind, field: TenderField) -> &'static str {
+    match (kind, field) {
+        (TenderKind::MoneyOrder, TenderField::Number) => "Serial number",
+        (_, TenderField::Routing) => "Routing",
+        (_, TenderField::Account) => "Account",
+        (_, TenderField::Number) => "Check number",
+        (_, TenderField::Brand) => "Brand",
+        (_, TenderField::Last4) => "Last 4",
+        (_, TenderField::Auth) => "Auth code",
+        (_, TenderField::Reference) => "Reference",
     }
 }
 
