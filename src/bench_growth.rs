@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::domain::states::ReceiptStatus;
 use crate::config::Settings;
 use crate::domain::denominations::DenominationCount;
 use crate::domain::events::{counter_batch, BatchKind, Event};
@@ -207,7 +208,7 @@ impl City {
                 timed(&mut times, "void", || reversal::void(&mut self.ledger, &cashier, &self.supervisor, &last, "keyed twice"))?;
             }
             checks.extend(receipts.iter().filter(|(n, _)| n.is_multiple_of(5)).map(|(_, r)| r.clone()));
-            let refundable = |info: &query::ReceiptInfo| ["paid", "partially_refunded"].contains(&info.status.as_str()) && info.total.cents() - info.refunded.cents() >= 100;
+            let refundable = |info: &query::ReceiptInfo| matches!(info.status, ReceiptStatus::Paid | ReceiptStatus::PartiallyRefunded) && info.total.cents() - info.refunded.cents() >= 100;
             if let Some(receipt) = self.older_receipt(first, refundable)? {
                 timed(&mut times, "refund", || reversal::refund(&mut self.ledger, &cashier, &self.supervisor, &receipt, Money::from_cents(100), "overpaid"))?;
             }

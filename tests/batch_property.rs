@@ -2,6 +2,7 @@
 //! reject, reopen, counter payments, drawer closes, deposits) against the library, checked after each
 //! sequence by rules read straight from the journal and the projections.
 
+use citytill::domain::states::BatchState;
 use std::collections::{BTreeMap, BTreeSet};
 
 use citytill::config::Settings;
@@ -170,10 +171,10 @@ fn apply(w: &mut World, op: &Op) {
 fn check(w: &World, verify_ledger: bool) {
     let conn = w.ledger.conn();
     for summary in batch::list(conn, None).unwrap() {
-        if summary.state == "approved" {
+        if summary.state == BatchState::Approved {
             match summary.drawer_id {
                 None => assert_eq!((summary.items, summary.total), (summary.control_items, summary.control_total), "approved batch {} is out of balance", summary.batch),
-                Some(id) => assert_eq!(query::drawer_by_id(conn, id).unwrap().unwrap().state, "closed", "approved counter batch {} has an open drawer", summary.batch),
+                Some(id) => assert_eq!(query::drawer_by_id(conn, id).unwrap().unwrap().state, citytill::domain::states::DrawerState::Closed, "approved counter batch {} has an open drawer", summary.batch),
             }
         }
     }
@@ -209,7 +210,7 @@ fn check(w: &World, verify_ledger: bool) {
     let posted_batches: BTreeSet<String> =
         conn.prepare("SELECT DISTINCT batch FROM batch_items WHERE state = 'posted'").unwrap().query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
     for id in posted_batches {
-        assert_eq!(batch::summary(conn, &id).unwrap().state, "approved", "{id} has posted items but is not approved");
+        assert_eq!(batch::summary(conn, &id).unwrap().state, BatchState::Approved, "{id} has posted items but is not approved");
     }
     if verify_ledger {
         let report = verify::verify(&w.ledger).unwrap();

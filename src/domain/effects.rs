@@ -5,6 +5,7 @@ use crate::domain::events::{counter_batch, BatchItem, BatchKind, Event, PostedIt
 use crate::domain::ids::Role;
 use crate::domain::payable::{FeeRow, PayableRow};
 use crate::domain::tender::TenderKind;
+use crate::domain::states::{BatchItemState, BatchState, ReceiptStatus};
 use crate::money::Money;
 
 /// One change to a projection table.
@@ -28,14 +29,14 @@ pub enum Effect<'a> {
     IssueReceipt { number: i64, receipt: &'a str, drawer_id: i64, cashier: &'a str, total: Money },
     /// A payable paid on a receipt (by the receipt's number).
     ReceiptPayable { receipt: i64, payable: &'a str, amount: Money },
-    ReceiptStatus { receipt: &'a str, status: &'static str },
+    ReceiptStatus { receipt: &'a str, status: ReceiptStatus },
     ReceiptRefunded { receipt: &'a str, amount: Money },
     ReceiptReprinted { receipt: &'a str },
     OpenBatch { batch: String, kind: BatchKind, drawer_id: Option<i64>, preparer: &'a str, control_total: Money, control_items: i64 },
     /// A batch's state, with the approver (approved/rejected) and the reason (rejected/reopened) it came with.
-    BatchState { batch: String, state: &'static str, approver: Option<&'a str>, reason: Option<&'a str> },
+    BatchState { batch: String, state: BatchState, approver: Option<&'a str>, reason: Option<&'a str> },
     AddBatchItem { batch: &'a str, item: &'a BatchItem },
-    BatchItemState { batch: &'a str, item: i64, state: &'static str },
+    BatchItemState { batch: &'a str, item: i64, state: BatchItemState },
     RecordDeposit { deposit: &'a str, total: Money, batches: i64 },
     BatchDeposited { batch: &'a str, deposit: &'a str },
     /// Sets `meta.closed_through`: later entries get the next business date.
@@ -84,7 +85,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
             out
         }
         Event::PaymentVoided { receipt, drawer_id, lines, tenders, change, .. } => {
-            let mut out = vec![Effect::ReceiptStatus { receipt, status: "voided" }];
+            let mut out = vec![Effect::ReceiptStatus { receipt, status: ReceiptStatus::Voided }];
             payment_effects(&mut out, *drawer_id, lines, tenders, *change, -1);
             out
         }
@@ -98,7 +99,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
             out
         }
         Event::CheckReturned { receipt, allocations, fee_amount, fee_charged_to, .. } => {
-            let mut out = vec![entry_ref(event, receipt.clone()), Effect::ReceiptStatus { receipt, status: "returned_check" }];
+            let mut out = vec![entry_ref(event, receipt.clone()), Effect::ReceiptStatus { receipt, status: ReceiptStatus::ReturnedCheck }];
             out.extend(allocations.iter().filter_map(|a| Some(Effect::PayableBalance { number: a.payable.as_deref()?, delta: a.amount })));
             if let Some(number) = fee_charged_to {
                 out.push(Effect::PayableBalance { number, delta: *fee_amount });
@@ -116,7 +117,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         Event::DrawerClosed { drawer_id, .. } => vec![
             entry_ref(event, drawer_id.to_string()),
             Effect::CloseDrawer { drawer_id: *drawer_id },
-            Effect::BatchState { batch: counter_batch(*drawer_id), state: "balanced", approver: None, reason: None },
+            Effect::BatchState { batch: counter_batch(*drawer_id), state: BatchState::Balanced, approver: None, reason: None },
         ],
         Event::BatchOpened { batch, batch_kind, preparer, control_total, control_items } => vec![Effect::OpenBatch {
             batch: batch.clone(),
@@ -127,22 +128,22 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
             control_items: *control_items,
         }],
         Event::BatchItemAdded { batch, item } => vec![Effect::AddBatchItem { batch, item }],
-        Event::BatchItemRemoved { batch, item, .. } => vec![Effect::BatchItemState { batch, item: item.item, state: "removed" }],
-        Event::BatchBalanced { batch, .. } => vec![Effect::BatchState { batch: batch.clone(), state: "balanced", approver: None, reason: None }],
+        Event::BatchItemRemoved { batch, item, .. } => vec![Effect::BatchItemState { batch, item: item.item, state: BatchItemState::Removed }],
+        Event::BatchBalanced { batch, .. } => vec![Effect::BatchState { batch: batch.clone(), state: BatchState::Balanced, approver: None, reason: None }],
         Event::BatchApproved { batch, approver, posted } => {
             let mut out = vec![
                 entry_ref(event, batch.clone()),
-                Effect::BatchState { batch: batch.clone(), state: "approved", approver: Some(approver), reason: None },
+                Effect::BatchState { batch: batch.clone(), state: BatchState::Approved, approver: Some(approver), reason: None },
             ];
-            out.extend(posted_effects(batch, posted, "posted", -1));
+            out.extend(posted_effects(batch, posted, BatchItemState::Posted, -1));
             out
         }
         Event::BatchRejected { batch, approver, reason } => {
-            vec![Effect::BatchState { batch: batch.clone(), state: "rejected", approver: Some(approver), reason: Some(reason) }]
+            vec![Effect::BatchState { batch: batch.clone(), state: BatchState::Rejected, approver: Some(approver), reason: Some(reason) }]
         }
         Event::BatchReopened { batch, reason, reversed } => {
-            let mut out = vec![Effect::BatchState { batch: batch.clone(), state: "open", approver: None, reason: Some(reason) }];
-            out.extend(posted_effects(batch, reversed, "held", 1));
+            let mut out = vec![Effect::BatchState { batch: batch.clone(), state: BatchState::Open, approver: None, reason: Some(reason) }];
+            out.extend(posted_effects(batch, reversed, BatchItemState::Held, 1));
             out
         }
         Event::DepositCreated { deposit, batches, slip } => {
@@ -174,7 +175,7 @@ fn entry_ref(event: &Event, subject: String) -> Effect<'static> {
 }
 
 /// Posting (`sign` -1: balances go down) or un-posting (`sign` 1) a batch's items.
-fn posted_effects<'a>(batch: &'a str, items: &'a [PostedItem], state: &'static str, sign: i64) -> Vec<Effect<'a>> {
+fn posted_effects<'a>(batch: &'a str, items: &'a [PostedItem], state: BatchItemState, sign: i64) -> Vec<Effect<'a>> {
     let mut out = Vec::new();
     for posted in items {
         out.push(Effect::BatchItemState { batch, item: posted.item, state });

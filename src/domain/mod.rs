@@ -9,5 +9,6 @@ mod event_json;
 pub mod ids;
 pub mod payable;
 pub mod postings;
+pub mod states;
 pub mod tender;
 pub mod text;

@@ -1,11 +1,12 @@
 //! Ledger calls the window needs that `citytill::ops` / `citytill::reports` do not offer as one function yet.
 
+use citytill::domain::states::BatchItemState;
 use citytill::ledger::Ledger;
 
 /// A batch's items as the batches screen lists them: held ones (not yet on an account) and posted ones.
 pub fn batch_items(ledger: &Ledger, batch: &str) -> citytill::Result<Vec<citytill::domain::events::BatchItem>> {
-    let mut items = citytill::ops::batch::items_in_state(ledger.conn(), batch, "held")?;
-    items.extend(citytill::ops::batch::items_in_state(ledger.conn(), batch, "posted")?);
+    let mut items = citytill::ops::batch::items_in_state(ledger.conn(), batch, BatchItemState::Held)?;
+    items.extend(citytill::ops::batch::items_in_state(ledger.conn(), batch, BatchItemState::Posted)?);
     items.sort_by_key(|item| item.item);
     Ok(items)
 }

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod clock;
 pub mod journal;
 pub mod schema;
+mod states_sql;
 pub mod verify;
 
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::domain::events::{BatchItem, BatchKind, Event, LineTarget, PaymentLine, PostedItem};
 use crate::domain::ids::Role;
 use crate::domain::payable::status_blocks_payment;
+use crate::domain::states::{BatchItemState, BatchState, DrawerState};
 use crate::domain::tender::Tender;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, Writer};
@@ -28,7 +29,7 @@ pub struct BatchSummary {
     pub drawer_id: Option<i64>,
     pub business_date: String,
     pub preparer: String,
-    pub state: String,
+    pub state: BatchState,
     pub control_total: Money,
     pub control_items: i64,
     pub items: i64,
@@ -89,7 +90,7 @@ pub fn add(ledger: &mut Ledger, actor: &Actor, batch: &str, request: ItemRequest
         if summary.kind == BatchKind::Counter.as_str() {
             return Err(Error::Refused(format!("batch: {} is a counter batch; its payments are taken at the drawer", summary.batch)));
         }
-        require_state(&summary, &["open"], "adding items")?;
+        require_state(&summary, &[BatchState::Open], "adding items")?;
         // A stub's account field is zero-padded; the billing system's number may not be.
         let unpadded = request.payable.trim_start_matches('0');
         let found = match query::payable(w.conn(), &request.payable)? {
@@ -127,7 +128,7 @@ pub fn remove(ledger: &mut Ledger, actor: &Actor, batch: &str, item: i64, reason
     let reason = require_reason(reason)?;
     ledger.write(|w| {
         let summary = summary(w.conn(), batch)?;
-        require_state(&summary, &["open"], "removing items")?;
+        require_state(&summary, &[BatchState::Open], "removing items")?;
         let found = held_items(w.conn(), &summary.batch)?.into_iter().find(|i| i.item == item);
         let item = found.ok_or_else(|| Error::NotFound(format!("--item: {} has no held item {item}", summary.batch)))?;
         w.append(Some(&actor.name), None, &Event::BatchItemRemoved { batch: summary.batch.clone(), item, reason })?;
@@ -138,7 +139,7 @@ pub fn remove(ledger: &mut Ledger, actor: &Actor, batch: &str, item: i64, reason
 /// Whether `remove` takes corrections to this batch now: a mail or drop-box batch, open, on an open
 /// business day (the window offers "Remove item" only then; `remove` itself applies the same rule).
 pub fn takes_corrections(summary: &BatchSummary) -> bool {
-    summary.drawer_id.is_none() && require_state(summary, &["open"], "removing items").is_ok()
+    summary.drawer_id.is_none() && require_state(summary, &[BatchState::Open], "removing items").is_ok()
 }
 
 /// Marks a batch balanced when its items match the control total and count (a counter batch: when its
@@ -147,10 +148,10 @@ pub fn balance(ledger: &mut Ledger, actor: &Actor, batch: &str) -> Result<BatchS
     actor.require(CASHIER_ROLES, "balance batches")?;
     ledger.write(|w| {
         let summary = summary(w.conn(), batch)?;
-        require_state(&summary, &["open"], "balancing")?;
+        require_state(&summary, &[BatchState::Open], "balancing")?;
         if let Some(drawer_id) = summary.drawer_id {
             let drawer = query::drawer_by_id(w.conn(), drawer_id)?;
-            if drawer.is_none_or(|d| d.state != "closed") {
+            if drawer.is_none_or(|d| d.state != DrawerState::Closed) {
                 return Err(Error::Refused(format!("batch: {} balances when drawer {drawer_id} is closed (blind count)", summary.batch)));
             }
         } else if summary.items != summary.control_items || summary.total != summary.control_total {
@@ -176,7 +177,7 @@ pub fn approve(ledger: &mut Ledger, actor: &Actor, approver: &Actor, batch: &str
     check_approver(ledger, actor, approver, batch, "batch approval")?;
     ledger.write(|w| {
         let summary = summary(w.conn(), batch)?;
-        require_state(&summary, &["balanced"], "approval")?;
+        require_state(&summary, &[BatchState::Balanced], "approval")?;
         let posted = post_lines(w, &held_items(w.conn(), &summary.batch)?)?;
         w.append(Some(&actor.name), Some(&approver.name), &Event::BatchApproved { batch: summary.batch.clone(), approver: approver.name.clone(), posted })?;
         summary_of(w.conn(), &summary.batch)
@@ -189,7 +190,7 @@ pub fn reject(ledger: &mut Ledger, actor: &Actor, approver: &Actor, batch: &str,
     check_approver(ledger, actor, approver, batch, "batch rejection")?;
     ledger.write(|w| {
         let summary = summary(w.conn(), batch)?;
-        require_state(&summary, &["open", "balanced"], "rejection")?;
+        require_state(&summary, &[BatchState::Open, BatchState::Balanced], "rejection")?;
         w.append(Some(&actor.name), Some(&approver.name), &Event::BatchRejected { batch: summary.batch.clone(), approver: approver.name.clone(), reason })?;
         summary_of(w.conn(), &summary.batch)
     })
@@ -204,9 +205,9 @@ pub fn reopen(ledger: &mut Ledger, actor: &Actor, approver: Option<&Actor>, batc
     let reason = require_reason(reason)?;
     ledger.write(|w| {
         let summary = summary(w.conn(), batch)?;
-        require_state(&summary, &["rejected", "approved"], "reopening")?;
+        require_state(&summary, &[BatchState::Rejected, BatchState::Approved], "reopening")?;
         let mut reversed = Vec::new();
-        if summary.state == "approved" {
+        if summary.state == BatchState::Approved {
             if approver.is_none_or(|a| a.name == actor.name || !a.role.can_approve()) {
                 return Err(Error::Auth(format!("approver: reopening approved batch {} needs a different supervisor's approval", summary.batch)));
             }
@@ -236,7 +237,7 @@ pub fn reopen(ledger: &mut Ledger, actor: &Actor, approver: Option<&Actor>, batc
             }
             reversed = posted;
         }
-        let approver_name = approver.filter(|_| summary.state == "approved").map(|a| a.name.as_str());
+        let approver_name = approver.filter(|_| summary.state == BatchState::Approved).map(|a| a.name.as_str());
         w.append(Some(&actor.name), approver_name, &Event::BatchReopened { batch: summary.batch.clone(), reason, reversed })?;
         summary_of(w.conn(), &summary.batch)
     })
@@ -301,14 +302,14 @@ fn summary_of(conn: &Connection, batch: &str) -> Result<BatchSummary> {
 }
 
 /// A batch may change only while its business date is open (day close needs it approved, and stays true).
-fn require_state(summary: &BatchSummary, states: &[&str], action: &str) -> Result<()> {
+fn require_state(summary: &BatchSummary, states: &[BatchState], action: &str) -> Result<()> {
     if summary.closed {
         return Err(Error::Refused(format!("batch: {} belongs to {}, a closed business day; correct it with a refund or returned check", summary.batch, summary.business_date)));
     }
-    if states.contains(&summary.state.as_str()) {
+    if states.contains(&summary.state) {
         return Ok(());
     }
-    Err(Error::Refused(format!("batch: {} is {}; {action} needs a batch that is {}", summary.batch, summary.state, states.join(" or "))))
+    Err(Error::Refused(format!("batch: {} is {}; {action} needs a batch that is {}", summary.batch, summary.state, states.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or "))))
 }
 
 /// Segregation of duties: the approver prepared nothing in the batch. A refusal is journaled with both names.
@@ -337,11 +338,11 @@ fn check_approver(ledger: &mut Ledger, actor: &Actor, approver: &Actor, batch: &
 
 /// The batch's held items, in item order, as they were entered.
 pub fn held_items(conn: &Connection, batch: &str) -> Result<Vec<BatchItem>> {
-    items_in_state(conn, batch, "held")
+    items_in_state(conn, batch, BatchItemState::Held)
 }
 
 /// Items of a batch in one state, read back from the journal entries that added them.
-pub fn items_in_state(conn: &Connection, batch: &str, state: &str) -> Result<Vec<BatchItem>> {
+pub fn items_in_state(conn: &Connection, batch: &str, state: BatchItemState) -> Result<Vec<BatchItem>> {
     let mut statement = conn.prepare_cached(
         "SELECT j.payload FROM batch_items i JOIN journal j ON j.seq = i.seq WHERE i.batch = ?1 AND i.state = ?2 ORDER BY i.item",
     )?;

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection};
 
+use crate::domain::states::{BatchItemState, BatchState};
 use crate::domain::accounts;
 use crate::domain::denominations::{self, DenominationCount};
 use crate::domain::events::{DepositCheck, DepositLine, DepositSlip, Event, TenderAmount};
@@ -79,7 +80,7 @@ pub fn create(ledger: &mut Ledger, actor: &Actor, routing: &BankRouting, date: &
     ledger.write(|w| {
         routing.validate(w.conn())?;
         let batches: Vec<BatchSummary> =
-            batch::list(w.conn(), Some(date))?.into_iter().filter(|b| b.state == "approved" && b.deposit.is_none()).collect();
+            batch::list(w.conn(), Some(date))?.into_iter().filter(|b| b.state == BatchState::Approved && b.deposit.is_none()).collect();
         if batches.is_empty() {
             return Err(Error::Refused(format!("--date: {date} has no approved batch waiting for a deposit")));
         }
@@ -121,7 +122,7 @@ fn build_slip(conn: &Connection, routing: &BankRouting, date: &str, batches: &[B
                 }
             }
             None => {
-                for item in batch::items_in_state(conn, &summary.batch, "posted")? {
+                for item in batch::items_in_state(conn, &summary.batch, BatchItemState::Posted)? {
                     let reference = item.reference(&summary.batch);
                     if item.tender.kind == TenderKind::Cash {
                         uncounted += item.amount.cents();

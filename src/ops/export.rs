@@ -12,6 +12,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::domain::states::{BatchItemState, BatchState};
 use crate::domain::events::{counter_batch, BatchItem, Event, LineTarget, PaymentLine};
 use crate::domain::ids::Role;
 use crate::domain::tender::TenderKind;
@@ -203,7 +204,7 @@ fn pending(conn: &Connection, terminal: &str, date: &str) -> Result<(Vec<String>
     let already = |reference: &str| -> Result<bool> {
         Ok(conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM exported_payments WHERE reference = ?1)")?.query_row([reference], |r| r.get(0))?)
     };
-    for summary in batch::list(conn, Some(date))?.into_iter().filter(|b| b.state == "approved") {
+    for summary in batch::list(conn, Some(date))?.into_iter().filter(|b| b.state == BatchState::Approved) {
         match summary.drawer_id {
             Some(drawer_id) => {
                 for (receipt, business_date, lines, tenders) in drawer_payments(conn, drawer_id)? {
@@ -217,7 +218,7 @@ fn pending(conn: &Connection, terminal: &str, date: &str) -> Result<(Vec<String>
                 }
             }
             None => {
-                for item in batch::items_in_state(conn, &summary.batch, "posted")? {
+                for item in batch::items_in_state(conn, &summary.batch, BatchItemState::Posted)? {
                     let reference = item.reference(&summary.batch);
                     if already(&reference)? {
                         continue;

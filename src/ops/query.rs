@@ -5,6 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::domain::events::Event;
 use crate::domain::payable::{FeeRow, PayableKind, PayableRow};
 use crate::domain::tender::TenderKind;
+use crate::domain::states::{DrawerState, ReceiptStatus};
 use crate::error::{Error, Result};
 use crate::ledger::schema::receipt_key;
 use crate::money::Money;
@@ -86,7 +87,7 @@ pub struct Drawer {
     pub cashier: String,
     pub business_date: String,
     pub float: Money,
-    pub state: String,
+    pub state: DrawerState,
 }
 
 /// The cashier's drawer that is not yet closed (open, or counted awaiting approval).
@@ -107,7 +108,7 @@ pub fn drawer_by_id(conn: &Connection, id: i64) -> Result<Option<Drawer>> {
 /// The cashier's open drawer, or a refusal saying to open one.
 pub fn open_drawer(conn: &Connection, cashier: &str) -> Result<Drawer> {
     match current_drawer(conn, cashier)? {
-        Some(drawer) if drawer.state == "open" => Ok(drawer),
+        Some(drawer) if drawer.state == DrawerState::Open => Ok(drawer),
         Some(_) => Err(Error::Refused(format!("drawer: {cashier}'s drawer is counted and awaiting close approval"))),
         None => Err(Error::Refused(format!("drawer: {cashier} has no open drawer; open one with a counted float first"))),
     }
@@ -140,7 +141,7 @@ pub struct ReceiptInfo {
     pub business_date: String,
     pub at: String,
     pub total: Money,
-    pub status: String,
+    pub status: ReceiptStatus,
     pub refunded: Money,
     pub reprints: i64,
     /// The chain head after the payment entry, as printed on the receipt (`ops::seal`): reprints show the original's.

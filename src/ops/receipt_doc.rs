@@ -4,6 +4,7 @@
 
 use citytill_hardware::receipt::{AmountLine, Barcode, Receipt, ReceiptItem};
 
+use crate::domain::states::ReceiptStatus;
 use crate::config::Settings;
 use crate::domain::events::{Event, LineTarget};
 use crate::domain::tender::{Tender, TenderKind};
@@ -17,8 +18,8 @@ pub fn build(settings: &Settings, info: &ReceiptInfo, duplicate: bool, training:
     };
     // The seal (chain head after this payment) lets whoever holds the paper prove a later rewrite.
     let mut footer = vec![format!("Seal {}", info.seal), "Thank you. Keep this receipt.".to_string()];
-    if info.status != "paid" {
-        footer.insert(0, format!("STATUS: {}", info.status.to_uppercase().replace('_', " ")));
+    if info.status != ReceiptStatus::Paid {
+        footer.insert(0, format!("STATUS: {}", info.status.as_str().to_uppercase().replace('_', " ")));
     }
     Ok(Receipt {
         header: vec![settings.city_name.clone(), settings.city_address.clone()],
@@ -109,7 +110,7 @@ mod tests {
             business_date: "2026-11-24".into(),
             at: "2026-11-24T14:03:05Z".into(),
             total: Money::from_cents(8412),
-            status: "paid".into(),
+            status: ReceiptStatus::Paid,
             refunded: Money::ZERO,
             reprints: 0,
             seal: "9:0123456789abcdef".into(),

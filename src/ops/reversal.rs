@@ -1,6 +1,7 @@
 //! Corrections by reversing entries: same-day void, refund, and returned check (NSF) — each with a
 //! reason and a second person's approval. Nothing recorded is ever edited or deleted.
 
+use crate::domain::states::{DrawerState, ReceiptStatus};
 use crate::domain::accounts;
 use crate::domain::events::{Allocation, Event, PaymentLine};
 use crate::domain::ids::Role;
@@ -35,7 +36,7 @@ pub fn void(ledger: &mut Ledger, actor: &Actor, approver: &Actor, receipt: &str,
     check_second_person(actor, approver)?;
     ledger.write(|w| {
         let info = query::receipt(w.conn(), receipt)?;
-        if info.status != "paid" {
+        if info.status != ReceiptStatus::Paid {
             return Err(Error::Refused(format!("receipt: {} is {}; only a paid receipt can be voided", info.receipt, info.status)));
         }
         let today = w.business_date()?.to_string();
@@ -44,7 +45,7 @@ pub fn void(ledger: &mut Ledger, actor: &Actor, approver: &Actor, receipt: &str,
         }
         let (lines, tenders, change, drawer_id) = original(&info)?;
         let drawer = query::drawer_by_id(w.conn(), drawer_id)?;
-        if drawer.as_ref().is_none_or(|d| d.state != "open") {
+        if drawer.as_ref().is_none_or(|d| d.state != DrawerState::Open) {
             return Err(Error::Refused(format!("receipt: {}'s drawer is no longer open; use a refund", info.receipt)));
         }
         w.append(Some(&actor.name), Some(&approver.name), &Event::PaymentVoided { receipt: info.receipt.clone(), reason, drawer_id, lines, tenders, change })?;
@@ -61,7 +62,7 @@ pub fn refund(ledger: &mut Ledger, actor: &Actor, approver: &Actor, receipt: &st
     }
     ledger.write(|w| {
         let info = query::receipt(w.conn(), receipt)?;
-        if !["paid", "partially_refunded"].contains(&info.status.as_str()) {
+        if !matches!(info.status, ReceiptStatus::Paid | ReceiptStatus::PartiallyRefunded) {
             return Err(Error::Refused(format!("receipt: {} is {}; it cannot be refunded", info.receipt, info.status)));
         }
         let refundable = info.total.minus(info.refunded)?;
@@ -87,7 +88,7 @@ pub fn returned_check(ledger: &mut Ledger, actor: &Actor, approver: &Actor, rece
     check_second_person(actor, approver)?;
     ledger.write(|w| {
         let info = query::receipt(w.conn(), receipt)?;
-        if info.status == "voided" || info.status == "returned_check" {
+        if matches!(info.status, ReceiptStatus::Voided | ReceiptStatus::ReturnedCheck) {
             return Err(Error::Refused(format!("receipt: {} is {}; there is no check to return", info.receipt, info.status)));
         }
         let (lines, tenders, _, _) = original(&info)?;
@@ -134,13 +135,13 @@ pub struct Corrections {
 pub fn corrections(ledger: &Ledger, actor: &Actor, info: &ReceiptInfo) -> Result<Corrections> {
     let conn = ledger.conn();
     let Ok((_, tenders, _, drawer_id)) = original(info) else { return Ok(Corrections::default()) };
-    let void = info.status == "paid"
+    let void = info.status == ReceiptStatus::Paid
         && info.business_date == ledger.business_date()?.to_string()
-        && query::drawer_by_id(conn, drawer_id)?.is_some_and(|d| d.state == "open");
-    let refund = ["paid", "partially_refunded"].contains(&info.status.as_str())
+        && query::drawer_by_id(conn, drawer_id)?.is_some_and(|d| d.state == DrawerState::Open);
+    let refund = matches!(info.status, ReceiptStatus::Paid | ReceiptStatus::PartiallyRefunded)
         && info.total > info.refunded
-        && query::current_drawer(conn, &actor.name)?.is_some_and(|d| d.state == "open");
-    let returned_check = !["voided", "returned_check"].contains(&info.status.as_str())
+        && query::current_drawer(conn, &actor.name)?.is_some_and(|d| d.state == DrawerState::Open);
+    let returned_check = !matches!(info.status, ReceiptStatus::Voided | ReceiptStatus::ReturnedCheck)
         && tenders.iter().any(|t| t.kind == TenderKind::Check)
         && [Role::Lead, Role::Supervisor, Role::Admin].contains(&actor.role);
     Ok(Corrections { void, refund, returned_check })

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::Connection;
 
+use crate::domain::states::DrawerState;
 use crate::domain::events::Event;
 use crate::error::Result;
 use crate::money::Money;
@@ -66,7 +67,7 @@ pub fn drawers(conn: &Connection, date: &str, viewer: Option<&Actor>) -> Result<
         } else {
             let mut section = Section::new(format!("X report - drawer {id} - {} - {}", drawer.cashier, drawer.state), &["tender", "expected"]);
             let expected = query::expected(conn, id)?;
-            let counted = drawer.state != "open";
+            let counted = drawer.state != DrawerState::Open;
             let shown = counted || may_see_expected(viewer, &drawer.cashier);
             for (tender, amount) in &expected {
                 section.row(vec![tender.as_str().into(), if shown { amount.to_string() } else { BLIND.into() }]);

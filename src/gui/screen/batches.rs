@@ -3,6 +3,7 @@
 //! the check (MICR), confirm the amount, Enter → next item; balance; approve / reject / reopen with a
 //! supervisor's name and PIN on the same screen (the library refuses self-approval; its message is shown).
 
+use citytill::domain::states::BatchState;
 use citytill::domain::events::{BatchItem, BatchKind};
 use citytill::ops::auth::{self, Actor};
 use citytill::ops::batch::{self, BatchSummary};
@@ -66,11 +67,11 @@ impl Decision {
     }
 
     /// The batch states the decision applies to (the buttons are enabled by them).
-    pub fn applies_to(self, state: &str) -> bool {
+    pub fn applies_to(self, state: BatchState) -> bool {
         match self {
-            Decision::Approve => state == "balanced",
-            Decision::Reject => matches!(state, "open" | "balanced"),
-            Decision::Reopen => matches!(state, "rejected" | "approved"),
+            Decision::Approve => state == BatchState::Balanced,
+            Decision::Reject => matches!(state, BatchState::Open | BatchState::Balanced),
+            Decision::Reopen => matches!(state, BatchState::Rejected | BatchState::Approved),
         }
     }
 }
@@ -214,7 +215,7 @@ impl BatchesScreen {
             ctx.worker.call(move |ledger| {
                 let business_date = ledger.business_date()?.to_string();
                 // Today's batches and every batch still waiting for something.
-                let batches = batch::list(ledger.conn(), None)?.into_iter().filter(|b| b.business_date == business_date || !matches!(b.state.as_str(), "approved")).collect();
+                let batches = batch::list(ledger.conn(), None)?.into_iter().filter(|b| b.business_date == business_date || b.state != BatchState::Approved).collect();
                 let selected = match selected {
                     Some(id) => Some((batch::summary(ledger.conn(), &id)?, crate::gui::data::batch_items(ledger, &id)?)),
                     None => None,
@@ -320,7 +321,7 @@ impl BatchesScreen {
                 self.batches = batches;
                 match selected {
                     Some((summary, items)) => {
-                        if summary.state != "open" && matches!(self.step, Step::Entering | Step::Removing) {
+                        if summary.state != BatchState::Open && matches!(self.step, Step::Entering | Step::Removing) {
                             self.step = Step::List;
                         }
                         self.selected = Some(summary);
@@ -364,7 +365,7 @@ impl BatchesScreen {
     /// Shows a batch; clicked (`enter`), an open mail or drop-box batch goes straight to the item loop.
     fn select(&mut self, id: String, enter: bool, ctx: &Context) -> Task<Message> {
         let summary = self.batches.iter().find(|b| b.batch == id).cloned();
-        let entering = enter && summary.as_ref().is_some_and(|b| b.state == "open" && b.drawer_id.is_none());
+        let entering = enter && summary.as_ref().is_some_and(|b| b.state == BatchState::Open && b.drawer_id.is_none());
         self.selected = summary;
         self.items.clear();
         self.clear_item();
@@ -404,7 +405,7 @@ impl BatchesScreen {
                     drawer_id: None,
                     business_date: self.business_date.clone(),
                     preparer: String::new(),
-                    state: "open".into(),
+                    state: BatchState::Open,
                     control_total: Money::ZERO,
                     control_items: 0,
                     items: 0,
@@ -424,7 +425,7 @@ impl BatchesScreen {
 
     fn enter_items(&mut self) -> Task<Message> {
         match &self.selected {
-            Some(b) if b.state == "open" && b.drawer_id.is_none() => {
+            Some(b) if b.state == BatchState::Open && b.drawer_id.is_none() => {
                 self.step = Step::Entering;
                 self.error = None;
                 self.focus()
@@ -453,7 +454,7 @@ impl BatchesScreen {
 
     fn decide(&mut self, decision: Decision) -> Task<Message> {
         let Some(selected) = &self.selected else { return self.fail("batch: pick a batch in the list first".into(), STUB_ID) };
-        if !decision.applies_to(&selected.state) {
+        if !decision.applies_to(selected.state) {
             let problem = format!("batch: {} is {}; {} needs a batch that is {}", selected.batch, selected.state, decision.label().to_lowercase(), states(decision));
             return self.fail(problem, STUB_ID);
         }

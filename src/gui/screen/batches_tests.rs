@@ -1,6 +1,7 @@
 //! Batches screen tests on a real throwaway ledger: the mail batch loop (scanned and typed stubs and
 //! checks) to balance and approval, refused self-approval, out of balance, reject and reopen, and the snapshot.
 
+use citytill::domain::states::BatchState;
 use citytill_hardware::device::{DeviceEvent, ScanData};
 
 use super::{Decision, Message, Step};
@@ -163,7 +164,7 @@ fn arrow_keys_move_the_batch_selection() {
     assert_eq!((selected(&app).as_deref(), app.batches.step), (Some("M1"), Step::List), "an open mail batch is shown, not entered");
     send(&mut app, AppMessage::Shortcut(Shortcut::Down));
     assert_eq!(selected(&app).as_deref(), Some("M1"), "stays at the bottom");
-    assert!(app.batches.selected.as_ref().is_some_and(|b| b.state == "open"), "the summary is loaded");
+    assert!(app.batches.selected.as_ref().is_some_and(|b| b.state == BatchState::Open), "the summary is loaded");
 
     send(&mut app, AppMessage::Shortcut(Shortcut::Cancel));
     assert_eq!(selected(&app), None);
@@ -183,7 +184,7 @@ fn removed_in_ledger(app: &mut App, batch: &'static str) -> Vec<(i64, String)> {
     let into = found.clone();
     let task = iced::Task::perform(
         app.ctx.worker.call(move |ledger| {
-            let removed = citytill::ops::batch::items_in_state(ledger.conn(), batch, "removed")?;
+            let removed = citytill::ops::batch::items_in_state(ledger.conn(), batch, citytill::domain::states::BatchItemState::Removed)?;
             let reasons: Vec<(i64, String)> = ledger
                 .entries_after(0, 10_000)?
                 .iter()

@@ -1,6 +1,7 @@
 //! The batches screen's view (pure): the list, the selected batch with its running total against the
 //! control total, and the open / item / decision forms.
 
+use citytill::domain::states::BatchState;
 use citytill::domain::events::{BatchItem, BatchKind};
 use citytill::ops::batch::{self, BatchSummary};
 use citytill::Money;
@@ -23,19 +24,19 @@ const LIST_STACKED_ROWS: usize = 3;
 impl BatchesScreen {
     pub fn view(&self) -> Element<'_, Message> {
         let selected = self.selected.as_ref();
-        let remittance_open = selected.is_some_and(|b| b.state == "open" && b.drawer_id.is_none());
+        let remittance_open = selected.is_some_and(|b| b.state == BatchState::Open && b.drawer_id.is_none());
         let removable = selected.is_some_and(batch::takes_corrections);
         let mut actions = row![
             widgets::key_button("Open batch", Some(Shortcut::F5), Some(Message::StartOpen)).style(theme::button::tab(self.step == Step::Opening)),
             widgets::key_button("Enter items", Some(Shortcut::F11), remittance_open.then_some(Message::EnterItems)).style(theme::button::tab(self.step == Step::Entering)),
-            widgets::key_button("Balance", Some(Shortcut::F6), selected.is_some_and(|b| b.state == "open").then_some(Message::Balance)),
+            widgets::key_button("Balance", Some(Shortcut::F6), selected.is_some_and(|b| b.state == BatchState::Open).then_some(Message::Balance)),
             // Offered only where the library takes the correction (an open mail or drop-box batch of an open day).
             widgets::key_button("Remove item", Some(Shortcut::F12), (removable && !self.items.is_empty()).then_some(Message::StartRemove))
                 .style(theme::button::tab(self.step == Step::Removing)),
         ]
         .spacing(8);
         for decision in DECISIONS {
-            let enabled = selected.is_some_and(|b| decision.applies_to(&b.state));
+            let enabled = selected.is_some_and(|b| decision.applies_to(b.state));
             let style = if decision == Decision::Reject { theme::button::danger } else { theme::button::secondary };
             actions = actions.push(
                 button(text(format!("{} [{}]", decision.label(), decision.key().label())).size(theme::BODY))
@@ -106,7 +107,7 @@ impl BatchesScreen {
             let line = row![
                 text(b.batch.as_str()).size(theme::BODY).font(theme::text::BOLD).width(60),
                 text(kind_label(&b.kind)).size(theme::BODY).width(80),
-                text(b.state.as_str()).size(theme::BODY).width(90).style(theme::text::batch_state(&b.state, chosen)),
+                text(b.state.as_str()).size(theme::BODY).width(90).style(theme::text::batch_state(b.state, chosen)),
                 text(totals(b)).size(theme::BODY).width(170),
                 text(counts(b)).size(theme::BODY).width(70),
             ]

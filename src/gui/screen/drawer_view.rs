@@ -1,5 +1,6 @@
 //! The drawer screen's view (pure) and the close (Z) report document.
 
+use citytill::domain::states::DrawerState;
 use citytill::config::Settings;
 use citytill::Money;
 use iced::widget::{button, column, container, row, scrollable, text, text_input, Column};
@@ -21,7 +22,7 @@ impl DrawerScreen {
             let enabled = match action {
                 Action::Open => self.current.is_none(),
                 Action::Close => self.current.is_some(),
-                _ => self.current.as_ref().is_some_and(|d| d.state == "open"),
+                _ => self.current.as_ref().is_some_and(|d| d.state == DrawerState::Open),
             };
             button(text(format!("{} [{}]", action.label(), action.key().label())).size(theme::BODY)).padding([8, 12]).on_press_maybe(enabled.then_some(Message::Start(*action))).style(theme::button::tab(self.action == Some(*action))).into()
         }))

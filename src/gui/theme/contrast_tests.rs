@@ -78,7 +78,7 @@ fn pairs(theme: &Theme) -> (Vec<Pair>, Vec<Pair>) {
                 texts.push((format!("{name} ({status:?}) on {surface}"), style.text_color, fill));
                 // A batch's state word in the list (a card), on a plain row and on the highlighted one.
                 if surface == "card" && name.ends_with("row") {
-                    for state in ["open", "balanced", "approved", "rejected", "reopened"] {
+                    for &state in citytill::domain::states::BatchState::ALL {
                         let color = text::batch_state(state, name == "highlighted row")(theme).color.unwrap_or(style.text_color);
                         texts.push((format!("batch state {state} on the {name} ({status:?})"), over(color, fill), fill));
                     }

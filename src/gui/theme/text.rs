@@ -1,5 +1,6 @@
 //! Text styles and the bundled fonts: DejaVu Sans everywhere (the window must show text with no system fonts).
 
+use citytill::domain::states::BatchState;
 use iced::widget::text::Style;
 use iced::{Font, Theme};
 
@@ -38,13 +39,13 @@ pub fn highlighted(theme: &Theme) -> Style {
 
 /// A batch's state word (open, balanced, approved, rejected) in the list; on the highlighted row it takes
 /// the row's own text colour (a state colour on the row's fill is unreadable).
-pub fn batch_state(state: &str, highlighted: bool) -> fn(&Theme) -> Style {
+pub fn batch_state(state: BatchState, highlighted: bool) -> fn(&Theme) -> Style {
     if highlighted {
         return self::highlighted;
     }
     match state {
-        "approved" | "balanced" => success,
-        "rejected" => danger,
-        _ => warning,
+        BatchState::Approved | BatchState::Balanced => success,
+        BatchState::Rejected => danger,
+        BatchState::Open => warning,
     }
 }

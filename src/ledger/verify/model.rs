@@ -248,7 +248,7 @@ impl Model {
                 let on = self.payables.position(payable).ok_or_else(|| format!("receipt number {receipt} pays unknown payable {payable}"))?;
                 *self.receipt_lines.entry((*receipt, on)).or_default() += amount.cents();
             }
-            Effect::ReceiptStatus { receipt, status } => self.receipt(receipt)?.status = Cow::Borrowed(*status),
+            Effect::ReceiptStatus { receipt, status } => self.receipt(receipt)?.status = Cow::Borrowed(status.as_str()),
             Effect::ReceiptRefunded { receipt, amount } => {
                 let model = self.receipt(receipt)?;
                 model.refunded += amount.cents();

@@ -13,6 +13,7 @@
 mod lookup;
 mod view;
 
+use citytill::domain::states::DrawerState;
 use citytill::domain::payable::{FeeRow, PayableRow};
 use citytill::domain::tender::{contains_card_number, Tender, TenderError, TenderField, TenderFields, TenderKind};
 use citytill::ops::auth::Actor;
@@ -707,7 +708,7 @@ mod fields_tests;
 pub fn drawer_refusal(drawer: Option<&query::Drawer>) -> Option<String> {
     match drawer {
         None => Some("You have no open drawer: open one on the Drawer screen [F3] with a counted float, then take the payment.".into()),
-        Some(drawer) if drawer.state != "open" => Some(format!("Your drawer {} is counted and waiting for a supervisor to approve the close: it takes no more payments.", drawer.id)),
+        Some(drawer) if drawer.state != DrawerState::Open => Some(format!("Your drawer {} is counted and waiting for a supervisor to approve the close: it takes no more payments.", drawer.id)),
         Some(_) => None,
     }
 }
