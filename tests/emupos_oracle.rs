@@ -28,7 +28,7 @@ fn printer(profile: &str, transport: &str) -> DeviceEntry {
 /// The printer (and, when `drawer`, a drawer on its DK port that reads HIGH when open, as emupos's does).
 fn config(printer_entry: DeviceEntry, drawer: bool) -> DevicesConfig {
     let drawer = drawer.then(|| DeviceEntry { open_when_high: Some(true), timeouts: printer_entry.timeouts, ..DeviceEntry::new("drawer-printer-pin2", "printer") });
-    DevicesConfig { printer: Some(printer_entry), drawer, scanner: None, counter: None }
+    DevicesConfig { printer: Some(printer_entry), drawer, scanner: None, counter: None, display: None }
 }
 
 /// Puts `config` in the city's settings as its `[devices]` section (what `pay --print` and `receipt reprint` use).

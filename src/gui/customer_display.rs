@@ -7,7 +7,9 @@ use citytill::Money;
 use citytill_hardware::display::{amount_line, centred, DisplayLines, COLUMNS};
 
 use super::devices::Devices;
-use super::screen::counter::{Counter, Item};
+use citytill::ops::payment::{CartItem, CartLine};
+
+use super::screen::counter::Counter;
 
 /// The two lines for the counter as it is now (`serving` = someone is signed in; otherwise the welcome).
 pub fn lines(counter: &Counter, serving: bool, city_name: &str) -> DisplayLines {
@@ -22,8 +24,8 @@ pub fn lines(counter: &Counter, serving: bool, city_name: &str) -> DisplayLines 
         };
     }
     let (due, tendered) = (counter.total_due(), counter.tendered());
-    if counter.tenders.is_empty() {
-        let upper = counter.cart.last().map(item_line).unwrap_or_default();
+    if counter.cart.tenders().is_empty() {
+        let upper = counter.cart.lines().last().map(item_line).unwrap_or_default();
         return DisplayLines::new(upper, amount_line("Due", &due.grouped()));
     }
     let lower = if tendered >= due {
@@ -42,17 +44,19 @@ fn thanks(receipt: &str) -> String {
 }
 
 /// A cart line for the customer: what it is (kind and number, or the fee's description — never a name) and its amount.
-fn item_line(line: &super::screen::counter::CartLine) -> String {
+fn item_line(line: &CartLine) -> String {
     let amount = Money::parse_positive("amount", &line.amount, Money::from_cents(i64::MAX / 4)).map(Money::grouped).unwrap_or_default();
     let label = match &line.item {
-        Item::Payable(row) => {
+        CartItem::Payable(row) => {
             let kind = row.kind.as_str();
             let kind: String = kind.chars().take(1).flat_map(char::to_uppercase).chain(kind.chars().skip(1)).collect();
             let both = format!("{kind} {}", row.number);
             // The account number is never cut to make room for its kind.
             if both.chars().count() + amount.chars().count() < COLUMNS { both } else { row.number.clone() }
         }
-        Item::Fee(fee) => fee.description.clone(),
+        CartItem::Fee(fee) => fee.description.clone(),
+        CartItem::Account(number) => number.clone(),
+        CartItem::FeeCode(code) => code.clone(),
     };
     if amount.is_empty() { label } else { amount_line(&label, &amount) }
 }
@@ -81,12 +85,11 @@ mod tests {
     use super::*;
     use citytill::domain::payable::{PayableKind, PayableRow};
     use citytill::domain::tender::Tender;
-    use super::super::screen::counter::CartLine;
 
     fn cart(amount: &str) -> Counter {
         let row = PayableRow { kind: PayableKind::Utility, number: "100200".into(), name: "Maria Lopez".into(), address: "12 Maple St".into(), status: "active".into(), balance: Money::from_cents(23416) };
         let mut counter = Counter::default();
-        counter.cart.push(CartLine { item: Item::Payable(row), amount: amount.into() });
+        counter.cart.add_line(CartItem::Payable(row), amount.into());
         counter
     }
 
@@ -101,7 +104,7 @@ mod tests {
         assert_eq!(shown, DisplayLines::new("100200        234.16", "Due           234.16"));
         assert_eq!(lines(&cart("84.12"), true, "").upper, "Utility 100200 84.12");
         let mut paying = cart("234.16");
-        paying.tenders.push(Tender::parse("cash=100", Money::from_cents(i64::MAX / 4)).unwrap());
+        paying.cart.add_tender(Tender::parse("cash=100", Money::from_cents(i64::MAX / 4)).unwrap());
         let shown = lines(&paying, true, "");
         assert_eq!(shown, DisplayLines::new("Paid          100.00", "Due           134.16"));
         assert!(!format!("{shown:?}").contains("Lopez"));
