@@ -3,7 +3,7 @@
 
 use citytill::domain::events::{Event as LedgerEvent, LineTarget};
 use citytill::ops::auth::{self, Actor};
-use citytill::ops::query::{self, ReceiptInfo};
+use citytill::ops::query::{self, ReceiptInfo, ReceiptRow};
 use citytill::ops::reversal::{self, Corrections};
 use citytill::Money;
 use iced::widget::{button, column, container, row, scrollable, text, Column};
@@ -20,6 +20,8 @@ pub const NUMBER_ID: &str = "receipts-number";
 pub const REASON_ID: &str = "receipts-reason";
 pub const LIST_ID: &str = "receipts-list";
 const LIMIT: usize = 50;
+/// The list of found receipts: room for a receipt number and a grouped amount side by side at 150% text.
+const LIST_WIDTH: f32 = 300.0;
 
 /// A correction that needs a second person.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +54,8 @@ pub struct Receipts {
     pub account: String,
     pub date: String,
     pub amount: String,
-    pub found: Vec<String>,
+    /// The receipts the last search found, each with its amount, payer and status.
+    pub found: Vec<ReceiptRow>,
     /// The keyboard highlight in `found`; Enter opens it.
     pub highlighted: Option<usize>,
     pub shown: Option<ReceiptInfo>,
@@ -74,7 +77,7 @@ pub enum Message {
     Date(String),
     Amount(String),
     Search,
-    Found(Result<Vec<String>, String>),
+    Found(Result<Vec<ReceiptRow>, String>),
     /// Up/Down, PageUp/PageDown, Home/End in the list of found receipts.
     Move(Move),
     Open(String),
@@ -106,9 +109,14 @@ impl Receipts {
         iced::widget::operation::focus(if self.correction.is_some() { REASON_ID } else { NUMBER_ID })
     }
 
-    /// Opens a receipt directly (a scanned barcode on the counter).
+    /// Opens a receipt directly (scanned, or typed into the counter's lookup): its number replaces the whole
+    /// old search, so the fields say what is shown and Enter finds this receipt again.
     pub fn open(&mut self, receipt: String, ctx: &Context, actor: &Actor) -> Task<Message> {
         self.number = receipt.clone();
+        self.account.clear();
+        self.date.clear();
+        self.amount.clear();
+        self.highlighted = None;
         self.load(receipt, ctx, actor)
     }
 
@@ -165,7 +173,7 @@ impl Receipts {
                 return Task::none();
             }
         }
-        if let Some(receipt) = self.highlighted.and_then(|i| self.found.get(i)).cloned() {
+        if let Some(receipt) = self.highlighted.and_then(|i| self.found.get(i)).map(|row| row.receipt.clone()) {
             return self.load(receipt, ctx, actor);
         }
         let number = self.number.trim().to_string();
@@ -184,10 +192,10 @@ impl Receipts {
         };
         let account = Some(self.account.trim().to_string()).filter(|t| !t.is_empty());
         let date = Some(self.date.trim().to_string()).filter(|t| !t.is_empty());
-        Task::perform(ctx.worker.call(move |ledger| query::find_receipts(ledger.conn(), account.as_deref(), date.as_deref(), amount, LIMIT)), Message::Found)
+        Task::perform(ctx.worker.call(move |ledger| query::find_receipt_rows(ledger.conn(), account.as_deref(), date.as_deref(), amount, LIMIT)), Message::Found)
     }
 
-    fn found(&mut self, result: Result<Vec<String>, String>) {
+    fn found(&mut self, result: Result<Vec<ReceiptRow>, String>) {
         match result {
             Ok(found) if found.is_empty() => self.error = Some("receipts: none match; check the account, date (YYYY-MM-DD) or amount".into()),
             Ok(found) => {
@@ -347,9 +355,15 @@ impl Receipts {
         ]
         .spacing(theme::GAP);
         let rows = self.found.iter().enumerate().map(|(index, r)| {
-            button(text(r.as_str()).size(theme::BODY)).width(Length::Fill).on_press(Message::Open(r.clone())).style(theme::button::list_row(self.highlighted == Some(index))).into()
+            // Two lines per receipt: its number and amount, then who paid and what became of it.
+            let lines = column![
+                row![text(r.receipt.as_str()).size(theme::BODY).font(theme::text::BOLD).width(Length::Fill), text(r.total.grouped()).size(theme::BODY)].spacing(8),
+                row![text(r.payer.as_str()).size(theme::SMALL).width(Length::Fill), text(r.status.as_str()).size(theme::SMALL)].spacing(8),
+            ]
+            .spacing(2);
+            button(lines).width(Length::Fill).on_press(Message::Open(r.receipt.clone())).style(theme::button::list_row(self.highlighted == Some(index))).into()
         });
-        let list = scrollable(Column::with_children(rows).spacing(2)).id(LIST_ID).width(240);
+        let list = scrollable(Column::with_children(rows).spacing(2)).id(LIST_ID).width(LIST_WIDTH);
         let detail = self.shown.as_ref().map_or_else(|| column![text("Find a receipt to see it here.").style(theme::text::muted)].into(), |info| self.detail(info));
         if self.correction.is_some() {
             // A correction in progress has the screen to itself (no search, no list): its approval fields
@@ -371,7 +385,7 @@ impl Receipts {
 
     fn detail<'a>(&'a self, info: &'a ReceiptInfo) -> Element<'a, Message> {
         let mut lines = Column::new().spacing(4);
-        lines = lines.push(text(format!("Receipt {} — {}", info.receipt, info.status)).size(theme::HEADING).font(theme::text::BOLD));
+        lines = lines.push(text(format!("Receipt {} — {}", info.receipt, query::status_words(info))).size(theme::HEADING).font(theme::text::BOLD));
         lines = lines.push(text(format!("{} · business date {} · cashier {} · drawer {} · reprints {}", info.at.replace('T', " ").get(..16).unwrap_or(&info.at), info.business_date, info.cashier, info.drawer_id, info.reprints)).size(theme::SMALL));
         if let LedgerEvent::PaymentTaken { lines: paid, tenders, change, .. } = &info.payment {
             for line in paid {

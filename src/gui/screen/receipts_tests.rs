@@ -8,6 +8,11 @@ use crate::gui::screen::counter::Message as CounterMessage;
 use crate::gui::keys::Shortcut;
 use crate::gui::testing::{assert_snapshot, fixture, send, signed_in, simulator};
 
+/// The receipt numbers the list shows, top first.
+fn found(app: &App) -> Vec<String> {
+    app.receipts.found.iter().map(|row| row.receipt.clone()).collect()
+}
+
 fn receipts(app: &mut App, message: Message) {
     send(app, AppMessage::Receipts(message));
 }
@@ -60,11 +65,11 @@ fn find_reprint_and_refund() {
     send(&mut app, AppMessage::Go(Screen::Receipts));
     receipts(&mut app, Message::Amount("84.12".into()));
     receipts(&mut app, Message::Search);
-    assert_eq!(app.receipts.found, vec![receipt.clone()]);
+    assert_eq!(found(&app), vec![receipt.clone()]);
     receipts(&mut app, Message::Amount(String::new()));
     receipts(&mut app, Message::Account("100200".into()));
     receipts(&mut app, Message::Search);
-    assert_eq!(app.receipts.found, vec![receipt.clone()]);
+    assert_eq!(found(&app), vec![receipt.clone()]);
     receipts(&mut app, Message::Open(receipt.clone()));
     receipts(&mut app, Message::Reprint);
     assert_eq!(app.receipts.shown.as_ref().map(|i| i.reprints), Some(1));
@@ -156,8 +161,8 @@ fn receipts_list_is_picked_by_keyboard() {
     assert_eq!(moves, [Some(0), Some(2), Some(1), Some(0), Some(2)]);
     send(&mut app, AppMessage::Shortcut(Shortcut::Up));
     receipts(&mut app, Message::Search);
-    assert_eq!(app.receipts.shown.as_ref().map(|i| i.receipt.clone()), Some(app.receipts.found[1].clone()));
-    assert!(paid.contains(&app.receipts.found[1]));
+    assert_eq!(app.receipts.shown.as_ref().map(|i| i.receipt.clone()), Some(found(&app)[1].clone()));
+    assert!(paid.contains(&found(&app)[1]));
     receipts(&mut app, Message::Number(paid[0].clone()));
     assert_eq!(app.receipts.highlighted, None);
     receipts(&mut app, Message::Search);
@@ -177,4 +182,79 @@ fn card_number_in_receipt_search_is_refused_without_echo() {
         assert!(error.contains("card number") && !error.contains("4111"), "{error}");
         assert!(app.receipts.number.is_empty() && app.receipts.account.is_empty(), "the card number must not stay in the field");
     }
+}
+
+// Proves each row of the receipts list shows the receipt's amount, payer and status (paid, voided, partially
+// refunded), and that at 1024×768 every one of those texts is wholly on screen, the amounts on one line.
+#[test]
+fn receipts_list_shows_amount_payer_and_status() {
+    use crate::gui::testing::{simulator_at, wholly_visible};
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    let voided = pay_cash(&mut app, "100200", "100");
+    start_void(&mut app, &voided, "sam", "975310");
+    let refunded = pay_cash(&mut app, "BL-3004", "150");
+    send(&mut app, AppMessage::Go(Screen::Receipts));
+    receipts(&mut app, Message::Open(refunded.clone()));
+    receipts(&mut app, Message::Start(Correction::Refund));
+    receipts(&mut app, Message::RefundAmount("10.00".into()));
+    receipts(&mut app, Message::Reason("billing adjustment".into()));
+    receipts(&mut app, Message::Approver("sam".into()));
+    receipts(&mut app, Message::Pin("975310".into()));
+    receipts(&mut app, Message::Confirm);
+    let paid = pay_cash(&mut app, "1234567", "45.50");
+    send(&mut app, AppMessage::Go(Screen::Receipts));
+    receipts(&mut app, Message::Number(String::new()));
+    receipts(&mut app, Message::Date("2026-03-02".into()));
+    receipts(&mut app, Message::Search);
+    let rows: Vec<(String, String, String, String)> =
+        app.receipts.found.iter().map(|r| (r.receipt.clone(), r.total.grouped(), r.payer.clone(), r.status.clone())).collect();
+    assert_eq!(
+        rows,
+        [
+            (paid, "45.50".to_string(), "Ken Ito".to_string(), "paid".to_string()),
+            (refunded, "150.00".into(), "Bob's Bakery".into(), "partially refunded".into()),
+            (voided, "84.12".into(), "Maria Lopez".into(), "voided".into()),
+        ],
+        "{:?}",
+        app.receipts.error
+    );
+    let small = (1024.0, 768.0);
+    let mut ui = simulator_at(small, app.view());
+    let line = wholly_visible(&mut ui, small, "T01-000001").map(|r| r.height).expect("the first receipt's number is on screen");
+    for shown in ["Ken Ito", "Bob's Bakery", "Maria Lopez", "paid", "partially refunded", "voided", "45.50", "150.00", "84.12"] {
+        let bounds = wholly_visible(&mut ui, small, shown).unwrap_or_else(|| panic!("{shown:?} is not wholly on screen at 1024×768"));
+        assert!(bounds.height <= line + 0.5, "{shown:?} wraps in the list ({} px high, a line is {line} px)", bounds.height);
+    }
+    assert_snapshot(&mut ui, &app.theme(), "receipts_list_1024");
+}
+
+// Proves a receipt number typed into the counter's lookup, and one scanned while the Receipts screen holds an
+// old search (account, date, amount and another number), replaces that whole search: the number field holds
+// the new receipt, the other fields are empty, and that receipt is shown.
+#[test]
+fn scanned_or_typed_receipt_replaces_the_old_search() {
+    use citytill_hardware::device::{DeviceEvent, ScanData};
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    let first = pay_cash(&mut app, "100200", "100");
+    let second = pay_cash(&mut app, "BL-3004", "150");
+    send(&mut app, AppMessage::Go(Screen::Receipts));
+    receipts(&mut app, Message::Number(first.clone()));
+    receipts(&mut app, Message::Account("100200".into()));
+    receipts(&mut app, Message::Date("2026-03-02".into()));
+    receipts(&mut app, Message::Amount("84.12".into()));
+    send(&mut app, AppMessage::Device(DeviceEvent::Data(ScanData::Unknown(second.clone()))));
+    assert_eq!(app.screen, Screen::Receipts, "{:?}", app.counter.error);
+    let r = &app.receipts;
+    assert_eq!((r.number.as_str(), r.account.as_str(), r.date.as_str(), r.amount.as_str()), (second.as_str(), "", "", ""));
+    assert_eq!(r.shown.as_ref().map(|i| i.receipt.clone()), Some(second.clone()));
+    receipts(&mut app, Message::Account("BL-3004".into()));
+    send(&mut app, AppMessage::Go(Screen::Counter));
+    send(&mut app, AppMessage::Counter(CounterMessage::LookupChanged(first.clone())));
+    send(&mut app, AppMessage::Counter(CounterMessage::LookupSubmitted));
+    assert_eq!(app.screen, Screen::Receipts, "{:?}", app.counter.error);
+    let r = &app.receipts;
+    assert_eq!((r.number.as_str(), r.account.as_str(), r.date.as_str(), r.amount.as_str()), (first.as_str(), "", "", ""));
+    assert_eq!(r.shown.as_ref().map(|i| i.receipt.clone()), Some(first));
 }
