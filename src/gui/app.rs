@@ -198,6 +198,9 @@ impl App {
         let Some(actor) = self.session.clone() else { return Task::none() };
         let (task, event) = self.drawer.update(message, &self.ctx, &actor);
         let task = task.map(Message::Drawer);
+        // A drawer action changes the day's drawer overview: read it again, so the Day end screen is current.
+        let overview = if event.as_ref().is_some_and(|e| *e != drawer::Event::Back) { self.day.refresh_drawers(&self.ctx, &actor).map(Message::Day) } else { Task::none() };
+        let task = Task::batch([task, overview]);
         match event {
             Some(drawer::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),
             Some(drawer::Event::Changed) => Task::batch([task, self.refresh_status()]),
@@ -276,7 +279,10 @@ impl App {
             Screen::Devices => Task::none(),
             Screen::Batches => Task::batch([self.batches.load(&self.ctx), self.batches.focus()]).map(Message::Batches),
             Screen::Reports => self.reports.load(&self.ctx).map(Message::Reports),
-            Screen::Day => self.day.load(&self.ctx).map(Message::Day),
+            Screen::Day => match &self.session {
+                Some(actor) => self.day.load(&self.ctx, actor).map(Message::Day),
+                None => Task::none(),
+            },
         }
     }
 
