@@ -22,6 +22,8 @@ pub const LIST_ID: &str = "receipts-list";
 const LIMIT: usize = 50;
 /// The list of found receipts: room for a receipt number and a grouped amount side by side at 150% text.
 const LIST_WIDTH: f32 = 300.0;
+/// A search field: "Type receipt number" whole inside it.
+const SEARCH_FIELD_WIDTH: f32 = 230.0;
 
 /// A correction that needs a second person.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -347,13 +349,16 @@ impl Receipts {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
-        let search = row![
-            widgets::field("Receipt number (or scan)", NUMBER_ID, &self.number, Message::Number, Some(Message::Search)),
-            widgets::field("Account", "receipts-account", &self.account, Message::Account, Some(Message::Search)),
-            widgets::field("Date (YYYY-MM-DD)", "receipts-date", &self.date, Message::Date, Some(Message::Search)),
-            widgets::field("Amount", "receipts-amount", &self.amount, Message::Amount, Some(Message::Search)),
-        ]
-        .spacing(theme::GAP);
+        // One line at 1024 px; two at a 150% text scale, each hint whole.
+        let search = widgets::field_row(
+            SEARCH_FIELD_WIDTH,
+            [
+                widgets::field("Receipt number (or scan)", NUMBER_ID, &self.number, Message::Number, Some(Message::Search)),
+                widgets::field("Account", "receipts-account", &self.account, Message::Account, Some(Message::Search)),
+                widgets::field("Date (YYYY-MM-DD)", "receipts-date", &self.date, Message::Date, Some(Message::Search)),
+                widgets::field("Amount", "receipts-amount", &self.amount, Message::Amount, Some(Message::Search)),
+            ],
+        );
         let rows = self.found.iter().enumerate().map(|(index, r)| {
             // Two lines per receipt: its number and amount, then who paid and what became of it.
             let lines = column![
@@ -419,11 +424,12 @@ impl Receipts {
 
     fn approval_view(&self, correction: Correction) -> Element<'_, Message> {
         // The reason, the refund amount and the supervisor's name and PIN share one row (Tab moves along it).
-        let mut fields = row![widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::NextField))].spacing(theme::GAP);
+        let mut fields = vec![widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::NextField))];
         if correction == Correction::Refund {
-            fields = fields.push(widgets::field("Refund amount (cash)", "receipts-refund-amount", &self.refund_amount, Message::RefundAmount, Some(Message::NextField)));
+            fields.push(widgets::field("Refund amount (cash)", "receipts-refund-amount", &self.refund_amount, Message::RefundAmount, Some(Message::NextField)));
         }
-        fields = fields.push(container(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Confirm)).width(Length::FillPortion(2)));
+        fields.extend(widgets::approval_fields(&self.approval, Message::Approver, Message::Pin, Message::Confirm));
+        let fields = widgets::field_row(widgets::APPROVAL_FIELD_WIDTH, fields);
         let confirm = button(text(if self.busy { "Checking…" } else { "Approve and record [Enter]" }).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Confirm)).style(theme::button::primary);
         column![
             text(format!("{} needs a supervisor (not you): reason, then their name and PIN", capital(correction.label()))).size(theme::BODY).font(theme::text::BOLD),
