@@ -371,12 +371,17 @@ impl App {
                     None => self.counter.focus().map(Message::Counter),
                 }
             }
+            // A slip job (endorsement, validation) is the Receipts screen's; every other job the counter's.
             DeviceEvent::JobCompleted { device: DeviceKind::Printer | DeviceKind::Drawer, job } => {
-                self.counter.job_outcome(job, None);
+                if !self.receipts.slip_outcome(job, None) {
+                    self.counter.job_outcome(job, None);
+                }
                 Task::none()
             }
             DeviceEvent::JobFailed { device: DeviceKind::Printer | DeviceKind::Drawer, job, reason } => {
-                self.counter.job_outcome(job, Some(reason));
+                if !self.receipts.slip_outcome(job, Some(reason.clone())) {
+                    self.counter.job_outcome(job, Some(reason));
+                }
                 Task::none()
             }
             _ => Task::none(),

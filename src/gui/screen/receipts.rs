@@ -1,5 +1,6 @@
 //! Receipts: find by number (or scanned barcode), account, date or amount; view; reprint (DUPLICATE);
-//! void, refund and returned check with the supervisor's name and PIN on the same screen.
+//! void, refund and returned check with the supervisor's name and PIN on the same screen; on a printer with
+//! a slip station, endorse a check (F9) or validate a bill stub (F11) through the devices worker.
 
 use citytill::domain::events::{Event as LedgerEvent, LineTarget};
 use citytill::ops::auth::{self, Actor};
@@ -40,6 +41,40 @@ const CORRECTIONS: [(Correction, &str, Shortcut); 3] = [
     (Correction::ReturnedCheck, "Returned check [F8]", Shortcut::F8),
 ];
 
+/// Printing on a document put in the printer's slip station.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlipPrint {
+    /// The city's endorsement on the back of the check a receipt was paid with.
+    Endorse,
+    /// Receipt number, date, amount and terminal on the bill stub that was paid.
+    Validate,
+}
+
+impl SlipPrint {
+    /// The button's label (its key is shown beside it).
+    pub fn label(self) -> &'static str {
+        match self {
+            SlipPrint::Endorse => "Endorse check",
+            SlipPrint::Validate => "Validate",
+        }
+    }
+
+    pub fn key(self) -> Shortcut {
+        match self {
+            SlipPrint::Endorse => Shortcut::F9,
+            SlipPrint::Validate => Shortcut::F11,
+        }
+    }
+
+    /// What is put in the slip station.
+    fn paper(self) -> &'static str {
+        match self {
+            SlipPrint::Endorse => "check",
+            SlipPrint::Validate => "stub",
+        }
+    }
+}
+
 impl Correction {
     fn label(self) -> &'static str {
         match self {
@@ -70,6 +105,10 @@ pub struct Receipts {
     pub error: Option<String>,
     pub notice: Option<String>,
     pub busy: bool,
+    /// The configured printer's slip station (None: endorsing and validating are not offered).
+    pub slip: Option<crate::gui::devices::Slip>,
+    /// The slip job waiting for its paper or printing: its job id, what it prints, and the receipt.
+    pub slip_job: Option<(u64, SlipPrint, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +135,8 @@ pub enum Message {
     NextField,
     Corrected(Result<String, String>),
     Cancel,
+    /// F9 endorse the check, F11 validate the stub (on a slip printer).
+    Slip(SlipPrint),
 }
 
 /// What the screen tells the app: Esc with nothing open goes back to the counter.
@@ -123,6 +164,7 @@ impl Receipts {
     }
 
     pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        self.slip = ctx.devices.slip;
         if matches!(message, Message::Number(_) | Message::Account(_) | Message::Date(_) | Message::Amount(_)) {
             // Typing a new search: Enter searches again instead of opening the highlighted receipt.
             self.highlighted = None;
@@ -148,6 +190,7 @@ impl Receipts {
             Message::NextField => return (iced::widget::operation::focus_next(), None),
             Message::Corrected(result) => return self.corrected(result, ctx, actor),
             Message::Cancel => return self.cancel(),
+            Message::Slip(print) => self.print_slip(print, ctx, actor),
         }
         (Task::none(), None)
     }
@@ -262,6 +305,77 @@ impl Receipts {
             }
     }
 
+    /// Whether the shown receipt offers `print` here: only with a slip station, never on a voided receipt;
+    /// an endorsement only for a receipt paid (partly) by check, a validation only for a bill (an account) paid.
+    pub fn offers_slip(&self, print: SlipPrint) -> bool {
+        let Some(info) = self.shown.as_ref().filter(|info| self.slip.is_some() && info.status != "voided") else { return false };
+        let LedgerEvent::PaymentTaken { lines, tenders, .. } = &info.payment else { return false };
+        match print {
+            SlipPrint::Endorse => tenders.iter().any(|t| t.kind == citytill::domain::tender::TenderKind::Check),
+            SlipPrint::Validate => lines.iter().any(|line| line.payable_number().is_some()),
+        }
+    }
+
+    /// Queues the endorsement or validation on the devices worker (the window never waits for the printer):
+    /// the cashier is told to put the paper in; the job's outcome arrives later (`slip_outcome`).
+    fn print_slip(&mut self, print: SlipPrint, ctx: &Context, actor: &Actor) {
+        let (Some(slip), Some(info)) = (self.slip, self.shown.as_ref()) else { return };
+        if !self.offers_slip(print) || self.slip_job.is_some() || self.correction.is_some() {
+            return;
+        }
+        self.error = None;
+        let queued = match print {
+            SlipPrint::Endorse => {
+                let settings = &ctx.settings;
+                let payee = match settings.deposit_account.trim() {
+                    "" => settings.city_name.clone(),
+                    account => format!("{}, account {account}", settings.city_name),
+                };
+                let amount = match &info.payment {
+                    LedgerEvent::PaymentTaken { tenders, .. } => tenders.iter().filter(|t| t.kind == citytill::domain::tender::TenderKind::Check).map(|t| t.amount.cents()).sum(),
+                    _ => info.total.cents(),
+                };
+                let endorsement = citytill_hardware::encode::Endorsement { payee, receipt_number: info.receipt.clone(), date: info.business_date.clone(), amount_cents: amount };
+                ctx.devices.endorse(&endorsement)
+            }
+            SlipPrint::Validate => {
+                let mut lines = citytill_hardware::slip::validation_lines(&info.receipt, &info.business_date, info.total.cents(), slip.columns);
+                lines.push(format!("TERMINAL {} {}", ctx.terminal, actor.name).chars().take(slip.columns.max(16)).collect());
+                ctx.devices.validate(lines)
+            }
+        };
+        match queued {
+            Ok(job) => {
+                self.slip_job = Some((job, print, info.receipt.clone()));
+                self.notice = Some(format!("Insert the {} in the printer's slip station (waiting up to {} s)…", print.paper(), slip.wait.as_secs()));
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// A printer job ended: if it was the slip job, says how it went (true), else leaves it to others (false).
+    pub fn slip_outcome(&mut self, job: u64, failure: Option<String>) -> bool {
+        let Some((_, print, receipt)) = self.slip_job.take_if(|(waiting, _, _)| *waiting == job) else { return false };
+        let wait = self.slip.map_or(0, |slip| slip.wait.as_secs());
+        match failure {
+            None => {
+                self.notice = Some(match print {
+                    SlipPrint::Endorse => format!("Endorsed: the check of receipt {receipt}; take it out of the printer."),
+                    SlipPrint::Validate => format!("Validated: the stub of receipt {receipt}; take it out of the printer."),
+                });
+            }
+            Some(reason) if reason.contains("was inserted within") => {
+                self.notice = None;
+                self.error = Some(format!("No {} inserted after {wait} s; nothing was printed. Put it in and press {} again.", print.paper(), print.key().label()));
+            }
+            Some(reason) => {
+                self.notice = None;
+                self.error = Some(format!("The {} of receipt {receipt} was not printed: {reason}", print.paper()));
+            }
+        }
+        true
+    }
+
     fn start(&mut self, correction: Correction) -> Task<Message> {
         if !self.offers(correction) {
             return Task::none();
@@ -343,6 +457,8 @@ impl Receipts {
         match shortcut {
             Shortcut::Cancel => Some(Message::Cancel),
             Shortcut::F5 if shown => Some(Message::Reprint),
+            Shortcut::F9 if self.offers_slip(SlipPrint::Endorse) && self.correction.is_none() => Some(Message::Slip(SlipPrint::Endorse)),
+            Shortcut::F11 if self.offers_slip(SlipPrint::Validate) && self.correction.is_none() => Some(Message::Slip(SlipPrint::Validate)),
             other if Move::from_shortcut(other).is_some() && !self.found.is_empty() && self.correction.is_none() => Move::from_shortcut(other).map(Message::Move),
             other => CORRECTIONS.into_iter().find(|(_, _, key)| *key == other).map(|(c, _, _)| c).filter(|c| self.offers(*c)).map(Message::Start),
         }
@@ -410,10 +526,14 @@ impl Receipts {
             lines = lines.push(text(format!("Refunded {}", info.refunded.grouped())));
         }
         let mut actions = row![widgets::key_button("Reprint", Some(Shortcut::F5), Some(Message::Reprint))].spacing(8);
+        for print in [SlipPrint::Endorse, SlipPrint::Validate].into_iter().filter(|p| self.offers_slip(*p)) {
+            let idle = self.slip_job.is_none();
+            actions = actions.push(widgets::key_button(print.label(), Some(print.key()), idle.then_some(Message::Slip(print))));
+        }
         for (correction, label, _) in CORRECTIONS.into_iter().filter(|(c, _, _)| self.offers(*c)) {
             actions = actions.push(button(text(label).size(theme::BODY)).padding([8, 14]).on_press(Message::Start(correction)).style(theme::button::danger));
         }
-        let receipt = scrollable(column![lines, actions].spacing(theme::GAP)).spacing(8);
+        let receipt = scrollable(column![lines, actions.wrap().vertical_spacing(8)].spacing(theme::GAP)).spacing(8);
         let Some(correction) = self.correction else {
             return container(receipt).padding(14).style(theme::container::card).width(Length::Fill).into();
         };
