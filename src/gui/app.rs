@@ -333,6 +333,7 @@ impl App {
 
     fn tick(&mut self) -> Task<Message> {
         self.status.devices = self.ctx.devices.lines();
+        self.receipts.slip_overdue(Instant::now());
         let sync = self.ctx.sync_status();
         self.status.hq = status_bar::hq_text(sync.as_ref());
         self.status.hq_trouble = status_bar::hq_trouble(sync.as_ref());

@@ -109,7 +109,12 @@ pub struct Receipts {
     pub slip: Option<crate::gui::devices::Slip>,
     /// The slip job waiting for its paper or printing: its job id, what it prints, and the receipt.
     pub slip_job: Option<(u64, SlipPrint, String)>,
+    /// When the slip job was queued: one that never reports back is given up after its wait and a margin.
+    pub slip_since: Option<std::time::Instant>,
 }
+
+/// Beyond the printer's own wait for the paper, how long a slip job may take to print and report back.
+pub const SLIP_MARGIN: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[derive(Clone, Debug)]
 pub enum Message {
@@ -347,15 +352,30 @@ impl Receipts {
         match queued {
             Ok(job) => {
                 self.slip_job = Some((job, print, info.receipt.clone()));
+                self.slip_since = Some(std::time::Instant::now());
                 self.notice = Some(format!("Insert the {} in the printer's slip station (waiting up to {} s)…", print.paper(), slip.wait.as_secs()));
             }
             Err(e) => self.error = Some(e),
         }
     }
 
+    /// Called every second: a slip job with no outcome long after the printer's wait is given up (the
+    /// buttons come back) and the cashier is told to look at the paper, never left waiting.
+    pub fn slip_overdue(&mut self, now: std::time::Instant) {
+        let wait = self.slip.map_or(std::time::Duration::ZERO, |slip| slip.wait) + SLIP_MARGIN;
+        if self.slip_since.is_some_and(|since| now.saturating_duration_since(since) > wait) {
+            if let Some((_, print, receipt)) = self.slip_job.take() {
+                self.notice = None;
+                self.error = Some(format!("The printer did not report on the {} of receipt {receipt}; look at the paper and the Devices screen before trying again.", print.paper()));
+            }
+            self.slip_since = None;
+        }
+    }
+
     /// A printer job ended: if it was the slip job, says how it went (true), else leaves it to others (false).
     pub fn slip_outcome(&mut self, job: u64, failure: Option<String>) -> bool {
         let Some((_, print, receipt)) = self.slip_job.take_if(|(waiting, _, _)| *waiting == job) else { return false };
+        self.slip_since = None;
         let wait = self.slip.map_or(0, |slip| slip.wait.as_secs());
         match failure {
             None => {

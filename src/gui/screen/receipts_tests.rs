@@ -412,3 +412,23 @@ fn endorsement_reaches_the_simulated_slip_printer() {
     let paper = printed();
     assert!(paper.contains(&format!("PAID 2026-03-02 45.50 {check}")) && paper.contains("TERMINAL T01 ana"), "{paper}");
 }
+
+// Proves a slip job whose outcome never arrives is given up once the printer's wait and the margin have
+// passed (not before): the buttons come back and the cashier is told to look at the paper.
+#[test]
+fn a_slip_job_that_never_reports_is_given_up() {
+    let (fixture, _sims) = slip_fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    let check = pay_by_check(&mut app);
+    send(&mut app, AppMessage::Go(Screen::Receipts));
+    receipts(&mut app, Message::Open(check.clone()));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F9));
+    let since = app.receipts.slip_since.expect("the job was queued");
+    let wait = app.receipts.slip.expect("a slip station").wait + super::SLIP_MARGIN;
+    app.receipts.slip_overdue(since + wait - std::time::Duration::from_secs(1));
+    assert!(app.receipts.slip_job.is_some(), "given up before its wait was over");
+    app.receipts.slip_overdue(since + wait + std::time::Duration::from_secs(1));
+    assert!(app.receipts.slip_job.is_none(), "still waiting after its wait and the margin");
+    let error = app.receipts.error.clone().unwrap_or_default();
+    assert!(error.contains(&format!("did not report on the check of receipt {check}")), "{error}");
+}
