@@ -13,6 +13,9 @@ pub struct Settings {
     /// Printed at the top of every receipt.
     pub city_name: String,
     pub city_address: String,
+    /// The city's bank account printed in the endorsement on the back of a check ("For deposit only, City of
+    /// …, account …"; Receipts, Endorse check on a printer with a slip station). Empty: no account line.
+    pub deposit_account: String,
     pub limits: Limits,
     pub policy: Policy,
     pub currency: Currency,
@@ -98,6 +101,7 @@ impl Default for Settings {
         Settings {
             city_name: "City of Springfield".into(),
             city_address: "100 Main Street".into(),
+            deposit_account: String::new(),
             limits: Limits::default(),
             policy: Policy::default(),
             currency: Currency::default(),
@@ -168,6 +172,7 @@ impl Settings {
         // one line each, never a card number.
         crate::domain::text::check("city_name", &self.city_name)?;
         crate::domain::text::check("city_address", &self.city_address)?;
+        crate::domain::text::check("deposit_account", &self.deposit_account)?;
         crate::domain::text::check("policy.returned_check_fee", &self.policy.returned_check_fee)?;
         for (name, table) in [("hq", &self.hq), ("devices", &self.devices), ("scanline", &self.scanline)] {
             if let Some(table) = table {
@@ -211,6 +216,7 @@ impl Settings {
              # limits.login_attempts / lockout_minutes: wrong PINs before a lockout; lockouts grow 1, 5, 15 minutes up to lockout_minutes.\n\
              # security.pin_key_file: the PIN key, outside the data dir and its backups (\"\" = <config dir>/<terminal>.pinkey).\n\
              # security.approver_pin_length: shortest PIN for supervisors and admins. The city's time zone is fixed at init (--time-zone).\n\
+             # deposit_account: the city's bank account endorsed on the back of checks (\"For deposit only, <city_name>, account <deposit_account>\").\n\
              # policy.overpayment: \"credit\" keeps overpayments as customer credit, \"refuse\" rejects them.\n\
              # policy.check_over_amount: allow checks written for more than due (difference returned in cash).\n\
              # window.scale: text and controls scale of the window (1.0, 1.25, 1.5; up to 2.0).\n\

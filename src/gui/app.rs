@@ -216,6 +216,9 @@ impl App {
         let Some(actor) = self.session.clone() else { return Task::none() };
         let (task, event) = self.drawer.update(message, &self.ctx, &actor);
         let task = task.map(Message::Drawer);
+        // A drawer action changes the day's drawer overview: read it again, so the Day end screen is current.
+        let overview = if event.as_ref().is_some_and(|e| *e != drawer::Event::Back) { self.day.refresh_drawers(&self.ctx, &actor).map(Message::Day) } else { Task::none() };
+        let task = Task::batch([task, overview]);
         match event {
             Some(drawer::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),
             Some(drawer::Event::Changed) => Task::batch([task, self.refresh_status()]),
@@ -294,7 +297,10 @@ impl App {
             Screen::Devices => Task::none(),
             Screen::Batches => Task::batch([self.batches.load(&self.ctx), self.batches.focus()]).map(Message::Batches),
             Screen::Reports => self.reports.load(&self.ctx).map(Message::Reports),
-            Screen::Day => self.day.load(&self.ctx).map(Message::Day),
+            Screen::Day => match &self.session {
+                Some(actor) => self.day.load(&self.ctx, actor).map(Message::Day),
+                None => Task::none(),
+            },
         }
     }
 
@@ -345,6 +351,7 @@ impl App {
 
     fn tick(&mut self) -> Task<Message> {
         self.status.devices = self.ctx.devices.lines();
+        self.receipts.slip_overdue(Instant::now());
         let sync = self.ctx.sync_status();
         self.status.hq = status_bar::hq_text(sync.as_ref());
         self.status.hq_trouble = status_bar::hq_trouble(sync.as_ref());
@@ -383,12 +390,17 @@ impl App {
                     None => self.counter.focus().map(Message::Counter),
                 }
             }
+            // A slip job (endorsement, validation) is the Receipts screen's; every other job the counter's.
             DeviceEvent::JobCompleted { device: DeviceKind::Printer | DeviceKind::Drawer, job } => {
-                self.counter.job_outcome(job, None);
+                if !self.receipts.slip_outcome(job, None) {
+                    self.counter.job_outcome(job, None);
+                }
                 Task::none()
             }
             DeviceEvent::JobFailed { device: DeviceKind::Printer | DeviceKind::Drawer, job, reason } => {
-                self.counter.job_outcome(job, Some(reason));
+                if !self.receipts.slip_outcome(job, Some(reason.clone())) {
+                    self.counter.job_outcome(job, Some(reason));
+                }
                 Task::none()
             }
             _ => Task::none(),

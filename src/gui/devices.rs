@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use citytill_hardware::config::DevicesConfig;
 use citytill_hardware::device::{DeviceEvent, DeviceKind, DeviceState, DeviceStatus};
 use citytill_hardware::display::DisplayLines;
+use citytill_hardware::encode::Endorsement;
 use citytill_hardware::receipt::Receipt;
 use citytill_hardware::set::{DeviceSet, ALL_KINDS};
 use citytill_hardware::sim::{self, Simulators};
@@ -31,7 +32,17 @@ pub struct Devices {
     pub sim_dir: Option<std::path::PathBuf>,
     /// Simulated devices running in this process (demo mode, or `sim:` transports); dropped last.
     pub simulators: Option<Simulators>,
+    /// The printer's profile has a slip station: checks can be endorsed and bill stubs validated on it.
+    pub slip: Option<Slip>,
     feed: DeviceFeed,
+}
+
+/// The configured printer's slip station: how wide a line it prints and how long a job waits for the paper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slip {
+    pub columns: usize,
+    /// The printer's job timeout: the longest a slip job waits for the check or form to be put in.
+    pub wait: std::time::Duration,
 }
 
 impl std::fmt::Debug for Devices {
@@ -85,7 +96,11 @@ impl Devices {
         let mut set = DeviceSet::open(config);
         let problems = set.problems.iter().map(|(_, problem)| problem.clone()).collect();
         let feed = DeviceFeed::merge(set.take_receivers());
-        Devices { set, problems, feed, ..Devices::default() }
+        let slip = set.printer().and_then(|printer| {
+            let profile = config.resolve(DeviceKind::Printer).ok()?.profile.printer?;
+            profile.slip_station.then(|| Slip { columns: profile.columns, wait: std::time::Duration::from_millis(printer.timeouts().job_timeout_ms) })
+        });
+        Devices { set, problems, feed, slip, ..Devices::default() }
     }
     /// Opens the devices of the settings' `[devices]` table; `sim:` transports start simulators in `sim_dir`.
     pub fn from_settings(table: Option<&toml::Table>, sim_dir: &Path) -> Devices {
@@ -105,8 +120,17 @@ impl Devices {
 
     /// Training: every device simulated in `dir` (printed jobs land in `dir/printed/`).
     pub fn simulated(dir: &Path) -> Devices {
+        Devices::simulated_with(dir, |_| {})
+    }
+
+    /// As `simulated`, with the simulators' config changed by `adjust` first (e.g. a slip printer's profile).
+    pub fn simulated_with(dir: &Path, adjust: impl FnOnce(&mut DevicesConfig)) -> Devices {
         match Simulators::start(dir) {
-            Ok(simulators) => Devices { sim_dir: Some(dir.to_path_buf()), ..Devices::open(&simulators.config()) }.with_simulators(simulators),
+            Ok(simulators) => {
+                let mut config = simulators.config();
+                adjust(&mut config);
+                Devices { sim_dir: Some(dir.to_path_buf()), ..Devices::open(&config) }.with_simulators(simulators)
+            }
             Err(e) => Devices { problems: vec![e.to_string()], ..Devices::default() },
         }
     }
@@ -130,6 +154,19 @@ impl Devices {
     pub fn print_lines(&self, lines: &[String]) -> Result<u64, String> {
         let printer = self.set.printer().ok_or("printer: not configured — the report was not printed")?;
         printer.print_bytes(text_job(lines)).map_err(|e| e.to_string())
+    }
+
+    /// Queues the city's endorsement for the back of a check in the slip station (the printer waits for it at
+    /// most `Slip::wait`); the outcome arrives later as a job event.
+    pub fn endorse(&self, endorsement: &Endorsement) -> Result<u64, String> {
+        let printer = self.set.printer().ok_or("printer: not configured — nothing was endorsed")?;
+        printer.endorse(endorsement).map_err(|e| e.to_string())
+    }
+
+    /// Queues `lines` for a form (a bill stub) in the validation station; the outcome arrives as a job event.
+    pub fn validate(&self, lines: Vec<String>) -> Result<u64, String> {
+        let printer = self.set.printer().ok_or("printer: not configured — nothing was validated")?;
+        printer.print_on_slip(citytill_hardware::slip::Station::Validation, lines).map_err(|e| e.to_string())
     }
 
     pub fn test_page(&self) -> Result<u64, String> {

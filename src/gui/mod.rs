@@ -26,6 +26,8 @@ mod harness;
 #[cfg(test)]
 mod layout_tests;
 #[cfg(test)]
+mod placeholder_tests;
+#[cfg(test)]
 mod messages_tests;
 
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! Small view pieces every screen shares: labelled fields, key-labelled buttons, error and notice boxes,
 //! and the supervisor approval form (name + PIN on the same screen).
 
-use iced::widget::{button, column, container, row, text, text_input, Button};
+use iced::widget::{button, column, container, text, text_input, Button};
 use iced::{Element, Length};
 
 use super::keys::Shortcut;
@@ -81,14 +81,23 @@ pub struct Approval {
     pub pin: String,
 }
 
+/// How wide a field of an approval form is: "Type supervisor pin" whole inside it at any text scale.
+pub const APPROVAL_FIELD_WIDTH: f32 = 200.0;
+
 /// Supervisor name and PIN, with the ids "approver" and "approver-pin" for focus.
 pub fn approval_form<'a, M: Clone + 'a>(approval: &'a Approval, on_name: impl Fn(String) -> M + 'a, on_pin: impl Fn(String) -> M + 'a, submit: M) -> Element<'a, M> {
-    row![
-        field("Supervisor", "approver", &approval.approver, on_name, None),
-        secret_field("Supervisor PIN", "approver-pin", &approval.pin, on_pin, Some(submit)),
-    ]
-    .spacing(theme::GAP)
-    .into()
+    field_row(APPROVAL_FIELD_WIDTH, approval_fields(approval, on_name, on_pin, submit))
+}
+
+/// The approval form's two fields, for a form that lays them out in one `field_row` with its own fields.
+pub fn approval_fields<'a, M: Clone + 'a>(approval: &'a Approval, on_name: impl Fn(String) -> M + 'a, on_pin: impl Fn(String) -> M + 'a, submit: M) -> [Element<'a, M>; 2] {
+    [field("Supervisor", "approver", &approval.approver, on_name, None), secret_field("Supervisor PIN", "approver-pin", &approval.pin, on_pin, Some(submit))]
+}
+
+/// Fields side by side, each `width` wide (room for its hint), wrapping onto the next line where the window
+/// is narrow (1024 px at a 150% text scale) rather than squeezing every hint until it is cut.
+pub fn field_row<'a, M: 'a>(width: f32, fields: impl IntoIterator<Item = Element<'a, M>>) -> Element<'a, M> {
+    iced::widget::Row::with_children(fields.into_iter().map(|field| container(field).width(width).into())).spacing(theme::GAP).wrap().vertical_spacing(theme::GAP).into()
 }
 
 /// A screen title.

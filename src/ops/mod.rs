@@ -7,6 +7,7 @@ pub mod day;
 pub mod deposit;
 pub mod demo;
 pub mod drawer;
+pub mod drawer_overview;
 pub mod export;
 pub mod import;
 pub mod payment;

@@ -196,3 +196,48 @@ pub fn find_receipts(conn: &Connection, account: Option<&str>, date: Option<&str
     let rows = statement.query_map(params![account, date, amount, limit as i64], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// One row of the window's receipt list: what a cashier reads to pick the right receipt.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ReceiptRow {
+    pub receipt: String,
+    pub total: Money,
+    /// The first account's holder (or the first fee's description on a fee-only receipt).
+    pub payer: String,
+    /// `paid`, `voided`, `refunded`, `partially refunded` or `returned check`.
+    pub status: String,
+    /// The tender kinds the receipt was paid with, in the order taken.
+    pub tenders: Vec<TenderKind>,
+}
+
+/// The receipts `find_receipts` finds, each with its amount, payer and status. Every read is by a key: the
+/// receipt by its number, its payment entry by `seq`, the payer's account by its number — no journal scan.
+pub fn find_receipt_rows(conn: &Connection, account: Option<&str>, date: Option<&str>, amount: Option<Money>, limit: usize) -> Result<Vec<ReceiptRow>> {
+    let mut rows = Vec::new();
+    for receipt in find_receipts(conn, account, date, amount, limit)? {
+        let info = self::receipt(conn, &receipt)?;
+        let (payer, tenders) = match &info.payment {
+            Event::PaymentTaken { lines, tenders, .. } => {
+                let payer = match lines.iter().find_map(|line| line.payable_number()) {
+                    Some(number) => payable(conn, number)?.map_or_else(|| number.to_string(), |row| row.name),
+                    None => lines
+                        .iter()
+                        .find_map(|line| match &line.target {
+                            crate::domain::events::LineTarget::Fee { description, .. } => Some(description.clone()),
+                            crate::domain::events::LineTarget::Payable { .. } => None,
+                        })
+                        .unwrap_or_default(),
+                };
+                (payer, tenders.iter().map(|t| t.kind).collect())
+            }
+            _ => (String::new(), Vec::new()),
+        };
+        rows.push(ReceiptRow { status: status_words(&info), receipt: info.receipt, total: info.total, payer, tenders });
+    }
+    Ok(rows)
+}
+
+/// A receipt's state in a cashier's words (`partially_refunded` is "partially refunded").
+pub fn status_words(info: &ReceiptInfo) -> String {
+    info.status.replace('_', " ")
+}

@@ -1,12 +1,15 @@
 //! End of day: prepare the deposit of a business date's approved batches (the slip shown, and saved as PDF
 //! into the data directory) and close the business day, which asks for a second F9 before anything is
 //! written. The library decides who may do either and what blocks a close; its message is shown.
+//! Below, the live overview of the day's drawers (`ops::drawer_overview`): state, cash receipts, drop due,
+//! and expected cash only where the blind close allows it.
 
 use std::path::PathBuf;
 
 use citytill::ops::auth::Actor;
 use citytill::ops::deposit::{self, BankRouting};
 use citytill::ops::day;
+use citytill::ops::drawer_overview::{self, DrawerLine};
 use citytill::reports;
 use iced::widget::operation::focus;
 use iced::widget::{column, container, row, scrollable, text};
@@ -28,6 +31,8 @@ pub struct DayScreen {
     pub error: Option<String>,
     pub notice: Option<String>,
     pub busy: bool,
+    /// The business date's drawers, as the signed-in user may see them.
+    pub drawers: Vec<DrawerLine>,
 }
 
 /// What a deposit left behind: its slip as text, where the PDF went (within the data directory), and the
@@ -49,6 +54,8 @@ pub enum Message {
     CloseDay,
     Closed(Result<day::DayCloseResult, String>),
     Cancel,
+    /// The live drawer overview, read again.
+    Drawers(Result<Vec<DrawerLine>, String>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,10 +66,22 @@ pub enum Event {
 }
 
 impl DayScreen {
-    /// On showing the screen: today's business date (if none typed yet) and focus on the date.
-    pub fn load(&self, ctx: &Context) -> Task<Message> {
+    /// On showing the screen: today's business date (if none typed yet), the drawer overview, and focus on the date.
+    pub fn load(&self, ctx: &Context, actor: &Actor) -> Task<Message> {
         let date = if self.date.is_empty() { Task::perform(ctx.worker.call(|ledger| Ok(ledger.business_date()?.to_string())), Message::Loaded) } else { Task::none() };
-        Task::batch([date, focus(DATE_ID)])
+        Task::batch([date, self.refresh_drawers(ctx, actor), focus(DATE_ID)])
+    }
+
+    /// Reads the current business date's drawers again (on the ledger thread), as `actor` may see them.
+    pub fn refresh_drawers(&self, ctx: &Context, actor: &Actor) -> Task<Message> {
+        let (actor, limit) = (actor.clone(), ctx.settings.limits.drawer_cash_limit);
+        Task::perform(
+            ctx.worker.call(move |ledger| {
+                let date = ledger.business_date()?.to_string();
+                drawer_overview::drawers_of_day(ledger.conn(), &actor, &date, limit)
+            }),
+            Message::Drawers,
+        )
     }
 
     /// F5 prepare the deposit, F9 close the day (twice); Esc cancels, then goes back.
@@ -83,6 +102,8 @@ impl DayScreen {
                 }
             }
             Message::Loaded(Err(error)) => self.error = Some(error),
+            Message::Drawers(Ok(drawers)) => self.drawers = drawers,
+            Message::Drawers(Err(error)) => self.error = Some(error),
             Message::Date(text) => {
                 self.date = text;
                 self.confirming = false;
@@ -114,7 +135,7 @@ impl DayScreen {
                             closed.next_business_date
                         ));
                         self.date = closed.next_business_date;
-                        return (Task::none(), Some(Event::Changed));
+                        return (self.refresh_drawers(ctx, actor), Some(Event::Changed));
                     }
                     Err(error) => self.error = Some(error),
                 }
@@ -215,12 +236,55 @@ impl DayScreen {
         };
         let body: Element<'_, Message> = match &self.slip {
             Some(slip) => container(scrollable(text(slip.as_str()).font(theme::text::MONO).size(theme::SMALL)).height(Length::Fill).width(Length::Fill)).padding(12).style(theme::container::card).into(),
-            None => text("F5 puts the date's approved batches into one deposit and shows its slip. F9 closes the business day once every drawer is closed and every batch approved.")
-                .size(theme::BODY)
-                .style(theme::text::muted)
-                .into(),
+            None => column![
+                text("F5 puts the date's approved batches into one deposit and shows its slip. F9 closes the business day once every drawer is closed and every batch approved.")
+                    .size(theme::BODY)
+                    .style(theme::text::muted),
+                self.drawers_view(),
+            ]
+            .spacing(theme::GAP)
+            .into(),
         };
         column![widgets::title("End of day"), actions, confirm, widgets::feedback(self.error.as_deref(), self.notice.as_deref()), body].spacing(theme::GAP).into()
+    }
+}
+
+impl DayScreen {
+    /// The day's drawers, one row each; the expected-cash column only for someone who may see some of it.
+    fn drawers_view(&self) -> Element<'_, Message> {
+        if self.drawers.is_empty() {
+            return text("No drawers on this business date yet.").size(theme::BODY).into();
+        }
+        let with_expected = self.drawers.iter().any(|d| d.expected_cash.is_some());
+        let cell = |content: String, width: f32| text(content).size(theme::BODY).width(width);
+        let mut header = row![cell("Drawer".into(), 80.0), cell("Cashier".into(), 140.0), cell("State".into(), 110.0), cell("Cash receipts".into(), 140.0)].spacing(8);
+        if with_expected {
+            header = header.push(cell("Expected cash".into(), 150.0));
+        }
+        let mut table = column![text("Drawers today").size(theme::BODY).font(theme::text::BOLD), header.push(text("Warning").size(theme::BODY))].spacing(4);
+        for drawer in &self.drawers {
+            let mut line = row![
+                cell(drawer.id.to_string(), 80.0),
+                cell(drawer.cashier.clone(), 140.0),
+                cell(drawer_overview_state(&drawer.state).into(), 110.0),
+                cell(drawer.cash_receipts.to_string(), 140.0),
+            ]
+            .spacing(8);
+            if with_expected {
+                line = line.push(cell(drawer.expected_cash.map_or_else(|| "—".to_string(), |m| m.grouped()), 150.0));
+            }
+            let warning = if drawer.drop_due { text("Drop due").size(theme::BODY).font(theme::text::BOLD).style(theme::text::danger) } else { text("") };
+            table = table.push(line.push(warning));
+        }
+        scrollable(table).height(Length::Fill).into()
+    }
+}
+
+/// A drawer's state in the overview's words.
+fn drawer_overview_state(state: &str) -> &str {
+    match state {
+        "counted" => "counting",
+        other => other,
     }
 }
 

@@ -133,3 +133,47 @@ fn refusals_are_shown() {
     day(&mut app, Message::Deposit);
     assert!(app.day.error.is_some() && app.day.slip.is_none(), "nothing approved to deposit: {:?} {:?}", app.day.error, app.day.notice);
 }
+
+// Proves the live drawer overview on the Day end screen: a supervisor sees ana's open drawer with its cash
+// receipts and expected cash (100.00 float + 84.12 + 45.50 = 229.62) and, with a drop limit of 200.00, "Drop
+// due"; after a 50.00 drop (a drawer action) the overview is read again: no drop due, 179.62 expected; a lead
+// (who may not approve) sees the row without any expected cash.
+#[test]
+fn drawer_overview_shows_each_drawer_and_drop_due() {
+    use crate::gui::screen::drawer::{Action, Message as DrawerMessage};
+    let mut fixture = fixture();
+    let mut settings = (*fixture.ctx.settings).clone();
+    settings.limits.drawer_cash_limit = citytill::Money::from_cents(20_000);
+    fixture.ctx.settings = std::sync::Arc::new(settings);
+    let mut ana = signed_in(&fixture, "ana", "1357");
+    for (account, cash) in [("100200", "84.12"), ("1234567", "45.50")] {
+        send(&mut ana, AppMessage::Counter(CounterMessage::LookupChanged(account.into())));
+        send(&mut ana, AppMessage::Counter(CounterMessage::LookupSubmitted));
+        send(&mut ana, AppMessage::Counter(CounterMessage::Amount(cash.into())));
+        send(&mut ana, AppMessage::Counter(CounterMessage::AmountSubmitted));
+        assert!(ana.counter.completed.is_some(), "{:?}", ana.counter.error);
+    }
+    let mut sam = signed_in(&fixture, "sam", "975310");
+    send(&mut sam, AppMessage::Go(Screen::Day));
+    let line = sam.day.drawers.first().cloned().unwrap_or_else(|| panic!("no drawer in the overview: {:?}", sam.day.error));
+    assert_eq!((line.cashier.as_str(), line.state.as_str(), line.cash_receipts, line.drop_due), ("ana", "open", 2, true));
+    assert_eq!(line.expected_cash, Some(citytill::Money::from_cents(22_962)));
+    let mut ui = simulator(sam.view());
+    for shown in ["Drawers today", "ana", "open", "229.62", "Drop due"] {
+        assert!(ui.find(shown).is_ok(), "{shown:?} is not on the Day end screen");
+    }
+    assert_snapshot(&mut ui, &sam.theme(), "day_drawer_overview");
+    drop(ui);
+    send(&mut ana, AppMessage::Go(Screen::Drawer));
+    send(&mut ana, AppMessage::Drawer(DrawerMessage::Start(Action::Drop)));
+    send(&mut ana, AppMessage::Drawer(DrawerMessage::Amount("50".into())));
+    send(&mut ana, AppMessage::Drawer(DrawerMessage::Submit));
+    assert!(ana.drawer.error.is_none(), "{:?}", ana.drawer.error);
+    assert_eq!(ana.day.drawers.first().map(|d| (d.drop_due, d.expected_cash)), Some((false, None)), "ana's own overview after her drop");
+    send(&mut sam, AppMessage::Go(Screen::Day));
+    assert_eq!(sam.day.drawers.first().map(|d| (d.drop_due, d.expected_cash)), Some((false, Some(citytill::Money::from_cents(17_962)))));
+    let mut lee = signed_in(&fixture, "lee", "8642");
+    send(&mut lee, AppMessage::Go(Screen::Day));
+    assert_eq!(lee.day.drawers.first().map(|d| (d.cashier.as_str(), d.expected_cash)), Some(("ana", None)));
+    assert!(!crate::gui::testing::visible_texts(&lee).iter().any(|t| t.contains("179.62") || t == "Expected cash"), "a lead sees expected cash");
+}

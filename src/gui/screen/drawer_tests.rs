@@ -84,6 +84,20 @@ fn drop_to_safe() {
     assert!(notice.starts_with("Drop to safe of 40.00 recorded") && !notice.contains("60.00"), "{notice} {:?}", app.drawer.error);
 }
 
+/// Every text in `element` (a screen not on show right now).
+fn texts_of(element: iced::Element<'_, crate::gui::screen::day::Message>) -> Vec<String> {
+    use iced_test::selector::Candidate;
+    let mut ui = simulator(element);
+    let mut texts = Vec::new();
+    let _ = ui.find(|candidate: Candidate<'_>| -> Option<()> {
+        if let Candidate::Text { content, .. } = candidate {
+            texts.push(content.to_string());
+        }
+        None
+    });
+    texts
+}
+
 /// Fails the test if any text on screen, or the drawer's notice or error, shows `figure` (the expected cash).
 fn assert_blind(app: &App, figure: &str, step: &str) {
     let mut texts = visible_texts(app);
@@ -92,12 +106,15 @@ fn assert_blind(app: &App, figure: &str, step: &str) {
     texts.extend(app.reports.shown.as_ref().map(|(_, text)| text.clone()));
     texts.extend(app.reports.error.clone());
     texts.extend(app.reports.notice.clone());
+    // The Day end screen's drawer overview (read again after every drawer action), wherever the cashier is now.
+    texts.extend(app.day.drawers.iter().filter_map(|d| d.expected_cash.map(|m| m.grouped())));
+    texts.extend(texts_of(app.day.view()));
     let leaks: Vec<&String> = texts.iter().filter(|t| t.contains(figure)).collect();
     assert!(leaks.is_empty(), "after {step} the cashier sees the expected cash {figure}: {leaks:?}");
 }
 
 // Proves the close is blind: after a payment, a drop, a paid-in, a paid-out, a no-sale, a refused drop, on the
-// status bar, in every report (the drawer's X report included) and during the count, nothing the cashier can see carries the cash the
+// status bar, in every report (the drawer's X report included), on the Day end screen's drawer overview and during the count, nothing the cashier can see carries the cash the
 // drawer should hold — and that, once the count is recorded, the expected figure is shown.
 #[test]
 fn no_message_reveals_expected_cash_before_the_count() {
@@ -127,6 +144,10 @@ fn no_message_reveals_expected_cash_before_the_count() {
     drawer(&mut app, Message::Submit);
     assert!(app.drawer.error.is_none(), "{:?}", app.drawer.error);
     assert_blind(&app, "149.12", "a no-sale");
+    send(&mut app, AppMessage::Go(Screen::Day));
+    assert!(app.day.drawers.iter().any(|d| d.cashier == "ana"), "ana's drawer is in the overview: {:?}", app.day.error);
+    assert_blind(&app, "149.12", "showing the Day end screen's drawer overview");
+    send(&mut app, AppMessage::Go(Screen::Drawer));
     for too_much in ["500", "149.13"] {
         drawer(&mut app, Message::Start(Action::Drop));
         drawer(&mut app, Message::Amount(too_much.into()));

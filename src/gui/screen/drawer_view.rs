@@ -82,15 +82,16 @@ impl DrawerScreen {
         ]
         .spacing(theme::GAP);
         if close {
-            form = form.push(
-                row![
+            // Each field wide enough for "Type money orders total"; they wrap where the window is narrow.
+            form = form.push(widgets::field_row(
+                240.0,
+                [
                     widgets::field("Checks (how many)", "drawer-checks-count", &self.checks_count, Message::ChecksCount, Some(Message::Submit)),
                     widgets::field("Checks total", "drawer-checks-total", &self.checks_total, Message::ChecksTotal, Some(Message::Submit)),
                     widgets::field("Money orders total", "drawer-mo-total", &self.money_orders_total, Message::MoneyOrdersTotal, Some(Message::Submit)),
                     widgets::field("Card batch total", "drawer-card", &self.card_batch, Message::CardBatch, Some(Message::Submit)),
-                ]
-                .spacing(theme::GAP),
-            );
+                ],
+            ));
         }
         let submit = button(text(if close { "Record count [Enter]" } else { "Open drawer [Enter]" }).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
         (form.into(), row![submit, widgets::key_button("Read from money counter", Some(Shortcut::F12), Some(Message::ReadCounter)), widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8).into())
@@ -106,17 +107,16 @@ impl DrawerScreen {
         // Amount, reason and the supervisor's name and PIN share one row (Tab moves along it), so the form and
         // its buttons fit under the actions even at a 150% text scale.
         let mut form = column![].spacing(theme::GAP);
-        let mut fields = row![].spacing(theme::GAP);
+        let mut fields = Vec::new();
         if action != Action::NoSale {
-            fields = fields.push(widgets::field("Amount", AMOUNT_ID, &self.amount, Message::Amount, Some(if action == Action::Drop { Message::Submit } else { Message::NextField })));
+            fields.push(widgets::field("Amount", AMOUNT_ID, &self.amount, Message::Amount, Some(if action == Action::Drop { Message::Submit } else { Message::NextField })));
         }
         if action != Action::Drop {
             form = form.push(text("Supervisor approval (required for paid-in/out, and for no-sale if the policy says so)").size(theme::SMALL).style(theme::text::muted));
-            fields = fields
-                .push(widgets::field("Reason", if action == Action::NoSale { AMOUNT_ID } else { "drawer-reason" }, &self.reason, Message::Reason, Some(Message::NextField)))
-                .push(container(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Submit)).width(Length::FillPortion(2)));
+            fields.push(widgets::field("Reason", if action == Action::NoSale { AMOUNT_ID } else { "drawer-reason" }, &self.reason, Message::Reason, Some(Message::NextField)));
+            fields.extend(widgets::approval_fields(&self.approval, Message::Approver, Message::Pin, Message::Submit));
         }
-        form = form.push(fields);
+        form = form.push(widgets::field_row(widgets::APPROVAL_FIELD_WIDTH, fields));
         let submit = button(text(format!("{} [Enter]", action.label())).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
         // A drop, paid-in/out or no-sale form is short: all of it stays pinned with its buttons.
         (column![].into(), form.push(row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8)).into())

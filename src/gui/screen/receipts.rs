@@ -1,9 +1,10 @@
 //! Receipts: find by number (or scanned barcode), account, date or amount; view; reprint (DUPLICATE);
-//! void, refund and returned check with the supervisor's name and PIN on the same screen.
+//! void, refund and returned check with the supervisor's name and PIN on the same screen; on a printer with
+//! a slip station, endorse a check (F9) or validate a bill stub (F11) through the devices worker.
 
 use citytill::domain::events::{Event as LedgerEvent, LineTarget};
 use citytill::ops::auth::{self, Actor};
-use citytill::ops::query::{self, ReceiptInfo};
+use citytill::ops::query::{self, ReceiptInfo, ReceiptRow};
 use citytill::ops::reversal::{self, Corrections};
 use citytill::Money;
 use iced::widget::{button, column, container, row, scrollable, text, Column};
@@ -20,6 +21,10 @@ pub const NUMBER_ID: &str = "receipts-number";
 pub const REASON_ID: &str = "receipts-reason";
 pub const LIST_ID: &str = "receipts-list";
 const LIMIT: usize = 50;
+/// The list of found receipts: room for a receipt number and a grouped amount side by side at 150% text.
+const LIST_WIDTH: f32 = 300.0;
+/// A search field: "Type receipt number" whole inside it.
+const SEARCH_FIELD_WIDTH: f32 = 230.0;
 
 /// A correction that needs a second person.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +57,8 @@ pub struct Receipts {
     pub account: String,
     pub date: String,
     pub amount: String,
-    pub found: Vec<String>,
+    /// The receipts the last search found, each with its amount, payer and status.
+    pub found: Vec<ReceiptRow>,
     /// The keyboard highlight in `found`; Enter opens it.
     pub highlighted: Option<usize>,
     pub shown: Option<ReceiptInfo>,
@@ -65,7 +71,14 @@ pub struct Receipts {
     pub error: Option<String>,
     pub notice: Option<String>,
     pub busy: bool,
+    /// The configured printer's slip station (None: endorsing and validating are not offered).
+    pub slip: Option<crate::gui::devices::Slip>,
+    /// The slip job waiting for its paper or printing: its job id, what it prints, and the receipt.
+    pub slip_job: Option<(u64, SlipPrint, String)>,
+    /// When the slip job was queued: one that never reports back is given up after its wait and a margin.
+    pub slip_since: Option<std::time::Instant>,
 }
+
 
 #[derive(Clone, Debug)]
 pub enum Message {
@@ -74,7 +87,7 @@ pub enum Message {
     Date(String),
     Amount(String),
     Search,
-    Found(Result<Vec<String>, String>),
+    Found(Result<Vec<ReceiptRow>, String>),
     /// Up/Down, PageUp/PageDown, Home/End in the list of found receipts.
     Move(Move),
     Open(String),
@@ -91,6 +104,8 @@ pub enum Message {
     NextField,
     Corrected(Result<String, String>),
     Cancel,
+    /// F9 endorse the check, F11 validate the stub (on a slip printer).
+    Slip(SlipPrint),
 }
 
 /// What the screen tells the app: Esc with nothing open goes back to the counter.
@@ -106,13 +121,19 @@ impl Receipts {
         iced::widget::operation::focus(if self.correction.is_some() { REASON_ID } else { NUMBER_ID })
     }
 
-    /// Opens a receipt directly (a scanned barcode on the counter).
+    /// Opens a receipt directly (scanned, or typed into the counter's lookup): its number replaces the whole
+    /// old search, so the fields say what is shown and Enter finds this receipt again.
     pub fn open(&mut self, receipt: String, ctx: &Context, actor: &Actor) -> Task<Message> {
         self.number = receipt.clone();
+        self.account.clear();
+        self.date.clear();
+        self.amount.clear();
+        self.highlighted = None;
         self.load(receipt, ctx, actor)
     }
 
     pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+        self.slip = ctx.devices.slip;
         if matches!(message, Message::Number(_) | Message::Account(_) | Message::Date(_) | Message::Amount(_)) {
             // Typing a new search: Enter searches again instead of opening the highlighted receipt.
             self.highlighted = None;
@@ -138,6 +159,7 @@ impl Receipts {
             Message::NextField => return (iced::widget::operation::focus_next(), None),
             Message::Corrected(result) => return self.corrected(result, ctx, actor),
             Message::Cancel => return self.cancel(),
+            Message::Slip(print) => self.print_slip(print, ctx, actor),
         }
         (Task::none(), None)
     }
@@ -165,7 +187,7 @@ impl Receipts {
                 return Task::none();
             }
         }
-        if let Some(receipt) = self.highlighted.and_then(|i| self.found.get(i)).cloned() {
+        if let Some(receipt) = self.highlighted.and_then(|i| self.found.get(i)).map(|row| row.receipt.clone()) {
             return self.load(receipt, ctx, actor);
         }
         let number = self.number.trim().to_string();
@@ -184,10 +206,10 @@ impl Receipts {
         };
         let account = Some(self.account.trim().to_string()).filter(|t| !t.is_empty());
         let date = Some(self.date.trim().to_string()).filter(|t| !t.is_empty());
-        Task::perform(ctx.worker.call(move |ledger| query::find_receipts(ledger.conn(), account.as_deref(), date.as_deref(), amount, LIMIT)), Message::Found)
+        Task::perform(ctx.worker.call(move |ledger| query::find_receipt_rows(ledger.conn(), account.as_deref(), date.as_deref(), amount, LIMIT)), Message::Found)
     }
 
-    fn found(&mut self, result: Result<Vec<String>, String>) {
+    fn found(&mut self, result: Result<Vec<ReceiptRow>, String>) {
         match result {
             Ok(found) if found.is_empty() => self.error = Some("receipts: none match; check the account, date (YYYY-MM-DD) or amount".into()),
             Ok(found) => {
@@ -333,23 +355,34 @@ impl Receipts {
         match shortcut {
             Shortcut::Cancel => Some(Message::Cancel),
             Shortcut::F5 if shown => Some(Message::Reprint),
+            Shortcut::F9 if self.offers_slip(SlipPrint::Endorse) && self.correction.is_none() => Some(Message::Slip(SlipPrint::Endorse)),
+            Shortcut::F11 if self.offers_slip(SlipPrint::Validate) && self.correction.is_none() => Some(Message::Slip(SlipPrint::Validate)),
             other if Move::from_shortcut(other).is_some() && !self.found.is_empty() && self.correction.is_none() => Move::from_shortcut(other).map(Message::Move),
             other => CORRECTIONS.into_iter().find(|(_, _, key)| *key == other).map(|(c, _, _)| c).filter(|c| self.offers(*c)).map(Message::Start),
         }
     }
 
     pub fn view(&self) -> Element<'_, Message> {
-        let search = row![
-            widgets::field("Receipt number (or scan)", NUMBER_ID, &self.number, Message::Number, Some(Message::Search)),
-            widgets::field("Account", "receipts-account", &self.account, Message::Account, Some(Message::Search)),
-            widgets::field("Date (YYYY-MM-DD)", "receipts-date", &self.date, Message::Date, Some(Message::Search)),
-            widgets::field("Amount", "receipts-amount", &self.amount, Message::Amount, Some(Message::Search)),
-        ]
-        .spacing(theme::GAP);
+        // One line at 1024 px; two at a 150% text scale, each hint whole.
+        let search = widgets::field_row(
+            SEARCH_FIELD_WIDTH,
+            [
+                widgets::field("Receipt number (or scan)", NUMBER_ID, &self.number, Message::Number, Some(Message::Search)),
+                widgets::field("Account", "receipts-account", &self.account, Message::Account, Some(Message::Search)),
+                widgets::field("Date (YYYY-MM-DD)", "receipts-date", &self.date, Message::Date, Some(Message::Search)),
+                widgets::field("Amount", "receipts-amount", &self.amount, Message::Amount, Some(Message::Search)),
+            ],
+        );
         let rows = self.found.iter().enumerate().map(|(index, r)| {
-            button(text(r.as_str()).size(theme::BODY)).width(Length::Fill).on_press(Message::Open(r.clone())).style(theme::button::list_row(self.highlighted == Some(index))).into()
+            // Two lines per receipt: its number and amount, then who paid and what became of it.
+            let lines = column![
+                row![text(r.receipt.as_str()).size(theme::BODY).font(theme::text::BOLD).width(Length::Fill), text(r.total.grouped()).size(theme::BODY)].spacing(8),
+                row![text(r.payer.as_str()).size(theme::SMALL).width(Length::Fill), text(r.status.as_str()).size(theme::SMALL)].spacing(8),
+            ]
+            .spacing(2);
+            button(lines).width(Length::Fill).on_press(Message::Open(r.receipt.clone())).style(theme::button::list_row(self.highlighted == Some(index))).into()
         });
-        let list = scrollable(Column::with_children(rows).spacing(2)).id(LIST_ID).width(240);
+        let list = scrollable(Column::with_children(rows).spacing(2)).id(LIST_ID).width(LIST_WIDTH);
         let detail = self.shown.as_ref().map_or_else(|| column![text("Find a receipt to see it here.").style(theme::text::muted)].into(), |info| self.detail(info));
         if self.correction.is_some() {
             // A correction in progress has the screen to itself (no search, no list): its approval fields
@@ -371,7 +404,7 @@ impl Receipts {
 
     fn detail<'a>(&'a self, info: &'a ReceiptInfo) -> Element<'a, Message> {
         let mut lines = Column::new().spacing(4);
-        lines = lines.push(text(format!("Receipt {} — {}", info.receipt, info.status)).size(theme::HEADING).font(theme::text::BOLD));
+        lines = lines.push(text(format!("Receipt {} — {}", info.receipt, query::status_words(info))).size(theme::HEADING).font(theme::text::BOLD));
         lines = lines.push(text(format!("{} · business date {} · cashier {} · drawer {} · reprints {}", info.at.replace('T', " ").get(..16).unwrap_or(&info.at), info.business_date, info.cashier, info.drawer_id, info.reprints)).size(theme::SMALL));
         if let LedgerEvent::PaymentTaken { lines: paid, tenders, change, .. } = &info.payment {
             for line in paid {
@@ -391,10 +424,14 @@ impl Receipts {
             lines = lines.push(text(format!("Refunded {}", info.refunded.grouped())));
         }
         let mut actions = row![widgets::key_button("Reprint", Some(Shortcut::F5), Some(Message::Reprint))].spacing(8);
+        for print in [SlipPrint::Endorse, SlipPrint::Validate].into_iter().filter(|p| self.offers_slip(*p)) {
+            let idle = self.slip_job.is_none();
+            actions = actions.push(widgets::key_button(print.label(), Some(print.key()), idle.then_some(Message::Slip(print))));
+        }
         for (correction, label, _) in CORRECTIONS.into_iter().filter(|(c, _, _)| self.offers(*c)) {
             actions = actions.push(button(text(label).size(theme::BODY)).padding([8, 14]).on_press(Message::Start(correction)).style(theme::button::danger));
         }
-        let receipt = scrollable(column![lines, actions].spacing(theme::GAP)).spacing(8);
+        let receipt = scrollable(column![lines, actions.wrap().vertical_spacing(8)].spacing(theme::GAP)).spacing(8);
         let Some(correction) = self.correction else {
             return container(receipt).padding(14).style(theme::container::card).width(Length::Fill).into();
         };
@@ -405,11 +442,12 @@ impl Receipts {
 
     fn approval_view(&self, correction: Correction) -> Element<'_, Message> {
         // The reason, the refund amount and the supervisor's name and PIN share one row (Tab moves along it).
-        let mut fields = row![widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::NextField))].spacing(theme::GAP);
+        let mut fields = vec![widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::NextField))];
         if correction == Correction::Refund {
-            fields = fields.push(widgets::field("Refund amount (cash)", "receipts-refund-amount", &self.refund_amount, Message::RefundAmount, Some(Message::NextField)));
+            fields.push(widgets::field("Refund amount (cash)", "receipts-refund-amount", &self.refund_amount, Message::RefundAmount, Some(Message::NextField)));
         }
-        fields = fields.push(container(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Confirm)).width(Length::FillPortion(2)));
+        fields.extend(widgets::approval_fields(&self.approval, Message::Approver, Message::Pin, Message::Confirm));
+        let fields = widgets::field_row(widgets::APPROVAL_FIELD_WIDTH, fields);
         let confirm = button(text(if self.busy { "Checking…" } else { "Approve and record [Enter]" }).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Confirm)).style(theme::button::primary);
         column![
             text(format!("{} needs a supervisor (not you): reason, then their name and PIN", capital(correction.label()))).size(theme::BODY).font(theme::text::BOLD),
@@ -425,6 +463,10 @@ fn capital(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
+
+#[path = "receipts_slip.rs"]
+mod slip;
+pub use slip::{SlipPrint, SLIP_MARGIN};
 
 #[cfg(test)]
 #[path = "receipts_tests.rs"]
