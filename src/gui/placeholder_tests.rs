@@ -48,8 +48,7 @@ fn cut_hints(app: &App, what: &str, values: &[&str]) -> Vec<String> {
     let shown = fields(app);
     assert!(!shown.is_empty(), "{what}: no text field found");
     for (id, content, width) in shown {
-        // The counter's lookup is being rewritten with the tender fields (src/gui/screen/counter/, not here).
-        if content.is_empty() || values.contains(&content.as_str()) || id.contains("counter-lookup") {
+        if content.is_empty() || values.contains(&content.as_str()) {
             continue;
         }
         // The counter's amount is typed in large figures; the other fields at body size. Count rows and

@@ -239,5 +239,5 @@ pub fn find_receipt_rows(conn: &Connection, account: Option<&str>, date: Option<
 
 /// A receipt's state in a cashier's words (`partially_refunded` is "partially refunded").
 pub fn status_words(info: &ReceiptInfo) -> String {
-    info.status.replace('_', " ")
+    info.status.as_str().replace('_', " ")
 }

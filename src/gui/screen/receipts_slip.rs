@@ -51,7 +51,7 @@ impl Receipts {
     /// Whether the shown receipt offers `print` here: only with a slip station, never on a voided receipt;
     /// an endorsement only for a receipt paid (partly) by check, a validation only for a bill (an account) paid.
     pub fn offers_slip(&self, print: SlipPrint) -> bool {
-        let Some(info) = self.shown.as_ref().filter(|info| self.slip.is_some() && info.status != "voided") else { return false };
+        let Some(info) = self.shown.as_ref().filter(|info| self.slip.is_some() && info.status != citytill::domain::states::ReceiptStatus::Voided) else { return false };
         let LedgerEvent::PaymentTaken { lines, tenders, .. } = &info.payment else { return false };
         match print {
             SlipPrint::Endorse => tenders.iter().any(|t| t.kind == TenderKind::Check),

@@ -22,7 +22,7 @@ const KINDS: [(TenderKind, &str, Shortcut); 5] = [
 
 impl Counter {
     pub fn view(&self) -> Element<'_, Message> {
-        let lookup = text_input("Number, name or street — or scan", &self.lookup).style(theme::text_input::field)
+        let lookup = text_input("Number, name or street", &self.lookup).style(theme::text_input::field)
             .id(LOOKUP_ID)
             .on_input(Message::LookupChanged)
             .on_submit(Message::LookupSubmitted)
