@@ -98,9 +98,10 @@ fn lost_acknowledgement_then_resend_makes_no_duplicate() {
     assert_eq!(proxy.cuts(), 1);
     assert!(error.is_offline(), "{error}");
     assert!(!error.to_string().contains(settings.database_url.split(['@', ':']).nth(2).unwrap()), "password leaked: {error}");
-    // Head office committed the first batch (and perhaps the one sent ahead of it); the terminal never heard so.
+    // Head office committed the first batch (and perhaps those sent ahead of it: on a loaded machine all three
+    // may land before the cut reply); the terminal never heard so.
     let held = pg::hq_entries(&url, "T03").len() as i64;
-    assert!(held == 50 || held == 100, "head office holds whole batches only: {held}");
+    assert!([50, 100, 120].contains(&held), "head office holds whole batches only: {held}");
     assert_eq!(ledger.meta(meta_keys::ACKED_SEQ).unwrap().unwrap_or_else(|| "0".into()), "0");
     let mut direct = connect(&settings).unwrap();
     let resent = push_batch(&mut direct, &settings, "T03", &ledger.entries_after(0, 50).unwrap()).unwrap();
