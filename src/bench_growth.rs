@@ -90,6 +90,17 @@ pub fn run(entries: usize, base: usize) -> Result<Growth> {
     Ok(Growth { entries: grown, base_entries, grow_s, operations })
 }
 
+/// Writes a realistic ledger of at least `entries` entries at `path` (payments, voids, refunds, returned
+/// checks, drops, drawers, batches, deposits, day closes): how `tests/fixtures/` keeps a ledger written by
+/// each release, so later releases prove they still open, upgrade and verify it byte for byte.
+pub fn write_sample_ledger(path: &std::path::Path, entries: usize) -> Result<i64> {
+    let mut city = City::new(path)?;
+    while city.ledger.last_seq()? < entries as i64 {
+        city.business_day(None)?;
+    }
+    city.ledger.last_seq()
+}
+
 type Timings = BTreeMap<String, Vec<Duration>>;
 
 /// Times `work` under `name` when timing.

@@ -375,7 +375,7 @@ impl App {
                 self.drawer.counter_report(report, &self.ctx);
                 Task::none()
             }
-            DeviceEvent::Data(data) if self.session.is_some() && self.screen == Screen::Batches && self.batches.step == batches::Step::Entering => {
+            DeviceEvent::Data(data) if self.session.is_some() && self.screen == Screen::Batches && self.batches.mode() == batches::Mode::Entering => {
                 // Items being entered: the stub and the check belong to the batch, not the counter.
                 self.last_activity = Instant::now();
                 self.batches.scanned(data).map_or_else(Task::none, |m| self.batches_message(m))
@@ -411,7 +411,7 @@ impl App {
     /// lookup (taken back out of the amount, details or a line amount it was typed into); from another screen the
     /// counter takes it like a serial scan. Batch entry reads its own wedge fields, and no one is signed in at login.
     fn wedge_scan(&mut self, line: &str) -> Task<Message> {
-        if self.session.is_none() || (self.screen == Screen::Batches && self.batches.step == batches::Step::Entering) {
+        if self.session.is_none() || (self.screen == Screen::Batches && self.batches.mode() == batches::Mode::Entering) {
             return Task::none();
         }
         tracing::info!(target: "citytill::window", "keyboard-wedge scan of {} characters on {:?}", line.chars().count(), self.screen);

@@ -172,7 +172,7 @@ fn batch_approval_fits_small_screen() {
     send(&mut app, Message::Batches(BatchMessage::Approver("lee".into())));
     send(&mut app, Message::Batches(BatchMessage::Pin("8642".into())));
     send(&mut app, Message::Batches(BatchMessage::DecisionSubmitted));
-    assert!(app.batches.error.is_some(), "the lead's own approval is refused");
+    assert!(app.batches.error().is_some(), "the lead's own approval is refused");
     let mut ui = simulator_at(SMALL, app.view());
     assert!(wholly_visible(&mut ui, SMALL, selector::id("approver-pin")).is_some(), "the supervisor PIN field is not on screen");
     assert!(wholly_visible(&mut ui, SMALL, "Approve [Enter]").is_some(), "the Approve button is not on screen");
@@ -200,7 +200,7 @@ fn batch_with_item_of(app: &mut App, control: (&str, &str)) {
     send(app, Message::Batches(BatchMessage::MicrSubmitted));
     send(app, Message::Batches(BatchMessage::Amount("45.50".into())));
     send(app, Message::Batches(BatchMessage::Confirm));
-    assert_eq!(app.batches.items.len(), 1, "the item is held: {:?}", app.batches.error);
+    assert_eq!(app.batches.items().len(), 1, "the item is held: {:?}", app.batches.error());
     send(app, Message::Batches(BatchMessage::Cancel));
 }
 
@@ -214,8 +214,8 @@ fn assert_batches_whole(app: &App, size: (f32, f32), what: &str) {
     for header in ["Batch", "Kind", "State", "Total / control", "Items", "Item", "Account", "Check", "Amount", "By"] {
         assert!(wholly_visible(&mut ui, size, header).is_some(), "{what}: the column {header:?} is not wholly on screen at {size:?}");
     }
-    let batch = app.batches.selected.as_ref().expect("a batch is selected").batch.clone();
-    let reference = app.batches.items[0].reference(&batch);
+    let batch = app.batches.selected().as_ref().expect("a batch is selected").batch.clone();
+    let reference = app.batches.items()[0].reference(&batch);
     for cell in [reference.as_str(), "1234567", "#0123 ...7890", "45.50", "lee", "45.50 / 1,045.50", "1/2", "open"] {
         assert!(wholly_visible(&mut ui, size, cell).is_some(), "{what}: the cell {cell:?} is not wholly on screen at {size:?}");
     }
@@ -375,17 +375,17 @@ fn stacked_batch_list_follows_the_selection() {
         send(&mut app, Message::Batches(BatchMessage::OpenSubmitted));
         send(&mut app, Message::Batches(BatchMessage::Cancel));
     }
-    assert_eq!(app.batches.batches.len(), 6, "the drawer's counter batch and five mail batches: {:?}", app.batches.error);
+    assert_eq!(app.batches.batches().len(), 6, "the drawer's counter batch and five mail batches: {:?}", app.batches.error());
     for _ in 0..8 {
         send(&mut app, Message::Shortcut(Shortcut::Up));
     }
     send(&mut app, Message::Shortcut(Shortcut::Home));
-    let rows: Vec<String> = app.batches.batches.iter().map(|b| b.batch.clone()).collect();
+    let rows: Vec<String> = app.batches.batches().iter().map(|b| b.batch.clone()).collect();
     for _ in 0..rows.len() {
         send(&mut app, Message::Shortcut(Shortcut::Down));
     }
     let last = rows.last().unwrap();
-    assert_eq!(app.batches.selected.as_ref().map(|s| &s.batch), Some(last));
+    assert_eq!(app.batches.selected().as_ref().map(|s| &s.batch), Some(last));
     let mut ui = simulator_at(SMALL, app.view());
     assert!(wholly_visible(&mut ui, SMALL, last.as_str()).is_some(), "the selected last batch {last} is scrolled out of view");
     assert!(wholly_visible(&mut ui, SMALL, "3 more above [Up]").is_some(), "the rows above are not counted");
@@ -411,7 +411,7 @@ fn batch_item_removal_fits_small_screen() {
     send(&mut app, Message::Shortcut(Shortcut::F12));
     send(&mut app, Message::Batches(BatchMessage::RemoveItem("1".into())));
     send(&mut app, Message::Batches(BatchMessage::RemoveSubmitted));
-    assert!(app.batches.error.is_some(), "no reason: refused");
+    assert!(app.batches.error().is_some(), "no reason: refused");
     for size in [SMALL, WIDE] {
         let mut ui = simulator_at(size, app.view());
         for id in [REMOVE_ITEM_ID, REASON_ID] {

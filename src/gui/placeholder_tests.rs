@@ -118,7 +118,7 @@ fn placeholders_fit_at_150_percent_on_1024() {
     send(&mut lead, Message::Batches(BatchMessage::MicrSubmitted));
     send(&mut lead, Message::Batches(BatchMessage::Amount("45.50".into())));
     send(&mut lead, Message::Batches(BatchMessage::Confirm));
-    assert_eq!(lead.batches.items.len(), 1, "the item is held: {:?}", lead.batches.error);
+    assert_eq!(lead.batches.items().len(), 1, "the item is held: {:?}", lead.batches.error());
     send(&mut lead, Message::Batches(BatchMessage::Cancel));
     send(&mut lead, Message::Shortcut(Shortcut::F12));
     assert_hints_whole(&lead, "batch item removal", &[]);

@@ -41,6 +41,11 @@ pub struct BatchSummary {
     pub closed: bool,
 }
 
+/// The states a batch may be approved, rejected and reopened from (the window enables its buttons by them).
+pub const APPROVABLE: &[BatchState] = &[BatchState::Balanced];
+pub const REJECTABLE: &[BatchState] = &[BatchState::Open, BatchState::Balanced];
+pub const REOPENABLE: &[BatchState] = &[BatchState::Rejected, BatchState::Approved];
+
 /// One remittance item to add: the account (from the stub or keyed), its amount, and the tender.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemRequest {
@@ -177,7 +182,7 @@ pub fn approve(ledger: &mut Ledger, actor: &Actor, approver: &Actor, batch: &str
     check_approver(ledger, actor, approver, batch, "batch approval")?;
     ledger.write(|w| {
         let summary = summary(w.conn(), batch)?;
-        require_state(&summary, &[BatchState::Balanced], "approval")?;
+        require_state(&summary, APPROVABLE, "approval")?;
         let posted = post_lines(w, &held_items(w.conn(), &summary.batch)?)?;
         w.append(Some(&actor.name), Some(&approver.name), &Event::BatchApproved { batch: summary.batch.clone(), approver: approver.name.clone(), posted })?;
         summary_of(w.conn(), &summary.batch)
@@ -190,7 +195,7 @@ pub fn reject(ledger: &mut Ledger, actor: &Actor, approver: &Actor, batch: &str,
     check_approver(ledger, actor, approver, batch, "batch rejection")?;
     ledger.write(|w| {
         let summary = summary(w.conn(), batch)?;
-        require_state(&summary, &[BatchState::Open, BatchState::Balanced], "rejection")?;
+        require_state(&summary, REJECTABLE, "rejection")?;
         w.append(Some(&actor.name), Some(&approver.name), &Event::BatchRejected { batch: summary.batch.clone(), approver: approver.name.clone(), reason })?;
         summary_of(w.conn(), &summary.batch)
     })
@@ -205,7 +210,7 @@ pub fn reopen(ledger: &mut Ledger, actor: &Actor, approver: Option<&Actor>, batc
     let reason = require_reason(reason)?;
     ledger.write(|w| {
         let summary = summary(w.conn(), batch)?;
-        require_state(&summary, &[BatchState::Rejected, BatchState::Approved], "reopening")?;
+        require_state(&summary, REOPENABLE, "reopening")?;
         let mut reversed = Vec::new();
         if summary.state == BatchState::Approved {
             if approver.is_none_or(|a| a.name == actor.name || !a.role.can_approve()) {

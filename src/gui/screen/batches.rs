@@ -66,29 +66,84 @@ impl Decision {
         }
     }
 
-    /// The batch states the decision applies to (the buttons are enabled by them).
-    pub fn applies_to(self, state: BatchState) -> bool {
+    /// The batch states the decision applies to — the library's own rule (`ops::batch`), which enables the buttons.
+    pub fn states(self) -> &'static [BatchState] {
         match self {
-            Decision::Approve => state == BatchState::Balanced,
-            Decision::Reject => matches!(state, BatchState::Open | BatchState::Balanced),
-            Decision::Reopen => matches!(state, BatchState::Rejected | BatchState::Approved),
+            Decision::Approve => batch::APPROVABLE,
+            Decision::Reject => batch::REJECTABLE,
+            Decision::Reopen => batch::REOPENABLE,
         }
+    }
+
+    pub fn applies_to(self, state: BatchState) -> bool {
+        self.states().contains(&state)
     }
 }
 
-/// What the screen is doing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
+/// What the screen is doing; each form carries its own fields, so leaving a step drops what was typed in it.
+#[derive(Clone, Debug, Default)]
+enum Step {
     /// The list, with the selected batch's items.
+    #[default]
     List,
     /// The open-batch form (kind, control total, item count).
-    Opening,
+    Opening(OpenForm),
     /// The item loop on the selected open batch: stub → check → amount → Enter.
-    Entering,
+    Entering(ItemForm),
     /// The decision form: reason and supervisor name + PIN.
-    Deciding(Decision),
+    Deciding(DecisionForm),
     /// Taking a mis-keyed item out of the selected open batch: its number and the reason.
+    Removing(RemoveForm),
+}
+
+/// Which step the screen is at, without its form data (what the app and the tests ask).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    List,
+    Opening,
+    Entering,
+    Deciding(Decision),
     Removing,
+}
+
+/// Opening a batch: the tape's kind, control total and item count as typed.
+#[derive(Clone, Debug)]
+struct OpenForm {
+    kind: BatchKind,
+    control_total: String,
+    control_items: String,
+}
+
+impl Default for OpenForm {
+    fn default() -> OpenForm {
+        OpenForm { kind: BatchKind::Mail, control_total: String::new(), control_items: String::new() }
+    }
+}
+
+/// One remittance item as it is entered.
+#[derive(Clone, Debug, Default)]
+struct ItemForm {
+    /// The stub line as scanned or typed (a keyed account number also goes here).
+    stub: String,
+    account: Option<Account>,
+    micr: String,
+    check: Option<Micr>,
+    amount: String,
+}
+
+/// A supervisor's decision: why (reject, reopen) and who approves.
+#[derive(Clone, Debug)]
+struct DecisionForm {
+    decision: Decision,
+    reason: String,
+    approval: Approval,
+}
+
+/// Taking an item out: its number or reference, and why.
+#[derive(Clone, Debug, Default)]
+struct RemoveForm {
+    item: String,
+    reason: String,
 }
 
 /// The batches and, when one is selected, its summary and items.
@@ -108,55 +163,18 @@ pub struct Account {
     pub due: Option<Money>,
 }
 
-#[derive(Debug)]
+/// The screen's state is its own: the app sends it `Message`s and hears `Event`s, and reads it only through
+/// the accessors below.
+#[derive(Debug, Default)]
 pub struct BatchesScreen {
-    pub business_date: String,
-    pub batches: Vec<BatchSummary>,
-    pub selected: Option<BatchSummary>,
-    pub items: Vec<BatchItem>,
-    pub step: Step,
-    pub kind: BatchKind,
-    pub control_total: String,
-    pub control_items: String,
-    /// The stub line as scanned or typed (a keyed account number also goes here).
-    pub stub: String,
-    pub account: Option<Account>,
-    pub micr: String,
-    pub check: Option<Micr>,
-    pub amount: String,
-    pub reason: String,
-    /// The item to remove, as typed (its number or reference).
-    pub remove_item: String,
-    pub approval: Approval,
-    pub error: Option<String>,
-    pub notice: Option<String>,
-    pub busy: bool,
-}
-
-impl Default for BatchesScreen {
-    fn default() -> BatchesScreen {
-        BatchesScreen {
-            business_date: String::new(),
-            batches: Vec::new(),
-            selected: None,
-            items: Vec::new(),
-            step: Step::List,
-            kind: BatchKind::Mail,
-            control_total: String::new(),
-            control_items: String::new(),
-            stub: String::new(),
-            account: None,
-            micr: String::new(),
-            check: None,
-            amount: String::new(),
-            reason: String::new(),
-            remove_item: String::new(),
-            approval: Approval::default(),
-            error: None,
-            notice: None,
-            busy: false,
-        }
-    }
+    business_date: String,
+    batches: Vec<BatchSummary>,
+    selected: Option<BatchSummary>,
+    items: Vec<BatchItem>,
+    step: Step,
+    error: Option<String>,
+    notice: Option<String>,
+    busy: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -208,6 +226,42 @@ pub enum Event {
 }
 
 impl BatchesScreen {
+    pub fn mode(&self) -> Mode {
+        match &self.step {
+            Step::List => Mode::List,
+            Step::Opening(_) => Mode::Opening,
+            Step::Entering(_) => Mode::Entering,
+            Step::Deciding(form) => Mode::Deciding(form.decision),
+            Step::Removing(_) => Mode::Removing,
+        }
+    }
+
+    /// The batch list as last loaded (today's and every one still waiting for something).
+    pub fn batches(&self) -> &[BatchSummary] {
+        &self.batches
+    }
+
+    pub fn selected(&self) -> Option<&BatchSummary> {
+        self.selected.as_ref()
+    }
+
+    /// The selected batch's items (held and posted).
+    pub fn items(&self) -> &[BatchItem] {
+        &self.items
+    }
+
+    /// The refusal or failure now shown, if any.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    fn item_form(&mut self) -> Option<&mut ItemForm> {
+        match &mut self.step {
+            Step::Entering(form) => Some(form),
+            _ => None,
+        }
+    }
+
     /// Reloads the list (and the selected batch) on the ledger thread.
     pub fn load(&self, ctx: &Context) -> Task<Message> {
         let selected = self.selected.as_ref().map(|b| b.batch.clone());
@@ -228,13 +282,13 @@ impl BatchesScreen {
 
     /// Where the next keystroke goes on this screen.
     pub fn focus(&self) -> Task<Message> {
-        match self.step {
-            Step::Opening => focus(CONTROL_TOTAL_ID),
-            Step::Entering if self.account.is_none() => focus(STUB_ID),
-            Step::Entering => focus(AMOUNT_ID),
-            Step::Deciding(Decision::Approve) => focus("approver"),
+        match &self.step {
+            Step::Opening(_) => focus(CONTROL_TOTAL_ID),
+            Step::Entering(form) if form.account.is_none() => focus(STUB_ID),
+            Step::Entering(_) => focus(AMOUNT_ID),
+            Step::Deciding(form) if form.decision == Decision::Approve => focus("approver"),
             Step::Deciding(_) => focus(REASON_ID),
-            Step::Removing => focus(REMOVE_ITEM_ID),
+            Step::Removing(_) => focus(REMOVE_ITEM_ID),
             Step::List => Task::none(),
         }
     }
@@ -255,17 +309,15 @@ impl BatchesScreen {
 
     /// A scanner line while items are being entered: stubs fill the stub, MICR lines the check.
     pub fn scanned(&mut self, data: ScanData) -> Option<Message> {
-        if self.step != Step::Entering {
-            return None;
-        }
+        let form = self.item_form()?;
         match data {
             ScanData::Stub(line) | ScanData::Unknown(line) => {
-                self.stub = line;
+                form.stub = line;
                 Some(Message::StubSubmitted)
             }
             ScanData::Micr(micr) => {
-                self.micr.clear();
-                self.take_check(micr);
+                form.micr.clear();
+                form.take_check(micr);
                 Some(Message::FocusAmount)
             }
         }
@@ -278,32 +330,73 @@ impl BatchesScreen {
             Message::SelectPrevious => return (self.browse(false, ctx), None),
             Message::SelectNext => return (self.browse(true, ctx), None),
             Message::StartOpen => {
-                *self = BatchesScreen { business_date: std::mem::take(&mut self.business_date), batches: std::mem::take(&mut self.batches), step: Step::Opening, ..BatchesScreen::default() };
+                let opening = Step::Opening(OpenForm::default());
+                *self = BatchesScreen { business_date: std::mem::take(&mut self.business_date), batches: std::mem::take(&mut self.batches), step: opening, ..BatchesScreen::default() };
                 return (focus(CONTROL_TOTAL_ID), None);
             }
-            Message::Kind(kind) => self.kind = kind,
-            Message::ControlTotal(text) => self.control_total = text,
-            Message::ControlItems(text) => self.control_items = text,
+            Message::Kind(kind) => {
+                if let Step::Opening(form) = &mut self.step {
+                    form.kind = kind;
+                }
+            }
+            Message::ControlTotal(text) => {
+                if let Step::Opening(form) = &mut self.step {
+                    form.control_total = text;
+                }
+            }
+            Message::ControlItems(text) => {
+                if let Step::Opening(form) = &mut self.step {
+                    form.control_items = text;
+                }
+            }
             Message::OpenSubmitted => return (self.open(ctx, actor), None),
             Message::Opened(result) => return (self.opened(result, ctx), None),
             Message::EnterItems => return (self.enter_items(), None),
-            Message::Stub(text) => self.stub = text,
+            Message::Stub(text) => {
+                if let Some(form) = self.item_form() {
+                    form.stub = text;
+                }
+            }
             Message::StubSubmitted => return (self.stub_submitted(ctx), None),
             Message::StubFound(result) => return (self.stub_found(result), None),
-            Message::Micr(text) => self.micr = text,
+            Message::Micr(text) => {
+                if let Some(form) = self.item_form() {
+                    form.micr = text;
+                }
+            }
             Message::MicrSubmitted => return (self.micr_submitted(), None),
-            Message::Amount(text) => self.amount = text,
+            Message::Amount(text) => {
+                if let Some(form) = self.item_form() {
+                    form.amount = text;
+                }
+            }
             Message::FocusAmount => return (focus(AMOUNT_ID), None),
             Message::Confirm => return (self.confirm(ctx, actor), None),
             Message::Added(result) => return (self.added(result, ctx), None),
             Message::Balance => return (self.balance(ctx, actor), None),
             Message::Decide(decision) => return (self.decide(decision), None),
-            Message::Reason(text) => self.reason = text,
-            Message::Approver(text) => self.approval.approver = text,
-            Message::Pin(text) => self.approval.pin = text,
+            Message::Reason(text) => match &mut self.step {
+                Step::Deciding(form) => form.reason = text,
+                Step::Removing(form) => form.reason = text,
+                _ => {}
+            },
+            Message::Approver(text) => {
+                if let Step::Deciding(form) = &mut self.step {
+                    form.approval.approver = text;
+                }
+            }
+            Message::Pin(text) => {
+                if let Step::Deciding(form) = &mut self.step {
+                    form.approval.pin = text;
+                }
+            }
             Message::DecisionSubmitted => return (self.decision_submitted(ctx, actor), None),
             Message::StartRemove => return (self.start_remove(), None),
-            Message::RemoveItem(text) => self.remove_item = text,
+            Message::RemoveItem(text) => {
+                if let Step::Removing(form) = &mut self.step {
+                    form.item = text;
+                }
+            }
             Message::RemoveSubmitted => return (self.remove_submitted(ctx, actor), None),
             Message::Removed(result) => return (self.removed(result, ctx), None),
             Message::Done(result) => return (self.done(result, ctx), None),
@@ -321,7 +414,7 @@ impl BatchesScreen {
                 self.batches = batches;
                 match selected {
                     Some((summary, items)) => {
-                        if summary.state != BatchState::Open && matches!(self.step, Step::Entering | Step::Removing) {
+                        if summary.state != BatchState::Open && matches!(self.step, Step::Entering(_) | Step::Removing(_)) {
                             self.step = Step::List;
                         }
                         self.selected = Some(summary);
@@ -343,7 +436,7 @@ impl BatchesScreen {
     /// next scanned item to another batch.
     fn browse(&mut self, down: bool, ctx: &Context) -> Task<Message> {
         let Some(last) = self.batches.len().checked_sub(1) else { return Task::none() };
-        if self.step != Step::List {
+        if !matches!(self.step, Step::List) {
             return Task::none();
         }
         let current = self.selected.as_ref().and_then(|s| self.batches.iter().position(|b| b.batch == s.batch));
@@ -368,10 +461,9 @@ impl BatchesScreen {
         let entering = enter && summary.as_ref().is_some_and(|b| b.state == BatchState::Open && b.drawer_id.is_none());
         self.selected = summary;
         self.items.clear();
-        self.clear_item();
         self.error = None;
         self.notice = None;
-        self.step = if entering { Step::Entering } else { Step::List };
+        self.step = if entering { Step::Entering(ItemForm::default()) } else { Step::List };
         Task::batch([self.load(ctx), self.focus()])
     }
 
@@ -380,17 +472,19 @@ impl BatchesScreen {
             return Task::none();
         }
         self.error = None;
-        let total = match Money::parse_positive("control total", &self.control_total, ctx.max_amount()) {
+        let Step::Opening(form) = &mut self.step else { return Task::none() };
+        let total = match Money::parse_positive("control total", &form.control_total, ctx.max_amount()) {
             Ok(total) => total,
             Err(e) => return self.fail(e.to_string(), CONTROL_TOTAL_ID),
         };
-        let Ok(items) = self.control_items.trim().parse::<i64>() else {
-            let problem = format!("item count: '{}' is not a whole number of items", self.control_items.trim());
+        let Ok(items) = form.control_items.trim().parse::<i64>() else {
+            let problem = format!("item count: '{}' is not a whole number of items", form.control_items.trim());
             return self.fail(problem, CONTROL_ITEMS_ID);
         };
-        (self.control_total, self.control_items) = (total.to_string(), items.to_string());
+        (form.control_total, form.control_items) = (total.to_string(), items.to_string());
+        let kind = form.kind;
         self.busy = true;
-        let (actor, kind) = (actor.clone(), self.kind);
+        let actor = actor.clone();
         Task::perform(ctx.worker.call(move |ledger| batch::open(ledger, &actor, kind, total, items)), Message::Opened)
     }
 
@@ -398,10 +492,11 @@ impl BatchesScreen {
         self.busy = false;
         match result {
             Ok(id) => {
-                self.notice = Some(format!("Batch {id} open: control {} in {} items. Scan the first stub.", self.control_total.trim(), self.control_items.trim()));
+                let Step::Opening(form) = std::mem::take(&mut self.step) else { return Task::none() };
+                self.notice = Some(format!("Batch {id} open: control {} in {} items. Scan the first stub.", form.control_total.trim(), form.control_items.trim()));
                 self.selected = Some(BatchSummary {
                     batch: id,
-                    kind: self.kind.as_str().into(),
+                    kind: form.kind.as_str().into(),
                     drawer_id: None,
                     business_date: self.business_date.clone(),
                     preparer: String::new(),
@@ -415,8 +510,7 @@ impl BatchesScreen {
                     deposit: None,
                     closed: false,
                 });
-                self.step = Step::Entering;
-                self.clear_item();
+                self.step = Step::Entering(ItemForm::default());
                 Task::batch([self.load(ctx), focus(STUB_ID)])
             }
             Err(error) => self.fail(error, CONTROL_TOTAL_ID),
@@ -426,7 +520,9 @@ impl BatchesScreen {
     fn enter_items(&mut self) -> Task<Message> {
         match &self.selected {
             Some(b) if b.state == BatchState::Open && b.drawer_id.is_none() => {
-                self.step = Step::Entering;
+                if !matches!(self.step, Step::Entering(_)) {
+                    self.step = Step::Entering(ItemForm::default());
+                }
                 self.error = None;
                 self.focus()
             }
@@ -455,23 +551,23 @@ impl BatchesScreen {
     fn decide(&mut self, decision: Decision) -> Task<Message> {
         let Some(selected) = &self.selected else { return self.fail("batch: pick a batch in the list first".into(), STUB_ID) };
         if !decision.applies_to(selected.state) {
-            let problem = format!("batch: {} is {}; {} needs a batch that is {}", selected.batch, selected.state, decision.label().to_lowercase(), states(decision));
+            let states = decision.states().iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or ");
+            let problem = format!("batch: {} is {}; {} needs a batch that is {states}", selected.batch, selected.state, decision.label().to_lowercase());
             return self.fail(problem, STUB_ID);
         }
-        self.step = Step::Deciding(decision);
-        self.reason.clear();
-        self.approval = Approval::default();
+        self.step = Step::Deciding(DecisionForm { decision, reason: String::new(), approval: Approval::default() });
         self.error = None;
         self.focus()
     }
 
     fn decision_submitted(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
-        let (Step::Deciding(decision), Some(selected)) = (self.step, self.selected.clone()) else { return Task::none() };
         if self.busy {
             return Task::none();
         }
+        let (Step::Deciding(form), Some(selected)) = (&mut self.step, self.selected.clone()) else { return Task::none() };
+        let decision = form.decision;
+        let (approver, pin, reason) = (form.approval.approver.trim().to_string(), std::mem::take(&mut form.approval.pin), form.reason.trim().to_string());
         self.error = None;
-        let (approver, pin, reason) = (self.approval.approver.trim().to_string(), std::mem::take(&mut self.approval.pin), self.reason.trim().to_string());
         if approver.is_empty() && decision != Decision::Reopen {
             return self.fail("approver: a supervisor types their name and PIN".into(), "approver");
         }
@@ -504,8 +600,6 @@ impl BatchesScreen {
             Ok(line) => {
                 self.notice = Some(line);
                 self.error = None;
-                self.approval = Approval::default();
-                self.reason.clear();
                 self.step = Step::List;
                 self.load(ctx)
             }
@@ -519,11 +613,8 @@ impl BatchesScreen {
     /// Esc: a form closes first (nothing typed is recorded), then the selection, then the screen.
     fn cancel(&mut self) -> (Task<Message>, Option<Event>) {
         self.error = None;
-        if self.step != Step::List {
+        if !matches!(self.step, Step::List) {
             self.step = Step::List;
-            self.clear_item();
-            self.remove_item.clear();
-            self.approval = Approval::default();
             return (Task::none(), None);
         }
         if self.selected.take().is_some() {
@@ -533,27 +624,11 @@ impl BatchesScreen {
         (Task::none(), Some(Event::Back))
     }
 
-    fn clear_item(&mut self) {
-        self.stub.clear();
-        self.account = None;
-        self.micr.clear();
-        self.check = None;
-        self.amount.clear();
-    }
-
     /// Shows the error and puts focus where the correction is typed.
     fn fail(&mut self, error: String, field: &'static str) -> Task<Message> {
         self.busy = false;
         self.error = Some(error);
         focus(field)
-    }
-}
-
-fn states(decision: Decision) -> &'static str {
-    match decision {
-        Decision::Approve => "balanced",
-        Decision::Reject => "open or balanced",
-        Decision::Reopen => "rejected or approved",
     }
 }
 

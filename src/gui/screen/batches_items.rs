@@ -10,7 +10,7 @@ use citytill_hardware::micr::Micr;
 use iced::widget::operation::focus;
 use iced::Task;
 
-use super::{Account, BatchesScreen, Message, AMOUNT_ID, MICR_ID, STUB_ID};
+use super::{Account, BatchesScreen, ItemForm, Message, AMOUNT_ID, MICR_ID, STUB_ID};
 use crate::gui::context::Context;
 use crate::gui::scan::{self, Lookup};
 
@@ -18,10 +18,11 @@ impl BatchesScreen {
     /// The stub line: a scanline read with the stub templates (as on the counter), or a keyed account number.
     pub(super) fn stub_submitted(&mut self, ctx: &Context) -> Task<Message> {
         self.error = None;
-        let (accounts, due) = match scan::classify(&ctx.stubs, &self.stub) {
+        let Some(form) = self.item_form() else { return Task::none() };
+        let (accounts, due) = match scan::classify(&ctx.stubs, &form.stub) {
             Lookup::Stub { accounts, amount } => (accounts, amount),
             Lookup::BadStub(problem) => {
-                self.stub.clear();
+                form.stub.clear();
                 return self.fail(problem, STUB_ID);
             }
             Lookup::Receipt(receipt) => return self.fail(format!("scan: {receipt} is a receipt barcode, not a remittance stub"), STUB_ID),
@@ -42,16 +43,17 @@ impl BatchesScreen {
     }
 
     pub(super) fn stub_found(&mut self, result: Result<Option<Account>, String>) -> Task<Message> {
+        let Some(form) = self.item_form() else { return Task::none() };
         match result {
             Ok(Some(account)) => {
-                if let (Some(due), true) = (account.due, self.amount.trim().is_empty()) {
-                    self.amount = due.to_string();
+                if let (Some(due), true) = (account.due, form.amount.trim().is_empty()) {
+                    form.amount = due.to_string();
                 }
-                self.account = Some(account);
+                form.account = Some(account);
                 focus(MICR_ID)
             }
             Ok(None) => {
-                let problem = format!("account: '{}' is not a known account; rescan the stub or key the account number", self.stub.trim());
+                let problem = format!("account: '{}' is not a known account; rescan the stub or key the account number", form.stub.trim());
                 self.fail(problem, STUB_ID)
             }
             Err(error) => self.fail(error, STUB_ID),
@@ -61,29 +63,20 @@ impl BatchesScreen {
     /// Enter in the check field: a typed (keyboard-wedge) MICR line is parsed; empty means a check without one.
     pub(super) fn micr_submitted(&mut self) -> Task<Message> {
         self.error = None;
-        if self.micr.trim().is_empty() {
-            self.check = None;
+        let Some(form) = self.item_form() else { return Task::none() };
+        if form.micr.trim().is_empty() {
+            form.check = None;
             return focus(AMOUNT_ID);
         }
-        match citytill_hardware::micr::parse(self.micr.trim(), None) {
+        let parsed = citytill_hardware::micr::parse(form.micr.trim(), None);
+        form.micr.clear();
+        match parsed {
             Ok(micr) => {
-                self.micr.clear();
-                self.take_check(micr);
+                form.take_check(micr);
                 focus(AMOUNT_ID)
             }
-            Err(e) => {
-                self.micr.clear();
-                self.fail(format!("check: {e} — rescan the check"), MICR_ID)
-            }
+            Err(e) => self.fail(format!("check: {e} — rescan the check"), MICR_ID),
         }
-    }
-
-    /// Keeps a parsed check (only the account's last four digits) and its encoded amount when none is typed.
-    pub(super) fn take_check(&mut self, micr: Micr) {
-        if let (Some(cents), true) = (micr.amount_cents, self.amount.trim().is_empty()) {
-            self.amount = Money::from_cents(cents).to_string();
-        }
-        self.check = Some(micr);
     }
 
     pub(super) fn confirm(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
@@ -91,25 +84,30 @@ impl BatchesScreen {
             return Task::none();
         }
         self.error = None;
-        let (Some(selected), Some(account)) = (self.selected.clone(), self.account.clone()) else {
+        let selected = self.selected.clone();
+        let Some(form) = self.item_form() else { return Task::none() };
+        let (Some(selected), Some(account)) = (selected, form.account.clone()) else {
             return self.fail("item: scan the stub (or key the account number) first".into(), STUB_ID);
         };
-        let amount = match Money::parse_positive("amount", &self.amount, ctx.max_amount()) {
+        let amount = match Money::parse_positive("amount", &form.amount, ctx.max_amount()) {
             Ok(amount) => amount,
             Err(e) => return self.fail(e.to_string(), AMOUNT_ID),
         };
         // The notice and the form show the amount as recorded (10 → 10.00).
-        self.amount = amount.to_string();
-        let mut tender = Tender::new(TenderKind::Check, amount);
-        if let Some(check) = &self.check {
-            if let Some(cents) = check.amount_cents.filter(|c| *c != amount.cents()) {
-                return self.fail(format!("check: it is encoded for {}, the item is {amount}", Money::from_cents(cents)), AMOUNT_ID);
+        form.amount = amount.to_string();
+        let tender = match &form.check {
+            Some(check) => {
+                if let Some(cents) = check.amount_cents.filter(|c| *c != amount.cents()) {
+                    return self.fail(format!("check: it is encoded for {}, the item is {amount}", Money::from_cents(cents)), AMOUNT_ID);
+                }
+                match Tender::from_micr(amount, check) {
+                    Ok(tender) => tender,
+                    Err(e) => return self.fail(e.to_string(), MICR_ID),
+                }
             }
-            tender.routing = Some(check.routing.clone());
-            tender.account_last4 = Some(check.account_last4.clone());
-            tender.number = check.check_number.clone();
-        }
-        let stub = matches!(scan::classify(&ctx.stubs, &self.stub), Lookup::Stub { .. }).then(|| self.stub.trim().to_string());
+            None => Tender::new(TenderKind::Check, amount),
+        };
+        let stub = matches!(scan::classify(&ctx.stubs, &form.stub), Lookup::Stub { .. }).then(|| form.stub.trim().to_string());
         let request = ItemRequest { payable: account.number, amount, tender, stub };
         self.busy = true;
         let actor = actor.clone();
@@ -120,12 +118,22 @@ impl BatchesScreen {
         self.busy = false;
         match result {
             Ok(reference) => {
-                let amount = self.amount.trim().to_string();
+                let Some(form) = self.item_form() else { return self.load(ctx) };
+                let amount = std::mem::take(form).amount.trim().to_string();
                 self.notice = Some(format!("Item {reference} held: {amount}. Next stub."));
-                self.clear_item();
                 Task::batch([self.load(ctx), focus(STUB_ID)])
             }
             Err(error) => self.fail(error, AMOUNT_ID),
         }
+    }
+}
+
+impl ItemForm {
+    /// Keeps a parsed check (only the account's last four digits) and its encoded amount when none is typed.
+    pub(super) fn take_check(&mut self, micr: Micr) {
+        if let (Some(cents), true) = (micr.amount_cents, self.amount.trim().is_empty()) {
+            self.amount = Money::from_cents(cents).to_string();
+        }
+        self.check = Some(micr);
     }
 }

@@ -6,7 +6,7 @@ use citytill::ops::batch;
 use iced::widget::operation::focus;
 use iced::Task;
 
-use super::{BatchesScreen, Message, Step, REASON_ID, REMOVE_ITEM_ID, STUB_ID};
+use super::{BatchesScreen, Message, RemoveForm, Step, REASON_ID, REMOVE_ITEM_ID, STUB_ID};
 use crate::gui::context::Context;
 
 impl BatchesScreen {
@@ -20,10 +20,7 @@ impl BatchesScreen {
         if self.items.is_empty() {
             return self.fail(format!("batch: {} holds no items to remove", selected.batch), STUB_ID);
         }
-        self.step = Step::Removing;
-        self.clear_item();
-        self.remove_item.clear();
-        self.reason.clear();
+        self.step = Step::Removing(RemoveForm::default());
         self.error = None;
         self.notice = None;
         focus(REMOVE_ITEM_ID)
@@ -31,13 +28,14 @@ impl BatchesScreen {
 
     /// Enter on the reason: the item (its number, or its reference like M1-0002) is removed on the ledger thread.
     pub(super) fn remove_submitted(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
-        let (Step::Removing, Some(selected)) = (self.step, self.selected.clone()) else { return Task::none() };
         if self.busy {
             return Task::none();
         }
+        let (Step::Removing(form), Some(selected)) = (&self.step, self.selected.clone()) else { return Task::none() };
+        let (typed, reason) = (form.item.trim().to_string(), form.reason.trim().to_string());
         self.error = None;
-        let Some(item) = item_number(&self.remove_item, &selected.batch) else {
-            let problem = format!("item: '{}' is not an item of batch {}; type its number from the list, like 2 or {}-0002", self.remove_item.trim(), selected.batch, selected.batch);
+        let Some(item) = item_number(&typed, &selected.batch) else {
+            let problem = format!("item: '{typed}' is not an item of batch {}; type its number from the list, like 2 or {}-0002", selected.batch, selected.batch);
             return self.fail(problem, REMOVE_ITEM_ID);
         };
         let Some(held) = self.items.iter().find(|i| i.item == item) else {
@@ -46,7 +44,7 @@ impl BatchesScreen {
         let (reference, amount) = (held.reference(&selected.batch), held.amount);
         // The reason is the library's to judge (its refusal names the field); nothing is written without one.
         self.busy = true;
-        let (actor, reason) = (actor.clone(), self.reason.trim().to_string());
+        let actor = actor.clone();
         Task::perform(
             ctx.worker.call(move |ledger| {
                 batch::remove(ledger, &actor, &selected.batch, item, &reason)?;
@@ -71,8 +69,6 @@ impl BatchesScreen {
             Ok(line) => {
                 self.notice = Some(line);
                 self.error = None;
-                self.remove_item.clear();
-                self.reason.clear();
                 self.step = Step::List;
                 self.load(ctx)
             }

@@ -4,13 +4,21 @@
 use citytill::domain::states::BatchState;
 use citytill_hardware::device::{DeviceEvent, ScanData};
 
-use super::{Decision, Message, Step};
+use super::{Decision, ItemForm, Message, Mode, Step};
 use crate::gui::app::{App, Message as AppMessage, Screen};
 use crate::gui::keys::Shortcut;
 use crate::gui::testing::{assert_snapshot, fixture, send, signed_in, simulator};
 
 /// Ken Ito's stub (account 0001234567, 45.50 due) in the demo 30-digit layout.
 const STUB: &str = "000123456700004550240500000002";
+
+/// The item being entered (the test fails when the screen is not in its item loop).
+fn entering(app: &App) -> &ItemForm {
+    match &app.batches.step {
+        Step::Entering(form) => form,
+        other => panic!("not entering items: {other:?}"),
+    }
+}
 
 fn batches(app: &mut App, message: Message) {
     send(app, AppMessage::Batches(message));
@@ -27,11 +35,11 @@ fn lead_with_open_batch(control: &str, items: &str) -> (crate::gui::testing::Fix
     send(&mut app, AppMessage::Go(Screen::Batches));
     assert_eq!(app.screen, Screen::Batches);
     send(&mut app, AppMessage::Shortcut(Shortcut::F5));
-    assert_eq!(app.batches.step, Step::Opening);
+    assert_eq!(app.batches.mode(), Mode::Opening);
     batches(&mut app, Message::ControlTotal(control.into()));
     batches(&mut app, Message::ControlItems(items.into()));
     batches(&mut app, Message::OpenSubmitted);
-    assert_eq!(app.batches.step, Step::Entering, "{:?}", app.batches.error);
+    assert_eq!(app.batches.mode(), Mode::Entering, "{:?}", app.batches.error);
     (fixture, app)
 }
 
@@ -61,10 +69,10 @@ fn mail_batch_loop_to_approval() {
 
     batches(&mut app, Message::Stub("100200".into()));
     batches(&mut app, Message::StubSubmitted);
-    assert_eq!(app.batches.account.as_ref().map(|a| a.name.as_str()), Some("Maria Lopez"));
+    assert_eq!(entering(&app).account.as_ref().map(|a| a.name.as_str()), Some("Maria Lopez"));
     batches(&mut app, Message::Micr("T021000021T 555566667777U 0456".into()));
     batches(&mut app, Message::MicrSubmitted);
-    assert_eq!(app.batches.check.as_ref().and_then(|c| c.check_number.as_deref()), Some("0456"));
+    assert_eq!(entering(&app).check.as_ref().and_then(|c| c.check_number.as_deref()), Some("0456"));
     batches(&mut app, Message::Amount("10".into()));
     batches(&mut app, Message::Confirm);
     let selected = app.batches.selected.clone().unwrap();
@@ -73,7 +81,7 @@ fn mail_batch_loop_to_approval() {
     send(&mut app, AppMessage::Shortcut(Shortcut::F6));
     assert_eq!(app.batches.selected.as_ref().map(|b| b.state.as_str()), Some("balanced"), "{:?}", app.batches.error);
     send(&mut app, AppMessage::Shortcut(Shortcut::F7));
-    assert_eq!(app.batches.step, Step::Deciding(Decision::Approve));
+    assert_eq!(app.batches.mode(), Mode::Deciding(Decision::Approve));
     batches(&mut app, Message::Approver("lee".into()));
     batches(&mut app, Message::Pin("8642".into()));
     batches(&mut app, Message::DecisionSubmitted);
@@ -101,7 +109,7 @@ fn out_of_balance_bad_scans_reject_and_reopen() {
     batches(&mut app, Message::MicrSubmitted);
     assert!(app.batches.error.as_deref().is_some_and(|e| e.contains("checksum")), "{:?}", app.batches.error);
     send(&mut app, AppMessage::Shortcut(Shortcut::Cancel));
-    assert_eq!(app.batches.step, Step::List);
+    assert_eq!(app.batches.mode(), Mode::List);
 
     batches(&mut app, Message::Balance);
     let error = app.batches.error.clone().unwrap_or_default();
@@ -152,16 +160,16 @@ fn arrow_keys_move_the_batch_selection() {
     let selected = |app: &App| app.batches.selected.as_ref().map(|b| b.batch.clone());
     assert_eq!(app.batches.batches.iter().map(|b| b.batch.as_str()).collect::<Vec<_>>(), vec!["D1", "M1"]);
     send(&mut app, AppMessage::Shortcut(Shortcut::Up));
-    assert_eq!((selected(&app).as_deref(), app.batches.step), (Some("M1"), Step::Entering), "arrows leave the item loop alone");
+    assert_eq!((selected(&app).as_deref(), app.batches.mode()), (Some("M1"), Mode::Entering), "arrows leave the item loop alone");
 
     send(&mut app, AppMessage::Shortcut(Shortcut::Cancel));
-    assert_eq!(app.batches.step, Step::List);
+    assert_eq!(app.batches.mode(), Mode::List);
     send(&mut app, AppMessage::Shortcut(Shortcut::Up));
     assert_eq!(selected(&app).as_deref(), Some("D1"));
     send(&mut app, AppMessage::Shortcut(Shortcut::Up));
     assert_eq!(selected(&app).as_deref(), Some("D1"), "stays at the top");
     send(&mut app, AppMessage::Shortcut(Shortcut::Down));
-    assert_eq!((selected(&app).as_deref(), app.batches.step), (Some("M1"), Step::List), "an open mail batch is shown, not entered");
+    assert_eq!((selected(&app).as_deref(), app.batches.mode()), (Some("M1"), Mode::List), "an open mail batch is shown, not entered");
     send(&mut app, AppMessage::Shortcut(Shortcut::Down));
     assert_eq!(selected(&app).as_deref(), Some("M1"), "stays at the bottom");
     assert!(app.batches.selected.as_ref().is_some_and(|b| b.state == BatchState::Open), "the summary is loaded");
@@ -174,7 +182,7 @@ fn arrow_keys_move_the_batch_selection() {
     send(&mut app, AppMessage::Shortcut(Shortcut::Up));
     assert_eq!(selected(&app).as_deref(), Some("M1"));
     send(&mut app, AppMessage::Shortcut(Shortcut::F11));
-    assert_eq!(app.batches.step, Step::Entering, "F11 starts the item loop on the batch arrowed to");
+    assert_eq!(app.batches.mode(), Mode::Entering, "F11 starts the item loop on the batch arrowed to");
 }
 
 /// Reads the batch's removed items and the reasons journaled for them, on the ledger thread.
@@ -228,11 +236,11 @@ fn remove_an_item_with_a_reason() {
     assert!(simulator(app.view()).find("Remove item [F12]").is_ok(), "the action row shows the key");
 
     send(&mut app, AppMessage::Shortcut(Shortcut::F12));
-    assert_eq!(app.batches.step, Step::Removing, "{:?}", app.batches.error);
+    assert_eq!(app.batches.mode(), Mode::Removing, "{:?}", app.batches.error);
     batches(&mut app, Message::RemoveItem("M1-0002".into()));
     batches(&mut app, Message::RemoveSubmitted);
     assert_eq!(app.batches.error.as_deref().map(crate::gui::wording::sentence).as_deref(), Some("Reason: say why in 3 to 200 characters."));
-    assert_eq!((app.batches.step, app.batches.items.len()), (Step::Removing, 2), "nothing removed without a reason");
+    assert_eq!((app.batches.mode(), app.batches.items.len()), (Mode::Removing, 2), "nothing removed without a reason");
     assert!(removed_in_ledger(&mut app, "M1").is_empty());
 
     batches(&mut app, Message::RemoveItem("7".into()));
@@ -247,7 +255,7 @@ fn remove_an_item_with_a_reason() {
         app.batches.notice.as_deref(),
         Some("Item M1-0002 (10.00) removed: keyed twice. Batch M1 now holds 45.50 in 1 item (control 45.50 in 1).")
     );
-    assert_eq!(app.batches.step, Step::List);
+    assert_eq!(app.batches.mode(), Mode::List);
     assert_eq!(app.batches.items.iter().map(|i| i.item).collect::<Vec<_>>(), vec![1], "the item list no longer shows it");
     assert_eq!(app.batches.selected.as_ref().map(|b| (b.items, b.total.cents())), Some((1, 4550)), "the batch's totals drop");
     let listed = app.batches.batches.iter().find(|b| b.batch == "M1").map(|b| (b.items, b.total.cents()));
@@ -257,11 +265,11 @@ fn remove_an_item_with_a_reason() {
     send(&mut app, AppMessage::Shortcut(Shortcut::F6));
     assert_eq!(app.batches.selected.as_ref().map(|b| b.state.as_str()), Some("balanced"), "{:?}", app.batches.error);
     send(&mut app, AppMessage::Shortcut(Shortcut::F12));
-    assert_eq!(app.batches.step, Step::List, "a balanced batch takes no removals");
+    assert_eq!(app.batches.mode(), Mode::List, "a balanced batch takes no removals");
     assert!(app.batches.error.as_deref().is_some_and(|e| e.contains("M1 is balanced")), "{:?}", app.batches.error);
     assert_eq!(removed_in_ledger(&mut app, "M1").len(), 1);
 
     batches(&mut app, Message::Select("D1".into()));
     send(&mut app, AppMessage::Shortcut(Shortcut::F12));
-    assert_eq!(app.batches.step, Step::List, "a counter batch takes no removals");
+    assert_eq!(app.batches.mode(), Mode::List, "a counter batch takes no removals");
 }

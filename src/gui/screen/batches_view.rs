@@ -8,7 +8,7 @@ use citytill::Money;
 use iced::widget::{button, column, container, responsive, row, scrollable, text, Column};
 use iced::{Alignment, Element, Length};
 
-use super::{BatchesScreen, Decision, Message, Step, AMOUNT_ID, CONTROL_ITEMS_ID, CONTROL_TOTAL_ID, MICR_ID, REASON_ID, REMOVE_ITEM_ID, STUB_ID};
+use super::{BatchesScreen, Decision, DecisionForm, ItemForm, Message, Mode, OpenForm, RemoveForm, Step, AMOUNT_ID, CONTROL_ITEMS_ID, CONTROL_TOTAL_ID, MICR_ID, REASON_ID, REMOVE_ITEM_ID, STUB_ID};
 use crate::gui::keys::Shortcut;
 use crate::gui::{theme, widgets};
 
@@ -27,12 +27,12 @@ impl BatchesScreen {
         let remittance_open = selected.is_some_and(|b| b.state == BatchState::Open && b.drawer_id.is_none());
         let removable = selected.is_some_and(batch::takes_corrections);
         let mut actions = row![
-            widgets::key_button("Open batch", Some(Shortcut::F5), Some(Message::StartOpen)).style(theme::button::tab(self.step == Step::Opening)),
-            widgets::key_button("Enter items", Some(Shortcut::F11), remittance_open.then_some(Message::EnterItems)).style(theme::button::tab(self.step == Step::Entering)),
+            widgets::key_button("Open batch", Some(Shortcut::F5), Some(Message::StartOpen)).style(theme::button::tab(self.mode() == Mode::Opening)),
+            widgets::key_button("Enter items", Some(Shortcut::F11), remittance_open.then_some(Message::EnterItems)).style(theme::button::tab(self.mode() == Mode::Entering)),
             widgets::key_button("Balance", Some(Shortcut::F6), selected.is_some_and(|b| b.state == BatchState::Open).then_some(Message::Balance)),
             // Offered only where the library takes the correction (an open mail or drop-box batch of an open day).
             widgets::key_button("Remove item", Some(Shortcut::F12), (removable && !self.items.is_empty()).then_some(Message::StartRemove))
-                .style(theme::button::tab(self.step == Step::Removing)),
+                .style(theme::button::tab(self.mode() == Mode::Removing)),
         ]
         .spacing(8);
         for decision in DECISIONS {
@@ -42,16 +42,16 @@ impl BatchesScreen {
                 button(text(format!("{} [{}]", decision.label(), decision.key().label())).size(theme::BODY))
                     .padding([8, 14])
                     .on_press_maybe(enabled.then_some(Message::Decide(decision)))
-                    .style(if self.step == Step::Deciding(decision) { theme::button::primary } else { style }),
+                    .style(if self.mode() == Mode::Deciding(decision) { theme::button::primary } else { style }),
             );
         }
         let heading = text(if self.business_date.is_empty() { "Batches".to_string() } else { format!("Batches — business date {}", self.business_date) }).size(theme::HEADING).font(theme::text::BOLD);
         let feedback = widgets::feedback(self.error.as_deref(), self.notice.as_deref());
-        match self.step {
+        match &self.step {
             // Deciding has the screen to itself (Esc goes back to the list and the actions): the approval
             // fields and buttons fit even at a 150% text scale. Entering items keeps the actions (Balance).
             Step::Deciding(_) if selected.is_some() => return column![heading, feedback, self.detail_pane()].spacing(theme::GAP).into(),
-            Step::Entering | Step::Removing if selected.is_some() => return column![heading, actions.wrap().vertical_spacing(8), feedback, self.detail_pane()].spacing(theme::GAP).into(),
+            Step::Entering(_) | Step::Removing(_) if selected.is_some() => return column![heading, actions.wrap().vertical_spacing(8), feedback, self.detail_pane()].spacing(theme::GAP).into(),
             _ => {}
         }
         column![
@@ -74,8 +74,8 @@ impl BatchesScreen {
     }
 
     fn detail_pane(&self) -> Element<'_, Message> {
-        match (self.step, self.selected.as_ref()) {
-            (Step::Opening, _) => self.open_form(),
+        match (&self.step, self.selected.as_ref()) {
+            (Step::Opening(form), _) => self.open_form(form),
             (_, Some(summary)) => self.detail(summary),
             (_, None) => text("Pick a batch [Up/Down], or open a mail or drop-box batch with the tape's control total [F5].").size(theme::BODY).style(theme::text::muted).into(),
         }
@@ -145,18 +145,18 @@ impl BatchesScreen {
         }
         card = card.push(items_table(&self.items, &summary.batch));
         // The batch's figures and items scroll in what is left; a form below them always shows whole.
-        let form = match self.step {
-            Step::Entering => Some(self.item_form()),
-            Step::Deciding(decision) => Some(self.decision_form(decision)),
-            Step::Removing => Some(self.remove_form(&summary.batch)),
+        let form = match &self.step {
+            Step::Entering(form) => Some(self.item_view(form)),
+            Step::Deciding(form) => Some(self.decision_form(form)),
+            Step::Removing(form) => Some(self.remove_form(form, &summary.batch)),
             _ => None,
         };
         let body = column![scrollable(card.width(Length::Fill)).height(Length::Fill)].spacing(theme::GAP).push(form.unwrap_or_else(|| column![].into()));
         container(body).padding(14).width(Length::Fill).height(Length::Fill).style(theme::container::card).into()
     }
 
-    fn open_form(&self) -> Element<'_, Message> {
-        let kind = |kind: BatchKind, label: &'static str| button(text(label).size(theme::BODY)).padding([8, 14]).on_press(Message::Kind(kind)).style(theme::button::tab(self.kind == kind));
+    fn open_form<'a>(&'a self, form: &'a OpenForm) -> Element<'a, Message> {
+        let kind = |kind: BatchKind, label: &'static str| button(text(label).size(theme::BODY)).padding([8, 14]).on_press(Message::Kind(kind)).style(theme::button::tab(form.kind == kind));
         let submit = button(text("Open batch [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::OpenSubmitted)).style(theme::button::primary);
         container(
             column![
@@ -164,8 +164,8 @@ impl BatchesScreen {
                 text("From the adding-machine tape: its total and how many items it lists.").size(theme::BODY),
                 row![kind(BatchKind::Mail, "Mail"), kind(BatchKind::DropBox, "Drop box")].spacing(8),
                 row![
-                    widgets::field("Control total", CONTROL_TOTAL_ID, &self.control_total, Message::ControlTotal, Some(Message::NextField)),
-                    widgets::field("Item count", CONTROL_ITEMS_ID, &self.control_items, Message::ControlItems, Some(Message::OpenSubmitted)),
+                    widgets::field("Control total", CONTROL_TOTAL_ID, &form.control_total, Message::ControlTotal, Some(Message::NextField)),
+                    widgets::field("Item count", CONTROL_ITEMS_ID, &form.control_items, Message::ControlItems, Some(Message::OpenSubmitted)),
                 ]
                 .spacing(theme::GAP),
                 row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
@@ -178,21 +178,21 @@ impl BatchesScreen {
         .into()
     }
 
-    fn item_form(&self) -> Element<'_, Message> {
-        let account = match &self.account {
+    fn item_view<'a>(&'a self, form: &'a ItemForm) -> Element<'a, Message> {
+        let account = match &form.account {
             Some(account) => text(format!("Account {} — {}{}", account.number, account.name, account.due.map(|d| format!(" — stub says {}", d.grouped())).unwrap_or_default())).size(theme::BODY).font(theme::text::BOLD),
             None => text("1. Scan the stub (or type its scanline or the account number), Enter").size(theme::BODY).style(theme::text::muted),
         };
-        let check = match &self.check {
+        let check = match &form.check {
             Some(check) => text(format!("Check {} routing {} account {}", check.check_number.as_deref().map(|n| format!("#{n}")).unwrap_or_default(), check.routing, check.account_masked)).size(theme::BODY).font(theme::text::BOLD),
             None => text("2. Scan the check's MICR line (Enter with nothing for a check without one)").size(theme::BODY).style(theme::text::muted),
         };
         let submit = button(text("Hold item, next [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Confirm)).style(theme::button::primary);
         column![
             row![
-                widgets::field("Stub", STUB_ID, &self.stub, Message::Stub, Some(Message::StubSubmitted)),
-                widgets::field("Check MICR", MICR_ID, &self.micr, Message::Micr, Some(Message::MicrSubmitted)),
-                widgets::field("Amount", AMOUNT_ID, &self.amount, Message::Amount, Some(Message::Confirm)),
+                widgets::field("Stub", STUB_ID, &form.stub, Message::Stub, Some(Message::StubSubmitted)),
+                widgets::field("Check MICR", MICR_ID, &form.micr, Message::Micr, Some(Message::MicrSubmitted)),
+                widgets::field("Amount", AMOUNT_ID, &form.amount, Message::Amount, Some(Message::Confirm)),
             ]
             .spacing(theme::GAP),
             account,
@@ -203,12 +203,12 @@ impl BatchesScreen {
         .into()
     }
 
-    fn remove_form(&self, batch: &str) -> Element<'_, Message> {
+    fn remove_form<'a>(&'a self, form: &'a RemoveForm, batch: &str) -> Element<'a, Message> {
         let submit = button(text("Remove item [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::RemoveSubmitted)).style(theme::button::danger);
         column![
             row![
-                widgets::field("Item", REMOVE_ITEM_ID, &self.remove_item, Message::RemoveItem, Some(Message::NextField)),
-                widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::RemoveSubmitted)),
+                widgets::field("Item", REMOVE_ITEM_ID, &form.item, Message::RemoveItem, Some(Message::NextField)),
+                widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::RemoveSubmitted)),
             ]
             .spacing(theme::GAP),
             text(format!("The item's number from the list (like 2 or {batch}-0002) and why it comes out; it stays in the journal as removed."))
@@ -220,10 +220,11 @@ impl BatchesScreen {
         .into()
     }
 
-    fn decision_form(&self, decision: Decision) -> Element<'_, Message> {
+    fn decision_form<'a>(&'a self, typed: &'a DecisionForm) -> Element<'a, Message> {
+        let decision = typed.decision;
         let mut form = column![].spacing(8);
         if decision != Decision::Approve {
-            form = form.push(widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::NextField)));
+            form = form.push(widgets::field("Reason", REASON_ID, &typed.reason, Message::Reason, Some(Message::NextField)));
         }
         let hint = match decision {
             Decision::Approve => "A supervisor who prepared nothing in this batch approves it: the items are posted to the accounts.",
@@ -233,7 +234,7 @@ impl BatchesScreen {
         let style = if decision == Decision::Reject { theme::button::danger } else { theme::button::primary };
         let submit = button(text(format!("{} [Enter]", decision.label())).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::DecisionSubmitted)).style(style);
         form.push(text(hint).size(theme::SMALL).style(theme::text::muted))
-            .push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::DecisionSubmitted))
+            .push(widgets::approval_form(&typed.approval, Message::Approver, Message::Pin, Message::DecisionSubmitted))
             .push(row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8))
             .into()
     }
