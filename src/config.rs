@@ -44,8 +44,8 @@ pub struct Autopay {
     /// Batch header: company name (16) and identification (10) the bank assigned.
     pub company_name: String,
     pub company_id: String,
-    /// Fee code charged on a returned debit ("" = none).
-    pub return_fee: String,
+    /// Fee code charged on a returned debit ("" = none; absent = `policy.returned_check_fee`).
+    pub return_fee: Option<String>,
     /// Banking days (Monday to Friday) from a debit's effective date to its settlement (default 2).
     pub settlement_days: Option<i64>,
 }
@@ -196,11 +196,11 @@ impl Settings {
         crate::domain::text::check("policy.returned_check_fee", &self.policy.returned_check_fee)?;
         if let Some(autopay) = &self.autopay {
             for (name, value) in [
-                ("autopay.key_file", &autopay.key_file),
-                ("autopay.immediate_destination_name", &autopay.immediate_destination_name),
-                ("autopay.immediate_origin_name", &autopay.immediate_origin_name),
-                ("autopay.company_name", &autopay.company_name),
-                ("autopay.return_fee", &autopay.return_fee),
+                ("autopay.key_file", autopay.key_file.as_str()),
+                ("autopay.immediate_destination_name", autopay.immediate_destination_name.as_str()),
+                ("autopay.immediate_origin_name", autopay.immediate_origin_name.as_str()),
+                ("autopay.company_name", autopay.company_name.as_str()),
+                ("autopay.return_fee", autopay.return_fee.as_deref().unwrap_or("")),
             ] {
                 crate::domain::text::check(name, value)?;
             }

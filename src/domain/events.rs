@@ -166,7 +166,7 @@ internally_tagged! {
         /// An enrolment ended (no further debits or prenotes).
         AutopayCancelled { enrolment: String, reason: String },
         /// An ACH run prepared for its effective date: prenotes (zero) and debits, not yet released.
-        AutopayRunPrepared { run: String, date: String, debits: Vec<AutopayDebit> },
+        AutopayRunPrepared { run: String, date: String, preparer: String, debits: Vec<AutopayDebit> },
         /// A second person released the run's file: each debit is now pending (ACH receivable against suspense).
         AutopayRunApproved { run: String, approver: String, created: String, total: Money },
         /// A released run's debits reached their settlement date: posted to the accounts, money at the bank.
@@ -184,6 +184,8 @@ pub struct AutopayDebit {
     pub trace: i64,
     pub enrolment: String,
     pub account: String,
+    /// The account holder's name as the entry carries it (so the file is rebuilt identically).
+    pub name: String,
     pub amount: Money,
     pub prenote: bool,
 }
