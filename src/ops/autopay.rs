@@ -258,6 +258,10 @@ pub fn enrol(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: 
     if approver.name == actor.name || !approver.role.can_approve() {
         return Err(Error::Auth(format!("approver: {} cannot approve {}'s autopay enrolment; a different supervisor must", approver.name, actor.name)));
     }
+    // Every account checked before the key file is made on first use.
+    for (place, request) in requests {
+        known_payable(ledger.conn(), place, &request.account)?;
+    }
     let key = key(ledger, settings, true)?;
     ledger.write(|w| {
         let state = State::load(w.conn())?;
@@ -266,11 +270,7 @@ pub fn enrol(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: 
         let mut next = state.enrolments.len() + 1;
         let mut ids = Vec::new();
         for (place, request) in requests {
-            let payable = query::payable(w.conn(), &request.account)?
-                .ok_or_else(|| Error::Invalid(format!("{place}account: '{}' is not a known account number", request.account)))?;
-            if status_blocks_payment(&payable.status) {
-                return Err(Error::Refused(format!("{place}account: {} is {}; it cannot be enrolled", payable.number, payable.status)));
-            }
+            let payable = known_payable(w.conn(), place, &request.account)?;
             if !taken.insert(payable.number.clone()) {
                 return Err(Error::Refused(format!("{place}account: {} is already enrolled in autopay (cancel that enrolment first)", payable.number)));
             }
@@ -301,6 +301,15 @@ pub fn enrol(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: 
         }
         Ok(ids)
     })
+}
+
+/// The payable an enrolment names, refused when unknown or closed.
+fn known_payable(conn: &Connection, place: &str, account: &str) -> Result<crate::domain::payable::PayableRow> {
+    let payable = query::payable(conn, account)?.ok_or_else(|| Error::Invalid(format!("{place}account: '{account}' is not a known account number")))?;
+    if status_blocks_payment(&payable.status) {
+        return Err(Error::Refused(format!("{place}account: {} is {}; it cannot be enrolled", payable.number, payable.status)));
+    }
+    Ok(payable)
 }
 
 /// Reads an enrolment CSV (account,routing,bank_account,account_type,rule,draft_day): every row checked
