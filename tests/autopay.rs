@@ -239,3 +239,28 @@ print(len(entries), total, ' '.join(e['transaction_code'] + ':' + e['dfi_acnt_nu
     assert!(out.status.success(), "carta-ach refused our file: {}{}", stdout, String::from_utf8_lossy(&out.stderr));
     assert_eq!(stdout.trim(), format!("2 13412 27:{NUMBER} 37:55443322"));
 }
+
+// Proves the release is an outbox: killed after its entry commits and before the file exists, the run stays
+// released (approving again is refused, so no second set of debits), and `autopay file` writes the file from
+// the entries, identical on every rewrite.
+#[test]
+fn a_release_killed_before_its_file_is_written_loses_nothing() {
+    let city = autopay_city();
+    enrol(&city, "100200-01", "011000015", NUMBER, "full", "checking");
+    city.as_user("lee", PIN).args(&["autopay", "run", "--date", "2026-12-01"]).expect_ok();
+    let killed = city
+        .as_user("lee", PIN)
+        .args(&["autopay", "approve", "AR1", "--out", &city.path("ar1.ach")])
+        .approver("sam", PIN)
+        .env("CITYTILL_TEST_FAULT", "autopay-release-after-commit:kill")
+        .run();
+    assert_ne!(killed.code, 0);
+    assert!(!std::path::Path::new(&city.path("ar1.ach")).exists(), "killed before the file");
+    city.as_user("lee", PIN).args(&["autopay", "approve", "AR1", "--out", &city.path("ar1.ach")]).approver("sam", PIN).expect_refused("was released already", 0);
+    city.as_user("lee", PIN).args(&["autopay", "file", "AR1", "--out", &city.path("a.ach")]).expect_ok();
+    city.as_user("sam", PIN).args(&["autopay", "file", "AR1", "--out", &city.path("b.ach")]).expect_ok();
+    let (a, b) = (std::fs::read_to_string(city.path("a.ach")).unwrap(), std::fs::read_to_string(city.path("b.ach")).unwrap());
+    assert_eq!(a, b);
+    assert_eq!(a.lines().filter(|l| l.starts_with("628")).count(), 1, "{a}");
+    verify(&city);
+}

@@ -124,6 +124,7 @@ pub fn run(ctx: &Context, command: AutopayCommand) -> Result<()> {
             let approver = ctx.approve(&mut ledger, &actor, "autopay run release")?;
             let (summary, text) = autopay_run::approve(&mut ledger, &ctx.settings, &actor, &approver, &run)?;
             let recorded = |e: Error| Error::Invalid(format!("{e} (run {} is released; `citytill autopay file {} --out FILE` writes its file)", summary.run, summary.run));
+            crate::fault::point("autopay-release-after-commit").map_err(recorded)?;
             crate::files::write_private(&out, text.as_bytes()).map_err(recorded)?;
             if ctx.json {
                 return output::json(&summary);
