@@ -140,6 +140,15 @@ fn returns_reverse_charge_and_suspend() {
     assert!(list.lines().any(|l| l.starts_with("AP2") && l.ends_with("active")), "R01 does not suspend: {list}");
     city.as_user("lee", PIN).args(&["autopay", "returns", &city.path("returns.ach")]).approver("sam", PIN).expect_refused("read already", 0);
     assert_eq!(balance(&city, "100200-01"), 8412 + 2500, "never reversed twice");
+    // The billing file: each settled debit once, the return and its fee as negative rows; a rerun writes the same file.
+    city.as_user("lee", PIN).args(&["export", "payments", "--date", "2026-12-08", "--out", &city.path("billing.csv")]).expect_ok();
+    let billing = std::fs::read_to_string(city.path("billing.csv")).unwrap();
+    for row in ["100200-01,utility,84.12,AR2-ACH0000003,2026-12-08,ach,T01-AR2", "BL-0000042,license,50.00,AR2-ACH0000004,2026-12-08,ach,T01-AR2", "100200-01,utility,-84.12,AR2-ACH0000003:return:", "100200-01,utility,-25.00,AR2-ACH0000003:return-fee:", "BL-0000042,license,-50.00,AR2-ACH0000004:return:"] {
+        assert!(billing.contains(row), "{row} missing from:\n{billing}");
+    }
+    assert_eq!(billing.lines().count(), 1 + 6, "{billing}");
+    city.as_user("lee", PIN).args(&["export", "payments", "--date", "2026-12-08", "--out", &city.path("billing2.csv")]).expect_ok();
+    assert_eq!(std::fs::read_to_string(city.path("billing2.csv")).unwrap(), billing, "nothing new: the same file again, no second set");
     // A suspended enrolment is not debited again.
     let next = city.as_user("lee", PIN).args(&["autopay", "run", "--date", "2027-01-05"]).expect_ok();
     assert!(next.stdout.contains("1 debits (50.00)"), "{}", next.stdout);

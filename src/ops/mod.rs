@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod autopay;
+pub mod autopay_export;
 pub mod autopay_key;
 pub mod autopay_returns;
 pub mod autopay_run;
