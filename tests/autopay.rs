@@ -207,6 +207,11 @@ fn full_bank_account_number_is_never_stored() {
     let list = city.ok(&["autopay", "list"], &[]).stdout;
     assert!(list.contains("****1012") && !list.contains(NUMBER), "{list}");
     verify(&city);
+    // A sealed account removed behind the app's back is found by verify.
+    conn.execute("DELETE FROM autopay_accounts WHERE enrolment = 'AP2'", []).unwrap();
+    let run = city.run(&["verify"], &[]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(format!("{}{}", run.stdout, run.stderr).contains("autopay account"), "{}{}", run.stdout, run.stderr);
 }
 
 // Proves an outside NACHA parser (PyPI carta-ach) reads our debit file with the same batch, entries, amounts,
