@@ -261,6 +261,12 @@ print(len(entries), total, ' '.join(e['transaction_code'] + ':' + e['dfi_acnt_nu
 fn a_release_killed_before_its_file_is_written_loses_nothing() {
     let city = autopay_city();
     enrol(&city, "100200-01", "011000015", NUMBER, "full", "checking");
+    // The number may come from the environment instead of the command line (`--bank-account -`).
+    city.as_user("lee", PIN)
+        .args(&["autopay", "enrol", "--account", "BL-0000042", "--routing", "021000021", "--bank-account", "-", "--rule", "full", "--draft-day", "5"])
+        .approver("sam", PIN)
+        .env("CITYTILL_BANK_ACCOUNT", "55443322")
+        .expect_ok();
     city.as_user("lee", PIN).args(&["autopay", "run", "--date", "2026-12-01"]).expect_ok();
     let killed = city
         .as_user("lee", PIN)
@@ -275,6 +281,7 @@ fn a_release_killed_before_its_file_is_written_loses_nothing() {
     city.as_user("sam", PIN).args(&["autopay", "file", "AR1", "--out", &city.path("b.ach")]).expect_ok();
     let (a, b) = (std::fs::read_to_string(city.path("a.ach")).unwrap(), std::fs::read_to_string(city.path("b.ach")).unwrap());
     assert_eq!(a, b);
-    assert_eq!(a.lines().filter(|l| l.starts_with("628")).count(), 1, "{a}");
+    assert_eq!(a.lines().filter(|l| l.starts_with("628")).count(), 2, "{a}");
+    assert!(a.contains("62802100002155443322 "), "the number read from CITYTILL_BANK_ACCOUNT: {a}");
     verify(&city);
 }

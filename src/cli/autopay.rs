@@ -18,6 +18,8 @@ pub enum AutopayCommand {
         account: String,
         #[arg(long)]
         routing: String,
+        /// The bank account number; `-` reads it from CITYTILL_BANK_ACCOUNT or a prompt without echo (kept out
+        /// of the process list and shell history).
         #[arg(long)]
         bank_account: String,
         /// checking | savings
@@ -72,6 +74,7 @@ pub fn run(ctx: &Context, command: AutopayCommand) -> Result<()> {
     let max = ctx.settings.limits.max_amount;
     match command {
         AutopayCommand::Enrol { account, routing, bank_account, account_type, rule, draft_day } => {
+            let bank_account = if bank_account.trim() == "-" { crate::cli::context::secret("CITYTILL_BANK_ACCOUNT", "Bank account number: ")? } else { bank_account };
             let draft_day = draft_day.trim().parse::<i64>().map_err(|_| Error::Invalid(format!("--draft-day: '{draft_day}' is not a day of the month")))?;
             let request = EnrolRequest {
                 account: account.trim().to_string(),
