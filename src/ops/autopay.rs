@@ -267,15 +267,13 @@ pub fn enrol(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: 
         let state = State::load(w.conn())?;
         let mut taken: HashSet<String> =
             state.enrolments.values().filter(|e| ["prenote", "active"].contains(&e.status.as_str())).map(|e| e.account.clone()).collect();
-        let mut next = state.enrolments.len() + 1;
         let mut ids = Vec::new();
-        for (place, request) in requests {
+        for (next, (place, request)) in (state.enrolments.len() + 1..).zip(requests) {
             let payable = known_payable(w.conn(), place, &request.account)?;
             if !taken.insert(payable.number.clone()) {
                 return Err(Error::Refused(format!("{place}account: {} is already enrolled in autopay (cancel that enrolment first)", payable.number)));
             }
             let enrolment = format!("AP{next}");
-            next += 1;
             let (rule, fixed_amount) = match request.rule {
                 Rule::Full => ("full".to_string(), Money::ZERO),
                 Rule::Fixed(amount) => ("fixed".to_string(), amount),
