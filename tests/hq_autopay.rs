@@ -80,4 +80,23 @@ fn autopay_balances_reach_head_office() {
     let held: i64 = client.query_one("SELECT COUNT(*) FROM citytill.entries WHERE payload LIKE '%' || $1 || '%'", &[&NUMBER]).unwrap().get(0);
     let autopay: i64 = client.query_one("SELECT COUNT(*) FROM citytill.entries WHERE kind LIKE 'autopay_%'", &[]).unwrap().get(0);
     assert_eq!((held, autopay), (0, 8), "head office holds the autopay entries, never the number");
+
+    // Head office's billing file carries the same autopay rows as the terminal's, each once.
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
+    let export = citytill::hq::reports::export_payments(&mut pg::admin_client(&url), date, false, |_| Ok(())).unwrap();
+    let hq_rows: Vec<String> = export.rows.iter().map(|r| format!("{},{},{},{},{}", r.account, r.amount, r.receipt, r.tender, r.batch)).collect();
+    city.as_user("lee", PIN).args(&["export", "payments", "--date", "2026-12-08", "--out", &city.path("billing.csv")]).expect_ok();
+    let terminal_rows: Vec<String> = std::fs::read_to_string(city.path("billing.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            format!("{},{},{},{},{}", c[0], c[2], c[3], c[5], c[6])
+        })
+        .collect();
+    assert_eq!(hq_rows, terminal_rows);
+    assert_eq!(hq_rows.len(), 4, "two settled debits, one return and its fee: {hq_rows:?}");
+    let again = citytill::hq::reports::export_payments(&mut pg::admin_client(&url), date, false, |_| Ok(())).unwrap();
+    assert!(again.rows.is_empty(), "nothing exported twice: {:?}", again.rows);
 }

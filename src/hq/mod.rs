@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod amounts_sql;
+pub mod autopay_export;
 pub mod autopay_sql;
 pub mod balances_sql;
 pub mod bench;

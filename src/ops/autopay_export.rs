@@ -28,12 +28,12 @@ fn entries(conn: &Connection, kind: &str, subject: Option<&str>) -> Result<Vec<(
         .collect()
 }
 
-fn settled_row(terminal: &str, run: &str, date: &str, posted: &AutopayPosted) -> ExportRow {
+pub fn settled_row(terminal: &str, run: &str, date: &str, posted: &AutopayPosted) -> ExportRow {
     row(&posted.line, &debit_reference(run, posted.trace), date, "ach", &file_batch(terminal, run))
 }
 
 /// The rows of one return (entry `seq`, business `date`) of a debit of `run`.
-fn return_rows(terminal: &str, run: &str, seq: i64, date: &str, item: &AutopayReturn, kind: &str) -> Vec<ExportRow> {
+pub fn return_rows(terminal: &str, run: &str, seq: i64, date: &str, item: &AutopayReturn, kind: &str) -> Vec<ExportRow> {
     let reference = debit_reference(run, item.trace);
     let mut out = Vec::new();
     let taken: i64 = item.allocations.iter().map(|a| a.amount.cents()).sum();
