@@ -53,6 +53,12 @@ pub enum AutopayCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Reject a prepared run before release (needs --approver, not its preparer); the date may be prepared again.
+    Reject {
+        run: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Write a released run's NACHA file again (identical).
     File {
         run: String,
@@ -134,6 +140,12 @@ pub fn run(ctx: &Context, command: AutopayCommand) -> Result<()> {
             }
             crate::outln!("Run {} released by {}: {} debits ({}), {} prenotes, file {}.", summary.run, approver.name, summary.debits, summary.total, summary.prenotes, out.display())
         }
+        AutopayCommand::Reject { run, reason } => {
+            let (mut ledger, actor) = ctx.login()?;
+            let approver = ctx.approve(&mut ledger, &actor, "autopay run rejection")?;
+            let summary = autopay_run::reject(&mut ledger, &actor, &approver, &run, &reason)?;
+            crate::outln!("Run {} for {} rejected by {}; nothing goes out, prenotes wait for the next run.", summary.run, summary.date, approver.name)
+        }
         AutopayCommand::File { run, out } => {
             crate::files::check_target(&out)?;
             let (ledger, actor) = ctx.login_issuing_nothing()?;
@@ -149,7 +161,7 @@ pub fn run(ctx: &Context, command: AutopayCommand) -> Result<()> {
                 return output::json(&runs);
             }
             for r in runs {
-                crate::outln!("{}  {}  {} debits {}  {} prenotes  {}", r.run, r.date, r.debits, r.total, r.prenotes, if r.released { "released" } else { "prepared" })?;
+                crate::outln!("{}  {}  {} debits {}  {} prenotes  {}", r.run, r.date, r.debits, r.total, r.prenotes, if r.released { "released" } else if r.rejected { "rejected" } else { "prepared" })?;
             }
             Ok(())
         }

@@ -155,7 +155,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         Event::PaymentsExported { references, .. } => references.iter().map(|reference| Effect::ExportPayment { reference }).collect(),
         // Autopay's state is folded from its own entries (`ops::autopay`), found through `entry_refs`.
         Event::AutopayEnrolled { enrolment, .. } | Event::AutopayCancelled { enrolment, .. } => vec![entry_ref(event, enrolment.clone())],
-        Event::AutopayRunPrepared { run, .. } | Event::AutopayRunApproved { run, .. } => vec![entry_ref(event, run.clone())],
+        Event::AutopayRunPrepared { run, .. } | Event::AutopayRunApproved { run, .. } | Event::AutopayRunRejected { run, .. } => vec![entry_ref(event, run.clone())],
         Event::AutopaySettled { run, posted, .. } => {
             let mut out = vec![entry_ref(event, run.clone())];
             out.extend(posted.iter().filter_map(|p| Some(Effect::PayableBalance { number: p.line.payable_number()?, delta: p.line.amount().neg() })));
@@ -184,7 +184,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
 
 /// The kinds of entry `entry_refs` files (every one of them).
 pub const REFERENCED_KINDS: &[&str] = &["payment_refunded", "check_returned", "batch_approved", "drawer_opened", "drawer_counted", "cash_dropped", "drawer_closed",
-    "autopay_enrolled", "autopay_cancelled", "autopay_run_prepared", "autopay_run_approved", "autopay_settled", "autopay_returned"];
+    "autopay_enrolled", "autopay_cancelled", "autopay_run_prepared", "autopay_run_approved", "autopay_run_rejected", "autopay_settled", "autopay_returned"];
 
 /// The `entry_refs` row filing `event` under `subject`. Migration 8 back-fills the same rows from
 /// `$.receipt`, `$.drawer_id` and `$.batch` of these kinds.

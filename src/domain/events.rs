@@ -167,6 +167,8 @@ internally_tagged! {
         AutopayCancelled { enrolment: String, reason: String },
         /// An ACH run prepared for its effective date: prenotes (zero) and debits, not yet released.
         AutopayRunPrepared { run: String, date: String, preparer: String, debits: Vec<AutopayDebit> },
+        /// A prepared run refused before release: its debits never go out; its prenotes wait for the next run.
+        AutopayRunRejected { run: String, approver: String, reason: String },
         /// A second person released the run's file: each debit is now pending (ACH receivable against suspense).
         AutopayRunApproved { run: String, approver: String, created: String, total: Money },
         /// A released run's debits reached their settlement date: posted to the accounts, money at the bank.
@@ -356,6 +358,7 @@ impl Event {
             Event::AutopayCancelled { .. } => "autopay_cancelled",
             Event::AutopayRunPrepared { .. } => "autopay_run_prepared",
             Event::AutopayRunApproved { .. } => "autopay_run_approved",
+            Event::AutopayRunRejected { .. } => "autopay_run_rejected",
             Event::AutopaySettled { .. } => "autopay_settled",
             Event::AutopayReturned { .. } => "autopay_returned",
         }

@@ -23,7 +23,7 @@ use crate::ops::query;
 pub const LEAD_ROLES: &[Role] = &[Role::Lead, Role::Supervisor, Role::Admin];
 
 /// The journal kinds autopay folds its state from.
-const KINDS: &str = "'autopay_enrolled', 'autopay_cancelled', 'autopay_run_prepared', 'autopay_run_approved', 'autopay_settled', 'autopay_returned'";
+const KINDS: &str = "'autopay_enrolled', 'autopay_cancelled', 'autopay_run_prepared', 'autopay_run_approved', 'autopay_run_rejected', 'autopay_settled', 'autopay_returned'";
 
 /// How much a debit takes: the account's whole balance, or a fixed amount.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +92,8 @@ pub struct Run {
     pub debits: Vec<AutopayDebit>,
     /// (approver, file creation YYMMDDHHMM) once released.
     pub approved: Option<(String, String)>,
+    /// The reason, when refused before release.
+    pub rejected: Option<String>,
 }
 
 /// A released debit: settled (with the line it posted) or returned.
@@ -167,7 +169,7 @@ impl State {
                     }
                     self.debits.insert(debit.trace, DebitState { run: run.clone(), debit: debit.clone(), released: false, settled: None, returned: None });
                 }
-                self.runs.push(Run { run, date, preparer, debits, approved: None });
+                self.runs.push(Run { run, date, preparer, debits, approved: None, rejected: None });
             }
             Event::AutopayRunApproved { run, approver, created, .. } => {
                 let Some(found) = self.runs.iter_mut().find(|r| r.run == run) else { return };
@@ -182,6 +184,17 @@ impl State {
                                 e.status = "active".into();
                                 e.live_after = Some(found.date.clone());
                             }
+                        }
+                    }
+                }
+            }
+            Event::AutopayRunRejected { run, reason, .. } => {
+                let Some(found) = self.runs.iter_mut().find(|r| r.run == run) else { return };
+                found.rejected = Some(reason);
+                for debit in found.debits.iter().filter(|d| d.prenote) {
+                    if let Some(e) = self.enrolments.get_mut(&debit.enrolment) {
+                        if e.prenote_run.as_deref() == Some(run.as_str()) {
+                            e.prenote_run = None;
                         }
                     }
                 }

@@ -25,6 +25,7 @@ pub struct RunSummary {
     pub debits: usize,
     pub total: Money,
     pub released: bool,
+    pub rejected: bool,
 }
 
 fn summary(run: &autopay::Run) -> RunSummary {
@@ -35,6 +36,7 @@ fn summary(run: &autopay::Run) -> RunSummary {
         debits: run.debits.iter().filter(|d| !d.prenote).count(),
         total: Money::from_cents(run.debits.iter().map(|d| d.amount.cents()).sum()),
         released: run.approved.is_some(),
+        rejected: run.rejected.is_some(),
     }
 }
 
@@ -101,7 +103,7 @@ pub fn prepare(ledger: &mut Ledger, settings: &Settings, actor: &Actor, date: Na
     let date_text = date.to_string();
     ledger.write(|w| {
         let state = State::load(w.conn())?;
-        if let Some(run) = state.runs.iter().find(|r| r.date == date_text) {
+        if let Some(run) = state.runs.iter().find(|r| r.date == date_text && r.rejected.is_none()) {
             return Err(Error::Refused(format!("--date: {date_text} already has run {}", run.run)));
         }
         let mut trace = state.next_trace();
@@ -159,6 +161,9 @@ pub fn approve(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver
     if found.approved.is_some() {
         return Err(Error::Refused(format!("run: {id} was released already; `citytill autopay file {id} --out FILE` writes its file again")));
     }
+    if found.rejected.is_some() {
+        return Err(Error::Refused(format!("run: {id} was rejected; prepare the date again")));
+    }
     // Every account must open with the key before anything is written.
     entries(ledger, &key, &state, &found, &originator)?;
     let total = Money::from_cents(found.debits.iter().map(|d| d.amount.cents()).sum());
@@ -168,6 +173,26 @@ pub fn approve(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver
         Ok(())
     })?;
     file(ledger, settings, &id)
+}
+
+/// Refuses a prepared run before release, with a reason; `approver` (PIN already checked) may not be its
+/// preparer. Its debits never go out and its prenotes wait for the next run; the date may be prepared again.
+pub fn reject(ledger: &mut Ledger, actor: &Actor, approver: &Actor, run: &str, reason: &str) -> Result<RunSummary> {
+    actor.require(LEAD_ROLES, "reject autopay runs")?;
+    let reason = crate::ops::reversal::require_reason(reason)?;
+    let id = run.trim().to_ascii_uppercase();
+    let found = State::load(ledger.conn())?.runs.into_iter().find(|r| r.run == id).ok_or_else(|| Error::NotFound(format!("run: '{id}' not found")))?;
+    if approver.name == found.preparer || approver.name == actor.name || !approver.role.can_approve() {
+        return Err(Error::Auth(format!("approver: {} prepared or is rejecting run {id}, or is not a supervisor; a second person must", approver.name)));
+    }
+    if found.approved.is_some() || found.rejected.is_some() {
+        return Err(Error::Refused(format!("run: {id} is {}; only a prepared run can be rejected", if found.approved.is_some() { "released" } else { "rejected already" })));
+    }
+    ledger.write(|w| {
+        w.append(Some(&actor.name), Some(&approver.name), &Event::AutopayRunRejected { run: id.clone(), approver: approver.name.clone(), reason })?;
+        let state = State::load(w.conn())?;
+        state.runs.iter().find(|r| r.run == id).map(summary).ok_or_else(|| Error::Invariant(format!("run {id} vanished")))
+    })
 }
 
 /// The released run's file, rebuilt from its entries (identical every time); writes nothing.
