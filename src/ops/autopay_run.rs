@@ -150,14 +150,7 @@ pub fn approve(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver
     let id = run.trim().to_ascii_uppercase();
     let state = State::load(ledger.conn())?;
     let found = state.runs.iter().find(|r| r.run == id).ok_or_else(|| Error::NotFound(format!("run: '{id}' not found")))?.clone();
-    if approver.name == found.preparer || approver.name == actor.name || !approver.role.can_approve() {
-        let reason = format!("approver: {} prepared or is releasing run {id}, or is not a supervisor; a second person must approve", approver.name);
-        ledger.write(|w| {
-            let refused = Event::ApprovalRefused { user: actor.name.clone(), approver: approver.name.clone(), action: "autopay run release".into(), reason: reason.clone() };
-            w.append(Some(&actor.name), Some(&approver.name), &refused)
-        })?;
-        return Err(Error::Auth(reason));
-    }
+    second_person(ledger, actor, approver, &found, "release")?;
     if found.approved.is_some() {
         return Err(Error::Refused(format!("run: {id} was released already; `citytill autopay file {id} --out FILE` writes its file again")));
     }
@@ -175,6 +168,19 @@ pub fn approve(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver
     file(ledger, settings, &id)
 }
 
+/// The run's approver must be a supervisor who neither prepared it nor is acting; a refusal is journaled.
+fn second_person(ledger: &mut Ledger, actor: &Actor, approver: &Actor, run: &autopay::Run, action: &str) -> Result<()> {
+    if approver.name != run.preparer && approver.name != actor.name && approver.role.can_approve() {
+        return Ok(());
+    }
+    let reason = format!("approver: {} prepared or is acting on run {}, or is not a supervisor; a second person must give its {action}", approver.name, run.run);
+    ledger.write(|w| {
+        let refused = Event::ApprovalRefused { user: actor.name.clone(), approver: approver.name.clone(), action: format!("autopay run {action}"), reason: reason.clone() };
+        w.append(Some(&actor.name), Some(&approver.name), &refused)
+    })?;
+    Err(Error::Auth(reason))
+}
+
 /// Refuses a prepared run before release, with a reason; `approver` (PIN already checked) may not be its
 /// preparer. Its debits never go out and its prenotes wait for the next run; the date may be prepared again.
 pub fn reject(ledger: &mut Ledger, actor: &Actor, approver: &Actor, run: &str, reason: &str) -> Result<RunSummary> {
@@ -182,9 +188,7 @@ pub fn reject(ledger: &mut Ledger, actor: &Actor, approver: &Actor, run: &str, r
     let reason = crate::ops::reversal::require_reason(reason)?;
     let id = run.trim().to_ascii_uppercase();
     let found = State::load(ledger.conn())?.runs.into_iter().find(|r| r.run == id).ok_or_else(|| Error::NotFound(format!("run: '{id}' not found")))?;
-    if approver.name == found.preparer || approver.name == actor.name || !approver.role.can_approve() {
-        return Err(Error::Auth(format!("approver: {} prepared or is rejecting run {id}, or is not a supervisor; a second person must", approver.name)));
-    }
+    second_person(ledger, actor, approver, &found, "rejection")?;
     if found.approved.is_some() || found.rejected.is_some() {
         return Err(Error::Refused(format!("run: {id} is {}; only a prepared run can be rejected", if found.approved.is_some() { "released" } else { "rejected already" })));
     }
