@@ -27,6 +27,30 @@ pub struct Settings {
     /// Bill-stub scanline templates (see ops::stub); absent = the shipped layouts.
     pub scanline: Option<toml::Table>,
     pub window: Window,
+    /// Autopay (ACH debits): the originator's identity, the key file and the return fee; absent = defaults.
+    pub autopay: Option<Autopay>,
+}
+
+/// `[autopay]`: what the NACHA file says about the city and its bank, and how returns are charged.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Autopay {
+    /// The key bank account numbers are sealed with, OUTSIDE the data dir and its backups. Empty =
+    /// `<platform config dir>/<terminal>.autopaykey`; CITYTILL_AUTOPAY_KEY_FILE overrides both.
+    pub key_file: String,
+    /// The city's bank (ODFI) routing number: the file's immediate destination and the trace numbers' prefix.
+    pub immediate_destination: String,
+    pub immediate_destination_name: String,
+    /// The originator as the bank knows it (10 characters, often the company id).
+    pub immediate_origin: String,
+    pub immediate_origin_name: String,
+    /// Batch header: company name (16) and identification (10) the bank assigned.
+    pub company_name: String,
+    pub company_id: String,
+    /// Fee code charged on a returned debit ("" = none; absent = `policy.returned_check_fee`).
+    pub return_fee: Option<String>,
+    /// Banking days (Monday to Friday) from a debit's effective date to its settlement (default 2).
+    pub settlement_days: Option<i64>,
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -110,6 +134,7 @@ impl Default for Settings {
             devices: None,
             scanline: None,
             window: Window::default(),
+            autopay: None,
         }
     }
 }
@@ -174,6 +199,17 @@ impl Settings {
         crate::domain::text::check("city_address", &self.city_address)?;
         crate::domain::text::check("deposit_account", &self.deposit_account)?;
         crate::domain::text::check("policy.returned_check_fee", &self.policy.returned_check_fee)?;
+        if let Some(autopay) = &self.autopay {
+            for (name, value) in [
+                ("autopay.key_file", autopay.key_file.as_str()),
+                ("autopay.immediate_destination_name", autopay.immediate_destination_name.as_str()),
+                ("autopay.immediate_origin_name", autopay.immediate_origin_name.as_str()),
+                ("autopay.company_name", autopay.company_name.as_str()),
+                ("autopay.return_fee", autopay.return_fee.as_deref().unwrap_or("")),
+            ] {
+                crate::domain::text::check(name, value)?;
+            }
+        }
         for (name, table) in [("hq", &self.hq), ("devices", &self.devices), ("scanline", &self.scanline)] {
             if let Some(table) = table {
                 check_table_text(name, table)?;

@@ -1,6 +1,7 @@
 //! The `citytill` command line: argument parsing (clap) and dispatch to one handler per command group.
 
 pub mod admin;
+pub mod autopay;
 pub mod batch;
 pub mod context;
 pub mod devices;
@@ -128,6 +129,9 @@ pub enum Command {
     Hq(hq::HqCommand),
     /// Sync with head office: `sync --once` (one round now) or `sync status`.
     Sync(sync::SyncArgs),
+    /// Autopay ACH debits: enrol, import, list, cancel, run, approve, file, runs, settle, returns.
+    #[command(subcommand)]
+    Autopay(autopay::AutopayCommand),
 }
 
 /// Runs a parsed command (all but the window, which the binary opens).
@@ -157,5 +161,6 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Some(Command::Export(command)) => report::export(&ctx, command),
         Some(Command::Hq(command)) => hq::run(command, &ctx),
         Some(Command::Sync(args)) => sync::run(args, &ctx),
+        Some(Command::Autopay(command)) => autopay::run(&ctx, command),
     }
 }

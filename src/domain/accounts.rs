@@ -23,6 +23,8 @@ pub const PAID_OUT_EXPENSE: &str = "6910";
 pub const BANK_OPERATING: &str = "1001";
 pub const BANK_UTILITY: &str = "1002";
 pub const REMITTANCE_SUSPENSE: &str = "2150";
+/// Autopay debits released to the bank and not yet settled (migration 11).
+pub const ACH_RECEIVABLE: &str = "1060";
 
 /// (code, name, class) of the built-in chart.
 pub const CHART: &[(&str, &str, &str)] = &[

@@ -154,6 +154,24 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
         }
         Event::DayClosed { date, .. } => vec![Effect::CloseDay { date }],
         Event::PaymentsExported { references, .. } => references.iter().map(|reference| Effect::ExportPayment { reference }).collect(),
+        // Autopay's state is folded from its own entries (`ops::autopay`), found through `entry_refs`.
+        Event::AutopayEnrolled { enrolment, .. } | Event::AutopayCancelled { enrolment, .. } => vec![entry_ref(event, enrolment.clone())],
+        Event::AutopayRunPrepared { run, .. } | Event::AutopayRunApproved { run, .. } | Event::AutopayRunRejected { run, .. } => vec![entry_ref(event, run.clone())],
+        Event::AutopaySettled { run, posted, .. } => {
+            let mut out = vec![entry_ref(event, run.clone())];
+            out.extend(posted.iter().filter_map(|p| Some(Effect::PayableBalance { number: p.line.payable_number()?, delta: p.line.amount().neg() })));
+            out
+        }
+        Event::AutopayReturned { fingerprint, returns, .. } => {
+            let mut out = vec![entry_ref(event, fingerprint.clone())];
+            for item in returns {
+                out.extend(item.allocations.iter().filter_map(|a| Some(Effect::PayableBalance { number: a.payable.as_deref()?, delta: a.amount })));
+                if let Some(number) = &item.fee_charged_to {
+                    out.push(Effect::PayableBalance { number, delta: item.fee_amount });
+                }
+            }
+            out
+        }
         Event::TerminalInitialized { .. }
         | Event::LoginSucceeded { .. }
         | Event::LoginFailed { .. }
@@ -166,7 +184,8 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
 }
 
 /// The kinds of entry `entry_refs` files (every one of them).
-pub const REFERENCED_KINDS: &[&str] = &["payment_refunded", "check_returned", "batch_approved", "drawer_opened", "drawer_counted", "cash_dropped", "drawer_closed"];
+pub const REFERENCED_KINDS: &[&str] = &["payment_refunded", "check_returned", "batch_approved", "drawer_opened", "drawer_counted", "cash_dropped", "drawer_closed",
+    "autopay_enrolled", "autopay_cancelled", "autopay_run_prepared", "autopay_run_approved", "autopay_run_rejected", "autopay_settled", "autopay_returned"];
 
 /// The `entry_refs` row filing `event` under `subject`. Migration 8 back-fills the same rows from
 /// `$.receipt`, `$.drawer_id` and `$.batch` of these kinds.

@@ -160,7 +160,60 @@ internally_tagged! {
         DayClosed { date: String, drawers: i64, batches: i64, chain_head: Option<String> },
         /// Payments written to the billing system's posting file (each payment once, ever).
         PaymentsExported { date: String, references: Vec<String>, total: Money },
+        /// An account enrolled in autopay by a lead with a second person's approval. The bank account number
+        /// itself is sealed outside the journal (`autopay_accounts`); only its last 4 and a keyed fingerprint are here.
+        AutopayEnrolled { enrolment: String, account: String, payable_kind: PayableKind, routing: String, account_type: String, last4: String, fingerprint: String, rule: String, fixed_amount: Money, draft_day: i64, entered_by: String, approver: String },
+        /// An enrolment ended (no further debits or prenotes).
+        AutopayCancelled { enrolment: String, reason: String },
+        /// An ACH run prepared for its effective date: prenotes (zero) and debits, not yet released.
+        AutopayRunPrepared { run: String, date: String, preparer: String, debits: Vec<AutopayDebit> },
+        /// A prepared run refused before release: its debits never go out; its prenotes wait for the next run.
+        AutopayRunRejected { run: String, approver: String, reason: String },
+        /// A second person released the run's file: each debit is now pending (ACH receivable against suspense).
+        AutopayRunApproved { run: String, approver: String, created: String, total: Money },
+        /// A released run's debits reached their settlement date: posted to the accounts, money at the bank.
+        AutopaySettled { run: String, date: String, posted: Vec<AutopayPosted> },
+        /// The bank's return file: each returned debit reversed (fee charged), enrolments suspended where the code says.
+        AutopayReturned { file: String, fingerprint: String, returns: Vec<AutopayReturn>, suspended: Vec<String> },
     }
+}
+
+/// One entry of an autopay run: a prenote (zero) or a debit. `trace` is the trace number's own part (its last
+/// 7 digits; the first 8 are the city bank's routing prefix, `[autopay] immediate_destination`), kept apart
+/// because a 15-digit run in the journal could read as a card number.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct AutopayDebit {
+    pub trace: i64,
+    pub enrolment: String,
+    pub account: String,
+    /// The account holder's name as the entry carries it (so the file is rebuilt identically).
+    pub name: String,
+    pub amount: Money,
+    pub prenote: bool,
+}
+
+/// A settled debit as posted: the line splits it into the part applied and customer credit.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct AutopayPosted {
+    pub trace: i64,
+    pub line: PaymentLine,
+}
+
+/// One returned entry: a settled debit is reversed on its account (`allocations`, taken back from the
+/// bank), a pending one only leaves the ACH receivable; the fee is charged like a returned check's.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct AutopayReturn {
+    pub trace: i64,
+    pub enrolment: String,
+    pub code: String,
+    pub amount: Money,
+    pub settled: bool,
+    pub allocations: Vec<Allocation>,
+    pub fee_code: String,
+    pub fee_amount: Money,
+    pub fee_gl_account: String,
+    pub fee_charged_to: Option<String>,
+    pub fee_receivable_account: String,
 }
 
 /// The kinds of batch: a drawer session's counter batch, and the lead's mail and drop-box batches.
@@ -301,6 +354,13 @@ impl Event {
             Event::DepositCreated { .. } => "deposit_created",
             Event::DayClosed { .. } => "day_closed",
             Event::PaymentsExported { .. } => "payments_exported",
+            Event::AutopayEnrolled { .. } => "autopay_enrolled",
+            Event::AutopayCancelled { .. } => "autopay_cancelled",
+            Event::AutopayRunPrepared { .. } => "autopay_run_prepared",
+            Event::AutopayRunApproved { .. } => "autopay_run_approved",
+            Event::AutopayRunRejected { .. } => "autopay_run_rejected",
+            Event::AutopaySettled { .. } => "autopay_settled",
+            Event::AutopayReturned { .. } => "autopay_returned",
         }
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod accounts;
 pub mod card_data;
+pub mod ach;
+pub mod ach_return;
 pub mod denominations;
 pub mod effects;
 pub mod events;

@@ -63,6 +63,36 @@ pub fn postings(event: &Event) -> Vec<Posting<'_>> {
             out.push(credit(accounts::UNDEPOSITED_FUNDS, total));
             out
         }
+        // Released: each debit is owed by the bank and waits in suspense until it settles.
+        Event::AutopayRunApproved { total, .. } => vec![debit(accounts::ACH_RECEIVABLE, *total), credit(accounts::REMITTANCE_SUSPENSE, *total)],
+        Event::AutopaySettled { posted, .. } => {
+            let mut out = Vec::new();
+            let mut total = 0;
+            for item in posted {
+                total += item.line.amount().cents();
+                out.push(debit(accounts::REMITTANCE_SUSPENSE, item.line.amount()));
+                out.push(credit(item.line.account(), item.line.applied));
+                out.push(credit(accounts::CUSTOMER_CREDIT, item.line.credit));
+            }
+            out.push(debit(accounts::BANK_OPERATING, Money::from_cents(total)));
+            out.push(credit(accounts::ACH_RECEIVABLE, Money::from_cents(total)));
+            out
+        }
+        Event::AutopayReturned { returns, .. } => {
+            let mut out = Vec::new();
+            for item in returns {
+                if item.settled {
+                    out.extend(item.allocations.iter().map(|a| debit(&a.account, a.amount)));
+                    out.push(credit(accounts::BANK_OPERATING, item.amount));
+                } else {
+                    out.push(debit(accounts::REMITTANCE_SUSPENSE, item.amount));
+                    out.push(credit(accounts::ACH_RECEIVABLE, item.amount));
+                }
+                out.push(debit(&item.fee_receivable_account, item.fee_amount));
+                out.push(credit(&item.fee_gl_account, item.fee_amount));
+            }
+            out
+        }
         _ => Vec::new(),
     };
     out.retain(|p| !(p.debit.is_zero() && p.credit.is_zero()));

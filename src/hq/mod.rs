@@ -7,6 +7,8 @@
 
 pub mod admin;
 pub mod amounts_sql;
+pub mod autopay_export;
+pub mod autopay_sql;
 pub mod balances_sql;
 pub mod bench;
 pub mod client;

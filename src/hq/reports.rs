@@ -68,10 +68,14 @@ pub fn export_payments(client: &mut Client, date: NaiveDate, reprint: bool, deli
             None => candidates.push(remittance_items(&mut tx, &batch)?),
         }
     }
+    let found = crate::hq::autopay_export::settled(&mut tx, &date_text)?;
+    candidates.extend(found.into_iter().map(|(terminal, seq, rows)| Candidate { terminal, seq, rows }));
     let (batch, chosen) = if reprint {
         let payments: HashSet<(String, i64)> = candidates.iter().map(|c| (c.terminal.clone(), c.seq)).collect();
         let reversals = reversals(&mut tx, Some(&date_text), &payments)?;
         candidates.extend(reversals);
+        let returns = crate::hq::autopay_export::returns(&mut tx, Some(&date_text), &payments)?;
+        candidates.extend(returns.into_iter().map(|(terminal, seq, rows)| Candidate { terminal, seq, rows }));
         (None, candidates)
     } else {
         let batch: i64 = tx.query_one("SELECT nextval('citytill.export_batch')", &[]).map_err(server)?.get(0);
@@ -79,6 +83,8 @@ pub fn export_payments(client: &mut Client, date: NaiveDate, reprint: bool, deli
         // After the payments' claims, so a reversal of a payment in this file goes out with it.
         let reversals = reversals(&mut tx, None, &HashSet::new())?;
         chosen.extend(claim(&mut tx, batch, reversals)?);
+        let returns = crate::hq::autopay_export::returns(&mut tx, None, &HashSet::new())?;
+        chosen.extend(claim(&mut tx, batch, returns.into_iter().map(|(terminal, seq, rows)| Candidate { terminal, seq, rows }).collect())?);
         (Some(batch), chosen)
     };
     let export = Export { batch, entries: chosen.len(), rows: chosen.into_iter().flat_map(|c| c.rows).collect() };

@@ -304,6 +304,17 @@ CREATE INDEX IF NOT EXISTS journal_day ON journal(business_date);
 CREATE INDEX IF NOT EXISTS receipts_drawer ON receipts(drawer_id);
 CREATE INDEX IF NOT EXISTS drawers_date ON drawers(business_date);
 "#,
+    // 11 (numbered for the merge): autopay. The ACH receivable account, and each enrolment's bank account
+    // number sealed (ChaCha20-Poly1305 with the autopay key, which lives outside the data dir; the enrolment id
+    // is the associated data). A mutable side table like `users.pin_hash`: the journal carries only the last 4
+    // and a keyed fingerprint, which `ops::autopay_key::open` checks the unsealed number against.
+    r#"
+INSERT OR IGNORE INTO accounts(code, name, class) VALUES ('1060', 'ACH debits receivable (autopay, unsettled)', 'asset');
+CREATE TABLE IF NOT EXISTS autopay_accounts (
+    enrolment TEXT PRIMARY KEY,
+    sealed TEXT NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The `receipts` key for a receipt's text (`T01-000042` is number 42), or None for text that is not a

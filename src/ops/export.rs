@@ -126,6 +126,10 @@ fn last_file_of(conn: &Connection, date: &str) -> Result<Option<i64>> {
 pub fn rows_of(conn: &Connection, terminal: &str, references: &[String]) -> Result<Vec<ExportRow>> {
     let mut rows = Vec::new();
     for reference in references {
+        if let Some(found) = crate::ops::autopay_export::rows_of(conn, terminal, reference)? {
+            rows.extend(found);
+            continue;
+        }
         if let Some((receipt, seq)) = reference.split_once(':').and_then(|(receipt, rest)| Some((receipt, rest.rsplit_once(':')?.1.parse::<i64>().ok()?))) {
             let (date, payload): (String, String) =
                 conn.query_row("SELECT business_date, payload FROM journal WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -230,6 +234,7 @@ fn pending(conn: &Connection, terminal: &str, date: &str) -> Result<(Vec<String>
         }
     }
     reversals(conn, terminal, &mut references, &mut rows)?;
+    crate::ops::autopay_export::pending(conn, terminal, date, &already, &mut references, &mut rows)?;
     Ok((references, rows))
 }
 

@@ -1,6 +1,11 @@
 //! Business operations: each validates its input completely, then records its events in one transaction.
 
 pub mod auth;
+pub mod autopay;
+pub mod autopay_export;
+pub mod autopay_key;
+pub mod autopay_returns;
+pub mod autopay_run;
 pub mod batch;
 pub mod cart;
 pub mod day;

@@ -313,6 +313,10 @@ fn compare_batches(conn: &Connection, model: &Model, problems: &mut Vec<String>)
     compare("meta", closed, &expected, problems);
     let refs: Vec<((String, String, i64), ())> = collect(conn, "SELECT kind, subject, seq FROM entry_refs", |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), ())))?;
     compare("entry ref", refs, &model.entry_refs, problems);
+    // One sealed bank account per autopay enrolment, none without one (the number itself needs the key).
+    let sealed: Vec<(String, ())> = collect(conn, "SELECT enrolment, NULL FROM autopay_accounts", |r| Ok((r.get(0)?, ())))?;
+    let enrolled: BTreeMap<String, ()> = model.entry_refs.keys().filter(|(kind, _, _)| kind == "autopay_enrolled").map(|(_, subject, _)| (subject.clone(), ())).collect();
+    compare("autopay account", sealed, &enrolled, problems);
     Ok(())
 }
 
