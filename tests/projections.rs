@@ -117,11 +117,12 @@ fn a_ledger_with_history_upgrades_to_the_same_projections() {
     let before_reports = reports(&city, &date);
     let conn = rusqlite::Connection::open(city.ledger()).unwrap();
     let before = filed(&conn);
-    let older = citytill::ledger::schema::MIGRATIONS.len() as i64 - 1;
+    // Migration 8 made entry_refs; later migrations run again after it (each must be safe to).
+    let older = 7;
     conn.execute_batch(&format!("DROP TABLE entry_refs; DROP INDEX journal_day; DROP INDEX receipts_drawer; DROP INDEX drawers_date; PRAGMA user_version = {older};")).unwrap();
     drop(conn);
     city.ok(&["verify"], &[]);
-    assert_eq!(city.sql_i64("PRAGMA user_version"), older + 1);
+    assert_eq!(city.sql_i64("PRAGMA user_version"), citytill::ledger::schema::MIGRATIONS.len() as i64);
     let conn = rusqlite::Connection::open(city.ledger()).unwrap();
     assert_eq!(filed(&conn), before);
     drop(conn);

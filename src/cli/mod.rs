@@ -6,6 +6,7 @@ pub mod context;
 pub mod devices;
 pub mod drawer;
 pub mod hq;
+pub mod lockbox;
 pub mod output;
 pub mod payments;
 pub mod receipt_out;
@@ -112,6 +113,9 @@ pub enum Command {
     /// Mail, drop-box and counter batches.
     #[command(subcommand)]
     Batch(batch::BatchCommand),
+    /// Lockbox and online (web/IVR) payment files: import as a batch, exceptions, resolve.
+    #[command(subcommand)]
+    Lockbox(lockbox::LockboxCommand),
     /// Deposits of approved batches, with the deposit slip.
     #[command(subcommand)]
     Deposit(report::DepositCommand),
@@ -151,6 +155,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Some(Command::Devices(command)) => devices::devices(&ctx, command),
         Some(Command::Scan(command)) => devices::scan(&ctx, command),
         Some(Command::Batch(command)) => batch::run(&ctx, command),
+        Some(Command::Lockbox(command)) => lockbox::run(&ctx, command),
         Some(Command::Deposit(command)) => report::deposit(&ctx, command),
         Some(Command::Day(command)) => report::day(&ctx, command),
         Some(Command::Report(args)) => report::report(&ctx, args),

@@ -152,6 +152,18 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
             out
         }
         Event::DayClosed { date, .. } => vec![Effect::CloseDay { date }],
+        Event::LockboxImported { batch, sha256, .. } => {
+            vec![entry_ref(event, batch.clone()), entry_ref(event, format!("sha256:{sha256}"))]
+        }
+        Event::LockboxExceptionResolved { batch, exception, .. } => vec![entry_ref(event, lockbox_exception_ref(batch, *exception))],
+        Event::BankStatementImported { sha256, credits, .. } => {
+            let mut out = vec![entry_ref(event, format!("sha256:{sha256}"))];
+            let mut dates: Vec<&str> = credits.iter().map(|c| c.date.as_str()).collect();
+            dates.sort_unstable();
+            dates.dedup();
+            out.extend(dates.into_iter().map(|date| entry_ref(event, format!("date:{date}"))));
+            out
+        }
         Event::PaymentsExported { references, .. } => references.iter().map(|reference| Effect::ExportPayment { reference }).collect(),
         Event::TerminalInitialized { .. }
         | Event::LoginSucceeded { .. }
@@ -166,6 +178,11 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
 
 /// The kinds of entry `entry_refs` files (every one of them).
 pub const REFERENCED_KINDS: &[&str] = &["payment_refunded", "check_returned", "batch_approved", "drawer_opened", "drawer_counted", "cash_dropped", "drawer_closed"];
+
+/// A lockbox exception's reference: its batch and number, like `L1-E2`.
+pub fn lockbox_exception_ref(batch: &str, exception: i64) -> String {
+    format!("{batch}-E{exception}")
+}
 
 /// The `entry_refs` row filing `event` under `subject`. Migration 8 back-fills the same rows from
 /// `$.receipt`, `$.drawer_id` and `$.batch` of these kinds.

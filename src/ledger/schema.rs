@@ -304,6 +304,29 @@ CREATE INDEX IF NOT EXISTS journal_day ON journal(business_date);
 CREATE INDEX IF NOT EXISTS receipts_drawer ON receipts(drawer_id);
 CREATE INDEX IF NOT EXISTS drawers_date ON drawers(business_date);
 "#,
+    // 12 (numbered for the merge): batches of two more kinds, `lockbox` (a bank lockbox file) and `online` (a web
+    // or IVR processor's settlement file), both opened by `lockbox import`. SQLite cannot change a CHECK, so the
+    // table is rebuilt by the 12-step procedure (foreign keys off, checked before commit) with its index.
+    r#"
+CREATE TABLE batches_v12 (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('counter','mail','drop_box','lockbox','online')),
+    drawer_id INTEGER,
+    business_date TEXT NOT NULL,
+    preparer TEXT NOT NULL,
+    control_cents INTEGER NOT NULL,
+    control_items INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('open','balanced','approved','rejected')),
+    approver TEXT,
+    reason TEXT,
+    deposit TEXT
+) STRICT;
+INSERT INTO batches_v12(id, kind, drawer_id, business_date, preparer, control_cents, control_items, state, approver, reason, deposit)
+    SELECT id, kind, drawer_id, business_date, preparer, control_cents, control_items, state, approver, reason, deposit FROM batches ORDER BY rowid;
+DROP TABLE batches;
+ALTER TABLE batches_v12 RENAME TO batches;
+CREATE INDEX batches_date ON batches(business_date);
+"#,
 ];
 
 /// The `receipts` key for a receipt's text (`T01-000042` is number 42), or None for text that is not a

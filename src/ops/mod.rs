@@ -8,6 +8,8 @@ pub mod demo;
 pub mod drawer;
 pub mod export;
 pub mod import;
+pub mod lockbox;
+pub mod lockbox_file;
 pub mod payment;
 pub mod query;
 pub mod receipt_doc;
