@@ -71,6 +71,8 @@ pub struct Policy {
     pub no_sale_requires_approval: bool,
     /// Fee code charged on a returned check when none is named.
     pub returned_check_fee: String,
+    /// `report bank`: a bank credit matches a deposit or file batch of the same amount up to this many days apart.
+    pub bank_match_days: i64,
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -127,7 +129,7 @@ impl Default for Limits {
 
 impl Default for Policy {
     fn default() -> Policy {
-        Policy { overpayment: "credit".into(), check_over_amount: false, no_sale_requires_approval: false, returned_check_fee: "NSF".into() }
+        Policy { overpayment: "credit".into(), check_over_amount: false, no_sale_requires_approval: false, returned_check_fee: "NSF".into(), bank_match_days: 3 }
     }
 }
 
@@ -189,6 +191,9 @@ impl Settings {
         }
         if !(1..=500).contains(&limits.max_lines) {
             return Err("limits: max_lines must be 1..500".into());
+        }
+        if !(0..=31).contains(&self.policy.bank_match_days) {
+            return Err(format!("policy.bank_match_days: {} must be 0..31", self.policy.bank_match_days));
         }
         if !["credit", "refuse"].contains(&self.policy.overpayment.as_str()) {
             return Err(format!("policy.overpayment: '{}' must be \"credit\" or \"refuse\"", self.policy.overpayment));

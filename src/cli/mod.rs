@@ -1,6 +1,7 @@
 //! The `citytill` command line: argument parsing (clap) and dispatch to one handler per command group.
 
 pub mod admin;
+pub mod bank;
 pub mod batch;
 pub mod context;
 pub mod devices;
@@ -116,13 +117,16 @@ pub enum Command {
     /// Lockbox and online (web/IVR) payment files: import as a batch, exceptions, resolve.
     #[command(subcommand)]
     Lockbox(lockbox::LockboxCommand),
+    /// Bank statements (BAI2) for reconciliation: import, read.
+    #[command(subcommand)]
+    Bank(bank::BankCommand),
     /// Deposits of approved batches, with the deposit slip.
     #[command(subcommand)]
     Deposit(report::DepositCommand),
     /// The office's day-end close.
     #[command(subcommand)]
     Day(report::DayCommand),
-    /// Reports: drawer, day, gl, deposit, exceptions, gaps, over-short, nsf.
+    /// Reports: drawer, day, gl, deposit, exceptions, gaps, over-short, nsf, bank.
     Report(report::ReportArgs),
     /// The billing system's posting file.
     #[command(subcommand)]
@@ -156,6 +160,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Some(Command::Scan(command)) => devices::scan(&ctx, command),
         Some(Command::Batch(command)) => batch::run(&ctx, command),
         Some(Command::Lockbox(command)) => lockbox::run(&ctx, command),
+        Some(Command::Bank(command)) => bank::run(&ctx, command),
         Some(Command::Deposit(command)) => report::deposit(&ctx, command),
         Some(Command::Day(command)) => report::day(&ctx, command),
         Some(Command::Report(args)) => report::report(&ctx, args),

@@ -200,6 +200,7 @@ pub struct BankCredit {
     pub type_code: String,
     pub amount: Money,
     pub bank_reference: Option<String>,
+    pub customer_reference: Option<String>,
     pub text: Option<String>,
 }
 

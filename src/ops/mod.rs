@@ -1,6 +1,8 @@
 //! Business operations: each validates its input completely, then records its events in one transaction.
 
 pub mod auth;
+pub mod bai2;
+pub mod bank;
 pub mod batch;
 pub mod day;
 pub mod deposit;
