@@ -37,6 +37,7 @@ fn lockbox_file_to_approved_batch_with_exceptions() {
     let items = [(8412, "1001", "100200-01"), (4500, "1002", "PC00001234"), (1000, "1003", "NOPE-77"), (500, "1004", "BP-0000007")];
     city.write("lockbox.txt", &lockbox_file(&items, 4, 14412));
     let lee = || city.as_user("lee", PIN);
+    city.as_user("ana", PIN).args(&["lockbox", "import", &city.path("lockbox.txt"), "--template", "bai-lockbox"]).expect_refused("may not import lockbox", 0);
     let imported = lee().args(&["lockbox", "import", &city.path("lockbox.txt"), "--template", "bai-lockbox", "--json"]).expect_ok().json();
     assert_eq!((imported["batch"].as_str(), imported["items"].as_i64(), imported["exceptions"].as_i64()), (Some("L1"), Some(2), Some(2)), "{imported}");
     assert_eq!((imported["control_total"].as_str(), imported["deposit_date"].as_str()), (Some("144.12"), Some("2026-12-02")));

@@ -73,7 +73,7 @@ pub fn read(text: &str) -> Result<Statement, String> {
             let mut account_records = account.physical;
             while records.get(at).is_some_and(|r| r.code == "16") {
                 let detail = next(&mut at, "16")?;
-                let (type_code, amount, bank_reference, customer_reference, text) = transaction(detail)?;
+                let Detail { type_code, cents: amount, bank_reference, customer_reference, text } = transaction(detail)?;
                 account_total += amount as i128;
                 account_records += detail.physical;
                 details += 1;
@@ -239,8 +239,17 @@ fn summary_total(record: &Record) -> Result<i128, String> {
     Ok(total)
 }
 
+/// A 16 record's fields.
+struct Detail {
+    type_code: String,
+    cents: i64,
+    bank_reference: Option<String>,
+    customer_reference: Option<String>,
+    text: Option<String>,
+}
+
 /// A 16 record: type code, amount, bank reference, customer reference, text.
-fn transaction(record: &Record) -> Result<(String, i64, Option<String>, Option<String>, Option<String>), String> {
+fn transaction(record: &Record) -> Result<Detail, String> {
     let fields = &record.fields;
     let type_code = field(record, 0, "16 type code")?;
     if type_code.len() != 3 || !type_code.chars().all(|c| c.is_ascii_digit()) {
@@ -260,7 +269,7 @@ fn transaction(record: &Record) -> Result<(String, i64, Option<String>, Option<S
     if let Some(text) = &text {
         crate::domain::card_data::refuse("16 text", text).map_err(|e| format!("line {}: {e}", record.line))?;
     }
-    Ok((type_code.to_string(), cents, optional(&rest[0]), optional(&rest[1]), text))
+    Ok(Detail { type_code: type_code.to_string(), cents, bank_reference: optional(&rest[0]), customer_reference: optional(&rest[1]), text })
 }
 
 fn check_total(record: &Record, index: usize, name: &str, computed: i128) -> Result<(), String> {
