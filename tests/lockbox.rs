@@ -65,6 +65,9 @@ fn lockbox_file_to_approved_batch_with_exceptions() {
     let approved = lee().approver("sue", PIN).args(&["batch", "approve", "L1", "--json"]).expect_ok().json();
     assert_eq!(approved["state"].as_str(), Some("approved"), "{approved}");
     assert_eq!((balance_of(&city, "100200-01"), balance_of(&city, "PC00001234"), balance_of(&city, "100300-02")), (0, 0, 25000 - 1000));
+    let resolved = lee().args(&["lockbox", "exceptions", "--all", "--json"]).expect_ok().json();
+    let states: Vec<(&str, &str)> = resolved.as_array().unwrap().iter().map(|r| (r["reference"].as_str().unwrap(), r["state"].as_str().unwrap())).collect();
+    assert_eq!(states, [("L1-E1", "applied"), ("L1-E2", "refunded")]);
     city.ok(&["verify"], &[]);
 }
 

@@ -21,7 +21,8 @@ pub enum LockboxCommand {
         #[arg(long)]
         template: String,
     },
-    /// Items whose account is unknown or closed, and what became of them (open ones only unless --all).
+    /// Items whose account is unknown or closed, and what became of them (open ones only unless --all, which
+    /// also lists approved batches' resolved ones).
     Exceptions {
         #[arg(long)]
         batch: Option<String>,
@@ -62,7 +63,7 @@ pub fn run(ctx: &Context, command: LockboxCommand) -> Result<()> {
         }
         LockboxCommand::Exceptions { batch, all } => {
             let ledger = ctx.read_ledger()?;
-            let rows: Vec<_> = lockbox::exceptions(ledger.conn(), batch.as_deref())?.into_iter().filter(|r| all || r.state == "open").collect();
+            let rows: Vec<_> = lockbox::exceptions(ledger.conn(), batch.as_deref(), all)?.into_iter().filter(|r| all || r.state == "open").collect();
             if ctx.json {
                 return output::json(&rows);
             }

@@ -156,10 +156,14 @@ pub fn expected_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Re
             out.push(Expected { kind: "deposit".into(), id: number, date, amount: Money::from_cents(cents) });
         }
     }
+    // A file is imported within a month of its deposit date (the bound keeps this read the same size however
+    // old the ledger; batches_date is indexed).
     let mut statement = conn.prepare_cached(
-        "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'lockbox_imported' AND r.subject NOT LIKE 'sha256:%'",
+        "SELECT j.payload FROM batches b JOIN entry_refs r ON r.kind = 'lockbox_imported' AND r.subject = b.id JOIN journal j ON j.seq = r.seq
+         WHERE b.business_date BETWEEN ?1 AND ?2 AND b.kind IN ('lockbox', 'online')",
     )?;
-    let payloads: Vec<String> = statement.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let bounds = params![(from - Duration::days(31)).to_string(), (to + Duration::days(31)).to_string()];
+    let payloads: Vec<String> = statement.query_map(bounds, |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     for payload in payloads {
         let Ok(Event::LockboxImported { batch: id, deposit_date, .. }) = serde_json::from_str(&payload) else {
             return Err(Error::Invariant("a lockbox import entry is unreadable".into()));

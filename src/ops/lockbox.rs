@@ -170,14 +170,16 @@ fn payable_for(conn: &Connection, account: &str) -> Result<std::result::Result<c
     })
 }
 
-/// The exceptions of one batch or of every lockbox/online batch, oldest first, each with what became of it.
-pub fn exceptions(conn: &Connection, batch: Option<&str>) -> Result<Vec<ExceptionRow>> {
+/// The exceptions of one batch, or of every file batch not yet approved (`approved_too`: of every file batch
+/// ever), oldest first, each with what became of it. An approved batch has none open: balancing needs them
+/// resolved, so the daily list reads only the batches still in progress, however old the ledger.
+pub fn exceptions(conn: &Connection, batch: Option<&str>, approved_too: bool) -> Result<Vec<ExceptionRow>> {
     let wanted = batch.map(|b| b.trim().to_ascii_uppercase());
     let mut statement = conn.prepare_cached(
-        "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq
-         WHERE r.kind = 'lockbox_imported' AND r.subject NOT LIKE 'sha256:%' AND (?1 IS NULL OR r.subject = ?1) ORDER BY r.seq",
+        "SELECT j.payload FROM batches b JOIN entry_refs r ON r.kind = 'lockbox_imported' AND r.subject = b.id JOIN journal j ON j.seq = r.seq
+         WHERE b.kind IN ('lockbox', 'online') AND (?1 IS NULL OR b.id = ?1) AND (?1 IS NOT NULL OR ?2 OR b.state <> 'approved') ORDER BY r.seq",
     )?;
-    let payloads: Vec<String> = statement.query_map(params![wanted], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let payloads: Vec<String> = statement.query_map(params![wanted, approved_too], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
     for payload in payloads {
         let Ok(Event::LockboxImported { batch, exceptions, .. }) = serde_json::from_str(&payload) else {
@@ -226,7 +228,7 @@ fn resolution(conn: &Connection, reference: &str) -> Result<Option<(Option<Strin
 
 /// For balancing a lockbox or online batch: (open exceptions, refunded exceptions, their total).
 pub fn balance_adjustment(conn: &Connection, batch: &str) -> Result<(i64, i64, Money)> {
-    let rows = exceptions(conn, Some(batch))?;
+    let rows = exceptions(conn, Some(batch), true)?;
     let open = rows.iter().filter(|r| r.state == "open").count() as i64;
     let refunded: Vec<&ExceptionRow> = rows.iter().filter(|r| r.state == "refunded").collect();
     let total = Money::sum(refunded.iter().map(|r| r.amount)).unwrap_or(Money::ZERO);
@@ -248,7 +250,7 @@ pub fn resolve(ledger: &mut Ledger, actor: &Actor, reference: &str, apply_to: Op
         crate::domain::text::check("--apply-to", account).map_err(Error::Invalid)?;
     }
     ledger.write(|w| {
-        let row = exceptions(w.conn(), Some(&batch_id))?
+        let row = exceptions(w.conn(), Some(&batch_id), true)?
             .into_iter()
             .find(|r| r.reference == reference)
             .ok_or_else(|| Error::NotFound(format!("ITEM: no exception {reference} (see `citytill lockbox exceptions`)")))?;
