@@ -186,6 +186,8 @@ impl LockboxTemplate {
     pub fn read(&self, bytes: &[u8], max: Money) -> Result<LockboxFile, String> {
         let sha256 = hex::encode(Sha256::digest(bytes));
         let text = std::str::from_utf8(bytes).map_err(|e| format!("line {}: not text (a byte that is not UTF-8)", line_of(bytes, e.valid_up_to())))?;
+        // Files saved by Windows tools often begin with a byte-order mark; it is not part of the first record.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let records = match self.format.as_str() {
             "csv" => csv_records(text)?,
             _ => text.split('\n').enumerate().map(|(i, l)| (i as i64 + 1, Record::Fixed(l.trim_end_matches('\r').to_string()))).collect(),
@@ -385,5 +387,14 @@ mod tests {
         assert_eq!(template.amount("0000004550", 3, "items.amount", Money::from_cents(1_000_000)).unwrap(), Money::from_cents(4550));
         assert_eq!(template.amount("45.50", 3, "items.amount", Money::from_cents(1_000_000)).unwrap(), Money::from_cents(4550));
         assert!(template.amount("45,5x", 3, "items.amount", Money::from_cents(1_000_000)).unwrap_err().starts_with("line 3 field items.amount"));
+    }
+
+    // Proves a fixed-width file that starts with a byte-order mark (as Windows tools save it) reads its first record.
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_record() {
+        let template = LockboxTemplate::from_toml_str(SHIPPED[0].1).unwrap();
+        let file = "\u{feff}100000001\n6001001000000841202100002112345678901      1001100200-01          \n8123456726120200010000008412\n";
+        let read = template.read(file.as_bytes(), Money::from_cents(1_000_000)).unwrap();
+        assert_eq!((read.items.len(), read.control_amount), (1, Money::from_cents(8412)));
     }
 }
