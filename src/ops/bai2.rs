@@ -37,6 +37,8 @@ fn problem(line: i64, field: &str, what: impl std::fmt::Display) -> String {
 
 /// Reads a BAI2 file. Errors name the line and the field.
 pub fn read(text: &str) -> Result<Statement, String> {
+    // A byte-order mark (Windows tools save one) is not part of the 01 record.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let records = logical_records(text)?;
     let mut at = 0;
     let next = |at: &mut usize, code: &str| -> Result<&Record, String> {
@@ -316,6 +318,12 @@ mod tests {
         assert_eq!(credits, [("301", 150000), ("115", 40000)]);
         assert_eq!(statement.credits[1].text.as_deref(), Some("LOCKBOX,DEPOSIT 1234567"));
         assert_eq!(statement.credits[0].date, "2026-12-02");
+    }
+
+    // Proves a statement saved with a byte-order mark reads as without one.
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_header() {
+        assert_eq!(read(&format!("\u{feff}{STATEMENT}")).unwrap().credits.len(), 2);
     }
 
     // Proves each control total and record count is checked, naming the line and field.
