@@ -176,8 +176,20 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
     }
 }
 
-/// The kinds of entry `entry_refs` files (every one of them).
-pub const REFERENCED_KINDS: &[&str] = &["payment_refunded", "check_returned", "batch_approved", "drawer_opened", "drawer_counted", "cash_dropped", "drawer_closed"];
+/// The kinds of entry `entry_refs` files (every one of them). The lockbox and bank kinds came after migration 8,
+/// so no ledger holds one without its rows (nothing to back-fill).
+pub const REFERENCED_KINDS: &[&str] = &[
+    "payment_refunded",
+    "check_returned",
+    "batch_approved",
+    "drawer_opened",
+    "drawer_counted",
+    "cash_dropped",
+    "drawer_closed",
+    "lockbox_imported",
+    "lockbox_exception_resolved",
+    "bank_statement_imported",
+];
 
 /// A lockbox exception's reference: its batch and number, like `L1-E2`.
 pub fn lockbox_exception_ref(batch: &str, exception: i64) -> String {
