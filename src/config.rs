@@ -23,6 +23,8 @@ pub struct Settings {
     pub devices: Option<toml::Table>,
     /// Bill-stub scanline templates (see ops::stub); absent = the shipped layouts.
     pub scanline: Option<toml::Table>,
+    /// Lockbox and online-payment file templates (see ops::lockbox_file): `templates = ["lockbox/bank.toml"]`.
+    pub lockbox: Option<toml::Table>,
     pub window: Window,
 }
 
@@ -107,6 +109,7 @@ impl Default for Settings {
             hq: None,
             devices: None,
             scanline: None,
+            lockbox: None,
             window: Window::default(),
         }
     }
@@ -171,7 +174,7 @@ impl Settings {
         crate::domain::text::check("city_name", &self.city_name)?;
         crate::domain::text::check("city_address", &self.city_address)?;
         crate::domain::text::check("policy.returned_check_fee", &self.policy.returned_check_fee)?;
-        for (name, table) in [("hq", &self.hq), ("devices", &self.devices), ("scanline", &self.scanline)] {
+        for (name, table) in [("hq", &self.hq), ("devices", &self.devices), ("scanline", &self.scanline), ("lockbox", &self.lockbox)] {
             if let Some(table) = table {
                 check_table_text(name, table)?;
             }
@@ -220,7 +223,8 @@ impl Settings {
              # policy.check_over_amount: allow checks written for more than due (difference returned in cash).\n\
              # window.scale: text and controls scale of the window (1.0, 1.25, 1.5; up to 2.0).\n\
              # [hq] database_url = \"postgresql://...\" enables head-office sync; [devices] configures peripherals;\n\
-             # [scanline] templates = [\"stubs/water.toml\"] adds the city's bill-stub layouts (shipped = false drops the demo ones).\n\n{body}"
+             # [scanline] templates = [\"stubs/water.toml\"] adds the city's bill-stub layouts (shipped = false drops the demo ones).\n\
+             # [lockbox] templates = [\"lockbox/ourbank.toml\"] adds the city's lockbox and online-payment file layouts (docs/lockbox.md).\n\n{body}"
         )
     }
 }

@@ -98,7 +98,8 @@ fn malformed_lockbox_files_are_refused_whole() {
 }
 
 // Proves a web/IVR settlement CSV becomes an `online` batch through the shipped CSV template, a city's own
-// template file in <data dir>/lockbox is found by name, and a CSV row of the wrong width is refused naming its line.
+// template is found by name (a file in <data dir>/lockbox, or one named in citytill.toml's [lockbox] templates,
+// where a broken one is refused naming the settings key), and a CSV row of the wrong width is refused naming its line.
 #[test]
 fn online_settlement_csv_and_a_city_template() {
     let city = City::new();
@@ -124,5 +125,17 @@ fn online_settlement_csv_and_a_city_template() {
     city.write("ivr.csv", &csv.replace("Account,", "AcctNo,").replace("W1002", "I1002"));
     let done = lee().args(&["lockbox", "import", &city.path("ivr.csv"), "--template", "ivr", "--json"]).expect_ok().json();
     assert_eq!(done["batch"].as_str(), Some("W2"), "{done}");
+
+    // Named in citytill.toml ([lockbox] templates), found by its own name; a broken one is refused naming the key.
+    std::fs::write(city.data().join("lockbox/proc.toml"), shipped.replace("name = \"online-csv\"", "name = \"processor-x\"").replace("\"Confirmation\"", "\"ConfNo\"")).unwrap();
+    let settings = city.data().join("citytill.toml");
+    let original = std::fs::read_to_string(&settings).unwrap_or_default();
+    std::fs::write(&settings, format!("{original}\n[lockbox]\ntemplates = [\"lockbox/proc.toml\"]\n")).unwrap();
+    city.write("proc.csv", &csv.replace("Confirmation,", "ConfNo,").replace("W1002", "P1002"));
+    let done = lee().args(&["lockbox", "import", &city.path("proc.csv"), "--template", "processor-x", "--json"]).expect_ok().json();
+    assert_eq!(done["batch"].as_str(), Some("W3"), "{done}");
+    assert!(city.ok(&["lockbox", "templates"], &[]).stdout.starts_with("processor-x"));
+    std::fs::write(city.data().join("lockbox/proc.toml"), shipped.replace("format = \"csv\"", "format = \"xml\"")).unwrap();
+    lee().args(&["lockbox", "import", &city.path("proc.csv"), "--template", "processor-x"]).expect_refused("lockbox.templates[0]: template ", 0);
     city.ok(&["verify"], &[]);
 }

@@ -17,7 +17,7 @@ pub enum LockboxCommand {
     /// Read a lockbox or online-payments file as one batch, held until it balances and a second person approves.
     Import {
         file: PathBuf,
-        /// A shipped template (bai-lockbox, online-csv), NAME.toml in <data dir>/lockbox, or a template file.
+        /// The city's ([lockbox] templates), a shipped one (bai-lockbox, online-csv), NAME.toml in <data dir>/lockbox, or a file.
         #[arg(long)]
         template: String,
     },
@@ -39,14 +39,14 @@ pub enum LockboxCommand {
         #[arg(long)]
         reason: String,
     },
-    /// The shipped templates.
+    /// The city's templates and the shipped ones.
     Templates,
 }
 
 pub fn run(ctx: &Context, command: LockboxCommand) -> Result<()> {
     match command {
         LockboxCommand::Import { file, template } => {
-            let template = LockboxTemplate::find(&template, &ctx.data_dir).map_err(Error::Invalid)?;
+            let template = LockboxTemplate::find(&template, ctx.settings.lockbox.as_ref(), &ctx.data_dir).map_err(Error::Invalid)?;
             let bytes = read_file(&file)?;
             let source = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let parsed = template.read(&bytes, ctx.settings.limits.max_amount).map_err(|e| Error::Invalid(format!("{source}: {e}")))?;
@@ -92,7 +92,8 @@ pub fn run(ctx: &Context, command: LockboxCommand) -> Result<()> {
             Ok(())
         }
         LockboxCommand::Templates => {
-            let templates = lockbox_file::shipped();
+            let mut templates = lockbox_file::city_templates(ctx.settings.lockbox.as_ref(), &ctx.data_dir).map_err(Error::Invalid)?;
+            templates.extend(lockbox_file::shipped());
             for t in &templates {
                 crate::outln!("{:<12} {:<6} {:<8} {}", t.name, t.format, t.batch_kind, t.description)?;
             }

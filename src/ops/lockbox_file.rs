@@ -109,12 +109,19 @@ pub struct LockboxFile {
 }
 
 impl LockboxTemplate {
-    /// A template by shipped name, else a TOML file: `NAME.toml` in `<data dir>/lockbox`, else the path as given.
-    pub fn find(name: &str, data_dir: &Path) -> Result<LockboxTemplate, String> {
-        if let Some((_, text)) = SHIPPED.iter().find(|(shipped, _)| *shipped == name.trim()) {
+    /// A template by name: one of the city's (`[lockbox] templates = [files]` in the settings, paths relative to
+    /// the data dir), a shipped one, `NAME.toml` in `<data dir>/lockbox`; else `name` is a template file's path.
+    pub fn find(name: &str, settings: Option<&toml::Table>, data_dir: &Path) -> Result<LockboxTemplate, String> {
+        let name = name.trim();
+        for template in city_templates(settings, data_dir)? {
+            if template.name == name {
+                return Ok(template);
+            }
+        }
+        if let Some((_, text)) = SHIPPED.iter().find(|(shipped, _)| *shipped == name) {
             return LockboxTemplate::from_toml_str(text).map_err(|e| format!("--template: shipped template {name}: {e}"));
         }
-        let in_dir = data_dir.join("lockbox").join(format!("{}.toml", name.trim()));
+        let in_dir = data_dir.join("lockbox").join(format!("{name}.toml"));
         let path = if in_dir.is_file() { in_dir } else { Path::new(name).to_path_buf() };
         let text = std::fs::read_to_string(&path).map_err(|e| {
             format!("--template: '{name}' is not a shipped template ({}) nor a readable file ({e})", shipped_names().join(", "))
@@ -296,6 +303,26 @@ impl LockboxTemplate {
         NaiveDate::parse_from_str(&text, &self.date_format)
             .map_err(|_| format!("line {line} field {field}: '{}' is not a date in the format {}", crate::domain::text::printable(&text), self.date_format))
     }
+}
+
+/// The city's templates named in the settings (`[lockbox] templates`), each read and checked; a bad one is
+/// refused naming the settings key, the file and the problem.
+pub fn city_templates(settings: Option<&toml::Table>, data_dir: &Path) -> Result<Vec<LockboxTemplate>, String> {
+    let Some(table) = settings else { return Ok(Vec::new()) };
+    if let Some(key) = table.keys().find(|k| k.as_str() != "templates") {
+        return Err(format!("lockbox.{key}: not a setting (only templates)"));
+    }
+    let Some(files) = table.get("templates") else { return Ok(Vec::new()) };
+    let files = files.as_array().ok_or("lockbox.templates: must be a list of file names")?;
+    let mut out = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        let key = format!("lockbox.templates[{index}]");
+        let file = file.as_str().ok_or(format!("{key}: must be a file name"))?;
+        let path = data_dir.join(file);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{key}: template {}: {e}", path.display()))?;
+        out.push(LockboxTemplate::from_toml_str(&text).map_err(|e| format!("{key}: template {}: {e}", path.display()))?);
+    }
+    Ok(out)
 }
 
 /// The names of the shipped templates.
