@@ -98,7 +98,8 @@ fn lockbox_file(yymmdd: &str, cents: i64, account: &str) -> String {
     format!("100000001\n6001001{cents:010}0210000211234567890{:>10}{account:<20}\n81234567{yymmdd}0001{cents:010}\n9000001\n", "5001")
 }
 
-// Proves a statement is recorded once and matched: a deposit (less the lockbox batch inside it) matches its 301
+// Proves a statement is recorded once and matched: a deposit (less the lockbox checks on its slip; the online
+// batch's ACH items are not on it) matches its 301
 // credit, the lockbox batch matches a 115 credit a dollar short (a difference of -1.00), an online batch with no
 // credit is "in CityTill only", a book transfer nothing explains is "on the statement only"; the same statement is
 // refused a second time and a malformed one is refused whole naming line and field; verify passes throughout.
@@ -115,10 +116,13 @@ fn bank_statement_matches_deposits_and_lockbox_batches() {
     lee().args(&["lockbox", "import", &city.path("lockbox.txt"), "--template", "bai-lockbox"]).expect_ok();
     lee().args(&["batch", "balance", "L1"]).expect_ok();
     lee().approver("sam", PIN).args(&["batch", "approve", "L1"]).expect_ok();
-    let deposit = lee().args(&["deposit", "create", "--date", &date, "--json"]).expect_ok().json();
-    assert!(deposit.to_string().contains("L1"), "the lockbox batch is in the deposit: {deposit}");
     city.write("web.csv", &format!("RecordType,Confirmation,Account,PaymentDate,Amount,ItemCount\nD,W1,BL-0000042,{date},120.00,\nT,,,{date},120.00,1\n"));
     lee().args(&["lockbox", "import", &city.path("web.csv"), "--template", "online-csv"]).expect_ok();
+    lee().args(&["batch", "balance", "W1"]).expect_ok();
+    lee().approver("sam", PIN).args(&["batch", "approve", "W1"]).expect_ok();
+    // The deposit holds M1, L1 (checks, on the slip) and W1 (ACH items, not on the slip).
+    let deposit = lee().args(&["deposit", "create", "--date", &date, "--json"]).expect_ok().json();
+    assert!(deposit.to_string().contains("L1") && deposit.to_string().contains("W1"), "the file batches are in the deposit: {deposit}");
 
     // 301 84.12 (the deposit less L1), 115 44.00 (L1 is 45.00), 206 55.00 (a book transfer nothing in CityTill explains).
     let statement = format!(

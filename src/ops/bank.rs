@@ -1,6 +1,6 @@
 //! Bank reconciliation: a BAI2 statement's credits recorded once (`bank import`, refused a second time by the
 //! file's SHA-256), and matched to what CityTill sent the bank — each deposit (less the lockbox and online
-//! batches in it) and each lockbox or online batch (the file's own total) — by amount and date within
+//! batch items on its slip) and each lockbox or online batch (the file's own total) — by amount and date within
 //! `policy.bank_match_days` (`report bank`).
 
 use chrono::{Duration, NaiveDate};
@@ -148,9 +148,14 @@ pub fn expected_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Re
     for (number, date, total) in deposits {
         let mut files = conn.prepare_cached("SELECT id FROM batches WHERE deposit = ?1 AND kind IN ('lockbox', 'online')")?;
         let ids: Vec<String> = files.query_map([&number], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        // The slip carries a batch's cash, checks and money orders (its ACH and card items are not on it).
         let mut cents = total;
         for id in ids {
-            cents -= batch::summary(conn, &id)?.total.cents();
+            for item in batch::items_in_state(conn, &id, "posted")? {
+                if item.tender.kind.goes_in_drawer() {
+                    cents -= item.amount.cents();
+                }
+            }
         }
         if cents > 0 {
             out.push(Expected { kind: "deposit".into(), id: number, date, amount: Money::from_cents(cents) });
