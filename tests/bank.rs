@@ -98,8 +98,8 @@ fn lockbox_file(yymmdd: &str, cents: i64, account: &str) -> String {
     format!("100000001\n6001001{cents:010}0210000211234567890{:>10}{account:<20}\n81234567{yymmdd}0001{cents:010}\n9000001\n", "5001")
 }
 
-// Proves a statement is recorded once and matched: a deposit (less the lockbox checks on its slip; the online
-// batch's ACH items are not on it) matches its 301
+// Proves a statement is recorded once and matched: a deposit empties undeposited funds (an online batch's settled
+// ACH items included) and, less the file batches on its slip, matches its 301
 // credit, the lockbox batch matches a 115 credit a dollar short (a difference of -1.00), an online batch with no
 // credit is "in CityTill only", a book transfer nothing explains is "on the statement only"; the same statement is
 // refused a second time and a malformed one is refused whole naming line and field; verify passes throughout.
@@ -123,6 +123,8 @@ fn bank_statement_matches_deposits_and_lockbox_batches() {
     // The deposit holds M1, L1 (checks, on the slip) and W1 (ACH items, not on the slip).
     let deposit = lee().args(&["deposit", "create", "--date", &date, "--json"]).expect_ok().json();
     assert!(deposit.to_string().contains("L1") && deposit.to_string().contains("W1"), "the file batches are in the deposit: {deposit}");
+    let undeposited = "SELECT COALESCE(SUM(debit_cents - credit_cents), 0) FROM postings WHERE account = '1200'";
+    assert_eq!(city.sql_i64(undeposited), 0, "the deposit takes everything out of undeposited funds, W1's settled ACH items too");
 
     // 301 84.12 (the deposit less L1), 115 44.00 (L1 is 45.00), 206 55.00 (a book transfer nothing in CityTill explains).
     let statement = format!(

@@ -148,13 +148,11 @@ pub fn expected_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Re
     for (number, date, total) in deposits {
         let mut files = conn.prepare_cached("SELECT id FROM batches WHERE deposit = ?1 AND kind IN ('lockbox', 'online')")?;
         let ids: Vec<String> = files.query_map([&number], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        // The slip carries a batch's cash, checks and money orders (its ACH and card items are not on it).
+        // The slip carries all of a file batch's posted items (its card and ACH ones as settled lines).
         let mut cents = total;
         for id in ids {
             for item in batch::items_in_state(conn, &id, "posted")? {
-                if item.tender.kind.goes_in_drawer() {
-                    cents -= item.amount.cents();
-                }
+                cents -= item.amount.cents();
             }
         }
         if cents > 0 {
