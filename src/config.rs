@@ -26,6 +26,8 @@ pub struct Settings {
     pub devices: Option<toml::Table>,
     /// Bill-stub scanline templates (see ops::stub); absent = the shipped layouts.
     pub scanline: Option<toml::Table>,
+    /// Lockbox and online-payment file templates (see ops::lockbox_file): `templates = ["lockbox/bank.toml"]`.
+    pub lockbox: Option<toml::Table>,
     pub window: Window,
     /// Autopay (ACH debits): the originator's identity, the key file and the return fee; absent = defaults.
     pub autopay: Option<Autopay>,
@@ -98,6 +100,8 @@ pub struct Policy {
     pub no_sale_requires_approval: bool,
     /// Fee code charged on a returned check when none is named.
     pub returned_check_fee: String,
+    /// `report bank`: a bank credit matches a deposit or file batch of the same amount up to this many days apart.
+    pub bank_match_days: i64,
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -133,6 +137,7 @@ impl Default for Settings {
             hq: None,
             devices: None,
             scanline: None,
+            lockbox: None,
             window: Window::default(),
             autopay: None,
         }
@@ -156,7 +161,7 @@ impl Default for Limits {
 
 impl Default for Policy {
     fn default() -> Policy {
-        Policy { overpayment: "credit".into(), check_over_amount: false, no_sale_requires_approval: false, returned_check_fee: "NSF".into() }
+        Policy { overpayment: "credit".into(), check_over_amount: false, no_sale_requires_approval: false, returned_check_fee: "NSF".into(), bank_match_days: 3 }
     }
 }
 
@@ -210,7 +215,7 @@ impl Settings {
                 crate::domain::text::check(name, value)?;
             }
         }
-        for (name, table) in [("hq", &self.hq), ("devices", &self.devices), ("scanline", &self.scanline)] {
+        for (name, table) in [("hq", &self.hq), ("devices", &self.devices), ("scanline", &self.scanline), ("lockbox", &self.lockbox)] {
             if let Some(table) = table {
                 check_table_text(name, table)?;
             }
@@ -230,6 +235,9 @@ impl Settings {
         }
         if !(1..=500).contains(&limits.max_lines) {
             return Err("limits: max_lines must be 1..500".into());
+        }
+        if !(0..=31).contains(&self.policy.bank_match_days) {
+            return Err(format!("policy.bank_match_days: {} must be 0..31", self.policy.bank_match_days));
         }
         if !["credit", "refuse"].contains(&self.policy.overpayment.as_str()) {
             return Err(format!("policy.overpayment: '{}' must be \"credit\" or \"refuse\"", self.policy.overpayment));
@@ -257,7 +265,8 @@ impl Settings {
              # policy.check_over_amount: allow checks written for more than due (difference returned in cash).\n\
              # window.scale: text and controls scale of the window (1.0, 1.25, 1.5; up to 2.0).\n\
              # [hq] database_url = \"postgresql://...\" enables head-office sync; [devices] configures peripherals;\n\
-             # [scanline] templates = [\"stubs/water.toml\"] adds the city's bill-stub layouts (shipped = false drops the demo ones).\n\n{body}"
+             # [scanline] templates = [\"stubs/water.toml\"] adds the city's bill-stub layouts (shipped = false drops the demo ones).\n\
+             # [lockbox] templates = [\"lockbox/ourbank.toml\"] adds the city's lockbox and online-payment file layouts (docs/lockbox.md).\n\n{body}"
         )
     }
 }

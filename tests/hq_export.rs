@@ -218,3 +218,39 @@ fn cents(text: &str) -> i64 {
 fn money(cents: i64) -> String {
     format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.abs() / 100, cents.abs() % 100)
 }
+
+// Proves a lockbox file's batch (items, an exception applied to another account, a refunded one) reaches head office
+// like a mail batch: after sync, head office's export of the date is exactly the terminal's, the lockbox items
+// included under their batch references, and head office's balances are the ledger's.
+#[test]
+fn a_lockbox_batch_reaches_head_offices_export() {
+    if pg::cluster().is_none() {
+        return;
+    }
+    let city = City::new();
+    let (url, t01_url) = city_at_head_office("export_lockbox", &city);
+    let lee = || city.as_user("lee", PIN);
+    let detail = |item: u32, cents: i64, account: &str| format!("6001{item:03}{cents:010}0210000211234567890{:>10}{account:<20}", 1000 + item);
+    let file = [
+        "100000001".to_string(),
+        detail(1, 8412, "100200-01"),
+        detail(2, 1000, "NOPE-1"),
+        detail(3, 500, "BP-0000007"),
+        "81234567261202000300000099 12".replace(' ', ""),
+        "9000001".into(),
+    ]
+    .join("\n");
+    city.write("lockbox.txt", &file);
+    lee().args(&["lockbox", "import", &city.path("lockbox.txt"), "--template", "bai-lockbox"]).expect_ok();
+    lee().args(&["lockbox", "resolve", "L1-E1", "--apply-to", "PC00001234", "--reason", "citation number on the coupon"]).expect_ok();
+    lee().args(&["lockbox", "resolve", "L1-E2", "--refund", "--reason", "closed permit"]).expect_ok();
+    lee().args(&["batch", "balance", "L1"]).expect_ok();
+    let date = lee().args(&["batch", "approve", "L1", "--json"]).approver("sam", PIN).expect_ok().json()["business_date"].as_str().unwrap().to_string();
+    city.ok(&["sync", "--once"], &[("CITYTILL_HQ_URL", &t01_url)]);
+
+    let terminal = terminal_export(&city, &date);
+    assert_eq!(terminal.1.len(), 2, "{:?}", terminal.1);
+    assert!(terminal.1.iter().any(|r| r[0] == "PC00001234" && r[2] == "10.00" && r[3] == "T01-L1-0002" && r[6] == "T01-L1"), "{:?}", terminal.1);
+    assert_eq!(parse(&hq_export(&url, &date, false)), terminal, "head office writes the terminal's rows");
+    city.ok(&["verify"], &[]);
+}

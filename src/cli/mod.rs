@@ -2,11 +2,13 @@
 
 pub mod admin;
 pub mod autopay;
+pub mod bank;
 pub mod batch;
 pub mod context;
 pub mod devices;
 pub mod drawer;
 pub mod hq;
+pub mod lockbox;
 pub mod output;
 pub mod payments;
 pub mod receipt_out;
@@ -113,13 +115,19 @@ pub enum Command {
     /// Mail, drop-box and counter batches.
     #[command(subcommand)]
     Batch(batch::BatchCommand),
+    /// Lockbox and online (web/IVR) payment files: import as a batch, exceptions, resolve.
+    #[command(subcommand)]
+    Lockbox(lockbox::LockboxCommand),
+    /// Bank statements (BAI2) for reconciliation: import, read.
+    #[command(subcommand)]
+    Bank(bank::BankCommand),
     /// Deposits of approved batches, with the deposit slip.
     #[command(subcommand)]
     Deposit(report::DepositCommand),
     /// The office's day-end close.
     #[command(subcommand)]
     Day(report::DayCommand),
-    /// Reports: drawer, day, gl, deposit, exceptions, gaps, over-short, nsf.
+    /// Reports: drawer, day, gl, deposit, exceptions, gaps, over-short, nsf, bank.
     Report(report::ReportArgs),
     /// The billing system's posting file.
     #[command(subcommand)]
@@ -155,6 +163,8 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Some(Command::Devices(command)) => devices::devices(&ctx, command),
         Some(Command::Scan(command)) => devices::scan(&ctx, command),
         Some(Command::Batch(command)) => batch::run(&ctx, command),
+        Some(Command::Lockbox(command)) => lockbox::run(&ctx, command),
+        Some(Command::Bank(command)) => bank::run(&ctx, command),
         Some(Command::Deposit(command)) => report::deposit(&ctx, command),
         Some(Command::Day(command)) => report::day(&ctx, command),
         Some(Command::Report(args)) => report::report(&ctx, args),

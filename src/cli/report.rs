@@ -13,7 +13,7 @@ use crate::reports::{self, Format};
 
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
-    /// drawer | day | gl | deposit | exceptions | gaps | over-short | nsf
+    /// drawer | day | gl | deposit | exceptions | gaps | over-short | nsf | bank
     pub name: String,
     /// Business date (default: the current business date).
     #[arg(long)]
@@ -75,6 +75,12 @@ pub fn report(ctx: &Context, args: ReportArgs) -> Result<()> {
         (None, true) => Format::Json,
         (None, false) => Format::Text,
     };
+    if args.name == "bank" {
+        let date = date_or_today(ctx, args.date)?;
+        let ledger = ctx.read_ledger()?;
+        let document = reports::bank::report(ledger.conn(), &date, ctx.settings.policy.bank_match_days)?;
+        return emit(args.out.as_deref(), &reports::render(&document, format)?);
+    }
     if !reports::NAMES.contains(&args.name.as_str()) {
         return Err(Error::Invalid(format!("report: '{}' is not one of {}", args.name, reports::NAMES.join(", "))));
     }

@@ -153,6 +153,18 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
             out
         }
         Event::DayClosed { date, .. } => vec![Effect::CloseDay { date }],
+        Event::LockboxImported { batch, sha256, .. } => {
+            vec![entry_ref(event, batch.clone()), entry_ref(event, format!("sha256:{sha256}"))]
+        }
+        Event::LockboxExceptionResolved { batch, exception, .. } => vec![entry_ref(event, lockbox_exception_ref(batch, *exception))],
+        Event::BankStatementImported { sha256, credits, .. } => {
+            let mut out = vec![entry_ref(event, format!("sha256:{sha256}"))];
+            let mut dates: Vec<&str> = credits.iter().map(|c| c.date.as_str()).collect();
+            dates.sort_unstable();
+            dates.dedup();
+            out.extend(dates.into_iter().map(|date| entry_ref(event, format!("date:{date}"))));
+            out
+        }
         Event::PaymentsExported { references, .. } => references.iter().map(|reference| Effect::ExportPayment { reference }).collect(),
         // Autopay's state is folded from its own entries (`ops::autopay`), found through `entry_refs`.
         Event::AutopayEnrolled { enrolment, .. } | Event::AutopayCancelled { enrolment, .. } => vec![entry_ref(event, enrolment.clone())],
@@ -183,9 +195,32 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
     }
 }
 
-/// The kinds of entry `entry_refs` files (every one of them).
-pub const REFERENCED_KINDS: &[&str] = &["payment_refunded", "check_returned", "batch_approved", "drawer_opened", "drawer_counted", "cash_dropped", "drawer_closed",
-    "autopay_enrolled", "autopay_cancelled", "autopay_run_prepared", "autopay_run_approved", "autopay_run_rejected", "autopay_settled", "autopay_returned"];
+/// The kinds of entry `entry_refs` files (every one of them). The autopay, lockbox and bank kinds came after
+/// migration 8, so no ledger holds one without its rows (nothing to back-fill).
+pub const REFERENCED_KINDS: &[&str] = &[
+    "payment_refunded",
+    "check_returned",
+    "batch_approved",
+    "drawer_opened",
+    "drawer_counted",
+    "cash_dropped",
+    "drawer_closed",
+    "autopay_enrolled",
+    "autopay_cancelled",
+    "autopay_run_prepared",
+    "autopay_run_approved",
+    "autopay_run_rejected",
+    "autopay_settled",
+    "autopay_returned",
+    "lockbox_imported",
+    "lockbox_exception_resolved",
+    "bank_statement_imported",
+];
+
+/// A lockbox exception's reference: its batch and number, like `L1-E2`.
+pub fn lockbox_exception_ref(batch: &str, exception: i64) -> String {
+    format!("{batch}-E{exception}")
+}
 
 /// The `entry_refs` row filing `event` under `subject`. Migration 8 back-fills the same rows from
 /// `$.receipt`, `$.drawer_id` and `$.batch` of these kinds.

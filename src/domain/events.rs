@@ -175,6 +175,24 @@ internally_tagged! {
         AutopaySettled { run: String, date: String, posted: Vec<AutopayPosted> },
         /// The bank's return file: each returned debit reversed (fee charged), enrolments suspended where the code says.
         AutopayReturned { file: String, fingerprint: String, returns: Vec<AutopayReturn>, suspended: Vec<String> },
+        /// A lockbox or online-payments file read into batch `batch` (opened by the `BatchOpened` before it;
+        /// its readable items follow as `BatchItemAdded`). `sha256` is the file's fingerprint (a second import
+        /// of the same bytes is refused); `exceptions` are the items whose account is unknown or closed, held
+        /// for a person to resolve. No postings: an exception's money is not on the books until resolved.
+        LockboxImported {
+            batch: String,
+            source: String,
+            sha256: String,
+            template: String,
+            tender: TenderKind,
+            deposit_date: Option<String>,
+            exceptions: Vec<LockboxException>,
+        },
+        /// A lockbox exception resolved: applied to `apply_to` (a `BatchItemAdded` follows in the same
+        /// transaction) or refunded to the remitter outside CityTill (no postings; counts toward the file's totals).
+        LockboxExceptionResolved { batch: String, exception: i64, apply_to: Option<String>, amount: Money, reason: String },
+        /// A bank's BAI2 statement read for reconciliation (`sha256` refuses a second import). No postings.
+        BankStatementImported { source: String, sha256: String, credits: Vec<BankCredit> },
     }
 }
 
@@ -216,6 +234,29 @@ pub struct AutopayReturn {
     pub fee_receivable_account: String,
 }
 
+/// An item of a lockbox or online file whose account could not take it (unknown or closed), as the file gave it.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct LockboxException {
+    pub exception: i64,
+    pub line: i64,
+    pub account: String,
+    pub amount: Money,
+    pub reference: Option<String>,
+    pub problem: String,
+}
+
+/// One credit on a bank statement (a BAI2 16 record): the account, its type code, date and amount.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct BankCredit {
+    pub account: String,
+    pub date: String,
+    pub type_code: String,
+    pub amount: Money,
+    pub bank_reference: Option<String>,
+    pub customer_reference: Option<String>,
+    pub text: Option<String>,
+}
+
 /// The kinds of batch: a drawer session's counter batch, and the lead's mail and drop-box batches.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -223,6 +264,10 @@ pub enum BatchKind {
     Counter,
     Mail,
     DropBox,
+    /// A bank lockbox file, read by `lockbox import`.
+    Lockbox,
+    /// A web or IVR processor's settlement file, read by `lockbox import`.
+    Online,
 }
 
 impl BatchKind {
@@ -231,6 +276,8 @@ impl BatchKind {
             BatchKind::Counter => "counter",
             BatchKind::Mail => "mail",
             BatchKind::DropBox => "drop_box",
+            BatchKind::Lockbox => "lockbox",
+            BatchKind::Online => "online",
         }
     }
 
@@ -248,6 +295,8 @@ impl BatchKind {
             BatchKind::Counter => "D",
             BatchKind::Mail => "M",
             BatchKind::DropBox => "B",
+            BatchKind::Lockbox => "L",
+            BatchKind::Online => "W",
         }
     }
 }
@@ -361,6 +410,9 @@ impl Event {
             Event::AutopayRunRejected { .. } => "autopay_run_rejected",
             Event::AutopaySettled { .. } => "autopay_settled",
             Event::AutopayReturned { .. } => "autopay_returned",
+            Event::LockboxImported { .. } => "lockbox_imported",
+            Event::LockboxExceptionResolved { .. } => "lockbox_exception_resolved",
+            Event::BankStatementImported { .. } => "bank_statement_imported",
         }
     }
 }

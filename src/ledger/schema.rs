@@ -304,7 +304,7 @@ CREATE INDEX IF NOT EXISTS journal_day ON journal(business_date);
 CREATE INDEX IF NOT EXISTS receipts_drawer ON receipts(drawer_id);
 CREATE INDEX IF NOT EXISTS drawers_date ON drawers(business_date);
 "#,
-    // 11 (numbered for the merge): autopay. The ACH receivable account, and each enrolment's bank account
+    // 9: autopay. The ACH receivable account, and each enrolment's bank account
     // number sealed (ChaCha20-Poly1305 with the autopay key, which lives outside the data dir; the enrolment id
     // is the associated data). A mutable side table like `users.pin_hash`: the journal carries only the last 4
     // and a keyed fingerprint, which `ops::autopay_key::open` checks the unsealed number against.
@@ -314,6 +314,29 @@ CREATE TABLE IF NOT EXISTS autopay_accounts (
     enrolment TEXT PRIMARY KEY,
     sealed TEXT NOT NULL
 ) STRICT;
+"#,
+    // 10: batches of two more kinds, `lockbox` (a bank lockbox file) and `online` (a web
+    // or IVR processor's settlement file), both opened by `lockbox import`. SQLite cannot change a CHECK, so the
+    // table is rebuilt by the 12-step procedure (foreign keys off, checked before commit) with its index.
+    r#"
+CREATE TABLE batches_v12 (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('counter','mail','drop_box','lockbox','online')),
+    drawer_id INTEGER,
+    business_date TEXT NOT NULL,
+    preparer TEXT NOT NULL,
+    control_cents INTEGER NOT NULL,
+    control_items INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('open','balanced','approved','rejected')),
+    approver TEXT,
+    reason TEXT,
+    deposit TEXT
+) STRICT;
+INSERT INTO batches_v12(id, kind, drawer_id, business_date, preparer, control_cents, control_items, state, approver, reason, deposit)
+    SELECT id, kind, drawer_id, business_date, preparer, control_cents, control_items, state, approver, reason, deposit FROM batches ORDER BY rowid;
+DROP TABLE batches;
+ALTER TABLE batches_v12 RENAME TO batches;
+CREATE INDEX batches_date ON batches(business_date);
 "#,
 ];
 

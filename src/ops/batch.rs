@@ -19,7 +19,7 @@ use crate::ops::reversal::require_reason;
 
 /// Most items one remittance batch may hold (a long adding-machine tape).
 pub const MAX_ITEMS: i64 = 5_000;
-const LEAD_ROLES: &[Role] = &[Role::Lead, Role::Supervisor, Role::Admin];
+pub(crate) const LEAD_ROLES: &[Role] = &[Role::Lead, Role::Supervisor, Role::Admin];
 
 /// A batch as the projection holds it, with its live items counted.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -96,6 +96,9 @@ pub fn add(ledger: &mut Ledger, actor: &Actor, batch: &str, request: ItemRequest
             return Err(Error::Refused(format!("batch: {} is a counter batch; its payments are taken at the drawer", summary.batch)));
         }
         require_state(&summary, &[BatchState::Open], "adding items")?;
+        if is_file_batch(&summary) {
+            return Err(Error::Refused(format!("batch: {} holds a file's items; resolve its exceptions with `citytill lockbox resolve`", summary.batch)));
+        }
         // A stub's account field is zero-padded; the billing system's number may not be.
         let unpadded = request.payable.trim_start_matches('0');
         let found = match query::payable(w.conn(), &request.payable)? {
@@ -134,6 +137,9 @@ pub fn remove(ledger: &mut Ledger, actor: &Actor, batch: &str, item: i64, reason
     ledger.write(|w| {
         let summary = summary(w.conn(), batch)?;
         require_state(&summary, &[BatchState::Open], "removing items")?;
+        if is_file_batch(&summary) {
+            return Err(Error::Refused(format!("batch: {} holds a file's items as the bank or processor sent them; reject the batch instead", summary.batch)));
+        }
         let found = held_items(w.conn(), &summary.batch)?.into_iter().find(|i| i.item == item);
         let item = found.ok_or_else(|| Error::NotFound(format!("--item: {} has no held item {item}", summary.batch)))?;
         w.append(Some(&actor.name), None, &Event::BatchItemRemoved { batch: summary.batch.clone(), item, reason })?;
@@ -141,10 +147,15 @@ pub fn remove(ledger: &mut Ledger, actor: &Actor, batch: &str, item: i64, reason
     })
 }
 
+/// A batch read from a lockbox or online file (`lockbox import`), not keyed.
+pub fn is_file_batch(summary: &BatchSummary) -> bool {
+    matches!(summary.kind.as_str(), "lockbox" | "online")
+}
+
 /// Whether `remove` takes corrections to this batch now: a mail or drop-box batch, open, on an open
 /// business day (the window offers "Remove item" only then; `remove` itself applies the same rule).
 pub fn takes_corrections(summary: &BatchSummary) -> bool {
-    summary.drawer_id.is_none() && require_state(summary, &[BatchState::Open], "removing items").is_ok()
+    summary.drawer_id.is_none() && !is_file_batch(summary) && require_state(summary, &[BatchState::Open], "removing items").is_ok()
 }
 
 /// Marks a batch balanced when its items match the control total and count (a counter batch: when its
@@ -159,7 +170,17 @@ pub fn balance(ledger: &mut Ledger, actor: &Actor, batch: &str) -> Result<BatchS
             if drawer.is_none_or(|d| d.state != DrawerState::Closed) {
                 return Err(Error::Refused(format!("batch: {} balances when drawer {drawer_id} is closed (blind count)", summary.batch)));
             }
-        } else if summary.items != summary.control_items || summary.total != summary.control_total {
+        } else {
+            // A file's batch: open exceptions block it; refunded ones count toward the file's totals.
+            let (open, refunded_items, refunded_total) =
+                if is_file_batch(&summary) { crate::ops::lockbox::balance_adjustment(w.conn(), &summary.batch)? } else { (0, 0, Money::ZERO) };
+            if open > 0 {
+                return Err(Error::Refused(format!("batch: {} has {open} unresolved exception(s); see `citytill lockbox exceptions`", summary.batch)));
+            }
+            let mut summary = summary.clone();
+            summary.items += refunded_items;
+            summary.total = summary.total.plus(refunded_total)?;
+            if summary.items != summary.control_items || summary.total != summary.control_total {
             return Err(Error::Refused(format!(
                 "batch: {} is out of balance — items total {} in {} items, the control tape says {} in {} items (difference {} and {} items)",
                 summary.batch,
@@ -170,6 +191,7 @@ pub fn balance(ledger: &mut Ledger, actor: &Actor, batch: &str) -> Result<BatchS
                 summary.total.minus(summary.control_total)?,
                 summary.items - summary.control_items
             )));
+            }
         }
         w.append(Some(&actor.name), None, &Event::BatchBalanced { batch: summary.batch.clone(), items: summary.items, total: summary.total })?;
         summary_of(w.conn(), &summary.batch)

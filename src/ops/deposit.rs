@@ -101,6 +101,9 @@ fn build_slip(conn: &Connection, routing: &BankRouting, date: &str, batches: &[B
     let mut checks = Vec::new();
     let mut money_orders = Vec::new();
     let mut per_tender: BTreeMap<TenderKind, i64> = BTreeMap::new();
+    // A lockbox or online file's card and ACH items were settled to the bank by the processor: they leave
+    // undeposited funds with the deposit too (a counter's or mail batch's card and ACH stay in clearing).
+    let mut settled: BTreeMap<TenderKind, i64> = BTreeMap::new();
     for summary in batches {
         match summary.drawer_id {
             Some(drawer_id) => {
@@ -127,7 +130,11 @@ fn build_slip(conn: &Connection, routing: &BankRouting, date: &str, batches: &[B
                     if item.tender.kind == TenderKind::Cash {
                         uncounted += item.amount.cents();
                     }
-                    *per_tender.entry(item.tender.kind).or_default() += item.amount.cents();
+                    if batch::is_file_batch(summary) && !item.tender.kind.goes_in_drawer() {
+                        *settled.entry(item.tender.kind).or_default() += item.amount.cents();
+                    } else {
+                        *per_tender.entry(item.tender.kind).or_default() += item.amount.cents();
+                    }
                     list_paper(&reference, &item.tender, &mut checks, &mut money_orders);
                 }
             }
@@ -135,6 +142,9 @@ fn build_slip(conn: &Connection, routing: &BankRouting, date: &str, batches: &[B
     }
     let mut by_bank: BTreeMap<(String, TenderKind), i64> = BTreeMap::new();
     for (tender, cents) in per_tender.into_iter().filter(|(t, c)| *c != 0 && matches!(t, TenderKind::Cash | TenderKind::Check | TenderKind::MoneyOrder)) {
+        *by_bank.entry((routing.bank_for(tender).to_string(), tender)).or_default() += cents;
+    }
+    for (tender, cents) in settled.into_iter().filter(|(_, c)| *c != 0) {
         *by_bank.entry((routing.bank_for(tender).to_string(), tender)).or_default() += cents;
     }
     Ok(DepositSlip {

@@ -2,6 +2,7 @@
 //! and projections, then rendered as printer text, CSV, JSON or a PDF.
 
 pub mod audit;
+pub mod bank;
 pub mod bench;
 pub mod cashier;
 pub mod deposit;
