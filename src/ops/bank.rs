@@ -151,7 +151,7 @@ pub fn expected_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Re
         // The slip carries all of a file batch's posted items (its card and ACH ones as settled lines).
         let mut cents = total;
         for id in ids {
-            for item in batch::items_in_state(conn, &id, "posted")? {
+            for item in batch::items_in_state(conn, &id, crate::domain::states::BatchItemState::Posted)? {
                 cents -= item.amount.cents();
             }
         }
@@ -172,7 +172,7 @@ pub fn expected_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Re
             return Err(Error::Invariant("a lockbox import entry is unreadable".into()));
         };
         let summary = batch::summary(conn, &id)?;
-        if summary.state == "rejected" {
+        if summary.state == crate::domain::states::BatchState::Rejected {
             continue;
         }
         let date = deposit_date.unwrap_or(summary.business_date.clone());

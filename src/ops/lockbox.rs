@@ -258,7 +258,7 @@ pub fn resolve(ledger: &mut Ledger, actor: &Actor, reference: &str, apply_to: Op
             return Err(Error::Refused(format!("ITEM: {reference} is {} already", row.state)));
         }
         let summary = batch::summary(w.conn(), &batch_id)?;
-        if summary.state != "open" || summary.closed {
+        if summary.state != crate::domain::states::BatchState::Open || summary.closed {
             return Err(Error::Refused(format!("ITEM: batch {} is {}; exceptions are resolved while it is open (reopen it first)", summary.batch, summary.state)));
         }
         let payable = match apply_to {
