@@ -47,7 +47,7 @@ pub mod encode;
 pub mod escpos_bytes;
 pub mod linereader;
 pub mod micr;
-pub mod money;
+pub use citytill_money::Money;
 pub mod printer;
 pub mod profile;
 pub mod reader;
