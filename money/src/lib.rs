@@ -1,6 +1,8 @@
 //! `Money`: CityTill's one amount type — exact dollars and cents as integer cents, shared by the ledger
 //! (the `citytill` crate, which re-exports it as `citytill::Money`) and the device drivers (`citytill-hardware`).
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 use std::fmt;
 use std::iter::Sum;
 use std::ops::{Add, Sub};
