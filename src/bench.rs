@@ -320,7 +320,7 @@ fn import_under_use(ledger: &mut Ledger, rows: &[crate::domain::payable::Payable
         }
         Ok((latencies, failed))
     });
-    let again: Vec<_> = rows.iter().map(|r| crate::domain::payable::PayableRow { balance: Money::from_cents(r.balance.cents() + 1), ..r.clone() }).collect();
+    let again: Vec<_> = rows.iter().map(|r| crate::domain::payable::PayableRow { balance: r.balance.saturating_add(Money::from_cents(1)), ..r.clone() }).collect();
     // Let the cashier's connection open before the import starts.
     std::thread::sleep(Duration::from_millis(100));
     let started = Instant::now();

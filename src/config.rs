@@ -5,6 +5,7 @@ use std::path::Path;
 use crate::domain::denominations::USD_CENTS;
 use crate::error::{Error, Result};
 use crate::money::{Money, DEFAULT_MAX_CENTS};
+use citytill_hardware::config::DevicesConfig;
 
 /// The settings file as written on disk; every field has a default so an empty file is valid.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -22,8 +23,8 @@ pub struct Settings {
     pub security: Security,
     /// Head-office connection (absent = standalone).
     pub hq: Option<toml::Table>,
-    /// Peripherals (see hardware/README.md); absent = none configured.
-    pub devices: Option<toml::Table>,
+    /// Peripherals (see hardware/README.md), read into their types when the settings load; absent = none configured.
+    pub devices: Option<DevicesConfig>,
     /// Bill-stub scanline templates (see ops::stub); absent = the shipped layouts.
     pub scanline: Option<toml::Table>,
     /// Lockbox and online-payment file templates (see ops::lockbox_file): `templates = ["lockbox/bank.toml"]`.
@@ -192,6 +193,12 @@ impl Settings {
     }
 
     pub fn parse(text: &str) -> std::result::Result<Settings, String> {
+        // The [devices] text is checked (no card number, no control character) before its shape is read, so
+        // a refusal of a misspelt key there (which quotes the line) never repeats a card number.
+        let raw: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        if let Some(toml::Value::Table(devices)) = raw.get("devices") {
+            check_table_text("devices", devices)?;
+        }
         let settings: Settings = toml::from_str(text).map_err(|e| e.to_string())?;
         settings.validate()?;
         Ok(settings)
@@ -215,7 +222,7 @@ impl Settings {
                 crate::domain::text::check(name, value)?;
             }
         }
-        for (name, table) in [("hq", &self.hq), ("devices", &self.devices), ("scanline", &self.scanline), ("lockbox", &self.lockbox)] {
+        for (name, table) in [("hq", &self.hq), ("scanline", &self.scanline), ("lockbox", &self.lockbox)] {
             if let Some(table) = table {
                 check_table_text(name, table)?;
             }
@@ -313,6 +320,24 @@ mod tests {
         assert!(error.starts_with("city_address: has control characters"), "{error}");
         let error = Settings::parse("[devices.printer]\nname = \"4111.1111.1111.1111\"\n").unwrap_err();
         assert!(error.starts_with("devices.printer.name: looks like a card number"), "{error}");
+    }
+
+    // Proves [devices] is read into its types once, when the settings load: entries come out typed, and a
+    // misspelt key or a wrong type is refused then, naming the key (before, the table loaded as any text and
+    // the mistake showed only when a device command re-parsed it).
+    #[test]
+    fn devices_are_typed_when_settings_load() {
+        let settings = Settings::parse("[devices.printer]\nprofile = \"tm-t88\"\ntransport = \"tcp:10.0.0.5:9100\"\n[devices.printer.timeouts]\nstatus_timeout_ms = 800\n").unwrap();
+        let devices = settings.devices.unwrap();
+        let printer = devices.printer.unwrap();
+        assert_eq!((printer.profile.as_str(), printer.transport.as_str(), printer.timeouts.status_timeout_ms), ("tm-t88", "tcp:10.0.0.5:9100", 800));
+        assert!(devices.drawer.is_none());
+        let error = Settings::parse("[devices.printer]\nprofile = \"tm-t88\"\ntransport = \"sim:\"\nopen_when_hihg = true\n").unwrap_err();
+        assert!(error.contains("open_when_hihg") && error.contains("line 4"), "{error}");
+        let error = Settings::parse("[devices.drawer]\nprofile = \"apg\"\ntransport = \"printer\"\nkick_pin = \"two\"\n").unwrap_err();
+        assert!(error.contains("kick_pin") || error.contains("line 4"), "{error}");
+        let error = Settings::parse("[devices.drawer]\nprofile = \"apg\"\ntransport = \"printer\"\nnote = \"4111 1111 1111 1111\"\n").unwrap_err();
+        assert!(error.starts_with("devices.drawer.note: looks like a card number") && !error.contains("4111"), "{error}");
     }
 
     // Proves `[window] scale` reads 1.25 and 1.5, defaults to 1.0, and a scale outside 1.0..2.0 is refused naming the key.

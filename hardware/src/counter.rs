@@ -7,7 +7,7 @@
 //! (`1,000`), `{amount}` (money), `{skip}` (one word), `{rest}` (the rest of the line); a space matches any run of
 //! spaces or tabs (or none); every other character must be there (letters in any case).
 
-use crate::money::parse_decimal_cents;
+use crate::Money;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -398,7 +398,7 @@ impl<'t> Compiled<'t> {
             value = value.strip_suffix(symbol.as_str()).unwrap_or(value);
         }
         let value = if value.starts_with('.') { format!("0{value}") } else { value.to_string() };
-        parse_decimal_cents(&value).map_err(|e| bad(line, field, text, e))
+        Money::parse_device("amount", &value).map(Money::cents).map_err(|e| bad(line, field, text, e))
     }
 
     fn count(line: usize, field: &'static str, text: &str) -> Result<u32, CounterError> {
@@ -556,13 +556,13 @@ pub fn render_report(rows: &[(i64, u32)], machine_id: &str) -> Vec<u8> {
     let mut out = b"\x1b@\x1b!\x10    CASH COUNT REPORT\r\n\x1b!\x00".to_vec();
     out.extend_from_slice(format!("DATE: 2024-05-01  TIME: 14:03\r\nMACHINE: {machine_id}  CURRENCY: USD\r\nDENOM   PCS      AMOUNT\r\n").as_bytes());
     for (denomination_cents, pieces) in rows {
-        let amount = crate::money::format_cents(denomination_cents * i64::from(*pieces));
-        let denomination = if denomination_cents % 100 == 0 { format!("${}", denomination_cents / 100) } else { format!("${}", crate::money::format_cents(*denomination_cents)) };
+        let amount = Money::from_cents(denomination_cents * i64::from(*pieces));
+        let denomination = if denomination_cents % 100 == 0 { format!("${}", denomination_cents / 100) } else { format!("${}", Money::from_cents(*denomination_cents)) };
         out.extend_from_slice(format!("{denomination:<7} {pieces:>4} {amount:>11}\r\n").as_bytes());
     }
     let pieces: u64 = rows.iter().map(|(_, p)| u64::from(*p)).sum();
     let total: i64 = rows.iter().map(|(d, p)| d * i64::from(*p)).sum();
-    out.extend_from_slice(format!("TOTAL PCS: {pieces}\r\nTOTAL AMT: {}\r\n\x1bd\x03", crate::money::format_cents(total)).as_bytes());
+    out.extend_from_slice(format!("TOTAL PCS: {pieces}\r\nTOTAL AMT: {}\r\n\x1bd\x03", Money::from_cents(total)).as_bytes());
     out
 }
 

@@ -19,10 +19,10 @@
 //! or cut to exactly 20 columns, so an update always overwrites the whole screen. The worker keeps only the
 //! newest screen asked for: a flood of updates never queues, and the window never waits.
 
-use crate::config::{ResolvedDevice, Timeouts};
-use crate::device::{self, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker};
+use crate::config::ResolvedDevice;
+use crate::device::{self, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker};
 use crate::profile::DisplayProfile;
-use crate::transport::{self, Link, TransportSpec};
+use crate::reconnect::{Connect, Reconnect};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -269,14 +269,10 @@ impl Display {
         let (wake, woken) = std::sync::mpsc::sync_channel(1);
         let timeouts = resolved.entry.timeouts;
         let mut run = WriteLoop {
-            spec: resolved.transport.clone(),
+            line: Reconnect::new(resolved.transport.clone(), DeviceKind::Display, &timeouts),
             profile: profile.clone(),
-            timeouts,
-            link: None,
             events,
             status: status.clone(),
-            backoff: Backoff::new(timeouts.reconnect_initial_ms, timeouts.reconnect_max_ms),
-            next_connect: Instant::now(),
             shown: None,
             wanted: None,
             hold_until: None,
@@ -340,14 +336,10 @@ impl Drop for Display {
 }
 
 struct WriteLoop {
-    spec: TransportSpec,
+    line: Reconnect,
     profile: DisplayProfile,
-    timeouts: Timeouts,
-    link: Option<Box<dyn Link>>,
     events: EventSink,
     status: SharedStatus,
-    backoff: Backoff,
-    next_connect: Instant,
     /// What the display shows now (None after a (re)connect until something is written).
     shown: Option<DisplayLines>,
     /// The newest screen asked for; written again after the link comes back.
@@ -372,7 +364,7 @@ impl WriteLoop {
                 self.hold_until = None;
             }
             for (job, pattern) in tests {
-                self.next_connect = self.next_connect.min(Instant::now());
+                self.line.retry_now();
                 match self.write(&pattern) {
                     Ok(()) => {
                         self.hold_until = Some(Instant::now() + TEST_HOLD);
@@ -386,7 +378,7 @@ impl WriteLoop {
             }
             if let Some(wanted) = self.wanted.clone().filter(|w| self.shown.as_ref() != Some(w)) {
                 let _ = self.write(&wanted);
-            } else if self.link.is_none() && Instant::now() >= self.next_connect {
+            } else if self.line.due() {
                 // Idle and offline: try the port again so the status recovers (the screen follows once asked).
                 let _ = self.connect();
             }
@@ -398,7 +390,7 @@ impl WriteLoop {
     fn write(&mut self, lines: &DisplayLines) -> Result<(), String> {
         self.connect()?;
         let bytes = encode_lines(&self.profile, lines);
-        let written = self.link.as_mut().map(|link| link.write_all(&bytes));
+        let written = self.line.link.as_mut().map(|link| link.write_all(&bytes));
         match written {
             Some(Ok(())) => {
                 self.shown = Some(lines.clone());
@@ -414,28 +406,23 @@ impl WriteLoop {
     }
 
     fn connect(&mut self) -> Result<(), String> {
-        if self.link.is_some() {
-            return Ok(());
-        }
-        if Instant::now() < self.next_connect {
-            return Err(self.status.get().last_error.unwrap_or_else(|| "display: waiting to reconnect".into()));
-        }
-        let opened = transport::open(&self.spec, DeviceKind::Display.name(), self.timeouts.open()).map_err(|e| e.to_string());
-        let mut link = match opened {
-            Ok(link) => link,
-            Err(reason) => {
+        match self.line.connect() {
+            Connect::Ready => return Ok(()),
+            Connect::Waiting => return Err(self.status.get().last_error.unwrap_or_else(|| "display: waiting to reconnect".into())),
+            Connect::Failed(reason) => {
                 self.lost(reason.clone());
                 return Err(reason);
             }
-        };
-        if let Err(err) = link.write_all(&encode_init(&self.profile)) {
+            Connect::Opened => {}
+        }
+        let init = encode_init(&self.profile);
+        if let Some(Err(err)) = self.line.link.as_mut().map(|link| link.write_all(&init)) {
             let reason = err.to_string();
             self.lost(reason.clone());
             return Err(reason);
         }
-        self.link = Some(link);
         self.shown = None;
-        self.backoff.reset();
+        self.line.succeeded();
         self.status.record_reading(|s| {
             s.online = true;
             s.state = DeviceState::Idle;
@@ -447,10 +434,8 @@ impl WriteLoop {
     }
 
     fn lost(&mut self, reason: String) {
-        self.link = None;
         self.shown = None;
-        self.next_connect = Instant::now() + Duration::from_millis(self.backoff.next_delay_ms());
-        self.status.mark_offline(&self.events, DeviceKind::Display, reason);
+        self.line.lost(&self.status, &self.events, reason);
     }
 }
 

@@ -7,7 +7,8 @@
 //! about 200 ms after the open. A pseudo-terminal has no modem lines, so the switch is read through the
 //! [`DrawerSensor`] trait and tests stand a fake sensor in for the line.
 
-use crate::drawer::{DrawerSensor, DrawerSettings, ModemLineSensor, QuerySensor};
+use crate::drawer::{DrawerSensor, ModemLineSensor, QuerySensor};
+use crate::drawer_wiring::DrawerSettings;
 use crate::device::JobId;
 use std::time::{Duration, Instant};
 

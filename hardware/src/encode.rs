@@ -2,7 +2,7 @@
 
 use crate::codepage::{encode_pc858, PC858_PAGE};
 use crate::escpos_bytes::{code128_bytes, code128_plan, Code128Plan, CommandError, EJECT_SLIP, FULL_CUT, PARTIAL_CUT, SELECT_ROLL, SELECT_SLIP};
-use crate::money::format_cents;
+use crate::Money;
 use crate::receipt::{layout_styled, wrap, Barcode, LineStyle, Receipt};
 use escpos::driver::Driver;
 use escpos::printer::Printer;
@@ -216,7 +216,7 @@ pub fn endorsement_lines(endorsement: &Endorsement, columns: usize) -> Vec<Strin
         "FOR DEPOSIT ONLY".to_string(),
         endorsement.payee.clone(),
         format!("Receipt {}", endorsement.receipt_number),
-        format!("{} {}", endorsement.date, format_cents(endorsement.amount_cents)),
+        format!("{} {}", endorsement.date, Money::from_cents(endorsement.amount_cents)),
     ];
     raw.iter().flat_map(|line| wrap(&crate::codepage::transliterate(line), columns.max(16))).collect()
 }

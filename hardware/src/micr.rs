@@ -10,7 +10,7 @@
 //!   Dash `'`, On-Us `(`, Transit `)`, unrecognised `?`.
 //! - Canadian (CPA Standard 006) cheques: the transit field is `ddddd-ddd` (branch transit, dash, institution).
 
-use crate::money::format_cents;
+use crate::Money;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use thiserror::Error;
@@ -224,7 +224,7 @@ impl Serialize for Micr {
         map.serialize_entry("account_last4", &self.account_last4)?;
         map.serialize_entry("account_masked", &self.account_masked)?;
         map.serialize_entry("check_number", &self.check_number)?;
-        map.serialize_entry("amount", &self.amount_cents.map(format_cents))?;
+        map.serialize_entry("amount", &self.amount_cents.map(|c| Money::from_cents(c).to_string()))?;
         map.serialize_entry("aux_on_us", &self.aux_on_us)?;
         map.serialize_entry("format", &self.format)?;
         map.end()

@@ -1,15 +1,16 @@
 //! The receipt printer worker: owns the link, runs print/kick/endorse jobs, polls DLE EOT, reconnects with backoff.
 
 use crate::config::{ResolvedDevice, Timeouts};
-use crate::device::{ScanData, enqueue, next_job_id, Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker, COMMAND_QUEUE_LEN, STOP_CHECK};
-use crate::drawer::{DrawerSettings, DrawerWatch, CONFIRM_STEP};
+use crate::device::{ScanData, enqueue, next_job_id, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker, COMMAND_QUEUE_LEN, STOP_CHECK};
+use crate::drawer_wiring::{DrawerSettings, DrawerWatch, CONFIRM_STEP};
 use crate::encode::{encode_receipt_segments, encode_test_page, endorsement_lines, EncodeError, Endorsement};
 use crate::escpos_bytes::{status_request, CLEAR_BUFFERS, CLEAR_RESPONSE, PARTIAL_CUT};
 use crate::profile::PrinterProfile;
 use crate::receipt::Receipt;
+use crate::reconnect::{Connect, Reconnect};
 use crate::slip::{self, validation_lines, SlipError, Station};
 use crate::status::{decode_offline_cause, decode_paper, decode_printer, PrinterSnapshot};
-use crate::transport::{self, drain_input, Link, TransportError, TransportSpec};
+use crate::transport::{drain_input, Link, TransportError, TransportSpec};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
@@ -197,9 +198,8 @@ enum Reading {
 pub const INCOMPLETE_LINE: &str = "*** INCOMPLETE - VOID - REPRINTED BELOW ***";
 
 struct PrinterWorker {
-    spec: TransportSpec,
+    line: Reconnect,
     timeouts: Timeouts,
-    link: Option<Box<dyn Link>>,
     /// The drawer's open sensor watch (None: no drawer, or a drawer without a sensor).
     drawer: Option<DrawerWatch>,
     /// How long a kick waits for the sensor to read open.
@@ -215,16 +215,13 @@ struct PrinterWorker {
     last: Option<PrinterSnapshot>,
     events: EventSink,
     status: SharedStatus,
-    backoff: Backoff,
-    next_connect: Instant,
 }
 
 impl PrinterWorker {
     fn new(spec: TransportSpec, timeouts: Timeouts, drawer: Option<DrawerSettings>, events: EventSink, status: SharedStatus) -> Self {
         Self {
-            spec,
+            line: Reconnect::new(spec, DeviceKind::Printer, &timeouts),
             timeouts,
-            link: None,
             drawer: drawer.as_ref().filter(|d| d.sensor).map(|d| DrawerWatch::new(d.open_when_high, d.left_open_after_ms)),
             drawer_confirm: Duration::from_millis(drawer.as_ref().map_or(0, |d| d.confirm_open_ms)),
             mute: None,
@@ -234,8 +231,6 @@ impl PrinterWorker {
             last: None,
             events,
             status,
-            backoff: Backoff::new(timeouts.reconnect_initial_ms, timeouts.reconnect_max_ms),
-            next_connect: Instant::now(),
         }
     }
 
@@ -263,32 +258,25 @@ impl PrinterWorker {
     }
 
     fn connect(&mut self) -> bool {
-        if self.link.is_some() {
-            return true;
-        }
-        if Instant::now() < self.next_connect {
-            return false;
-        }
-        match transport::open(&self.spec, "printer", self.timeouts.open()) {
-            Ok(link) => {
-                self.mute = (!link.can_read()).then(|| format!("{} cannot be read back (opened write-only)", link.describe()));
+        match self.line.connect() {
+            Connect::Ready => true,
+            Connect::Waiting => false,
+            Connect::Opened => {
+                self.mute = self.line.link.as_ref().filter(|link| !link.can_read()).map(|link| format!("{} cannot be read back (opened write-only)", link.describe()));
                 self.answered = false;
-                self.link = Some(link);
                 true
             }
-            Err(err) => {
-                self.lost(err.to_string());
+            Connect::Failed(reason) => {
+                self.lost(reason);
                 false
             }
         }
     }
 
     fn lost(&mut self, reason: String) {
-        self.link = None;
         self.mute = None;
         self.last = None;
-        self.next_connect = Instant::now() + Duration::from_millis(self.backoff.next_delay_ms());
-        self.status.mark_offline(&self.events, DeviceKind::Printer, reason);
+        self.line.lost(&self.status, &self.events, reason);
     }
 
     /// Asks DLE EOT 1, 2, 4; None (and offline) when the printer does not answer in time. A device node
@@ -298,7 +286,7 @@ impl PrinterWorker {
             return Some(Reading::Unknown);
         }
         let timeout = Duration::from_millis(self.timeouts.status_timeout_ms);
-        let link = self.link.as_mut()?;
+        let link = self.line.link.as_mut()?;
         match query_snapshot(link.as_mut(), timeout) {
             Ok(snapshot) => {
                 self.answered = true;
@@ -320,7 +308,7 @@ impl PrinterWorker {
             return None;
         }
         let reading = self.snapshot()?;
-        self.backoff.reset();
+        self.line.succeeded();
         match reading {
             Reading::Snapshot(snapshot) => self.apply(snapshot),
             Reading::Unknown => self.apply_unknown(),
@@ -396,7 +384,7 @@ impl PrinterWorker {
             Err(reason) => DeviceEvent::JobFailed { device: DeviceKind::Printer, job: command.job, reason },
         };
         self.events.send(event);
-        let blocked = self.last.and_then(|s| s.job_blocker()).is_some() || self.link.is_none();
+        let blocked = self.last.and_then(|s| s.job_blocker()).is_some() || self.line.link.is_none();
         self.set_state(if blocked { DeviceState::Error } else { DeviceState::Idle });
     }
 
@@ -414,7 +402,7 @@ impl PrinterWorker {
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
-        let result = self.link.as_mut().map(|link| link.write_all(bytes));
+        let result = self.line.link.as_mut().map(|link| link.write_all(bytes));
         match result {
             Some(Ok(())) => Ok(()),
             Some(Err(err)) => {
@@ -453,12 +441,12 @@ impl PrinterWorker {
     /// trailer waited for this worker's next job and a reprint from another process was joined to the piece.
     fn stopped_part_way(&mut self) {
         self.partial = true;
-        if self.link.is_none() {
+        if self.line.link.is_none() {
             return;
         }
         if self.clear_buffer && self.mute.is_none() {
             let timeout = Duration::from_millis(self.timeouts.status_timeout_ms);
-            let cleared = self.link.as_mut().map(|link| clear_buffers(link.as_mut(), timeout));
+            let cleared = self.line.link.as_mut().map(|link| clear_buffers(link.as_mut(), timeout));
             match cleared {
                 // A printer that has just answered DLE EOT but gives no Clear response does not take fn 8 (an
                 // older model, or emupos): its buffer is not cleared, and the trailer still ends the piece.
@@ -492,7 +480,7 @@ impl PrinterWorker {
         if let Some(why) = &self.mute {
             return Err(format!("{why}: the slip station and MICR reader need a link that answers"));
         }
-        self.link.as_mut().ok_or_else(|| "printer offline".to_string())
+        self.line.link.as_mut().ok_or_else(|| "printer offline".to_string())
     }
 
     fn slip_failed(&mut self, err: SlipError) -> String {

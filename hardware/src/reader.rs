@@ -1,8 +1,9 @@
 //! Input-only device workers (scanner, counter): a bounded read loop with offline detection and reconnect.
 
 use crate::config::Timeouts;
-use crate::device::{Backoff, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, SharedStatus, Worker};
-use crate::transport::{self, Link, TransportSpec};
+use crate::device::{DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, SharedStatus, Worker};
+use crate::reconnect::{Connect, Reconnect};
+use crate::transport::TransportSpec;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
@@ -30,7 +31,7 @@ impl InputDevice {
     pub fn start(kind: DeviceKind, spec: TransportSpec, timeouts: Timeouts, handler: impl InputHandler) -> Result<(Self, Receiver<DeviceEvent>), DeviceError> {
         let (events, receiver) = EventSink::channel();
         let status = SharedStatus::default();
-        let mut worker = ReadLoop { kind, spec, timeouts, link: None, events, status: status.clone(), backoff: Backoff::new(timeouts.reconnect_initial_ms, timeouts.reconnect_max_ms), next_connect: Instant::now() };
+        let mut worker = ReadLoop { kind, line: Reconnect::new(spec, kind, &timeouts), timeouts, events, status: status.clone() };
         let mut handler = handler;
         let worker = Worker::spawn(kind.name(), timeouts.stop_wait(), move |stop| worker.run(stop, &mut handler))?;
         Ok((Self { status, worker }, receiver))
@@ -55,13 +56,10 @@ impl Drop for InputDevice {
 
 struct ReadLoop {
     kind: DeviceKind,
-    spec: TransportSpec,
+    line: Reconnect,
     timeouts: Timeouts,
-    link: Option<Box<dyn Link>>,
     events: EventSink,
     status: SharedStatus,
-    backoff: Backoff,
-    next_connect: Instant,
 }
 
 impl ReadLoop {
@@ -73,7 +71,7 @@ impl ReadLoop {
                 std::thread::sleep(poll.min(Duration::from_millis(50)));
                 continue;
             }
-            let read = self.link.as_mut().map(|link| link.read_timeout(&mut buf, poll));
+            let read = self.line.link.as_mut().map(|link| link.read_timeout(&mut buf, poll));
             match read {
                 Some(Ok(0)) | None => handler.idle(Instant::now(), &self.events),
                 Some(Ok(n)) => handler.feed(&buf[..n], Instant::now(), &self.events),
@@ -81,7 +79,7 @@ impl ReadLoop {
             }
             let reply = handler.take_reply();
             if !reply.is_empty() {
-                let written = self.link.as_mut().map(|link| link.write_all(&reply));
+                let written = self.line.link.as_mut().map(|link| link.write_all(&reply));
                 if let Some(Err(err)) = written {
                     self.lost(err.to_string());
                 }
@@ -91,16 +89,11 @@ impl ReadLoop {
     }
 
     fn connect(&mut self) -> bool {
-        if self.link.is_some() {
-            return true;
-        }
-        if Instant::now() < self.next_connect {
-            return false;
-        }
-        match transport::open(&self.spec, self.kind.name(), self.timeouts.open()) {
-            Ok(link) => {
-                self.link = Some(link);
-                self.backoff.reset();
+        match self.line.connect() {
+            Connect::Ready => true,
+            Connect::Waiting => false,
+            Connect::Opened => {
+                self.line.succeeded();
                 self.status.record_reading(|s| {
                     s.online = true;
                     s.state = DeviceState::Idle;
@@ -109,16 +102,14 @@ impl ReadLoop {
                 self.events.send(DeviceEvent::Online { device: self.kind });
                 true
             }
-            Err(err) => {
-                self.lost(err.to_string());
+            Connect::Failed(reason) => {
+                self.lost(reason);
                 false
             }
         }
     }
 
     fn lost(&mut self, reason: String) {
-        self.link = None;
-        self.next_connect = Instant::now() + Duration::from_millis(self.backoff.next_delay_ms());
-        self.status.mark_offline(&self.events, self.kind, reason);
+        self.line.lost(&self.status, &self.events, reason);
     }
 }

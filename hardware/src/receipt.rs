@@ -1,7 +1,7 @@
 //! The receipt document and its pure text layout for 32, 42 and 48 columns.
 
 use crate::codepage::transliterate;
-use crate::money::format_cents;
+use crate::Money;
 use serde::{Deserialize, Serialize};
 
 /// Most items a single receipt carries (a bound, not a business rule).
@@ -137,7 +137,7 @@ impl Layout {
 
     /// Description on the left, amount right-aligned; long descriptions wrap above the amount.
     fn amount_row(&mut self, label: &str, amount_cents: i64) {
-        let amount = format_cents(amount_cents);
+        let amount = Money::from_cents(amount_cents).to_string();
         let room = self.columns.saturating_sub(amount.len() + 1).max(1);
         let mut pieces = wrap(&transliterate(label), room);
         let last = pieces.pop().unwrap_or_default();

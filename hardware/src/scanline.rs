@@ -1,6 +1,6 @@
 //! Remittance stub scanlines: a TOML template (fields + check digits) and the parser it drives.
 
-use crate::money::{format_cents, implied_decimal_cents};
+use crate::Money;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use std::path::Path;
@@ -117,7 +117,7 @@ impl Serialize for Stub {
         let mut map = serializer.serialize_map(Some(self.fields.len() + 1))?;
         for (name, value) in &self.fields {
             if name == AMOUNT_FIELD {
-                map.serialize_entry(name, &self.amount_due_cents.map(format_cents))?;
+                map.serialize_entry(name, &self.amount_due_cents.map(|c| Money::from_cents(c).to_string()))?;
             } else {
                 map.serialize_entry(name, value)?;
             }
@@ -239,7 +239,8 @@ impl Template {
         for spec in &self.fields {
             let value: String = digits[spec.start - 1..spec.start - 1 + spec.length].iter().collect();
             if spec.name == AMOUNT_FIELD {
-                let cents = implied_decimal_cents(&value, spec.decimals.unwrap_or(2))
+                let cents = Money::from_implied_decimals("amount", &value, spec.decimals.unwrap_or(2))
+                    .map(Money::cents)
                     .map_err(|e| ScanlineError::Field { field: spec.name.clone(), problem: e.to_string() })?;
                 amount_due_cents = Some(cents);
             }

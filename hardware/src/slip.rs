@@ -234,7 +234,7 @@ pub fn slip_bytes(lines: &[String]) -> Vec<u8> {
 
 /// What a validation prints on the form at the validation station.
 pub fn validation_lines(receipt_number: &str, date: &str, amount_cents: i64, columns: usize) -> Vec<String> {
-    let line = format!("PAID {date} {} {receipt_number}", crate::money::format_cents(amount_cents));
+    let line = format!("PAID {date} {} {receipt_number}", crate::Money::from_cents(amount_cents));
     vec![line.chars().take(columns.max(16)).collect()]
 }
 

@@ -79,7 +79,7 @@ pub enum ScanCommand {
 pub(crate) fn devices_config(ctx: &Context, file: Option<&Path>) -> Result<DevicesConfig> {
     let config = match (file, &ctx.settings.devices) {
         (Some(path), _) => DevicesConfig::load(path),
-        (None, Some(table)) => DevicesConfig::from_toml_str(&toml::to_string(table).map_err(|e| Error::Invalid(format!("[devices]: {e}")))?),
+        (None, Some(config)) => Ok(config.clone()),
         (None, None) => Ok(DevicesConfig::default()),
     };
     config.map_err(|e| Error::Invalid(format!("[devices]: {e}")))

@@ -29,7 +29,7 @@ pub fn lines(counter: &Counter, serving: bool, city_name: &str) -> DisplayLines 
         return DisplayLines::new(upper, amount_line("Due", &due.grouped()));
     }
     let lower = if tendered >= due {
-        amount_line("Change", &Money::from_cents(tendered.cents() - due.cents()).grouped())
+        amount_line("Change", &tendered.saturating_sub(due).grouped())
     } else {
         amount_line("Due", &counter.remaining().grouped())
     };

@@ -102,19 +102,16 @@ impl Devices {
         });
         Devices { set, problems, feed, slip, ..Devices::default() }
     }
-    /// Opens the devices of the settings' `[devices]` table; `sim:` transports start simulators in `sim_dir`.
-    pub fn from_settings(table: Option<&toml::Table>, sim_dir: &Path) -> Devices {
-        let Some(table) = table else { return Devices::default() };
-        let config = match DevicesConfig::from_toml_str(&table.to_string()) {
-            Ok(config) => config,
-            Err(e) => return Devices { problems: vec![e.to_string()], ..Devices::default() },
-        };
-        match sim::materialize(&config, sim_dir) {
+    /// Opens the devices of the settings' `[devices]` (read when the settings loaded); `sim:` transports start
+    /// simulators in `sim_dir`.
+    pub fn from_settings(config: Option<&DevicesConfig>, sim_dir: &Path) -> Devices {
+        let Some(config) = config else { return Devices::default() };
+        match sim::materialize(config, sim_dir) {
             Ok((config, simulators)) => {
                 let sim_dir = simulators.as_ref().map(|_| sim_dir.to_path_buf());
                 Devices { simulators, sim_dir, ..Devices::open(&config) }
             }
-            Err(e) => Devices { problems: vec![e.to_string()], ..Devices::open(&config) },
+            Err(e) => Devices { problems: vec![e.to_string()], ..Devices::open(config) },
         }
     }
 

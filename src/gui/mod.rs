@@ -55,7 +55,7 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
     // reads them; a demo without the table still gets every device simulated.
     let devices = match (launch.demo, launch.settings.devices.as_ref()) {
         (true, None) => devices::Devices::simulated(&sim_dir),
-        (_, table) => devices::Devices::from_settings(table, &sim_dir),
+        (_, config) => devices::Devices::from_settings(config, &sim_dir),
     };
     // A bad stub template turns stub scanning off (said on the first scan and in the log), not the counter.
     let stubs = citytill::ops::stub::StubTemplates::from_settings(launch.settings.scanline.as_ref(), &launch.data_dir);

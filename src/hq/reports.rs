@@ -333,12 +333,12 @@ pub fn day_report(client: &mut Client, date: NaiveDate) -> HqResult<DayReport> {
         .iter()
         .map(|r| AccountTotal { account: r.get(0), debit: Money::from_cents(r.get(1)), credit: Money::from_cents(r.get(2)) })
         .collect();
-    let total_debit = Money::from_cents(accounts.iter().map(|a| a.debit.cents()).sum());
-    let total_credit = Money::from_cents(accounts.iter().map(|a| a.credit.cents()).sum());
+    let total_debit = accounts.iter().map(|a| a.debit).fold(Money::ZERO, Money::saturating_add);
+    let total_credit = accounts.iter().map(|a| a.credit).fold(Money::ZERO, Money::saturating_add);
     Ok(DayReport { date: date_text, terminals: terminals.into_values().collect(), accounts, total_debit, total_credit, balanced: total_debit == total_credit })
 }
 
 fn add(totals: &mut BTreeMap<String, Money>, key: &str, cents: i64) {
     let entry = totals.entry(key.to_string()).or_insert(Money::ZERO);
-    *entry = Money::from_cents(entry.cents() + cents);
+    *entry = entry.saturating_add(Money::from_cents(cents));
 }

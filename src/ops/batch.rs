@@ -397,7 +397,7 @@ fn post_lines(w: &Writer<'_>, items: &[BatchItem]) -> Result<Vec<PostedItem>> {
         let line = PaymentLine {
             target: LineTarget::Payable { number: payable.number, kind: payable.kind },
             applied: Money::from_cents(applied),
-            credit: Money::from_cents(item.amount.cents() - applied),
+            credit: (item.amount - Money::from_cents(applied))?,
         };
         out.push(PostedItem { item: item.item, line });
     }

@@ -123,16 +123,16 @@ impl Cart {
 
     /// Total of the lines whose amounts read (a line still being typed counts as nothing).
     pub fn total_due(&self) -> Money {
-        Money::from_cents(self.lines.iter().filter_map(|l| l.amount().ok().flatten()).map(Money::cents).sum())
+        self.lines.iter().filter_map(|l| l.amount().ok().flatten()).fold(Money::ZERO, Money::saturating_add)
     }
 
     pub fn tendered(&self) -> Money {
-        Money::from_cents(self.tenders.iter().map(|t| t.amount.cents()).sum())
+        self.tenders.iter().map(|t| t.amount).fold(Money::ZERO, Money::saturating_add)
     }
 
     /// What is still to tender (never negative).
     pub fn remaining(&self) -> Money {
-        Money::from_cents((self.total_due().cents() - self.tendered().cents()).max(0))
+        self.total_due().saturating_sub(self.tendered()).max(Money::ZERO)
     }
 
     /// Whether the tenders cover what is due (the payment can be recorded).

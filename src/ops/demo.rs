@@ -18,8 +18,11 @@ pub const PAYABLES: usize = 2_000;
 /// them), the same five (printer, drawer, scanner, counter, customer display) the demo window shows, so `citytill devices status|test` on the demo's data dir see them too.
 pub fn devices_toml() -> Result<String> {
     let problem = |e: &dyn std::fmt::Display| crate::Error::Invalid(format!("[devices]: {e}"));
-    let table: toml::Table = toml::from_str(&citytill_hardware::sim::sim_config().to_toml_string().map_err(|e| problem(&e))?).map_err(|e| problem(&e))?;
-    let text = toml::to_string(&toml::Table::from_iter([("devices".to_string(), toml::Value::Table(table))])).map_err(|e| problem(&e))?;
+    #[derive(serde::Serialize)]
+    struct Section {
+        devices: citytill_hardware::config::DevicesConfig,
+    }
+    let text = toml::to_string(&Section { devices: citytill_hardware::sim::sim_config() }).map_err(|e| problem(&e))?;
     Ok(format!("\n# Added by `citytill demo`: every device is simulated (started in <data dir>/sim by whoever opens them).\n{text}"))
 }
 

@@ -16,6 +16,7 @@ use crate::ledger::Ledger;
 use crate::money::Money;
 use crate::ops::auth::Actor;
 use crate::ops::batch::{self, BatchSummary};
+use crate::money::MoneyError;
 
 /// The file in the data dir that routes tenders to bank accounts.
 pub const ROUTING_FILE: &str = "deposit.toml";
@@ -88,7 +89,7 @@ pub fn create(ledger: &mut Ledger, actor: &Actor, routing: &BankRouting, date: &
         let count: i64 = w.conn().query_row("SELECT COUNT(*) FROM deposits", [], |r| r.get(0))?;
         let deposit = format!("{}-DEP-{:04}", w.terminal(), count + 1);
         let ids: Vec<String> = batches.iter().map(|b| b.batch.clone()).collect();
-        let total = Money::from_cents(slip.lines.iter().map(|l| l.amount.cents()).sum());
+        let total = slip.lines.iter().map(|l| l.amount).sum::<Result<Money, MoneyError>>()?;
         w.append(Some(&actor.name), None, &Event::DepositCreated { deposit: deposit.clone(), batches: ids.clone(), slip: slip.clone() })?;
         Ok(DepositResult { deposit, batches: ids, total, slip })
     })

@@ -124,7 +124,7 @@ pub fn close(ledger: &mut Ledger, settings: &Settings, actor: &Actor, count: Opt
             (_, Some(_)) => return Err(Error::Refused("--count: this drawer's count is already recorded; close it with --approver and --reason".into())),
             (_, None) => recorded_count(w.conn(), drawer.id)?,
         };
-        let over_short = over_short(&expected, &counted);
+        let over_short = over_short(&expected, &counted)?;
         let limit = settings.limits.over_short_approval;
         let approval_required = over_short.iter().any(|d| d.amount.cents().abs() > limit.cents());
         let mut result = close_result(drawer.id, &expected, &counted, &over_short, approval_required);
@@ -170,16 +170,16 @@ fn counted_amounts(count: &Count, expected: &[(TenderKind, Money)]) -> Result<(V
     Ok((count.cash.clone(), counted))
 }
 
-fn over_short(expected: &[(TenderKind, Money)], counted: &[TenderAmount]) -> Vec<TenderAmount> {
+fn over_short(expected: &[(TenderKind, Money)], counted: &[TenderAmount]) -> Result<Vec<TenderAmount>> {
     let mut kinds: Vec<TenderKind> = expected.iter().map(|(t, _)| *t).chain(counted.iter().map(|c| c.tender)).collect();
     kinds.sort();
     kinds.dedup();
     kinds
         .into_iter()
         .map(|kind| {
-            let e = expected.iter().find(|(t, _)| *t == kind).map_or(0, |(_, m)| m.cents());
-            let c = counted.iter().find(|x| x.tender == kind).map_or(0, |x| x.amount.cents());
-            TenderAmount { tender: kind, amount: Money::from_cents(c - e) }
+            let e = expected.iter().find(|(t, _)| *t == kind).map_or(Money::ZERO, |(_, m)| *m);
+            let c = counted.iter().find(|x| x.tender == kind).map_or(Money::ZERO, |x| x.amount);
+            Ok(TenderAmount { tender: kind, amount: (c - e)? })
         })
         .collect()
 }

@@ -22,6 +22,7 @@ use crate::ledger::Ledger;
 use crate::money::Money;
 use crate::ops::auth::Actor;
 use crate::ops::batch;
+use crate::money::MoneyError;
 
 /// The posting file's header, in the order the billing system imports.
 pub const HEADER: &str = "account,kind,amount,receipt,date,tender,batch";
@@ -71,7 +72,7 @@ pub fn payments(ledger: &mut Ledger, actor: &Actor, date: &str) -> Result<Export
                 None => Ok(ExportResult { date: date.to_string(), file: None, again: false, payments: 0, rows, total: Money::ZERO }),
             };
         }
-        let total = Money::from_cents(rows.iter().map(|r| r.amount.cents()).sum());
+        let total = rows.iter().map(|r| r.amount).sum::<Result<Money, MoneyError>>()?;
         let event = Event::PaymentsExported { date: date.to_string(), references: references.clone(), total };
         let record = w.append(Some(&actor.name), None, &event)?;
         let rebuilt = rows_of(w.conn(), &terminal, &references)?;

@@ -12,6 +12,7 @@ use crate::ledger::{Ledger, Writer};
 use crate::money::Money;
 use crate::ops::auth::Actor;
 use crate::ops::query;
+use crate::money::MoneyError;
 
 pub use crate::ops::cart::{Cart, CartItem, CartLine};
 
@@ -173,8 +174,8 @@ fn resolve_lines(w: &Writer<'_>, settings: &Settings, requests: &[LineRequest]) 
                     return Err(Error::Refused(format!("account: {} is {}; it cannot take payments", payable.number, payable.status)));
                 }
                 // Lines already in this payment for the same payable use up its balance first.
-                let earlier: i64 = lines.iter().filter(|l| l.payable_number() == Some(&payable.number)).map(|l| l.amount().cents()).sum();
-                let outstanding = Money::from_cents((payable.balance.cents() - earlier).max(0));
+                let earlier = lines.iter().filter(|l| l.payable_number() == Some(&payable.number)).map(|l| l.amount()).sum::<Result<Money, MoneyError>>()?;
+                let outstanding = (payable.balance - earlier)?.max(Money::ZERO);
                 let amount = amount.unwrap_or(outstanding);
                 if amount.is_zero() || amount.is_negative() {
                     return Err(Error::Invalid(format!("amount: account {} has nothing due; give an amount", payable.number)));
@@ -210,7 +211,7 @@ pub fn change_due(settings: &Settings, tenders: &[Tender], total: Money, tendere
     }
     let change = tendered.minus(total)?;
     let can_give_change = |kind: TenderKind| kind == TenderKind::Cash || (kind == TenderKind::Check && settings.policy.check_over_amount);
-    let change_sources = Money::from_cents(tenders.iter().filter(|t| can_give_change(t.kind)).map(|t| t.amount.cents()).sum());
+    let change_sources = tenders.iter().filter(|t| can_give_change(t.kind)).map(|t| t.amount).sum::<Result<Money, MoneyError>>()?;
     if change > change_sources {
         let rule = if settings.policy.check_over_amount { "cash or check" } else { "cash" };
         return Err(Error::Invalid(format!("tender: non-cash tenders exceed the {total} due by {}; only {rule} may exceed the amount due", change.minus(change_sources)?)));

@@ -11,6 +11,7 @@ use crate::ledger::{Ledger, Writer};
 use crate::money::Money;
 use crate::ops::auth::Actor;
 use crate::ops::query::{self, ReceiptInfo};
+use crate::money::MoneyError;
 
 /// The lines, tenders and change of the payment a receipt was issued for.
 fn original(info: &ReceiptInfo) -> Result<(Vec<PaymentLine>, Vec<Tender>, Money, i64)> {
@@ -92,7 +93,7 @@ pub fn returned_check(ledger: &mut Ledger, actor: &Actor, approver: &Actor, rece
             return Err(Error::Refused(format!("receipt: {} is {}; there is no check to return", info.receipt, info.status)));
         }
         let (lines, tenders, _, _) = original(&info)?;
-        let check_amount = Money::from_cents(tenders.iter().filter(|t| t.kind == TenderKind::Check).map(|t| t.amount.cents()).sum());
+        let check_amount = tenders.iter().filter(|t| t.kind == TenderKind::Check).map(|t| t.amount).sum::<Result<Money, MoneyError>>()?;
         if check_amount.is_zero() {
             return Err(Error::Refused(format!("receipt: {} was not paid by check", info.receipt)));
         }

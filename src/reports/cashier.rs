@@ -12,6 +12,7 @@ use crate::money::Money;
 use crate::ops::auth::Actor;
 use crate::ops::query;
 use crate::reports::{entries, Document, Section};
+use crate::money::MoneyError;
 
 /// What a drawer's X report says instead of an expected amount the viewer may not see.
 pub const BLIND: &str = "(blind until counted)";
@@ -58,8 +59,8 @@ pub fn drawers(conn: &Connection, date: &str, viewer: Option<&Actor>) -> Result<
             for row in &z.tenders {
                 section.row(vec![row.tender.clone(), row.expected.to_string(), row.counted.to_string(), row.over_short.to_string()]);
             }
-            let total = |f: fn(&crate::reports::z_report::TenderClose) -> Money| Money::from_cents(z.tenders.iter().map(|t| f(t).cents()).sum()).to_string();
-            section.totals = Some(vec!["total".into(), total(|t| t.expected), total(|t| t.counted), total(|t| t.over_short)]);
+            let total = |f: fn(&crate::reports::z_report::TenderClose) -> Money| z.tenders.iter().map(f).sum::<Result<Money, MoneyError>>().map(|m| m.to_string());
+            section.totals = Some(vec!["total".into(), total(|t| t.expected)?, total(|t| t.counted)?, total(|t| t.over_short)?]);
             section.notes = z.notes();
             // The chain head after the close entry: a Z tape kept is a witness of the journal (ops::seal).
             section.notes.push(z.seal.clone());
@@ -72,7 +73,7 @@ pub fn drawers(conn: &Connection, date: &str, viewer: Option<&Actor>) -> Result<
             for (tender, amount) in &expected {
                 section.row(vec![tender.as_str().into(), if shown { amount.to_string() } else { BLIND.into() }]);
             }
-            let total = Money::from_cents(expected.iter().map(|(_, m)| m.cents()).sum()).to_string();
+            let total = expected.iter().map(|(_, m)| *m).sum::<Result<Money, MoneyError>>()?.to_string();
             section.totals = Some(vec!["total".into(), if shown { total } else { BLIND.into() }]);
             if !shown {
                 section.notes.push("Expected amounts are shown after the blind count, or to a supervisor.".into());

@@ -19,7 +19,7 @@ pub fn slip_sections(deposit: &str, batches: &[String], slip: &DepositSlip) -> V
         cash.row(vec!["drops and mail cash".into(), String::new(), slip.cash_uncounted.to_string()]);
     }
     let counted = denominations::total(&slip.cash).unwrap_or_default();
-    cash.totals = Some(vec!["total cash".into(), String::new(), Money::from_cents(counted.cents() + slip.cash_uncounted.cents()).to_string()]);
+    cash.totals = Some(vec!["total cash".into(), String::new(), counted.saturating_add(slip.cash_uncounted).to_string()]);
     let mut sections = vec![cash, paper(deposit, "checks", &slip.checks)];
     if !slip.money_orders.is_empty() {
         sections.push(paper(deposit, "money orders", &slip.money_orders));
@@ -28,7 +28,7 @@ pub fn slip_sections(deposit: &str, batches: &[String], slip: &DepositSlip) -> V
     for line in &slip.lines {
         banks.row(vec![line.bank_account.clone(), line.tender.as_str().into(), line.amount.to_string()]);
     }
-    banks.totals = Some(vec!["deposit total".into(), String::new(), Money::from_cents(slip.lines.iter().map(|l| l.amount.cents()).sum()).to_string()]);
+    banks.totals = Some(vec!["deposit total".into(), String::new(), slip.lines.iter().map(|l| l.amount).fold(Money::ZERO, Money::saturating_add).to_string()]);
     banks.notes.push(format!("Batches: {}", batches.join(", ")));
     sections.push(banks);
     sections
@@ -40,7 +40,7 @@ fn paper(deposit: &str, what: &str, items: &[DepositCheck]) -> Section {
         let account = if check.account_last4.is_empty() { String::new() } else { format!("****{}", check.account_last4) };
         section.row(vec![check.reference.clone(), check.number.clone(), check.routing.clone(), account, check.amount.to_string()]);
     }
-    section.totals = Some(vec![format!("{} {what}", items.len()), String::new(), String::new(), String::new(), Money::from_cents(items.iter().map(|c| c.amount.cents()).sum()).to_string()]);
+    section.totals = Some(vec![format!("{} {what}", items.len()), String::new(), String::new(), String::new(), items.iter().map(|c| c.amount).fold(Money::ZERO, Money::saturating_add).to_string()]);
     section
 }
 

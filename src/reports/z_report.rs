@@ -23,7 +23,7 @@ pub struct Moves {
 impl Moves {
     fn add(&mut self, amount: Money) {
         self.count += 1;
-        self.total = Money::from_cents(self.total.cents() + amount.cents());
+        self.total = self.total.saturating_add(amount);
     }
 }
 

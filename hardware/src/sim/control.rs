@@ -66,7 +66,7 @@ pub fn parse_rows(text: &str) -> Result<Vec<(i64, u32)>, String> {
     text.split(',')
         .map(|row| {
             let (denomination, pieces) = row.trim().split_once('x').ok_or(format!("row {row:?}: expected DENOMINATIONxPIECES"))?;
-            let cents = crate::money::parse_decimal_cents(denomination).map_err(|e| e.to_string())?;
+            let cents = crate::Money::parse_device("denomination", denomination).map_err(|e| e.to_string())?.cents();
             let pieces = pieces.parse::<u32>().map_err(|e| format!("row {row:?}: pieces: {e}"))?;
             Ok((cents, pieces))
         })

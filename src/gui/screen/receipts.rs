@@ -281,7 +281,7 @@ impl Receipts {
         self.correction = Some(correction);
         self.approval = Approval::default();
         self.reason.clear();
-        self.refund_amount = self.shown.as_ref().map(|i| Money::from_cents(i.total.cents() - i.refunded.cents()).to_string()).unwrap_or_default();
+        self.refund_amount = self.shown.as_ref().map(|i| i.total.saturating_sub(i.refunded).to_string()).unwrap_or_default();
         self.error = None;
         self.notice = None;
         iced::widget::operation::focus(REASON_ID)
