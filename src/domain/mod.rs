@@ -5,7 +5,6 @@ pub mod card_data;
 pub mod denominations;
 pub mod effects;
 pub mod events;
-mod event_json;
 pub mod ids;
 pub mod payable;
 pub mod postings;
