@@ -9,6 +9,9 @@ mod compare;
 mod model;
 #[allow(unsafe_code)]
 mod scan;
+mod since_seal;
+
+pub use since_seal::{verify_since_seal, SealStart, SinceSeal};
 
 use std::sync::Arc;
 
