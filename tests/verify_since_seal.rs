@@ -97,3 +97,21 @@ fn no_seal_yet_verifies_everything() {
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(run.stdout.contains("No sealed day yet") && run.stdout.contains("hash mismatch"), "{}", run.stdout);
 }
+
+// Proves `--since-seal` holds an entry head office acknowledged after the seal to the hash in the
+// acknowledgement witness beside the ledger: the right hash passes (and is said to be checked), a rewritten
+// entry (its hash no longer the acknowledged one) fails naming the entry.
+#[test]
+fn acknowledged_entry_after_the_seal_is_held_to_its_hash() {
+    let (city, _) = sealed_city();
+    let last = city.journal_len();
+    let hash: String = rusqlite::Connection::open(city.ledger()).unwrap().query_row("SELECT hash FROM journal WHERE seq = ?1", [last], |r| r.get(0)).unwrap();
+    let witness = format!("{}.hq-acked", city.ledger().display());
+    std::fs::write(&witness, format!("{last} {hash}\n")).unwrap();
+    let run = city.ok(&["verify", "--since-seal"], &[]);
+    assert!(run.stdout.contains(&format!("Entry {last}, the last head office acknowledged")), "{}", run.stdout);
+    std::fs::write(&witness, format!("{last} {}\n", "0".repeat(64))).unwrap();
+    let run = city.run(&["verify", "--since-seal"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("PROBLEM: entry {last}: its hash is not the one head office acknowledged")), "{}", run.stdout);
+}

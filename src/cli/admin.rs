@@ -151,6 +151,9 @@ pub fn verify(ctx: &Context, seals: &[String], since_seal: bool) -> Result<()> {
         )?,
         None => {}
     }
+    if let Some(Some(ledger_verify::SealStart { acked: Some(acked), .. })) = &since {
+        crate::outln!("Entry {acked}, the last head office acknowledged, was held to the hash head office acknowledged.")?;
+    }
     if report.ok {
         match since {
             Some(Some(_)) => crate::outln!("Entries since the seal verified: {} entries, {} postings — clean.", report.entries, report.postings)?,

@@ -2,14 +2,15 @@
 //! not the journal's age. The last day close that seals its chain head (`DayClosed.chain_head`, the hash of
 //! the entry before it, printed on the day's paper and held by head office) is the starting point: from it
 //! to the last entry, every entry is checked as `verify` checks it (sequence, chain, hash, postings,
-//! payload). What lies before the seal is covered by the seal, not re-read; projections and SQLite's
+//! payload), and an entry head office acknowledged since (`ack_witness`) must still carry the hash it
+//! acknowledged. What lies before the seal is covered by the seal, not re-read; projections and SQLite's
 //! integrity check need the whole file and are left to the full `verify`.
 
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::domain::events::Event;
 use crate::error::Result;
-use crate::ledger::payload;
+use crate::ledger::{ack_witness, payload};
 use crate::ledger::Ledger;
 
 use super::{check_range, Report, CHUNK, MAX_LISTED};
@@ -27,6 +28,9 @@ pub struct SealStart {
     pub hash: String,
     /// The entries checked: `seq` to the last.
     pub last_seq: i64,
+    /// The entry head office acknowledged (`ack_witness`), when it lies in the checked range and its hash
+    /// was compared with the one head office acknowledged.
+    pub acked: Option<i64>,
 }
 
 /// What `verify_since_seal` did: checked from a seal, or (no sealed day yet) the whole journal.
@@ -115,6 +119,20 @@ fn check_since_seal(ledger: &Ledger, conn: &Connection) -> Result<Option<SinceSe
     if expected_seq <= last_seq {
         report.problems.push(format!("entry {expected_seq}: sequence gap: entries {expected_seq} to {last_seq} are missing"));
     }
+    // Head office's acknowledgement, kept beside the ledger, is a second witness: an entry it acknowledged
+    // after the seal must still carry the hash head office holds.
+    let mut acked_checked = None;
+    if let Some((acked, acked_hash)) = ack_witness::read_entry(ledger.path()) {
+        if acked > last_seq {
+            report.problems.push(format!("entry {acked}: head office acknowledged it, but this journal ends at entry {last_seq}"));
+        } else if acked >= seal_seq {
+            acked_checked = Some(acked);
+            let stored: Option<String> = conn.query_row("SELECT hash FROM journal WHERE seq = ?1", [acked], |r| r.get(0)).optional()?;
+            if stored.as_deref() != Some(acked_hash.as_str()) {
+                report.problems.push(format!("entry {acked}: its hash is not the one head office acknowledged (the journal was rewritten after sync)"));
+            }
+        }
+    }
     if chain_head.is_empty() {
         report.problems.push(format!("entry {seal_seq}: the sealed day close is unreadable or no longer a day close"));
     }
@@ -124,5 +142,5 @@ fn check_since_seal(ledger: &Ledger, conn: &Connection) -> Result<Option<SinceSe
         report.problems.push(format!("... and {more} more problems"));
     }
     report.ok = report.problems.is_empty();
-    Ok(Some(SinceSeal { report, since: Some(SealStart { seq: seal_seq, date, chain_head, hash, last_seq }) }))
+    Ok(Some(SinceSeal { report, since: Some(SealStart { seq: seal_seq, date, chain_head, hash, last_seq, acked: acked_checked }) }))
 }
