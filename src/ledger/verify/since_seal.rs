@@ -54,9 +54,9 @@ pub fn verify_since_seal(ledger: &Ledger) -> Result<SinceSeal> {
     }
 }
 
-/// The last day close with a chain head, found from `meta.closed_through` through the business-date
-/// index (a day close is dated the day it was recorded, the closed day or later), so finding it reads
-/// only the entries since that day.
+/// The last day close with a chain head: read back from the journal's end among the entries dated from
+/// `meta.closed_through` on (a day close is dated the day it was recorded, the closed day or later), so
+/// finding it reads only the entries since that close.
 fn last_seal(conn: &Connection) -> Result<Option<(i64, String, String)>> {
     let Some(closed) = conn.query_row("SELECT value FROM meta WHERE key = 'closed_through'", [], |r| r.get::<_, String>(0)).optional()? else {
         return Ok(None);
