@@ -8,7 +8,8 @@ use crate::domain::tender::{Tender, TenderKind};
 use crate::money::Money;
 
 /// What one payment line pays: a payable (by number and kind) or a fee code (with its GL account).
-#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+/// Written tagged by `type` (the derived `Serialize`); read by `ledger::payload` (`line_target.rs`).
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LineTarget {
     Payable { number: String, kind: PayableKind },

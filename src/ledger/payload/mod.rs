@@ -5,6 +5,7 @@
 //! the chain hashes head office recomputes, are those of every earlier release (tests/event_golden.rs).
 
 mod kinds;
+mod line_target;
 
 use serde::{Deserialize, Deserializer};
 
