@@ -35,7 +35,7 @@ fn rewrite(path: &Path, mut edit: impl FnMut(&JournalRecord, Event) -> Option<Ev
     let forged_path = path.with_extension("forged");
     let mut forged = Ledger::create(&forged_path, &terminal).unwrap();
     for record in &records {
-        let event: Event = serde_json::from_str(&record.payload).unwrap();
+        let event: Event = citytill::ledger::payload::decode(&record.kind, &record.payload).unwrap();
         let Some(event) = edit(record, event) else { continue };
         let at = chrono::DateTime::parse_from_rfc3339(&record.at).unwrap().with_timezone(&chrono::Utc);
         forged.set_clock(Clock::Fixed(at));

@@ -187,7 +187,7 @@ fn check(w: &World, verify_ledger: bool) {
     let mut deposited: BTreeMap<String, i64> = BTreeMap::new();
     let mut statement = conn.prepare("SELECT payload FROM journal WHERE kind = 'deposit_created'").unwrap();
     for payload in statement.query_map([], |r| r.get::<_, String>(0)).unwrap() {
-        if let Ok(Event::DepositCreated { batches, .. }) = serde_json::from_str(&payload.unwrap()) {
+        if let Ok(Event::DepositCreated { batches, .. }) = citytill::ledger::payload::decode("deposit_created", &payload.unwrap()) {
             batches.into_iter().for_each(|b| *deposited.entry(b).or_default() += 1);
         }
     }

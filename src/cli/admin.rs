@@ -113,10 +113,15 @@ pub fn import(ctx: &Context, what: &str, file: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn verify(ctx: &Context, seals: &[String]) -> Result<()> {
+pub fn verify(ctx: &Context, seals: &[String], since_seal: bool) -> Result<()> {
     let claims = seals.iter().map(|s| crate::ops::seal::parse(s)).collect::<Result<Vec<_>>>()?;
     let ledger = ctx.read_ledger()?;
-    let mut report = ledger_verify::verify(&ledger)?;
+    let (mut report, since) = if since_seal {
+        let checked = ledger_verify::verify_since_seal(&ledger)?;
+        (checked.report, Some(checked.since))
+    } else {
+        (ledger_verify::verify(&ledger)?, None)
+    };
     // Seals from paper are witnesses outside the file: a re-hashed chain passes the checks above, not these.
     let seal_problems = crate::ops::seal::check(ledger.conn(), &claims)?;
     if !seal_problems.is_empty() {
@@ -124,9 +129,36 @@ pub fn verify(ctx: &Context, seals: &[String]) -> Result<()> {
         report.problems.extend(seal_problems);
     }
     if ctx.json {
-        output::json(&report)?;
-    } else if report.ok {
-        crate::outln!("Ledger verified: {} entries, {} postings, {} receipts — clean.", report.entries, report.postings, report.receipts)?;
+        let result = verdict(&report);
+        match since {
+            Some(since) => output::json(&ledger_verify::SinceSeal { report, since })?,
+            None => output::json(&report)?,
+        }
+        return result;
+    }
+    match &since {
+        Some(None) => crate::outln!("No sealed day yet (no day close records its chain head): verified the whole journal instead.")?,
+        Some(Some(start)) => crate::outln!(
+            "Checked entries {}-{} from the day close of {} (entry {}, {} on its printout): sequence, hash chain, hashes, postings, payloads.\n\
+             Not re-checked: entries 1-{} (covered by that seal: `citytill verify --seal {}` holds them to the paper), the projections and SQLite's integrity check (a full `citytill verify` checks those).",
+            start.seq,
+            start.last_seq,
+            start.date,
+            start.seq,
+            crate::ops::seal::line(start.seq, &start.hash),
+            start.seq - 1,
+            crate::ops::seal::seal(start.seq, &start.hash),
+        )?,
+        None => {}
+    }
+    if let Some(Some(ledger_verify::SealStart { acked: Some(acked), .. })) = &since {
+        crate::outln!("Entry {acked}, the last head office acknowledged, was held to the hash head office acknowledged.")?;
+    }
+    if report.ok {
+        match since {
+            Some(Some(_)) => crate::outln!("Entries since the seal verified: {} entries, {} postings — clean.", report.entries, report.postings)?,
+            _ => crate::outln!("Ledger verified: {} entries, {} postings, {} receipts — clean.", report.entries, report.postings, report.receipts)?,
+        }
         if !claims.is_empty() {
             crate::outln!("{} seal(s) match the journal.", claims.len())?;
         }
@@ -135,6 +167,10 @@ pub fn verify(ctx: &Context, seals: &[String]) -> Result<()> {
             crate::outln!("PROBLEM: {problem}")?;
         }
     }
+    verdict(&report)
+}
+
+fn verdict(report: &ledger_verify::Report) -> Result<()> {
     if report.ok {
         Ok(())
     } else {

@@ -99,6 +99,11 @@ pub enum Command {
         /// T01-000042:3fa9c01b2e7d4410: the journal must still hold that chain head (repeatable).
         #[arg(long)]
         seal: Vec<String>,
+        /// Check only the entries from the last sealed day close on (its recorded chain head is the
+        /// starting point): a daily check whose cost is the days since, not the journal's age. Entries
+        /// before the seal, projections and SQLite's integrity check are left to a full `verify`.
+        #[arg(long)]
+        since_seal: bool,
     },
     /// Copy the ledger consistently while CityTill runs (an admin or supervisor; --user).
     Backup { file: PathBuf },
@@ -157,7 +162,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Some(Command::Refund { receipt, amount, reason }) => payments::refund(&ctx, &receipt, &amount, &reason),
         Some(Command::Nsf { receipt, fee }) => payments::nsf(&ctx, &receipt, fee.as_deref()),
         Some(Command::Receipt(command)) => payments::receipt(&ctx, command),
-        Some(Command::Verify { seal }) => admin::verify(&ctx, &seal),
+        Some(Command::Verify { seal, since_seal }) => admin::verify(&ctx, &seal, since_seal),
         Some(Command::Backup { file }) => admin::backup(&ctx, &file),
         Some(Command::Bench(args)) => admin::bench(&ctx, args),
         Some(Command::Devices(command)) => devices::devices(&ctx, command),

@@ -7,7 +7,6 @@ pub mod ach_return;
 pub mod denominations;
 pub mod effects;
 pub mod events;
-mod event_json;
 pub mod ids;
 pub mod payable;
 pub mod postings;

@@ -264,7 +264,7 @@ fn reversals(tx: &mut Transaction<'_>, reprint_date: Option<&str>, payments: &Ha
 }
 
 fn read(terminal: &str, seq: i64, payload: &str) -> HqResult<Event> {
-    serde_json::from_str(payload).map_err(|e| HqError::Invalid(format!("entry {terminal}/{seq}: payload: {e}")))
+    crate::ledger::payload::decode_tagged(payload).map_err(|e| HqError::Invalid(format!("entry {terminal}/{seq}: payload: {e}")))
 }
 
 /// One terminal's day.
@@ -310,7 +310,7 @@ pub fn day_report(client: &mut Client, date: NaiveDate) -> HqResult<DayReport> {
         if kind != "payment_taken" && kind != "payment_voided" {
             continue;
         }
-        let event: Event = serde_json::from_str(&payload).map_err(|e| HqError::Invalid(format!("entry of {terminal}: payload: {e}")))?;
+        let event = crate::ledger::payload::decode(&kind, &payload).map_err(|e| HqError::Invalid(format!("entry of {terminal}: payload: {e}")))?;
         let (tenders, change, sign) = match &event {
             Event::PaymentTaken { tenders, change, .. } => (tenders, *change, 1),
             Event::PaymentVoided { tenders, change, .. } => (tenders, *change, -1),

@@ -22,6 +22,15 @@ pub fn read(ledger: &Path) -> i64 {
     std::fs::read_to_string(path_for(ledger)).ok().and_then(|text| text.split_whitespace().next().and_then(|seq| seq.parse().ok())).unwrap_or(0)
 }
 
+/// The acknowledged entry the file records, with the hash head office acknowledged for it; None when there
+/// is none or it is unreadable.
+pub fn read_entry(ledger: &Path) -> Option<(i64, String)> {
+    let text = std::fs::read_to_string(path_for(ledger)).ok()?;
+    let mut words = text.split_whitespace();
+    let seq = words.next()?.parse().ok()?;
+    Some((seq, words.next()?.to_string()))
+}
+
 /// Records `seq` (and its hash) durably: written to a temporary file (0600), synced, renamed over the old.
 /// Never lowers what is recorded.
 pub fn record(ledger: &Path, seq: i64, hash: &str) -> Result<()> {

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod backup;
 pub mod clock;
 pub mod journal;
+pub mod payload;
 pub mod schema;
 mod states_sql;
 pub mod verify;

@@ -376,7 +376,7 @@ pub fn items_in_state(conn: &Connection, batch: &str, state: BatchItemState) -> 
     let payloads: Vec<String> = statement.query_map(params![batch, state], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     payloads
         .iter()
-        .map(|payload| match serde_json::from_str(payload) {
+        .map(|payload| match crate::ledger::payload::decode_tagged(payload) {
             Ok(Event::BatchItemAdded { item, .. }) => Ok(item),
             _ => Err(Error::Invariant(format!("batch {batch}: an item's entry is unreadable"))),
         })
@@ -412,7 +412,7 @@ fn last_approval(conn: &Connection, batch: &str) -> Result<(i64, Vec<PostedItem>
         [batch],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    match serde_json::from_str(&payload) {
+    match crate::ledger::payload::decode_tagged(&payload) {
         Ok(Event::BatchApproved { posted, .. }) => Ok((seq, posted)),
         _ => Err(Error::Invariant(format!("batch {batch}: its approval entry is unreadable"))),
     }

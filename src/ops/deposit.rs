@@ -185,7 +185,7 @@ fn drawer_close(conn: &Connection, drawer_id: i64) -> Result<Close> {
         [drawer_id.to_string()],
         |r| r.get(0),
     )?;
-    match serde_json::from_str(&payload) {
+    match crate::ledger::payload::decode_tagged(&payload) {
         Ok(Event::DrawerClosed { cash_count, counted, float_kept, .. }) => Ok(Close { cash_count, counted, float_kept }),
         _ => Err(Error::Invariant(format!("drawer {drawer_id}: close entry unreadable"))),
     }
@@ -197,7 +197,7 @@ fn float_count(conn: &Connection, drawer_id: i64) -> Result<Vec<DenominationCoun
         [drawer_id.to_string()],
         |r| r.get(0),
     )?;
-    match serde_json::from_str(&payload) {
+    match crate::ledger::payload::decode_tagged(&payload) {
         Ok(Event::DrawerOpened { count, .. }) => Ok(count),
         _ => Err(Error::Invariant(format!("drawer {drawer_id}: open entry unreadable"))),
     }
@@ -210,7 +210,7 @@ fn drops(conn: &Connection, drawer_id: i64) -> Result<i64> {
     let payloads: Vec<String> = statement.query_map([drawer_id.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let mut total = 0;
     for payload in payloads {
-        match serde_json::from_str(&payload) {
+        match crate::ledger::payload::decode_tagged(&payload) {
             Ok(Event::CashDropped { amount, .. }) => total += amount.cents(),
             _ => return Err(Error::Invariant(format!("drawer {drawer_id}: a drop entry is unreadable"))),
         }
@@ -226,7 +226,7 @@ pub fn drawer_tenders(conn: &Connection, drawer_id: i64) -> Result<Vec<(String, 
     let rows: Vec<(String, String)> = statement.query_map(params![drawer_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
     for (receipt, payload) in rows {
-        if let Ok(Event::PaymentTaken { tenders, .. }) = serde_json::from_str(&payload) {
+        if let Ok(Event::PaymentTaken { tenders, .. }) = crate::ledger::payload::decode_tagged(&payload) {
             out.extend(tenders.into_iter().filter(|t| matches!(t.kind, TenderKind::Check | TenderKind::MoneyOrder)).map(|t| (receipt.clone(), t)));
         }
     }

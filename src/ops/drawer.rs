@@ -207,7 +207,7 @@ fn recorded_count(conn: &rusqlite::Connection, drawer_id: i64) -> Result<(Vec<De
         [drawer_id.to_string()],
         |r| r.get(0),
     )?;
-    match serde_json::from_str(&payload) {
+    match crate::ledger::payload::decode_tagged(&payload) {
         Ok(Event::DrawerCounted { cash_count, counted, .. }) => Ok((cash_count, counted)),
         _ => Err(Error::Invariant(format!("drawer {drawer_id}: recorded count unreadable"))),
     }

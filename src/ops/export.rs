@@ -98,7 +98,7 @@ fn file(conn: &Connection, terminal: &str, seq: i64) -> Result<ExportResult> {
     if kind != "payments_exported" {
         return Err(Error::Invalid(format!("--again: entry {seq} is a {kind}, not a billing export")));
     }
-    let Ok(Event::PaymentsExported { date, references, total }) = serde_json::from_str(&payload) else {
+    let Ok(Event::PaymentsExported { date, references, total }) = crate::ledger::payload::decode_tagged(&payload) else {
         return Err(Error::Invariant(format!("entry {seq}: payload unreadable")));
     };
     let rows = rows_of(conn, terminal, &references)?;
@@ -113,7 +113,7 @@ fn last_file_of(conn: &Connection, date: &str) -> Result<Option<i64>> {
     let mut statement = conn.prepare_cached("SELECT seq, payload FROM journal WHERE kind = 'payments_exported' ORDER BY seq DESC")?;
     let found: Vec<(i64, String)> = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     for (seq, payload) in found {
-        if let Ok(Event::PaymentsExported { date: exported, .. }) = serde_json::from_str(&payload) {
+        if let Ok(Event::PaymentsExported { date: exported, .. }) = crate::ledger::payload::decode_tagged(&payload) {
             if exported == date {
                 return Ok(Some(seq));
             }
@@ -134,7 +134,7 @@ pub fn rows_of(conn: &Connection, terminal: &str, references: &[String]) -> Resu
         if let Some((receipt, seq)) = reference.split_once(':').and_then(|(receipt, rest)| Some((receipt, rest.rsplit_once(':')?.1.parse::<i64>().ok()?))) {
             let (date, payload): (String, String) =
                 conn.query_row("SELECT business_date, payload FROM journal WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            let event: Event = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
+            let event: Event = crate::ledger::payload::decode_tagged(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
             let (drawer_id, lines) = payment_of(conn, receipt)?;
             rows.extend(reversal_rows(&event, seq, &date, &lines, &file_batch(terminal, &counter_batch(drawer_id))).map_err(Error::Invariant)?);
             continue;
@@ -144,7 +144,7 @@ pub fn rows_of(conn: &Connection, terminal: &str, references: &[String]) -> Resu
             .query_row(params![reference, receipt_key(reference)], |r| Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get(1)?, r.get(2)?)))
             .optional()?;
         if let Some((drawer_id, date, payload)) = receipt {
-            let Ok(Event::PaymentTaken { lines, tenders, .. }) = serde_json::from_str(&payload) else {
+            let Ok(Event::PaymentTaken { lines, tenders, .. }) = crate::ledger::payload::decode_tagged(&payload) else {
                 return Err(Error::Invariant(format!("receipt {reference}: payment entry unreadable")));
             };
             let tender = tender_text(&tenders.iter().map(|t| t.kind).collect::<Vec<_>>());
@@ -159,7 +159,7 @@ pub fn rows_of(conn: &Connection, terminal: &str, references: &[String]) -> Resu
             .query_row(params![batch_id, number], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let Some((date, payload)) = found else { return Err(Error::Invariant(format!("export reference {reference}: no such receipt or item"))) };
-        let Ok(Event::BatchItemAdded { item, .. }) = serde_json::from_str(&payload) else {
+        let Ok(Event::BatchItemAdded { item, .. }) = crate::ledger::payload::decode_tagged(&payload) else {
             return Err(Error::Invariant(format!("export reference {reference}: the item's entry is unreadable")));
         };
         rows.push(item_row(&item, terminal, batch_id, &date));
@@ -172,7 +172,7 @@ fn payment_of(conn: &Connection, receipt: &str) -> Result<(i64, Vec<PaymentLine>
     let (drawer_id, payment): (Option<i64>, String) = conn
         .prepare_cached("SELECT r.drawer_id, j.payload FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.number = ?2 AND r.receipt = ?1")?
         .query_row(params![receipt, receipt_key(receipt)], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let Ok(Event::PaymentTaken { lines, .. }) = serde_json::from_str(&payment) else {
+    let Ok(Event::PaymentTaken { lines, .. }) = crate::ledger::payload::decode_tagged(&payment) else {
         return Err(Error::Invariant(format!("receipt {receipt}: payment entry unreadable")));
     };
     Ok((drawer_id.unwrap_or(0), lines))
@@ -255,7 +255,7 @@ fn reversals(conn: &Connection, terminal: &str, references: &mut Vec<String>, ro
         )?;
     let found: Vec<(i64, String, String)> = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     for (seq, date, payload) in found {
-        let event: Event = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
+        let event: Event = crate::ledger::payload::decode_tagged(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
         let Some((receipt, reference)) = reversal_reference(&event, seq) else { continue };
         if exported(&reference)? || !exported(receipt)? {
             continue;
@@ -263,7 +263,7 @@ fn reversals(conn: &Connection, terminal: &str, references: &mut Vec<String>, ro
         let (drawer_id, payment): (i64, String) = conn
             .prepare_cached("SELECT r.drawer_id, j.payload FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.number = ?2 AND r.receipt = ?1")?
             .query_row(params![receipt, receipt_key(receipt)], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let Ok(Event::PaymentTaken { lines, .. }) = serde_json::from_str(&payment) else {
+        let Ok(Event::PaymentTaken { lines, .. }) = crate::ledger::payload::decode_tagged(&payment) else {
             return Err(Error::Invariant(format!("receipt {receipt}: payment entry unreadable")));
         };
         let found = reversal_rows(&event, seq, &date, &lines, &file_batch(terminal, &counter_batch(drawer_id))).map_err(Error::Invariant)?;
@@ -394,7 +394,7 @@ pub fn drawer_payments(conn: &Connection, drawer_id: i64) -> Result<Vec<DrawerPa
         statement.query_map(params![drawer_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
     for (receipt, date, payload) in found {
-        match serde_json::from_str(&payload) {
+        match crate::ledger::payload::decode_tagged(&payload) {
             Ok(Event::PaymentTaken { lines, tenders, .. }) => out.push((receipt, date, lines, tenders.iter().map(|t| t.kind).collect())),
             _ => return Err(Error::Invariant(format!("receipt {receipt}: payment entry unreadable"))),
         }

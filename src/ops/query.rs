@@ -177,7 +177,7 @@ pub fn receipt(conn: &Connection, receipt: &str) -> Result<ReceiptInfo> {
     let Some((receipt, seq, drawer_id, cashier, business_date, at, total, status, refunded, reprints, payload, hash)) = found else {
         return Err(Error::NotFound(format!("receipt: {receipt} not found on this terminal")));
     };
-    let payment = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("receipt {receipt}: payload unreadable: {e}")))?;
+    let payment = crate::ledger::payload::decode_tagged(&payload).map_err(|e| Error::Invariant(format!("receipt {receipt}: payload unreadable: {e}")))?;
     Ok(ReceiptInfo { receipt, seq, drawer_id, cashier, business_date, at, total, status, refunded, reprints, seal: crate::ops::seal::seal(seq, &hash), payment })
 }
 

@@ -190,7 +190,7 @@ fn earlier_allocations(w: &Writer<'_>, receipt: &str) -> Result<std::collections
     let payloads = statement.query_map([receipt], |r| r.get::<_, String>(0))?;
     let mut taken = std::collections::HashMap::new();
     for payload in payloads {
-        let event: Event = serde_json::from_str(&payload?).map_err(|e| Error::Invariant(format!("refund payload: {e}")))?;
+        let event: Event = crate::ledger::payload::decode_tagged(&payload?).map_err(|e| Error::Invariant(format!("refund payload: {e}")))?;
         if let Event::PaymentRefunded { allocations, .. } | Event::CheckReturned { allocations, .. } = event {
             for a in allocations {
                 *taken.entry((a.account, a.payable)).or_default() += a.amount.cents();

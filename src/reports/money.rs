@@ -104,7 +104,7 @@ pub fn batch_item(conn: &Connection, batch: &str, item: i64) -> Result<BatchItem
     let payload: String = conn
         .prepare_cached("SELECT j.payload FROM batch_items i JOIN journal j ON j.seq = i.seq WHERE i.batch = ?1 AND i.item = ?2")?
         .query_row(params![batch, item], |r| r.get(0))?;
-    match serde_json::from_str(&payload) {
+    match crate::ledger::payload::decode_tagged(&payload) {
         Ok(Event::BatchItemAdded { item, .. }) => Ok(item),
         _ => Err(Error::Invariant(format!("batch {batch} item {item}: entry unreadable"))),
     }
