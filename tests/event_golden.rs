@@ -135,6 +135,78 @@ fn samples() -> Vec<Event> {
         },
         Event::DayClosed { date: "2024-05-01".into(), drawers: 2, batches: 3, chain_head: Some("cd".repeat(32)) },
         Event::PaymentsExported { date: "2024-05-01".into(), references: vec!["B02-1".into(), "M1-0001".into()], total: m(1096) },
+        Event::AutopayEnrolled {
+            enrolment: "AP1".into(),
+            account: "100200-01".into(),
+            payable_kind: PayableKind::Utility,
+            routing: "021000021".into(),
+            account_type: "checking".into(),
+            last4: "1012".into(),
+            fingerprint: "cd".repeat(32),
+            rule: "fixed".into(),
+            fixed_amount: m(5000),
+            draft_day: 15,
+            entered_by: "lee".into(),
+            approver: "sam".into(),
+        },
+        Event::AutopayCancelled { enrolment: "AP1".into(), reason: "moved away".into() },
+        Event::AutopayRunPrepared {
+            run: "AR2".into(),
+            date: "2026-12-07".into(),
+            preparer: "lee".into(),
+            debits: vec![
+                AutopayDebit { trace: 3, enrolment: "AP1".into(), account: "100200-01".into(), name: "María García".into(), amount: m(0), prenote: true },
+                AutopayDebit { trace: 4, enrolment: "AP2".into(), account: "T-9".into(), name: "Okafor".into(), amount: m(8412), prenote: false },
+            ],
+        },
+        Event::AutopayRunRejected { run: "AR2".into(), approver: "sam".into(), reason: "wrong date".into() },
+        Event::AutopayRunApproved { run: "AR2".into(), approver: "sam".into(), created: "2026-12-04T09:00:00Z".into(), total: m(8412) },
+        Event::AutopaySettled {
+            run: "AR2".into(),
+            date: "2026-12-08".into(),
+            posted: vec![AutopayPosted { trace: 4, line: PaymentLine { target: LineTarget::Payable { number: "T-9".into(), kind: PayableKind::Tax }, applied: m(8000), credit: m(412) } }],
+        },
+        Event::AutopayReturned {
+            file: "returns.ach".into(),
+            fingerprint: "ef".repeat(32),
+            returns: vec![AutopayReturn {
+                trace: 4,
+                enrolment: "AP2".into(),
+                code: "R02".into(),
+                amount: m(8412),
+                settled: true,
+                allocations: vec![Allocation { account: "1130".into(), payable: Some("T-9".into()), amount: m(8000) }, Allocation { account: "2100".into(), payable: None, amount: m(412) }],
+                fee_code: "NSF".into(),
+                fee_amount: m(2500),
+                fee_gl_account: "4610".into(),
+                fee_charged_to: Some("T-9".into()),
+                fee_receivable_account: "1130".into(),
+            }],
+            suspended: vec!["AP2".into()],
+        },
+        Event::LockboxImported {
+            batch: "L1".into(),
+            source: "lockbox.txt".into(),
+            sha256: "01".repeat(32),
+            template: "bai-lockbox".into(),
+            tender: TenderKind::Check,
+            deposit_date: Some("2026-12-02".into()),
+            exceptions: vec![LockboxException { exception: 1, line: 4, account: "99999".into(), amount: m(4500), reference: Some("1001".into()), problem: "unknown account".into() }],
+        },
+        Event::LockboxExceptionResolved { batch: "L1".into(), exception: 1, apply_to: None, amount: m(4500), reason: "refunded to sender — ünïcode".into() },
+        Event::BankStatementImported {
+            source: "statement.bai2".into(),
+            sha256: "02".repeat(32),
+            credits: vec![BankCredit {
+                account: "0975312468".into(),
+                date: "2026-12-02".into(),
+                type_code: "115".into(),
+                amount: m(9912),
+                bank_reference: Some("LBX1".into()),
+                customer_reference: None,
+                text: Some("LOCKBOX DEPOSIT".into()),
+            }],
+        },
     ]
 }
 
@@ -146,7 +218,7 @@ fn samples_cover_every_kind_once() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), kinds.len(), "a kind is sampled twice: {kinds:?}");
-    assert_eq!(kinds.len(), 36, "a new kind needs a sample (and its golden file)");
+    assert_eq!(kinds.len(), 46, "a new kind needs a sample (and its golden file)");
 }
 
 // Proves every kind serializes to its golden bytes exactly. With CITYTILL_WRITE_GOLDEN=1 a missing
@@ -221,6 +293,16 @@ reads_golden! {
     reads_deposit_created: "deposit_created",
     reads_day_closed: "day_closed",
     reads_payments_exported: "payments_exported",
+    reads_autopay_enrolled: "autopay_enrolled",
+    reads_autopay_cancelled: "autopay_cancelled",
+    reads_autopay_run_prepared: "autopay_run_prepared",
+    reads_autopay_run_rejected: "autopay_run_rejected",
+    reads_autopay_run_approved: "autopay_run_approved",
+    reads_autopay_settled: "autopay_settled",
+    reads_autopay_returned: "autopay_returned",
+    reads_lockbox_imported: "lockbox_imported",
+    reads_lockbox_exception_resolved: "lockbox_exception_resolved",
+    reads_bank_statement_imported: "bank_statement_imported",
 }
 
 // Proves the golden files and the kinds agree: every file in tests/golden/events names a kind with a

@@ -14,7 +14,7 @@ use crate::ops::autopay_export::{return_rows, settled_row};
 use crate::ops::export::ExportRow;
 
 fn read(terminal: &str, seq: i64, payload: &str) -> HqResult<Event> {
-    serde_json::from_str(payload).map_err(|e| HqError::Invalid(format!("entry {terminal}/{seq}: payload: {e}")))
+    crate::ledger::payload::decode_tagged(payload).map_err(|e| HqError::Invalid(format!("entry {terminal}/{seq}: payload: {e}")))
 }
 
 /// (terminal, seq, rows) of every autopay settlement dated `date`, in terminal and entry order.

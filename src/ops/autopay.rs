@@ -119,12 +119,12 @@ pub struct State {
 impl State {
     pub fn load(conn: &Connection) -> Result<State> {
         let mut statement = conn.prepare_cached(&format!(
-            "SELECT j.seq, j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind IN ({KINDS}) ORDER BY r.seq"
+            "SELECT j.seq, j.kind, j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind IN ({KINDS}) ORDER BY r.seq"
         ))?;
-        let rows: Vec<(i64, String)> = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let rows: Vec<(i64, String, String)> = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
         let mut state = State::default();
-        for (seq, payload) in rows {
-            let event: Event = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("autopay entry {seq}: {e}")))?;
+        for (seq, kind, payload) in rows {
+            let event = crate::ledger::payload::decode(&kind, &payload).map_err(|e| Error::Invariant(format!("autopay entry {seq}: {e}")))?;
             state.fold(seq, event);
         }
         Ok(state)

@@ -24,7 +24,7 @@ fn entries(conn: &Connection, kind: &str, subject: Option<&str>) -> Result<Vec<(
     let found: Vec<(i64, String, String)> = statement.query_map(rusqlite::params![kind, subject], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     found
         .into_iter()
-        .map(|(seq, date, payload)| Ok((seq, date, serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?)))
+        .map(|(seq, date, payload)| Ok((seq, date, crate::ledger::payload::decode_tagged(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?)))
         .collect()
 }
 
@@ -130,7 +130,7 @@ pub fn rows_of(conn: &Connection, terminal: &str, reference: &str) -> Result<Opt
         Some(rest) => {
             let seq: i64 = rest.strip_prefix("return:").and_then(|s| s.parse().ok()).ok_or_else(unknown)?;
             let (date, payload): (String, String) = conn.query_row("SELECT business_date, payload FROM journal WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            let Ok(Event::AutopayReturned { returns, .. }) = serde_json::from_str(&payload) else { return Err(unknown()) };
+            let Ok(Event::AutopayReturned { returns, .. }) = crate::ledger::payload::decode_tagged(&payload) else { return Err(unknown()) };
             let item = returns.iter().find(|r| r.trace == trace).ok_or_else(unknown)?;
             Ok(Some(return_rows(terminal, run, seq, &date, item, &kind_of(conn, &item.enrolment)?)))
         }

@@ -168,7 +168,7 @@ pub fn expected_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Re
     let bounds = params![(from - Duration::days(31)).to_string(), (to + Duration::days(31)).to_string()];
     let payloads: Vec<String> = statement.query_map(bounds, |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     for payload in payloads {
-        let Ok(Event::LockboxImported { batch: id, deposit_date, .. }) = serde_json::from_str(&payload) else {
+        let Ok(Event::LockboxImported { batch: id, deposit_date, .. }) = crate::ledger::payload::decode_tagged(&payload) else {
             return Err(Error::Invariant("a lockbox import entry is unreadable".into()));
         };
         let summary = batch::summary(conn, &id)?;
@@ -193,7 +193,7 @@ pub fn credits_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Res
         statement.query_map(params![format!("date:{from}"), format!("date:{to}")], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
     for (seq, payload) in rows {
-        let Ok(Event::BankStatementImported { credits, .. }) = serde_json::from_str(&payload) else {
+        let Ok(Event::BankStatementImported { credits, .. }) = crate::ledger::payload::decode_tagged(&payload) else {
             return Err(Error::Invariant(format!("entry {seq}: a bank statement entry is unreadable")));
         };
         out.extend(credits.into_iter().filter(|c| c.date >= from.to_string() && c.date <= to.to_string()));

@@ -137,7 +137,7 @@ pub fn imported_as(conn: &Connection, sha256: &str) -> Result<Option<String>> {
             |r| r.get(0),
         )
         .optional()?;
-    Ok(payload.and_then(|p| match serde_json::from_str(&p) {
+    Ok(payload.and_then(|p| match crate::ledger::payload::decode_tagged(&p) {
         Ok(Event::LockboxImported { batch, .. }) => Some(batch),
         _ => None,
     }))
@@ -152,7 +152,7 @@ fn imported(conn: &Connection, batch: &str) -> Result<Option<Event>> {
             |r| r.get(0),
         )
         .optional()?;
-    Ok(payload.and_then(|p| serde_json::from_str(&p).ok()))
+    Ok(payload.and_then(|p| crate::ledger::payload::decode_tagged(&p).ok()))
 }
 
 /// The payable an item is for (as written, or without a stub's leading zeros), or why it cannot take it.
@@ -182,7 +182,7 @@ pub fn exceptions(conn: &Connection, batch: Option<&str>, approved_too: bool) ->
     let payloads: Vec<String> = statement.query_map(params![wanted, approved_too], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
     for payload in payloads {
-        let Ok(Event::LockboxImported { batch, exceptions, .. }) = serde_json::from_str(&payload) else {
+        let Ok(Event::LockboxImported { batch, exceptions, .. }) = crate::ledger::payload::decode_tagged(&payload) else {
             return Err(Error::Invariant("a lockbox import entry is unreadable".into()));
         };
         for exception in exceptions {
@@ -219,7 +219,7 @@ fn resolution(conn: &Connection, reference: &str) -> Result<Option<(Option<Strin
             |r| r.get(0),
         )
         .optional()?;
-    match payload.map(|p| serde_json::from_str(&p)) {
+    match payload.map(|p| crate::ledger::payload::decode_tagged(&p)) {
         None => Ok(None),
         Some(Ok(Event::LockboxExceptionResolved { apply_to, reason, .. })) => Ok(Some((apply_to, reason))),
         Some(_) => Err(Error::Invariant(format!("exception {reference}: its resolution entry is unreadable"))),

@@ -236,20 +236,24 @@ impl BatchesScreen {
         }
     }
 
+    #[cfg(test)]
     /// The batch list as last loaded (today's and every one still waiting for something).
     pub fn batches(&self) -> &[BatchSummary] {
         &self.batches
     }
 
+    #[cfg(test)]
     pub fn selected(&self) -> Option<&BatchSummary> {
         self.selected.as_ref()
     }
 
+    #[cfg(test)]
     /// The selected batch's items (held and posted).
     pub fn items(&self) -> &[BatchItem] {
         &self.items
     }
 
+    #[cfg(test)]
     /// The refusal or failure now shown, if any.
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()

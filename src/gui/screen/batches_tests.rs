@@ -196,7 +196,7 @@ fn removed_in_ledger(app: &mut App, batch: &'static str) -> Vec<(i64, String)> {
             let reasons: Vec<(i64, String)> = ledger
                 .entries_after(0, 10_000)?
                 .iter()
-                .filter_map(|record| match serde_json::from_str(&record.payload) {
+                .filter_map(|record| match citytill::ledger::payload::decode(&record.kind, &record.payload) {
                     Ok(Event::BatchItemRemoved { batch: b, item, reason }) if b == batch => Some((item.item, reason)),
                     _ => None,
                 })

@@ -7,7 +7,7 @@
 mod kinds;
 mod line_target;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::domain::events::Event;
 
@@ -44,21 +44,6 @@ impl Tag<'_> {
     }
 }
 
-/// `Event` read from any serde format through a buffered value (its `kind` key first taken out). The
-/// journal's readers use `decode` instead; this serves a payload nested in a record or a test's JSON.
-impl<'de> Deserialize<'de> for Event {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Event, D::Error> {
-        use serde::de::Error;
-        let mut value = serde_json::Value::deserialize(deserializer)?;
-        let kind = match value.as_object_mut().and_then(|object| object.remove("kind")) {
-            Some(serde_json::Value::String(kind)) => kind,
-            Some(_) => return Err(D::Error::custom("kind: not a string")),
-            None => return Err(D::Error::missing_field("kind")),
-        };
-        kinds::decode_as(&kind, value).map_err(D::Error::custom)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,14 +57,12 @@ mod tests {
         assert_eq!(decode("no_sale", written).unwrap(), event);
         assert_eq!(decode("no_sale", r#"{"reason":"jam","drawer_id":3,"kind":"no_sale"}"#).unwrap(), event);
         assert_eq!(decode_tagged(r#"{"reason":"jam","drawer_id":3,"kind":"no_sale"}"#).unwrap(), event);
-        assert_eq!(serde_json::from_str::<Event>(written).unwrap(), event);
         assert!(decode("no_sale", r#"{"kind":"no_sale","drawer_id":3}"#).unwrap_err().to_string().contains("reason"));
         assert!(decode("no_sale", r#"{"kind":"no_sale","drawer_id":"3","reason":"jam"}"#).is_err());
         assert!(decode("no_sale", r#"{"kind":"no_sale","drawer_id":3,"drawer_id":4,"reason":"jam"}"#).is_err());
         assert!(decode("no_sale", &format!("{written} x")).is_err());
         assert!(decode("no_sold", written).unwrap_err().to_string().contains("unknown event kind 'no_sold'"));
         assert!(decode_tagged(r#"{"drawer_id":3,"reason":"jam"}"#).is_err());
-        assert!(serde_json::from_str::<Event>(r#"{"drawer_id":3,"reason":"jam"}"#).is_err());
     }
 
     // Proves the tag check verify relies on: the payload's own first key must name the column's kind.
