@@ -97,32 +97,33 @@ mod tests {
         let spec = TransportSpec::File { path: path.display().to_string() };
         let (events, _receiver) = EventSink::channel();
         let status = SharedStatus::default();
-        let mut line = Reconnect::new(spec, DeviceKind::Printer, &timeouts(100, 200));
-        let mut waits = Vec::new();
-        for _ in 0..3 {
-            let Connect::Failed(reason) = line.connect() else { panic!("a missing device node opened") };
+        // Delays of seconds, read from when the next attempt is due (not waited out), so a loaded machine
+        // cannot blur 10 into 20: the slack between `before` and `lost` would have to reach a whole second.
+        let mut line = Reconnect::new(spec, DeviceKind::Printer, &timeouts(10_000, 20_000));
+        let delay_after_loss = |line: &mut Reconnect, reason: String| {
+            let before = Instant::now();
             line.lost(&status, &events, reason);
-            assert_eq!(line.connect(), Connect::Waiting, "tried again before the delay");
-            let started = Instant::now();
-            while !line.due() {
-                std::thread::sleep(Duration::from_millis(2));
+            line.next_attempt.saturating_duration_since(before).as_secs()
+        };
+        let mut delays = Vec::new();
+        for attempt in 0..3 {
+            if attempt > 0 {
+                line.retry_now();
             }
-            waits.push(started.elapsed().as_millis());
+            let Connect::Failed(reason) = line.connect() else { panic!("a missing device node opened") };
+            delays.push(delay_after_loss(&mut line, reason));
+            assert_eq!(line.connect(), Connect::Waiting, "tried again before the delay");
         }
-        // 100, 200, then 200 again (the cap), not 400.
-        assert!(waits[0] >= 90 && waits[0] < 190 && waits[1] >= 190 && waits[2] >= 190 && waits[2] < 350, "{waits:?}");
+        // 10 s, 20 s, then 20 s again (the cap), not 40.
+        assert_eq!(delays, [10, 20, 20]);
         let offline = status.get();
         assert!(!offline.online && offline.last_error.is_some(), "{offline:?}");
         std::fs::write(&path, b"").unwrap();
+        line.retry_now();
         assert_eq!(line.connect(), Connect::Opened);
         assert_eq!(line.connect(), Connect::Ready);
         line.succeeded();
-        line.lost(&status, &events, "unplugged".into());
-        let started = Instant::now();
-        while !line.due() {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        assert!(started.elapsed() < Duration::from_millis(190), "the delay started over at the initial wait");
+        assert_eq!(delay_after_loss(&mut line, "unplugged".into()), 10, "the delay started over at the initial wait");
         assert_ne!(status.get().state, DeviceState::Busy);
     }
 
