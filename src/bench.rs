@@ -99,7 +99,7 @@ impl Report {
             self.office_day.drawers,
             self.office_day.payments_per_drawer,
             self.office_day.approve_and_deposit_ms,
-            self.hq.as_ref().map(|v| format!("\n{}", crate::hq::bench::describe(v))).unwrap_or_default(),
+            self.hq.as_ref().map(|v| format!("\n{}", crate::hq::office::bench::describe(v))).unwrap_or_default(),
         )
     }
 }
@@ -218,7 +218,7 @@ pub fn run(plan: &Plan<'_>) -> Result<Report> {
     let verify_median_s = median(&mut verify_s);
     let office_day = crate::reports::bench::office_day(20, plan.office_payments)?;
     let hq = match plan.hq {
-        Some(url) => Some(crate::hq::bench::run(url, crate::hq::bench::ISSUE_ENTRIES)?.to_value()?),
+        Some(url) => Some(crate::hq::office::bench::run(url, crate::hq::office::bench::ISSUE_ENTRIES)?.to_value()?),
         None => None,
     };
     Ok(Report {

@@ -4,8 +4,8 @@
 
 mod pg;
 
-use citytill::hq::admin;
-use citytill::hq::client::sync_once;
+use citytill::hq::office::admin;
+use citytill::hq::terminal::client::sync_once;
 
 const SPACED: &str = "4111  1111  1111  1111";
 

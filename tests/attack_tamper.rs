@@ -12,7 +12,7 @@ mod pg;
 use std::path::Path;
 
 use citytill::domain::events::Event;
-use citytill::hq::client::{push_batch, sync_once};
+use citytill::hq::terminal::client::{push_batch, sync_once};
 use citytill::hq::connect::connect;
 use citytill::ledger::journal::JournalRecord;
 use citytill::ledger::{Clock, Ledger};
@@ -225,7 +225,7 @@ fn terminal_behind_head_office_refuses_to_issue_numbers() {
 // ---- head office as the witness (PostgreSQL) ----
 
 fn alarms(url: &str) -> Vec<(Option<i64>, String, bool)> {
-    citytill::hq::admin::alarms(&mut pg::admin_client(url)).unwrap().into_iter().map(|a| (a.seq, a.reason, a.resolved_at.is_some())).collect()
+    citytill::hq::office::admin::alarms(&mut pg::admin_client(url)).unwrap().into_iter().map(|a| (a.seq, a.reason, a.resolved_at.is_some())).collect()
 }
 
 // Proves a terminal ledger rewritten and re-hashed after head office received it is caught by head office:
@@ -238,7 +238,7 @@ fn rehashed_ledger_is_caught_by_head_office() {
     let (dir, mut ledger) = pg::ledger("T21");
     pg::append_entries(&mut ledger, 12);
     sync_once(&mut ledger, &settings).unwrap();
-    assert!(citytill::hq::verify::verify(&mut pg::admin_client(&url)).unwrap().ok);
+    assert!(citytill::hq::office::verify::verify(&mut pg::admin_client(&url)).unwrap().ok);
     drop(ledger);
     let path = dir.path().join("ledger.sqlite");
     rewrite(&path, |record, event| match event {
@@ -253,7 +253,7 @@ fn rehashed_ledger_is_caught_by_head_office() {
     // Retrying (as the worker does every few seconds) does not flood head office with the same alarm.
     sync_once(&mut ledger, &settings).unwrap_err();
     assert_eq!(alarms(&url).len(), 1);
-    let report = citytill::hq::verify::verify(&mut pg::admin_client(&url)).unwrap();
+    let report = citytill::hq::office::verify::verify(&mut pg::admin_client(&url)).unwrap();
     assert!(report.journals_ok && !report.ok && report.open_alarms.len() == 1, "{report:?}");
 }
 
@@ -283,7 +283,7 @@ fn deleted_and_renumbered_entry_is_caught_by_head_office() {
     assert!(citytill::ledger::verify::verify(&ledger).unwrap().ok);
     assert!(sync_once(&mut ledger, &settings).is_err());
     assert_eq!(alarms(&url), [(Some(9), "terminal_differs".to_string(), false)]);
-    assert!(!citytill::hq::verify::verify(&mut pg::admin_client(&url)).unwrap().ok);
+    assert!(!citytill::hq::office::verify::verify(&mut pg::admin_client(&url)).unwrap().ok);
 }
 
 // Proves the finding that an older backup restored re-issues numbers: the restored terminal refuses at once
@@ -317,7 +317,7 @@ fn older_backup_restored_refuses_to_reissue_and_alarms() {
     let refused = ledger.write(|w| w.append(Some("ana"), None, &Event::NoSale { drawer_id: 1, reason: "after restore".into() })).unwrap_err();
     assert!(refused.to_string().contains("head office already holds 10 entries"), "{refused}");
     assert_eq!(ledger.last_seq().unwrap(), 5, "no number head office holds was issued");
-    assert!(!citytill::hq::verify::verify(&mut pg::admin_client(&url)).unwrap().ok);
+    assert!(!citytill::hq::office::verify::verify(&mut pg::admin_client(&url)).unwrap().ok);
 }
 
 // Proves `hq verify` exits non-zero on a `conflict` alarm (a re-sent entry that differs) and on a refused
@@ -360,7 +360,7 @@ fn hq_verify_fails_while_alarms_are_open_and_resolve_clears_them() {
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("terminal_behind") && run.stdout.contains("2 open"), "{}", run.stdout);
 
-    let ids: Vec<i64> = citytill::hq::admin::alarms(&mut pg::admin_client(&url)).unwrap().iter().map(|a| a.id).collect();
+    let ids: Vec<i64> = citytill::hq::office::admin::alarms(&mut pg::admin_client(&url)).unwrap().iter().map(|a| a.id).collect();
     let first = ids[0].to_string();
     for (args, needle) in [
         (vec!["alarms", "resolve", first.as_str(), "--reason", "  "], "--reason"),

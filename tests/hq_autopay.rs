@@ -7,7 +7,7 @@ mod pg;
 
 use std::collections::BTreeMap;
 
-use citytill::hq::admin;
+use citytill::hq::office::admin;
 use citytill::ledger::Ledger;
 use common::{City, PIN};
 
@@ -83,7 +83,7 @@ fn autopay_balances_reach_head_office() {
 
     // Head office's billing file carries the same autopay rows as the terminal's, each once.
     let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
-    let export = citytill::hq::reports::export_payments(&mut pg::admin_client(&url), date, false, |_| Ok(())).unwrap();
+    let export = citytill::hq::office::reports::export_payments(&mut pg::admin_client(&url), date, false, |_| Ok(())).unwrap();
     let hq_rows: Vec<String> = export.rows.iter().map(|r| format!("{},{},{},{},{}", r.account, r.amount, r.receipt, r.tender, r.batch)).collect();
     city.as_user("lee", PIN).args(&["export", "payments", "--date", "2026-12-08", "--out", &city.path("billing.csv")]).expect_ok();
     let terminal_rows: Vec<String> = std::fs::read_to_string(city.path("billing.csv"))
@@ -97,6 +97,6 @@ fn autopay_balances_reach_head_office() {
         .collect();
     assert_eq!(hq_rows, terminal_rows);
     assert_eq!(hq_rows.len(), 4, "two settled debits, one return and its fee: {hq_rows:?}");
-    let again = citytill::hq::reports::export_payments(&mut pg::admin_client(&url), date, false, |_| Ok(())).unwrap();
+    let again = citytill::hq::office::reports::export_payments(&mut pg::admin_client(&url), date, false, |_| Ok(())).unwrap();
     assert!(again.rows.is_empty(), "nothing exported twice: {:?}", again.rows);
 }

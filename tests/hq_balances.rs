@@ -6,7 +6,7 @@ mod pg;
 
 use std::collections::BTreeMap;
 
-use citytill::hq::admin;
+use citytill::hq::office::admin;
 use citytill::ledger::Ledger;
 use common::{City, PIN};
 
@@ -124,7 +124,7 @@ fn hq_at_schema_2(cluster: &pg::Cluster, database: &str) -> (String, postgres::C
     let mut client = pg::admin_client(&url);
     let mut tx = client.transaction().unwrap();
     tx.batch_execute("CREATE SCHEMA citytill; CREATE TABLE citytill.schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());").unwrap();
-    for (version, sql) in (1..).zip(&citytill::hq::schema::MIGRATIONS[..2]) {
+    for (version, sql) in (1..).zip(&citytill::hq::office::schema::MIGRATIONS[..2]) {
         tx.batch_execute(sql).unwrap();
         tx.execute("INSERT INTO citytill.schema_version(version) VALUES ($1)", &[&version]).unwrap();
     }
@@ -144,7 +144,7 @@ fn upgrade_from_schema_2_rebuilds_published_balances() {
     pg::settle(&mut terminals.observer, &terminals.observer_settings);
     assert_ne!(&published(&url), &local, "schema 2 derived other balances (else this test proves nothing)");
     let report = admin::init(&mut client).unwrap();
-    assert_eq!((report.from_version, report.to_version), (2, citytill::hq::schema::MIGRATIONS.len() as i64));
+    assert_eq!((report.from_version, report.to_version), (2, citytill::hq::office::schema::MIGRATIONS.len() as i64));
     assert_published_equals(&url, &city, &mut terminals, &local);
 }
 
@@ -168,7 +168,7 @@ fn upgrade_leaves_out_and_alarms_a_payload_that_is_not_jsonb() {
             .unwrap();
     }
     let report = admin::init(&mut client).unwrap();
-    assert_eq!((report.from_version, report.to_version), (2, citytill::hq::schema::MIGRATIONS.len() as i64));
+    assert_eq!((report.from_version, report.to_version), (2, citytill::hq::office::schema::MIGRATIONS.len() as i64));
     assert_eq!(published(&url).get("U-1"), Some(&(10_000 - 1_250)), "the approval is rebuilt, the reopening left out");
     let alarm = client.query_one("SELECT seq, reason, detail->>'kind' FROM citytill.alarms", &[]).unwrap();
     assert_eq!((alarm.get::<_, i64>(0), alarm.get::<_, String>(1), alarm.get::<_, String>(2)), (2, "balance_not_derived".to_string(), "batch_reopened".to_string()));

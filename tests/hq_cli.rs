@@ -76,7 +76,7 @@ fn admin_commands_end_to_end() {
         ledger.write(|w| w.append(Some("lee"), Some("sam"), &approved)).unwrap();
         sync(&ctx, &["once"]).unwrap();
         sync(&ctx, &["status"]).unwrap();
-        let status = citytill::hq::status::local_status(&ledger, true).unwrap();
+        let status = citytill::hq::terminal::status::local_status(&ledger, true).unwrap();
         assert_eq!((status.mode.as_str(), status.pending), ("connected", 0), "{status:?}");
         ledgers.push((dir, ledger));
     }
@@ -94,7 +94,7 @@ fn admin_commands_end_to_end() {
     hq(&admin_ctx, &["export", "payments", "--date", &date, "--reprint", "--out", out.to_str().unwrap(), "--database", &url]).unwrap();
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().skip(1).collect::<Vec<_>>(), lines, "a reprint repeats the rows");
 
-    let report = citytill::hq::reports::day_report(&mut pg::admin_client(&url), chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap()).unwrap();
+    let report = citytill::hq::office::reports::day_report(&mut pg::admin_client(&url), chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap()).unwrap();
     assert!(report.balanced);
     assert_eq!(report.terminals.iter().map(|t| t.payments).collect::<Vec<_>>(), [2, 2]);
     assert_eq!(report.terminals[0].tenders.get("cash"), Some(&Money::from_cents(5_500)));
@@ -136,7 +136,7 @@ fn standalone_sync_commands() {
     let ctx = context(dir.path(), None);
     sync(&ctx, &["once"]).unwrap();
     sync(&ctx, &["status"]).unwrap();
-    let status = citytill::hq::status::local_status(&ledger, false).unwrap();
+    let status = citytill::hq::terminal::status::local_status(&ledger, false).unwrap();
     assert_eq!((status.mode.as_str(), status.pending), ("standalone", 3));
 }
 
@@ -224,7 +224,7 @@ fn binary_sync_watch_pushes_new_entries_as_they_are_written() {
 // terminals' limit and a number with a space, while a credit balance (negative) is still read.
 #[test]
 fn head_office_reads_payables_as_strictly_as_a_terminal() {
-    use citytill::hq::admin::parse_payables;
+    use citytill::hq::office::admin::parse_payables;
     let header = "kind,number,name,address,status,balance\n";
     let twice = format!("{header}utility,U-1,Ann Lee,1 Elm St,active,1.00\nutility,U-1,Bo Lee,2 Elm St,active,2.00\n");
     let error = parse_payables(twice.as_bytes(), "billing.csv").expect_err("a repeated number was read").to_string();
@@ -256,7 +256,7 @@ fn sync_and_admin_arguments_are_checked() {
 #[test]
 fn bench_runs_and_cleans_up() {
     let Some(cluster) = pg::cluster() else { return };
-    let bench = citytill::hq::bench::run(&cluster.admin_url("postgres"), 3_000).unwrap();
+    let bench = citytill::hq::office::bench::run(&cluster.admin_url("postgres"), 3_000).unwrap();
     assert_eq!(bench.entries, 3_000);
     assert!(bench.push_entries_per_s > 0.0 && bench.copy_rows_per_s > 0.0 && bench.ratio_vs_copy > 0.0, "{bench:?}");
     let left: i64 = pg::admin_client(&cluster.admin_url("postgres")).query_one("SELECT count(*) FROM pg_database WHERE datname LIKE 'citytill_bench_%'", &[]).unwrap().get(0);
@@ -270,7 +270,7 @@ fn bench_runs_and_cleans_up() {
 fn bench_100k() {
     let Some(cluster) = pg::cluster() else { return };
     let entries = std::env::var("CITYTILL_BENCH_ENTRIES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let bench = citytill::hq::bench::run(&cluster.admin_url("postgres"), entries).unwrap();
+    let bench = citytill::hq::office::bench::run(&cluster.admin_url("postgres"), entries).unwrap();
     println!("{}", serde_json::to_string_pretty(&bench).unwrap());
     assert_eq!(bench.entries, entries);
 }

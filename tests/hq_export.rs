@@ -4,8 +4,8 @@
 mod common;
 mod pg;
 
-use citytill::hq::admin;
-use citytill::hq::reports;
+use citytill::hq::office::admin;
+use citytill::hq::office::reports;
 use common::{City, PIN};
 
 const ROUTING: &str = "021000021";

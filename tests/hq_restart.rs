@@ -45,7 +45,7 @@ fn head_office_crash_mid_batch_then_restart() {
         worker.stop();
         pg::assert_hq_equals_ledger(&url, &ledger);
     }
-    let report = citytill::hq::verify::verify(&mut pg::admin_client(&url)).unwrap();
+    let report = citytill::hq::office::verify::verify(&mut pg::admin_client(&url)).unwrap();
     assert!(report.ok && report.entries == 8_100 && report.alarms == 0, "{report:?}");
 }
 

@@ -3,7 +3,7 @@
 
 mod pg;
 
-use citytill::hq::client::{push_batch, state, sync_once};
+use citytill::hq::terminal::client::{push_batch, state, sync_once};
 use citytill::hq::connect::connect;
 use citytill::hq::error::HqError;
 
@@ -105,8 +105,8 @@ fn init_is_idempotent() {
     let Some(cluster) = pg::cluster() else { return };
     let url = cluster.fresh_hq("init");
     let mut admin = pg::admin_client(&url);
-    let again = citytill::hq::admin::init(&mut admin).unwrap();
-    let latest = citytill::hq::schema::MIGRATIONS.len() as i64;
+    let again = citytill::hq::office::admin::init(&mut admin).unwrap();
+    let latest = citytill::hq::office::schema::MIGRATIONS.len() as i64;
     assert_eq!((again.from_version, again.to_version), (latest, latest));
     assert_eq!(latest, 6, "migrations 2 (array push), 3 (balance changes by the ledger's rules), 4 (bad amounts rejected), 5 (head office as witness) and 6 (autopay balance changes) are part of the schema");
     let versions: i64 = admin.query_one("SELECT count(*) FROM citytill.schema_version", &[]).unwrap().get(0);

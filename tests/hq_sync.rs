@@ -6,10 +6,10 @@ mod pg;
 use citytill::domain::events::{Event, LineTarget, PaymentLine};
 use citytill::domain::payable::{FeeRow, PayableKind};
 use citytill::domain::tender::{Tender, TenderKind};
-use citytill::hq::admin;
-use citytill::hq::client::{push_batch, sync_once, sync_with};
+use citytill::hq::office::admin;
+use citytill::hq::terminal::client::{push_batch, sync_once, sync_with};
 use citytill::hq::connect::connect;
-use citytill::hq::status::{local_status, meta_keys};
+use citytill::hq::terminal::status::{local_status, meta_keys};
 use citytill::ledger::Ledger;
 use citytill::Money;
 
@@ -73,7 +73,7 @@ fn concurrent_terminals_push_exactly_once() {
         assert_eq!(ledger.meta(meta_keys::ACKED_SEQ).unwrap().as_deref(), Some("1250"));
         pg::assert_hq_equals_ledger(&url, ledger);
     }
-    let report = citytill::hq::verify::verify(&mut pg::admin_client(&url)).unwrap();
+    let report = citytill::hq::office::verify::verify(&mut pg::admin_client(&url)).unwrap();
     assert!(report.ok, "{report:?}");
     assert_eq!((report.entries, report.alarms), (2500, 0));
 }
@@ -146,7 +146,7 @@ fn tampered_resend_is_rejected_and_alarmed() {
     // The genuine entry 11 still goes through, and head office equals the ledger.
     sync_once(&mut ledger, &settings).unwrap();
     pg::assert_hq_equals_ledger(&url, &ledger);
-    let report = citytill::hq::verify::verify(&mut admin).unwrap();
+    let report = citytill::hq::office::verify::verify(&mut admin).unwrap();
     // The journals are intact, but every alarm stays open (and fails verify) until someone resolves it.
     assert!(report.journals_ok && !report.ok && report.alarms == 3 && report.open_alarms.len() == 3, "{report:?}");
 }
@@ -181,7 +181,7 @@ fn sequence_gap_is_rejected_and_alarmed() {
     let outcome = sync_once(&mut ledger, &settings).unwrap();
     assert_eq!((outcome.pushed, outcome.acked_seq, outcome.pending), (4, 10, 0));
     pg::assert_hq_equals_ledger(&url, &ledger);
-    let report = citytill::hq::verify::verify(&mut admin).unwrap();
+    let report = citytill::hq::office::verify::verify(&mut admin).unwrap();
     // The journals are intact, but every alarm stays open (and fails verify) until someone resolves it.
     assert!(report.journals_ok && !report.ok && report.alarms == 2 && report.open_alarms.len() == 2, "{report:?}");
 }
@@ -193,9 +193,9 @@ struct BadSeventh {
     _dir: tempfile::TempDir,
     ledger: Ledger,
     /// The array push of entries 6-8 (7 bad), after 1-5 were held.
-    reply: citytill::hq::client::PushReply,
+    reply: citytill::hq::terminal::client::PushReply,
     /// The JSON push of the same three entries right after.
-    answer: citytill::hq::client::PushReply,
+    answer: citytill::hq::terminal::client::PushReply,
 }
 
 /// A terminal with 8 entries: 1-5 pushed, then 6-8 with entry 7 turned into a payment whose payload is
@@ -223,7 +223,7 @@ impl BadSeventh {
     /// Asserts both pushes rejected entry 7 for `reason` with an alarm, keeping entry 6 (stored by the
     /// first, acknowledged again by the second), and that the two alarms say `reason`.
     fn assert_rejected(&self, reason: &str) -> Vec<(i64, String, String)> {
-        let rejected = |reply: &citytill::hq::client::PushReply| reply.rejected.clone().map(|r| (r.seq, r.reason, r.alarm));
+        let rejected = |reply: &citytill::hq::terminal::client::PushReply| reply.rejected.clone().map(|r| (r.seq, r.reason, r.alarm));
         assert_eq!(rejected(&self.reply), Some((7, reason.to_string(), true)));
         assert_eq!((self.reply.accepted, self.reply.duplicates, self.reply.acked_seq), (1, 0, 6));
         assert_eq!(rejected(&self.answer), Some((7, reason.to_string(), true)), "the JSON form is judged by the same code");
@@ -243,7 +243,7 @@ impl BadSeventh {
         let outcome = sync_once(&mut self.ledger, &self.settings).unwrap();
         assert_eq!((outcome.pushed, outcome.acked_seq), (2, 8));
         pg::assert_hq_equals_ledger(&self.url, &self.ledger);
-        let report = citytill::hq::verify::verify(&mut pg::admin_client(&self.url)).unwrap();
+        let report = citytill::hq::office::verify::verify(&mut pg::admin_client(&self.url)).unwrap();
         // The journals are intact, but every alarm stays open (and fails verify) until someone resolves it.
         assert!(report.journals_ok && !report.ok && report.alarms == 2 && report.open_alarms.len() == 2, "{report:?}");
     }
@@ -315,9 +315,9 @@ fn pull_applies_reference_data_and_offline_payments_reconcile() {
     }
     // Once the payments are exported and billing sends the new balance, it is taken as is.
     let date = chrono::NaiveDate::parse_from_str(&terminals[0].1 .1.entries_after(0, 1).unwrap()[0].business_date, "%Y-%m-%d").unwrap();
-    let export = citytill::hq::reports::export_payments(&mut admin, date, false, |_| Ok(())).unwrap();
+    let export = citytill::hq::office::reports::export_payments(&mut admin, date, false, |_| Ok(())).unwrap();
     assert_eq!(export.rows.iter().map(|l| l.amount.cents()).sum::<i64>(), 11_000);
-    let again = citytill::hq::reports::export_payments(&mut admin, date, false, |_| Ok(())).unwrap();
+    let again = citytill::hq::office::reports::export_payments(&mut admin, date, false, |_| Ok(())).unwrap();
     assert!(again.rows.is_empty(), "each payment is exported exactly once");
     std::thread::sleep(std::time::Duration::from_millis(20));
     let billed = admin::parse_payables("kind,number,name,address,status,balance\nutility,U-100,Ana Diaz,1 Elm St,active,-10.00\n".as_bytes(), "b.csv").unwrap();
@@ -438,7 +438,7 @@ fn verify_detects_alteration_at_head_office() {
     pg::append_entries(&mut ledger, 12);
     sync_once(&mut ledger, &settings).unwrap();
     let mut admin = pg::admin_client(&url);
-    assert!(citytill::hq::verify::verify(&mut admin).unwrap().ok);
+    assert!(citytill::hq::office::verify::verify(&mut admin).unwrap().ok);
     let refused = admin.execute("UPDATE citytill.entries SET payload = '{}' WHERE seq = 4", &[]).unwrap_err();
     assert!(refused.as_db_error().unwrap().message().contains("append-only"), "{refused:?}");
     admin
@@ -448,7 +448,7 @@ fn verify_detects_alteration_at_head_office() {
              ALTER TABLE citytill.entries ENABLE TRIGGER entries_append_only;",
         )
         .unwrap();
-    let report = citytill::hq::verify::verify(&mut admin).unwrap();
+    let report = citytill::hq::office::verify::verify(&mut admin).unwrap();
     assert!(!report.ok);
     assert_eq!(report.terminals[0].problems, ["entry 7: content does not match its hash (altered at head office?)"]);
 }

@@ -9,9 +9,9 @@ use crate::cli::context::Context;
 use crate::cli::output::say;
 use crate::domain::ids::TerminalId;
 use crate::error::{Error, Result};
-use crate::hq::admin;
+use crate::hq::office::admin;
 use crate::hq::connect::connect;
-use crate::hq::reports;
+use crate::hq::office::reports;
 use crate::hq::settings::{redact, HqSettings, SslMode};
 
 /// The head-office administrator's connection (not a terminal's).
@@ -281,7 +281,7 @@ fn report_day(ctx: &Context, db: &Database, date: &str) -> Result<()> {
 
 fn verify(ctx: &Context, db: &Database) -> Result<()> {
     let settings = settings(ctx, db)?;
-    let report = crate::hq::verify::verify(&mut connect(&settings)?)?;
+    let report = crate::hq::office::verify::verify(&mut connect(&settings)?)?;
     let mut lines = Vec::new();
     for terminal in &report.terminals {
         let state = if terminal.problems.is_empty() { "ok".to_string() } else { format!("{} problem(s)", terminal.problems.len() + terminal.problems_not_listed) };

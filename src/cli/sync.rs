@@ -5,10 +5,10 @@
 use crate::cli::context::Context;
 use crate::cli::output::say;
 use crate::error::{Error, Result};
-use crate::hq::client::sync_once;
+use crate::hq::terminal::client::sync_once;
 use crate::hq::settings::HqSettings;
-use crate::hq::status::local_status;
-use crate::hq::worker::SyncWorker;
+use crate::hq::terminal::status::local_status;
+use crate::hq::terminal::worker::SyncWorker;
 
 /// `citytill sync --once` or `citytill sync status` (`--json` is the global flag).
 #[derive(clap::Args, Debug)]

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use citytill::hq::admin;
+use citytill::hq::office::admin;
 use citytill::hq::settings::HqSettings;
 use citytill::ledger::journal::JournalRecord;
 
@@ -200,7 +200,7 @@ pub fn hq_entries(admin_url: &str, terminal: &str) -> Vec<JournalRecord> {
     let mut client = admin_client(admin_url);
     let mut all = Vec::new();
     loop {
-        let chunk = citytill::hq::verify::read_chunk(&mut client, terminal, all.last().map_or(0, |r: &JournalRecord| r.seq)).unwrap();
+        let chunk = citytill::hq::office::verify::read_chunk(&mut client, terminal, all.last().map_or(0, |r: &JournalRecord| r.seq)).unwrap();
         if chunk.is_empty() {
             return all;
         }
@@ -231,7 +231,7 @@ pub fn data_dir_of(dir: &tempfile::TempDir) -> &Path {
 /// Syncs a library ledger until nothing is pending and nothing new was pulled (a pull journals what it applies).
 pub fn settle(ledger: &mut citytill::ledger::Ledger, settings: &HqSettings) {
     for _ in 0..5 {
-        let outcome = citytill::hq::client::sync_once(ledger, settings).unwrap();
+        let outcome = citytill::hq::terminal::client::sync_once(ledger, settings).unwrap();
         if outcome.pulled_rows == 0 && outcome.pending == 0 {
             return;
         }

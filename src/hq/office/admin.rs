@@ -8,7 +8,7 @@ use postgres::Client;
 use crate::domain::ids::TerminalId;
 use crate::domain::payable::{FeeRow, PayableRow};
 use crate::hq::error::{HqError, HqResult};
-use crate::hq::schema::{MIGRATIONS, PUBLISH_LOCK_KEY, TERMINAL_GROUP};
+use crate::hq::office::schema::{MIGRATIONS, PUBLISH_LOCK_KEY, TERMINAL_GROUP};
 use crate::money::Money;
 
 /// Serialises concurrent `hq init` runs on one database.

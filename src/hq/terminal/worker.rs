@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use crate::ledger::LEDGER_FILE;
 use crate::config::Settings;
-use crate::hq::client::sync_once;
+use crate::hq::terminal::client::sync_once;
 use crate::hq::settings::HqSettings;
-use crate::hq::status::{local_status, SyncStatus};
+use crate::hq::terminal::status::{local_status, SyncStatus};
 use crate::ledger::Ledger;
 
 #[derive(Default)]

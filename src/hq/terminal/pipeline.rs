@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use postgres::Client;
 
-use crate::hq::client::{push_batch_after, record_ack, PushReply, SyncOutcome, ACK_RECORD_INTERVAL};
+use crate::hq::terminal::push::{push_batch_after, record_ack, PushReply, SyncOutcome, ACK_RECORD_INTERVAL};
 use crate::hq::connect::connect;
 use crate::hq::error::{HqError, HqResult};
 use crate::hq::settings::HqSettings;

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use postgres::Transaction;
 
 use crate::domain::events::{Event, LineTarget};
-use crate::hq::admin::server;
+use crate::hq::office::admin::server;
 use crate::hq::error::{HqError, HqResult};
 use crate::ops::autopay_export::{return_rows, settled_row};
 use crate::ops::export::ExportRow;

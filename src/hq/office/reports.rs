@@ -8,7 +8,7 @@ use postgres::{Client, Transaction};
 
 use crate::domain::events::{counter_batch, Event};
 use crate::domain::tender::TenderKind;
-use crate::hq::admin::server;
+use crate::hq::office::admin::server;
 use crate::hq::error::{HqError, HqResult};
 use crate::money::Money;
 use crate::ops::export::{self, ExportRow};
@@ -68,13 +68,13 @@ pub fn export_payments(client: &mut Client, date: NaiveDate, reprint: bool, deli
             None => candidates.push(remittance_items(&mut tx, &batch)?),
         }
     }
-    let found = crate::hq::autopay_export::settled(&mut tx, &date_text)?;
+    let found = crate::hq::office::autopay_export::settled(&mut tx, &date_text)?;
     candidates.extend(found.into_iter().map(|(terminal, seq, rows)| Candidate { terminal, seq, rows }));
     let (batch, chosen) = if reprint {
         let payments: HashSet<(String, i64)> = candidates.iter().map(|c| (c.terminal.clone(), c.seq)).collect();
         let reversals = reversals(&mut tx, Some(&date_text), &payments)?;
         candidates.extend(reversals);
-        let returns = crate::hq::autopay_export::returns(&mut tx, Some(&date_text), &payments)?;
+        let returns = crate::hq::office::autopay_export::returns(&mut tx, Some(&date_text), &payments)?;
         candidates.extend(returns.into_iter().map(|(terminal, seq, rows)| Candidate { terminal, seq, rows }));
         (None, candidates)
     } else {
@@ -83,7 +83,7 @@ pub fn export_payments(client: &mut Client, date: NaiveDate, reprint: bool, deli
         // After the payments' claims, so a reversal of a payment in this file goes out with it.
         let reversals = reversals(&mut tx, None, &HashSet::new())?;
         chosen.extend(claim(&mut tx, batch, reversals)?);
-        let returns = crate::hq::autopay_export::returns(&mut tx, None, &HashSet::new())?;
+        let returns = crate::hq::office::autopay_export::returns(&mut tx, None, &HashSet::new())?;
         chosen.extend(claim(&mut tx, batch, returns.into_iter().map(|(terminal, seq, rows)| Candidate { terminal, seq, rows }).collect())?);
         (Some(batch), chosen)
     };

@@ -4,7 +4,7 @@
 
 use postgres::Client;
 
-use crate::hq::admin::server;
+use crate::hq::office::admin::server;
 use crate::hq::error::HqResult;
 use crate::ledger::journal::{JournalRecord, PostingRecord, GENESIS_HASH};
 
@@ -34,7 +34,7 @@ pub struct VerifyReport {
     pub journals_ok: bool,
     /// Alarms nobody has resolved yet (`hq alarms resolve`): each makes `ok` false, because each is a
     /// disagreement between a terminal and its witness that someone must explain.
-    pub open_alarms: Vec<crate::hq::admin::Alarm>,
+    pub open_alarms: Vec<crate::hq::office::admin::Alarm>,
 }
 
 pub fn verify(client: &mut Client) -> HqResult<VerifyReport> {
@@ -45,7 +45,7 @@ pub fn verify(client: &mut Client) -> HqResult<VerifyReport> {
         checks.push(check_terminal(client, &terminal, acked_seq, &last_hash)?);
     }
     let alarms: i64 = client.query_one("SELECT count(*) FROM citytill.alarms", &[]).map_err(server)?.get(0);
-    let open_alarms: Vec<_> = crate::hq::admin::alarms(client)?.into_iter().filter(|a| a.resolved_at.is_none()).collect();
+    let open_alarms: Vec<_> = crate::hq::office::admin::alarms(client)?.into_iter().filter(|a| a.resolved_at.is_none()).collect();
     let entries = checks.iter().map(|c| c.entries).sum();
     let journals_ok = checks.iter().all(|c| c.problems.is_empty());
     Ok(VerifyReport { ok: journals_ok && open_alarms.is_empty(), terminals: checks, entries, alarms, journals_ok, open_alarms })
