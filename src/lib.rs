@@ -4,6 +4,7 @@
 // `unsafe` is allowed in two modules only: verify's raw column reads (`ledger/verify/scan.rs`) and, on Windows,
 // the access-list calls of `private_file/acl.rs`.
 #![deny(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod bench;
 pub mod bench_growth;

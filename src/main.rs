@@ -1,4 +1,5 @@
 //! The `citytill` binary: the command line for admins and scripts, and the cashier window.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 #[cfg(feature = "window")]
 mod gui;

@@ -1,6 +1,7 @@
 //! Attacks on the billing export's promise, "each payment exactly once, whatever fails" (issue 13, part 3),
 //! through the real binary: a kill or a full disk between the export's entry and its file, a full or
 //! closed standard output, and a cashier trying to export or to prepare a deposit.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! 1,200.00; a hostile one's reason `=HYPERLINK(...)` must not run in the finance office's spreadsheet; an ESC
 //! or BEL typed into a reason must not drive the terminal or the receipt printer. Each finding of the outside
 //! test is reproduced here through the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Property test of batches: random sequences of batch operations (open, add, remove, balance, approve,
 //! reject, reopen, counter payments, drawer closes, deposits) against the library, checked after each
 //! sequence by rules read straight from the journal and the projections.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use citytill::domain::states::BatchState;
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,6 +2,7 @@
 //! parsing with clear refusals, the simulators driven from another process over their control socket,
 //! device commands that always finish (run under a hard time limit so a hang fails instead of hanging),
 //! and status that reports only real readings.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

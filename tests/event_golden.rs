@@ -2,6 +2,7 @@
 //! wrote it (tests/golden/events/<kind>.json). Serialization must reproduce them byte for byte (the
 //! chain hashes and head office depend on it) and every one must still read back as the same event.
 //! Golden files are never edited, only added (ARCHITECTURE.md, "Evolving events").
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 

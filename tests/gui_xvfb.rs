@@ -3,6 +3,7 @@
 //!
 //! Needs xvfb-run, xauth and xdotool. Without them the test says so and passes, unless
 //! CITYTILL_REQUIRE_XVFB=1 (CI), where a missing tool fails it. Built only with the `window` feature.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(feature = "window")]
 
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! The `citytill hq ...` and `citytill sync ...` commands against a real PostgreSQL: import, export
 //! (each payment exactly once), day report, verify's exit code, sync once/status, and the bench.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod pg;
 
@@ -27,8 +28,7 @@ struct Sync {
 }
 
 fn context(data_dir: &std::path::Path, hq_url: Option<&str>) -> Context {
-    let mut settings = Settings::default();
-    settings.hq = hq_url.map(|url| format!("database_url = \"{url}\"").parse().unwrap());
+    let settings = Settings { hq: hq_url.map(|url| format!("database_url = \"{url}\"").parse().unwrap()), ..Settings::default() };
     Context { data_dir: data_dir.to_path_buf(), settings, user: None, approver: None, json: true }
 }
 

@@ -1,6 +1,7 @@
 //! Property test: random sequences of pay / void / drop / paid-out / close against an in-memory model.
 //! After every step the ledger's balances, drawer expectations and receipts equal the model's; at the
 //! end debits = credits, verify is clean, and the drawer identity (expected = float + in − out) holds.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
 
@@ -18,6 +19,9 @@ use citytill::ops::auth::Actor;
 use citytill::ops::drawer::{self, CashMove, Count};
 use citytill::ops::payment::{pay, LineRequest, PaymentRequest};
 use citytill::ops::{import, query, reversal};
+
+/// A paid receipt as the model keeps it: receipt, amount (cents), tenders (kind, cents), change (cents), account.
+type PaidReceipt = (String, i64, Vec<(TenderKind, i64)>, i64, String);
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -44,7 +48,7 @@ struct Model {
     float: i64,
     cash_in: i64,
     cash_out: i64,
-    paid_receipts: Vec<(String, i64, Vec<(TenderKind, i64)>, i64, String)>,
+    paid_receipts: Vec<PaidReceipt>,
 }
 
 const FLOAT_CENTS: i64 = 20_000;

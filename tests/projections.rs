@@ -2,6 +2,7 @@
 //! drops, closes and batch approvals read back comes from a projection kept with each entry, which answers
 //! as the journal scan it replaced did, is rebuilt by the migration from an older ledger, and is proved by
 //! `verify`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

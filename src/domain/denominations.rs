@@ -31,7 +31,7 @@ pub fn parse_count(field: &str, text: &str, allowed_cents: &[i64]) -> Result<Vec
         }
         rows.push(DenominationCount { denomination, pieces });
     }
-    rows.sort_by(|a, b| b.denomination.cmp(&a.denomination));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.denomination));
     Ok(rows)
 }
 

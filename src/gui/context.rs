@@ -1,6 +1,7 @@
 //! What every screen may use: the ledger thread, the settings, the devices, and whether this is training.
 
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use citytill::config::Settings;
@@ -14,7 +15,7 @@ use super::worker::Worker;
 pub struct Context {
     pub worker: Worker,
     pub settings: Arc<Settings>,
-    pub devices: Arc<Devices>,
+    pub devices: Rc<Devices>,
     /// The bill-stub templates read at start (`[scanline]`), or why stub scanning is off.
     pub stubs: Arc<super::scan::Stubs>,
     /// A training city: TRAINING on every screen and receipt.

@@ -31,6 +31,7 @@ mod placeholder_tests;
 mod messages_tests;
 
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use citytill::config::Settings;
@@ -65,7 +66,7 @@ fn open_context(launch: &Launch) -> Result<context::Context, String> {
     Ok(context::Context {
         worker: worker::Worker::start(ledger)?,
         settings: Arc::new(launch.settings.clone()),
-        devices: Arc::new(devices),
+        devices: Rc::new(devices),
         stubs: Arc::new(stubs),
         training,
         terminal,

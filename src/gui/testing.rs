@@ -2,6 +2,7 @@
 //! the window's Tasks headlessly (so update → ledger thread → update loops are exercised for real);
 //! and a Simulator with the bundled fonts.
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use citytill::config::Settings;
@@ -61,7 +62,7 @@ pub fn fixture_with(devices: Devices) -> Fixture {
     let ctx = Context {
         worker: Worker::start(ledger).unwrap(),
         settings: Arc::new(Settings::default()),
-        devices: Arc::new(devices),
+        devices: Rc::new(devices),
         stubs: Arc::new(Ok(citytill::ops::stub::StubTemplates::shipped())),
         training: false,
         terminal,

@@ -152,7 +152,8 @@ mod tests {
             hash: String::new(),
         };
         let base = record.compute_hash();
-        let variants: Vec<Box<dyn Fn(&mut JournalRecord)>> = vec![
+        type Change = Box<dyn Fn(&mut JournalRecord)>;
+        let variants: Vec<Change> = vec![
             Box::new(|r| r.terminal = "T02".into()),
             Box::new(|r| r.seq = 2),
             Box::new(|r| r.at.push('1')),

@@ -42,7 +42,7 @@ pub fn validate_pin(settings: &Settings, field: &str, pin: &str, role: Role) -> 
         let who = if role.can_approve() { format!(" for a {} (security.approver_pin_length)", role.as_str()).replace(" a admin", " an admin") } else { String::new() };
         return Err(Error::Invalid(format!("{field}: must be {shortest} to 64 characters{who}")));
     }
-    if pin.chars().all(|c| Some(c) == pin.chars().next()) {
+    if pin.chars().all(|c| pin.starts_with(c)) {
         return Err(Error::Invalid(format!("{field}: must not be one character repeated")));
     }
     Ok(())

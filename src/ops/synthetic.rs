@@ -29,7 +29,7 @@ impl Rng {
 
 /// One of the 16 common surnames a quarter of the time, else one of 300 composed ones.
 fn family_name(rng: &mut Rng) -> String {
-    if rng.next() % 4 == 0 {
+    if rng.next().is_multiple_of(4) {
         rng.pick(LAST).to_string()
     } else {
         format!("{}{}", rng.pick(ROOTS), rng.pick(ENDINGS))

@@ -1,5 +1,6 @@
 //! Test harness: one throwaway PostgreSQL 15 cluster per test binary on 127.0.0.1 (shared by its tests,
 //! one database each), stopped and deleted by a watcher process when the test binary exits.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
 pub mod proxy;

@@ -466,7 +466,9 @@ fn capital(text: &str) -> String {
 
 #[path = "receipts_slip.rs"]
 mod slip;
-pub use slip::{SlipPrint, SLIP_MARGIN};
+pub use slip::SlipPrint;
+#[cfg(test)]
+pub use slip::SLIP_MARGIN;
 
 #[cfg(test)]
 #[path = "receipts_tests.rs"]

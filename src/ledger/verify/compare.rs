@@ -88,7 +88,7 @@ pub(super) fn compare_projections(conn: &Connection, path: &std::path::Path, las
             Ok(Some((compare_receipt_rows(&other, receipts, ranges)?, found)))
         });
         compare_tables(conn, model, problems)?;
-        let here = compare_receipt_rows(conn, &model.receipts, &ranges)?;
+        let here = compare_receipt_rows(conn, &model.receipts, ranges)?;
         match elsewhere.join() {
             Ok(Ok(there)) => Ok((here, there)),
             Ok(Err(error)) => Err(error),

@@ -145,7 +145,7 @@ pub enum Message {
     RemoveTender(usize),
     Paid(Result<Paid, String>),
     Reprint,
-    Reprinted(Result<ReceiptInfo, String>),
+    Reprinted(Box<Result<ReceiptInfo, String>>),
     Clear,
 }
 
@@ -210,7 +210,7 @@ impl Counter {
             Message::RemoveTender(index) => return (self.remove_tender(index), None),
             Message::Paid(result) => return self.paid(result, ctx),
             Message::Reprint => return (self.reprint(ctx, actor), None),
-            Message::Reprinted(result) => self.reprinted(result, ctx),
+            Message::Reprinted(result) => self.reprinted(*result, ctx),
             Message::Clear => return (self.clear(), None),
         }
         (Task::none(), None)
@@ -662,7 +662,7 @@ impl Counter {
         Task::perform(ctx.worker.call({
             let actor = actor.clone();
             move |ledger| citytill::ops::receipt_doc::record_reprint(ledger, &actor, &receipt)
-        }), Message::Reprinted)
+        }), |result| Message::Reprinted(Box::new(result)))
     }
 
     fn reprinted(&mut self, result: Result<ReceiptInfo, String>, ctx: &Context) {
