@@ -11,7 +11,7 @@ use iced::{Element, Length, Subscription, Task, Theme};
 
 use super::context::Context;
 use super::keys::{self, Shortcut};
-use super::screen::{batches, counter, day, devices as devices_screen, drawer, login, receipts, reports};
+use super::screen::{batches, counter, day, devices as devices_screen, drawer, finance, login, receipts, reports};
 use super::status_bar::{self, Status};
 use super::{customer_display, devices, theme, wedge, widgets};
 
@@ -26,6 +26,7 @@ pub enum Screen {
     Batches,
     Reports,
     Day,
+    Finance,
 }
 
 pub struct App {
@@ -40,6 +41,7 @@ pub struct App {
     pub batches: batches::BatchesScreen,
     pub reports: reports::ReportsScreen,
     pub day: day::DayScreen,
+    pub finance: finance::FinanceScreen,
     pub status: Status,
     pub theme: theme::Mode,
     pub last_activity: Instant,
@@ -63,6 +65,7 @@ pub enum Message {
     Batches(batches::Message),
     Reports(reports::Message),
     Day(day::Message),
+    Finance(finance::Message),
     Go(Screen),
     Shortcut(Shortcut),
     /// A key or click anywhere: the idle timer restarts.
@@ -96,6 +99,7 @@ impl App {
             batches: batches::BatchesScreen::default(),
             reports: reports::ReportsScreen::default(),
             day: day::DayScreen::default(),
+            finance: finance::FinanceScreen::default(),
             status,
             theme: theme::Mode::Light,
             last_activity: Instant::now(),
@@ -142,6 +146,7 @@ impl App {
             Message::Batches(message) => self.batches_message(message),
             Message::Reports(message) => self.reports_message(message),
             Message::Day(message) => self.day_message(message),
+            Message::Finance(message) => self.finance_message(message),
             Message::Go(screen) => self.go(screen),
             Message::Shortcut(shortcut) => self.shortcut(shortcut),
             Message::Activity => {
@@ -276,6 +281,16 @@ impl App {
         }
     }
 
+    fn finance_message(&mut self, message: finance::Message) -> Task<Message> {
+        let Some(actor) = self.session.clone() else { return Task::none() };
+        let (task, event) = self.finance.update(message, &self.ctx, &actor);
+        let task = task.map(Message::Finance);
+        match event {
+            Some(finance::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),
+            None => task,
+        }
+    }
+
     /// Shows a screen (only the login screen until someone signs in) and puts focus where typing goes.
     fn go(&mut self, screen: Screen) -> Task<Message> {
         if self.session.is_none() {
@@ -301,6 +316,7 @@ impl App {
                 Some(actor) => self.day.load(&self.ctx, actor).map(Message::Day),
                 None => Task::none(),
             },
+            Screen::Finance => Task::batch([self.finance.load(&self.ctx), self.finance.focus()]).map(Message::Finance),
         }
     }
 
@@ -318,6 +334,7 @@ impl App {
             Shortcut::Batches => self.go(Screen::Batches),
             Shortcut::Reports => self.go(Screen::Reports),
             Shortcut::Day => self.go(Screen::Day),
+            Shortcut::Finance => self.go(Screen::Finance),
             Shortcut::Lock => self.lock(),
             Shortcut::Next => iced::widget::operation::focus_next(),
             Shortcut::Previous => iced::widget::operation::focus_previous(),
@@ -337,6 +354,7 @@ impl App {
             Screen::Batches => self.batches.shortcut(shortcut).map_or_else(Task::none, |m| self.batches_message(m)),
             Screen::Reports => self.reports.shortcut(shortcut).map_or_else(Task::none, |m| self.reports_message(m)),
             Screen::Day => self.day.shortcut(shortcut).map_or_else(Task::none, |m| self.day_message(m)),
+            Screen::Finance => self.finance.shortcut(shortcut).map_or_else(Task::none, |m| self.finance_message(m)),
             Screen::Login => Task::none(),
         }
     }
@@ -481,6 +499,7 @@ impl App {
             Screen::Batches => self.batches.view().map(Message::Batches),
             Screen::Reports => self.reports.view().map(Message::Reports),
             Screen::Day => self.day.view().map(Message::Day),
+            Screen::Finance => self.finance.view().map(Message::Finance),
         };
         let mut page = column![].spacing(theme::GAP);
         if self.ctx.training {
@@ -511,6 +530,7 @@ impl App {
             tab("Batches", Shortcut::Batches, Screen::Batches),
             tab("Reports", Shortcut::Reports, Screen::Reports),
             tab("Day end", Shortcut::Day, Screen::Day),
+            tab("Finance", Shortcut::Finance, Screen::Finance),
             widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))).padding([6, 8]),
         ]
         .spacing(5)

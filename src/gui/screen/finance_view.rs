@@ -1,0 +1,191 @@
+//! The finance screen's view (pure): the autopay enrolments and the open file exceptions (Up/Down through
+//! both), and the enrol, cancel and resolve forms. A form's approval fields and buttons sit below its
+//! scrolling part, so they are on screen at 1024×768 and a 150% text scale.
+
+use iced::widget::{button, column, container, row, scrollable, text, Column};
+use iced::{Element, Length};
+
+use super::{
+    CancelForm, EnrolForm, Field, FinanceScreen, Message, Mode, ResolveForm, Step, ACCOUNT_ID, APPLY_TO_ID, BANK_ACCOUNT_ID, BANK_AGAIN_ID, DRAFT_DAY_ID, FIXED_ID, REASON_ID, ROUTING_ID,
+};
+use crate::gui::keys::Shortcut;
+use crate::gui::{theme, widgets, wording};
+
+/// How wide an enrolment field is: its hint whole inside it at any text scale.
+const FIELD_WIDTH: f32 = 260.0;
+
+impl FinanceScreen {
+    pub fn view(&self) -> Element<'_, Message> {
+        let enrolment = self.highlighted_enrolment().filter(|e| e.status != "cancelled").is_some();
+        let exception = self.highlighted_exception().is_some();
+        let mode = self.mode();
+        let actions = row![
+            widgets::key_button("Enrol", Some(Shortcut::F5), Some(Message::StartEnrol)).style(theme::button::tab(mode == Mode::Enrolling)),
+            widgets::key_button("Cancel enrolment", Some(Shortcut::F8), enrolment.then_some(Message::StartCancel)).style(theme::button::tab(mode == Mode::Cancelling)),
+            widgets::key_button("Apply to account", Some(Shortcut::F6), exception.then_some(Message::StartResolve(false))).style(theme::button::tab(mode == Mode::Applying)),
+            widgets::key_button("Refund", Some(Shortcut::F7), exception.then_some(Message::StartResolve(true))).style(theme::button::tab(mode == Mode::Refunding)),
+        ]
+        .spacing(8)
+        .wrap()
+        .vertical_spacing(8);
+        let heading = widgets::title("Finance — autopay and file exceptions");
+        let feedback = widgets::feedback(self.error.as_deref(), self.notice.as_deref());
+        match &self.step {
+            // The enrolment form has the screen to itself: its approval fields and buttons always fit.
+            Step::Enrolling(form) => column![heading, feedback, self.enrol_form_view(form)].spacing(theme::GAP).into(),
+            Step::Cancelling(form) => column![heading, feedback, self.cancel_form(form)].spacing(theme::GAP).into(),
+            Step::Resolving(form) => column![heading, feedback, self.resolve_form(form)].spacing(theme::GAP).into(),
+            Step::List => column![heading, actions, feedback, scrollable(column![self.enrolment_list(), self.exception_list()].spacing(theme::GAP)).height(Length::Fill)]
+                .spacing(theme::GAP)
+                .into(),
+        }
+    }
+
+    fn enrolment_list(&self) -> Element<'_, Message> {
+        let mut list = Column::new().spacing(2).push(text("Autopay enrolments").size(theme::BODY).font(theme::text::BOLD)).push(
+            row![cell("Id", 60), cell("Account", 110), cell("Name", 170), cell("Rule", 150), cell("Day", 45), cell("Bank", 130), cell("Status", 150)].spacing(6),
+        );
+        if self.enrolments.is_empty() {
+            list = list.push(text("No enrolments yet: enrol an account [F5].").size(theme::BODY).style(theme::text::muted));
+        }
+        for (index, e) in self.enrolments.iter().enumerate() {
+            let chosen = self.highlight == Some(index);
+            let line = row![
+                text(e.enrolment.as_str()).size(theme::BODY).font(theme::text::BOLD).width(60),
+                text(e.account.as_str()).size(theme::BODY).width(110),
+                text(e.name.as_str()).size(theme::BODY).width(170),
+                text(e.rule.as_str()).size(theme::BODY).width(150),
+                text(e.draft_day.to_string()).size(theme::BODY).width(45),
+                text(format!("{} ...{}", if e.account_type == "savings" { "sav" } else { "chk" }, e.last4)).size(theme::BODY).width(130),
+                text(e.status.as_str()).size(theme::BODY).width(150),
+            ]
+            .spacing(6);
+            list = list.push(button(line).padding([4, 6]).on_press(Message::Highlight(index)).style(if chosen { theme::button::primary } else { theme::button::row }));
+        }
+        container(list).padding(10).width(Length::Fill).style(theme::container::card).into()
+    }
+
+    fn exception_list(&self) -> Element<'_, Message> {
+        let mut list = Column::new().spacing(2).push(text("Lockbox and online file exceptions (open)").size(theme::BODY).font(theme::text::BOLD)).push(
+            row![cell("Ref", 70), cell("Batch", 60), cell("Line", 50), cell("Account as given", 170), cell("Amount", 100), cell("Problem", 260)].spacing(6),
+        );
+        if self.exceptions.is_empty() {
+            list = list.push(text("No open exceptions.").size(theme::BODY).style(theme::text::muted));
+        }
+        for (offset, x) in self.exceptions.iter().enumerate() {
+            let index = self.enrolments.len() + offset;
+            let chosen = self.highlight == Some(index);
+            let line = row![
+                text(x.reference.as_str()).size(theme::BODY).font(theme::text::BOLD).width(70),
+                text(x.batch.as_str()).size(theme::BODY).width(60),
+                text(x.line.to_string()).size(theme::BODY).width(50),
+                text(x.account.as_str()).size(theme::BODY).width(170),
+                text(x.amount.grouped()).size(theme::BODY).width(100),
+                text(x.problem.as_str()).size(theme::BODY).width(260),
+            ]
+            .spacing(6);
+            list = list.push(button(line).padding([4, 6]).on_press(Message::Highlight(index)).style(if chosen { theme::button::primary } else { theme::button::row }));
+        }
+        container(list).padding(10).width(Length::Fill).style(theme::container::card).into()
+    }
+
+    fn enrol_form_view<'a>(&'a self, form: &'a EnrolForm) -> Element<'a, Message> {
+        let beside = |field: Field, input: Element<'a, Message>| -> Element<'a, Message> {
+            match &form.field_error {
+                Some((bad, problem)) if *bad == field => column![input, text(wording::sentence(problem)).size(theme::SMALL).style(theme::text::danger)].spacing(2).into(),
+                _ => input,
+            }
+        };
+        let found = match &form.found {
+            Some((number, name)) => text(format!("Account {number} — {name}")).size(theme::BODY).font(theme::text::BOLD),
+            None => text("Type the account number and press Enter to look it up.").size(theme::SMALL).style(theme::text::muted),
+        };
+        let choice = |label: &'static str, on: bool, message: Message| button(text(label).size(theme::BODY)).padding([8, 14]).on_press(message).style(theme::button::tab(on));
+        let mut rule = row![choice("Full balance", !form.fixed, Message::Fixed(false)), choice("Fixed amount", form.fixed, Message::Fixed(true))].spacing(8);
+        if form.fixed {
+            rule = rule.push(container(beside(Field::FixedAmount, widgets::field("Amount", FIXED_ID, &form.fixed_amount, Message::FixedAmount, Some(Message::NextField)))).width(FIELD_WIDTH));
+        }
+        let details = column![
+            text("A lead enrols; a different supervisor approves with their PIN. The bank account is typed twice, hidden, and kept only sealed; the list shows its last 4.")
+                .size(theme::SMALL)
+                .style(theme::text::muted),
+            widgets::field_row(
+                FIELD_WIDTH,
+                [
+                    beside(Field::Account, widgets::field("Account", ACCOUNT_ID, &form.account, Message::Account, Some(Message::AccountSubmitted))),
+                    beside(Field::Routing, widgets::field("Routing number", ROUTING_ID, &form.routing, Message::Routing, Some(Message::RoutingSubmitted))),
+                ]
+            ),
+            found,
+            widgets::field_row(
+                FIELD_WIDTH,
+                [
+                    beside(Field::BankAccount, widgets::secret_field("Bank account", BANK_ACCOUNT_ID, &form.bank_account, Message::BankAccount, Some(Message::NextField))),
+                    beside(Field::BankAgain, widgets::secret_field("Bank account again", BANK_AGAIN_ID, &form.bank_again, Message::BankAgain, Some(Message::BankAgainSubmitted))),
+                ]
+            ),
+            row![choice("Checking", !form.savings, Message::Savings(false)), choice("Savings", form.savings, Message::Savings(true))].spacing(8),
+            rule.wrap().vertical_spacing(8),
+            container(beside(Field::DraftDay, widgets::field("Draft day (1-31)", DRAFT_DAY_ID, &form.draft_day, Message::DraftDay, Some(Message::NextField)))).width(FIELD_WIDTH),
+        ]
+        .spacing(theme::GAP);
+        let [approver, pin] = widgets::approval_fields(&form.approval, Message::Approver, Message::Pin, Message::EnrolSubmitted);
+        let submit = button(text("Enrol [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::EnrolSubmitted)).style(theme::button::primary);
+        let approval = column![
+            widgets::field_row(widgets::APPROVAL_FIELD_WIDTH, [beside(Field::Approver, approver), pin]),
+            row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
+        ]
+        .spacing(8);
+        container(column![scrollable(details).height(Length::Fill), approval].spacing(theme::GAP)).padding(14).width(Length::Fill).height(Length::Fill).style(theme::container::card).into()
+    }
+
+    fn cancel_form<'a>(&'a self, form: &'a CancelForm) -> Element<'a, Message> {
+        let submit = button(text("Cancel enrolment [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::CancelSubmitted)).style(theme::button::danger);
+        container(
+            column![
+                text(format!("Cancel enrolment {}: it is not debited again (debits already released still settle).", form.enrolment)).size(theme::BODY),
+                container(widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::CancelSubmitted))).width(Length::Fill),
+                row![submit, widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
+            ]
+            .spacing(theme::GAP),
+        )
+        .padding(14)
+        .width(Length::Fill)
+        .style(theme::container::card)
+        .into()
+    }
+
+    fn resolve_form<'a>(&'a self, form: &'a ResolveForm) -> Element<'a, Message> {
+        let row_of = self.exceptions.iter().find(|x| x.reference == form.reference);
+        let what = match row_of {
+            Some(x) => format!("{} — line {} of batch {}: {} for '{}' ({})", x.reference, x.line, x.batch, x.amount.grouped(), x.account, x.problem),
+            None => form.reference.clone(),
+        };
+        let mut fields = column![text(what).size(theme::BODY).font(theme::text::BOLD)].spacing(theme::GAP);
+        let label = if form.refund {
+            fields = fields.push(text("Refunded to the remitter: it counts toward the file's totals and posts to no account.").size(theme::SMALL).style(theme::text::muted));
+            "Refund [Enter]"
+        } else {
+            let found = match &form.found {
+                Some((number, name)) => text(format!("Account {number} — {name}")).size(theme::BODY).font(theme::text::BOLD),
+                None => text("Type the account it belongs to and press Enter to look it up.").size(theme::SMALL).style(theme::text::muted),
+            };
+            fields = fields.push(container(widgets::field("Apply to account", APPLY_TO_ID, &form.account, Message::ApplyTo, Some(Message::ApplyToSubmitted))).width(FIELD_WIDTH)).push(found);
+            "Apply [Enter]"
+        };
+        let submit = button(text(label).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::ResolveSubmitted)).style(theme::button::primary);
+        container(
+            fields
+                .push(container(widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::ResolveSubmitted))).width(Length::Fill))
+                .push(row![submit, widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8)),
+        )
+        .padding(14)
+        .width(Length::Fill)
+        .style(theme::container::card)
+        .into()
+    }
+}
+
+fn cell<'a>(label: &'a str, width: u32) -> Element<'a, Message> {
+    text(label).size(theme::SMALL).style(theme::text::muted).width(width as f32).into()
+}
