@@ -297,6 +297,11 @@ impl App {
             self.screen = Screen::Login;
             return self.login.focus().map(Message::Login);
         }
+        if screen == Screen::Finance && !self.session.as_ref().is_some_and(|a| citytill::ops::autopay::LEAD_ROLES.contains(&a.role)) {
+            // A lead's screen: a cashier's Shift+F4 says so and stays where it was (the tab is not offered).
+            self.notice = Some("The finance screen (autopay and file exceptions) is for leads and supervisors.".into());
+            return Task::none();
+        }
         if self.screen != screen {
             self.notice = None;
         }
@@ -522,7 +527,7 @@ impl App {
         let tab = |label: &'static str, key: Shortcut, screen: Screen| {
             button(text(format!("{label} [{}]", key.label())).size(theme::BODY)).padding([6, 8]).on_press(Message::Go(screen)).style(theme::button::tab(self.screen == screen))
         };
-        row![
+        let mut tabs = row![
             tab("Counter", Shortcut::Counter, Screen::Counter),
             tab("Receipts", Shortcut::Receipts, Screen::Receipts),
             tab("Drawer", Shortcut::Drawer, Screen::Drawer),
@@ -530,9 +535,12 @@ impl App {
             tab("Batches", Shortcut::Batches, Screen::Batches),
             tab("Reports", Shortcut::Reports, Screen::Reports),
             tab("Day end", Shortcut::Day, Screen::Day),
-            tab("Finance", Shortcut::Finance, Screen::Finance),
-            widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))).padding([6, 8]),
-        ]
+        ];
+        // The finance office is a lead's: a cashier's tab row stays on one line at 1280 px.
+        if self.session.as_ref().is_some_and(|a| citytill::ops::autopay::LEAD_ROLES.contains(&a.role)) {
+            tabs = tabs.push(tab("Finance", Shortcut::Finance, Screen::Finance));
+        }
+        tabs.push(widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))).padding([6, 8]))
         .spacing(5)
         .padding([0, 16])
         // A narrow screen (1024 px) puts the last tabs on a second line rather than past the window's edge.

@@ -301,8 +301,17 @@ impl FinanceScreen {
         }
     }
 
-    /// F5 enrol, F8 cancel the highlighted enrolment, F6 apply / F7 refund the highlighted exception, Up/Down move; Esc backs out.
+    /// F5 enrol, F8 cancel the highlighted enrolment, F6 apply / F7 refund the highlighted exception (on the enrol
+    /// form: account type and debit rule), Up/Down move; Esc backs out.
     pub fn shortcut(&self, shortcut: Shortcut) -> Option<Message> {
+        // On the enrolment form F6 and F7 switch the account type and the debit rule.
+        if let Step::Enrolling(form) = &self.step {
+            match shortcut {
+                Shortcut::F6 => return Some(Message::Savings(!form.savings)),
+                Shortcut::F7 => return Some(Message::Fixed(!form.fixed)),
+                _ => {}
+            }
+        }
         match shortcut {
             Shortcut::F5 => Some(Message::StartEnrol),
             Shortcut::F6 => Some(Message::StartResolve(false)),

@@ -202,3 +202,14 @@ fn finance_screen_snapshot() {
     assert!(ui.find("chk ...9012").is_ok() || ui.find("sav ...9012").is_ok());
     assert_snapshot(&mut ui, &app.theme(), "finance_1024");
 }
+
+// Proves the finance screen is a lead's: a cashier's tab row does not offer it and Shift+F4 says so and stays put.
+#[test]
+fn cashier_is_not_taken_to_finance() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    assert!(!visible_texts(&app).iter().any(|t| t.starts_with("Finance")), "a cashier is offered the finance tab");
+    send(&mut app, AppMessage::Shortcut(Shortcut::Finance));
+    assert_eq!(app.screen, Screen::Counter);
+    assert!(app.notice.as_deref().is_some_and(|n| n.contains("for leads and supervisors")), "{:?}", app.notice);
+}

@@ -100,10 +100,14 @@ impl FinanceScreen {
             Some((number, name)) => text(format!("Account {number} — {name}")).size(theme::BODY).font(theme::text::BOLD),
             None => text("Type the account number and press Enter to look it up.").size(theme::SMALL).style(theme::text::muted),
         };
-        let choice = |label: &'static str, on: bool, message: Message| button(text(label).size(theme::BODY)).padding([8, 14]).on_press(message).style(theme::button::tab(on));
-        let mut rule = row![choice("Full balance", !form.fixed, Message::Fixed(false)), choice("Fixed amount", form.fixed, Message::Fixed(true))].spacing(8);
+        let account_type = if form.savings { "Savings account [F6]" } else { "Checking account [F6]" };
+        let rule = if form.fixed { "Fixed amount [F7]" } else { "Full balance [F7]" };
+        let toggle = |label: &'static str, message: Message| button(text(label).size(theme::BODY)).padding([8, 14]).on_press(message).style(theme::button::secondary);
+        let mut terms = vec![
+            beside(Field::DraftDay, widgets::field("Draft day (1-31)", DRAFT_DAY_ID, &form.draft_day, Message::DraftDay, Some(Message::NextField))),
+        ];
         if form.fixed {
-            rule = rule.push(container(beside(Field::FixedAmount, widgets::field("Amount", FIXED_ID, &form.fixed_amount, Message::FixedAmount, Some(Message::NextField)))).width(FIELD_WIDTH));
+            terms.insert(0, beside(Field::FixedAmount, widgets::field("Amount", FIXED_ID, &form.fixed_amount, Message::FixedAmount, Some(Message::NextField))));
         }
         let details = column![
             text("A lead enrols; a different supervisor approves with their PIN. The bank account is typed twice, hidden, and kept only sealed; the list shows its last 4.")
@@ -124,11 +128,11 @@ impl FinanceScreen {
                     beside(Field::BankAgain, widgets::secret_field("Bank account again", BANK_AGAIN_ID, &form.bank_again, Message::BankAgain, Some(Message::BankAgainSubmitted))),
                 ]
             ),
-            row![choice("Checking", !form.savings, Message::Savings(false)), choice("Savings", form.savings, Message::Savings(true))].spacing(8),
-            rule.wrap().vertical_spacing(8),
-            container(beside(Field::DraftDay, widgets::field("Draft day (1-31)", DRAFT_DAY_ID, &form.draft_day, Message::DraftDay, Some(Message::NextField)))).width(FIELD_WIDTH),
+            row![toggle(account_type, Message::Savings(!form.savings)), toggle(rule, Message::Fixed(!form.fixed))].spacing(8).wrap().vertical_spacing(8),
+            widgets::field_row(FIELD_WIDTH, terms),
         ]
-        .spacing(theme::GAP);
+        .spacing(theme::GAP)
+        .padding(iced::Padding { right: 16.0, ..iced::Padding::ZERO });
         let [approver, pin] = widgets::approval_fields(&form.approval, Message::Approver, Message::Pin, Message::EnrolSubmitted);
         let submit = button(text("Enrol [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::EnrolSubmitted)).style(theme::button::primary);
         let approval = column![
