@@ -87,6 +87,19 @@ fn enrolment_with_approval_is_listed_with_last_4_only() {
     assert_eq!(number_anywhere(&app), Vec::<String>::new(), "the full bank account number is still shown or kept");
 }
 
+// Proves the enrol form's debug text (what a log line or a failing test would print) never carries the bank
+// account number while it is being typed, only how many digits each field holds.
+#[test]
+fn typed_bank_account_is_not_in_debug_output() {
+    let (fixture, _keys) = autopay_fixture();
+    let mut app = lead_enrolling(&fixture);
+    fill(&mut app, NUMBER, "sam", "975310");
+    assert_eq!(app.finance.typed_bank_account(), Some((NUMBER, NUMBER)), "the form holds what was typed until submit");
+    let debug = format!("{:?}", app.finance);
+    assert!(!debug.contains(NUMBER) && debug.contains("<12 digits>"), "{debug}");
+    assert!(!debug.contains("975310"), "the PIN is in the debug text");
+}
+
 // Proves a routing number failing the ABA checksum and a second bank account entry that does not match are each
 // refused beside their own field (in the window's words), nothing is enrolled, and a refused submit leaves
 // neither bank account field holding the number.
