@@ -133,6 +133,10 @@ fn placeholders_fit_at_150_percent_on_1024() {
     send(&mut lead, Message::Shortcut(Shortcut::Down));
     send(&mut lead, Message::Shortcut(Shortcut::F6));
     assert_hints_whole(&lead, "file exception applied to an account", &[]);
+    send(&mut lead, Message::Finance(FinanceMessage::Cancel));
+    send(&mut lead, Message::Shortcut(Shortcut::F9));
+    send(&mut lead, Message::Finance(FinanceMessage::RunDate(String::new())));
+    assert_hints_whole(&lead, "autopay run date", &[]);
     let cut = CUT.with(|cut| cut.take());
     assert!(cut.is_empty(), "hints cut at 150% on 1024×768:\n{}", cut.join("\n"));
 }

@@ -6,6 +6,7 @@
 
 use citytill::ops::auth::{self, Actor};
 use citytill::ops::autopay::{self, EnrolRequest, Rule};
+use citytill::ops::autopay_run::{self, RunSummary};
 use citytill::ops::lockbox::{self, ExceptionRow};
 
 use citytill::ops::query;
@@ -19,6 +20,10 @@ use crate::gui::widgets::Approval;
 
 #[path = "finance_files.rs"]
 mod files;
+#[path = "finance_runs.rs"]
+mod runs;
+
+pub use runs::RunAction;
 #[path = "finance_view.rs"]
 mod view;
 
@@ -30,6 +35,8 @@ pub const FIXED_ID: &str = "finance-fixed-amount";
 pub const DRAFT_DAY_ID: &str = "finance-draft-day";
 pub const REASON_ID: &str = "finance-reason";
 pub const APPLY_TO_ID: &str = "finance-apply-to";
+pub const RUN_DATE_ID: &str = "finance-run-date";
+pub const FILE_ID: &str = "finance-file";
 
 /// A field of the enrolment form a refusal can sit beside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +88,8 @@ enum Step {
     Cancelling(CancelForm),
     /// Resolving the selected exception: applied to an account, or refunded.
     Resolving(ResolveForm),
+    /// An autopay run: prepared for a date (or settled to it), released or rejected.
+    Running(RunForm),
 }
 
 /// Which step the screen is at, without its form data (what the app and the tests ask).
@@ -91,6 +100,7 @@ pub enum Mode {
     Cancelling,
     Applying,
     Refunding,
+    Run(RunAction),
 }
 
 /// An enrolment as typed. The two bank account fields are emptied when the form is submitted, and its Debug
@@ -116,6 +126,23 @@ struct EnrolForm {
 struct CancelForm {
     enrolment: String,
     reason: String,
+}
+
+/// A run's date (prepare, settle) or its release / rejection: the file destination, reason and approval.
+#[derive(Clone, Debug)]
+struct RunForm {
+    action: RunAction,
+    run: String,
+    date: String,
+    file: String,
+    reason: String,
+    approval: Approval,
+}
+
+impl Default for RunForm {
+    fn default() -> RunForm {
+        RunForm { action: RunAction::Prepare, run: String::new(), date: String::new(), file: String::new(), reason: String::new(), approval: Approval::default() }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -146,6 +173,8 @@ pub struct EnrolmentRow {
 pub struct Listing {
     pub enrolments: Vec<EnrolmentRow>,
     pub exceptions: Vec<ExceptionRow>,
+    pub runs: Vec<RunSummary>,
+    pub business_date: String,
 }
 
 /// The screen's state is its own: the app sends it `Message`s and hears `Event`s, and reads it through the accessors.
@@ -153,7 +182,9 @@ pub struct Listing {
 pub struct FinanceScreen {
     enrolments: Vec<EnrolmentRow>,
     exceptions: Vec<ExceptionRow>,
-    /// The highlighted row: enrolments first, then exceptions (Up/Down move through both).
+    runs: Vec<RunSummary>,
+    business_date: String,
+    /// The highlighted row: enrolments first, then exceptions, then runs (Up/Down move through all).
     highlight: Option<usize>,
     step: Step,
     error: Option<String>,
@@ -193,6 +224,13 @@ pub enum Message {
     ApplyToSubmitted,
     ApplyToFound(Result<Option<(String, String)>, String>),
     ResolveSubmitted,
+    /// F9: the run date form; F11 / F12 on a highlighted prepared run: release / reject.
+    StartPrepare,
+    StartRun(RunAction),
+    RunDate(String),
+    File(String),
+    /// Enter on a run form (`true`: settle to the date instead of preparing, F11 on the date form).
+    RunSubmitted(bool),
     /// A cancel or a resolution was recorded: the line to show.
     Done(Result<String, String>),
     NextField,
@@ -212,6 +250,7 @@ impl FinanceScreen {
             Step::Cancelling(_) => Mode::Cancelling,
             Step::Resolving(form) if form.refund => Mode::Refunding,
             Step::Resolving(_) => Mode::Applying,
+            Step::Running(form) => Mode::Run(form.action),
         }
     }
 
@@ -262,6 +301,15 @@ impl FinanceScreen {
         self.highlight.and_then(|i| i.checked_sub(self.enrolments.len())).and_then(|i| self.exceptions.get(i))
     }
 
+    fn highlighted_run(&self) -> Option<&RunSummary> {
+        self.highlight.and_then(|i| i.checked_sub(self.enrolments.len() + self.exceptions.len())).and_then(|i| self.runs.get(i))
+    }
+
+    #[cfg(test)]
+    pub fn runs(&self) -> &[RunSummary] {
+        &self.runs
+    }
+
     fn enrol_form(&mut self) -> Option<&mut EnrolForm> {
         match &mut self.step {
             Step::Enrolling(form) => Some(form),
@@ -285,7 +333,9 @@ impl FinanceScreen {
                     enrolments.push(EnrolmentRow { enrolment: e.enrolment, account: e.account, name, rule, draft_day: e.draft_day, last4: e.last4, account_type: e.account_type, status });
                 }
                 let exceptions = lockbox::exceptions(conn, None, false)?.into_iter().filter(|r| r.state == "open").collect();
-                Ok(Listing { enrolments, exceptions })
+                let runs = autopay_run::runs(ledger)?;
+                let business_date = ledger.business_date()?.to_string();
+                Ok(Listing { enrolments, exceptions, runs, business_date })
             }),
             Message::Loaded,
         )
@@ -298,6 +348,9 @@ impl FinanceScreen {
             Step::Cancelling(_) => focus(REASON_ID),
             Step::Resolving(form) if !form.refund => focus(APPLY_TO_ID),
             Step::Resolving(_) => focus(REASON_ID),
+            Step::Running(form) if form.action == runs::RunAction::Prepare => focus(RUN_DATE_ID),
+            Step::Running(form) if form.action == runs::RunAction::Reject => focus(REASON_ID),
+            Step::Running(_) => focus("approver"),
             Step::List => Task::none(),
         }
     }
@@ -313,11 +366,18 @@ impl FinanceScreen {
                 _ => {}
             }
         }
+        // On the run date form F11 settles to the date instead of preparing a run.
+        if matches!(&self.step, Step::Running(form) if form.action == RunAction::Prepare) && shortcut == Shortcut::F11 {
+            return Some(Message::RunSubmitted(true));
+        }
         match shortcut {
             Shortcut::F5 => Some(Message::StartEnrol),
             Shortcut::F6 => Some(Message::StartResolve(false)),
             Shortcut::F7 => Some(Message::StartResolve(true)),
             Shortcut::F8 => Some(Message::StartCancel),
+            Shortcut::F9 => Some(Message::StartPrepare),
+            Shortcut::F11 => Some(Message::StartRun(RunAction::Release)),
+            Shortcut::F12 => Some(Message::StartRun(RunAction::Reject)),
             Shortcut::Up => Some(Message::Up),
             Shortcut::Down => Some(Message::Down),
             Shortcut::Cancel => Some(Message::Cancel),
@@ -401,19 +461,21 @@ impl FinanceScreen {
                     form.approval.approver = text;
                     form.clear_error(Field::Approver);
                 }
+                Step::Running(form) => form.approval.approver = text,
                 _ => {}
             },
-            Message::Pin(text) => {
-                if let Some(form) = self.enrol_form() {
-                    form.approval.pin = text;
-                }
-            }
+            Message::Pin(text) => match &mut self.step {
+                Step::Enrolling(form) => form.approval.pin = text,
+                Step::Running(form) => form.approval.pin = text,
+                _ => {}
+            },
             Message::EnrolSubmitted => return (self.enrol_submitted(ctx, actor), None),
             Message::Enrolled(result) => return (self.enrolled(result, ctx), None),
             Message::StartCancel => return (self.start_cancel(), None),
             Message::Reason(text) => match &mut self.step {
                 Step::Cancelling(form) => form.reason = text,
                 Step::Resolving(form) => form.reason = text,
+                Step::Running(form) => form.reason = text,
                 _ => {}
             },
             Message::CancelSubmitted => return (self.cancel_submitted(ctx, actor), None),
@@ -427,6 +489,19 @@ impl FinanceScreen {
             Message::ApplyToSubmitted => return (self.look_up_apply_to(ctx), None),
             Message::ApplyToFound(result) => return (self.apply_to_found(result), None),
             Message::ResolveSubmitted => return (self.resolve_submitted(ctx, actor), None),
+            Message::StartPrepare => return (self.start_prepare(), None),
+            Message::StartRun(action) => return (self.start_decision(action, ctx), None),
+            Message::RunDate(text) => {
+                if let Step::Running(form) = &mut self.step {
+                    form.date = text;
+                }
+            }
+            Message::File(text) => {
+                if let Step::Running(form) = &mut self.step {
+                    form.file = text;
+                }
+            }
+            Message::RunSubmitted(settle) => return (self.run_submitted(settle, ctx, actor), None),
             Message::Done(result) => return (self.done(result, ctx), None),
             Message::NextField => return (iced::widget::operation::focus_next(), None),
             Message::Cancel => return self.cancel(),
@@ -439,7 +514,9 @@ impl FinanceScreen {
             Ok(listing) => {
                 self.enrolments = listing.enrolments;
                 self.exceptions = listing.exceptions;
-                let rows = self.enrolments.len() + self.exceptions.len();
+                self.runs = listing.runs;
+                self.business_date = listing.business_date;
+                let rows = self.enrolments.len() + self.exceptions.len() + self.runs.len();
                 self.highlight = self.highlight.filter(|i| *i < rows);
             }
             Err(error) => self.error = Some(error),
@@ -448,7 +525,7 @@ impl FinanceScreen {
 
     /// Up / Down on the list: the row above or below (the first / last when none is), staying at the ends.
     fn browse(&mut self, down: bool) {
-        let Some(last) = (self.enrolments.len() + self.exceptions.len()).checked_sub(1) else { return };
+        let Some(last) = (self.enrolments.len() + self.exceptions.len() + self.runs.len()).checked_sub(1) else { return };
         if !matches!(self.step, Step::List) {
             return;
         }
@@ -605,6 +682,7 @@ impl FinanceScreen {
             Err(error) => {
                 let field = match &self.step {
                     Step::Resolving(form) if !form.refund && !error.starts_with("--reason") => APPLY_TO_ID,
+                    Step::Running(_) => self.run_error_field(&error),
                     _ => REASON_ID,
                 };
                 self.busy = false;

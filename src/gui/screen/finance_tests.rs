@@ -226,3 +226,61 @@ fn cashier_is_not_taken_to_finance() {
     assert_eq!(app.screen, Screen::Counter);
     assert!(app.notice.as_deref().is_some_and(|n| n.contains("for leads and supervisors")), "{:?}", app.notice);
 }
+
+// Proves the runs part: F9 prepares the run for the business date (the new enrolment's prenote), the preparer's
+// own release is refused, a supervisor's release writes the NACHA file to the destination typed (owner-only, 94-
+// character records in blocks of ten) and lists the run as released, the full bank account number appears nowhere
+// on screen, and a date with nothing due is refused in the window's words.
+#[test]
+fn run_prepared_and_released_to_a_file() {
+    let (mut fixture, keys) = autopay_fixture();
+    let mut settings = (*fixture.ctx.settings).clone();
+    if let Some(autopay) = settings.autopay.as_mut() {
+        autopay.immediate_destination = "021000021".into();
+        autopay.immediate_destination_name = "First Bank".into();
+        autopay.immediate_origin = "1234567890".into();
+        autopay.immediate_origin_name = "City of Test".into();
+        autopay.company_name = "Test Utilities".into();
+        autopay.company_id = "1234567890".into();
+    }
+    fixture.ctx.settings = std::sync::Arc::new(settings);
+    let mut app = lead_enrolling(&fixture);
+    fill(&mut app, NUMBER, "sam", "975310");
+    finance(&mut app, Message::EnrolSubmitted);
+    send(&mut app, AppMessage::Shortcut(Shortcut::F9));
+    assert_eq!(app.finance.mode(), Mode::Run(super::RunAction::Prepare));
+    finance(&mut app, Message::RunSubmitted(false));
+    assert!(app.finance.notice().is_some_and(|n| n.starts_with("Run AR1 for 2026-03-02 prepared: 0 debits (0.00), 1 prenotes")), "{:?} {:?}", app.finance.notice(), app.finance.error());
+    assert_eq!(app.finance.runs().len(), 1);
+
+    send(&mut app, AppMessage::Shortcut(Shortcut::Down));
+    send(&mut app, AppMessage::Shortcut(Shortcut::Down));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F11));
+    assert_eq!(app.finance.mode(), Mode::Run(super::RunAction::Release), "{:?}", app.finance.error());
+    let out = keys.path().join("ach").join("AR1.ach");
+    finance(&mut app, Message::File(out.display().to_string()));
+    finance(&mut app, Message::Approver("lee".into()));
+    finance(&mut app, Message::Pin("8642".into()));
+    finance(&mut app, Message::RunSubmitted(false));
+    assert!(app.finance.error().is_some_and(|e| e.contains("cannot approve their own")), "{:?}", app.finance.error());
+    assert!(!out.exists(), "a refused release writes no file");
+    finance(&mut app, Message::Approver("sam".into()));
+    finance(&mut app, Message::Pin("975310".into()));
+    finance(&mut app, Message::RunSubmitted(false));
+    assert_eq!(app.finance.mode(), Mode::List, "{:?}", app.finance.error());
+    assert!(app.finance.runs()[0].released);
+    let file = std::fs::read_to_string(&out).expect("the file is written");
+    let lines: Vec<&str> = file.lines().collect();
+    assert!(lines[0].starts_with("101") && lines.iter().all(|l| l.len() == 94) && lines.len() % 10 == 0, "{file}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o077, 0, "the file is owner-only");
+    }
+    assert_eq!(number_anywhere(&app), Vec::<String>::new());
+
+    send(&mut app, AppMessage::Shortcut(Shortcut::F9));
+    finance(&mut app, Message::RunDate("2026-03-03".into()));
+    finance(&mut app, Message::RunSubmitted(false));
+    assert!(visible_texts(&app).iter().any(|t| t.starts_with("Business date: nothing is due on 2026-03-03")), "{:?}", app.finance.error());
+}

@@ -6,7 +6,8 @@ use iced::widget::{button, column, container, row, scrollable, text, Column};
 use iced::{Element, Length};
 
 use super::{
-    CancelForm, EnrolForm, Field, FinanceScreen, Message, Mode, ResolveForm, Step, ACCOUNT_ID, APPLY_TO_ID, BANK_ACCOUNT_ID, BANK_AGAIN_ID, DRAFT_DAY_ID, FIXED_ID, REASON_ID, ROUTING_ID,
+    CancelForm, EnrolForm, Field, FinanceScreen, Message, Mode, ResolveForm, RunAction, RunForm, Step, ACCOUNT_ID, APPLY_TO_ID, BANK_ACCOUNT_ID, BANK_AGAIN_ID, DRAFT_DAY_ID, FILE_ID, FIXED_ID,
+    REASON_ID, ROUTING_ID, RUN_DATE_ID,
 };
 use crate::gui::keys::Shortcut;
 use crate::gui::{theme, widgets, wording};
@@ -18,12 +19,16 @@ impl FinanceScreen {
     pub fn view(&self) -> Element<'_, Message> {
         let enrolment = self.highlighted_enrolment().filter(|e| e.status != "cancelled").is_some();
         let exception = self.highlighted_exception().is_some();
+        let prepared = self.highlighted_run().is_some_and(|r| !r.released && !r.rejected);
         let mode = self.mode();
         let actions = row![
             widgets::key_button("Enrol", Some(Shortcut::F5), Some(Message::StartEnrol)).style(theme::button::tab(mode == Mode::Enrolling)),
             widgets::key_button("Cancel enrolment", Some(Shortcut::F8), enrolment.then_some(Message::StartCancel)).style(theme::button::tab(mode == Mode::Cancelling)),
             widgets::key_button("Apply to account", Some(Shortcut::F6), exception.then_some(Message::StartResolve(false))).style(theme::button::tab(mode == Mode::Applying)),
             widgets::key_button("Refund", Some(Shortcut::F7), exception.then_some(Message::StartResolve(true))).style(theme::button::tab(mode == Mode::Refunding)),
+            widgets::key_button("Run for a date", Some(Shortcut::F9), Some(Message::StartPrepare)),
+            widgets::key_button("Release run", Some(Shortcut::F11), prepared.then_some(Message::StartRun(RunAction::Release))),
+            widgets::key_button("Reject run", Some(Shortcut::F12), prepared.then_some(Message::StartRun(RunAction::Reject))),
         ]
         .spacing(8)
         .wrap()
@@ -35,7 +40,8 @@ impl FinanceScreen {
             Step::Enrolling(form) => column![heading, feedback, self.enrol_form_view(form)].spacing(theme::GAP).into(),
             Step::Cancelling(form) => column![heading, feedback, self.cancel_form(form)].spacing(theme::GAP).into(),
             Step::Resolving(form) => column![heading, feedback, self.resolve_form(form)].spacing(theme::GAP).into(),
-            Step::List => column![heading, actions, feedback, scrollable(column![self.enrolment_list(), self.exception_list()].spacing(theme::GAP)).height(Length::Fill)]
+            Step::Running(form) => column![heading, feedback, self.run_form(form)].spacing(theme::GAP).into(),
+            Step::List => column![heading, actions, feedback, scrollable(column![self.enrolment_list(), self.exception_list(), self.run_list()].spacing(theme::GAP)).height(Length::Fill)]
                 .spacing(theme::GAP)
                 .into(),
         }
@@ -187,6 +193,79 @@ impl FinanceScreen {
         .width(Length::Fill)
         .style(theme::container::card)
         .into()
+    }
+}
+
+impl FinanceScreen {
+    fn run_list(&self) -> Element<'_, Message> {
+        let mut list = Column::new().spacing(2).push(text("Autopay runs").size(theme::BODY).font(theme::text::BOLD)).push(
+            row![cell("Run", 60), cell("Date", 120), cell("Prenotes", 90), cell("Debits", 70), cell("Total", 120), cell("State", 110)].spacing(6),
+        );
+        if self.runs.is_empty() {
+            list = list.push(text("No runs yet: prepare one for a date [F9].").size(theme::BODY).style(theme::text::muted));
+        }
+        for (offset, r) in self.runs.iter().enumerate() {
+            let index = self.enrolments.len() + self.exceptions.len() + offset;
+            let chosen = self.highlight == Some(index);
+            let state = if r.released { "released" } else if r.rejected { "rejected" } else { "prepared" };
+            let line = row![
+                text(r.run.as_str()).size(theme::BODY).font(theme::text::BOLD).width(60),
+                text(r.date.as_str()).size(theme::BODY).width(120),
+                text(r.prenotes.to_string()).size(theme::BODY).width(90),
+                text(r.debits.to_string()).size(theme::BODY).width(70),
+                text(r.total.grouped()).size(theme::BODY).width(120),
+                text(state).size(theme::BODY).width(110),
+            ]
+            .spacing(6);
+            list = list.push(button(line).padding([4, 6]).on_press(Message::Highlight(index)).style(if chosen { theme::button::primary } else { theme::button::row }));
+        }
+        container(list).padding(10).width(Length::Fill).style(theme::container::card).into()
+    }
+
+    fn run_form<'a>(&'a self, form: &'a RunForm) -> Element<'a, Message> {
+        let busy = self.busy;
+        let back = widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel));
+        let body: Element<'a, Message> = match form.action {
+            RunAction::Prepare => {
+                let prepare = button(text("Prepare run [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!busy).then_some(Message::RunSubmitted(false))).style(theme::button::primary);
+                let settle = widgets::key_button("Settle to this date", Some(Shortcut::F11), (!busy).then_some(Message::RunSubmitted(true)));
+                column![
+                    text("Prepare the run for a date: prenotes waiting and every live enrolment drafting that day. Or settle every released debit due by the date onto its account.")
+                        .size(theme::SMALL)
+                        .style(theme::text::muted),
+                    container(widgets::field("Date (YYYY-MM-DD)", RUN_DATE_ID, &form.date, Message::RunDate, Some(Message::RunSubmitted(false)))).width(FIELD_WIDTH),
+                    row![prepare, settle, back].spacing(8).wrap().vertical_spacing(8),
+                ]
+                .spacing(theme::GAP)
+                .into()
+            }
+            RunAction::Release | RunAction::Reject => {
+                let release = form.action == RunAction::Release;
+                let what = self.runs.iter().find(|r| r.run == form.run).map(|r| format!("Run {} for {}: {} debits ({}), {} prenotes", r.run, r.date, r.debits, r.total.grouped(), r.prenotes)).unwrap_or_else(|| form.run.clone());
+                let hint = if release {
+                    "A supervisor who did not prepare it releases it: the NACHA file is written to the file named, owner-only; the debits are pending until they settle."
+                } else {
+                    "A supervisor who did not prepare it rejects it with a reason: nothing goes out, its prenotes wait for the next run, the date may be prepared again."
+                };
+                let detail = if release {
+                    widgets::field("File", FILE_ID, &form.file, Message::File, Some(Message::NextField))
+                } else {
+                    widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::NextField))
+                };
+                let label = if release { "Release and write file [Enter]" } else { "Reject run [Enter]" };
+                let submit = button(text(label).size(theme::BODY)).padding([8, 14]).on_press_maybe((!busy).then_some(Message::RunSubmitted(false))).style(if release { theme::button::primary } else { theme::button::danger });
+                column![
+                    text(what).size(theme::BODY).font(theme::text::BOLD),
+                    text(hint).size(theme::SMALL).style(theme::text::muted),
+                    container(detail).width(Length::Fill),
+                    widgets::approval_form(&form.approval, Message::Approver, Message::Pin, Message::RunSubmitted(false)),
+                    row![submit, back].spacing(8).wrap().vertical_spacing(8),
+                ]
+                .spacing(theme::GAP)
+                .into()
+            }
+        };
+        container(body).padding(14).width(Length::Fill).style(theme::container::card).into()
     }
 }
 
