@@ -271,7 +271,7 @@ fn run_prepared_and_released_to_a_file() {
     assert!(app.finance.runs()[0].released);
     let file = std::fs::read_to_string(&out).expect("the file is written");
     let lines: Vec<&str> = file.lines().collect();
-    assert!(lines[0].starts_with("101") && lines.iter().all(|l| l.len() == 94) && lines.len() % 10 == 0, "{file}");
+    assert!(lines[0].starts_with("101") && lines.iter().all(|l| l.len() == 94) && lines.len().is_multiple_of(10), "{file}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
