@@ -432,9 +432,10 @@ impl App {
 
     /// A keyboard-wedge reader typed `line` + Enter into the focused field. On the counter it lands in the
     /// lookup (taken back out of the amount, details or a line amount it was typed into); from another screen the
-    /// counter takes it like a serial scan. Batch entry reads its own wedge fields, and no one is signed in at login.
+    /// counter takes it like a serial scan. Batch entry reads its own wedge fields, the finance screen takes no
+    /// scans (a fast-typed bank account number must stay in its hidden field), and no one is signed in at login.
     fn wedge_scan(&mut self, line: &str) -> Task<Message> {
-        if self.session.is_none() || (self.screen == Screen::Batches && self.batches.mode() == batches::Mode::Entering) {
+        if self.session.is_none() || self.screen == Screen::Finance || (self.screen == Screen::Batches && self.batches.mode() == batches::Mode::Entering) {
             return Task::none();
         }
         tracing::info!(target: "citytill::window", "keyboard-wedge scan of {} characters on {:?}", line.chars().count(), self.screen);

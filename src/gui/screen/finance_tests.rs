@@ -284,3 +284,22 @@ fn run_prepared_and_released_to_a_file() {
     finance(&mut app, Message::RunSubmitted(false));
     assert!(visible_texts(&app).iter().any(|t| t.starts_with("Business date: nothing is due on 2026-03-03")), "{:?}", app.finance.error());
 }
+
+// Proves keys typed fast (as xdotool or a quick typist on the keypad does, read by the keyboard-wedge detector as
+// a scan) into the finance screen's fields stay there: the window does not jump to the counter and put what was
+// typed — a bank account number — into its lookup and its "nothing matches" line. Found driving the real window
+// under Xvfb: the account, routing and both bank account entries landed in the counter's lookup.
+#[test]
+fn fast_typing_on_the_finance_screen_is_not_a_counter_scan() {
+    let (fixture, _keys) = autopay_fixture();
+    let mut app = lead_enrolling(&fixture);
+    finance(&mut app, Message::BankAccount(NUMBER.into()));
+    let base = std::time::Instant::now();
+    for (index, key) in NUMBER.chars().chain(['\r']).enumerate() {
+        let at = base + std::time::Duration::from_millis(5 * index as u64);
+        send(&mut app, AppMessage::Key(crate::gui::wedge::Keystroke { key, at }));
+    }
+    assert_eq!(app.screen, Screen::Finance, "a burst of keys on the finance screen was taken to the counter");
+    assert_eq!(app.finance.mode(), Mode::Enrolling);
+    assert!(!format!("{:?}", app.counter.error).contains(NUMBER), "the counter shows the bank account number: {:?}", app.counter.error);
+}
