@@ -786,7 +786,9 @@ fn routing_problem(routing: &str) -> Option<String> {
     if routing.len() == 9 && routing.bytes().all(|b| b.is_ascii_digit()) && citytill_hardware::micr::routing_checksum_ok(routing) {
         return None;
     }
-    Some(format!("routing: '{routing}' is not 9 digits with a valid ABA checksum"))
+    // The text typed is not repeated (it may be a bank account number typed into the wrong field); it is selected
+    // in the field beside this line instead.
+    Some("routing: not 9 digits with a valid ABA checksum".to_string())
 }
 
 /// Why the bank account as typed twice is refused, if it is; the message never repeats the number.

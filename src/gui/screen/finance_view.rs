@@ -49,7 +49,7 @@ impl FinanceScreen {
 
     fn enrolment_list(&self) -> Element<'_, Message> {
         let mut list = Column::new().spacing(2).push(text("Autopay enrolments").size(theme::BODY).font(theme::text::BOLD)).push(
-            row![cell("Id", 60), cell("Account", 110), cell("Name", 170), cell("Rule", 150), cell("Day", 45), cell("Bank", 130), cell("Status", 150)].spacing(6),
+            row![cell("Id", 60), cell("Account", 130), cell("Name", 150), cell("Rule", 150), cell("Day", 45), cell("Bank", 130), cell("Status", 150)].spacing(6),
         );
         if self.enrolments.is_empty() {
             list = list.push(text("No enrolments yet: enrol an account [F5].").size(theme::BODY).style(theme::text::muted));
@@ -58,8 +58,8 @@ impl FinanceScreen {
             let chosen = self.highlight == Some(index);
             let line = row![
                 text(e.enrolment.as_str()).size(theme::BODY).font(theme::text::BOLD).width(60),
-                text(e.account.as_str()).size(theme::BODY).width(110),
-                text(e.name.as_str()).size(theme::BODY).width(170),
+                text(e.account.as_str()).size(theme::BODY).width(130),
+                text(e.name.as_str()).size(theme::BODY).width(150),
                 text(e.rule.as_str()).size(theme::BODY).width(150),
                 text(e.draft_day.to_string()).size(theme::BODY).width(45),
                 text(format!("{} ...{}", if e.account_type == "savings" { "sav" } else { "chk" }, e.last4)).size(theme::BODY).width(130),
@@ -96,10 +96,13 @@ impl FinanceScreen {
     }
 
     fn enrol_form_view<'a>(&'a self, form: &'a EnrolForm) -> Element<'a, Message> {
+        // The field is always the first child of the same column, so its refusal line coming or going (the next
+        // keystroke clears it) never rebuilds the field and takes its focus away.
         let beside = |field: Field, input: Element<'a, Message>| -> Element<'a, Message> {
+            let line = column![input].spacing(2);
             match &form.field_error {
-                Some((bad, problem)) if *bad == field => column![input, text(wording::sentence(problem)).size(theme::SMALL).style(theme::text::danger)].spacing(2).into(),
-                _ => input,
+                Some((bad, problem)) if *bad == field => line.push(text(wording::sentence(problem)).size(theme::SMALL).style(theme::text::danger)).into(),
+                _ => line.into(),
             }
         };
         let found = match &form.found {
@@ -116,7 +119,7 @@ impl FinanceScreen {
             terms.insert(0, beside(Field::FixedAmount, widgets::field("Amount", FIXED_ID, &form.fixed_amount, Message::FixedAmount, Some(Message::NextField))));
         }
         let details = column![
-            text("A lead enrols; a different supervisor approves with their PIN. The bank account is typed twice, hidden, and kept only sealed; the list shows its last 4.")
+            text("Typed twice and hidden, the bank account is kept sealed; only its last 4 is shown. A second person approves.")
                 .size(theme::SMALL)
                 .style(theme::text::muted),
             widgets::field_row(
