@@ -74,14 +74,15 @@ impl FinanceScreen {
                 let summary = batch::summary(ledger.conn(), &batch_id)?;
                 let open = lockbox::exceptions(ledger.conn(), Some(&batch_id), false)?.into_iter().filter(|r| r.state == "open").count();
                 let next = if open == 0 { format!("Batch {batch_id} can be balanced now [Batches, F6].") } else { format!("{open} exception(s) of batch {batch_id} still open.") };
-                Ok(format!("{}: {line}. Batch {batch_id} holds {} in {} items. {next}", reason_sentence(&reason), summary.total.grouped(), summary.items))
+                Ok(format!("{} ({reason}). Batch {batch_id} holds {} in {} items. {next}", capital(&line), summary.total.grouped(), summary.items))
             }),
             Message::Done,
         )
     }
 }
 
-/// "Reason: …" as the start of the confirmation line.
-fn reason_sentence(reason: &str) -> String {
-    format!("Recorded ({reason})")
+/// The library's line with a capital first letter (it starts with the exception's reference, like "L1-E1 applied…").
+fn capital(line: &str) -> String {
+    let mut chars = line.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
