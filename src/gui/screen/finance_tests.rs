@@ -308,3 +308,26 @@ fn fast_typing_on_the_finance_screen_is_not_a_counter_scan() {
     assert_eq!(app.finance.mode(), Mode::Enrolling);
     assert!(!format!("{:?}", app.counter.error).contains(NUMBER), "the counter shows the bank account number: {:?}", app.counter.error);
 }
+
+// Proves an exception refunded (F7) with a reason leaves the list and the batch balances with the refund counted
+// toward the file's control total; a refund without a reason is refused in the window's words.
+#[test]
+fn exception_refunded_with_a_reason() {
+    let fixture = fixture();
+    import_lockbox(&fixture);
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, AppMessage::Go(Screen::Finance));
+    send(&mut app, AppMessage::Shortcut(Shortcut::Down));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F7));
+    assert_eq!(app.finance.mode(), Mode::Refunding);
+    finance(&mut app, Message::ResolveSubmitted);
+    assert!(visible_texts(&app).iter().any(|t| t.starts_with("Reason: ")), "{:?}", app.finance.error());
+    assert_eq!(app.finance.exceptions().len(), 1, "nothing was resolved");
+    finance(&mut app, Message::Reason("check returned to the remitter".into()));
+    finance(&mut app, Message::ResolveSubmitted);
+    assert_eq!(app.finance.mode(), Mode::List, "{:?}", app.finance.error());
+    assert!(app.finance.exceptions().is_empty());
+    let lead = citytill::ops::auth::Actor { name: "lee".into(), role: citytill::domain::ids::Role::Lead };
+    let balanced = iced::futures::executor::block_on(fixture.ctx.worker.call(move |ledger| citytill::ops::batch::balance(ledger, &lead, "L1"))).expect("the batch balances");
+    assert_eq!((balanced.items, balanced.total.cents()), (1, 8412));
+}
