@@ -11,7 +11,7 @@ use iced::{Element, Length, Subscription, Task, Theme};
 
 use super::context::Context;
 use super::keys::{self, Shortcut};
-use super::screen::{batches, counter, day, devices as devices_screen, drawer, login, receipts, reports};
+use super::screen::{batches, counter, day, devices as devices_screen, drawer, finance, login, receipts, reports};
 use super::status_bar::{self, Status};
 use super::{customer_display, devices, theme, wedge, widgets};
 
@@ -26,6 +26,7 @@ pub enum Screen {
     Batches,
     Reports,
     Day,
+    Finance,
 }
 
 pub struct App {
@@ -40,6 +41,7 @@ pub struct App {
     pub batches: batches::BatchesScreen,
     pub reports: reports::ReportsScreen,
     pub day: day::DayScreen,
+    pub finance: finance::FinanceScreen,
     pub status: Status,
     pub theme: theme::Mode,
     pub last_activity: Instant,
@@ -63,6 +65,7 @@ pub enum Message {
     Batches(batches::Message),
     Reports(reports::Message),
     Day(day::Message),
+    Finance(finance::Message),
     Go(Screen),
     Shortcut(Shortcut),
     /// A key or click anywhere: the idle timer restarts.
@@ -96,6 +99,7 @@ impl App {
             batches: batches::BatchesScreen::default(),
             reports: reports::ReportsScreen::default(),
             day: day::DayScreen::default(),
+            finance: finance::FinanceScreen::default(),
             status,
             theme: theme::Mode::Light,
             last_activity: Instant::now(),
@@ -142,6 +146,7 @@ impl App {
             Message::Batches(message) => self.batches_message(message),
             Message::Reports(message) => self.reports_message(message),
             Message::Day(message) => self.day_message(message),
+            Message::Finance(message) => self.finance_message(message),
             Message::Go(screen) => self.go(screen),
             Message::Shortcut(shortcut) => self.shortcut(shortcut),
             Message::Activity => {
@@ -276,11 +281,26 @@ impl App {
         }
     }
 
+    fn finance_message(&mut self, message: finance::Message) -> Task<Message> {
+        let Some(actor) = self.session.clone() else { return Task::none() };
+        let (task, event) = self.finance.update(message, &self.ctx, &actor);
+        let task = task.map(Message::Finance);
+        match event {
+            Some(finance::Event::Back) => Task::batch([task, self.go(Screen::Counter)]),
+            None => task,
+        }
+    }
+
     /// Shows a screen (only the login screen until someone signs in) and puts focus where typing goes.
     fn go(&mut self, screen: Screen) -> Task<Message> {
         if self.session.is_none() {
             self.screen = Screen::Login;
             return self.login.focus().map(Message::Login);
+        }
+        if screen == Screen::Finance && !self.session.as_ref().is_some_and(|a| citytill::ops::autopay::LEAD_ROLES.contains(&a.role)) {
+            // A lead's screen: a cashier's Shift+F4 says so and stays where it was (the tab is not offered).
+            self.notice = Some("The finance screen (autopay and file exceptions) is for leads and supervisors.".into());
+            return Task::none();
         }
         if self.screen != screen {
             self.notice = None;
@@ -301,6 +321,7 @@ impl App {
                 Some(actor) => self.day.load(&self.ctx, actor).map(Message::Day),
                 None => Task::none(),
             },
+            Screen::Finance => Task::batch([self.finance.load(&self.ctx), self.finance.focus()]).map(Message::Finance),
         }
     }
 
@@ -318,6 +339,7 @@ impl App {
             Shortcut::Batches => self.go(Screen::Batches),
             Shortcut::Reports => self.go(Screen::Reports),
             Shortcut::Day => self.go(Screen::Day),
+            Shortcut::Finance => self.go(Screen::Finance),
             Shortcut::Lock => self.lock(),
             Shortcut::Next => iced::widget::operation::focus_next(),
             Shortcut::Previous => iced::widget::operation::focus_previous(),
@@ -337,6 +359,7 @@ impl App {
             Screen::Batches => self.batches.shortcut(shortcut).map_or_else(Task::none, |m| self.batches_message(m)),
             Screen::Reports => self.reports.shortcut(shortcut).map_or_else(Task::none, |m| self.reports_message(m)),
             Screen::Day => self.day.shortcut(shortcut).map_or_else(Task::none, |m| self.day_message(m)),
+            Screen::Finance => self.finance.shortcut(shortcut).map_or_else(Task::none, |m| self.finance_message(m)),
             Screen::Login => Task::none(),
         }
     }
@@ -409,9 +432,10 @@ impl App {
 
     /// A keyboard-wedge reader typed `line` + Enter into the focused field. On the counter it lands in the
     /// lookup (taken back out of the amount, details or a line amount it was typed into); from another screen the
-    /// counter takes it like a serial scan. Batch entry reads its own wedge fields, and no one is signed in at login.
+    /// counter takes it like a serial scan. Batch entry reads its own wedge fields, the finance screen takes no
+    /// scans (a fast-typed bank account number must stay in its hidden field), and no one is signed in at login.
     fn wedge_scan(&mut self, line: &str) -> Task<Message> {
-        if self.session.is_none() || (self.screen == Screen::Batches && self.batches.mode() == batches::Mode::Entering) {
+        if self.session.is_none() || self.screen == Screen::Finance || (self.screen == Screen::Batches && self.batches.mode() == batches::Mode::Entering) {
             return Task::none();
         }
         tracing::info!(target: "citytill::window", "keyboard-wedge scan of {} characters on {:?}", line.chars().count(), self.screen);
@@ -481,6 +505,7 @@ impl App {
             Screen::Batches => self.batches.view().map(Message::Batches),
             Screen::Reports => self.reports.view().map(Message::Reports),
             Screen::Day => self.day.view().map(Message::Day),
+            Screen::Finance => self.finance.view().map(Message::Finance),
         };
         let mut page = column![].spacing(theme::GAP);
         if self.ctx.training {
@@ -503,7 +528,7 @@ impl App {
         let tab = |label: &'static str, key: Shortcut, screen: Screen| {
             button(text(format!("{label} [{}]", key.label())).size(theme::BODY)).padding([6, 8]).on_press(Message::Go(screen)).style(theme::button::tab(self.screen == screen))
         };
-        row![
+        let mut tabs = row![
             tab("Counter", Shortcut::Counter, Screen::Counter),
             tab("Receipts", Shortcut::Receipts, Screen::Receipts),
             tab("Drawer", Shortcut::Drawer, Screen::Drawer),
@@ -511,8 +536,12 @@ impl App {
             tab("Batches", Shortcut::Batches, Screen::Batches),
             tab("Reports", Shortcut::Reports, Screen::Reports),
             tab("Day end", Shortcut::Day, Screen::Day),
-            widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))).padding([6, 8]),
-        ]
+        ];
+        // The finance office is a lead's: a cashier's tab row stays on one line at 1280 px.
+        if self.session.as_ref().is_some_and(|a| citytill::ops::autopay::LEAD_ROLES.contains(&a.role)) {
+            tabs = tabs.push(tab("Finance", Shortcut::Finance, Screen::Finance));
+        }
+        tabs.push(widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))).padding([6, 8]))
         .spacing(5)
         .padding([0, 16])
         // A narrow screen (1024 px) puts the last tabs on a second line rather than past the window's edge.

@@ -14,6 +14,8 @@ pub enum Shortcut {
     Batches,
     Reports,
     Day,
+    /// Shift+F4: the finance office (autopay enrolments, lockbox and online file exceptions).
+    Finance,
     /// F5..F9, F11, F12: each screen's own actions, printed on its buttons (on the counter F5..F9 pick
     /// the tender: cash, check, money order, card, ACH; F12 reprints).
     F5,
@@ -58,6 +60,7 @@ impl Shortcut {
             Shortcut::Batches => "Shift+F1",
             Shortcut::Reports => "Shift+F2",
             Shortcut::Day => "Shift+F3",
+            Shortcut::Finance => "Shift+F4",
             Shortcut::F5 => "F5",
             Shortcut::F6 => "F6",
             Shortcut::F7 => "F7",
@@ -89,6 +92,7 @@ pub fn shortcut(key: &Key, modifiers: Modifiers) -> Option<Shortcut> {
             Named::F1 if modifiers.shift() => Shortcut::Batches,
             Named::F2 if modifiers.shift() => Shortcut::Reports,
             Named::F3 if modifiers.shift() => Shortcut::Day,
+            Named::F4 if modifiers.shift() => Shortcut::Finance,
             Named::F1 => Shortcut::Counter,
             Named::F2 => Shortcut::Receipts,
             Named::F3 => Shortcut::Drawer,
@@ -138,6 +142,9 @@ mod tests {
         assert_eq!(shortcut(&Key::Named(Named::F2), Modifiers::SHIFT), Some(Shortcut::Reports));
         assert_eq!(shortcut(&Key::Named(Named::F3), Modifiers::SHIFT), Some(Shortcut::Day));
         assert_eq!(Shortcut::Batches.label(), "Shift+F1");
+        assert_eq!(shortcut(&Key::Named(Named::F4), Modifiers::SHIFT), Some(Shortcut::Finance));
+        assert_eq!(shortcut(&Key::Named(Named::F4), Modifiers::empty()), Some(Shortcut::Devices));
+        assert_eq!(Shortcut::Finance.label(), "Shift+F4");
     }
 
     // Proves Ctrl+D and Ctrl+Shift+D (either letter case) map to removing the last cart line and the last tender, plain

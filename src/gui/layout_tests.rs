@@ -250,8 +250,9 @@ fn dark_theme_fits_small_screen() {
     let mut app = signed_in(&fixture, "lee", "8642");
     send(&mut app, Message::Shortcut(Shortcut::ToggleTheme));
     assert_eq!(app.theme, super::theme::Mode::Dark);
-    for screen in [Screen::Counter, Screen::Receipts, Screen::Drawer, Screen::Devices, Screen::Batches, Screen::Reports, Screen::Day] {
+    for screen in [Screen::Counter, Screen::Receipts, Screen::Drawer, Screen::Devices, Screen::Batches, Screen::Reports, Screen::Day, Screen::Finance] {
         send(&mut app, Message::Go(screen));
+        assert_eq!(app.screen, screen);
         assert_frame(&app, SMALL, &format!("dark {screen:?}"));
     }
     batch_with_item(&mut app);
@@ -424,4 +425,32 @@ fn batch_item_removal_fits_small_screen() {
     }
     let mut ui = simulator_at(SMALL, app.view());
     assert_snapshot(&mut ui, &app.theme(), "batches_remove_1024");
+}
+
+// Proves the finance screen's enrol form keeps its supervisor fields and the Enrol and Cancel buttons wholly on
+// screen at 1024×768, at 1280×800 with 150% text and after a refusal adds a line beside a field, with the tab row
+// and status bar whole (snapshot looked at).
+#[test]
+fn finance_enrol_form_fits_small_screen() {
+    use super::keys::Shortcut;
+    use super::screen::finance::Message as FinanceMessage;
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, Message::Shortcut(Shortcut::Finance));
+    assert_frame(&app, SMALL, "finance");
+    send(&mut app, Message::Shortcut(Shortcut::F5));
+    send(&mut app, Message::Finance(FinanceMessage::Fixed(true)));
+    send(&mut app, Message::Finance(FinanceMessage::Routing("123456789".into())));
+    send(&mut app, Message::Finance(FinanceMessage::RoutingSubmitted));
+    for size in [SMALL, scaled(1.5)] {
+        let mut ui = simulator_at(size, app.view());
+        assert!(wholly_visible(&mut ui, size, selector::id("approver")).is_some(), "the supervisor field is not on screen at {size:?}");
+        assert!(wholly_visible(&mut ui, size, selector::id("approver-pin")).is_some(), "the supervisor PIN field is not on screen at {size:?}");
+        assert!(wholly_visible(&mut ui, size, "Enrol [Enter]").is_some(), "the Enrol button is not on screen at {size:?}");
+        assert!(wholly_visible(&mut ui, size, "Cancel [Esc]").is_some(), "the Cancel button is not on screen at {size:?}");
+        assert!(wholly_visible(&mut ui, size, selector::id("finance-account")).is_some(), "the account field is not on screen at {size:?}");
+    }
+    assert_frame(&app, SMALL, "finance enrol form");
+    let mut ui = simulator_at(SMALL, app.view());
+    assert_snapshot(&mut ui, &app.theme(), "finance_enrol_1024");
 }

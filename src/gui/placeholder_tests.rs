@@ -65,7 +65,7 @@ fn cut_hints(app: &App, what: &str, values: &[&str]) -> Vec<String> {
 
 // Proves every screen's field hints are whole at 150% text on a 1024×768 screen: login, the counter with a
 // cart, the receipts search and a void's approval, the drawer's float count, drop, paid-out and blind count,
-// a batch opened and an item being keyed, and the day end's date.
+// a batch opened and an item being keyed, the day end's date, the autopay enrolment and a file exception's resolution.
 #[test]
 fn placeholders_fit_at_150_percent_on_1024() {
     let fixture = fixture();
@@ -122,6 +122,21 @@ fn placeholders_fit_at_150_percent_on_1024() {
     send(&mut lead, Message::Batches(BatchMessage::Cancel));
     send(&mut lead, Message::Shortcut(Shortcut::F12));
     assert_hints_whole(&lead, "batch item removal", &[]);
+    use super::screen::finance::Message as FinanceMessage;
+    send(&mut lead, Message::Go(Screen::Finance));
+    send(&mut lead, Message::Shortcut(Shortcut::F5));
+    send(&mut lead, Message::Finance(FinanceMessage::Fixed(true)));
+    assert_hints_whole(&lead, "autopay enrolment", &[]);
+    send(&mut lead, Message::Finance(FinanceMessage::Cancel));
+    super::testing::import_lockbox(&fixture);
+    send(&mut lead, Message::Go(Screen::Finance));
+    send(&mut lead, Message::Shortcut(Shortcut::Down));
+    send(&mut lead, Message::Shortcut(Shortcut::F6));
+    assert_hints_whole(&lead, "file exception applied to an account", &[]);
+    send(&mut lead, Message::Finance(FinanceMessage::Cancel));
+    send(&mut lead, Message::Shortcut(Shortcut::F9));
+    send(&mut lead, Message::Finance(FinanceMessage::RunDate(String::new())));
+    assert_hints_whole(&lead, "autopay run date", &[]);
     let cut = CUT.with(|cut| cut.take());
     assert!(cut.is_empty(), "hints cut at 150% on 1024×768:\n{}", cut.join("\n"));
 }

@@ -167,3 +167,36 @@ where
     let whole = shown.width + 0.5 >= bounds.width && shown.height + 0.5 >= bounds.height;
     (inside && whole).then_some(shown)
 }
+
+/// The fixture's settings with the autopay key file in `keys` (outside the data dir, as the library demands),
+/// so an enrolment seals its bank account without touching the tester's own config directory.
+pub fn with_autopay_key(fixture: &mut Fixture, keys: &std::path::Path) {
+    let mut settings = (*fixture.ctx.settings).clone();
+    settings.autopay = Some(citytill::config::Autopay { key_file: keys.join("T01.autopaykey").display().to_string(), ..Default::default() });
+    fixture.ctx.settings = Arc::new(settings);
+}
+
+/// Imports a BAI lockbox file (through `ops::lockbox`, as lee) of two items: 84.12 for 100200 and 10.00 for
+/// the unknown account NOPE-77, which becomes exception L1-E1 of batch L1 (control 94.12 in 2 items).
+pub fn import_lockbox(fixture: &Fixture) {
+    let lines = [
+        "1000000012345670210000212612020915".to_string(),
+        "500100012345672612020".to_string(),
+        format!("6001{:03}{:010}0210000211234567890{:>10}{:<20}", 1, 8412, "1001", "100200"),
+        format!("6001{:03}{:010}0210000211234567890{:>10}{:<20}", 2, 1000, "1003", "NOPE-77"),
+        format!("7001{:04}{:010}", 2, 9412),
+        format!("81234567261202{:04}{:010}", 2, 9412),
+        "9000001".to_string(),
+    ];
+    let bytes = (lines.join("\r\n") + "\r\n").into_bytes();
+    let data_dir = fixture.ctx.data_dir.clone();
+    let max = fixture.ctx.max_amount();
+    let work = fixture.ctx.worker.call(move |ledger| {
+        let template = citytill::ops::lockbox_file::LockboxTemplate::find("bai-lockbox", None, &data_dir).map_err(citytill::Error::Invalid)?;
+        let file = template.read(&bytes, max).map_err(citytill::Error::Invalid)?;
+        let lead = Actor { name: "lee".into(), role: Role::Lead };
+        citytill::ops::lockbox::import(ledger, &lead, &template, "lockbox.txt", &file)
+    });
+    let imported = iced::futures::executor::block_on(work).unwrap();
+    assert_eq!((imported.batch.as_str(), imported.items, imported.exceptions), ("L1", 1, 1));
+}

@@ -33,6 +33,15 @@ fn label(field: &str) -> Option<&'static str> {
         "user" => "User",
         "login" => "Sign-in",
         "window" => "Window",
+        "routing" => "Routing number",
+        "bank-account" => "Bank account",
+        "account-type" => "Account type",
+        "draft-day" => "Draft day",
+        "fixed-amount" => "Amount",
+        "rule" => "Debit rule",
+        "enrolment" => "Enrolment",
+        "exception" | "ITEM" => "Exception",
+        "apply-to" => "Apply to account",
         _ => return None,
     })
 }

@@ -5,6 +5,7 @@ pub mod counter;
 pub mod day;
 pub mod devices;
 pub mod drawer;
+pub mod finance;
 pub mod login;
 pub mod receipts;
 pub mod reports;

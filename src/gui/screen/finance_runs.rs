@@ -1,0 +1,113 @@
+//! The finance screen's autopay runs: prepare the run for a date (F9; F11 on the same form settles what is due
+//! by that date), then a second person releases a prepared run (F11, writing its NACHA file to the destination
+//! typed) or rejects it with a reason (F12) — `ops::autopay_run`, as `citytill autopay run/approve/reject/settle`.
+//! The file is written on the ledger thread: its text (full bank account numbers) never reaches the window.
+
+use std::path::PathBuf;
+
+use citytill::ops::auth::{self, Actor};
+use citytill::ops::autopay_run;
+use iced::widget::operation::{focus, select_all};
+use iced::Task;
+
+use super::{FinanceScreen, Message, RunForm, Step, APPLY_TO_ID, FILE_ID, RUN_DATE_ID};
+use crate::gui::context::Context;
+use crate::gui::widgets::Approval;
+
+/// What a run form does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunAction {
+    /// Prepare the run for a date (and, F11 on that form, settle to it).
+    Prepare,
+    Release,
+    Reject,
+}
+
+impl FinanceScreen {
+    /// F9: the date form, the business date filled in.
+    pub(super) fn start_prepare(&mut self) -> Task<Message> {
+        self.step = Step::Running(RunForm { action: RunAction::Prepare, run: String::new(), date: self.business_date.clone(), ..RunForm::default() });
+        self.error = None;
+        self.notice = None;
+        focus(RUN_DATE_ID).chain(select_all(RUN_DATE_ID))
+    }
+
+    /// F11 (release) or F12 (reject) on the highlighted prepared run.
+    pub(super) fn start_decision(&mut self, action: RunAction, ctx: &Context) -> Task<Message> {
+        let Some(run) = self.highlighted_run() else { return self.fail("run: pick a prepared run in the list first [Up/Down]".into()) };
+        if run.released || run.rejected {
+            let problem = format!("run: {} is {}; only a prepared run is released or rejected", run.run, if run.released { "released" } else { "rejected" });
+            return self.fail(problem);
+        }
+        let file = ctx.data_dir.join("autopay").join(format!("{}-{}.ach", run.run, run.date)).display().to_string();
+        self.step = Step::Running(RunForm { action, run: run.run.clone(), date: run.date.clone(), file, reason: String::new(), approval: Approval::default() });
+        self.error = None;
+        self.notice = None;
+        focus(if action == RunAction::Reject { super::REASON_ID } else { "approver" })
+    }
+
+    /// Enter on a run form: prepare, release (the file written on the ledger thread) or reject; `settle` on the date form.
+    pub(super) fn run_submitted(&mut self, settle: bool, ctx: &Context, actor: &Actor) -> Task<Message> {
+        if self.busy {
+            return Task::none();
+        }
+        let Step::Running(form) = &mut self.step else { return Task::none() };
+        let pin = std::mem::take(&mut form.approval.pin);
+        let (action, run, date, file, reason, approver) = (form.action, form.run.clone(), form.date.trim().to_string(), form.file.trim().to_string(), form.reason.trim().to_string(), form.approval.approver.trim().to_string());
+        if action != RunAction::Prepare && approver.is_empty() {
+            self.error = Some("approver: a supervisor types their name and PIN".into());
+            return focus("approver");
+        }
+        self.error = None;
+        self.busy = true;
+        let (settings, actor) = (ctx.settings.clone(), actor.clone());
+        Task::perform(
+            ctx.worker.call(move |ledger| match (action, settle) {
+                (RunAction::Prepare, false) => {
+                    let summary = autopay_run::prepare(ledger, &settings, &actor, autopay_run::parse_date(&date)?)?;
+                    Ok(format!(
+                        "Run {} for {} prepared: {} debits ({}), {} prenotes. A second person releases it [F11].",
+                        summary.run,
+                        summary.date,
+                        summary.debits,
+                        summary.total.grouped(),
+                        summary.prenotes
+                    ))
+                }
+                (RunAction::Prepare, true) => {
+                    let (runs, total) = autopay_run::settle(ledger, &settings, &actor, autopay_run::parse_date(&date)?)?;
+                    Ok(if runs.is_empty() { format!("Nothing settles by {date}.") } else { format!("Settled {} ({}) onto the accounts.", runs.join(", "), total.grouped()) })
+                }
+                (RunAction::Release, _) => {
+                    let path = PathBuf::from(&file);
+                    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+                        std::fs::create_dir_all(dir).map_err(|e| citytill::Error::file(dir, e))?;
+                    }
+                    citytill::files::check_target(&path).map_err(|e| citytill::Error::Invalid(e.to_string().replacen("--out", "file", 1)))?;
+                    let approving = auth::approve(ledger, &settings, &actor, &approver, &pin, "autopay run release")?;
+                    let (summary, text) = autopay_run::approve(ledger, &settings, &actor, &approving, &run)?;
+                    citytill::files::write_private(&path, text.as_bytes())
+                        .map_err(|e| citytill::Error::Invalid(format!("file: {e} (run {} is released; `citytill autopay file {} --out FILE` writes its file again)", summary.run, summary.run)))?;
+                    Ok(format!("Run {} released by {}: {} debits ({}), {} prenotes; file {}.", summary.run, approving.name, summary.debits, summary.total.grouped(), summary.prenotes, path.display()))
+                }
+                (RunAction::Reject, _) => {
+                    let approving = auth::approve(ledger, &settings, &actor, &approver, &pin, "autopay run rejection")?;
+                    let summary = autopay_run::reject(ledger, &actor, &approving, &run, &reason)?;
+                    Ok(format!("Run {} for {} rejected by {}: {reason}. Nothing goes out; prenotes wait for the next run.", summary.run, summary.date, approving.name))
+                }
+            }),
+            Message::Done,
+        )
+    }
+
+    /// Where a refused run form's correction is typed.
+    pub(super) fn run_error_field(&self, error: &str) -> &'static str {
+        match &self.step {
+            Step::Running(form) if form.action == RunAction::Prepare => RUN_DATE_ID,
+            Step::Running(_) if error.starts_with("file") => FILE_ID,
+            Step::Running(form) if form.action == RunAction::Reject && error.starts_with("--reason") => super::REASON_ID,
+            Step::Running(_) => "approver",
+            _ => APPLY_TO_ID,
+        }
+    }
+}
