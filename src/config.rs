@@ -31,6 +31,10 @@ pub struct Settings {
     pub window: Window,
     /// Autopay (ACH debits): the originator's identity, the key file and the return fee; absent = defaults.
     pub autopay: Option<Autopay>,
+    /// Funds: which fund each payable kind and fee belongs to, and each fund's bank (see docs/finance.md).
+    pub funds: crate::domain::funds::Funds,
+    /// Convenience fees on card and ACH tenders; absent (or `enabled = false`) = none.
+    pub convenience_fee: Option<crate::domain::convenience_fee::ConvenienceFeeSettings>,
 }
 
 /// `[autopay]`: what the NACHA file says about the city and its bank, and how returns are charged.
@@ -140,6 +144,8 @@ impl Default for Settings {
             lockbox: None,
             window: Window::default(),
             autopay: None,
+            funds: crate::domain::funds::Funds::default(),
+            convenience_fee: None,
         }
     }
 }
@@ -220,6 +226,10 @@ impl Settings {
                 check_table_text(name, table)?;
             }
         }
+        self.funds.validate()?;
+        if let Some(fees) = &self.convenience_fee {
+            crate::domain::convenience_fee::ConvenienceFees::read(fees)?;
+        }
         let limits = &self.limits;
         if limits.max_amount.cents() <= 0 || limits.over_short_approval.is_negative() {
             return Err("limits: max_amount must be positive and over_short_approval not negative".into());
@@ -249,6 +259,11 @@ impl Settings {
             return Err("currency.denominations_cents: must list positive cent values".into());
         }
         Ok(())
+    }
+
+    /// The convenience fees, read (validated at load: a file that would not read never gets here; off then).
+    pub fn convenience_fees(&self) -> crate::domain::convenience_fee::ConvenienceFees {
+        self.convenience_fee.as_ref().and_then(|raw| crate::domain::convenience_fee::ConvenienceFees::read(raw).ok()).unwrap_or_default()
     }
 
     /// The commented settings file written by `init`, so an admin sees every knob.

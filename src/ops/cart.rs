@@ -3,6 +3,7 @@
 //! (re-exported as `ops::payment::Cart`), so neither keeps its own arithmetic.
 
 use crate::domain::card_data;
+use crate::domain::convenience_fee::ConvenienceFees;
 use crate::domain::payable::{FeeRow, PayableRow};
 use crate::domain::tender::{self, Tender};
 use crate::money::Money;
@@ -59,9 +60,42 @@ impl CartLine {
 pub struct Cart {
     lines: Vec<CartLine>,
     tenders: Vec<Tender>,
+    /// The city's convenience fees (`Settings::convenience_fees`); off by default.
+    fees: ConvenienceFees,
 }
 
 impl Cart {
+    /// An empty cart that charges the city's convenience fees on card and ACH tenders.
+    pub fn with_convenience_fees(fees: ConvenienceFees) -> Cart {
+        Cart { fees, ..Cart::default() }
+    }
+
+    /// Total of the lines alone, before any convenience fee.
+    pub fn lines_total(&self) -> Money {
+        Money::from_cents(self.lines.iter().filter_map(|l| l.amount().ok().flatten()).map(Money::cents).sum())
+    }
+
+    /// The convenience fee the tenders so far carry (the payment records exactly this as its own line;
+    /// see `ConvenienceFees::fee_for_tenders`). Zero when the fees are off or no card or ACH is tendered.
+    pub fn convenience_fee(&self) -> Money {
+        self.fees.fee_for_tenders(self.lines_total(), &self.tenders)
+    }
+
+    /// The fee a tender of `kind` paying what is still due would add — for the screen to show before the
+    /// cashier takes a card or ACH ("Card: 2.50 convenience fee"). Zero for cash, checks, money orders.
+    pub fn convenience_fee_for(&self, kind: crate::domain::tender::TenderKind) -> Money {
+        self.fees.fee_for(kind, ConvenienceFees::uncovered(self.lines_total(), &self.tenders).cents())
+    }
+
+    /// What a tender of `kind` must be to pay the rest exactly, its own convenience fee included (the
+    /// bare-Enter amount for a card or ACH tender; `exact_amount` for other kinds).
+    pub fn exact_amount_for(&self, kind: crate::domain::tender::TenderKind) -> Option<Money> {
+        self.exact_amount().map(|rest| Money::from_cents(rest.cents() + self.convenience_fee_for(kind).cents()))
+    }
+
+    pub fn convenience_fees(&self) -> &ConvenienceFees {
+        &self.fees
+    }
     pub fn lines(&self) -> &[CartLine] {
         &self.lines
     }
@@ -121,9 +155,10 @@ impl Cart {
         self.tenders.pop()
     }
 
-    /// Total of the lines whose amounts read (a line still being typed counts as nothing).
+    /// Total of the lines whose amounts read (a line still being typed counts as nothing), plus the
+    /// convenience fee the tenders so far carry.
     pub fn total_due(&self) -> Money {
-        Money::from_cents(self.lines.iter().filter_map(|l| l.amount().ok().flatten()).map(Money::cents).sum())
+        Money::from_cents(self.lines_total().cents() + self.convenience_fee().cents())
     }
 
     pub fn tendered(&self) -> Money {
