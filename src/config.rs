@@ -32,6 +32,7 @@ pub struct Settings {
     /// Autopay (ACH debits): the originator's identity, the key file and the return fee; absent = defaults.
     pub autopay: Option<Autopay>,
     /// Funds: which fund each payable kind and fee belongs to, and each fund's bank (see docs/finance.md).
+    #[serde(skip_serializing_if = "crate::domain::funds::Funds::is_single")]
     pub funds: crate::domain::funds::Funds,
     /// Convenience fees on card and ACH tenders; absent (or `enabled = false`) = none.
     pub convenience_fee: Option<crate::domain::convenience_fee::ConvenienceFeeSettings>,
@@ -281,7 +282,8 @@ impl Settings {
              # window.scale: text and controls scale of the window (1.0, 1.25, 1.5; up to 2.0).\n\
              # [hq] database_url = \"postgresql://...\" enables head-office sync; [devices] configures peripherals;\n\
              # [scanline] templates = [\"stubs/water.toml\"] adds the city's bill-stub layouts (shipped = false drops the demo ones).\n\
-             # [lockbox] templates = [\"lockbox/ourbank.toml\"] adds the city's lockbox and online-payment file layouts (docs/lockbox.md).\n\n{body}"
+             # [lockbox] templates = [\"lockbox/ourbank.toml\"] adds the city's lockbox and online-payment file layouts (docs/lockbox.md).\n\
+             # [funds] and [convenience_fee] (off by default): funds by payable kind and fee, and card/ACH convenience fees (docs/finance.md).\n\n{body}"
         )
     }
 }

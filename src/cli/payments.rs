@@ -52,7 +52,7 @@ fn parse_cart(ctx: &Context, args: &PayArgs) -> Result<Cart> {
     if args.amount.len() > args.account.len() {
         return Err(Error::Invalid(format!("--amount: {} amounts for {} accounts; give one --amount per --account", args.amount.len(), args.account.len())));
     }
-    let mut cart = Cart::default();
+    let mut cart = Cart::with_convenience_fees(ctx.settings.convenience_fees());
     for (index, number) in args.account.iter().enumerate() {
         cart.add_account_text(number, args.amount.get(index).map(String::as_str), max).map_err(Error::Invalid)?;
     }
@@ -74,7 +74,13 @@ pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
     let (mut ledger, actor) = ctx.login()?;
     let result = payment::pay(&mut ledger, &ctx.settings, &actor, &request)?;
     // The payment is recorded: a standard output that fails now must not keep the receipt from the printer.
-    let said = if ctx.json { Ok(()) } else { crate::outln!("Receipt {}  total {}  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.tendered.grouped(), result.change.grouped()) };
+    let said = if ctx.json {
+        Ok(())
+    } else if !result.convenience_fee.is_zero() {
+        crate::outln!("Receipt {}  total {} (convenience fee {})  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.convenience_fee.grouped(), result.tendered.grouped(), result.change.grouped())
+    } else {
+        crate::outln!("Receipt {}  total {}  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.tendered.grouped(), result.change.grouped())
+    };
     let printing = if args.print || args.print_to.is_some() {
         let to = receipt_out::destination(ctx, args.print_to);
         let info = query::receipt(ledger.conn(), &result.receipt)?;

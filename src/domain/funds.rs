@@ -73,6 +73,11 @@ impl Funds {
         Ok(())
     }
 
+    /// Only the default fund and no map: every posting and deposit as before funds existed.
+    pub fn is_single(&self) -> bool {
+        self.fund.keys().all(|f| *f == self.default) && self.kinds.is_empty() && self.fees.is_empty() && self.gl_accounts.is_empty()
+    }
+
     /// Every fund: the default first, then the declared ones.
     pub fn codes(&self) -> Vec<&str> {
         let mut out = vec![self.default.as_str()];

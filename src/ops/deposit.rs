@@ -237,7 +237,7 @@ fn fit_to_total(mut parts: BTreeMap<String, i64>, total: i64, default: &str) -> 
 
 /// The drawer's payments that still stand, their in-drawer tenders split by fund (`Funds::split_tenders`).
 fn drawer_shares(conn: &Connection, funds: &Funds, drawer_id: i64) -> Result<Vec<(TenderKind, String, i64)>> {
-    if funds.kinds.is_empty() && funds.fees.is_empty() && funds.gl_accounts.is_empty() {
+    if funds.is_single() {
         return Ok(Vec::new()); // one fund: the remainder rule puts everything in it
     }
     let mut statement = conn.prepare_cached("SELECT j.payload FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.drawer_id = ?1 AND r.status <> 'voided' ORDER BY r.number")?;
