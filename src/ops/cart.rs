@@ -267,4 +267,23 @@ mod tests {
         card_only.add_tender(Tender { last4: Some("4242".into()), ..Tender::new(TenderKind::Card, Money::from_cents(100)) });
         assert!(!card_only.opens_drawer(Money::ZERO) && card_only.opens_drawer(Money::from_cents(1)));
     }
+
+    // Proves the cart shows a card convenience fee (2.5%, minimum 1.00) before the card is taken — the fee a
+    // card would add, the exact card amount — and counts it in what is due once the card is in the cart,
+    // while cash carries none and the request sent to the ledger is unchanged (the ledger adds the same fee).
+    #[test]
+    fn convenience_fee_is_shown_before_the_card_is_taken() {
+        use crate::domain::convenience_fee::{ConvenienceFeeSettings, TierSettings};
+        let raw = ConvenienceFeeSettings { enabled: true, card: Some(TierSettings { percent: "2.5".into(), minimum: "1.00".into(), ..TierSettings::default() }), ..ConvenienceFeeSettings::default() };
+        let mut cart = Cart::with_convenience_fees(ConvenienceFees::read(&raw).unwrap());
+        cart.add_line(CartItem::Payable(row()), "84.12".into());
+        assert_eq!(cart.convenience_fee_for(TenderKind::Card), Money::from_cents(210), "2.103 rounds to 2.10");
+        assert_eq!(cart.convenience_fee_for(TenderKind::Cash), Money::ZERO);
+        assert_eq!(cart.exact_amount_for(TenderKind::Card), Some(Money::from_cents(8622)));
+        assert_eq!((cart.total_due(), cart.convenience_fee()), (Money::from_cents(8412), Money::ZERO), "nothing charged before a card");
+        cart.add_tender(Tender::new(TenderKind::Card, Money::from_cents(8622)));
+        assert_eq!((cart.convenience_fee(), cart.total_due(), cart.remaining()), (Money::from_cents(210), Money::from_cents(8622), Money::ZERO));
+        assert!(cart.covered());
+        assert_eq!(cart.request().unwrap().lines.len(), 1, "the fee line is the ledger's to add");
+    }
 }
