@@ -141,3 +141,24 @@ fn bad_schedules_name_the_field() {
     }
     assert_eq!(city.journal_len(), before);
 }
+
+// Proves a void takes the convenience fee back with the rest of the payment (4920 nets to zero), and that
+// with no [convenience_fee] table a card payment carries no fee at all; verify stays clean.
+#[test]
+fn a_void_reverses_the_fee_and_no_schedule_means_no_fee() {
+    let city = City::new();
+    city.ana_with_drawer();
+    let ana = || city.as_user("ana", PIN);
+    let plain = ana().args(&["pay", "--account", "100200-01", "--amount", "10.00", "--tender", "card=10.00,brand=visa,last4=4242,auth=A1", "--json"]).expect_ok().json();
+    assert_eq!(plain["total"], "10.00");
+    assert!(plain.get("convenience_fee").is_none(), "off by default: {plain}");
+    std::fs::write(city.data().join("citytill.toml"), SETTINGS).unwrap();
+    let paid = ana().args(&["pay", "--account", "100200-01", "--amount", "10.00", "--tender", "card=11.00,brand=visa,last4=4242,auth=A1", "--json"]).expect_ok().json();
+    assert_eq!((paid["total"].as_str(), paid["convenience_fee"].as_str()), (Some("11.00"), Some("1.00")), "the 1.00 minimum");
+    let fee_net = || city.sql_i64("SELECT COALESCE(SUM(debit_cents - credit_cents), 0) FROM postings WHERE account = '4920'");
+    assert_eq!(fee_net(), -100);
+    ana().args(&["void", paid["receipt"].as_str().unwrap(), "--reason", "wrong account"]).approver("sam", PIN).expect_ok();
+    assert_eq!(fee_net(), 0, "the void reversed the fee");
+    let verify = city.run(&["verify"], &[]);
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+}
