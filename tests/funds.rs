@@ -66,7 +66,14 @@ fn a_day_by_fund_with_a_card_convenience_fee() {
     assert!(first.get("convenience_fee").is_none(), "cash carries no fee: {first}");
     ana().args(&["pay", "--account", "PC00001234", "--tender", "cash=45.00"]).expect_ok();
 
-    // The card: 100.00 due; a 100.00 card tender is refused naming the 2.50 fee, 102.50 is taken.
+    // The card: 100.00 due; the quote names the fee and records nothing; a 100.00 card tender is refused
+    // naming the 2.50 fee, 102.50 is taken.
+    let entries = city.journal_len();
+    let quote = ana().args(&["pay", "--quote", "--account", "100300-02", "--amount", "100.00"]).expect_ok().stdout;
+    assert!(quote.contains("By card: 102.50 (convenience fee 2.50)") && quote.contains("By ACH: 100.00 (convenience fee 0.00)"), "{quote}");
+    let quoted = ana().args(&["pay", "--quote", "--account", "100300-02", "--json"]).expect_ok().json();
+    assert_eq!((quoted["due"].as_str(), quoted["card"]["convenience_fee"].as_str()), (Some("250.00"), Some("6.25")), "the whole balance");
+    assert_eq!(city.journal_len(), entries, "a quote records nothing");
     let card = "card=100.00,brand=visa,last4=4242,auth=A1B2C3";
     let refused = ana().args(&["pay", "--account", "100300-02", "--amount", "100.00", "--tender", card]).expect_refused("102.50 due (with a 2.50 convenience fee", 0);
     assert_eq!(refused.stderr.trim().lines().count(), 1, "{}", refused.stderr);
