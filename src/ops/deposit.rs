@@ -365,6 +365,18 @@ mod tests {
         denominations::parse_count("count", text, denominations::USD_CENTS).unwrap()
     }
 
+    // Proves a tender's fund shares are fitted to what is deposited exactly: a surplus (over, paid-in) is the
+    // default fund's, a shortfall comes off the default fund first and then the others in order.
+    #[test]
+    fn fund_shares_fit_the_deposit_exactly() {
+        let parts = |rows: &[(&str, i64)]| rows.iter().map(|(f, c)| (f.to_string(), *c)).collect::<BTreeMap<String, i64>>();
+        let owned = |rows: &[(&str, i64)]| rows.iter().map(|(f, c)| (f.to_string(), *c)).collect::<Vec<_>>();
+        assert_eq!(fit_to_total(parts(&[("water", 8412), ("parking", 4500)]), 12912, "general"), owned(&[("parking", 4500), ("water", 8412)]));
+        assert_eq!(fit_to_total(parts(&[("water", 8412)]), 8512, "general"), owned(&[("general", 100), ("water", 8412)]));
+        assert_eq!(fit_to_total(parts(&[("general", 50), ("water", 100), ("parking", 50)]), 120, "general"), owned(&[("parking", 20), ("water", 100)]));
+        assert_eq!(fit_to_total(BTreeMap::new(), 500, "general"), owned(&[("general", 500)]));
+    }
+
     // Proves the float's own pieces are kept back first and the rest of the count is deposited exactly.
     #[test]
     fn float_is_kept_by_denomination() {
