@@ -32,6 +32,11 @@ pub struct Settings {
     pub window: Window,
     /// Autopay (ACH debits): the originator's identity, the key file and the return fee; absent = defaults.
     pub autopay: Option<Autopay>,
+    /// Funds: which fund each payable kind and fee belongs to, and each fund's bank (see docs/finance.md).
+    #[serde(skip_serializing_if = "crate::domain::funds::Funds::is_single")]
+    pub funds: crate::domain::funds::Funds,
+    /// Convenience fees on card and ACH tenders; absent (or `enabled = false`) = none.
+    pub convenience_fee: Option<crate::domain::convenience_fee::ConvenienceFeeSettings>,
 }
 
 /// `[autopay]`: what the NACHA file says about the city and its bank, and how returns are charged.
@@ -141,6 +146,8 @@ impl Default for Settings {
             lockbox: None,
             window: Window::default(),
             autopay: None,
+            funds: crate::domain::funds::Funds::default(),
+            convenience_fee: None,
         }
     }
 }
@@ -227,6 +234,10 @@ impl Settings {
                 check_table_text(name, table)?;
             }
         }
+        self.funds.validate()?;
+        if let Some(fees) = &self.convenience_fee {
+            crate::domain::convenience_fee::ConvenienceFees::read(fees)?;
+        }
         let limits = &self.limits;
         if limits.max_amount.cents() <= 0 || limits.over_short_approval.is_negative() {
             return Err("limits: max_amount must be positive and over_short_approval not negative".into());
@@ -258,6 +269,11 @@ impl Settings {
         Ok(())
     }
 
+    /// The convenience fees, read (validated at load: a file that would not read never gets here; off then).
+    pub fn convenience_fees(&self) -> crate::domain::convenience_fee::ConvenienceFees {
+        self.convenience_fee.as_ref().and_then(|raw| crate::domain::convenience_fee::ConvenienceFees::read(raw).ok()).unwrap_or_default()
+    }
+
     /// The commented settings file written by `init`, so an admin sees every knob.
     pub fn documented_file(&self) -> String {
         let body = toml::to_string_pretty(self).unwrap_or_default();
@@ -273,7 +289,8 @@ impl Settings {
              # window.scale: text and controls scale of the window (1.0, 1.25, 1.5; up to 2.0).\n\
              # [hq] database_url = \"postgresql://...\" enables head-office sync; [devices] configures peripherals;\n\
              # [scanline] templates = [\"stubs/water.toml\"] adds the city's bill-stub layouts (shipped = false drops the demo ones).\n\
-             # [lockbox] templates = [\"lockbox/ourbank.toml\"] adds the city's lockbox and online-payment file layouts (docs/lockbox.md).\n\n{body}"
+             # [lockbox] templates = [\"lockbox/ourbank.toml\"] adds the city's lockbox and online-payment file layouts (docs/lockbox.md).\n\
+             # [funds] and [convenience_fee] (off by default): funds by payable kind and fee, and card/ACH convenience fees (docs/finance.md).\n\n{body}"
         )
     }
 }

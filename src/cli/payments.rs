@@ -31,6 +31,10 @@ pub struct PayArgs {
     /// Where --print sends the receipt: printer | stdout (implies --print).
     #[arg(long, value_enum)]
     pub print_to: Option<PrintTo>,
+    /// Record nothing: show what is due, by card and by ACH with their convenience fees ([convenience_fee]),
+    /// so the customer hears the fee before paying (with --tender: what those tenders would be charged).
+    #[arg(long)]
+    pub quote: bool,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -52,7 +56,7 @@ fn parse_cart(ctx: &Context, args: &PayArgs) -> Result<Cart> {
     if args.amount.len() > args.account.len() {
         return Err(Error::Invalid(format!("--amount: {} amounts for {} accounts; give one --amount per --account", args.amount.len(), args.account.len())));
     }
-    let mut cart = Cart::default();
+    let mut cart = Cart::with_convenience_fees(ctx.settings.convenience_fees());
     for (index, number) in args.account.iter().enumerate() {
         cart.add_account_text(number, args.amount.get(index).map(String::as_str), max).map_err(Error::Invalid)?;
     }
@@ -70,11 +74,20 @@ fn parse_cart(ctx: &Context, args: &PayArgs) -> Result<Cart> {
 /// the money was taken and running the command again would take it twice.
 pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
     let cart = parse_cart(ctx, &args)?;
+    if args.quote {
+        return quote(ctx, &cart);
+    }
     let request = cart.request().map_err(Error::Invalid)?;
     let (mut ledger, actor) = ctx.login()?;
     let result = payment::pay(&mut ledger, &ctx.settings, &actor, &request)?;
     // The payment is recorded: a standard output that fails now must not keep the receipt from the printer.
-    let said = if ctx.json { Ok(()) } else { crate::outln!("Receipt {}  total {}  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.tendered.grouped(), result.change.grouped()) };
+    let said = if ctx.json {
+        Ok(())
+    } else if !result.convenience_fee.is_zero() {
+        crate::outln!("Receipt {}  total {} (convenience fee {})  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.convenience_fee.grouped(), result.tendered.grouped(), result.change.grouped())
+    } else {
+        crate::outln!("Receipt {}  total {}  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.tendered.grouped(), result.change.grouped())
+    };
     let printing = if args.print || args.print_to.is_some() {
         let to = receipt_out::destination(ctx, args.print_to);
         let info = query::receipt(ledger.conn(), &result.receipt)?;
@@ -89,6 +102,55 @@ pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
     if ctx.json {
         return output::json(&with_printing(&result, &printing)?);
     }
+    Ok(())
+}
+
+/// `pay --quote`: the lines' total (a balance or fixed fee where no amount was given) and what a card or an
+/// ACH tender would be charged for it, convenience fee included; with tenders, the fee they carry. Read only.
+fn quote(ctx: &Context, cart: &Cart) -> Result<()> {
+    use crate::domain::tender::TenderKind;
+    use crate::ops::payment::CartItem;
+    if cart.is_empty() {
+        return Err(Error::Invalid("lines: a quote needs at least one --account or --fee".into()));
+    }
+    let (ledger, _actor) = ctx.login()?;
+    let mut due = 0i64;
+    for line in cart.lines() {
+        let given = line.amount().map_err(Error::Invalid)?;
+        due += match (given, &line.item) {
+            (Some(amount), _) => amount.cents(),
+            (None, CartItem::Account(number)) => query::payable(ledger.conn(), number)?.ok_or_else(|| Error::Invalid(format!("account: '{number}' is not a known account, license, citation, permit or invoice number")))?.balance.cents(),
+            (None, CartItem::FeeCode(code)) => query::fee(ledger.conn(), code)?
+                .ok_or_else(|| Error::Invalid(format!("fee: '{code}' is not in the fee schedule")))?
+                .amount
+                .ok_or_else(|| Error::Invalid(format!("fee {code}: a variable fee needs an amount, like --fee {code}=25.00")))?
+                .cents(),
+            (None, _) => 0,
+        };
+    }
+    let due = Money::from_cents(due);
+    let fees = ctx.settings.convenience_fees();
+    let by = |kind: TenderKind| {
+        let fee = fees.fee_for(kind, due.cents());
+        serde_json::json!({ "total": Money::from_cents(due.cents() + fee.cents()), "convenience_fee": fee })
+    };
+    let tendered_fee = fees.fee_for_tenders(due, cart.tenders());
+    if ctx.json {
+        let mut value = serde_json::json!({ "due": due, "card": by(TenderKind::Card), "ach": by(TenderKind::Ach) });
+        if !cart.tenders().is_empty() {
+            value["with_tenders"] = serde_json::json!({ "total": Money::from_cents(due.cents() + tendered_fee.cents()), "convenience_fee": tendered_fee });
+        }
+        return output::json(&value);
+    }
+    crate::outln!("Due {} (cash, check, money order)", due.grouped())?;
+    for (label, kind) in [("card", TenderKind::Card), ("ACH", TenderKind::Ach)] {
+        let fee = fees.fee_for(kind, due.cents());
+        crate::outln!("By {label}: {} (convenience fee {})", Money::from_cents(due.cents() + fee.cents()).grouped(), fee.grouped())?;
+    }
+    if !cart.tenders().is_empty() {
+        crate::outln!("With these tenders: {} (convenience fee {})", Money::from_cents(due.cents() + tendered_fee.cents()).grouped(), tendered_fee.grouped())?;
+    }
+    crate::outln!("Nothing recorded.")?;
     Ok(())
 }
 

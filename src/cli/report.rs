@@ -121,6 +121,12 @@ pub fn deposit(ctx: &Context, command: DepositCommand) -> Result<()> {
         return output::json(&result);
     }
     crate::out!("{}", reports::deposit::slip_text(&result.deposit, &result.batches, &result.slip))?;
+    if result.funds.iter().any(|part| part.fund != routing.funds.default) {
+        crate::outln!("By fund:")?;
+        for part in &result.funds {
+            crate::outln!("  {:<24} {:<12} bank {:<8} {:>14}", part.name, part.tender.as_str(), part.bank_account, part.amount.grouped())?;
+        }
+    }
     Ok(())
 }
 

@@ -2,11 +2,13 @@
 
 pub mod accounts;
 pub mod card_data;
+pub mod convenience_fee;
 pub mod ach;
 pub mod ach_return;
 pub mod denominations;
 pub mod effects;
 pub mod events;
+pub mod funds;
 pub mod ids;
 pub mod payable;
 pub mod postings;

@@ -338,6 +338,11 @@ DROP TABLE batches;
 ALTER TABLE batches_v12 RENAME TO batches;
 CREATE INDEX batches_date ON batches(business_date);
 "#,
+    // 11: the convenience-fee revenue account (card and ACH convenience fees, `[convenience_fee]`). Funds
+    // need no table: a posting's fund is derived from its event at report time (`domain::funds`).
+    r#"
+INSERT OR IGNORE INTO accounts(code, name, class) VALUES ('4920', 'Convenience fee revenue', 'revenue');
+"#,
 ];
 
 /// The `receipts` key for a receipt's text (`T01-000042` is number 42), or None for text that is not a

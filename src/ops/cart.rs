@@ -3,6 +3,7 @@
 //! (re-exported as `ops::payment::Cart`), so neither keeps its own arithmetic.
 
 use crate::domain::card_data;
+use crate::domain::convenience_fee::ConvenienceFees;
 use crate::domain::payable::{FeeRow, PayableRow};
 use crate::domain::tender::{self, Tender};
 use crate::money::Money;
@@ -59,9 +60,42 @@ impl CartLine {
 pub struct Cart {
     lines: Vec<CartLine>,
     tenders: Vec<Tender>,
+    /// The city's convenience fees (`Settings::convenience_fees`); off by default.
+    fees: ConvenienceFees,
 }
 
 impl Cart {
+    /// An empty cart that charges the city's convenience fees on card and ACH tenders.
+    pub fn with_convenience_fees(fees: ConvenienceFees) -> Cart {
+        Cart { fees, ..Cart::default() }
+    }
+
+    /// Total of the lines alone, before any convenience fee.
+    pub fn lines_total(&self) -> Money {
+        self.lines.iter().filter_map(|l| l.amount().ok().flatten()).fold(Money::ZERO, Money::saturating_add)
+    }
+
+    /// The convenience fee the tenders so far carry (the payment records exactly this as its own line;
+    /// see `ConvenienceFees::fee_for_tenders`). Zero when the fees are off or no card or ACH is tendered.
+    pub fn convenience_fee(&self) -> Money {
+        self.fees.fee_for_tenders(self.lines_total(), &self.tenders)
+    }
+
+    /// The fee a tender of `kind` paying what is still due would add — for the screen to show before the
+    /// cashier takes a card or ACH ("Card: 2.50 convenience fee"). Zero for cash, checks, money orders.
+    pub fn convenience_fee_for(&self, kind: crate::domain::tender::TenderKind) -> Money {
+        self.fees.fee_for(kind, ConvenienceFees::uncovered(self.lines_total(), &self.tenders).cents())
+    }
+
+    /// What a tender of `kind` must be to pay the rest exactly, its own convenience fee included (the
+    /// bare-Enter amount for a card or ACH tender; `exact_amount` for other kinds).
+    pub fn exact_amount_for(&self, kind: crate::domain::tender::TenderKind) -> Option<Money> {
+        self.exact_amount().map(|rest| Money::from_cents(rest.cents() + self.convenience_fee_for(kind).cents()))
+    }
+
+    pub fn convenience_fees(&self) -> &ConvenienceFees {
+        &self.fees
+    }
     pub fn lines(&self) -> &[CartLine] {
         &self.lines
     }
@@ -121,9 +155,10 @@ impl Cart {
         self.tenders.pop()
     }
 
-    /// Total of the lines whose amounts read (a line still being typed counts as nothing).
+    /// Total of the lines whose amounts read (a line still being typed counts as nothing), plus the
+    /// convenience fee the tenders so far carry.
     pub fn total_due(&self) -> Money {
-        self.lines.iter().filter_map(|l| l.amount().ok().flatten()).fold(Money::ZERO, Money::saturating_add)
+        self.lines_total().saturating_add(self.convenience_fee())
     }
 
     pub fn tendered(&self) -> Money {
@@ -231,5 +266,24 @@ mod tests {
         let mut card_only = Cart::default();
         card_only.add_tender(Tender { last4: Some("4242".into()), ..Tender::new(TenderKind::Card, Money::from_cents(100)) });
         assert!(!card_only.opens_drawer(Money::ZERO) && card_only.opens_drawer(Money::from_cents(1)));
+    }
+
+    // Proves the cart shows a card convenience fee (2.5%, minimum 1.00) before the card is taken — the fee a
+    // card would add, the exact card amount — and counts it in what is due once the card is in the cart,
+    // while cash carries none and the request sent to the ledger is unchanged (the ledger adds the same fee).
+    #[test]
+    fn convenience_fee_is_shown_before_the_card_is_taken() {
+        use crate::domain::convenience_fee::{ConvenienceFeeSettings, TierSettings};
+        let raw = ConvenienceFeeSettings { enabled: true, card: Some(TierSettings { percent: "2.5".into(), minimum: "1.00".into(), ..TierSettings::default() }), ..ConvenienceFeeSettings::default() };
+        let mut cart = Cart::with_convenience_fees(ConvenienceFees::read(&raw).unwrap());
+        cart.add_line(CartItem::Payable(row()), "84.12".into());
+        assert_eq!(cart.convenience_fee_for(TenderKind::Card), Money::from_cents(210), "2.103 rounds to 2.10");
+        assert_eq!(cart.convenience_fee_for(TenderKind::Cash), Money::ZERO);
+        assert_eq!(cart.exact_amount_for(TenderKind::Card), Some(Money::from_cents(8622)));
+        assert_eq!((cart.total_due(), cart.convenience_fee()), (Money::from_cents(8412), Money::ZERO), "nothing charged before a card");
+        cart.add_tender(Tender::new(TenderKind::Card, Money::from_cents(8622)));
+        assert_eq!((cart.convenience_fee(), cart.total_due(), cart.remaining()), (Money::from_cents(210), Money::from_cents(8622), Money::ZERO));
+        assert!(cart.covered());
+        assert_eq!(cart.request().unwrap().lines.len(), 1, "the fee line is the ledger's to add");
     }
 }

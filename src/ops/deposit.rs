@@ -9,6 +9,7 @@ use rusqlite::{params, Connection};
 use crate::domain::states::{BatchItemState, BatchState};
 use crate::domain::accounts;
 use crate::domain::denominations::{self, DenominationCount};
+use crate::domain::funds::Funds;
 use crate::domain::events::{DepositCheck, DepositLine, DepositSlip, Event, TenderAmount};
 use crate::domain::tender::{Tender, TenderKind};
 use crate::error::{Error, Result};
@@ -28,27 +29,39 @@ pub struct BankRouting {
     pub default_bank: String,
     /// Per tender (cash, check, money_order): a bank account other than the default.
     pub tender: BTreeMap<String, String>,
+    /// The city's funds (`[funds]` of citytill.toml): a fund with a bank of its own takes its share of
+    /// every tender there; the rest goes by tender as above.
+    #[serde(skip)]
+    pub funds: Funds,
 }
 
 impl Default for BankRouting {
     fn default() -> BankRouting {
-        BankRouting { default_bank: accounts::BANK_OPERATING.into(), tender: BTreeMap::new() }
+        BankRouting { default_bank: accounts::BANK_OPERATING.into(), tender: BTreeMap::new(), funds: Funds::default() }
     }
 }
 
 impl BankRouting {
-    /// Reads `dir/deposit.toml`; a missing file means everything goes to the operating account.
+    /// Reads `dir/deposit.toml` (a missing file means everything goes to the operating account) and the
+    /// funds of `dir/citytill.toml`.
     pub fn load(dir: &Path) -> Result<BankRouting> {
         let path = dir.join(ROUTING_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| Error::file(&path, e.message().to_string())),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(BankRouting::default()),
-            Err(error) => Err(Error::file(&path, error)),
-        }
+        let mut routing: BankRouting = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| Error::file(&path, e.message().to_string()))?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => BankRouting::default(),
+            Err(error) => return Err(Error::file(&path, error)),
+        };
+        routing.funds = crate::config::Settings::load(dir)?.funds;
+        Ok(routing)
     }
 
     pub fn bank_for(&self, tender: TenderKind) -> &str {
         self.tender.get(tender.as_str()).unwrap_or(&self.default_bank)
+    }
+
+    /// The bank a fund's share of a tender goes to: the fund's own, else the tender's.
+    pub fn bank_for_fund(&self, tender: TenderKind, fund: &str) -> &str {
+        self.funds.bank_of(fund).unwrap_or_else(|| self.bank_for(tender))
     }
 
     /// Every named bank must be an asset account of the chart.
@@ -62,6 +75,12 @@ impl BankRouting {
                 return Err(Error::Invalid(format!("{ROUTING_FILE}: {key} = '{code}' is not a bank (asset) account of the chart")));
             }
         }
+        for (fund, bank) in self.funds.codes().into_iter().filter_map(|f| self.funds.bank_of(f).map(|b| (f, b))) {
+            let class: Option<String> = conn.query_row("SELECT class FROM accounts WHERE code = ?1", [bank], |r| r.get(0)).ok();
+            if class.as_deref() != Some("asset") {
+                return Err(Error::Invalid(format!("funds.fund.{fund}.bank: '{bank}' is not a bank (asset) account of the chart")));
+            }
+        }
         Ok(())
     }
 }
@@ -73,6 +92,19 @@ pub struct DepositResult {
     pub batches: Vec<String>,
     pub total: Money,
     pub slip: DepositSlip,
+    /// The deposit split by fund and tender, with the bank each part went to (the slip's lines are these
+    /// summed per bank and tender).
+    pub funds: Vec<FundPart>,
+}
+
+/// One fund's share of one tender in a deposit.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FundPart {
+    pub fund: String,
+    pub name: String,
+    pub tender: TenderKind,
+    pub bank_account: String,
+    pub amount: Money,
 }
 
 /// Puts every approved, undeposited batch of `date` into one deposit.
@@ -85,18 +117,21 @@ pub fn create(ledger: &mut Ledger, actor: &Actor, routing: &BankRouting, date: &
         if batches.is_empty() {
             return Err(Error::Refused(format!("--date: {date} has no approved batch waiting for a deposit")));
         }
-        let slip = build_slip(w.conn(), routing, date, &batches)?;
+        let (slip, funds) = build_slip(w.conn(), routing, date, &batches)?;
         let count: i64 = w.conn().query_row("SELECT COUNT(*) FROM deposits", [], |r| r.get(0))?;
         let deposit = format!("{}-DEP-{:04}", w.terminal(), count + 1);
         let ids: Vec<String> = batches.iter().map(|b| b.batch.clone()).collect();
         let total = slip.lines.iter().map(|l| l.amount).sum::<Result<Money, MoneyError>>()?;
         w.append(Some(&actor.name), None, &Event::DepositCreated { deposit: deposit.clone(), batches: ids.clone(), slip: slip.clone() })?;
-        Ok(DepositResult { deposit, batches: ids, total, slip })
+        Ok(DepositResult { deposit, batches: ids, total, slip, funds })
     })
 }
 
 /// Everything that moved into undeposited funds for these batches, itemised for the bank.
-fn build_slip(conn: &Connection, routing: &BankRouting, date: &str, batches: &[BatchSummary]) -> Result<DepositSlip> {
+fn build_slip(conn: &Connection, routing: &BankRouting, date: &str, batches: &[BatchSummary]) -> Result<(DepositSlip, Vec<FundPart>)> {
+    let funds = &routing.funds;
+    // (tender, fund) → cents, for the tenders that go to the bank.
+    let mut shares: BTreeMap<(TenderKind, String), i64> = BTreeMap::new();
     let mut cash: BTreeMap<i64, i64> = BTreeMap::new();
     let mut uncounted = 0i64;
     let mut checks = Vec::new();
@@ -121,6 +156,13 @@ fn build_slip(conn: &Connection, routing: &BankRouting, date: &str, batches: &[B
                 *per_tender.entry(TenderKind::Cash).or_default() += counted_cash - kept + drops;
                 *per_tender.entry(TenderKind::Check).or_default() += counted(TenderKind::Check);
                 *per_tender.entry(TenderKind::MoneyOrder).or_default() += counted(TenderKind::MoneyOrder);
+                let taken = drawer_shares(conn, funds, drawer_id)?;
+                for (kind, total) in [(TenderKind::Cash, counted_cash - kept + drops), (TenderKind::Check, counted(TenderKind::Check)), (TenderKind::MoneyOrder, counted(TenderKind::MoneyOrder))] {
+                    let parts: BTreeMap<String, i64> = taken.iter().filter(|(k, _, _)| *k == kind).map(|(_, f, c)| (f.clone(), *c)).collect();
+                    for (fund, cents) in fit_to_total(parts, total, &funds.default) {
+                        *shares.entry((kind, fund)).or_default() += cents;
+                    }
+                }
                 for (reference, tender) in drawer_tenders(conn, drawer_id)? {
                     list_paper(&reference, &tender, &mut checks, &mut money_orders);
                 }
@@ -131,6 +173,7 @@ fn build_slip(conn: &Connection, routing: &BankRouting, date: &str, batches: &[B
                     if item.tender.kind == TenderKind::Cash {
                         uncounted += item.amount.cents();
                     }
+                    *shares.entry((item.tender.kind, funds.fund_of_kind(item.payable_kind).to_string())).or_default() += item.amount.cents();
                     if batch::is_file_batch(summary) && !item.tender.kind.goes_in_drawer() {
                         *settled.entry(item.tender.kind).or_default() += item.amount.cents();
                     } else {
@@ -141,21 +184,76 @@ fn build_slip(conn: &Connection, routing: &BankRouting, date: &str, batches: &[B
             }
         }
     }
+    // Each tender's total to the bank, split by fund (the shares fitted to it exactly), each part to its
+    // fund's bank or the tender's.
     let mut by_bank: BTreeMap<(String, TenderKind), i64> = BTreeMap::new();
-    for (tender, cents) in per_tender.into_iter().filter(|(t, c)| *c != 0 && matches!(t, TenderKind::Cash | TenderKind::Check | TenderKind::MoneyOrder)) {
-        *by_bank.entry((routing.bank_for(tender).to_string(), tender)).or_default() += cents;
+    let mut parts: Vec<FundPart> = Vec::new();
+    let deposited = per_tender.into_iter().filter(|(t, c)| *c != 0 && matches!(t, TenderKind::Cash | TenderKind::Check | TenderKind::MoneyOrder)).chain(settled.into_iter().filter(|(_, c)| *c != 0));
+    let mut totals: BTreeMap<TenderKind, i64> = BTreeMap::new();
+    for (tender, cents) in deposited {
+        *totals.entry(tender).or_default() += cents;
     }
-    for (tender, cents) in settled.into_iter().filter(|(_, c)| *c != 0) {
-        *by_bank.entry((routing.bank_for(tender).to_string(), tender)).or_default() += cents;
+    for (tender, total) in totals {
+        let of_tender: BTreeMap<String, i64> = shares.iter().filter(|((k, _), _)| *k == tender).map(|((_, f), c)| (f.clone(), *c)).collect();
+        for (fund, cents) in fit_to_total(of_tender, total, &funds.default) {
+            let bank = routing.bank_for_fund(tender, &fund).to_string();
+            *by_bank.entry((bank.clone(), tender)).or_default() += cents;
+            parts.push(FundPart { name: funds.name_of(&fund).to_string(), fund, tender, bank_account: bank, amount: Money::from_cents(cents) });
+        }
     }
-    Ok(DepositSlip {
+    let slip = DepositSlip {
         business_date: date.to_string(),
         cash: cash.into_iter().rev().filter(|(_, p)| *p != 0).map(|(d, pieces)| DenominationCount { denomination: Money::from_cents(d), pieces }).collect(),
         cash_uncounted: Money::from_cents(uncounted),
         checks,
         money_orders,
         lines: by_bank.into_iter().map(|((bank_account, tender), cents)| DepositLine { bank_account, tender, amount: Money::from_cents(cents) }).collect(),
-    })
+    };
+    Ok((slip, parts))
+}
+
+/// Shares by fund made to add up to `total` exactly: what they leave over (float differences, over/short,
+/// paid-ins) is the default fund's; what they claim beyond it (refunds, shortages, paid-outs) is taken back
+/// from the default fund first, then from the others in order. Zero shares are left out.
+fn fit_to_total(mut parts: BTreeMap<String, i64>, total: i64, default: &str) -> Vec<(String, i64)> {
+    let claimed: i64 = parts.values().sum();
+    *parts.entry(default.to_string()).or_default() += total - claimed;
+    let mut deficit = 0;
+    if let Some(share) = parts.get_mut(default) {
+        if *share < 0 {
+            deficit = -*share;
+            *share = 0;
+        }
+    }
+    for share in parts.values_mut() {
+        let take = deficit.min(*share).max(0);
+        *share -= take;
+        deficit -= take;
+    }
+    let mut out: Vec<(String, i64)> = parts.into_iter().filter(|(_, c)| *c != 0).collect();
+    // The default fund first, as the funds are listed.
+    out.sort_by_key(|(fund, _)| fund != default);
+    out
+}
+
+/// The drawer's payments that still stand, their in-drawer tenders split by fund (`Funds::split_tenders`).
+fn drawer_shares(conn: &Connection, funds: &Funds, drawer_id: i64) -> Result<Vec<(TenderKind, String, i64)>> {
+    if funds.is_single() {
+        return Ok(Vec::new()); // one fund: the remainder rule puts everything in it
+    }
+    let mut statement = conn.prepare_cached("SELECT j.payload FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.drawer_id = ?1 AND r.status <> 'voided' ORDER BY r.number")?;
+    let payloads: Vec<String> = statement.query_map(params![drawer_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for payload in payloads {
+        if let Ok(Event::PaymentTaken { lines, tenders, change, .. }) = serde_json::from_str(&payload) {
+            out.extend(funds.split_tenders(&lines, &tenders, change).into_iter().filter(|(k, _, _)| k.goes_in_drawer()));
+        }
+    }
+    let mut summed: BTreeMap<(TenderKind, String), i64> = BTreeMap::new();
+    for (kind, fund, cents) in out {
+        *summed.entry((kind, fund)).or_default() += cents;
+    }
+    Ok(summed.into_iter().map(|((k, f), c)| (k, f, c)).collect())
 }
 
 fn list_paper(reference: &str, tender: &Tender, checks: &mut Vec<DepositCheck>, money_orders: &mut Vec<DepositCheck>) {
@@ -266,6 +364,18 @@ mod tests {
 
     fn count(text: &str) -> Vec<DenominationCount> {
         denominations::parse_count("count", text, denominations::USD_CENTS).unwrap()
+    }
+
+    // Proves a tender's fund shares are fitted to what is deposited exactly: a surplus (over, paid-in) is the
+    // default fund's, a shortfall comes off the default fund first and then the others in order.
+    #[test]
+    fn fund_shares_fit_the_deposit_exactly() {
+        let parts = |rows: &[(&str, i64)]| rows.iter().map(|(f, c)| (f.to_string(), *c)).collect::<BTreeMap<String, i64>>();
+        let owned = |rows: &[(&str, i64)]| rows.iter().map(|(f, c)| (f.to_string(), *c)).collect::<Vec<_>>();
+        assert_eq!(fit_to_total(parts(&[("water", 8412), ("parking", 4500)]), 12912, "general"), owned(&[("parking", 4500), ("water", 8412)]));
+        assert_eq!(fit_to_total(parts(&[("water", 8412)]), 8512, "general"), owned(&[("general", 100), ("water", 8412)]));
+        assert_eq!(fit_to_total(parts(&[("general", 50), ("water", 100), ("parking", 50)]), 120, "general"), owned(&[("parking", 20), ("water", 100)]));
+        assert_eq!(fit_to_total(BTreeMap::new(), 500, "general"), owned(&[("general", 500)]));
     }
 
     // Proves the float's own pieces are kept back first and the rest of the count is deposited exactly.

@@ -61,6 +61,9 @@ pub fn read_fees(path: &Path, max: Money) -> Result<Vec<FeeRow>> {
 pub fn parse_fees(input: impl std::io::Read, name: &str, max: Money) -> Result<Vec<FeeRow>> {
     read_rows(input, name, &FEES_HEADER, |record, problems| {
         let code = text_field(&record[0], "code", 20, problems).map(|c| c.to_ascii_uppercase());
+        if code.as_deref() == Some(crate::domain::convenience_fee::CODE) {
+            problems.push(("code", format!("'{}' is reserved for the convenience fee ([convenience_fee] in citytill.toml)", crate::domain::convenience_fee::CODE)));
+        }
         let description = text_field(&record[1], "description", 120, problems);
         let amount = if record[2].trim().is_empty() {
             Some(None)
@@ -317,6 +320,15 @@ pub fn import_file(ledger: &mut Ledger, actor: &Actor, what: &str, path: &Path, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Proves a fee schedule may not claim the convenience fee's reserved code (refunds tell that line by it).
+    #[test]
+    fn the_convenience_fee_code_is_reserved() {
+        let max = Money::from_cents(crate::money::DEFAULT_MAX_CENTS);
+        let error = parse_fees("code,description,amount,gl_account\nconv-fee,Card fee,2.00,4900\n".as_bytes(), "fees.csv", max).unwrap_err().to_string();
+        assert!(error.contains("reserved for the convenience fee"), "{error}");
+        assert!(parse_fees("code,description,amount,gl_account\nDOG,Dog license,15.00,4210\n".as_bytes(), "fees.csv", max).is_ok());
+    }
 
     // Proves a transaction that took four times the target is followed by one of about a quarter the rows, one far under the target by one at most twice as large, and that sizes stay whole journal entries within the bounds.
     #[test]

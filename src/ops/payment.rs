@@ -2,6 +2,7 @@
 //! a gap-free receipt number — validated in full, then recorded as one journal entry.
 
 use crate::config::Settings;
+use crate::domain::convenience_fee;
 use crate::domain::events::{Event, LineTarget, PaymentLine};
 use crate::domain::ids::{ReceiptNo, Role};
 use crate::domain::payable::status_blocks_payment;
@@ -38,8 +39,15 @@ pub struct PaymentResult {
     pub tendered: Money,
     pub change: Money,
     pub credit: Money,
+    /// The convenience fee included in `total` (its own receipt line); left out of the JSON when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub convenience_fee: Money,
     pub business_date: String,
     pub at: String,
+}
+
+fn is_zero(money: &Money) -> bool {
+    money.is_zero()
 }
 
 pub const CASHIER_ROLES: &[Role] = &[Role::Cashier, Role::Lead, Role::Supervisor, Role::Admin];
@@ -67,7 +75,9 @@ pub fn pay_unless_implausible(ledger: &mut Ledger, settings: &Settings, actor: &
     ledger.write(|w| {
         if !confirmed {
             let drawer = query::open_drawer(w.conn(), &actor.name)?;
-            let lines = resolve_lines(w, settings, &request.lines)?;
+            let mut lines = resolve_lines(w, settings, &request.lines)?;
+            let principal = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::Invalid("amount: total overflows".into()))?;
+            add_convenience_fee(settings, &mut lines, principal, &request.tenders);
             let total = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::Invalid("amount: total overflows".into()))?;
             let tendered = Money::sum(request.tenders.iter().map(|t| t.amount)).ok_or(Error::Invalid("tender: total overflows".into()))?;
             let change = change_due(settings, &request.tenders, total, tendered)?;
@@ -140,9 +150,14 @@ pub fn record_payment(w: &mut Writer<'_>, settings: &Settings, actor: &Actor, re
         return Err(Error::Invalid(format!("lines: at most {} lines and {} tenders per payment", limits.max_lines, limits.max_lines)));
     }
     let drawer = query::open_drawer(w.conn(), &actor.name)?;
-    let lines = resolve_lines(w, settings, &request.lines)?;
+    let mut lines = resolve_lines(w, settings, &request.lines)?;
+    let principal = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::Invalid("amount: total overflows".into()))?;
+    let fee = add_convenience_fee(settings, &mut lines, principal, &request.tenders);
     let total = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::Invalid("amount: total overflows".into()))?;
     let tendered = Money::sum(request.tenders.iter().map(|t| t.amount)).ok_or(Error::Invalid("tender: total overflows".into()))?;
+    if tendered < total && !fee.is_zero() {
+        return Err(Error::Invalid(format!("tender: {tendered} tendered is less than the {total} due (with a {fee} convenience fee on the card or ACH part)")));
+    }
     if total > limits.max_amount || tendered > limits.max_amount {
         return Err(Error::Invalid(format!("amount: a payment may not exceed {}", limits.max_amount)));
     }
@@ -161,7 +176,19 @@ pub fn record_payment(w: &mut Writer<'_>, settings: &Settings, actor: &Actor, re
         change,
     };
     let record = w.append(Some(&actor.name), None, &event)?;
-    Ok(PaymentResult { receipt, seq: record.seq, total, tendered, change, credit, business_date: record.business_date, at: record.at })
+    Ok(PaymentResult { receipt, seq: record.seq, total, tendered, change, credit, convenience_fee: fee, business_date: record.business_date, at: record.at })
+}
+
+/// Adds the convenience fee the tenders carry (`[convenience_fee]`, the same rule the cart shows) as a fee
+/// line of its own, and returns it (zero, and no line, when the fees are off or no card or ACH pays).
+fn add_convenience_fee(settings: &Settings, lines: &mut Vec<PaymentLine>, principal: Money, tenders: &[crate::domain::tender::Tender]) -> Money {
+    let fees = settings.convenience_fees();
+    let fee = fees.fee_for_tenders(principal, tenders);
+    if !fee.is_zero() {
+        let target = LineTarget::Fee { code: convenience_fee::CODE.into(), description: fees.description.clone(), gl_account: fees.gl_account.clone() };
+        lines.push(PaymentLine { target, applied: fee, credit: Money::ZERO });
+    }
+    fee
 }
 
 fn resolve_lines(w: &Writer<'_>, settings: &Settings, requests: &[LineRequest]) -> Result<Vec<PaymentLine>> {

@@ -31,6 +31,7 @@ pub fn build(settings: &Settings, info: &ReceiptInfo, duplicate: bool, training:
             .map(|line| ReceiptItem {
                 description: match &line.target {
                     LineTarget::Payable { number, kind } => format!("{} {number}", capitalized(kind.as_str())),
+                    LineTarget::Fee { code, description, .. } if code == crate::domain::convenience_fee::CODE => description.clone(),
                     LineTarget::Fee { code, description, .. } => format!("{code} {description}"),
                 },
                 amount_cents: line.amount().cents(),

@@ -66,7 +66,8 @@ pub fn refund(ledger: &mut Ledger, actor: &Actor, approver: &Actor, receipt: &st
         if !matches!(info.status, ReceiptStatus::Paid | ReceiptStatus::PartiallyRefunded) {
             return Err(Error::Refused(format!("receipt: {} is {}; it cannot be refunded", info.receipt, info.status)));
         }
-        let refundable = info.total.minus(info.refunded)?;
+        let (lines, _, _, _) = original(&info)?;
+        let refundable = refundable(&info, &lines)?;
         if amount > refundable {
             return Err(Error::Invalid(format!("--amount: {amount} is more than the {refundable} still refundable on {}", info.receipt)));
         }
@@ -75,11 +76,23 @@ pub fn refund(ledger: &mut Ledger, actor: &Actor, approver: &Actor, receipt: &st
         if amount > cash {
             return Err(Error::Refused(format!("--amount: the drawer cannot cover a cash refund of {amount}")));
         }
-        let (lines, _, _, _) = original(&info)?;
-        let allocations = allocate(w, &info.receipt, &lines, amount)?;
+        let paid_lines: Vec<PaymentLine> = lines.into_iter().filter(|l| !is_convenience_fee(l)).collect();
+        let allocations = allocate(w, &info.receipt, &paid_lines, amount)?;
         w.append(Some(&actor.name), Some(&approver.name), &Event::PaymentRefunded { receipt: info.receipt.clone(), reason, drawer_id: drawer.id, amount, allocations })?;
         Ok(info.receipt)
     })
+}
+
+/// A convenience fee line (`[convenience_fee]`): a refund never gives it back (the processor kept its
+/// charge); a void, which undoes the whole payment the same day, reverses it with the rest.
+fn is_convenience_fee(line: &PaymentLine) -> bool {
+    matches!(&line.target, crate::domain::events::LineTarget::Fee { code, .. } if code == crate::domain::convenience_fee::CODE)
+}
+
+/// What a refund may still give back: the receipt's total less earlier refunds and its convenience fee.
+fn refundable(info: &ReceiptInfo, lines: &[PaymentLine]) -> Result<Money> {
+    let fee = Money::from_cents(lines.iter().filter(|l| is_convenience_fee(l)).map(|l| l.amount().cents()).sum());
+    Ok(Money::from_cents(info.total.minus(info.refunded)?.minus(fee)?.cents().max(0)))
 }
 
 /// Records a check the bank returned: the check's amount is reinstated on the accounts it paid and the
@@ -135,12 +148,12 @@ pub struct Corrections {
 
 pub fn corrections(ledger: &Ledger, actor: &Actor, info: &ReceiptInfo) -> Result<Corrections> {
     let conn = ledger.conn();
-    let Ok((_, tenders, _, drawer_id)) = original(info) else { return Ok(Corrections::default()) };
+    let Ok((lines, tenders, _, drawer_id)) = original(info) else { return Ok(Corrections::default()) };
     let void = info.status == ReceiptStatus::Paid
         && info.business_date == ledger.business_date()?.to_string()
         && query::drawer_by_id(conn, drawer_id)?.is_some_and(|d| d.state == DrawerState::Open);
     let refund = matches!(info.status, ReceiptStatus::Paid | ReceiptStatus::PartiallyRefunded)
-        && info.total > info.refunded
+        && refundable(info, &lines)?.cents() > 0
         && query::current_drawer(conn, &actor.name)?.is_some_and(|d| d.state == DrawerState::Open);
     let returned_check = !matches!(info.status, ReceiptStatus::Voided | ReceiptStatus::ReturnedCheck)
         && tenders.iter().any(|t| t.kind == TenderKind::Check)

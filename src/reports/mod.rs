@@ -120,7 +120,12 @@ pub fn build(ledger: &Ledger, name: &str, date: &str, viewer: Option<&crate::ops
         "gl" => {
             // Its cash-in-drawers line is what open drawers should hold.
             cashier::require_sight_of_open_drawers(conn, date, viewer, name)?;
-            money::gl(conn, date)
+            // The funds come from the city's settings beside the ledger (absent: one fund, no fund section).
+            let funds = match ledger.path().parent() {
+                Some(dir) => crate::config::Settings::load(dir)?.funds,
+                None => crate::domain::funds::Funds::default(),
+            };
+            money::gl(conn, date, &funds)
         }
         "deposit" => deposit::report(conn, date),
         "exceptions" => audit::exceptions(conn, date),

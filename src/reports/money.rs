@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection};
 
+use crate::domain::funds::Funds;
 use crate::domain::events::{BatchItem, Event, LineTarget, PaymentLine};
 use crate::domain::tender::TenderKind;
 use crate::error::{Error, Result};
@@ -110,8 +111,9 @@ pub fn batch_item(conn: &Connection, batch: &str, item: i64) -> Result<BatchItem
     }
 }
 
-/// Debits and credits per GL account for every entry of the business date.
-pub fn gl(conn: &Connection, date: &str) -> Result<Document> {
+/// Debits and credits per GL account for every entry of the business date; with funds set up, the same
+/// again per fund (`gl_by_fund`).
+pub fn gl(conn: &Connection, date: &str, funds: &Funds) -> Result<Document> {
     let mut statement = conn.prepare_cached(
         "SELECT p.account, COALESCE(a.name, ''), SUM(p.debit_cents), SUM(p.credit_cents)
          FROM postings p JOIN journal j ON j.seq = p.seq LEFT JOIN accounts a ON a.code = p.account
@@ -127,5 +129,56 @@ pub fn gl(conn: &Connection, date: &str) -> Result<Document> {
     let credits: i64 = rows.iter().map(|r| r.3).sum();
     section.totals = Some(vec!["total".into(), String::new(), money(debits), money(credits), money(debits - credits)]);
     section.notes.push(if debits == credits { "Balanced: debits equal credits.".into() } else { "OUT OF BALANCE: debits differ from credits.".into() });
-    Ok(Document { report: "gl".into(), title: "GL distribution".into(), date: date.into(), lines: Vec::new(), sections: vec![section] })
+    let mut sections = vec![section];
+    if !funds.is_single() {
+        sections.push(gl_by_fund(conn, date, funds, (debits, credits))?);
+    }
+    Ok(Document { report: "gl".into(), title: "GL distribution".into(), date: date.into(), lines: Vec::new(), sections })
+}
+
+/// The day's postings by fund and account, each derived from its entry (`Funds::postings_by_fund`: the
+/// lines' payable kinds and fee codes, the deposit's banks); each fund's subtotal, and totals that equal
+/// the plain distribution's (`plain`), which the note states.
+fn gl_by_fund(conn: &Connection, date: &str, funds: &Funds, plain: (i64, i64)) -> Result<Section> {
+    let mut statement = conn.prepare_cached(
+        "SELECT j.seq, j.payload FROM journal j WHERE j.business_date = ?1 AND EXISTS (SELECT 1 FROM postings p WHERE p.seq = j.seq) ORDER BY j.seq",
+    )?;
+    let rows: Vec<(i64, String)> = statement.query_map([date], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let mut sums: BTreeMap<(usize, String), (i64, i64)> = BTreeMap::new();
+    let order = funds.codes();
+    for (seq, payload) in rows {
+        let event: Event = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
+        for (fund, posting) in funds.postings_by_fund(&event) {
+            let rank = order.iter().position(|f| *f == fund).unwrap_or(0);
+            let row = sums.entry((rank, posting.account.to_string())).or_default();
+            row.0 += posting.debit.cents();
+            row.1 += posting.credit.cents();
+        }
+    }
+    let names: BTreeMap<String, String> = conn
+        .prepare_cached("SELECT code, name FROM accounts")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut section = Section::new("GL by fund", &["fund", "account", "name", "debits", "credits", "net"]);
+    let (mut debits, mut credits) = (0, 0);
+    for (rank, fund) in order.iter().enumerate() {
+        let accounts: Vec<(&String, &(i64, i64))> = sums.iter().filter(|((r, _), _)| *r == rank).map(|((_, a), v)| (a, v)).collect();
+        if accounts.is_empty() {
+            continue;
+        }
+        for (account, (d, c)) in &accounts {
+            section.row(vec![fund.to_string(), account.to_string(), names.get(*account).cloned().unwrap_or_default(), money(*d), money(*c), money(d - c)]);
+        }
+        let (d, c) = accounts.iter().fold((0, 0), |(d, c), (_, v)| (d + v.0, c + v.1));
+        section.row(vec![fund.to_string(), "total".into(), funds.name_of(fund).to_string(), money(d), money(c), money(d - c)]);
+        debits += d;
+        credits += c;
+    }
+    section.totals = Some(vec!["all funds".into(), String::new(), String::new(), money(debits), money(credits), money(debits - credits)]);
+    section.notes.push(if (debits, credits) == plain {
+        "Adds up to the GL distribution above.".into()
+    } else {
+        "DIFFERS from the GL distribution above.".into()
+    });
+    Ok(section)
 }
