@@ -245,7 +245,7 @@ fn drawer_shares(conn: &Connection, funds: &Funds, drawer_id: i64) -> Result<Vec
     let payloads: Vec<String> = statement.query_map(params![drawer_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
     for payload in payloads {
-        if let Ok(Event::PaymentTaken { lines, tenders, change, .. }) = serde_json::from_str(&payload) {
+        if let Ok(Event::PaymentTaken { lines, tenders, change, .. }) = crate::ledger::payload::decode_tagged(&payload) {
             out.extend(funds.split_tenders(&lines, &tenders, change).into_iter().filter(|(k, _, _)| k.goes_in_drawer()));
         }
     }

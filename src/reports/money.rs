@@ -147,7 +147,7 @@ fn gl_by_fund(conn: &Connection, date: &str, funds: &Funds, plain: (i64, i64)) -
     let mut sums: BTreeMap<(usize, String), (i64, i64)> = BTreeMap::new();
     let order = funds.codes();
     for (seq, payload) in rows {
-        let event: Event = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
+        let event: Event = crate::ledger::payload::decode_tagged(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
         for (fund, posting) in funds.postings_by_fund(&event) {
             let rank = order.iter().position(|f| *f == fund).unwrap_or(0);
             let row = sums.entry((rank, posting.account.to_string())).or_default();
