@@ -80,6 +80,7 @@ pub enum Message {
 impl App {
     /// A window on an opened context, at the login screen.
     pub fn new(ctx: Context) -> (App, Task<Message>) {
+        let fees = ctx.settings.convenience_fees();
         let status = Status {
             terminal: ctx.terminal.clone(),
             training: ctx.training,
@@ -93,7 +94,7 @@ impl App {
             screen: Screen::Login,
             session: None,
             login: login::Login::default(),
-            counter: counter::Counter::default(),
+            counter: counter::Counter::with_fees(fees),
             receipts: receipts::Receipts::default(),
             devices: devices_screen::DevicesScreen::default(),
             batches: batches::BatchesScreen::default(),

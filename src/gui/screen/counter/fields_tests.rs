@@ -200,3 +200,35 @@ fn window_fields_and_command_line_text_make_the_same_request() {
         assert_eq!(app.counter.cart.request().unwrap(), command_line.request().unwrap(), "{kind:?}");
     }
 }
+
+// Proves the window charges a city's card convenience fee the way the ledger does: with a 2.5% (minimum 1.00)
+// card fee, picking Card says the fee and the amount in all before anything is taken, a bare Enter tenders
+// that amount (84.12 + 2.10), and the payment completes with the fee as its own line — where a counter
+// without the fee's cart would have its card refused as short.
+#[test]
+fn card_convenience_fee_is_shown_then_charged() {
+    use citytill::domain::convenience_fee::{ConvenienceFeeSettings, ConvenienceFees, TierSettings};
+    let raw = ConvenienceFeeSettings { enabled: true, card: Some(TierSettings { percent: "2.5".into(), minimum: "1.00".into(), ..TierSettings::default() }), ..ConvenienceFeeSettings::default() };
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    // The city's settings carry the schedule: the window's cart shows it and the ledger charges it.
+    let settings = citytill::config::Settings { convenience_fee: Some(raw.clone()), ..(*app.ctx.settings).clone() };
+    app.ctx.settings = std::sync::Arc::new(settings);
+    app.counter = super::Counter::with_fees(ConvenienceFees::read(&raw).unwrap());
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    assert_eq!(app.counter.total_due(), Money::from_cents(8412), "cash carries no fee: {:?}", app.counter.error);
+    counter(&mut app, Message::Kind(TenderKind::Card));
+    assert!(visible_texts(&app).iter().any(|t| t == "Card adds a convenience fee of 2.10 — 86.22 in all"), "{:?}", visible_texts(&app));
+    counter(&mut app, Message::Field(TenderField::Brand, "visa".into()));
+    counter(&mut app, Message::Field(TenderField::Last4, "4242".into()));
+    counter(&mut app, Message::Field(TenderField::Auth, "A1".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?} {:?}", app.counter.error, app.counter.field_error));
+    assert_eq!(completed.result.total, Money::from_cents(8622));
+    let lines = match &completed.info.payment {
+        citytill::domain::events::Event::PaymentTaken { lines, .. } => lines.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(lines.iter().any(|l| matches!(&l.target, citytill::domain::events::LineTarget::Fee { code, .. } if code == "CONV-FEE") && l.amount() == Money::from_cents(210)), "{lines:?}");
+}

@@ -79,6 +79,8 @@ pub struct Counter {
     pub highlighted: Option<usize>,
     search_generation: u64,
     pub cart: Cart,
+    /// The city's convenience fees (`[convenience_fee]`), given to every new cart so it shows the fee it will charge.
+    pub fees: citytill::domain::convenience_fee::ConvenienceFees,
     pub tender_kind: TenderKind,
     pub amount: String,
     /// The tender's details as typed, one input each (only those of `tender_kind` are shown).
@@ -107,6 +109,7 @@ impl Default for Counter {
             highlighted: None,
             search_generation: 0,
             cart: Cart::default(),
+            fees: Default::default(),
             tender_kind: TenderKind::Cash,
             amount: String::new(),
             fields: TenderFields::default(),
@@ -168,6 +171,11 @@ pub enum Event {
 }
 
 impl Counter {
+    /// A counter whose carts charge the city's convenience fees.
+    pub fn with_fees(fees: citytill::domain::convenience_fee::ConvenienceFees) -> Counter {
+        Counter { fees, ..Counter::default() }
+    }
+
     pub fn focus(&self) -> Task<Message> {
         focus(if self.cart.is_empty() { LOOKUP_ID } else { AMOUNT_ID })
     }
@@ -446,6 +454,9 @@ impl Counter {
         };
         let amount = if default.is_zero() || default.is_negative() { String::new() } else { default.to_string() };
         let needs_amount = amount.is_empty();
+        if self.cart.lines().is_empty() && self.cart.tenders().is_empty() {
+            self.cart = Cart::with_convenience_fees(self.fees.clone());
+        }
         self.cart.add_line(item, amount);
         self.lookup.clear();
         self.results.clear();
@@ -525,7 +536,7 @@ impl Counter {
             return (Task::none(), None);
         }
         let typed = self.amount.trim().to_string();
-        let amount_text = match (typed.is_empty(), self.cart.exact_amount()) {
+        let amount_text = match (typed.is_empty(), self.cart.exact_amount_for(self.tender_kind)) {
             (false, _) => typed,
             (true, Some(exact)) => exact.to_string(),
             (true, None) => {
@@ -637,7 +648,8 @@ impl Counter {
             Printing::NotNeeded
         };
         tracing::info!(target: "citytill::window", "payment {} recorded: total {}, change {}; receipt {print:?}; drawer {drawer:?}", result.receipt, result.total, result.change);
-        *self = Counter { completed: Some(Completed { result, info, print, drawer }), ..Counter::default() };
+        let fees = std::mem::take(&mut self.fees);
+        *self = Counter { completed: Some(Completed { result, info, print, drawer }), fees, ..Counter::default() };
         (focus(LOOKUP_ID), Some(Event::Paid))
     }
 
@@ -689,7 +701,8 @@ impl Counter {
             return focus(AMOUNT_ID);
         }
         let completed = if self.cart.is_empty() && self.cart.tenders().is_empty() { None } else { self.completed.take() };
-        *self = Counter { completed, ..Counter::default() };
+        let fees = std::mem::take(&mut self.fees);
+        *self = Counter { completed, fees, ..Counter::default() };
         focus(LOOKUP_ID)
     }
 }

@@ -105,6 +105,12 @@ impl Counter {
         };
         let amount = text_input("Amount", &self.amount).style(theme::text_input::field).id(AMOUNT_ID).on_input(Message::Amount).on_submit(Message::AmountSubmitted).size(theme::AMOUNT).padding(8);
         let mut form = column![kinds, amount, text(hint).size(theme::SMALL).style(theme::text::muted)].spacing(8);
+        // A card or ACH convenience fee is said before the tender is taken: the customer agrees to it first.
+        let fee = self.cart.convenience_fee_for(self.tender_kind);
+        if !fee.is_zero() && !self.cart.lines().is_empty() {
+            let due = self.cart.exact_amount_for(self.tender_kind).map(|d| format!(" — {} in all", d.grouped())).unwrap_or_default();
+            form = form.push(text(format!("{} adds a convenience fee of {}{due}", tender_name(self.tender_kind), fee.grouped())).size(theme::BODY).font(theme::text::BOLD));
+        }
         if self.tender_kind != TenderKind::Cash {
             form = form.push(self.fields_view());
         }
@@ -219,4 +225,15 @@ fn placeholder(kind: TenderKind, field: TenderField) -> &'static str {
 /// "✕" on a remove button; the last one (the one its key removes) also shows the key: "✕ [Ctrl+D]".
 fn remove_label(last: bool, key: Shortcut) -> String {
     if last { format!("✕ [{}]", key.label()) } else { "✕".to_string() }
+}
+
+/// A tender kind as the cashier says it.
+fn tender_name(kind: TenderKind) -> &'static str {
+    match kind {
+        TenderKind::Cash => "Cash",
+        TenderKind::Check => "A check",
+        TenderKind::MoneyOrder => "A money order",
+        TenderKind::Card => "Card",
+        TenderKind::Ach => "ACH",
+    }
 }
