@@ -517,7 +517,7 @@ impl App {
         }
         // A one-off success line is not left above an error the counter is showing now. Its slot is always
         // in the tree, so the line coming or going never moves the screen's widgets (and the focus) to new places.
-        let notice: Element<'_, Message> = match self.notice.as_ref().filter(|_| !(self.screen == Screen::Counter && self.counter.error.is_some())) {
+        let notice: Element<'_, Message> = match self.notice.as_ref().filter(|_| !(self.screen == Screen::Counter && (self.counter.error.is_some() || self.counter.amount_error.is_some()))) {
             Some(notice) => container(widgets::notice(Some(notice.as_str()))).padding(iced::Padding { bottom: theme::GAP, ..iced::Padding::ZERO }).into(),
             None => column![].into(),
         };

@@ -26,6 +26,21 @@ pub fn field<'a, M: Clone + 'a>(label: &'a str, id: &'static str, value: &'a str
     .into()
 }
 
+/// A field whose refusal, when it has one, is written right under it (in the danger colour): where the cashier
+/// is looking, with the bad text selected by the screen so typing replaces it.
+pub fn checked_field<'a, M: Clone + 'a>(label: &'a str, id: &'static str, value: &'a str, on_input: impl Fn(String) -> M + 'a, on_submit: Option<M>, refusal: Option<&'a str>) -> Element<'a, M> {
+    let field = field(label, id, value, on_input, on_submit);
+    with_refusal(field, refusal)
+}
+
+/// `element` with `refusal` (if any) written under it.
+pub fn with_refusal<'a, M: 'a>(element: Element<'a, M>, refusal: Option<&'a str>) -> Element<'a, M> {
+    match refusal {
+        Some(problem) => column![element, text(wording::sentence(problem)).size(theme::SMALL).style(theme::text::danger)].spacing(2).into(),
+        None => element,
+    }
+}
+
 /// The hint inside an empty field ("Type user"): distinct from the label above it, so a script can
 /// click the field itself by its text.
 pub fn placeholder(label: &str) -> String {
@@ -87,6 +102,13 @@ pub const APPROVAL_FIELD_WIDTH: f32 = 200.0;
 /// Supervisor name and PIN, with the ids "approver" and "approver-pin" for focus.
 pub fn approval_form<'a, M: Clone + 'a>(approval: &'a Approval, on_name: impl Fn(String) -> M + 'a, on_pin: impl Fn(String) -> M + 'a, submit: M) -> Element<'a, M> {
     field_row(APPROVAL_FIELD_WIDTH, approval_fields(approval, on_name, on_pin, submit))
+}
+
+/// The approval form with a refusal under the field it names (`refusal`: the field's id and the problem).
+pub fn approval_form_checked<'a, M: Clone + 'a>(approval: &'a Approval, on_name: impl Fn(String) -> M + 'a, on_pin: impl Fn(String) -> M + 'a, submit: M, refusal: Option<(&'static str, &'a str)>) -> Element<'a, M> {
+    let [name, pin] = approval_fields(approval, on_name, on_pin, submit);
+    let under = |id: &'static str| refusal.filter(|(field, _)| *field == id).map(|(_, problem)| problem);
+    field_row(APPROVAL_FIELD_WIDTH, [with_refusal(name, under("approver")), with_refusal(pin, under("approver-pin"))])
 }
 
 /// The approval form's two fields, for a form that lays them out in one `field_row` with its own fields.

@@ -10,7 +10,7 @@ use citytill::ops::batch::{self, BatchSummary};
 use citytill::Money;
 use citytill_hardware::device::ScanData;
 use citytill_hardware::micr::Micr;
-use iced::widget::operation::focus;
+use iced::widget::operation::{focus, select_all};
 use iced::Task;
 
 use crate::gui::context::Context;
@@ -173,6 +173,8 @@ pub struct BatchesScreen {
     items: Vec<BatchItem>,
     step: Step,
     error: Option<String>,
+    /// The field the error is about, when it is one the open form shows: the error is written under it.
+    error_field: Option<&'static str>,
     notice: Option<String>,
     busy: bool,
 }
@@ -344,11 +346,13 @@ impl BatchesScreen {
                 }
             }
             Message::ControlTotal(text) => {
+                self.edited(CONTROL_TOTAL_ID);
                 if let Step::Opening(form) = &mut self.step {
                     form.control_total = text;
                 }
             }
             Message::ControlItems(text) => {
+                self.edited(CONTROL_ITEMS_ID);
                 if let Step::Opening(form) = &mut self.step {
                     form.control_items = text;
                 }
@@ -357,6 +361,7 @@ impl BatchesScreen {
             Message::Opened(result) => return (self.opened(result, ctx), None),
             Message::EnterItems => return (self.enter_items(), None),
             Message::Stub(text) => {
+                self.edited(STUB_ID);
                 if let Some(form) = self.item_form() {
                     form.stub = text;
                 }
@@ -364,12 +369,14 @@ impl BatchesScreen {
             Message::StubSubmitted => return (self.stub_submitted(ctx), None),
             Message::StubFound(result) => return (self.stub_found(result), None),
             Message::Micr(text) => {
+                self.edited(MICR_ID);
                 if let Some(form) = self.item_form() {
                     form.micr = text;
                 }
             }
             Message::MicrSubmitted => return (self.micr_submitted(), None),
             Message::Amount(text) => {
+                self.edited(AMOUNT_ID);
                 if let Some(form) = self.item_form() {
                     form.amount = text;
                 }
@@ -379,17 +386,19 @@ impl BatchesScreen {
             Message::Added(result) => return (self.added(result, ctx), None),
             Message::Balance => return (self.balance(ctx, actor), None),
             Message::Decide(decision) => return (self.decide(decision), None),
-            Message::Reason(text) => match &mut self.step {
+            Message::Reason(text) => match { self.edited(REASON_ID); &mut self.step } {
                 Step::Deciding(form) => form.reason = text,
                 Step::Removing(form) => form.reason = text,
                 _ => {}
             },
             Message::Approver(text) => {
+                self.edited("approver");
                 if let Step::Deciding(form) = &mut self.step {
                     form.approval.approver = text;
                 }
             }
             Message::Pin(text) => {
+                self.edited("approver-pin");
                 if let Step::Deciding(form) = &mut self.step {
                     form.approval.pin = text;
                 }
@@ -397,6 +406,7 @@ impl BatchesScreen {
             Message::DecisionSubmitted => return (self.decision_submitted(ctx, actor), None),
             Message::StartRemove => return (self.start_remove(), None),
             Message::RemoveItem(text) => {
+                self.edited(REMOVE_ITEM_ID);
                 if let Step::Removing(form) = &mut self.step {
                     form.item = text;
                 }
@@ -430,7 +440,7 @@ impl BatchesScreen {
                     }
                 }
             }
-            Err(error) => self.error = Some(error),
+            Err(error) => (self.error, self.error_field) = (Some(error), None),
         }
         Task::none()
     }
@@ -632,7 +642,37 @@ impl BatchesScreen {
     fn fail(&mut self, error: String, field: &'static str) -> Task<Message> {
         self.busy = false;
         self.error = Some(error);
-        focus(field)
+        self.error_field = self.shows(field).then_some(field);
+        // The bad text is selected, so typing replaces it.
+        focus(field).chain(select_all(field))
+    }
+
+    /// Whether the open form has the field `id` (a refusal is written under it only then; else in the banner).
+    fn shows(&self, id: &str) -> bool {
+        match &self.step {
+            Step::List => false,
+            Step::Opening(_) => [CONTROL_TOTAL_ID, CONTROL_ITEMS_ID].contains(&id),
+            Step::Entering(_) => [STUB_ID, MICR_ID, AMOUNT_ID].contains(&id),
+            Step::Deciding(form) => ["approver", "approver-pin"].contains(&id) || (form.decision != Decision::Approve && id == REASON_ID),
+            Step::Removing(_) => [REMOVE_ITEM_ID, REASON_ID].contains(&id),
+        }
+    }
+
+    /// The refusal to write under field `id`, if the error is about it.
+    fn refusal(&self, id: &str) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_field == Some(id))
+    }
+
+    /// The error for the banner: one that is not written under a field.
+    fn banner_error(&self) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_field.is_none())
+    }
+
+    /// Typing into the field a refusal is about takes the refusal away (the cashier is correcting it).
+    fn edited(&mut self, id: &str) {
+        if self.error_field == Some(id) {
+            (self.error, self.error_field) = (None, None);
+        }
     }
 }
 

@@ -273,3 +273,43 @@ fn remove_an_item_with_a_reason() {
     send(&mut app, AppMessage::Shortcut(Shortcut::F12));
     assert_eq!(app.batches.mode(), Mode::List, "a counter batch takes no removals");
 }
+
+// Proves a refusal is written under the field it is about, not in the banner, and goes away as the cashier
+// retypes that field (a bad control total, a mistyped item amount: each under its own field, nothing
+// recorded), while a refusal about no field of the open form stays in the banner.
+#[test]
+fn refusals_sit_under_their_field() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, AppMessage::Go(Screen::Batches));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F5));
+    batches(&mut app, Message::ControlTotal("12.345".into()));
+    batches(&mut app, Message::ControlItems("1".into()));
+    batches(&mut app, Message::OpenSubmitted);
+    let problem = app.batches.error().map(str::to_string).expect("a bad control total is refused");
+    assert!(problem.starts_with("control total"), "{problem}");
+    assert_eq!(app.batches.mode(), Mode::Opening, "nothing opened");
+    assert_eq!(app.batches.refusal(super::CONTROL_TOTAL_ID), Some(problem.as_str()));
+    assert_eq!(app.batches.banner_error(), None, "the banner does not repeat it");
+    let shown = crate::gui::testing::visible_texts(&app);
+    let sentence = crate::gui::wording::sentence(&problem);
+    assert_eq!(shown.iter().filter(|t| **t == sentence).count(), 1, "written once, under the field: {shown:?}");
+    batches(&mut app, Message::ControlTotal("12.34".into()));
+    assert_eq!(app.batches.error(), None, "retyping the field takes the refusal away");
+
+    batches(&mut app, Message::OpenSubmitted);
+    assert_eq!(app.batches.mode(), Mode::Entering, "{:?}", app.batches.error());
+    send(&mut app, AppMessage::Device(DeviceEvent::Data(ScanData::Stub(STUB.into()))));
+    batches(&mut app, Message::Amount("4O.5O".into()));
+    batches(&mut app, Message::Confirm);
+    let problem = app.batches.error().map(str::to_string).expect("a mistyped amount is refused");
+    assert_eq!(app.batches.refusal(super::AMOUNT_ID), Some(problem.as_str()), "an amount refusal sits under the amount: {problem}");
+    assert!(app.batches.items().is_empty(), "nothing held");
+
+    // A refusal about no field on the open form (a batch-level one) stays in the banner.
+    batches(&mut app, Message::Cancel);
+    batches(&mut app, Message::Cancel);
+    batches(&mut app, Message::Decide(Decision::Approve));
+    assert!(app.batches.error().is_some());
+    assert_eq!(app.batches.banner_error(), app.batches.error(), "no form field to put it under: the banner");
+}

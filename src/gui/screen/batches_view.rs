@@ -46,7 +46,7 @@ impl BatchesScreen {
             );
         }
         let heading = text(if self.business_date.is_empty() { "Batches".to_string() } else { format!("Batches — business date {}", self.business_date) }).size(theme::HEADING).font(theme::text::BOLD);
-        let feedback = widgets::feedback(self.error.as_deref(), self.notice.as_deref());
+        let feedback = widgets::feedback(self.banner_error(), self.notice.as_deref());
         match &self.step {
             // Deciding has the screen to itself (Esc goes back to the list and the actions): the approval
             // fields and buttons fit even at a 150% text scale. Entering items keeps the actions (Balance).
@@ -164,8 +164,8 @@ impl BatchesScreen {
                 text("From the adding-machine tape: its total and how many items it lists.").size(theme::BODY),
                 row![kind(BatchKind::Mail, "Mail"), kind(BatchKind::DropBox, "Drop box")].spacing(8),
                 row![
-                    widgets::field("Control total", CONTROL_TOTAL_ID, &form.control_total, Message::ControlTotal, Some(Message::NextField)),
-                    widgets::field("Item count", CONTROL_ITEMS_ID, &form.control_items, Message::ControlItems, Some(Message::OpenSubmitted)),
+                    widgets::checked_field("Control total", CONTROL_TOTAL_ID, &form.control_total, Message::ControlTotal, Some(Message::NextField), self.refusal(CONTROL_TOTAL_ID)),
+                    widgets::checked_field("Item count", CONTROL_ITEMS_ID, &form.control_items, Message::ControlItems, Some(Message::OpenSubmitted), self.refusal(CONTROL_ITEMS_ID)),
                 ]
                 .spacing(theme::GAP),
                 row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
@@ -190,9 +190,9 @@ impl BatchesScreen {
         let submit = button(text("Hold item, next [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Confirm)).style(theme::button::primary);
         column![
             row![
-                widgets::field("Stub", STUB_ID, &form.stub, Message::Stub, Some(Message::StubSubmitted)),
-                widgets::field("Check MICR", MICR_ID, &form.micr, Message::Micr, Some(Message::MicrSubmitted)),
-                widgets::field("Amount", AMOUNT_ID, &form.amount, Message::Amount, Some(Message::Confirm)),
+                widgets::checked_field("Stub", STUB_ID, &form.stub, Message::Stub, Some(Message::StubSubmitted), self.refusal(STUB_ID)),
+                widgets::checked_field("Check MICR", MICR_ID, &form.micr, Message::Micr, Some(Message::MicrSubmitted), self.refusal(MICR_ID)),
+                widgets::checked_field("Amount", AMOUNT_ID, &form.amount, Message::Amount, Some(Message::Confirm), self.refusal(AMOUNT_ID)),
             ]
             .spacing(theme::GAP),
             account,
@@ -207,8 +207,8 @@ impl BatchesScreen {
         let submit = button(text("Remove item [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::RemoveSubmitted)).style(theme::button::danger);
         column![
             row![
-                widgets::field("Item", REMOVE_ITEM_ID, &form.item, Message::RemoveItem, Some(Message::NextField)),
-                widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::RemoveSubmitted)),
+                widgets::checked_field("Item", REMOVE_ITEM_ID, &form.item, Message::RemoveItem, Some(Message::NextField), self.refusal(REMOVE_ITEM_ID)),
+                widgets::checked_field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::RemoveSubmitted), self.refusal(REASON_ID)),
             ]
             .spacing(theme::GAP),
             text(format!("The item's number from the list (like 2 or {batch}-0002) and why it comes out; it stays in the journal as removed."))
@@ -224,7 +224,7 @@ impl BatchesScreen {
         let decision = typed.decision;
         let mut form = column![].spacing(8);
         if decision != Decision::Approve {
-            form = form.push(widgets::field("Reason", REASON_ID, &typed.reason, Message::Reason, Some(Message::NextField)));
+            form = form.push(widgets::checked_field("Reason", REASON_ID, &typed.reason, Message::Reason, Some(Message::NextField), self.refusal(REASON_ID)));
         }
         let hint = match decision {
             Decision::Approve => "A supervisor who prepared nothing in this batch approves it: the items are posted to the accounts.",
@@ -234,7 +234,7 @@ impl BatchesScreen {
         let style = if decision == Decision::Reject { theme::button::danger } else { theme::button::primary };
         let submit = button(text(format!("{} [Enter]", decision.label())).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::DecisionSubmitted)).style(style);
         form.push(text(hint).size(theme::SMALL).style(theme::text::muted))
-            .push(widgets::approval_form(&typed.approval, Message::Approver, Message::Pin, Message::DecisionSubmitted))
+            .push(widgets::approval_form_checked(&typed.approval, Message::Approver, Message::Pin, Message::DecisionSubmitted, self.error_field.zip(self.error.as_deref())))
             .push(row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8))
             .into()
     }

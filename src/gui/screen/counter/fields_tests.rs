@@ -231,4 +231,19 @@ fn card_convenience_fee_is_shown_then_charged() {
         other => panic!("{other:?}"),
     };
     assert!(lines.iter().any(|l| matches!(&l.target, citytill::domain::events::LineTarget::Fee { code, .. } if code == "CONV-FEE") && l.amount() == Money::from_cents(210)), "{lines:?}");
+// Proves a mistyped tender amount is refused under the amount itself (not in the banner), nothing is
+// tendered, and typing again takes the refusal away.
+#[test]
+fn a_bad_amount_is_refused_under_the_amount() {
+    let (_fixture, mut app) = with_cart();
+    counter(&mut app, Message::Amount("12.345".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    let problem = app.counter.amount_error.clone().unwrap_or_else(|| panic!("no amount refusal; banner {:?}", app.counter.error));
+    assert!(problem.contains("12.345"), "{problem}");
+    assert_eq!(app.counter.error, None, "the banner does not repeat it");
+    assert!(app.counter.cart.tenders().is_empty(), "nothing tendered");
+    let sentence = crate::gui::wording::sentence(&problem);
+    assert!(visible_texts(&app).contains(&sentence), "the refusal is on screen");
+    counter(&mut app, Message::Amount("12.34".into()));
+    assert_eq!(app.counter.amount_error, None);
 }

@@ -87,6 +87,8 @@ pub struct Counter {
     pub fields: TenderFields,
     /// The detail the last tender was refused for, and why: shown under that input.
     pub field_error: Option<(TenderField, String)>,
+    /// A refused tender amount: written under the amount, whose text is selected so typing replaces it.
+    pub amount_error: Option<String>,
     pub error: Option<String>,
     pub busy: bool,
     pub completed: Option<Completed>,
@@ -114,6 +116,7 @@ impl Default for Counter {
             amount: String::new(),
             fields: TenderFields::default(),
             field_error: None,
+            amount_error: None,
             error: None,
             busy: false,
             completed: None,
@@ -211,7 +214,10 @@ impl Counter {
             Message::FocusAmount => return (focus(AMOUNT_ID), None),
             Message::RemoveLine(index) => return (self.remove_line(index), None),
             Message::Kind(kind) => return (self.kind(kind), None),
-            Message::Amount(text) => self.amount = text,
+            Message::Amount(text) => {
+                self.amount = text;
+                self.amount_error = None;
+            }
             Message::Field(field, text) => self.field(field, text),
             Message::FieldSubmitted(field) => return self.field_submitted(field, ctx, actor),
             Message::AmountSubmitted => return self.amount_submitted(ctx, actor),
@@ -264,6 +270,7 @@ impl Counter {
         self.tender_kind = TenderKind::Check;
         self.fields = TenderFields { routing: micr.routing.clone(), account: micr.account_last4.clone(), number: micr.check_number.clone().unwrap_or_default(), ..TenderFields::default() };
         self.field_error = None;
+        self.amount_error = None;
     }
 
     /// A keyboard-wedge reader typed `line` + Enter into whichever field had the focus (`App` saw the fast burst).
@@ -485,6 +492,7 @@ impl Counter {
         if kind != self.tender_kind {
             self.fields = TenderFields::default();
             self.field_error = None;
+            self.amount_error = None;
         }
         self.tender_kind = kind;
         match TenderField::of(kind).first() {
@@ -528,6 +536,7 @@ impl Counter {
     fn amount_submitted(&mut self, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
         self.error = None;
         self.field_error = None;
+        self.amount_error = None;
         if self.cart.is_empty() {
             return (focus(LOOKUP_ID), None);
         }
@@ -555,11 +564,12 @@ impl Counter {
         let amount = match Money::parse_positive(&format!("tender {}", self.tender_kind.as_str()), &amount_text, ctx.max_amount()) {
             Ok(amount) => amount,
             Err(error) => {
-                if contains_card_number(&self.amount) {
+                let card_number = contains_card_number(&self.amount);
+                if card_number {
                     self.amount.clear(); // like every other field: a card number is not kept
                 }
-                self.error = Some(error.to_string());
-                return (focus(AMOUNT_ID), None);
+                self.amount_error = Some(error.to_string());
+                return (if card_number { focus(AMOUNT_ID) } else { focus(AMOUNT_ID).chain(select_all(AMOUNT_ID)) }, None);
             }
         };
         match Tender::from_fields(self.tender_kind, amount, &self.fields) {

@@ -298,7 +298,7 @@ fn wedge_micr_in_details_and_stub_in_amount_is_refused() {
     counter(&mut app, Message::Amount("000123456700004550240500000002".into()));
     counter(&mut app, Message::AmountSubmitted);
     assert!(app.counter.cart.tenders().is_empty() && app.counter.completed.is_none());
-    assert!(app.counter.error.is_some(), "a 30-digit amount must be refused");
+    assert!(app.counter.amount_error.is_some(), "a 30-digit amount must be refused");
     counter(&mut app, Message::Kind(TenderKind::Check));
     counter(&mut app, Message::Amount("84.12".into()));
     counter(&mut app, Message::Field(TenderField::Routing, "T021000021T 123456789U 1001".into()));
@@ -495,7 +495,7 @@ fn wedge_scan_into_the_amount_field_lands_in_the_lookup() {
     // What the focused amount field receives from the reader, before the window sees the burst.
     counter(&mut app, Message::Amount(format!("20{stub}")));
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.error.is_some(), "the field's own Enter refuses the digits as an amount");
+    assert!(app.counter.amount_error.is_some(), "the field's own Enter refuses the digits as an amount");
     wedge_types(&mut app, stub);
     assert_eq!(app.counter.amount, "20", "the scan was taken back out of the amount field");
     assert_eq!(app.counter.error, None);

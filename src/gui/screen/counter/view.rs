@@ -104,6 +104,7 @@ impl Counter {
             TenderKind::Ach => "The transfer's reference",
         };
         let amount = text_input("Amount", &self.amount).style(theme::text_input::field).id(AMOUNT_ID).on_input(Message::Amount).on_submit(Message::AmountSubmitted).size(theme::AMOUNT).padding(8);
+        let amount = widgets::with_refusal(amount.into(), self.amount_error.as_deref());
         let mut form = column![kinds, amount, text(hint).size(theme::SMALL).style(theme::text::muted)].spacing(8);
         // A card or ACH convenience fee is said before the tender is taken: the customer agrees to it first.
         let fee = self.cart.convenience_fee_for(self.tender_kind);
