@@ -231,6 +231,8 @@ fn card_convenience_fee_is_shown_then_charged() {
         other => panic!("{other:?}"),
     };
     assert!(lines.iter().any(|l| matches!(&l.target, citytill::domain::events::LineTarget::Fee { code, .. } if code == "CONV-FEE") && l.amount() == Money::from_cents(210)), "{lines:?}");
+}
+
 // Proves a mistyped tender amount is refused under the amount itself (not in the banner), nothing is
 // tendered, and typing again takes the refusal away.
 #[test]
