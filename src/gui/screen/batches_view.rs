@@ -46,7 +46,8 @@ impl BatchesScreen {
             );
         }
         let heading = text(if self.business_date.is_empty() { "Batches".to_string() } else { format!("Batches — business date {}", self.business_date) }).size(theme::HEADING).font(theme::text::BOLD);
-        let feedback = widgets::feedback(self.banner_error(), self.notice.as_deref());
+        // A success line never stands beside a refusal, even one written under its field.
+        let feedback = widgets::feedback(self.banner_error(), self.notice.as_deref().filter(|_| self.error.is_none()));
         match &self.step {
             // Deciding has the screen to itself (Esc goes back to the list and the actions): the approval
             // fields and buttons fit even at a 150% text scale. Entering items keeps the actions (Balance).
