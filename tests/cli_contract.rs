@@ -297,7 +297,7 @@ fn bench_journal_growth_reports_every_operation_at_both_sizes() {
     let figures = bench.json();
     let (entries, base) = (figures["entries"].as_i64().unwrap_or(0), figures["base_entries"].as_i64().unwrap_or(0));
     assert!(entries >= 900 && (300..900).contains(&base), "{figures}");
-    let mut expected: Vec<String> = ["pay", "void", "refund", "nsf", "drawer_open", "drawer_drop", "drawer_close", "batch_approve", "deposit", "day_close", "receipt_show", "receipt_reprint"]
+    let mut expected: Vec<String> = ["pay", "void", "refund", "nsf", "drawer_open", "drawer_drop", "drawer_close", "batch_approve", "deposit", "day_close", "receipt_show", "receipt_reprint", "window_cold_start"]
         .iter()
         .map(|name| name.to_string())
         .collect();
