@@ -177,6 +177,7 @@ fn period_reads_are_planned_on_an_index() {
         (citytill::reports::ENTRIES_BETWEEN_SQL, "SEARCH journal USING INDEX journal_day (business_date>? AND business_date<?)"),
         (citytill::ops::day::OPEN_DRAWERS_SQL, "SEARCH drawers USING INDEX drawers_unclosed (business_date<?)"),
         (citytill::ops::day::UNAPPROVED_BATCHES_SQL, "SEARCH batches USING INDEX batches_unapproved (business_date<?)"),
+        (citytill::ops::batch::DATE_BATCHES_SQL, "SEARCH batches USING INDEX batches_date (business_date=?)"),
         (citytill::reports::audit::PERIOD_BATCHES_SQL, "SEARCH batches USING INDEX batches_date (business_date>? AND business_date<?)"),
         (citytill::reports::audit::RECEIPTS_FROM_SQL, "SEARCH receipts USING INTEGER PRIMARY KEY (rowid>?)"),
     ];
