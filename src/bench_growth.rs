@@ -53,7 +53,8 @@ pub struct Growth {
     /// Seconds to grow the N-entry journal.
     pub grow_s: f64,
     /// By operation: pay, void, refund, nsf, drawer_open, drawer_drop, drawer_close, batch_approve,
-    /// deposit, day_close, receipt_show, receipt_reprint and report_<name> for every report.
+    /// deposit, day_close, receipt_show, receipt_reprint, report_<name> for every report and
+    /// window_cold_start (process start to the login screen built, on the grown ledger).
     pub operations: BTreeMap<String, Figures>,
 }
 
@@ -73,8 +74,14 @@ impl Growth {
 /// Grows both journals in a temporary directory and times MEASURED_DAYS business days on each.
 pub fn run(entries: usize, base: usize) -> Result<Growth> {
     let dir = tempfile::tempdir().map_err(|e| Error::Invalid(format!("bench: no temporary directory: {e}")))?;
-    let (base_entries, _, base_times) = measure(&dir.path().join("base.sqlite"), base)?;
-    let (grown, grow_s, times) = measure(&dir.path().join("grown.sqlite"), entries)?;
+    let (base_dir, grown_dir) = (dir.path().join("base"), dir.path().join("grown"));
+    for data_dir in [&base_dir, &grown_dir] {
+        std::fs::create_dir(data_dir).map_err(|e| Error::Invalid(format!("bench: cannot create {}: {e}", data_dir.display())))?;
+    }
+    let (base_entries, _, mut base_times) = measure(&base_dir.join(crate::ledger::LEDGER_FILE), base)?;
+    cold_starts(&base_dir, &mut base_times)?;
+    let (grown, grow_s, mut times) = measure(&grown_dir.join(crate::ledger::LEDGER_FILE), entries)?;
+    cold_starts(&grown_dir, &mut times)?;
     let mut operations = BTreeMap::new();
     for (name, mut samples) in times {
         let mut at_base = base_times.get(&name).cloned().unwrap_or_default();
@@ -102,6 +109,56 @@ pub fn write_sample_ledger(path: &std::path::Path, entries: usize) -> Result<i64
 }
 
 type Timings = BTreeMap<String, Vec<Duration>>;
+
+/// The environment variable that makes `citytill` (no command) boot the window to its login screen without a
+/// display and exit (`gui::boot_probe`): how a cold start is timed.
+pub const BOOT_PROBE_ENV: &str = "CITYTILL_BOOT_PROBE";
+/// Cold starts timed on each journal.
+const COLD_STARTS: usize = 5;
+/// The longest one cold start may take before the bench gives up on it.
+const COLD_START_LIMIT: Duration = Duration::from_secs(120);
+
+/// Times COLD_STARTS starts of this program, each a new process, from its start to its window's login screen
+/// built on the ledger in `data_dir`, as `window_cold_start`. A program built without the window has none.
+fn cold_starts(data_dir: &std::path::Path, times: &mut Timings) -> Result<()> {
+    if !cfg!(feature = "window") {
+        return Ok(());
+    }
+    let program = std::env::current_exe().map_err(|e| Error::Invalid(format!("bench: cannot find this program to start it: {e}")))?;
+    for _ in 0..COLD_STARTS {
+        let started = Instant::now();
+        let mut child = std::process::Command::new(&program)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env(BOOT_PROBE_ENV, "1")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| Error::Invalid(format!("bench: cannot start the window: {e}")))?;
+        let status = loop {
+            if let Some(status) = child.try_wait().map_err(|e| Error::Invalid(format!("bench: the window's process: {e}")))? {
+                break status;
+            }
+            if started.elapsed() > COLD_START_LIMIT {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Error::Invariant(format!("bench: the window did not reach its login screen within {} s", COLD_START_LIMIT.as_secs())));
+            }
+            std::thread::sleep(Duration::from_micros(500));
+        };
+        let elapsed = started.elapsed();
+        if !status.success() {
+            let mut problem = String::new();
+            if let Some(mut stderr) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut stderr, &mut problem);
+            }
+            return Err(Error::Invariant(format!("bench: the window's cold start failed: {}", problem.trim())));
+        }
+        times.entry("window_cold_start".to_string()).or_default().push(elapsed);
+    }
+    Ok(())
+}
 
 /// Times `work` under `name` when timing.
 fn timed<T>(times: &mut Option<&mut Timings>, name: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {

@@ -104,7 +104,12 @@ fn open_window(data_dir: Option<std::path::PathBuf>, demo: bool) -> citytill::Re
         start_log(Some(ctx.data_dir.clone()));
         ctx.open_ledger()?;
     }
-    gui::run(gui::Launch { data_dir: ctx.data_dir, settings: ctx.settings, demo }).map_err(citytill::Error::Refused)
+    let launch = gui::Launch { data_dir: ctx.data_dir, settings: ctx.settings, demo };
+    // `bench --journal-entries` times a cold start to the login screen this way (no display needed).
+    if std::env::var_os(citytill::bench_growth::BOOT_PROBE_ENV).is_some() {
+        return gui::boot_probe(launch).map_err(citytill::Error::Refused);
+    }
+    gui::run(launch).map_err(citytill::Error::Refused)
 }
 
 #[cfg(not(feature = "window"))]

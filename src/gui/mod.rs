@@ -105,6 +105,18 @@ pub fn run(launch: Launch) -> Result<(), String> {
         .map_err(|e| format!("window: {e}"))
 }
 
+/// Boots what the window runs on and builds its login screen, without a display, then returns: the ledger
+/// opened (migrations checked), settings, devices, the ledger and head-office threads, the login screen's first
+/// load and view. `citytill bench --journal-entries` times it as the window's cold start (the hidden
+/// `CITYTILL_BOOT_PROBE` environment variable); drawing the first frame is the toolkit's and is not counted.
+pub fn boot_probe(launch: Launch) -> Result<(), String> {
+    let ctx = open_context(&launch)?;
+    let (mut app, _focus_and_status) = app::App::new(ctx);
+    app.load_status_now()?;
+    let _login = app.view();
+    Ok(())
+}
+
 /// The window's size on a screen that has room for it.
 const WINDOW: (f32, f32) = (1280.0, 800.0);
 

@@ -270,10 +270,20 @@ pub fn reopen(ledger: &mut Ledger, actor: &Actor, approver: Option<&Actor>, batc
     })
 }
 
+/// A business date's batches (the deposit's, the batches screen's), in the order `list` gives.
+pub const DATE_BATCHES_SQL: &str = "SELECT id FROM batches WHERE business_date = ?1 ORDER BY business_date, kind, rowid";
+
 /// Every batch, optionally of one business date, oldest first.
 pub fn list(conn: &Connection, date: Option<&str>) -> Result<Vec<BatchSummary>> {
-    let mut statement = conn.prepare_cached("SELECT id FROM batches WHERE ?1 IS NULL OR business_date = ?1 ORDER BY business_date, kind, rowid")?;
-    let ids: Vec<String> = statement.query_map(params![date], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    // A date's batches through `batches_date` (`?1 IS NULL OR business_date = ?1` in one query walked them all).
+    let mut statement = match date {
+        Some(_) => conn.prepare_cached(DATE_BATCHES_SQL)?,
+        None => conn.prepare_cached("SELECT id FROM batches ORDER BY business_date, kind, rowid")?,
+    };
+    let ids: Vec<String> = match date {
+        Some(date) => statement.query_map([date], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?,
+        None => statement.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?,
+    };
     ids.iter().map(|id| summary_of(conn, id)).collect()
 }
 

@@ -62,33 +62,78 @@ pub fn exceptions(conn: &Connection, date: &str) -> Result<Document> {
     Ok(Document { report: "exceptions".into(), title: "Exceptions: voids, refunds, no-sales, paid-outs".into(), date: date.into(), lines: Vec::new(), sections: vec![summary, section] })
 }
 
-/// Receipt numbers issued through the date (first, last, count, and any number missing between), and
-/// each remittance batch's item numbers likewise. Voided receipts and removed items are not gaps.
+/// Receipt numbers issued in the month through the date (first, last, count, and any number missing since
+/// the last one issued before the month), and each remittance batch of the month's item numbers likewise.
+/// Voided receipts and removed items are not gaps. Months follow each other without a hole: a number
+/// missing between two months is reported with the later one.
 pub fn gaps(conn: &Connection, terminal: &str, date: &str) -> Result<Document> {
+    let from = crate::reports::month_start(date)?;
     let mut section = Section::new("Number series", &["series", "first", "last", "issued", "voided", "missing"]);
     let mut missing_lines = Vec::new();
-    let mut statement = conn.prepare_cached("SELECT number, status FROM receipts WHERE business_date <= ?1 ORDER BY number")?;
-    let receipts: Vec<(i64, String)> = statement.query_map([date], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let receipts = receipts_between(conn, &from, date)?;
     let numbers: Vec<i64> = receipts.iter().map(|r| r.0).collect();
     let voided = receipts.iter().filter(|r| r.1 == "voided").count();
-    let missing = missing_numbers(&numbers);
+    let before: Option<i64> = match numbers.first() {
+        Some(first) => conn.prepare_cached("SELECT MAX(number) FROM receipts WHERE number < ?1")?.query_row([first], |r| r.get(0))?,
+        None => None,
+    };
+    let missing = missing_numbers(before.unwrap_or(0) + 1, &numbers);
     section.row(series_row(&format!("receipts {terminal}"), &numbers, voided, &missing));
     missing_lines.extend(missing.iter().map(|n| format!("MISSING receipt {terminal}-{n:06}")));
-    let mut statement = conn.prepare_cached("SELECT id FROM batches WHERE kind <> 'counter' AND business_date <= ?1 ORDER BY business_date, id")?;
-    let batches: Vec<String> = statement.query_map([date], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut statement = conn.prepare_cached(PERIOD_BATCHES_SQL)?;
+    let batches: Vec<String> = statement.query_map([&from, date], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     for batch in batches {
         let mut statement = conn.prepare_cached("SELECT item, state FROM batch_items WHERE batch = ?1 ORDER BY item")?;
         let items: Vec<(i64, String)> = statement.query_map([&batch], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
         let numbers: Vec<i64> = items.iter().map(|r| r.0).collect();
         let removed = items.iter().filter(|r| r.1 == "removed").count();
-        let missing = missing_numbers(&numbers);
+        let missing = missing_numbers(1, &numbers);
         section.row(series_row(&format!("batch {batch} items"), &numbers, removed, &missing));
         missing_lines.extend(missing.iter().map(|n| format!("MISSING item {batch}-{n:04}")));
     }
     let total_missing = missing_lines.len();
     section.notes = missing_lines;
     section.notes.push(format!("{total_missing} number(s) missing."));
-    Ok(Document { report: "gaps".into(), title: "Receipt-number gap report".into(), date: date.into(), lines: vec![format!("Numbers issued through {date}")], sections: vec![section] })
+    Ok(Document { report: "gaps".into(), title: "Receipt-number gap report".into(), date: date.into(), lines: vec![format!("Numbers issued from {from} through {date}")], sections: vec![section] })
+}
+
+/// The remittance batches dated `?1` through `?2`, through the `batches_date` index.
+pub const PERIOD_BATCHES_SQL: &str = "SELECT id FROM batches WHERE kind <> 'counter' AND business_date BETWEEN ?1 AND ?2 ORDER BY business_date, id";
+/// Receipts from number `?1` on, in key order (read until the period ends).
+pub const RECEIPTS_FROM_SQL: &str = "SELECT number, status, business_date FROM receipts WHERE number >= ?1 ORDER BY number";
+
+/// The receipts dated `from` through `through` (number, status) in number order, read as one range of the
+/// receipts key: numbers are issued in business-date order, so the range starts at the first receipt dated
+/// `from` or later (found by bisecting the key, a few lookups) and the reading stops at the first dated after
+/// `through`. Each row's date is still checked, so a receipt out of order is left out, never mis-dated in.
+fn receipts_between(conn: &Connection, from: &str, through: &str) -> Result<Vec<(i64, String)>> {
+    let Some(last) = conn.prepare_cached("SELECT MAX(number) FROM receipts")?.query_row([], |r| r.get::<_, Option<i64>>(0))? else {
+        return Ok(Vec::new());
+    };
+    let mut at_or_after = conn.prepare_cached("SELECT number, business_date FROM receipts WHERE number >= ?1 ORDER BY number LIMIT 1")?;
+    // The smallest number whose first receipt at or after it is dated `from` or later.
+    let (mut low, mut high) = (1i64, last + 1);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        let found: Option<(i64, String)> = rusqlite::OptionalExtension::optional(at_or_after.query_row([middle], |r| Ok((r.get(0)?, r.get(1)?))))?;
+        match found {
+            Some((number, business_date)) if business_date.as_str() < from => low = number + 1,
+            _ => high = middle,
+        }
+    }
+    let mut statement = conn.prepare_cached(RECEIPTS_FROM_SQL)?;
+    let mut rows = statement.query([low])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let business_date: String = row.get(2)?;
+        if business_date.as_str() > through {
+            break;
+        }
+        if business_date.as_str() >= from {
+            out.push((row.get(0)?, row.get(1)?));
+        }
+    }
+    Ok(out)
 }
 
 fn series_row(name: &str, numbers: &[i64], voided: usize, missing: &[i64]) -> Vec<String> {
@@ -97,10 +142,10 @@ fn series_row(name: &str, numbers: &[i64], voided: usize, missing: &[i64]) -> Ve
     vec![name.into(), first, last, numbers.len().to_string(), voided.to_string(), missing.len().to_string()]
 }
 
-/// Numbers between 1 and the largest issued that were never issued.
-fn missing_numbers(sorted: &[i64]) -> Vec<i64> {
+/// Numbers from `start` to the largest issued that were never issued.
+fn missing_numbers(start: i64, sorted: &[i64]) -> Vec<i64> {
     let mut out = Vec::new();
-    let mut expected = 1;
+    let mut expected = start;
     for &number in sorted {
         while expected < number && out.len() < 10_000 {
             out.push(expected);
@@ -111,11 +156,12 @@ fn missing_numbers(sorted: &[i64]) -> Vec<i64> {
     out
 }
 
-/// Returned checks through the date: receipt, check amount, fee, account charged, both users.
+/// Returned checks recorded in the month through the date: receipt, check amount, fee, account charged, both users.
 pub fn nsf(conn: &Connection, date: &str) -> Result<Document> {
+    let from = crate::reports::month_start(date)?;
     let mut section = Section::new("Returned checks", &["date", "receipt", "check", "fee", "charged to", "user", "approver"]);
     let (mut checks, mut fees) = (0i64, 0i64);
-    for entry in entries(conn, &["check_returned"], date, true)? {
+    for entry in crate::reports::entries_between(conn, &["check_returned"], &from, date)? {
         if let Event::CheckReturned { receipt, check_amount, fee_amount, fee_charged_to, fee_code, .. } = &entry.event {
             checks += check_amount.cents();
             fees += fee_amount.cents();
@@ -131,7 +177,7 @@ pub fn nsf(conn: &Connection, date: &str) -> Result<Document> {
         }
     }
     section.totals = Some(vec!["total".into(), String::new(), Money::from_cents(checks).to_string(), Money::from_cents(fees).to_string()]);
-    Ok(Document { report: "nsf".into(), title: "Returned checks (NSF)".into(), date: date.into(), lines: vec![format!("Recorded through {date}")], sections: vec![section] })
+    Ok(Document { report: "nsf".into(), title: "Returned checks (NSF)".into(), date: date.into(), lines: vec![format!("Recorded from {from} through {date}")], sections: vec![section] })
 }
 
 #[cfg(test)]
@@ -141,8 +187,10 @@ mod tests {
     // Proves the gap finder reports exactly the numbers never issued below the largest one.
     #[test]
     fn missing_numbers_are_found() {
-        assert_eq!(missing_numbers(&[1, 2, 3]), Vec::<i64>::new());
-        assert_eq!(missing_numbers(&[2, 3, 6]), vec![1, 4, 5]);
-        assert_eq!(missing_numbers(&[]), Vec::<i64>::new());
+        assert_eq!(missing_numbers(1, &[1, 2, 3]), Vec::<i64>::new());
+        assert_eq!(missing_numbers(1, &[2, 3, 6]), vec![1, 4, 5]);
+        assert_eq!(missing_numbers(1, &[]), Vec::<i64>::new());
+        // A month's series continues from the last number issued before it.
+        assert_eq!(missing_numbers(41, &[43, 44]), vec![41, 42]);
     }
 }

@@ -91,11 +91,13 @@ pub fn drawers(conn: &Connection, date: &str, viewer: Option<&Actor>) -> Result<
     Ok(Document { report: "drawer".into(), title: "Drawer report (X mid-shift, Z at close)".into(), date: date.into(), lines: Vec::new(), sections })
 }
 
-/// Every drawer close through the date: over/short per tender with approver and reason, and each cashier's total.
+/// Every drawer close of the month through the date: over/short per tender with approver and reason, and
+/// each cashier's total.
 pub fn over_short(conn: &Connection, date: &str) -> Result<Document> {
+    let from = crate::reports::month_start(date)?;
     let mut history = Section::new("Over/short history", &["date", "cashier", "drawer", "tender", "over/short", "approver", "reason"]);
     let mut per_cashier: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for entry in entries(conn, &["drawer_closed"], date, true)? {
+    for entry in crate::reports::entries_between(conn, &["drawer_closed"], &from, date)? {
         if let Event::DrawerClosed { drawer_id, cashier, over_short, reason, .. } = &entry.event {
             let total = per_cashier.entry(cashier.clone()).or_default();
             total.0 += 1;
@@ -117,5 +119,5 @@ pub fn over_short(conn: &Connection, date: &str) -> Result<Document> {
     for (cashier, (closes, cents)) in &per_cashier {
         totals.row(vec![cashier.clone(), closes.to_string(), Money::from_cents(*cents).to_string()]);
     }
-    Ok(Document { report: "over-short".into(), title: "Over/short history per cashier".into(), date: date.into(), lines: vec![format!("Drawer closes through {date}")], sections: vec![totals, history] })
+    Ok(Document { report: "over-short".into(), title: "Over/short history per cashier".into(), date: date.into(), lines: vec![format!("Drawer closes from {from} through {date}")], sections: vec![totals, history] })
 }
