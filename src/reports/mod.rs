@@ -194,7 +194,7 @@ pub fn entries_between(conn: &Connection, kinds: &[&str], from: &str, through: &
     let mut out = Vec::new();
     for row in rows {
         let (seq, at, business_date, user, approver, payload) = row?;
-        let event = serde_json::from_str(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
+        let event = crate::ledger::payload::decode_tagged(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
         out.push(Entry { seq, at, business_date, user, approver, event });
     }
     out.sort_by_key(|entry| entry.seq);
