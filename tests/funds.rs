@@ -1,6 +1,7 @@
 //! Funds and convenience fees through the real binary: a day of utility and parking payments by cash, card
 //! and ACH whose GL by fund adds up to the plain GL, a deposit split across two funds' banks, a card
 //! convenience fee shown before it is taken and booked on its own line and account, and bad schedules.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The history reports (gaps, over-short, NSF) cover the month to the date asked for, so their cost follows
 //! the period and not the journal's age: what an earlier month recorded is in its own month's report only.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -386,11 +386,14 @@ impl BatchesScreen {
             Message::Added(result) => return (self.added(result, ctx), None),
             Message::Balance => return (self.balance(ctx, actor), None),
             Message::Decide(decision) => return (self.decide(decision), None),
-            Message::Reason(text) => match { self.edited(REASON_ID); &mut self.step } {
-                Step::Deciding(form) => form.reason = text,
-                Step::Removing(form) => form.reason = text,
-                _ => {}
-            },
+            Message::Reason(text) => {
+                self.edited(REASON_ID);
+                match &mut self.step {
+                    Step::Deciding(form) => form.reason = text,
+                    Step::Removing(form) => form.reason = text,
+                    _ => {}
+                }
+            }
             Message::Approver(text) => {
                 self.edited("approver");
                 if let Step::Deciding(form) = &mut self.step {
