@@ -307,10 +307,7 @@ fn import_under_use(ledger: &mut Ledger, rows: &[crate::domain::payable::Payable
         let (mut latencies, mut failed) = (Vec::new(), 0);
         while !stop.load(Ordering::Relaxed) {
             let number = numbers[latencies.len() % numbers.len()].clone();
-            let request = PaymentRequest {
-                lines: vec![LineRequest::Payable { number, amount: Some(Money::from_cents(500)) }],
-                tenders: vec![Tender::new(TenderKind::Cash, Money::from_cents(500))],
-            };
+            let request = PaymentRequest { lines: vec![LineRequest::Payable { number, amount: Some(Money::from_cents(500)) }], tenders: vec![Tender::new(TenderKind::Cash, Money::from_cents(500))] };
             let one = Instant::now();
             if payment::pay(&mut counter, &settings, &actor, &request).is_err() {
                 failed += 1;
@@ -414,8 +411,7 @@ impl RawBaseline {
             )?
             .execute(params![seq, self.payload, format!("{:064}", seq - 1), format!("{seq:064}")])?;
             for (line, account, debit, credit) in [(1, "1010", 2000, 0), (2, "1010", 0, 1000), (3, "1310", 0, 1000)] {
-                tx.prepare_cached("INSERT INTO postings(seq, line, account, debit_cents, credit_cents) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                    .execute(params![seq, line, account, debit, credit])?;
+                tx.prepare_cached("INSERT INTO postings(seq, line, account, debit_cents, credit_cents) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![seq, line, account, debit, credit])?;
             }
             tx.prepare_cached(
                 "INSERT INTO receipts(number, receipt, seq, drawer_id, cashier, business_date, total_cents, status)

@@ -6,15 +6,15 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::domain::states::ReceiptStatus;
+use crate::bench::percentile;
 use crate::config::Settings;
 use crate::domain::denominations::DenominationCount;
 use crate::domain::events::{counter_batch, BatchKind, Event};
 use crate::domain::ids::{Role, TerminalId};
 use crate::domain::payable::PayableRow;
+use crate::domain::states::ReceiptStatus;
 use crate::domain::tender::{Tender, TenderKind};
 use crate::error::{Error, Result};
-use crate::bench::percentile;
 use crate::ledger::Ledger;
 use crate::money::Money;
 use crate::ops::auth::Actor;
@@ -268,9 +268,7 @@ impl City {
                 }
             } else {
                 let settings = &self.settings;
-                receipts = self.ledger.write(|w| {
-                    requests.iter().map(|(n, request)| Ok((*n, payment::record_payment(w, settings, &cashier, request)?.receipt))).collect::<Result<Vec<_>>>()
-                })?;
+                receipts = self.ledger.write(|w| requests.iter().map(|(n, request)| Ok((*n, payment::record_payment(w, settings, &cashier, request)?.receipt))).collect::<Result<Vec<_>>>())?;
             }
             if let Some((_, last)) = receipts.pop() {
                 timed(&mut times, "void", || reversal::void(&mut self.ledger, &cashier, &self.supervisor, &last, "keyed twice"))?;
@@ -298,7 +296,8 @@ impl City {
         let mail = batch::open(&mut self.ledger, &self.lead, BatchKind::Mail, Money::from_cents(3 * 4_500), 3)?;
         for item in 0..3 {
             let payable = self.payables[(self.days * 3 + item) % self.payables.len()].number.clone();
-            let tender = Tender { routing: Some("021000021".into()), account_last4: Some("4321".into()), number: Some(format!("{}", 200 + item)), ..Tender::new(TenderKind::Check, Money::from_cents(4_500)) };
+            let tender =
+                Tender { routing: Some("021000021".into()), account_last4: Some("4321".into()), number: Some(format!("{}", 200 + item)), ..Tender::new(TenderKind::Check, Money::from_cents(4_500)) };
             batch::add(&mut self.ledger, &self.cashiers[0], &mail, batch::ItemRequest { payable, amount: Money::from_cents(4_500), tender, stub: None })?;
         }
         batch::balance(&mut self.ledger, &self.cashiers[0], &mail)?;

@@ -7,10 +7,10 @@ mod gui;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
 use citytill::cli::context::{default_data_dir, Context};
 use citytill::cli::{Cli, Command};
 use citytill::ops::demo;
+use clap::Parser;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -64,13 +64,8 @@ pub fn open_to_others(path: &Path) -> std::io::Result<Option<String>> {
     #[cfg(windows)]
     {
         let others = acl::others(path)?;
-        Ok((!others.is_empty()).then(|| {
-            format!(
-                "can be read by {}; it must be readable by its owner only (icacls \"{}\" /inheritance:r /grant:r \"%USERNAME%:F\")",
-                others.join(", "),
-                path.display()
-            )
-        }))
+        Ok((!others.is_empty())
+            .then(|| format!("can be read by {}; it must be readable by its owner only (icacls \"{}\" /inheritance:r /grant:r \"%USERNAME%:F\")", others.join(", "), path.display())))
     }
     #[cfg(not(any(unix, windows)))]
     {

@@ -109,7 +109,9 @@ fn card_numbers_in_reasons_refs_and_amounts_are_refused() {
 fn imported_card_numbers_however_written_are_refused() {
     let city = City::new();
     let before = city.journal_len();
-    for written in ["4111.1111.1111.1111", "4111/1111/1111/1111", "4111\u{a0}1111\u{a0}1111\u{a0}1111", "4111  1111  1111  1111", "４１１１１１１１１１１１１１１１", "４１１１ １１１１ １１１１ １１１１"] {
+    for written in
+        ["4111.1111.1111.1111", "4111/1111/1111/1111", "4111\u{a0}1111\u{a0}1111\u{a0}1111", "4111  1111  1111  1111", "４１１１１１１１１１１１１１１１", "４１１１ １１１１ １１１１ １１１１"]
+    {
         for (column, row) in [("name", format!("utility,X-1,Ann {written},1 A St,active,1.00")), ("address", format!("utility,X-1,Ann Lee,{written},active,1.00"))] {
             city.write("attack.csv", &format!("kind,number,name,address,status,balance\n{row}\n"));
             let run = city.as_user("boss", ADMIN_PIN).args(&["import", "payables", &city.path("attack.csv")]).run();
@@ -152,7 +154,22 @@ fn card_number() -> impl Strategy<Value = String> {
     (prefix, 13usize..=19, proptest::collection::vec(0u32..10, 19)).prop_map(|(prefix, length, digits)| {
         let mut number: Vec<u32> = prefix.chars().filter_map(|c| c.to_digit(10)).collect();
         number.extend(digits.iter().take(length - 1 - number.len()));
-        let sum: u32 = number.iter().rev().enumerate().map(|(i, d)| if i % 2 == 0 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { *d }).sum();
+        let sum: u32 = number
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, d)| {
+                if i % 2 == 0 {
+                    if d * 2 > 9 {
+                        d * 2 - 9
+                    } else {
+                        d * 2
+                    }
+                } else {
+                    *d
+                }
+            })
+            .sum();
         number.push((10 - sum % 10) % 10);
         number.iter().map(|d| char::from_digit(*d, 10).unwrap_or('0')).collect()
     })

@@ -55,11 +55,7 @@ fn lee_to(city: &City, args: &[&str], stdout: Stdio) -> std::process::Child {
 fn a_kill_between_entry_and_file_exports_each_payment_once() {
     let (city, date) = day_to_export();
     let out = city.path("postings.csv");
-    let killed = city
-        .as_user("lee", PIN)
-        .args(&["export", "payments", "--date", &date, "--out", &out])
-        .env("CITYTILL_TEST_FAULT", "export-after-commit:kill")
-        .run();
+    let killed = city.as_user("lee", PIN).args(&["export", "payments", "--date", &date, "--out", &out]).env("CITYTILL_TEST_FAULT", "export-after-commit:kill").run();
     assert_ne!(killed.code, 0, "the injected kill happened: {}{}", killed.stdout, killed.stderr);
     if std::path::Path::new(&out).exists() {
         assert_eq!(exports(&city), 1, "a billing file exists, so its payments must be recorded as exported");
@@ -84,20 +80,12 @@ fn a_kill_between_entry_and_file_exports_each_payment_once() {
 fn a_full_disk_at_commit_or_at_the_file_loses_nothing() {
     let (city, date) = day_to_export();
     let out = city.path("postings.csv");
-    let failed = city
-        .as_user("lee", PIN)
-        .args(&["export", "payments", "--date", &date, "--out", &out])
-        .env("CITYTILL_TEST_FAULT", "export-commit:fail")
-        .run();
+    let failed = city.as_user("lee", PIN).args(&["export", "payments", "--date", &date, "--out", &out]).env("CITYTILL_TEST_FAULT", "export-commit:fail").run();
     assert_ne!(failed.code, 0, "{}", failed.stdout);
     assert!(!std::path::Path::new(&out).exists(), "no billing file for an export that did not commit");
     assert_eq!(exports(&city), 0, "nothing recorded");
 
-    let failed = city
-        .as_user("lee", PIN)
-        .args(&["export", "payments", "--date", &date, "--out", &out])
-        .env("CITYTILL_TEST_FAULT", "export-after-commit:fail")
-        .run();
+    let failed = city.as_user("lee", PIN).args(&["export", "payments", "--date", &date, "--out", &out]).env("CITYTILL_TEST_FAULT", "export-after-commit:fail").run();
     assert_ne!(failed.code, 0, "{}", failed.stdout);
     assert!(failed.stderr.contains("--again"), "the error says how to write the file again: {}", failed.stderr);
     assert_eq!(failed.stderr.trim().lines().count(), 1, "{}", failed.stderr);

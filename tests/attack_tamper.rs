@@ -13,8 +13,8 @@ mod pg;
 use std::path::Path;
 
 use citytill::domain::events::Event;
-use citytill::hq::terminal::client::{push_batch, sync_once};
 use citytill::hq::connect::connect;
+use citytill::hq::terminal::client::{push_batch, sync_once};
 use citytill::ledger::journal::JournalRecord;
 use citytill::ledger::{Clock, Ledger};
 use citytill::Money;
@@ -28,8 +28,7 @@ fn rewrite(path: &Path, mut edit: impl FnMut(&JournalRecord, Event) -> Option<Ev
     let old = Ledger::open(path).unwrap();
     let terminal = old.terminal().clone();
     let records = old.entries_after(0, usize::MAX >> 1).unwrap();
-    let pins: Vec<(String, String)> =
-        old.conn().prepare("SELECT name, pin_hash FROM users").unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let pins: Vec<(String, String)> = old.conn().prepare("SELECT name, pin_hash FROM users").unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
     let meta: Vec<(String, String)> =
         old.conn().prepare("SELECT key, value FROM meta WHERE key <> 'terminal'").unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
     drop(old);
@@ -154,10 +153,7 @@ fn day_close_seals_the_days_chain_head() {
     let before: String = rusqlite::Connection::open(city.ledger()).unwrap().query_row("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
     let closed = city.as_user("lee", PIN).args(&["--json", "day", "close", "--date", &date]).expect_ok();
     let result = closed.json();
-    let head_before_close: String = rusqlite::Connection::open(city.ledger())
-        .unwrap()
-        .query_row("SELECT prev_hash FROM journal WHERE kind = 'day_closed'", [], |r| r.get(0))
-        .unwrap();
+    let head_before_close: String = rusqlite::Connection::open(city.ledger()).unwrap().query_row("SELECT prev_hash FROM journal WHERE kind = 'day_closed'", [], |r| r.get(0)).unwrap();
     assert_eq!(result["chain_head"], head_before_close.as_str(), "{result}");
     assert_eq!(before, head_before_close, "nothing came between");
     let seal = result["seal"].as_str().unwrap().to_string();
@@ -363,10 +359,7 @@ fn hq_verify_fails_while_alarms_are_open_and_resolve_clears_them() {
 
     let ids: Vec<i64> = citytill::hq::office::admin::alarms(&mut pg::admin_client(&url)).unwrap().iter().map(|a| a.id).collect();
     let first = ids[0].to_string();
-    for (args, needle) in [
-        (vec!["alarms", "resolve", first.as_str(), "--reason", "  "], "--reason"),
-        (vec!["alarms", "resolve", "999999", "--reason", "checked"], "alarm: there is no alarm 999999"),
-    ] {
+    for (args, needle) in [(vec!["alarms", "resolve", first.as_str(), "--reason", "  "], "--reason"), (vec!["alarms", "resolve", "999999", "--reason", "checked"], "alarm: there is no alarm 999999")] {
         let run = hq(&args);
         assert_ne!(run.code, 0, "{args:?}");
         assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);

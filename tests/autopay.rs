@@ -91,7 +91,10 @@ fn the_preparer_cannot_release_the_run() {
     city.as_user("sam", PIN).args(&["autopay", "run", "--date", "2026-12-01"]).expect_ok();
     city.as_user("lee", PIN).args(&["autopay", "approve", "AR1", "--out", &city.path("a.ach")]).approver("sam", PIN).expect_refused("approver: sam", 1);
     assert!(!std::path::Path::new(&city.path("a.ach")).exists());
-    city.as_user("lee", PIN).args(&["autopay", "enrol", "--account", "BL-0000042", "--routing", "011000015", "--bank-account", "1234567", "--rule", "full", "--draft-day", "5"]).approver("lee", PIN).expect_refused("approver: lee", 1);
+    city.as_user("lee", PIN)
+        .args(&["autopay", "enrol", "--account", "BL-0000042", "--routing", "011000015", "--bank-account", "1234567", "--rule", "full", "--draft-day", "5"])
+        .approver("lee", PIN)
+        .expect_refused("approver: lee", 1);
     // A wrong run is rejected by a second person: nothing goes out, the date and the prenote are free again.
     city.as_user("lee", PIN).args(&["autopay", "reject", "AR1", "--reason", "wrong date"]).approver("sam", PIN).expect_refused("approver: sam", 1);
     city.as_user("lee", PIN).args(&["autopay", "reject", "AR1", "--reason", "wrong date"]).approver("sue", PIN).expect_ok();
@@ -154,7 +157,13 @@ fn returns_reverse_charge_and_suspend() {
     // The billing file: each settled debit once, the return and its fee as negative rows; a rerun writes the same file.
     city.as_user("lee", PIN).args(&["export", "payments", "--date", "2026-12-08", "--out", &city.path("billing.csv")]).expect_ok();
     let billing = std::fs::read_to_string(city.path("billing.csv")).unwrap();
-    for row in ["100200-01,utility,84.12,AR2-ACH0000003,2026-12-08,ach,T01-AR2", "BL-0000042,license,50.00,AR2-ACH0000004,2026-12-08,ach,T01-AR2", "100200-01,utility,-84.12,AR2-ACH0000003:return:", "100200-01,utility,-25.00,AR2-ACH0000003:return-fee:", "BL-0000042,license,-50.00,AR2-ACH0000004:return:"] {
+    for row in [
+        "100200-01,utility,84.12,AR2-ACH0000003,2026-12-08,ach,T01-AR2",
+        "BL-0000042,license,50.00,AR2-ACH0000004,2026-12-08,ach,T01-AR2",
+        "100200-01,utility,-84.12,AR2-ACH0000003:return:",
+        "100200-01,utility,-25.00,AR2-ACH0000003:return-fee:",
+        "BL-0000042,license,-50.00,AR2-ACH0000004:return:",
+    ] {
         assert!(billing.contains(row), "{row} missing from:\n{billing}");
     }
     assert_eq!(billing.lines().count(), 1 + 6, "{billing}");
@@ -279,12 +288,8 @@ fn a_release_killed_before_its_file_is_written_loses_nothing() {
         .env("CITYTILL_BANK_ACCOUNT", "55443322")
         .expect_ok();
     city.as_user("lee", PIN).args(&["autopay", "run", "--date", "2026-12-01"]).expect_ok();
-    let killed = city
-        .as_user("lee", PIN)
-        .args(&["autopay", "approve", "AR1", "--out", &city.path("ar1.ach")])
-        .approver("sam", PIN)
-        .env("CITYTILL_TEST_FAULT", "autopay-release-after-commit:kill")
-        .run();
+    let killed =
+        city.as_user("lee", PIN).args(&["autopay", "approve", "AR1", "--out", &city.path("ar1.ach")]).approver("sam", PIN).env("CITYTILL_TEST_FAULT", "autopay-release-after-commit:kill").run();
     assert_ne!(killed.code, 0);
     assert!(!std::path::Path::new(&city.path("ar1.ach")).exists(), "killed before the file");
     city.as_user("lee", PIN).args(&["autopay", "approve", "AR1", "--out", &city.path("ar1.ach")]).approver("sam", PIN).expect_refused("was released already", 0);

@@ -62,10 +62,7 @@ fn ours(city: &City, file: &Path) -> Option<serde_json::Value> {
     let credits = run.json()["credits"].as_array().unwrap().clone();
     let cents = |amount: &serde_json::Value| -> i64 { (amount.as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64 };
     Some(serde_json::Value::Array(
-        credits
-            .iter()
-            .map(|c| serde_json::json!([c["account"], c["date"], c["type_code"], cents(&c["amount"]), c["bank_reference"], c["customer_reference"], c["text"]]))
-            .collect(),
+        credits.iter().map(|c| serde_json::json!([c["account"], c["date"], c["type_code"], cents(&c["amount"]), c["bank_reference"], c["customer_reference"], c["text"]])).collect(),
     ))
 }
 

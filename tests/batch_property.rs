@@ -24,18 +24,47 @@ use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
 enum Op {
-    Open { control_cents: i64, items: i64 },
-    Add { batch: usize, payable: usize, cents: i64, check: bool },
+    Open {
+        control_cents: i64,
+        items: i64,
+    },
+    Add {
+        batch: usize,
+        payable: usize,
+        cents: i64,
+        check: bool,
+    },
     /// Adds the item the tape says is still missing, so batches do balance.
-    Fill { batch: usize, payable: usize },
-    Remove { batch: usize, item: i64 },
-    Balance { batch: usize },
+    Fill {
+        batch: usize,
+        payable: usize,
+    },
+    Remove {
+        batch: usize,
+        item: i64,
+    },
+    Balance {
+        batch: usize,
+    },
     /// Fill, balance and approve one batch in a row (a lead's normal morning).
-    Complete { batch: usize, payable: usize },
-    Approve { batch: usize, by_preparer: bool },
-    Reject { batch: usize },
-    Reopen { batch: usize },
-    Pay { payable: usize, cents: i64 },
+    Complete {
+        batch: usize,
+        payable: usize,
+    },
+    Approve {
+        batch: usize,
+        by_preparer: bool,
+    },
+    Reject {
+        batch: usize,
+    },
+    Reopen {
+        batch: usize,
+    },
+    Pay {
+        payable: usize,
+        cents: i64,
+    },
     CloseDrawer,
     Deposit,
 }
@@ -96,7 +125,11 @@ fn allowed(result: Result<impl Sized, Error>) {
 
 fn batch_id(w: &World, index: usize) -> String {
     let ids: Vec<String> = batch::list(w.ledger.conn(), None).unwrap().into_iter().map(|b| b.batch).collect();
-    if ids.is_empty() { "M1".into() } else { ids[index % ids.len()].clone() }
+    if ids.is_empty() {
+        "M1".into()
+    } else {
+        ids[index % ids.len()].clone()
+    }
 }
 
 fn apply(w: &mut World, op: &Op) {
@@ -175,14 +208,14 @@ fn check(w: &World, verify_ledger: bool) {
         if summary.state == BatchState::Approved {
             match summary.drawer_id {
                 None => assert_eq!((summary.items, summary.total), (summary.control_items, summary.control_total), "approved batch {} is out of balance", summary.batch),
-                Some(id) => assert_eq!(query::drawer_by_id(conn, id).unwrap().unwrap().state, citytill::domain::states::DrawerState::Closed, "approved counter batch {} has an open drawer", summary.batch),
+                Some(id) => {
+                    assert_eq!(query::drawer_by_id(conn, id).unwrap().unwrap().state, citytill::domain::states::DrawerState::Closed, "approved counter batch {} has an open drawer", summary.batch)
+                }
             }
         }
     }
     // Every receipt belongs to exactly one batch: its drawer's counter batch.
-    let orphans: i64 = conn
-        .query_row("SELECT COUNT(*) FROM receipts r WHERE (SELECT COUNT(*) FROM batches b WHERE b.drawer_id = r.drawer_id) <> 1", [], |r| r.get(0))
-        .unwrap();
+    let orphans: i64 = conn.query_row("SELECT COUNT(*) FROM receipts r WHERE (SELECT COUNT(*) FROM batches b WHERE b.drawer_id = r.drawer_id) <> 1", [], |r| r.get(0)).unwrap();
     assert_eq!(orphans, 0);
     // Every batch (hence every payment and item) is in at most one deposit, counted from the journal itself.
     let mut deposited: BTreeMap<String, i64> = BTreeMap::new();
@@ -208,8 +241,7 @@ fn check(w: &World, verify_ledger: bool) {
     for (payable, cents) in expected {
         assert_eq!(query::payable(conn, &payable).unwrap().unwrap().balance.cents(), cents, "{payable}");
     }
-    let posted_batches: BTreeSet<String> =
-        conn.prepare("SELECT DISTINCT batch FROM batch_items WHERE state = 'posted'").unwrap().query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
+    let posted_batches: BTreeSet<String> = conn.prepare("SELECT DISTINCT batch FROM batch_items WHERE state = 'posted'").unwrap().query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
     for id in posted_batches {
         assert_eq!(batch::summary(conn, &id).unwrap().state, BatchState::Approved, "{id} has posted items but is not approved");
     }

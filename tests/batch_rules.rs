@@ -33,7 +33,9 @@ fn bad_scans_are_refused_naming_the_field() {
     ana().args(&["batch", "add", "M1", "--stub", &STUB[..29]]).expect_refused("--stub: scanline: 29 digits; no stub template has that length (demo-30 (30), city-utility (42))", 0);
     ana().args(&["batch", "add", "M1", "--stub", STUB, "--template", "/nonexistent.toml"]).expect_refused("--template: template /nonexistent.toml", 0);
     ana().args(&["batch", "add", "M1", "--stub", STUB, "--template", &t, "--micr", "T112000025T 1234567890U 0123"]).expect_refused("--micr: routing number 112000025: checksum fails", 0);
-    ana().args(&["batch", "add", "M1", "--stub", STUB, "--template", &t, "--micr", "T021000021T 1234567890U 0123 $0000001050$"]).expect_refused("--micr: the check is encoded for 10.50, the item is 45.50", 0);
+    ana()
+        .args(&["batch", "add", "M1", "--stub", STUB, "--template", &t, "--micr", "T021000021T 1234567890U 0123 $0000001050$"])
+        .expect_refused("--micr: the check is encoded for 10.50, the item is 45.50", 0);
     ana().args(&["batch", "add", "M1", "--account", "NOPE-1", "--amount", "5"]).expect_refused("account: 'NOPE-1' is not a known", 0);
     ana().args(&["batch", "add", "M1", "--account", "100200-01"]).expect_refused("--amount: required", 0);
     ana().args(&["batch", "add", "M1", "--account", "BP-0000007", "--amount", "5"]).expect_refused("BP-0000007 is closed", 0);

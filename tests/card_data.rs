@@ -14,13 +14,11 @@ fn no_full_card_number_on_disk() {
     let full = "4111111111111111";
     for (index, last4) in ["4242", "1111", "0005", "4444"].iter().enumerate() {
         let amount = format!("{}.00", 10 + index);
-        city.as_user("ana", PIN).args(&["pay", "--account", "100300-02", "--amount", &amount, "--tender", &format!("card={amount},brand=visa,last4={last4},auth=OK{index},ref=TRM-{index}")]).expect_ok();
+        city.as_user("ana", PIN)
+            .args(&["pay", "--account", "100300-02", "--amount", &amount, "--tender", &format!("card={amount},brand=visa,last4={last4},auth=OK{index},ref=TRM-{index}")])
+            .expect_ok();
     }
-    for attempt in [
-        format!("card=5.00,brand=visa,last4=1111,auth={full}"),
-        format!("card=5.00,brand=visa,last4=1111,ref={}", "5500 0000 0000 0004"),
-        format!("card=5.00,brand={full},last4=1111"),
-    ] {
+    for attempt in [format!("card=5.00,brand=visa,last4=1111,auth={full}"), format!("card=5.00,brand=visa,last4=1111,ref={}", "5500 0000 0000 0004"), format!("card=5.00,brand={full},last4=1111")] {
         city.as_user("ana", PIN).args(&["pay", "--account", "100300-02", "--amount", "5", "--tender", &attempt]).expect_refused("card: a full card number", 0);
     }
     city.as_user("ana", PIN).args(&["pay", "--account", full, "--tender", "cash=5"]).expect_refused("--account: looks like a card number", 0);

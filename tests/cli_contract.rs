@@ -39,9 +39,22 @@ fn split_tenders_fees_and_overpayment() {
     let paid = city
         .as_user("ana", PIN)
         .args(&[
-            "pay", "--account", "PC00001234", "--amount", "50.00", "--fee", "DOG", "--fee", "MISC=5.50",
-            "--tender", "check=40.00,routing=021000021,account=000123456789,number=1001",
-            "--tender", "card=20.00,brand=visa,last4=4242,auth=A1B2C3", "--tender", "cash=20.00", "--json",
+            "pay",
+            "--account",
+            "PC00001234",
+            "--amount",
+            "50.00",
+            "--fee",
+            "DOG",
+            "--fee",
+            "MISC=5.50",
+            "--tender",
+            "check=40.00,routing=021000021,account=000123456789,number=1001",
+            "--tender",
+            "card=20.00,brand=visa,last4=4242,auth=A1B2C3",
+            "--tender",
+            "cash=20.00",
+            "--json",
         ])
         .expect_ok()
         .json();
@@ -52,9 +65,7 @@ fn split_tenders_fees_and_overpayment() {
     city.as_user("ana", PIN)
         .args(&["pay", "--account", "100300-02", "--amount", "10.00", "--tender", "card=20.00,brand=visa,last4=4242,auth=X"])
         .expect_refused("only cash may exceed the amount due", 0);
-    city.as_user("ana", PIN)
-        .args(&["pay", "--account", "100300-02", "--amount", "10.00", "--tender", "cash=5.00"])
-        .expect_refused("tender: 5.00 tendered is less than the 10.00 due", 0);
+    city.as_user("ana", PIN).args(&["pay", "--account", "100300-02", "--amount", "10.00", "--tender", "cash=5.00"]).expect_refused("tender: 5.00 tendered is less than the 10.00 due", 0);
 }
 
 // Proves bad input is refused with one line naming the field and the problem, writing nothing.
@@ -92,7 +103,13 @@ fn bad_csv_is_rejected_whole_listing_every_row() {
     );
     let run = city.as_user("boss", ADMIN_PIN).args(&["import", "payables", &city.path("bad.csv")]).run();
     assert_eq!(run.code, 2);
-    for needle in ["line 3, column kind: 'boat' is not one of", "line 4, column name: is empty", "line 5, column balance: balance: '12.345' has more than 2 decimal places", "line 6: has 3 columns, expected 6", "4 problem(s), nothing imported"] {
+    for needle in [
+        "line 3, column kind: 'boat' is not one of",
+        "line 4, column name: is empty",
+        "line 5, column balance: balance: '12.345' has more than 2 decimal places",
+        "line 6: has 3 columns, expected 6",
+        "4 problem(s), nothing imported",
+    ] {
         assert!(run.stderr.contains(needle), "missing '{needle}' in {}", run.stderr);
     }
     assert_eq!(city.sql_i64("SELECT COUNT(*) FROM payables WHERE number LIKE '900-%'"), 0);
@@ -159,10 +176,7 @@ fn blind_close_computes_over_short_and_needs_approval_beyond_the_limit() {
     ana().approver("sam", PIN).args(&["drawer", "paid-out", "12.50", "--reason", "postage for returned mail"]).expect_ok();
     ana().args(&["drawer", "no-sale", "--reason", "customer needed change"]).expect_ok();
     // Expected cash: 170.00 + 100.00 - 15.88 - 100.00 - 12.50 = 141.62. Count 131.62 (10.00 short).
-    let first = ana()
-        .args(&["drawer", "close", "--count", "100x1,20x1,10x1,1x1,0.25x2,0.10x1,0.01x2", "--checks", "1=120.00", "--card-batch", "45.00", "--json"])
-        .expect_ok()
-        .json();
+    let first = ana().args(&["drawer", "close", "--count", "100x1,20x1,10x1,1x1,0.25x2,0.10x1,0.01x2", "--checks", "1=120.00", "--card-batch", "45.00", "--json"]).expect_ok().json();
     assert_eq!(first["expected"]["cash"], "141.62");
     assert_eq!(first["counted"]["cash"], "131.62");
     assert_eq!(first["over_short"]["cash"], "-10.00");

@@ -30,7 +30,14 @@ fn prepare(path: &Path) {
     let mut ledger = Ledger::create(path, &TerminalId::parse("T01").unwrap()).unwrap();
     ledger.write(|w| w.append(None, None, &Event::UserAdded { name: "ana".into(), role: Role::Cashier }).map(|_| ())).unwrap();
     let rows = (0..50)
-        .map(|i| PayableRow { kind: PayableKind::Utility, number: format!("A-{i}"), name: format!("Holder {i}"), address: "1 Main St".into(), status: "active".into(), balance: Money::from_cents(1_000_000) })
+        .map(|i| PayableRow {
+            kind: PayableKind::Utility,
+            number: format!("A-{i}"),
+            name: format!("Holder {i}"),
+            address: "1 Main St".into(),
+            status: "active".into(),
+            balance: Money::from_cents(1_000_000),
+        })
         .collect();
     import::upsert_payables(&mut ledger, None, "crash", rows).unwrap();
     drawer::open(&mut ledger, &cashier(), vec![DenominationCount { denomination: Money::from_cents(2000), pieces: 5 }]).unwrap();
@@ -72,13 +79,7 @@ fn kill_nine_loses_no_acknowledged_payment() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let mut child = Command::new(&exe)
-            .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
-            .env(CHILD_ENV, &path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = Command::new(&exe).args(["--exact", "crash_child", "--nocapture", "--test-threads=1"]).env(CHILD_ENV, &path).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         // Wait for the first acknowledgement, then let it run a random 0–40 ms before SIGKILL.
         let reader = std::thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).filter_map(|l| l.strip_prefix("ACK ").map(str::to_string)).collect::<Vec<_>>());

@@ -53,7 +53,8 @@ impl Sims {
 
     /// Texts of the jobs the printer simulator rendered so far.
     fn printed(&self) -> Vec<String> {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(self.dir.join("printed")).map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "txt")).collect()).unwrap_or_default();
+        let mut paths: Vec<PathBuf> =
+            std::fs::read_dir(self.dir.join("printed")).map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "txt")).collect()).unwrap_or_default();
         paths.sort();
         paths.iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect()
     }
@@ -71,7 +72,15 @@ fn run_bounded(city: &City, args: &[&str], env: &[(&str, &str)], limit: Duration
     let dir = tempfile::tempdir().unwrap();
     let (out, err) = (dir.path().join("out"), dir.path().join("err"));
     let mut command = Command::new(env!("CARGO_BIN_EXE_citytill"));
-    command.arg("--data-dir").arg(city.data()).args(args).env_remove("CITYTILL_USER").env_remove("CITYTILL_PIN").env_remove("CITYTILL_DATA_DIR").env("CITYTILL_PIN_KEY_FILE", city.pin_key_file()).env_remove("CITYTILL_NOW");
+    command
+        .arg("--data-dir")
+        .arg(city.data())
+        .args(args)
+        .env_remove("CITYTILL_USER")
+        .env_remove("CITYTILL_PIN")
+        .env_remove("CITYTILL_DATA_DIR")
+        .env("CITYTILL_PIN_KEY_FILE", city.pin_key_file())
+        .env_remove("CITYTILL_NOW");
     for (key, value) in env {
         command.env(key, value);
     }
@@ -439,7 +448,9 @@ fn read_check_and_test_slip_on_a_tm_h6000() {
         let pin_key = city.pin_key_file();
         std::thread::spawn(move || {
             Command::new(env!("CARGO_BIN_EXE_citytill"))
-                .arg("--data-dir").arg(city_dir).args(["devices", "read-check", "--json", "--config", &config, "--timeout-ms", "8000"])
+                .arg("--data-dir")
+                .arg(city_dir)
+                .args(["devices", "read-check", "--json", "--config", &config, "--timeout-ms", "8000"])
                 .env("CITYTILL_PIN_KEY_FILE", pin_key)
                 .output()
                 .expect("run read-check")

@@ -267,7 +267,8 @@ fn paper_out_mid_job_over_the_pty_then_reprint() {
 fn our_bytes(barcode: citytill_hardware::receipt::Barcode) -> Vec<u8> {
     use citytill_hardware::encode::{encode_receipt, PrintOptions};
     use citytill_hardware::receipt::{AmountLine, Receipt};
-    let receipt = Receipt { receipt_number: "R-12345678".into(), duplicate: true, totals: vec![AmountLine { label: "TOTAL".into(), amount_cents: 4500 }], barcode: Some(barcode), ..Receipt::default() };
+    let receipt =
+        Receipt { receipt_number: "R-12345678".into(), duplicate: true, totals: vec![AmountLine { label: "TOTAL".into(), amount_cents: 4500 }], barcode: Some(barcode), ..Receipt::default() };
     encode_receipt(&receipt, &PrintOptions { columns: 48, dots: 576, ..PrintOptions::default() }).unwrap()
 }
 

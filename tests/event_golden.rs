@@ -27,11 +27,7 @@ fn samples() -> Vec<Event> {
     let card = Tender { brand: Some("visa".into()), last4: Some("4242".into()), auth: Some("A1\"b".into()), ..Tender::new(TenderKind::Card, m(500)) };
     let check = Tender { routing: Some("021000021".into()), account_last4: Some("6789".into()), number: Some("1001".into()), ..Tender::new(TenderKind::Check, m(1234)) };
     let payable_line = PaymentLine { target: LineTarget::Payable { number: "PC00000996".into(), kind: PayableKind::Citation }, applied: m(1096), credit: m(0) };
-    let fee_line = PaymentLine {
-        target: LineTarget::Fee { code: "COPY".into(), description: "Copies — ünïcode \\ \"quoted\"".into(), gl_account: "4100".into() },
-        applied: m(250),
-        credit: m(-3),
-    };
+    let fee_line = PaymentLine { target: LineTarget::Fee { code: "COPY".into(), description: "Copies — ünïcode \\ \"quoted\"".into(), gl_account: "4100".into() }, applied: m(250), credit: m(-3) };
     let counts = vec![DenominationCount { denomination: m(2000), pieces: 5 }, DenominationCount { denomination: m(25), pieces: 40 }];
     let ta = |tender, cents| TenderAmount { tender, amount: m(cents) };
     let rows = vec![

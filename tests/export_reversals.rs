@@ -25,7 +25,11 @@ fn export(city: &City, date: &str) -> Vec<Vec<String>> {
 fn cents(text: &str) -> i64 {
     let (whole, fraction) = text.trim_start_matches('-').split_once('.').unwrap();
     let value = whole.parse::<i64>().unwrap() * 100 + fraction.parse::<i64>().unwrap();
-    if text.starts_with('-') { -value } else { value }
+    if text.starts_with('-') {
+        -value
+    } else {
+        value
+    }
 }
 
 /// A row as (account, kind, amount, receipt, tender, batch), leaving out the date.
@@ -41,10 +45,7 @@ fn reversals_of_exported_payments_are_exported_once() {
     let lee = || city.as_user("lee", PIN);
     city.ana_with_drawer();
     let over = ana().args(&["pay", "--account", "BL-0000042", "--amount", "150.00", "--tender", "cash=150.00", "--json"]).expect_ok().json();
-    let check = ana()
-        .args(&["pay", "--account", "100300-02", "--amount", "100.00", "--tender", &format!("check=100.00,routing={ROUTING},account=99887766,number=554"), "--json"])
-        .expect_ok()
-        .json();
+    let check = ana().args(&["pay", "--account", "100300-02", "--amount", "100.00", "--tender", &format!("check=100.00,routing={ROUTING},account=99887766,number=554"), "--json"]).expect_ok().json();
     let early = ana().args(&["pay", "--account", "100200-01", "--amount", "30.00", "--tender", "cash=30.00", "--json"]).expect_ok().json();
     let (over, check, early) = (over["receipt"].as_str().unwrap(), check["receipt"].as_str().unwrap(), early["receipt"].as_str().unwrap());
     // Refunded before anything is exported: 10.00 of the 30.00.

@@ -33,7 +33,11 @@ fn cents(text: &str) -> i64 {
     let negative = text.starts_with('-');
     let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
     let value: i64 = digits.parse().unwrap_or_else(|_| panic!("not an amount: {text}"));
-    if negative { -value } else { value }
+    if negative {
+        -value
+    } else {
+        value
+    }
 }
 
 fn section<'a>(report: &'a Value, heading: &str) -> &'a Value {
@@ -42,13 +46,7 @@ fn section<'a>(report: &'a Value, heading: &str) -> &'a Value {
 
 /// (debits, credits) of the rows of `fund` and `account` in the GL by fund.
 fn fund_row(by_fund: &Value, fund: &str, account: &str) -> (i64, i64) {
-    by_fund["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r[0] == fund && r[1] == account)
-        .map(|r| (cents(r[3].as_str().unwrap()), cents(r[4].as_str().unwrap())))
-        .unwrap_or((0, 0))
+    by_fund["rows"].as_array().unwrap().iter().find(|r| r[0] == fund && r[1] == account).map(|r| (cents(r[3].as_str().unwrap()), cents(r[4].as_str().unwrap()))).unwrap_or((0, 0))
 }
 
 // Proves a day of utility (water fund) and citation (parking fund) payments by cash, card and ACH with a

@@ -96,9 +96,7 @@ fn real_window_fits_a_1024_by_768_screen() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     assert!(output.status.success(), "stdout:\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&output.stderr));
-    let value = |name: &str| -> i64 {
-        stdout.lines().find_map(|l| l.strip_prefix(&format!("{name}="))).and_then(|v| v.trim().parse().ok()).unwrap_or_else(|| panic!("no {name} in:\n{stdout}"))
-    };
+    let value = |name: &str| -> i64 { stdout.lines().find_map(|l| l.strip_prefix(&format!("{name}="))).and_then(|v| v.trim().parse().ok()).unwrap_or_else(|| panic!("no {name} in:\n{stdout}")) };
     let (x, y, width, height) = (value("X"), value("Y"), value("WIDTH"), value("HEIGHT"));
     assert!(width <= 1024 && height <= 768, "the window is {width}×{height} on a 1024×768 screen");
     assert!(x >= 0 && y >= 0 && x + width <= 1024 && y + height <= 768, "the window at ({x},{y}) {width}×{height} runs past a 1024×768 screen");

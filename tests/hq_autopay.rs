@@ -67,8 +67,7 @@ fn autopay_balances_reach_head_office() {
     assert_eq!(local.get("BL-0000042"), Some(&0), "settled");
     city.ok(&["sync", "--once"], &[("CITYTILL_HQ_URL", &t01.database_url)]);
     let mut client = pg::admin_client(&url);
-    let published: BTreeMap<String, i64> =
-        client.query("SELECT number, balance_cents FROM citytill.payable_balances", &[]).unwrap().into_iter().map(|r| (r.get(0), r.get(1))).collect();
+    let published: BTreeMap<String, i64> = client.query("SELECT number, balance_cents FROM citytill.payable_balances", &[]).unwrap().into_iter().map(|r| (r.get(0), r.get(1))).collect();
     for number in ["100200-01", "BL-0000042"] {
         assert_eq!(published.get(number), local.get(number), "head office publishes {number}");
     }

@@ -69,10 +69,7 @@ fn run_day(city: &City) -> BTreeMap<String, i64> {
     let voided = ana().args(&["pay", "--account", "PC00001234", "--amount", "60.00", "--tender", "cash=60.00", "--json"]).expect_ok().json();
     ana().args(&["void", voided["receipt"].as_str().unwrap(), "--reason", "wrong citation"]).approver("sam", PIN).expect_ok();
     // A check that comes back: 100.00 reinstated and the 25.00 fee charged to the account.
-    let check = ana()
-        .args(&["pay", "--account", "100300-02", "--amount", "100.00", "--tender", &format!("check=100.00,routing={ROUTING},account=99887766,number=554"), "--json"])
-        .expect_ok()
-        .json();
+    let check = ana().args(&["pay", "--account", "100300-02", "--amount", "100.00", "--tender", &format!("check=100.00,routing={ROUTING},account=99887766,number=554"), "--json"]).expect_ok().json();
     lee().args(&["nsf", check["receipt"].as_str().unwrap(), "--fee", "NSF"]).approver("sam", PIN).expect_ok();
     // A mail batch: one item exact, one over the balance (credit); approved, reopened, approved again.
     lee().args(&["batch", "open", "mail", "--control-total", "105.00", "--items", "2"]).expect_ok();

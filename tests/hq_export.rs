@@ -55,10 +55,7 @@ fn run_day(city: &City) -> (String, String, String) {
     let over = ana().args(&["pay", "--account", "BL-0000042", "--amount", "150.00", "--tender", "cash=150.00", "--json"]).expect_ok().json();
     assert_eq!(over["credit"], "30.00", "{over}");
     ana().args(&["pay", "--fee", "DOG", "--tender", "cash=15.00"]).expect_ok();
-    let check = ana()
-        .args(&["pay", "--account", "100300-02", "--amount", "100.00", "--tender", &format!("check=100.00,routing={ROUTING},account=99887766,number=554"), "--json"])
-        .expect_ok()
-        .json();
+    let check = ana().args(&["pay", "--account", "100300-02", "--amount", "100.00", "--tender", &format!("check=100.00,routing={ROUTING},account=99887766,number=554"), "--json"]).expect_ok().json();
     let voided = ana().args(&["pay", "--account", "PC00001234", "--amount", "20.00", "--tender", "cash=20.00", "--json"]).expect_ok().json();
     ana().args(&["void", voided["receipt"].as_str().unwrap(), "--reason", "wrong citation"]).approver("sam", PIN).expect_ok();
     // 170.00 float + 30.00 + 150.00 + 15.00 cash, counted exactly; the one check.
@@ -213,7 +210,11 @@ fn head_office_exports_reversals_like_the_terminal() {
 fn cents(text: &str) -> i64 {
     let (whole, fraction) = text.trim_start_matches('-').split_once('.').unwrap();
     let value = whole.parse::<i64>().unwrap() * 100 + fraction.parse::<i64>().unwrap();
-    if text.starts_with('-') { -value } else { value }
+    if text.starts_with('-') {
+        -value
+    } else {
+        value
+    }
 }
 
 fn money(cents: i64) -> String {
@@ -232,15 +233,8 @@ fn a_lockbox_batch_reaches_head_offices_export() {
     let (url, t01_url) = city_at_head_office("export_lockbox", &city);
     let lee = || city.as_user("lee", PIN);
     let detail = |item: u32, cents: i64, account: &str| format!("6001{item:03}{cents:010}0210000211234567890{:>10}{account:<20}", 1000 + item);
-    let file = [
-        "100000001".to_string(),
-        detail(1, 8412, "100200-01"),
-        detail(2, 1000, "NOPE-1"),
-        detail(3, 500, "BP-0000007"),
-        "81234567261202000300000099 12".replace(' ', ""),
-        "9000001".into(),
-    ]
-    .join("\n");
+    let file =
+        ["100000001".to_string(), detail(1, 8412, "100200-01"), detail(2, 1000, "NOPE-1"), detail(3, 500, "BP-0000007"), "81234567261202000300000099 12".replace(' ', ""), "9000001".into()].join("\n");
     city.write("lockbox.txt", &file);
     lee().args(&["lockbox", "import", &city.path("lockbox.txt"), "--template", "bai-lockbox"]).expect_ok();
     lee().args(&["lockbox", "resolve", "L1-E1", "--apply-to", "PC00001234", "--reason", "citation number on the coupon"]).expect_ok();

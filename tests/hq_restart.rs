@@ -36,10 +36,12 @@ fn head_office_crash_mid_batch_then_restart() {
         pg::append_entries(ledger, 50);
     }
     cluster.start_server().unwrap();
-    let caught_up = wait(Duration::from_secs(60), || terminals.iter().all(|(_, l, w)| {
-        let status = w.status();
-        status.mode == "connected" && status.acked_seq == l.last_seq().unwrap()
-    }));
+    let caught_up = wait(Duration::from_secs(60), || {
+        terminals.iter().all(|(_, l, w)| {
+            let status = w.status();
+            status.mode == "connected" && status.acked_seq == l.last_seq().unwrap()
+        })
+    });
     assert!(saw_offline, "workers must report offline while head office is down");
     assert!(caught_up, "workers must catch up: {:?}", terminals.iter().map(|(_, _, w)| w.status()).collect::<Vec<_>>());
     for (_dir, ledger, worker) in terminals {

@@ -4,9 +4,9 @@
 
 mod pg;
 
-use citytill::hq::terminal::client::{push_batch, state, sync_once};
 use citytill::hq::connect::connect;
 use citytill::hq::error::HqError;
+use citytill::hq::terminal::client::{push_batch, state, sync_once};
 
 fn sqlstate(error: &postgres::Error) -> String {
     error.as_db_error().map(|e| e.code().code().to_string()).unwrap_or_else(|| format!("no db error: {error}"))
@@ -109,7 +109,10 @@ fn init_is_idempotent() {
     let again = citytill::hq::office::admin::init(&mut admin).unwrap();
     let latest = citytill::hq::office::schema::MIGRATIONS.len() as i64;
     assert_eq!((again.from_version, again.to_version), (latest, latest));
-    assert_eq!(latest, 6, "migrations 2 (array push), 3 (balance changes by the ledger's rules), 4 (bad amounts rejected), 5 (head office as witness) and 6 (autopay balance changes) are part of the schema");
+    assert_eq!(
+        latest, 6,
+        "migrations 2 (array push), 3 (balance changes by the ledger's rules), 4 (bad amounts rejected), 5 (head office as witness) and 6 (autopay balance changes) are part of the schema"
+    );
     let versions: i64 = admin.query_one("SELECT count(*) FROM citytill.schema_version", &[]).unwrap().get(0);
     assert_eq!(versions, latest);
 }

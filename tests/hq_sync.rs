@@ -7,9 +7,9 @@ mod pg;
 use citytill::domain::events::{Event, LineTarget, PaymentLine};
 use citytill::domain::payable::{FeeRow, PayableKind};
 use citytill::domain::tender::{Tender, TenderKind};
+use citytill::hq::connect::connect;
 use citytill::hq::office::admin;
 use citytill::hq::terminal::client::{push_batch, sync_once, sync_with};
-use citytill::hq::connect::connect;
 use citytill::hq::terminal::status::{local_status, meta_keys};
 use citytill::ledger::Ledger;
 use citytill::Money;
@@ -172,12 +172,8 @@ fn sequence_gap_is_rejected_and_alarmed() {
     let inside = push_batch(&mut client, &settings, "T12", &holed).unwrap();
     assert_eq!((inside.accepted, inside.acked_seq, inside.rejected.map(|r| (r.seq, r.reason))), (1, 6, Some((8, "gap".to_string()))));
     let mut admin = pg::admin_client(&url);
-    let alarms: Vec<(i64, String, i64)> = admin
-        .query("SELECT seq, reason, (detail->>'expected_seq')::bigint FROM citytill.alarms ORDER BY id", &[])
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
+    let alarms: Vec<(i64, String, i64)> =
+        admin.query("SELECT seq, reason, (detail->>'expected_seq')::bigint FROM citytill.alarms ORDER BY id", &[]).unwrap().iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
     assert_eq!(alarms, [(8, "gap".to_string(), 6), (8, "gap".to_string(), 7)]);
     let outcome = sync_once(&mut ledger, &settings).unwrap();
     assert_eq!((outcome.pushed, outcome.acked_seq, outcome.pending), (4, 10, 0));
@@ -377,10 +373,23 @@ fn has_card_number(text: &str) -> bool {
 }
 
 fn luhn(digits: &str) -> bool {
-    let sum: u32 = digits.bytes().rev().enumerate().map(|(i, b)| {
-        let d = u32::from(b - b'0');
-        if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
-    }).sum();
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
     sum.is_multiple_of(10)
 }
 

@@ -59,10 +59,7 @@ fn float_count() -> Vec<DenominationCount> {
 
 /// A count of `cents` in pennies and dollars (any amount is countable).
 fn count_of(cents: i64) -> Vec<DenominationCount> {
-    vec![
-        DenominationCount { denomination: Money::from_cents(100), pieces: cents / 100 },
-        DenominationCount { denomination: Money::from_cents(1), pieces: cents % 100 },
-    ]
+    vec![DenominationCount { denomination: Money::from_cents(100), pieces: cents / 100 }, DenominationCount { denomination: Money::from_cents(1), pieces: cents % 100 }]
 }
 
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
@@ -72,12 +69,21 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let settings = Settings::default();
     let ana = Actor { name: "ana".into(), role: Role::Cashier };
     let sam = Actor { name: "sam".into(), role: Role::Supervisor };
-    ledger.write(|w| {
-        w.append(None, None, &Event::UserAdded { name: "ana".into(), role: Role::Cashier })?;
-        w.append(None, None, &Event::UserAdded { name: "sam".into(), role: Role::Supervisor }).map(|_| ())
-    }).unwrap();
+    ledger
+        .write(|w| {
+            w.append(None, None, &Event::UserAdded { name: "ana".into(), role: Role::Cashier })?;
+            w.append(None, None, &Event::UserAdded { name: "sam".into(), role: Role::Supervisor }).map(|_| ())
+        })
+        .unwrap();
     let rows: Vec<PayableRow> = (0..4)
-        .map(|i| PayableRow { kind: PayableKind::ALL[i], number: format!("P-{i}"), name: format!("Holder {i}"), address: "1 Main".into(), status: "active".into(), balance: Money::from_cents(100_000) })
+        .map(|i| PayableRow {
+            kind: PayableKind::ALL[i],
+            number: format!("P-{i}"),
+            name: format!("Holder {i}"),
+            address: "1 Main".into(),
+            status: "active".into(),
+            balance: Money::from_cents(100_000),
+        })
         .collect();
     import::upsert_payables(&mut ledger, None, "model", rows).unwrap();
     let mut model = Model { balances: (0..4).map(|i| (format!("P-{i}"), 100_000)).collect(), expected: HashMap::new(), float: FLOAT_CENTS, cash_in: 0, cash_out: 0, paid_receipts: Vec::new() };
@@ -106,7 +112,10 @@ fn apply(ledger: &mut Ledger, settings: &Settings, ana: &Actor, sam: &Actor, mod
     match op {
         Op::Pay { payable, cents, cash_extra, .. } if cash_extra > cash => {
             // Change beyond the cash the drawer held before the payment cannot be given: refused, nothing written.
-            let request = PaymentRequest { lines: vec![LineRequest::Payable { number: format!("P-{payable}"), amount: Some(Money::from_cents(cents)) }], tenders: vec![Tender::new(TenderKind::Cash, Money::from_cents(cents + cash_extra))] };
+            let request = PaymentRequest {
+                lines: vec![LineRequest::Payable { number: format!("P-{payable}"), amount: Some(Money::from_cents(cents)) }],
+                tenders: vec![Tender::new(TenderKind::Cash, Money::from_cents(cents + cash_extra))],
+            };
             prop_assert!(pay(ledger, settings, ana, &request).is_err(), "change the drawer cannot cover must be refused");
         }
         Op::Pay { payable, cents, cash_extra, by_check, by_card } => {

@@ -44,10 +44,15 @@ fn cents(text: &str) -> i64 {
 /// A demo-30 stub (account 10, amount 8, period 4, filler 7, Luhn check digit) built independently.
 fn demo_stub(account: &str, amount_cents: i64) -> String {
     let body = format!("{account:0>10}{amount_cents:08}2411{:07}", 0);
-    let sum: u32 = body.chars().rev().enumerate().map(|(i, c)| {
-        let d = c.to_digit(10).unwrap() * if i % 2 == 0 { 2 } else { 1 };
-        d / 10 + d % 10
-    }).sum();
+    let sum: u32 = body
+        .chars()
+        .rev()
+        .enumerate()
+        .map(|(i, c)| {
+            let d = c.to_digit(10).unwrap() * if i % 2 == 0 { 2 } else { 1 };
+            d / 10 + d % 10
+        })
+        .sum();
     format!("{body}{}", (10 - sum % 10) % 10)
 }
 
@@ -58,7 +63,9 @@ fn template() -> String {
 /// The rows of a JSON report section by heading prefix.
 fn section<'a>(report: &'a Value, heading: &str) -> &'a Value {
     let sections = report["sections"].as_array().unwrap();
-    sections.iter().find(|s| s["heading"] == heading)
+    sections
+        .iter()
+        .find(|s| s["heading"] == heading)
         .or_else(|| sections.iter().find(|s| s["heading"].as_str().unwrap().starts_with(heading)))
         .unwrap_or_else(|| panic!("no section {heading}: {report}"))
 }
@@ -164,8 +171,8 @@ fn a_full_office_day_balances_in_every_report() {
     model.deposit_cash = (ana_expected_cash - 100 - 17000) + (20000 - 17000) + 2000 + 2500;
     model.deposit_checks = 12000 + 4500 + 4550 + 10000;
     model.deposit_money_orders = 6000;
-    let lines: Vec<(String, String, i64)> = deposit["slip"]["lines"].as_array().unwrap().iter()
-        .map(|l| (l["bank_account"].as_str().unwrap().into(), l["tender"].as_str().unwrap().into(), cents(l["amount"].as_str().unwrap()))).collect();
+    let lines: Vec<(String, String, i64)> =
+        deposit["slip"]["lines"].as_array().unwrap().iter().map(|l| (l["bank_account"].as_str().unwrap().into(), l["tender"].as_str().unwrap().into(), cents(l["amount"].as_str().unwrap()))).collect();
     assert!(lines.contains(&("1001".into(), "cash".into(), model.deposit_cash)), "{lines:?}");
     assert!(lines.contains(&("1002".into(), "check".into(), model.deposit_checks)), "{lines:?}");
     assert!(lines.contains(&("1001".into(), "money_order".into(), model.deposit_money_orders)), "{lines:?}");
@@ -243,7 +250,9 @@ fn check_reports(city: &City, date: &str, model: &Model) {
 
     let exceptions = report(city, "exceptions", date);
     let by_kind = section(&exceptions, "Exceptions by kind");
-    for (kind, count) in [("payment_voided", 1), ("payment_refunded", 1), ("paid_out", 1), ("no_sale", 1), ("approval_refused", 1), ("batch_rejected", 1), ("batch_reopened", 2), ("batch_item_removed", 2)] {
+    for (kind, count) in
+        [("payment_voided", 1), ("payment_refunded", 1), ("paid_out", 1), ("no_sale", 1), ("approval_refused", 1), ("batch_rejected", 1), ("batch_reopened", 2), ("batch_item_removed", 2)]
+    {
         let found = by_kind["rows"].as_array().unwrap().iter().find(|r| r[0] == kind).map(|r| r[1].as_str().unwrap().to_string());
         assert_eq!(found.as_deref(), Some(count.to_string().as_str()), "{kind}");
     }

@@ -31,7 +31,8 @@ fn history_reports_cover_the_month_to_the_date() {
     // A month and more later, the second check comes back.
     let later = (chrono::Utc::now() + chrono::Duration::days(35)).to_rfc3339();
     city.as_user("lee", PIN).approver("sam", PIN).env("CITYTILL_NOW", &later).args(&["nsf", &receipts[1], "--fee", "NSF"]).expect_ok();
-    let january: String = rusqlite::Connection::open(city.ledger()).unwrap().query_row("SELECT business_date FROM journal WHERE kind = 'check_returned' ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    let january: String =
+        rusqlite::Connection::open(city.ledger()).unwrap().query_row("SELECT business_date FROM journal WHERE kind = 'check_returned' ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
     assert_ne!(&january[..7], &december[..7], "the second return is in a later month");
     let report = |name: &str, date: &str| city.run(&["report", name, "--date", date, "--format", "json"], &[]).json();
 

@@ -19,9 +19,7 @@ struct Fingerprint {
 
 fn fingerprint(conn: &rusqlite::Connection) -> Fingerprint {
     let mut hasher = Sha256::new();
-    let mut statement = conn
-        .prepare("SELECT seq, terminal, at, business_date, COALESCE(user_name, ''), COALESCE(approver, ''), kind, payload, prev_hash, hash FROM journal ORDER BY seq")
-        .unwrap();
+    let mut statement = conn.prepare("SELECT seq, terminal, at, business_date, COALESCE(user_name, ''), COALESCE(approver, ''), kind, payload, prev_hash, hash FROM journal ORDER BY seq").unwrap();
     let mut rows = statement.query([]).unwrap();
     let (mut entries, mut head) = (0, String::new());
     while let Some(row) = rows.next().unwrap() {

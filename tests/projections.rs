@@ -75,10 +75,7 @@ fn filed(conn: &rusqlite::Connection) -> Vec<(String, String, i64)> {
 
 /// Every report a day's close reads, as text.
 fn reports(city: &City, date: &str) -> Vec<String> {
-    ["day", "drawer", "over-short", "nsf", "deposit", "exceptions", "gl"]
-        .iter()
-        .map(|report| city.as_user("sam", PIN).args(&["report", report, "--date", date]).expect_ok().stdout)
-        .collect()
+    ["day", "drawer", "over-short", "nsf", "deposit", "exceptions", "gl"].iter().map(|report| city.as_user("sam", PIN).args(&["report", report, "--date", date]).expect_ok().stdout).collect()
 }
 
 // Proves entry_refs files exactly the entries the old json_extract scans found (two refunds of one receipt,

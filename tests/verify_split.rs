@@ -18,13 +18,8 @@ const PAYMENTS: usize = 2_000;
 
 /// One checker over a single range, as a reference, then splits whose range boundaries fall on and
 /// around the edited entries (701, 801, 1501).
-const SPLITS: [Split; 5] = [
-    Split { checkers: 1, chunk: 1_000_000 },
-    Split { checkers: 2, chunk: 100 },
-    Split { checkers: 3, chunk: 9 },
-    Split { checkers: 4, chunk: 250 },
-    Split { checkers: 8, chunk: 1 },
-];
+const SPLITS: [Split; 5] =
+    [Split { checkers: 1, chunk: 1_000_000 }, Split { checkers: 2, chunk: 100 }, Split { checkers: 3, chunk: 9 }, Split { checkers: 4, chunk: 250 }, Split { checkers: 8, chunk: 1 }];
 
 /// A ledger of 2,000 counter payments on 300 payables, closed so its file holds everything.
 fn ledger_file(dir: &std::path::Path) -> std::path::PathBuf {

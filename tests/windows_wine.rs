@@ -213,7 +213,15 @@ fn windows_files_are_the_users_alone_under_wine() {
     std::fs::create_dir(&out).unwrap();
     wine.ok(dir, &["--user", "boss", "export", "payments", "--out", &wine.path(&out.join("payments.csv"))], &boss);
     let key = dir.join("keys").join("pin.key");
-    let made = [dir.join("data"), dir.join("data").join("ledger.sqlite"), dir.join("data").join("citytill.toml"), dir.join("data").join("citytill.log"), dir.join("keys"), key.clone(), out.join("payments.csv")];
+    let made = [
+        dir.join("data"),
+        dir.join("data").join("ledger.sqlite"),
+        dir.join("data").join("citytill.toml"),
+        dir.join("data").join("citytill.log"),
+        dir.join("keys"),
+        key.clone(),
+        out.join("payments.csv"),
+    ];
     for path in &made {
         assert_eq!(mode(path) & 0o007, 0, "{} is open to Everyone (mode {:o})", path.display(), mode(path));
     }

@@ -233,9 +233,7 @@ pub fn test_slip(config: &DevicesConfig, timeout_ms: u64) -> Result<String, Devi
     let (printer, events) = open_printer(&slip_config(config, timeout))?;
     let profile = config.printer.as_ref().map(|p| p.profile.clone()).unwrap_or_default();
     let job = printer.print_on_slip(crate::slip::Station::Slip, vec!["CityTill slip test".into(), format!("profile {profile}")])?;
-    job_outcome(&events, job, timeout + printer.timeouts().step())
-        .map(|()| format!("slip printed and ejected (job {job})"))
-        .map_err(|problem| DeviceError::Failed { device: "printer", problem })
+    job_outcome(&events, job, timeout + printer.timeouts().step()).map(|()| format!("slip printed and ejected (job {job})")).map_err(|problem| DeviceError::Failed { device: "printer", problem })
 }
 
 /// "HIGH" or "LOW".

@@ -160,7 +160,6 @@ impl Counter {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,19 +75,43 @@ pub enum ScanData {
 /// Everything a device tells the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceEvent {
-    State { device: DeviceKind, state: DeviceState },
-    Online { device: DeviceKind },
-    Offline { device: DeviceKind, reason: String },
+    State {
+        device: DeviceKind,
+        state: DeviceState,
+    },
+    Online {
+        device: DeviceKind,
+    },
+    Offline {
+        device: DeviceKind,
+        reason: String,
+    },
     Data(ScanData),
     CounterReport(CounterReport),
     /// A line or report from a device that was rejected; the reader keeps going.
-    InputRejected { device: DeviceKind, reason: String },
-    JobCompleted { device: DeviceKind, job: JobId },
-    JobFailed { device: DeviceKind, job: JobId, reason: String },
+    InputRejected {
+        device: DeviceKind,
+        reason: String,
+    },
+    JobCompleted {
+        device: DeviceKind,
+        job: JobId,
+    },
+    JobFailed {
+        device: DeviceKind,
+        job: JobId,
+        reason: String,
+    },
     Paper(PaperState),
-    Cover { open: bool },
-    Drawer { open: bool },
-    DrawerLeftOpen { open_for_ms: u64 },
+    Cover {
+        open: bool,
+    },
+    Drawer {
+        open: bool,
+    },
+    DrawerLeftOpen {
+        open_for_ms: u64,
+    },
 }
 
 /// The sending side of a device's event channel: never blocks, counts what it had to drop.

@@ -1,15 +1,14 @@
 //! Cash drawer: open/closed from a sensor with configurable polarity, "left open" timing, and the serial drawer worker.
 
 use crate::config::{ResolvedDevice, Timeouts};
-pub use crate::drawer_wiring::{DrawerSettings, DrawerWatch, CONFIRM_STEP, MAX_CONFIRM_OPEN_MS, NO_SENSOR};
 use crate::device::{enqueue, next_job_id, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker, COMMAND_QUEUE_LEN, STOP_CHECK};
 use crate::drawer_serial::{ChargeTimer, KickDecision, KickQueue};
+pub use crate::drawer_wiring::{DrawerSettings, DrawerWatch, CONFIRM_STEP, MAX_CONFIRM_OPEN_MS, NO_SENSOR};
 use crate::reconnect::{Connect, Reconnect};
 use crate::transport::{drain_input, Link, ModemLine, TransportError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
-
 
 /// Reads a drawer's open sensor. Pseudo-terminals have no modem lines, so the sensor sits behind this trait.
 pub trait DrawerSensor: Send {

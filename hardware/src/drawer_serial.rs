@@ -7,9 +7,9 @@
 //! about 200 ms after the open. A pseudo-terminal has no modem lines, so the switch is read through the
 //! [`DrawerSensor`] trait and tests stand a fake sensor in for the line.
 
+use crate::device::JobId;
 use crate::drawer::{DrawerSensor, ModemLineSensor, QuerySensor};
 use crate::drawer_wiring::DrawerSettings;
-use crate::device::JobId;
 use std::time::{Duration, Instant};
 
 /// The sensor a serial drawer's settings call for: a modem line when `sensor_line` is set, else the query bytes.

@@ -38,11 +38,7 @@ pub const MAX_CONFIRM_OPEN_MS: u64 = 10_000;
 impl DrawerSettings {
     /// Settings from a resolved drawer entry (profile values, overridden by the entry).
     pub fn from_resolved(resolved: &ResolvedDevice) -> Result<Self, DeviceError> {
-        let profile: &DrawerProfile = resolved.profile.drawer.as_ref().ok_or(DeviceError::Unsupported {
-            device: "drawer",
-            what: "a drawer section",
-            profile: resolved.profile.name.clone(),
-        })?;
+        let profile: &DrawerProfile = resolved.profile.drawer.as_ref().ok_or(DeviceError::Unsupported { device: "drawer", what: "a drawer section", profile: resolved.profile.name.clone() })?;
         let entry = &resolved.entry;
         let pin = DrawerPin::from_number(entry.kick_pin.unwrap_or(profile.pin))?;
         let kick = drawer_kick(pin, entry.pulse_on_ms.unwrap_or(profile.pulse_on_ms), entry.pulse_off_ms.unwrap_or(profile.pulse_off_ms))?;

@@ -2,8 +2,8 @@
 
 use crate::codepage::{encode_pc858, PC858_PAGE};
 use crate::escpos_bytes::{code128_bytes, code128_plan, Code128Plan, CommandError, EJECT_SLIP, FULL_CUT, PARTIAL_CUT, SELECT_ROLL, SELECT_SLIP};
-use crate::Money;
 use crate::receipt::{layout_styled, wrap, Barcode, LineStyle, Receipt};
+use crate::Money;
 use escpos::driver::Driver;
 use escpos::printer::Printer;
 use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};
@@ -212,12 +212,8 @@ pub struct Endorsement {
 
 /// Endorsement lines (pure), at most `columns` wide.
 pub fn endorsement_lines(endorsement: &Endorsement, columns: usize) -> Vec<String> {
-    let raw = [
-        "FOR DEPOSIT ONLY".to_string(),
-        endorsement.payee.clone(),
-        format!("Receipt {}", endorsement.receipt_number),
-        format!("{} {}", endorsement.date, Money::from_cents(endorsement.amount_cents)),
-    ];
+    let raw =
+        ["FOR DEPOSIT ONLY".to_string(), endorsement.payee.clone(), format!("Receipt {}", endorsement.receipt_number), format!("{} {}", endorsement.date, Money::from_cents(endorsement.amount_cents))];
     raw.iter().flat_map(|line| wrap(&crate::codepage::transliterate(line), columns.max(16))).collect()
 }
 

@@ -39,10 +39,7 @@ pub enum CommandError {
 /// Converts a pulse time in ms to ESC p units of 2 ms (rounded up), 1..=255.
 fn pulse_units(field: &'static str, value_ms: u32) -> Result<u8, CommandError> {
     let units = value_ms.div_ceil(2);
-    u8::try_from(units)
-        .ok()
-        .filter(|u| *u >= 1)
-        .ok_or(CommandError::PulseTime { field, value_ms })
+    u8::try_from(units).ok().filter(|u| *u >= 1).ok_or(CommandError::PulseTime { field, value_ms })
 }
 
 /// `ESC p m t1 t2`: always all five bytes (escpos's `cash_drawer()` drops t1 and t2).

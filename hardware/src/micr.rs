@@ -87,9 +87,7 @@ impl Format {
             "honeywell" => return Ok(Self::Honeywell),
             "axiohm" | "unisys" => return Ok(Self::Axiohm),
             "unicode" => return Ok(Self::Unicode),
-            "0100" | "0101" | "0200" | "0201" => {
-                return Ok(Self::MagtekParsed { error_labels: digits.starts_with("02"), dash_as_d: digits.ends_with('1') })
-            }
+            "0100" | "0101" | "0200" | "0201" => return Ok(Self::MagtekParsed { error_labels: digits.starts_with("02"), dash_as_d: digits.ends_with('1') }),
             _ => {}
         }
         let xx = match digits.strip_prefix("00") {
@@ -173,7 +171,9 @@ pub fn looks_like_micr(line: &str, format: Option<Format>) -> bool {
 /// Why a MICR line was refused. Messages name the field and the problem.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MicrError {
-    #[error("MICR format {format:?}: must be a MagTek format code (0000–0007, +16/+32 spacing variants, 0100, 0101, 0200, 0201; 00, 01, 02 are short for 0000, 0001, 0002), honeywell, axiohm or unicode")]
+    #[error(
+        "MICR format {format:?}: must be a MagTek format code (0000–0007, +16/+32 spacing variants, 0100, 0101, 0200, 0201; 00, 01, 02 are short for 0000, 0001, 0002), honeywell, axiohm or unicode"
+    )]
     UnknownFormat { format: String },
     #[error("MICR line: empty")]
     Empty,
@@ -537,11 +537,7 @@ mod tests {
     #[test]
     fn all_formats_agree() {
         let expected = parse("U000456U T111000025T 98765-4321U $0000012345$", None).unwrap();
-        for line in [
-            "o000456o t111000025t 98765d4321o a0000012345a",
-            "O000456O T111000025T 98765D4321O A0000012345A",
-            "⑈000456⑈ ⑆111000025⑆ 98765⑉4321⑈ ⑇0000012345⑇",
-        ] {
+        for line in ["o000456o t111000025t 98765d4321o a0000012345a", "O000456O T111000025T 98765D4321O A0000012345A", "⑈000456⑈ ⑆111000025⑆ 98765⑉4321⑈ ⑇0000012345⑇"] {
             let micr = parse(line, None).unwrap();
             assert_eq!((micr.routing.as_str(), micr.account_last4.as_str()), ("111000025", "4321"), "{line}");
             assert_eq!(micr.amount_cents, Some(12345));
@@ -585,12 +581,7 @@ mod tests {
     // FC0017 (one space) and FC0033 (no spaces) gives the same routing, account and check number.
     #[test]
     fn magtek_manual_raw_examples() {
-        for (line, code) in [
-            ("t122000218t 1234 5678 9o 1321", "0001"),
-            ("t122000218t 1234 5678 9o 1321", "0017"),
-            ("t122000218t123456789o1321", "0033"),
-            ("T122000218T 1234 5678 9U 1321", "0000"),
-        ] {
+        for (line, code) in [("t122000218t 1234 5678 9o 1321", "0001"), ("t122000218t 1234 5678 9o 1321", "0017"), ("t122000218t123456789o1321", "0033"), ("T122000218T 1234 5678 9U 1321", "0000")] {
             for format in [Some(Format::from_code(code).unwrap()), None] {
                 let micr = parse(line, format).unwrap_or_else(|e| panic!("{line} as {code}: {e}"));
                 assert_eq!((micr.routing.as_str(), micr.account_last4.as_str(), micr.check_number.as_deref()), ("122000218", "6789", Some("1321")), "{line}");
@@ -626,10 +617,7 @@ mod tests {
     // lines parse, configured or detected, to the same fields as the MagTek line.
     #[test]
     fn other_readers_symbol_sets() {
-        for (line, format) in [
-            ("C000456C A111000025A 98765D4321C B0000012345B", Format::Honeywell),
-            ("(000456( )111000025) 98765'4321( &0000012345&", Format::Axiohm),
-        ] {
+        for (line, format) in [("C000456C A111000025A 98765D4321C B0000012345B", Format::Honeywell), ("(000456( )111000025) 98765'4321( &0000012345&", Format::Axiohm)] {
             for given in [Some(format), None] {
                 let micr = parse(line, given).unwrap_or_else(|e| panic!("{line}: {e}"));
                 assert_eq!((micr.routing.as_str(), micr.account_last4.as_str()), ("111000025", "4321"), "{line}");

@@ -1,7 +1,7 @@
 //! The receipt printer worker: owns the link, runs print/kick/endorse jobs, polls DLE EOT, reconnects with backoff.
 
 use crate::config::{ResolvedDevice, Timeouts};
-use crate::device::{ScanData, enqueue, next_job_id, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, SharedStatus, Worker, COMMAND_QUEUE_LEN, STOP_CHECK};
+use crate::device::{enqueue, next_job_id, DeviceError, DeviceEvent, DeviceKind, DeviceState, DeviceStatus, EventSink, JobId, ScanData, SharedStatus, Worker, COMMAND_QUEUE_LEN, STOP_CHECK};
 use crate::drawer_wiring::{DrawerSettings, DrawerWatch, CONFIRM_STEP};
 use crate::encode::{encode_receipt_segments, encode_test_page, endorsement_lines, EncodeError, Endorsement};
 use crate::escpos_bytes::{status_request, CLEAR_BUFFERS, CLEAR_RESPONSE, PARTIAL_CUT};
@@ -76,11 +76,7 @@ impl DrawerKicker {
 impl Printer {
     /// Starts the worker for a resolved printer; `drawer` is the drawer wired to it, if any.
     pub fn open(resolved: &ResolvedDevice, drawer: Option<DrawerSettings>) -> Result<(Self, Receiver<DeviceEvent>), DeviceError> {
-        let profile = resolved.profile.printer.clone().ok_or(DeviceError::Unsupported {
-            device: "printer",
-            what: "printing",
-            profile: resolved.profile.name.clone(),
-        })?;
+        let profile = resolved.profile.printer.clone().ok_or(DeviceError::Unsupported { device: "printer", what: "printing", profile: resolved.profile.name.clone() })?;
         let (events, receiver) = EventSink::channel();
         let (commands, command_rx) = std::sync::mpsc::sync_channel(COMMAND_QUEUE_LEN);
         let status = SharedStatus::default();

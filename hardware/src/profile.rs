@@ -258,11 +258,8 @@ impl Profile {
         if let Some((name, text)) = EMBEDDED.iter().find(|(name, _)| *name == name_or_path) {
             return Self::from_toml_str(name, text);
         }
-        let text = std::fs::read_to_string(Path::new(name_or_path)).map_err(|e| ProfileError::NotFound {
-            name: name_or_path.to_string(),
-            known: embedded_names().join(", "),
-            problem: e.to_string(),
-        })?;
+        let text =
+            std::fs::read_to_string(Path::new(name_or_path)).map_err(|e| ProfileError::NotFound { name: name_or_path.to_string(), known: embedded_names().join(", "), problem: e.to_string() })?;
         Self::from_toml_str(name_or_path, &text)
     }
 

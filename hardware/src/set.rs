@@ -4,8 +4,8 @@
 
 use crate::config::{DevicesConfig, ResolvedDevice};
 use crate::counter_device::Counter;
-use crate::display::Display;
 use crate::device::{DeviceError, DeviceEvent, DeviceKind, DeviceStatus, JobId};
+use crate::display::Display;
 use crate::drawer::{Drawer, DrawerSettings, SerialDrawer};
 use crate::printer::Printer;
 use crate::profile::DrawerVia;

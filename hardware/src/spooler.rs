@@ -7,9 +7,7 @@
 use crate::claim::Claim;
 use crate::transport::{Link, TransportError};
 use std::time::Duration;
-use windows_sys::Win32::Graphics::Printing::{
-    ClosePrinter, EndDocPrinter, EndPagePrinter, OpenPrinterW, StartDocPrinterW, StartPagePrinter, WritePrinter, DOC_INFO_1W, PRINTER_HANDLE,
-};
+use windows_sys::Win32::Graphics::Printing::{ClosePrinter, EndDocPrinter, EndPagePrinter, OpenPrinterW, StartDocPrinterW, StartPagePrinter, WritePrinter, DOC_INFO_1W, PRINTER_HANDLE};
 
 /// Wide, NUL-terminated text for the Win32 calls.
 fn wide(text: &str) -> Vec<u16> {
@@ -67,7 +65,11 @@ impl SpoolerLink {
         // SAFETY: a document was started on this open handle.
         let ended = unsafe { EndDocPrinter(handle) } != 0;
         written?;
-        if ended { Ok(()) } else { Err(format!("EndDocPrinter: {}", last())) }
+        if ended {
+            Ok(())
+        } else {
+            Err(format!("EndDocPrinter: {}", last()))
+        }
     }
 
     fn pages(&mut self, bytes: &[u8]) -> Result<(), String> {

@@ -100,11 +100,7 @@ pub struct PrinterSnapshot {
 impl PrinterSnapshot {
     /// Decodes the three replies together.
     pub fn decode(printer: u8, offline_cause: u8, paper: u8) -> Result<Self, StatusError> {
-        Ok(Self {
-            printer: decode_printer(printer)?,
-            offline_cause: decode_offline_cause(offline_cause)?,
-            paper: decode_paper(paper)?,
-        })
+        Ok(Self { printer: decode_printer(printer)?, offline_cause: decode_offline_cause(offline_cause)?, paper: decode_paper(paper)? })
     }
 
     /// The reason a job cannot print now, if any. Near end is only a warning.

@@ -56,10 +56,17 @@ pub struct SerialSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportSpec {
     Serial(SerialSettings),
-    Tcp { host: String, port: u16 },
-    File { path: String },
+    Tcp {
+        host: String,
+        port: u16,
+    },
+    File {
+        path: String,
+    },
     /// A printer installed in Windows, by its name, fed RAW through the print spooler (Windows only).
-    Spooler { printer: String },
+    Spooler {
+        printer: String,
+    },
     /// In-process simulator (the app starts it).
     Sim,
     /// A drawer kicked through the receipt printer.
@@ -128,8 +135,22 @@ fn parse_serial(rest: &str) -> Result<TransportSpec, String> {
         let (key, value) = pair.split_once('=').ok_or(format!("option {pair:?}: expected key=value"))?;
         match key {
             "baud" => settings.baud = value.parse().ok().filter(|b| (50..=4_000_000).contains(b)).ok_or(format!("baud {value:?}: not a baud rate"))?,
-            "parity" => settings.parity = match value { "none" => Parity::None, "odd" => Parity::Odd, "even" => Parity::Even, _ => return Err(format!("parity {value:?}: expected none, odd or even")) },
-            "flow" => settings.flow = match value { "none" => Flow::None, "software" | "xonxoff" => Flow::Software, "hardware" | "rtscts" => Flow::Hardware, _ => return Err(format!("flow {value:?}: expected none, software or hardware")) },
+            "parity" => {
+                settings.parity = match value {
+                    "none" => Parity::None,
+                    "odd" => Parity::Odd,
+                    "even" => Parity::Even,
+                    _ => return Err(format!("parity {value:?}: expected none, odd or even")),
+                }
+            }
+            "flow" => {
+                settings.flow = match value {
+                    "none" => Flow::None,
+                    "software" | "xonxoff" => Flow::Software,
+                    "hardware" | "rtscts" => Flow::Hardware,
+                    _ => return Err(format!("flow {value:?}: expected none, software or hardware")),
+                }
+            }
             _ => return Err(format!("option {key:?}: unknown (baud, parity, flow)")),
         }
     }
@@ -227,11 +248,7 @@ impl SerialLink {
 }
 
 fn open_error(target: &str, err: &serialport::Error) -> TransportError {
-    let problem = if err.kind() == serialport::ErrorKind::NoDevice && err.description.contains("lock") {
-        "in use by another program (exclusive lock held)".to_string()
-    } else {
-        err.to_string()
-    };
+    let problem = if err.kind() == serialport::ErrorKind::NoDevice && err.description.contains("lock") { "in use by another program (exclusive lock held)".to_string() } else { err.to_string() };
     TransportError::Open { target: target.to_string(), problem }
 }
 
@@ -443,10 +460,9 @@ pub fn open(spec: &TransportSpec, owner: &str, timeouts: OpenTimeouts) -> Result
             let _ = owner;
             Err(TransportError::Open { target: format!("Windows printer {printer:?}"), problem: "the Windows print spooler exists only on Windows".into() })
         }
-        TransportSpec::Sim | TransportSpec::ViaPrinter => Err(TransportError::Spec {
-            spec: spec.to_spec_string(),
-            problem: "not a direct link (resolve sim: through sim::resolve, printer through the printer handle)".into(),
-        }),
+        TransportSpec::Sim | TransportSpec::ViaPrinter => {
+            Err(TransportError::Spec { spec: spec.to_spec_string(), problem: "not a direct link (resolve sim: through sim::resolve, printer through the printer handle)".into() })
+        }
     }
 }
 

@@ -58,11 +58,8 @@ impl Money {
     /// Parses a possibly negative amount with at most two decimals.
     pub fn parse_signed(field: &str, text: &str) -> Result<Money, MoneyError> {
         let not_a_number = || MoneyError::NotANumber { field: field.into(), text: shown(text) };
-        let cleaned = without_grouping_commas(text.trim().trim_start_matches('$'))
-            .ok_or_else(|| MoneyError::MisplacedComma { field: field.into(), text: shown(text) })?;
-        let valid_chars = !cleaned.is_empty()
-            && cleaned.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'))
-            && cleaned.chars().any(|c| c.is_ascii_digit());
+        let cleaned = without_grouping_commas(text.trim().trim_start_matches('$')).ok_or_else(|| MoneyError::MisplacedComma { field: field.into(), text: shown(text) })?;
+        let valid_chars = !cleaned.is_empty() && cleaned.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-')) && cleaned.chars().any(|c| c.is_ascii_digit());
         if !valid_chars {
             return Err(not_a_number());
         }
@@ -176,7 +173,9 @@ mod tests {
     // Proves accepted amount texts become the exact cent values a cashier means.
     #[test]
     fn parses_amount_text_exactly() {
-        for (text, cents) in [("84.12", 8412), ("84", 8400), ("0.5", 50), ("1,234.50", 123450), ("123,456.78", 12_345_678), ("1,000,000.00", 100_000_000), ("$5", 500), (" 7.00 ", 700), ("1000000.00", 100_000_000)] {
+        for (text, cents) in
+            [("84.12", 8412), ("84", 8400), ("0.5", 50), ("1,234.50", 123450), ("123,456.78", 12_345_678), ("1,000,000.00", 100_000_000), ("$5", 500), (" 7.00 ", 700), ("1000000.00", 100_000_000)]
+        {
             assert_eq!(Money::parse_field("amount", text, max()).map(Money::cents), Ok(cents), "{text}");
         }
     }
@@ -256,7 +255,15 @@ mod tests {
         for (text, cents) in [("12", 1200), ("12.3", 1230), ("1,234.56", 123456), ("-0.05", -5), ("0.25", 25), ("$20", 2000)] {
             assert_eq!(Money::parse_device("denomination", text).map(Money::cents), Ok(cents), "{text}");
         }
-        for (text, problem) in [("1.234", "more than 2 decimal places"), ("1.230", "more than 2 decimal places"), ("abc", "is not an amount"), (".5", "is not an amount"), ("99999999999999999999", "far too large"), ("1,2,3", "comma out of place"), ("1.2.3", "is not an amount")] {
+        for (text, problem) in [
+            ("1.234", "more than 2 decimal places"),
+            ("1.230", "more than 2 decimal places"),
+            ("abc", "is not an amount"),
+            (".5", "is not an amount"),
+            ("99999999999999999999", "far too large"),
+            ("1,2,3", "comma out of place"),
+            ("1.2.3", "is not an amount"),
+        ] {
             let message = Money::parse_device("denomination", text).map(|_| ()).unwrap_err().to_string();
             assert!(message.starts_with("denomination: ") && message.contains(problem), "{text}: {message}");
         }

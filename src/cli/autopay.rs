@@ -125,7 +125,15 @@ pub fn run(ctx: &Context, command: AutopayCommand) -> Result<()> {
             if ctx.json {
                 return output::json(&run);
             }
-            crate::outln!("Run {} for {} prepared: {} debits ({}), {} prenotes. A second person releases it: citytill autopay approve {} --out FILE", run.run, run.date, run.debits, run.total, run.prenotes, run.run)
+            crate::outln!(
+                "Run {} for {} prepared: {} debits ({}), {} prenotes. A second person releases it: citytill autopay approve {} --out FILE",
+                run.run,
+                run.date,
+                run.debits,
+                run.total,
+                run.prenotes,
+                run.run
+            )
         }
         AutopayCommand::Approve { run, out } => {
             crate::files::check_target(&out)?;
@@ -161,7 +169,21 @@ pub fn run(ctx: &Context, command: AutopayCommand) -> Result<()> {
                 return output::json(&runs);
             }
             for r in runs {
-                crate::outln!("{}  {}  {} debits {}  {} prenotes  {}", r.run, r.date, r.debits, r.total, r.prenotes, if r.released { "released" } else if r.rejected { "rejected" } else { "prepared" })?;
+                crate::outln!(
+                    "{}  {}  {} debits {}  {} prenotes  {}",
+                    r.run,
+                    r.date,
+                    r.debits,
+                    r.total,
+                    r.prenotes,
+                    if r.released {
+                        "released"
+                    } else if r.rejected {
+                        "rejected"
+                    } else {
+                        "prepared"
+                    }
+                )?;
             }
             Ok(())
         }
@@ -183,7 +205,13 @@ pub fn run(ctx: &Context, command: AutopayCommand) -> Result<()> {
             if ctx.json {
                 return output::json(&read);
             }
-            crate::outln!("{} returns recorded: {} reversed, {} in fees; suspended: {}.", read.returns, read.reversed, read.fees, if read.suspended.is_empty() { "none".into() } else { read.suspended.join(", ") })
+            crate::outln!(
+                "{} returns recorded: {} reversed, {} in fees; suspended: {}.",
+                read.returns,
+                read.reversed,
+                read.fees,
+                if read.suspended.is_empty() { "none".into() } else { read.suspended.join(", ") }
+            )
         }
     }
 }

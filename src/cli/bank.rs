@@ -28,7 +28,10 @@ pub fn run(ctx: &Context, command: BankCommand) -> Result<()> {
             }
             crate::outln!(
                 "Statement {source} recorded: {} credit(s), {} ({} group(s), {} account(s)); see `citytill report bank --date D`.",
-                done.credits, done.total, done.statement.groups, done.statement.accounts
+                done.credits,
+                done.total,
+                done.statement.groups,
+                done.statement.accounts
             )?;
             Ok(())
         }

@@ -7,8 +7,8 @@ use citytill_hardware::{micr, scanline};
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::domain::events::BatchKind;
 use crate::domain::card_data;
+use crate::domain::events::BatchKind;
 use crate::domain::tender::{Tender, TenderKind};
 use crate::error::{Error, Result};
 use crate::money::Money;
@@ -145,7 +145,16 @@ pub fn run(ctx: &Context, command: BatchCommand) -> Result<()> {
             for b in &batches {
                 crate::outln!(
                     "{:<6} {:<9} {:<10} {:<8} {:<9} {:>12} {:>6} {:>12} {:>6}  {}",
-                    b.batch, b.kind, b.business_date, b.preparer, b.state, b.control_total.grouped(), b.control_items, b.total.grouped(), b.items, b.deposit.as_deref().unwrap_or("")
+                    b.batch,
+                    b.kind,
+                    b.business_date,
+                    b.preparer,
+                    b.state,
+                    b.control_total.grouped(),
+                    b.control_items,
+                    b.total.grouped(),
+                    b.items,
+                    b.deposit.as_deref().unwrap_or("")
                 )?;
             }
             Ok(())
@@ -174,9 +183,7 @@ pub(crate) fn stub_templates(ctx: &Context, template: Option<&std::path::Path>) 
 
 /// A `YYYY-MM-DD` date, validated.
 pub fn parse_date(text: &str) -> Result<String> {
-    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map(|d| d.to_string())
-        .map_err(|_| Error::Invalid(format!("--date: '{text}' is not a date like 2026-11-24")))
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map(|d| d.to_string()).map_err(|_| Error::Invalid(format!("--date: '{text}' is not a date like 2026-11-24")))
 }
 
 /// Validates the scanned or keyed item at the edge: stub through its template (or the city's), check through MICR.

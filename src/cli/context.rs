@@ -86,9 +86,9 @@ pub fn clock_override() -> Result<Clock> {
         return Ok(Clock::System);
     }
     match std::env::var("CITYTILL_NOW") {
-        Ok(text) if !text.is_empty() => chrono::DateTime::parse_from_rfc3339(&text)
-            .map(|at| Clock::Fixed(at.to_utc()))
-            .map_err(|_| Error::Invalid(format!("CITYTILL_NOW: '{text}' is not an RFC 3339 time"))),
+        Ok(text) if !text.is_empty() => {
+            chrono::DateTime::parse_from_rfc3339(&text).map(|at| Clock::Fixed(at.to_utc())).map_err(|_| Error::Invalid(format!("CITYTILL_NOW: '{text}' is not an RFC 3339 time")))
+        }
         _ => Ok(Clock::System),
     }
 }

@@ -149,12 +149,7 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
             if ctx.json {
                 return output::json(&check);
             }
-            crate::outln!(
-                "routing {}  account {}  check {}",
-                check.routing,
-                check.account_masked,
-                check.check_number.as_deref().unwrap_or("-")
-            )?;
+            crate::outln!("routing {}  account {}  check {}", check.routing, check.account_masked, check.check_number.as_deref().unwrap_or("-"))?;
         }
         DevicesCommand::Test { device, config, timeout_ms } => {
             let kind = match device.as_str() {
@@ -219,9 +214,7 @@ pub fn scan(ctx: &Context, command: ScanCommand) -> Result<()> {
         ScanCommand::Stub { line, template } => {
             let stub = match crate::cli::batch::stub_templates(ctx, template.as_deref())?.read(&line) {
                 crate::ops::stub::StubRead::Stub { stub, .. } => stub,
-                crate::ops::stub::StubRead::Bad(problem) | crate::ops::stub::StubRead::NoTemplate(problem) => {
-                    return Err(Error::Invalid(format!("stub: {problem}")))
-                }
+                crate::ops::stub::StubRead::Bad(problem) | crate::ops::stub::StubRead::NoTemplate(problem) => return Err(Error::Invalid(format!("stub: {problem}"))),
             };
             if ctx.json {
                 return output::json(&stub);

@@ -9,8 +9,8 @@ use crate::cli::context::Context;
 use crate::cli::output::say;
 use crate::domain::ids::TerminalId;
 use crate::error::{Error, Result};
-use crate::hq::office::admin;
 use crate::hq::connect::connect;
+use crate::hq::office::admin;
 use crate::hq::office::reports;
 use crate::hq::settings::{redact, HqSettings, SslMode};
 
@@ -172,8 +172,9 @@ fn alarm_line(alarm: &admin::Alarm) -> String {
 fn settings(ctx: &Context, db: &Database) -> Result<HqSettings> {
     let mut settings = match &db.url {
         Some(url) => HqSettings::for_url(url)?,
-        None => HqSettings::from_settings(ctx.settings.hq.as_ref())?
-            .ok_or_else(|| Error::Invalid("--database: no head-office URL (give --database, CITYTILL_HQ_ADMIN_URL or [hq] database_url)".into()))?,
+        None => {
+            HqSettings::from_settings(ctx.settings.hq.as_ref())?.ok_or_else(|| Error::Invalid("--database: no head-office URL (give --database, CITYTILL_HQ_ADMIN_URL or [hq] database_url)".into()))?
+        }
     };
     if let Some(file) = &db.ca_file {
         if settings.ssl_mode != SslMode::VerifyFull {
@@ -183,7 +184,6 @@ fn settings(ctx: &Context, db: &Database) -> Result<HqSettings> {
     }
     Ok(settings)
 }
-
 
 fn parse_date(text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::Invalid(format!("--date: '{text}' is not a date like 2026-11-24")))
@@ -216,8 +216,7 @@ fn add_terminal(ctx: &Context, db: &Database, terminal: &str, role: Option<&str>
 
 fn list_terminals(ctx: &Context, db: &Database) -> Result<()> {
     let terminals = admin::terminals(&mut connect(&settings(ctx, db)?)?)?;
-    let lines: Vec<String> =
-        terminals.iter().map(|t| format!("{:<8} {:<24} acked {:>8}  last push {}", t.terminal, t.role, t.acked_seq, t.last_push_at.as_deref().unwrap_or("never"))).collect();
+    let lines: Vec<String> = terminals.iter().map(|t| format!("{:<8} {:<24} acked {:>8}  last push {}", t.terminal, t.role, t.acked_seq, t.last_push_at.as_deref().unwrap_or("never"))).collect();
     say(ctx, &terminals, &if lines.is_empty() { "no terminals registered".into() } else { lines.join("\n") })
 }
 
@@ -295,7 +294,13 @@ fn verify(ctx: &Context, db: &Database) -> Result<()> {
         "{} alarm(s) on record, {} open; {}",
         report.alarms,
         report.open_alarms.len(),
-        if report.ok { "head office verified" } else if report.journals_ok { "VERIFY FAILED: resolve each open alarm with `citytill hq alarms resolve ID --reason TEXT`" } else { "VERIFY FAILED" }
+        if report.ok {
+            "head office verified"
+        } else if report.journals_ok {
+            "VERIFY FAILED: resolve each open alarm with `citytill hq alarms resolve ID --reason TEXT`"
+        } else {
+            "VERIFY FAILED"
+        }
     ));
     say(ctx, &report, &lines.join("\n"))?;
     if report.ok {

@@ -57,7 +57,14 @@ pub fn run(ctx: &Context, command: LockboxCommand) -> Result<()> {
             }
             crate::outln!(
                 "Batch {} ({}) from {source}: {} items held ({}), {} exception(s) ({}); the file's control: {} in {} items.",
-                done.batch, done.kind, done.items, done.total, done.exceptions, done.exceptions_total, done.control_total, done.control_items
+                done.batch,
+                done.kind,
+                done.items,
+                done.total,
+                done.exceptions,
+                done.exceptions_total,
+                done.control_total,
+                done.control_items
             )?;
             Ok(())
         }

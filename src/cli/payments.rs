@@ -84,7 +84,14 @@ pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
     let said = if ctx.json {
         Ok(())
     } else if !result.convenience_fee.is_zero() {
-        crate::outln!("Receipt {}  total {} (convenience fee {})  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.convenience_fee.grouped(), result.tendered.grouped(), result.change.grouped())
+        crate::outln!(
+            "Receipt {}  total {} (convenience fee {})  tendered {}  CHANGE {}",
+            result.receipt,
+            result.total.grouped(),
+            result.convenience_fee.grouped(),
+            result.tendered.grouped(),
+            result.change.grouped()
+        )
     } else {
         crate::outln!("Receipt {}  total {}  tendered {}  CHANGE {}", result.receipt, result.total.grouped(), result.tendered.grouped(), result.change.grouped())
     };
@@ -119,7 +126,10 @@ fn quote(ctx: &Context, cart: &Cart) -> Result<()> {
         let given = line.amount().map_err(Error::Invalid)?;
         due += match (given, &line.item) {
             (Some(amount), _) => amount.cents(),
-            (None, CartItem::Account(number)) => query::payable(ledger.conn(), number)?.ok_or_else(|| Error::Invalid(format!("account: '{number}' is not a known account, license, citation, permit or invoice number")))?.balance.cents(),
+            (None, CartItem::Account(number)) => query::payable(ledger.conn(), number)?
+                .ok_or_else(|| Error::Invalid(format!("account: '{number}' is not a known account, license, citation, permit or invoice number")))?
+                .balance
+                .cents(),
             (None, CartItem::FeeCode(code)) => query::fee(ledger.conn(), code)?
                 .ok_or_else(|| Error::Invalid(format!("fee: '{code}' is not in the fee schedule")))?
                 .amount

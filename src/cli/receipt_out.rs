@@ -74,7 +74,12 @@ pub fn deliver(ctx: &Context, receipt: &Receipt, to: PrintTo, kick: bool) -> Pri
         };
     }
     if let Some(error) = &report.print_error {
-        let _ = writeln!(std::io::stderr(), "citytill: warning: receipt {} was not printed: {error} (the record stands; `citytill receipt reprint {}` prints it again)", receipt.receipt_number, receipt.receipt_number);
+        let _ = writeln!(
+            std::io::stderr(),
+            "citytill: warning: receipt {} was not printed: {error} (the record stands; `citytill receipt reprint {}` prints it again)",
+            receipt.receipt_number,
+            receipt.receipt_number
+        );
     }
     if let Some(error) = &report.kick_error {
         let _ = writeln!(std::io::stderr(), "citytill: warning: the drawer was not opened: {error}");

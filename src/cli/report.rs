@@ -165,10 +165,9 @@ pub fn export(ctx: &Context, command: ExportCommand) -> Result<()> {
         }
     };
     let recorded = |error: Error| match (result.file, error) {
-        (Some(seq), Error::File { path, message }) => Error::File {
-            path,
-            message: format!("{message}; the export is recorded as file {seq}: `citytill export payments --again {seq}` writes it again"),
-        },
+        (Some(seq), Error::File { path, message }) => {
+            Error::File { path, message: format!("{message}; the export is recorded as file {seq}: `citytill export payments --again {seq}` writes it again") }
+        }
         (_, error) => error,
     };
     crate::fault::point("export-after-commit").map_err(recorded)?;

@@ -5,8 +5,8 @@
 use crate::cli::context::Context;
 use crate::cli::output::say;
 use crate::error::{Error, Result};
-use crate::hq::terminal::client::sync_once;
 use crate::hq::settings::HqSettings;
+use crate::hq::terminal::client::sync_once;
 use crate::hq::terminal::status::local_status;
 use crate::hq::terminal::worker::SyncWorker;
 
@@ -45,11 +45,7 @@ pub fn run(args: SyncArgs, ctx: &Context) -> Result<()> {
         (true, None) | (false, Some(SyncCommand::Once)) => SyncCommand::Once,
         (false, Some(SyncCommand::Status)) => SyncCommand::Status,
         (true, Some(_)) => return Err(Error::Invalid("sync: --once takes no subcommand".into())),
-        (false, None) => {
-            return Err(Error::Invalid(
-                "sync: say what to do: `--once` (one round now), `--watch` (keep syncing) or `status`; the window syncs continuously by itself".into(),
-            ))
-        }
+        (false, None) => return Err(Error::Invalid("sync: say what to do: `--once` (one round now), `--watch` (keep syncing) or `status`; the window syncs continuously by itself".into())),
     };
     let hq = HqSettings::from_settings(ctx.settings.hq.as_ref())?;
     match command {
@@ -80,7 +76,6 @@ pub fn run(args: SyncArgs, ctx: &Context) -> Result<()> {
     }
 }
 
-
 /// `sync --watch`: the sync worker, nudged whenever the ledger gains an entry, until the process is stopped.
 fn watch(ctx: &Context) -> Result<()> {
     let Some(hq) = HqSettings::from_settings(ctx.settings.hq.as_ref())? else {
@@ -94,9 +89,7 @@ fn watch(ctx: &Context) -> Result<()> {
     let mut said = String::new();
     loop {
         // A reading connection per look: it never holds the ledger open against a writer or a backup.
-        let last: Option<i64> = crate::ledger::read_only_connection(&path)
-            .and_then(|conn| conn.query_row("SELECT MAX(seq) FROM journal", [], |r| r.get(0)))
-            .unwrap_or(None);
+        let last: Option<i64> = crate::ledger::read_only_connection(&path).and_then(|conn| conn.query_row("SELECT MAX(seq) FROM journal", [], |r| r.get(0))).unwrap_or(None);
         if last != seen {
             if seen.is_some() {
                 worker.nudge();

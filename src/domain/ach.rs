@@ -112,16 +112,7 @@ pub fn ppd_file(originator: &Originator, created: &str, effective: &str, descrip
     ));
     let records = lines.len() + 1;
     let blocks = records.div_ceil(BLOCKING);
-    lines.push(format!(
-        "9{}{}{}{}{}{}{}",
-        numeric(1, 6),
-        numeric(blocks as i64, 6),
-        numeric(count, 8),
-        numeric(hash, 10),
-        numeric(debits, 12),
-        numeric(0, 12),
-        alpha("", 39)
-    ));
+    lines.push(format!("9{}{}{}{}{}{}{}", numeric(1, 6), numeric(blocks as i64, 6), numeric(count, 8), numeric(hash, 10), numeric(debits, 12), numeric(0, 12), alpha("", 39)));
     while lines.len() % BLOCKING != 0 {
         lines.push("9".repeat(RECORD));
     }
@@ -149,8 +140,24 @@ mod tests {
     #[test]
     fn records_are_94_and_totals_add_up() {
         let entries = vec![
-            Entry { transaction_code: 27, routing: "011000015".into(), account: "12345678".into(), amount_cents: 8412, individual_id: "100200-01".into(), individual_name: "Maria Garcia".into(), trace: trace("021000021", 1) },
-            Entry { transaction_code: 37, routing: "021000021".into(), account: "99887766".into(), amount_cents: 2500, individual_id: "BL-0000042".into(), individual_name: "Rossi".into(), trace: trace("021000021", 2) },
+            Entry {
+                transaction_code: 27,
+                routing: "011000015".into(),
+                account: "12345678".into(),
+                amount_cents: 8412,
+                individual_id: "100200-01".into(),
+                individual_name: "Maria Garcia".into(),
+                trace: trace("021000021", 1),
+            },
+            Entry {
+                transaction_code: 37,
+                routing: "021000021".into(),
+                account: "99887766".into(),
+                amount_cents: 2500,
+                individual_id: "BL-0000042".into(),
+                individual_name: "Rossi".into(),
+                trace: trace("021000021", 2),
+            },
         ];
         let file = ppd_file(&originator(), "2612030815", "261204", "AUTOPAY", &entries);
         let lines: Vec<&str> = file.lines().collect();

@@ -210,11 +210,7 @@ mod tests {
     use super::*;
 
     fn card(percent: &str, minimum: &str) -> ConvenienceFeeSettings {
-        ConvenienceFeeSettings {
-            enabled: true,
-            card: Some(TierSettings { percent: percent.into(), minimum: minimum.into(), ..TierSettings::default() }),
-            ..ConvenienceFeeSettings::default()
-        }
+        ConvenienceFeeSettings { enabled: true, card: Some(TierSettings { percent: percent.into(), minimum: minimum.into(), ..TierSettings::default() }), ..ConvenienceFeeSettings::default() }
     }
 
     // Proves 2.5% with a 1.00 minimum: 100.00 → 2.50, 10.00 → 1.00 (minimum), 0.30 rounds half up (0.0075 → 0.01
@@ -264,7 +260,13 @@ mod tests {
     // Proves a bad value is refused naming its key, even while the fees are off.
     #[test]
     fn bad_schedule_names_the_key() {
-        for (percent, minimum, key) in [("2,5", "", "convenience_fee.card.percent:"), ("101", "", "convenience_fee.card.percent:"), ("2.555", "", "convenience_fee.card.percent:"), ("2.5", "abc", "convenience_fee.card.minimum:"), ("2.5", "-1.00", "convenience_fee.card.minimum:")] {
+        for (percent, minimum, key) in [
+            ("2,5", "", "convenience_fee.card.percent:"),
+            ("101", "", "convenience_fee.card.percent:"),
+            ("2.555", "", "convenience_fee.card.percent:"),
+            ("2.5", "abc", "convenience_fee.card.minimum:"),
+            ("2.5", "-1.00", "convenience_fee.card.minimum:"),
+        ] {
             let mut raw = card(percent, minimum);
             raw.enabled = false;
             let error = ConvenienceFees::read(&raw).unwrap_err();

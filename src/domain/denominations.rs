@@ -16,8 +16,7 @@ pub struct DenominationCount {
 pub fn parse_count(field: &str, text: &str, allowed_cents: &[i64]) -> Result<Vec<DenominationCount>, String> {
     let mut rows: Vec<DenominationCount> = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (denomination, pieces) =
-            part.split_once(['x', 'X', '*']).ok_or_else(|| format!("{field}: '{part}' must be DENOMINATIONxPIECES, like 20x5"))?;
+        let (denomination, pieces) = part.split_once(['x', 'X', '*']).ok_or_else(|| format!("{field}: '{part}' must be DENOMINATIONxPIECES, like 20x5"))?;
         let denomination = Money::parse_positive(field, denomination, Money::from_cents(1_000_000)).map_err(|e| e.to_string())?;
         if !allowed_cents.contains(&denomination.cents()) {
             return Err(format!("{field}: {denomination} is not a denomination of this currency"));
@@ -46,7 +45,11 @@ pub fn format_count(rows: &[DenominationCount]) -> String {
 }
 
 fn trim_cents(money: Money) -> String {
-    if money.cents() % 100 == 0 { (money.cents() / 100).to_string() } else { money.to_string() }
+    if money.cents() % 100 == 0 {
+        (money.cents() / 100).to_string()
+    } else {
+        money.to_string()
+    }
 }
 
 #[cfg(test)]

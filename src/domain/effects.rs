@@ -4,8 +4,8 @@
 use crate::domain::events::{counter_batch, BatchItem, BatchKind, Event, PostedItem};
 use crate::domain::ids::Role;
 use crate::domain::payable::{FeeRow, PayableRow};
-use crate::domain::tender::TenderKind;
 use crate::domain::states::{BatchItemState, BatchState, ReceiptStatus};
+use crate::domain::tender::TenderKind;
 use crate::money::Money;
 
 /// One change to a projection table.
@@ -13,39 +13,118 @@ use crate::money::Money;
 pub enum Effect<'a> {
     UpsertPayable(&'a PayableRow),
     /// A row of a chunked import, kept out of sight until the import commits.
-    StagePayable { import: i64, row: &'a PayableRow },
+    StagePayable {
+        import: i64,
+        row: &'a PayableRow,
+    },
     /// Every row staged for `import` becomes visible, as `UpsertPayable`s in staging order.
-    CommitImport { import: i64 },
-    PayableBalance { number: &'a str, delta: Money },
+    CommitImport {
+        import: i64,
+    },
+    PayableBalance {
+        number: &'a str,
+        delta: Money,
+    },
     UpsertFee(&'a FeeRow),
-    UpsertUser { name: &'a str, role: Role },
-    DeactivateUser { name: &'a str },
+    UpsertUser {
+        name: &'a str,
+        role: Role,
+    },
+    DeactivateUser {
+        name: &'a str,
+    },
     /// The commitment (SHA-256 of the stored PIN hash) a user's row must carry.
-    SetPinCommit { name: &'a str, commit: &'a str },
-    OpenDrawer { drawer_id: i64, cashier: &'a str, float: Money },
-    DrawerTotal { drawer_id: i64, tender: TenderKind, delta: Money },
-    CountDrawer { drawer_id: i64 },
-    CloseDrawer { drawer_id: i64 },
-    IssueReceipt { number: i64, receipt: &'a str, drawer_id: i64, cashier: &'a str, total: Money },
+    SetPinCommit {
+        name: &'a str,
+        commit: &'a str,
+    },
+    OpenDrawer {
+        drawer_id: i64,
+        cashier: &'a str,
+        float: Money,
+    },
+    DrawerTotal {
+        drawer_id: i64,
+        tender: TenderKind,
+        delta: Money,
+    },
+    CountDrawer {
+        drawer_id: i64,
+    },
+    CloseDrawer {
+        drawer_id: i64,
+    },
+    IssueReceipt {
+        number: i64,
+        receipt: &'a str,
+        drawer_id: i64,
+        cashier: &'a str,
+        total: Money,
+    },
     /// A payable paid on a receipt (by the receipt's number).
-    ReceiptPayable { receipt: i64, payable: &'a str, amount: Money },
-    ReceiptStatus { receipt: &'a str, status: ReceiptStatus },
-    ReceiptRefunded { receipt: &'a str, amount: Money },
-    ReceiptReprinted { receipt: &'a str },
-    OpenBatch { batch: String, kind: BatchKind, drawer_id: Option<i64>, preparer: &'a str, control_total: Money, control_items: i64 },
+    ReceiptPayable {
+        receipt: i64,
+        payable: &'a str,
+        amount: Money,
+    },
+    ReceiptStatus {
+        receipt: &'a str,
+        status: ReceiptStatus,
+    },
+    ReceiptRefunded {
+        receipt: &'a str,
+        amount: Money,
+    },
+    ReceiptReprinted {
+        receipt: &'a str,
+    },
+    OpenBatch {
+        batch: String,
+        kind: BatchKind,
+        drawer_id: Option<i64>,
+        preparer: &'a str,
+        control_total: Money,
+        control_items: i64,
+    },
     /// A batch's state, with the approver (approved/rejected) and the reason (rejected/reopened) it came with.
-    BatchState { batch: String, state: BatchState, approver: Option<&'a str>, reason: Option<&'a str> },
-    AddBatchItem { batch: &'a str, item: &'a BatchItem },
-    BatchItemState { batch: &'a str, item: i64, state: BatchItemState },
-    RecordDeposit { deposit: &'a str, total: Money, batches: i64 },
-    BatchDeposited { batch: &'a str, deposit: &'a str },
+    BatchState {
+        batch: String,
+        state: BatchState,
+        approver: Option<&'a str>,
+        reason: Option<&'a str>,
+    },
+    AddBatchItem {
+        batch: &'a str,
+        item: &'a BatchItem,
+    },
+    BatchItemState {
+        batch: &'a str,
+        item: i64,
+        state: BatchItemState,
+    },
+    RecordDeposit {
+        deposit: &'a str,
+        total: Money,
+        batches: i64,
+    },
+    BatchDeposited {
+        batch: &'a str,
+        deposit: &'a str,
+    },
     /// Sets `meta.closed_through`: later entries get the next business date.
-    CloseDay { date: &'a str },
-    ExportPayment { reference: &'a str },
+    CloseDay {
+        date: &'a str,
+    },
+    ExportPayment {
+        reference: &'a str,
+    },
     /// Files the entry under what it is about (`entry_refs`: a receipt's refunds and returned check, a
     /// drawer's open, counts, drops and close, a batch's approvals), so reading them back costs the same
     /// however long the journal is.
-    EntryRef { kind: &'static str, subject: String },
+    EntryRef {
+        kind: &'static str,
+        subject: String,
+    },
 }
 
 /// The projection changes an event makes, in order.
@@ -62,14 +141,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
             entry_ref(event, drawer_id.to_string()),
             Effect::OpenDrawer { drawer_id: *drawer_id, cashier, float: *float },
             Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: *float },
-            Effect::OpenBatch {
-                batch: counter_batch(*drawer_id),
-                kind: BatchKind::Counter,
-                drawer_id: Some(*drawer_id),
-                preparer: cashier,
-                control_total: Money::ZERO,
-                control_items: 0,
-            },
+            Effect::OpenBatch { batch: counter_batch(*drawer_id), kind: BatchKind::Counter, drawer_id: Some(*drawer_id), preparer: cashier, control_total: Money::ZERO, control_items: 0 },
         ],
         Event::PaymentTaken { receipt, number, drawer_id, cashier, lines, tenders, change } => {
             let total = Money::from_cents(lines.iter().map(|l| l.amount().cents()).sum());
@@ -107,10 +179,7 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
             out
         }
         Event::ReceiptReprinted { receipt } => vec![Effect::ReceiptReprinted { receipt }],
-        Event::CashDropped { drawer_id, amount } => vec![
-            entry_ref(event, drawer_id.to_string()),
-            Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: amount.neg() },
-        ],
+        Event::CashDropped { drawer_id, amount } => vec![entry_ref(event, drawer_id.to_string()), Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: amount.neg() }],
         Event::PaidOut { drawer_id, amount, .. } => vec![Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: amount.neg() }],
         Event::PaidIn { drawer_id, amount, .. } => vec![Effect::DrawerTotal { drawer_id: *drawer_id, tender: TenderKind::Cash, delta: *amount }],
         Event::DrawerCounted { drawer_id, .. } => vec![entry_ref(event, drawer_id.to_string()), Effect::CountDrawer { drawer_id: *drawer_id }],
@@ -119,22 +188,14 @@ pub fn effects(event: &Event) -> Vec<Effect<'_>> {
             Effect::CloseDrawer { drawer_id: *drawer_id },
             Effect::BatchState { batch: counter_batch(*drawer_id), state: BatchState::Balanced, approver: None, reason: None },
         ],
-        Event::BatchOpened { batch, batch_kind, preparer, control_total, control_items } => vec![Effect::OpenBatch {
-            batch: batch.clone(),
-            kind: *batch_kind,
-            drawer_id: None,
-            preparer,
-            control_total: *control_total,
-            control_items: *control_items,
-        }],
+        Event::BatchOpened { batch, batch_kind, preparer, control_total, control_items } => {
+            vec![Effect::OpenBatch { batch: batch.clone(), kind: *batch_kind, drawer_id: None, preparer, control_total: *control_total, control_items: *control_items }]
+        }
         Event::BatchItemAdded { batch, item } => vec![Effect::AddBatchItem { batch, item }],
         Event::BatchItemRemoved { batch, item, .. } => vec![Effect::BatchItemState { batch, item: item.item, state: BatchItemState::Removed }],
         Event::BatchBalanced { batch, .. } => vec![Effect::BatchState { batch: batch.clone(), state: BatchState::Balanced, approver: None, reason: None }],
         Event::BatchApproved { batch, approver, posted } => {
-            let mut out = vec![
-                entry_ref(event, batch.clone()),
-                Effect::BatchState { batch: batch.clone(), state: BatchState::Approved, approver: Some(approver), reason: None },
-            ];
+            let mut out = vec![entry_ref(event, batch.clone()), Effect::BatchState { batch: batch.clone(), state: BatchState::Approved, approver: Some(approver), reason: None }];
             out.extend(posted_effects(batch, posted, BatchItemState::Posted, -1));
             out
         }
@@ -241,14 +302,7 @@ fn posted_effects<'a>(batch: &'a str, items: &'a [PostedItem], state: BatchItemS
 }
 
 /// Balance and drawer effects of taking (`sign` 1) or voiding (`sign` -1) a payment.
-fn payment_effects<'a>(
-    out: &mut Vec<Effect<'a>>,
-    drawer_id: i64,
-    lines: &'a [crate::domain::events::PaymentLine],
-    tenders: &'a [crate::domain::tender::Tender],
-    change: Money,
-    sign: i64,
-) {
+fn payment_effects<'a>(out: &mut Vec<Effect<'a>>, drawer_id: i64, lines: &'a [crate::domain::events::PaymentLine], tenders: &'a [crate::domain::tender::Tender], change: Money, sign: i64) {
     for line in lines {
         if let Some(number) = line.payable_number() {
             out.push(Effect::PayableBalance { number, delta: Money::from_cents(-sign * line.amount().cents()) });

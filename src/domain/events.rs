@@ -66,30 +66,82 @@ pub struct TenderAmount {
 #[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
-    TerminalInitialized { terminal: String, training: bool },
-    UserAdded { name: String, role: Role },
-    UserDeactivated { name: String },
-    LoginSucceeded { name: String },
-    LoginFailed { name: String, attempts: i64 },
+    TerminalInitialized {
+        terminal: String,
+        training: bool,
+    },
+    UserAdded {
+        name: String,
+        role: Role,
+    },
+    UserDeactivated {
+        name: String,
+    },
+    LoginSucceeded {
+        name: String,
+    },
+    LoginFailed {
+        name: String,
+        attempts: i64,
+    },
     /// Someone tried to approve an action they may not approve (their own, or without the role).
-    ApprovalRefused { user: String, approver: String, action: String, reason: String },
-    UserLockedOut { name: String, until: String },
+    ApprovalRefused {
+        user: String,
+        approver: String,
+        action: String,
+        reason: String,
+    },
+    UserLockedOut {
+        name: String,
+        until: String,
+    },
     /// A PIN was set (user added, PIN changed, or rehashed with the PIN key): `commit` is the SHA-256 of the
     /// stored hash, so a `users.pin_hash` changed behind the app's back is found by `verify` and refused at login.
-    PinSet { name: String, commit: String },
+    PinSet {
+        name: String,
+        commit: String,
+    },
     /// An admin lifted a user's lockout.
-    UserUnlocked { name: String },
+    UserUnlocked {
+        name: String,
+    },
     /// The clock read earlier than the last entry, or jumped while running (`system` is what it read;
     /// `last` the last entry's time). Entries never go back in time.
-    ClockWarning { system: String, last: String, message: String },
-    PayablesImported { source: String, part: i64, rows: Vec<PayableRow> },
+    ClockWarning {
+        system: String,
+        last: String,
+        message: String,
+    },
+    PayablesImported {
+        source: String,
+        part: i64,
+        rows: Vec<PayableRow>,
+    },
     /// Part of a chunked payables import, staged out of sight: no one sees these rows until the
     /// import's `PayablesImportCommitted` (`import` is the sequence number of its first staged entry).
-    PayablesStaged { import: i64, source: String, part: i64, rows: Vec<PayableRow> },
+    PayablesStaged {
+        import: i64,
+        source: String,
+        part: i64,
+        rows: Vec<PayableRow>,
+    },
     /// A staged import made visible, all of it at once: every staged row is upserted as if imported here.
-    PayablesImportCommitted { import: i64, source: String, parts: i64, rows: i64 },
-    FeesImported { source: String, rows: Vec<FeeRow> },
-    DrawerOpened { drawer_id: i64, cashier: String, float: Money, count: Vec<DenominationCount> },
+    PayablesImportCommitted {
+        import: i64,
+        source: String,
+        parts: i64,
+        rows: i64,
+    },
+    FeesImported {
+        source: String,
+        rows: Vec<FeeRow>,
+    },
+    DrawerOpened {
+        drawer_id: i64,
+        cashier: String,
+        float: Money,
+        count: Vec<DenominationCount>,
+    },
     PaymentTaken {
         receipt: String,
         number: i64,
@@ -107,7 +159,13 @@ pub enum Event {
         tenders: Vec<Tender>,
         change: Money,
     },
-    PaymentRefunded { receipt: String, reason: String, drawer_id: i64, amount: Money, allocations: Vec<Allocation> },
+    PaymentRefunded {
+        receipt: String,
+        reason: String,
+        drawer_id: i64,
+        amount: Money,
+        allocations: Vec<Allocation>,
+    },
     CheckReturned {
         receipt: String,
         check_amount: Money,
@@ -118,13 +176,34 @@ pub enum Event {
         fee_charged_to: Option<String>,
         fee_receivable_account: String,
     },
-    ReceiptReprinted { receipt: String },
-    CashDropped { drawer_id: i64, amount: Money },
-    PaidIn { drawer_id: i64, amount: Money, reason: String },
-    PaidOut { drawer_id: i64, amount: Money, reason: String },
-    NoSale { drawer_id: i64, reason: String },
+    ReceiptReprinted {
+        receipt: String,
+    },
+    CashDropped {
+        drawer_id: i64,
+        amount: Money,
+    },
+    PaidIn {
+        drawer_id: i64,
+        amount: Money,
+        reason: String,
+    },
+    PaidOut {
+        drawer_id: i64,
+        amount: Money,
+        reason: String,
+    },
+    NoSale {
+        drawer_id: i64,
+        reason: String,
+    },
     /// The blind count, recorded before the expected amounts are shown.
-    DrawerCounted { drawer_id: i64, cashier: String, cash_count: Vec<DenominationCount>, counted: Vec<TenderAmount> },
+    DrawerCounted {
+        drawer_id: i64,
+        cashier: String,
+        cash_count: Vec<DenominationCount>,
+        counted: Vec<TenderAmount>,
+    },
     DrawerClosed {
         drawer_id: i64,
         cashier: String,
@@ -137,40 +216,121 @@ pub enum Event {
     },
     /// A batch opened: a mail or drop-box batch with the adding-machine tape's control total and item count
     /// (a counter batch is opened by its drawer's `DrawerOpened`, see `effects`).
-    BatchOpened { batch: String, batch_kind: BatchKind, preparer: String, control_total: Money, control_items: i64 },
+    BatchOpened {
+        batch: String,
+        batch_kind: BatchKind,
+        preparer: String,
+        control_total: Money,
+        control_items: i64,
+    },
     /// A remittance item received into a batch: held in suspense until the batch is approved.
-    BatchItemAdded { batch: String, item: BatchItem },
+    BatchItemAdded {
+        batch: String,
+        item: BatchItem,
+    },
     /// A held item taken out of an unapproved batch (reversing its suspense entry).
-    BatchItemRemoved { batch: String, item: BatchItem, reason: String },
+    BatchItemRemoved {
+        batch: String,
+        item: BatchItem,
+        reason: String,
+    },
     /// The batch's items matched its control total and count (a counter batch: its drawer is closed).
-    BatchBalanced { batch: String, items: i64, total: Money },
+    BatchBalanced {
+        batch: String,
+        items: i64,
+        total: Money,
+    },
     /// A supervisor (not the preparer) approved the batch; its held items are posted to the accounts.
-    BatchApproved { batch: String, approver: String, posted: Vec<PostedItem> },
-    BatchRejected { batch: String, approver: String, reason: String },
+    BatchApproved {
+        batch: String,
+        approver: String,
+        posted: Vec<PostedItem>,
+    },
+    BatchRejected {
+        batch: String,
+        approver: String,
+        reason: String,
+    },
     /// A rejected or approved batch opened again for correction; an approval's postings are reversed.
-    BatchReopened { batch: String, reason: String, reversed: Vec<PostedItem> },
+    BatchReopened {
+        batch: String,
+        reason: String,
+        reversed: Vec<PostedItem>,
+    },
     /// Approved batches' money taken to the bank: undeposited funds move to the bank accounts.
-    DepositCreated { deposit: String, batches: Vec<String>, slip: DepositSlip },
+    DepositCreated {
+        deposit: String,
+        batches: Vec<String>,
+        slip: DepositSlip,
+    },
     /// The office's business day closed: nothing more is posted to `date` or earlier. `chain_head` seals
     /// the day: the hash of the entry before this one (absent in closes recorded before it existed).
-    DayClosed { date: String, drawers: i64, batches: i64, chain_head: Option<String> },
+    DayClosed {
+        date: String,
+        drawers: i64,
+        batches: i64,
+        chain_head: Option<String>,
+    },
     /// Payments written to the billing system's posting file (each payment once, ever).
-    PaymentsExported { date: String, references: Vec<String>, total: Money },
+    PaymentsExported {
+        date: String,
+        references: Vec<String>,
+        total: Money,
+    },
     /// An account enrolled in autopay by a lead with a second person's approval. The bank account number
     /// itself is sealed outside the journal (`autopay_accounts`); only its last 4 and a keyed fingerprint are here.
-    AutopayEnrolled { enrolment: String, account: String, payable_kind: PayableKind, routing: String, account_type: String, last4: String, fingerprint: String, rule: String, fixed_amount: Money, draft_day: i64, entered_by: String, approver: String },
+    AutopayEnrolled {
+        enrolment: String,
+        account: String,
+        payable_kind: PayableKind,
+        routing: String,
+        account_type: String,
+        last4: String,
+        fingerprint: String,
+        rule: String,
+        fixed_amount: Money,
+        draft_day: i64,
+        entered_by: String,
+        approver: String,
+    },
     /// An enrolment ended (no further debits or prenotes).
-    AutopayCancelled { enrolment: String, reason: String },
+    AutopayCancelled {
+        enrolment: String,
+        reason: String,
+    },
     /// An ACH run prepared for its effective date: prenotes (zero) and debits, not yet released.
-    AutopayRunPrepared { run: String, date: String, preparer: String, debits: Vec<AutopayDebit> },
+    AutopayRunPrepared {
+        run: String,
+        date: String,
+        preparer: String,
+        debits: Vec<AutopayDebit>,
+    },
     /// A prepared run refused before release: its debits never go out; its prenotes wait for the next run.
-    AutopayRunRejected { run: String, approver: String, reason: String },
+    AutopayRunRejected {
+        run: String,
+        approver: String,
+        reason: String,
+    },
     /// A second person released the run's file: each debit is now pending (ACH receivable against suspense).
-    AutopayRunApproved { run: String, approver: String, created: String, total: Money },
+    AutopayRunApproved {
+        run: String,
+        approver: String,
+        created: String,
+        total: Money,
+    },
     /// A released run's debits reached their settlement date: posted to the accounts, money at the bank.
-    AutopaySettled { run: String, date: String, posted: Vec<AutopayPosted> },
+    AutopaySettled {
+        run: String,
+        date: String,
+        posted: Vec<AutopayPosted>,
+    },
     /// The bank's return file: each returned debit reversed (fee charged), enrolments suspended where the code says.
-    AutopayReturned { file: String, fingerprint: String, returns: Vec<AutopayReturn>, suspended: Vec<String> },
+    AutopayReturned {
+        file: String,
+        fingerprint: String,
+        returns: Vec<AutopayReturn>,
+        suspended: Vec<String>,
+    },
     /// A lockbox or online-payments file read into batch `batch` (opened by the `BatchOpened` before it;
     /// its readable items follow as `BatchItemAdded`). `sha256` is the file's fingerprint (a second import
     /// of the same bytes is refused); `exceptions` are the items whose account is unknown or closed, held
@@ -186,9 +346,19 @@ pub enum Event {
     },
     /// A lockbox exception resolved: applied to `apply_to` (a `BatchItemAdded` follows in the same
     /// transaction) or refunded to the remitter outside CityTill (no postings; counts toward the file's totals).
-    LockboxExceptionResolved { batch: String, exception: i64, apply_to: Option<String>, amount: Money, reason: String },
+    LockboxExceptionResolved {
+        batch: String,
+        exception: i64,
+        apply_to: Option<String>,
+        amount: Money,
+        reason: String,
+    },
     /// A bank's BAI2 statement read for reconciliation (`sha256` refuses a second import). No postings.
-    BankStatementImported { source: String, sha256: String, credits: Vec<BankCredit> },
+    BankStatementImported {
+        source: String,
+        sha256: String,
+        credits: Vec<BankCredit>,
+    },
 }
 
 /// One entry of an autopay run: a prenote (zero) or a debit. `trace` is the trace number's own part (its last

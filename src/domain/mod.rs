@@ -1,10 +1,10 @@
 //! The domain: money-free-of-storage business types, events, and the pure rules that derive postings and effects.
 
 pub mod accounts;
-pub mod card_data;
-pub mod convenience_fee;
 pub mod ach;
 pub mod ach_return;
+pub mod card_data;
+pub mod convenience_fee;
 pub mod denominations;
 pub mod effects;
 pub mod events;

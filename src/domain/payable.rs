@@ -16,14 +16,10 @@ pub enum PayableKind {
 }
 
 impl PayableKind {
-    pub const ALL: [PayableKind; 6] =
-        [PayableKind::Utility, PayableKind::License, PayableKind::Citation, PayableKind::Permit, PayableKind::Invoice, PayableKind::Tax];
+    pub const ALL: [PayableKind; 6] = [PayableKind::Utility, PayableKind::License, PayableKind::Citation, PayableKind::Permit, PayableKind::Invoice, PayableKind::Tax];
 
     pub fn parse(text: &str) -> Result<PayableKind, String> {
-        PayableKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == text.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("'{text}' is not one of utility, license, citation, permit, invoice, tax"))
+        PayableKind::ALL.into_iter().find(|kind| kind.as_str() == text.trim().to_ascii_lowercase()).ok_or_else(|| format!("'{text}' is not one of utility, license, citation, permit, invoice, tax"))
     }
 
     pub fn as_str(self) -> &'static str {
@@ -74,18 +70,14 @@ impl PayableRow {
     /// Every text column read strictly (no control characters, no card number), naming the column: how a
     /// row from head office's billing file or a terminal's pull is checked, like a CSV import's.
     pub fn check_text(&self) -> Result<(), String> {
-        [("number", &self.number), ("name", &self.name), ("address", &self.address), ("status", &self.status)]
-            .into_iter()
-            .try_for_each(|(column, value)| crate::domain::text::check(column, value))
+        [("number", &self.number), ("name", &self.name), ("address", &self.address), ("status", &self.status)].into_iter().try_for_each(|(column, value)| crate::domain::text::check(column, value))
     }
 }
 
 impl FeeRow {
     /// Every text column read strictly, naming the column (see `PayableRow::check_text`).
     pub fn check_text(&self) -> Result<(), String> {
-        [("code", &self.code), ("description", &self.description), ("gl_account", &self.gl_account)]
-            .into_iter()
-            .try_for_each(|(column, value)| crate::domain::text::check(column, value))
+        [("code", &self.code), ("description", &self.description), ("gl_account", &self.gl_account)].into_iter().try_for_each(|(column, value)| crate::domain::text::check(column, value))
     }
 }
 
@@ -101,14 +93,8 @@ mod tests {
     // Proves a payable or fee row from head office is refused for a card number or control character, naming the column.
     #[test]
     fn rows_from_head_office_are_read_strictly() {
-        let row = |name: &str, address: &str| PayableRow {
-            kind: PayableKind::Utility,
-            number: "X-1".into(),
-            name: name.into(),
-            address: address.into(),
-            status: "active".into(),
-            balance: Money::ZERO,
-        };
+        let row =
+            |name: &str, address: &str| PayableRow { kind: PayableKind::Utility, number: "X-1".into(), name: name.into(), address: address.into(), status: "active".into(), balance: Money::ZERO };
         assert_eq!(row("Ann Lee", "1 A St").check_text(), Ok(()));
         assert!(row("Ann 4111/1111/1111/1111", "1 A St").check_text().unwrap_err().starts_with("name: looks like a card number"));
         assert!(row("Ann Lee", "４１１１ １１１１ １１１１ １１１１").check_text().unwrap_err().starts_with("address: looks like a card number"));

@@ -57,11 +57,7 @@ fn is_number(cell: &str) -> bool {
     let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
     let groups_ok = match whole.split(',').collect::<Vec<_>>().as_slice() {
         [single] => !single.is_empty() && single.bytes().all(|b| b.is_ascii_digit()),
-        [first, rest @ ..] => {
-            (1..=3).contains(&first.len())
-                && first.bytes().all(|b| b.is_ascii_digit())
-                && rest.iter().all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
-        }
+        [first, rest @ ..] => (1..=3).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_digit()) && rest.iter().all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit())),
         [] => false,
     };
     groups_ok && !fraction.is_empty() && fraction.bytes().all(|b| b.is_ascii_digit())

@@ -81,13 +81,7 @@ impl App {
     /// A window on an opened context, at the login screen.
     pub fn new(ctx: Context) -> (App, Task<Message>) {
         let fees = ctx.settings.convenience_fees();
-        let status = Status {
-            terminal: ctx.terminal.clone(),
-            training: ctx.training,
-            hq: status_bar::hq_text(ctx.sync_status().as_ref()),
-            devices: ctx.devices.lines(),
-            ..Status::default()
-        };
+        let status = Status { terminal: ctx.terminal.clone(), training: ctx.training, hq: status_bar::hq_text(ctx.sync_status().as_ref()), devices: ctx.devices.lines(), ..Status::default() };
         let mut app = App {
             drawer: drawer::DrawerScreen::new(&ctx),
             ctx,
@@ -521,7 +515,12 @@ impl App {
         };
         let mut page = column![].spacing(theme::GAP);
         if self.ctx.training {
-            page = page.push(container(text("TRAINING — practice city, nothing here is real money").size(theme::BODY).font(theme::text::BOLD)).padding([4, 12]).width(Length::Fill).style(theme::container::training));
+            page = page.push(
+                container(text("TRAINING — practice city, nothing here is real money").size(theme::BODY).font(theme::text::BOLD))
+                    .padding([4, 12])
+                    .width(Length::Fill)
+                    .style(theme::container::training),
+            );
         }
         if self.session.is_some() {
             page = page.push(self.tabs());
@@ -554,12 +553,12 @@ impl App {
             tabs = tabs.push(tab("Finance", Shortcut::Finance, Screen::Finance));
         }
         tabs.push(widgets::key_button("Lock", Some(Shortcut::Lock), Some(Message::Shortcut(Shortcut::Lock))).padding([6, 8]))
-        .spacing(5)
-        .padding([0, 16])
-        // A narrow screen (1024 px) puts the last tabs on a second line rather than past the window's edge.
-        .wrap()
-        .vertical_spacing(5)
-        .into()
+            .spacing(5)
+            .padding([0, 16])
+            // A narrow screen (1024 px) puts the last tabs on a second line rather than past the window's edge.
+            .wrap()
+            .vertical_spacing(5)
+            .into()
     }
 }
 

@@ -28,11 +28,7 @@ pub fn lines(counter: &Counter, serving: bool, city_name: &str) -> DisplayLines 
         let upper = counter.cart.lines().last().map(item_line).unwrap_or_default();
         return DisplayLines::new(upper, amount_line("Due", &due.grouped()));
     }
-    let lower = if tendered >= due {
-        amount_line("Change", &tendered.saturating_sub(due).grouped())
-    } else {
-        amount_line("Due", &counter.remaining().grouped())
-    };
+    let lower = if tendered >= due { amount_line("Change", &tendered.saturating_sub(due).grouped()) } else { amount_line("Due", &counter.remaining().grouped()) };
     DisplayLines::new(amount_line("Paid", &tendered.grouped()), lower)
 }
 
@@ -52,13 +48,21 @@ fn item_line(line: &CartLine) -> String {
             let kind: String = kind.chars().take(1).flat_map(char::to_uppercase).chain(kind.chars().skip(1)).collect();
             let both = format!("{kind} {}", row.number);
             // The account number is never cut to make room for its kind.
-            if both.chars().count() + amount.chars().count() < COLUMNS { both } else { row.number.clone() }
+            if both.chars().count() + amount.chars().count() < COLUMNS {
+                both
+            } else {
+                row.number.clone()
+            }
         }
         CartItem::Fee(fee) => fee.description.clone(),
         CartItem::Account(number) => number.clone(),
         CartItem::FeeCode(code) => code.clone(),
     };
-    if amount.is_empty() { label } else { amount_line(&label, &amount) }
+    if amount.is_empty() {
+        label
+    } else {
+        amount_line(&label, &amount)
+    }
 }
 
 /// What was last sent, so an update that changes nothing the customer sees sends nothing.
@@ -87,7 +91,8 @@ mod tests {
     use citytill::domain::tender::Tender;
 
     fn cart(amount: &str) -> Counter {
-        let row = PayableRow { kind: PayableKind::Utility, number: "100200".into(), name: "Maria Lopez".into(), address: "12 Maple St".into(), status: "active".into(), balance: Money::from_cents(23416) };
+        let row =
+            PayableRow { kind: PayableKind::Utility, number: "100200".into(), name: "Maria Lopez".into(), address: "12 Maple St".into(), status: "active".into(), balance: Money::from_cents(23416) };
         let mut counter = Counter::default();
         counter.cart.add_line(CartItem::Payable(row), amount.into());
         counter
@@ -156,4 +161,3 @@ mod tests {
         assert_eq!(shown_when(simulators, "      Welcome")[1].trim_end(), "      Welcome");
     }
 }
-

@@ -130,7 +130,15 @@ mod tests {
     // Proves every F-key printed on a button (Shift+F1/F2 included) maps back to its action, and plain letters are left to the fields.
     #[test]
     fn f_keys_map_to_actions_and_letters_do_not() {
-        let cases = [(Named::F1, Shortcut::Counter), (Named::F3, Shortcut::Drawer), (Named::F5, Shortcut::F5), (Named::F6, Shortcut::F6), (Named::F11, Shortcut::F11), (Named::F10, Shortcut::Lock), (Named::Escape, Shortcut::Cancel)];
+        let cases = [
+            (Named::F1, Shortcut::Counter),
+            (Named::F3, Shortcut::Drawer),
+            (Named::F5, Shortcut::F5),
+            (Named::F6, Shortcut::F6),
+            (Named::F11, Shortcut::F11),
+            (Named::F10, Shortcut::Lock),
+            (Named::Escape, Shortcut::Cancel),
+        ];
         for (named, expected) in cases {
             assert_eq!(shortcut(&Key::Named(named), Modifiers::empty()), Some(expected));
         }

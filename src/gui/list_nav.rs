@@ -52,7 +52,11 @@ pub fn moved(current: Option<usize>, len: usize, movement: Move) -> Option<usize
 
 /// Where the scrollable must sit (0.0 top … 1.0 bottom) for row `index` of `len` to be in view.
 pub fn offset(index: usize, len: usize) -> f32 {
-    if len <= 1 { 0.0 } else { index.min(len - 1) as f32 / (len - 1) as f32 }
+    if len <= 1 {
+        0.0
+    } else {
+        index.min(len - 1) as f32 / (len - 1) as f32
+    }
 }
 
 /// Scrolls the list `id` so row `index` of `len` is in view.

@@ -96,7 +96,9 @@ fn day_close_question_is_not_an_error() {
     assert!(app.day.confirming, "F9 asks first");
     assert_eq!(app.day.error, None);
     let mut ui = super::testing::simulator_at((1024.0, 768.0), app.view());
-    assert!(ui.find("Close 2026-03-02? Its drawers and batches become final: later corrections are refunds and returned checks, and new entries go to the next date. F9 closes, Esc keeps it open.").is_ok());
+    assert!(ui
+        .find("Close 2026-03-02? Its drawers and batches become final: later corrections are refunds and returned checks, and new entries go to the next date. F9 closes, Esc keeps it open.")
+        .is_ok());
     super::testing::assert_snapshot(&mut ui, &app.theme(), "day_close_question_1024");
 }
 

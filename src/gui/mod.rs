@@ -6,29 +6,29 @@ mod context;
 mod customer_display;
 mod data;
 mod devices;
+#[cfg(test)]
+mod harness;
+#[cfg(test)]
+mod ice_tests;
 mod keys;
+#[cfg(test)]
+mod layout_tests;
 mod list_nav;
+#[cfg(test)]
+mod messages_tests;
+#[cfg(test)]
+mod placeholder_tests;
 mod receipt_doc;
 mod scan;
 mod screen;
 mod status_bar;
+#[cfg(test)]
+mod testing;
 mod theme;
 mod wedge;
 mod widgets;
 mod wording;
 mod worker;
-#[cfg(test)]
-mod testing;
-#[cfg(test)]
-mod ice_tests;
-#[cfg(test)]
-mod harness;
-#[cfg(test)]
-mod layout_tests;
-#[cfg(test)]
-mod placeholder_tests;
-#[cfg(test)]
-mod messages_tests;
 
 use std::path::PathBuf;
 use std::rc::Rc;

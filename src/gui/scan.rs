@@ -58,10 +58,7 @@ mod tests {
     fn lines_are_classified() {
         let classify = |line: &str| classify(&Ok(StubTemplates::shipped()), line);
         assert_eq!(classify("t01-000042"), Lookup::Receipt("T01-000042".into()));
-        assert_eq!(
-            classify("000123456700004550240500000002"),
-            Lookup::Stub { accounts: vec!["0001234567".into(), "1234567".into()], amount: Some(Money::from_cents(4550)) }
-        );
+        assert_eq!(classify("000123456700004550240500000002"), Lookup::Stub { accounts: vec!["0001234567".into(), "1234567".into()], amount: Some(Money::from_cents(4550)) });
         assert!(matches!(classify("000123456700004550240500000003"), Lookup::BadStub(message) if message.starts_with("scan:")));
         assert_eq!(classify("PC-777"), Lookup::Words("PC-777".into()));
         assert_eq!(classify("maple st"), Lookup::Words("maple st".into()));

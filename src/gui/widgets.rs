@@ -105,7 +105,13 @@ pub fn approval_form<'a, M: Clone + 'a>(approval: &'a Approval, on_name: impl Fn
 }
 
 /// The approval form with a refusal under the field it names (`refusal`: the field's id and the problem).
-pub fn approval_form_checked<'a, M: Clone + 'a>(approval: &'a Approval, on_name: impl Fn(String) -> M + 'a, on_pin: impl Fn(String) -> M + 'a, submit: M, refusal: Option<(&'static str, &'a str)>) -> Element<'a, M> {
+pub fn approval_form_checked<'a, M: Clone + 'a>(
+    approval: &'a Approval,
+    on_name: impl Fn(String) -> M + 'a,
+    on_pin: impl Fn(String) -> M + 'a,
+    submit: M,
+    refusal: Option<(&'static str, &'a str)>,
+) -> Element<'a, M> {
     let [name, pin] = approval_fields(approval, on_name, on_pin, submit);
     let under = |id: &'static str| refusal.filter(|(field, _)| *field == id).map(|(_, problem)| problem);
     field_row(APPROVAL_FIELD_WIDTH, [with_refusal(name, under("approver")), with_refusal(pin, under("approver-pin"))])

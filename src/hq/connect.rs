@@ -18,10 +18,7 @@ const KEEPALIVE_IDLE: Duration = Duration::from_secs(15);
 
 /// Parses the settings' URL into a driver config with every wait bounded. Errors never echo the password.
 pub fn config(settings: &HqSettings) -> HqResult<Config> {
-    let mut config: Config = settings
-        .database_url
-        .parse()
-        .map_err(|e: postgres::Error| HqError::config("hq.database_url", format!("'{}': {e}", redact(&settings.database_url))))?;
+    let mut config: Config = settings.database_url.parse().map_err(|e: postgres::Error| HqError::config("hq.database_url", format!("'{}': {e}", redact(&settings.database_url))))?;
     config.connect_timeout(settings.connect_timeout());
     config.keepalives(true);
     config.keepalives_idle(KEEPALIVE_IDLE);
@@ -57,9 +54,7 @@ pub fn connect_with(settings: &HqSettings, config: Config) -> HqResult<Client> {
 
 fn tls_config(settings: &HqSettings) -> HqResult<ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| HqError::config("hq.sslmode", format!("TLS setup failed: {e}")))?;
+    let builder = ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().map_err(|e| HqError::config("hq.sslmode", format!("TLS setup failed: {e}")))?;
     let config = match settings.ssl_mode {
         SslMode::Require => builder.dangerous().with_custom_certificate_verifier(Arc::new(EncryptOnly(provider))).with_no_client_auth(),
         _ => builder.with_root_certificates(roots(settings)?).with_no_client_auth(),

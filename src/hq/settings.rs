@@ -84,18 +84,8 @@ impl HqSettings {
     pub fn from_table(table: Option<&toml::Table>, env_url: Option<&str>) -> Result<Option<HqSettings>, HqError> {
         let empty = toml::Table::new();
         let table = table.unwrap_or(&empty);
-        const KNOWN: [&str; 10] = [
-            "database_url",
-            "sslmode",
-            "ca_file",
-            "interval_ms",
-            "backoff_initial_ms",
-            "backoff_max_ms",
-            "batch_entries",
-            "pull_rows",
-            "connect_timeout_ms",
-            "statement_timeout_ms",
-        ];
+        const KNOWN: [&str; 10] =
+            ["database_url", "sslmode", "ca_file", "interval_ms", "backoff_initial_ms", "backoff_max_ms", "batch_entries", "pull_rows", "connect_timeout_ms", "statement_timeout_ms"];
         if let Some(unknown) = table.keys().find(|key| !KNOWN.contains(&key.as_str())) {
             return Err(HqError::config(&format!("hq.{unknown}"), format!("unknown key; known keys are {}", KNOWN.join(", "))));
         }

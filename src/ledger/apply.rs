@@ -32,9 +32,7 @@ fn stage_rows(conn: &Connection, record: &JournalRecord, import: i64, rows: &[cr
     conn.prepare_cached("INSERT OR IGNORE INTO imports(id, state) VALUES (?1, 'staging')")?.execute([import])?;
     for batch in rows.chunks(STAGE_BATCH) {
         let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
-        let mut statement = conn.prepare_cached(&format!(
-            "INSERT INTO payables_staged(import, number, kind, name, address, status, balance_cents) VALUES {values}"
-        ))?;
+        let mut statement = conn.prepare_cached(&format!("INSERT INTO payables_staged(import, number, kind, name, address, status, balance_cents) VALUES {values}"))?;
         let mut index = 0;
         let mut bind = |value: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
             index += 1;
@@ -73,9 +71,8 @@ fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) 
             })?,
         Effect::PayableBalance { number, delta } => {
             // The visible row: a committed import's staged row not merged yet, else the payables row.
-            let staged = conn
-                .prepare_cached(&format!("UPDATE payables_staged SET balance_cents = balance_cents + ?2 WHERE number = ?1 AND import IN ({COMMITTED})"))?
-                .execute(params![number, delta])?;
+            let staged =
+                conn.prepare_cached(&format!("UPDATE payables_staged SET balance_cents = balance_cents + ?2 WHERE number = ?1 AND import IN ({COMMITTED})"))?.execute(params![number, delta])?;
             match staged {
                 0 => conn.prepare_cached("UPDATE payables SET balance_cents = balance_cents + ?2 WHERE number = ?1")?.execute(params![number, delta])?,
                 changed => changed,
@@ -83,22 +80,23 @@ fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) 
         }
         Effect::StagePayable { import, row } => {
             conn.prepare_cached("INSERT OR IGNORE INTO imports(id, state) VALUES (?1, 'staging')")?.execute([import])?;
-            conn.prepare_cached(
-                "INSERT INTO payables_staged(import, number, kind, name, address, status, balance_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![import, row.number, row.kind.as_str(), row.name, row.address, row.status, row.balance])?
+            conn.prepare_cached("INSERT INTO payables_staged(import, number, kind, name, address, status, balance_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
+                import,
+                row.number,
+                row.kind.as_str(),
+                row.name,
+                row.address,
+                row.status,
+                row.balance
+            ])?
         }
         Effect::CommitImport { import } => {
             // Rows of an earlier committed import that this one also holds are superseded here.
-            conn.prepare_cached(&format!(
-                "DELETE FROM payables_staged WHERE import IN ({COMMITTED}) AND number IN (SELECT number FROM payables_staged WHERE import = ?1)"
-            ))?
-            .execute([import])?;
+            conn.prepare_cached(&format!("DELETE FROM payables_staged WHERE import IN ({COMMITTED}) AND number IN (SELECT number FROM payables_staged WHERE import = ?1)"))?.execute([import])?;
             conn.prepare_cached("UPDATE imports SET state = 'committed' WHERE id = ?1 AND state = 'staging'")?.execute([import])?
         }
         Effect::UpsertFee(row) => {
-            conn.prepare_cached("INSERT OR IGNORE INTO accounts(code, name, class) VALUES (?1, ?2, 'revenue')")?
-                .execute(params![row.gl_account, format!("Revenue {}", row.gl_account)])?;
+            conn.prepare_cached("INSERT OR IGNORE INTO accounts(code, name, class) VALUES (?1, ?2, 'revenue')")?.execute(params![row.gl_account, format!("Revenue {}", row.gl_account)])?;
             conn.prepare_cached(
                 "INSERT INTO fees(code, description, amount_cents, gl_account) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(code) DO UPDATE SET description = excluded.description, amount_cents = excluded.amount_cents,
@@ -123,12 +121,8 @@ fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) 
                  ON CONFLICT(drawer_id, tender) DO UPDATE SET amount_cents = amount_cents + excluded.amount_cents",
             )?
             .execute(params![drawer_id, tender.as_str(), delta])?,
-        Effect::CountDrawer { drawer_id } => {
-            conn.prepare_cached("UPDATE drawers SET state = 'counted' WHERE id = ?1 AND state = 'open'")?.execute([drawer_id])?
-        }
-        Effect::CloseDrawer { drawer_id } => {
-            conn.prepare_cached("UPDATE drawers SET state = 'closed' WHERE id = ?1 AND state IN ('open', 'counted')")?.execute([drawer_id])?
-        }
+        Effect::CountDrawer { drawer_id } => conn.prepare_cached("UPDATE drawers SET state = 'counted' WHERE id = ?1 AND state = 'open'")?.execute([drawer_id])?,
+        Effect::CloseDrawer { drawer_id } => conn.prepare_cached("UPDATE drawers SET state = 'closed' WHERE id = ?1 AND state IN ('open', 'counted')")?.execute([drawer_id])?,
         Effect::IssueReceipt { number, receipt, drawer_id, cashier, total } => conn
             .prepare_cached(
                 "INSERT INTO receipts(number, receipt, seq, drawer_id, cashier, business_date, total_cents, status)
@@ -160,33 +154,23 @@ fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) 
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open')",
             )?
             .execute(params![batch, kind.as_str(), drawer_id, record.business_date, preparer, control_total, control_items])?,
-        Effect::BatchState { batch, state, approver, reason } => conn
-            .prepare_cached("UPDATE batches SET state = ?2, approver = ?3, reason = ?4 WHERE id = ?1")?
-            .execute(params![batch, state, approver, reason])?,
+        Effect::BatchState { batch, state, approver, reason } => {
+            conn.prepare_cached("UPDATE batches SET state = ?2, approver = ?3, reason = ?4 WHERE id = ?1")?.execute(params![batch, state, approver, reason])?
+        }
         Effect::AddBatchItem { batch, item } => conn
             .prepare_cached(
                 "INSERT INTO batch_items(batch, item, payable, amount_cents, tender, entered_by, seq, state)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'held')",
             )?
             .execute(params![batch, item.item, item.payable, item.amount, item.tender.kind.as_str(), item.entered_by, record.seq])?,
-        Effect::BatchItemState { batch, item, state } => {
-            conn.prepare_cached("UPDATE batch_items SET state = ?3 WHERE batch = ?1 AND item = ?2")?.execute(params![batch, item, state])?
-        }
+        Effect::BatchItemState { batch, item, state } => conn.prepare_cached("UPDATE batch_items SET state = ?3 WHERE batch = ?1 AND item = ?2")?.execute(params![batch, item, state])?,
         Effect::RecordDeposit { deposit, total, batches } => conn
             .prepare_cached("INSERT INTO deposits(number, business_date, seq, total_cents, batches) VALUES (?1, ?2, ?3, ?4, ?5)")?
             .execute(params![deposit, record.business_date, record.seq, total, batches])?,
-        Effect::BatchDeposited { batch, deposit } => {
-            conn.prepare_cached("UPDATE batches SET deposit = ?2 WHERE id = ?1 AND deposit IS NULL")?.execute(params![batch, deposit])?
-        }
-        Effect::CloseDay { date } => conn
-            .prepare_cached("INSERT INTO meta(key, value) VALUES ('closed_through', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
-            .execute([date])?,
-        Effect::ExportPayment { reference } => {
-            conn.prepare_cached("INSERT INTO exported_payments(reference, seq) VALUES (?1, ?2)")?.execute(params![reference, record.seq])?
-        }
-        Effect::EntryRef { kind, subject } => {
-            conn.prepare_cached("INSERT INTO entry_refs(kind, subject, seq) VALUES (?1, ?2, ?3)")?.execute(params![kind, subject, record.seq])?
-        }
+        Effect::BatchDeposited { batch, deposit } => conn.prepare_cached("UPDATE batches SET deposit = ?2 WHERE id = ?1 AND deposit IS NULL")?.execute(params![batch, deposit])?,
+        Effect::CloseDay { date } => conn.prepare_cached("INSERT INTO meta(key, value) VALUES ('closed_through', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?.execute([date])?,
+        Effect::ExportPayment { reference } => conn.prepare_cached("INSERT INTO exported_payments(reference, seq) VALUES (?1, ?2)")?.execute(params![reference, record.seq])?,
+        Effect::EntryRef { kind, subject } => conn.prepare_cached("INSERT INTO entry_refs(kind, subject, seq) VALUES (?1, ?2, ?3)")?.execute(params![kind, subject, record.seq])?,
     };
     if changed != 1 {
         return Err(Error::Invariant(format!("entry {} ({}): effect {effect:?} changed {changed} rows, expected 1", record.seq, record.kind)));

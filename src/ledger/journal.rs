@@ -124,11 +124,7 @@ impl ChainHasher {
 
 /// Numbers postings from 1 in order, as stored.
 pub fn posting_records(postings: &[Posting<'_>]) -> Vec<PostingRecord> {
-    postings
-        .iter()
-        .enumerate()
-        .map(|(i, p)| PostingRecord { line: i as i64 + 1, account: p.account.to_string(), debit_cents: p.debit.cents(), credit_cents: p.credit.cents() })
-        .collect()
+    postings.iter().enumerate().map(|(i, p)| PostingRecord { line: i as i64 + 1, account: p.account.to_string(), debit_cents: p.debit.cents(), credit_cents: p.credit.cents() }).collect()
 }
 
 #[cfg(test)]
@@ -186,17 +182,11 @@ mod tests {
             approver: None,
             kind: "paid_in".into(),
             payload: r#"{"kind":"paid_in"}"#.into(),
-            postings: vec![
-                PostingRecord { line: 1, account: "1010".into(), debit_cents: 500, credit_cents: 0 },
-                PostingRecord { line: 2, account: "4900".into(), debit_cents: 0, credit_cents: 500 },
-            ],
+            postings: vec![PostingRecord { line: 1, account: "1010".into(), debit_cents: 500, credit_cents: 0 }, PostingRecord { line: 2, account: "4900".into(), debit_cents: 0, credit_cents: 500 }],
             prev_hash: "ab".repeat(32),
             hash: String::new(),
         };
-        let text = format!(
-            "{}\nT01\n42\n2026-11-24T12:00:00.000000Z\n2026-11-24\nana\n\npaid_in\n{{\"kind\":\"paid_in\"}}\n1|1010|500|0\n2|4900|0|500\n",
-            "ab".repeat(32)
-        );
+        let text = format!("{}\nT01\n42\n2026-11-24T12:00:00.000000Z\n2026-11-24\nana\n\npaid_in\n{{\"kind\":\"paid_in\"}}\n1|1010|500|0\n2|4900|0|500\n", "ab".repeat(32));
         assert_eq!(record.compute_hash(), hex::encode(Sha256::digest(text.as_bytes())));
     }
 }

@@ -80,10 +80,8 @@ impl Ledger {
         }
         let conn = Ledger::connect(path)?;
         migrate(&conn, path)?;
-        let terminal: String = conn
-            .query_row("SELECT value FROM meta WHERE key = 'terminal'", [], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| Error::Invariant(format!("{} has no terminal id", path.display())))?;
+        let terminal: String =
+            conn.query_row("SELECT value FROM meta WHERE key = 'terminal'", [], |r| r.get(0)).optional()?.ok_or_else(|| Error::Invariant(format!("{} has no terminal id", path.display())))?;
         let terminal = TerminalId::parse(&terminal).map_err(Error::Invariant)?;
         let zone = city_zone(&conn)?;
         Ok(Ledger { conn, path: path.to_path_buf(), terminal, clock: Clock::System, zone, guard: ClockGuard::default(), pin_key: None, acked_witness: ack_witness::read(path) })
@@ -104,9 +102,7 @@ impl Ledger {
         if version < known {
             // An older ledger is migrated as any command does, where it can be written.
             drop(conn);
-            return Ledger::open(path).map_err(|error| {
-                Error::Refused(format!("{}: schema version {version}, this CityTill reads {known}, and it cannot be migrated here: {error}", path.display()))
-            });
+            return Ledger::open(path).map_err(|error| Error::Refused(format!("{}: schema version {version}, this CityTill reads {known}, and it cannot be migrated here: {error}", path.display())));
         }
         if version > known {
             return Err(Error::Invariant(format!("{} has schema version {version}, newer than this CityTill ({known})", path.display())));
@@ -287,7 +283,11 @@ fn uri_path(path: &Path) -> String {
     #[cfg(not(unix))]
     let bytes = {
         let text = path.to_string_lossy().replace('\\', "/");
-        if text.as_bytes().get(1) == Some(&b':') { format!("/{text}").into_bytes() } else { text.into_bytes() }
+        if text.as_bytes().get(1) == Some(&b':') {
+            format!("/{text}").into_bytes()
+        } else {
+            text.into_bytes()
+        }
     };
     let mut out = String::new();
     for &byte in &bytes {
@@ -299,7 +299,6 @@ fn uri_path(path: &Path) -> String {
     }
     out
 }
-
 
 /// The commitment to a stored PIN hash that `pin_set` entries journal: SHA-256 of the PHC string, hex.
 pub fn pin_commit(pin_hash: &str) -> String {
@@ -368,26 +367,18 @@ impl Writer<'_> {
     /// The entry's time is the clock's, but never before the last entry's: a clock set back gives the entry the
     /// last entry's time and journals a `clock_warning` first (as does a jump beyond the limit while running).
     pub fn append(&mut self, user: Option<&str>, approver: Option<&str>, event: &Event) -> Result<JournalRecord> {
-        let last: Option<(i64, String, String)> = self
-            .tx
-            .prepare_cached("SELECT seq, hash, at FROM journal ORDER BY seq DESC LIMIT 1")?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
+        let last: Option<(i64, String, String)> =
+            self.tx.prepare_cached("SELECT seq, hash, at FROM journal ORDER BY seq DESC LIMIT 1")?.query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
         let (mut prev, last_at) = match last {
             Some((seq, hash, at)) => ((seq, hash), clock::parse_at(&at)),
             None => ((0, GENESIS_HASH.to_string()), None),
         };
         refuse_numbers_head_office_holds(&self.tx, self.terminal, prev.0, self.acked_witness)?;
-        let saved: Option<String> = if self.guard.wants_saved_anchor() {
-            self.tx.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([clock::ANCHOR_KEY], |r| r.get(0)).optional()?
-        } else {
-            None
-        };
+        let saved: Option<String> =
+            if self.guard.wants_saved_anchor() { self.tx.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([clock::ANCHOR_KEY], |r| r.get(0)).optional()? } else { None };
         let stamp = self.guard.stamp(self.clock.now(), last_at, saved.as_deref());
         if let Some(anchor) = &stamp.save_anchor {
-            self.tx
-                .prepare_cached("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
-                .execute(params![clock::ANCHOR_KEY, anchor])?;
+            self.tx.prepare_cached("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?.execute(params![clock::ANCHOR_KEY, anchor])?;
         }
         if let Some((system, last, message)) = stamp.warning {
             let warning = self.append_at(None, None, &Event::ClockWarning { system, last, message }, stamp.at, prev)?;
@@ -451,18 +442,7 @@ fn insert_record(conn: &Connection, record: &JournalRecord) -> Result<()> {
         "INSERT INTO journal(seq, terminal, at, business_date, user_name, approver, kind, payload, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
-    .execute(params![
-        record.seq,
-        record.terminal,
-        record.at,
-        record.business_date,
-        record.user,
-        record.approver,
-        record.kind,
-        record.payload,
-        record.prev_hash,
-        record.hash
-    ])?;
+    .execute(params![record.seq, record.terminal, record.at, record.business_date, record.user, record.approver, record.kind, record.payload, record.prev_hash, record.hash])?;
     let mut insert = conn.prepare_cached("INSERT INTO postings(seq, line, account, debit_cents, credit_cents) VALUES (?1, ?2, ?3, ?4, ?5)")?;
     for posting in &record.postings {
         insert.execute(params![record.seq, posting.line, posting.account, posting.debit_cents, posting.credit_cents])?;
@@ -495,9 +475,7 @@ pub fn read_entries(conn: &Connection, after: i64, limit: usize) -> Result<Vec<J
         })?
         .collect::<rusqlite::Result<_>>()?;
     if let (Some(first), Some(last)) = (records.first().map(|r| r.seq), records.last().map(|r| r.seq)) {
-        let mut lines = conn.prepare_cached(
-            "SELECT seq, line, account, debit_cents, credit_cents FROM postings WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq, line",
-        )?;
+        let mut lines = conn.prepare_cached("SELECT seq, line, account, debit_cents, credit_cents FROM postings WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq, line")?;
         let mut rows = lines.query(params![first, last])?;
         let mut index = 0;
         while let Some(row) = rows.next()? {

@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::Duration;
+use password_hash::rand_core::OsRng;
 use rusqlite::{params, OptionalExtension};
 
 use crate::config::Settings;
@@ -138,10 +138,7 @@ fn hash_input(name: &str, pin: &str) -> String {
 /// An argon2id PHC string for `name`'s PIN, keyed with the PIN key.
 pub fn hash_pin(key: &[u8], name: &str, pin: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    keyed(key)?
-        .hash_password(hash_input(name, pin).as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|e| Error::Invariant(format!("hashing a PIN failed: {e}")))
+    keyed(key)?.hash_password(hash_input(name, pin).as_bytes(), &salt).map(|hash| hash.to_string()).map_err(|e| Error::Invariant(format!("hashing a PIN failed: {e}")))
 }
 
 fn pin_matches(key: &[u8], name: &str, pin: &str, stored: &str) -> bool {
@@ -232,7 +229,13 @@ fn lockout_minutes(settings: &Settings, lockouts: i64) -> i64 {
 enum Attempt {
     Refused(Error),
     /// Checking is allowed; this is attempt `attempts`, and `lock` is the lockout it brings if it fails.
-    Check { role: String, pin_hash: String, commit: Option<String>, attempts: i64, lock: Option<String> },
+    Check {
+        role: String,
+        pin_hash: String,
+        commit: Option<String>,
+        attempts: i64,
+        lock: Option<String>,
+    },
 }
 
 /// Counts the attempt and decides a lockout in one write transaction, before the (slow) PIN check: a
@@ -319,11 +322,7 @@ fn check_credentials(ledger: &mut Ledger, settings: &Settings, name: &str, pin: 
 pub fn approve(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: &str, pin: &str, action: &str) -> Result<Actor> {
     let refuse = |ledger: &mut Ledger, reason: String| -> Result<Actor> {
         ledger.write(|w| {
-            w.append(
-                Some(&actor.name),
-                Some(approver),
-                &Event::ApprovalRefused { user: actor.name.clone(), approver: approver.to_string(), action: action.to_string(), reason: reason.clone() },
-            )
+            w.append(Some(&actor.name), Some(approver), &Event::ApprovalRefused { user: actor.name.clone(), approver: approver.to_string(), action: action.to_string(), reason: reason.clone() })
         })?;
         Err(Error::Auth(reason))
     };

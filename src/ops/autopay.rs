@@ -118,9 +118,7 @@ pub struct State {
 
 impl State {
     pub fn load(conn: &Connection) -> Result<State> {
-        let mut statement = conn.prepare_cached(&format!(
-            "SELECT j.seq, j.kind, j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind IN ({KINDS}) ORDER BY r.seq"
-        ))?;
+        let mut statement = conn.prepare_cached(&format!("SELECT j.seq, j.kind, j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind IN ({KINDS}) ORDER BY r.seq"))?;
         let rows: Vec<(i64, String, String)> = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
         let mut state = State::default();
         for (seq, kind, payload) in rows {
@@ -278,8 +276,7 @@ pub fn enrol(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: 
     let key = key(ledger, settings, true)?;
     ledger.write(|w| {
         let state = State::load(w.conn())?;
-        let mut taken: HashSet<String> =
-            state.enrolments.values().filter(|e| ["prenote", "active"].contains(&e.status.as_str())).map(|e| e.account.clone()).collect();
+        let mut taken: HashSet<String> = state.enrolments.values().filter(|e| ["prenote", "active"].contains(&e.status.as_str())).map(|e| e.account.clone()).collect();
         let mut ids = Vec::new();
         for (next, (place, request)) in (state.enrolments.len() + 1..).zip(requests) {
             let payable = known_payable(w.conn(), place, &request.account)?;
@@ -339,14 +336,7 @@ pub fn read_csv(text: &str, max: Money) -> Result<Vec<(String, EnrolRequest)>> {
         let get = |i: usize| record.get(i).unwrap_or("").to_string();
         let field = |name: &str| format!("row {row} {}", name.replace('-', "_"));
         let draft_day = get(5).parse::<i64>().map_err(|_| Error::Invalid(format!("{}: '{}' is not a day of the month", field("draft_day"), get(5))))?;
-        let request = EnrolRequest {
-            account: get(0),
-            routing: get(1),
-            bank_account: get(2),
-            account_type: get(3).to_ascii_lowercase(),
-            rule: Rule::parse(&field("rule"), &get(4), max)?,
-            draft_day,
-        };
+        let request = EnrolRequest { account: get(0), routing: get(1), bank_account: get(2), account_type: get(3).to_ascii_lowercase(), rule: Rule::parse(&field("rule"), &get(4), max)?, draft_day };
         check_request(&request, &field)?;
         out.push((format!("row {row} "), request));
     }

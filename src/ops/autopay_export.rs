@@ -18,9 +18,8 @@ fn debit_reference(run: &str, trace: i64) -> String {
 
 /// (seq, event) of every entry of `kind` filed under `subject` (or all, when None), in order.
 fn entries(conn: &Connection, kind: &str, subject: Option<&str>) -> Result<Vec<(i64, String, Event)>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT j.seq, j.business_date, j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = ?1 AND (?2 IS NULL OR r.subject = ?2) ORDER BY r.seq",
-    )?;
+    let mut statement =
+        conn.prepare_cached("SELECT j.seq, j.business_date, j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = ?1 AND (?2 IS NULL OR r.subject = ?2) ORDER BY r.seq")?;
     let found: Vec<(i64, String, String)> = statement.query_map(rusqlite::params![kind, subject], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     found
         .into_iter()

@@ -81,15 +81,7 @@ pub fn read(text: &str) -> Result<Statement, String> {
                 details += 1;
                 let code: u32 = type_code.parse().unwrap_or(0);
                 if (100..400).contains(&code) {
-                    credits.push(BankCredit {
-                        account: number.clone(),
-                        date: as_of.to_string(),
-                        type_code,
-                        amount: Money::from_cents(amount),
-                        bank_reference,
-                        customer_reference,
-                        text,
-                    });
+                    credits.push(BankCredit { account: number.clone(), date: as_of.to_string(), type_code, amount: Money::from_cents(amount), bank_reference, customer_reference, text });
                 }
             }
             let trailer = next(&mut at, "49")?;

@@ -32,10 +32,8 @@ pub fn import(ledger: &mut Ledger, actor: &Actor, source: &str, bytes: &[u8]) ->
     let statement = bai2::read(text).map_err(|e| Error::Invalid(format!("{source}: {e}")))?;
     let sha256 = hex::encode(Sha256::digest(bytes));
     ledger.write(|w| {
-        let earlier: Option<i64> = w
-            .conn()
-            .query_row("SELECT seq FROM entry_refs WHERE kind = 'bank_statement_imported' AND subject = ?1 LIMIT 1", [format!("sha256:{sha256}")], |r| r.get(0))
-            .optional()?;
+        let earlier: Option<i64> =
+            w.conn().query_row("SELECT seq FROM entry_refs WHERE kind = 'bank_statement_imported' AND subject = ?1 LIMIT 1", [format!("sha256:{sha256}")], |r| r.get(0)).optional()?;
         if let Some(seq) = earlier {
             return Err(Error::Refused(format!("FILE: {source} was imported already (entry {seq}, same SHA-256 {}); nothing recorded twice", &sha256[..16])));
         }
@@ -143,8 +141,7 @@ fn kind_fits(kind: &str, type_code: &str) -> bool {
 pub fn expected_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Vec<Expected>> {
     let mut out = Vec::new();
     let mut statement = conn.prepare_cached("SELECT number, business_date, total_cents FROM deposits WHERE business_date BETWEEN ?1 AND ?2")?;
-    let deposits: Vec<(String, String, i64)> =
-        statement.query_map(params![from.to_string(), to.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+    let deposits: Vec<(String, String, i64)> = statement.query_map(params![from.to_string(), to.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     for (number, date, total) in deposits {
         let mut files = conn.prepare_cached("SELECT id FROM batches WHERE deposit = ?1 AND kind IN ('lockbox', 'online')")?;
         let ids: Vec<String> = files.query_map([&number], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
@@ -189,8 +186,7 @@ pub fn credits_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Res
         "SELECT DISTINCT j.seq, j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq
          WHERE r.kind = 'bank_statement_imported' AND r.subject BETWEEN ?1 AND ?2 ORDER BY j.seq",
     )?;
-    let rows: Vec<(i64, String)> =
-        statement.query_map(params![format!("date:{from}"), format!("date:{to}")], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<(i64, String)> = statement.query_map(params![format!("date:{from}"), format!("date:{to}")], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
     for (seq, payload) in rows {
         let Ok(Event::BankStatementImported { credits, .. }) = crate::ledger::payload::decode_tagged(&payload) else {

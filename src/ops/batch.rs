@@ -106,8 +106,7 @@ pub fn add(ledger: &mut Ledger, actor: &Actor, batch: &str, request: ItemRequest
             None if !unpadded.is_empty() => query::payable(w.conn(), unpadded)?,
             None => None,
         };
-        let payable = found
-            .ok_or_else(|| Error::Invalid(format!("account: '{}' is not a known account, license, citation, permit or invoice number", request.payable)))?;
+        let payable = found.ok_or_else(|| Error::Invalid(format!("account: '{}' is not a known account, license, citation, permit or invoice number", request.payable)))?;
         if status_blocks_payment(&payable.status) {
             return Err(Error::Refused(format!("account: {} is {}; it cannot take payments", payable.number, payable.status)));
         }
@@ -172,8 +171,7 @@ pub fn balance(ledger: &mut Ledger, actor: &Actor, batch: &str) -> Result<BatchS
             }
         } else {
             // A file's batch: open exceptions block it; refunded ones count toward the file's totals.
-            let (open, refunded_items, refunded_total) =
-                if is_file_batch(&summary) { crate::ops::lockbox::balance_adjustment(w.conn(), &summary.batch)? } else { (0, 0, Money::ZERO) };
+            let (open, refunded_items, refunded_total) = if is_file_batch(&summary) { crate::ops::lockbox::balance_adjustment(w.conn(), &summary.batch)? } else { (0, 0, Money::ZERO) };
             if open > 0 {
                 return Err(Error::Refused(format!("batch: {} has {open} unresolved exception(s); see `citytill lockbox exceptions`", summary.batch)));
             }
@@ -181,16 +179,16 @@ pub fn balance(ledger: &mut Ledger, actor: &Actor, batch: &str) -> Result<BatchS
             summary.items += refunded_items;
             summary.total = summary.total.plus(refunded_total)?;
             if summary.items != summary.control_items || summary.total != summary.control_total {
-            return Err(Error::Refused(format!(
-                "batch: {} is out of balance — items total {} in {} items, the control tape says {} in {} items (difference {} and {} items)",
-                summary.batch,
-                summary.total,
-                summary.items,
-                summary.control_total,
-                summary.control_items,
-                summary.total.minus(summary.control_total)?,
-                summary.items - summary.control_items
-            )));
+                return Err(Error::Refused(format!(
+                    "batch: {} is out of balance — items total {} in {} items, the control tape says {} in {} items (difference {} and {} items)",
+                    summary.batch,
+                    summary.total,
+                    summary.items,
+                    summary.control_total,
+                    summary.control_items,
+                    summary.total.minus(summary.control_total)?,
+                    summary.items - summary.control_items
+                )));
             }
         }
         w.append(Some(&actor.name), None, &Event::BatchBalanced { batch: summary.batch.clone(), items: summary.items, total: summary.total })?;
@@ -241,26 +239,15 @@ pub fn reopen(ledger: &mut Ledger, actor: &Actor, approver: Option<&Actor>, batc
             if let Some(deposit) = &summary.deposit {
                 return Err(Error::Refused(format!("batch: {} is in deposit {deposit}; correct it with a refund or returned check", summary.batch)));
             }
-            let exported: i64 = w.conn().query_row(
-                "SELECT COUNT(*) FROM exported_payments WHERE reference LIKE ?1 || '-%'",
-                [&summary.batch],
-                |r| r.get(0),
-            )?;
+            let exported: i64 = w.conn().query_row("SELECT COUNT(*) FROM exported_payments WHERE reference LIKE ?1 || '-%'", [&summary.batch], |r| r.get(0))?;
             if exported > 0 {
                 return Err(Error::Refused(format!("batch: {} was exported to the billing system; correct it with a refund", summary.batch)));
             }
             let (approved_seq, posted) = last_approval(w.conn(), &summary.batch)?;
-            let at_head_office: i64 = w
-                .conn()
-                .query_row("SELECT value FROM meta WHERE key = ?1", [crate::ledger::HQ_ACKED_SEQ], |r| r.get::<_, String>(0))
-                .optional()?
-                .and_then(|seq| seq.parse().ok())
-                .unwrap_or(0);
+            let at_head_office: i64 =
+                w.conn().query_row("SELECT value FROM meta WHERE key = ?1", [crate::ledger::HQ_ACKED_SEQ], |r| r.get::<_, String>(0)).optional()?.and_then(|seq| seq.parse().ok()).unwrap_or(0);
             if approved_seq <= at_head_office {
-                return Err(Error::Refused(format!(
-                    "batch: {} reached head office approved, and head office may have exported it to the billing system; correct it with a refund",
-                    summary.batch
-                )));
+                return Err(Error::Refused(format!("batch: {} reached head office approved, and head office may have exported it to the billing system; correct it with a refund", summary.batch)));
             }
             reversed = posted;
         }
@@ -322,16 +309,8 @@ fn summary_of(conn: &Connection, batch: &str) -> Result<BatchSummary> {
         .optional()?;
     let mut summary = row.ok_or_else(|| Error::NotFound(format!("batch: '{batch}' not found (see `citytill batch list`)")))?;
     let (items, total): (i64, i64) = match summary.drawer_id {
-        Some(drawer_id) => conn.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(total_cents), 0) FROM receipts WHERE drawer_id = ?1 AND status <> 'voided'",
-            [drawer_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?,
-        None => conn.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0) FROM batch_items WHERE batch = ?1 AND state <> 'removed'",
-            [batch],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?,
+        Some(drawer_id) => conn.query_row("SELECT COUNT(*), COALESCE(SUM(total_cents), 0) FROM receipts WHERE drawer_id = ?1 AND status <> 'voided'", [drawer_id], |r| Ok((r.get(0)?, r.get(1)?)))?,
+        None => conn.query_row("SELECT COUNT(*), COALESCE(SUM(amount_cents), 0) FROM batch_items WHERE batch = ?1 AND state <> 'removed'", [batch], |r| Ok((r.get(0)?, r.get(1)?)))?,
     };
     summary.items = items;
     summary.total = Money::from_cents(total);
@@ -353,11 +332,7 @@ fn require_state(summary: &BatchSummary, states: &[BatchState], action: &str) ->
 fn check_approver(ledger: &mut Ledger, actor: &Actor, approver: &Actor, batch: &str, action: &str) -> Result<()> {
     actor.require(CASHIER_ROLES, action)?;
     let summary = summary(ledger.conn(), batch)?;
-    let entered: bool = ledger.conn().query_row(
-        "SELECT EXISTS(SELECT 1 FROM batch_items WHERE batch = ?1 AND entered_by = ?2)",
-        params![summary.batch, approver.name],
-        |r| r.get(0),
-    )?;
+    let entered: bool = ledger.conn().query_row("SELECT EXISTS(SELECT 1 FROM batch_items WHERE batch = ?1 AND entered_by = ?2)", params![summary.batch, approver.name], |r| r.get(0))?;
     let problem = if approver.name == actor.name || approver.name == summary.preparer || entered {
         Some(format!("approver: {} prepared batch {} and cannot give its {action}; a second person must", approver.name, summary.batch))
     } else if !approver.role.can_approve() {
@@ -380,9 +355,7 @@ pub fn held_items(conn: &Connection, batch: &str) -> Result<Vec<BatchItem>> {
 
 /// Items of a batch in one state, read back from the journal entries that added them.
 pub fn items_in_state(conn: &Connection, batch: &str, state: BatchItemState) -> Result<Vec<BatchItem>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT j.payload FROM batch_items i JOIN journal j ON j.seq = i.seq WHERE i.batch = ?1 AND i.state = ?2 ORDER BY i.item",
-    )?;
+    let mut statement = conn.prepare_cached("SELECT j.payload FROM batch_items i JOIN journal j ON j.seq = i.seq WHERE i.batch = ?1 AND i.state = ?2 ORDER BY i.item")?;
     let payloads: Vec<String> = statement.query_map(params![batch, state], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     payloads
         .iter()
@@ -404,11 +377,7 @@ fn post_lines(w: &Writer<'_>, items: &[BatchItem]) -> Result<Vec<PostedItem>> {
         let outstanding = (payable.balance.cents() - *earlier).max(0);
         let applied = item.amount.cents().min(outstanding);
         *earlier += item.amount.cents();
-        let line = PaymentLine {
-            target: LineTarget::Payable { number: payable.number, kind: payable.kind },
-            applied: Money::from_cents(applied),
-            credit: (item.amount - Money::from_cents(applied))?,
-        };
+        let line = PaymentLine { target: LineTarget::Payable { number: payable.number, kind: payable.kind }, applied: Money::from_cents(applied), credit: (item.amount - Money::from_cents(applied))? };
         out.push(PostedItem { item: item.item, line });
     }
     Ok(out)

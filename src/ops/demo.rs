@@ -8,8 +8,7 @@ use crate::ledger::Ledger;
 use crate::ops::{auth, import, setup, synthetic};
 
 /// The demo's users and their PINs (printed for the newcomer; a training city only).
-pub const USERS: &[(&str, Role, &str)] =
-    &[("admin", Role::Admin, "246810"), ("ana", Role::Cashier, "1357"), ("lee", Role::Lead, "8642"), ("sam", Role::Supervisor, "975310")];
+pub const USERS: &[(&str, Role, &str)] = &[("admin", Role::Admin, "246810"), ("ana", Role::Cashier, "1357"), ("lee", Role::Lead, "8642"), ("sam", Role::Supervisor, "975310")];
 
 pub const TERMINAL: &str = "TRN1";
 pub const PAYABLES: usize = 2_000;
@@ -43,10 +42,7 @@ pub fn ensure(data_dir: &Path, ledger_path: &Path) -> Result<(Ledger, bool)> {
         let ledger = Ledger::open(ledger_path)?;
         // A counter's real city is never run as the demo (nor given simulated devices).
         if !setup::is_training(&ledger)? {
-            return Err(crate::Error::Refused(format!(
-                "demo: {} holds a real (not training) city; give the demo its own folder with --data-dir",
-                data_dir.display()
-            )));
+            return Err(crate::Error::Refused(format!("demo: {} holds a real (not training) city; give the demo its own folder with --data-dir", data_dir.display())));
         }
         ensure_devices(data_dir)?;
         return Ok((ledger, false));
@@ -76,10 +72,8 @@ pub fn welcome(ledger: &Ledger, data_dir: &Path) -> Result<String> {
         .collect::<rusqlite::Result<_>>()?;
     text.push_str("Accounts to try:\n");
     text.push_str(&examples.join("\n"));
-    let first_utility: Option<(String, i64)> = ledger
-        .conn()
-        .query_row("SELECT number, balance_cents FROM payables WHERE kind = 'utility' AND status = 'active' ORDER BY rowid LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .ok();
+    let first_utility: Option<(String, i64)> =
+        ledger.conn().query_row("SELECT number, balance_cents FROM payables WHERE kind = 'utility' AND status = 'active' ORDER BY rowid LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).ok();
     if let Some(stub) = first_utility.and_then(|(number, cents)| synthetic::demo_stub(&number, crate::Money::from_cents(cents), "2611")) {
         text.push_str(&format!("\nA bill stub to scan (type it into the lookup field): {stub}"));
     }

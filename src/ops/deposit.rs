@@ -6,18 +6,18 @@ use std::path::Path;
 
 use rusqlite::{params, Connection};
 
-use crate::domain::states::{BatchItemState, BatchState};
 use crate::domain::accounts;
 use crate::domain::denominations::{self, DenominationCount};
-use crate::domain::funds::Funds;
 use crate::domain::events::{DepositCheck, DepositLine, DepositSlip, Event, TenderAmount};
+use crate::domain::funds::Funds;
+use crate::domain::states::{BatchItemState, BatchState};
 use crate::domain::tender::{Tender, TenderKind};
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::money::Money;
+use crate::money::MoneyError;
 use crate::ops::auth::Actor;
 use crate::ops::batch::{self, BatchSummary};
-use crate::money::MoneyError;
 
 /// The file in the data dir that routes tenders to bank accounts.
 pub const ROUTING_FILE: &str = "deposit.toml";
@@ -112,8 +112,7 @@ pub fn create(ledger: &mut Ledger, actor: &Actor, routing: &BankRouting, date: &
     actor.require(crate::ops::export::OFFICE_ROLES, "prepare deposits")?;
     ledger.write(|w| {
         routing.validate(w.conn())?;
-        let batches: Vec<BatchSummary> =
-            batch::list(w.conn(), Some(date))?.into_iter().filter(|b| b.state == BatchState::Approved && b.deposit.is_none()).collect();
+        let batches: Vec<BatchSummary> = batch::list(w.conn(), Some(date))?.into_iter().filter(|b| b.state == BatchState::Approved && b.deposit.is_none()).collect();
         if batches.is_empty() {
             return Err(Error::Refused(format!("--date: {date} has no approved batch waiting for a deposit")));
         }
@@ -278,11 +277,8 @@ struct Close {
 }
 
 fn drawer_close(conn: &Connection, drawer_id: i64) -> Result<Close> {
-    let payload: String = conn.query_row(
-        "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'drawer_closed' AND r.subject = ?1",
-        [drawer_id.to_string()],
-        |r| r.get(0),
-    )?;
+    let payload: String =
+        conn.query_row("SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'drawer_closed' AND r.subject = ?1", [drawer_id.to_string()], |r| r.get(0))?;
     match crate::ledger::payload::decode_tagged(&payload) {
         Ok(Event::DrawerClosed { cash_count, counted, float_kept, .. }) => Ok(Close { cash_count, counted, float_kept }),
         _ => Err(Error::Invariant(format!("drawer {drawer_id}: close entry unreadable"))),
@@ -290,11 +286,8 @@ fn drawer_close(conn: &Connection, drawer_id: i64) -> Result<Close> {
 }
 
 fn float_count(conn: &Connection, drawer_id: i64) -> Result<Vec<DenominationCount>> {
-    let payload: String = conn.query_row(
-        "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'drawer_opened' AND r.subject = ?1",
-        [drawer_id.to_string()],
-        |r| r.get(0),
-    )?;
+    let payload: String =
+        conn.query_row("SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'drawer_opened' AND r.subject = ?1", [drawer_id.to_string()], |r| r.get(0))?;
     match crate::ledger::payload::decode_tagged(&payload) {
         Ok(Event::DrawerOpened { count, .. }) => Ok(count),
         _ => Err(Error::Invariant(format!("drawer {drawer_id}: open entry unreadable"))),
@@ -302,9 +295,7 @@ fn float_count(conn: &Connection, drawer_id: i64) -> Result<Vec<DenominationCoun
 }
 
 fn drops(conn: &Connection, drawer_id: i64) -> Result<i64> {
-    let mut statement = conn.prepare_cached(
-        "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'cash_dropped' AND r.subject = ?1 ORDER BY r.seq",
-    )?;
+    let mut statement = conn.prepare_cached("SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'cash_dropped' AND r.subject = ?1 ORDER BY r.seq")?;
     let payloads: Vec<String> = statement.query_map([drawer_id.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let mut total = 0;
     for payload in payloads {
@@ -318,9 +309,7 @@ fn drops(conn: &Connection, drawer_id: i64) -> Result<i64> {
 
 /// The check and money-order tenders of a drawer's payments that still stand (not voided), by receipt.
 pub fn drawer_tenders(conn: &Connection, drawer_id: i64) -> Result<Vec<(String, Tender)>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT r.receipt, j.payload FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.drawer_id = ?1 AND r.status <> 'voided' ORDER BY r.number",
-    )?;
+    let mut statement = conn.prepare_cached("SELECT r.receipt, j.payload FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.drawer_id = ?1 AND r.status <> 'voided' ORDER BY r.number")?;
     let rows: Vec<(String, String)> = statement.query_map(params![drawer_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
     for (receipt, payload) in rows {
@@ -352,8 +341,7 @@ pub fn split_float(counted: &[DenominationCount], float: &[DenominationCount], k
     if to_keep != 0 {
         return None;
     }
-    let rows: Vec<DenominationCount> =
-        left.into_iter().rev().filter(|(_, p)| *p > 0).map(|(d, pieces)| DenominationCount { denomination: Money::from_cents(d), pieces }).collect();
+    let rows: Vec<DenominationCount> = left.into_iter().rev().filter(|(_, p)| *p > 0).map(|(d, pieces)| DenominationCount { denomination: Money::from_cents(d), pieces }).collect();
     debug_assert!(denominations::total(&rows).is_some());
     Some(rows)
 }

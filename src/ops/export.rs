@@ -12,17 +12,17 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::domain::states::{BatchItemState, BatchState};
 use crate::domain::events::{counter_batch, BatchItem, Event, LineTarget, PaymentLine};
 use crate::domain::ids::Role;
+use crate::domain::states::{BatchItemState, BatchState};
 use crate::domain::tender::TenderKind;
 use crate::error::{Error, Result};
 use crate::ledger::schema::receipt_key;
 use crate::ledger::Ledger;
 use crate::money::Money;
+use crate::money::MoneyError;
 use crate::ops::auth::Actor;
 use crate::ops::batch;
-use crate::money::MoneyError;
 
 /// The posting file's header, in the order the billing system imports.
 pub const HEADER: &str = "account,kind,amount,receipt,date,tender,batch";
@@ -92,8 +92,7 @@ pub fn again(ledger: &Ledger, actor: &Actor, seq: i64) -> Result<ExportResult> {
 
 /// The file of export entry `seq`, its rows rebuilt from the references it names.
 fn file(conn: &Connection, terminal: &str, seq: i64) -> Result<ExportResult> {
-    let found: Option<(String, String)> =
-        conn.query_row("SELECT kind, payload FROM journal WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let found: Option<(String, String)> = conn.query_row("SELECT kind, payload FROM journal WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
     let Some((kind, payload)) = found else { return Err(Error::NotFound(format!("--again: there is no entry {seq}"))) };
     if kind != "payments_exported" {
         return Err(Error::Invalid(format!("--again: entry {seq} is a {kind}, not a billing export")));
@@ -132,8 +131,7 @@ pub fn rows_of(conn: &Connection, terminal: &str, references: &[String]) -> Resu
             continue;
         }
         if let Some((receipt, seq)) = reference.split_once(':').and_then(|(receipt, rest)| Some((receipt, rest.rsplit_once(':')?.1.parse::<i64>().ok()?))) {
-            let (date, payload): (String, String) =
-                conn.query_row("SELECT business_date, payload FROM journal WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let (date, payload): (String, String) = conn.query_row("SELECT business_date, payload FROM journal WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let event: Event = crate::ledger::payload::decode_tagged(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
             let (drawer_id, lines) = payment_of(conn, receipt)?;
             rows.extend(reversal_rows(&event, seq, &date, &lines, &file_batch(terminal, &counter_batch(drawer_id))).map_err(Error::Invariant)?);
@@ -206,9 +204,7 @@ fn csv_error(error: csv::Error) -> Error {
 fn pending(conn: &Connection, terminal: &str, date: &str) -> Result<(Vec<String>, Vec<ExportRow>)> {
     let mut references = Vec::new();
     let mut rows = Vec::new();
-    let already = |reference: &str| -> Result<bool> {
-        Ok(conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM exported_payments WHERE reference = ?1)")?.query_row([reference], |r| r.get(0))?)
-    };
+    let already = |reference: &str| -> Result<bool> { Ok(conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM exported_payments WHERE reference = ?1)")?.query_row([reference], |r| r.get(0))?) };
     for summary in batch::list(conn, Some(date))?.into_iter().filter(|b| b.state == BatchState::Approved) {
         match summary.drawer_id {
             Some(drawer_id) => {
@@ -245,14 +241,12 @@ fn pending(conn: &Connection, terminal: &str, date: &str) -> Result<(Vec<String>
 fn reversals(conn: &Connection, terminal: &str, references: &mut Vec<String>, rows: &mut Vec<ExportRow>) -> Result<()> {
     let in_this_file: HashSet<String> = references.iter().cloned().collect();
     let exported = |reference: &str| -> Result<bool> {
-        Ok(in_this_file.contains(reference)
-            || conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM exported_payments WHERE reference = ?1)")?.query_row([reference], |r| r.get(0))?)
+        Ok(in_this_file.contains(reference) || conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM exported_payments WHERE reference = ?1)")?.query_row([reference], |r| r.get(0))?)
     };
-    let mut statement =
-        conn.prepare_cached(
-            "SELECT j.seq, j.business_date, j.payload FROM journal j
+    let mut statement = conn.prepare_cached(
+        "SELECT j.seq, j.business_date, j.payload FROM journal j
              WHERE j.seq IN (SELECT seq FROM entry_refs WHERE kind IN ('payment_refunded', 'check_returned')) ORDER BY j.seq",
-        )?;
+    )?;
     let found: Vec<(i64, String, String)> = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     for (seq, date, payload) in found {
         let event: Event = crate::ledger::payload::decode_tagged(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
@@ -313,15 +307,7 @@ pub fn reversal_rows(event: &Event, seq: i64, date: &str, lines: &[PaymentLine],
             .ok_or_else(|| format!("{reference}: account {number} is not on the payment it reverses"))
     };
     let row = |number: &str, amount: Money| -> std::result::Result<ExportRow, String> {
-        Ok(ExportRow {
-            account: number.to_string(),
-            kind: kind_of(number)?,
-            amount,
-            receipt: reference.clone(),
-            date: date.to_string(),
-            tender: tender.as_str().to_string(),
-            batch: batch.to_string(),
-        })
+        Ok(ExportRow { account: number.to_string(), kind: kind_of(number)?, amount, receipt: reference.clone(), date: date.to_string(), tender: tender.as_str().to_string(), batch: batch.to_string() })
     };
     let mut taken_back: Vec<(&str, i64)> = Vec::new();
     for allocation in allocations {
@@ -390,8 +376,7 @@ pub fn drawer_payments(conn: &Connection, drawer_id: i64) -> Result<Vec<DrawerPa
         "SELECT r.receipt, r.business_date, j.payload FROM receipts r JOIN journal j ON j.seq = r.seq
          WHERE r.drawer_id = ?1 AND r.status <> 'voided' ORDER BY r.number",
     )?;
-    let found: Vec<(String, String, String)> =
-        statement.query_map(params![drawer_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+    let found: Vec<(String, String, String)> = statement.query_map(params![drawer_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
     for (receipt, date, payload) in found {
         match crate::ledger::payload::decode_tagged(&payload) {

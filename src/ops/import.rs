@@ -65,11 +65,7 @@ pub fn parse_fees(input: impl std::io::Read, name: &str, max: Money) -> Result<V
             problems.push(("code", format!("'{}' is reserved for the convenience fee ([convenience_fee] in citytill.toml)", crate::domain::convenience_fee::CODE)));
         }
         let description = text_field(&record[1], "description", 120, problems);
-        let amount = if record[2].trim().is_empty() {
-            Some(None)
-        } else {
-            Money::parse_positive("amount", &record[2], max).map(Some).map_err(|e| problems.push(("amount", e.to_string()))).ok()
-        };
+        let amount = if record[2].trim().is_empty() { Some(None) } else { Money::parse_positive("amount", &record[2], max).map(Some).map_err(|e| problems.push(("amount", e.to_string()))).ok() };
         let gl_account = text_field(&record[3], "gl_account", 16, problems);
         if let Some(gl) = &gl_account {
             if !accounts::valid_code(gl) {
@@ -103,12 +99,7 @@ fn text_field_allow_empty(value: &str, column: &'static str, max_len: usize, pro
     Some(value.to_string())
 }
 
-fn read_rows<T>(
-    input: impl std::io::Read,
-    name: &str,
-    header: &[&str],
-    parse: impl Fn(&csv::StringRecord, &mut Vec<(&'static str, String)>) -> Option<T>,
-) -> Result<Vec<T>> {
+fn read_rows<T>(input: impl std::io::Read, name: &str, header: &[&str], parse: impl Fn(&csv::StringRecord, &mut Vec<(&'static str, String)>) -> Option<T>) -> Result<Vec<T>> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
     let found: Vec<String> = reader.headers().map_err(|e| Error::Invalid(format!("{name}: {e}")))?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     if found != header {
@@ -154,7 +145,11 @@ fn no_duplicates<T>(rows: Vec<T>, key: impl Fn(&T) -> String, column: &str) -> R
             bad.push(format!("line {}, column {column}: '{}' repeats line {}", index + 2, key(row), first + 2));
         }
     }
-    if bad.is_empty() { Ok(rows) } else { Err(Error::Invalid(format!("{} duplicate(s), nothing imported:\n  {}", bad.len(), bad.join("\n  ")))) }
+    if bad.is_empty() {
+        Ok(rows)
+    } else {
+        Err(Error::Invalid(format!("{} duplicate(s), nothing imported:\n  {}", bad.len(), bad.join("\n  "))))
+    }
 }
 
 /// Rows staged, or merged, by an import's first transaction; each next one stages or merges more or
@@ -197,10 +192,7 @@ pub fn upsert_payables(ledger: &mut Ledger, actor: Option<&str>, source: &str, r
     ledger.conn().pragma_update(None, "wal_autocheckpoint", IMPORT_CHECKPOINT_PAGES)?;
     let imported = stage_commit_merge(ledger, actor, source, rows);
     // The connection may serve a counter for hours after: it gives the import's pages back.
-    let restored = ledger
-        .conn()
-        .pragma_update(None, "cache_size", cache)
-        .and_then(|()| ledger.conn().pragma_update(None, "wal_autocheckpoint", checkpoint));
+    let restored = ledger.conn().pragma_update(None, "cache_size", cache).and_then(|()| ledger.conn().pragma_update(None, "wal_autocheckpoint", checkpoint));
     let count = imported?;
     restored?;
     Ok(count)
@@ -264,14 +256,11 @@ fn merge_chunks(ledger: &mut Ledger) -> Result<()> {
         let started = std::time::Instant::now();
         let moved = ledger.write(|w| {
             let conn = w.conn();
-            let import: Option<i64> =
-                conn.query_row("SELECT id FROM imports WHERE state = 'committed' ORDER BY id LIMIT 1", [], |r| r.get(0)).optional()?;
+            let import: Option<i64> = conn.query_row("SELECT id FROM imports WHERE state = 'committed' ORDER BY id LIMIT 1", [], |r| r.get(0)).optional()?;
             let Some(import) = import else { return Ok(None) };
             // The chunk is the staged numbers up to and including `last`: one range for the copy and the delete.
             let last: Option<String> = conn
-                .prepare_cached(
-                    "SELECT MAX(number) FROM (SELECT number FROM payables_staged WHERE import = ?1 ORDER BY number LIMIT ?2)",
-                )?
+                .prepare_cached("SELECT MAX(number) FROM (SELECT number FROM payables_staged WHERE import = ?1 ORDER BY number LIMIT ?2)")?
                 .query_row(params![import, chunk as i64], |r| r.get(0))?;
             let Some(last) = last else {
                 conn.prepare_cached("UPDATE imports SET state = 'merged' WHERE id = ?1")?.execute([import])?;

@@ -131,11 +131,7 @@ pub fn import(ledger: &mut Ledger, actor: &Actor, template: &LockboxTemplate, so
 /// The batch a file with this fingerprint became, if it was imported.
 pub fn imported_as(conn: &Connection, sha256: &str) -> Result<Option<String>> {
     let payload: Option<String> = conn
-        .query_row(
-            "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'lockbox_imported' AND r.subject = ?1 LIMIT 1",
-            [format!("sha256:{sha256}")],
-            |r| r.get(0),
-        )
+        .query_row("SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'lockbox_imported' AND r.subject = ?1 LIMIT 1", [format!("sha256:{sha256}")], |r| r.get(0))
         .optional()?;
     Ok(payload.and_then(|p| match crate::ledger::payload::decode_tagged(&p) {
         Ok(Event::LockboxImported { batch, .. }) => Some(batch),
@@ -145,13 +141,8 @@ pub fn imported_as(conn: &Connection, sha256: &str) -> Result<Option<String>> {
 
 /// The `LockboxImported` entry of a batch, if it came from a file.
 fn imported(conn: &Connection, batch: &str) -> Result<Option<Event>> {
-    let payload: Option<String> = conn
-        .query_row(
-            "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'lockbox_imported' AND r.subject = ?1 LIMIT 1",
-            [batch],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let payload: Option<String> =
+        conn.query_row("SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'lockbox_imported' AND r.subject = ?1 LIMIT 1", [batch], |r| r.get(0)).optional()?;
     Ok(payload.and_then(|p| crate::ledger::payload::decode_tagged(&p).ok()))
 }
 
@@ -213,11 +204,7 @@ pub fn exceptions(conn: &Connection, batch: Option<&str>, approved_too: bool) ->
 /// How an exception was resolved: (the account it was applied to, or None for a refund; the reason).
 fn resolution(conn: &Connection, reference: &str) -> Result<Option<(Option<String>, String)>> {
     let payload: Option<String> = conn
-        .query_row(
-            "SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'lockbox_exception_resolved' AND r.subject = ?1 LIMIT 1",
-            [reference],
-            |r| r.get(0),
-        )
+        .query_row("SELECT j.payload FROM entry_refs r JOIN journal j ON j.seq = r.seq WHERE r.kind = 'lockbox_exception_resolved' AND r.subject = ?1 LIMIT 1", [reference], |r| r.get(0))
         .optional()?;
     match payload.map(|p| crate::ledger::payload::decode_tagged(&p)) {
         None => Ok(None),
@@ -265,13 +252,8 @@ pub fn resolve(ledger: &mut Ledger, actor: &Actor, reference: &str, apply_to: Op
             Some(account) => Some(payable_for(w.conn(), account.trim())?.map_err(|problem| Error::Refused(format!("--apply-to: '{}': {problem}", account.trim())))?),
             None => None,
         };
-        let event = Event::LockboxExceptionResolved {
-            batch: summary.batch.clone(),
-            exception: number,
-            apply_to: payable.as_ref().map(|p| p.number.clone()),
-            amount: row.amount,
-            reason: reason.clone(),
-        };
+        let event =
+            Event::LockboxExceptionResolved { batch: summary.batch.clone(), exception: number, apply_to: payable.as_ref().map(|p| p.number.clone()), amount: row.amount, reason: reason.clone() };
         w.append(Some(&actor.name), None, &event)?;
         match payable {
             Some(payable) => add_item(w, actor, &summary, &row, payable),

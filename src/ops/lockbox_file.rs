@@ -14,10 +14,7 @@ use crate::money::Money;
 use crate::ops::batch::MAX_ITEMS;
 
 /// The layouts CityTill ships (templates/lockbox): `--template NAME` finds them by name.
-const SHIPPED: &[(&str, &str)] = &[
-    ("bai-lockbox", include_str!("../../templates/lockbox/bai-lockbox.toml")),
-    ("online-csv", include_str!("../../templates/lockbox/online-csv.toml")),
-];
+const SHIPPED: &[(&str, &str)] = &[("bai-lockbox", include_str!("../../templates/lockbox/bai-lockbox.toml")), ("online-csv", include_str!("../../templates/lockbox/online-csv.toml"))];
 
 /// Where a field sits: `start` and `length` (1-based columns) in a fixed-width record, or `column` (the
 /// header row's name) in a CSV file.
@@ -123,9 +120,7 @@ impl LockboxTemplate {
         }
         let in_dir = data_dir.join("lockbox").join(format!("{name}.toml"));
         let path = if in_dir.is_file() { in_dir } else { Path::new(name).to_path_buf() };
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            format!("--template: '{name}' is not a shipped template ({}) nor a readable file ({e})", shipped_names().join(", "))
-        })?;
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("--template: '{name}' is not a shipped template ({}) nor a readable file ({e})", shipped_names().join(", ")))?;
         LockboxTemplate::from_toml_str(&text).map_err(|e| format!("--template: {}: {e}", path.display()))
     }
 

@@ -11,9 +11,9 @@ use crate::domain::text;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, Writer};
 use crate::money::Money;
+use crate::money::MoneyError;
 use crate::ops::auth::Actor;
 use crate::ops::query;
-use crate::money::MoneyError;
 
 pub use crate::ops::cart::{Cart, CartItem, CartLine};
 
@@ -98,9 +98,19 @@ pub fn implausible_cash(settings: &Settings, total: Money, tendered: Money, chan
     let multiple = limits.tender_confirm_multiple;
     let over_multiple = multiple > 0 && i128::from(tendered.cents()) > i128::from(total.cents()) * i128::from(multiple);
     if change > limits.drawer_cash_limit {
-        Some(format!("{} tendered on {} due means {} in change, more than a drawer holds. Check the notes handed over: Enter records it, Esc takes the tender back.", tendered.grouped(), total.grouped(), change.grouped()))
+        Some(format!(
+            "{} tendered on {} due means {} in change, more than a drawer holds. Check the notes handed over: Enter records it, Esc takes the tender back.",
+            tendered.grouped(),
+            total.grouped(),
+            change.grouped()
+        ))
     } else if over_multiple {
-        Some(format!("{} tendered on {} due is more than {multiple} times the amount due ({} change). Check the amount typed: Enter records it, Esc takes the tender back.", tendered.grouped(), total.grouped(), change.grouped()))
+        Some(format!(
+            "{} tendered on {} due is more than {multiple} times the amount due ({} change). Check the amount typed: Enter records it, Esc takes the tender back.",
+            tendered.grouped(),
+            total.grouped(),
+            change.grouped()
+        ))
     } else {
         None
     }
@@ -166,15 +176,7 @@ pub fn record_payment(w: &mut Writer<'_>, settings: &Settings, actor: &Actor, re
     let credit = Money::sum(lines.iter().map(|l| l.credit)).unwrap_or(Money::ZERO);
     let number: i64 = w.conn().query_row("SELECT COALESCE(MAX(number), 0) + 1 FROM receipts", [], |r| r.get(0))?;
     let receipt = ReceiptNo { terminal: w.terminal().clone(), number }.to_string();
-    let event = Event::PaymentTaken {
-        receipt: receipt.clone(),
-        number,
-        drawer_id: drawer.id,
-        cashier: actor.name.clone(),
-        lines,
-        tenders: request.tenders.clone(),
-        change,
-    };
+    let event = Event::PaymentTaken { receipt: receipt.clone(), number, drawer_id: drawer.id, cashier: actor.name.clone(), lines, tenders: request.tenders.clone(), change };
     let record = w.append(Some(&actor.name), None, &event)?;
     Ok(PaymentResult { receipt, seq: record.seq, total, tendered, change, credit, convenience_fee: fee, business_date: record.business_date, at: record.at })
 }

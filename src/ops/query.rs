@@ -4,8 +4,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::domain::events::Event;
 use crate::domain::payable::{FeeRow, PayableKind, PayableRow};
-use crate::domain::tender::TenderKind;
 use crate::domain::states::{DrawerState, ReceiptStatus};
+use crate::domain::tender::TenderKind;
 use crate::error::{Error, Result};
 use crate::ledger::schema::receipt_key;
 use crate::money::Money;
@@ -22,22 +22,12 @@ pub fn payable(conn: &Connection, number: &str) -> Result<Option<PayableRow>> {
     if staged.is_some() {
         return Ok(staged);
     }
-    Ok(conn
-        .prepare_cached("SELECT kind, number, name, address, status, balance_cents FROM payables WHERE number = ?1")?
-        .query_row([number.trim()], payable_row)
-        .optional()?)
+    Ok(conn.prepare_cached("SELECT kind, number, name, address, status, balance_cents FROM payables WHERE number = ?1")?.query_row([number.trim()], payable_row).optional()?)
 }
 
 fn payable_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PayableRow> {
     let kind: String = r.get(0)?;
-    Ok(PayableRow {
-        kind: PayableKind::parse(&kind).unwrap_or(PayableKind::Invoice),
-        number: r.get(1)?,
-        name: r.get(2)?,
-        address: r.get(3)?,
-        status: r.get(4)?,
-        balance: r.get(5)?,
-    })
+    Ok(PayableRow { kind: PayableKind::parse(&kind).unwrap_or(PayableKind::Invoice), number: r.get(1)?, name: r.get(2)?, address: r.get(3)?, status: r.get(4)?, balance: r.get(5)? })
 }
 
 /// Payables whose number, name or address contain all the words (prefix match), best first, at most `limit`.
@@ -46,12 +36,7 @@ pub fn search_payables(conn: &Connection, text: &str, limit: usize) -> Result<Ve
     if let Some(exact) = payable(conn, text)? {
         return Ok(vec![exact]);
     }
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(8)
-        .map(|w| format!("\"{}\"*", w.to_lowercase()))
-        .collect();
+    let words: Vec<String> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(8).map(|w| format!("\"{}\"*", w.to_lowercase())).collect();
     if words.is_empty() {
         return Ok(Vec::new());
     }
@@ -158,20 +143,7 @@ pub fn receipt(conn: &Connection, receipt: &str) -> Result<ReceiptInfo> {
              FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.number = ?2 AND r.receipt = ?1",
         )?
         .query_row(params![wanted, receipt_key(&wanted)], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-                r.get::<_, String>(10)?,
-                r.get::<_, String>(11)?,
-            ))
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get::<_, String>(10)?, r.get::<_, String>(11)?))
         })
         .optional()?;
     let Some((receipt, seq, drawer_id, cashier, business_date, at, total, status, refunded, reprints, payload, hash)) = found else {

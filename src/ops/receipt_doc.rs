@@ -4,9 +4,9 @@
 
 use citytill_hardware::receipt::{AmountLine, Barcode, Receipt, ReceiptItem};
 
-use crate::domain::states::ReceiptStatus;
 use crate::config::Settings;
 use crate::domain::events::{Event, LineTarget};
+use crate::domain::states::ReceiptStatus;
 use crate::domain::tender::{Tender, TenderKind};
 use crate::error::{Error, Result};
 use crate::ops::query::ReceiptInfo;

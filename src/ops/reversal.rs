@@ -1,17 +1,17 @@
 //! Corrections by reversing entries: same-day void, refund, and returned check (NSF) — each with a
 //! reason and a second person's approval. Nothing recorded is ever edited or deleted.
 
-use crate::domain::states::{DrawerState, ReceiptStatus};
 use crate::domain::accounts;
 use crate::domain::events::{Allocation, Event, PaymentLine};
 use crate::domain::ids::Role;
+use crate::domain::states::{DrawerState, ReceiptStatus};
 use crate::domain::tender::{Tender, TenderKind};
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, Writer};
 use crate::money::Money;
+use crate::money::MoneyError;
 use crate::ops::auth::Actor;
 use crate::ops::query::{self, ReceiptInfo};
-use crate::money::MoneyError;
 
 /// The lines, tenders and change of the payment a receipt was issued for.
 fn original(info: &ReceiptInfo) -> Result<(Vec<PaymentLine>, Vec<Tender>, Money, i64)> {
@@ -149,9 +149,7 @@ pub struct Corrections {
 pub fn corrections(ledger: &Ledger, actor: &Actor, info: &ReceiptInfo) -> Result<Corrections> {
     let conn = ledger.conn();
     let Ok((lines, tenders, _, drawer_id)) = original(info) else { return Ok(Corrections::default()) };
-    let void = info.status == ReceiptStatus::Paid
-        && info.business_date == ledger.business_date()?.to_string()
-        && query::drawer_by_id(conn, drawer_id)?.is_some_and(|d| d.state == DrawerState::Open);
+    let void = info.status == ReceiptStatus::Paid && info.business_date == ledger.business_date()?.to_string() && query::drawer_by_id(conn, drawer_id)?.is_some_and(|d| d.state == DrawerState::Open);
     let refund = matches!(info.status, ReceiptStatus::Paid | ReceiptStatus::PartiallyRefunded)
         && refundable(info, &lines)?.cents() > 0
         && query::current_drawer(conn, &actor.name)?.is_some_and(|d| d.state == DrawerState::Open);

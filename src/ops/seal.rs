@@ -63,21 +63,16 @@ pub fn check(conn: &Connection, claims: &[SealClaim]) -> Result<Vec<String>> {
         let found: Option<(i64, String)> = match &claim.entry {
             SealedEntry::Seq(seq) => conn.query_row("SELECT seq, hash FROM journal WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?))).optional()?,
             SealedEntry::Receipt(receipt) => conn
-                .query_row(
-                    "SELECT j.seq, j.hash FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.number = ?1 AND r.receipt = ?2",
-                    rusqlite::params![receipt_key(receipt), receipt],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
+                .query_row("SELECT j.seq, j.hash FROM receipts r JOIN journal j ON j.seq = r.seq WHERE r.number = ?1 AND r.receipt = ?2", rusqlite::params![receipt_key(receipt), receipt], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .optional()?,
         };
         match found {
             None => problems.push(format!("seal {}: that entry is not in this journal (deleted, or the journal was cut short)", claim.text)),
-            Some((seq, hash)) if !hash.starts_with(&claim.hex) => problems.push(format!(
-                "seal {}: entry {seq}'s chain head is {}, not the sealed {} — the journal was rewritten after that paper was printed",
-                claim.text,
-                seal(seq, &hash),
-                claim.hex
-            )),
+            Some((seq, hash)) if !hash.starts_with(&claim.hex) => {
+                problems.push(format!("seal {}: entry {seq}'s chain head is {}, not the sealed {} — the journal was rewritten after that paper was printed", claim.text, seal(seq, &hash), claim.hex))
+            }
             Some(_) => {}
         }
     }

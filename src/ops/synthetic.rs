@@ -75,12 +75,7 @@ pub fn payables(count: usize, seed: u64) -> Vec<PayableRow> {
 
 /// A typical fee schedule (fixed and variable fees with their revenue accounts).
 pub fn fees() -> Vec<FeeRow> {
-    let fee = |code: &str, description: &str, cents: Option<i64>, gl: &str| FeeRow {
-        code: code.into(),
-        description: description.into(),
-        amount: cents.map(Money::from_cents),
-        gl_account: gl.into(),
-    };
+    let fee = |code: &str, description: &str, cents: Option<i64>, gl: &str| FeeRow { code: code.into(), description: description.into(), amount: cents.map(Money::from_cents), gl_account: gl.into() };
     vec![
         fee("NSF", "Returned check fee", Some(2500), "4610"),
         fee("DOG", "Dog license", Some(1500), "4210"),

@@ -8,19 +8,8 @@ use crate::error::Result;
 use crate::money::Money;
 use crate::reports::{entries, time_of, Document, Section};
 
-const EXCEPTION_KINDS: &[&str] = &[
-    "payment_voided",
-    "payment_refunded",
-    "no_sale",
-    "paid_out",
-    "paid_in",
-    "approval_refused",
-    "batch_rejected",
-    "batch_reopened",
-    "batch_item_removed",
-    "clock_warning",
-    "user_unlocked",
-];
+const EXCEPTION_KINDS: &[&str] =
+    &["payment_voided", "payment_refunded", "no_sale", "paid_out", "paid_in", "approval_refused", "batch_rejected", "batch_reopened", "batch_item_removed", "clock_warning", "user_unlocked"];
 
 /// Every exception of the day with who did it, who approved it and why.
 pub fn exceptions(conn: &Connection, date: &str) -> Result<Document> {

@@ -31,7 +31,8 @@ pub fn report(conn: &Connection, date: &str, window_days: i64) -> Result<Documen
         }
         counts.push(format!("{status}: {}", section.rows.len()));
         if status != "matched" {
-            section.totals = Some(vec![format!("{} lines", section.rows.len()), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), Money::from_cents(total).to_string()]);
+            section.totals =
+                Some(vec![format!("{} lines", section.rows.len()), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), Money::from_cents(total).to_string()]);
         }
         sections.push(section);
     }

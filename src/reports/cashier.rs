@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 
 use rusqlite::Connection;
 
-use crate::domain::states::DrawerState;
 use crate::domain::events::Event;
+use crate::domain::states::DrawerState;
 use crate::error::Result;
 use crate::money::Money;
+use crate::money::MoneyError;
 use crate::ops::auth::Actor;
 use crate::ops::query;
 use crate::reports::{entries, Document, Section};
-use crate::money::MoneyError;
 
 /// What a drawer's X report says instead of an expected amount the viewer may not see.
 pub const BLIND: &str = "(blind until counted)";
@@ -31,9 +31,7 @@ pub fn require_sight_of_open_drawers(conn: &Connection, date: &str, viewer: Opti
     if cashiers.iter().all(|cashier| may_see_expected(viewer, cashier)) {
         return Ok(());
     }
-    Err(crate::error::Error::Refused(format!(
-        "report: the {name} report shows what open drawers hold; until every drawer of {date} is counted only a supervisor who is not their cashier may see it"
-    )))
+    Err(crate::error::Error::Refused(format!("report: the {name} report shows what open drawers hold; until every drawer of {date} is counted only a supervisor who is not their cashier may see it")))
 }
 
 /// One section per drawer of the date: expected per tender (for a drawer not yet counted, only to a viewer
@@ -78,11 +76,7 @@ pub fn drawers(conn: &Connection, date: &str, viewer: Option<&Actor>) -> Result<
             if !shown {
                 section.notes.push("Expected amounts are shown after the blind count, or to a supervisor.".into());
             }
-            let (receipts, voids): (i64, i64) = conn.query_row(
-                "SELECT COUNT(*), COALESCE(SUM(status = 'voided'), 0) FROM receipts WHERE drawer_id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+            let (receipts, voids): (i64, i64) = conn.query_row("SELECT COUNT(*), COALESCE(SUM(status = 'voided'), 0) FROM receipts WHERE drawer_id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             section.notes.push(format!("Opening float: {}; receipts issued: {receipts}; voided: {voids}", drawer.float));
             section
         };
@@ -119,5 +113,11 @@ pub fn over_short(conn: &Connection, date: &str) -> Result<Document> {
     for (cashier, (closes, cents)) in &per_cashier {
         totals.row(vec![cashier.clone(), closes.to_string(), Money::from_cents(*cents).to_string()]);
     }
-    Ok(Document { report: "over-short".into(), title: "Over/short history per cashier".into(), date: date.into(), lines: vec![format!("Drawer closes from {from} through {date}")], sections: vec![totals, history] })
+    Ok(Document {
+        report: "over-short".into(),
+        title: "Over/short history per cashier".into(),
+        date: date.into(),
+        lines: vec![format!("Drawer closes from {from} through {date}")],
+        sections: vec![totals, history],
+    })
 }

@@ -46,13 +46,7 @@ fn paper(deposit: &str, what: &str, items: &[DepositCheck]) -> Section {
 
 /// The slip of one deposit as a printable document.
 pub fn slip_document(deposit: &str, batches: &[String], slip: &DepositSlip) -> Document {
-    Document {
-        report: "deposit-slip".into(),
-        title: format!("DEPOSIT SLIP {deposit}"),
-        date: slip.business_date.clone(),
-        lines: Vec::new(),
-        sections: slip_sections(deposit, batches, slip),
-    }
+    Document { report: "deposit-slip".into(), title: format!("DEPOSIT SLIP {deposit}"), date: slip.business_date.clone(), lines: Vec::new(), sections: slip_sections(deposit, batches, slip) }
 }
 
 /// The slip as printer text.
@@ -70,11 +64,5 @@ pub fn report(conn: &Connection, date: &str) -> Result<Document> {
             sections.extend(slip_sections(deposit, batches, slip));
         }
     }
-    Ok(Document {
-        report: "deposit".into(),
-        title: "Deposit report".into(),
-        date: date.into(),
-        lines: vec![format!("Deposited: {}", Money::from_cents(total))],
-        sections,
-    })
+    Ok(Document { report: "deposit".into(), title: "Deposit report".into(), date: date.into(), lines: vec![format!("Deposited: {}", Money::from_cents(total))], sections })
 }

@@ -99,13 +99,7 @@ impl Document {
             sections: self
                 .sections
                 .iter()
-                .map(|s| Section {
-                    heading: clean(&s.heading),
-                    columns: cells(&s.columns),
-                    rows: s.rows.iter().map(cells).collect(),
-                    totals: s.totals.as_ref().map(cells),
-                    notes: cells(&s.notes),
-                })
+                .map(|s| Section { heading: clean(&s.heading), columns: cells(&s.columns), rows: s.rows.iter().map(cells).collect(), totals: s.totals.as_ref().map(cells), notes: cells(&s.notes) })
                 .collect(),
         }
     }
@@ -163,9 +157,7 @@ pub fn entries(conn: &Connection, kinds: &[&str], date: &str, through: bool) -> 
          WHERE business_date = ?1 AND kind IN (SELECT value FROM json_each(?2)) ORDER BY seq"
     };
     let mut statement = conn.prepare_cached(sql)?;
-    let rows = statement.query_map(params![date, kinds_json], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?))
-    })?;
+    let rows = statement.query_map(params![date, kinds_json], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (seq, at, business_date, user, approver, payload) = row?;
@@ -188,9 +180,7 @@ pub fn entries_between(conn: &Connection, kinds: &[&str], from: &str, through: &
     let kinds_json = serde_json::to_string(kinds).map_err(|e| Error::Invariant(format!("report kinds: {e}")))?;
     // No ORDER BY seq: with it SQLite may walk the whole journal in seq order instead of the index range.
     let mut statement = conn.prepare_cached(ENTRIES_BETWEEN_SQL)?;
-    let rows = statement.query_map(params![from, through, kinds_json], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?))
-    })?;
+    let rows = statement.query_map(params![from, through, kinds_json], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (seq, at, business_date, user, approver, payload) = row?;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection};
 
-use crate::domain::funds::Funds;
 use crate::domain::events::{BatchItem, Event, LineTarget, PaymentLine};
+use crate::domain::funds::Funds;
 use crate::domain::tender::TenderKind;
 use crate::error::{Error, Result};
 use crate::money::Money;
@@ -102,9 +102,8 @@ pub fn day(conn: &Connection, date: &str) -> Result<Document> {
 
 /// A batch item as entered (its tender and stub), from the journal entry that added it.
 pub fn batch_item(conn: &Connection, batch: &str, item: i64) -> Result<BatchItem> {
-    let payload: String = conn
-        .prepare_cached("SELECT j.payload FROM batch_items i JOIN journal j ON j.seq = i.seq WHERE i.batch = ?1 AND i.item = ?2")?
-        .query_row(params![batch, item], |r| r.get(0))?;
+    let payload: String =
+        conn.prepare_cached("SELECT j.payload FROM batch_items i JOIN journal j ON j.seq = i.seq WHERE i.batch = ?1 AND i.item = ?2")?.query_row(params![batch, item], |r| r.get(0))?;
     match crate::ledger::payload::decode_tagged(&payload) {
         Ok(Event::BatchItemAdded { item, .. }) => Ok(item),
         _ => Err(Error::Invariant(format!("batch {batch} item {item}: entry unreadable"))),
@@ -119,8 +118,7 @@ pub fn gl(conn: &Connection, date: &str, funds: &Funds) -> Result<Document> {
          FROM postings p JOIN journal j ON j.seq = p.seq LEFT JOIN accounts a ON a.code = p.account
          WHERE j.business_date = ?1 GROUP BY p.account ORDER BY p.account",
     )?;
-    let rows: Vec<(String, String, i64, i64)> =
-        statement.query_map([date], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<(String, String, i64, i64)> = statement.query_map([date], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<_>>()?;
     let mut section = Section::new("GL distribution", &["account", "name", "debits", "credits", "net"]);
     for (account, name, debits, credits) in &rows {
         section.row(vec![account.clone(), name.clone(), money(*debits), money(*credits), money(debits - credits)]);
@@ -140,9 +138,7 @@ pub fn gl(conn: &Connection, date: &str, funds: &Funds) -> Result<Document> {
 /// lines' payable kinds and fee codes, the deposit's banks); each fund's subtotal, and totals that equal
 /// the plain distribution's (`plain`), which the note states.
 fn gl_by_fund(conn: &Connection, date: &str, funds: &Funds, plain: (i64, i64)) -> Result<Section> {
-    let mut statement = conn.prepare_cached(
-        "SELECT j.seq, j.payload FROM journal j WHERE j.business_date = ?1 AND EXISTS (SELECT 1 FROM postings p WHERE p.seq = j.seq) ORDER BY j.seq",
-    )?;
+    let mut statement = conn.prepare_cached("SELECT j.seq, j.payload FROM journal j WHERE j.business_date = ?1 AND EXISTS (SELECT 1 FROM postings p WHERE p.seq = j.seq) ORDER BY j.seq")?;
     let rows: Vec<(i64, String)> = statement.query_map([date], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     let mut sums: BTreeMap<(usize, String), (i64, i64)> = BTreeMap::new();
     let order = funds.codes();
@@ -155,10 +151,7 @@ fn gl_by_fund(conn: &Connection, date: &str, funds: &Funds, plain: (i64, i64)) -
             row.1 += posting.credit.cents();
         }
     }
-    let names: BTreeMap<String, String> = conn
-        .prepare_cached("SELECT code, name FROM accounts")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let names: BTreeMap<String, String> = conn.prepare_cached("SELECT code, name FROM accounts")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     let mut section = Section::new("GL by fund", &["fund", "account", "name", "debits", "credits", "net"]);
     let (mut debits, mut credits) = (0, 0);
     for (rank, fund) in order.iter().enumerate() {
@@ -175,10 +168,6 @@ fn gl_by_fund(conn: &Connection, date: &str, funds: &Funds, plain: (i64, i64)) -
         credits += c;
     }
     section.totals = Some(vec!["all funds".into(), String::new(), String::new(), money(debits), money(credits), money(debits - credits)]);
-    section.notes.push(if (debits, credits) == plain {
-        "Adds up to the GL distribution above.".into()
-    } else {
-        "DIFFERS from the GL distribution above.".into()
-    });
+    section.notes.push(if (debits, credits) == plain { "Adds up to the GL distribution above.".into() } else { "DIFFERS from the GL distribution above.".into() });
     Ok(section)
 }

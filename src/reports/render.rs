@@ -20,7 +20,11 @@ pub fn text(document: &Document) -> String {
                 .enumerate()
                 .map(|(i, cell)| {
                     let width = widths.get(i).copied().unwrap_or(0);
-                    if i > 0 && looks_numeric(cell) { format!("{cell:>width$}") } else { format!("{cell:<width$}") }
+                    if i > 0 && looks_numeric(cell) {
+                        format!("{cell:>width$}")
+                    } else {
+                        format!("{cell:<width$}")
+                    }
                 })
                 .collect();
             parts.join("  ").trim_end().to_string()
@@ -51,9 +55,7 @@ fn looks_numeric(cell: &str) -> bool {
 pub fn csv(document: &Document) -> Result<Vec<u8>> {
     let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
     let fail = |e: csv::Error| Error::Invariant(format!("report csv: {e}"));
-    let cells = |first: &str, rest: &[String]| -> Vec<String> {
-        std::iter::once(first).chain(rest.iter().map(String::as_str)).map(|cell| csv_cell(cell).into_owned()).collect()
-    };
+    let cells = |first: &str, rest: &[String]| -> Vec<String> { std::iter::once(first).chain(rest.iter().map(String::as_str)).map(|cell| csv_cell(cell).into_owned()).collect() };
     for section in &document.sections {
         writer.write_record(cells("section", &section.columns)).map_err(fail)?;
         for row in &section.rows {

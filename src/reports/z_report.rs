@@ -117,11 +117,7 @@ pub fn z_report(conn: &Connection, drawer_id: i64) -> Result<ZReport> {
     if !closed {
         return Err(Error::Refused(format!("drawer: {drawer_id} is {}; its Z report prints once it is closed", drawer.state)));
     }
-    (report.receipts, report.voids) = conn.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(status = 'voided'), 0) FROM receipts WHERE drawer_id = ?1",
-        [drawer_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    (report.receipts, report.voids) = conn.query_row("SELECT COUNT(*), COALESCE(SUM(status = 'voided'), 0) FROM receipts WHERE drawer_id = ?1", [drawer_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(report)
 }
 

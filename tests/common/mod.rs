@@ -51,10 +51,7 @@ impl City {
              permit,BP-0000007,Okafor Plumbing,3 Elm St,closed,0.00\n",
         );
         city.as_user("boss", ADMIN_PIN).args(&["import", "payables", &city.path("payables.csv")]).expect_ok();
-        city.write(
-            "fees.csv",
-            "code,description,amount,gl_account\nNSF,Returned check fee,25.00,4610\nDOG,Dog license,15.00,4210\nMISC,Miscellaneous,,4900\n",
-        );
+        city.write("fees.csv", "code,description,amount,gl_account\nNSF,Returned check fee,25.00,4610\nDOG,Dog license,15.00,4210\nMISC,Miscellaneous,,4900\n");
         city.as_user("boss", ADMIN_PIN).args(&["import", "fees", &city.path("fees.csv")]).expect_ok();
         city
     }
@@ -83,18 +80,22 @@ impl City {
     /// Runs citytill with `args` and extra environment, no user.
     pub fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_citytill"));
-        command.arg("--data-dir").arg(self.data()).args(args).env_remove("CITYTILL_USER").env_remove("CITYTILL_PIN").env_remove("CITYTILL_APPROVER_PIN").env_remove("CITYTILL_DATA_DIR").env_remove("CITYTILL_NOW");
+        command
+            .arg("--data-dir")
+            .arg(self.data())
+            .args(args)
+            .env_remove("CITYTILL_USER")
+            .env_remove("CITYTILL_PIN")
+            .env_remove("CITYTILL_APPROVER_PIN")
+            .env_remove("CITYTILL_DATA_DIR")
+            .env_remove("CITYTILL_NOW");
         // The PIN key lives beside the data dir, not in it (as IT would keep it outside backups).
         command.env("CITYTILL_PIN_KEY_FILE", self.pin_key_file());
         for (key, value) in env {
             command.env(key, value);
         }
         let output: Output = command.output().expect("run citytill");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Run { code: output.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&output.stdout).into_owned(), stderr: String::from_utf8_lossy(&output.stderr).into_owned() }
     }
 
     pub fn ok(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
@@ -218,7 +219,15 @@ fn luhn(digits: &str) -> bool {
         .enumerate()
         .map(|(i, c)| {
             let d = c.to_digit(10).unwrap_or(0);
-            if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                d
+            }
         })
         .sum();
     sum.is_multiple_of(10)

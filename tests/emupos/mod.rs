@@ -22,12 +22,7 @@ pub const DEVICE: &str = "front";
 pub const START_LIMIT: Duration = Duration::from_secs(30);
 
 fn usable(python: &Path) -> bool {
-    Command::new(python)
-        .args(["-c", "import sys, emupos, escpos; sys.exit(0 if sys.version_info >= (3, 13) else 1)"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    Command::new(python).args(["-c", "import sys, emupos, escpos; sys.exit(0 if sys.version_info >= (3, 13) else 1)"]).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
 /// A Python >= 3.13 with emupos and python-escpos, or None with the skip message printed (a panic when

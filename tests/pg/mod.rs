@@ -111,10 +111,7 @@ impl Cluster {
             self.port,
             self.dir.display()
         );
-        run(
-            self.tool("pg_ctl").arg("-D").arg(self.dir.join("data")).arg("-l").arg(self.dir.join("log")).args(["-w", "-t", "60", "-o", &options, "start"]),
-            "pg_ctl start",
-        )
+        run(self.tool("pg_ctl").arg("-D").arg(self.dir.join("data")).arg("-l").arg(self.dir.join("log")).args(["-w", "-t", "60", "-o", &options, "start"]), "pg_ctl start")
     }
 
     /// Stops the server at once, as a crash would (in-flight transactions are rolled back at restart).

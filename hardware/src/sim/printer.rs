@@ -211,7 +211,22 @@ fn code128_modules(data: &[u8]) -> u32 {
 impl PrinterModel {
     /// A printer that renders jobs into `out_dir` (NNNN.txt and NNNN.bin).
     pub fn new(out_dir: &Path) -> Self {
-        Self { out_dir: out_dir.to_path_buf(), faults: PrinterFaults::default(), pending: Vec::new(), lines: Vec::new(), line: String::new(), raw: Vec::new(), jobs_written: 0, qr_data: String::new(), held: Vec::new(), buffer_clears: 0, dots: 576, module: 3, max_job_bytes: 1 << 20, slip: SlipModel { station: 2, ..SlipModel::default() } }
+        Self {
+            out_dir: out_dir.to_path_buf(),
+            faults: PrinterFaults::default(),
+            pending: Vec::new(),
+            lines: Vec::new(),
+            line: String::new(),
+            raw: Vec::new(),
+            jobs_written: 0,
+            qr_data: String::new(),
+            held: Vec::new(),
+            buffer_clears: 0,
+            dots: 576,
+            module: 3,
+            max_job_bytes: 1 << 20,
+            slip: SlipModel { station: 2, ..SlipModel::default() },
+        }
     }
 
     /// Jobs rendered so far.

@@ -3,8 +3,8 @@
 //! the check (MICR), confirm the amount, Enter → next item; balance; approve / reject / reopen with a
 //! supervisor's name and PIN on the same screen (the library refuses self-approval; its message is shown).
 
-use citytill::domain::states::BatchState;
 use citytill::domain::events::{BatchItem, BatchKind};
+use citytill::domain::states::BatchState;
 use citytill::ops::auth::{self, Actor};
 use citytill::ops::batch::{self, BatchSummary};
 use citytill::Money;
@@ -19,10 +19,10 @@ use crate::gui::widgets::Approval;
 
 #[path = "batches_items.rs"]
 mod items;
-#[path = "batches_view.rs"]
-mod view;
 #[path = "batches_remove.rs"]
 mod remove;
+#[path = "batches_view.rs"]
+mod view;
 
 pub const CONTROL_TOTAL_ID: &str = "batch-control-total";
 pub const CONTROL_ITEMS_ID: &str = "batch-control-items";

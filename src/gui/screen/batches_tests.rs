@@ -251,10 +251,7 @@ fn remove_an_item_with_a_reason() {
     batches(&mut app, Message::RemoveItem("2".into()));
     batches(&mut app, Message::RemoveSubmitted);
     assert_eq!(app.batches.error, None);
-    assert_eq!(
-        app.batches.notice.as_deref(),
-        Some("Item M1-0002 (10.00) removed: keyed twice. Batch M1 now holds 45.50 in 1 item (control 45.50 in 1).")
-    );
+    assert_eq!(app.batches.notice.as_deref(), Some("Item M1-0002 (10.00) removed: keyed twice. Batch M1 now holds 45.50 in 1 item (control 45.50 in 1)."));
     assert_eq!(app.batches.mode(), Mode::List);
     assert_eq!(app.batches.items.iter().map(|i| i.item).collect::<Vec<_>>(), vec![1], "the item list no longer shows it");
     assert_eq!(app.batches.selected.as_ref().map(|b| (b.items, b.total.cents())), Some((1, 4550)), "the batch's totals drop");

@@ -1,8 +1,8 @@
 //! The batches screen's view (pure): the list, the selected batch with its running total against the
 //! control total, and the open / item / decision forms.
 
-use citytill::domain::states::BatchState;
 use citytill::domain::events::{BatchItem, BatchKind};
+use citytill::domain::states::BatchState;
 use citytill::ops::batch::{self, BatchSummary};
 use citytill::Money;
 use iced::widget::{button, column, container, responsive, row, scrollable, text, Column};
@@ -31,8 +31,7 @@ impl BatchesScreen {
             widgets::key_button("Enter items", Some(Shortcut::F11), remittance_open.then_some(Message::EnterItems)).style(theme::button::tab(self.mode() == Mode::Entering)),
             widgets::key_button("Balance", Some(Shortcut::F6), selected.is_some_and(|b| b.state == BatchState::Open).then_some(Message::Balance)),
             // Offered only where the library takes the correction (an open mail or drop-box batch of an open day).
-            widgets::key_button("Remove item", Some(Shortcut::F12), (removable && !self.items.is_empty()).then_some(Message::StartRemove))
-                .style(theme::button::tab(self.mode() == Mode::Removing)),
+            widgets::key_button("Remove item", Some(Shortcut::F12), (removable && !self.items.is_empty()).then_some(Message::StartRemove)).style(theme::button::tab(self.mode() == Mode::Removing)),
         ]
         .spacing(8);
         for decision in DECISIONS {
@@ -84,9 +83,7 @@ impl BatchesScreen {
 
     /// The batch list; `rows`: at most this many rows, around the selected batch.
     fn list(&self, width: Length, rows: Option<usize>) -> Element<'_, Message> {
-        let mut list = Column::new().spacing(2).push(
-            row![cell("Batch", 60), cell("Kind", 80), cell("State", 90), cell("Total / control", 170), cell("Items", 70)].spacing(6),
-        );
+        let mut list = Column::new().spacing(2).push(row![cell("Batch", 60), cell("Kind", 80), cell("State", 90), cell("Total / control", 170), cell("Items", 70)].spacing(6));
         if self.batches.is_empty() {
             list = list.push(text("No batches yet").size(theme::BODY).style(theme::text::muted));
         }
@@ -125,19 +122,16 @@ impl BatchesScreen {
     fn detail<'a>(&'a self, summary: &'a BatchSummary) -> Element<'a, Message> {
         let difference = Money::from_cents(summary.total.cents() - summary.control_total.cents());
         let agrees = difference.is_zero() && summary.items == summary.control_items;
-        let mut card = column![
-            text(format!("Batch {} — {} — {}{}", summary.batch, kind_label(&summary.kind), summary.state, summary.preparer_line())).size(theme::HEADING).font(theme::text::BOLD),
-        ]
-        .spacing(theme::GAP);
+        let mut card = column![text(format!("Batch {} — {} — {}{}", summary.batch, kind_label(&summary.kind), summary.state, summary.preparer_line())).size(theme::HEADING).font(theme::text::BOLD),]
+            .spacing(theme::GAP);
         if summary.drawer_id.is_none() {
-            card = card
-                .push(text(format!("Running {} of control {}", summary.total.grouped(), summary.control_total.grouped())).size(theme::AMOUNT).font(theme::text::BOLD))
-                .push(
-                    text(format!("Items {} of {} — difference {}", summary.items, summary.control_items, signed(difference)))
-                        .size(theme::BODY)
-                        .font(theme::text::BOLD)
-                        .style(if agrees { theme::text::success } else { theme::text::warning }),
-                );
+            card = card.push(text(format!("Running {} of control {}", summary.total.grouped(), summary.control_total.grouped())).size(theme::AMOUNT).font(theme::text::BOLD)).push(
+                text(format!("Items {} of {} — difference {}", summary.items, summary.control_items, signed(difference))).size(theme::BODY).font(theme::text::BOLD).style(if agrees {
+                    theme::text::success
+                } else {
+                    theme::text::warning
+                }),
+            );
         } else {
             card = card.push(text(format!("Counter batch: {} in {} receipts; balances when its drawer closes", summary.total.grouped(), summary.items)).size(theme::BODY));
         }
@@ -181,11 +175,15 @@ impl BatchesScreen {
 
     fn item_view<'a>(&'a self, form: &'a ItemForm) -> Element<'a, Message> {
         let account = match &form.account {
-            Some(account) => text(format!("Account {} — {}{}", account.number, account.name, account.due.map(|d| format!(" — stub says {}", d.grouped())).unwrap_or_default())).size(theme::BODY).font(theme::text::BOLD),
+            Some(account) => text(format!("Account {} — {}{}", account.number, account.name, account.due.map(|d| format!(" — stub says {}", d.grouped())).unwrap_or_default()))
+                .size(theme::BODY)
+                .font(theme::text::BOLD),
             None => text("1. Scan the stub (or type its scanline or the account number), Enter").size(theme::BODY).style(theme::text::muted),
         };
         let check = match &form.check {
-            Some(check) => text(format!("Check {} routing {} account {}", check.check_number.as_deref().map(|n| format!("#{n}")).unwrap_or_default(), check.routing, check.account_masked)).size(theme::BODY).font(theme::text::BOLD),
+            Some(check) => text(format!("Check {} routing {} account {}", check.check_number.as_deref().map(|n| format!("#{n}")).unwrap_or_default(), check.routing, check.account_masked))
+                .size(theme::BODY)
+                .font(theme::text::BOLD),
             None => text("2. Scan the check's MICR line (Enter with nothing for a check without one)").size(theme::BODY).style(theme::text::muted),
         };
         let submit = button(text("Hold item, next [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Confirm)).style(theme::button::primary);
@@ -212,9 +210,7 @@ impl BatchesScreen {
                 widgets::checked_field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::RemoveSubmitted), self.refusal(REASON_ID)),
             ]
             .spacing(theme::GAP),
-            text(format!("The item's number from the list (like 2 or {batch}-0002) and why it comes out; it stays in the journal as removed."))
-                .size(theme::SMALL)
-                .style(theme::text::muted),
+            text(format!("The item's number from the list (like 2 or {batch}-0002) and why it comes out; it stays in the journal as removed.")).size(theme::SMALL).style(theme::text::muted),
             row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
         ]
         .spacing(8)
@@ -284,7 +280,11 @@ fn items_table<'a>(items: &'a [BatchItem], batch: &str) -> Element<'a, Message> 
 
 /// "+1.00" / "-5.00" / "0.00": over and under read at a glance.
 fn signed(amount: Money) -> String {
-    if amount.is_negative() || amount.is_zero() { amount.grouped() } else { format!("+{}", amount.grouped()) }
+    if amount.is_negative() || amount.is_zero() {
+        amount.grouped()
+    } else {
+        format!("+{}", amount.grouped())
+    }
 }
 
 fn cell<'a>(label: &'a str, width: u32) -> Element<'a, Message> {
@@ -299,9 +299,17 @@ fn kind_label(kind: &str) -> &str {
 }
 
 fn totals(b: &BatchSummary) -> String {
-    if b.drawer_id.is_some() { b.total.grouped() } else { format!("{} / {}", b.total.grouped(), b.control_total.grouped()) }
+    if b.drawer_id.is_some() {
+        b.total.grouped()
+    } else {
+        format!("{} / {}", b.total.grouped(), b.control_total.grouped())
+    }
 }
 
 fn counts(b: &BatchSummary) -> String {
-    if b.drawer_id.is_some() { b.items.to_string() } else { format!("{}/{}", b.items, b.control_items) }
+    if b.drawer_id.is_some() {
+        b.items.to_string()
+    } else {
+        format!("{}/{}", b.items, b.control_items)
+    }
 }

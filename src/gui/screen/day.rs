@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use citytill::ops::auth::Actor;
-use citytill::ops::deposit::{self, BankRouting};
 use citytill::ops::day;
+use citytill::ops::deposit::{self, BankRouting};
 use citytill::ops::drawer_overview::{self, DrawerLine};
 use citytill::reports;
 use iced::widget::operation::focus;
@@ -235,7 +235,9 @@ impl DayScreen {
             column![].into()
         };
         let body: Element<'_, Message> = match &self.slip {
-            Some(slip) => container(scrollable(text(slip.as_str()).font(theme::text::MONO).size(theme::SMALL)).height(Length::Fill).width(Length::Fill)).padding(12).style(theme::container::card).into(),
+            Some(slip) => {
+                container(scrollable(text(slip.as_str()).font(theme::text::MONO).size(theme::SMALL)).height(Length::Fill).width(Length::Fill)).padding(12).style(theme::container::card).into()
+            }
             None => column![
                 text("F5 puts the date's approved batches into one deposit and shows its slip. F9 closes the business day once every drawer is closed and every batch approved.")
                     .size(theme::BODY)
@@ -263,13 +265,9 @@ impl DayScreen {
         }
         let mut table = column![text("Drawers today").size(theme::BODY).font(theme::text::BOLD), header.push(text("Warning").size(theme::BODY))].spacing(4);
         for drawer in &self.drawers {
-            let mut line = row![
-                cell(drawer.id.to_string(), 80.0),
-                cell(drawer.cashier.clone(), 140.0),
-                cell(drawer_overview_state(&drawer.state).into(), 110.0),
-                cell(drawer.cash_receipts.to_string(), 140.0),
-            ]
-            .spacing(8);
+            let mut line =
+                row![cell(drawer.id.to_string(), 80.0), cell(drawer.cashier.clone(), 140.0), cell(drawer_overview_state(&drawer.state).into(), 110.0), cell(drawer.cash_receipts.to_string(), 140.0),]
+                    .spacing(8);
             if with_expected {
                 line = line.push(cell(drawer.expected_cash.map_or_else(|| "—".to_string(), |m| m.grouped()), 150.0));
             }

@@ -95,12 +95,7 @@ fn deposit_and_day_close() {
     assert_eq!(app.screen, Screen::Day, "Esc withdrew the question, it did not leave");
     send(&mut app, AppMessage::Shortcut(Shortcut::F9));
     send(&mut app, AppMessage::Shortcut(Shortcut::F9));
-    assert_eq!(
-        app.day.notice.as_deref(),
-        Some("Business date 2026-03-02 closed (1 drawer, 1 batch); new entries go to 2026-03-03."),
-        "{:?}",
-        app.day.error
-    );
+    assert_eq!(app.day.notice.as_deref(), Some("Business date 2026-03-02 closed (1 drawer, 1 batch); new entries go to 2026-03-03."), "{:?}", app.day.error);
     assert_eq!(business_date(&mut app), "2026-03-03");
     assert_eq!(app.status.business_date, "2026-03-03", "the status bar follows");
 }

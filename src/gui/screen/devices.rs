@@ -93,7 +93,8 @@ impl DevicesScreen {
         for line in lines {
             let detail = detail(line);
             let summary = text(line.summary()).size(theme::BODY).width(260);
-            table = table.push(row![text(line.kind.name()).size(theme::BODY).width(120), if line.is_ok() { summary } else { summary.style(theme::text::danger) }, text(detail).size(theme::SMALL)].spacing(12));
+            table = table
+                .push(row![text(line.kind.name()).size(theme::BODY).width(120), if line.is_ok() { summary } else { summary.style(theme::text::danger) }, text(detail).size(theme::SMALL)].spacing(12));
         }
         for problem in &ctx.devices.problems {
             table = table.push(text(problem.as_str()).size(theme::SMALL).style(theme::text::danger));

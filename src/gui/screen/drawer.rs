@@ -263,7 +263,11 @@ impl DrawerScreen {
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
         let (approver, pin, reason) = (self.approval.approver.trim().to_string(), std::mem::take(&mut self.approval.pin), self.reason.clone());
         let approve = move |ledger: &mut citytill::ledger::Ledger, actor: &Actor, what: &str| -> citytill::Result<Option<Actor>> {
-            if approver.is_empty() { Ok(None) } else { auth::approve(ledger, &settings, actor, &approver, &pin, what).map(Some) }
+            if approver.is_empty() {
+                Ok(None)
+            } else {
+                auth::approve(ledger, &settings, actor, &approver, &pin, what).map(Some)
+            }
         };
         let settings = ctx.settings.clone();
         Ok(match action {
@@ -350,10 +354,7 @@ impl DrawerScreen {
     fn print_report(&mut self, ctx: &Context) -> Task<Message> {
         let Some(result) = self.result.as_ref().filter(|r| r.closed) else { return Task::none() };
         let (drawer_id, settings, training) = (result.drawer_id, ctx.settings.clone(), ctx.training);
-        Task::perform(
-            ctx.worker.call(move |ledger| Ok(Box::new(citytill::reports::z_report::z_report(ledger.conn(), drawer_id)?.paper(&settings, training)))),
-            Message::ReportReady,
-        )
+        Task::perform(ctx.worker.call(move |ledger| Ok(Box::new(citytill::reports::z_report::z_report(ledger.conn(), drawer_id)?.paper(&settings, training)))), Message::ReportReady)
     }
 
     fn report_ready(&mut self, result: Result<Box<citytill_hardware::receipt::Receipt>, String>, ctx: &Context) {

@@ -272,7 +272,19 @@ fn printed_z_report_carries_the_report_figures() {
         let note = note.as_str().unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(flat.contains(&note), "the report's line {note:?} is not on the printed tape:\n{tape}");
     }
-    for needed in ["Terminal T01", "cashier ana", "Opening float: 100.00", "Drops: 1 totalling 50.00", "Paid-ins: 0 totalling 0.00", "Paid-outs: 1 totalling 5.00", "Receipts issued: 2; voided: 1", "approved by sam: miscounted change", "Business date 2026-03-02", "Opened 2026-03-02 15:04", "Closed 2026-03-02 15:04"] {
+    for needed in [
+        "Terminal T01",
+        "cashier ana",
+        "Opening float: 100.00",
+        "Drops: 1 totalling 50.00",
+        "Paid-ins: 0 totalling 0.00",
+        "Paid-outs: 1 totalling 5.00",
+        "Receipts issued: 2; voided: 1",
+        "approved by sam: miscounted change",
+        "Business date 2026-03-02",
+        "Opened 2026-03-02 15:04",
+        "Closed 2026-03-02 15:04",
+    ] {
         assert!(flat.contains(needed), "{needed:?} is not on the printed tape:\n{tape}");
     }
     // Every tender row of the report (and of the window's result) is on the tape with the same figures.
@@ -280,7 +292,11 @@ fn printed_z_report_carries_the_report_figures() {
         let cells: Vec<&str> = row.as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
         let tender = cells[0];
         let screen = |map: &std::collections::BTreeMap<&'static str, Money>| map.get(tender).copied().unwrap_or(Money::ZERO).to_string();
-        assert_eq!((screen(&result.expected), screen(&result.counted), screen(&result.over_short)), (cells[1].to_string(), cells[2].to_string(), cells[3].to_string()), "{tender}: window and report agree");
+        assert_eq!(
+            (screen(&result.expected), screen(&result.counted), screen(&result.over_short)),
+            (cells[1].to_string(), cells[2].to_string(), cells[3].to_string()),
+            "{tender}: window and report agree"
+        );
         for (what, figure) in [("expected", cells[1]), ("counted", cells[2]), ("over/short", cells[3])] {
             let line = tape.lines().find(|l| l.trim_start().starts_with(&format!("{tender} {what}"))).unwrap_or_else(|| panic!("no {tender} {what} line:\n{tape}"));
             assert!(line.trim_end().ends_with(figure), "{tender} {what}: the tape says {line:?}, the report {figure}");

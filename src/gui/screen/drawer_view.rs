@@ -1,7 +1,7 @@
 //! The drawer screen's view (pure) and the close (Z) report document.
 
-use citytill::domain::states::DrawerState;
 use citytill::config::Settings;
+use citytill::domain::states::DrawerState;
 use citytill::Money;
 use iced::widget::{button, column, container, row, scrollable, text, text_input, Column};
 use iced::{Alignment, Element, Length};
@@ -24,7 +24,11 @@ impl DrawerScreen {
                 Action::Close => self.current.is_some(),
                 _ => self.current.as_ref().is_some_and(|d| d.state == DrawerState::Open),
             };
-            button(text(format!("{} [{}]", action.label(), action.key().label())).size(theme::BODY)).padding([8, 12]).on_press_maybe(enabled.then_some(Message::Start(*action))).style(theme::button::tab(self.action == Some(*action))).into()
+            button(text(format!("{} [{}]", action.label(), action.key().label())).size(theme::BODY))
+                .padding([8, 12])
+                .on_press_maybe(enabled.then_some(Message::Start(*action)))
+                .style(theme::button::tab(self.action == Some(*action)))
+                .into()
         }))
         .spacing(8);
         // A form scrolls in the space left; its buttons (and approval fields) stay pinned below it, so
@@ -93,12 +97,21 @@ impl DrawerScreen {
                 ],
             ));
         }
-        let submit = button(text(if close { "Record count [Enter]" } else { "Open drawer [Enter]" }).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
-        (form.into(), row![submit, widgets::key_button("Read from money counter", Some(Shortcut::F12), Some(Message::ReadCounter)), widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8).into())
+        let submit = button(text(if close { "Record count [Enter]" } else { "Open drawer [Enter]" }).size(theme::BODY))
+            .padding([8, 14])
+            .on_press_maybe((!self.busy).then_some(Message::Submit))
+            .style(theme::button::primary);
+        (
+            form.into(),
+            row![submit, widgets::key_button("Read from money counter", Some(Shortcut::F12), Some(Message::ReadCounter)), widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))]
+                .spacing(8)
+                .into(),
+        )
     }
 
     fn cash_count_total(&self, settings: &Settings) -> Result<String, String> {
-        let rows: Vec<String> = settings.currency.denominations_cents.iter().zip(&self.counts).filter(|(_, p)| !p.trim().is_empty()).map(|(c, p)| format!("{}x{}", Money::from_cents(*c), p.trim())).collect();
+        let rows: Vec<String> =
+            settings.currency.denominations_cents.iter().zip(&self.counts).filter(|(_, p)| !p.trim().is_empty()).map(|(c, p)| format!("{}x{}", Money::from_cents(*c), p.trim())).collect();
         let rows = citytill::domain::denominations::parse_count("count", &rows.join(","), &settings.currency.denominations_cents)?;
         citytill::domain::denominations::total(&rows).map(|m| m.grouped()).ok_or_else(|| "count: the total is too large".into())
     }
@@ -124,9 +137,7 @@ impl DrawerScreen {
 
     fn result_view(&self) -> (Element<'_, Message>, Element<'_, Message>) {
         let Some(result) = &self.result else { return (column![].into(), column![].into()) };
-        let mut table = Column::new().spacing(4).push(
-            row![text("Tender").width(160), text("Expected").width(140), text("Counted").width(140), text("Over/short").width(140)].spacing(8),
-        );
+        let mut table = Column::new().spacing(4).push(row![text("Tender").width(160), text("Expected").width(140), text("Counted").width(140), text("Over/short").width(140)].spacing(8));
         for (tender, expected) in &result.expected {
             let counted = result.counted.get(tender).copied().unwrap_or(Money::ZERO);
             let over_short = result.over_short.get(tender).copied().unwrap_or(Money::ZERO);
@@ -160,5 +171,9 @@ impl DrawerScreen {
 
 /// "+1.00" / "-5.00" / "0.00": over and short read at a glance.
 pub fn signed(amount: Money) -> String {
-    if amount.is_negative() || amount.is_zero() { amount.grouped() } else { format!("+{}", amount.grouped()) }
+    if amount.is_negative() || amount.is_zero() {
+        amount.grouped()
+    } else {
+        format!("+{}", amount.grouped())
+    }
 }

@@ -612,11 +612,7 @@ impl FinanceScreen {
                 let last4 = request.bank_account[request.bank_account.len().saturating_sub(4)..].to_string();
                 let account = request.account.clone();
                 let ids = autopay::enrol(ledger, &settings, &actor, &approving, &[(String::new(), request)])?;
-                Ok(format!(
-                    "{} enrolled: account {account}, bank account ending {last4}, approved by {}. Its prenote goes out in the next run.",
-                    ids.join(", "),
-                    approving.name
-                ))
+                Ok(format!("{} enrolled: account {account}, bank account ending {last4}, approved by {}. Its prenote goes out in the next run.", ids.join(", "), approving.name))
             }),
             Message::Enrolled,
         )
@@ -761,11 +757,7 @@ impl EnrolForm {
         if let Some(refusal) = bank_problem(&number, again) {
             return Err(refusal);
         }
-        let rule = if self.fixed {
-            Rule::Fixed(Money::parse_positive("fixed-amount", &self.fixed_amount, max).map_err(|e| (Field::FixedAmount, e.to_string()))?)
-        } else {
-            Rule::Full
-        };
+        let rule = if self.fixed { Rule::Fixed(Money::parse_positive("fixed-amount", &self.fixed_amount, max).map_err(|e| (Field::FixedAmount, e.to_string()))?) } else { Rule::Full };
         let draft_day = match self.draft_day.trim().parse::<i64>() {
             Ok(day) if (1..=31).contains(&day) => day,
             _ => return Err((Field::DraftDay, format!("draft-day: '{}' is not a day of the month (1 to 31)", self.draft_day.trim()))),

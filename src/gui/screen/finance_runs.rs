@@ -53,7 +53,8 @@ impl FinanceScreen {
         }
         let Step::Running(form) = &mut self.step else { return Task::none() };
         let pin = std::mem::take(&mut form.approval.pin);
-        let (action, run, date, file, reason, approver) = (form.action, form.run.clone(), form.date.trim().to_string(), form.file.trim().to_string(), form.reason.trim().to_string(), form.approval.approver.trim().to_string());
+        let (action, run, date, file, reason, approver) =
+            (form.action, form.run.clone(), form.date.trim().to_string(), form.file.trim().to_string(), form.reason.trim().to_string(), form.approval.approver.trim().to_string());
         if action != RunAction::Prepare && approver.is_empty() {
             self.error = Some("approver: a supervisor types their name and PIN".into());
             return focus("approver");

@@ -48,9 +48,10 @@ impl FinanceScreen {
     }
 
     fn enrolment_list(&self) -> Element<'_, Message> {
-        let mut list = Column::new().spacing(2).push(text("Autopay enrolments").size(theme::BODY).font(theme::text::BOLD)).push(
-            row![cell("Id", 60), cell("Account", 130), cell("Name", 150), cell("Rule", 150), cell("Day", 45), cell("Bank", 130), cell("Status", 150)].spacing(6),
-        );
+        let mut list = Column::new()
+            .spacing(2)
+            .push(text("Autopay enrolments").size(theme::BODY).font(theme::text::BOLD))
+            .push(row![cell("Id", 60), cell("Account", 130), cell("Name", 150), cell("Rule", 150), cell("Day", 45), cell("Bank", 130), cell("Status", 150)].spacing(6));
         if self.enrolments.is_empty() {
             list = list.push(text("No enrolments yet: enrol an account [F5].").size(theme::BODY).style(theme::text::muted));
         }
@@ -72,9 +73,10 @@ impl FinanceScreen {
     }
 
     fn exception_list(&self) -> Element<'_, Message> {
-        let mut list = Column::new().spacing(2).push(text("Lockbox and online file exceptions (open)").size(theme::BODY).font(theme::text::BOLD)).push(
-            row![cell("Ref", 70), cell("Batch", 60), cell("Line", 50), cell("Account as given", 170), cell("Amount", 100), cell("Problem", 260)].spacing(6),
-        );
+        let mut list = Column::new()
+            .spacing(2)
+            .push(text("Lockbox and online file exceptions (open)").size(theme::BODY).font(theme::text::BOLD))
+            .push(row![cell("Ref", 70), cell("Batch", 60), cell("Line", 50), cell("Account as given", 170), cell("Amount", 100), cell("Problem", 260)].spacing(6));
         if self.exceptions.is_empty() {
             list = list.push(text("No open exceptions.").size(theme::BODY).style(theme::text::muted));
         }
@@ -112,16 +114,12 @@ impl FinanceScreen {
         let account_type = if form.savings { "Savings account [F6]" } else { "Checking account [F6]" };
         let rule = if form.fixed { "Fixed amount [F7]" } else { "Full balance [F7]" };
         let toggle = |label: &'static str, message: Message| button(text(label).size(theme::BODY)).padding([8, 14]).on_press(message).style(theme::button::secondary);
-        let mut terms = vec![
-            beside(Field::DraftDay, widgets::field("Draft day (1-31)", DRAFT_DAY_ID, &form.draft_day, Message::DraftDay, Some(Message::NextField))),
-        ];
+        let mut terms = vec![beside(Field::DraftDay, widgets::field("Draft day (1-31)", DRAFT_DAY_ID, &form.draft_day, Message::DraftDay, Some(Message::NextField)))];
         if form.fixed {
             terms.insert(0, beside(Field::FixedAmount, widgets::field("Amount", FIXED_ID, &form.fixed_amount, Message::FixedAmount, Some(Message::NextField))));
         }
         let details = column![
-            text("Typed twice and hidden, the bank account is kept sealed; only its last 4 is shown. A second person approves.")
-                .size(theme::SMALL)
-                .style(theme::text::muted),
+            text("Typed twice and hidden, the bank account is kept sealed; only its last 4 is shown. A second person approves.").size(theme::SMALL).style(theme::text::muted),
             widgets::field_row(
                 FIELD_WIDTH,
                 [
@@ -201,16 +199,23 @@ impl FinanceScreen {
 
 impl FinanceScreen {
     fn run_list(&self) -> Element<'_, Message> {
-        let mut list = Column::new().spacing(2).push(text("Autopay runs").size(theme::BODY).font(theme::text::BOLD)).push(
-            row![cell("Run", 60), cell("Date", 120), cell("Prenotes", 90), cell("Debits", 70), cell("Total", 120), cell("State", 110)].spacing(6),
-        );
+        let mut list = Column::new()
+            .spacing(2)
+            .push(text("Autopay runs").size(theme::BODY).font(theme::text::BOLD))
+            .push(row![cell("Run", 60), cell("Date", 120), cell("Prenotes", 90), cell("Debits", 70), cell("Total", 120), cell("State", 110)].spacing(6));
         if self.runs.is_empty() {
             list = list.push(text("No runs yet: prepare one for a date [F9].").size(theme::BODY).style(theme::text::muted));
         }
         for (offset, r) in self.runs.iter().enumerate() {
             let index = self.enrolments.len() + self.exceptions.len() + offset;
             let chosen = self.highlight == Some(index);
-            let state = if r.released { "released" } else if r.rejected { "rejected" } else { "prepared" };
+            let state = if r.released {
+                "released"
+            } else if r.rejected {
+                "rejected"
+            } else {
+                "prepared"
+            };
             let line = row![
                 text(r.run.as_str()).size(theme::BODY).font(theme::text::BOLD).width(60),
                 text(r.date.as_str()).size(theme::BODY).width(120),
@@ -244,7 +249,12 @@ impl FinanceScreen {
             }
             RunAction::Release | RunAction::Reject => {
                 let release = form.action == RunAction::Release;
-                let what = self.runs.iter().find(|r| r.run == form.run).map(|r| format!("Run {} for {}: {} debits ({}), {} prenotes", r.run, r.date, r.debits, r.total.grouped(), r.prenotes)).unwrap_or_else(|| form.run.clone());
+                let what = self
+                    .runs
+                    .iter()
+                    .find(|r| r.run == form.run)
+                    .map(|r| format!("Run {} for {}: {} debits ({}), {} prenotes", r.run, r.date, r.debits, r.total.grouped(), r.prenotes))
+                    .unwrap_or_else(|| form.run.clone());
                 let hint = if release {
                     "A supervisor who did not prepare it releases it: the NACHA file is written to the file named, owner-only; the debits are pending until they settle."
                 } else {
@@ -256,7 +266,11 @@ impl FinanceScreen {
                     widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::NextField))
                 };
                 let label = if release { "Release and write file [Enter]" } else { "Reject run [Enter]" };
-                let submit = button(text(label).size(theme::BODY)).padding([8, 14]).on_press_maybe((!busy).then_some(Message::RunSubmitted(false))).style(if release { theme::button::primary } else { theme::button::danger });
+                let submit = button(text(label).size(theme::BODY)).padding([8, 14]).on_press_maybe((!busy).then_some(Message::RunSubmitted(false))).style(if release {
+                    theme::button::primary
+                } else {
+                    theme::button::danger
+                });
                 column![
                     text(what).size(theme::BODY).font(theme::text::BOLD),
                     text(hint).size(theme::SMALL).style(theme::text::muted),

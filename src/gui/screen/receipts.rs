@@ -14,8 +14,8 @@ use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
 use crate::gui::list_nav::{self, Move};
 use crate::gui::receipt_doc::{receipt_document, tender_label};
-use crate::gui::widgets::{self, Approval};
 use crate::gui::theme;
+use crate::gui::widgets::{self, Approval};
 
 pub const NUMBER_ID: &str = "receipts-number";
 pub const REASON_ID: &str = "receipts-reason";
@@ -35,11 +35,8 @@ pub enum Correction {
 }
 
 /// Each correction with its button label and key.
-const CORRECTIONS: [(Correction, &str, Shortcut); 3] = [
-    (Correction::Void, "Void [F6]", Shortcut::F6),
-    (Correction::Refund, "Refund [F7]", Shortcut::F7),
-    (Correction::ReturnedCheck, "Returned check [F8]", Shortcut::F8),
-];
+const CORRECTIONS: [(Correction, &str, Shortcut); 3] =
+    [(Correction::Void, "Void [F6]", Shortcut::F6), (Correction::Refund, "Refund [F7]", Shortcut::F7), (Correction::ReturnedCheck, "Returned check [F8]", Shortcut::F8)];
 
 impl Correction {
     fn label(self) -> &'static str {
@@ -78,7 +75,6 @@ pub struct Receipts {
     /// When the slip job was queued: one that never reports back is given up after its wait and a margin.
     pub slip_since: Option<std::time::Instant>,
 }
-
 
 #[derive(Clone, Debug)]
 pub enum Message {
@@ -405,7 +401,17 @@ impl Receipts {
     fn detail<'a>(&'a self, info: &'a ReceiptInfo) -> Element<'a, Message> {
         let mut lines = Column::new().spacing(4);
         lines = lines.push(text(format!("Receipt {} — {}", info.receipt, query::status_words(info))).size(theme::HEADING).font(theme::text::BOLD));
-        lines = lines.push(text(format!("{} · business date {} · cashier {} · drawer {} · reprints {}", info.at.replace('T', " ").get(..16).unwrap_or(&info.at), info.business_date, info.cashier, info.drawer_id, info.reprints)).size(theme::SMALL));
+        lines = lines.push(
+            text(format!(
+                "{} · business date {} · cashier {} · drawer {} · reprints {}",
+                info.at.replace('T', " ").get(..16).unwrap_or(&info.at),
+                info.business_date,
+                info.cashier,
+                info.drawer_id,
+                info.reprints
+            ))
+            .size(theme::SMALL),
+        );
         if let LedgerEvent::PaymentTaken { lines: paid, tenders, change, .. } = &info.payment {
             for line in paid {
                 let what = match &line.target {
@@ -448,7 +454,10 @@ impl Receipts {
         }
         fields.extend(widgets::approval_fields(&self.approval, Message::Approver, Message::Pin, Message::Confirm));
         let fields = widgets::field_row(widgets::APPROVAL_FIELD_WIDTH, fields);
-        let confirm = button(text(if self.busy { "Checking…" } else { "Approve and record [Enter]" }).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Confirm)).style(theme::button::primary);
+        let confirm = button(text(if self.busy { "Checking…" } else { "Approve and record [Enter]" }).size(theme::BODY))
+            .padding([8, 14])
+            .on_press_maybe((!self.busy).then_some(Message::Confirm))
+            .style(theme::button::primary);
         column![
             text(format!("{} needs a supervisor (not you): reason, then their name and PIN", capital(correction.label()))).size(theme::BODY).font(theme::text::BOLD),
             fields,

@@ -5,8 +5,8 @@ use citytill::Money;
 
 use super::{Correction, Message};
 use crate::gui::app::{App, Message as AppMessage, Screen};
-use crate::gui::screen::counter::Message as CounterMessage;
 use crate::gui::keys::Shortcut;
+use crate::gui::screen::counter::Message as CounterMessage;
 use crate::gui::testing::{assert_snapshot, fixture, send, signed_in, simulator};
 
 /// The receipt numbers the list shows, top first.
@@ -210,8 +210,7 @@ fn receipts_list_shows_amount_payer_and_status() {
     receipts(&mut app, Message::Number(String::new()));
     receipts(&mut app, Message::Date("2026-03-02".into()));
     receipts(&mut app, Message::Search);
-    let rows: Vec<(String, String, String, String)> =
-        app.receipts.found.iter().map(|r| (r.receipt.clone(), r.total.grouped(), r.payer.clone(), r.status.clone())).collect();
+    let rows: Vec<(String, String, String, String)> = app.receipts.found.iter().map(|r| (r.receipt.clone(), r.total.grouped(), r.payer.clone(), r.status.clone())).collect();
     assert_eq!(
         rows,
         [

@@ -185,21 +185,29 @@ impl ReportsScreen {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
-        let picker = row(reports::NAMES.iter().enumerate().map(|(index, name)| {
-            button(text(*name).size(theme::BODY)).padding([6, 12]).on_press(Message::Pick(index)).style(theme::button::tab(index == self.report)).into()
-        }))
+        let picker = row(reports::NAMES
+            .iter()
+            .enumerate()
+            .map(|(index, name)| button(text(*name).size(theme::BODY)).padding([6, 12]).on_press(Message::Pick(index)).style(theme::button::tab(index == self.report)).into()))
         .spacing(6);
-        let mut actions = row![container(widgets::field("Business date (YYYY-MM-DD)", DATE_ID, &self.date, Message::Date, Some(Message::Run(Output::Screen)))).width(280)].spacing(8).align_y(iced::Alignment::End);
+        let mut actions =
+            row![container(widgets::field("Business date (YYYY-MM-DD)", DATE_ID, &self.date, Message::Date, Some(Message::Run(Output::Screen)))).width(280)].spacing(8).align_y(iced::Alignment::End);
         for output in OUTPUTS {
             let style = if output == Output::Screen { theme::button::primary } else { theme::button::secondary };
-            actions = actions.push(button(text(format!("{} [{}]", output.label(), output.key().label())).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Run(output))).style(style));
+            actions = actions.push(
+                button(text(format!("{} [{}]", output.label(), output.key().label())).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Run(output))).style(style),
+            );
         }
         actions = actions.push(widgets::key_button("Next report", Some(Shortcut::F9), Some(Message::NextReport)));
         let body: Element<'_, Message> = match &self.shown {
-            Some((_, rendered)) => container(scrollable(text(rendered.as_str()).font(theme::text::MONO).size(theme::SMALL)).height(Length::Fill).width(Length::Fill)).padding(12).style(theme::container::card).into(),
+            Some((_, rendered)) => {
+                container(scrollable(text(rendered.as_str()).font(theme::text::MONO).size(theme::SMALL)).height(Length::Fill).width(Length::Fill)).padding(12).style(theme::container::card).into()
+            }
             None => text(format!("Pick a report and a date; Enter shows the {} report.", self.name())).size(theme::BODY).style(theme::text::muted).into(),
         };
-        column![widgets::title("Reports"), picker.wrap().vertical_spacing(6), actions.wrap().vertical_spacing(8), widgets::feedback(self.error.as_deref(), self.notice.as_deref()), body].spacing(theme::GAP).into()
+        column![widgets::title("Reports"), picker.wrap().vertical_spacing(6), actions.wrap().vertical_spacing(8), widgets::feedback(self.error.as_deref(), self.notice.as_deref()), body]
+            .spacing(theme::GAP)
+            .into()
     }
 }
 

@@ -79,7 +79,8 @@ fn report_to_printer_and_bad_date() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(simulators.jobs_printed(), 1);
-    let printed: String = std::fs::read_dir(simulators.printed_dir()).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "txt")).map(|e| std::fs::read_to_string(e.path()).unwrap()).collect();
+    let printed: String =
+        std::fs::read_dir(simulators.printed_dir()).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "txt")).map(|e| std::fs::read_to_string(e.path()).unwrap()).collect();
     assert!(printed.contains("Business date 2026-03-02"), "{printed}");
 
     let plain = fixture();

@@ -60,5 +60,9 @@ pub fn row_highlighted(theme: &Theme, status: Status) -> Style {
 
 /// A list row's style: `row_highlighted` when the keyboard highlight is on it, else `row`.
 pub fn list_row(highlighted: bool) -> fn(&Theme, Status) -> Style {
-    if highlighted { row_highlighted } else { row }
+    if highlighted {
+        row_highlighted
+    } else {
+        row
+    }
 }

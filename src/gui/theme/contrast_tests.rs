@@ -50,8 +50,7 @@ type ButtonStyle = fn(&Theme, button::Status) -> button::Style;
 /// Every (what, text, background) the theme draws, and every (what, border, beside) a field or question shows.
 fn pairs(theme: &Theme) -> (Vec<Pair>, Vec<Pair>) {
     let (mut texts, mut borders) = (Vec::new(), Vec::new());
-    let text_styles: [(&str, TextStyle); 4] =
-        [("muted", text::muted), ("danger", text::danger), ("success", text::success), ("warning", text::warning)];
+    let text_styles: [(&str, TextStyle); 4] = [("muted", text::muted), ("danger", text::danger), ("success", text::success), ("warning", text::warning)];
     for (surface, background, plain) in surfaces(theme) {
         texts.push((format!("text on {surface}"), plain, background));
         // The status bar shows plain text and troubles in the danger colour; the other surfaces every text style.

@@ -45,25 +45,11 @@ impl Mode {
         match self {
             Mode::Light => Theme::custom(
                 "CityTill Light",
-                Palette {
-                    background: color!(0xf7f7f4),
-                    text: color!(0x111111),
-                    primary: color!(0x1d4f91),
-                    success: color!(0x145c2c),
-                    warning: color!(0x7a4600),
-                    danger: color!(0x9b1c14),
-                },
+                Palette { background: color!(0xf7f7f4), text: color!(0x111111), primary: color!(0x1d4f91), success: color!(0x145c2c), warning: color!(0x7a4600), danger: color!(0x9b1c14) },
             ),
             Mode::Dark => Theme::custom(
                 "CityTill Dark",
-                Palette {
-                    background: color!(0x1b1d21),
-                    text: color!(0xf2f2f2),
-                    primary: color!(0x6fa8ff),
-                    success: color!(0x5cc77f),
-                    warning: color!(0xf0b44c),
-                    danger: color!(0xffa198),
-                },
+                Palette { background: color!(0x1b1d21), text: color!(0xf2f2f2), primary: color!(0x6fa8ff), success: color!(0x5cc77f), warning: color!(0xf0b44c), danger: color!(0xffa198) },
             ),
         }
     }

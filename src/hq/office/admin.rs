@@ -126,17 +126,7 @@ pub fn alarms(client: &mut Client) -> HqResult<Vec<Alarm>> {
         .map_err(server)?;
     Ok(rows
         .iter()
-        .map(|r| Alarm {
-            id: r.get(0),
-            at: r.get(1),
-            terminal: r.get(2),
-            seq: r.get(3),
-            reason: r.get(4),
-            detail: r.get(5),
-            resolved_at: r.get(6),
-            resolved_by: r.get(7),
-            resolution: r.get(8),
-        })
+        .map(|r| Alarm { id: r.get(0), at: r.get(1), terminal: r.get(2), seq: r.get(3), reason: r.get(4), detail: r.get(5), resolved_at: r.get(6), resolved_by: r.get(7), resolution: r.get(8) })
         .collect())
 }
 
@@ -184,16 +174,11 @@ fn max_amount() -> Money {
 pub fn publish_payables(client: &mut Client, rows: &[PayableRow]) -> HqResult<u64> {
     let mut tx = client.transaction().map_err(server)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUBLISH_LOCK_KEY]).map_err(server)?;
-    tx.batch_execute(
-        "CREATE TEMP TABLE incoming_payables (kind text, number text, name text, address text, status text, balance_cents bigint) ON COMMIT DROP",
-    )
-    .map_err(server)?;
+    tx.batch_execute("CREATE TEMP TABLE incoming_payables (kind text, number text, name text, address text, status text, balance_cents bigint) ON COMMIT DROP").map_err(server)?;
     let mut csv_text = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
     for row in rows {
         let balance = row.balance.cents().to_string();
-        csv_text
-            .write_record([row.kind.as_str(), &row.number, &row.name, &row.address, &row.status, &balance])
-            .map_err(|e| HqError::Invalid(format!("payables: {e}")))?;
+        csv_text.write_record([row.kind.as_str(), &row.number, &row.name, &row.address, &row.status, &balance]).map_err(|e| HqError::Invalid(format!("payables: {e}")))?;
     }
     let bytes = csv_text.into_inner().map_err(|e| HqError::Invalid(format!("payables: {e}")))?;
     let mut writer = tx.copy_in("COPY incoming_payables FROM STDIN (FORMAT csv)").map_err(server)?;
@@ -258,9 +243,7 @@ pub fn publish_setting(client: &mut Client, key: &str, value: &str) -> HqResult<
 /// 24 random bytes as hex, from the kernel's generator.
 fn random_password() -> HqResult<String> {
     let mut bytes = [0u8; 24];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| HqError::Invalid(format!("password: cannot read /dev/urandom: {e}")))?;
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).map_err(|e| HqError::Invalid(format!("password: cannot read /dev/urandom: {e}")))?;
     Ok(hex::encode(bytes))
 }
 

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use postgres::Transaction;
 
 use crate::domain::events::{Event, LineTarget};
-use crate::hq::office::admin::server;
 use crate::hq::error::{HqError, HqResult};
+use crate::hq::office::admin::server;
 use crate::ops::autopay_export::{return_rows, settled_row};
 use crate::ops::export::ExportRow;
 
@@ -19,12 +19,7 @@ fn read(terminal: &str, seq: i64, payload: &str) -> HqResult<Event> {
 
 /// (terminal, seq, rows) of every autopay settlement dated `date`, in terminal and entry order.
 pub(super) fn settled(tx: &mut Transaction<'_>, date: &str) -> HqResult<Vec<(String, i64, Vec<ExportRow>)>> {
-    let found = tx
-        .query(
-            "SELECT terminal, seq, payload FROM citytill.entries WHERE kind = 'autopay_settled' AND payload::json->>'date' = $1 ORDER BY terminal, seq",
-            &[&date],
-        )
-        .map_err(server)?;
+    let found = tx.query("SELECT terminal, seq, payload FROM citytill.entries WHERE kind = 'autopay_settled' AND payload::json->>'date' = $1 ORDER BY terminal, seq", &[&date]).map_err(server)?;
     let mut out = Vec::new();
     for row in &found {
         let (terminal, seq, payload): (String, i64, String) = (row.get(0), row.get(1), row.get(2));
@@ -39,10 +34,7 @@ pub(super) fn settled(tx: &mut Transaction<'_>, date: &str) -> HqResult<Vec<(Str
 /// `citytill.exports`, or among `this_file`): not claimed yet, or with `reprint_date`, those of that date.
 pub(super) fn returns(tx: &mut Transaction<'_>, reprint_date: Option<&str>, this_file: &HashSet<(String, i64)>) -> HqResult<Vec<(String, i64, Vec<ExportRow>)>> {
     let found = match reprint_date {
-        Some(date) => tx.query(
-            "SELECT terminal, seq, business_date, payload FROM citytill.entries WHERE business_date = $1 AND kind = 'autopay_returned' ORDER BY terminal, seq",
-            &[&date],
-        ),
+        Some(date) => tx.query("SELECT terminal, seq, business_date, payload FROM citytill.entries WHERE business_date = $1 AND kind = 'autopay_returned' ORDER BY terminal, seq", &[&date]),
         None => tx.query(
             "SELECT r.terminal, r.seq, r.business_date, r.payload FROM citytill.entries r
               WHERE r.kind = 'autopay_returned' AND NOT EXISTS (SELECT 1 FROM citytill.exports x WHERE x.terminal = r.terminal AND x.seq = r.seq)

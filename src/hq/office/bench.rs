@@ -9,11 +9,11 @@ use postgres::Client;
 use crate::domain::events::Event;
 use crate::domain::ids::TerminalId;
 use crate::error::{Error, Result};
-use crate::hq::office::admin::{add_terminal, init, server};
-use crate::hq::terminal::client::sync_with;
 use crate::hq::connect::{config, connect, connect_with};
 use crate::hq::error::{HqError, HqResult};
+use crate::hq::office::admin::{add_terminal, init, server};
 use crate::hq::settings::HqSettings;
+use crate::hq::terminal::client::sync_with;
 use crate::ledger::journal::JournalRecord;
 use crate::ledger::Ledger;
 use crate::money::Money;
@@ -104,15 +104,7 @@ fn measure(settings: &HqSettings, database: &str, role: &str, entries: usize) ->
     let copy_seconds = copy(&mut admin, &records)?;
     let push_entries_per_s = records.len() as f64 / push_seconds.max(1e-9);
     let copy_rows_per_s = records.len() as f64 / copy_seconds.max(1e-9);
-    Ok(HqBench {
-        entries: records.len(),
-        batch_entries: BENCH_BATCH_ENTRIES,
-        push_seconds,
-        push_entries_per_s,
-        copy_seconds,
-        copy_rows_per_s,
-        ratio_vs_copy: push_entries_per_s / copy_rows_per_s,
-    })
+    Ok(HqBench { entries: records.len(), batch_entries: BENCH_BATCH_ENTRIES, push_seconds, push_entries_per_s, copy_seconds, copy_rows_per_s, ratio_vs_copy: push_entries_per_s / copy_rows_per_s })
 }
 
 /// `admin_url` with the scratch role, its password and the scratch database (query parameters kept).
@@ -168,9 +160,7 @@ fn copy(admin: &mut Client, records: &[JournalRecord]) -> HqResult<f64> {
     }
     let started = Instant::now();
     let mut tx = admin.transaction().map_err(server)?;
-    let mut writer = tx
-        .copy_in("COPY bench_entries (terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash) FROM STDIN")
-        .map_err(server)?;
+    let mut writer = tx.copy_in("COPY bench_entries (terminal, seq, at, business_date, user_name, approver, kind, payload, prev_hash, hash) FROM STDIN").map_err(server)?;
     writer.write_all(&entries).map_err(io)?;
     writer.finish().map_err(server)?;
     let mut writer = tx.copy_in("COPY bench_postings FROM STDIN").map_err(server)?;

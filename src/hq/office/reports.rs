@@ -8,8 +8,8 @@ use postgres::{Client, Transaction};
 
 use crate::domain::events::{counter_batch, Event};
 use crate::domain::tender::TenderKind;
-use crate::hq::office::admin::server;
 use crate::hq::error::{HqError, HqResult};
+use crate::hq::office::admin::server;
 use crate::money::Money;
 use crate::ops::export::{self, ExportRow};
 
@@ -119,10 +119,7 @@ fn approved_batches(tx: &mut Transaction<'_>, date: &str) -> HqResult<Vec<Approv
             &[&date],
         )
         .map_err(server)?;
-    Ok(rows
-        .iter()
-        .map(|r| ApprovedBatch { terminal: r.get(0), batch: r.get(1), drawer_id: r.get(2), business_date: r.get(3), opened_seq: r.get(4), approved_seq: r.get(5) })
-        .collect())
+    Ok(rows.iter().map(|r| ApprovedBatch { terminal: r.get(0), batch: r.get(1), drawer_id: r.get(2), business_date: r.get(3), opened_seq: r.get(4), approved_seq: r.get(5) }).collect())
 }
 
 /// A counter batch's receipts not voided, one candidate per `payment_taken`. A drawer's payments and voids
@@ -156,9 +153,7 @@ fn counter_payments(tx: &mut Transaction<'_>, batch: &ApprovedBatch, drawer_id: 
 /// A remittance batch's posted items, one candidate (its approval entry) with a row per item, read from the
 /// `batch_item_added` entries the approval posted (the item carries the tender and the reference).
 fn remittance_items(tx: &mut Transaction<'_>, batch: &ApprovedBatch) -> HqResult<Candidate> {
-    let approval = tx
-        .query_one("SELECT payload FROM citytill.entries WHERE terminal = $1 AND seq = $2", &[&batch.terminal, &batch.approved_seq])
-        .map_err(server)?;
+    let approval = tx.query_one("SELECT payload FROM citytill.entries WHERE terminal = $1 AND seq = $2", &[&batch.terminal, &batch.approved_seq]).map_err(server)?;
     let Event::BatchApproved { posted, .. } = read(&batch.terminal, batch.approved_seq, &approval.get::<_, String>(0))? else {
         return Err(HqError::Invalid(format!("entry {}/{}: payload: not a batch approval", batch.terminal, batch.approved_seq)));
     };
@@ -300,9 +295,7 @@ pub struct DayReport {
 pub fn day_report(client: &mut Client, date: NaiveDate) -> HqResult<DayReport> {
     let date_text = date.format("%Y-%m-%d").to_string();
     let mut terminals: BTreeMap<String, TerminalDay> = BTreeMap::new();
-    let rows = client
-        .query("SELECT terminal, kind, payload FROM citytill.entries WHERE business_date = $1 ORDER BY terminal, seq", &[&date_text])
-        .map_err(server)?;
+    let rows = client.query("SELECT terminal, kind, payload FROM citytill.entries WHERE business_date = $1 ORDER BY terminal, seq", &[&date_text]).map_err(server)?;
     for row in &rows {
         let (terminal, kind, payload): (String, String, String) = (row.get(0), row.get(1), row.get(2));
         let day = terminals.entry(terminal.clone()).or_insert_with(|| TerminalDay { terminal: terminal.clone(), ..TerminalDay::default() });
@@ -316,7 +309,11 @@ pub fn day_report(client: &mut Client, date: NaiveDate) -> HqResult<DayReport> {
             Event::PaymentVoided { tenders, change, .. } => (tenders, *change, -1),
             _ => continue,
         };
-        if sign > 0 { day.payments += 1 } else { day.voids += 1 }
+        if sign > 0 {
+            day.payments += 1
+        } else {
+            day.voids += 1
+        }
         for tender in tenders {
             add(&mut day.tenders, tender.kind.as_str(), tender.amount.cents() * sign);
         }

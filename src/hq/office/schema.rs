@@ -9,7 +9,14 @@ pub const TERMINAL_GROUP: &str = "citytill_terminal";
 pub const PUBLISH_LOCK_KEY: i64 = 0x0C17_7111;
 
 /// Each entry is one migration; index + 1 is the schema version it produces. Never edit a shipped one.
-pub const MIGRATIONS: &[&str] = &[V1, crate::hq::push_sql::MIGRATION, crate::hq::office::balances_sql::MIGRATION, crate::hq::office::amounts_sql::MIGRATION, crate::hq::office::witness_sql::MIGRATION, crate::hq::office::autopay_sql::MIGRATION];
+pub const MIGRATIONS: &[&str] = &[
+    V1,
+    crate::hq::push_sql::MIGRATION,
+    crate::hq::office::balances_sql::MIGRATION,
+    crate::hq::office::amounts_sql::MIGRATION,
+    crate::hq::office::witness_sql::MIGRATION,
+    crate::hq::office::autopay_sql::MIGRATION,
+];
 
 const V1: &str = r#"
 DO $$ BEGIN CREATE ROLE citytill_owner NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;

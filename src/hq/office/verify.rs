@@ -4,8 +4,8 @@
 
 use postgres::Client;
 
-use crate::hq::office::admin::server;
 use crate::hq::error::HqResult;
+use crate::hq::office::admin::server;
 use crate::ledger::journal::{JournalRecord, PostingRecord, GENESIS_HASH};
 
 const CHUNK_ENTRIES: i64 = 5_000;

@@ -7,10 +7,10 @@ use crate::domain::events::Event;
 use crate::domain::payable::{FeeRow, PayableKind, PayableRow};
 use crate::hq::connect::connect;
 use crate::hq::error::{HqError, HqResult};
-use crate::hq::terminal::pipeline;
-pub use crate::hq::terminal::push::{push_batch, push_batch_after, PushReply, Rejection, SyncOutcome};
-use crate::hq::terminal::push::{call, record_ack};
 use crate::hq::settings::HqSettings;
+use crate::hq::terminal::pipeline;
+use crate::hq::terminal::push::{call, record_ack};
+pub use crate::hq::terminal::push::{push_batch, push_batch_after, PushReply, Rejection, SyncOutcome};
 use crate::hq::terminal::status::{meta_keys, set_meta};
 use crate::ledger::journal::GENESIS_HASH;
 use crate::ledger::Ledger;
@@ -117,8 +117,7 @@ pub fn check(client: &mut Client, settings: &HqSettings, ledger: &Ledger, acked_
     let terminal = ledger.terminal().to_string();
     let sql = "SELECT citytill.sync_check($1, $2, $3, $4)::text";
     match client.query_one(sql, &[&terminal, &acked_seq, &last_seq, &hash]) {
-        Ok(row) => serde_json::from_str(&row.get::<_, String>(0))
-            .map_err(|e| HqError::Server { url: settings.redacted_url(), message: format!("unexpected answer: {e}") }),
+        Ok(row) => serde_json::from_str(&row.get::<_, String>(0)).map_err(|e| HqError::Server { url: settings.redacted_url(), message: format!("unexpected answer: {e}") }),
         // Head office not upgraded yet (schema < 5): no witness there; the terminal's own checks still run.
         Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_FUNCTION) => Ok(CheckReply { ok: true, reason: None, alarm: false }),
         Err(e) => Err(HqError::from_pg(&e, &settings.redacted_url(), &settings.database_url)),
@@ -131,10 +130,7 @@ fn reconcile_state(client: &mut Client, ledger: &mut Ledger, settings: &HqSettin
     let state = state(client, settings)?;
     let verdict = check(client, settings, ledger, state.acked_seq)?;
     if state.terminal != ledger.terminal().as_str() {
-        return Err(HqError::config(
-            "hq.database_url",
-            format!("this role is registered for terminal {}, but this ledger is terminal {}", state.terminal, ledger.terminal()),
-        ));
+        return Err(HqError::config("hq.database_url", format!("this role is registered for terminal {}, but this ledger is terminal {}", state.terminal, ledger.terminal())));
     }
     let last_seq = ledger.last_seq()?;
     if state.acked_seq > last_seq {

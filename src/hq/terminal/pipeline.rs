@@ -11,10 +11,10 @@ use std::time::Instant;
 
 use postgres::Client;
 
-use crate::hq::terminal::push::{push_batch_after, record_ack, PushReply, SyncOutcome, ACK_RECORD_INTERVAL};
 use crate::hq::connect::connect;
 use crate::hq::error::{HqError, HqResult};
 use crate::hq::settings::HqSettings;
+use crate::hq::terminal::push::{push_batch_after, record_ack, PushReply, SyncOutcome, ACK_RECORD_INTERVAL};
 use crate::ledger::journal::JournalRecord;
 use crate::ledger::Ledger;
 
@@ -24,14 +24,7 @@ type InFlight<'scope, 'c> = (ScopedJoinHandle<'scope, (&'c mut Client, HqResult<
 
 /// Pushes every entry after `acked`; returns the new acknowledged sequence. The acknowledgement is recorded
 /// at most every `ACK_RECORD_INTERVAL`; the latest one not yet recorded is left in `unrecorded`.
-pub(crate) fn push_batches(
-    client: &mut Client,
-    ledger: &mut Ledger,
-    settings: &HqSettings,
-    mut acked: i64,
-    outcome: &mut SyncOutcome,
-    unrecorded: &mut Option<(i64, String)>,
-) -> HqResult<i64> {
+pub(crate) fn push_batches(client: &mut Client, ledger: &mut Ledger, settings: &HqSettings, mut acked: i64, outcome: &mut SyncOutcome, unrecorded: &mut Option<(i64, String)>) -> HqResult<i64> {
     let terminal = ledger.terminal().to_string();
     let mut batch = ledger.entries_after(acked, settings.batch_entries)?;
     // A second connection only for a backlog of more than one batch; if it cannot open, one at a time.
@@ -75,10 +68,7 @@ pub(crate) fn push_batches(
             if reply.acked_seq > acked {
                 let local = sent.iter().find(|r| r.seq == reply.acked_seq).map(|r| r.hash.as_str());
                 if local != Some(reply.last_hash.as_str()) {
-                    return Err(HqError::Server {
-                        url: settings.redacted_url(),
-                        message: format!("acknowledged entry {} with a hash this ledger does not have", reply.acked_seq),
-                    });
+                    return Err(HqError::Server { url: settings.redacted_url(), message: format!("acknowledged entry {} with a hash this ledger does not have", reply.acked_seq) });
                 }
                 *unrecorded = Some((reply.acked_seq, reply.last_hash.clone()));
                 if recorded_at.elapsed() >= ACK_RECORD_INTERVAL {
@@ -91,10 +81,7 @@ pub(crate) fn push_batches(
                 return Err(HqError::Rejected { seq: rejection.seq, reason: rejection.reason });
             }
             if reply.acked_seq < last_sent {
-                return Err(HqError::Server {
-                    url: settings.redacted_url(),
-                    message: format!("acknowledged only up to {} of {last_sent} without a reason", reply.acked_seq),
-                });
+                return Err(HqError::Server { url: settings.redacted_url(), message: format!("acknowledged only up to {} of {last_sent} without a reason", reply.acked_seq) });
             }
             acked = reply.acked_seq;
         }

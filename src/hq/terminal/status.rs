@@ -84,10 +84,7 @@ pub fn set_meta(ledger: &mut Ledger, values: &[(&str, Option<&str>)]) -> HqResul
     ledger.write(|w| {
         for (key, value) in values {
             match value {
-                Some(value) => w
-                    .conn()
-                    .prepare_cached("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
-                    .execute([key, value])?,
+                Some(value) => w.conn().prepare_cached("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?.execute([key, value])?,
                 None => w.conn().prepare_cached("DELETE FROM meta WHERE key = ?1")?.execute([key])?,
             };
         }

@@ -6,12 +6,12 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::ledger::LEDGER_FILE;
 use crate::config::Settings;
-use crate::hq::terminal::client::sync_once;
 use crate::hq::settings::HqSettings;
+use crate::hq::terminal::client::sync_once;
 use crate::hq::terminal::status::{local_status, SyncStatus};
 use crate::ledger::Ledger;
+use crate::ledger::LEDGER_FILE;
 
 #[derive(Default)]
 struct Signal {

@@ -33,11 +33,7 @@ impl<'de> Deserialize<'de> for LineTarget {
         let needed = |value: Option<String>, name: &'static str| value.ok_or_else(|| D::Error::missing_field(name));
         Ok(match fields.target {
             Type::Payable => LineTarget::Payable { number: needed(fields.number, "number")?, kind: fields.kind.ok_or_else(|| D::Error::missing_field("kind"))? },
-            Type::Fee => LineTarget::Fee {
-                code: needed(fields.code, "code")?,
-                description: needed(fields.description, "description")?,
-                gl_account: needed(fields.gl_account, "gl_account")?,
-            },
+            Type::Fee => LineTarget::Fee { code: needed(fields.code, "code")?, description: needed(fields.description, "description")?, gl_account: needed(fields.gl_account, "gl_account")? },
         })
     }
 }

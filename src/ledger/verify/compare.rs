@@ -44,12 +44,7 @@ impl<V> Expected<String, V> for Keyed<V> {
 
 /// Compares one table's rows (unique keys) with the model, reporting each difference. Rows are looked
 /// up in the model as they stream by; only when counts disagree are the missing keys searched for.
-fn compare<K: Eq + std::hash::Hash + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(
-    table: &str,
-    actual: Vec<(K, V)>,
-    expected: &impl Expected<K, V>,
-    problems: &mut Vec<String>,
-) {
+fn compare<K: Eq + std::hash::Hash + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(table: &str, actual: Vec<(K, V)>, expected: &impl Expected<K, V>, problems: &mut Vec<String>) {
     let mut known = 0;
     for (key, found) in &actual {
         match expected.lookup(key) {
@@ -119,9 +114,7 @@ fn compare_tables(conn: &Connection, model: &Model, problems: &mut Vec<String>) 
     // What everyone sees: a committed import's rows not merged yet stand in for the payables rows.
     let unmerged: bool = conn.query_row(&format!("SELECT EXISTS({})", crate::ledger::apply::COMMITTED), [], |r| r.get(0))?;
     let sql = if unmerged { VISIBLE_PAYABLES.to_string() } else { "SELECT number, kind, name, address, status, balance_cents FROM payables".to_string() };
-    let payables: Vec<(String, PayableModel)> = collect(conn, &sql, |r| {
-        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
-    })?;
+    let payables: Vec<(String, PayableModel)> = collect(conn, &sql, |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))))?;
     compare("payable", payables, &model.payables, problems);
     let fees = collect(conn, "SELECT code, description, amount_cents, gl_account FROM fees", |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?;
     compare("fee", fees, &model.fees, problems);
@@ -134,9 +127,7 @@ fn compare_tables(conn: &Connection, model: &Model, problems: &mut Vec<String>) 
             problems.push(format!("user {name:?}: the stored PIN hash is not the one the journal committed to ({})", &commit[..commit.len().min(12)]));
         }
     }
-    let drawers = collect(conn, "SELECT id, cashier, business_date, float_cents, state FROM drawers", |r| {
-        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-    })?;
+    let drawers = collect(conn, "SELECT id, cashier, business_date, float_cents, state FROM drawers", |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))))?;
     compare("drawer", drawers, &model.drawers, problems);
     let totals: Vec<((i64, String), i64)> = collect(conn, "SELECT drawer_id, tender, amount_cents FROM drawer_totals", |r| Ok(((r.get(0)?, r.get::<_, String>(1)?), r.get(2)?)))?;
     let model_totals: BTreeMap<(i64, String), i64> = model.drawer_totals.iter().map(|((id, tender), cents)| ((*id, tender.to_string()), *cents)).collect();
@@ -276,35 +267,29 @@ fn compare_receipt_lines(conn: &Connection, payables: &Keyed<PayableModel>, rece
 
 /// Batches, their items, deposits, exported payments and the closed business date.
 fn compare_batches(conn: &Connection, model: &Model, problems: &mut Vec<String>) -> Result<()> {
-    let batches = collect(
-        conn,
-        "SELECT id, kind, drawer_id, business_date, preparer, control_cents, control_items, state, approver, reason, deposit FROM batches",
-        |r| {
-            Ok((
-                r.get(0)?,
-                BatchModel {
-                    kind: r.get(1)?,
-                    drawer_id: r.get(2)?,
-                    business_date: r.get(3)?,
-                    preparer: r.get(4)?,
-                    control: r.get(5)?,
-                    control_items: r.get(6)?,
-                    state: r.get(7)?,
-                    approver: r.get(8)?,
-                    reason: r.get(9)?,
-                    deposit: r.get(10)?,
-                },
-            ))
-        },
-    )?;
+    let batches = collect(conn, "SELECT id, kind, drawer_id, business_date, preparer, control_cents, control_items, state, approver, reason, deposit FROM batches", |r| {
+        Ok((
+            r.get(0)?,
+            BatchModel {
+                kind: r.get(1)?,
+                drawer_id: r.get(2)?,
+                business_date: r.get(3)?,
+                preparer: r.get(4)?,
+                control: r.get(5)?,
+                control_items: r.get(6)?,
+                state: r.get(7)?,
+                approver: r.get(8)?,
+                reason: r.get(9)?,
+                deposit: r.get(10)?,
+            },
+        ))
+    })?;
     compare("batch", batches, &model.batches, problems);
     let items = collect(conn, "SELECT batch, item, payable, amount_cents, tender, entered_by, seq, state FROM batch_items", |r| {
         Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
     })?;
     compare("batch item", items, &model.batch_items, problems);
-    let deposits = collect(conn, "SELECT number, business_date, seq, total_cents, batches FROM deposits", |r| {
-        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-    })?;
+    let deposits = collect(conn, "SELECT number, business_date, seq, total_cents, batches FROM deposits", |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))))?;
     compare("deposit", deposits, &model.deposits, problems);
     let exported: Vec<(String, i64)> = collect(conn, "SELECT reference, seq FROM exported_payments", |r| Ok((r.get(0)?, r.get(1)?)))?;
     compare("exported payment", exported, &model.exported, problems);

@@ -310,9 +310,9 @@ fn check_range(conn: &Connection, terminal: &str, after: i64, to: i64) -> Result
                 hasher.posting(posting.line, posting.account, posting.debit, posting.credit);
                 debits += posting.debit;
                 credits += posting.credit;
-                as_required &= required.get(count).is_some_and(|p| {
-                    posting.line == count as i64 + 1 && p.account.as_bytes() == posting.account && p.debit.cents() == posting.debit && p.credit.cents() == posting.credit
-                });
+                as_required &= required
+                    .get(count)
+                    .is_some_and(|p| posting.line == count as i64 + 1 && p.account.as_bytes() == posting.account && p.debit.cents() == posting.debit && p.credit.cents() == posting.credit);
                 count += 1;
             }
             line = lines.next()?;

@@ -179,15 +179,7 @@ mod tests {
             assert_eq!(row.optional_int(0), Some(row.int(0)));
             seen.push((row.int(0), row.bytes(1).unwrap().to_vec(), row.optional_bytes(2).unwrap().map(<[u8]>::to_vec)));
         }
-        assert_eq!(
-            seen,
-            vec![
-                (-7, b"seven".to_vec(), None),
-                (1, b"one".to_vec(), None),
-                (2, Vec::new(), Some(b"x".to_vec())),
-                (3, vec![0xFF, 0x00, 0xFE], Some(b"yz".to_vec())),
-            ]
-        );
+        assert_eq!(seen, vec![(-7, b"seven".to_vec(), None), (1, b"one".to_vec(), None), (2, Vec::new(), Some(b"x".to_vec())), (3, vec![0xFF, 0x00, 0xFE], Some(b"yz".to_vec())),]);
         assert!(scan.next().unwrap().is_none(), "a finished scan stays finished");
         let mut nulls = Scan::new(&conn, "SELECT NULL", &[]).unwrap();
         assert_eq!(nulls.next().unwrap().map(|row| row.optional_int(0)), Some(None));

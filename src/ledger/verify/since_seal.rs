@@ -10,8 +10,8 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::domain::events::Event;
 use crate::error::Result;
-use crate::ledger::{ack_witness, payload};
 use crate::ledger::Ledger;
+use crate::ledger::{ack_witness, payload};
 
 use super::{check_range, Report, CHUNK, MAX_LISTED};
 
@@ -96,9 +96,7 @@ fn check_since_seal(ledger: &Ledger, conn: &Connection) -> Result<Option<SinceSe
                         chain_head = head.clone();
                     }
                 }
-                Some(hash) if *hash != checked.first_prev_hash => {
-                    report.problems.push(format!("entry {}: hash chain broken: prev_hash does not match the previous entry", first.seq))
-                }
+                Some(hash) if *hash != checked.first_prev_hash => report.problems.push(format!("entry {}: hash chain broken: prev_hash does not match the previous entry", first.seq)),
                 Some(_) => {}
             }
         }

@@ -182,8 +182,16 @@ fn window_fields_and_command_line_text_make_the_same_request() {
     let max = Money::from_cents(citytill::money::DEFAULT_MAX_CENTS);
     type Case<'a> = (TenderKind, &'a [(TenderField, &'a str)], &'a str);
     let cases: [Case; 2] = [
-        (TenderKind::Check, &[(TenderField::Routing, "021000021"), (TenderField::Account, "99912345678"), (TenderField::Number, "1001")], "check=50.00,routing=021000021,account=99912345678,number=1001"),
-        (TenderKind::Card, &[(TenderField::Brand, "visa"), (TenderField::Last4, "4242"), (TenderField::Auth, "A1B2C3"), (TenderField::Reference, "TRM-7")], "card=50.00,brand=visa,last4=4242,auth=A1B2C3,ref=TRM-7"),
+        (
+            TenderKind::Check,
+            &[(TenderField::Routing, "021000021"), (TenderField::Account, "99912345678"), (TenderField::Number, "1001")],
+            "check=50.00,routing=021000021,account=99912345678,number=1001",
+        ),
+        (
+            TenderKind::Card,
+            &[(TenderField::Brand, "visa"), (TenderField::Last4, "4242"), (TenderField::Auth, "A1B2C3"), (TenderField::Reference, "TRM-7")],
+            "card=50.00,brand=visa,last4=4242,auth=A1B2C3,ref=TRM-7",
+        ),
     ];
     for (kind, fields, text) in cases {
         let (_fixture, mut app) = with_cart();

@@ -13,8 +13,8 @@
 mod lookup;
 mod view;
 
-use citytill::domain::states::DrawerState;
 use citytill::domain::payable::{FeeRow, PayableRow};
+use citytill::domain::states::DrawerState;
 use citytill::domain::tender::{contains_card_number, Tender, TenderError, TenderField, TenderFields, TenderKind};
 use citytill::ops::auth::Actor;
 use citytill::ops::payment::{self, Cart, PaymentResult};
@@ -100,7 +100,6 @@ pub struct Counter {
     /// window last heard it; said at the first lookup, not after the payment is keyed. The ledger refuses anyway.
     pub drawer_refusal: Option<String>,
 }
-
 
 impl Default for Counter {
     fn default() -> Counter {
@@ -316,10 +315,9 @@ impl Counter {
             self.fee_match = None;
             return Task::none();
         }
-        Task::perform(
-            ctx.worker.call(move |ledger| Ok((query::search_payables(ledger.conn(), &words, RESULTS_LIMIT)?, query::fee(ledger.conn(), &words)?))),
-            move |result| Message::Searched(generation, result),
-        )
+        Task::perform(ctx.worker.call(move |ledger| Ok((query::search_payables(ledger.conn(), &words, RESULTS_LIMIT)?, query::fee(ledger.conn(), &words)?))), move |result| {
+            Message::Searched(generation, result)
+        })
     }
 
     /// How many rows the lookup offers: the fee match, then the results.
@@ -471,7 +469,11 @@ impl Counter {
         self.highlighted = None;
         self.error = None;
         // A variable fee (or nothing due) needs its amount typed on the line first.
-        if needs_amount { focus(line_id(self.cart.lines().len() - 1)) } else { focus(AMOUNT_ID) }
+        if needs_amount {
+            focus(line_id(self.cart.lines().len() - 1))
+        } else {
+            focus(AMOUNT_ID)
+        }
     }
 
     fn line_amount(&mut self, index: usize, text: String) {
@@ -599,7 +601,11 @@ impl Counter {
             }
         }
         self.field_error = Some((error.field, error.message));
-        if card_number { focus(id) } else { focus(id).chain(select_all(id)) }
+        if card_number {
+            focus(id)
+        } else {
+            focus(id).chain(select_all(id))
+        }
     }
 
     /// Records the payment on the ledger thread; unless `confirmed`, implausible cash comes back as a question.
@@ -681,10 +687,13 @@ impl Counter {
             self.error = Some("reprint: no receipt yet on this screen — find older receipts on the Receipts screen [F2]".into());
             return Task::none();
         };
-        Task::perform(ctx.worker.call({
-            let actor = actor.clone();
-            move |ledger| citytill::ops::receipt_doc::record_reprint(ledger, &actor, &receipt)
-        }), |result| Message::Reprinted(Box::new(result)))
+        Task::perform(
+            ctx.worker.call({
+                let actor = actor.clone();
+                move |ledger| citytill::ops::receipt_doc::record_reprint(ledger, &actor, &receipt)
+            }),
+            |result| Message::Reprinted(Box::new(result)),
+        )
     }
 
     fn reprinted(&mut self, result: Result<ReceiptInfo, String>, ctx: &Context) {
@@ -723,9 +732,9 @@ pub fn line_id(index: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod fields_tests;
+#[cfg(test)]
+mod tests;
 
 /// What keeps a cashier with this drawer (or none) from taking payments, in the cashier's words.
 pub fn drawer_refusal(drawer: Option<&query::Drawer>) -> Option<String> {

@@ -136,7 +136,14 @@ fn add_payables(fixture: &crate::gui::testing::Fixture, rows: Vec<(&str, &str)>)
     use citytill::domain::payable::{PayableKind, PayableRow};
     let rows: Vec<PayableRow> = rows
         .into_iter()
-        .map(|(number, name)| PayableRow { kind: PayableKind::License, number: number.into(), name: name.into(), address: "2 Birch Ln".into(), status: "active".into(), balance: Money::from_cents(23416) })
+        .map(|(number, name)| PayableRow {
+            kind: PayableKind::License,
+            number: number.into(),
+            name: name.into(),
+            address: "2 Birch Ln".into(),
+            status: "active".into(),
+            balance: Money::from_cents(23416),
+        })
         .collect();
     iced::futures::executor::block_on(fixture.ctx.worker.call(move |ledger| citytill::ops::import::upsert_payables(ledger, None, "test", rows).map(|_| ()))).unwrap();
 }
@@ -155,7 +162,16 @@ fn receipt_shaped_account_numbers_are_paid() {
         assert_eq!(app.screen, Screen::Counter, "{number} must not open Receipts");
         assert!(app.counter.error.is_none(), "{number}: {:?}", app.counter.error);
     }
-    let numbers: Vec<String> = app.counter.cart.lines().iter().filter_map(|l| match &l.item { CartItem::Payable(row) => Some(row.number.clone()), _ => None }).collect();
+    let numbers: Vec<String> = app
+        .counter
+        .cart
+        .lines()
+        .iter()
+        .filter_map(|l| match &l.item {
+            CartItem::Payable(row) => Some(row.number.clone()),
+            _ => None,
+        })
+        .collect();
     assert_eq!(numbers, vec!["BL-1234567".to_string(), "BP-123456".to_string()]);
     for missing in ["BX-7654321", "T01-000099"] {
         counter(&mut app, Message::LookupChanged(missing.into()));
@@ -349,7 +365,12 @@ fn print_failure_keeps_payment_and_offers_reprint() {
     simulators.apply(&Action::PrinterPaperOk).unwrap();
     send(&mut app, AppMessage::Shortcut(crate::gui::keys::Shortcut::F12));
     pump_until(&mut app, &mut feed, |app| app.counter.completed.as_ref().is_some_and(|c| c.print == Printing::Done));
-    let printed: String = std::fs::read_dir(sim_dir.path().join("printed")).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "txt")).map(|e| std::fs::read_to_string(e.path()).unwrap_or_default()).collect();
+    let printed: String = std::fs::read_dir(sim_dir.path().join("printed"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "txt"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect();
     assert!(printed.contains("DUPLICATE") && printed.contains("T01-000001"), "{printed}");
 }
 

@@ -22,7 +22,8 @@ const KINDS: [(TenderKind, &str, Shortcut); 5] = [
 
 impl Counter {
     pub fn view(&self) -> Element<'_, Message> {
-        let lookup = text_input("Number, name or street", &self.lookup).style(theme::text_input::field)
+        let lookup = text_input("Number, name or street", &self.lookup)
+            .style(theme::text_input::field)
             .id(LOOKUP_ID)
             .on_input(Message::LookupChanged)
             .on_submit(Message::LookupSubmitted)
@@ -37,7 +38,12 @@ impl Counter {
         let mut list = Column::new().spacing(4);
         if let Some(fee) = &self.fee_match {
             let amount = fee.amount.map_or("variable".to_string(), |m| m.grouped());
-            list = list.push(button(text(format!("Fee {} — {} ({amount})", fee.code, fee.description)).size(theme::BODY)).width(Length::Fill).on_press(Message::PickFee).style(theme::button::list_row(self.highlighted == Some(0))));
+            list = list.push(
+                button(text(format!("Fee {} — {} ({amount})", fee.code, fee.description)).size(theme::BODY))
+                    .width(Length::Fill)
+                    .on_press(Message::PickFee)
+                    .style(theme::button::list_row(self.highlighted == Some(0))),
+            );
         }
         let first = usize::from(self.fee_match.is_some());
         for (index, row) in self.results.iter().enumerate() {
@@ -73,8 +79,17 @@ impl Counter {
             lines = lines.push(
                 row![
                     container(description).width(Length::Fill),
-                    text_input("amount", &line.amount).style(theme::text_input::field).id(super::line_id(index)).on_input(move |t| Message::LineAmount(index, t)).on_submit(Message::FocusAmount).size(theme::BODY).width(130).padding(6),
-                    button(text(remove_label(index + 1 == self.cart.lines().len(), Shortcut::RemoveLine)).size(theme::BODY)).on_press_maybe((!self.busy).then_some(Message::RemoveLine(index))).style(theme::button::secondary),
+                    text_input("amount", &line.amount)
+                        .style(theme::text_input::field)
+                        .id(super::line_id(index))
+                        .on_input(move |t| Message::LineAmount(index, t))
+                        .on_submit(Message::FocusAmount)
+                        .size(theme::BODY)
+                        .width(130)
+                        .padding(6),
+                    button(text(remove_label(index + 1 == self.cart.lines().len(), Shortcut::RemoveLine)).size(theme::BODY))
+                        .on_press_maybe((!self.busy).then_some(Message::RemoveLine(index)))
+                        .style(theme::button::secondary),
                 ]
                 .spacing(8)
                 .align_y(Alignment::Center),
@@ -122,7 +137,9 @@ impl Counter {
                 row![
                     text(tender_label(tender)).size(theme::BODY).width(Length::Fill),
                     text(tender.amount.grouped()).size(theme::BODY),
-                    button(text(remove_label(index + 1 == count, Shortcut::RemoveTender)).size(theme::SMALL)).on_press_maybe((!self.busy).then_some(Message::RemoveTender(index))).style(theme::button::secondary),
+                    button(text(remove_label(index + 1 == count, Shortcut::RemoveTender)).size(theme::SMALL))
+                        .on_press_maybe((!self.busy).then_some(Message::RemoveTender(index)))
+                        .style(theme::button::secondary),
                 ]
                 .spacing(8)
                 .align_y(Alignment::Center),
@@ -136,7 +153,12 @@ impl Counter {
             .padding([8, 14])
             .on_press_maybe((!self.busy && !self.cart.is_empty()).then_some(Message::AmountSubmitted))
             .style(theme::button::primary);
-        let actions = row![complete, widgets::key_button("Clear", Some(Shortcut::Cancel), Some(Message::Clear)), widgets::key_button("Reprint", Some(Shortcut::F12), self.completed.as_ref().map(|_| Message::Reprint))].spacing(8);
+        let actions = row![
+            complete,
+            widgets::key_button("Clear", Some(Shortcut::Cancel), Some(Message::Clear)),
+            widgets::key_button("Reprint", Some(Shortcut::F12), self.completed.as_ref().map(|_| Message::Reprint))
+        ]
+        .spacing(8);
         let mut body = column![widgets::title("Tender"), form, tenders, totals].spacing(theme::GAP);
         if let Some(question) = &self.confirming {
             body = body.push(widgets::question(question.as_str()));
@@ -225,7 +247,11 @@ fn placeholder(kind: TenderKind, field: TenderField) -> &'static str {
 
 /// "✕" on a remove button; the last one (the one its key removes) also shows the key: "✕ [Ctrl+D]".
 fn remove_label(last: bool, key: Shortcut) -> String {
-    if last { format!("✕ [{}]", key.label()) } else { "✕".to_string() }
+    if last {
+        format!("✕ [{}]", key.label())
+    } else {
+        "✕".to_string()
+    }
 }
 
 /// A tender kind as the cashier says it.
