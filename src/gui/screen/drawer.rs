@@ -11,7 +11,7 @@ use iced::Task;
 
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
-use crate::gui::widgets::Approval;
+use crate::gui::widgets::{self, Approval};
 
 #[path = "drawer_view.rs"]
 mod view;
@@ -72,6 +72,8 @@ pub struct DrawerScreen {
     pub result: Option<CloseResult>,
     pub last_report: Option<CounterReport>,
     pub error: Option<String>,
+    /// The field of the open form the error is about (written under it), if it names one.
+    pub error_field: Option<&'static str>,
     pub notice: Option<String>,
     pub busy: bool,
 }
@@ -152,7 +154,7 @@ impl DrawerScreen {
     pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
         match message {
             Message::Loaded(Ok(drawer)) => self.current = drawer,
-            Message::Loaded(Err(e)) => self.error = Some(e),
+            Message::Loaded(Err(e)) => (self.error, self.error_field) = (Some(e), None),
             Message::Start(action) => return (self.start(action, ctx), None),
             Message::Count(index, text) => {
                 if let Some(count) = self.counts.get_mut(index) {
@@ -197,6 +199,7 @@ impl DrawerScreen {
     /// Fills the count rows from the money counter's last report (a bill counter fills the bills, a coin sorter the coins; the rest stay as typed).
     fn read_counter(&mut self, ctx: &Context) {
         let Some(report) = &self.last_report else {
+            self.error_field = None;
             self.error = Some("counter: no report yet — run the bills through the money counter; its report fills the counts".into());
             return;
         };
@@ -241,6 +244,55 @@ impl DrawerScreen {
         })
     }
 
+    /// Shows a refusal: under the field it names when the open form has that field (focus there, the bad
+    /// text selected so typing replaces it), else in the banner.
+    fn refuse(&mut self, error: String) -> Task<Message> {
+        self.error_field = widgets::field_named(&error, &self.form_fields());
+        self.error = Some(error);
+        match self.error_field {
+            Some(id) => iced::widget::operation::focus(id).chain(iced::widget::operation::select_all(id)),
+            None => Task::none(),
+        }
+    }
+
+    /// The refusal to write under field `id`, if the error is about it.
+    pub fn refusal(&self, id: &str) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_field == Some(id))
+    }
+
+    /// The error for the banner: one written under no field.
+    pub fn banner_error(&self) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_field.is_none())
+    }
+
+    /// The open form's fields, by the name a refusal gives them.
+    fn form_fields(&self) -> Vec<(&'static str, &'static str)> {
+        let approval = [("approver", "approver"), ("supervisor", "approver"), ("pin", "approver-pin")];
+        let mut fields: Vec<(&'static str, &'static str)> = Vec::new();
+        if self.result.as_ref().is_some_and(|r| !r.closed && r.approval_required) {
+            fields.push(("reason", AMOUNT_ID));
+            fields.extend(approval);
+            return fields;
+        }
+        match self.action {
+            Some(Action::Open) => {}
+            Some(Action::Close) => {
+                fields.extend([("checks count", "drawer-checks-count"), ("checks total", "drawer-checks-total"), ("money orders total", "drawer-mo-total"), ("card batch total", "drawer-card")])
+            }
+            Some(Action::NoSale) => {
+                fields.push(("reason", AMOUNT_ID));
+                fields.extend(approval);
+            }
+            Some(Action::Drop) => fields.push(("amount", AMOUNT_ID)),
+            Some(_) => {
+                fields.extend([("amount", AMOUNT_ID), ("reason", "drawer-reason")]);
+                fields.extend(approval);
+            }
+            None => {}
+        }
+        fields
+    }
+
     fn submit(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
         let Some(action) = self.action else { return Task::none() };
         if self.busy {
@@ -249,10 +301,7 @@ impl DrawerScreen {
         self.error = None;
         let work = match self.work(action, ctx, actor) {
             Ok(work) => work,
-            Err(e) => {
-                self.error = Some(e);
-                return Task::none();
-            }
+            Err(e) => return self.refuse(e),
         };
         self.busy = true;
         Task::perform(ctx.worker.call(work), Message::Done)
@@ -308,10 +357,7 @@ impl DrawerScreen {
         self.busy = false;
         let outcome = match result {
             Ok(outcome) => outcome,
-            Err(e) => {
-                self.error = Some(e);
-                return (Task::none(), None);
-            }
+            Err(e) => return (self.refuse(e), None),
         };
         let kick = |ctx: &Context| ctx.devices.kick().err().map(|e| format!(" — {e}")).unwrap_or_default();
         match outcome {

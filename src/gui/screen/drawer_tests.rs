@@ -84,6 +84,31 @@ fn drop_to_safe() {
     assert!(notice.starts_with("Drop to safe of 40.00 recorded") && !notice.contains("60.00"), "{notice} {:?}", app.drawer.error);
 }
 
+// Proves a drawer form's refusal is written under the field it names, not in the banner: a mistyped drop
+// amount sits under Amount (nothing recorded), and a paid-out without a supervisor sits under Supervisor.
+#[test]
+fn drawer_refusals_sit_under_their_field() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Go(Screen::Drawer));
+    drawer(&mut app, Message::Start(Action::Drop));
+    drawer(&mut app, Message::Amount("4O".into()));
+    drawer(&mut app, Message::Submit);
+    let problem = app.drawer.error.clone().expect("a mistyped amount is refused");
+    assert_eq!(app.drawer.refusal(super::AMOUNT_ID), Some(problem.as_str()), "under the amount: {problem}");
+    assert_eq!(app.drawer.banner_error(), None, "not repeated in the banner");
+    assert!(app.drawer.notice.is_none(), "nothing recorded");
+    let sentence = crate::gui::wording::sentence(&problem);
+    assert_eq!(visible_texts(&app).iter().filter(|t| **t == sentence).count(), 1, "written once");
+
+    drawer(&mut app, Message::Start(Action::PaidOut));
+    drawer(&mut app, Message::Amount("5".into()));
+    drawer(&mut app, Message::Reason("stamps for the office".into()));
+    drawer(&mut app, Message::Submit);
+    let problem = app.drawer.error.clone().expect("a paid-out needs a supervisor");
+    assert_eq!(app.drawer.error_field, Some("approver"), "under the supervisor field: {problem}");
+}
+
 /// Every text in `element` (a screen not on show right now).
 fn texts_of(element: iced::Element<'_, crate::gui::screen::day::Message>) -> Vec<String> {
     use iced_test::selector::Candidate;

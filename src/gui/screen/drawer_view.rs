@@ -45,7 +45,7 @@ impl DrawerScreen {
             widgets::title("Drawer"),
             text(state).size(theme::BODY),
             actions.wrap().vertical_spacing(8),
-            widgets::feedback(self.error.as_deref(), self.notice.as_deref()),
+            widgets::feedback(self.banner_error(), self.notice.as_deref().filter(|_| self.error.is_none())),
             if self.action.is_some() { form.height(Length::Fill) } else { form },
             pinned,
         ]
@@ -90,10 +90,10 @@ impl DrawerScreen {
             form = form.push(widgets::field_row(
                 240.0,
                 [
-                    widgets::field("Checks (how many)", "drawer-checks-count", &self.checks_count, Message::ChecksCount, Some(Message::Submit)),
-                    widgets::field("Checks total", "drawer-checks-total", &self.checks_total, Message::ChecksTotal, Some(Message::Submit)),
-                    widgets::field("Money orders total", "drawer-mo-total", &self.money_orders_total, Message::MoneyOrdersTotal, Some(Message::Submit)),
-                    widgets::field("Card batch total", "drawer-card", &self.card_batch, Message::CardBatch, Some(Message::Submit)),
+                    widgets::checked_field("Checks (how many)", "drawer-checks-count", &self.checks_count, Message::ChecksCount, Some(Message::Submit), self.refusal("drawer-checks-count")),
+                    widgets::checked_field("Checks total", "drawer-checks-total", &self.checks_total, Message::ChecksTotal, Some(Message::Submit), self.refusal("drawer-checks-total")),
+                    widgets::checked_field("Money orders total", "drawer-mo-total", &self.money_orders_total, Message::MoneyOrdersTotal, Some(Message::Submit), self.refusal("drawer-mo-total")),
+                    widgets::checked_field("Card batch total", "drawer-card", &self.card_batch, Message::CardBatch, Some(Message::Submit), self.refusal("drawer-card")),
                 ],
             ));
         }
@@ -122,12 +122,27 @@ impl DrawerScreen {
         let mut form = column![].spacing(theme::GAP);
         let mut fields = Vec::new();
         if action != Action::NoSale {
-            fields.push(widgets::field("Amount", AMOUNT_ID, &self.amount, Message::Amount, Some(if action == Action::Drop { Message::Submit } else { Message::NextField })));
+            fields.push(widgets::checked_field(
+                "Amount",
+                AMOUNT_ID,
+                &self.amount,
+                Message::Amount,
+                Some(if action == Action::Drop { Message::Submit } else { Message::NextField }),
+                self.refusal(AMOUNT_ID),
+            ));
         }
         if action != Action::Drop {
             form = form.push(text("Supervisor approval (required for paid-in/out, and for no-sale if the policy says so)").size(theme::SMALL).style(theme::text::muted));
-            fields.push(widgets::field("Reason", if action == Action::NoSale { AMOUNT_ID } else { "drawer-reason" }, &self.reason, Message::Reason, Some(Message::NextField)));
-            fields.extend(widgets::approval_fields(&self.approval, Message::Approver, Message::Pin, Message::Submit));
+            fields.push(widgets::checked_field(
+                "Reason",
+                if action == Action::NoSale { AMOUNT_ID } else { "drawer-reason" },
+                &self.reason,
+                Message::Reason,
+                Some(Message::NextField),
+                self.refusal(if action == Action::NoSale { AMOUNT_ID } else { "drawer-reason" }),
+            ));
+            let [name, pin] = widgets::approval_fields(&self.approval, Message::Approver, Message::Pin, Message::Submit);
+            fields.extend([widgets::with_refusal(name, self.refusal("approver")), widgets::with_refusal(pin, self.refusal("approver-pin"))]);
         }
         form = form.push(widgets::field_row(widgets::APPROVAL_FIELD_WIDTH, fields));
         let submit = button(text(format!("{} [Enter]", action.label())).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
@@ -158,8 +173,8 @@ impl DrawerScreen {
             let submit = button(text("Approve and close [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::Submit)).style(theme::button::primary);
             pinned = pinned
                 .push(text("Over/short is beyond the limit: write the reason, then a supervisor (not you) approves.").size(theme::BODY).font(theme::text::BOLD))
-                .push(widgets::field("Reason", AMOUNT_ID, &self.reason, Message::Reason, Some(Message::NextField)))
-                .push(widgets::approval_form(&self.approval, Message::Approver, Message::Pin, Message::Submit))
+                .push(widgets::checked_field("Reason", AMOUNT_ID, &self.reason, Message::Reason, Some(Message::NextField), self.refusal(AMOUNT_ID)))
+                .push(widgets::approval_form_checked(&self.approval, Message::Approver, Message::Pin, Message::Submit, self.error_field.zip(self.error.as_deref())))
                 .push(submit);
         }
         if result.closed {

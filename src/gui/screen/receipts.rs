@@ -66,6 +66,8 @@ pub struct Receipts {
     pub reason: String,
     pub refund_amount: String,
     pub error: Option<String>,
+    /// The field of the open form the error is about (written under it), if it names one.
+    pub error_field: Option<&'static str>,
     pub notice: Option<String>,
     pub busy: bool,
     /// The configured printer's slip station (None: endorsing and validating are not offered).
@@ -172,16 +174,56 @@ impl Receipts {
         }
     }
 
+    /// Shows a refusal: under the field it names when the screen shows that field (focus there, the bad text
+    /// selected so typing replaces it), else in the banner.
+    fn refuse(&mut self, error: String) -> Task<Message> {
+        self.error_field = widgets::field_named(&error, &self.form_fields());
+        self.error = Some(error);
+        match self.error_field {
+            Some(id) => iced::widget::operation::focus(id).chain(iced::widget::operation::select_all(id)),
+            None => Task::none(),
+        }
+    }
+
+    /// The fields on screen, by the name a refusal gives them: the correction form while one is open (the
+    /// search is not shown then; the library calls the refund amount "amount"), else the search.
+    fn form_fields(&self) -> Vec<(&'static str, &'static str)> {
+        match self.correction {
+            Some(correction) => {
+                let mut fields = vec![("reason", REASON_ID), ("approver", "approver"), ("supervisor", "approver"), ("pin", "approver-pin")];
+                if correction == Correction::Refund {
+                    fields.extend([("refund amount", "receipts-refund-amount"), ("amount", "receipts-refund-amount")]);
+                }
+                fields
+            }
+            None => vec![("receipt number", NUMBER_ID), ("account", "receipts-account"), ("date", "receipts-date"), ("amount", "receipts-amount")],
+        }
+    }
+
+    /// The refusal to write under field `id`, if the error is about it.
+    pub fn refusal(&self, id: &str) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_field == Some(id))
+    }
+
+    /// The error for the banner: one written under no field.
+    fn banner_error(&self) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_field.is_none())
+    }
+
     /// Enter: opens the highlighted receipt, else searches by what is typed.
     fn search(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
         self.error = None;
+        let mut card_number = None;
         for (field, text) in [("receipt number", &mut self.number), ("account", &mut self.account), ("date", &mut self.date), ("amount", &mut self.amount)] {
             if citytill::domain::tender::contains_card_number(text) {
                 // Refused like every other field: never echoed, never kept, never searched for.
                 text.clear();
-                self.error = Some(format!("{field}: that looks like a card number; card numbers are never typed into CityTill"));
-                return Task::none();
+                card_number = Some(field);
+                break;
             }
+        }
+        if let Some(field) = card_number {
+            return self.refuse(format!("{field}: that looks like a card number; card numbers are never typed into CityTill"));
         }
         if let Some(receipt) = self.highlighted.and_then(|i| self.found.get(i)).map(|row| row.receipt.clone()) {
             return self.load(receipt, ctx, actor);
@@ -194,10 +236,7 @@ impl Receipts {
             "" => None,
             text => match Money::parse_positive("amount", text, ctx.max_amount()) {
                 Ok(amount) => Some(amount),
-                Err(e) => {
-                    self.error = Some(e.to_string());
-                    return Task::none();
-                }
+                Err(e) => return self.refuse(e.to_string()),
             },
         };
         let account = Some(self.account.trim().to_string()).filter(|t| !t.is_empty());
@@ -207,12 +246,12 @@ impl Receipts {
 
     fn found(&mut self, result: Result<Vec<ReceiptRow>, String>) {
         match result {
-            Ok(found) if found.is_empty() => self.error = Some("receipts: none match; check the account, date (YYYY-MM-DD) or amount".into()),
+            Ok(found) if found.is_empty() => (self.error, self.error_field) = (Some("receipts: none match; check the account, date (YYYY-MM-DD) or amount".into()), None),
             Ok(found) => {
                 self.found = found;
                 self.highlighted = None;
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => (self.error, self.error_field) = (Some(e), None),
         }
     }
 
@@ -237,7 +276,7 @@ impl Receipts {
                 self.offered = offered;
                 self.correction = None;
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => (self.error, self.error_field) = (Some(e), None),
         }
     }
 
@@ -256,7 +295,7 @@ impl Receipts {
                 });
                 self.shown = Some(info);
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => (self.error, self.error_field) = (Some(e), None),
         }
     }
 
@@ -292,10 +331,7 @@ impl Receipts {
         let refund_amount = match correction {
             Correction::Refund => match Money::parse_positive("refund amount", &self.refund_amount, ctx.max_amount()) {
                 Ok(amount) => Some(amount),
-                Err(e) => {
-                    self.error = Some(e.to_string());
-                    return Task::none();
-                }
+                Err(e) => return self.refuse(e.to_string()),
             },
             _ => None,
         };
@@ -329,8 +365,9 @@ impl Receipts {
                 (task, Some(Event::Changed))
             }
             Err(e) => {
-                self.error = Some(e);
-                (iced::widget::operation::focus("approver-pin"), None)
+                let task = self.refuse(e);
+                let task = if self.error_field.is_some() { task } else { iced::widget::operation::focus("approver-pin") };
+                (task, None)
             }
         }
     }
@@ -363,10 +400,10 @@ impl Receipts {
         let search = widgets::field_row(
             SEARCH_FIELD_WIDTH,
             [
-                widgets::field("Receipt number (or scan)", NUMBER_ID, &self.number, Message::Number, Some(Message::Search)),
-                widgets::field("Account", "receipts-account", &self.account, Message::Account, Some(Message::Search)),
-                widgets::field("Date (YYYY-MM-DD)", "receipts-date", &self.date, Message::Date, Some(Message::Search)),
-                widgets::field("Amount", "receipts-amount", &self.amount, Message::Amount, Some(Message::Search)),
+                widgets::checked_field("Receipt number (or scan)", NUMBER_ID, &self.number, Message::Number, Some(Message::Search), self.refusal(NUMBER_ID)),
+                widgets::checked_field("Account", "receipts-account", &self.account, Message::Account, Some(Message::Search), self.refusal("receipts-account")),
+                widgets::checked_field("Date (YYYY-MM-DD)", "receipts-date", &self.date, Message::Date, Some(Message::Search), self.refusal("receipts-date")),
+                widgets::checked_field("Amount", "receipts-amount", &self.amount, Message::Amount, Some(Message::Search), self.refusal("receipts-amount")),
             ],
         );
         let rows = self.found.iter().enumerate().map(|(index, r)| {
@@ -383,13 +420,13 @@ impl Receipts {
         if self.correction.is_some() {
             // A correction in progress has the screen to itself (no search, no list): its approval fields
             // and buttons fit even a 150% text scale.
-            return column![widgets::title("Receipts"), widgets::feedback(self.error.as_deref(), self.notice.as_deref()), detail].spacing(theme::GAP).into();
+            return column![widgets::title("Receipts"), widgets::feedback(self.banner_error(), self.notice.as_deref().filter(|_| self.error.is_none())), detail].spacing(theme::GAP).into();
         }
         column![
             widgets::title("Receipts"),
             search,
             row![widgets::key_button("Find [Enter]", None, Some(Message::Search)), widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
-            widgets::feedback(self.error.as_deref(), self.notice.as_deref()),
+            widgets::feedback(self.banner_error(), self.notice.as_deref().filter(|_| self.error.is_none())),
             // The list and the receipt take the rest of the screen and scroll inside it, so a correction's
             // approval fields and buttons are never pushed under the status bar.
             row![list, detail].spacing(theme::GAP * 2.0).height(Length::Fill),
@@ -448,11 +485,19 @@ impl Receipts {
 
     fn approval_view(&self, correction: Correction) -> Element<'_, Message> {
         // The reason, the refund amount and the supervisor's name and PIN share one row (Tab moves along it).
-        let mut fields = vec![widgets::field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::NextField))];
+        let mut fields = vec![widgets::checked_field("Reason", REASON_ID, &self.reason, Message::Reason, Some(Message::NextField), self.refusal(REASON_ID))];
         if correction == Correction::Refund {
-            fields.push(widgets::field("Refund amount (cash)", "receipts-refund-amount", &self.refund_amount, Message::RefundAmount, Some(Message::NextField)));
+            fields.push(widgets::checked_field(
+                "Refund amount (cash)",
+                "receipts-refund-amount",
+                &self.refund_amount,
+                Message::RefundAmount,
+                Some(Message::NextField),
+                self.refusal("receipts-refund-amount"),
+            ));
         }
-        fields.extend(widgets::approval_fields(&self.approval, Message::Approver, Message::Pin, Message::Confirm));
+        let [name, pin] = widgets::approval_fields(&self.approval, Message::Approver, Message::Pin, Message::Confirm);
+        fields.extend([widgets::with_refusal(name, self.refusal("approver")), widgets::with_refusal(pin, self.refusal("approver-pin"))]);
         let fields = widgets::field_row(widgets::APPROVAL_FIELD_WIDTH, fields);
         let confirm = button(text(if self.busy { "Checking…" } else { "Approve and record [Enter]" }).size(theme::BODY))
             .padding([8, 14])

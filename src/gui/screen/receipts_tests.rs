@@ -434,3 +434,23 @@ fn a_slip_job_that_never_reports_is_given_up() {
     let error = app.receipts.error.clone().unwrap_or_default();
     assert!(error.contains(&format!("did not report on the check of receipt {check}")), "{error}");
 }
+
+// Proves a receipt search refused for one of its fields says so under that field, not in the banner, and a
+// card number typed into a search field is wiped and refused under it without being repeated.
+#[test]
+fn search_refusals_sit_under_their_field() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Go(Screen::Receipts));
+    receipts(&mut app, Message::Amount("12.345".into()));
+    receipts(&mut app, Message::Search);
+    let problem = app.receipts.error.clone().expect("a mistyped amount is refused");
+    assert_eq!(app.receipts.refusal("receipts-amount"), Some(problem.as_str()), "under the amount: {problem}");
+    assert_eq!(app.receipts.error_field, Some("receipts-amount"));
+    receipts(&mut app, Message::Amount(String::new()));
+    receipts(&mut app, Message::Account("4111 1111 1111 1111".into()));
+    receipts(&mut app, Message::Search);
+    assert_eq!(app.receipts.error_field, Some("receipts-account"), "{:?}", app.receipts.error);
+    assert!(app.receipts.account.is_empty(), "the card number is not kept");
+    assert!(!app.receipts.error.clone().unwrap_or_default().contains("4111"), "nor repeated");
+}
