@@ -5,17 +5,17 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, TransactionBehavior};
 
-use crate::config::Settings;
-use crate::domain::denominations::DenominationCount;
-use crate::domain::ids::{Role, TerminalId};
-use crate::domain::tender::{Tender, TenderKind};
-use crate::error::{Error, Result};
-use crate::ledger::{verify, Ledger};
-use crate::money::Money;
-use crate::ops::auth::Actor;
-use crate::ops::drawer::{self, Count};
-use crate::ops::payment::{self, LineRequest, PaymentRequest};
-use crate::ops::{import, query, synthetic};
+use citytill::config::Settings;
+use citytill::domain::denominations::DenominationCount;
+use citytill::domain::ids::{Role, TerminalId};
+use citytill::domain::tender::{Tender, TenderKind};
+use citytill::error::{Error, Result};
+use citytill::ledger::{verify, Ledger};
+use citytill::money::Money;
+use citytill::ops::auth::Actor;
+use citytill::ops::drawer::{self, Count};
+use citytill::ops::payment::{self, LineRequest, PaymentRequest};
+use citytill::ops::{import, query, synthetic};
 
 /// Figures from one run; keys are stable for scripts.
 #[derive(Debug, serde::Serialize)]
@@ -52,7 +52,7 @@ pub struct Report {
     pub payments_during_import: usize,
     pub payments_failed_during_import: usize,
     /// Office day (issue 4): 20 drawers x 500 payments; approvals and deposit, then day close + every report.
-    pub office_day: crate::reports::bench::OfficeDay,
+    pub office_day: citytill::reports::bench::OfficeDay,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hq: Option<serde_json::Value>,
 }
@@ -99,7 +99,7 @@ impl Report {
             self.office_day.drawers,
             self.office_day.payments_per_drawer,
             self.office_day.approve_and_deposit_ms,
-            self.hq.as_ref().map(|v| format!("\n{}", crate::hq::office::bench::describe(v))).unwrap_or_default(),
+            self.hq.as_ref().map(|v| format!("\n{}", citytill::hq::office::bench::describe(v))).unwrap_or_default(),
         )
     }
 }
@@ -145,9 +145,9 @@ const VERIFY_PASSES: usize = 3;
 
 pub fn run(plan: &Plan<'_>) -> Result<Report> {
     let (payables, payments) = (plan.payables, plan.payments);
-    let dir = tempfile::tempdir().map_err(|e| Error::Invalid(format!("bench: no temporary directory: {e}")))?;
+    let dir = tempfile::tempdir().map_err(|e| Error::invalid("bench", format!("no temporary directory: {e}")))?;
     let settings = Settings::default();
-    let mut ledger = Ledger::create(&dir.path().join("ledger.sqlite"), &TerminalId::parse("B01").map_err(Error::Invalid)?)?;
+    let mut ledger = Ledger::create(&dir.path().join("ledger.sqlite"), &TerminalId::parse("B01").map_err(|e| Error::Invalid(e.into()))?)?;
     // The city's rows are made up before the clock starts: the figure is the import's, not the generator's.
     let rows = synthetic::payables(payables.max(1), 7);
     let given = rows.clone();
@@ -194,12 +194,12 @@ pub fn run(plan: &Plan<'_>) -> Result<Report> {
     for index in 0..1000 {
         let payable = &rows[(index * 104_729) % rows.len()];
         let one = Instant::now();
-        query::payable(ledger.conn(), &payable.number)?;
+        query::payable(&*ledger.read()?, &payable.number)?;
         lookups.push(one.elapsed());
         // What a cashier types: the family name and the house number.
         let words = format!("{} {}", payable.name.split(' ').nth(1).unwrap_or(""), payable.address.split(' ').next().unwrap_or(""));
         let one = Instant::now();
-        query::search_payables(ledger.conn(), &words, 20)?;
+        query::search_payables(&*ledger.read()?, &words, 20)?;
         searches.push(one.elapsed());
     }
 
@@ -216,9 +216,9 @@ pub fn run(plan: &Plan<'_>) -> Result<Report> {
     }
     let (verify_entries, mut verify_s) = verify_throughput(dir.path(), &settings, plan.verify_payments)?;
     let verify_median_s = median(&mut verify_s);
-    let office_day = crate::reports::bench::office_day(20, plan.office_payments)?;
+    let office_day = citytill::reports::bench::office_day(20, plan.office_payments)?;
     let hq = match plan.hq {
-        Some(url) => Some(crate::hq::office::bench::run(url, crate::hq::office::bench::ISSUE_ENTRIES)?.to_value()?),
+        Some(url) => Some(citytill::hq::office::bench::run(url, citytill::hq::office::bench::ISSUE_ENTRIES)?.to_value()?),
         None => None,
     };
     Ok(Report {
@@ -282,7 +282,7 @@ fn only_import(ledger: &Ledger, payables: usize, import_payables_s: f64, under_u
         payment_p99_during_import_ms: percentile(&mut under_use.latencies.clone(), 0.99),
         payments_during_import: under_use.latencies.len(),
         payments_failed_during_import: under_use.failed,
-        office_day: crate::reports::bench::OfficeDay { drawers: 0, payments_per_drawer: 0, approve_and_deposit_ms: 0.0, close_and_reports_ms: 0.0 },
+        office_day: citytill::reports::bench::OfficeDay { drawers: 0, payments_per_drawer: 0, approve_and_deposit_ms: 0.0, close_and_reports_ms: 0.0 },
         hq: None,
     })
 }
@@ -296,7 +296,7 @@ struct UnderUse {
 
 /// Imports every payable of `rows` again, one cent more on each balance, while a cashier thread on its
 /// own connection to the same ledger takes a payment every 20 ms until the import has finished.
-fn import_under_use(ledger: &mut Ledger, rows: &[crate::domain::payable::PayableRow], settings: &Settings, actor: &Actor) -> Result<UnderUse> {
+fn import_under_use(ledger: &mut Ledger, rows: &[citytill::domain::payable::PayableRow], settings: &Settings, actor: &Actor) -> Result<UnderUse> {
     use std::sync::atomic::{AtomicBool, Ordering};
     let done = std::sync::Arc::new(AtomicBool::new(false));
     let (path, settings, actor) = (ledger.path().to_path_buf(), settings.clone(), actor.clone());
@@ -317,7 +317,7 @@ fn import_under_use(ledger: &mut Ledger, rows: &[crate::domain::payable::Payable
         }
         Ok((latencies, failed))
     });
-    let again: Vec<_> = rows.iter().map(|r| crate::domain::payable::PayableRow { balance: r.balance.saturating_add(Money::from_cents(1)), ..r.clone() }).collect();
+    let again: Vec<_> = rows.iter().map(|r| citytill::domain::payable::PayableRow { balance: r.balance.saturating_add(Money::from_cents(1)), ..r.clone() }).collect();
     // Let the cashier's connection open before the import starts.
     std::thread::sleep(Duration::from_millis(100));
     let started = Instant::now();
@@ -332,7 +332,7 @@ fn import_under_use(ledger: &mut Ledger, rows: &[crate::domain::payable::Payable
 /// The bench's cashier, recorded as a user, with an open drawer holding a 200.00 float.
 fn open_bench_drawer(ledger: &mut Ledger) -> Result<Actor> {
     let actor = Actor { name: "bench".into(), role: Role::Cashier };
-    ledger.write(|w| w.append(None, None, &crate::domain::events::Event::UserAdded { name: actor.name.clone(), role: Role::Cashier }).map(|_| ()))?;
+    ledger.write(|w| w.append(None, None, &citytill::domain::events::Event::UserAdded { name: actor.name.clone(), role: Role::Cashier }).map(|_| ()))?;
     drawer::open(ledger, &actor, vec![DenominationCount { denomination: Money::from_cents(2000), pieces: 10 }])?;
     Ok(actor)
 }
@@ -341,7 +341,7 @@ fn open_bench_drawer(ledger: &mut Ledger) -> Result<Actor> {
 /// transaction to keep the setup short) on 1,000 payables, and times VERIFY_PASSES `verify` passes over
 /// it: the entries verified and each pass's seconds.
 fn verify_throughput(dir: &std::path::Path, settings: &Settings, payments: usize) -> Result<(i64, Vec<f64>)> {
-    let mut ledger = Ledger::create(&dir.join("verify.sqlite"), &TerminalId::parse("B02").map_err(Error::Invalid)?)?;
+    let mut ledger = Ledger::create(&dir.join("verify.sqlite"), &TerminalId::parse("B02").map_err(|e| Error::Invalid(e.into()))?)?;
     let rows = synthetic::payables(1000, 11);
     import::upsert_payables(&mut ledger, None, "bench", rows.clone())?;
     let actor = open_bench_drawer(&mut ledger)?;
@@ -385,7 +385,7 @@ struct RawBaseline {
 
 impl RawBaseline {
     fn new(ledger: &Ledger, dir: &std::path::Path, numbers: Vec<String>) -> Result<RawBaseline> {
-        ledger.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        ledger.checkpoint()?;
         let copy = dir.join("raw.sqlite");
         std::fs::copy(ledger.path(), &copy).map_err(|e| Error::file(&copy, e))?;
         let conn = Connection::open(&copy)?;

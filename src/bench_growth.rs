@@ -7,22 +7,22 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::bench::percentile;
-use crate::config::Settings;
-use crate::domain::denominations::DenominationCount;
-use crate::domain::events::{counter_batch, BatchKind, Event};
-use crate::domain::ids::{Role, TerminalId};
-use crate::domain::payable::PayableRow;
-use crate::domain::states::ReceiptStatus;
-use crate::domain::tender::{Tender, TenderKind};
-use crate::error::{Error, Result};
-use crate::ledger::Ledger;
-use crate::money::Money;
-use crate::ops::auth::Actor;
-use crate::ops::deposit::BankRouting;
-use crate::ops::drawer::{self, CashMove, Count};
-use crate::ops::payment::{self, LineRequest, PaymentRequest};
-use crate::ops::{batch, day, deposit, import, query, receipt_doc, reversal, synthetic};
-use crate::reports::{self, Format};
+use citytill::config::Settings;
+use citytill::domain::denominations::DenominationCount;
+use citytill::domain::events::{counter_batch, BatchKind, Event};
+use citytill::domain::ids::{Role, TerminalId};
+use citytill::domain::payable::PayableRow;
+use citytill::domain::states::ReceiptStatus;
+use citytill::domain::tender::{Tender, TenderKind};
+use citytill::error::{Error, Result};
+use citytill::ledger::Ledger;
+use citytill::money::Money;
+use citytill::ops::auth::Actor;
+use citytill::ops::deposit::BankRouting;
+use citytill::ops::drawer::{self, CashMove, Count};
+use citytill::ops::payment::{self, LineRequest, PaymentRequest};
+use citytill::ops::{batch, day, deposit, import, query, receipt_doc, reversal, synthetic};
+use citytill::reports::{self, Format};
 
 /// The journal size every figure is set beside (the size the other benchmarks measure at).
 pub const BASE_ENTRIES: usize = 10_000;
@@ -73,14 +73,14 @@ impl Growth {
 
 /// Grows both journals in a temporary directory and times MEASURED_DAYS business days on each.
 pub fn run(entries: usize, base: usize) -> Result<Growth> {
-    let dir = tempfile::tempdir().map_err(|e| Error::Invalid(format!("bench: no temporary directory: {e}")))?;
+    let dir = tempfile::tempdir().map_err(|e| Error::invalid("bench", format!("no temporary directory: {e}")))?;
     let (base_dir, grown_dir) = (dir.path().join("base"), dir.path().join("grown"));
     for data_dir in [&base_dir, &grown_dir] {
-        std::fs::create_dir(data_dir).map_err(|e| Error::Invalid(format!("bench: cannot create {}: {e}", data_dir.display())))?;
+        std::fs::create_dir(data_dir).map_err(|e| Error::invalid("bench", format!("cannot create {}: {e}", data_dir.display())))?;
     }
-    let (base_entries, _, mut base_times) = measure(&base_dir.join(crate::ledger::LEDGER_FILE), base)?;
+    let (base_entries, _, mut base_times) = measure(&base_dir.join(citytill::ledger::LEDGER_FILE), base)?;
     cold_starts(&base_dir, &mut base_times)?;
-    let (grown, grow_s, mut times) = measure(&grown_dir.join(crate::ledger::LEDGER_FILE), entries)?;
+    let (grown, grow_s, mut times) = measure(&grown_dir.join(citytill::ledger::LEDGER_FILE), entries)?;
     cold_starts(&grown_dir, &mut times)?;
     let mut operations = BTreeMap::new();
     for (name, mut samples) in times {
@@ -124,7 +124,7 @@ fn cold_starts(data_dir: &std::path::Path, times: &mut Timings) -> Result<()> {
     if !cfg!(feature = "window") {
         return Ok(());
     }
-    let program = std::env::current_exe().map_err(|e| Error::Invalid(format!("bench: cannot find this program to start it: {e}")))?;
+    let program = std::env::current_exe().map_err(|e| Error::invalid("bench", format!("cannot find this program to start it: {e}")))?;
     for _ in 0..COLD_STARTS {
         let started = Instant::now();
         let mut child = std::process::Command::new(&program)
@@ -135,9 +135,9 @@ fn cold_starts(data_dir: &std::path::Path, times: &mut Timings) -> Result<()> {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .map_err(|e| Error::Invalid(format!("bench: cannot start the window: {e}")))?;
+            .map_err(|e| Error::invalid("bench", format!("cannot start the window: {e}")))?;
         let status = loop {
-            if let Some(status) = child.try_wait().map_err(|e| Error::Invalid(format!("bench: the window's process: {e}")))? {
+            if let Some(status) = child.try_wait().map_err(|e| Error::invalid("bench", format!("the window's process: {e}")))? {
                 break status;
             }
             if started.elapsed() > COLD_START_LIMIT {
@@ -176,11 +176,11 @@ fn timed<T>(times: &mut Option<&mut Timings>, name: &str, work: impl FnOnce() ->
 fn measure(path: &std::path::Path, entries: usize) -> Result<(i64, f64, Timings)> {
     let started = Instant::now();
     let mut city = City::new(path)?;
-    city.ledger.conn().pragma_update(None, "synchronous", "OFF")?;
+    city.ledger.set_bulk_load(true)?;
     while city.ledger.last_seq()? < entries as i64 {
         city.business_day(None)?;
     }
-    city.ledger.conn().pragma_update(None, "synchronous", "FULL")?;
+    city.ledger.set_bulk_load(false)?;
     let grow_s = started.elapsed().as_secs_f64();
     let reached = city.ledger.last_seq()?;
     let mut times = Timings::new();
@@ -202,7 +202,7 @@ struct City {
 
 impl City {
     fn new(path: &std::path::Path) -> Result<City> {
-        let mut ledger = Ledger::create(path, &TerminalId::parse("G01").map_err(Error::Invalid)?)?;
+        let mut ledger = Ledger::create(path, &TerminalId::parse("G01").map_err(|e| Error::Invalid(e.into()))?)?;
         let payables = synthetic::payables(2_000, 13);
         import::upsert_payables(&mut ledger, None, "bench", payables.clone())?;
         import::upsert_fees(&mut ledger, None, "bench", synthetic::fees())?;
@@ -232,12 +232,12 @@ impl City {
 
     /// A receipt from anywhere in the journal that `usable` accepts (looked up by number, untimed).
     fn older_receipt(&self, salt: usize, usable: impl Fn(&query::ReceiptInfo) -> bool) -> Result<Option<String>> {
-        let last: i64 = self.ledger.conn().query_row("SELECT COALESCE(MAX(number), 0) FROM receipts", [], |r| r.get(0))?;
+        let last: i64 = self.ledger.read()?.query_row("SELECT COALESCE(MAX(number), 0) FROM receipts", [], |r| r.get(0))?;
         for attempt in 0..20usize {
             let number = 1 + ((salt * 104_729 + attempt * 7_919) as i64 % last.max(1));
-            let text: Option<String> = rusqlite::OptionalExtension::optional(self.ledger.conn().query_row("SELECT receipt FROM receipts WHERE number = ?1", [number], |r| r.get(0)))?;
+            let text: Option<String> = rusqlite::OptionalExtension::optional(self.ledger.read()?.query_row("SELECT receipt FROM receipts WHERE number = ?1", [number], |r| r.get(0)))?;
             if let Some(text) = text {
-                if usable(&query::receipt(self.ledger.conn(), &text)?) {
+                if usable(&query::receipt(&*self.ledger.read()?, &text)?) {
                     return Ok(Some(text));
                 }
             }
@@ -279,7 +279,7 @@ impl City {
                 timed(&mut times, "refund", || reversal::refund(&mut self.ledger, &cashier, &self.supervisor, &receipt, Money::from_cents(100), "overpaid"))?;
             }
             timed(&mut times, "drawer_drop", || drawer::cash_move(&mut self.ledger, &cashier, None, CashMove::Drop, Money::from_cents(2_000), None))?;
-            let expected = query::expected(self.ledger.conn(), drawer_id)?;
+            let expected = query::expected(&*self.ledger.read()?, drawer_id)?;
             let of = |kind| expected.iter().find(|(t, _)| *t == kind).map_or(Money::ZERO, |(_, m)| *m);
             let count = Count { cash: reports::bench::denominations_of(of(TenderKind::Cash).cents()), checks: Some((0, of(TenderKind::Check))), ..Count::default() };
             timed(&mut times, "drawer_close", || drawer::close(&mut self.ledger, &self.settings, &cashier, Some(count), None, None))?;
@@ -289,7 +289,7 @@ impl City {
         }
         for salt in 0..3 {
             if let Some(receipt) = self.older_receipt(self.days * 31 + salt, |_| true)? {
-                timed(&mut times, "receipt_show", || query::receipt(self.ledger.conn(), &receipt))?;
+                timed(&mut times, "receipt_show", || query::receipt(&*self.ledger.read()?, &receipt))?;
                 timed(&mut times, "receipt_reprint", || receipt_doc::reprint(&mut self.ledger, &self.settings, &self.cashiers[0], &receipt))?;
             }
         }

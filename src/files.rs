@@ -59,8 +59,8 @@ fn sync_folder(dir: &Path) -> std::io::Result<()> {
 /// Whether `path`'s directory exists, checked before work that a file there is the point of.
 pub fn check_target(path: &Path) -> Result<()> {
     match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Error::Invalid(format!("--out: {} is not a directory", dir.display()))),
-        _ if path.is_dir() => Err(Error::Invalid(format!("--out: {} is a directory", path.display()))),
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Error::invalid("--out", format!("{} is not a directory", dir.display()))),
+        _ if path.is_dir() => Err(Error::invalid("--out", format!("{} is a directory", path.display()))),
         _ => Ok(()),
     }
 }

@@ -6,9 +6,6 @@
 #![deny(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod bench;
-pub mod bench_growth;
-pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;

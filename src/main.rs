@@ -1,14 +1,17 @@
 //! The `citytill` binary: the command line for admins and scripts, and the cashier window.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod bench;
+mod bench_growth;
+mod cli;
 #[cfg(feature = "window")]
 mod gui;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use citytill::cli::context::{default_data_dir, Context};
-use citytill::cli::{Cli, Command};
+use crate::cli::context::{default_data_dir, Context};
+use crate::cli::{Cli, Command};
 use citytill::ops::demo;
 use clap::Parser;
 
@@ -24,7 +27,7 @@ fn main() -> ExitCode {
             start_log(cli.data_dir.clone());
             let what = format!("{command:?}").split([' ', '(', '{']).next().unwrap_or_default().to_lowercase();
             let user = cli.user.clone().unwrap_or_default();
-            let outcome = citytill::cli::run(cli);
+            let outcome = crate::cli::run(cli);
             // Clock warnings (journaled as clock_warning entries) are shown to whoever runs the command.
             for notice in citytill::ledger::clock::take_notices() {
                 let _ = writeln!(std::io::stderr(), "citytill: warning: {notice}");
@@ -92,7 +95,7 @@ fn run_demo(data_dir: Option<std::path::PathBuf>) -> citytill::Result<()> {
     let ledger_path = dir.join(citytill::ledger::LEDGER_FILE);
     let (ledger, created) = demo::ensure(&dir, &ledger_path)?;
     start_log(Some(dir.clone()));
-    citytill::outln!("{}{}", if created { "Created a new " } else { "Reusing the " }, demo::welcome(&ledger, &dir)?)?;
+    crate::outln!("{}{}", if created { "Created a new " } else { "Reusing the " }, demo::welcome(&ledger, &dir)?)?;
     drop(ledger);
     open_window(Some(dir), true)
 }
@@ -106,14 +109,14 @@ fn open_window(data_dir: Option<std::path::PathBuf>, demo: bool) -> citytill::Re
     }
     let launch = gui::Launch { data_dir: ctx.data_dir, settings: ctx.settings, demo };
     // `bench --journal-entries` times a cold start to the login screen this way (no display needed).
-    if std::env::var_os(citytill::bench_growth::BOOT_PROBE_ENV).is_some() {
-        return gui::boot_probe(launch).map_err(citytill::Error::Refused);
+    if std::env::var_os(crate::bench_growth::BOOT_PROBE_ENV).is_some() {
+        return gui::boot_probe(launch).map_err(|e| citytill::Error::Refused(e.into()));
     }
-    gui::run(launch).map_err(citytill::Error::Refused)
+    gui::run(launch).map_err(|e| citytill::Error::Refused(e.into()))
 }
 
 #[cfg(not(feature = "window"))]
 fn open_window(data_dir: Option<std::path::PathBuf>, _demo: bool) -> citytill::Result<()> {
     let ctx = Context::new(data_dir, None, None, false)?;
-    Err(citytill::Error::Refused(format!("this citytill was built without the window (feature `window`); data dir {}", ctx.data_dir.display())))
+    Err(citytill::Error::Refused(format!("this citytill was built without the window (feature `window`); data dir {}", ctx.data_dir.display()).into()))
 }

@@ -28,9 +28,9 @@ fn rewrite(path: &Path, mut edit: impl FnMut(&JournalRecord, Event) -> Option<Ev
     let old = Ledger::open(path).unwrap();
     let terminal = old.terminal().clone();
     let records = old.entries_after(0, usize::MAX >> 1).unwrap();
-    let pins: Vec<(String, String)> = old.conn().prepare("SELECT name, pin_hash FROM users").unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let pins: Vec<(String, String)> = old.read().unwrap().prepare("SELECT name, pin_hash FROM users").unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
     let meta: Vec<(String, String)> =
-        old.conn().prepare("SELECT key, value FROM meta WHERE key <> 'terminal'").unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+        old.read().unwrap().prepare("SELECT key, value FROM meta WHERE key <> 'terminal'").unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
     drop(old);
     let forged_path = path.with_extension("forged");
     let mut forged = Ledger::create(&forged_path, &terminal).unwrap();
@@ -41,14 +41,17 @@ fn rewrite(path: &Path, mut edit: impl FnMut(&JournalRecord, Event) -> Option<Ev
         forged.set_clock(Clock::Fixed(at));
         forged.write(|w| w.append(record.user.as_deref(), record.approver.as_deref(), &event)).unwrap();
     }
+    // The insider's own SQLite connection on the forged file (the library gives no writable one).
+    drop(forged);
+    let raw = rusqlite::Connection::open(&forged_path).unwrap();
     for (name, pin_hash) in &pins {
-        forged.conn().execute("UPDATE users SET pin_hash = ?2 WHERE name = ?1", [name, pin_hash]).unwrap();
+        raw.execute("UPDATE users SET pin_hash = ?2 WHERE name = ?1", [name, pin_hash]).unwrap();
     }
     for (key, value) in &meta {
-        forged.conn().execute("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value]).unwrap();
+        raw.execute("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value]).unwrap();
     }
-    forged.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
-    drop(forged);
+    raw.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    drop(raw);
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
@@ -268,11 +271,9 @@ fn deleted_and_renumbered_entry_is_caught_by_head_office() {
     let path = dir.path().join("ledger.sqlite");
     // Leave entry 4 out, then add one so the forged ledger is as long as head office's copy.
     rewrite(&path, |record, event| if record.seq == 4 { None } else { Some(event) });
-    let ledger = Ledger::open(&path).unwrap();
     // The insider also forgets what head office acknowledged, in the ledger and beside it (else this ledger
     // refuses to append).
-    ledger.conn().execute("DELETE FROM meta WHERE key LIKE 'hq_acked%'", []).unwrap();
-    drop(ledger);
+    rusqlite::Connection::open(&path).unwrap().execute("DELETE FROM meta WHERE key LIKE 'hq_acked%'", []).unwrap();
     std::fs::remove_file(citytill::ledger::ack_witness::path_for(&path)).unwrap();
     let mut ledger = Ledger::open(&path).unwrap();
     pg::append_entries(&mut ledger, 1);

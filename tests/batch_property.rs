@@ -124,7 +124,7 @@ fn allowed(result: Result<impl Sized, Error>) {
 }
 
 fn batch_id(w: &World, index: usize) -> String {
-    let ids: Vec<String> = batch::list(w.ledger.conn(), None).unwrap().into_iter().map(|b| b.batch).collect();
+    let ids: Vec<String> = batch::list(&w.ledger.read().unwrap(), None).unwrap().into_iter().map(|b| b.batch).collect();
     if ids.is_empty() {
         "M1".into()
     } else {
@@ -143,7 +143,7 @@ fn apply(w: &mut World, op: &Op) {
             allowed(batch::add(&mut w.ledger, &ana, &id, request));
         }
         Op::Fill { batch, payable } => {
-            let summary = batch::summary(w.ledger.conn(), &batch_id(w, *batch)).unwrap();
+            let summary = batch::summary(&w.ledger.read().unwrap(), &batch_id(w, *batch)).unwrap();
             let items_left = summary.control_items - summary.items;
             let cents_left = summary.control_total.cents() - summary.total.cents();
             if items_left >= 1 && cents_left >= items_left {
@@ -179,7 +179,7 @@ fn apply(w: &mut World, op: &Op) {
             allowed(batch::reopen(&mut w.ledger, &lee, Some(&sam), &id, "property test"));
         }
         Op::Pay { payable, cents } => {
-            if query::current_drawer(w.ledger.conn(), "ana").unwrap().is_none() {
+            if query::current_drawer(&w.ledger.read().unwrap(), "ana").unwrap().is_none() {
                 drawer::open(&mut w.ledger, &ana, float()).unwrap();
             }
             let request = PaymentRequest {
@@ -189,8 +189,9 @@ fn apply(w: &mut World, op: &Op) {
             allowed(payment::pay(&mut w.ledger, &w.settings, &ana, &request));
         }
         Op::CloseDrawer => {
-            if let Some(open) = query::current_drawer(w.ledger.conn(), "ana").unwrap() {
-                let cash = query::expected_for(w.ledger.conn(), open.id, TenderKind::Cash).unwrap();
+            let open = query::current_drawer(&w.ledger.read().unwrap(), "ana").unwrap();
+            if let Some(open) = open {
+                let cash = query::expected_for(&w.ledger.read().unwrap(), open.id, TenderKind::Cash).unwrap();
                 let count = Count { cash: vec![DenominationCount { denomination: Money::from_cents(1), pieces: cash.cents() }], ..Count::default() };
                 drawer::close(&mut w.ledger, &w.settings, &ana, Some(count), None, None).unwrap();
             }
@@ -203,7 +204,7 @@ fn apply(w: &mut World, op: &Op) {
 }
 
 fn check(w: &World, verify_ledger: bool) {
-    let conn = w.ledger.conn();
+    let conn = &w.ledger.read().unwrap();
     for summary in batch::list(conn, None).unwrap() {
         if summary.state == BatchState::Approved {
             match summary.drawer_id {

@@ -100,17 +100,17 @@ fn kill_nine_loses_no_acknowledged_payment() {
         assert!(report.ok, "round {round}: verify found {:?}", report.problems);
         if round % 20 == 19 || round == kills - 1 {
             for receipt in &acknowledged {
-                assert!(query::receipt(ledger.conn(), receipt).is_ok(), "round {round}: acknowledged {receipt} was lost");
+                assert!(query::receipt(&ledger.read().unwrap(), receipt).is_ok(), "round {round}: acknowledged {receipt} was lost");
             }
         }
     }
     let ledger = Ledger::open(&path).unwrap();
-    let receipts: i64 = ledger.conn().query_row("SELECT COUNT(*) FROM receipts", [], |r| r.get(0)).unwrap();
-    let max: i64 = ledger.conn().query_row("SELECT COALESCE(MAX(number), 0) FROM receipts", [], |r| r.get(0)).unwrap();
+    let receipts: i64 = ledger.read().unwrap().query_row("SELECT COUNT(*) FROM receipts", [], |r| r.get(0)).unwrap();
+    let max: i64 = ledger.read().unwrap().query_row("SELECT COALESCE(MAX(number), 0) FROM receipts", [], |r| r.get(0)).unwrap();
     assert_eq!(receipts, max, "receipt numbers have a gap");
     assert!(receipts as usize >= acknowledged.len());
     assert!(acknowledged.len() >= kills, "each round should acknowledge at least one payment");
     assert_eq!(killed_mid_run, kills, "every child died by the signal");
-    let integrity: String = ledger.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let integrity: String = ledger.read().unwrap().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
 }

@@ -15,7 +15,8 @@ use common::{City, PIN};
 const NUMBER: &str = "987654321012";
 
 fn balances(ledger: &Ledger) -> BTreeMap<String, i64> {
-    let mut statement = ledger.conn().prepare("SELECT number, balance_cents FROM payables ORDER BY number").unwrap();
+    let reader = ledger.read().unwrap();
+    let mut statement = reader.prepare("SELECT number, balance_cents FROM payables ORDER BY number").unwrap();
     let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).unwrap();
     rows.collect::<Result<_, _>>().unwrap()
 }

@@ -40,7 +40,7 @@ fn seed_payable(ledger: &mut Ledger, number: &str, cents: i64) {
 }
 
 fn balance(ledger: &Ledger, number: &str) -> i64 {
-    ledger.conn().query_row("SELECT balance_cents FROM payables WHERE number = ?1", [number], |r| r.get(0)).unwrap()
+    ledger.read().unwrap().query_row("SELECT balance_cents FROM payables WHERE number = ?1", [number], |r| r.get(0)).unwrap()
 }
 
 // Proves two terminals pushing at the same time in small batches end with head office equal to the union

@@ -91,18 +91,18 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     model.expected.insert(TenderKind::Cash, FLOAT_CENTS);
     for op in ops {
         apply(&mut ledger, &settings, &ana, &sam, &mut model, op)?;
-        let drawer = query::current_drawer(ledger.conn(), "ana").unwrap().unwrap();
-        for (kind, cents) in query::expected(ledger.conn(), drawer.id).unwrap() {
+        let drawer = query::current_drawer(&ledger.read().unwrap(), "ana").unwrap().unwrap();
+        for (kind, cents) in query::expected(&ledger.read().unwrap(), drawer.id).unwrap() {
             prop_assert_eq!(cents.cents(), model.expected.get(&kind).copied().unwrap_or(0), "expected {:?}", kind);
         }
         for (number, cents) in &model.balances {
-            prop_assert_eq!(query::payable(ledger.conn(), number).unwrap().unwrap().balance.cents(), *cents);
+            prop_assert_eq!(query::payable(&ledger.read().unwrap(), number).unwrap().unwrap().balance.cents(), *cents);
         }
         prop_assert_eq!(model.expected.get(&TenderKind::Cash).copied().unwrap_or(0), model.float + model.cash_in - model.cash_out, "drawer identity");
     }
     let report = verify::verify(&ledger).unwrap();
     prop_assert!(report.ok, "verify: {:?}", report.problems);
-    let (debits, credits): (i64, i64) = ledger.conn().query_row("SELECT SUM(debit_cents), SUM(credit_cents) FROM postings", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (debits, credits): (i64, i64) = ledger.read().unwrap().query_row("SELECT SUM(debit_cents), SUM(credit_cents) FROM postings", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     prop_assert_eq!(debits, credits);
     Ok(())
 }

@@ -67,8 +67,8 @@ fn ledger_written_by_release_0_1_0_upgrades_and_verifies_unchanged() {
     let report = verify(&ledger).unwrap();
     assert!(report.ok, "verify found problems in 0.1.0's ledger: {:?}", report.problems);
     assert_eq!(report.entries, want.entries);
-    assert_eq!(fingerprint(ledger.conn()), want, "opening and upgrading changed the journal");
-    let version: i64 = ledger.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(fingerprint(&ledger.read().unwrap()), want, "opening and upgrading changed the journal");
+    let version: i64 = ledger.read().unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version as usize, citytill::ledger::schema::MIGRATIONS.len(), "the ledger was not upgraded to this build's schema");
 }
 
@@ -85,7 +85,13 @@ fn write_this_releases_fixture() {
     }
     let dir = tempfile::tempdir().unwrap();
     let scratch = dir.path().join("ledger.sqlite");
-    citytill::bench_growth::write_sample_ledger(&scratch, 1_500).unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_citytill"))
+        .args(["bench", "--journal-entries", "1500", "--write-journal"])
+        .arg(&scratch)
+        .env("CITYTILL_PIN_KEY_FILE", dir.path().join("pin.key"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "citytill bench --write-journal failed");
     std::fs::create_dir_all(fixtures()).unwrap();
     let conn = rusqlite::Connection::open(&scratch).unwrap();
     conn.execute("VACUUM INTO ?1", [target.to_str().unwrap()]).unwrap();

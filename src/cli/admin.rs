@@ -4,10 +4,10 @@ use std::path::Path;
 
 use crate::cli::context::{secret, Context};
 use crate::cli::output;
-use crate::domain::ids::Role;
-use crate::error::{Error, Result};
-use crate::ledger::{backup as ledger_backup, verify as ledger_verify};
-use crate::ops::{auth, import as ops_import, setup};
+use citytill::domain::ids::Role;
+use citytill::error::{Error, Result};
+use citytill::ledger::{backup as ledger_backup, verify as ledger_verify};
+use citytill::ops::{auth, import as ops_import, setup};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum UserCommand {
@@ -50,11 +50,15 @@ pub struct BenchArgs {
     /// The journal size --journal-entries figures are set beside.
     #[arg(long, default_value_t = crate::bench_growth::BASE_ENTRIES)]
     pub journal_base: usize,
+    /// Instead, write a realistic ledger of at least --journal-entries entries (default 1,500) at this new
+    /// file and stop: how `tests/fixtures/` keeps the ledger each release wrote.
+    #[arg(long, hide = true)]
+    pub write_journal: Option<std::path::PathBuf>,
 }
 
 pub fn init(ctx: &Context, terminal: &str, admin: &str, training: bool, time_zone: Option<&str>) -> Result<()> {
     if let Some(zone) = time_zone {
-        crate::ledger::clock::parse_zone("--time-zone", zone).map_err(Error::Invalid)?;
+        citytill::ledger::clock::parse_zone("--time-zone", zone).map_err(|e| Error::Invalid(e.into()))?;
     }
     let pin = secret("CITYTILL_NEW_PIN", &format!("New PIN for {admin}: "))?;
     let mut init = setup::Init::new(terminal, admin, &pin, training, &ctx.settings);
@@ -76,8 +80,8 @@ pub fn init(ctx: &Context, terminal: &str, admin: &str, training: bool, time_zon
 pub fn user(ctx: &Context, command: UserCommand) -> Result<()> {
     match command {
         UserCommand::Add { name, role } => {
-            let role = Role::parse(&role).map_err(|e| Error::Invalid(format!("--{e}")))?;
-            crate::domain::ids::validate_user_name("name", &name).map_err(Error::Invalid)?;
+            let role = Role::parse(&role).map_err(|e| Error::Invalid(format!("--{e}").into()))?;
+            citytill::domain::ids::validate_user_name("name", &name).map_err(|e| Error::Invalid(e.into()))?;
             let (mut ledger, actor) = ctx.login()?;
             let pin = secret("CITYTILL_NEW_PIN", &format!("New PIN for {name}: "))?;
             auth::add_user(&mut ledger, &ctx.settings, Some(&actor), &name, role, &pin)?;
@@ -114,7 +118,7 @@ pub fn import(ctx: &Context, what: &str, file: &Path) -> Result<()> {
 }
 
 pub fn verify(ctx: &Context, seals: &[String], since_seal: bool) -> Result<()> {
-    let claims = seals.iter().map(|s| crate::ops::seal::parse(s)).collect::<Result<Vec<_>>>()?;
+    let claims = seals.iter().map(|s| citytill::ops::seal::parse(s)).collect::<Result<Vec<_>>>()?;
     let ledger = ctx.read_ledger()?;
     let (mut report, since) = if since_seal {
         let checked = ledger_verify::verify_since_seal(&ledger)?;
@@ -123,7 +127,7 @@ pub fn verify(ctx: &Context, seals: &[String], since_seal: bool) -> Result<()> {
         (ledger_verify::verify(&ledger)?, None)
     };
     // Seals from paper are witnesses outside the file: a re-hashed chain passes the checks above, not these.
-    let seal_problems = crate::ops::seal::check(ledger.conn(), &claims)?;
+    let seal_problems = citytill::ops::seal::check(&*ledger.read()?, &claims)?;
     if !seal_problems.is_empty() {
         report.ok = false;
         report.problems.extend(seal_problems);
@@ -145,9 +149,9 @@ pub fn verify(ctx: &Context, seals: &[String], since_seal: bool) -> Result<()> {
             start.last_seq,
             start.date,
             start.seq,
-            crate::ops::seal::line(start.seq, &start.hash),
+            citytill::ops::seal::line(start.seq, &start.hash),
             start.seq - 1,
-            crate::ops::seal::seal(start.seq, &start.hash),
+            citytill::ops::seal::seal(start.seq, &start.hash),
         )?,
         None => {}
     }
@@ -191,6 +195,13 @@ pub fn backup(ctx: &Context, file: &Path) -> Result<()> {
 }
 
 pub fn bench(ctx: &Context, args: BenchArgs) -> Result<()> {
+    if let Some(path) = &args.write_journal {
+        if path.exists() {
+            return Err(Error::invalid("--write-journal", format!("{} exists; a sample ledger is only written to a new file", path.display())));
+        }
+        let entries = crate::bench_growth::write_sample_ledger(path, args.journal_entries.unwrap_or(1_500))?;
+        return crate::outln!("wrote {entries} entries to {}", path.display());
+    }
     if let Some(entries) = args.journal_entries {
         let growth = crate::bench_growth::run(entries, args.journal_base)?;
         if ctx.json {

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::error::{Error, Result};
-use crate::ops::autopay::{self, EnrolRequest, Rule};
-use crate::ops::{autopay_returns, autopay_run};
+use citytill::error::{Error, Result};
+use citytill::ops::autopay::{self, EnrolRequest, Rule};
+use citytill::ops::{autopay_returns, autopay_run};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum AutopayCommand {
@@ -81,7 +81,7 @@ pub fn run(ctx: &Context, command: AutopayCommand) -> Result<()> {
     match command {
         AutopayCommand::Enrol { account, routing, bank_account, account_type, rule, draft_day } => {
             let bank_account = if bank_account.trim() == "-" { crate::cli::context::secret("CITYTILL_BANK_ACCOUNT", "Bank account number: ")? } else { bank_account };
-            let draft_day = draft_day.trim().parse::<i64>().map_err(|_| Error::Invalid(format!("--draft-day: '{draft_day}' is not a day of the month")))?;
+            let draft_day = draft_day.trim().parse::<i64>().map_err(|_| Error::invalid("--draft-day", format!("'{draft_day}' is not a day of the month")))?;
             let request = EnrolRequest {
                 account: account.trim().to_string(),
                 routing: routing.trim().to_string(),
@@ -99,7 +99,7 @@ pub fn run(ctx: &Context, command: AutopayCommand) -> Result<()> {
         }
         AutopayCommand::List => {
             let ledger = ctx.read_ledger()?;
-            let all = autopay::list(ledger.conn())?;
+            let all = autopay::list(&*ledger.read()?)?;
             if ctx.json {
                 return output::json(&all);
             }
@@ -136,13 +136,13 @@ pub fn run(ctx: &Context, command: AutopayCommand) -> Result<()> {
             )
         }
         AutopayCommand::Approve { run, out } => {
-            crate::files::check_target(&out)?;
+            citytill::files::check_target(&out)?;
             let (mut ledger, actor) = ctx.login()?;
             let approver = ctx.approve(&mut ledger, &actor, "autopay run release")?;
             let (summary, text) = autopay_run::approve(&mut ledger, &ctx.settings, &actor, &approver, &run)?;
-            let recorded = |e: Error| Error::Invalid(format!("{e} (run {} is released; `citytill autopay file {} --out FILE` writes its file)", summary.run, summary.run));
-            crate::fault::point("autopay-release-after-commit").map_err(recorded)?;
-            crate::files::write_private(&out, text.as_bytes()).map_err(recorded)?;
+            let recorded = |e: Error| Error::Invalid(format!("{e} (run {} is released; `citytill autopay file {} --out FILE` writes its file)", summary.run, summary.run).into());
+            citytill::fault::point("autopay-release-after-commit").map_err(recorded)?;
+            citytill::files::write_private(&out, text.as_bytes()).map_err(recorded)?;
             if ctx.json {
                 return output::json(&summary);
             }
@@ -155,11 +155,11 @@ pub fn run(ctx: &Context, command: AutopayCommand) -> Result<()> {
             crate::outln!("Run {} for {} rejected by {}; nothing goes out, prenotes wait for the next run.", summary.run, summary.date, approver.name)
         }
         AutopayCommand::File { run, out } => {
-            crate::files::check_target(&out)?;
+            citytill::files::check_target(&out)?;
             let (ledger, actor) = ctx.login_issuing_nothing()?;
             actor.require(autopay::LEAD_ROLES, "write autopay files")?;
             let (summary, text) = autopay_run::file(&ledger, &ctx.settings, &run)?;
-            crate::files::write_private(&out, text.as_bytes())?;
+            citytill::files::write_private(&out, text.as_bytes())?;
             crate::outln!("Run {} file written again to {}.", summary.run, out.display())
         }
         AutopayCommand::Runs => {

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::error::{Error, Result};
-use crate::ops::{bai2, bank};
+use citytill::error::{Error, Result};
+use citytill::ops::{bai2, bank};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum BankCommand {
@@ -38,8 +38,8 @@ pub fn run(ctx: &Context, command: BankCommand) -> Result<()> {
         BankCommand::Read { file } => {
             let bytes = crate::cli::lockbox::read_file(&file)?;
             let source = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let text = std::str::from_utf8(&bytes).map_err(|_| Error::Invalid(format!("{source}: not text (a byte that is not UTF-8)")))?;
-            let statement = bai2::read(text).map_err(|e| Error::Invalid(format!("{source}: {e}")))?;
+            let text = std::str::from_utf8(&bytes).map_err(|_| Error::invalid(&source, "not text (a byte that is not UTF-8)"))?;
+            let statement = bai2::read(text).map_err(|e| Error::invalid(&source, &e))?;
             output::json(&statement)
         }
     }

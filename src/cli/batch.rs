@@ -7,13 +7,13 @@ use citytill_hardware::{micr, scanline};
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::domain::card_data;
-use crate::domain::events::BatchKind;
-use crate::domain::tender::{Tender, TenderKind};
-use crate::error::{Error, Result};
-use crate::money::Money;
-use crate::ops::batch::{self, BatchSummary, ItemRequest};
-use crate::ops::stub::{StubRead, StubTemplates};
+use citytill::domain::card_data;
+use citytill::domain::events::BatchKind;
+use citytill::domain::tender::{Tender, TenderKind};
+use citytill::error::{Error, Result};
+use citytill::money::Money;
+use citytill::ops::batch::{self, BatchSummary, ItemRequest};
+use citytill::ops::stub::{StubRead, StubTemplates};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum BatchCommand {
@@ -83,19 +83,19 @@ pub fn run(ctx: &Context, command: BatchCommand) -> Result<()> {
     let max = ctx.settings.limits.max_amount;
     match command {
         BatchCommand::Open { kind, control_total, items } => {
-            let kind = BatchKind::parse(&kind).map_err(Error::Invalid)?;
+            let kind = BatchKind::parse(&kind).map_err(|e| Error::Invalid(e.into()))?;
             let control_total = Money::parse_positive("--control-total", &control_total, max)?;
-            let items: i64 = items.trim().parse().map_err(|_| Error::Invalid(format!("--items: '{items}' is not a whole number of items")))?;
+            let items: i64 = items.trim().parse().map_err(|_| Error::invalid("--items", format!("'{items}' is not a whole number of items")))?;
             let (mut ledger, actor) = ctx.login()?;
             let id = batch::open(&mut ledger, &actor, kind, control_total, items)?;
-            let summary = batch::summary(ledger.conn(), &id)?;
+            let summary = batch::summary(&*ledger.read()?, &id)?;
             show(ctx, &summary, &format!("Batch {id} open: control {control_total} in {items} items."))
         }
         BatchCommand::Add { batch: id, stub, template, micr, account, amount, tender } => {
             let request = item_request(ctx, stub, template, micr, account, amount, tender, max)?;
             let (mut ledger, actor) = ctx.login()?;
             let reference = batch::add(&mut ledger, &actor, &id, request)?;
-            let summary = batch::summary(ledger.conn(), &id)?;
+            let summary = batch::summary(&*ledger.read()?, &id)?;
             if ctx.json {
                 return output::json(&serde_json::json!({ "item": reference, "batch": summary }));
             }
@@ -105,7 +105,7 @@ pub fn run(ctx: &Context, command: BatchCommand) -> Result<()> {
         BatchCommand::Remove { batch: id, item, reason } => {
             let (mut ledger, actor) = ctx.login()?;
             batch::remove(&mut ledger, &actor, &id, item, &reason)?;
-            let summary = batch::summary(ledger.conn(), &id)?;
+            let summary = batch::summary(&*ledger.read()?, &id)?;
             show(ctx, &summary, &format!("Item {item} removed from batch {}.", summary.batch))
         }
         BatchCommand::Balance { batch: id } => {
@@ -137,7 +137,7 @@ pub fn run(ctx: &Context, command: BatchCommand) -> Result<()> {
         BatchCommand::List { date } => {
             let date = date.map(|d| parse_date(&d)).transpose()?;
             let ledger = ctx.read_ledger()?;
-            let batches = batch::list(ledger.conn(), date.as_deref())?;
+            let batches = batch::list(&*ledger.read()?, date.as_deref())?;
             if ctx.json {
                 return output::json(&batches);
             }
@@ -174,16 +174,16 @@ fn show(ctx: &Context, summary: &BatchSummary, line: &str) -> Result<()> {
 pub(crate) fn stub_templates(ctx: &Context, template: Option<&std::path::Path>) -> Result<StubTemplates> {
     match template {
         Some(path) => {
-            let template = scanline::Template::from_path(path).map_err(|e| Error::Invalid(format!("--template: {e}")))?;
-            StubTemplates::only(template).map_err(|e| Error::Invalid(format!("--template: {e}")))
+            let template = scanline::Template::from_path(path).map_err(|e| Error::invalid("--template", e.to_string()))?;
+            StubTemplates::only(template).map_err(|e| Error::invalid("--template", &e))
         }
-        None => StubTemplates::from_settings(ctx.settings.scanline.as_ref(), &ctx.data_dir).map_err(Error::Invalid),
+        None => StubTemplates::from_settings(ctx.settings.scanline.as_ref(), &ctx.data_dir).map_err(|e| Error::Invalid(e.into())),
     }
 }
 
 /// A `YYYY-MM-DD` date, validated.
 pub fn parse_date(text: &str) -> Result<String> {
-    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map(|d| d.to_string()).map_err(|_| Error::Invalid(format!("--date: '{text}' is not a date like 2026-11-24")))
+    citytill::domain::dates::parse_day("--date", text).map(|d| d.to_string())
 }
 
 /// Validates the scanned or keyed item at the edge: stub through its template (or the city's), check through MICR.
@@ -200,36 +200,36 @@ fn item_request(
 ) -> Result<ItemRequest> {
     let (payable, due) = match (stub.as_deref(), template, account) {
         (Some(line), template, None) => {
-            crate::domain::text::check("--stub", line).map_err(Error::Invalid)?;
+            citytill::domain::text::check("--stub", line).map_err(|e| Error::Invalid(e.into()))?;
             let templates = stub_templates(ctx, template.as_deref())?;
             match templates.read(line) {
                 StubRead::Stub { accounts, amount, .. } => (accounts[0].clone(), amount),
-                StubRead::Bad(problem) | StubRead::NoTemplate(problem) => return Err(Error::Invalid(format!("--stub: {problem}"))),
+                StubRead::Bad(problem) | StubRead::NoTemplate(problem) => return Err(Error::invalid("--stub", &problem)),
             }
         }
         (None, _, Some(number)) => {
-            card_data::refuse("--account", &number).map_err(Error::Invalid)?;
+            card_data::refuse("--account", &number).map_err(|e| Error::Invalid(e.into()))?;
             (number.trim().to_string(), None)
         }
-        (Some(_), _, Some(_)) => return Err(Error::Invalid("--account: give a --stub or a keyed --account, not both".into())),
-        (None, _, None) => return Err(Error::Invalid("--stub: scan the stub or key --account".into())),
+        (Some(_), _, Some(_)) => return Err(Error::invalid("--account", "give a --stub or a keyed --account, not both")),
+        (None, _, None) => return Err(Error::invalid("--stub", "scan the stub or key --account")),
     };
     let amount = match (amount, due) {
         (Some(text), _) => Money::parse_positive("--amount", &text, max)?,
         (None, Some(due)) if !due.is_zero() => due,
-        (None, _) => return Err(Error::Invalid("--amount: required when the stub shows no amount due".into())),
+        (None, _) => return Err(Error::invalid("--amount", "required when the stub shows no amount due")),
     };
     let tender = match (micr_line, tender) {
         (Some(line), None) => {
-            let check = micr::parse(&line, None).map_err(|e| Error::Invalid(format!("--micr: {e}")))?;
+            let check = micr::parse(&line, None).map_err(|e| Error::invalid("--micr", e.to_string()))?;
             if let Some(cents) = check.amount_cents.filter(|c| *c != amount.cents()) {
-                return Err(Error::Invalid(format!("--micr: the check is encoded for {}, the item is {amount}", Money::from_cents(cents))));
+                return Err(Error::invalid("--micr", format!("the check is encoded for {}, the item is {amount}", Money::from_cents(cents))));
             }
-            Tender::from_micr(amount, &check).map_err(|e| Error::Invalid(format!("--micr: {}", e.message)))?
+            Tender::from_micr(amount, &check).map_err(|e| Error::invalid("--micr", &e.message))?
         }
-        (None, Some(text)) => Tender::parse(&text, max).map_err(Error::Invalid)?,
+        (None, Some(text)) => Tender::parse(&text, max).map_err(|e| Error::Invalid(e.into()))?,
         (None, None) => Tender::new(TenderKind::Check, amount),
-        (Some(_), Some(_)) => return Err(Error::Invalid("--tender: a --micr line already makes the item a check".into())),
+        (Some(_), Some(_)) => return Err(Error::invalid("--tender", "a --micr line already makes the item a check")),
     };
     Ok(ItemRequest { payable, amount, tender, stub })
 }

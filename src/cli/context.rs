@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use crate::config::Settings;
-use crate::error::{Error, Result};
-use crate::ledger::{Clock, Ledger};
-use crate::ops::auth::{self, Actor};
+use citytill::config::Settings;
+use citytill::error::{Error, Result};
+use citytill::ledger::{Clock, Ledger};
+use citytill::ops::auth::{self, Actor};
 
 /// The ledger file's name inside the data dir.
-pub use crate::ledger::LEDGER_FILE;
+pub use citytill::ledger::LEDGER_FILE;
 
 /// Global options resolved once per command.
 pub struct Context {
@@ -65,7 +65,7 @@ impl Context {
     }
 
     fn login_to(&self, mut ledger: Ledger) -> Result<(Ledger, Actor)> {
-        let name = self.user.clone().ok_or_else(|| Error::Invalid("--user: required for this command (or set CITYTILL_USER)".into()))?;
+        let name = self.user.clone().ok_or_else(|| Error::invalid("--user", "required for this command (or set CITYTILL_USER)"))?;
         let pin = secret("CITYTILL_PIN", &format!("PIN for {name}: "))?;
         let actor = auth::login(&mut ledger, &self.settings, &name, &pin)?;
         Ok((ledger, actor))
@@ -73,7 +73,7 @@ impl Context {
 
     /// Checks `--approver` with the PIN from `CITYTILL_APPROVER_PIN` or a prompt; must be a supervisor other than `actor`.
     pub fn approve(&self, ledger: &mut Ledger, actor: &Actor, action: &str) -> Result<Actor> {
-        let name = self.approver.clone().ok_or_else(|| Error::Refused(format!("--approver: {action} needs a supervisor's approval")))?;
+        let name = self.approver.clone().ok_or_else(|| Error::refused("--approver", format!("{action} needs a supervisor's approval")))?;
         let pin = secret("CITYTILL_APPROVER_PIN", &format!("{name}'s PIN to approve {action}: "))?;
         auth::approve(ledger, &self.settings, actor, &name, &pin, action)
     }
@@ -87,7 +87,7 @@ pub fn clock_override() -> Result<Clock> {
     }
     match std::env::var("CITYTILL_NOW") {
         Ok(text) if !text.is_empty() => {
-            chrono::DateTime::parse_from_rfc3339(&text).map(|at| Clock::Fixed(at.to_utc())).map_err(|_| Error::Invalid(format!("CITYTILL_NOW: '{text}' is not an RFC 3339 time")))
+            chrono::DateTime::parse_from_rfc3339(&text).map(|at| Clock::Fixed(at.to_utc())).map_err(|_| Error::invalid("CITYTILL_NOW", format!("'{text}' is not an RFC 3339 time")))
         }
         _ => Ok(Clock::System),
     }
@@ -97,7 +97,7 @@ pub fn clock_override() -> Result<Clock> {
 pub fn default_data_dir() -> Result<PathBuf> {
     directories::ProjectDirs::from("org", "CityTill", "citytill")
         .map(|dirs| dirs.data_dir().to_path_buf())
-        .ok_or_else(|| Error::Invalid("--data-dir: no home directory found; give --data-dir or CITYTILL_DATA_DIR".into()))
+        .ok_or_else(|| Error::invalid("--data-dir", "no home directory found; give --data-dir or CITYTILL_DATA_DIR"))
 }
 
 /// A secret from an environment variable, else typed at a prompt without echo.
@@ -105,5 +105,5 @@ pub fn secret(variable: &str, prompt: &str) -> Result<String> {
     if let Ok(value) = std::env::var(variable) {
         return Ok(value);
     }
-    rpassword::prompt_password(prompt).map_err(|e| Error::Invalid(format!("{variable}: not set and no terminal to ask on ({e})")))
+    rpassword::prompt_password(prompt).map_err(|e| Error::invalid(variable, format!("not set and no terminal to ask on ({e})")))
 }

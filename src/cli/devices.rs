@@ -10,7 +10,7 @@ use citytill_hardware::{commands, micr, sim};
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::error::{Error, Result};
+use citytill::error::{Error, Result};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum DevicesCommand {
@@ -82,7 +82,7 @@ pub(crate) fn devices_config(ctx: &Context, file: Option<&Path>) -> Result<Devic
         (None, Some(config)) => Ok(config.clone()),
         (None, None) => Ok(DevicesConfig::default()),
     };
-    config.map_err(|e| Error::Invalid(format!("[devices]: {e}")))
+    config.map_err(|e| Error::invalid("[devices]", e.to_string()))
 }
 
 /// Simulators this command started for `sim:` transports (and the folder they run in when it is not DATA_DIR/sim);
@@ -99,7 +99,7 @@ fn with_simulators(ctx: &Context, config: DevicesConfig) -> Result<(DevicesConfi
     let shared = sim_dir(ctx, None);
     let own = if sim::running(&shared) { Some(tempfile::tempdir().map_err(|e| Error::file(&std::env::temp_dir(), e))?) } else { None };
     let dir = own.as_ref().map_or(shared, |d| d.path().to_path_buf());
-    let (config, simulators) = sim::materialize(&config, &dir).map_err(|e| Error::Refused(format!("[devices]: {e}")))?;
+    let (config, simulators) = sim::materialize(&config, &dir).map_err(|e| Error::refused("[devices]", e.to_string()))?;
     Ok((config, OwnSimulators { simulators, _dir: own }))
 }
 
@@ -110,7 +110,7 @@ fn sim_dir(ctx: &Context, dir: Option<PathBuf>) -> PathBuf {
 pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
     match command {
         DevicesCommand::List => {
-            let ports = commands::list_ports().map_err(|e| Error::Refused(e.to_string()))?;
+            let ports = commands::list_ports().map_err(|e| Error::Refused(e.to_string().into()))?;
             if ctx.json {
                 return output::json(&ports);
             }
@@ -140,12 +140,12 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
         }
         DevicesCommand::Test { device, config, timeout_ms } if device == "slip" => {
             let (config, _simulators) = with_simulators(ctx, devices_config(ctx, config.as_deref())?)?;
-            let result = commands::test_slip(&config, timeout_ms).map_err(|e| Error::Refused(format!("slip: {e}")))?;
+            let result = commands::test_slip(&config, timeout_ms).map_err(|e| Error::refused("slip", e.to_string()))?;
             crate::outln!("{result}")?;
         }
         DevicesCommand::ReadCheck { config, timeout_ms } => {
             let (config, _simulators) = with_simulators(ctx, devices_config(ctx, config.as_deref())?)?;
-            let check = commands::read_check(&config, timeout_ms).map_err(|e| Error::Refused(format!("read-check: {e}")))?;
+            let check = commands::read_check(&config, timeout_ms).map_err(|e| Error::refused("read-check", e.to_string()))?;
             if ctx.json {
                 return output::json(&check);
             }
@@ -158,15 +158,15 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
                 "scanner" => DeviceKind::Scanner,
                 "counter" => DeviceKind::Counter,
                 "display" => DeviceKind::Display,
-                other => return Err(Error::Invalid(format!("device: '{other}' is not one of printer, drawer, scanner, counter, display, slip"))),
+                other => return Err(Error::invalid("device", format!("'{other}' is not one of printer, drawer, scanner, counter, display, slip"))),
             };
             let (config, _simulators) = with_simulators(ctx, devices_config(ctx, config.as_deref())?)?;
-            let result = commands::test_device(&config, kind, timeout_ms).map_err(|e| Error::Refused(format!("{device}: {e}")))?;
+            let result = commands::test_device(&config, kind, timeout_ms).map_err(|e| Error::refused(device, e.to_string()))?;
             crate::outln!("{result}")?;
         }
         DevicesCommand::Simulate { dir, seconds } => {
             let dir = sim_dir(ctx, dir);
-            let simulators = sim::Simulators::start(&dir).map_err(|e| Error::Refused(format!("simulate: {e}")))?;
+            let simulators = sim::Simulators::start(&dir).map_err(|e| Error::refused("simulate", e.to_string()))?;
             let paths = serde_json::json!({
                 "dir": dir,
                 "devices_toml": dir.join("devices.toml"),
@@ -188,7 +188,7 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
             drop(simulators);
         }
         DevicesCommand::Sim { device, action, dir } => {
-            let answer = sim::control(&sim_dir(ctx, dir), &device, &action.join(" ")).map_err(|e| Error::Refused(format!("sim {device}: {e}")))?;
+            let answer = sim::control(&sim_dir(ctx, dir), &device, &action.join(" ")).map_err(|e| Error::Refused(format!("sim {device}: {e}").into()))?;
             crate::outln!("ok {answer}")?;
         }
     }
@@ -198,8 +198,8 @@ pub fn devices(ctx: &Context, command: DevicesCommand) -> Result<()> {
 pub fn scan(ctx: &Context, command: ScanCommand) -> Result<()> {
     match command {
         ScanCommand::Micr { line, format } => {
-            let format = format.map(|f| micr::Format::from_code(&f)).transpose().map_err(|e| Error::Invalid(format!("--format: {e}")))?;
-            let parsed = micr::parse(&line, format).map_err(|e| Error::Invalid(format!("micr: {e}")))?;
+            let format = format.map(|f| micr::Format::from_code(&f)).transpose().map_err(|e| Error::invalid("--format", e.to_string()))?;
+            let parsed = micr::parse(&line, format).map_err(|e| Error::invalid("micr", e.to_string()))?;
             if ctx.json {
                 return output::json(&parsed);
             }
@@ -208,13 +208,13 @@ pub fn scan(ctx: &Context, command: ScanCommand) -> Result<()> {
                 parsed.routing,
                 parsed.account_masked,
                 parsed.check_number.as_deref().unwrap_or("-"),
-                parsed.amount_cents.map(|c| crate::Money::from_cents(c).to_string()).unwrap_or_else(|| "-".into())
+                parsed.amount_cents.map(|c| citytill::Money::from_cents(c).to_string()).unwrap_or_else(|| "-".into())
             )?;
         }
         ScanCommand::Stub { line, template } => {
             let stub = match crate::cli::batch::stub_templates(ctx, template.as_deref())?.read(&line) {
-                crate::ops::stub::StubRead::Stub { stub, .. } => stub,
-                crate::ops::stub::StubRead::Bad(problem) | crate::ops::stub::StubRead::NoTemplate(problem) => return Err(Error::Invalid(format!("stub: {problem}"))),
+                citytill::ops::stub::StubRead::Stub { stub, .. } => stub,
+                citytill::ops::stub::StubRead::Bad(problem) | citytill::ops::stub::StubRead::NoTemplate(problem) => return Err(Error::invalid("stub", &problem)),
             };
             if ctx.json {
                 return output::json(&stub);

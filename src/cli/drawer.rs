@@ -2,10 +2,10 @@
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::domain::denominations::{parse_count, total};
-use crate::error::{Error, Result};
-use crate::money::Money;
-use crate::ops::drawer::{self, CashMove, Count};
+use citytill::domain::denominations::{parse_count, total};
+use citytill::error::{Error, Result};
+use citytill::money::Money;
+use citytill::ops::drawer::{self, CashMove, Count};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum DrawerCommand {
@@ -67,10 +67,10 @@ pub fn run(ctx: &Context, command: DrawerCommand) -> Result<()> {
     match command {
         DrawerCommand::Open { float, count } => {
             let float = Money::parse_positive("--float", &float, max)?;
-            let count = parse_count("--count", &count, denominations).map_err(Error::Invalid)?;
+            let count = parse_count("--count", &count, denominations).map_err(|e| Error::Invalid(e.into()))?;
             let counted = total(&count).unwrap_or(Money::ZERO);
             if counted != float {
-                return Err(Error::Invalid(format!("--count: the count totals {counted}, not the --float of {float}; recount")));
+                return Err(Error::invalid("--count", format!("the count totals {counted}, not the --float of {float}; recount")));
             }
             let (mut ledger, actor) = ctx.login()?;
             let (drawer_id, float) = drawer::open(&mut ledger, &actor, count)?;
@@ -94,7 +94,7 @@ pub fn run(ctx: &Context, command: DrawerCommand) -> Result<()> {
         DrawerCommand::Close { count, checks, money_orders, card_batch, reason } => {
             let count = match count {
                 Some(text) => Some(Count {
-                    cash: parse_count("--count", &text, denominations).map_err(Error::Invalid)?,
+                    cash: parse_count("--count", &text, denominations).map_err(|e| Error::Invalid(e.into()))?,
                     checks: checks.map(|t| count_total("--checks", &t, max)).transpose()?,
                     money_orders: money_orders.map(|t| count_total("--money-orders", &t, max)).transpose()?,
                     card_batch: card_batch.map(|t| Money::parse_field("--card-batch", &t, max)).transpose()?,
@@ -151,7 +151,7 @@ fn move_cash(ctx: &Context, kind: CashMove, amount: &str, reason: Option<&str>) 
 
 /// Parses `COUNT=TOTAL` (e.g. `3=412.50`).
 fn count_total(field: &str, text: &str, max: Money) -> Result<(i64, Money)> {
-    let (count, amount) = text.split_once('=').ok_or_else(|| Error::Invalid(format!("{field}: '{text}' must be COUNT=TOTAL, like 3=412.50")))?;
-    let count: i64 = count.trim().parse().ok().filter(|c| (0..=10_000).contains(c)).ok_or_else(|| Error::Invalid(format!("{field}: '{count}' is not a number of items")))?;
+    let (count, amount) = text.split_once('=').ok_or_else(|| Error::invalid(field, format!("'{text}' must be COUNT=TOTAL, like 3=412.50")))?;
+    let count: i64 = count.trim().parse().ok().filter(|c| (0..=10_000).contains(c)).ok_or_else(|| Error::invalid(field, format!("'{count}' is not a number of items")))?;
     Ok((count, Money::parse_field(field, amount, max)?))
 }

@@ -7,12 +7,12 @@ use chrono::NaiveDate;
 
 use crate::cli::context::Context;
 use crate::cli::output::say;
-use crate::domain::ids::TerminalId;
-use crate::error::{Error, Result};
-use crate::hq::connect::connect;
-use crate::hq::office::admin;
-use crate::hq::office::reports;
-use crate::hq::settings::{redact, HqSettings, SslMode};
+use citytill::domain::ids::TerminalId;
+use citytill::error::{Error, Result};
+use citytill::hq::connect::connect;
+use citytill::hq::office::admin;
+use citytill::hq::office::reports;
+use citytill::hq::settings::{redact, HqSettings, SslMode};
 
 /// The head-office administrator's connection (not a terminal's).
 #[derive(clap::Args, Debug)]
@@ -172,13 +172,11 @@ fn alarm_line(alarm: &admin::Alarm) -> String {
 fn settings(ctx: &Context, db: &Database) -> Result<HqSettings> {
     let mut settings = match &db.url {
         Some(url) => HqSettings::for_url(url)?,
-        None => {
-            HqSettings::from_settings(ctx.settings.hq.as_ref())?.ok_or_else(|| Error::Invalid("--database: no head-office URL (give --database, CITYTILL_HQ_ADMIN_URL or [hq] database_url)".into()))?
-        }
+        None => HqSettings::from_settings(ctx.settings.hq.as_ref())?.ok_or_else(|| Error::invalid("--database", "no head-office URL (give --database, CITYTILL_HQ_ADMIN_URL or [hq] database_url)"))?,
     };
     if let Some(file) = &db.ca_file {
         if settings.ssl_mode != SslMode::VerifyFull {
-            return Err(Error::Invalid("--ca-file: is only used with sslmode=verify-full (add ?sslmode=verify-full to the URL)".into()));
+            return Err(Error::invalid("--ca-file", "is only used with sslmode=verify-full (add ?sslmode=verify-full to the URL)"));
         }
         settings.ca_file = Some(file.clone());
     }
@@ -186,7 +184,7 @@ fn settings(ctx: &Context, db: &Database) -> Result<HqSettings> {
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::Invalid(format!("--date: '{text}' is not a date like 2026-11-24")))
+    citytill::domain::dates::parse_day("--date", text)
 }
 
 fn init(ctx: &Context, db: &Database) -> Result<()> {
@@ -202,7 +200,7 @@ fn init(ctx: &Context, db: &Database) -> Result<()> {
 
 fn add_terminal(ctx: &Context, db: &Database, terminal: &str, role: Option<&str>) -> Result<()> {
     let settings = settings(ctx, db)?;
-    let terminal = TerminalId::parse(terminal).map_err(Error::Invalid)?;
+    let terminal = TerminalId::parse(terminal).map_err(|e| Error::Invalid(e.into()))?;
     let account = admin::add_terminal(&mut connect(&settings)?, &terminal, role)?;
     let url = admin::terminal_url(&settings.database_url, &account.role, account.password.as_deref().unwrap_or(""));
     let sslmode = serde_json::to_value(settings.ssl_mode).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
@@ -255,9 +253,9 @@ fn export(ctx: &Context, db: &Database, date: &str, out: Option<PathBuf>, reprin
     Ok(())
 }
 
-fn write_file(path: &std::path::Path, bytes: &[u8]) -> crate::hq::HqResult<()> {
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> citytill::hq::HqResult<()> {
     use std::io::Write;
-    let problem = |e: std::io::Error| crate::hq::HqError::Invalid(format!("--out {}: {e}", path.display()));
+    let problem = |e: std::io::Error| citytill::hq::HqError::Invalid(format!("--out {}: {e}", path.display()));
     let temporary = path.with_extension("partial");
     let mut file = std::fs::File::create(&temporary).map_err(problem)?;
     file.write_all(bytes).and_then(|()| file.sync_all()).map_err(problem)?;
@@ -280,7 +278,7 @@ fn report_day(ctx: &Context, db: &Database, date: &str) -> Result<()> {
 
 fn verify(ctx: &Context, db: &Database) -> Result<()> {
     let settings = settings(ctx, db)?;
-    let report = crate::hq::office::verify::verify(&mut connect(&settings)?)?;
+    let report = citytill::hq::office::verify::verify(&mut connect(&settings)?)?;
     let mut lines = Vec::new();
     for terminal in &report.terminals {
         let state = if terminal.problems.is_empty() { "ok".to_string() } else { format!("{} problem(s)", terminal.problems.len() + terminal.problems_not_listed) };

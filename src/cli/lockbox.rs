@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::error::{Error, Result};
-use crate::ops::lockbox;
-use crate::ops::lockbox_file::{self, LockboxTemplate};
+use citytill::error::{Error, Result};
+use citytill::ops::lockbox;
+use citytill::ops::lockbox_file::{self, LockboxTemplate};
 
 /// The largest file `lockbox import` reads (a day's lockbox is far smaller).
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -46,10 +46,10 @@ pub enum LockboxCommand {
 pub fn run(ctx: &Context, command: LockboxCommand) -> Result<()> {
     match command {
         LockboxCommand::Import { file, template } => {
-            let template = LockboxTemplate::find(&template, ctx.settings.lockbox.as_ref(), &ctx.data_dir).map_err(Error::Invalid)?;
+            let template = LockboxTemplate::find(&template, ctx.settings.lockbox.as_ref(), &ctx.data_dir).map_err(|e| Error::Invalid(e.into()))?;
             let bytes = read_file(&file)?;
             let source = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let parsed = template.read(&bytes, ctx.settings.limits.max_amount).map_err(|e| Error::Invalid(format!("{source}: {e}")))?;
+            let parsed = template.read(&bytes, ctx.settings.limits.max_amount).map_err(|e| Error::invalid(&source, &e))?;
             let (mut ledger, actor) = ctx.login()?;
             let done = lockbox::import(&mut ledger, &actor, &template, &source, &parsed)?;
             if ctx.json {
@@ -70,7 +70,7 @@ pub fn run(ctx: &Context, command: LockboxCommand) -> Result<()> {
         }
         LockboxCommand::Exceptions { batch, all } => {
             let ledger = ctx.read_ledger()?;
-            let rows: Vec<_> = lockbox::exceptions(ledger.conn(), batch.as_deref(), all)?.into_iter().filter(|r| all || r.state == "open").collect();
+            let rows: Vec<_> = lockbox::exceptions(&*ledger.read()?, batch.as_deref(), all)?.into_iter().filter(|r| all || r.state == citytill::domain::states::ExceptionState::Open).collect();
             if ctx.json {
                 return output::json(&rows);
             }
@@ -81,14 +81,14 @@ pub fn run(ctx: &Context, command: LockboxCommand) -> Result<()> {
                     (None, Some(reason)) => format!("refunded: {reason}"),
                     _ => r.problem.clone(),
                 };
-                let account = crate::domain::text::printable(&r.account);
-                crate::outln!("{:<8} {:>5} {:<20} {:>12} {:<9} {}", r.reference, r.line, account, r.amount.grouped(), r.state, crate::domain::text::printable(&how))?;
+                let account = citytill::domain::text::printable(&r.account);
+                crate::outln!("{:<8} {:>5} {:<20} {:>12} {:<9} {}", r.reference, r.line, account, r.amount.grouped(), r.state, citytill::domain::text::printable(&how))?;
             }
             Ok(())
         }
         LockboxCommand::Resolve { item, apply_to, refund, reason } => {
             if apply_to.is_some() == refund {
-                return Err(Error::Invalid("--apply-to: give --apply-to ACCOUNT or --refund, one of them".into()));
+                return Err(Error::invalid("--apply-to", "give --apply-to ACCOUNT or --refund, one of them"));
             }
             let (mut ledger, actor) = ctx.login()?;
             let line = lockbox::resolve(&mut ledger, &actor, &item, apply_to.as_deref(), &reason)?;
@@ -99,7 +99,7 @@ pub fn run(ctx: &Context, command: LockboxCommand) -> Result<()> {
             Ok(())
         }
         LockboxCommand::Templates => {
-            let mut templates = lockbox_file::city_templates(ctx.settings.lockbox.as_ref(), &ctx.data_dir).map_err(Error::Invalid)?;
+            let mut templates = lockbox_file::city_templates(ctx.settings.lockbox.as_ref(), &ctx.data_dir).map_err(|e| Error::Invalid(e.into()))?;
             templates.extend(lockbox_file::shipped());
             for t in &templates {
                 crate::outln!("{:<12} {:<6} {:<8} {}", t.name, t.format, t.batch_kind, t.description)?;
@@ -111,9 +111,9 @@ pub fn run(ctx: &Context, command: LockboxCommand) -> Result<()> {
 
 /// A file read whole, bounded in size.
 pub(crate) fn read_file(file: &Path) -> Result<Vec<u8>> {
-    let size = std::fs::metadata(file).map_err(|e| Error::Invalid(format!("FILE: {}: {e}", file.display())))?.len();
+    let size = std::fs::metadata(file).map_err(|e| Error::invalid("FILE", format!("{}: {e}", file.display())))?.len();
     if size > MAX_FILE_BYTES {
-        return Err(Error::Invalid(format!("FILE: {} is {size} bytes; at most {MAX_FILE_BYTES} are read", file.display())));
+        return Err(Error::invalid("FILE", format!("{} is {size} bytes; at most {MAX_FILE_BYTES} are read", file.display())));
     }
-    std::fs::read(file).map_err(|e| Error::Invalid(format!("FILE: {}: {e}", file.display())))
+    std::fs::read(file).map_err(|e| Error::invalid("FILE", format!("{}: {e}", file.display())))
 }

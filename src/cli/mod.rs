@@ -148,10 +148,10 @@ pub enum Command {
 }
 
 /// Runs a parsed command (all but the window, which the binary opens).
-pub fn run(cli: Cli) -> crate::Result<()> {
+pub fn run(cli: Cli) -> citytill::Result<()> {
     let ctx = context::Context::new(cli.data_dir, cli.user, cli.approver, cli.json)?;
     match cli.command {
-        None | Some(Command::Demo) => Err(crate::Error::Invalid("the window is opened by the citytill binary".into())),
+        None | Some(Command::Demo) => Err(citytill::Error::Invalid("the window is opened by the citytill binary".into())),
         Some(Command::Init { terminal, admin, training, time_zone }) => admin::init(&ctx, &terminal, &admin, training, time_zone.as_deref()),
         Some(Command::User(command)) => admin::user(&ctx, command),
         Some(Command::Import { what, file }) => admin::import(&ctx, &what, &file),

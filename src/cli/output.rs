@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use crate::error::{Error, Result};
+use citytill::error::{Error, Result};
 
 /// Writes `bytes` to standard output and flushes them.
 pub fn write(bytes: &[u8]) -> Result<()> {

@@ -3,10 +3,10 @@
 use crate::cli::context::Context;
 use crate::cli::output;
 use crate::cli::receipt_out::{self, PrintReport, PrintTo};
-use crate::error::{Error, Result};
-use crate::money::Money;
-use crate::ops::payment::{self, Cart};
-use crate::ops::{query, receipt_doc, reversal, setup};
+use citytill::error::{Error, Result};
+use citytill::money::Money;
+use citytill::ops::payment::{self, Cart};
+use citytill::ops::{query, receipt_doc, reversal, setup};
 
 #[derive(clap::Args, Debug)]
 pub struct PayArgs {
@@ -54,17 +54,17 @@ pub enum ReceiptCommand {
 fn parse_cart(ctx: &Context, args: &PayArgs) -> Result<Cart> {
     let max = ctx.settings.limits.max_amount;
     if args.amount.len() > args.account.len() {
-        return Err(Error::Invalid(format!("--amount: {} amounts for {} accounts; give one --amount per --account", args.amount.len(), args.account.len())));
+        return Err(Error::invalid("--amount", format!("{} amounts for {} accounts; give one --amount per --account", args.amount.len(), args.account.len())));
     }
     let mut cart = Cart::with_convenience_fees(ctx.settings.convenience_fees());
     for (index, number) in args.account.iter().enumerate() {
-        cart.add_account_text(number, args.amount.get(index).map(String::as_str), max).map_err(Error::Invalid)?;
+        cart.add_account_text(number, args.amount.get(index).map(String::as_str), max).map_err(|e| Error::Invalid(e.into()))?;
     }
     for fee in &args.fee {
-        cart.add_fee_text(fee, max).map_err(Error::Invalid)?;
+        cart.add_fee_text(fee, max).map_err(|e| Error::Invalid(e.into()))?;
     }
     for tender in &args.tender {
-        cart.add_tender_text(tender, max).map_err(Error::Invalid)?;
+        cart.add_tender_text(tender, max).map_err(|e| Error::Invalid(e.into()))?;
     }
     Ok(cart)
 }
@@ -77,7 +77,7 @@ pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
     if args.quote {
         return quote(ctx, &cart);
     }
-    let request = cart.request().map_err(Error::Invalid)?;
+    let request = cart.request().map_err(|e| Error::Invalid(e.into()))?;
     let (mut ledger, actor) = ctx.login()?;
     let result = payment::pay(&mut ledger, &ctx.settings, &actor, &request)?;
     // The payment is recorded: a standard output that fails now must not keep the receipt from the printer.
@@ -97,7 +97,7 @@ pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
     };
     let printing = if args.print || args.print_to.is_some() {
         let to = receipt_out::destination(ctx, args.print_to);
-        let info = query::receipt(ledger.conn(), &result.receipt)?;
+        let info = query::receipt(&*ledger.read()?, &result.receipt)?;
         let document = receipt_doc::build(&ctx.settings, &info, false, setup::is_training(&ledger)?)?;
         drop(ledger);
         let kick = to == PrintTo::Printer && cart.opens_drawer(result.change);
@@ -115,25 +115,25 @@ pub fn pay(ctx: &Context, args: PayArgs) -> Result<()> {
 /// `pay --quote`: the lines' total (a balance or fixed fee where no amount was given) and what a card or an
 /// ACH tender would be charged for it, convenience fee included; with tenders, the fee they carry. Read only.
 fn quote(ctx: &Context, cart: &Cart) -> Result<()> {
-    use crate::domain::tender::TenderKind;
-    use crate::ops::payment::CartItem;
+    use citytill::domain::tender::TenderKind;
+    use citytill::ops::payment::CartItem;
     if cart.is_empty() {
-        return Err(Error::Invalid("lines: a quote needs at least one --account or --fee".into()));
+        return Err(Error::invalid("lines", "a quote needs at least one --account or --fee"));
     }
     let (ledger, _actor) = ctx.login()?;
     let mut due = 0i64;
     for line in cart.lines() {
-        let given = line.amount().map_err(Error::Invalid)?;
+        let given = line.amount().map_err(|e| Error::Invalid(e.into()))?;
         due += match (given, &line.item) {
             (Some(amount), _) => amount.cents(),
-            (None, CartItem::Account(number)) => query::payable(ledger.conn(), number)?
-                .ok_or_else(|| Error::Invalid(format!("account: '{number}' is not a known account, license, citation, permit or invoice number")))?
+            (None, CartItem::Account(number)) => query::payable(&*ledger.read()?, number)?
+                .ok_or_else(|| Error::invalid("account", format!("'{number}' is not a known account, license, citation, permit or invoice number")))?
                 .balance
                 .cents(),
-            (None, CartItem::FeeCode(code)) => query::fee(ledger.conn(), code)?
-                .ok_or_else(|| Error::Invalid(format!("fee: '{code}' is not in the fee schedule")))?
+            (None, CartItem::FeeCode(code)) => query::fee(&*ledger.read()?, code)?
+                .ok_or_else(|| Error::invalid("fee", format!("'{code}' is not in the fee schedule")))?
                 .amount
-                .ok_or_else(|| Error::Invalid(format!("fee {code}: a variable fee needs an amount, like --fee {code}=25.00")))?
+                .ok_or_else(|| Error::Invalid(format!("fee {code}: a variable fee needs an amount, like --fee {code}=25.00").into()))?
                 .cents(),
             (None, _) => 0,
         };
@@ -142,23 +142,23 @@ fn quote(ctx: &Context, cart: &Cart) -> Result<()> {
     let fees = ctx.settings.convenience_fees();
     let by = |kind: TenderKind| {
         let fee = fees.fee_for(kind, due.cents());
-        serde_json::json!({ "total": Money::from_cents(due.cents() + fee.cents()), "convenience_fee": fee })
+        serde_json::json!({ "total": due.saturating_add(fee), "convenience_fee": fee })
     };
     let tendered_fee = fees.fee_for_tenders(due, cart.tenders());
     if ctx.json {
         let mut value = serde_json::json!({ "due": due, "card": by(TenderKind::Card), "ach": by(TenderKind::Ach) });
         if !cart.tenders().is_empty() {
-            value["with_tenders"] = serde_json::json!({ "total": Money::from_cents(due.cents() + tendered_fee.cents()), "convenience_fee": tendered_fee });
+            value["with_tenders"] = serde_json::json!({ "total": due.saturating_add(tendered_fee), "convenience_fee": tendered_fee });
         }
         return output::json(&value);
     }
     crate::outln!("Due {} (cash, check, money order)", due.grouped())?;
     for (label, kind) in [("card", TenderKind::Card), ("ACH", TenderKind::Ach)] {
         let fee = fees.fee_for(kind, due.cents());
-        crate::outln!("By {label}: {} (convenience fee {})", Money::from_cents(due.cents() + fee.cents()).grouped(), fee.grouped())?;
+        crate::outln!("By {label}: {} (convenience fee {})", due.saturating_add(fee).grouped(), fee.grouped())?;
     }
     if !cart.tenders().is_empty() {
-        crate::outln!("With these tenders: {} (convenience fee {})", Money::from_cents(due.cents() + tendered_fee.cents()).grouped(), tendered_fee.grouped())?;
+        crate::outln!("With these tenders: {} (convenience fee {})", due.saturating_add(tendered_fee).grouped(), tendered_fee.grouped())?;
     }
     crate::outln!("Nothing recorded.")?;
     Ok(())
@@ -173,7 +173,7 @@ fn with_printing<T: serde::Serialize>(value: &T, printing: &PrintReport) -> Resu
     Ok(value)
 }
 
-fn approved(ctx: &Context, action: &str) -> Result<(crate::ledger::Ledger, crate::ops::auth::Actor, crate::ops::auth::Actor)> {
+fn approved(ctx: &Context, action: &str) -> Result<(citytill::ledger::Ledger, citytill::ops::auth::Actor, citytill::ops::auth::Actor)> {
     let (mut ledger, actor) = ctx.login()?;
     let approver = ctx.approve(&mut ledger, &actor, action)?;
     Ok((ledger, actor, approver))
@@ -206,7 +206,7 @@ pub fn receipt(ctx: &Context, command: ReceiptCommand) -> Result<()> {
     match command {
         ReceiptCommand::Show { receipt } => {
             let ledger = ctx.read_ledger()?;
-            let info = query::receipt(ledger.conn(), &receipt)?;
+            let info = query::receipt(&*ledger.read()?, &receipt)?;
             if ctx.json {
                 let mut value = serde_json::to_value(&info).map_err(|e| Error::Invariant(e.to_string()))?;
                 value["payment"] = serde_json::to_value(&info.payment).map_err(|e| Error::Invariant(e.to_string()))?;
@@ -230,7 +230,7 @@ pub fn receipt(ctx: &Context, command: ReceiptCommand) -> Result<()> {
 
 pub fn lookup(ctx: &Context, text: &str) -> Result<()> {
     let ledger = ctx.read_ledger()?;
-    let rows = query::search_payables(ledger.conn(), text, 20)?;
+    let rows = query::search_payables(&*ledger.read()?, text, 20)?;
     if ctx.json {
         return output::json(&rows);
     }

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use crate::cli::batch::parse_date;
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::error::{Error, Result};
-use crate::ops::deposit::BankRouting;
-use crate::ops::{day, deposit, export};
-use crate::reports::{self, Format};
+use citytill::error::{Error, Result};
+use citytill::ops::deposit::BankRouting;
+use citytill::ops::{day, deposit, export};
+use citytill::reports::{self, Format};
 
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
@@ -78,11 +78,11 @@ pub fn report(ctx: &Context, args: ReportArgs) -> Result<()> {
     if args.name == "bank" {
         let date = date_or_today(ctx, args.date)?;
         let ledger = ctx.read_ledger()?;
-        let document = reports::bank::report(ledger.conn(), &date, ctx.settings.policy.bank_match_days)?;
+        let document = reports::bank::report(&*ledger.read()?, &date, ctx.settings.policy.bank_match_days)?;
         return emit(args.out.as_deref(), &reports::render(&document, format)?);
     }
     if !reports::NAMES.contains(&args.name.as_str()) {
-        return Err(Error::Invalid(format!("report: '{}' is not one of {}", args.name, reports::NAMES.join(", "))));
+        return Err(Error::invalid("report", format!("'{}' is not one of {}", args.name, reports::NAMES.join(", "))));
     }
     let date = date_or_today(ctx, args.date)?;
     // Signed in (--user), a supervisor sees what open drawers should hold; nobody else does (blind close).
@@ -97,7 +97,7 @@ pub fn report(ctx: &Context, args: ReportArgs) -> Result<()> {
 
 fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match out {
-        Some(path) => crate::files::write_private(path, bytes),
+        Some(path) => citytill::files::write_private(path, bytes),
         None => output::write(bytes),
     }
 }
@@ -132,7 +132,7 @@ pub fn deposit(ctx: &Context, command: DepositCommand) -> Result<()> {
 
 pub fn day(ctx: &Context, command: DayCommand) -> Result<()> {
     let DayCommand::Close { date } = command;
-    let date = chrono::NaiveDate::parse_from_str(&parse_date(&date)?, "%Y-%m-%d").map_err(|e| Error::Invalid(format!("--date: {e}")))?;
+    let date = chrono::NaiveDate::parse_from_str(&parse_date(&date)?, "%Y-%m-%d").map_err(|e| Error::invalid("--date", e.to_string()))?;
     let (mut ledger, actor) = ctx.login()?;
     let result = day::close(&mut ledger, &actor, date)?;
     if ctx.json {
@@ -152,7 +152,7 @@ pub fn export(ctx: &Context, command: ExportCommand) -> Result<()> {
     let (mut ledger, actor) = ctx.login()?;
     actor.require(export::OFFICE_ROLES, "export payments")?;
     if let Some(path) = &out {
-        crate::files::check_target(path)?;
+        citytill::files::check_target(path)?;
     }
     let result = match again {
         Some(seq) => export::again(&ledger, &actor, seq)?,
@@ -170,7 +170,7 @@ pub fn export(ctx: &Context, command: ExportCommand) -> Result<()> {
         }
         (_, error) => error,
     };
-    crate::fault::point("export-after-commit").map_err(recorded)?;
+    citytill::fault::point("export-after-commit").map_err(recorded)?;
     match &out {
         Some(path) => export::write_file(path, &result.rows).map_err(recorded)?,
         None if !ctx.json => output::write(export::csv_text(&result.rows)?.as_bytes()).map_err(recorded)?,

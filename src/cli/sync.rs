@@ -4,11 +4,11 @@
 
 use crate::cli::context::Context;
 use crate::cli::output::say;
-use crate::error::{Error, Result};
-use crate::hq::settings::HqSettings;
-use crate::hq::terminal::client::sync_once;
-use crate::hq::terminal::status::local_status;
-use crate::hq::terminal::worker::SyncWorker;
+use citytill::error::{Error, Result};
+use citytill::hq::settings::HqSettings;
+use citytill::hq::terminal::client::sync_once;
+use citytill::hq::terminal::status::local_status;
+use citytill::hq::terminal::worker::SyncWorker;
 
 /// `citytill sync --once` or `citytill sync status` (`--json` is the global flag).
 #[derive(clap::Args, Debug)]
@@ -37,15 +37,15 @@ pub enum SyncCommand {
 pub fn run(args: SyncArgs, ctx: &Context) -> Result<()> {
     if args.watch {
         if args.command.is_some() {
-            return Err(Error::Invalid("sync: --watch takes no subcommand".into()));
+            return Err(Error::invalid("sync", "--watch takes no subcommand"));
         }
         return watch(ctx);
     }
     let command = match (args.once, args.command) {
         (true, None) | (false, Some(SyncCommand::Once)) => SyncCommand::Once,
         (false, Some(SyncCommand::Status)) => SyncCommand::Status,
-        (true, Some(_)) => return Err(Error::Invalid("sync: --once takes no subcommand".into())),
-        (false, None) => return Err(Error::Invalid("sync: say what to do: `--once` (one round now), `--watch` (keep syncing) or `status`; the window syncs continuously by itself".into())),
+        (true, Some(_)) => return Err(Error::invalid("sync", "--once takes no subcommand")),
+        (false, None) => return Err(Error::invalid("sync", "say what to do: `--once` (one round now), `--watch` (keep syncing) or `status`; the window syncs continuously by itself")),
     };
     let hq = HqSettings::from_settings(ctx.settings.hq.as_ref())?;
     match command {
@@ -79,7 +79,7 @@ pub fn run(args: SyncArgs, ctx: &Context) -> Result<()> {
 /// `sync --watch`: the sync worker, nudged whenever the ledger gains an entry, until the process is stopped.
 fn watch(ctx: &Context) -> Result<()> {
     let Some(hq) = HqSettings::from_settings(ctx.settings.hq.as_ref())? else {
-        return Err(Error::Invalid("sync: --watch needs a head office ([hq] database_url or CITYTILL_HQ_URL)".into()));
+        return Err(Error::invalid("sync", "--watch needs a head office ([hq] database_url or CITYTILL_HQ_URL)"));
     };
     // The ledger must exist and open before anything runs in the background.
     drop(ctx.read_ledger()?);
@@ -89,7 +89,7 @@ fn watch(ctx: &Context) -> Result<()> {
     let mut said = String::new();
     loop {
         // A reading connection per look: it never holds the ledger open against a writer or a backup.
-        let last: Option<i64> = crate::ledger::read_only_connection(&path).and_then(|conn| conn.query_row("SELECT MAX(seq) FROM journal", [], |r| r.get(0))).unwrap_or(None);
+        let last: Option<i64> = citytill::ledger::read_only_connection(&path).and_then(|conn| conn.query_row("SELECT MAX(seq) FROM journal", [], |r| r.get(0))).unwrap_or(None);
         if last != seen {
             if seen.is_some() {
                 worker.nudge();
@@ -103,7 +103,7 @@ fn watch(ctx: &Context) -> Result<()> {
         }
         if line != said {
             if ctx.json {
-                crate::outln!("{}", serde_json::to_string(&status).map_err(|e| Error::Invalid(format!("sync: {e}")))?)?;
+                crate::outln!("{}", serde_json::to_string(&status).map_err(|e| Error::invalid("sync", e.to_string()))?)?;
             } else {
                 crate::outln!("{line}")?;
             }

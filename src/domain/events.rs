@@ -25,8 +25,10 @@ pub struct PaymentLine {
 }
 
 impl PaymentLine {
+    /// Applied plus credit. Each part passed `Money`'s input limit (`DEFAULT_MAX_CENTS`) when the payment was
+    /// taken, so the sum cannot reach `i64`'s bound; saturating keeps a forged payload from wrapping round.
     pub fn amount(&self) -> Money {
-        Money::from_cents(self.applied.cents() + self.credit.cents())
+        self.applied.saturating_add(self.credit)
     }
 
     /// The GL account credited for the applied part.

@@ -5,6 +5,7 @@ pub mod ach;
 pub mod ach_return;
 pub mod card_data;
 pub mod convenience_fee;
+pub mod dates;
 pub mod denominations;
 pub mod effects;
 pub mod events;

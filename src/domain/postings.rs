@@ -143,7 +143,7 @@ fn drawer_close<'a>(counted: &'a [crate::domain::events::TenderAmount], over_sho
             TenderKind::Cash => {
                 let kept = float_kept.min(row.amount);
                 out.push(debit(accounts::CHANGE_FUND, kept));
-                out.push(debit(accounts::UNDEPOSITED_FUNDS, Money::from_cents(row.amount.cents() - kept.cents())));
+                out.push(debit(accounts::UNDEPOSITED_FUNDS, row.amount.saturating_sub(kept)));
                 out.push(credit(accounts::CASH_IN_DRAWER, row.amount));
             }
             TenderKind::Check | TenderKind::MoneyOrder => {

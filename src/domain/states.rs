@@ -71,6 +71,25 @@ state_enum! {
     }
 }
 
+state_enum! {
+    /// A lockbox or online item that could not be posted: open until a lead applies it to an account or
+    /// refunds it (derived from the journal, never stored).
+    ExceptionState { Open = "open", Applied = "applied", Refunded = "refunded" }
+}
+
+state_enum! {
+    /// An autopay enrolment: waiting for its prenote run, active (debited when due), suspended by a bank
+    /// return, or cancelled (derived from the journal, never stored).
+    EnrolmentStatus { Prenote = "prenote", Active = "active", Suspended = "suspended", Cancelled = "cancelled" }
+}
+
+impl EnrolmentStatus {
+    /// Whether the enrolment still holds its account (prenote or active): a second one is refused.
+    pub fn is_live(self) -> bool {
+        matches!(self, EnrolmentStatus::Prenote | EnrolmentStatus::Active)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +109,12 @@ mod tests {
         }
         for state in ReceiptStatus::ALL {
             assert_eq!(ReceiptStatus::parse(state.as_str()), Ok(*state));
+        }
+        for state in ExceptionState::ALL {
+            assert_eq!(ExceptionState::parse(state.as_str()), Ok(*state));
+        }
+        for state in EnrolmentStatus::ALL {
+            assert_eq!(EnrolmentStatus::parse(state.as_str()), Ok(*state));
         }
         let error = BatchState::parse("balanc3d").unwrap_err();
         assert!(error.contains("'balanc3d'") && error.contains("open, balanced, approved, rejected"), "{error}");

@@ -477,7 +477,7 @@ impl App {
         self.ctx.worker.call(move |ledger| {
             let date = ledger.business_date()?.to_string();
             let drawer = match &user {
-                Some(user) => query::current_drawer(ledger.conn(), user)?,
+                Some(user) => query::current_drawer(&*ledger.read()?, user)?,
                 None => None,
             };
             Ok((date, drawer))

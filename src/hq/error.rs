@@ -52,8 +52,8 @@ impl HqError {
 impl From<HqError> for Error {
     fn from(error: HqError) -> Error {
         match error {
-            HqError::Config { .. } | HqError::Invalid(_) => Error::Invalid(error.to_string()),
-            HqError::Rejected { .. } => Error::Refused(error.to_string()),
+            HqError::Config { .. } | HqError::Invalid(_) => Error::Invalid(error.to_string().into()),
+            HqError::Rejected { .. } => Error::Refused(error.to_string().into()),
             HqError::Local(inner) => inner,
             HqError::Unreachable { url, message } => Error::File { path: format!("head office {url}"), message: format!("unreachable: {message}") },
             HqError::Server { url, message } => Error::File { path: format!("head office {url}"), message },

@@ -52,6 +52,34 @@ pub struct Ledger {
     guard: ClockGuard,
     /// The secret PINs are hashed with (loaded from the PIN key file by `ops::auth::PinKey`).
     pin_key: Option<Vec<u8>>,
+    /// How many `Reader`s are alive: the connection is query-only while this is above zero.
+    readers: std::cell::Cell<u32>,
+}
+
+/// A read-only view of the ledger (`Ledger::read`): it derefs to the connection so the library's query
+/// functions take it as they are, but SQLite refuses any write made while one is alive. The window and the
+/// command line get no other way to the connection (`Ledger::conn` is the library's own).
+pub struct Reader<'a> {
+    ledger: &'a Ledger,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.ledger.conn
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        let left = self.ledger.readers.get().saturating_sub(1);
+        self.ledger.readers.set(left);
+        if left == 0 {
+            // Failing to lift query_only leaves the next write refused loudly (SQLITE_READONLY), never wrong.
+            let _ = self.ledger.conn.pragma_update(None, "query_only", false);
+        }
+    }
 }
 
 impl Ledger {
@@ -70,13 +98,23 @@ impl Ledger {
         }
         let zone = clock::machine_zone();
         conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![TIME_ZONE_KEY, zone.name()])?;
-        Ok(Ledger { conn, path: path.to_path_buf(), terminal: terminal.clone(), clock: Clock::System, zone, guard: ClockGuard::default(), pin_key: None, acked_witness: 0 })
+        Ok(Ledger {
+            conn,
+            path: path.to_path_buf(),
+            terminal: terminal.clone(),
+            clock: Clock::System,
+            zone,
+            guard: ClockGuard::default(),
+            pin_key: None,
+            acked_witness: 0,
+            readers: Default::default(),
+        })
     }
 
     /// Opens an existing ledger, applies pending migrations and checks durability settings.
     pub fn open(path: &Path) -> Result<Ledger> {
         if !path.exists() {
-            return Err(Error::NotFound(format!("no ledger at {} (run `citytill init` first)", path.display())));
+            return Err(Error::NotFound(format!("no ledger at {} (run `citytill init` first)", path.display()).into()));
         }
         let conn = Ledger::connect(path)?;
         migrate(&conn, path)?;
@@ -84,7 +122,17 @@ impl Ledger {
             conn.query_row("SELECT value FROM meta WHERE key = 'terminal'", [], |r| r.get(0)).optional()?.ok_or_else(|| Error::Invariant(format!("{} has no terminal id", path.display())))?;
         let terminal = TerminalId::parse(&terminal).map_err(Error::Invariant)?;
         let zone = city_zone(&conn)?;
-        Ok(Ledger { conn, path: path.to_path_buf(), terminal, clock: Clock::System, zone, guard: ClockGuard::default(), pin_key: None, acked_witness: ack_witness::read(path) })
+        Ok(Ledger {
+            conn,
+            path: path.to_path_buf(),
+            terminal,
+            clock: Clock::System,
+            zone,
+            guard: ClockGuard::default(),
+            pin_key: None,
+            acked_witness: ack_witness::read(path),
+            readers: Default::default(),
+        })
     }
 
     /// Opens an existing ledger only to read it (verify, receipt show, lookup, reports): no migration, no
@@ -93,7 +141,7 @@ impl Ledger {
     /// as `open` does), which needs it writable; a newer one is refused.
     pub fn open_read_only(path: &Path) -> Result<Ledger> {
         if !path.exists() {
-            return Err(Error::NotFound(format!("no ledger at {} (run `citytill init` first)", path.display())));
+            return Err(Error::NotFound(format!("no ledger at {} (run `citytill init` first)", path.display()).into()));
         }
         let at = |source| Error::Database { path: path.display().to_string(), source };
         let conn = read_only_connection(path).map_err(at)?;
@@ -102,7 +150,8 @@ impl Ledger {
         if version < known {
             // An older ledger is migrated as any command does, where it can be written.
             drop(conn);
-            return Ledger::open(path).map_err(|error| Error::Refused(format!("{}: schema version {version}, this CityTill reads {known}, and it cannot be migrated here: {error}", path.display())));
+            return Ledger::open(path)
+                .map_err(|error| Error::Refused(format!("{}: schema version {version}, this CityTill reads {known}, and it cannot be migrated here: {error}", path.display()).into()));
         }
         if version > known {
             return Err(Error::Invariant(format!("{} has schema version {version}, newer than this CityTill ({known})", path.display())));
@@ -114,7 +163,17 @@ impl Ledger {
             .ok_or_else(|| Error::Invariant(format!("{} has no terminal id", path.display())))?;
         let terminal = TerminalId::parse(&terminal).map_err(Error::Invariant)?;
         let zone = city_zone(&conn)?;
-        Ok(Ledger { conn, path: path.to_path_buf(), terminal, clock: Clock::System, zone, guard: ClockGuard::default(), pin_key: None, acked_witness: ack_witness::read(path) })
+        Ok(Ledger {
+            conn,
+            path: path.to_path_buf(),
+            terminal,
+            clock: Clock::System,
+            zone,
+            guard: ClockGuard::default(),
+            pin_key: None,
+            acked_witness: ack_witness::read(path),
+            readers: Default::default(),
+        })
     }
 
     fn connect(path: &Path) -> Result<Connection> {
@@ -144,9 +203,48 @@ impl Ledger {
         &self.path
     }
 
-    /// Read access for queries. Writes go through `write`.
-    pub fn conn(&self) -> &Connection {
+    /// The connection, for this library's own queries and writes (`ops`, `reports`, `hq`). Everything
+    /// outside the library (the window, the command line) reads through `read` and writes through `ops`.
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Copies the write-ahead log into the database file and empties it, so the file alone is the ledger
+    /// (before copying it whole, as the bench does).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        Ok(())
+    }
+
+    /// Bulk loading of a synthetic journal (the bench growing millions of entries): commits stop waiting
+    /// for the disk (`synchronous=OFF`) until `set_bulk_load(false)` puts FULL back. Never on a real
+    /// counter: a crash while on can lose the last commits.
+    pub fn set_bulk_load(&mut self, bulk: bool) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", if bulk { "OFF" } else { "FULL" })?;
+        Ok(())
+    }
+
+    /// A read-only view for queries: while it (or another) is alive, SQLite refuses any write on this
+    /// connection (`PRAGMA query_only`), so what reads cannot write, whatever it runs. Writes go through
+    /// `write`, which needs `&mut self` and so cannot overlap a `Reader`.
+    ///
+    /// Outside this library, this is the only way to the connection:
+    /// ```no_run
+    /// # fn f(ledger: &citytill::ledger::Ledger) -> citytill::Result<i64> {
+    /// Ok(ledger.read()?.query_row("SELECT COUNT(*) FROM receipts", [], |r| r.get(0))?)
+    /// # }
+    /// ```
+    /// ```compile_fail
+    /// # fn f(ledger: &citytill::ledger::Ledger) {
+    /// let _ = ledger.conn(); // private to the library: the window and the command line cannot reach it
+    /// # }
+    /// ```
+    pub fn read(&self) -> Result<Reader<'_>> {
+        if self.readers.get() == 0 {
+            self.conn.pragma_update(None, "query_only", true)?;
+        }
+        self.readers.set(self.readers.get() + 1);
+        Ok(Reader { ledger: self })
     }
 
     pub fn clock(&self) -> Clock {
@@ -341,7 +439,7 @@ pub struct Writer<'a> {
 
 impl Writer<'_> {
     /// Reads inside the transaction (validation sees exactly what will be committed against).
-    pub fn conn(&self) -> &Connection {
+    pub(crate) fn conn(&self) -> &Connection {
         &self.tx
     }
 
@@ -429,10 +527,13 @@ impl Writer<'_> {
 fn refuse_numbers_head_office_holds(conn: &Connection, terminal: &TerminalId, last_seq: i64, acked_witness: i64) -> Result<()> {
     let acked: Option<String> = conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([HQ_ACKED_SEQ], |r| r.get(0)).optional()?;
     match acked.and_then(|text| text.parse::<i64>().ok()).unwrap_or(0).max(acked_witness) {
-        acked if acked > last_seq => Err(Error::Refused(format!(
-            "ledger: head office already holds {acked} entries of terminal {terminal} but this ledger has only {last_seq} \
+        acked if acked > last_seq => Err(Error::refused(
+            "ledger",
+            format!(
+                "head office already holds {acked} entries of terminal {terminal} but this ledger has only {last_seq} \
              (restored from an old backup, or its WAL was lost): it will not issue numbers head office holds — call IT"
-        ))),
+            ),
+        )),
         _ => Ok(()),
     }
 }

@@ -29,7 +29,7 @@ impl Actor {
             return Ok(());
         }
         let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        Err(Error::Auth(format!("user: {} ({}) may not {action}; it needs {}", self.name, self.role.as_str(), allowed.join(" or "))))
+        Err(Error::auth("user", format!("{} ({}) may not {action}; it needs {}", self.name, self.role.as_str(), allowed.join(" or "))))
     }
 }
 
@@ -40,10 +40,10 @@ pub fn validate_pin(settings: &Settings, field: &str, pin: &str, role: Role) -> 
     let shortest = if role.can_approve() { settings.security.approver_pin_length.max(4) } else { 4 };
     if !(shortest..=64).contains(&length) {
         let who = if role.can_approve() { format!(" for a {} (security.approver_pin_length)", role.as_str()).replace(" a admin", " an admin") } else { String::new() };
-        return Err(Error::Invalid(format!("{field}: must be {shortest} to 64 characters{who}")));
+        return Err(Error::invalid(field, format!("must be {shortest} to 64 characters{who}")));
     }
     if pin.chars().all(|c| pin.starts_with(c)) {
-        return Err(Error::Invalid(format!("{field}: must not be one character repeated")));
+        return Err(Error::invalid(field, "must not be one character repeated"));
     }
     Ok(())
 }
@@ -67,7 +67,7 @@ impl PinKey {
         }
         directories::ProjectDirs::from("org", "CityTill", "citytill")
             .map(|dirs| dirs.config_dir().join(format!("{terminal}.pinkey")))
-            .ok_or_else(|| Error::Invalid("security.pin_key_file: no home directory for the default; set it or CITYTILL_PIN_KEY_FILE".into()))
+            .ok_or_else(|| Error::invalid("security.pin_key_file", "no home directory for the default; set it or CITYTILL_PIN_KEY_FILE"))
     }
 
     /// Creates the key file (mode 0600; a directory it has to create, 0700) with 32 random bytes, or reads the one there.
@@ -76,7 +76,7 @@ impl PinKey {
         let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let parent = path.parent().unwrap_or(Path::new("."));
         if real(parent).starts_with(real(data_dir)) {
-            return Err(Error::Invalid(format!("security.pin_key_file: {} is inside the data dir; the key must live outside it (and its backups)", path.display())));
+            return Err(Error::invalid("security.pin_key_file", format!("{} is inside the data dir; the key must live outside it (and its backups)", path.display())));
         }
         if !parent.exists() {
             std::fs::create_dir_all(parent).map_err(|e| Error::file(parent, e))?;
@@ -163,13 +163,13 @@ pub fn add_user(ledger: &mut Ledger, settings: &Settings, actor: Option<&Actor>,
     if let Some(actor) = actor {
         actor.require(&[Role::Admin], "add users")?;
     }
-    let name = validate_user_name("name", name).map_err(Error::Invalid)?;
+    let name = validate_user_name("name", name).map_err(|e| Error::Invalid(e.into()))?;
     validate_pin(settings, "PIN", pin, role)?;
     let pin_hash = hash_pin(&key(ledger, settings)?, &name, pin)?;
     ledger.write(|w| {
         let exists: bool = w.conn().query_row("SELECT EXISTS(SELECT 1 FROM users WHERE name = ?1)", [&name], |r| r.get(0))?;
         if exists {
-            return Err(Error::Refused(format!("name: user '{name}' already exists")));
+            return Err(Error::refused("name", format!("user '{name}' already exists")));
         }
         w.append(actor.map(|a| a.name.as_str()), None, &Event::UserAdded { name: name.clone(), role })?;
         set_pin(w, actor.map(|a| a.name.as_str()), &name, &pin_hash)
@@ -182,7 +182,7 @@ pub fn change_pin(ledger: &mut Ledger, settings: &Settings, actor: &Actor, name:
         actor.require(&[Role::Admin], "set another user's PIN")?;
     }
     let role: Option<String> = ledger.conn().query_row("SELECT role FROM users WHERE name = ?1 AND active = 1", [name], |r| r.get(0)).optional()?;
-    let role = Role::parse(&role.ok_or_else(|| Error::NotFound(format!("name: no active user '{name}'")))?).map_err(Error::Invariant)?;
+    let role = Role::parse(&role.ok_or_else(|| Error::not_found("name", format!("no active user '{name}'")))?).map_err(Error::Invariant)?;
     validate_pin(settings, "PIN", pin, role)?;
     let pin_hash = hash_pin(&key(ledger, settings)?, name, pin)?;
     ledger.write(|w| set_pin(w, Some(&actor.name), name, &pin_hash))
@@ -194,7 +194,7 @@ pub fn unlock(ledger: &mut Ledger, actor: &Actor, name: &str) -> Result<()> {
     ledger.write(|w| {
         let exists: bool = w.conn().query_row("SELECT EXISTS(SELECT 1 FROM users WHERE name = ?1)", [name], |r| r.get(0))?;
         if !exists {
-            return Err(Error::NotFound(format!("name: no user '{name}'")));
+            return Err(Error::not_found("name", format!("no user '{name}'")));
         }
         w.append(Some(&actor.name), None, &Event::UserUnlocked { name: name.to_string() })?;
         w.conn().execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, lockouts = 0 WHERE name = ?1", [name])?;
@@ -253,18 +253,21 @@ fn count_attempt(ledger: &mut Ledger, settings: &Settings, name: &str, field: &s
             .optional()?;
         let Some((role, active, pin_hash, commit, failed, locked_until, lockouts)) = row else {
             w.append(None, None, &Event::LoginFailed { name: UNKNOWN_USER.to_string(), attempts: 0 })?;
-            return Ok(Attempt::Refused(Error::Auth(format!("{field}: unknown user or wrong PIN"))));
+            return Ok(Attempt::Refused(Error::auth(field, "unknown user or wrong PIN")));
         };
         if !active {
             w.append(None, None, &Event::LoginFailed { name: name.to_string(), attempts: 0 })?;
-            return Ok(Attempt::Refused(Error::Auth(format!("{field}: unknown user or wrong PIN"))));
+            return Ok(Attempt::Refused(Error::auth(field, "unknown user or wrong PIN")));
         }
         if let Some(until) = locked_until.as_deref().and_then(crate::ledger::clock::parse_at).filter(|until| *until > now) {
             w.append(None, None, &Event::LoginFailed { name: name.to_string(), attempts: failed })?;
-            return Ok(Attempt::Refused(Error::Auth(format!(
-                "{field}: '{name}' is locked out after repeated wrong PINs until {} (the city's time); an admin can unlock (citytill user unlock {name})",
-                until.with_timezone(&zone).format("%H:%M %Z")
-            ))));
+            return Ok(Attempt::Refused(Error::auth(
+                field,
+                format!(
+                    "'{name}' is locked out after repeated wrong PINs until {} (the city's time); an admin can unlock (citytill user unlock {name})",
+                    until.with_timezone(&zone).format("%H:%M %Z")
+                ),
+            )));
         }
         let attempts = failed + 1;
         let mut lock = None;
@@ -303,7 +306,7 @@ fn check_credentials(ledger: &mut Ledger, settings: &Settings, name: &str, pin: 
             }
             Ok(())
         })?;
-        return Err(Error::Auth(format!("{field}: unknown user or wrong PIN")));
+        return Err(Error::auth(field, "unknown user or wrong PIN"));
     }
     let rehashed = if legacy { Some(hash_pin(&key, name, pin)?) } else { None };
     ledger.write(|w| {
@@ -324,7 +327,7 @@ pub fn approve(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver
         ledger.write(|w| {
             w.append(Some(&actor.name), Some(approver), &Event::ApprovalRefused { user: actor.name.clone(), approver: approver.to_string(), action: action.to_string(), reason: reason.clone() })
         })?;
-        Err(Error::Auth(reason))
+        Err(Error::Auth(reason.into()))
     };
     if approver == actor.name {
         return refuse(ledger, format!("approver: {approver} cannot approve their own {action}; a second person must"));

@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::domain::events::{AutopayDebit, Event, PaymentLine};
 use crate::domain::ids::Role;
 use crate::domain::payable::{status_blocks_payment, PayableKind};
+use crate::domain::states::EnrolmentStatus;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::money::Money;
@@ -40,7 +41,7 @@ impl Rule {
         }
         match text.split_once(':') {
             Some((word, amount)) if word.eq_ignore_ascii_case("fixed") => Ok(Rule::Fixed(Money::parse_positive(field, amount, max)?)),
-            _ => Err(Error::Invalid(format!("{field}: '{text}' is not full or fixed:AMOUNT (like fixed:50.00)"))),
+            _ => Err(Error::invalid(field, format!("'{text}' is not full or fixed:AMOUNT (like fixed:50.00)"))),
         }
     }
 }
@@ -71,8 +72,7 @@ pub struct Enrolment {
     pub rule: String,
     pub fixed_amount: Money,
     pub draft_day: i64,
-    /// prenote (waiting for its prenote run), active, suspended, cancelled.
-    pub status: String,
+    pub status: EnrolmentStatus,
     /// The return code that suspended it.
     pub suspended_by: Option<String>,
     /// The run its prenote went out in, and that run's date once released (debits come in later runs).
@@ -144,7 +144,7 @@ impl State {
                         rule,
                         fixed_amount,
                         draft_day,
-                        status: "prenote".into(),
+                        status: EnrolmentStatus::Prenote,
                         suspended_by: None,
                         prenote_run: None,
                         live_after: None,
@@ -155,7 +155,7 @@ impl State {
             }
             Event::AutopayCancelled { enrolment, .. } => {
                 if let Some(e) = self.enrolments.get_mut(&enrolment) {
-                    e.status = "cancelled".into();
+                    e.status = EnrolmentStatus::Cancelled;
                 }
             }
             Event::AutopayRunPrepared { run, date, preparer, debits } => {
@@ -178,8 +178,8 @@ impl State {
                     }
                     if debit.prenote {
                         if let Some(e) = self.enrolments.get_mut(&debit.enrolment) {
-                            if e.status == "prenote" {
-                                e.status = "active".into();
+                            if e.status == EnrolmentStatus::Prenote {
+                                e.status = EnrolmentStatus::Active;
                                 e.live_after = Some(found.date.clone());
                             }
                         }
@@ -212,7 +212,7 @@ impl State {
                     }
                     if suspended.contains(&item.enrolment) {
                         if let Some(e) = self.enrolments.get_mut(&item.enrolment) {
-                            e.status = "suspended".into();
+                            e.status = EnrolmentStatus::Suspended;
                             e.suspended_by = Some(item.code);
                         }
                     }
@@ -242,22 +242,22 @@ pub fn key(ledger: &Ledger, settings: &Settings, create: bool) -> Result<Autopay
 
 /// Checks one request's fields (`field` names each as the caller's input does: `--routing`, `row 3 routing`).
 pub fn check_request(request: &EnrolRequest, field: &dyn Fn(&str) -> String) -> Result<()> {
-    crate::domain::text::check(&field("account"), &request.account).map_err(Error::Invalid)?;
+    crate::domain::text::check(&field("account"), &request.account).map_err(|e| Error::Invalid(e.into()))?;
     for (name, value) in [("routing", &request.routing), ("bank-account", &request.bank_account)] {
-        crate::domain::card_data::refuse(&field(name), value).map_err(Error::Invalid)?;
+        crate::domain::card_data::refuse(&field(name), value).map_err(|e| Error::Invalid(e.into()))?;
     }
     if request.routing.len() != 9 || !citytill_hardware::micr::routing_checksum_ok(&request.routing) {
-        return Err(Error::Invalid(format!("{}: '{}' is not 9 digits with a valid ABA checksum", field("routing"), request.routing)));
+        return Err(Error::Invalid(format!("{}: '{}' is not 9 digits with a valid ABA checksum", field("routing"), request.routing).into()));
     }
     let n = &request.bank_account;
     if !(4..=17).contains(&n.len()) || !n.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::Invalid(format!("{}: must be 4 to 17 digits (the number is not shown)", field("bank-account"))));
+        return Err(Error::Invalid(format!("{}: must be 4 to 17 digits (the number is not shown)", field("bank-account")).into()));
     }
     if !["checking", "savings"].contains(&request.account_type.as_str()) {
-        return Err(Error::Invalid(format!("{}: '{}' is not checking or savings", field("account-type"), request.account_type)));
+        return Err(Error::Invalid(format!("{}: '{}' is not checking or savings", field("account-type"), request.account_type).into()));
     }
     if !(1..=31).contains(&request.draft_day) {
-        return Err(Error::Invalid(format!("{}: {} is not a day of the month (1 to 31; past the month's end means its last day)", field("draft-day"), request.draft_day)));
+        return Err(Error::Invalid(format!("{}: {} is not a day of the month (1 to 31; past the month's end means its last day)", field("draft-day"), request.draft_day).into()));
     }
     Ok(())
 }
@@ -267,7 +267,7 @@ pub fn check_request(request: &EnrolRequest, field: &dyn Fn(&str) -> String) -> 
 pub fn enrol(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: &Actor, requests: &[(String, EnrolRequest)]) -> Result<Vec<String>> {
     actor.require(LEAD_ROLES, "enrol accounts in autopay")?;
     if approver.name == actor.name || !approver.role.can_approve() {
-        return Err(Error::Auth(format!("approver: {} cannot approve {}'s autopay enrolment; a different supervisor must", approver.name, actor.name)));
+        return Err(Error::auth("approver", format!("{} cannot approve {}'s autopay enrolment; a different supervisor must", approver.name, actor.name)));
     }
     // Every account checked before the key file is made on first use.
     for (place, request) in requests {
@@ -276,12 +276,12 @@ pub fn enrol(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: 
     let key = key(ledger, settings, true)?;
     ledger.write(|w| {
         let state = State::load(w.conn())?;
-        let mut taken: HashSet<String> = state.enrolments.values().filter(|e| ["prenote", "active"].contains(&e.status.as_str())).map(|e| e.account.clone()).collect();
+        let mut taken: HashSet<String> = state.enrolments.values().filter(|e| e.status.is_live()).map(|e| e.account.clone()).collect();
         let mut ids = Vec::new();
         for (next, (place, request)) in (state.enrolments.len() + 1..).zip(requests) {
             let payable = known_payable(w.conn(), place, &request.account)?;
             if !taken.insert(payable.number.clone()) {
-                return Err(Error::Refused(format!("{place}account: {} is already enrolled in autopay (cancel that enrolment first)", payable.number)));
+                return Err(Error::Refused(format!("{place}account: {} is already enrolled in autopay (cancel that enrolment first)", payable.number).into()));
             }
             let enrolment = format!("AP{next}");
             let (rule, fixed_amount) = match request.rule {
@@ -313,9 +313,9 @@ pub fn enrol(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: 
 
 /// The payable an enrolment names, refused when unknown or closed.
 fn known_payable(conn: &Connection, place: &str, account: &str) -> Result<crate::domain::payable::PayableRow> {
-    let payable = query::payable(conn, account)?.ok_or_else(|| Error::Invalid(format!("{place}account: '{account}' is not a known account number")))?;
+    let payable = query::payable(conn, account)?.ok_or_else(|| Error::Invalid(format!("{place}account: '{account}' is not a known account number").into()))?;
     if status_blocks_payment(&payable.status) {
-        return Err(Error::Refused(format!("{place}account: {} is {}; it cannot be enrolled", payable.number, payable.status)));
+        return Err(Error::Refused(format!("{place}account: {} is {}; it cannot be enrolled", payable.number, payable.status).into()));
     }
     Ok(payable)
 }
@@ -324,24 +324,24 @@ fn known_payable(conn: &Connection, place: &str, account: &str) -> Result<crate:
 /// before anything is written; a bad row is named by its number and column.
 pub fn read_csv(text: &str, max: Money) -> Result<Vec<(String, EnrolRequest)>> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| Error::Invalid(format!("header: {e}")))?.clone();
+    let headers = reader.headers().map_err(|e| Error::invalid("header", e.to_string()))?.clone();
     let expected = ["account", "routing", "bank_account", "account_type", "rule", "draft_day"];
     if headers.iter().collect::<Vec<_>>() != expected {
-        return Err(Error::Invalid(format!("header: the columns must be {}", expected.join(","))));
+        return Err(Error::invalid("header", format!("the columns must be {}", expected.join(","))));
     }
     let mut out = Vec::new();
     for (index, record) in reader.records().enumerate() {
         let row = index + 2;
-        let record = record.map_err(|e| Error::Invalid(format!("row {row}: {}", crate::domain::card_data::redact(&e.to_string()))))?;
+        let record = record.map_err(|e| Error::Invalid(format!("row {row}: {}", crate::domain::card_data::redact(&e.to_string())).into()))?;
         let get = |i: usize| record.get(i).unwrap_or("").to_string();
         let field = |name: &str| format!("row {row} {}", name.replace('-', "_"));
-        let draft_day = get(5).parse::<i64>().map_err(|_| Error::Invalid(format!("{}: '{}' is not a day of the month", field("draft_day"), get(5))))?;
+        let draft_day = get(5).parse::<i64>().map_err(|_| Error::Invalid(format!("{}: '{}' is not a day of the month", field("draft_day"), get(5)).into()))?;
         let request = EnrolRequest { account: get(0), routing: get(1), bank_account: get(2), account_type: get(3).to_ascii_lowercase(), rule: Rule::parse(&field("rule"), &get(4), max)?, draft_day };
         check_request(&request, &field)?;
         out.push((format!("row {row} "), request));
     }
     if out.is_empty() {
-        return Err(Error::Invalid("file: no enrolment rows".into()));
+        return Err(Error::invalid("file", "no enrolment rows"));
     }
     Ok(out)
 }
@@ -353,9 +353,9 @@ pub fn cancel(ledger: &mut Ledger, actor: &Actor, enrolment: &str, reason: &str)
     let id = enrolment.trim().to_ascii_uppercase();
     ledger.write(|w| {
         let state = State::load(w.conn())?;
-        let found = state.enrolments.get(&id).ok_or_else(|| Error::NotFound(format!("enrolment: '{id}' not found (see `citytill autopay list`)")))?;
-        if found.status == "cancelled" {
-            return Err(Error::Refused(format!("enrolment: {id} is already cancelled")));
+        let found = state.enrolments.get(&id).ok_or_else(|| Error::not_found("enrolment", format!("'{id}' not found (see `citytill autopay list`)")))?;
+        if found.status == EnrolmentStatus::Cancelled {
+            return Err(Error::refused("enrolment", format!("{id} is already cancelled")));
         }
         w.append(Some(&actor.name), None, &Event::AutopayCancelled { enrolment: id.clone(), reason })?;
         Ok(())

@@ -41,7 +41,7 @@ impl AutopayKey {
         }
         directories::ProjectDirs::from("org", "CityTill", "citytill")
             .map(|dirs| dirs.config_dir().join(format!("{terminal}.autopaykey")))
-            .ok_or_else(|| Error::Invalid("autopay.key_file: no home directory for the default; set it or CITYTILL_AUTOPAY_KEY_FILE".into()))
+            .ok_or_else(|| Error::invalid("autopay.key_file", "no home directory for the default; set it or CITYTILL_AUTOPAY_KEY_FILE"))
     }
 
     /// Reads the key file, creating it (0600, 32 random bytes) when `create` and it is missing. Refuses a
@@ -50,7 +50,7 @@ impl AutopayKey {
         let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let parent = path.parent().unwrap_or(Path::new("."));
         if real(parent).starts_with(real(data_dir)) {
-            return Err(Error::Invalid(format!("autopay.key_file: {} is inside the data dir; the key must live outside it (and its backups)", path.display())));
+            return Err(Error::invalid("autopay.key_file", format!("{} is inside the data dir; the key must live outside it (and its backups)", path.display())));
         }
         if !path.exists() {
             if !create {

@@ -32,13 +32,13 @@ pub struct ReturnsRead {
 pub fn read(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: &Actor, name: &str, bytes: &[u8]) -> Result<ReturnsRead> {
     actor.require(LEAD_ROLES, "record autopay returns")?;
     if approver.name == actor.name || !approver.role.can_approve() {
-        return Err(Error::Auth(format!("approver: {} cannot approve {}'s autopay returns; a different supervisor must", approver.name, actor.name)));
+        return Err(Error::auth("approver", format!("{} cannot approve {}'s autopay returns; a different supervisor must", approver.name, actor.name)));
     }
     let originator = originator(settings)?;
-    let text = std::str::from_utf8(bytes).map_err(|_| Error::Invalid("file: not text (a NACHA file is ASCII)".into()))?;
-    let returned = ach_return::read(text).map_err(Error::Invalid)?;
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::invalid("file", "not text (a NACHA file is ASCII)"))?;
+    let returned = ach_return::read(text).map_err(|e| Error::Invalid(e.into()))?;
     if returned.is_empty() {
-        return Err(Error::Invalid("file: holds no returned entries".into()));
+        return Err(Error::invalid("file", "holds no returned entries"));
     }
     let fingerprint = hex::encode(Sha256::digest(bytes));
     let fee_code = match settings.autopay.as_ref().and_then(|a| a.return_fee.clone()) {
@@ -49,13 +49,13 @@ pub fn read(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: &
     ledger.write(|w| {
         let state = State::load(w.conn())?;
         if let Some(seq) = state.return_files.get(&fingerprint) {
-            return Err(Error::Refused(format!("file: this return file was read already (entry {seq}); nothing is reversed twice")));
+            return Err(Error::refused("file", format!("this return file was read already (entry {seq}); nothing is reversed twice")));
         }
         let fee = if fee_code.is_empty() {
             None
         } else {
-            let fee = query::fee(w.conn(), &fee_code)?.ok_or_else(|| Error::Invalid(format!("autopay.return_fee: '{fee_code}' is not in the fee schedule")))?;
-            let amount = fee.amount.ok_or_else(|| Error::Invalid(format!("autopay.return_fee: {} has no fixed amount", fee.code)))?;
+            let fee = query::fee(w.conn(), &fee_code)?.ok_or_else(|| Error::invalid("autopay.return_fee", format!("'{fee_code}' is not in the fee schedule")))?;
+            let amount = fee.amount.ok_or_else(|| Error::invalid("autopay.return_fee", format!("{} has no fixed amount", fee.code)))?;
             Some((fee, amount))
         };
         let mut seen = std::collections::HashSet::new();
@@ -67,13 +67,13 @@ pub fn read(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: &
             let sequence: i64 = r.original_trace[8..].parse().unwrap_or(-1);
             let known = state.debits.get(&sequence).filter(|d| d.released && trace(&originator.immediate_destination, sequence) == r.original_trace);
             let Some(d) = known else {
-                return Err(Error::Invalid(format!("line {line}: original trace number: '{}' is not an entry CityTill sent", r.original_trace)));
+                return Err(Error::Invalid(format!("line {line}: original trace number: '{}' is not an entry CityTill sent", r.original_trace).into()));
             };
             if d.returned.is_some() || !seen.insert(sequence) {
-                return Err(Error::Refused(format!("line {line}: original trace number: '{}' was returned already", r.original_trace)));
+                return Err(Error::Refused(format!("line {line}: original trace number: '{}' was returned already", r.original_trace).into()));
             }
             if r.amount_cents != d.debit.amount.cents() {
-                return Err(Error::Invalid(format!("line {line}: amount: {} is not the {} debited", Money::from_cents(r.amount_cents), d.debit.amount)));
+                return Err(Error::Invalid(format!("line {line}: amount: {} is not the {} debited", Money::from_cents(r.amount_cents), d.debit.amount).into()));
             }
             let e = state.enrolments.get(&d.debit.enrolment).ok_or_else(|| Error::Invariant(format!("enrolment {} vanished", d.debit.enrolment)))?;
             let allocations = match &d.settled {
@@ -100,7 +100,7 @@ pub fn read(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver: &
             };
             reversed += item.amount.cents();
             fees += item.fee_amount.cents();
-            if SUSPENDING.contains(&r.code.as_str()) && ["prenote", "active"].contains(&e.status.as_str()) && !suspended.contains(&e.enrolment) {
+            if SUSPENDING.contains(&r.code.as_str()) && e.status.is_live() && !suspended.contains(&e.enrolment) {
                 suspended.push(e.enrolment.clone());
             }
             returns.push(item);

@@ -45,21 +45,21 @@ pub fn originator(settings: &Settings) -> Result<Originator> {
     let a = settings.autopay.clone().unwrap_or_default();
     let need = |name: &str, value: &str| -> Result<String> {
         if value.trim().is_empty() {
-            return Err(Error::Invalid(format!("autopay.{name}: not set; add it under [autopay] in citytill.toml (see docs/finance.md)")));
+            return Err(Error::Invalid(format!("autopay.{name}: not set; add it under [autopay] in citytill.toml (see docs/finance.md)").into()));
         }
         Ok(value.trim().to_string())
     };
     let destination = need("immediate_destination", &a.immediate_destination)?;
     if destination.len() != 9 || !citytill_hardware::micr::routing_checksum_ok(&destination) {
-        return Err(Error::Invalid(format!("autopay.immediate_destination: '{destination}' is not the bank's 9-digit routing number (ABA checksum)")));
+        return Err(Error::invalid("autopay.immediate_destination", format!("'{destination}' is not the bank's 9-digit routing number (ABA checksum)")));
     }
     let origin = need("immediate_origin", &a.immediate_origin)?;
     if origin.len() > 10 {
-        return Err(Error::Invalid("autopay.immediate_origin: more than 10 characters".into()));
+        return Err(Error::invalid("autopay.immediate_origin", "more than 10 characters"));
     }
     let company_id = need("company_id", &a.company_id)?;
     if company_id.len() > 10 {
-        return Err(Error::Invalid("autopay.company_id: more than 10 characters".into()));
+        return Err(Error::invalid("autopay.company_id", "more than 10 characters"));
     }
     Ok(Originator {
         immediate_destination: destination,
@@ -73,7 +73,7 @@ pub fn originator(settings: &Settings) -> Result<Originator> {
 
 /// A business date given as YYYY-MM-DD, named as `--date`.
 pub fn parse_date(text: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::Invalid(format!("--date: '{text}' is not a date like 2026-12-01")))
+    crate::domain::dates::parse_day("--date", text)
 }
 
 /// Whether an enrolment drafting on `day` is due on `date` (a day past the month's end means its last day).
@@ -104,15 +104,15 @@ pub fn prepare(ledger: &mut Ledger, settings: &Settings, actor: &Actor, date: Na
     ledger.write(|w| {
         let state = State::load(w.conn())?;
         if let Some(run) = state.runs.iter().find(|r| r.date == date_text && r.rejected.is_none()) {
-            return Err(Error::Refused(format!("--date: {date_text} already has run {}", run.run)));
+            return Err(Error::refused("--date", format!("{date_text} already has run {}", run.run)));
         }
         let mut trace = state.next_trace();
         let mut debits = Vec::new();
         for e in state.enrolments.values() {
             let payable = query::payable(w.conn(), &e.account)?;
             let name = payable.as_ref().map(|p| p.name.clone()).unwrap_or_default();
-            let prenote = e.status == "prenote" && e.prenote_run.is_none();
-            let live = e.status == "active" && e.live_after.as_deref().is_some_and(|after| after < date_text.as_str()) && due_on(e.draft_day, date);
+            let prenote = e.status == crate::domain::states::EnrolmentStatus::Prenote && e.prenote_run.is_none();
+            let live = e.status == crate::domain::states::EnrolmentStatus::Active && e.live_after.as_deref().is_some_and(|after| after < date_text.as_str()) && due_on(e.draft_day, date);
             let amount = if prenote {
                 Money::ZERO
             } else if live {
@@ -132,7 +132,7 @@ pub fn prepare(ledger: &mut Ledger, settings: &Settings, actor: &Actor, date: Na
             trace += 1;
         }
         if debits.is_empty() {
-            return Err(Error::Refused(format!("--date: nothing is due on {date_text} (no prenote waiting, no live enrolment drafting that day)")));
+            return Err(Error::refused("--date", format!("nothing is due on {date_text} (no prenote waiting, no live enrolment drafting that day)")));
         }
         let run = format!("AR{}", state.runs.len() + 1);
         w.append(Some(&actor.name), None, &Event::AutopayRunPrepared { run: run.clone(), date: date_text.clone(), preparer: actor.name.clone(), debits })?;
@@ -149,13 +149,13 @@ pub fn approve(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver
     let key = autopay::key(ledger, settings, false)?;
     let id = run.trim().to_ascii_uppercase();
     let state = State::load(ledger.conn())?;
-    let found = state.runs.iter().find(|r| r.run == id).ok_or_else(|| Error::NotFound(format!("run: '{id}' not found")))?.clone();
+    let found = state.runs.iter().find(|r| r.run == id).ok_or_else(|| Error::not_found("run", format!("'{id}' not found")))?.clone();
     second_person(ledger, actor, approver, &found, "release")?;
     if found.approved.is_some() {
-        return Err(Error::Refused(format!("run: {id} was released already; `citytill autopay file {id} --out FILE` writes its file again")));
+        return Err(Error::refused("run", format!("{id} was released already; `citytill autopay file {id} --out FILE` writes its file again")));
     }
     if found.rejected.is_some() {
-        return Err(Error::Refused(format!("run: {id} was rejected; prepare the date again")));
+        return Err(Error::refused("run", format!("{id} was rejected; prepare the date again")));
     }
     // Every account must open with the key before anything is written.
     entries(ledger, &key, &state, &found, &originator)?;
@@ -178,7 +178,7 @@ fn second_person(ledger: &mut Ledger, actor: &Actor, approver: &Actor, run: &aut
         let refused = Event::ApprovalRefused { user: actor.name.clone(), approver: approver.name.clone(), action: format!("autopay run {action}"), reason: reason.clone() };
         w.append(Some(&actor.name), Some(&approver.name), &refused)
     })?;
-    Err(Error::Auth(reason))
+    Err(Error::Auth(reason.into()))
 }
 
 /// Refuses a prepared run before release, with a reason; `approver` (PIN already checked) may not be its
@@ -187,10 +187,10 @@ pub fn reject(ledger: &mut Ledger, actor: &Actor, approver: &Actor, run: &str, r
     actor.require(LEAD_ROLES, "reject autopay runs")?;
     let reason = crate::ops::reversal::require_reason(reason)?;
     let id = run.trim().to_ascii_uppercase();
-    let found = State::load(ledger.conn())?.runs.into_iter().find(|r| r.run == id).ok_or_else(|| Error::NotFound(format!("run: '{id}' not found")))?;
+    let found = State::load(ledger.conn())?.runs.into_iter().find(|r| r.run == id).ok_or_else(|| Error::not_found("run", format!("'{id}' not found")))?;
     second_person(ledger, actor, approver, &found, "rejection")?;
     if found.approved.is_some() || found.rejected.is_some() {
-        return Err(Error::Refused(format!("run: {id} is {}; only a prepared run can be rejected", if found.approved.is_some() { "released" } else { "rejected already" })));
+        return Err(Error::refused("run", format!("{id} is {}; only a prepared run can be rejected", if found.approved.is_some() { "released" } else { "rejected already" })));
     }
     ledger.write(|w| {
         w.append(Some(&actor.name), Some(&approver.name), &Event::AutopayRunRejected { run: id.clone(), approver: approver.name.clone(), reason })?;
@@ -205,9 +205,9 @@ pub fn file(ledger: &Ledger, settings: &Settings, run: &str) -> Result<(RunSumma
     let key = autopay::key(ledger, settings, false)?;
     let id = run.trim().to_ascii_uppercase();
     let state = State::load(ledger.conn())?;
-    let found = state.runs.iter().find(|r| r.run == id).ok_or_else(|| Error::NotFound(format!("run: '{id}' not found")))?;
+    let found = state.runs.iter().find(|r| r.run == id).ok_or_else(|| Error::not_found("run", format!("'{id}' not found")))?;
     let Some((_, created)) = &found.approved else {
-        return Err(Error::Refused(format!("run: {id} is not released yet (`citytill autopay approve {id}` with a second person)")));
+        return Err(Error::refused("run", format!("{id} is not released yet (`citytill autopay approve {id}` with a second person)")));
     };
     let entries = entries(ledger, &key, &state, found, &originator)?;
     let effective = NaiveDate::parse_from_str(&found.date, "%Y-%m-%d").map(|d| d.format("%y%m%d").to_string()).unwrap_or_default();

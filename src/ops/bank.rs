@@ -27,15 +27,15 @@ pub struct Imported {
 /// Reads `bytes` as BAI2 (the whole file, strictly) and records its credits; nothing is written on any problem.
 pub fn import(ledger: &mut Ledger, actor: &Actor, source: &str, bytes: &[u8]) -> Result<Imported> {
     actor.require(LEAD_ROLES, "import bank statements")?;
-    crate::domain::text::check("FILE", source).map_err(Error::Invalid)?;
-    let text = std::str::from_utf8(bytes).map_err(|_| Error::Invalid(format!("{source}: not text (a byte that is not UTF-8)")))?;
-    let statement = bai2::read(text).map_err(|e| Error::Invalid(format!("{source}: {e}")))?;
+    crate::domain::text::check("FILE", source).map_err(|e| Error::Invalid(e.into()))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::invalid(source, "not text (a byte that is not UTF-8)"))?;
+    let statement = bai2::read(text).map_err(|e| Error::invalid(source, &e))?;
     let sha256 = hex::encode(Sha256::digest(bytes));
     ledger.write(|w| {
         let earlier: Option<i64> =
             w.conn().query_row("SELECT seq FROM entry_refs WHERE kind = 'bank_statement_imported' AND subject = ?1 LIMIT 1", [format!("sha256:{sha256}")], |r| r.get(0)).optional()?;
         if let Some(seq) = earlier {
-            return Err(Error::Refused(format!("FILE: {source} was imported already (entry {seq}, same SHA-256 {}); nothing recorded twice", &sha256[..16])));
+            return Err(Error::refused("FILE", format!("{source} was imported already (entry {seq}, same SHA-256 {}); nothing recorded twice", &sha256[..16])));
         }
         let event = Event::BankStatementImported { source: source.to_string(), sha256: sha256.clone(), credits: statement.credits.clone() };
         w.append(Some(&actor.name), None, &event)?;

@@ -59,13 +59,13 @@ pub struct ItemRequest {
 pub fn open(ledger: &mut Ledger, actor: &Actor, kind: BatchKind, control_total: Money, control_items: i64) -> Result<String> {
     actor.require(LEAD_ROLES, "open remittance batches")?;
     if kind == BatchKind::Counter {
-        return Err(Error::Invalid("batch kind: a counter batch opens with its drawer".into()));
+        return Err(Error::invalid("batch kind", "a counter batch opens with its drawer"));
     }
     if control_total.is_zero() || control_total.is_negative() {
-        return Err(Error::Invalid("--control-total: must be more than zero".into()));
+        return Err(Error::invalid("--control-total", "must be more than zero"));
     }
     if !(1..=MAX_ITEMS).contains(&control_items) {
-        return Err(Error::Invalid(format!("--items: {control_items} is not 1 to {MAX_ITEMS}")));
+        return Err(Error::invalid("--items", format!("{control_items} is not 1 to {MAX_ITEMS}")));
     }
     ledger.write(|w| {
         let count: i64 = w.conn().query_row("SELECT COUNT(*) FROM batches WHERE kind = ?1", [kind.as_str()], |r| r.get(0))?;
@@ -80,24 +80,24 @@ pub fn open(ledger: &mut Ledger, actor: &Actor, kind: BatchKind, control_total: 
 pub fn add(ledger: &mut Ledger, actor: &Actor, batch: &str, request: ItemRequest) -> Result<String> {
     actor.require(CASHIER_ROLES, "enter remittance items")?;
     if request.amount.is_zero() || request.amount.is_negative() {
-        return Err(Error::Invalid("--amount: an item must be more than zero".into()));
+        return Err(Error::invalid("--amount", "an item must be more than zero"));
     }
     if request.tender.amount != request.amount {
-        return Err(Error::Invalid(format!("--micr: the check is for {}, the item for {}", request.tender.amount, request.amount)));
+        return Err(Error::invalid("--micr", format!("the check is for {}, the item for {}", request.tender.amount, request.amount)));
     }
     // The window hands scanned stubs and keyed accounts straight here: the same check as the command line's.
     if let Some(stub) = &request.stub {
-        crate::domain::text::check("--stub", stub).map_err(Error::Invalid)?;
+        crate::domain::text::check("--stub", stub).map_err(|e| Error::Invalid(e.into()))?;
     }
-    crate::domain::card_data::refuse("--account", &request.payable).map_err(Error::Invalid)?;
+    crate::domain::card_data::refuse("--account", &request.payable).map_err(|e| Error::Invalid(e.into()))?;
     ledger.write(|w| {
         let summary = summary(w.conn(), batch)?;
         if summary.kind == BatchKind::Counter.as_str() {
-            return Err(Error::Refused(format!("batch: {} is a counter batch; its payments are taken at the drawer", summary.batch)));
+            return Err(Error::refused("batch", format!("{} is a counter batch; its payments are taken at the drawer", summary.batch)));
         }
         require_state(&summary, &[BatchState::Open], "adding items")?;
         if is_file_batch(&summary) {
-            return Err(Error::Refused(format!("batch: {} holds a file's items; resolve its exceptions with `citytill lockbox resolve`", summary.batch)));
+            return Err(Error::refused("batch", format!("{} holds a file's items; resolve its exceptions with `citytill lockbox resolve`", summary.batch)));
         }
         // A stub's account field is zero-padded; the billing system's number may not be.
         let unpadded = request.payable.trim_start_matches('0');
@@ -106,13 +106,13 @@ pub fn add(ledger: &mut Ledger, actor: &Actor, batch: &str, request: ItemRequest
             None if !unpadded.is_empty() => query::payable(w.conn(), unpadded)?,
             None => None,
         };
-        let payable = found.ok_or_else(|| Error::Invalid(format!("account: '{}' is not a known account, license, citation, permit or invoice number", request.payable)))?;
+        let payable = found.ok_or_else(|| Error::invalid("account", format!("'{}' is not a known account, license, citation, permit or invoice number", request.payable)))?;
         if status_blocks_payment(&payable.status) {
-            return Err(Error::Refused(format!("account: {} is {}; it cannot take payments", payable.number, payable.status)));
+            return Err(Error::refused("account", format!("{} is {}; it cannot take payments", payable.number, payable.status)));
         }
         let next: i64 = w.conn().query_row("SELECT COALESCE(MAX(item), 0) + 1 FROM batch_items WHERE batch = ?1", [&summary.batch], |r| r.get(0))?;
         if next > MAX_ITEMS {
-            return Err(Error::Refused(format!("batch: {} already holds {MAX_ITEMS} items", summary.batch)));
+            return Err(Error::refused("batch", format!("{} already holds {MAX_ITEMS} items", summary.batch)));
         }
         let item = BatchItem {
             item: next,
@@ -137,10 +137,10 @@ pub fn remove(ledger: &mut Ledger, actor: &Actor, batch: &str, item: i64, reason
         let summary = summary(w.conn(), batch)?;
         require_state(&summary, &[BatchState::Open], "removing items")?;
         if is_file_batch(&summary) {
-            return Err(Error::Refused(format!("batch: {} holds a file's items as the bank or processor sent them; reject the batch instead", summary.batch)));
+            return Err(Error::refused("batch", format!("{} holds a file's items as the bank or processor sent them; reject the batch instead", summary.batch)));
         }
         let found = held_items(w.conn(), &summary.batch)?.into_iter().find(|i| i.item == item);
-        let item = found.ok_or_else(|| Error::NotFound(format!("--item: {} has no held item {item}", summary.batch)))?;
+        let item = found.ok_or_else(|| Error::not_found("--item", format!("{} has no held item {item}", summary.batch)))?;
         w.append(Some(&actor.name), None, &Event::BatchItemRemoved { batch: summary.batch.clone(), item, reason })?;
         Ok(())
     })
@@ -167,28 +167,31 @@ pub fn balance(ledger: &mut Ledger, actor: &Actor, batch: &str) -> Result<BatchS
         if let Some(drawer_id) = summary.drawer_id {
             let drawer = query::drawer_by_id(w.conn(), drawer_id)?;
             if drawer.is_none_or(|d| d.state != DrawerState::Closed) {
-                return Err(Error::Refused(format!("batch: {} balances when drawer {drawer_id} is closed (blind count)", summary.batch)));
+                return Err(Error::refused("batch", format!("{} balances when drawer {drawer_id} is closed (blind count)", summary.batch)));
             }
         } else {
             // A file's batch: open exceptions block it; refunded ones count toward the file's totals.
             let (open, refunded_items, refunded_total) = if is_file_batch(&summary) { crate::ops::lockbox::balance_adjustment(w.conn(), &summary.batch)? } else { (0, 0, Money::ZERO) };
             if open > 0 {
-                return Err(Error::Refused(format!("batch: {} has {open} unresolved exception(s); see `citytill lockbox exceptions`", summary.batch)));
+                return Err(Error::refused("batch", format!("{} has {open} unresolved exception(s); see `citytill lockbox exceptions`", summary.batch)));
             }
             let mut summary = summary.clone();
             summary.items += refunded_items;
             summary.total = summary.total.plus(refunded_total)?;
             if summary.items != summary.control_items || summary.total != summary.control_total {
-                return Err(Error::Refused(format!(
-                    "batch: {} is out of balance — items total {} in {} items, the control tape says {} in {} items (difference {} and {} items)",
-                    summary.batch,
-                    summary.total,
-                    summary.items,
-                    summary.control_total,
-                    summary.control_items,
-                    summary.total.minus(summary.control_total)?,
-                    summary.items - summary.control_items
-                )));
+                return Err(Error::refused(
+                    "batch",
+                    format!(
+                        "{} is out of balance — items total {} in {} items, the control tape says {} in {} items (difference {} and {} items)",
+                        summary.batch,
+                        summary.total,
+                        summary.items,
+                        summary.control_total,
+                        summary.control_items,
+                        summary.total.minus(summary.control_total)?,
+                        summary.items - summary.control_items
+                    ),
+                ));
             }
         }
         w.append(Some(&actor.name), None, &Event::BatchBalanced { batch: summary.batch.clone(), items: summary.items, total: summary.total })?;
@@ -234,20 +237,20 @@ pub fn reopen(ledger: &mut Ledger, actor: &Actor, approver: Option<&Actor>, batc
         let mut reversed = Vec::new();
         if summary.state == BatchState::Approved {
             if approver.is_none_or(|a| a.name == actor.name || !a.role.can_approve()) {
-                return Err(Error::Auth(format!("approver: reopening approved batch {} needs a different supervisor's approval", summary.batch)));
+                return Err(Error::auth("approver", format!("reopening approved batch {} needs a different supervisor's approval", summary.batch)));
             }
             if let Some(deposit) = &summary.deposit {
-                return Err(Error::Refused(format!("batch: {} is in deposit {deposit}; correct it with a refund or returned check", summary.batch)));
+                return Err(Error::refused("batch", format!("{} is in deposit {deposit}; correct it with a refund or returned check", summary.batch)));
             }
             let exported: i64 = w.conn().query_row("SELECT COUNT(*) FROM exported_payments WHERE reference LIKE ?1 || '-%'", [&summary.batch], |r| r.get(0))?;
             if exported > 0 {
-                return Err(Error::Refused(format!("batch: {} was exported to the billing system; correct it with a refund", summary.batch)));
+                return Err(Error::refused("batch", format!("{} was exported to the billing system; correct it with a refund", summary.batch)));
             }
             let (approved_seq, posted) = last_approval(w.conn(), &summary.batch)?;
             let at_head_office: i64 =
                 w.conn().query_row("SELECT value FROM meta WHERE key = ?1", [crate::ledger::HQ_ACKED_SEQ], |r| r.get::<_, String>(0)).optional()?.and_then(|seq| seq.parse().ok()).unwrap_or(0);
             if approved_seq <= at_head_office {
-                return Err(Error::Refused(format!("batch: {} reached head office approved, and head office may have exported it to the billing system; correct it with a refund", summary.batch)));
+                return Err(Error::refused("batch", format!("{} reached head office approved, and head office may have exported it to the billing system; correct it with a refund", summary.batch)));
             }
             reversed = posted;
         }
@@ -307,7 +310,7 @@ fn summary_of(conn: &Connection, batch: &str) -> Result<BatchSummary> {
             })
         })
         .optional()?;
-    let mut summary = row.ok_or_else(|| Error::NotFound(format!("batch: '{batch}' not found (see `citytill batch list`)")))?;
+    let mut summary = row.ok_or_else(|| Error::not_found("batch", format!("'{batch}' not found (see `citytill batch list`)")))?;
     let (items, total): (i64, i64) = match summary.drawer_id {
         Some(drawer_id) => conn.query_row("SELECT COUNT(*), COALESCE(SUM(total_cents), 0) FROM receipts WHERE drawer_id = ?1 AND status <> 'voided'", [drawer_id], |r| Ok((r.get(0)?, r.get(1)?)))?,
         None => conn.query_row("SELECT COUNT(*), COALESCE(SUM(amount_cents), 0) FROM batch_items WHERE batch = ?1 AND state <> 'removed'", [batch], |r| Ok((r.get(0)?, r.get(1)?)))?,
@@ -320,12 +323,12 @@ fn summary_of(conn: &Connection, batch: &str) -> Result<BatchSummary> {
 /// A batch may change only while its business date is open (day close needs it approved, and stays true).
 fn require_state(summary: &BatchSummary, states: &[BatchState], action: &str) -> Result<()> {
     if summary.closed {
-        return Err(Error::Refused(format!("batch: {} belongs to {}, a closed business day; correct it with a refund or returned check", summary.batch, summary.business_date)));
+        return Err(Error::refused("batch", format!("{} belongs to {}, a closed business day; correct it with a refund or returned check", summary.batch, summary.business_date)));
     }
     if states.contains(&summary.state) {
         return Ok(());
     }
-    Err(Error::Refused(format!("batch: {} is {}; {action} needs a batch that is {}", summary.batch, summary.state, states.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or "))))
+    Err(Error::refused("batch", format!("{} is {}; {action} needs a batch that is {}", summary.batch, summary.state, states.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or "))))
 }
 
 /// Segregation of duties: the approver prepared nothing in the batch. A refusal is journaled with both names.
@@ -345,7 +348,7 @@ fn check_approver(ledger: &mut Ledger, actor: &Actor, approver: &Actor, batch: &
         let refused = Event::ApprovalRefused { user: actor.name.clone(), approver: approver.name.clone(), action: action.into(), reason: reason.clone() };
         w.append(Some(&actor.name), Some(&approver.name), &refused)
     })?;
-    Err(Error::Auth(reason))
+    Err(Error::Auth(reason.into()))
 }
 
 /// The batch's held items, in item order, as they were entered.

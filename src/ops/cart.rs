@@ -90,7 +90,7 @@ impl Cart {
     /// What a tender of `kind` must be to pay the rest exactly, its own convenience fee included (the
     /// bare-Enter amount for a card or ACH tender; `exact_amount` for other kinds).
     pub fn exact_amount_for(&self, kind: crate::domain::tender::TenderKind) -> Option<Money> {
-        self.exact_amount().map(|rest| Money::from_cents(rest.cents() + self.convenience_fee_for(kind).cents()))
+        self.exact_amount().and_then(|rest| rest.checked_add(self.convenience_fee_for(kind)))
     }
 
     pub fn convenience_fees(&self) -> &ConvenienceFees {

@@ -35,11 +35,11 @@ pub fn close(ledger: &mut Ledger, actor: &Actor, date: NaiveDate) -> Result<DayC
     let result = ledger.write(|w| {
         let current = w.business_date()?;
         if date >= current.succ_opt().unwrap_or(current) {
-            return Err(Error::Refused(format!("--date: {text} has not begun; the business date is {current}")));
+            return Err(Error::refused("--date", format!("{text} has not begun; the business date is {current}")));
         }
         let closed: Option<String> = w.conn().query_row("SELECT value FROM meta WHERE key = 'closed_through'", [], |r| r.get(0)).ok();
         if closed.as_deref().is_some_and(|c| c >= text.as_str()) {
-            return Err(Error::Refused(format!("--date: {text} is already closed (closed through {})", closed.unwrap_or_default())));
+            return Err(Error::refused("--date", format!("{text} is already closed (closed through {})", closed.unwrap_or_default())));
         }
         // Both read the partial indexes of what is still open (migration 11), not every day since the first;
         // the drawers are put in id order here, as ORDER BY id would have SQLite walk the whole table.
@@ -50,7 +50,7 @@ pub fn close(ledger: &mut Ledger, actor: &Actor, date: NaiveDate) -> Result<DayC
         if !blockers.is_empty() {
             let shown: Vec<&str> = blockers.iter().take(10).map(String::as_str).collect();
             let more = if blockers.len() > 10 { format!(" and {} more", blockers.len() - 10) } else { String::new() };
-            return Err(Error::Refused(format!("day: {text} cannot close — {}{more}", shown.join(", "))));
+            return Err(Error::refused("day", format!("{text} cannot close — {}{more}", shown.join(", "))));
         }
         let count = |sql: &str| -> Result<i64> { Ok(w.conn().query_row(sql, params![text], |r| r.get(0))?) };
         let drawers = count("SELECT COUNT(*) FROM drawers WHERE business_date = ?1")?;

@@ -16,7 +16,7 @@ pub const PAYABLES: usize = 2_000;
 /// The demo's `[devices]` settings: every device simulated (`sim:`, started in <data dir>/sim by whoever opens
 /// them), the same five (printer, drawer, scanner, counter, customer display) the demo window shows, so `citytill devices status|test` on the demo's data dir see them too.
 pub fn devices_toml() -> Result<String> {
-    let problem = |e: &dyn std::fmt::Display| crate::Error::Invalid(format!("[devices]: {e}"));
+    let problem = |e: &dyn std::fmt::Display| crate::Error::invalid("[devices]", e.to_string());
     #[derive(serde::Serialize)]
     struct Section {
         devices: citytill_hardware::config::DevicesConfig,
@@ -42,7 +42,7 @@ pub fn ensure(data_dir: &Path, ledger_path: &Path) -> Result<(Ledger, bool)> {
         let ledger = Ledger::open(ledger_path)?;
         // A counter's real city is never run as the demo (nor given simulated devices).
         if !setup::is_training(&ledger)? {
-            return Err(crate::Error::Refused(format!("demo: {} holds a real (not training) city; give the demo its own folder with --data-dir", data_dir.display())));
+            return Err(crate::Error::refused("demo", format!("{} holds a real (not training) city; give the demo its own folder with --data-dir", data_dir.display())));
         }
         ensure_devices(data_dir)?;
         return Ok((ledger, false));

@@ -68,17 +68,17 @@ impl BankRouting {
     fn validate(&self, conn: &Connection) -> Result<()> {
         for (key, code) in std::iter::once(("default_bank", &self.default_bank)).chain(self.tender.iter().map(|(k, v)| (k.as_str(), v))) {
             if key != "default_bank" && TenderKind::parse(key).is_err() {
-                return Err(Error::Invalid(format!("{ROUTING_FILE}: tender '{key}' is not one of cash, check, money_order")));
+                return Err(Error::Invalid(format!("{ROUTING_FILE}: tender '{key}' is not one of cash, check, money_order").into()));
             }
             let class: Option<String> = conn.query_row("SELECT class FROM accounts WHERE code = ?1", [code], |r| r.get(0)).ok();
             if class.as_deref() != Some("asset") {
-                return Err(Error::Invalid(format!("{ROUTING_FILE}: {key} = '{code}' is not a bank (asset) account of the chart")));
+                return Err(Error::Invalid(format!("{ROUTING_FILE}: {key} = '{code}' is not a bank (asset) account of the chart").into()));
             }
         }
         for (fund, bank) in self.funds.codes().into_iter().filter_map(|f| self.funds.bank_of(f).map(|b| (f, b))) {
             let class: Option<String> = conn.query_row("SELECT class FROM accounts WHERE code = ?1", [bank], |r| r.get(0)).ok();
             if class.as_deref() != Some("asset") {
-                return Err(Error::Invalid(format!("funds.fund.{fund}.bank: '{bank}' is not a bank (asset) account of the chart")));
+                return Err(Error::Invalid(format!("funds.fund.{fund}.bank: '{bank}' is not a bank (asset) account of the chart").into()));
             }
         }
         Ok(())
@@ -114,7 +114,7 @@ pub fn create(ledger: &mut Ledger, actor: &Actor, routing: &BankRouting, date: &
         routing.validate(w.conn())?;
         let batches: Vec<BatchSummary> = batch::list(w.conn(), Some(date))?.into_iter().filter(|b| b.state == BatchState::Approved && b.deposit.is_none()).collect();
         if batches.is_empty() {
-            return Err(Error::Refused(format!("--date: {date} has no approved batch waiting for a deposit")));
+            return Err(Error::refused("--date", format!("{date} has no approved batch waiting for a deposit")));
         }
         let (slip, funds) = build_slip(w.conn(), routing, date, &batches)?;
         let count: i64 = w.conn().query_row("SELECT COUNT(*) FROM deposits", [], |r| r.get(0))?;

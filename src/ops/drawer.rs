@@ -4,6 +4,7 @@
 use crate::config::Settings;
 use crate::domain::denominations::{self, DenominationCount};
 use crate::domain::events::{Event, TenderAmount};
+use crate::domain::states::DrawerState;
 use crate::domain::tender::TenderKind;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
@@ -16,10 +17,10 @@ use crate::ops::reversal::require_reason;
 /// Opens the actor's drawer with a float counted by denomination.
 pub fn open(ledger: &mut Ledger, actor: &Actor, count: Vec<DenominationCount>) -> Result<(i64, Money)> {
     actor.require(CASHIER_ROLES, "open a drawer")?;
-    let float = denominations::total(&count).ok_or_else(|| Error::Invalid("--count: total overflows".into()))?;
+    let float = denominations::total(&count).ok_or_else(|| Error::invalid("--count", "total overflows"))?;
     ledger.write(|w| {
         if let Some(drawer) = query::current_drawer(w.conn(), &actor.name)? {
-            return Err(Error::Refused(format!("drawer: {} already has drawer {} {}; one drawer per cashier", actor.name, drawer.id, drawer.state)));
+            return Err(Error::refused("drawer", format!("{} already has drawer {} {}; one drawer per cashier", actor.name, drawer.id, drawer.state)));
         }
         let drawer_id: i64 = w.conn().query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM drawers", [], |r| r.get(0))?;
         w.append(Some(&actor.name), None, &Event::DrawerOpened { drawer_id, cashier: actor.name.clone(), float, count })?;
@@ -40,23 +41,23 @@ pub enum CashMove {
 pub fn cash_move(ledger: &mut Ledger, actor: &Actor, approver: Option<&Actor>, kind: CashMove, amount: Money, reason: Option<&str>) -> Result<()> {
     actor.require(CASHIER_ROLES, "move cash")?;
     if amount.is_zero() || amount.is_negative() {
-        return Err(Error::Invalid("amount: must be more than zero".into()));
+        return Err(Error::invalid("amount", "must be more than zero"));
     }
     let reason = match (kind, reason) {
         (CashMove::Drop, _) => None,
         (_, Some(reason)) => Some(require_reason(reason)?),
-        (_, None) => return Err(Error::Invalid("--reason: a paid-in or paid-out needs a reason".into())),
+        (_, None) => return Err(Error::invalid("--reason", "a paid-in or paid-out needs a reason")),
     };
     let approver_name = match (kind, approver) {
         (CashMove::Drop, _) => None,
         (_, Some(approver)) if approver.name != actor.name && approver.role.can_approve() => Some(approver.name.clone()),
-        (_, _) => return Err(Error::Auth("approver: a paid-in or paid-out needs a different supervisor's approval".into())),
+        (_, _) => return Err(Error::auth("approver", "a paid-in or paid-out needs a different supervisor's approval")),
     };
     ledger.write(|w| {
         let drawer = query::open_drawer(w.conn(), &actor.name)?;
         let cash = query::expected_for(w.conn(), drawer.id, TenderKind::Cash)?;
         if kind != CashMove::PaidIn && amount > cash {
-            return Err(Error::Refused(format!("amount: {amount} is more cash than this drawer should hold; recount it, or move less")));
+            return Err(Error::refused("amount", format!("{amount} is more cash than this drawer should hold; recount it, or move less")));
         }
         let event = match kind {
             CashMove::Drop => Event::CashDropped { drawer_id: drawer.id, amount },
@@ -73,7 +74,7 @@ pub fn no_sale(ledger: &mut Ledger, settings: &Settings, actor: &Actor, approver
     actor.require(CASHIER_ROLES, "open the drawer")?;
     let reason = require_reason(reason)?;
     if settings.policy.no_sale_requires_approval && approver.is_none_or(|a| a.name == actor.name || !a.role.can_approve()) {
-        return Err(Error::Auth("approver: a no-sale needs a different supervisor's approval (policy)".into()));
+        return Err(Error::auth("approver", "a no-sale needs a different supervisor's approval (policy)"));
     }
     ledger.write(|w| {
         let drawer = query::open_drawer(w.conn(), &actor.name)?;
@@ -112,16 +113,16 @@ pub fn close(ledger: &mut Ledger, settings: &Settings, actor: &Actor, count: Opt
     let reason = reason.map(require_reason).transpose()?;
     let approver = approver.filter(|a| a.name != actor.name && a.role.can_approve());
     ledger.write(|w| {
-        let drawer = query::current_drawer(w.conn(), &actor.name)?.ok_or_else(|| Error::Refused(format!("drawer: {} has no open drawer to close", actor.name)))?;
+        let drawer = query::current_drawer(w.conn(), &actor.name)?.ok_or_else(|| Error::refused("drawer", format!("{} has no open drawer to close", actor.name)))?;
         let expected = query::expected(w.conn(), drawer.id)?;
-        let (cash_count, counted) = match (drawer.state.as_str(), count) {
-            ("open", Some(count)) => {
+        let (cash_count, counted) = match (drawer.state, count) {
+            (DrawerState::Open, Some(count)) => {
                 let (cash_count, counted) = counted_amounts(&count, &expected)?;
                 w.append(Some(&actor.name), None, &Event::DrawerCounted { drawer_id: drawer.id, cashier: actor.name.clone(), cash_count: cash_count.clone(), counted: counted.clone() })?;
                 (cash_count, counted)
             }
-            ("open", None) => return Err(Error::Invalid("--count: the blind count by denomination is required to close".into())),
-            (_, Some(_)) => return Err(Error::Refused("--count: this drawer's count is already recorded; close it with --approver and --reason".into())),
+            (DrawerState::Open, None) => return Err(Error::invalid("--count", "the blind count by denomination is required to close")),
+            (_, Some(_)) => return Err(Error::refused("--count", "this drawer's count is already recorded; close it with --approver and --reason")),
             (_, None) => recorded_count(w.conn(), drawer.id)?,
         };
         let over_short = over_short(&expected, &counted)?;
@@ -151,13 +152,13 @@ fn amounts(rows: &[(TenderKind, Money)]) -> Vec<TenderAmount> {
 /// The counted amount per tender. Tenders the cashier does not count physically (ACH) count as expected.
 fn counted_amounts(count: &Count, expected: &[(TenderKind, Money)]) -> Result<(Vec<DenominationCount>, Vec<TenderAmount>)> {
     let expected_of = |kind| expected.iter().find(|(t, _)| *t == kind).map_or(Money::ZERO, |(_, m)| *m);
-    let cash = denominations::total(&count.cash).ok_or_else(|| Error::Invalid("--count: total overflows".into()))?;
+    let cash = denominations::total(&count.cash).ok_or_else(|| Error::invalid("--count", "total overflows"))?;
     let mut counted = vec![TenderAmount { tender: TenderKind::Cash, amount: cash }];
     let require = |field: &str, kind: TenderKind, given: Option<Money>| -> Result<Option<TenderAmount>> {
         match given {
             Some(amount) => Ok(Some(TenderAmount { tender: kind, amount })),
             None if expected_of(kind).is_zero() => Ok(None),
-            None => Err(Error::Invalid(format!("{field}: required — this drawer took {} tenders; enter their count and total", kind.as_str()))),
+            None => Err(Error::invalid(field, format!("required — this drawer took {} tenders; enter their count and total", kind.as_str()))),
         }
     };
     counted.extend(require("--checks", TenderKind::Check, count.checks.map(|(_, total)| total))?);

@@ -3,6 +3,7 @@
 
 use rusqlite::Connection;
 
+use crate::domain::states::DrawerState;
 use crate::error::Result;
 use crate::money::Money;
 use crate::ops::auth::Actor;
@@ -12,8 +13,8 @@ use crate::ops::auth::Actor;
 pub struct DrawerLine {
     pub id: i64,
     pub cashier: String,
-    /// `open`, `counted` (count recorded, awaiting the close's approval) or `closed`.
-    pub state: String,
+    /// Open, counted (count recorded, awaiting the close's approval) or closed.
+    pub state: DrawerState,
     /// Receipts on the drawer that took cash (voided ones included: each was a customer at the till).
     pub cash_receipts: i64,
     /// The cash the drawer should hold is above `limits.drawer_cash_limit`: a drop to the safe is due.
@@ -24,8 +25,8 @@ pub struct DrawerLine {
 
 /// The blind close rule for the overview: only a supervisor or admin sees expected cash, and never for their
 /// own drawer before its count is recorded.
-pub fn may_see_expected(actor: &Actor, cashier: &str, state: &str) -> bool {
-    actor.role.can_approve() && !(actor.name == cashier && state == "open")
+pub fn may_see_expected(actor: &Actor, cashier: &str, state: DrawerState) -> bool {
+    actor.role.can_approve() && !(actor.name == cashier && state == DrawerState::Open)
 }
 
 /// Every drawer of `business_date` (oldest first), read from the drawer projections by index: `drawers_date`
@@ -40,12 +41,12 @@ pub fn drawers_of_day(conn: &Connection, actor: &Actor, business_date: &str, dro
                     AND EXISTS (SELECT 1 FROM json_each(j.payload, '$.tenders') t WHERE json_extract(t.value, '$.kind') = 'cash'))
          FROM drawers d WHERE d.business_date = ?1 ORDER BY d.id",
     )?;
-    let rows = statement.query_map([business_date], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Money>(3)?, r.get::<_, i64>(4)?)))?;
+    let rows = statement.query_map([business_date], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, DrawerState>(2)?, r.get::<_, Money>(3)?, r.get::<_, i64>(4)?)))?;
     let mut lines = Vec::new();
     for row in rows {
         let (id, cashier, state, cash, cash_receipts) = row?;
-        let drop_due = state == "open" && cash > drop_limit;
-        let expected_cash = may_see_expected(actor, &cashier, &state).then_some(cash);
+        let drop_due = state == DrawerState::Open && cash > drop_limit;
+        let expected_cash = may_see_expected(actor, &cashier, state).then_some(cash);
         lines.push(DrawerLine { id, cashier, state, cash_receipts, drop_due, expected_cash });
     }
     Ok(lines)
@@ -55,6 +56,7 @@ pub fn drawers_of_day(conn: &Connection, actor: &Actor, business_date: &str, dro
 mod tests {
     use super::may_see_expected;
     use crate::domain::ids::Role;
+    use crate::domain::states::DrawerState;
     use crate::ops::auth::Actor;
 
     // Proves the overview's blind rule: a cashier or lead never sees expected cash; a supervisor or admin sees it
@@ -63,15 +65,15 @@ mod tests {
     fn only_a_supervisor_sees_expected_and_never_their_own_open_drawer() {
         let actor = |name: &str, role| Actor { name: name.into(), role };
         for role in [Role::Cashier, Role::Lead] {
-            for state in ["open", "counted", "closed"] {
+            for state in DrawerState::ALL.iter().copied() {
                 assert!(!may_see_expected(&actor("ana", role), "bob", state), "{role:?} sees {state} expected cash");
                 assert!(!may_see_expected(&actor("ana", role), "ana", state), "{role:?} sees their own {state} expected cash");
             }
         }
         for role in [Role::Supervisor, Role::Admin] {
-            assert!(may_see_expected(&actor("sam", role), "ana", "open"));
-            assert!(!may_see_expected(&actor("sam", role), "sam", "open"), "{role:?} sees their own open drawer's expected cash");
-            assert!(may_see_expected(&actor("sam", role), "sam", "counted"));
+            assert!(may_see_expected(&actor("sam", role), "ana", DrawerState::Open));
+            assert!(!may_see_expected(&actor("sam", role), "sam", DrawerState::Open), "{role:?} sees their own open drawer's expected cash");
+            assert!(may_see_expected(&actor("sam", role), "sam", DrawerState::Counted));
         }
     }
 }

@@ -93,9 +93,9 @@ pub fn again(ledger: &Ledger, actor: &Actor, seq: i64) -> Result<ExportResult> {
 /// The file of export entry `seq`, its rows rebuilt from the references it names.
 fn file(conn: &Connection, terminal: &str, seq: i64) -> Result<ExportResult> {
     let found: Option<(String, String)> = conn.query_row("SELECT kind, payload FROM journal WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-    let Some((kind, payload)) = found else { return Err(Error::NotFound(format!("--again: there is no entry {seq}"))) };
+    let Some((kind, payload)) = found else { return Err(Error::not_found("--again", format!("there is no entry {seq}"))) };
     if kind != "payments_exported" {
-        return Err(Error::Invalid(format!("--again: entry {seq} is a {kind}, not a billing export")));
+        return Err(Error::invalid("--again", format!("entry {seq} is a {kind}, not a billing export")));
     }
     let Ok(Event::PaymentsExported { date, references, total }) = crate::ledger::payload::decode_tagged(&payload) else {
         return Err(Error::Invariant(format!("entry {seq}: payload unreadable")));

@@ -101,9 +101,9 @@ fn text_field_allow_empty(value: &str, column: &'static str, max_len: usize, pro
 
 fn read_rows<T>(input: impl std::io::Read, name: &str, header: &[&str], parse: impl Fn(&csv::StringRecord, &mut Vec<(&'static str, String)>) -> Option<T>) -> Result<Vec<T>> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
-    let found: Vec<String> = reader.headers().map_err(|e| Error::Invalid(format!("{name}: {e}")))?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let found: Vec<String> = reader.headers().map_err(|e| Error::invalid(name, e.to_string()))?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     if found != header {
-        return Err(Error::Invalid(format!("{name}: line 1: header must be '{}', found '{}'", header.join(","), found.join(","))));
+        return Err(Error::invalid(name, format!("line 1: header must be '{}', found '{}'", header.join(","), found.join(","))));
     }
     let mut rows = Vec::new();
     let mut bad: Vec<String> = Vec::new();
@@ -132,7 +132,7 @@ fn read_rows<T>(input: impl std::io::Read, name: &str, header: &[&str], parse: i
     if !bad.is_empty() {
         let count = bad.len();
         bad.truncate(MAX_LISTED);
-        return Err(Error::Invalid(format!("{name}: {count} problem(s), nothing imported:\n  {}", bad.join("\n  "))));
+        return Err(Error::invalid(name, format!("{count} problem(s), nothing imported:\n  {}", bad.join("\n  "))));
     }
     Ok(rows)
 }
@@ -148,7 +148,7 @@ fn no_duplicates<T>(rows: Vec<T>, key: impl Fn(&T) -> String, column: &str) -> R
     if bad.is_empty() {
         Ok(rows)
     } else {
-        Err(Error::Invalid(format!("{} duplicate(s), nothing imported:\n  {}", bad.len(), bad.join("\n  "))))
+        Err(Error::Invalid(format!("{} duplicate(s), nothing imported:\n  {}", bad.len(), bad.join("\n  ")).into()))
     }
 }
 
@@ -298,11 +298,11 @@ pub fn import_file(ledger: &mut Ledger, actor: &Actor, what: &str, path: &Path, 
     actor.require(&[Role::Lead, Role::Supervisor, Role::Admin], "import reference data")?;
     let source = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     // The file's name is journaled as the import's source: it is free text like any other.
-    crate::domain::text::check("file name", &source).map_err(Error::Invalid)?;
+    crate::domain::text::check("file name", &source).map_err(|e| Error::Invalid(e.into()))?;
     match what {
         "payables" => upsert_payables(ledger, Some(&actor.name), &source, read_payables(path, max)?),
         "fees" => upsert_fees(ledger, Some(&actor.name), &source, read_fees(path, max)?),
-        other => Err(Error::Invalid(format!("import: '{other}' must be payables or fees"))),
+        other => Err(Error::invalid("import", format!("'{other}' must be payables or fees"))),
     }
 }
 

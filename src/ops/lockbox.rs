@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::domain::effects::lockbox_exception_ref;
 use crate::domain::events::{BatchItem, Event, LockboxException};
 use crate::domain::payable::status_blocks_payment;
+use crate::domain::states::ExceptionState;
 use crate::domain::tender::Tender;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, Writer};
@@ -43,8 +44,7 @@ pub struct ExceptionRow {
     pub amount: Money,
     pub file_reference: Option<String>,
     pub problem: String,
-    /// `open`, `applied` or `refunded`.
-    pub state: String,
+    pub state: ExceptionState,
     pub applied_to: Option<String>,
     pub reason: Option<String>,
 }
@@ -52,12 +52,12 @@ pub struct ExceptionRow {
 /// Reads nothing itself: `file` was read whole by its template. Refuses a file imported before (same SHA-256).
 pub fn import(ledger: &mut Ledger, actor: &Actor, template: &LockboxTemplate, source: &str, file: &LockboxFile) -> Result<Imported> {
     actor.require(LEAD_ROLES, "import lockbox and online payment files")?;
-    let kind = template.kind().map_err(Error::Invalid)?;
-    let tender_kind = template.tender_kind().map_err(Error::Invalid)?;
-    crate::domain::text::check("FILE", source).map_err(Error::Invalid)?;
+    let kind = template.kind().map_err(|e| Error::Invalid(e.into()))?;
+    let tender_kind = template.tender_kind().map_err(|e| Error::Invalid(e.into()))?;
+    crate::domain::text::check("FILE", source).map_err(|e| Error::Invalid(e.into()))?;
     ledger.write(|w| {
         if let Some(batch) = imported_as(w.conn(), &file.sha256)? {
-            return Err(Error::Refused(format!("FILE: {source} was imported already as batch {batch} (same SHA-256 {}); nothing posted twice", &file.sha256[..16])));
+            return Err(Error::refused("FILE", format!("{source} was imported already as batch {batch} (same SHA-256 {}); nothing posted twice", &file.sha256[..16])));
         }
         let count: i64 = w.conn().query_row("SELECT COUNT(*) FROM batches WHERE kind = ?1", [kind.as_str()], |r| r.get(0))?;
         let batch = format!("{}{}", kind.prefix(), count + 1);
@@ -180,9 +180,9 @@ pub fn exceptions(conn: &Connection, batch: Option<&str>, approved_too: bool) ->
             let reference = lockbox_exception_ref(&batch, exception.exception);
             let resolved = resolution(conn, &reference)?;
             let (state, applied_to, reason) = match resolved {
-                None => ("open", None, None),
-                Some((Some(account), reason)) => ("applied", Some(account), Some(reason)),
-                Some((None, reason)) => ("refunded", None, Some(reason)),
+                None => (ExceptionState::Open, None, None),
+                Some((Some(account), reason)) => (ExceptionState::Applied, Some(account), Some(reason)),
+                Some((None, reason)) => (ExceptionState::Refunded, None, Some(reason)),
             };
             out.push(ExceptionRow {
                 reference,
@@ -192,7 +192,7 @@ pub fn exceptions(conn: &Connection, batch: Option<&str>, approved_too: bool) ->
                 amount: exception.amount,
                 file_reference: exception.reference,
                 problem: exception.problem,
-                state: state.into(),
+                state,
                 applied_to,
                 reason,
             });
@@ -216,8 +216,8 @@ fn resolution(conn: &Connection, reference: &str) -> Result<Option<(Option<Strin
 /// For balancing a lockbox or online batch: (open exceptions, refunded exceptions, their total).
 pub fn balance_adjustment(conn: &Connection, batch: &str) -> Result<(i64, i64, Money)> {
     let rows = exceptions(conn, Some(batch), true)?;
-    let open = rows.iter().filter(|r| r.state == "open").count() as i64;
-    let refunded: Vec<&ExceptionRow> = rows.iter().filter(|r| r.state == "refunded").collect();
+    let open = rows.iter().filter(|r| r.state == ExceptionState::Open).count() as i64;
+    let refunded: Vec<&ExceptionRow> = rows.iter().filter(|r| r.state == ExceptionState::Refunded).collect();
     let total = Money::sum(refunded.iter().map(|r| r.amount)).unwrap_or(Money::ZERO);
     Ok((open, refunded.len() as i64, total))
 }
@@ -231,25 +231,25 @@ pub fn resolve(ledger: &mut Ledger, actor: &Actor, reference: &str, apply_to: Op
     let (batch_id, number) = reference
         .rsplit_once("-E")
         .and_then(|(b, n)| n.parse::<i64>().ok().map(|n| (b.to_string(), n)))
-        .ok_or_else(|| Error::Invalid(format!("ITEM: '{reference}' is not an exception like L1-E2 (see `citytill lockbox exceptions`)")))?;
+        .ok_or_else(|| Error::invalid("ITEM", format!("'{reference}' is not an exception like L1-E2 (see `citytill lockbox exceptions`)")))?;
     if let Some(account) = apply_to {
-        crate::domain::card_data::refuse("--apply-to", account).map_err(Error::Invalid)?;
-        crate::domain::text::check("--apply-to", account).map_err(Error::Invalid)?;
+        crate::domain::card_data::refuse("--apply-to", account).map_err(|e| Error::Invalid(e.into()))?;
+        crate::domain::text::check("--apply-to", account).map_err(|e| Error::Invalid(e.into()))?;
     }
     ledger.write(|w| {
         let row = exceptions(w.conn(), Some(&batch_id), true)?
             .into_iter()
             .find(|r| r.reference == reference)
-            .ok_or_else(|| Error::NotFound(format!("ITEM: no exception {reference} (see `citytill lockbox exceptions`)")))?;
-        if row.state != "open" {
-            return Err(Error::Refused(format!("ITEM: {reference} is {} already", row.state)));
+            .ok_or_else(|| Error::not_found("ITEM", format!("no exception {reference} (see `citytill lockbox exceptions`)")))?;
+        if row.state != ExceptionState::Open {
+            return Err(Error::refused("ITEM", format!("{reference} is {} already", row.state)));
         }
         let summary = batch::summary(w.conn(), &batch_id)?;
         if summary.state != crate::domain::states::BatchState::Open || summary.closed {
-            return Err(Error::Refused(format!("ITEM: batch {} is {}; exceptions are resolved while it is open (reopen it first)", summary.batch, summary.state)));
+            return Err(Error::refused("ITEM", format!("batch {} is {}; exceptions are resolved while it is open (reopen it first)", summary.batch, summary.state)));
         }
         let payable = match apply_to {
-            Some(account) => Some(payable_for(w.conn(), account.trim())?.map_err(|problem| Error::Refused(format!("--apply-to: '{}': {problem}", account.trim())))?),
+            Some(account) => Some(payable_for(w.conn(), account.trim())?.map_err(|problem| Error::refused("--apply-to", format!("'{}': {problem}", account.trim())))?),
             None => None,
         };
         let event =

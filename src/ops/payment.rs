@@ -76,10 +76,10 @@ pub fn pay_unless_implausible(ledger: &mut Ledger, settings: &Settings, actor: &
         if !confirmed {
             let drawer = query::open_drawer(w.conn(), &actor.name)?;
             let mut lines = resolve_lines(w, settings, &request.lines)?;
-            let principal = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::Invalid("amount: total overflows".into()))?;
+            let principal = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::invalid("amount", "total overflows"))?;
             add_convenience_fee(settings, &mut lines, principal, &request.tenders);
-            let total = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::Invalid("amount: total overflows".into()))?;
-            let tendered = Money::sum(request.tenders.iter().map(|t| t.amount)).ok_or(Error::Invalid("tender: total overflows".into()))?;
+            let total = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::invalid("amount", "total overflows"))?;
+            let tendered = Money::sum(request.tenders.iter().map(|t| t.amount)).ok_or(Error::invalid("tender", "total overflows"))?;
             let change = change_due(settings, &request.tenders, total, tendered)?;
             check_change_covered(w, drawer.id, change)?;
             if let Some(question) = implausible_cash(settings, total, tendered, change) {
@@ -123,7 +123,7 @@ fn check_change_covered(w: &Writer<'_>, drawer_id: i64, change: Money) -> Result
         return Ok(());
     }
     if change > query::expected_for(w.conn(), drawer_id, TenderKind::Cash)? {
-        return Err(Error::Refused(format!("tender: the drawer cannot cover {} in change; ask for smaller notes or another tender", change.grouped())));
+        return Err(Error::refused("tender", format!("the drawer cannot cover {} in change; ask for smaller notes or another tender", change.grouped())));
     }
     Ok(())
 }
@@ -136,12 +136,12 @@ fn check_text(request: &PaymentRequest) -> Result<()> {
             LineRequest::Payable { number, .. } => text::check("--account", number),
             LineRequest::Fee { code, .. } => text::check("--fee", code),
         }
-        .map_err(Error::Invalid)?;
+        .map_err(|e| Error::Invalid(e.into()))?;
     }
     for tender in &request.tenders {
         let details = [&tender.routing, &tender.number, &tender.brand, &tender.last4, &tender.auth, &tender.reference];
         for value in details.into_iter().flatten() {
-            text::check(&format!("tender {}", tender.kind.as_str()), value).map_err(Error::Invalid)?;
+            text::check(&format!("tender {}", tender.kind.as_str()), value).map_err(|e| Error::Invalid(e.into()))?;
         }
     }
     Ok(())
@@ -151,25 +151,25 @@ fn check_text(request: &PaymentRequest) -> Result<()> {
 pub fn record_payment(w: &mut Writer<'_>, settings: &Settings, actor: &Actor, request: &PaymentRequest) -> Result<PaymentResult> {
     let limits = &settings.limits;
     if request.lines.is_empty() {
-        return Err(Error::Invalid("lines: a payment needs at least one account or fee".into()));
+        return Err(Error::invalid("lines", "a payment needs at least one account or fee"));
     }
     if request.tenders.is_empty() {
-        return Err(Error::Invalid("tender: a payment needs at least one tender".into()));
+        return Err(Error::invalid("tender", "a payment needs at least one tender"));
     }
     if request.lines.len() > limits.max_lines || request.tenders.len() > limits.max_lines {
-        return Err(Error::Invalid(format!("lines: at most {} lines and {} tenders per payment", limits.max_lines, limits.max_lines)));
+        return Err(Error::invalid("lines", format!("at most {} lines and {} tenders per payment", limits.max_lines, limits.max_lines)));
     }
     let drawer = query::open_drawer(w.conn(), &actor.name)?;
     let mut lines = resolve_lines(w, settings, &request.lines)?;
-    let principal = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::Invalid("amount: total overflows".into()))?;
+    let principal = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::invalid("amount", "total overflows"))?;
     let fee = add_convenience_fee(settings, &mut lines, principal, &request.tenders);
-    let total = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::Invalid("amount: total overflows".into()))?;
-    let tendered = Money::sum(request.tenders.iter().map(|t| t.amount)).ok_or(Error::Invalid("tender: total overflows".into()))?;
+    let total = Money::sum(lines.iter().map(PaymentLine::amount)).ok_or(Error::invalid("amount", "total overflows"))?;
+    let tendered = Money::sum(request.tenders.iter().map(|t| t.amount)).ok_or(Error::invalid("tender", "total overflows"))?;
     if tendered < total && !fee.is_zero() {
-        return Err(Error::Invalid(format!("tender: {tendered} tendered is less than the {total} due (with a {fee} convenience fee on the card or ACH part)")));
+        return Err(Error::invalid("tender", format!("{tendered} tendered is less than the {total} due (with a {fee} convenience fee on the card or ACH part)")));
     }
     if total > limits.max_amount || tendered > limits.max_amount {
-        return Err(Error::Invalid(format!("amount: a payment may not exceed {}", limits.max_amount)));
+        return Err(Error::invalid("amount", format!("a payment may not exceed {}", limits.max_amount)));
     }
     let change = change_due(settings, &request.tenders, total, tendered)?;
     check_change_covered(w, drawer.id, change)?;
@@ -198,32 +198,32 @@ fn resolve_lines(w: &Writer<'_>, settings: &Settings, requests: &[LineRequest]) 
     for request in requests {
         let line = match request {
             LineRequest::Payable { number, amount } => {
-                let payable = query::payable(w.conn(), number)?.ok_or_else(|| Error::Invalid(format!("account: '{number}' is not a known account, license, citation, permit or invoice number")))?;
+                let payable = query::payable(w.conn(), number)?.ok_or_else(|| Error::invalid("account", format!("'{number}' is not a known account, license, citation, permit or invoice number")))?;
                 if status_blocks_payment(&payable.status) {
-                    return Err(Error::Refused(format!("account: {} is {}; it cannot take payments", payable.number, payable.status)));
+                    return Err(Error::refused("account", format!("{} is {}; it cannot take payments", payable.number, payable.status)));
                 }
                 // Lines already in this payment for the same payable use up its balance first.
                 let earlier = lines.iter().filter(|l| l.payable_number() == Some(&payable.number)).map(|l| l.amount()).sum::<Result<Money, MoneyError>>()?;
                 let outstanding = (payable.balance - earlier)?.max(Money::ZERO);
                 let amount = amount.unwrap_or(outstanding);
                 if amount.is_zero() || amount.is_negative() {
-                    return Err(Error::Invalid(format!("amount: account {} has nothing due; give an amount", payable.number)));
+                    return Err(Error::invalid("amount", format!("account {} has nothing due; give an amount", payable.number)));
                 }
                 let applied = amount.min(outstanding);
                 let credit = amount.minus(applied)?;
                 if !credit.is_zero() && settings.policy.overpayment == "refuse" {
-                    return Err(Error::Refused(format!("amount: {amount} is more than the {outstanding} due on account {}; overpayments are not accepted", payable.number)));
+                    return Err(Error::refused("amount", format!("{amount} is more than the {outstanding} due on account {}; overpayments are not accepted", payable.number)));
                 }
                 PaymentLine { target: LineTarget::Payable { number: payable.number, kind: payable.kind }, applied, credit }
             }
             LineRequest::Fee { code, amount } => {
-                let fee = query::fee(w.conn(), code)?.ok_or_else(|| Error::Invalid(format!("fee: '{code}' is not in the fee schedule")))?;
+                let fee = query::fee(w.conn(), code)?.ok_or_else(|| Error::invalid("fee", format!("'{code}' is not in the fee schedule")))?;
                 let amount = match (fee.amount, amount) {
                     (Some(fixed), None) => fixed,
                     (Some(fixed), Some(given)) if *given == fixed => fixed,
-                    (Some(fixed), Some(given)) => return Err(Error::Invalid(format!("fee {}: {given} given but the fee is fixed at {fixed}", fee.code))),
+                    (Some(fixed), Some(given)) => return Err(Error::Invalid(format!("fee {}: {given} given but the fee is fixed at {fixed}", fee.code).into())),
                     (None, Some(given)) if !given.is_zero() => *given,
-                    (None, _) => return Err(Error::Invalid(format!("fee {}: a variable fee needs an amount, like --fee {}=25.00", fee.code, fee.code))),
+                    (None, _) => return Err(Error::Invalid(format!("fee {}: a variable fee needs an amount, like --fee {}=25.00", fee.code, fee.code).into())),
                 };
                 PaymentLine { target: LineTarget::Fee { code: fee.code, description: fee.description, gl_account: fee.gl_account }, applied: amount, credit: Money::ZERO }
             }
@@ -236,14 +236,14 @@ fn resolve_lines(w: &Writer<'_>, settings: &Settings, requests: &[LineRequest]) 
 /// Change is tendered − due and must come from cash (and, if the policy allows, from a check written over the amount).
 pub fn change_due(settings: &Settings, tenders: &[Tender], total: Money, tendered: Money) -> Result<Money> {
     if tendered < total {
-        return Err(Error::Invalid(format!("tender: {tendered} tendered is less than the {total} due")));
+        return Err(Error::invalid("tender", format!("{tendered} tendered is less than the {total} due")));
     }
     let change = tendered.minus(total)?;
     let can_give_change = |kind: TenderKind| kind == TenderKind::Cash || (kind == TenderKind::Check && settings.policy.check_over_amount);
     let change_sources = tenders.iter().filter(|t| can_give_change(t.kind)).map(|t| t.amount).sum::<Result<Money, MoneyError>>()?;
     if change > change_sources {
         let rule = if settings.policy.check_over_amount { "cash or check" } else { "cash" };
-        return Err(Error::Invalid(format!("tender: non-cash tenders exceed the {total} due by {}; only {rule} may exceed the amount due", change.minus(change_sources)?)));
+        return Err(Error::invalid("tender", format!("non-cash tenders exceed the {total} due by {}; only {rule} may exceed the amount due", change.minus(change_sources)?)));
     }
     Ok(change)
 }

@@ -32,7 +32,7 @@ fn payable_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PayableRow> {
 
 /// Payables whose number, name or address contain all the words (prefix match), best first, at most `limit`.
 pub fn search_payables(conn: &Connection, text: &str, limit: usize) -> Result<Vec<PayableRow>> {
-    crate::domain::text::check("lookup", text).map_err(Error::Invalid)?;
+    crate::domain::text::check("lookup", text).map_err(|e| Error::Invalid(e.into()))?;
     if let Some(exact) = payable(conn, text)? {
         return Ok(vec![exact]);
     }
@@ -94,8 +94,8 @@ pub fn drawer_by_id(conn: &Connection, id: i64) -> Result<Option<Drawer>> {
 pub fn open_drawer(conn: &Connection, cashier: &str) -> Result<Drawer> {
     match current_drawer(conn, cashier)? {
         Some(drawer) if drawer.state == DrawerState::Open => Ok(drawer),
-        Some(_) => Err(Error::Refused(format!("drawer: {cashier}'s drawer is counted and awaiting close approval"))),
-        None => Err(Error::Refused(format!("drawer: {cashier} has no open drawer; open one with a counted float first"))),
+        Some(_) => Err(Error::refused("drawer", format!("{cashier}'s drawer is counted and awaiting close approval"))),
+        None => Err(Error::refused("drawer", format!("{cashier} has no open drawer; open one with a counted float first"))),
     }
 }
 
@@ -147,7 +147,7 @@ pub fn receipt(conn: &Connection, receipt: &str) -> Result<ReceiptInfo> {
         })
         .optional()?;
     let Some((receipt, seq, drawer_id, cashier, business_date, at, total, status, refunded, reprints, payload, hash)) = found else {
-        return Err(Error::NotFound(format!("receipt: {receipt} not found on this terminal")));
+        return Err(Error::not_found("receipt", format!("{receipt} not found on this terminal")));
     };
     let payment = crate::ledger::payload::decode_tagged(&payload).map_err(|e| Error::Invariant(format!("receipt {receipt}: payload unreadable: {e}")))?;
     Ok(ReceiptInfo { receipt, seq, drawer_id, cashier, business_date, at, total, status, refunded, reprints, seal: crate::ops::seal::seal(seq, &hash), payment })

@@ -23,10 +23,10 @@ fn original(info: &ReceiptInfo) -> Result<(Vec<PaymentLine>, Vec<Tender>, Money,
 
 /// A reason for a correction, cash move or no-sale: 3 to 200 characters on one line, no card number.
 pub fn require_reason(reason: &str) -> Result<String> {
-    crate::domain::text::check("--reason", reason).map_err(Error::Invalid)?;
+    crate::domain::text::check("--reason", reason).map_err(|e| Error::Invalid(e.into()))?;
     let reason = reason.trim();
     if reason.chars().count() < 3 || reason.chars().count() > 200 {
-        return Err(Error::Invalid("--reason: say why in 3 to 200 characters".into()));
+        return Err(Error::invalid("--reason", "say why in 3 to 200 characters"));
     }
     Ok(reason.to_string())
 }
@@ -38,16 +38,16 @@ pub fn void(ledger: &mut Ledger, actor: &Actor, approver: &Actor, receipt: &str,
     ledger.write(|w| {
         let info = query::receipt(w.conn(), receipt)?;
         if info.status != ReceiptStatus::Paid {
-            return Err(Error::Refused(format!("receipt: {} is {}; only a paid receipt can be voided", info.receipt, info.status)));
+            return Err(Error::refused("receipt", format!("{} is {}; only a paid receipt can be voided", info.receipt, info.status)));
         }
         let today = w.business_date()?.to_string();
         if info.business_date != today {
-            return Err(Error::Refused(format!("receipt: {} is from {}; a void must be the same day — use a refund", info.receipt, info.business_date)));
+            return Err(Error::refused("receipt", format!("{} is from {}; a void must be the same day — use a refund", info.receipt, info.business_date)));
         }
         let (lines, tenders, change, drawer_id) = original(&info)?;
         let drawer = query::drawer_by_id(w.conn(), drawer_id)?;
         if drawer.as_ref().is_none_or(|d| d.state != DrawerState::Open) {
-            return Err(Error::Refused(format!("receipt: {}'s drawer is no longer open; use a refund", info.receipt)));
+            return Err(Error::refused("receipt", format!("{}'s drawer is no longer open; use a refund", info.receipt)));
         }
         w.append(Some(&actor.name), Some(&approver.name), &Event::PaymentVoided { receipt: info.receipt.clone(), reason, drawer_id, lines, tenders, change })?;
         Ok(info.receipt)
@@ -59,22 +59,22 @@ pub fn refund(ledger: &mut Ledger, actor: &Actor, approver: &Actor, receipt: &st
     let reason = require_reason(reason)?;
     check_second_person(actor, approver)?;
     if amount.is_zero() || amount.is_negative() {
-        return Err(Error::Invalid("--amount: a refund must be more than zero".into()));
+        return Err(Error::invalid("--amount", "a refund must be more than zero"));
     }
     ledger.write(|w| {
         let info = query::receipt(w.conn(), receipt)?;
         if !matches!(info.status, ReceiptStatus::Paid | ReceiptStatus::PartiallyRefunded) {
-            return Err(Error::Refused(format!("receipt: {} is {}; it cannot be refunded", info.receipt, info.status)));
+            return Err(Error::refused("receipt", format!("{} is {}; it cannot be refunded", info.receipt, info.status)));
         }
         let (lines, _, _, _) = original(&info)?;
         let refundable = refundable(&info, &lines)?;
         if amount > refundable {
-            return Err(Error::Invalid(format!("--amount: {amount} is more than the {refundable} still refundable on {}", info.receipt)));
+            return Err(Error::invalid("--amount", format!("{amount} is more than the {refundable} still refundable on {}", info.receipt)));
         }
         let drawer = query::open_drawer(w.conn(), &actor.name)?;
         let cash = query::expected_for(w.conn(), drawer.id, TenderKind::Cash)?;
         if amount > cash {
-            return Err(Error::Refused(format!("--amount: the drawer cannot cover a cash refund of {amount}")));
+            return Err(Error::refused("--amount", format!("the drawer cannot cover a cash refund of {amount}")));
         }
         let paid_lines: Vec<PaymentLine> = lines.into_iter().filter(|l| !is_convenience_fee(l)).collect();
         let allocations = allocate(w, &info.receipt, &paid_lines, amount)?;
@@ -103,15 +103,15 @@ pub fn returned_check(ledger: &mut Ledger, actor: &Actor, approver: &Actor, rece
     ledger.write(|w| {
         let info = query::receipt(w.conn(), receipt)?;
         if matches!(info.status, ReceiptStatus::Voided | ReceiptStatus::ReturnedCheck) {
-            return Err(Error::Refused(format!("receipt: {} is {}; there is no check to return", info.receipt, info.status)));
+            return Err(Error::refused("receipt", format!("{} is {}; there is no check to return", info.receipt, info.status)));
         }
         let (lines, tenders, _, _) = original(&info)?;
         let check_amount = tenders.iter().filter(|t| t.kind == TenderKind::Check).map(|t| t.amount).sum::<Result<Money, MoneyError>>()?;
         if check_amount.is_zero() {
-            return Err(Error::Refused(format!("receipt: {} was not paid by check", info.receipt)));
+            return Err(Error::refused("receipt", format!("{} was not paid by check", info.receipt)));
         }
-        let fee = query::fee(w.conn(), fee_code)?.ok_or_else(|| Error::Invalid(format!("--fee: '{fee_code}' is not in the fee schedule")))?;
-        let fee_amount = fee.amount.ok_or_else(|| Error::Invalid(format!("--fee: {} has no fixed amount; a returned-check fee must", fee.code)))?;
+        let fee = query::fee(w.conn(), fee_code)?.ok_or_else(|| Error::invalid("--fee", format!("'{fee_code}' is not in the fee schedule")))?;
+        let fee_amount = fee.amount.ok_or_else(|| Error::invalid("--fee", format!("{} has no fixed amount; a returned-check fee must", fee.code)))?;
         let paid = info.total.minus(info.refunded)?;
         let mut allocations = allocate(w, &info.receipt, &lines, check_amount.min(paid))?;
         if check_amount > paid {
@@ -161,7 +161,7 @@ pub fn corrections(ledger: &Ledger, actor: &Actor, info: &ReceiptInfo) -> Result
 
 fn check_second_person(actor: &Actor, approver: &Actor) -> Result<()> {
     if actor.name == approver.name || !approver.role.can_approve() {
-        return Err(Error::Auth(format!("approver: {} cannot approve {}'s correction; a different supervisor must", approver.name, actor.name)));
+        return Err(Error::auth("approver", format!("{} cannot approve {}'s correction; a different supervisor must", approver.name, actor.name)));
     }
     Ok(())
 }

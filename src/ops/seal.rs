@@ -40,7 +40,7 @@ pub enum SealedEntry {
 
 /// Parses `SEQ:HEX` or `RECEIPT:HEX` (e.g. `T01-000042:3fa9c01b2e`), naming `--seal` on any problem.
 pub fn parse(text: &str) -> Result<SealClaim> {
-    let bad = |problem: &str| Error::Invalid(format!("--seal: '{text}' {problem}"));
+    let bad = |problem: &str| Error::invalid("--seal", format!("'{text}' {problem}"));
     let (entry, hex) = text.trim().rsplit_once(':').ok_or_else(|| bad("must be ENTRY:HEX, e.g. 57:3fa9c01b2e7d4410 or T01-000042:3fa9c01b2e7d4410"))?;
     let hex = hex.trim().to_ascii_lowercase();
     if hex.len() < MIN_SEAL_HEX || hex.len() > 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {

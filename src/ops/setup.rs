@@ -34,15 +34,15 @@ impl<'a> Init<'a> {
 /// Creates the data dir (0700), the PIN key file (0600, outside the data dir), the ledger (0600) and the
 /// settings file; refuses to overwrite a ledger.
 pub fn init(data_dir: &Path, ledger_path: &Path, init: &Init<'_>) -> Result<Ledger> {
-    let terminal = TerminalId::parse(init.terminal).map_err(Error::Invalid)?;
-    crate::domain::ids::validate_user_name("--admin", init.admin).map_err(Error::Invalid)?;
+    let terminal = TerminalId::parse(init.terminal).map_err(|e| Error::Invalid(e.into()))?;
+    crate::domain::ids::validate_user_name("--admin", init.admin).map_err(|e| Error::Invalid(e.into()))?;
     auth::validate_pin(init.settings, "admin PIN", init.admin_pin, Role::Admin)?;
     let zone = match init.time_zone {
-        Some(name) => clock::parse_zone("--time-zone", name).map_err(Error::Invalid)?,
+        Some(name) => clock::parse_zone("--time-zone", name).map_err(|e| Error::Invalid(e.into()))?,
         None => clock::machine_zone(),
     };
     if ledger_path.exists() {
-        return Err(Error::Refused(format!("init: {} already holds a ledger; refusing to overwrite it", ledger_path.display())));
+        return Err(Error::refused("init", format!("{} already holds a ledger; refusing to overwrite it", ledger_path.display())));
     }
     let pin_key = match &init.pin_key {
         Some(key) => key.clone(),

@@ -1,16 +1,15 @@
 //! The bank report (`report bank --date D`): CityTill's deposits and lockbox/online batches beside the bank
 //! statement's credits (BAI2, `bank import`) — matched, differences, and what is on one side only.
 
-use chrono::NaiveDate;
 use rusqlite::Connection;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::money::Money;
 use crate::ops::bank;
 use crate::reports::{Document, Section};
 
 pub fn report(conn: &Connection, date: &str, window_days: i64) -> Result<Document> {
-    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| Error::Invalid(format!("--date: '{date}' is not a date like 2026-11-24")))?;
+    let day = crate::domain::dates::parse_day("--date", date)?;
     let lines = bank::report(conn, day, window_days)?;
     let mut sections = Vec::new();
     let mut counts = Vec::new();

@@ -29,9 +29,9 @@ pub struct OfficeDay {
 
 /// Builds the day in a temporary ledger and times the end-of-day work.
 pub fn office_day(drawers: usize, payments_per_drawer: usize) -> Result<OfficeDay> {
-    let dir = tempfile::tempdir().map_err(|e| Error::Invalid(format!("bench: no temporary directory: {e}")))?;
+    let dir = tempfile::tempdir().map_err(|e| Error::invalid("bench", format!("no temporary directory: {e}")))?;
     let settings = Settings::default();
-    let mut ledger = Ledger::create(&dir.path().join("office.sqlite"), &TerminalId::parse("B02").map_err(Error::Invalid)?)?;
+    let mut ledger = Ledger::create(&dir.path().join("office.sqlite"), &TerminalId::parse("B02").map_err(|e| Error::Invalid(e.into()))?)?;
     let rows = synthetic::payables(2_000, 11);
     import::upsert_payables(&mut ledger, None, "bench", rows.clone())?;
     let lead = Actor { name: "lead".into(), role: Role::Lead };
@@ -87,7 +87,7 @@ pub fn office_day(drawers: usize, payments_per_drawer: usize) -> Result<OfficeDa
 }
 
 /// An exact count of `cents` in US denominations, largest first.
-pub(crate) fn denominations_of(mut cents: i64) -> Vec<DenominationCount> {
+pub fn denominations_of(mut cents: i64) -> Vec<DenominationCount> {
     let mut out = Vec::new();
     for &denomination in USD_CENTS {
         let pieces = cents / denomination;

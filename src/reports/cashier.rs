@@ -31,7 +31,10 @@ pub fn require_sight_of_open_drawers(conn: &Connection, date: &str, viewer: Opti
     if cashiers.iter().all(|cashier| may_see_expected(viewer, cashier)) {
         return Ok(());
     }
-    Err(crate::error::Error::Refused(format!("report: the {name} report shows what open drawers hold; until every drawer of {date} is counted only a supervisor who is not their cashier may see it")))
+    Err(crate::error::Error::refused(
+        "report",
+        format!("the {name} report shows what open drawers hold; until every drawer of {date} is counted only a supervisor who is not their cashier may see it"),
+    ))
 }
 
 /// One section per drawer of the date: expected per tender (for a drawer not yet counted, only to a viewer

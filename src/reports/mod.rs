@@ -69,7 +69,7 @@ impl Format {
             "csv" => Ok(Format::Csv),
             "json" => Ok(Format::Json),
             "pdf" => Ok(Format::Pdf),
-            other => Err(Error::Invalid(format!("--format: '{other}' is not one of text, csv, json, pdf"))),
+            other => Err(Error::invalid("--format", format!("'{other}' is not one of text, csv, json, pdf"))),
         }
     }
 }
@@ -127,7 +127,7 @@ pub fn build(ledger: &Ledger, name: &str, date: &str, viewer: Option<&crate::ops
         "gaps" => audit::gaps(conn, ledger.terminal().as_str(), date),
         "over-short" => cashier::over_short(conn, date),
         "nsf" => audit::nsf(conn, date),
-        other => Err(Error::Invalid(format!("report: '{other}' is not one of {}", NAMES.join(", ")))),
+        other => Err(Error::invalid("report", format!("'{other}' is not one of {}", NAMES.join(", ")))),
     }
 }
 
@@ -170,7 +170,7 @@ pub fn entries(conn: &Connection, kinds: &[&str], date: &str, through: bool) -> 
 /// The first day of `date`'s month: the history reports (gaps, over-short, NSF) cover the month to
 /// `date`, so what they read is bounded by the period asked for, not by the journal's age.
 pub fn month_start(date: &str) -> Result<String> {
-    let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| Error::Invalid(format!("--date: '{date}' is not a date like 2026-11-24")))?;
+    let day = crate::domain::dates::parse_day("--date", date)?;
     Ok(day.with_day(1).unwrap_or(day).to_string())
 }
 

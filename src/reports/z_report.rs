@@ -63,7 +63,7 @@ pub struct ZReport {
 
 /// The Z report of drawer `drawer_id`, or Refused while it is not closed (its X report is what shows then).
 pub fn z_report(conn: &Connection, drawer_id: i64) -> Result<ZReport> {
-    let drawer = query::drawer_by_id(conn, drawer_id)?.ok_or_else(|| Error::NotFound(format!("drawer: {drawer_id} not found")))?;
+    let drawer = query::drawer_by_id(conn, drawer_id)?.ok_or_else(|| Error::not_found("drawer", format!("{drawer_id} not found")))?;
     let kinds = ["drawer_opened", "cash_dropped", "paid_in", "paid_out", "drawer_closed"];
     let mut report = ZReport {
         terminal: conn.query_row("SELECT value FROM meta WHERE key = 'terminal'", [], |r| r.get(0))?,
@@ -115,7 +115,7 @@ pub fn z_report(conn: &Connection, drawer_id: i64) -> Result<ZReport> {
         }
     }
     if !closed {
-        return Err(Error::Refused(format!("drawer: {drawer_id} is {}; its Z report prints once it is closed", drawer.state)));
+        return Err(Error::refused("drawer", format!("{drawer_id} is {}; its Z report prints once it is closed", drawer.state)));
     }
     (report.receipts, report.voids) = conn.query_row("SELECT COUNT(*), COALESCE(SUM(status = 'voided'), 0) FROM receipts WHERE drawer_id = ?1", [drawer_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(report)

@@ -275,9 +275,9 @@ impl BatchesScreen {
             ctx.worker.call(move |ledger| {
                 let business_date = ledger.business_date()?.to_string();
                 // Today's batches and every batch still waiting for something.
-                let batches = batch::list(ledger.conn(), None)?.into_iter().filter(|b| b.business_date == business_date || b.state != BatchState::Approved).collect();
+                let batches = batch::list(&*ledger.read()?, None)?.into_iter().filter(|b| b.business_date == business_date || b.state != BatchState::Approved).collect();
                 let selected = match selected {
-                    Some(id) => Some((batch::summary(ledger.conn(), &id)?, crate::gui::data::batch_items(ledger, &id)?)),
+                    Some(id) => Some((batch::summary(&*ledger.read()?, &id)?, crate::gui::data::batch_items(ledger, &id)?)),
                     None => None,
                 };
                 Ok(Box::new(Listing { business_date, batches, selected }))
@@ -598,7 +598,7 @@ impl BatchesScreen {
                     (Decision::Approve, Some(approver)) => batch::approve(ledger, &actor, approver, id)?,
                     (Decision::Reject, Some(approver)) => batch::reject(ledger, &actor, approver, id, &reason)?,
                     (Decision::Reopen, approver) => batch::reopen(ledger, &actor, approver, id, &reason)?,
-                    (_, None) => return Err(citytill::Error::Auth("approver: a supervisor types their name and PIN".into())),
+                    (_, None) => return Err(citytill::Error::auth("approver", "a supervisor types their name and PIN")),
                 };
                 let by = approving.map(|a| format!(" by {}", a.name)).unwrap_or_default();
                 Ok(match decision {

@@ -32,7 +32,7 @@ impl BatchesScreen {
         Task::perform(
             ctx.worker.call(move |ledger| {
                 for number in &accounts {
-                    if let Some(row) = query::payable(ledger.conn(), number)? {
+                    if let Some(row) = query::payable(&*ledger.read()?, number)? {
                         return Ok(Some(Account { number: row.number, name: row.name, due }));
                     }
                 }

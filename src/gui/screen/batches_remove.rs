@@ -48,7 +48,7 @@ impl BatchesScreen {
         Task::perform(
             ctx.worker.call(move |ledger| {
                 batch::remove(ledger, &actor, &selected.batch, item, &reason)?;
-                let summary = batch::summary(ledger.conn(), &selected.batch)?;
+                let summary = batch::summary(&*ledger.read()?, &selected.batch)?;
                 let items = if summary.items == 1 { "1 item".to_string() } else { format!("{} items", summary.items) };
                 Ok(format!(
                     "Item {reference} ({}) removed: {reason}. Batch {} now holds {} in {items} (control {} in {}).",

@@ -192,7 +192,7 @@ fn removed_in_ledger(app: &mut App, batch: &'static str) -> Vec<(i64, String)> {
     let into = found.clone();
     let task = iced::Task::perform(
         app.ctx.worker.call(move |ledger| {
-            let removed = citytill::ops::batch::items_in_state(ledger.conn(), batch, citytill::domain::states::BatchItemState::Removed)?;
+            let removed = citytill::ops::batch::items_in_state(&*ledger.read()?, batch, citytill::domain::states::BatchItemState::Removed)?;
             let reasons: Vec<(i64, String)> = ledger
                 .entries_after(0, 10_000)?
                 .iter()

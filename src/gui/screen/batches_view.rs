@@ -120,7 +120,7 @@ impl BatchesScreen {
     }
 
     fn detail<'a>(&'a self, summary: &'a BatchSummary) -> Element<'a, Message> {
-        let difference = Money::from_cents(summary.total.cents() - summary.control_total.cents());
+        let difference = summary.total.saturating_sub(summary.control_total);
         let agrees = difference.is_zero() && summary.items == summary.control_items;
         let mut card = column![text(format!("Batch {} — {} — {}{}", summary.batch, kind_label(&summary.kind), summary.state, summary.preparer_line())).size(theme::HEADING).font(theme::text::BOLD),]
             .spacing(theme::GAP);

@@ -78,7 +78,7 @@ impl DayScreen {
         Task::perform(
             ctx.worker.call(move |ledger| {
                 let date = ledger.business_date()?.to_string();
-                drawer_overview::drawers_of_day(ledger.conn(), &actor, &date, limit)
+                drawer_overview::drawers_of_day(&*ledger.read()?, &actor, &date, limit)
             }),
             Message::Drawers,
         )
@@ -155,7 +155,7 @@ impl DayScreen {
 
     /// The date typed, checked; on a bad one the error names the field and focus goes back to it.
     fn checked_date(&mut self) -> Result<String, Task<Message>> {
-        citytill::cli::batch::parse_date(&self.date).map_err(|e| {
+        citytill::domain::dates::parse_day("--date", &self.date).map(|d| d.to_string()).map_err(|e| {
             self.error = Some(e.to_string());
             self.confirming = false;
             focus(DATE_ID)
@@ -266,7 +266,7 @@ impl DayScreen {
         let mut table = column![text("Drawers today").size(theme::BODY).font(theme::text::BOLD), header.push(text("Warning").size(theme::BODY))].spacing(4);
         for drawer in &self.drawers {
             let mut line =
-                row![cell(drawer.id.to_string(), 80.0), cell(drawer.cashier.clone(), 140.0), cell(drawer_overview_state(&drawer.state).into(), 110.0), cell(drawer.cash_receipts.to_string(), 140.0),]
+                row![cell(drawer.id.to_string(), 80.0), cell(drawer.cashier.clone(), 140.0), cell(drawer_overview_state(drawer.state).into(), 110.0), cell(drawer.cash_receipts.to_string(), 140.0),]
                     .spacing(8);
             if with_expected {
                 line = line.push(cell(drawer.expected_cash.map_or_else(|| "—".to_string(), |m| m.grouped()), 150.0));
@@ -279,10 +279,10 @@ impl DayScreen {
 }
 
 /// A drawer's state in the overview's words.
-fn drawer_overview_state(state: &str) -> &str {
+fn drawer_overview_state(state: citytill::domain::states::DrawerState) -> &'static str {
     match state {
-        "counted" => "counting",
-        other => other,
+        citytill::domain::states::DrawerState::Counted => "counting",
+        other => other.as_str(),
     }
 }
 

@@ -43,7 +43,7 @@ fn day_of_payments(fixture: &crate::gui::testing::Fixture) {
     let task = Task::perform(
         fixture.ctx.worker.call(move |ledger| {
             let ana = Actor { name: "ana".into(), role: Role::Cashier };
-            let count = Count { cash: parse_count("count", "100x1,20x4,1x4,0.10x1,0.01x2", USD_CENTS).map_err(citytill::Error::Invalid)?, ..Count::default() };
+            let count = Count { cash: parse_count("count", "100x1,20x4,1x4,0.10x1,0.01x2", USD_CENTS).map_err(|e| citytill::Error::Invalid(e.into()))?, ..Count::default() };
             citytill::ops::drawer::close(ledger, &settings, &ana, Some(count), None, None)?;
             let (lee, sam) = (Actor { name: "lee".into(), role: Role::Lead }, Actor { name: "sam".into(), role: Role::Supervisor });
             citytill::ops::batch::approve(ledger, &lee, &sam, "D1")?;

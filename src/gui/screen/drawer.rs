@@ -132,7 +132,7 @@ impl DrawerScreen {
     /// Reloads the signed-in cashier's drawer.
     pub fn load(&self, ctx: &Context, actor: &Actor) -> Task<Message> {
         let name = actor.name.clone();
-        Task::perform(ctx.worker.call(move |ledger| query::current_drawer(ledger.conn(), &name)), Message::Loaded)
+        Task::perform(ctx.worker.call(move |ledger| query::current_drawer(&*ledger.read()?, &name)), Message::Loaded)
     }
 
     /// Esc cancels or goes back; F5..F9 and F11 start an action; F12 reads the money counter during a
@@ -400,7 +400,7 @@ impl DrawerScreen {
     fn print_report(&mut self, ctx: &Context) -> Task<Message> {
         let Some(result) = self.result.as_ref().filter(|r| r.closed) else { return Task::none() };
         let (drawer_id, settings, training) = (result.drawer_id, ctx.settings.clone(), ctx.training);
-        Task::perform(ctx.worker.call(move |ledger| Ok(Box::new(citytill::reports::z_report::z_report(ledger.conn(), drawer_id)?.paper(&settings, training)))), Message::ReportReady)
+        Task::perform(ctx.worker.call(move |ledger| Ok(Box::new(citytill::reports::z_report::z_report(&*ledger.read()?, drawer_id)?.paper(&settings, training)))), Message::ReportReady)
     }
 
     fn report_ready(&mut self, result: Result<Box<citytill_hardware::receipt::Receipt>, String>, ctx: &Context) {

@@ -288,7 +288,7 @@ fn printed_z_report_carries_the_report_figures() {
     // `report drawer --json`'s document for the date.
     let document = on_ledger(&mut app, |ledger| {
         let date = ledger.business_date()?.to_string();
-        citytill::reports::cashier::drawers(ledger.conn(), &date, None)
+        citytill::reports::cashier::drawers(&*ledger.read()?, &date, None)
     });
     let json = serde_json::to_value(&document).unwrap();
     let section = &json["sections"][0];

@@ -321,18 +321,18 @@ impl FinanceScreen {
     pub fn load(&self, ctx: &Context) -> Task<Message> {
         Task::perform(
             ctx.worker.call(|ledger| {
-                let conn = ledger.conn();
+                let conn = &*ledger.read()?;
                 let mut enrolments = Vec::new();
                 for e in autopay::list(conn)? {
                     let name = query::payable(conn, &e.account)?.map(|p| p.name).unwrap_or_default();
                     let rule = if e.rule == "fixed" { format!("fixed {}", e.fixed_amount.grouped()) } else { "full balance".to_string() };
                     let status = match &e.suspended_by {
-                        Some(code) if e.status == "suspended" => format!("suspended ({code})"),
-                        _ => e.status.clone(),
+                        Some(code) if e.status == citytill::domain::states::EnrolmentStatus::Suspended => format!("suspended ({code})"),
+                        _ => e.status.to_string(),
                     };
                     enrolments.push(EnrolmentRow { enrolment: e.enrolment, account: e.account, name, rule, draft_day: e.draft_day, last4: e.last4, account_type: e.account_type, status });
                 }
-                let exceptions = lockbox::exceptions(conn, None, false)?.into_iter().filter(|r| r.state == "open").collect();
+                let exceptions = lockbox::exceptions(conn, None, false)?.into_iter().filter(|r| r.state == citytill::domain::states::ExceptionState::Open).collect();
                 let runs = autopay_run::runs(ledger)?;
                 let business_date = ledger.business_date()?.to_string();
                 Ok(Listing { enrolments, exceptions, runs, business_date })
@@ -544,7 +544,7 @@ impl FinanceScreen {
         if account.is_empty() {
             return focus(ACCOUNT_ID);
         }
-        Task::perform(ctx.worker.call(move |ledger| Ok(query::payable(ledger.conn(), &account)?.map(|p| (p.number, p.name)))), Message::AccountFound)
+        Task::perform(ctx.worker.call(move |ledger| Ok(query::payable(&*ledger.read()?, &account)?.map(|p| (p.number, p.name)))), Message::AccountFound)
     }
 
     fn account_found(&mut self, result: Result<Option<(String, String)>, String>) -> Task<Message> {

@@ -29,7 +29,7 @@ impl FinanceScreen {
         if account.is_empty() {
             return focus(APPLY_TO_ID);
         }
-        Task::perform(ctx.worker.call(move |ledger| Ok(query::payable(ledger.conn(), &account)?.map(|p| (p.number, p.name)))), Message::ApplyToFound)
+        Task::perform(ctx.worker.call(move |ledger| Ok(query::payable(&*ledger.read()?, &account)?.map(|p| (p.number, p.name)))), Message::ApplyToFound)
     }
 
     pub(super) fn apply_to_found(&mut self, result: Result<Option<(String, String)>, String>) -> Task<Message> {
@@ -71,8 +71,8 @@ impl FinanceScreen {
             ctx.worker.call(move |ledger| {
                 let line = lockbox::resolve(ledger, &actor, &reference, apply_to.as_deref(), &reason)?;
                 let batch_id = reference.rsplit_once("-E").map(|(b, _)| b.to_string()).unwrap_or_default();
-                let summary = batch::summary(ledger.conn(), &batch_id)?;
-                let open = lockbox::exceptions(ledger.conn(), Some(&batch_id), false)?.into_iter().filter(|r| r.state == "open").count();
+                let summary = batch::summary(&*ledger.read()?, &batch_id)?;
+                let open = lockbox::exceptions(&*ledger.read()?, Some(&batch_id), false)?.into_iter().filter(|r| r.state == citytill::domain::states::ExceptionState::Open).count();
                 let next = if open == 0 { format!("Batch {batch_id} can be balanced now [Batches, F6].") } else { format!("{open} exception(s) of batch {batch_id} still open.") };
                 Ok(format!("{} ({reason}). Batch {batch_id} holds {} in {} items. {next}", capital(&line), summary.total.grouped(), summary.items))
             }),

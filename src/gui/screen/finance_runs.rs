@@ -84,11 +84,11 @@ impl FinanceScreen {
                     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
                         std::fs::create_dir_all(dir).map_err(|e| citytill::Error::file(dir, e))?;
                     }
-                    citytill::files::check_target(&path).map_err(|e| citytill::Error::Invalid(e.to_string().replacen("--out", "file", 1)))?;
+                    citytill::files::check_target(&path).map_err(|e| citytill::Error::Invalid(e.to_string().replacen("--out", "file", 1).into()))?;
                     let approving = auth::approve(ledger, &settings, &actor, &approver, &pin, "autopay run release")?;
                     let (summary, text) = autopay_run::approve(ledger, &settings, &actor, &approving, &run)?;
                     citytill::files::write_private(&path, text.as_bytes())
-                        .map_err(|e| citytill::Error::Invalid(format!("file: {e} (run {} is released; `citytill autopay file {} --out FILE` writes its file again)", summary.run, summary.run)))?;
+                        .map_err(|e| citytill::Error::invalid("file", format!("{e} (run {} is released; `citytill autopay file {} --out FILE` writes its file again)", summary.run, summary.run)))?;
                     Ok(format!("Run {} released by {}: {} debits ({}), {} prenotes; file {}.", summary.run, approving.name, summary.debits, summary.total.grouped(), summary.prenotes, path.display()))
                 }
                 (RunAction::Reject, _) => {

@@ -241,7 +241,7 @@ impl Receipts {
         };
         let account = Some(self.account.trim().to_string()).filter(|t| !t.is_empty());
         let date = Some(self.date.trim().to_string()).filter(|t| !t.is_empty());
-        Task::perform(ctx.worker.call(move |ledger| query::find_receipt_rows(ledger.conn(), account.as_deref(), date.as_deref(), amount, LIMIT)), Message::Found)
+        Task::perform(ctx.worker.call(move |ledger| query::find_receipt_rows(&*ledger.read()?, account.as_deref(), date.as_deref(), amount, LIMIT)), Message::Found)
     }
 
     fn found(&mut self, result: Result<Vec<ReceiptRow>, String>) {
@@ -261,7 +261,7 @@ impl Receipts {
         let actor = actor.clone();
         Task::perform(
             ctx.worker.call(move |ledger| {
-                let info = query::receipt(ledger.conn(), &receipt)?;
+                let info = query::receipt(&*ledger.read()?, &receipt)?;
                 let offered = reversal::corrections(ledger, &actor, &info)?;
                 Ok((info, offered))
             }),
@@ -344,7 +344,7 @@ impl Receipts {
                 match (correction, refund_amount) {
                     (Correction::Void, _) => reversal::void(ledger, &actor, &approving, &receipt, &reason).map(|r| format!("Receipt {r} voided")),
                     (Correction::Refund, Some(amount)) => reversal::refund(ledger, &actor, &approving, &receipt, amount, &reason).map(|r| format!("Refunded {amount} cash on {r}")),
-                    (Correction::Refund, None) => Err(citytill::Error::Invalid("refund amount: required".into())),
+                    (Correction::Refund, None) => Err(citytill::Error::invalid("refund amount", "required")),
                     (Correction::ReturnedCheck, _) => reversal::returned_check(ledger, &actor, &approving, &receipt, &settings.policy.returned_check_fee)
                         .map(|(r, check, fee)| format!("Returned check {check} recorded on {r}; fee {fee} charged")),
                 }

@@ -281,7 +281,8 @@ fn pay_by_check(app: &mut App) -> String {
     use citytill::ops::payment::{pay, LineRequest, PaymentRequest};
     let settings = app.ctx.settings.clone();
     on_ledger(app, move |ledger| {
-        let tender = citytill::domain::tender::Tender::parse("check=45.50,routing=021000021,account=12345678,number=1001", Money::from_cents(100_000_000)).map_err(citytill::Error::Invalid)?;
+        let tender =
+            citytill::domain::tender::Tender::parse("check=45.50,routing=021000021,account=12345678,number=1001", Money::from_cents(100_000_000)).map_err(|e| citytill::Error::Invalid(e.into()))?;
         let request = PaymentRequest { lines: vec![LineRequest::Payable { number: "1234567".into(), amount: None }], tenders: vec![tender] };
         pay(ledger, &settings, &crate::gui::testing::cashier(), &request).map(|paid| paid.receipt)
     })

@@ -138,7 +138,7 @@ impl ReportsScreen {
         }
         self.error = None;
         self.notice = None;
-        let date = match citytill::cli::batch::parse_date(&self.date) {
+        let date = match citytill::domain::dates::parse_day("--date", &self.date).map(|d| d.to_string()) {
             Ok(date) => date,
             Err(e) => {
                 self.error = Some(e.to_string());

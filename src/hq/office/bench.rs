@@ -41,7 +41,7 @@ pub const ISSUE_ENTRIES: usize = 100_000;
 impl HqBench {
     /// The figures as JSON for `bench::Report.hq`.
     pub fn to_value(&self) -> Result<serde_json::Value> {
-        serde_json::to_value(self).map_err(|e| Error::Invalid(format!("bench: head-office figures: {e}")))
+        serde_json::to_value(self).map_err(|e| Error::invalid("bench", format!("head-office figures: {e}")))
     }
 }
 
@@ -81,9 +81,9 @@ fn measure(settings: &HqSettings, database: &str, role: &str, entries: usize) ->
     bench_config.dbname(database);
     let mut admin = connect_with(settings, bench_config.clone())?;
     init(&mut admin)?;
-    let terminal = TerminalId::parse("BENCH").map_err(Error::Invalid)?;
+    let terminal = TerminalId::parse("BENCH").map_err(|e| Error::Invalid(e.into()))?;
     let account = add_terminal(&mut admin, &terminal, Some(role))?;
-    let dir = tempfile::tempdir().map_err(|e| Error::Invalid(format!("bench: temp dir: {e}")))?;
+    let dir = tempfile::tempdir().map_err(|e| Error::invalid("bench", format!("temp dir: {e}")))?;
     let mut ledger = Ledger::create(&dir.path().join("ledger.sqlite"), &terminal)?;
     fill(&mut ledger, entries)?;
     let records = ledger.entries_after(0, entries + 1)?;

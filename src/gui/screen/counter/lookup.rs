@@ -20,7 +20,7 @@ pub enum Found {
 /// A scanned stub: the first account candidate that exists, at the stub's amount.
 pub fn stub(ledger: &mut Ledger, accounts: Vec<String>, amount: Option<Money>) -> citytill::Result<Found> {
     for account in &accounts {
-        if let Some(row) = query::payable(ledger.conn(), account)? {
+        if let Some(row) = query::payable(&*ledger.read()?, account)? {
             return Ok(Found::Payable(row, amount));
         }
     }
@@ -29,13 +29,13 @@ pub fn stub(ledger: &mut Ledger, accounts: Vec<String>, amount: Option<Money>) -
 
 /// Typed words: an exact number or fee code wins; one search hit is taken; several are listed.
 pub fn words(ledger: &mut Ledger, text: &str, limit: usize) -> citytill::Result<Found> {
-    if let Some(row) = query::payable(ledger.conn(), text)? {
+    if let Some(row) = query::payable(&*ledger.read()?, text)? {
         return Ok(Found::Payable(row, None));
     }
-    if let Some(fee) = query::fee(ledger.conn(), text)? {
+    if let Some(fee) = query::fee(&*ledger.read()?, text)? {
         return Ok(Found::Fee(fee));
     }
-    let mut rows = query::search_payables(ledger.conn(), text, limit)?;
+    let mut rows = query::search_payables(&*ledger.read()?, text, limit)?;
     Ok(match rows.len() {
         0 => Found::Nothing(text.to_string()),
         1 => Found::Payable(rows.remove(0), None),
@@ -47,11 +47,11 @@ pub fn words(ledger: &mut Ledger, text: &str, limit: usize) -> citytill::Result<
 /// then the receipt when `receipt` is allowed (this terminal's prefix, or scanned) and exists, then a search.
 /// A miss is `Nothing`: it never leaves the counter.
 pub fn receipt_shaped(ledger: &mut Ledger, text: &str, receipt: Option<&str>, limit: usize) -> citytill::Result<Found> {
-    if let Some(row) = query::payable(ledger.conn(), text)? {
+    if let Some(row) = query::payable(&*ledger.read()?, text)? {
         return Ok(Found::Payable(row, None));
     }
     if let Some(receipt) = receipt {
-        match query::receipt(ledger.conn(), receipt) {
+        match query::receipt(&*ledger.read()?, receipt) {
             Ok(info) => return Ok(Found::Receipt(info.receipt)),
             Err(citytill::Error::NotFound(_)) => {}
             Err(error) => return Err(error),

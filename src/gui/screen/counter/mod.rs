@@ -315,7 +315,7 @@ impl Counter {
             self.fee_match = None;
             return Task::none();
         }
-        Task::perform(ctx.worker.call(move |ledger| Ok((query::search_payables(ledger.conn(), &words, RESULTS_LIMIT)?, query::fee(ledger.conn(), &words)?))), move |result| {
+        Task::perform(ctx.worker.call(move |ledger| Ok((query::search_payables(&*ledger.read()?, &words, RESULTS_LIMIT)?, query::fee(&*ledger.read()?, &words)?))), move |result| {
             Message::Searched(generation, result)
         })
     }
@@ -626,7 +626,7 @@ impl Counter {
         Task::perform(
             ctx.worker.call(move |ledger| match payment::pay_unless_implausible(ledger, &settings, &actor, &request, confirmed)? {
                 payment::Checked::Paid(result) => {
-                    let info = query::receipt(ledger.conn(), &result.receipt)?;
+                    let info = query::receipt(&*ledger.read()?, &result.receipt)?;
                     Ok(Paid::Recorded(Box::new((result, info))))
                 }
                 payment::Checked::Confirm(question) => Ok(Paid::Confirm(question)),
