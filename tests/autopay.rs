@@ -107,6 +107,20 @@ fn the_preparer_cannot_release_the_run() {
     verify(&city);
 }
 
+// Proves a well-formed return file whose entries CityTill never sent (moov-io/ach's published WEB return sample)
+// is refused whole, naming the line and the trace number, and writes nothing.
+#[test]
+fn a_return_file_for_someone_elses_entries_is_refused_whole() {
+    let city = autopay_city();
+    prenote_and_debit(&city);
+    let before = city.journal_len();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ach/moov-return-WEB.ach");
+    let run = city.as_user("lee", PIN).args(&["autopay", "returns", sample.to_str().unwrap()]).approver("sam", PIN).run();
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.stderr.contains("line 4: original trace number: '091400600000001' is not an entry CityTill sent"), "{}", run.stderr);
+    assert_eq!(city.journal_len(), before, "a refused return file writes nothing");
+}
+
 // Proves the bank's returns reverse a settled debit onto its account with the fee, take a pending one out of the
 // ACH receivable, suspend on R02 (not on R01), and that re-reading the file, an unknown trace number and a
 // malformed line are refused naming the line, writing nothing. The return file is built from our own debit file

@@ -89,7 +89,7 @@ fn watch(ctx: &Context) -> Result<()> {
     let mut said = String::new();
     loop {
         // A reading connection per look: it never holds the ledger open against a writer or a backup.
-        let last: Option<i64> = citytill::ledger::read_only_connection(&path).and_then(|conn| conn.query_row("SELECT MAX(seq) FROM journal", [], |r| r.get(0))).unwrap_or(None);
+        let last: Option<i64> = citytill::ledger::last_seq_at(&path).unwrap_or(None);
         if last != seen {
             if seen.is_some() {
                 worker.nudge();

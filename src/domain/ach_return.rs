@@ -125,4 +125,21 @@ mod tests {
         let error = super::read(&[header, entry, bad, control].join("\n")).unwrap_err();
         assert!(error.starts_with("line 3: return reason code"), "{error}");
     }
+
+    // Proves the reader reads a return file CityTill did not write: moov-io/ach's published WEB return sample
+    // (two batches, R01 and R03, transaction codes 26 and 21) gives both returns with their codes, original
+    // trace numbers and amounts, and each addenda's own line number.
+    #[test]
+    fn reads_a_return_file_written_by_another_ach_library() {
+        let file = include_str!("../../tests/fixtures/ach/moov-return-WEB.ach");
+        let read = read(file).unwrap();
+        assert_eq!(
+            read,
+            vec![
+                Returned { line: 4, code: "R01".into(), original_trace: "091400600000001".into(), amount_cents: 12_354 },
+                Returned { line: 8, code: "R03".into(), original_trace: "091400600000003".into(), amount_cents: 4_565 },
+            ]
+        );
+        assert_eq!(read.iter().filter(|r| SUSPENDING.contains(&r.code.as_str())).count(), 1, "R03 suspends, R01 does not");
+    }
 }

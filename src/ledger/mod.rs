@@ -343,13 +343,20 @@ fn wait_for_lock(tries: i32) -> bool {
     true
 }
 
+/// The last journal sequence number of the ledger at `path`, read on a connection of its own that is closed
+/// again at once (so it never holds the file open against a writer or a backup); None for an empty journal.
+pub fn last_seq_at(path: &Path) -> Result<Option<i64>> {
+    let conn = read_only_connection(path).map_err(|source| Error::Database { path: path.display().to_string(), source })?;
+    Ok(conn.query_row("SELECT MAX(seq) FROM journal", [], |r| r.get(0))?)
+}
+
 /// A connection that only reads the ledger at `path`. Reading a WAL database needs its `-shm` index,
 /// which SQLite creates beside the file; where the directory cannot be written that fails. Then, if no
 /// `-wal` file exists (every commit is in the database file, as after any clean shutdown), the file is
 /// opened `immutable`: no writer can change it, since a writer would first have to create that `-wal`
 /// in the same directory. A `-wal` that exists is read through its `-shm` as usual (SQLite opens a
 /// read-only `-shm` read-only), or the error stands.
-pub fn read_only_connection(path: &Path) -> rusqlite::Result<Connection> {
+pub(crate) fn read_only_connection(path: &Path) -> rusqlite::Result<Connection> {
     use rusqlite::OpenFlags;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags)?;
