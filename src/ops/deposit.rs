@@ -420,7 +420,8 @@ mod tests {
         ];
         let names = |code: &str| if code == "1001" { "Bank - operating account".to_string() } else { format!("bank {code}") };
         let banks = group_by_bank(&parts, &names).unwrap();
-        let shown: Vec<(&str, &str, Vec<(&str, &str, i64)>, i64)> = banks
+        type Shown<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str, i64)>, i64);
+        let shown: Vec<Shown<'_>> = banks
             .iter()
             .map(|b| (b.bank_account.as_str(), b.bank_name.as_str(), b.parts.iter().map(|p| (p.fund.as_str(), p.tender.as_str(), p.amount.cents())).collect(), b.subtotal.cents()))
             .collect();

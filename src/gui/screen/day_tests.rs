@@ -216,7 +216,8 @@ fn deposit_shows_the_split_by_bank_and_fund() {
     send(&mut app, AppMessage::Go(Screen::Day));
     send(&mut app, AppMessage::Shortcut(Shortcut::F5));
     assert!(app.day.slip.is_some(), "{:?}", app.day.error);
-    let banks: Vec<(&str, Vec<(&str, &str, i64)>, i64)> =
+    type Bank<'a> = (&'a str, Vec<(&'a str, &'a str, i64)>, i64);
+    let banks: Vec<Bank<'_>> =
         app.day.banks().iter().map(|b| (b.bank_account.as_str(), b.parts.iter().map(|p| (p.name.as_str(), p.tender.as_str(), p.amount.cents())).collect(), b.subtotal.cents())).collect();
     assert_eq!(banks, vec![("1001", vec![("General fund", "cash", 100), ("License fund", "cash", 15000)], 15100), ("1002", vec![("Water fund", "cash", 8412)], 8412)]);
     let mut ui = simulator(app.view());
