@@ -144,7 +144,8 @@ fn online_settlement_csv_and_a_city_template() {
 // Proves the library's redirect of an exception (what the window's apply form uses): the account is read with its
 // name, kind, status and balance beside the item's own kind (the file's other items: utility); an unknown or
 // closed account is refused naming --apply-to; a change of kind is refused unless confirmed for that very kind,
-// writing nothing; confirmed, the item is applied and the batch balances; verify replays it.
+// writing nothing (the command line likewise, until --kind-change names it); confirmed, the item is applied and
+// the batch balances; verify replays it.
 #[test]
 fn redirect_to_another_kind_needs_its_confirmation() {
     use citytill::domain::ids::Role;
@@ -172,9 +173,13 @@ fn redirect_to_another_kind_needs_its_confirmation() {
         assert!(error.starts_with("--apply-to: PC00001234 is a citation account and L1-E1 was paid for a utility account"), "{error}");
     }
     assert_eq!(city.sql_i64("SELECT COUNT(*) FROM journal"), before, "a refused redirect writes nothing");
-    let line = lockbox_redirect::apply(&mut ledger, &lee, "L1-E1", "PC00001234", "coupon misread; the check is Linh Nguyen's", Some(PayableKind::Citation)).unwrap();
-    assert_eq!(line, "L1-E1 applied to PC00001234 as item L1-0002");
     drop(ledger);
+    // The command line asks the same: --kind-change names the kind accepted.
+    let lee_cli = || city.as_user("lee", PIN);
+    lee_cli().args(&["lockbox", "resolve", "L1-E1", "--apply-to", "PC00001234", "--reason", "coupon misread"]).expect_refused("(--kind-change citation)", 0);
+    lee_cli().args(&["lockbox", "resolve", "L1-E1", "--apply-to", "PC00001234", "--reason", "coupon misread", "--kind-change", "parking"]).expect_refused("--kind-change: 'parking' is not one of", 0);
+    let done = lee_cli().args(&["lockbox", "resolve", "L1-E1", "--apply-to", "PC00001234", "--reason", "coupon misread; the check is Linh Nguyen's", "--kind-change", "citation"]).expect_ok();
+    assert!(done.stdout.contains("L1-E1 applied to PC00001234 as item L1-0002"), "{}", done.stdout);
     city.as_user("lee", PIN).args(&["batch", "balance", "L1"]).expect_ok();
     city.ok(&["verify"], &[]);
 }

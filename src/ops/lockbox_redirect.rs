@@ -51,11 +51,12 @@ pub fn apply(ledger: &mut Ledger, actor: &Actor, reference: &str, account: &str,
     let check = |conn: &Connection, row: &ExceptionRow, payable: &crate::domain::payable::PayableRow| -> Result<()> {
         match original_kind(conn, row)? {
             Some(kind) if kind != payable.kind && confirmed_kind != Some(payable.kind) => Err(Error::Refused(format!(
-                "--apply-to: {} is a {} account and {} was paid for a {} account; confirm the change of kind first",
+                "--apply-to: {} is a {} account and {} was paid for a {} account; confirm the change of kind first (--kind-change {})",
                 payable.number,
                 payable.kind.as_str(),
                 row.reference,
-                kind.as_str()
+                kind.as_str(),
+                payable.kind.as_str()
             ))),
             _ => Ok(()),
         }

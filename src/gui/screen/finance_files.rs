@@ -10,7 +10,7 @@ use citytill::ops::auth::Actor;
 use citytill::ops::lockbox_redirect::{self, Redirect};
 use citytill::ops::{batch, lockbox};
 use iced::widget::operation::{focus, select_all};
-use iced::widget::{button, column, container, row, text};
+use iced::widget::{button, column, container, row, scrollable, text};
 use iced::{Element, Length, Task};
 
 use super::{FinanceScreen, Message, Step, FIELD_WIDTH, REASON_ID};
@@ -194,15 +194,14 @@ impl FinanceScreen {
             "Apply [Enter]"
         };
         let submit = button(text(label).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::ResolveSubmitted)).style(theme::button::primary);
-        container(
-            fields
-                .push(container(widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::ResolveSubmitted))).width(Length::Fill))
-                .push(row![submit, widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8)),
-        )
-        .padding(14)
-        .width(Length::Fill)
-        .style(theme::container::card)
-        .into()
+        // The reason and the buttons stay below the scrolling part, on screen at 1024×768 and a 150% text scale.
+        let bottom = column![
+            container(widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::ResolveSubmitted))).width(Length::Fill),
+            row![submit, widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
+        ]
+        .spacing(theme::GAP);
+        let fields = fields.padding(iced::Padding { right: 16.0, ..iced::Padding::ZERO });
+        container(column![scrollable(fields).height(Length::Fill), bottom].spacing(theme::GAP)).padding(14).width(Length::Fill).height(Length::Fill).style(theme::container::card).into()
     }
 }
 

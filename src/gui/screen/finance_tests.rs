@@ -8,7 +8,8 @@ use super::enrol::Field;
 use super::{Message, Mode};
 use crate::gui::app::{App, Message as AppMessage, Screen};
 use crate::gui::keys::Shortcut;
-use crate::gui::testing::{assert_snapshot, fixture, import_lockbox, send, signed_in, simulator_at, visible_texts, with_autopay_key, Fixture};
+use crate::gui::testing::{assert_snapshot, fixture, import_lockbox, send, signed_in, simulator_at, visible_texts, wholly_visible, with_autopay_key, Fixture};
+use iced_test::selector;
 
 const NUMBER: &str = "123456789012";
 
@@ -363,6 +364,11 @@ fn redirect_to_another_kind_needs_confirmation() {
     assert!(ui.find("Confirmed: apply to this license account (F8 withdraws) [F8]").is_ok());
     assert_snapshot(&mut ui, &app.theme(), "finance_redirect_1024");
     drop(ui);
+    for size in [(1024.0, 768.0), (1280.0 / 1.5, 800.0 / 1.5)] {
+        let mut ui = simulator_at(size, app.view());
+        assert!(wholly_visible(&mut ui, size, selector::id("finance-reason")).is_some(), "the reason field is not on screen at {size:?}");
+        assert!(wholly_visible(&mut ui, size, "Apply [Enter]").is_some(), "the Apply button is not on screen at {size:?}");
+    }
     // Another account typed: the confirmation was for BL-3004 only.
     finance(&mut app, Message::ApplyTo("BL-300".into()));
     finance(&mut app, Message::ApplyTo("BL-3004".into()));
@@ -468,6 +474,14 @@ fn return_file_shown_then_recorded_by_a_supervisor() {
     assert!(ui.find("Record 2 returns [Enter]").is_ok());
     assert_snapshot(&mut ui, &app.theme(), "finance_returns_1024");
     drop(ui);
+    // The supervisor's fields and the Record button stay on screen at 1024×768 and at a 150% text scale.
+    for size in [(1024.0, 768.0), (1280.0 / 1.5, 800.0 / 1.5)] {
+        let mut ui = simulator_at(size, app.view());
+        for (what, shown) in [("supervisor", wholly_visible(&mut ui, size, selector::id("approver"))), ("PIN", wholly_visible(&mut ui, size, selector::id("approver-pin")))] {
+            assert!(shown.is_some(), "the {what} field is not on screen at {size:?}");
+        }
+        assert!(wholly_visible(&mut ui, size, "Record 2 returns [Enter]").is_some(), "the Record button is not on screen at {size:?}");
+    }
 
     finance(&mut app, Message::Approver("lee".into()));
     finance(&mut app, Message::Pin("8642".into()));
