@@ -65,9 +65,14 @@ fn folder(data_dir: &Path) -> PathBuf {
     data_dir.join("autopay").join("returns")
 }
 
+/// The file's bytes, read on the ledger thread (never the window's: a slow disk or share cannot stall it).
 fn read_file(path: &Path) -> citytill::Result<Vec<u8>> {
     let cannot = |e: std::io::Error| citytill::Error::Invalid(format!("file: cannot read {}: {e}", path.display()));
-    let size = std::fs::metadata(path).map_err(cannot)?.len();
+    let metadata = std::fs::metadata(path).map_err(cannot)?;
+    if metadata.is_dir() {
+        return Err(citytill::Error::Invalid(format!("file: {} is a folder; type or pick a file in it", path.display())));
+    }
+    let size = metadata.len();
     if size > MOST_BYTES {
         return Err(citytill::Error::Invalid(format!("file: {} holds {size} bytes; a return file is far smaller", path.display())));
     }
@@ -115,7 +120,7 @@ impl FinanceScreen {
     pub(super) fn preview_returns(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
         let Step::Returns(form) = &mut self.step else { return Task::none() };
         let path = form.file();
-        if form.path.trim().is_empty() || path.is_dir() {
+        if form.path.trim().is_empty() {
             form.file_refusal = Some("file: type the return file's name or path, or pick one below".into());
             return focus(RETURN_FILE_ID);
         }

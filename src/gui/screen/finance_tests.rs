@@ -432,7 +432,7 @@ fn return_file(debits: &str, codes: &[(&str, &str)]) -> String {
 }
 
 // Proves a bank's return file in the window: F9 then F12 opens the form with the returns folder's files to pick;
-// a malformed file picked is refused whole under the path field naming its line and field; the good file shows
+// a missing file and an empty path are refused under the field; a malformed file picked is refused whole under the path field naming its line and field; the good file shows
 // each returned debit (account, amount, code and meaning, pending, fee, whether the enrolment is suspended) and
 // nothing is recorded before a supervisor confirms; the lead's own approval is refused under the supervisor
 // field; sam's records it (R02 suspends AP2, R01 leaves AP1 active); the same file again is refused.
@@ -455,6 +455,12 @@ fn return_file_shown_then_recorded_by_a_supervisor() {
     let texts = visible_texts(&app);
     assert!(texts.iter().any(|t| t == "returns.ach") && texts.iter().any(|t| t == "bad.ach"), "the folder's files to pick: {texts:?}");
 
+    finance(&mut app, Message::ReturnFile("missing.ach".into()));
+    finance(&mut app, Message::ReturnFileSubmitted);
+    assert!(app.finance.return_file_refusal().is_some_and(|r| r.starts_with("file: cannot read ") && r.contains("missing.ach")), "{:?}", app.finance.return_file_refusal());
+    finance(&mut app, Message::ReturnFile(String::new()));
+    finance(&mut app, Message::ReturnFileSubmitted);
+    assert!(app.finance.return_file_refusal().is_some_and(|r| r.starts_with("file: type the return file's name")), "{:?}", app.finance.return_file_refusal());
     finance(&mut app, Message::PickReturnFile("bad.ach".into()));
     assert!(app.finance.return_file_refusal().is_some_and(|r| r.starts_with("line 4: return reason code: 'X01'")), "{:?}", app.finance.return_file_refusal());
     assert!(visible_texts(&app).iter().any(|t| t.starts_with("Line 4: return reason code")), "the refusal is under the field");
