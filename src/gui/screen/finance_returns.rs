@@ -24,8 +24,8 @@ const RETURN_FILE_ID: &str = "finance-return-file";
 /// The largest return file read (a bank's daily return file is a few hundred records).
 const MOST_BYTES: u64 = 16 * 1024 * 1024;
 
-/// A return file being looked at, then confirmed.
-#[derive(Clone, Debug, Default)]
+/// A return file being looked at, then confirmed. Its Debug leaves the supervisor's PIN out.
+#[derive(Clone, Default)]
 pub(super) struct ReturnsForm {
     path: String,
     /// The returns folder and the files in it, to pick from.
@@ -37,6 +37,19 @@ pub(super) struct ReturnsForm {
     /// A refusal under the path field (the file) or under the supervisor's name (the approval).
     file_refusal: Option<String>,
     approver_refusal: Option<String>,
+}
+
+impl std::fmt::Debug for ReturnsForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReturnsForm")
+            .field("path", &self.path)
+            .field("found", &self.found)
+            .field("preview", &self.preview)
+            .field("approver", &self.approval.approver)
+            .field("file_refusal", &self.file_refusal)
+            .field("approver_refusal", &self.approver_refusal)
+            .finish()
+    }
 }
 
 impl ReturnsForm {

@@ -20,8 +20,9 @@ use crate::gui::widgets::{self, Approval};
 const RUN_DATE_ID: &str = "finance-run-date";
 const FILE_ID: &str = "finance-file";
 
-/// A run's date (prepare, settle) or its release / rejection: the file destination, reason and approval.
-#[derive(Clone, Debug)]
+/// A run's date (prepare, settle) or its release / rejection: the file destination, reason and approval. Its
+/// Debug leaves the supervisor's PIN out.
+#[derive(Clone)]
 pub(super) struct RunForm {
     pub(super) action: RunAction,
     run: String,
@@ -29,6 +30,19 @@ pub(super) struct RunForm {
     pub(super) file: String,
     pub(super) reason: String,
     pub(super) approval: Approval,
+}
+
+impl std::fmt::Debug for RunForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunForm")
+            .field("action", &self.action)
+            .field("run", &self.run)
+            .field("date", &self.date)
+            .field("file", &self.file)
+            .field("reason", &self.reason)
+            .field("approver", &self.approval.approver)
+            .finish()
+    }
 }
 
 impl RunForm {

@@ -491,6 +491,7 @@ fn return_file_shown_then_recorded_by_a_supervisor() {
 
     finance(&mut app, Message::Approver("lee".into()));
     finance(&mut app, Message::Pin("8642".into()));
+    assert!(!format!("{:?}", app.finance).contains("8642"), "the PIN typed is in the screen's debug text");
     finance(&mut app, Message::ReturnsSubmitted);
     assert_eq!(app.finance.mode(), Mode::Returns);
     assert!(visible_texts(&app).iter().any(|t| t.starts_with("Supervisor: ") && t.contains("cannot approve")), "the refusal is under the supervisor field");
