@@ -504,6 +504,11 @@ fn return_file_shown_then_recorded_by_a_supervisor() {
     assert_eq!(app.finance.notice(), Some("2 returns from returns.ach recorded, approved by sam: 95.50 reversed, 50.00 in fees; suspended AP2."));
     let statuses: Vec<(&str, &str)> = app.finance.enrolments().iter().map(|e| (e.enrolment.as_str(), e.status.as_str())).collect();
     assert_eq!(statuses, [("AP1", "active"), ("AP2", "suspended (R02)")]);
+    let balances = fixture.ctx.worker.call(|ledger| {
+        let balance = |number: &str| citytill::ops::query::payable(ledger.conn(), number).map(|p| p.map(|p| p.balance.cents()));
+        Ok((balance("100200")?, balance("1234567")?))
+    });
+    assert_eq!(iced::futures::executor::block_on(balances).unwrap(), (Some(8412 + 2500), Some(4550 + 2500)), "pending debits never posted; each account is charged the return fee");
 
     send(&mut app, AppMessage::Shortcut(Shortcut::F9));
     send(&mut app, AppMessage::Shortcut(Shortcut::F12));
