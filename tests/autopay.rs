@@ -159,6 +159,23 @@ fn returns_reverse_charge_and_suspend() {
     city.write("unknown.ach", &file(unknown));
     city.as_user("lee", PIN).args(&["autopay", "returns", &city.path("unknown.ach")]).approver("sam", PIN).expect_refused("line 4: original trace number: '021000029999999'", 0);
 
+    // What the window shows first: the library's preview of the same file, which writes nothing.
+    let before = city.sql_i64("SELECT COUNT(*) FROM journal");
+    {
+        let settings = citytill::config::Settings::load(&city.data()).unwrap();
+        let ledger = citytill::ledger::Ledger::open_read_only(&city.ledger()).unwrap();
+        let lee = citytill::ops::auth::Actor { name: "lee".into(), role: citytill::domain::ids::Role::Lead };
+        let bytes = std::fs::read(city.path("returns.ach")).unwrap();
+        let preview = citytill::ops::autopay_returns::preview(&ledger.read().unwrap(), &settings, &lee, &bytes).unwrap();
+        let lines: Vec<_> =
+            preview.lines.iter().map(|l| (l.line, l.enrolment.as_str(), l.account.as_str(), l.amount.cents(), l.code.as_str(), l.meaning, l.settled, l.fee.cents(), l.suspends)).collect();
+        assert_eq!(lines, [(4, "AP1", "100200-01", 8412, "R02", Some("account closed"), true, 2500, true), (6, "AP2", "BL-0000042", 5000, "R01", Some("insufficient funds"), true, 2500, false)]);
+        assert_eq!((preview.reversed.cents(), preview.fees.cents(), preview.suspended.clone()), (13412, 5000, vec!["AP1".to_string()]));
+        let bad = std::fs::read(city.path("bad.ach")).unwrap();
+        let error = citytill::ops::autopay_returns::preview(&ledger.read().unwrap(), &settings, &lee, &bad).unwrap_err().to_string();
+        assert!(error.starts_with("line 4: return reason code"), "{error}");
+    }
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM journal"), before, "a preview writes nothing");
     let run = city.as_user("lee", PIN).args(&["autopay", "returns", &city.path("returns.ach")]).approver("sam", PIN).expect_ok();
     assert!(run.stdout.contains("suspended: AP1"), "{}", run.stdout);
     assert_eq!(balance(&city, "100200-01"), 8412 + 2500, "reinstated with the NSF fee");
@@ -167,6 +184,13 @@ fn returns_reverse_charge_and_suspend() {
     assert!(list.contains("AP1") && list.contains("suspended (R02)") && list.contains("****1012"), "{list}");
     assert!(list.lines().any(|l| l.starts_with("AP2") && l.ends_with("active")), "R01 does not suspend: {list}");
     city.as_user("lee", PIN).args(&["autopay", "returns", &city.path("returns.ach")]).approver("sam", PIN).expect_refused("read already", 0);
+    {
+        let settings = citytill::config::Settings::load(&city.data()).unwrap();
+        let ledger = citytill::ledger::Ledger::open_read_only(&city.ledger()).unwrap();
+        let lee = citytill::ops::auth::Actor { name: "lee".into(), role: citytill::domain::ids::Role::Lead };
+        let error = citytill::ops::autopay_returns::preview(&ledger.read().unwrap(), &settings, &lee, &std::fs::read(city.path("returns.ach")).unwrap()).unwrap_err().to_string();
+        assert!(error.contains("was read already"), "the preview refuses a file read before: {error}");
+    }
     assert_eq!(balance(&city, "100200-01"), 8412 + 2500, "never reversed twice");
     // The billing file: each settled debit once, the return and its fee as negative rows; a rerun writes the same file.
     city.as_user("lee", PIN).args(&["export", "payments", "--date", "2026-12-08", "--out", &city.path("billing.csv")]).expect_ok();

@@ -140,3 +140,46 @@ fn online_settlement_csv_and_a_city_template() {
     lee().args(&["lockbox", "import", &city.path("proc.csv"), "--template", "processor-x"]).expect_refused("lockbox.templates[0]: template ", 0);
     city.ok(&["verify"], &[]);
 }
+
+// Proves the library's redirect of an exception (what the window's apply form uses): the account is read with its
+// name, kind, status and balance beside the item's own kind (the file's other items: utility); an unknown or
+// closed account is refused naming --apply-to; a change of kind is refused unless confirmed for that very kind,
+// writing nothing (the command line likewise, until --kind-change names it); confirmed, the item is applied and
+// the batch balances; verify replays it.
+#[test]
+fn redirect_to_another_kind_needs_its_confirmation() {
+    use citytill::domain::ids::Role;
+    use citytill::domain::payable::PayableKind;
+    use citytill::ops::auth::Actor;
+    use citytill::ops::lockbox_redirect;
+    let city = City::new();
+    let items = [(8412, "1001", "100200-01"), (1000, "1003", "NOPE-77")];
+    city.write("lockbox.txt", &lockbox_file(&items, 2, 9412));
+    city.as_user("lee", PIN).args(&["lockbox", "import", &city.path("lockbox.txt"), "--template", "bai-lockbox"]).expect_ok();
+    let mut ledger = citytill::ledger::Ledger::open(&city.ledger()).unwrap();
+    let lee = Actor { name: "lee".into(), role: Role::Lead };
+    let refused = |account: &str| lockbox_redirect::target(&ledger.read().unwrap(), &lee, "L1-E1", account).unwrap_err().to_string();
+    assert_eq!(refused("NOPE-1"), "--apply-to: 'NOPE-1': unknown account");
+    assert_eq!(refused("BP-0000007"), "--apply-to: 'BP-0000007': account BP-0000007 is closed");
+    let same = lockbox_redirect::target(&ledger.read().unwrap(), &lee, "L1-E1", "100300-02").unwrap();
+    assert_eq!((same.name.as_str(), same.kind, same.status.as_str(), same.balance.cents(), same.original_kind), ("James Smith", PayableKind::Utility, "delinquent", 25000, Some(PayableKind::Utility)));
+    assert!(!same.changes_kind());
+    let other = lockbox_redirect::target(&ledger.read().unwrap(), &lee, "L1-E1", "PC00001234").unwrap();
+    assert_eq!((other.kind, other.original_kind, other.changes_kind()), (PayableKind::Citation, Some(PayableKind::Utility), true));
+
+    let before = city.sql_i64("SELECT COUNT(*) FROM journal");
+    for confirmed in [None, Some(PayableKind::Permit)] {
+        let error = lockbox_redirect::apply(&mut ledger, &lee, "L1-E1", "PC00001234", "coupon misread", confirmed).unwrap_err().to_string();
+        assert!(error.starts_with("--apply-to: PC00001234 is a citation account and L1-E1 was paid for a utility account"), "{error}");
+    }
+    assert_eq!(city.sql_i64("SELECT COUNT(*) FROM journal"), before, "a refused redirect writes nothing");
+    drop(ledger);
+    // The command line asks the same: --kind-change names the kind accepted.
+    let lee_cli = || city.as_user("lee", PIN);
+    lee_cli().args(&["lockbox", "resolve", "L1-E1", "--apply-to", "PC00001234", "--reason", "coupon misread"]).expect_refused("(--kind-change citation)", 0);
+    lee_cli().args(&["lockbox", "resolve", "L1-E1", "--apply-to", "PC00001234", "--reason", "coupon misread", "--kind-change", "parking"]).expect_refused("--kind-change: 'parking' is not one of", 0);
+    let done = lee_cli().args(&["lockbox", "resolve", "L1-E1", "--apply-to", "PC00001234", "--reason", "coupon misread; the check is Linh Nguyen's", "--kind-change", "citation"]).expect_ok();
+    assert!(done.stdout.contains("L1-E1 applied to PC00001234 as item L1-0002"), "{}", done.stdout);
+    city.as_user("lee", PIN).args(&["batch", "balance", "L1"]).expect_ok();
+    city.ok(&["verify"], &[]);
+}

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::context::Context;
 use crate::cli::output;
+use citytill::domain::payable::PayableKind;
 use citytill::error::{Error, Result};
-use citytill::ops::lockbox;
 use citytill::ops::lockbox_file::{self, LockboxTemplate};
+use citytill::ops::{lockbox, lockbox_redirect};
 
 /// The largest file `lockbox import` reads (a day's lockbox is far smaller).
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -38,6 +39,10 @@ pub enum LockboxCommand {
         refund: bool,
         #[arg(long)]
         reason: String,
+        /// The account's kind (utility, license, citation, permit, invoice, tax), confirming that the item goes
+        /// to another kind of account than it was paid for.
+        #[arg(long)]
+        kind_change: Option<String>,
     },
     /// The city's templates and the shipped ones.
     Templates,
@@ -86,12 +91,16 @@ pub fn run(ctx: &Context, command: LockboxCommand) -> Result<()> {
             }
             Ok(())
         }
-        LockboxCommand::Resolve { item, apply_to, refund, reason } => {
+        LockboxCommand::Resolve { item, apply_to, refund, reason, kind_change } => {
             if apply_to.is_some() == refund {
                 return Err(Error::invalid("--apply-to", "give --apply-to ACCOUNT or --refund, one of them"));
             }
+            let kind_change = kind_change.map(|k| PayableKind::parse(&k).map_err(|e| Error::invalid("--kind-change", &e))).transpose()?;
             let (mut ledger, actor) = ctx.login()?;
-            let line = lockbox::resolve(&mut ledger, &actor, &item, apply_to.as_deref(), &reason)?;
+            let line = match &apply_to {
+                Some(account) => lockbox_redirect::apply(&mut ledger, &actor, &item, account, &reason, kind_change)?,
+                None => lockbox::resolve(&mut ledger, &actor, &item, None, &reason)?,
+            };
             if ctx.json {
                 return output::json(&serde_json::json!({ "resolved": item.trim().to_ascii_uppercase(), "result": line }));
             }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::domain::accounts;
 use crate::domain::denominations::{self, DenominationCount};
@@ -105,6 +105,46 @@ pub struct FundPart {
     pub tender: TenderKind,
     pub bank_account: String,
     pub amount: Money,
+}
+
+/// The part of a deposit that goes to one bank account: each fund's share of each tender, and their subtotal.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct BankShare {
+    pub bank_account: String,
+    /// The bank account's name in the chart ("Bank - operating account"), or its code when the chart has none.
+    pub bank_name: String,
+    /// By fund, then tender.
+    pub parts: Vec<FundPart>,
+    pub subtotal: Money,
+}
+
+/// A deposit's fund parts grouped under the bank each goes to (in the order of the bank codes), with the
+/// banks' names from the chart: where the money goes, as the supervisor takes it to the bank.
+pub fn by_bank(conn: &Connection, parts: &[FundPart]) -> Result<Vec<BankShare>> {
+    let mut statement = conn.prepare_cached("SELECT name FROM accounts WHERE code = ?1")?;
+    let mut names = BTreeMap::new();
+    for part in parts {
+        if !names.contains_key(&part.bank_account) {
+            let name: Option<String> = statement.query_row([&part.bank_account], |r| r.get(0)).optional()?;
+            names.insert(part.bank_account.clone(), name.unwrap_or_else(|| part.bank_account.clone()));
+        }
+    }
+    group_by_bank(parts, &|code| names.get(code).cloned().unwrap_or_else(|| code.to_string()))
+}
+
+fn group_by_bank(parts: &[FundPart], name_of: &dyn Fn(&str) -> String) -> Result<Vec<BankShare>> {
+    let mut banks: BTreeMap<&str, Vec<FundPart>> = BTreeMap::new();
+    for part in parts {
+        banks.entry(part.bank_account.as_str()).or_default().push(part.clone());
+    }
+    banks
+        .into_iter()
+        .map(|(bank, mut parts)| {
+            parts.sort_by(|a, b| (&a.name, &a.fund, a.tender.as_str()).cmp(&(&b.name, &b.fund, b.tender.as_str())));
+            let subtotal = parts.iter().map(|p| p.amount).sum::<Result<Money, MoneyError>>()?;
+            Ok(BankShare { bank_account: bank.to_string(), bank_name: name_of(bank), parts, subtotal })
+        })
+        .collect()
 }
 
 /// Puts every approved, undeposited batch of `date` into one deposit.
@@ -364,6 +404,34 @@ mod tests {
         assert_eq!(fit_to_total(parts(&[("water", 8412)]), 8512, "general"), owned(&[("general", 100), ("water", 8412)]));
         assert_eq!(fit_to_total(parts(&[("general", 50), ("water", 100), ("parking", 50)]), 120, "general"), owned(&[("parking", 20), ("water", 100)]));
         assert_eq!(fit_to_total(BTreeMap::new(), 500, "general"), owned(&[("general", 500)]));
+    }
+
+    // Proves a deposit's fund parts are grouped under the bank each goes to: two funds sharing the operating
+    // bank are listed under it with their subtotal, the water fund's own bank apart, each bank named.
+    #[test]
+    fn fund_parts_are_grouped_by_bank_with_subtotals() {
+        let part =
+            |fund: &str, tender: TenderKind, bank: &str, cents: i64| FundPart { fund: fund.into(), name: format!("{fund} fund"), tender, bank_account: bank.into(), amount: Money::from_cents(cents) };
+        let parts = [
+            part("water", TenderKind::Cash, "1002", 8412),
+            part("general", TenderKind::Cash, "1001", 100),
+            part("parking", TenderKind::Check, "1001", 4500),
+            part("water", TenderKind::Check, "1002", 1000),
+        ];
+        let names = |code: &str| if code == "1001" { "Bank - operating account".to_string() } else { format!("bank {code}") };
+        let banks = group_by_bank(&parts, &names).unwrap();
+        type Shown<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str, i64)>, i64);
+        let shown: Vec<Shown<'_>> = banks
+            .iter()
+            .map(|b| (b.bank_account.as_str(), b.bank_name.as_str(), b.parts.iter().map(|p| (p.fund.as_str(), p.tender.as_str(), p.amount.cents())).collect(), b.subtotal.cents()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("1001", "Bank - operating account", vec![("general", "cash", 100), ("parking", "check", 4500)], 4600),
+                ("1002", "bank 1002", vec![("water", "cash", 8412), ("water", "check", 1000)], 9412),
+            ]
+        );
     }
 
     // Proves the float's own pieces are kept back first and the rest of the count is deposited exactly.

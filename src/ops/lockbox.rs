@@ -147,7 +147,7 @@ fn imported(conn: &Connection, batch: &str) -> Result<Option<Event>> {
 }
 
 /// The payable an item is for (as written, or without a stub's leading zeros), or why it cannot take it.
-fn payable_for(conn: &Connection, account: &str) -> Result<std::result::Result<crate::domain::payable::PayableRow, String>> {
+pub(crate) fn payable_for(conn: &Connection, account: &str) -> Result<std::result::Result<crate::domain::payable::PayableRow, String>> {
     let unpadded = account.trim_start_matches('0');
     let found = match query::payable(conn, account)? {
         Some(payable) => Some(payable),
@@ -225,6 +225,14 @@ pub fn balance_adjustment(conn: &Connection, batch: &str) -> Result<(i64, i64, M
 /// Resolves exception `reference` (like `L1-E2`): applies its amount to `apply_to` as a new held item of its
 /// batch, or (None) records that it is refunded to the remitter. Needs a lead, a reason and an open batch.
 pub fn resolve(ledger: &mut Ledger, actor: &Actor, reference: &str, apply_to: Option<&str>, reason: &str) -> Result<String> {
+    resolve_with(ledger, actor, reference, apply_to, reason, &|_, _, _| Ok(()))
+}
+
+/// What `resolve` does, with `check` run on the exception and the account it is applied to inside the
+/// writing transaction (`lockbox_redirect::apply`: a change of kind must have been confirmed).
+pub(crate) type TargetCheck<'a> = &'a dyn Fn(&Connection, &ExceptionRow, &crate::domain::payable::PayableRow) -> Result<()>;
+
+pub(crate) fn resolve_with(ledger: &mut Ledger, actor: &Actor, reference: &str, apply_to: Option<&str>, reason: &str, check: TargetCheck<'_>) -> Result<String> {
     actor.require(LEAD_ROLES, "resolve lockbox exceptions")?;
     let reason = require_reason(reason)?;
     let reference = reference.trim().to_ascii_uppercase();
@@ -252,6 +260,9 @@ pub fn resolve(ledger: &mut Ledger, actor: &Actor, reference: &str, apply_to: Op
             Some(account) => Some(payable_for(w.conn(), account.trim())?.map_err(|problem| Error::refused("--apply-to", format!("'{}': {problem}", account.trim())))?),
             None => None,
         };
+        if let Some(payable) = &payable {
+            check(w.conn(), &row, payable)?;
+        }
         let event =
             Event::LockboxExceptionResolved { batch: summary.batch.clone(), exception: number, apply_to: payable.as_ref().map(|p| p.number.clone()), amount: row.amount, reason: reason.clone() };
         w.append(Some(&actor.name), None, &event)?;

@@ -19,6 +19,7 @@ pub mod export;
 pub mod import;
 pub mod lockbox;
 pub mod lockbox_file;
+pub mod lockbox_redirect;
 pub mod payment;
 pub mod query;
 pub mod receipt_doc;

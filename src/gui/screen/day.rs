@@ -1,6 +1,8 @@
 //! End of day: prepare the deposit of a business date's approved batches (the slip shown, and saved as PDF
 //! into the data directory) and close the business day, which asks for a second F9 before anything is
 //! written. The library decides who may do either and what blocks a close; its message is shown.
+//! Beside the slip, where the money goes: each bank with each fund's share of each tender and the bank's
+//! subtotal (`ops::deposit::by_bank`), so a supervisor sees the split before taking the deposit to the bank.
 //! Below, the live overview of the day's drawers (`ops::drawer_overview`): state, cash receipts, drop due,
 //! and expected cash only where the blind close allows it.
 
@@ -8,11 +10,11 @@ use std::path::PathBuf;
 
 use citytill::ops::auth::Actor;
 use citytill::ops::day;
-use citytill::ops::deposit::{self, BankRouting};
+use citytill::ops::deposit::{self, BankRouting, BankShare};
 use citytill::ops::drawer_overview::{self, DrawerLine};
 use citytill::reports;
 use iced::widget::operation::focus;
-use iced::widget::{column, container, row, scrollable, text};
+use iced::widget::{column, container, row, scrollable, text, Column};
 use iced::{Element, Length, Task};
 
 use crate::gui::context::Context;
@@ -33,6 +35,8 @@ pub struct DayScreen {
     pub busy: bool,
     /// The business date's drawers, as the signed-in user may see them.
     pub drawers: Vec<DrawerLine>,
+    /// The deposit just prepared, by bank and fund.
+    banks: Vec<BankShare>,
 }
 
 /// What a deposit left behind: its slip as text, where the PDF went (within the data directory), and the
@@ -42,6 +46,8 @@ pub struct Prepared {
     pub slip: String,
     pub pdf: PathBuf,
     pub summary: String,
+    /// Where the money goes: by bank, each fund's share of each tender.
+    pub banks: Vec<BankShare>,
 }
 
 #[derive(Clone, Debug)]
@@ -118,6 +124,7 @@ impl DayScreen {
                     Ok(prepared) => {
                         self.notice = Some(format!("{} Slip saved in the data directory as {}.", prepared.summary, prepared.pdf.display()));
                         self.slip = Some(prepared.slip);
+                        self.banks = prepared.banks;
                     }
                     Err(error) => self.error = Some(error),
                 }
@@ -146,6 +153,7 @@ impl DayScreen {
                 }
                 self.confirming = false;
                 self.slip = None;
+                self.banks.clear();
                 self.error = None;
                 self.notice = None;
             }
@@ -168,6 +176,7 @@ impl DayScreen {
             return Task::none();
         }
         (self.error, self.notice, self.slip) = (None, None, None);
+        self.banks.clear();
         let date = match self.checked_date() {
             Ok(date) => date,
             Err(task) => return task,
@@ -182,7 +191,8 @@ impl DayScreen {
                 let saved = crate::gui::data::save_as(&dir, &format!("deposit-slip-{}", result.deposit), &document, reports::Format::Pdf)?;
                 let pdf = saved.strip_prefix(&dir).map(PathBuf::from).unwrap_or(saved);
                 let summary = format!("Deposit {} prepared: {}, {}.", result.deposit, counted(result.batches.len() as i64, "batch", "batches"), result.total);
-                Ok(Prepared { slip: reports::render::text(&document), pdf, summary })
+                let banks = deposit::by_bank(&*ledger.read()?, &result.funds)?;
+                Ok(Prepared { slip: reports::render::text(&document), pdf, summary, banks })
             }),
             Message::Deposited,
         )
@@ -236,7 +246,8 @@ impl DayScreen {
         };
         let body: Element<'_, Message> = match &self.slip {
             Some(slip) => {
-                container(scrollable(text(slip.as_str()).font(theme::text::MONO).size(theme::SMALL)).height(Length::Fill).width(Length::Fill)).padding(12).style(theme::container::card).into()
+                let slip = container(text(slip.as_str()).font(theme::text::MONO).size(theme::SMALL)).padding(12).width(Length::Fill).style(theme::container::card);
+                scrollable(column![self.banks_view(), slip].spacing(theme::GAP).padding(iced::Padding { right: 16.0, ..iced::Padding::ZERO })).height(Length::Fill).width(Length::Fill).into()
             }
             None => column![
                 text("F5 puts the date's approved batches into one deposit and shows its slip. F9 closes the business day once every drawer is closed and every batch approved.")
@@ -252,6 +263,41 @@ impl DayScreen {
 }
 
 impl DayScreen {
+    /// The deposit by bank: each bank's funds, each fund's share of each tender, the bank's subtotal.
+    fn banks_view(&self) -> Element<'_, Message> {
+        let cell = |content: String, width: f32| text(content).size(theme::BODY).width(width);
+        let amount = |content: String| text(content).size(theme::BODY).width(120).align_x(iced::Alignment::End);
+        let mut table = Column::new().spacing(4).push(text("Where the money goes: by bank and fund").size(theme::BODY).font(theme::text::BOLD)).push(
+            row![
+                text("Fund").size(theme::SMALL).style(theme::text::muted).width(260),
+                text("Tender").size(theme::SMALL).style(theme::text::muted).width(140),
+                text("Amount").size(theme::SMALL).style(theme::text::muted).width(120).align_x(iced::Alignment::End),
+            ]
+            .spacing(8),
+        );
+        for bank in &self.banks {
+            table = table.push(text(format!("{} {}", bank.bank_account, bank.bank_name)).size(theme::BODY).font(theme::text::BOLD));
+            for part in &bank.parts {
+                table = table.push(row![cell(format!("  {}", part.name), 260.0), cell(part.tender.as_str().replace('_', " "), 140.0), amount(part.amount.grouped())].spacing(8));
+            }
+            let subtotal = format!("Subtotal to {}", bank.bank_account);
+            table = table.push(
+                row![
+                    text(subtotal).size(theme::BODY).font(theme::text::BOLD).width(408),
+                    text(bank.subtotal.grouped()).size(theme::BODY).font(theme::text::BOLD).width(120).align_x(iced::Alignment::End)
+                ]
+                .spacing(8),
+            );
+        }
+        container(table).padding(12).width(Length::Fill).style(theme::container::card).into()
+    }
+
+    /// The deposit just prepared, by bank (for the tests).
+    #[cfg(test)]
+    fn banks(&self) -> &[BankShare] {
+        &self.banks
+    }
+
     /// The day's drawers, one row each; the expected-cash column only for someone who may see some of it.
     fn drawers_view(&self) -> Element<'_, Message> {
         if self.drawers.is_empty() {

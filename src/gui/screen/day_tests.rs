@@ -172,3 +172,57 @@ fn drawer_overview_shows_each_drawer_and_drop_due() {
     assert_eq!(lee.day.drawers.first().map(|d| (d.cashier.as_str(), d.expected_cash)), Some(("ana", None)));
     assert!(!crate::gui::testing::visible_texts(&lee).iter().any(|t| t.contains("179.62") || t == "Expected cash"), "a lead sees expected cash");
 }
+
+// Proves the deposit screen shows where the money goes: with a water fund banking at 1002 and a licence fund and
+// the general fund banking by tender (1001), ana's 84.12 water payment, 150.00 licence payment and a 1.00 over
+// are shown as each bank with each fund's share of each tender and the bank's subtotal — the two funds sharing
+// 1001 grouped under it (151.00), the water fund's own bank apart (84.12) — beside the slip (snapshot looked at).
+#[test]
+fn deposit_shows_the_split_by_bank_and_fund() {
+    let fixture = fixture();
+    let settings = fixture.ctx.data_dir.join("citytill.toml");
+    let mut text = std::fs::read_to_string(&settings).unwrap_or_default();
+    text.push_str(
+        "\n[funds]\ndefault = \"general\"\n[funds.fund.general]\nname = \"General fund\"\n[funds.fund.water]\nname = \"Water fund\"\nbank = \"1002\"\n[funds.fund.licenses]\nname = \"License fund\"\n[funds.kinds]\nutility = \"water\"\nlicense = \"licenses\"\n",
+    );
+    std::fs::write(&settings, text).unwrap();
+    let mut ana = signed_in(&fixture, "ana", "1357");
+    for (account, cash) in [("100200", "84.12"), ("BL-3004", "150.00")] {
+        send(&mut ana, AppMessage::Counter(CounterMessage::LookupChanged(account.into())));
+        send(&mut ana, AppMessage::Counter(CounterMessage::LookupSubmitted));
+        send(&mut ana, AppMessage::Counter(CounterMessage::Amount(cash.into())));
+        send(&mut ana, AppMessage::Counter(CounterMessage::AmountSubmitted));
+        assert!(ana.counter.completed.is_some(), "{:?}", ana.counter.error);
+    }
+    let settings = fixture.ctx.settings.clone();
+    let task = Task::perform(
+        fixture.ctx.worker.call(move |ledger| {
+            let ana = Actor { name: "ana".into(), role: Role::Cashier };
+            // 100.00 float + 84.12 + 150.00, and 1.00 over.
+            let count = Count { cash: parse_count("count", "100x3,20x1,10x1,5x1,0.10x1,0.01x2", USD_CENTS).map_err(|e| citytill::Error::Invalid(e.into()))?, ..Count::default() };
+            citytill::ops::drawer::close(ledger, &settings, &ana, Some(count), None, None)?;
+            let (lee, sam) = (Actor { name: "lee".into(), role: Role::Lead }, Actor { name: "sam".into(), role: Role::Supervisor });
+            citytill::ops::batch::approve(ledger, &lee, &sam, "D1")?;
+            Ok(())
+        }),
+        |done: Result<(), String>| {
+            assert_eq!(done, Ok(()));
+            AppMessage::Activity
+        },
+    );
+    settle(&mut ana, task);
+
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, AppMessage::Go(Screen::Day));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F5));
+    assert!(app.day.slip.is_some(), "{:?}", app.day.error);
+    type Bank<'a> = (&'a str, Vec<(&'a str, &'a str, i64)>, i64);
+    let banks: Vec<Bank<'_>> =
+        app.day.banks().iter().map(|b| (b.bank_account.as_str(), b.parts.iter().map(|p| (p.name.as_str(), p.tender.as_str(), p.amount.cents())).collect(), b.subtotal.cents())).collect();
+    assert_eq!(banks, vec![("1001", vec![("General fund", "cash", 100), ("License fund", "cash", 15000)], 15100), ("1002", vec![("Water fund", "cash", 8412)], 8412)]);
+    let mut ui = simulator(app.view());
+    for shown in ["Where the money goes: by bank and fund", "1001 Bank - operating account", "1002 Bank - utility fund account", "  License fund", "Subtotal to 1001", "151.00", "84.12"] {
+        assert!(ui.find(shown).is_ok(), "{shown:?} is not on the deposit screen");
+    }
+    assert_snapshot(&mut ui, &app.theme(), "day_deposit_by_fund");
+}

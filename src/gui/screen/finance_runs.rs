@@ -1,6 +1,6 @@
 //! The finance screen's autopay runs: prepare the run for a date (F9; F11 on the same form settles what is due
 //! by that date), then a second person releases a prepared run (F11, writing its NACHA file to the destination
-//! typed) or rejects it with a reason (F12) — `ops::autopay_run`, as `citytill autopay run/approve/reject/settle`.
+//! typed) or rejects it with a reason (F12); F12 on the date form reads a bank's return file (`finance_returns`) — `ops::autopay_run`, as `citytill autopay run/approve/reject/settle`.
 //! The file is written on the ledger thread: its text (full bank account numbers) never reaches the window.
 
 use std::path::PathBuf;
@@ -8,11 +8,53 @@ use std::path::PathBuf;
 use citytill::ops::auth::{self, Actor};
 use citytill::ops::autopay_run;
 use iced::widget::operation::{focus, select_all};
-use iced::Task;
+use iced::widget::{button, column, container, row, text};
+use iced::{Element, Length, Task};
 
-use super::{FinanceScreen, Message, RunForm, Step, APPLY_TO_ID, FILE_ID, RUN_DATE_ID};
+use super::{FinanceScreen, Message, Step, FIELD_WIDTH, REASON_ID};
 use crate::gui::context::Context;
-use crate::gui::widgets::Approval;
+use crate::gui::keys::Shortcut;
+use crate::gui::theme;
+use crate::gui::widgets::{self, Approval};
+
+const RUN_DATE_ID: &str = "finance-run-date";
+const FILE_ID: &str = "finance-file";
+
+/// A run's date (prepare, settle) or its release / rejection: the file destination, reason and approval. Its
+/// Debug leaves the supervisor's PIN out.
+#[derive(Clone)]
+pub(super) struct RunForm {
+    pub(super) action: RunAction,
+    run: String,
+    pub(super) date: String,
+    pub(super) file: String,
+    pub(super) reason: String,
+    pub(super) approval: Approval,
+}
+
+impl std::fmt::Debug for RunForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunForm")
+            .field("action", &self.action)
+            .field("run", &self.run)
+            .field("date", &self.date)
+            .field("file", &self.file)
+            .field("reason", &self.reason)
+            .field("approver", &self.approval.approver)
+            .finish()
+    }
+}
+
+impl RunForm {
+    /// Where the form's first keystroke goes.
+    pub(super) fn focus(&self) -> Task<Message> {
+        match self.action {
+            RunAction::Prepare => focus(RUN_DATE_ID),
+            RunAction::Reject => focus(REASON_ID),
+            RunAction::Release => focus("approver"),
+        }
+    }
+}
 
 /// What a run form does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,7 +68,8 @@ pub enum RunAction {
 impl FinanceScreen {
     /// F9: the date form, the business date filled in.
     pub(super) fn start_prepare(&mut self) -> Task<Message> {
-        self.step = Step::Running(RunForm { action: RunAction::Prepare, run: String::new(), date: self.business_date.clone(), ..RunForm::default() });
+        self.step =
+            Step::Running(RunForm { action: RunAction::Prepare, run: String::new(), date: self.business_date.clone(), file: String::new(), reason: String::new(), approval: Approval::default() });
         self.error = None;
         self.notice = None;
         focus(RUN_DATE_ID).chain(select_all(RUN_DATE_ID))
@@ -43,7 +86,7 @@ impl FinanceScreen {
         self.step = Step::Running(RunForm { action, run: run.run.clone(), date: run.date.clone(), file, reason: String::new(), approval: Approval::default() });
         self.error = None;
         self.notice = None;
-        focus(if action == RunAction::Reject { super::REASON_ID } else { "approver" })
+        focus(if action == RunAction::Reject { REASON_ID } else { "approver" })
     }
 
     /// Enter on a run form: prepare, release (the file written on the ledger thread) or reject; `settle` on the date form.
@@ -106,9 +149,66 @@ impl FinanceScreen {
         match &self.step {
             Step::Running(form) if form.action == RunAction::Prepare => RUN_DATE_ID,
             Step::Running(_) if error.starts_with("file") => FILE_ID,
-            Step::Running(form) if form.action == RunAction::Reject && error.starts_with("--reason") => super::REASON_ID,
-            Step::Running(_) => "approver",
-            _ => APPLY_TO_ID,
+            Step::Running(form) if form.action == RunAction::Reject && error.starts_with("--reason") => REASON_ID,
+            _ => "approver",
         }
+    }
+}
+
+impl FinanceScreen {
+    pub(super) fn run_form<'a>(&'a self, form: &'a RunForm) -> Element<'a, Message> {
+        let busy = self.busy;
+        let back = widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel));
+        let body: Element<'a, Message> = match form.action {
+            RunAction::Prepare => {
+                let prepare = button(text("Prepare run [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!busy).then_some(Message::RunSubmitted(false))).style(theme::button::primary);
+                let settle = widgets::key_button("Settle to this date", Some(Shortcut::F11), (!busy).then_some(Message::RunSubmitted(true)));
+                let returns = widgets::key_button("Bank return file", Some(Shortcut::F12), (!busy).then_some(Message::StartReturns));
+                column![
+                    text("Prepare the run for a date: prenotes waiting and every live enrolment drafting that day. Or settle every released debit due by the date onto its account, or read the bank's return file.")
+                        .size(theme::SMALL)
+                        .style(theme::text::muted),
+                    container(widgets::field("Date (YYYY-MM-DD)", RUN_DATE_ID, &form.date, Message::RunDate, Some(Message::RunSubmitted(false)))).width(FIELD_WIDTH),
+                    row![prepare, settle, returns, back].spacing(8).wrap().vertical_spacing(8),
+                ]
+                .spacing(theme::GAP)
+                .into()
+            }
+            RunAction::Release | RunAction::Reject => {
+                let release = form.action == RunAction::Release;
+                let what = self
+                    .runs
+                    .iter()
+                    .find(|r| r.run == form.run)
+                    .map(|r| format!("Run {} for {}: {} debits ({}), {} prenotes", r.run, r.date, r.debits, r.total.grouped(), r.prenotes))
+                    .unwrap_or_else(|| form.run.clone());
+                let hint = if release {
+                    "A supervisor who did not prepare it releases it: the NACHA file is written to the file named, owner-only; the debits are pending until they settle."
+                } else {
+                    "A supervisor who did not prepare it rejects it with a reason: nothing goes out, its prenotes wait for the next run, the date may be prepared again."
+                };
+                let detail = if release {
+                    widgets::field("File", FILE_ID, &form.file, Message::File, Some(Message::NextField))
+                } else {
+                    widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::NextField))
+                };
+                let label = if release { "Release and write file [Enter]" } else { "Reject run [Enter]" };
+                let submit = button(text(label).size(theme::BODY)).padding([8, 14]).on_press_maybe((!busy).then_some(Message::RunSubmitted(false))).style(if release {
+                    theme::button::primary
+                } else {
+                    theme::button::danger
+                });
+                column![
+                    text(what).size(theme::BODY).font(theme::text::BOLD),
+                    text(hint).size(theme::SMALL).style(theme::text::muted),
+                    container(detail).width(Length::Fill),
+                    widgets::approval_form(&form.approval, Message::Approver, Message::Pin, Message::RunSubmitted(false)),
+                    row![submit, back].spacing(8).wrap().vertical_spacing(8),
+                ]
+                .spacing(theme::GAP)
+                .into()
+            }
+        };
+        container(body).padding(14).width(Length::Fill).style(theme::container::card).into()
     }
 }

@@ -1,12 +1,15 @@
 //! Finance screen tests on a real throwaway ledger: an autopay enrolment with a supervisor's approval listed
 //! with its last 4 only (the full bank account number nowhere on screen, in a message or in the screen's
 //! state after submit), refusals beside their fields (checksum, second entry, self-approval), a file exception
-//! applied to an account and its batch balancing, and the snapshot.
+//! applied to an account (one of another kind only once confirmed) and its batch balancing, a bank's return
+//! file shown and then recorded with a supervisor, and the snapshots.
 
-use super::{Field, Message, Mode};
+use super::enrol::Field;
+use super::{Message, Mode};
 use crate::gui::app::{App, Message as AppMessage, Screen};
 use crate::gui::keys::Shortcut;
-use crate::gui::testing::{assert_snapshot, fixture, import_lockbox, send, signed_in, simulator_at, visible_texts, with_autopay_key, Fixture};
+use crate::gui::testing::{assert_snapshot, fixture, import_lockbox, send, signed_in, simulator_at, visible_texts, wholly_visible, with_autopay_key, Fixture};
+use iced_test::selector;
 
 const NUMBER: &str = "123456789012";
 
@@ -187,14 +190,18 @@ fn exception_applied_then_gone_and_batch_balances() {
     assert_eq!(app.finance.mode(), Mode::Applying);
     finance(&mut app, Message::ApplyTo("PC-777".into()));
     finance(&mut app, Message::ApplyToSubmitted);
+    let texts = visible_texts(&app);
+    assert!(texts.iter().any(|t| t.starts_with("Apply to account: 'PC-777': account PC-777 is closed")), "refused under the field when looked up: {:?} {texts:?}", app.finance.apply_to_refusal());
+    assert!(!texts.iter().any(|t| t.contains("--")), "a flag name is on screen: {texts:?}");
     finance(&mut app, Message::Reason("coupon misread".into()));
     finance(&mut app, Message::ResolveSubmitted);
-    let texts = visible_texts(&app);
-    assert!(texts.iter().any(|t| t.starts_with("Apply to account: 'PC-777': account PC-777 is closed")), "{:?} {texts:?}", app.finance.error());
-    assert!(!texts.iter().any(|t| t.contains("--")), "a flag name is on screen: {texts:?}");
+    assert_eq!(app.finance.mode(), Mode::Applying, "a closed account is never applied to");
     finance(&mut app, Message::ApplyTo("1234567".into()));
     finance(&mut app, Message::ApplyToSubmitted);
-    assert!(visible_texts(&app).iter().any(|t| t == "Account 1234567 — Ken Ito"));
+    let texts = visible_texts(&app);
+    assert!(texts.iter().any(|t| t == "Account 1234567 — Ken Ito"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "Utility account, active, balance 45.50"), "the account's kind, status and balance are shown: {texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("confirm the change")), "the same kind asks nothing: {texts:?}");
     finance(&mut app, Message::ResolveSubmitted);
     assert_eq!(app.finance.mode(), Mode::List, "{:?}", app.finance.error());
     assert!(app.finance.exceptions().is_empty(), "the applied exception left the list");
@@ -239,16 +246,7 @@ fn cashier_is_not_taken_to_finance() {
 #[test]
 fn run_prepared_and_released_to_a_file() {
     let (mut fixture, keys) = autopay_fixture();
-    let mut settings = (*fixture.ctx.settings).clone();
-    if let Some(autopay) = settings.autopay.as_mut() {
-        autopay.immediate_destination = "021000021".into();
-        autopay.immediate_destination_name = "First Bank".into();
-        autopay.immediate_origin = "1234567890".into();
-        autopay.immediate_origin_name = "City of Test".into();
-        autopay.company_name = "Test Utilities".into();
-        autopay.company_id = "1234567890".into();
-    }
-    fixture.ctx.settings = std::sync::Arc::new(settings);
+    with_originator(&mut fixture);
     let mut app = lead_enrolling(&fixture);
     fill(&mut app, NUMBER, "sam", "975310");
     finance(&mut app, Message::EnrolSubmitted);
@@ -330,4 +328,192 @@ fn exception_refunded_with_a_reason() {
     let lead = citytill::ops::auth::Actor { name: "lee".into(), role: citytill::domain::ids::Role::Lead };
     let balanced = iced::futures::executor::block_on(fixture.ctx.worker.call(move |ledger| citytill::ops::batch::balance(ledger, &lead, "L1"))).expect("the batch balances");
     assert_eq!((balanced.items, balanced.total.cents()), (1, 8412));
+}
+
+// Proves redirecting a file item to an account of another kind than the item's own (a utility payment, as the
+// file's other item says, to a business licence) shows the account's name, kind, status and balance and asks;
+// submitting without the confirmation is refused under the field and records nothing; a new account typed drops
+// the confirmation; an unknown account is refused under the field; confirmed with F8 it is applied.
+#[test]
+fn redirect_to_another_kind_needs_confirmation() {
+    let fixture = fixture();
+    import_lockbox(&fixture);
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, AppMessage::Go(Screen::Finance));
+    send(&mut app, AppMessage::Shortcut(Shortcut::Down));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F6));
+    finance(&mut app, Message::ApplyTo("NOPE-1".into()));
+    finance(&mut app, Message::ApplyToSubmitted);
+    assert!(visible_texts(&app).iter().any(|t| t == "Apply to account: 'NOPE-1': unknown account."), "{:?}", app.finance.apply_to_refusal());
+
+    finance(&mut app, Message::ApplyTo("BL-3004".into()));
+    finance(&mut app, Message::ApplyToSubmitted);
+    let texts = visible_texts(&app);
+    assert!(texts.iter().any(|t| t == "Account BL-3004 — Bob's Bakery"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "License account, delinquent, balance 150.00"), "{texts:?}");
+    let question = "L1-E1 was paid for a utility account and BL-3004 is a license account: confirm the change [F8].";
+    assert!(texts.iter().any(|t| t == question), "the change of kind is asked: {texts:?}");
+    finance(&mut app, Message::Reason("coupon misread; the bakery's check".into()));
+    finance(&mut app, Message::ResolveSubmitted);
+    assert!(app.finance.apply_to_refusal().is_some_and(|r| r.contains("confirm the change")), "{:?}", app.finance.apply_to_refusal());
+    assert_eq!(app.finance.mode(), Mode::Applying);
+    assert_eq!(app.finance.exceptions().len(), 1, "nothing was applied");
+
+    send(&mut app, AppMessage::Shortcut(Shortcut::F8));
+    let mut ui = simulator_at((1024.0, 768.0), app.view());
+    assert!(ui.find("Confirmed: apply to this license account (F8 withdraws) [F8]").is_ok());
+    assert_snapshot(&mut ui, &app.theme(), "finance_redirect_1024");
+    drop(ui);
+    for size in [(1024.0, 768.0), (1280.0 / 1.5, 800.0 / 1.5)] {
+        let mut ui = simulator_at(size, app.view());
+        assert!(wholly_visible(&mut ui, size, selector::id("finance-reason")).is_some(), "the reason field is not on screen at {size:?}");
+        assert!(wholly_visible(&mut ui, size, "Apply [Enter]").is_some(), "the Apply button is not on screen at {size:?}");
+    }
+    // Another account typed: the confirmation was for BL-3004 only.
+    finance(&mut app, Message::ApplyTo("BL-300".into()));
+    finance(&mut app, Message::ApplyTo("BL-3004".into()));
+    finance(&mut app, Message::ApplyToSubmitted);
+    finance(&mut app, Message::ResolveSubmitted);
+    assert_eq!(app.finance.mode(), Mode::Applying, "a confirmation does not outlive the account it was given for");
+    send(&mut app, AppMessage::Shortcut(Shortcut::F8));
+    finance(&mut app, Message::ResolveSubmitted);
+    assert_eq!(app.finance.mode(), Mode::List, "{:?} {:?}", app.finance.error(), app.finance.apply_to_refusal());
+    assert!(app.finance.exceptions().is_empty());
+    assert!(app.finance.notice().is_some_and(|n| n.contains("L1-E1 applied to BL-3004")), "{:?}", app.finance.notice());
+}
+
+/// The fixture's autopay settings completed (the city's bank and company), as a release needs.
+fn with_originator(fixture: &mut Fixture) {
+    let mut settings = (*fixture.ctx.settings).clone();
+    if let Some(autopay) = settings.autopay.as_mut() {
+        autopay.immediate_destination = "021000021".into();
+        autopay.immediate_destination_name = "First Bank".into();
+        autopay.immediate_origin = "1234567890".into();
+        autopay.immediate_origin_name = "City of Test".into();
+        autopay.company_name = "Test Utilities".into();
+        autopay.company_id = "1234567890".into();
+    }
+    fixture.ctx.settings = std::sync::Arc::new(settings);
+}
+
+/// Enrols 100200 (fixed 50.00) and 1234567 (full balance, 45.50), releases their prenote run (AR1, today) and a
+/// debit run for the 15th (AR2), through the library as lee with sam approving; returns AR2's NACHA text.
+fn released_debits(fixture: &Fixture) -> String {
+    use citytill::domain::ids::Role;
+    use citytill::ops::auth::Actor;
+    use citytill::ops::autopay::{self, EnrolRequest, Rule};
+    use citytill::ops::autopay_run;
+    let settings = fixture.ctx.settings.clone();
+    let work = fixture.ctx.worker.call(move |ledger| {
+        let (lee, sam) = (Actor { name: "lee".into(), role: Role::Lead }, Actor { name: "sam".into(), role: Role::Supervisor });
+        let request = |account: &str, rule| EnrolRequest { account: account.into(), routing: "021000021".into(), bank_account: NUMBER.into(), account_type: "checking".into(), rule, draft_day: 15 };
+        autopay::enrol(ledger, &settings, &lee, &sam, &[(String::new(), request("100200", Rule::Fixed(citytill::Money::from_cents(5000)))), (String::new(), request("1234567", Rule::Full))])?;
+        let date = |text: &str| autopay_run::parse_date(text);
+        autopay_run::prepare(ledger, &settings, &lee, date("2026-03-02")?)?;
+        autopay_run::approve(ledger, &settings, &lee, &sam, "AR1")?;
+        autopay_run::prepare(ledger, &settings, &lee, date("2026-03-15")?)?;
+        let (_, text) = autopay_run::approve(ledger, &settings, &lee, &sam, "AR2")?;
+        Ok(text)
+    });
+    iced::futures::executor::block_on(work).unwrap()
+}
+
+/// The bank's return file for `debits` (a NACHA file): each entry (6) of `codes` returned with its addenda (7).
+fn return_file(debits: &str, codes: &[(&str, &str)]) -> String {
+    let lines: Vec<&str> = debits.lines().collect();
+    let mut out = vec![lines[0].to_string(), lines[1].to_string()];
+    for (amount, code) in codes {
+        let entry = lines.iter().find(|l| l.starts_with('6') && &l[29..39] == *amount).unwrap();
+        out.push(format!("626{}{}", &entry[3..79], "021000020000009"));
+        out.push(format!("{:<79}{}", format!("799{code}{}      {}", &entry[79..94], &entry[3..11]), "021000020000009"));
+    }
+    out.extend(lines.iter().filter(|l| l.starts_with('8') || (l.starts_with('9') && !l.starts_with("99"))).map(|l| l.to_string()));
+    out.join("\n") + "\n"
+}
+
+// Proves a bank's return file in the window: F9 then F12 opens the form with the returns folder's files to pick;
+// a missing file and an empty path are refused under the field; a malformed file picked is refused whole under the path field naming its line and field; the good file shows
+// each returned debit (account, amount, code and meaning, pending, fee, whether the enrolment is suspended) and
+// nothing is recorded before a supervisor confirms; the lead's own approval is refused under the supervisor
+// field; sam's records it (R02 suspends AP2, R01 leaves AP1 active); the same file again is refused.
+#[test]
+fn return_file_shown_then_recorded_by_a_supervisor() {
+    let (mut fixture, _keys) = autopay_fixture();
+    with_originator(&mut fixture);
+    let debits = released_debits(&fixture);
+    let folder = fixture.ctx.data_dir.join("autopay").join("returns");
+    std::fs::create_dir_all(&folder).unwrap();
+    let good = return_file(&debits, &[("0000005000", "R01"), ("0000004550", "R02")]);
+    std::fs::write(folder.join("returns.ach"), &good).unwrap();
+    std::fs::write(folder.join("bad.ach"), good.replacen("799R01", "799X01", 1)).unwrap();
+
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, AppMessage::Go(Screen::Finance));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F9));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F12));
+    assert_eq!(app.finance.mode(), Mode::Returns);
+    let texts = visible_texts(&app);
+    assert!(texts.iter().any(|t| t == "returns.ach") && texts.iter().any(|t| t == "bad.ach"), "the folder's files to pick: {texts:?}");
+
+    finance(&mut app, Message::ReturnFile("missing.ach".into()));
+    finance(&mut app, Message::ReturnFileSubmitted);
+    assert!(app.finance.return_file_refusal().is_some_and(|r| r.starts_with("file: cannot read ") && r.contains("missing.ach")), "{:?}", app.finance.return_file_refusal());
+    finance(&mut app, Message::ReturnFile(String::new()));
+    finance(&mut app, Message::ReturnFileSubmitted);
+    assert!(app.finance.return_file_refusal().is_some_and(|r| r.starts_with("file: type the return file's name")), "{:?}", app.finance.return_file_refusal());
+    finance(&mut app, Message::PickReturnFile("bad.ach".into()));
+    assert!(app.finance.return_file_refusal().is_some_and(|r| r.starts_with("line 4: return reason code: 'X01'")), "{:?}", app.finance.return_file_refusal());
+    assert!(visible_texts(&app).iter().any(|t| t.starts_with("Line 4: return reason code")), "the refusal is under the field");
+    assert!(app.finance.returns_preview().is_none());
+
+    finance(&mut app, Message::ReturnFile("returns.ach".into()));
+    finance(&mut app, Message::ReturnFileSubmitted);
+    let preview = app.finance.returns_preview().cloned().unwrap_or_else(|| panic!("{:?}", app.finance.return_file_refusal()));
+    let lines: Vec<_> = preview.lines.iter().map(|l| (l.enrolment.as_str(), l.account.as_str(), l.amount.cents(), l.code.as_str(), l.meaning, l.settled, l.fee.cents(), l.suspends)).collect();
+    assert_eq!(lines, [("AP1", "100200", 5000, "R01", Some("insufficient funds"), false, 2500, false), ("AP2", "1234567", 4550, "R02", Some("account closed"), false, 2500, true)]);
+    let texts = visible_texts(&app);
+    for shown in ["R01 insufficient funds", "R02 account closed", "suspended", "stays", "2 returned debits: 95.50 reversed, 50.00 in return fees; AP2 suspended."] {
+        assert!(texts.iter().any(|t| t == shown), "{shown:?} is not shown: {texts:?}");
+    }
+    assert!(!texts.iter().any(|t| t.contains(NUMBER)), "the bank account number is on screen");
+    let mut ui = simulator_at((1024.0, 768.0), app.view());
+    assert!(ui.find("Record 2 returns [Enter]").is_ok());
+    assert_snapshot(&mut ui, &app.theme(), "finance_returns_1024");
+    drop(ui);
+    // The supervisor's fields and the Record button stay on screen at 1024×768 and at a 150% text scale.
+    for size in [(1024.0, 768.0), (1280.0 / 1.5, 800.0 / 1.5)] {
+        let mut ui = simulator_at(size, app.view());
+        for (what, shown) in [("supervisor", wholly_visible(&mut ui, size, selector::id("approver"))), ("PIN", wholly_visible(&mut ui, size, selector::id("approver-pin")))] {
+            assert!(shown.is_some(), "the {what} field is not on screen at {size:?}");
+        }
+        assert!(wholly_visible(&mut ui, size, "Record 2 returns [Enter]").is_some(), "the Record button is not on screen at {size:?}");
+    }
+
+    finance(&mut app, Message::Approver("lee".into()));
+    finance(&mut app, Message::Pin("8642".into()));
+    assert!(!format!("{:?}", app.finance).contains("8642"), "the PIN typed is in the screen's debug text");
+    finance(&mut app, Message::ReturnsSubmitted);
+    assert_eq!(app.finance.mode(), Mode::Returns);
+    assert!(visible_texts(&app).iter().any(|t| t.starts_with("Supervisor: ") && t.contains("cannot approve")), "the refusal is under the supervisor field");
+    assert!(app.finance.enrolments().iter().all(|e| e.status == "active"), "nothing was recorded: {:?}", app.finance.enrolments());
+
+    finance(&mut app, Message::Approver("sam".into()));
+    finance(&mut app, Message::Pin("975310".into()));
+    finance(&mut app, Message::ReturnsSubmitted);
+    assert_eq!(app.finance.mode(), Mode::List, "{:?}", app.finance.return_file_refusal());
+    assert_eq!(app.finance.notice(), Some("2 returns from returns.ach recorded, approved by sam: 95.50 reversed, 50.00 in fees; suspended AP2."));
+    let statuses: Vec<(&str, &str)> = app.finance.enrolments().iter().map(|e| (e.enrolment.as_str(), e.status.as_str())).collect();
+    assert_eq!(statuses, [("AP1", "active"), ("AP2", "suspended (R02)")]);
+    let balances = fixture.ctx.worker.call(|ledger| {
+        let balance = |number: &str| citytill::ops::query::payable(&*ledger.read()?, number).map(|p| p.map(|p| p.balance.cents()));
+        Ok((balance("100200")?, balance("1234567")?))
+    });
+    assert_eq!(iced::futures::executor::block_on(balances).unwrap(), (Some(8412 + 2500), Some(4550 + 2500)), "pending debits never posted; each account is charged the return fee");
+
+    send(&mut app, AppMessage::Shortcut(Shortcut::F9));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F12));
+    // Typed as a full path this time.
+    finance(&mut app, Message::ReturnFile(folder.join("returns.ach").display().to_string()));
+    finance(&mut app, Message::ReturnFileSubmitted);
+    assert!(app.finance.return_file_refusal().is_some_and(|r| r.contains("was read already")), "{:?}", app.finance.return_file_refusal());
 }

@@ -1,19 +1,13 @@
-//! The finance screen's view (pure): the autopay enrolments and the open file exceptions (Up/Down through
-//! both), and the enrol, cancel and resolve forms. A form's approval fields and buttons sit below its
-//! scrolling part, so they are on screen at 1024×768 and a 150% text scale.
+//! The finance screen's view (pure): the autopay enrolments, the open file exceptions and the autopay runs
+//! (Up/Down through all three) with the list's actions; each form draws itself in its own file. A form's
+//! approval fields and buttons sit below its scrolling part, so they are on screen at 1024×768 and a 150% text scale.
 
 use iced::widget::{button, column, container, row, scrollable, text, Column};
 use iced::{Element, Length};
 
-use super::{
-    CancelForm, EnrolForm, Field, FinanceScreen, Message, Mode, ResolveForm, RunAction, RunForm, Step, ACCOUNT_ID, APPLY_TO_ID, BANK_ACCOUNT_ID, BANK_AGAIN_ID, DRAFT_DAY_ID, FILE_ID, FIXED_ID,
-    REASON_ID, ROUTING_ID, RUN_DATE_ID,
-};
+use super::{FinanceScreen, Message, Mode, RunAction, Step};
 use crate::gui::keys::Shortcut;
-use crate::gui::{theme, widgets, wording};
-
-/// How wide an enrolment field is: its hint whole inside it at any text scale.
-const FIELD_WIDTH: f32 = 260.0;
+use crate::gui::{theme, widgets};
 
 impl FinanceScreen {
     pub fn view(&self) -> Element<'_, Message> {
@@ -26,18 +20,19 @@ impl FinanceScreen {
             widgets::key_button("Cancel enrolment", Some(Shortcut::F8), enrolment.then_some(Message::StartCancel)).style(theme::button::tab(mode == Mode::Cancelling)),
             widgets::key_button("Apply to account", Some(Shortcut::F6), exception.then_some(Message::StartResolve(false))).style(theme::button::tab(mode == Mode::Applying)),
             widgets::key_button("Refund", Some(Shortcut::F7), exception.then_some(Message::StartResolve(true))).style(theme::button::tab(mode == Mode::Refunding)),
-            widgets::key_button("Run for a date", Some(Shortcut::F9), Some(Message::StartPrepare)),
+            widgets::key_button("Runs and return files", Some(Shortcut::F9), Some(Message::StartPrepare)),
             widgets::key_button("Release run", Some(Shortcut::F11), prepared.then_some(Message::StartRun(RunAction::Release))),
             widgets::key_button("Reject run", Some(Shortcut::F12), prepared.then_some(Message::StartRun(RunAction::Reject))),
         ]
         .spacing(8)
         .wrap()
         .vertical_spacing(8);
-        let heading = widgets::title("Finance — autopay and file exceptions");
+        let heading = widgets::title("Finance — autopay, returns and file exceptions");
         let feedback = widgets::feedback(self.error.as_deref(), self.notice.as_deref());
         match &self.step {
             // The enrolment form has the screen to itself: its approval fields and buttons always fit.
             Step::Enrolling(form) => column![heading, feedback, self.enrol_form_view(form)].spacing(theme::GAP).into(),
+            Step::Returns(form) => column![heading, feedback, self.returns_form(form)].spacing(theme::GAP).into(),
             Step::Cancelling(form) => column![heading, feedback, self.cancel_form(form)].spacing(theme::GAP).into(),
             Step::Resolving(form) => column![heading, feedback, self.resolve_form(form)].spacing(theme::GAP).into(),
             Step::Running(form) => column![heading, feedback, self.run_form(form)].spacing(theme::GAP).into(),
@@ -96,105 +91,6 @@ impl FinanceScreen {
         }
         container(list).padding(10).width(Length::Fill).style(theme::container::card).into()
     }
-
-    fn enrol_form_view<'a>(&'a self, form: &'a EnrolForm) -> Element<'a, Message> {
-        // The field is always the first child of the same column, so its refusal line coming or going (the next
-        // keystroke clears it) never rebuilds the field and takes its focus away.
-        let beside = |field: Field, input: Element<'a, Message>| -> Element<'a, Message> {
-            let line = column![input].spacing(2);
-            match &form.field_error {
-                Some((bad, problem)) if *bad == field => line.push(text(wording::sentence(problem)).size(theme::SMALL).style(theme::text::danger)).into(),
-                _ => line.into(),
-            }
-        };
-        let found = match &form.found {
-            Some((number, name)) => text(format!("Account {number} — {name}")).size(theme::BODY).font(theme::text::BOLD),
-            None => text("Type the account number and press Enter to look it up.").size(theme::SMALL).style(theme::text::muted),
-        };
-        let account_type = if form.savings { "Savings account [F6]" } else { "Checking account [F6]" };
-        let rule = if form.fixed { "Fixed amount [F7]" } else { "Full balance [F7]" };
-        let toggle = |label: &'static str, message: Message| button(text(label).size(theme::BODY)).padding([8, 14]).on_press(message).style(theme::button::secondary);
-        let mut terms = vec![beside(Field::DraftDay, widgets::field("Draft day (1-31)", DRAFT_DAY_ID, &form.draft_day, Message::DraftDay, Some(Message::NextField)))];
-        if form.fixed {
-            terms.insert(0, beside(Field::FixedAmount, widgets::field("Amount", FIXED_ID, &form.fixed_amount, Message::FixedAmount, Some(Message::NextField))));
-        }
-        let details = column![
-            text("Typed twice and hidden, the bank account is kept sealed; only its last 4 is shown. A second person approves.").size(theme::SMALL).style(theme::text::muted),
-            widgets::field_row(
-                FIELD_WIDTH,
-                [
-                    beside(Field::Account, widgets::field("Account", ACCOUNT_ID, &form.account, Message::Account, Some(Message::AccountSubmitted))),
-                    beside(Field::Routing, widgets::field("Routing number", ROUTING_ID, &form.routing, Message::Routing, Some(Message::RoutingSubmitted))),
-                ]
-            ),
-            found,
-            widgets::field_row(
-                FIELD_WIDTH,
-                [
-                    beside(Field::BankAccount, widgets::secret_field("Bank account", BANK_ACCOUNT_ID, &form.bank_account, Message::BankAccount, Some(Message::NextField))),
-                    beside(Field::BankAgain, widgets::secret_field("Bank account again", BANK_AGAIN_ID, &form.bank_again, Message::BankAgain, Some(Message::BankAgainSubmitted))),
-                ]
-            ),
-            row![toggle(account_type, Message::Savings(!form.savings)), toggle(rule, Message::Fixed(!form.fixed))].spacing(8).wrap().vertical_spacing(8),
-            widgets::field_row(FIELD_WIDTH, terms),
-        ]
-        .spacing(theme::GAP)
-        .padding(iced::Padding { right: 16.0, ..iced::Padding::ZERO });
-        let [approver, pin] = widgets::approval_fields(&form.approval, Message::Approver, Message::Pin, Message::EnrolSubmitted);
-        let submit = button(text("Enrol [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::EnrolSubmitted)).style(theme::button::primary);
-        let approval = column![
-            widgets::field_row(widgets::APPROVAL_FIELD_WIDTH, [beside(Field::Approver, approver), pin]),
-            row![submit, widgets::key_button("Cancel", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
-        ]
-        .spacing(8);
-        container(column![scrollable(details).height(Length::Fill), approval].spacing(theme::GAP)).padding(14).width(Length::Fill).height(Length::Fill).style(theme::container::card).into()
-    }
-
-    fn cancel_form<'a>(&'a self, form: &'a CancelForm) -> Element<'a, Message> {
-        let submit = button(text("Cancel enrolment [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::CancelSubmitted)).style(theme::button::danger);
-        container(
-            column![
-                text(format!("Cancel enrolment {}: it is not debited again (debits already released still settle).", form.enrolment)).size(theme::BODY),
-                container(widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::CancelSubmitted))).width(Length::Fill),
-                row![submit, widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
-            ]
-            .spacing(theme::GAP),
-        )
-        .padding(14)
-        .width(Length::Fill)
-        .style(theme::container::card)
-        .into()
-    }
-
-    fn resolve_form<'a>(&'a self, form: &'a ResolveForm) -> Element<'a, Message> {
-        let row_of = self.exceptions.iter().find(|x| x.reference == form.reference);
-        let what = match row_of {
-            Some(x) => format!("{} — line {} of batch {}: {} for '{}' ({})", x.reference, x.line, x.batch, x.amount.grouped(), x.account, x.problem),
-            None => form.reference.clone(),
-        };
-        let mut fields = column![text(what).size(theme::BODY).font(theme::text::BOLD)].spacing(theme::GAP);
-        let label = if form.refund {
-            fields = fields.push(text("Refunded to the remitter: it counts toward the file's totals and posts to no account.").size(theme::SMALL).style(theme::text::muted));
-            "Refund [Enter]"
-        } else {
-            let found = match &form.found {
-                Some((number, name)) => text(format!("Account {number} — {name}")).size(theme::BODY).font(theme::text::BOLD),
-                None => text("Type the account it belongs to and press Enter to look it up.").size(theme::SMALL).style(theme::text::muted),
-            };
-            fields = fields.push(container(widgets::field("Apply to account", APPLY_TO_ID, &form.account, Message::ApplyTo, Some(Message::ApplyToSubmitted))).width(FIELD_WIDTH)).push(found);
-            "Apply [Enter]"
-        };
-        let submit = button(text(label).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::ResolveSubmitted)).style(theme::button::primary);
-        container(
-            fields
-                .push(container(widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::ResolveSubmitted))).width(Length::Fill))
-                .push(row![submit, widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8)),
-        )
-        .padding(14)
-        .width(Length::Fill)
-        .style(theme::container::card)
-        .into()
-    }
 }
 
 impl FinanceScreen {
@@ -228,61 +124,6 @@ impl FinanceScreen {
             list = list.push(button(line).padding([4, 6]).on_press(Message::Highlight(index)).style(if chosen { theme::button::primary } else { theme::button::row }));
         }
         container(list).padding(10).width(Length::Fill).style(theme::container::card).into()
-    }
-
-    fn run_form<'a>(&'a self, form: &'a RunForm) -> Element<'a, Message> {
-        let busy = self.busy;
-        let back = widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel));
-        let body: Element<'a, Message> = match form.action {
-            RunAction::Prepare => {
-                let prepare = button(text("Prepare run [Enter]").size(theme::BODY)).padding([8, 14]).on_press_maybe((!busy).then_some(Message::RunSubmitted(false))).style(theme::button::primary);
-                let settle = widgets::key_button("Settle to this date", Some(Shortcut::F11), (!busy).then_some(Message::RunSubmitted(true)));
-                column![
-                    text("Prepare the run for a date: prenotes waiting and every live enrolment drafting that day. Or settle every released debit due by the date onto its account.")
-                        .size(theme::SMALL)
-                        .style(theme::text::muted),
-                    container(widgets::field("Date (YYYY-MM-DD)", RUN_DATE_ID, &form.date, Message::RunDate, Some(Message::RunSubmitted(false)))).width(FIELD_WIDTH),
-                    row![prepare, settle, back].spacing(8).wrap().vertical_spacing(8),
-                ]
-                .spacing(theme::GAP)
-                .into()
-            }
-            RunAction::Release | RunAction::Reject => {
-                let release = form.action == RunAction::Release;
-                let what = self
-                    .runs
-                    .iter()
-                    .find(|r| r.run == form.run)
-                    .map(|r| format!("Run {} for {}: {} debits ({}), {} prenotes", r.run, r.date, r.debits, r.total.grouped(), r.prenotes))
-                    .unwrap_or_else(|| form.run.clone());
-                let hint = if release {
-                    "A supervisor who did not prepare it releases it: the NACHA file is written to the file named, owner-only; the debits are pending until they settle."
-                } else {
-                    "A supervisor who did not prepare it rejects it with a reason: nothing goes out, its prenotes wait for the next run, the date may be prepared again."
-                };
-                let detail = if release {
-                    widgets::field("File", FILE_ID, &form.file, Message::File, Some(Message::NextField))
-                } else {
-                    widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::NextField))
-                };
-                let label = if release { "Release and write file [Enter]" } else { "Reject run [Enter]" };
-                let submit = button(text(label).size(theme::BODY)).padding([8, 14]).on_press_maybe((!busy).then_some(Message::RunSubmitted(false))).style(if release {
-                    theme::button::primary
-                } else {
-                    theme::button::danger
-                });
-                column![
-                    text(what).size(theme::BODY).font(theme::text::BOLD),
-                    text(hint).size(theme::SMALL).style(theme::text::muted),
-                    container(detail).width(Length::Fill),
-                    widgets::approval_form(&form.approval, Message::Approver, Message::Pin, Message::RunSubmitted(false)),
-                    row![submit, back].spacing(8).wrap().vertical_spacing(8),
-                ]
-                .spacing(theme::GAP)
-                .into()
-            }
-        };
-        container(body).padding(14).width(Length::Fill).style(theme::container::card).into()
     }
 }
 
