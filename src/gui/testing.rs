@@ -106,7 +106,7 @@ pub fn signed_in(fixture: &Fixture, name: &str, pin: &str) -> App {
     send(&mut app, Message::Login(super::screen::login::Message::Name(name.into())));
     send(&mut app, Message::Login(super::screen::login::Message::Pin(pin.into())));
     send(&mut app, Message::Login(super::screen::login::Message::Submit));
-    assert!(app.session.is_some(), "login failed: {:?}", app.login.error);
+    assert!(app.session.is_some(), "login failed: {:?}", app.login.error());
     app
 }
 

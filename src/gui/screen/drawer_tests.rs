@@ -128,9 +128,9 @@ fn assert_blind(app: &App, figure: &str, step: &str) {
     let mut texts = visible_texts(app);
     texts.extend(app.drawer.notice.clone());
     texts.extend(app.drawer.error.clone());
-    texts.extend(app.reports.shown.as_ref().map(|(_, text)| text.clone()));
-    texts.extend(app.reports.error.clone());
-    texts.extend(app.reports.notice.clone());
+    texts.extend(app.reports.shown().map(str::to_string));
+    texts.extend(app.reports.error().map(str::to_string));
+    texts.extend(app.reports.notice().map(str::to_string));
     // The Day end screen's drawer overview (read again after every drawer action), wherever the cashier is now.
     texts.extend(app.day.drawers.iter().filter_map(|d| d.expected_cash.map(|m| m.grouped())));
     texts.extend(texts_of(app.day.view()));
@@ -185,7 +185,7 @@ fn no_message_reveals_expected_cash_before_the_count() {
     for (index, name) in citytill::reports::NAMES.iter().enumerate() {
         send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Pick(index)));
         send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Run(crate::gui::screen::reports::Output::Screen)));
-        assert!(app.reports.shown.is_some(), "{name}: {:?}", app.reports.error);
+        assert!(app.reports.shown().is_some(), "{name}: {:?}", app.reports.error());
         assert_blind(&app, "149.12", &format!("the {name} report"));
     }
     send(&mut app, AppMessage::Go(Screen::Drawer));
@@ -211,7 +211,7 @@ fn supervisor_sees_expected_cash_on_the_drawer_report() {
     let index = citytill::reports::NAMES.iter().position(|n| *n == "drawer").unwrap();
     send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Pick(index)));
     send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Run(crate::gui::screen::reports::Output::Screen)));
-    let shown = app.reports.shown.as_ref().map(|(_, text)| text.clone()).unwrap_or_default();
+    let shown = app.reports.shown().map(str::to_string).unwrap_or_default();
     assert!(shown.contains("X report - drawer 1 - ana") && shown.contains("184.12"), "{shown}");
 }
 
