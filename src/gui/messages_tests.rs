@@ -12,7 +12,7 @@ fn pay_cash(app: &mut App, account: &str, cash: &str) -> String {
     send(app, Message::Counter(CounterMessage::LookupSubmitted));
     send(app, Message::Counter(CounterMessage::Amount(cash.into())));
     send(app, Message::Counter(CounterMessage::AmountSubmitted));
-    app.counter.completed.as_ref().expect("paid").result.receipt.clone()
+    app.counter.completed().expect("paid").result.receipt.clone()
 }
 
 /// Every text on screen that names a CLI flag (`--something`).
@@ -80,7 +80,7 @@ fn stale_success_never_sits_with_an_error() {
     send(&mut app, Message::Drawer(DrawerMessage::Submit));
     assert!(visible_texts(&app).iter().any(|t| t.contains("open with a float")), "the drawer-opened line is shown");
     send(&mut app, Message::Counter(CounterMessage::Reprint));
-    assert!(app.counter.error.is_some(), "no receipt yet to reprint");
+    assert!(app.counter.error().is_some(), "no receipt yet to reprint");
     let stale: Vec<String> = visible_texts(&app).into_iter().filter(|t| t.contains("open with a float")).collect();
     assert!(stale.is_empty(), "the drawer-opened line sits with the reprint's error: {stale:?}");
 }

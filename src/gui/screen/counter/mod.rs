@@ -29,6 +29,7 @@ use crate::gui::keys::Shortcut;
 use crate::gui::list_nav::{self, Move};
 use crate::gui::receipt_doc::receipt_document;
 use crate::gui::scan::{self, Lookup};
+use crate::gui::worker::WorkerError;
 
 pub use citytill::ops::payment::CartItem;
 pub use lookup::Found;
@@ -70,35 +71,39 @@ pub enum Printing {
     Failed(String),
 }
 
+/// The screen's state is its own: the app sends it `Message`s (and scans), hears `Event`s, and reads it only
+/// through the accessors below (the customer display reads the cart and the last payment).
 #[derive(Debug)]
 pub struct Counter {
-    pub lookup: String,
-    pub results: Vec<PayableRow>,
-    pub fee_match: Option<FeeRow>,
+    lookup: String,
+    results: Vec<PayableRow>,
+    fee_match: Option<FeeRow>,
     /// The keyboard highlight in the offered rows (the fee match first, then the results); Enter picks it.
-    pub highlighted: Option<usize>,
+    highlighted: Option<usize>,
     search_generation: u64,
-    pub cart: Cart,
+    cart: Cart,
     /// The city's convenience fees (`[convenience_fee]`), given to every new cart so it shows the fee it will charge.
-    pub fees: citytill::domain::convenience_fee::ConvenienceFees,
-    pub tender_kind: TenderKind,
-    pub amount: String,
+    fees: citytill::domain::convenience_fee::ConvenienceFees,
+    tender_kind: TenderKind,
+    amount: String,
     /// The tender's details as typed, one input each (only those of `tender_kind` are shown).
-    pub fields: TenderFields,
+    fields: TenderFields,
     /// The detail the last tender was refused for, and why: shown under that input.
-    pub field_error: Option<(TenderField, String)>,
+    field_error: Option<(TenderField, String)>,
     /// A refused tender amount: written under the amount, whose text is selected so typing replaces it.
-    pub amount_error: Option<String>,
-    pub error: Option<String>,
-    pub busy: bool,
-    pub completed: Option<Completed>,
+    amount_error: Option<String>,
+    /// `pub(super)` only while the day end and finance tests read it (`error()` is the accessor).
+    pub(super) error: Option<String>,
+    busy: bool,
+    /// `pub(super)` only while the day end tests read it (`completed()` is the accessor).
+    pub(super) completed: Option<Completed>,
     /// The question `ops::payment` asked about implausible cash: Enter records the payment, Esc takes the tender back.
-    pub confirming: Option<String>,
+    confirming: Option<String>,
     /// The lookup line came from the serial scanner (a receipt barcode there opens Receipts from any terminal).
     scanned_line: bool,
     /// Why this cashier cannot start a payment (no open drawer, or one counted and awaiting approval), as the
     /// window last heard it; said at the first lookup, not after the payment is keyed. The ledger refuses anyway.
-    pub drawer_refusal: Option<String>,
+    drawer_refusal: Option<String>,
 }
 
 impl Default for Counter {
@@ -130,8 +135,8 @@ impl Default for Counter {
 pub enum Message {
     LookupChanged(String),
     LookupSubmitted,
-    Searched(u64, Result<(Vec<PayableRow>, Option<FeeRow>), String>),
-    Found(Result<Found, String>),
+    Searched(u64, Result<(Vec<PayableRow>, Option<FeeRow>), WorkerError>),
+    Found(Result<Found, WorkerError>),
     Pick(usize),
     PickFee,
     /// Up/Down, PageUp/PageDown, Home/End in the offered rows.
@@ -148,9 +153,9 @@ pub enum Message {
     FieldSubmitted(TenderField),
     AmountSubmitted,
     RemoveTender(usize),
-    Paid(Result<Paid, String>),
+    Paid(Result<Paid, WorkerError>),
     Reprint,
-    Reprinted(Box<Result<ReceiptInfo, String>>),
+    Reprinted(Box<Result<ReceiptInfo, WorkerError>>),
     Clear,
 }
 
@@ -180,6 +185,42 @@ impl Counter {
 
     pub fn focus(&self) -> Task<Message> {
         focus(if self.cart.is_empty() { LOOKUP_ID } else { AMOUNT_ID })
+    }
+
+    /// The cart being paid (what the customer display shows).
+    pub fn cart(&self) -> &Cart {
+        &self.cart
+    }
+
+    /// The last payment recorded, while it is shown.
+    pub fn completed(&self) -> Option<&Completed> {
+        self.completed.as_ref()
+    }
+
+    /// The error in the counter's banner, if any.
+    #[cfg(test)]
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// Whether the counter shows an error (in its banner or under the amount): the app's one-off line gives way.
+    pub fn shows_error(&self) -> bool {
+        self.error.is_some() || self.amount_error.is_some()
+    }
+
+    /// The signed-in cashier's drawer as the status bar last read it (None: no drawer): whether payments can start.
+    pub fn drawer_known(&mut self, drawer: Option<&query::Drawer>) {
+        self.drawer_refusal = drawer_refusal(drawer);
+    }
+
+    /// The cashier has just opened a drawer: payments can start.
+    pub fn drawer_opened(&mut self) {
+        self.drawer_refusal = None;
+    }
+
+    /// A scan from another screen could not be read: the counter (now shown) says why.
+    pub fn scan_refused(&mut self, reason: String) {
+        self.error = Some(reason);
     }
 
     /// Total of the cart lines whose amounts parse.
@@ -315,7 +356,7 @@ impl Counter {
             self.fee_match = None;
             return Task::none();
         }
-        Task::perform(ctx.worker.call(move |ledger| Ok((query::search_payables(ledger.conn(), &words, RESULTS_LIMIT)?, query::fee(ledger.conn(), &words)?))), move |result| {
+        Task::perform(ctx.worker.run(move |ledger| Ok((query::search_payables(ledger.conn(), &words, RESULTS_LIMIT)?, query::fee(ledger.conn(), &words)?))), move |result| {
             Message::Searched(generation, result)
         })
     }
@@ -347,7 +388,7 @@ impl Counter {
         }
     }
 
-    fn searched(&mut self, generation: u64, result: Result<(Vec<PayableRow>, Option<FeeRow>), String>) {
+    fn searched(&mut self, generation: u64, result: Result<(Vec<PayableRow>, Option<FeeRow>), WorkerError>) {
         if generation != self.search_generation {
             return; // typed on since: a newer search is coming
         }
@@ -357,7 +398,7 @@ impl Counter {
                 self.fee_match = fee;
                 self.highlighted = None;
             }
-            Err(error) => self.error = Some(error),
+            Err(error) => self.error = Some(error.into()),
         }
     }
 
@@ -381,20 +422,20 @@ impl Counter {
                 // barcode, may open Receipts — and only when the receipt exists.
                 let receipt_allowed = scanned || receipt.split_once('-').is_some_and(|(terminal, _)| terminal.eq_ignore_ascii_case(&ctx.terminal));
                 let text = self.lookup.trim().to_string();
-                (Task::perform(ctx.worker.call(move |ledger| lookup::receipt_shaped(ledger, &text, receipt_allowed.then_some(receipt.as_str()), RESULTS_LIMIT)), Message::Found), None)
+                (Task::perform(ctx.worker.run(move |ledger| lookup::receipt_shaped(ledger, &text, receipt_allowed.then_some(receipt.as_str()), RESULTS_LIMIT)), Message::Found), None)
             }
             Lookup::BadStub(problem) => {
                 self.error = Some(problem);
                 self.lookup.clear();
                 (focus(LOOKUP_ID), None)
             }
-            Lookup::Stub { accounts, amount } => (Task::perform(ctx.worker.call(move |ledger| lookup::stub(ledger, accounts, amount)), Message::Found), None),
+            Lookup::Stub { accounts, amount } => (Task::perform(ctx.worker.run(move |ledger| lookup::stub(ledger, accounts, amount)), Message::Found), None),
             Lookup::Words(words) if words.is_empty() => (self.focus(), None),
-            Lookup::Words(words) => (Task::perform(ctx.worker.call(move |ledger| lookup::words(ledger, &words, RESULTS_LIMIT)), Message::Found), None),
+            Lookup::Words(words) => (Task::perform(ctx.worker.run(move |ledger| lookup::words(ledger, &words, RESULTS_LIMIT)), Message::Found), None),
         }
     }
 
-    fn found(&mut self, result: Result<Found, String>) -> (Task<Message>, Option<Event>) {
+    fn found(&mut self, result: Result<Found, WorkerError>) -> (Task<Message>, Option<Event>) {
         let task = match result {
             Ok(Found::Receipt(receipt)) => {
                 self.lookup.clear();
@@ -417,7 +458,7 @@ impl Counter {
                 focus(LOOKUP_ID)
             }
             Err(error) => {
-                self.error = Some(error);
+                self.error = Some(error.into());
                 focus(LOOKUP_ID)
             }
         };
@@ -624,7 +665,7 @@ impl Counter {
         self.busy = true;
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
         Task::perform(
-            ctx.worker.call(move |ledger| match payment::pay_unless_implausible(ledger, &settings, &actor, &request, confirmed)? {
+            ctx.worker.run(move |ledger| match payment::pay_unless_implausible(ledger, &settings, &actor, &request, confirmed)? {
                 payment::Checked::Paid(result) => {
                     let info = query::receipt(ledger.conn(), &result.receipt)?;
                     Ok(Paid::Recorded(Box::new((result, info))))
@@ -636,7 +677,7 @@ impl Counter {
     }
 
     /// The payment is recorded: print, kick, show the change, get ready for the next customer.
-    fn paid(&mut self, result: Result<Paid, String>, ctx: &Context) -> (Task<Message>, Option<Event>) {
+    fn paid(&mut self, result: Result<Paid, WorkerError>, ctx: &Context) -> (Task<Message>, Option<Event>) {
         self.busy = false;
         let (result, info) = match result {
             Ok(Paid::Recorded(recorded)) => *recorded,
@@ -645,8 +686,9 @@ impl Counter {
                 return (focus(AMOUNT_ID), None);
             }
             Err(error) => {
-                // Enter again would only be refused again: say how to take the tender back.
-                let hint = if self.tendered() > self.total_due() { format!(" — take the last tender back [{}]", Shortcut::RemoveTender.label()) } else { String::new() };
+                // A refusal would only come again on Enter: say how to take the tender back. A failure is not the
+                // tender's fault: its line says to try again or call IT, and the cart stays as it is.
+                let hint = if error.is_refusal() && self.tendered() > self.total_due() { format!(" — take the last tender back [{}]", Shortcut::RemoveTender.label()) } else { String::new() };
                 self.error = Some(format!("{error}{hint}"));
                 return (focus(AMOUNT_ID), None);
             }
@@ -688,7 +730,7 @@ impl Counter {
             return Task::none();
         };
         Task::perform(
-            ctx.worker.call({
+            ctx.worker.run({
                 let actor = actor.clone();
                 move |ledger| citytill::ops::receipt_doc::record_reprint(ledger, &actor, &receipt)
             }),
@@ -696,7 +738,7 @@ impl Counter {
         )
     }
 
-    fn reprinted(&mut self, result: Result<ReceiptInfo, String>, ctx: &Context) {
+    fn reprinted(&mut self, result: Result<ReceiptInfo, WorkerError>, ctx: &Context) {
         match result {
             Ok(info) => {
                 let outcome = receipt_document(&ctx.settings, &info, ctx.training, true).and_then(|document| ctx.devices.print(&document));
@@ -707,7 +749,7 @@ impl Counter {
                     };
                 }
             }
-            Err(error) => self.error = Some(error),
+            Err(error) => self.error = Some(error.into()),
         }
     }
 

@@ -588,3 +588,26 @@ fn city_stub_template_from_settings_is_read_by_the_window() {
     assert!(error.contains("stub scanning is off") && error.contains("scanline.templates[0]") && error.contains("parking.toml") && error.contains("length"), "{error}");
     assert!(broken.counter.cart.is_empty());
 }
+
+// Proves a refusal and a failure read differently at the counter: 250,000.00 cash on 84.12 is refused (the change
+// cannot be covered) with how to take the tender back; once the ledger thread has stopped, the same Enter is a
+// failure that says to call IT and nothing about the tender (it is not the tender's fault), and the cart stays.
+#[test]
+fn a_stopped_ledger_thread_is_a_failure_not_a_refusal() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::Amount("250000".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    let refusal = app.counter.error.clone().unwrap_or_default();
+    assert!(refusal.contains("cannot cover") && refusal.contains("[Ctrl+Shift+D]") && !refusal.contains("call IT"), "{refusal}");
+
+    let stopped = iced::futures::executor::block_on(fixture.ctx.worker.run(|_| -> citytill::Result<()> { panic!("the ledger thread stops (test)") }));
+    assert!(stopped.is_err());
+    counter(&mut app, Message::AmountSubmitted);
+    let failure = app.counter.error.clone().unwrap_or_default();
+    assert!(failure.contains("the ledger thread stopped") && failure.contains("call IT") && !failure.contains("Ctrl+Shift+D"), "{failure}");
+    assert!(app.counter.completed.is_none() && !app.counter.busy, "nothing recorded, the counter is not left busy");
+    assert_eq!((app.counter.cart.len(), app.counter.cart.tenders().len()), (1, 1), "the cart stays as it was");
+}
