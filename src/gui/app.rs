@@ -84,7 +84,7 @@ impl App {
         let fees = ctx.settings.convenience_fees();
         let status = Status { terminal: ctx.terminal.clone(), training: ctx.training, hq: status_bar::hq_text(ctx.sync_status().as_ref()), devices: ctx.devices.lines(), ..Status::default() };
         let mut app = App {
-            drawer: drawer::DrawerScreen::new(&ctx),
+            drawer: drawer::DrawerScreen::default(),
             ctx,
             screen: Screen::Login,
             session: None,

@@ -90,7 +90,7 @@ fn blind_count_fits_small_screen() {
     // A refused count adds an error line: the Record button must stay on screen.
     send(&mut app, Message::Drawer(DrawerMessage::Count(0, "lots".into())));
     send(&mut app, Message::Drawer(DrawerMessage::Submit));
-    assert!(app.drawer.error.is_some(), "a count of 'lots' is refused");
+    assert!(app.drawer.error().is_some(), "a count of 'lots' is refused");
     let mut ui = simulator_at(SMALL, app.view());
     assert!(wholly_visible(&mut ui, SMALL, "Record count [Enter]").is_some(), "the Record button is not on screen under an error");
     assert!(wholly_visible(&mut ui, SMALL, "Cancel [Esc]").is_some(), "the Cancel button is not on screen under an error");
