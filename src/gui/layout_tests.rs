@@ -67,7 +67,7 @@ fn void_form_fits_small_screen() {
     send(&mut app, Message::Receipts(ReceiptsMessage::Approver("sam".into())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Pin("000000".into())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Confirm));
-    assert!(app.receipts.error.is_some(), "a wrong PIN is refused");
+    assert!(app.receipts.error().is_some(), "a wrong PIN is refused");
     assert_approval_visible(&app, SMALL, "void form with an error");
     assert_approval_visible(&app, WIDE, "void form with an error");
     let mut ui = simulator_at(SMALL, app.view());

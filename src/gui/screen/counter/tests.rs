@@ -125,7 +125,7 @@ fn receipt_barcode_opens_receipts() {
     counter(&mut app, Message::LookupChanged("T01-000001".into()));
     counter(&mut app, Message::LookupSubmitted);
     assert_eq!(app.screen, Screen::Receipts);
-    assert_eq!(app.receipts.shown.as_ref().map(|i| i.receipt.as_str()), Some("T01-000001"));
+    assert_eq!(app.receipts.shown().map(|i| i.receipt.as_str()), Some("T01-000001"));
     send(&mut app, AppMessage::Go(Screen::Counter));
     send(&mut app, AppMessage::Device(DeviceEvent::Data(ScanData::Unknown("T01-000001".into()))));
     assert_eq!(app.screen, Screen::Receipts, "a scanned receipt barcode opens it too");
