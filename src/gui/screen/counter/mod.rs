@@ -71,27 +71,59 @@ pub enum Printing {
     Failed(String),
 }
 
-/// The screen's state is its own: the app sends it `Message`s (and scans), hears `Event`s, and reads it only
-/// through the accessors below (the customer display reads the cart and the last payment).
-#[derive(Debug)]
-pub struct Counter {
-    lookup: String,
+/// The lookup line and what it offers while typed.
+#[derive(Debug, Default)]
+struct Search {
+    text: String,
     results: Vec<PayableRow>,
     fee_match: Option<FeeRow>,
     /// The keyboard highlight in the offered rows (the fee match first, then the results); Enter picks it.
     highlighted: Option<usize>,
-    search_generation: u64,
-    cart: Cart,
-    /// The city's convenience fees (`[convenience_fee]`), given to every new cart so it shows the fee it will charge.
-    fees: citytill::domain::convenience_fee::ConvenienceFees,
-    tender_kind: TenderKind,
+    /// Which search-as-you-type answer is the current one (an older one is dropped).
+    generation: u64,
+    /// The line came from the serial scanner (a receipt barcode there opens Receipts from any terminal).
+    scanned: bool,
+}
+
+impl Search {
+    /// The line was used (put in the cart, refused, opened elsewhere): the field and its offers empty.
+    fn clear(&mut self) {
+        self.text.clear();
+        self.results.clear();
+        self.fee_match = None;
+        self.highlighted = None;
+    }
+}
+
+/// The tender being typed: its kind, amount and details, and what was refused in them.
+#[derive(Debug)]
+struct TenderForm {
+    kind: TenderKind,
     amount: String,
-    /// The tender's details as typed, one input each (only those of `tender_kind` are shown).
+    /// The details as typed, one input each (only those of `kind` are shown).
     fields: TenderFields,
     /// The detail the last tender was refused for, and why: shown under that input.
     field_error: Option<(TenderField, String)>,
-    /// A refused tender amount: written under the amount, whose text is selected so typing replaces it.
+    /// A refused amount: written under the amount, whose text is selected so typing replaces it.
     amount_error: Option<String>,
+}
+
+impl Default for TenderForm {
+    fn default() -> TenderForm {
+        TenderForm { kind: TenderKind::Cash, amount: String::new(), fields: TenderFields::default(), field_error: None, amount_error: None }
+    }
+}
+
+/// The screen's state is its own: the app sends it `Message`s (and scans), hears `Event`s, and reads it only
+/// through the accessors below (the customer display reads the cart and the last payment). The lookup and the
+/// tender being typed are each one value, emptied whole.
+#[derive(Debug, Default)]
+pub struct Counter {
+    search: Search,
+    cart: Cart,
+    /// The city's convenience fees (`[convenience_fee]`), given to every new cart so it shows the fee it will charge.
+    fees: citytill::domain::convenience_fee::ConvenienceFees,
+    tender: TenderForm,
     /// `pub(super)` only while the day end and finance tests read it (`error()` is the accessor).
     pub(super) error: Option<String>,
     busy: bool,
@@ -99,36 +131,9 @@ pub struct Counter {
     pub(super) completed: Option<Completed>,
     /// The question `ops::payment` asked about implausible cash: Enter records the payment, Esc takes the tender back.
     confirming: Option<String>,
-    /// The lookup line came from the serial scanner (a receipt barcode there opens Receipts from any terminal).
-    scanned_line: bool,
     /// Why this cashier cannot start a payment (no open drawer, or one counted and awaiting approval), as the
     /// window last heard it; said at the first lookup, not after the payment is keyed. The ledger refuses anyway.
     drawer_refusal: Option<String>,
-}
-
-impl Default for Counter {
-    fn default() -> Counter {
-        Counter {
-            lookup: String::new(),
-            results: Vec::new(),
-            fee_match: None,
-            highlighted: None,
-            search_generation: 0,
-            cart: Cart::default(),
-            fees: Default::default(),
-            tender_kind: TenderKind::Cash,
-            amount: String::new(),
-            fields: TenderFields::default(),
-            field_error: None,
-            amount_error: None,
-            error: None,
-            busy: false,
-            completed: None,
-            confirming: None,
-            scanned_line: false,
-            drawer_refusal: None,
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -205,7 +210,7 @@ impl Counter {
 
     /// Whether the counter shows an error (in its banner or under the amount): the app's one-off line gives way.
     pub fn shows_error(&self) -> bool {
-        self.error.is_some() || self.amount_error.is_some()
+        self.error.is_some() || self.tender.amount_error.is_some()
     }
 
     /// The signed-in cashier's drawer as the status bar last read it (None: no drawer): whether payments can start.
@@ -255,8 +260,8 @@ impl Counter {
             Message::RemoveLine(index) => return (self.remove_line(index), None),
             Message::Kind(kind) => return (self.kind(kind), None),
             Message::Amount(text) => {
-                self.amount = text;
-                self.amount_error = None;
+                self.tender.amount = text;
+                self.tender.amount_error = None;
             }
             Message::Field(field, text) => self.field(field, text),
             Message::FieldSubmitted(field) => return self.field_submitted(field, ctx, actor),
@@ -290,14 +295,14 @@ impl Counter {
     pub fn scanned(&mut self, data: ScanData) -> Option<Message> {
         match data {
             ScanData::Stub(line) | ScanData::Unknown(line) => {
-                self.lookup = line;
-                self.scanned_line = true;
+                self.search.text = line;
+                self.search.scanned = true;
                 Some(Message::LookupSubmitted)
             }
             ScanData::Micr(micr) => {
                 self.fill_from_micr(&micr);
-                if let (Some(cents), true) = (micr.amount_cents, self.amount.is_empty()) {
-                    self.amount = Money::from_cents(cents).to_string();
+                if let (Some(cents), true) = (micr.amount_cents, self.tender.amount.is_empty()) {
+                    self.tender.amount = Money::from_cents(cents).to_string();
                 }
                 None
             }
@@ -307,10 +312,8 @@ impl Counter {
     /// A check's MICR line (from the serial reader or typed by a wedge one) fills the check's routing, account
     /// (its last 4 only, as the reader gives it) and check number.
     fn fill_from_micr(&mut self, micr: &citytill_hardware::micr::Micr) {
-        self.tender_kind = TenderKind::Check;
-        self.fields = TenderFields { routing: micr.routing.clone(), account: micr.account_last4.clone(), number: micr.check_number.clone().unwrap_or_default(), ..TenderFields::default() };
-        self.field_error = None;
-        self.amount_error = None;
+        let fields = TenderFields { routing: micr.routing.clone(), account: micr.account_last4.clone(), number: micr.check_number.clone().unwrap_or_default(), ..TenderFields::default() };
+        self.tender = TenderForm { kind: TenderKind::Check, amount: std::mem::take(&mut self.tender.amount), fields, ..TenderForm::default() };
     }
 
     /// A keyboard-wedge reader typed `line` + Enter into whichever field had the focus (`App` saw the fast burst).
@@ -319,13 +322,13 @@ impl Counter {
     /// refusal its Enter got is dropped, and it is looked up like a scan. None when there is nothing more to do.
     pub fn wedge_scan(&mut self, line: &str) -> Option<Message> {
         let line = line.trim();
-        if line.is_empty() || self.lookup.trim() == line {
+        if line.is_empty() || self.search.text.trim() == line {
             return None;
         }
         let is_micr = citytill_hardware::micr::parse(line, None).is_ok();
-        let mut fields: Vec<&mut String> = vec![&mut self.amount];
-        if !(is_micr && self.tender_kind == TenderKind::Check) {
-            let TenderFields { routing, account, number, brand, last4, auth, reference } = &mut self.fields;
+        let mut fields: Vec<&mut String> = vec![&mut self.tender.amount];
+        if !(is_micr && self.tender.kind == TenderKind::Check) {
+            let TenderFields { routing, account, number, brand, last4, auth, reference } = &mut self.tender.fields;
             fields.extend([routing, account, number, brand, last4, auth, reference]);
         }
         fields.extend(self.cart.line_amounts_mut());
@@ -343,17 +346,17 @@ impl Counter {
     }
 
     fn lookup_changed(&mut self, text: String, ctx: &Context) -> Task<Message> {
-        self.lookup = text;
-        self.highlighted = None;
-        self.scanned_line = false;
+        self.search.text = text;
+        self.search.highlighted = None;
+        self.search.scanned = false;
         self.completed = None;
-        self.search_generation += 1;
-        let generation = self.search_generation;
-        let words = self.lookup.trim().to_string();
+        self.search.generation += 1;
+        let generation = self.search.generation;
+        let words = self.search.text.trim().to_string();
         // A card number is never sent to a search (nor kept: Enter refuses and clears it).
         if words.chars().count() < 2 || !matches!(scan::classify(&ctx.stubs, &words), Lookup::Words(_) | Lookup::Receipt(_)) || contains_card_number(&words) {
-            self.results.clear();
-            self.fee_match = None;
+            self.search.results.clear();
+            self.search.fee_match = None;
             return Task::none();
         }
         Task::perform(ctx.worker.run(move |ledger| Ok((query::search_payables(ledger.conn(), &words, RESULTS_LIMIT)?, query::fee(ledger.conn(), &words)?))), move |result| {
@@ -363,17 +366,17 @@ impl Counter {
 
     /// How many rows the lookup offers: the fee match, then the results.
     pub fn offered(&self) -> usize {
-        usize::from(self.fee_match.is_some()) + self.results.len()
+        usize::from(self.search.fee_match.is_some()) + self.search.results.len()
     }
 
     /// Moves the keyboard highlight (Home/End only once a row is highlighted: before that they stay the
     /// lookup field's) and scrolls the results to follow it.
     fn move_highlight(&mut self, movement: Move) -> Task<Message> {
-        if matches!(movement, Move::Home | Move::End) && self.highlighted.is_none() {
+        if matches!(movement, Move::Home | Move::End) && self.search.highlighted.is_none() {
             return Task::none();
         }
-        self.highlighted = list_nav::moved(self.highlighted, self.offered(), movement);
-        match self.highlighted {
+        self.search.highlighted = list_nav::moved(self.search.highlighted, self.offered(), movement);
+        match self.search.highlighted {
             Some(index) => list_nav::follow(RESULTS_ID, index, self.offered()),
             None => Task::none(),
         }
@@ -381,7 +384,7 @@ impl Counter {
 
     /// Enter with a row highlighted: that row goes in the cart.
     fn pick_highlighted(&mut self, index: usize) -> Task<Message> {
-        match (self.fee_match.is_some(), index) {
+        match (self.search.fee_match.is_some(), index) {
             (true, 0) => self.pick_fee(),
             (true, index) => self.pick(index - 1),
             (false, index) => self.pick(index),
@@ -389,14 +392,14 @@ impl Counter {
     }
 
     fn searched(&mut self, generation: u64, result: Result<(Vec<PayableRow>, Option<FeeRow>), WorkerError>) {
-        if generation != self.search_generation {
+        if generation != self.search.generation {
             return; // typed on since: a newer search is coming
         }
         match result {
             Ok((results, fee)) => {
-                self.results = results;
-                self.fee_match = fee;
-                self.highlighted = None;
+                self.search.results = results;
+                self.search.fee_match = fee;
+                self.search.highlighted = None;
             }
             Err(error) => self.error = Some(error.into()),
         }
@@ -404,29 +407,27 @@ impl Counter {
 
     fn lookup_submitted(&mut self, ctx: &Context) -> (Task<Message>, Option<Event>) {
         self.error = None;
-        let scanned = std::mem::take(&mut self.scanned_line);
-        if let Some(index) = self.highlighted.take().filter(|i| *i < self.offered() && !scanned) {
+        let scanned = std::mem::take(&mut self.search.scanned);
+        if let Some(index) = self.search.highlighted.take().filter(|i| *i < self.offered() && !scanned) {
             return (self.pick_highlighted(index), None);
         }
-        if contains_card_number(&self.lookup) {
+        if contains_card_number(&self.search.text) {
             // Like every other field: refused, not echoed, not kept.
-            self.lookup.clear();
-            self.results.clear();
-            self.fee_match = None;
+            self.search.clear();
             self.error = Some("lookup: that looks like a card number; card numbers are never typed into CityTill — use the card terminal".into());
             return (focus(LOOKUP_ID), None);
         }
-        match scan::classify(&ctx.stubs, &self.lookup) {
+        match scan::classify(&ctx.stubs, &self.search.text) {
             Lookup::Receipt(receipt) => {
                 // Accounts first (BL-1234567 is a license); only this terminal's receipts, or a scanned receipt
                 // barcode, may open Receipts — and only when the receipt exists.
                 let receipt_allowed = scanned || receipt.split_once('-').is_some_and(|(terminal, _)| terminal.eq_ignore_ascii_case(&ctx.terminal));
-                let text = self.lookup.trim().to_string();
+                let text = self.search.text.trim().to_string();
                 (Task::perform(ctx.worker.run(move |ledger| lookup::receipt_shaped(ledger, &text, receipt_allowed.then_some(receipt.as_str()), RESULTS_LIMIT)), Message::Found), None)
             }
             Lookup::BadStub(problem) => {
                 self.error = Some(problem);
-                self.lookup.clear();
+                self.search.text.clear();
                 (focus(LOOKUP_ID), None)
             }
             Lookup::Stub { accounts, amount } => (Task::perform(ctx.worker.run(move |ledger| lookup::stub(ledger, accounts, amount)), Message::Found), None),
@@ -438,16 +439,14 @@ impl Counter {
     fn found(&mut self, result: Result<Found, WorkerError>) -> (Task<Message>, Option<Event>) {
         let task = match result {
             Ok(Found::Receipt(receipt)) => {
-                self.lookup.clear();
-                self.results.clear();
-                self.fee_match = None;
+                self.search.clear();
                 return (Task::none(), Some(Event::OpenReceipt(receipt)));
             }
             Ok(Found::Payable(row, amount)) => self.add(CartItem::Payable(row), amount),
             Ok(Found::Fee(row)) => self.add(CartItem::Fee(row), None),
             Ok(Found::Many(rows)) => {
-                self.results = rows;
-                self.highlighted = None;
+                self.search.results = rows;
+                self.search.highlighted = None;
                 if let Some(refusal) = self.drawer_refusal.clone().filter(|_| self.cart.is_empty()) {
                     self.error = Some(refusal);
                 }
@@ -466,14 +465,14 @@ impl Counter {
     }
 
     fn pick(&mut self, index: usize) -> Task<Message> {
-        match self.results.get(index).cloned() {
+        match self.search.results.get(index).cloned() {
             Some(row) => self.add(CartItem::Payable(row), None),
             None => Task::none(),
         }
     }
 
     fn pick_fee(&mut self) -> Task<Message> {
-        match self.fee_match.clone() {
+        match self.search.fee_match.clone() {
             Some(fee) => self.add(CartItem::Fee(fee), None),
             None => Task::none(),
         }
@@ -504,10 +503,7 @@ impl Counter {
             self.cart = Cart::with_convenience_fees(self.fees.clone());
         }
         self.cart.add_line(item, amount);
-        self.lookup.clear();
-        self.results.clear();
-        self.fee_match = None;
-        self.highlighted = None;
+        self.search.clear();
         self.error = None;
         // A variable fee (or nothing due) needs its amount typed on the line first.
         if needs_amount {
@@ -532,12 +528,10 @@ impl Counter {
 
     /// F5..F9: the tender's kind; focus goes to its first detail (the amount for cash).
     fn kind(&mut self, kind: TenderKind) -> Task<Message> {
-        if kind != self.tender_kind {
-            self.fields = TenderFields::default();
-            self.field_error = None;
-            self.amount_error = None;
+        if kind != self.tender.kind {
+            // Another kind's details: the amount typed stays, the details and their refusals go.
+            self.tender = TenderForm { kind, amount: std::mem::take(&mut self.tender.amount), ..TenderForm::default() };
         }
-        self.tender_kind = kind;
         match TenderField::of(kind).first() {
             Some(first) => focus(field_id(*first)),
             None => focus(AMOUNT_ID),
@@ -545,22 +539,22 @@ impl Counter {
     }
 
     fn field(&mut self, field: TenderField, text: String) {
-        *self.fields.get_mut(field) = text;
-        if self.field_error.as_ref().is_some_and(|(bad, _)| *bad == field) {
-            self.field_error = None;
+        *self.tender.fields.get_mut(field) = text;
+        if self.tender.field_error.as_ref().is_some_and(|(bad, _)| *bad == field) {
+            self.tender.field_error = None;
         }
     }
 
     /// Enter in a detail's input. A MICR line typed there by a wedge check reader fills the check's details and
     /// tenders; Enter in the last detail tenders; in an earlier one it moves on to the next.
     fn field_submitted(&mut self, field: TenderField, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
-        if self.tender_kind == TenderKind::Check {
-            if let Ok(micr) = citytill_hardware::micr::parse(self.fields.get(field).trim(), None) {
+        if self.tender.kind == TenderKind::Check {
+            if let Ok(micr) = citytill_hardware::micr::parse(self.tender.fields.get(field).trim(), None) {
                 self.fill_from_micr(&micr);
                 return self.amount_submitted(ctx, actor);
             }
         }
-        let fields = TenderField::of(self.tender_kind);
+        let fields = TenderField::of(self.tender.kind);
         match fields.iter().position(|f| *f == field).and_then(|at| fields.get(at + 1)) {
             Some(next) => (focus(field_id(*next)), None),
             None => self.amount_submitted(ctx, actor),
@@ -578,8 +572,8 @@ impl Counter {
     /// Enter in the amount field: add the tender (empty = what is due, before any tender); complete once covered.
     fn amount_submitted(&mut self, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
         self.error = None;
-        self.field_error = None;
-        self.amount_error = None;
+        self.tender.field_error = None;
+        self.tender.amount_error = None;
         if self.cart.is_empty() {
             return (focus(LOOKUP_ID), None);
         }
@@ -587,8 +581,8 @@ impl Counter {
             self.error = Some(error);
             return (Task::none(), None);
         }
-        let typed = self.amount.trim().to_string();
-        let amount_text = match (typed.is_empty(), self.cart.exact_amount_for(self.tender_kind)) {
+        let typed = self.tender.amount.trim().to_string();
+        let amount_text = match (typed.is_empty(), self.cart.exact_amount_for(self.tender.kind)) {
             (false, _) => typed,
             (true, Some(exact)) => exact.to_string(),
             (true, None) => {
@@ -604,23 +598,21 @@ impl Counter {
                 return (focus(AMOUNT_ID), None);
             }
         };
-        let amount = match Money::parse_positive(&format!("tender {}", self.tender_kind.as_str()), &amount_text, ctx.max_amount()) {
+        let amount = match Money::parse_positive(&format!("tender {}", self.tender.kind.as_str()), &amount_text, ctx.max_amount()) {
             Ok(amount) => amount,
             Err(error) => {
-                let card_number = contains_card_number(&self.amount);
+                let card_number = contains_card_number(&self.tender.amount);
                 if card_number {
-                    self.amount.clear(); // like every other field: a card number is not kept
+                    self.tender.amount.clear(); // like every other field: a card number is not kept
                 }
-                self.amount_error = Some(error.to_string());
+                self.tender.amount_error = Some(error.to_string());
                 return (if card_number { focus(AMOUNT_ID) } else { focus(AMOUNT_ID).chain(select_all(AMOUNT_ID)) }, None);
             }
         };
-        match Tender::from_fields(self.tender_kind, amount, &self.fields) {
+        match Tender::from_fields(self.tender.kind, amount, &self.tender.fields) {
             Ok(tender) => {
                 self.cart.add_tender(tender);
-                self.amount.clear();
-                self.fields = TenderFields::default();
-                self.tender_kind = TenderKind::Cash;
+                self.tender = TenderForm::default();
                 if self.cart.covered() {
                     return (self.complete(ctx, actor, false), None);
                 }
@@ -636,12 +628,12 @@ impl Counter {
         let id = field_id(error.field);
         let mut card_number = false;
         for field in TenderField::ALL {
-            if contains_card_number(self.fields.get(field)) {
-                self.fields.get_mut(field).clear();
+            if contains_card_number(self.tender.fields.get(field)) {
+                self.tender.fields.get_mut(field).clear();
                 card_number = true;
             }
         }
-        self.field_error = Some((error.field, error.message));
+        self.tender.field_error = Some((error.field, error.message));
         if card_number {
             focus(id)
         } else {
