@@ -62,3 +62,14 @@ fn a_stopped_ledger_thread_is_a_failure() {
     let text: Result<(), String> = block_on(worker.call(|_| Ok(())));
     assert!(text.unwrap_err().contains("the ledger thread stopped"), "the screens still on text get the line too");
 }
+
+/// Proves a refusal's field is read as the forms name theirs (lowercased, without `--`, inner spaces kept), a line
+/// without a colon names none, and the text shown is the library's line as it was (Display and String alike).
+#[test]
+fn a_refusal_names_its_field_as_the_forms_do() {
+    let refusal = WorkerError::refused("--Checks total: not an amount");
+    assert_eq!(refusal.field_on(&[("amount", "a"), ("checks total", "c")]), Some("c"));
+    assert_eq!((refusal.to_string(), String::from(refusal)), ("--Checks total: not an amount".to_string(), "--Checks total: not an amount".to_string()));
+    assert_eq!(WorkerError::refused("no open drawer for ana"), WorkerError::Refused { field: None, message: "no open drawer for ana".into() });
+    assert_eq!(WorkerError::refused("amount: too large").field_on(&[("reason", "r")]), None, "a field the form does not show");
+}
