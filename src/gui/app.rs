@@ -13,6 +13,7 @@ use super::context::Context;
 use super::keys::{self, Shortcut};
 use super::screen::{batches, counter, day, devices as devices_screen, drawer, finance, login, receipts, reports};
 use super::status_bar::{self, Status};
+use super::worker::WorkerError;
 use super::{customer_display, devices, theme, wedge, widgets};
 
 /// Which screen is shown.
@@ -74,7 +75,7 @@ pub enum Message {
     Key(wedge::Keystroke),
     Device(DeviceEvent),
     Tick,
-    StatusLoaded(Result<(String, Option<query::Drawer>), String>),
+    StatusLoaded(Result<(String, Option<query::Drawer>), WorkerError>),
 }
 
 impl App {
@@ -83,7 +84,7 @@ impl App {
         let fees = ctx.settings.convenience_fees();
         let status = Status { terminal: ctx.terminal.clone(), training: ctx.training, hq: status_bar::hq_text(ctx.sync_status().as_ref()), devices: ctx.devices.lines(), ..Status::default() };
         let mut app = App {
-            drawer: drawer::DrawerScreen::new(&ctx),
+            drawer: drawer::DrawerScreen::default(),
             ctx,
             screen: Screen::Login,
             session: None,
@@ -127,7 +128,7 @@ impl App {
 
     /// The customer display follows the counter screen (queued on the display's thread; unchanged lines are not resent).
     fn sync_customer_display(&mut self) {
-        let lines = customer_display::lines(&self.counter, self.session.is_some(), &self.ctx.settings.city_name);
+        let lines = customer_display::lines(self.counter.cart(), self.counter.completed(), self.session.is_some(), &self.ctx.settings.city_name);
         self.customer_display.sync(lines, &self.ctx.devices);
     }
 
@@ -224,7 +225,7 @@ impl App {
             Some(drawer::Event::Changed) => Task::batch([task, self.refresh_status()]),
             Some(drawer::Event::Opened(notice)) => {
                 // The float is counted: on to the first customer, typing into the counter's lookup.
-                self.counter.drawer_refusal = None;
+                self.counter.drawer_opened();
                 let show = self.go(Screen::Counter);
                 self.notice = Some(notice);
                 Task::batch([task, show, self.refresh_status()])
@@ -441,7 +442,7 @@ impl App {
             match citytill_hardware::scanner::classify(line, None) {
                 Ok(data) => self.counter.scanned(data),
                 Err(reason) => {
-                    self.counter.error = Some(reason);
+                    self.counter.scan_refused(reason);
                     None
                 }
             }
@@ -452,16 +453,16 @@ impl App {
         }
     }
 
-    fn status_loaded(&mut self, result: Result<(String, Option<query::Drawer>), String>) -> Task<Message> {
+    fn status_loaded(&mut self, result: Result<(String, Option<query::Drawer>), WorkerError>) -> Task<Message> {
         let Ok((date, drawer)) = result else { return Task::none() };
         self.status.business_date = date;
         self.status.drawer = drawer;
-        self.counter.drawer_refusal = counter::drawer_refusal(self.status.drawer.as_ref());
+        self.counter.drawer_known(self.status.drawer.as_ref());
         if std::mem::take(&mut self.just_signed_in) && self.status.drawer.is_none() && self.session.is_some() {
             // No drawer yet: the first thing to do is count the float.
             self.screen = Screen::Drawer;
-            self.drawer.current = None;
-            return self.drawer_message(drawer::Message::Start(drawer::Action::Open));
+            let forget = self.drawer_message(drawer::Message::Loaded(Ok(None)));
+            return Task::batch([forget, self.drawer_message(drawer::Message::Start(drawer::Action::Open))]);
         }
         Task::none()
     }
@@ -472,9 +473,9 @@ impl App {
     }
 
     /// The status bar's read (business date, the signed-in cashier's drawer), on the ledger thread.
-    fn status_query(&self) -> impl std::future::Future<Output = Result<(String, Option<query::Drawer>), String>> + Send + 'static {
+    fn status_query(&self) -> impl std::future::Future<Output = Result<(String, Option<query::Drawer>), WorkerError>> + Send + 'static {
         let user = self.session.as_ref().map(|a| a.name.clone());
-        self.ctx.worker.call(move |ledger| {
+        self.ctx.worker.run(move |ledger| {
             let date = ledger.business_date()?.to_string();
             let drawer = match &user {
                 Some(user) => query::current_drawer(&*ledger.read()?, user)?,
@@ -488,7 +489,7 @@ impl App {
     /// boot probe's stand-in for the event loop, so a cold start is timed through the login screen's first load.
     pub fn load_status_now(&mut self) -> Result<(), String> {
         let result = iced::futures::executor::block_on(self.status_query());
-        let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
+        let outcome = result.as_ref().map(|_| ()).map_err(ToString::to_string);
         let _ = self.update(Message::StatusLoaded(result));
         outcome
     }
@@ -527,7 +528,7 @@ impl App {
         }
         // A one-off success line is not left above an error the counter is showing now. Its slot is always
         // in the tree, so the line coming or going never moves the screen's widgets (and the focus) to new places.
-        let notice: Element<'_, Message> = match self.notice.as_ref().filter(|_| !(self.screen == Screen::Counter && (self.counter.error.is_some() || self.counter.amount_error.is_some()))) {
+        let notice: Element<'_, Message> = match self.notice.as_ref().filter(|_| !(self.screen == Screen::Counter && self.counter.shows_error())) {
             Some(notice) => container(widgets::notice(Some(notice.as_str()))).padding(iced::Padding { bottom: theme::GAP, ..iced::Padding::ZERO }).into(),
             None => column![].into(),
         };

@@ -7,28 +7,29 @@ use citytill::Money;
 use citytill_hardware::display::{amount_line, centred, DisplayLines, COLUMNS};
 
 use super::devices::Devices;
-use citytill::ops::payment::{CartItem, CartLine};
+use citytill::ops::payment::{Cart, CartItem, CartLine};
 
-use super::screen::counter::Counter;
+use super::screen::counter::Completed;
 
-/// The two lines for the counter as it is now (`serving` = someone is signed in; otherwise the welcome).
-pub fn lines(counter: &Counter, serving: bool, city_name: &str) -> DisplayLines {
+/// The two lines for the counter as it is now: its `cart` and the payment just `completed` (`serving` = someone
+/// is signed in; otherwise the welcome).
+pub fn lines(cart: &Cart, completed: Option<&Completed>, serving: bool, city_name: &str) -> DisplayLines {
     let welcome = || DisplayLines::new(centred(if city_name.trim().is_empty() { "Welcome" } else { city_name }), centred("Welcome"));
     if !serving {
         return welcome();
     }
-    if counter.cart.is_empty() {
-        return match &counter.completed {
+    if cart.is_empty() {
+        return match completed {
             Some(done) => DisplayLines::new(amount_line("Change", &done.result.change.grouped()), thanks(&done.result.receipt)),
             None => welcome(),
         };
     }
-    let (due, tendered) = (counter.total_due(), counter.tendered());
-    if counter.cart.tenders().is_empty() {
-        let upper = counter.cart.lines().last().map(item_line).unwrap_or_default();
+    let (due, tendered) = (cart.total_due(), cart.tendered());
+    if cart.tenders().is_empty() {
+        let upper = cart.lines().last().map(item_line).unwrap_or_default();
         return DisplayLines::new(upper, amount_line("Due", &due.grouped()));
     }
-    let lower = if tendered >= due { amount_line("Change", &tendered.saturating_sub(due).grouped()) } else { amount_line("Due", &counter.remaining().grouped()) };
+    let lower = if tendered >= due { amount_line("Change", &tendered.saturating_sub(due).grouped()) } else { amount_line("Due", &cart.remaining().grouped()) };
     DisplayLines::new(amount_line("Paid", &tendered.grouped()), lower)
 }
 
@@ -90,12 +91,12 @@ mod tests {
     use citytill::domain::payable::{PayableKind, PayableRow};
     use citytill::domain::tender::Tender;
 
-    fn cart(amount: &str) -> Counter {
+    fn cart(amount: &str) -> Cart {
         let row =
             PayableRow { kind: PayableKind::Utility, number: "100200".into(), name: "Maria Lopez".into(), address: "12 Maple St".into(), status: "active".into(), balance: Money::from_cents(23416) };
-        let mut counter = Counter::default();
-        counter.cart.add_line(CartItem::Payable(row), amount.into());
-        counter
+        let mut cart = Cart::default();
+        cart.add_line(CartItem::Payable(row), amount.into());
+        cart
     }
 
     // Proves the lines follow the sale: the welcome before anyone is served, the item and "Due" with the cart,
@@ -103,14 +104,14 @@ mod tests {
     // cut "Thank yo" before a long receipt number.
     #[test]
     fn lines_follow_the_sale() {
-        assert_eq!(lines(&Counter::default(), true, "Springfield"), DisplayLines::new("    Springfield", "      Welcome"));
-        assert_eq!(lines(&cart("234.16"), false, ""), DisplayLines::new("      Welcome", "      Welcome"));
-        let shown = lines(&cart("234.16"), true, "");
+        assert_eq!(lines(&Cart::default(), None, true, "Springfield"), DisplayLines::new("    Springfield", "      Welcome"));
+        assert_eq!(lines(&cart("234.16"), None, false, ""), DisplayLines::new("      Welcome", "      Welcome"));
+        let shown = lines(&cart("234.16"), None, true, "");
         assert_eq!(shown, DisplayLines::new("100200        234.16", "Due           234.16"));
-        assert_eq!(lines(&cart("84.12"), true, "").upper, "Utility 100200 84.12");
+        assert_eq!(lines(&cart("84.12"), None, true, "").upper, "Utility 100200 84.12");
         let mut paying = cart("234.16");
-        paying.cart.add_tender(Tender::parse("cash=100", Money::from_cents(i64::MAX / 4)).unwrap());
-        let shown = lines(&paying, true, "");
+        paying.add_tender(Tender::parse("cash=100", Money::from_cents(i64::MAX / 4)).unwrap());
+        let shown = lines(&paying, None, true, "");
         assert_eq!(shown, DisplayLines::new("Paid          100.00", "Due           134.16"));
         assert!(!format!("{shown:?}").contains("Lopez"));
         assert_eq!(thanks("T01-000001"), "Thank you T01-000001");
@@ -147,14 +148,14 @@ mod tests {
         assert_eq!(shown_when(simulators, "Due            84.12"), ["Utility 100200 84.12".to_string(), "Due            84.12".to_string()]);
         counter(&mut app, Message::LookupChanged("BL-3004".into()));
         counter(&mut app, Message::LookupSubmitted);
-        assert_eq!(app.counter.cart.len(), 2, "{:?}", app.counter.error);
+        assert_eq!(app.counter.cart().len(), 2, "{:?}", app.counter.error());
         assert_eq!(shown_when(simulators, "Due           234.12"), ["BL-3004       150.00".to_string(), "Due           234.12".to_string()]);
         counter(&mut app, Message::Amount("100".into()));
         counter(&mut app, Message::AmountSubmitted);
         assert_eq!(shown_when(simulators, "Due           134.12"), ["Paid          100.00".to_string(), "Due           134.12".to_string()]);
         counter(&mut app, Message::Amount("134.12".into()));
         counter(&mut app, Message::AmountSubmitted);
-        let receipt = app.counter.completed.as_ref().map(|c| c.result.receipt.clone()).unwrap_or_else(|| panic!("{:?}", app.counter.error));
+        let receipt = app.counter.completed().map(|c| c.result.receipt.clone()).unwrap_or_else(|| panic!("{:?}", app.counter.error()));
         assert_eq!(receipt, "T01-000001");
         assert_eq!(shown_when(simulators, "Thank you T01-000001"), ["Change          0.00".to_string(), "Thank you T01-000001".to_string()]);
         send(&mut app, AppMessage::Shortcut(crate::gui::keys::Shortcut::Cancel));

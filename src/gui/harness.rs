@@ -47,7 +47,7 @@ fn measure_counter_latencies() {
             }
         });
         send(&mut app, Message::Device(event));
-        assert_eq!(app.counter.cart.len(), 1, "{:?}", app.counter.error);
+        assert_eq!(app.counter.cart().len(), 1, "{:?}", app.counter.error());
         scan.push(started.elapsed());
 
         let before = printed_jobs(sim_dir.path());

@@ -18,7 +18,7 @@ fn pay_cash(app: &mut App, account: &str, cash: &str) -> String {
     send(app, Message::Counter(CounterMessage::LookupSubmitted));
     send(app, Message::Counter(CounterMessage::Amount(cash.into())));
     send(app, Message::Counter(CounterMessage::AmountSubmitted));
-    app.counter.completed.as_ref().expect("paid").result.receipt.clone()
+    app.counter.completed().expect("paid").result.receipt.clone()
 }
 
 /// Asserts the tab row (with Lock) and every part of the status bar are wholly on screen, the bar on one line each.
@@ -67,7 +67,7 @@ fn void_form_fits_small_screen() {
     send(&mut app, Message::Receipts(ReceiptsMessage::Approver("sam".into())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Pin("000000".into())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Confirm));
-    assert!(app.receipts.error.is_some(), "a wrong PIN is refused");
+    assert!(app.receipts.error().is_some(), "a wrong PIN is refused");
     assert_approval_visible(&app, SMALL, "void form with an error");
     assert_approval_visible(&app, WIDE, "void form with an error");
     let mut ui = simulator_at(SMALL, app.view());
@@ -90,7 +90,7 @@ fn blind_count_fits_small_screen() {
     // A refused count adds an error line: the Record button must stay on screen.
     send(&mut app, Message::Drawer(DrawerMessage::Count(0, "lots".into())));
     send(&mut app, Message::Drawer(DrawerMessage::Submit));
-    assert!(app.drawer.error.is_some(), "a count of 'lots' is refused");
+    assert!(app.drawer.error().is_some(), "a count of 'lots' is refused");
     let mut ui = simulator_at(SMALL, app.view());
     assert!(wholly_visible(&mut ui, SMALL, "Record count [Enter]").is_some(), "the Record button is not on screen under an error");
     assert!(wholly_visible(&mut ui, SMALL, "Cancel [Esc]").is_some(), "the Cancel button is not on screen under an error");
@@ -137,7 +137,7 @@ fn full_cart_keeps_tender_on_small_screen() {
         send(&mut app, Message::Counter(CounterMessage::LookupChanged(account.into())));
         send(&mut app, Message::Counter(CounterMessage::LookupSubmitted));
     }
-    assert_eq!(app.counter.cart.len(), 3, "{:?}", app.counter.error);
+    assert_eq!(app.counter.cart().len(), 3, "{:?}", app.counter.error());
     let mut ui = simulator_at(SMALL, app.view());
     assert!(wholly_visible(&mut ui, SMALL, selector::id("counter-amount")).is_some(), "the amount field is not on screen");
     assert!(wholly_visible(&mut ui, SMALL, "Complete [Enter]").is_some(), "the Complete button is not on screen");
@@ -302,7 +302,7 @@ fn assert_primary_actions(size: (f32, f32), what: &str) {
     check_id(&app, "counter-amount");
     send(&mut app, Message::Counter(CounterMessage::Amount("100".into())));
     send(&mut app, Message::Counter(CounterMessage::AmountSubmitted));
-    let receipt = app.counter.completed.as_ref().expect("paid").result.receipt.clone();
+    let receipt = app.counter.completed().expect("paid").result.receipt.clone();
     send(&mut app, Message::Go(Screen::Receipts));
     shown(&app, &["Find [Enter]"]);
     send(&mut app, Message::Receipts(ReceiptsMessage::Open(receipt)));
@@ -320,7 +320,7 @@ fn assert_primary_actions(size: (f32, f32), what: &str) {
         send(&mut app, Message::Counter(CounterMessage::LookupChanged(account.into())));
         send(&mut app, Message::Counter(CounterMessage::LookupSubmitted));
     }
-    assert_eq!(app.counter.cart.len(), 3, "{:?}", app.counter.error);
+    assert_eq!(app.counter.cart().len(), 3, "{:?}", app.counter.error());
     shown(&app, &["Complete [Enter]"]);
     check_id(&app, "counter-amount");
     send(&mut app, Message::Counter(CounterMessage::Clear));

@@ -12,7 +12,7 @@ fn pay_cash(app: &mut App, account: &str, cash: &str) -> String {
     send(app, Message::Counter(CounterMessage::LookupSubmitted));
     send(app, Message::Counter(CounterMessage::Amount(cash.into())));
     send(app, Message::Counter(CounterMessage::AmountSubmitted));
-    app.counter.completed.as_ref().expect("paid").result.receipt.clone()
+    app.counter.completed().expect("paid").result.receipt.clone()
 }
 
 /// Every text on screen that names a CLI flag (`--something`).
@@ -35,7 +35,7 @@ fn library_refusals_read_as_window_sentences() {
     send(&mut app, Message::Receipts(ReceiptsMessage::Approver("sam".into())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Pin("975310".into())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Confirm));
-    let error = app.receipts.error.clone().expect("a refund beyond the receipt is refused");
+    let error = app.receipts.error().map(str::to_string).expect("a refund beyond the receipt is refused");
     assert!(error.contains("--amount"), "the library's CLI wording reaches the window: {error}");
     assert_eq!(flags_shown(&app), Vec::<String>::new(), "a flag name is on screen");
     let texts = visible_texts(&app);
@@ -47,9 +47,9 @@ fn library_refusals_read_as_window_sentences() {
     send(&mut app, Message::Receipts(ReceiptsMessage::Approver("sam".into())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Pin("975310".into())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Confirm));
-    assert!(app.receipts.error.is_some(), "a two-letter reason is refused");
+    assert!(app.receipts.error().is_some(), "a two-letter reason is refused");
     assert_eq!(flags_shown(&app), Vec::<String>::new(), "a flag name is on screen");
-    assert!(visible_texts(&app).iter().any(|t| t.starts_with("Reason: ") && t.ends_with('.')), "{:?}", app.receipts.error);
+    assert!(visible_texts(&app).iter().any(|t| t.starts_with("Reason: ") && t.ends_with('.')), "{:?}", app.receipts.error());
 }
 
 // Proves a success line is not left on screen beside a later error: a void's "voided" line under a failed
@@ -66,11 +66,11 @@ fn stale_success_never_sits_with_an_error() {
     send(&mut app, Message::Receipts(ReceiptsMessage::Approver("sam".into())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Pin("975310".into())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Confirm));
-    assert!(app.receipts.notice.as_deref().is_some_and(|n| n.contains("voided")), "{:?}", app.receipts.error);
+    assert!(app.receipts.notice().is_some_and(|n| n.contains("voided")), "{:?}", app.receipts.error());
     send(&mut app, Message::Receipts(ReceiptsMessage::Number(String::new())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Account("999999".into())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Search));
-    assert!(app.receipts.error.is_some(), "a search with no match is refused");
+    assert!(app.receipts.error().is_some(), "a search with no match is refused");
     let stale: Vec<String> = visible_texts(&app).into_iter().filter(|t| t.starts_with(&format!("Receipt {receipt} voided"))).collect();
     assert!(stale.is_empty(), "the void's success line sits with the search's error: {stale:?}");
 
@@ -80,7 +80,7 @@ fn stale_success_never_sits_with_an_error() {
     send(&mut app, Message::Drawer(DrawerMessage::Submit));
     assert!(visible_texts(&app).iter().any(|t| t.contains("open with a float")), "the drawer-opened line is shown");
     send(&mut app, Message::Counter(CounterMessage::Reprint));
-    assert!(app.counter.error.is_some(), "no receipt yet to reprint");
+    assert!(app.counter.error().is_some(), "no receipt yet to reprint");
     let stale: Vec<String> = visible_texts(&app).into_iter().filter(|t| t.contains("open with a float")).collect();
     assert!(stale.is_empty(), "the drawer-opened line sits with the reprint's error: {stale:?}");
 }

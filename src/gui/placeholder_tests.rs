@@ -84,7 +84,7 @@ fn placeholders_fit_at_150_percent_on_1024() {
     send(&mut app, Message::Counter(CounterMessage::LookupSubmitted));
     send(&mut app, Message::Counter(CounterMessage::Amount("100".into())));
     send(&mut app, Message::Counter(CounterMessage::AmountSubmitted));
-    let receipt = app.counter.completed.as_ref().map(|c| c.result.receipt.clone()).unwrap_or_else(|| panic!("{:?}", app.counter.error));
+    let receipt = app.counter.completed().map(|c| c.result.receipt.clone()).unwrap_or_else(|| panic!("{:?}", app.counter.error()));
     send(&mut app, Message::Go(Screen::Receipts));
     send(&mut app, Message::Receipts(ReceiptsMessage::Open(receipt.clone())));
     send(&mut app, Message::Receipts(ReceiptsMessage::Start(Correction::Refund)));

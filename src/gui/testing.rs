@@ -106,7 +106,7 @@ pub fn signed_in(fixture: &Fixture, name: &str, pin: &str) -> App {
     send(&mut app, Message::Login(super::screen::login::Message::Name(name.into())));
     send(&mut app, Message::Login(super::screen::login::Message::Pin(pin.into())));
     send(&mut app, Message::Login(super::screen::login::Message::Submit));
-    assert!(app.session.is_some(), "login failed: {:?}", app.login.error);
+    assert!(app.session.is_some(), "login failed: {:?}", app.login.error());
     app
 }
 
@@ -199,4 +199,38 @@ pub fn import_lockbox(fixture: &Fixture) {
     });
     let imported = iced::futures::executor::block_on(work).unwrap();
     assert_eq!((imported.batch.as_str(), imported.items, imported.exceptions), ("L1", 1, 1));
+}
+
+/// The ledger thread kept busy on a job with its queue full behind it: every job asked for meanwhile is refused
+/// at once as a failure ("already waiting"), as on a counter whose disk has stalled. `release` lets it go on.
+pub struct FullQueue {
+    worker: Worker,
+    release: std::sync::mpsc::Sender<()>,
+}
+
+impl FullQueue {
+    pub fn hold(worker: &Worker) -> FullQueue {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started, running) = std::sync::mpsc::channel::<()>();
+        let _busy = worker.run(move |_| {
+            started.send(()).unwrap();
+            held.recv().unwrap();
+            Ok(())
+        });
+        running.recv().unwrap();
+        for _ in 0..super::worker::QUEUE_LEN {
+            let _queued = worker.run(|_| Ok(()));
+        }
+        FullQueue { worker: worker.clone(), release }
+    }
+
+    /// Lets the held job end and waits until the queue has room again.
+    pub fn release(self) {
+        self.release.send(()).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while iced::futures::executor::block_on(self.worker.run(|_| Ok(()))).is_err() {
+            assert!(std::time::Instant::now() < deadline, "the ledger thread never went on");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
 }

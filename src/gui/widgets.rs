@@ -33,13 +33,6 @@ pub fn checked_field<'a, M: Clone + 'a>(label: &'a str, id: &'static str, value:
     with_refusal(field, refusal)
 }
 
-/// Which of `fields` (a field's name as refusals start, and its id) the one-line refusal `error` is about: the
-/// library and the screens write "amount: …", "--reason: …", "approver: …". None when it names none of them.
-pub fn field_named(error: &str, fields: &[(&str, &'static str)]) -> Option<&'static str> {
-    let named = error.split(':').next()?.trim().trim_start_matches('-').to_lowercase();
-    fields.iter().find(|(name, _)| named == *name).map(|(_, id)| *id)
-}
-
 /// `element` with `refusal` (if any) written under it.
 pub fn with_refusal<'a, M: 'a>(element: Element<'a, M>, refusal: Option<&'a str>) -> Element<'a, M> {
     match refusal {

@@ -16,6 +16,7 @@ use iced::Task;
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
 use crate::gui::widgets::Approval;
+use crate::gui::worker::WorkerError;
 
 #[path = "batches_items.rs"]
 mod items;
@@ -181,7 +182,7 @@ pub struct BatchesScreen {
 
 #[derive(Clone, Debug)]
 pub enum Message {
-    Loaded(Result<Box<Listing>, String>),
+    Loaded(Result<Box<Listing>, WorkerError>),
     Select(String),
     /// Up / Down on the list: the batch above or below is shown (without starting its item loop — F11 does).
     SelectPrevious,
@@ -191,12 +192,12 @@ pub enum Message {
     ControlTotal(String),
     ControlItems(String),
     OpenSubmitted,
-    Opened(Result<String, String>),
+    Opened(Result<String, WorkerError>),
     /// Resume the item loop on the selected open batch.
     EnterItems,
     Stub(String),
     StubSubmitted,
-    StubFound(Result<Option<Account>, String>),
+    StubFound(Result<Option<Account>, WorkerError>),
     Micr(String),
     MicrSubmitted,
     Amount(String),
@@ -204,7 +205,7 @@ pub enum Message {
     FocusAmount,
     /// Enter on the amount: the item is recorded and the loop starts over at the stub.
     Confirm,
-    Added(Result<String, String>),
+    Added(Result<String, WorkerError>),
     Balance,
     Decide(Decision),
     Reason(String),
@@ -215,9 +216,9 @@ pub enum Message {
     StartRemove,
     RemoveItem(String),
     RemoveSubmitted,
-    Removed(Result<String, String>),
+    Removed(Result<String, WorkerError>),
     /// A balance or a decision was recorded: the line to show.
-    Done(Result<String, String>),
+    Done(Result<String, WorkerError>),
     NextField,
     Cancel,
 }
@@ -272,7 +273,7 @@ impl BatchesScreen {
     pub fn load(&self, ctx: &Context) -> Task<Message> {
         let selected = self.selected.as_ref().map(|b| b.batch.clone());
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 let business_date = ledger.business_date()?.to_string();
                 // Today's batches and every batch still waiting for something.
                 let batches = batch::list(&*ledger.read()?, None)?.into_iter().filter(|b| b.business_date == business_date || b.state != BatchState::Approved).collect();
@@ -423,7 +424,7 @@ impl BatchesScreen {
         (Task::none(), None)
     }
 
-    fn loaded(&mut self, result: Result<Box<Listing>, String>) -> Task<Message> {
+    fn loaded(&mut self, result: Result<Box<Listing>, WorkerError>) -> Task<Message> {
         match result {
             Ok(listing) => {
                 let Listing { business_date, batches, selected } = *listing;
@@ -443,7 +444,7 @@ impl BatchesScreen {
                     }
                 }
             }
-            Err(error) => (self.error, self.error_field) = (Some(error), None),
+            Err(error) => (self.error, self.error_field) = (Some(error.into()), None),
         }
         Task::none()
     }
@@ -502,10 +503,10 @@ impl BatchesScreen {
         let kind = form.kind;
         self.busy = true;
         let actor = actor.clone();
-        Task::perform(ctx.worker.call(move |ledger| batch::open(ledger, &actor, kind, total, items)), Message::Opened)
+        Task::perform(ctx.worker.run(move |ledger| batch::open(ledger, &actor, kind, total, items)), Message::Opened)
     }
 
-    fn opened(&mut self, result: Result<String, String>, ctx: &Context) -> Task<Message> {
+    fn opened(&mut self, result: Result<String, WorkerError>, ctx: &Context) -> Task<Message> {
         self.busy = false;
         match result {
             Ok(id) => {
@@ -530,7 +531,7 @@ impl BatchesScreen {
                 self.step = Step::Entering(ItemForm::default());
                 Task::batch([self.load(ctx), focus(STUB_ID)])
             }
-            Err(error) => self.fail(error, CONTROL_TOTAL_ID),
+            Err(error) => self.refused(error, CONTROL_TOTAL_ID),
         }
     }
 
@@ -557,7 +558,7 @@ impl BatchesScreen {
         self.busy = true;
         let actor = actor.clone();
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 let summary = batch::balance(ledger, &actor, &selected.batch)?;
                 Ok(format!("Batch {} balanced: {} in {} items. A supervisor approves it [F7].", summary.batch, summary.total.grouped(), summary.items))
             }),
@@ -591,7 +592,7 @@ impl BatchesScreen {
         self.busy = true;
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 let approving = if approver.is_empty() { None } else { Some(auth::approve(ledger, &settings, &actor, &approver, &pin, decision.what())?) };
                 let id = selected.batch.as_str();
                 let summary = match (decision, approving.as_ref()) {
@@ -611,7 +612,7 @@ impl BatchesScreen {
         )
     }
 
-    fn done(&mut self, result: Result<String, String>, ctx: &Context) -> Task<Message> {
+    fn done(&mut self, result: Result<String, WorkerError>, ctx: &Context) -> Task<Message> {
         self.busy = false;
         match result {
             Ok(line) => {
@@ -622,7 +623,7 @@ impl BatchesScreen {
             }
             Err(error) => {
                 let field = if matches!(self.step, Step::Deciding(_)) { "approver" } else { STUB_ID };
-                self.fail(error, field)
+                self.refused(error, field)
             }
         }
     }
@@ -648,6 +649,20 @@ impl BatchesScreen {
         self.error_field = self.shows(field).then_some(field);
         // The bad text is selected, so typing replaces it.
         focus(field).chain(select_all(field))
+    }
+
+    /// A ledger job's error: a refusal is shown as [`fail`](Self::fail) shows it, under `field` (where the
+    /// correction is typed); a failure (the database, the ledger thread) is not the form's fault: it is said in the
+    /// banner, with the form kept as typed and nothing selected.
+    fn refused(&mut self, error: WorkerError, field: &'static str) -> Task<Message> {
+        match error {
+            WorkerError::Refused { message, .. } => self.fail(message, field),
+            failure @ WorkerError::Failed(_) => {
+                self.busy = false;
+                (self.error, self.error_field) = (Some(failure.into()), None);
+                Task::none()
+            }
+        }
     }
 
     /// Whether the open form has the field `id` (a refusal is written under it only then; else in the banner).

@@ -13,6 +13,7 @@ use iced::Task;
 use super::{Account, BatchesScreen, ItemForm, Message, AMOUNT_ID, MICR_ID, STUB_ID};
 use crate::gui::context::Context;
 use crate::gui::scan::{self, Lookup};
+use crate::gui::worker::WorkerError;
 
 impl BatchesScreen {
     /// The stub line: a scanline read with the stub templates (as on the counter), or a keyed account number.
@@ -30,7 +31,7 @@ impl BatchesScreen {
             Lookup::Words(words) => (vec![words], None),
         };
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 for number in &accounts {
                     if let Some(row) = query::payable(&*ledger.read()?, number)? {
                         return Ok(Some(Account { number: row.number, name: row.name, due }));
@@ -42,7 +43,7 @@ impl BatchesScreen {
         )
     }
 
-    pub(super) fn stub_found(&mut self, result: Result<Option<Account>, String>) -> Task<Message> {
+    pub(super) fn stub_found(&mut self, result: Result<Option<Account>, WorkerError>) -> Task<Message> {
         let Some(form) = self.item_form() else { return Task::none() };
         match result {
             Ok(Some(account)) => {
@@ -56,7 +57,7 @@ impl BatchesScreen {
                 let problem = format!("account: '{}' is not a known account; rescan the stub or key the account number", form.stub.trim());
                 self.fail(problem, STUB_ID)
             }
-            Err(error) => self.fail(error, STUB_ID),
+            Err(error) => self.refused(error, STUB_ID),
         }
     }
 
@@ -111,10 +112,10 @@ impl BatchesScreen {
         let request = ItemRequest { payable: account.number, amount, tender, stub };
         self.busy = true;
         let actor = actor.clone();
-        Task::perform(ctx.worker.call(move |ledger| batch::add(ledger, &actor, &selected.batch, request)), Message::Added)
+        Task::perform(ctx.worker.run(move |ledger| batch::add(ledger, &actor, &selected.batch, request)), Message::Added)
     }
 
-    pub(super) fn added(&mut self, result: Result<String, String>, ctx: &Context) -> Task<Message> {
+    pub(super) fn added(&mut self, result: Result<String, WorkerError>, ctx: &Context) -> Task<Message> {
         self.busy = false;
         match result {
             Ok(reference) => {
@@ -123,7 +124,7 @@ impl BatchesScreen {
                 self.notice = Some(format!("Item {reference} held: {amount}. Next stub."));
                 Task::batch([self.load(ctx), focus(STUB_ID)])
             }
-            Err(error) => self.fail(error, AMOUNT_ID),
+            Err(error) => self.refused(error, AMOUNT_ID),
         }
     }
 }

@@ -8,6 +8,7 @@ use iced::Task;
 
 use super::{BatchesScreen, Message, RemoveForm, Step, REASON_ID, REMOVE_ITEM_ID, STUB_ID};
 use crate::gui::context::Context;
+use crate::gui::worker::WorkerError;
 
 impl BatchesScreen {
     /// F12: the removal form on the selected batch, only where the library takes corrections and an item is held.
@@ -46,7 +47,7 @@ impl BatchesScreen {
         self.busy = true;
         let actor = actor.clone();
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 batch::remove(ledger, &actor, &selected.batch, item, &reason)?;
                 let summary = batch::summary(&*ledger.read()?, &selected.batch)?;
                 let items = if summary.items == 1 { "1 item".to_string() } else { format!("{} items", summary.items) };
@@ -63,7 +64,7 @@ impl BatchesScreen {
         )
     }
 
-    pub(super) fn removed(&mut self, result: Result<String, String>, ctx: &Context) -> Task<Message> {
+    pub(super) fn removed(&mut self, result: Result<String, WorkerError>, ctx: &Context) -> Task<Message> {
         self.busy = false;
         match result {
             Ok(line) => {
@@ -73,8 +74,9 @@ impl BatchesScreen {
                 self.load(ctx)
             }
             Err(error) => {
-                let field = if error.starts_with("--reason") { REASON_ID } else { REMOVE_ITEM_ID };
-                self.fail(error, field)
+                // The library's refusal names its field: the reason, or else the item.
+                let field = error.field_on(&[("reason", REASON_ID)]).unwrap_or(REMOVE_ITEM_ID);
+                self.refused(error, field)
             }
         }
     }

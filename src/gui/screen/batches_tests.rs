@@ -310,3 +310,25 @@ fn refusals_sit_under_their_field() {
     assert!(app.batches.error().is_some());
     assert_eq!(app.batches.banner_error(), app.batches.error(), "no form field to put it under: the banner");
 }
+
+// Proves a failure is not a refusal on the batch forms: opening a batch while the ledger thread's queue is full is
+// said in the banner (try again, call IT), not under the control total the cashier typed right, and the form
+// keeps it; Enter again once the queue has room opens the batch.
+#[test]
+fn a_full_queue_is_a_failure_in_the_banner_and_the_form_stays() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "lee", "8642");
+    send(&mut app, AppMessage::Go(Screen::Batches));
+    send(&mut app, AppMessage::Shortcut(Shortcut::F5));
+    batches(&mut app, Message::ControlTotal("55.50".into()));
+    batches(&mut app, Message::ControlItems("2".into()));
+    let full = crate::gui::testing::FullQueue::hold(&fixture.ctx.worker);
+    batches(&mut app, Message::OpenSubmitted);
+    full.release();
+    let problem = app.batches.banner_error().map(str::to_string).expect("a full queue is said in the banner");
+    assert!(problem.contains("already waiting") && problem.contains("call IT"), "{problem}");
+    assert_eq!(app.batches.refusal(super::CONTROL_TOTAL_ID), None, "not under the control total");
+    assert!(matches!(&app.batches.step, Step::Opening(form) if form.control_total == "55.50" && form.control_items == "2"), "the form keeps its typing");
+    batches(&mut app, Message::OpenSubmitted);
+    assert_eq!(app.batches.mode(), Mode::Entering, "{:?}", app.batches.error());
+}

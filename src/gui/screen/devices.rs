@@ -17,13 +17,14 @@ use crate::gui::{theme, widgets};
 /// Most recent device events kept for the screen.
 pub const LOG_LEN: usize = 12;
 
+/// The screen's state is its own: the app hands it device events (`record`) and `Message`s, and hears `Event`s.
 #[derive(Debug, Default)]
 pub struct DevicesScreen {
-    pub log: VecDeque<String>,
-    pub last_line: Option<String>,
-    pub last_report: Option<String>,
-    pub notice: Option<String>,
-    pub error: Option<String>,
+    log: VecDeque<String>,
+    last_line: Option<String>,
+    last_report: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -11,7 +11,8 @@ use iced::Task;
 
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
-use crate::gui::widgets::{self, Approval};
+use crate::gui::widgets::Approval;
+use crate::gui::worker::WorkerError;
 
 #[path = "drawer_view.rs"]
 mod view;
@@ -55,32 +56,71 @@ impl Action {
     }
 }
 
+/// What the screen is doing; each step carries its own form, so leaving a step drops what was typed in it.
+#[derive(Clone, Debug, Default)]
+enum Step {
+    /// The drawer's line and the actions.
+    #[default]
+    Idle,
+    /// Counting the float (open) or the blind count (close).
+    Counting { close: bool, form: CountForm },
+    /// A drop, paid-in, paid-out or no-sale.
+    Moving { action: Action, form: MoveForm },
+    /// The close's count is recorded: expected / counted / over-short, closed or waiting for a supervisor's
+    /// approval (with the written reason) when beyond the limit.
+    Counted { result: CloseResult, form: Approving },
+    /// A recorded count waiting for approval whose form was left (Esc): Close [F11] takes it up again.
+    Left(CloseResult),
+}
+
+/// A count as typed: pieces per denomination (settings.currency order) and, for a close, the other tenders.
+#[derive(Clone, Debug, Default)]
+struct CountForm {
+    counts: Vec<String>,
+    checks_count: String,
+    checks_total: String,
+    money_orders_total: String,
+    card_batch: String,
+}
+
+impl CountForm {
+    fn new(ctx: &Context) -> CountForm {
+        CountForm { counts: vec![String::new(); ctx.settings.currency.denominations_cents.len()], ..CountForm::default() }
+    }
+}
+
+/// A cash move as typed: the amount (not for a no-sale), the reason and the supervisor.
+#[derive(Clone, Debug, Default)]
+struct MoveForm {
+    amount: String,
+    approving: Approving,
+}
+
+/// A written reason and a supervisor's name and PIN.
+#[derive(Clone, Debug, Default)]
+struct Approving {
+    reason: String,
+    approval: Approval,
+}
+
+/// The screen's state is its own: the app sends it `Message`s and counter reports, hears `Event`s, and reads it
+/// only through the accessors below.
 #[derive(Debug, Default)]
 pub struct DrawerScreen {
-    pub current: Option<query::Drawer>,
-    pub action: Option<Action>,
-    /// Pieces per denomination (settings.currency order), as typed.
-    pub counts: Vec<String>,
-    pub checks_count: String,
-    pub checks_total: String,
-    pub money_orders_total: String,
-    pub card_batch: String,
-    pub amount: String,
-    pub reason: String,
-    pub approval: Approval,
-    /// After the count: expected/counted/over-short; waiting for approval when beyond the limit.
-    pub result: Option<CloseResult>,
-    pub last_report: Option<CounterReport>,
-    pub error: Option<String>,
+    current: Option<query::Drawer>,
+    step: Step,
+    last_report: Option<CounterReport>,
+    /// `pub(super)` only while the day end tests read it (`error()` is the accessor).
+    pub(super) error: Option<String>,
     /// The field of the open form the error is about (written under it), if it names one.
-    pub error_field: Option<&'static str>,
-    pub notice: Option<String>,
-    pub busy: bool,
+    error_field: Option<&'static str>,
+    notice: Option<String>,
+    busy: bool,
 }
 
 #[derive(Clone, Debug)]
 pub enum Message {
-    Loaded(Result<Option<query::Drawer>, String>),
+    Loaded(Result<Option<query::Drawer>, WorkerError>),
     Start(Action),
     Count(usize, String),
     ChecksCount(String),
@@ -95,10 +135,10 @@ pub enum Message {
     Submit,
     /// Enter in a field that is not the last: on to the next one.
     NextField,
-    Done(Result<Outcome, String>),
+    Done(Result<Outcome, WorkerError>),
     /// F12 after the close: the Z report is read from the ledger and printed.
     PrintReport,
-    ReportReady(Result<Box<citytill_hardware::receipt::Receipt>, String>),
+    ReportReady(Result<Box<citytill_hardware::receipt::Receipt>, WorkerError>),
     Cancel,
 }
 
@@ -125,14 +165,74 @@ pub enum Event {
 }
 
 impl DrawerScreen {
-    pub fn new(ctx: &Context) -> DrawerScreen {
-        DrawerScreen { counts: vec![String::new(); ctx.settings.currency.denominations_cents.len()], ..DrawerScreen::default() }
+    /// The error shown (under its field or in the banner), if any.
+    #[cfg(test)]
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The action whose form is open (a recorded close's result is the close's).
+    pub fn action(&self) -> Option<Action> {
+        match &self.step {
+            Step::Idle | Step::Left(_) => None,
+            Step::Counting { close: false, .. } => Some(Action::Open),
+            Step::Counting { close: true, .. } | Step::Counted { .. } => Some(Action::Close),
+            Step::Moving { action, .. } => Some(*action),
+        }
+    }
+
+    /// The recorded close's result, shown or left.
+    fn result(&self) -> Option<&CloseResult> {
+        match &self.step {
+            Step::Counted { result, .. } | Step::Left(result) => Some(result),
+            _ => None,
+        }
+    }
+
+    /// The counts as typed (none while no count is open).
+    #[cfg(test)]
+    fn counts(&self) -> &[String] {
+        match &self.step {
+            Step::Counting { form, .. } => &form.counts,
+            _ => &[],
+        }
+    }
+
+    /// The reason and supervisor of the open form, if it has them.
+    fn approving(&mut self) -> Option<&mut Approving> {
+        match &mut self.step {
+            Step::Moving { form, .. } => Some(&mut form.approving),
+            Step::Counted { form, .. } => Some(form),
+            _ => None,
+        }
+    }
+
+    /// Typing into the count's form (nothing to type into while no count is open).
+    fn edit_count(&mut self, edit: impl FnOnce(&mut CountForm)) {
+        if let Some(form) = self.count_form() {
+            edit(form);
+        }
+    }
+
+    /// Typing into the open form's reason or supervisor (nothing to type into when it has none).
+    fn edit_approval(&mut self, edit: impl FnOnce(&mut Approving)) {
+        if let Some(form) = self.approving() {
+            edit(form);
+        }
+    }
+
+    /// The count being typed, if one is.
+    fn count_form(&mut self) -> Option<&mut CountForm> {
+        match &mut self.step {
+            Step::Counting { form, .. } => Some(form),
+            _ => None,
+        }
     }
 
     /// Reloads the signed-in cashier's drawer.
     pub fn load(&self, ctx: &Context, actor: &Actor) -> Task<Message> {
         let name = actor.name.clone();
-        Task::perform(ctx.worker.call(move |ledger| query::current_drawer(&*ledger.read()?, &name)), Message::Loaded)
+        Task::perform(ctx.worker.run(move |ledger| query::current_drawer(&*ledger.read()?, &name)), Message::Loaded)
     }
 
     /// Esc cancels or goes back; F5..F9 and F11 start an action; F12 reads the money counter during a
@@ -142,10 +242,10 @@ impl DrawerScreen {
             return Some(Message::Cancel);
         }
         if shortcut == Shortcut::F12 {
-            return match (&self.action, &self.result) {
-                (Some(Action::Open | Action::Close), None) => Some(Message::ReadCounter),
-                (_, Some(_)) => Some(Message::PrintReport),
-                _ => None,
+            return match &self.step {
+                Step::Counting { .. } => Some(Message::ReadCounter),
+                Step::Counted { .. } | Step::Left(_) => Some(Message::PrintReport),
+                Step::Idle | Step::Moving { .. } => None,
             };
         }
         [Action::Open, Action::Drop, Action::PaidIn, Action::PaidOut, Action::NoSale, Action::Close].into_iter().find(|a| a.key() == shortcut).map(Message::Start)
@@ -154,21 +254,25 @@ impl DrawerScreen {
     pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
         match message {
             Message::Loaded(Ok(drawer)) => self.current = drawer,
-            Message::Loaded(Err(e)) => (self.error, self.error_field) = (Some(e), None),
+            Message::Loaded(Err(e)) => (self.error, self.error_field) = (Some(e.into()), None),
             Message::Start(action) => return (self.start(action, ctx), None),
             Message::Count(index, text) => {
-                if let Some(count) = self.counts.get_mut(index) {
+                if let Some(count) = self.count_form().and_then(|form| form.counts.get_mut(index)) {
                     *count = text;
                 }
             }
-            Message::ChecksCount(t) => self.checks_count = t,
-            Message::ChecksTotal(t) => self.checks_total = t,
-            Message::MoneyOrdersTotal(t) => self.money_orders_total = t,
-            Message::CardBatch(t) => self.card_batch = t,
-            Message::Amount(t) => self.amount = t,
-            Message::Reason(t) => self.reason = t,
-            Message::Approver(t) => self.approval.approver = t,
-            Message::Pin(t) => self.approval.pin = t,
+            Message::ChecksCount(t) => self.edit_count(|form| form.checks_count = t),
+            Message::ChecksTotal(t) => self.edit_count(|form| form.checks_total = t),
+            Message::MoneyOrdersTotal(t) => self.edit_count(|form| form.money_orders_total = t),
+            Message::CardBatch(t) => self.edit_count(|form| form.card_batch = t),
+            Message::Amount(t) => {
+                if let Step::Moving { form, .. } = &mut self.step {
+                    form.amount = t;
+                }
+            }
+            Message::Reason(t) => self.edit_approval(|form| form.reason = t),
+            Message::Approver(t) => self.edit_approval(|form| form.approval.approver = t),
+            Message::Pin(t) => self.edit_approval(|form| form.approval.pin = t),
             Message::ReadCounter => self.read_counter(ctx),
             Message::Submit => return (self.submit(ctx, actor), None),
             Message::NextField => return (iced::widget::operation::focus_next(), None),
@@ -183,15 +287,20 @@ impl DrawerScreen {
     /// A counter report arrived: keep it, and fill the counts if a count is on screen.
     pub fn counter_report(&mut self, report: CounterReport, ctx: &Context) {
         self.last_report = Some(report);
-        if matches!(self.action, Some(Action::Open | Action::Close)) && self.result.is_none() {
+        if matches!(self.step, Step::Counting { .. }) {
             self.read_counter(ctx);
         }
     }
 
     fn start(&mut self, action: Action, ctx: &Context) -> Task<Message> {
         // A count waiting for approval stays: the close continues with the supervisor, not a new count.
-        let waiting = self.result.take().filter(|r| !r.closed && action == Action::Close);
-        *self = DrawerScreen { current: self.current.clone(), last_report: self.last_report.clone(), action: Some(action), result: waiting, ..DrawerScreen::new(ctx) };
+        let waiting = self.result().filter(|r| !r.closed && action == Action::Close).cloned();
+        let step = match (action, waiting) {
+            (_, Some(result)) => Step::Counted { result, form: Approving::default() },
+            (Action::Open | Action::Close, None) => Step::Counting { close: action == Action::Close, form: CountForm::new(ctx) },
+            (action, None) => Step::Moving { action, form: MoveForm::default() },
+        };
+        *self = DrawerScreen { current: self.current.take(), last_report: self.last_report.take(), step, ..DrawerScreen::default() };
         let focus = if matches!(action, Action::Open | Action::Close) { FIRST_COUNT_ID } else { AMOUNT_ID };
         iced::widget::operation::focus(focus)
     }
@@ -203,9 +312,11 @@ impl DrawerScreen {
             self.error = Some("counter: no report yet — run the bills through the money counter; its report fills the counts".into());
             return;
         };
-        for (cents, pieces) in &report.rows {
-            if let Some(index) = ctx.settings.currency.denominations_cents.iter().position(|d| d == cents) {
-                self.counts[index] = pieces.to_string();
+        if let Step::Counting { form, .. } = &mut self.step {
+            for (cents, pieces) in &report.rows {
+                if let Some(count) = ctx.settings.currency.denominations_cents.iter().position(|d| d == cents).and_then(|index| form.counts.get_mut(index)) {
+                    *count = pieces.to_string();
+                }
             }
         }
         self.error = None;
@@ -213,13 +324,13 @@ impl DrawerScreen {
     }
 
     /// The typed counts as a denomination count, validated by the library's parser.
-    pub fn cash_count(&self, ctx: &Context) -> Result<Vec<DenominationCount>, String> {
+    fn cash_count(counts: &[String], ctx: &Context) -> Result<Vec<DenominationCount>, String> {
         let rows: Vec<String> = ctx
             .settings
             .currency
             .denominations_cents
             .iter()
-            .zip(&self.counts)
+            .zip(counts)
             .filter(|(_, pieces)| !pieces.trim().is_empty())
             .map(|(cents, pieces)| format!("{}x{}", Money::from_cents(*cents), pieces.trim()))
             .collect();
@@ -233,22 +344,22 @@ impl DrawerScreen {
         }
     }
 
-    fn blind_count(&self, ctx: &Context) -> Result<Count, String> {
-        let checks = Self::optional_money("checks total", &self.checks_total, ctx)?;
-        let checks_count = self.checks_count.trim().parse::<i64>().unwrap_or(0);
+    fn blind_count(form: &CountForm, ctx: &Context) -> Result<Count, String> {
+        let checks = Self::optional_money("checks total", &form.checks_total, ctx)?;
+        let checks_count = form.checks_count.trim().parse::<i64>().unwrap_or(0);
         Ok(Count {
-            cash: self.cash_count(ctx)?,
+            cash: Self::cash_count(&form.counts, ctx)?,
             checks: checks.map(|total| (checks_count, total)),
-            money_orders: Self::optional_money("money orders total", &self.money_orders_total, ctx)?.map(|total| (0, total)),
-            card_batch: Self::optional_money("card batch total", &self.card_batch, ctx)?,
+            money_orders: Self::optional_money("money orders total", &form.money_orders_total, ctx)?.map(|total| (0, total)),
+            card_batch: Self::optional_money("card batch total", &form.card_batch, ctx)?,
         })
     }
 
-    /// Shows a refusal: under the field it names when the open form has that field (focus there, the bad
-    /// text selected so typing replaces it), else in the banner.
-    fn refuse(&mut self, error: String) -> Task<Message> {
-        self.error_field = widgets::field_named(&error, &self.form_fields());
-        self.error = Some(error);
+    /// Shows a refusal under the field it names when the open form has that field (focus there, the bad text
+    /// selected so typing replaces it), else in the banner; a failure always in the banner.
+    fn refuse(&mut self, error: WorkerError) -> Task<Message> {
+        self.error_field = error.field_on(&self.form_fields());
+        self.error = Some(error.into());
         match self.error_field {
             Some(id) => iced::widget::operation::focus(id).chain(iced::widget::operation::select_all(id)),
             None => Task::none(),
@@ -269,12 +380,12 @@ impl DrawerScreen {
     fn form_fields(&self) -> Vec<(&'static str, &'static str)> {
         let approval = [("approver", "approver"), ("supervisor", "approver"), ("pin", "approver-pin")];
         let mut fields: Vec<(&'static str, &'static str)> = Vec::new();
-        if self.result.as_ref().is_some_and(|r| !r.closed && r.approval_required) {
+        if self.result().is_some_and(|r| !r.closed && r.approval_required) {
             fields.push(("reason", AMOUNT_ID));
             fields.extend(approval);
             return fields;
         }
-        match self.action {
+        match self.action() {
             Some(Action::Open) => {}
             Some(Action::Close) => {
                 fields.extend([("checks count", "drawer-checks-count"), ("checks total", "drawer-checks-total"), ("money orders total", "drawer-mo-total"), ("card batch total", "drawer-card")])
@@ -294,23 +405,26 @@ impl DrawerScreen {
     }
 
     fn submit(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
-        let Some(action) = self.action else { return Task::none() };
+        let Some(action) = self.action() else { return Task::none() };
         if self.busy {
             return Task::none();
         }
         self.error = None;
         let work = match self.work(action, ctx, actor) {
             Ok(work) => work,
-            Err(e) => return self.refuse(e),
+            Err(e) => return self.refuse(WorkerError::refused(e)),
         };
         self.busy = true;
-        Task::perform(ctx.worker.call(work), Message::Done)
+        Task::perform(ctx.worker.run(work), Message::Done)
     }
 
     /// The ledger job for the action, with the typed values checked first.
     fn work(&mut self, action: Action, ctx: &Context, actor: &Actor) -> Result<LedgerJob, String> {
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
-        let (approver, pin, reason) = (self.approval.approver.trim().to_string(), std::mem::take(&mut self.approval.pin), self.reason.clone());
+        let (approver, pin, reason) = match self.approving() {
+            Some(form) => (form.approval.approver.trim().to_string(), std::mem::take(&mut form.approval.pin), form.reason.clone()),
+            None => Default::default(),
+        };
         let approve = move |ledger: &mut citytill::ledger::Ledger, actor: &Actor, what: &str| -> citytill::Result<Option<Actor>> {
             if approver.is_empty() {
                 Ok(None)
@@ -321,11 +435,15 @@ impl DrawerScreen {
         let settings = ctx.settings.clone();
         Ok(match action {
             Action::Open => {
-                let count = self.cash_count(ctx)?;
+                let count = Self::cash_count(self.count_form().map(|form| form.counts.as_slice()).unwrap_or_default(), ctx)?;
                 Box::new(move |ledger| drawer::open(ledger, &actor, count).map(|(id, float)| Outcome::Opened(id, float)))
             }
             Action::Drop | Action::PaidIn | Action::PaidOut => {
-                let amount = Money::parse_positive("amount", &self.amount, ctx.max_amount()).map_err(|e| e.to_string())?;
+                let typed = match &self.step {
+                    Step::Moving { form, .. } => form.amount.as_str(),
+                    _ => "",
+                };
+                let amount = Money::parse_positive("amount", typed, ctx.max_amount()).map_err(|e| e.to_string())?;
                 let kind = match action {
                     Action::Drop => CashMove::Drop,
                     Action::PaidIn => CashMove::PaidIn,
@@ -343,7 +461,10 @@ impl DrawerScreen {
             }),
             Action::Close => {
                 // First the blind count; once recorded, only the supervisor's approval and a reason.
-                let count = if self.result.is_none() { Some(self.blind_count(ctx)?) } else { None };
+                let count = match &self.step {
+                    Step::Counting { form, .. } => Some(Self::blind_count(form, ctx)?),
+                    _ => None,
+                };
                 Box::new(move |ledger| {
                     let approving = if count.is_none() { approve(ledger, &actor, "over/short at close")? } else { None };
                     let reason = Some(reason.as_str()).filter(|r| !r.trim().is_empty());
@@ -353,7 +474,7 @@ impl DrawerScreen {
         })
     }
 
-    fn done(&mut self, result: Result<Outcome, String>, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
+    fn done(&mut self, result: Result<Outcome, WorkerError>, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
         self.busy = false;
         let outcome = match result {
             Ok(outcome) => outcome,
@@ -364,16 +485,16 @@ impl DrawerScreen {
             Outcome::Opened(id, float) => {
                 let notice = format!("Drawer {id} is open with a float of {}{}.", float.grouped(), kick(ctx));
                 self.notice = Some(notice.clone());
-                self.action = None;
+                self.step = Step::Idle;
                 return (self.load(ctx, actor), Some(Event::Opened(notice)));
             }
             Outcome::Moved(action, amount) => {
                 self.notice = Some(format!("{} of {} recorded{}", action.label(), amount.grouped(), kick(ctx)));
-                self.action = None;
+                self.step = Step::Idle;
             }
             Outcome::NoSale => {
                 self.notice = Some(format!("No-sale recorded{}", kick(ctx)));
-                self.action = None;
+                self.step = Step::Idle;
             }
             Outcome::Closing(result) => {
                 self.notice = Some(if result.closed {
@@ -381,10 +502,8 @@ impl DrawerScreen {
                 } else {
                     "Count recorded. Over/short is beyond the limit: a supervisor must approve with a written reason.".to_string()
                 });
-                self.approval = Approval::default();
-                self.reason.clear();
                 let waiting = !result.closed;
-                self.result = Some(result);
+                self.step = Step::Counted { result, form: Approving::default() };
                 if waiting {
                     // Next keystrokes: the written reason, then the supervisor.
                     return (Task::batch([self.load(ctx, actor), iced::widget::operation::focus(AMOUNT_ID)]), Some(Event::Changed));
@@ -398,31 +517,34 @@ impl DrawerScreen {
     /// shows): terminal, cashier, times, float, drops, paid-ins/outs, receipt and void counts, expected /
     /// counted / over-short per tender and who approved.
     fn print_report(&mut self, ctx: &Context) -> Task<Message> {
-        let Some(result) = self.result.as_ref().filter(|r| r.closed) else { return Task::none() };
+        let Some(result) = self.result().filter(|r| r.closed) else { return Task::none() };
         let (drawer_id, settings, training) = (result.drawer_id, ctx.settings.clone(), ctx.training);
-        Task::perform(ctx.worker.call(move |ledger| Ok(Box::new(citytill::reports::z_report::z_report(&*ledger.read()?, drawer_id)?.paper(&settings, training)))), Message::ReportReady)
+        Task::perform(ctx.worker.run(move |ledger| Ok(Box::new(citytill::reports::z_report::z_report(&*ledger.read()?, drawer_id)?.paper(&settings, training)))), Message::ReportReady)
     }
 
-    fn report_ready(&mut self, result: Result<Box<citytill_hardware::receipt::Receipt>, String>, ctx: &Context) {
-        self.notice = Some(match result.and_then(|receipt| ctx.devices.print(&receipt)) {
+    fn report_ready(&mut self, result: Result<Box<citytill_hardware::receipt::Receipt>, WorkerError>, ctx: &Context) {
+        self.notice = Some(match result.map_err(String::from).and_then(|receipt| ctx.devices.print(&receipt)) {
             Ok(_) => "Drawer report sent to the printer".into(),
             Err(e) => format!("Drawer report not printed: {e}"),
         });
     }
 
     fn cancel(&mut self) -> (Task<Message>, Option<Event>) {
-        if self.action.is_some() && self.result.as_ref().is_none_or(|r| r.closed) {
-            self.action = None;
-            self.result = None;
-            self.error = None;
-            return (Task::none(), None);
+        match std::mem::take(&mut self.step) {
+            Step::Counted { result, .. } if !result.closed => {
+                // A recorded count stays recorded; leaving only hides the approval form.
+                self.step = Step::Left(result);
+                (Task::none(), None)
+            }
+            Step::Counting { .. } | Step::Moving { .. } | Step::Counted { .. } => {
+                self.error = None;
+                (Task::none(), None)
+            }
+            idle @ (Step::Idle | Step::Left(_)) => {
+                self.step = idle;
+                (Task::none(), Some(Event::Back))
+            }
         }
-        if self.action.is_some() {
-            // A recorded count stays recorded; leaving only hides the approval form.
-            self.action = None;
-            return (Task::none(), None);
-        }
-        (Task::none(), Some(Event::Back))
     }
 }
 

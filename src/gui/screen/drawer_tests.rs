@@ -34,9 +34,9 @@ fn blind_close_short_needs_supervisor() {
     for (cents, pieces) in [(10000, "1"), (2000, "3"), (1000, "1"), (200, "2"), (10, "1"), (1, "2")] {
         drawer(&mut app, Message::Count(slot(cents), pieces.into()));
     }
-    assert!(app.drawer.result.is_none(), "nothing expected is known before the count");
+    assert!(app.drawer.result().is_none(), "nothing expected is known before the count");
     drawer(&mut app, Message::Submit);
-    let result = app.drawer.result.clone().unwrap_or_else(|| panic!("{:?}", app.drawer.error));
+    let result = app.drawer.result().cloned().unwrap_or_else(|| panic!("{:?}", app.drawer.error));
     assert_eq!(result.over_short.get("cash"), Some(&Money::from_cents(-1000)));
     assert!(result.approval_required && !result.closed);
     drawer(&mut app, Message::Reason("miscounted change".into()));
@@ -48,7 +48,7 @@ fn blind_close_short_needs_supervisor() {
     drawer(&mut app, Message::Approver("sam".into()));
     drawer(&mut app, Message::Pin("975310".into()));
     drawer(&mut app, Message::Submit);
-    assert!(app.drawer.result.as_ref().is_some_and(|r| r.closed), "{:?}", app.drawer.error);
+    assert!(app.drawer.result().is_some_and(|r| r.closed), "{:?}", app.drawer.error);
     assert!(app.drawer.current.is_none());
     let mut ui = simulator(app.view());
     assert!(ui.find("Drawer closed").is_ok());
@@ -64,8 +64,8 @@ fn counter_report_fills_counts() {
     drawer(&mut app, Message::Start(Action::Close));
     let report = CounterReport { currency: "USD".into(), rows: vec![(2000, 4), (500, 3)], total_pieces: 7, total_cents: 9500 };
     send(&mut app, AppMessage::Device(DeviceEvent::CounterReport(report)));
-    assert_eq!(app.drawer.counts[slot(2000)], "4");
-    assert_eq!(app.drawer.counts[slot(500)], "3");
+    assert_eq!(app.drawer.counts()[slot(2000)], "4");
+    assert_eq!(app.drawer.counts()[slot(500)], "3");
     let mut ui = simulator(app.view());
     assert!(ui.find("Cash counted: 95.00").is_ok());
     assert_snapshot(&mut ui, &app.theme(), "drawer_blind_count");
@@ -128,9 +128,9 @@ fn assert_blind(app: &App, figure: &str, step: &str) {
     let mut texts = visible_texts(app);
     texts.extend(app.drawer.notice.clone());
     texts.extend(app.drawer.error.clone());
-    texts.extend(app.reports.shown.as_ref().map(|(_, text)| text.clone()));
-    texts.extend(app.reports.error.clone());
-    texts.extend(app.reports.notice.clone());
+    texts.extend(app.reports.shown().map(str::to_string));
+    texts.extend(app.reports.error().map(str::to_string));
+    texts.extend(app.reports.notice().map(str::to_string));
     // The Day end screen's drawer overview (read again after every drawer action), wherever the cashier is now.
     texts.extend(app.day.drawers.iter().filter_map(|d| d.expected_cash.map(|m| m.grouped())));
     texts.extend(texts_of(app.day.view()));
@@ -185,7 +185,7 @@ fn no_message_reveals_expected_cash_before_the_count() {
     for (index, name) in citytill::reports::NAMES.iter().enumerate() {
         send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Pick(index)));
         send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Run(crate::gui::screen::reports::Output::Screen)));
-        assert!(app.reports.shown.is_some(), "{name}: {:?}", app.reports.error);
+        assert!(app.reports.shown().is_some(), "{name}: {:?}", app.reports.error());
         assert_blind(&app, "149.12", &format!("the {name} report"));
     }
     send(&mut app, AppMessage::Go(Screen::Drawer));
@@ -193,7 +193,7 @@ fn no_message_reveals_expected_cash_before_the_count() {
     drawer(&mut app, Message::Count(slot(10000), "1".into()));
     assert_blind(&app, "149.12", "typing the count");
     drawer(&mut app, Message::Submit);
-    assert!(app.drawer.result.is_some(), "{:?}", app.drawer.error);
+    assert!(app.drawer.result().is_some(), "{:?}", app.drawer.error);
     assert!(visible_texts(&app).iter().any(|t| t == "149.12"), "after the count the expected cash is shown");
 }
 
@@ -211,7 +211,7 @@ fn supervisor_sees_expected_cash_on_the_drawer_report() {
     let index = citytill::reports::NAMES.iter().position(|n| *n == "drawer").unwrap();
     send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Pick(index)));
     send(&mut app, AppMessage::Reports(crate::gui::screen::reports::Message::Run(crate::gui::screen::reports::Output::Screen)));
-    let shown = app.reports.shown.as_ref().map(|(_, text)| text.clone()).unwrap_or_default();
+    let shown = app.reports.shown().map(str::to_string).unwrap_or_default();
     assert!(shown.contains("X report - drawer 1 - ana") && shown.contains("184.12"), "{shown}");
 }
 
@@ -269,7 +269,7 @@ fn printed_z_report_carries_the_report_figures() {
     drawer(&mut app, Message::Approver("sam".into()));
     drawer(&mut app, Message::Pin("975310".into()));
     drawer(&mut app, Message::Submit);
-    let result = app.drawer.result.clone().filter(|r| r.closed).unwrap_or_else(|| panic!("{:?}", app.drawer.error));
+    let result = app.drawer.result().cloned().filter(|r| r.closed).unwrap_or_else(|| panic!("{:?}", app.drawer.error));
     drawer(&mut app, Message::PrintReport);
     assert_eq!(app.drawer.notice.as_deref(), Some("Drawer report sent to the printer"));
 
@@ -329,4 +329,33 @@ fn printed_z_report_carries_the_report_figures() {
     }
     assert_eq!(result.over_short.get("cash"), Some(&Money::from_cents(-1000)));
     assert!(tape.lines().any(|l| l.trim_start().starts_with("cash expected") && l.trim_end().ends_with("129.12")), "{tape}");
+}
+
+// Proves a failure is not shown as a refusal: with the ledger thread's queue full, a drop is said in the banner
+// (try again, call IT), never under the amount, with the amount kept as typed; once the queue has room, Enter
+// again records it. A mistyped amount on the same form is a refusal under the amount.
+#[test]
+fn a_full_queue_is_a_failure_in_the_banner_and_the_form_stays() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    send(&mut app, AppMessage::Go(Screen::Drawer));
+    drawer(&mut app, Message::Start(Action::Drop));
+    drawer(&mut app, Message::Amount("4O".into()));
+    drawer(&mut app, Message::Submit);
+    assert!(app.drawer.refusal(super::AMOUNT_ID).is_some(), "a mistyped amount is a refusal under the amount: {:?}", app.drawer.error);
+
+    drawer(&mut app, Message::Amount("40".into()));
+    let full = crate::gui::testing::FullQueue::hold(&fixture.ctx.worker);
+    drawer(&mut app, Message::Submit);
+    full.release();
+    let problem = app.drawer.banner_error().map(str::to_string).expect("a full queue is said in the banner");
+    assert!(problem.contains("already waiting") && problem.contains("call IT"), "{problem}");
+    assert_eq!(app.drawer.refusal(super::AMOUNT_ID), None, "a failure is not written under the amount");
+    assert!(app.drawer.notice.is_none() && !app.drawer.busy, "nothing recorded, and the form takes Enter again");
+    assert!(matches!(&app.drawer.step, super::Step::Moving { form, .. } if form.amount == "40"), "the amount stays as typed: {:?}", app.drawer.step);
+    assert!(visible_texts(&app).iter().any(|t| t.contains("call IT")), "shown");
+
+    drawer(&mut app, Message::Submit);
+    let notice = app.drawer.notice.clone().unwrap_or_default();
+    assert!(notice.starts_with("Drop to safe of 40.00 recorded"), "{notice} {:?}", app.drawer.error);
 }

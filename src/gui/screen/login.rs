@@ -5,19 +5,21 @@ use iced::widget::{button, column, container, text};
 use iced::{Element, Length, Task};
 
 use crate::gui::context::Context;
+use crate::gui::worker::WorkerError;
 use crate::gui::{theme, widgets};
 
 pub const NAME_ID: &str = "login-name";
 pub const PIN_ID: &str = "login-pin";
 
+/// The screen's state is its own: the app sends it `Message`s and hears `Event`s.
 #[derive(Debug, Default)]
 pub struct Login {
-    pub name: String,
-    pub pin: String,
-    pub error: Option<String>,
-    pub busy: bool,
+    name: String,
+    pin: String,
+    error: Option<String>,
+    busy: bool,
     /// Set when the window locked itself: who was signed in.
-    pub locked_from: Option<String>,
+    locked_from: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -25,7 +27,7 @@ pub enum Message {
     Name(String),
     Pin(String),
     Submit,
-    Done(Result<Actor, String>),
+    Done(Result<Actor, WorkerError>),
 }
 
 /// What the login tells the app.
@@ -40,6 +42,12 @@ impl Login {
     pub fn lock(&mut self, user: &str) -> Task<Message> {
         *self = Login { name: user.to_string(), locked_from: Some(user.to_string()), ..Login::default() };
         iced::widget::operation::focus(PIN_ID)
+    }
+
+    /// Why the last sign-in was refused or failed, as shown.
+    #[cfg(test)]
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
     }
 
     pub fn focus(&self) -> Task<Message> {
@@ -64,10 +72,12 @@ impl Login {
         let name = self.name.trim().to_string();
         let pin = std::mem::take(&mut self.pin);
         let settings = ctx.settings.clone();
-        Task::perform(ctx.worker.call(move |ledger| auth::login_session(ledger, &settings, &name, &pin)), Message::Done)
+        Task::perform(ctx.worker.run(move |ledger| auth::login_session(ledger, &settings, &name, &pin)), Message::Done)
     }
 
-    fn done(&mut self, result: Result<Actor, String>) -> (Task<Message>, Option<Event>) {
+    /// Signed in, or refused (a wrong PIN, a lockout: the banner says so without naming which part was wrong)
+    /// or failed (the banner says to try again or call IT); either way the PIN is asked again.
+    fn done(&mut self, result: Result<Actor, WorkerError>) -> (Task<Message>, Option<Event>) {
         self.busy = false;
         match result {
             Ok(actor) => {
@@ -76,7 +86,7 @@ impl Login {
                 (Task::none(), Some(Event::SignedIn { actor, replaced }))
             }
             Err(error) => {
-                self.error = Some(error);
+                self.error = Some(error.into());
                 (iced::widget::operation::focus(PIN_ID), None)
             }
         }

@@ -82,7 +82,7 @@ fn switching_cashier_keeps_drawers_apart() {
     assert_eq!(app.session.as_ref().map(|a| a.name.as_str()), Some("sam"));
     assert!(app.notice.as_deref().is_some_and(|n| n.contains("ana's drawer stays assigned to ana")), "{:?}", app.notice);
     assert_eq!(app.screen, Screen::Drawer);
-    assert_eq!(app.drawer.action, Some(crate::gui::screen::drawer::Action::Open));
+    assert_eq!(app.drawer.action(), Some(crate::gui::screen::drawer::Action::Open));
     assert!(app.status.drawer.is_none());
 }
 

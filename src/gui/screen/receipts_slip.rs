@@ -63,7 +63,7 @@ impl Receipts {
     /// the cashier is told to put the paper in; the job's outcome arrives later (`slip_outcome`).
     pub(super) fn print_slip(&mut self, print: SlipPrint, ctx: &Context, actor: &Actor) {
         let (Some(slip), Some(info)) = (self.slip, self.shown.as_ref()) else { return };
-        if !self.offers_slip(print) || self.slip_job.is_some() || self.correction.is_some() {
+        if !self.offers_slip(print) || self.slip_job.is_some() || self.correcting.is_some() {
             return;
         }
         self.error = None;

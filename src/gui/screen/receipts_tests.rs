@@ -120,7 +120,7 @@ fn only_applicable_corrections_are_offered() {
     assert!(offered(&app).is_empty(), "a voided receipt offers {:?}", offered(&app));
     for key in [Shortcut::F6, Shortcut::F7, Shortcut::F8] {
         send(&mut app, AppMessage::Shortcut(key));
-        assert!(app.receipts.correction.is_none(), "{key:?} started a correction on a voided receipt");
+        assert!(app.receipts.correcting.is_none(), "{key:?} started a correction on a voided receipt");
     }
 
     send(&mut app, AppMessage::Counter(CounterMessage::LookupChanged("100200".into())));
@@ -454,4 +454,38 @@ fn search_refusals_sit_under_their_field() {
     assert_eq!(app.receipts.error_field, Some("receipts-account"), "{:?}", app.receipts.error);
     assert!(app.receipts.account.is_empty(), "the card number is not kept");
     assert!(!app.receipts.error.clone().unwrap_or_default().contains("4111"), "nor repeated");
+}
+
+// Proves a refusal and a failure are shown apart on a correction: a refund beyond the receipt is refused under
+// the refund amount (the library names the field), while the same approval with the ledger thread's queue full
+// is a failure in the banner (try again, call IT), under no field, with the correction and its typing kept.
+#[test]
+fn a_refund_refusal_sits_under_its_field_and_a_failure_in_the_banner() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    let receipt = pay_cash(&mut app, "100200", "100");
+    send(&mut app, AppMessage::Go(Screen::Receipts));
+    receipts(&mut app, Message::Open(receipt));
+    receipts(&mut app, Message::Start(Correction::Refund));
+    receipts(&mut app, Message::Reason("customer overpaid".into()));
+    receipts(&mut app, Message::RefundAmount("500".into()));
+    receipts(&mut app, Message::Approver("sam".into()));
+    receipts(&mut app, Message::Pin("975310".into()));
+    receipts(&mut app, Message::Confirm);
+    let refusal = app.receipts.error.clone().expect("a refund beyond the receipt is refused");
+    assert_eq!(app.receipts.error_field, Some("receipts-refund-amount"), "under the refund amount: {refusal}");
+    assert!(!refusal.contains("call IT"), "{refusal}");
+
+    receipts(&mut app, Message::RefundAmount("10".into()));
+    receipts(&mut app, Message::Pin("975310".into()));
+    let full = crate::gui::testing::FullQueue::hold(&fixture.ctx.worker);
+    receipts(&mut app, Message::Confirm);
+    full.release();
+    let failure = app.receipts.banner_error().map(str::to_string).expect("a full queue is said in the banner");
+    assert!(failure.contains("already waiting") && failure.contains("call IT"), "{failure}");
+    assert_eq!(app.receipts.error_field, None, "a failure sits under no field");
+    let form = app.receipts.correcting.as_ref().expect("the correction stays open");
+    assert_eq!((form.correction, form.refund_amount.as_str(), form.reason.as_str()), (Correction::Refund, "10", "customer overpaid"));
+    assert!(!app.receipts.busy, "Enter is taken again");
+    assert_eq!(app.receipts.shown.as_ref().map(|i| i.refunded), Some(Money::ZERO), "nothing recorded");
 }

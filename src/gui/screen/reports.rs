@@ -12,6 +12,7 @@ use iced::{Element, Length, Task};
 
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
+use crate::gui::worker::WorkerError;
 use crate::gui::{theme, widgets};
 
 pub const DATE_ID: &str = "reports-date";
@@ -55,27 +56,28 @@ impl Output {
 
 const OUTPUTS: [Output; 4] = [Output::Screen, Output::Printer, Output::Pdf, Output::Csv];
 
+/// The screen's state is its own: the app sends it `Message`s and hears `Event`s.
 #[derive(Debug, Default)]
 pub struct ReportsScreen {
     /// Index into `reports::NAMES`.
-    pub report: usize,
-    pub date: String,
+    report: usize,
+    date: String,
     /// The last report built, rendered as text.
-    pub shown: Option<(Document, String)>,
-    pub error: Option<String>,
-    pub notice: Option<String>,
-    pub busy: bool,
+    shown: Option<(Document, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+    busy: bool,
 }
 
 #[derive(Clone, Debug)]
 pub enum Message {
     /// The current business date (the default date).
-    Loaded(Result<String, String>),
+    Loaded(Result<String, WorkerError>),
     Pick(usize),
     NextReport,
     Date(String),
     Run(Output),
-    Ran(Output, Result<(Document, Option<PathBuf>), String>),
+    Ran(Output, Result<(Document, Option<PathBuf>), WorkerError>),
     Cancel,
 }
 
@@ -87,8 +89,26 @@ pub enum Event {
 impl ReportsScreen {
     /// On showing the screen: today's business date (if none typed yet) and focus on the date.
     pub fn load(&self, ctx: &Context) -> Task<Message> {
-        let date = if self.date.is_empty() { Task::perform(ctx.worker.call(|ledger| Ok(ledger.business_date()?.to_string())), Message::Loaded) } else { Task::none() };
+        let date = if self.date.is_empty() { Task::perform(ctx.worker.run(|ledger| Ok(ledger.business_date()?.to_string())), Message::Loaded) } else { Task::none() };
         Task::batch([date, focus(DATE_ID)])
+    }
+
+    /// The report on screen, as text.
+    #[cfg(test)]
+    pub fn shown(&self) -> Option<&str> {
+        self.shown.as_ref().map(|(_, text)| text.as_str())
+    }
+
+    /// The error shown, if any.
+    #[cfg(test)]
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The confirmation shown (the file saved, the report printed), if any.
+    #[cfg(test)]
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     pub fn name(&self) -> &'static str {
@@ -111,7 +131,7 @@ impl ReportsScreen {
                     self.date = date;
                 }
             }
-            Message::Loaded(Err(error)) => self.error = Some(error),
+            Message::Loaded(Err(error)) => self.error = Some(error.into()),
             Message::Pick(index) => {
                 self.report = index.min(reports::NAMES.len().saturating_sub(1));
                 return (focus(DATE_ID), None);
@@ -148,7 +168,7 @@ impl ReportsScreen {
         self.busy = true;
         let (name, dir, viewer) = (self.name(), ctx.data_dir.clone(), viewer.clone());
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 let document = reports::build(ledger, name, &date, Some(&viewer))?;
                 let path = match output.format() {
                     Some(format) => Some(crate::gui::data::save_report(&dir, &document, format)?),
@@ -160,12 +180,12 @@ impl ReportsScreen {
         )
     }
 
-    fn ran(&mut self, output: Output, result: Result<(Document, Option<PathBuf>), String>, ctx: &Context) {
+    fn ran(&mut self, output: Output, result: Result<(Document, Option<PathBuf>), WorkerError>, ctx: &Context) {
         self.busy = false;
         let (document, path) = match result {
             Ok(done) => done,
             Err(error) => {
-                self.error = Some(error);
+                self.error = Some(error.into());
                 return;
             }
         };

@@ -83,7 +83,7 @@ fn tab_goes_amount_routing_account_number_and_enter_in_the_last_tenders() {
     }
     counter(&mut app, Message::Field(TenderField::Number, "1001".into()));
     counter(&mut app, Message::FieldSubmitted(TenderField::Number));
-    let tender = app.counter.cart.tenders().first().cloned().unwrap_or_else(|| panic!("{:?}", app.counter.field_error));
+    let tender = app.counter.cart.tenders().first().cloned().unwrap_or_else(|| panic!("{:?}", app.counter.tender.field_error));
     assert_eq!((tender.routing.as_deref(), tender.account_last4.as_deref(), tender.number.as_deref()), (Some("021000021"), Some("5678"), Some("1001")));
     assert_eq!(app.counter.remaining(), Money::from_cents(3412));
 }
@@ -95,14 +95,14 @@ fn micr_scan_fills_the_three_check_fields() {
     let (_fixture, mut app) = with_cart();
     let micr = citytill_hardware::micr::parse("T021000021T 123456789U 1001", None).unwrap();
     send(&mut app, AppMessage::Device(DeviceEvent::Data(ScanData::Micr(micr))));
-    assert_eq!(app.counter.tender_kind, TenderKind::Check);
-    let fields = &app.counter.fields;
+    assert_eq!(app.counter.tender.kind, TenderKind::Check);
+    let fields = &app.counter.tender.fields;
     assert_eq!((fields.routing.as_str(), fields.account.as_str(), fields.number.as_str()), ("021000021", "6789", "1001"));
     let texts = visible_texts(&app);
     assert!(texts.iter().any(|t| t == "6789") && texts.iter().any(|t| t == "1001"), "{texts:?}");
     assert!(!texts.iter().any(|t| t.contains("123456789")), "the full account number is on screen: {texts:?}");
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.completed.is_some(), "Enter on the scanned check pays the exact amount: {:?} {:?}", app.counter.error, app.counter.field_error);
+    assert!(app.counter.completed.is_some(), "Enter on the scanned check pays the exact amount: {:?} {:?}", app.counter.error, app.counter.tender.field_error);
 }
 
 // Proves a routing number failing the ABA checksum is refused under the routing input itself (not in the
@@ -115,18 +115,18 @@ fn bad_routing_is_named_under_the_routing_field_and_nothing_is_recorded() {
         counter(&mut app, Message::Field(field, value.into()));
     }
     counter(&mut app, Message::FieldSubmitted(TenderField::Number));
-    let (field, problem) = app.counter.field_error.clone().unwrap_or_else(|| panic!("no field error; banner {:?}", app.counter.error));
+    let (field, problem) = app.counter.tender.field_error.clone().unwrap_or_else(|| panic!("no field error; banner {:?}", app.counter.error));
     assert_eq!(field, TenderField::Routing);
     assert!(problem.contains("routing number '112000025'"), "{problem}");
     assert!(app.counter.error.is_none(), "the refusal belongs beside the field: {:?}", app.counter.error);
     assert!(app.counter.cart.tenders().is_empty() && app.counter.completed.is_none());
-    assert_eq!(app.counter.fields.routing, "112000025", "kept (selected) so typing replaces it");
+    assert_eq!(app.counter.tender.fields.routing, "112000025", "kept (selected) so typing replaces it");
     let (input, label) = bounds(&app, field_id(TenderField::Routing), &problem);
     let (input, label) = (input.expect("routing input drawn"), label.expect("refusal drawn"));
     assert!(label.y >= input.y + input.height && label.y < input.y + input.height + 40.0, "refusal {label:?} not under routing {input:?}");
     assert!(label.x >= input.x - 1.0 && label.x < input.x + input.width, "refusal {label:?} not in routing's column {input:?}");
     counter(&mut app, Message::Field(TenderField::Routing, "021000021".into()));
-    assert!(app.counter.field_error.is_none(), "retyping the field clears its refusal");
+    assert!(app.counter.tender.field_error.is_none(), "retyping the field clears its refusal");
 }
 
 // Proves a full card number typed into a card's Last 4 or Reference input is refused naming that input, is
@@ -141,16 +141,16 @@ fn full_card_number_in_last4_or_reference_never_leaves_the_screen() {
         counter(&mut app, Message::Field(TenderField::Last4, "1111".into()));
         counter(&mut app, Message::Field(field, "4111 1111 1111 1111".into()));
         counter(&mut app, Message::FieldSubmitted(TenderField::Reference));
-        assert_eq!(app.counter.field_error.as_ref().map(|(f, _)| *f), Some(field), "{:?}", app.counter.field_error);
-        assert!(app.counter.field_error.as_ref().is_some_and(|(_, e)| e.contains("looks like a card number") && !contains_card_number(e)));
-        assert!(app.counter.fields.get(field).is_empty(), "the card number stays in {field:?}");
+        assert_eq!(app.counter.tender.field_error.as_ref().map(|(f, _)| *f), Some(field), "{:?}", app.counter.tender.field_error);
+        assert!(app.counter.tender.field_error.as_ref().is_some_and(|(_, e)| e.contains("looks like a card number") && !contains_card_number(e)));
+        assert!(app.counter.tender.fields.get(field).is_empty(), "the card number stays in {field:?}");
         assert!(app.counter.cart.tenders().is_empty() && app.counter.completed.is_none());
         assert!(!visible_texts(&app).iter().any(|t| contains_card_number(t)), "a card number is on screen");
     }
     let (_fixture, mut app) = with_cart();
     counter(&mut app, Message::Amount("4111111111111111".into()));
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.amount.is_empty() && app.counter.cart.tenders().is_empty(), "a card number typed as the amount is kept");
+    assert!(app.counter.tender.amount.is_empty() && app.counter.cart.tenders().is_empty(), "a card number typed as the amount is kept");
     assert!(!visible_texts(&app).iter().any(|t| contains_card_number(t)), "a card number is on screen");
 }
 
@@ -164,7 +164,7 @@ fn detail_inputs_and_their_refusal_fit_1024_by_768() {
     counter(&mut app, Message::Field(TenderField::Brand, "visa".into()));
     counter(&mut app, Message::Field(TenderField::Last4, "42424".into()));
     counter(&mut app, Message::AmountSubmitted);
-    let problem = app.counter.field_error.clone().map(|(_, p)| p).unwrap_or_else(|| panic!("no refusal: {:?}", app.counter.error));
+    let problem = app.counter.tender.field_error.clone().map(|(_, p)| p).unwrap_or_else(|| panic!("no refusal: {:?}", app.counter.error));
     let mut ui = simulator_at(SMALL, app.view());
     for field in TenderField::of(TenderKind::Card) {
         assert!(wholly_visible(&mut ui, SMALL, iced_test::selector::id(field_id(*field))).is_some(), "{field:?} is not on screen");
@@ -201,7 +201,7 @@ fn window_fields_and_command_line_text_make_the_same_request() {
             counter(&mut app, Message::Field(*field, (*value).into()));
         }
         counter(&mut app, Message::AmountSubmitted);
-        assert_eq!(app.counter.cart.tenders().len(), 1, "{:?}", app.counter.field_error);
+        assert_eq!(app.counter.cart.tenders().len(), 1, "{:?}", app.counter.tender.field_error);
         let mut command_line = citytill::ops::payment::Cart::default();
         command_line.add_account_text("100200", Some("84.12"), max).unwrap();
         command_line.add_tender_text(text, max).unwrap();
@@ -232,7 +232,7 @@ fn card_convenience_fee_is_shown_then_charged() {
     counter(&mut app, Message::Field(TenderField::Last4, "4242".into()));
     counter(&mut app, Message::Field(TenderField::Auth, "A1".into()));
     counter(&mut app, Message::AmountSubmitted);
-    let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?} {:?}", app.counter.error, app.counter.field_error));
+    let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?} {:?}", app.counter.error, app.counter.tender.field_error));
     assert_eq!(completed.result.total, Money::from_cents(8622));
     let lines = match &completed.info.payment {
         citytill::domain::events::Event::PaymentTaken { lines, .. } => lines.clone(),
@@ -248,12 +248,12 @@ fn a_bad_amount_is_refused_under_the_amount() {
     let (_fixture, mut app) = with_cart();
     counter(&mut app, Message::Amount("12.345".into()));
     counter(&mut app, Message::AmountSubmitted);
-    let problem = app.counter.amount_error.clone().unwrap_or_else(|| panic!("no amount refusal; banner {:?}", app.counter.error));
+    let problem = app.counter.tender.amount_error.clone().unwrap_or_else(|| panic!("no amount refusal; banner {:?}", app.counter.error));
     assert!(problem.contains("12.345"), "{problem}");
     assert_eq!(app.counter.error, None, "the banner does not repeat it");
     assert!(app.counter.cart.tenders().is_empty(), "nothing tendered");
     let sentence = crate::gui::wording::sentence(&problem);
     assert!(visible_texts(&app).contains(&sentence), "the refusal is on screen");
     counter(&mut app, Message::Amount("12.34".into()));
-    assert_eq!(app.counter.amount_error, None);
+    assert_eq!(app.counter.tender.amount_error, None);
 }

@@ -29,6 +29,7 @@ use crate::gui::keys::Shortcut;
 use crate::gui::list_nav::{self, Move};
 use crate::gui::receipt_doc::receipt_document;
 use crate::gui::scan::{self, Lookup};
+use crate::gui::worker::WorkerError;
 
 pub use citytill::ops::payment::CartItem;
 pub use lookup::Found;
@@ -70,68 +71,77 @@ pub enum Printing {
     Failed(String),
 }
 
-#[derive(Debug)]
-pub struct Counter {
-    pub lookup: String,
-    pub results: Vec<PayableRow>,
-    pub fee_match: Option<FeeRow>,
+/// The lookup line and what it offers while typed.
+#[derive(Debug, Default)]
+struct Search {
+    text: String,
+    results: Vec<PayableRow>,
+    fee_match: Option<FeeRow>,
     /// The keyboard highlight in the offered rows (the fee match first, then the results); Enter picks it.
-    pub highlighted: Option<usize>,
-    search_generation: u64,
-    pub cart: Cart,
-    /// The city's convenience fees (`[convenience_fee]`), given to every new cart so it shows the fee it will charge.
-    pub fees: citytill::domain::convenience_fee::ConvenienceFees,
-    pub tender_kind: TenderKind,
-    pub amount: String,
-    /// The tender's details as typed, one input each (only those of `tender_kind` are shown).
-    pub fields: TenderFields,
-    /// The detail the last tender was refused for, and why: shown under that input.
-    pub field_error: Option<(TenderField, String)>,
-    /// A refused tender amount: written under the amount, whose text is selected so typing replaces it.
-    pub amount_error: Option<String>,
-    pub error: Option<String>,
-    pub busy: bool,
-    pub completed: Option<Completed>,
-    /// The question `ops::payment` asked about implausible cash: Enter records the payment, Esc takes the tender back.
-    pub confirming: Option<String>,
-    /// The lookup line came from the serial scanner (a receipt barcode there opens Receipts from any terminal).
-    scanned_line: bool,
-    /// Why this cashier cannot start a payment (no open drawer, or one counted and awaiting approval), as the
-    /// window last heard it; said at the first lookup, not after the payment is keyed. The ledger refuses anyway.
-    pub drawer_refusal: Option<String>,
+    highlighted: Option<usize>,
+    /// Which search-as-you-type answer is the current one (an older one is dropped).
+    generation: u64,
+    /// The line came from the serial scanner (a receipt barcode there opens Receipts from any terminal).
+    scanned: bool,
 }
 
-impl Default for Counter {
-    fn default() -> Counter {
-        Counter {
-            lookup: String::new(),
-            results: Vec::new(),
-            fee_match: None,
-            highlighted: None,
-            search_generation: 0,
-            cart: Cart::default(),
-            fees: Default::default(),
-            tender_kind: TenderKind::Cash,
-            amount: String::new(),
-            fields: TenderFields::default(),
-            field_error: None,
-            amount_error: None,
-            error: None,
-            busy: false,
-            completed: None,
-            confirming: None,
-            scanned_line: false,
-            drawer_refusal: None,
-        }
+impl Search {
+    /// The line was used (put in the cart, refused, opened elsewhere): the field and its offers empty.
+    fn clear(&mut self) {
+        self.text.clear();
+        self.results.clear();
+        self.fee_match = None;
+        self.highlighted = None;
     }
+}
+
+/// The tender being typed: its kind, amount and details, and what was refused in them.
+#[derive(Debug)]
+struct TenderForm {
+    kind: TenderKind,
+    amount: String,
+    /// The details as typed, one input each (only those of `kind` are shown).
+    fields: TenderFields,
+    /// The detail the last tender was refused for, and why: shown under that input.
+    field_error: Option<(TenderField, String)>,
+    /// A refused amount: written under the amount, whose text is selected so typing replaces it.
+    amount_error: Option<String>,
+}
+
+impl Default for TenderForm {
+    fn default() -> TenderForm {
+        TenderForm { kind: TenderKind::Cash, amount: String::new(), fields: TenderFields::default(), field_error: None, amount_error: None }
+    }
+}
+
+/// The screen's state is its own: the app sends it `Message`s (and scans), hears `Event`s, and reads it only
+/// through the accessors below (the customer display reads the cart and the last payment). The lookup and the
+/// tender being typed are each one value, emptied whole.
+#[derive(Debug, Default)]
+pub struct Counter {
+    search: Search,
+    cart: Cart,
+    /// The city's convenience fees (`[convenience_fee]`), given to every new cart so it shows the fee it will charge.
+    fees: citytill::domain::convenience_fee::ConvenienceFees,
+    tender: TenderForm,
+    /// `pub(super)` only while the day end and finance tests read it (`error()` is the accessor).
+    pub(super) error: Option<String>,
+    busy: bool,
+    /// `pub(super)` only while the day end tests read it (`completed()` is the accessor).
+    pub(super) completed: Option<Completed>,
+    /// The question `ops::payment` asked about implausible cash: Enter records the payment, Esc takes the tender back.
+    confirming: Option<String>,
+    /// Why this cashier cannot start a payment (no open drawer, or one counted and awaiting approval), as the
+    /// window last heard it; said at the first lookup, not after the payment is keyed. The ledger refuses anyway.
+    drawer_refusal: Option<String>,
 }
 
 #[derive(Clone, Debug)]
 pub enum Message {
     LookupChanged(String),
     LookupSubmitted,
-    Searched(u64, Result<(Vec<PayableRow>, Option<FeeRow>), String>),
-    Found(Result<Found, String>),
+    Searched(u64, Result<(Vec<PayableRow>, Option<FeeRow>), WorkerError>),
+    Found(Result<Found, WorkerError>),
     Pick(usize),
     PickFee,
     /// Up/Down, PageUp/PageDown, Home/End in the offered rows.
@@ -148,9 +158,9 @@ pub enum Message {
     FieldSubmitted(TenderField),
     AmountSubmitted,
     RemoveTender(usize),
-    Paid(Result<Paid, String>),
+    Paid(Result<Paid, WorkerError>),
     Reprint,
-    Reprinted(Box<Result<ReceiptInfo, String>>),
+    Reprinted(Box<Result<ReceiptInfo, WorkerError>>),
     Clear,
 }
 
@@ -180,6 +190,42 @@ impl Counter {
 
     pub fn focus(&self) -> Task<Message> {
         focus(if self.cart.is_empty() { LOOKUP_ID } else { AMOUNT_ID })
+    }
+
+    /// The cart being paid (what the customer display shows).
+    pub fn cart(&self) -> &Cart {
+        &self.cart
+    }
+
+    /// The last payment recorded, while it is shown.
+    pub fn completed(&self) -> Option<&Completed> {
+        self.completed.as_ref()
+    }
+
+    /// The error in the counter's banner, if any.
+    #[cfg(test)]
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// Whether the counter shows an error (in its banner or under the amount): the app's one-off line gives way.
+    pub fn shows_error(&self) -> bool {
+        self.error.is_some() || self.tender.amount_error.is_some()
+    }
+
+    /// The signed-in cashier's drawer as the status bar last read it (None: no drawer): whether payments can start.
+    pub fn drawer_known(&mut self, drawer: Option<&query::Drawer>) {
+        self.drawer_refusal = drawer_refusal(drawer);
+    }
+
+    /// The cashier has just opened a drawer: payments can start.
+    pub fn drawer_opened(&mut self) {
+        self.drawer_refusal = None;
+    }
+
+    /// A scan from another screen could not be read: the counter (now shown) says why.
+    pub fn scan_refused(&mut self, reason: String) {
+        self.error = Some(reason);
     }
 
     /// Total of the cart lines whose amounts parse.
@@ -214,8 +260,8 @@ impl Counter {
             Message::RemoveLine(index) => return (self.remove_line(index), None),
             Message::Kind(kind) => return (self.kind(kind), None),
             Message::Amount(text) => {
-                self.amount = text;
-                self.amount_error = None;
+                self.tender.amount = text;
+                self.tender.amount_error = None;
             }
             Message::Field(field, text) => self.field(field, text),
             Message::FieldSubmitted(field) => return self.field_submitted(field, ctx, actor),
@@ -249,14 +295,14 @@ impl Counter {
     pub fn scanned(&mut self, data: ScanData) -> Option<Message> {
         match data {
             ScanData::Stub(line) | ScanData::Unknown(line) => {
-                self.lookup = line;
-                self.scanned_line = true;
+                self.search.text = line;
+                self.search.scanned = true;
                 Some(Message::LookupSubmitted)
             }
             ScanData::Micr(micr) => {
                 self.fill_from_micr(&micr);
-                if let (Some(cents), true) = (micr.amount_cents, self.amount.is_empty()) {
-                    self.amount = Money::from_cents(cents).to_string();
+                if let (Some(cents), true) = (micr.amount_cents, self.tender.amount.is_empty()) {
+                    self.tender.amount = Money::from_cents(cents).to_string();
                 }
                 None
             }
@@ -266,10 +312,8 @@ impl Counter {
     /// A check's MICR line (from the serial reader or typed by a wedge one) fills the check's routing, account
     /// (its last 4 only, as the reader gives it) and check number.
     fn fill_from_micr(&mut self, micr: &citytill_hardware::micr::Micr) {
-        self.tender_kind = TenderKind::Check;
-        self.fields = TenderFields { routing: micr.routing.clone(), account: micr.account_last4.clone(), number: micr.check_number.clone().unwrap_or_default(), ..TenderFields::default() };
-        self.field_error = None;
-        self.amount_error = None;
+        let fields = TenderFields { routing: micr.routing.clone(), account: micr.account_last4.clone(), number: micr.check_number.clone().unwrap_or_default(), ..TenderFields::default() };
+        self.tender = TenderForm { kind: TenderKind::Check, amount: std::mem::take(&mut self.tender.amount), fields, ..TenderForm::default() };
     }
 
     /// A keyboard-wedge reader typed `line` + Enter into whichever field had the focus (`App` saw the fast burst).
@@ -278,13 +322,13 @@ impl Counter {
     /// refusal its Enter got is dropped, and it is looked up like a scan. None when there is nothing more to do.
     pub fn wedge_scan(&mut self, line: &str) -> Option<Message> {
         let line = line.trim();
-        if line.is_empty() || self.lookup.trim() == line {
+        if line.is_empty() || self.search.text.trim() == line {
             return None;
         }
         let is_micr = citytill_hardware::micr::parse(line, None).is_ok();
-        let mut fields: Vec<&mut String> = vec![&mut self.amount];
-        if !(is_micr && self.tender_kind == TenderKind::Check) {
-            let TenderFields { routing, account, number, brand, last4, auth, reference } = &mut self.fields;
+        let mut fields: Vec<&mut String> = vec![&mut self.tender.amount];
+        if !(is_micr && self.tender.kind == TenderKind::Check) {
+            let TenderFields { routing, account, number, brand, last4, auth, reference } = &mut self.tender.fields;
             fields.extend([routing, account, number, brand, last4, auth, reference]);
         }
         fields.extend(self.cart.line_amounts_mut());
@@ -302,37 +346,37 @@ impl Counter {
     }
 
     fn lookup_changed(&mut self, text: String, ctx: &Context) -> Task<Message> {
-        self.lookup = text;
-        self.highlighted = None;
-        self.scanned_line = false;
+        self.search.text = text;
+        self.search.highlighted = None;
+        self.search.scanned = false;
         self.completed = None;
-        self.search_generation += 1;
-        let generation = self.search_generation;
-        let words = self.lookup.trim().to_string();
+        self.search.generation += 1;
+        let generation = self.search.generation;
+        let words = self.search.text.trim().to_string();
         // A card number is never sent to a search (nor kept: Enter refuses and clears it).
         if words.chars().count() < 2 || !matches!(scan::classify(&ctx.stubs, &words), Lookup::Words(_) | Lookup::Receipt(_)) || contains_card_number(&words) {
-            self.results.clear();
-            self.fee_match = None;
+            self.search.results.clear();
+            self.search.fee_match = None;
             return Task::none();
         }
-        Task::perform(ctx.worker.call(move |ledger| Ok((query::search_payables(&*ledger.read()?, &words, RESULTS_LIMIT)?, query::fee(&*ledger.read()?, &words)?))), move |result| {
+        Task::perform(ctx.worker.run(move |ledger| Ok((query::search_payables(&*ledger.read()?, &words, RESULTS_LIMIT)?, query::fee(&*ledger.read()?, &words)?))), move |result| {
             Message::Searched(generation, result)
         })
     }
 
     /// How many rows the lookup offers: the fee match, then the results.
     pub fn offered(&self) -> usize {
-        usize::from(self.fee_match.is_some()) + self.results.len()
+        usize::from(self.search.fee_match.is_some()) + self.search.results.len()
     }
 
     /// Moves the keyboard highlight (Home/End only once a row is highlighted: before that they stay the
     /// lookup field's) and scrolls the results to follow it.
     fn move_highlight(&mut self, movement: Move) -> Task<Message> {
-        if matches!(movement, Move::Home | Move::End) && self.highlighted.is_none() {
+        if matches!(movement, Move::Home | Move::End) && self.search.highlighted.is_none() {
             return Task::none();
         }
-        self.highlighted = list_nav::moved(self.highlighted, self.offered(), movement);
-        match self.highlighted {
+        self.search.highlighted = list_nav::moved(self.search.highlighted, self.offered(), movement);
+        match self.search.highlighted {
             Some(index) => list_nav::follow(RESULTS_ID, index, self.offered()),
             None => Task::none(),
         }
@@ -340,73 +384,69 @@ impl Counter {
 
     /// Enter with a row highlighted: that row goes in the cart.
     fn pick_highlighted(&mut self, index: usize) -> Task<Message> {
-        match (self.fee_match.is_some(), index) {
+        match (self.search.fee_match.is_some(), index) {
             (true, 0) => self.pick_fee(),
             (true, index) => self.pick(index - 1),
             (false, index) => self.pick(index),
         }
     }
 
-    fn searched(&mut self, generation: u64, result: Result<(Vec<PayableRow>, Option<FeeRow>), String>) {
-        if generation != self.search_generation {
+    fn searched(&mut self, generation: u64, result: Result<(Vec<PayableRow>, Option<FeeRow>), WorkerError>) {
+        if generation != self.search.generation {
             return; // typed on since: a newer search is coming
         }
         match result {
             Ok((results, fee)) => {
-                self.results = results;
-                self.fee_match = fee;
-                self.highlighted = None;
+                self.search.results = results;
+                self.search.fee_match = fee;
+                self.search.highlighted = None;
             }
-            Err(error) => self.error = Some(error),
+            Err(error) => self.error = Some(error.into()),
         }
     }
 
     fn lookup_submitted(&mut self, ctx: &Context) -> (Task<Message>, Option<Event>) {
         self.error = None;
-        let scanned = std::mem::take(&mut self.scanned_line);
-        if let Some(index) = self.highlighted.take().filter(|i| *i < self.offered() && !scanned) {
+        let scanned = std::mem::take(&mut self.search.scanned);
+        if let Some(index) = self.search.highlighted.take().filter(|i| *i < self.offered() && !scanned) {
             return (self.pick_highlighted(index), None);
         }
-        if contains_card_number(&self.lookup) {
+        if contains_card_number(&self.search.text) {
             // Like every other field: refused, not echoed, not kept.
-            self.lookup.clear();
-            self.results.clear();
-            self.fee_match = None;
+            self.search.clear();
             self.error = Some("lookup: that looks like a card number; card numbers are never typed into CityTill — use the card terminal".into());
             return (focus(LOOKUP_ID), None);
         }
-        match scan::classify(&ctx.stubs, &self.lookup) {
+        match scan::classify(&ctx.stubs, &self.search.text) {
             Lookup::Receipt(receipt) => {
                 // Accounts first (BL-1234567 is a license); only this terminal's receipts, or a scanned receipt
                 // barcode, may open Receipts — and only when the receipt exists.
                 let receipt_allowed = scanned || receipt.split_once('-').is_some_and(|(terminal, _)| terminal.eq_ignore_ascii_case(&ctx.terminal));
-                let text = self.lookup.trim().to_string();
-                (Task::perform(ctx.worker.call(move |ledger| lookup::receipt_shaped(ledger, &text, receipt_allowed.then_some(receipt.as_str()), RESULTS_LIMIT)), Message::Found), None)
+                let text = self.search.text.trim().to_string();
+                (Task::perform(ctx.worker.run(move |ledger| lookup::receipt_shaped(ledger, &text, receipt_allowed.then_some(receipt.as_str()), RESULTS_LIMIT)), Message::Found), None)
             }
             Lookup::BadStub(problem) => {
                 self.error = Some(problem);
-                self.lookup.clear();
+                self.search.text.clear();
                 (focus(LOOKUP_ID), None)
             }
-            Lookup::Stub { accounts, amount } => (Task::perform(ctx.worker.call(move |ledger| lookup::stub(ledger, accounts, amount)), Message::Found), None),
+            Lookup::Stub { accounts, amount } => (Task::perform(ctx.worker.run(move |ledger| lookup::stub(ledger, accounts, amount)), Message::Found), None),
             Lookup::Words(words) if words.is_empty() => (self.focus(), None),
-            Lookup::Words(words) => (Task::perform(ctx.worker.call(move |ledger| lookup::words(ledger, &words, RESULTS_LIMIT)), Message::Found), None),
+            Lookup::Words(words) => (Task::perform(ctx.worker.run(move |ledger| lookup::words(ledger, &words, RESULTS_LIMIT)), Message::Found), None),
         }
     }
 
-    fn found(&mut self, result: Result<Found, String>) -> (Task<Message>, Option<Event>) {
+    fn found(&mut self, result: Result<Found, WorkerError>) -> (Task<Message>, Option<Event>) {
         let task = match result {
             Ok(Found::Receipt(receipt)) => {
-                self.lookup.clear();
-                self.results.clear();
-                self.fee_match = None;
+                self.search.clear();
                 return (Task::none(), Some(Event::OpenReceipt(receipt)));
             }
             Ok(Found::Payable(row, amount)) => self.add(CartItem::Payable(row), amount),
             Ok(Found::Fee(row)) => self.add(CartItem::Fee(row), None),
             Ok(Found::Many(rows)) => {
-                self.results = rows;
-                self.highlighted = None;
+                self.search.results = rows;
+                self.search.highlighted = None;
                 if let Some(refusal) = self.drawer_refusal.clone().filter(|_| self.cart.is_empty()) {
                     self.error = Some(refusal);
                 }
@@ -417,7 +457,7 @@ impl Counter {
                 focus(LOOKUP_ID)
             }
             Err(error) => {
-                self.error = Some(error);
+                self.error = Some(error.into());
                 focus(LOOKUP_ID)
             }
         };
@@ -425,14 +465,14 @@ impl Counter {
     }
 
     fn pick(&mut self, index: usize) -> Task<Message> {
-        match self.results.get(index).cloned() {
+        match self.search.results.get(index).cloned() {
             Some(row) => self.add(CartItem::Payable(row), None),
             None => Task::none(),
         }
     }
 
     fn pick_fee(&mut self) -> Task<Message> {
-        match self.fee_match.clone() {
+        match self.search.fee_match.clone() {
             Some(fee) => self.add(CartItem::Fee(fee), None),
             None => Task::none(),
         }
@@ -463,10 +503,7 @@ impl Counter {
             self.cart = Cart::with_convenience_fees(self.fees.clone());
         }
         self.cart.add_line(item, amount);
-        self.lookup.clear();
-        self.results.clear();
-        self.fee_match = None;
-        self.highlighted = None;
+        self.search.clear();
         self.error = None;
         // A variable fee (or nothing due) needs its amount typed on the line first.
         if needs_amount {
@@ -491,12 +528,10 @@ impl Counter {
 
     /// F5..F9: the tender's kind; focus goes to its first detail (the amount for cash).
     fn kind(&mut self, kind: TenderKind) -> Task<Message> {
-        if kind != self.tender_kind {
-            self.fields = TenderFields::default();
-            self.field_error = None;
-            self.amount_error = None;
+        if kind != self.tender.kind {
+            // Another kind's details: the amount typed stays, the details and their refusals go.
+            self.tender = TenderForm { kind, amount: std::mem::take(&mut self.tender.amount), ..TenderForm::default() };
         }
-        self.tender_kind = kind;
         match TenderField::of(kind).first() {
             Some(first) => focus(field_id(*first)),
             None => focus(AMOUNT_ID),
@@ -504,22 +539,22 @@ impl Counter {
     }
 
     fn field(&mut self, field: TenderField, text: String) {
-        *self.fields.get_mut(field) = text;
-        if self.field_error.as_ref().is_some_and(|(bad, _)| *bad == field) {
-            self.field_error = None;
+        *self.tender.fields.get_mut(field) = text;
+        if self.tender.field_error.as_ref().is_some_and(|(bad, _)| *bad == field) {
+            self.tender.field_error = None;
         }
     }
 
     /// Enter in a detail's input. A MICR line typed there by a wedge check reader fills the check's details and
     /// tenders; Enter in the last detail tenders; in an earlier one it moves on to the next.
     fn field_submitted(&mut self, field: TenderField, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
-        if self.tender_kind == TenderKind::Check {
-            if let Ok(micr) = citytill_hardware::micr::parse(self.fields.get(field).trim(), None) {
+        if self.tender.kind == TenderKind::Check {
+            if let Ok(micr) = citytill_hardware::micr::parse(self.tender.fields.get(field).trim(), None) {
                 self.fill_from_micr(&micr);
                 return self.amount_submitted(ctx, actor);
             }
         }
-        let fields = TenderField::of(self.tender_kind);
+        let fields = TenderField::of(self.tender.kind);
         match fields.iter().position(|f| *f == field).and_then(|at| fields.get(at + 1)) {
             Some(next) => (focus(field_id(*next)), None),
             None => self.amount_submitted(ctx, actor),
@@ -537,8 +572,8 @@ impl Counter {
     /// Enter in the amount field: add the tender (empty = what is due, before any tender); complete once covered.
     fn amount_submitted(&mut self, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
         self.error = None;
-        self.field_error = None;
-        self.amount_error = None;
+        self.tender.field_error = None;
+        self.tender.amount_error = None;
         if self.cart.is_empty() {
             return (focus(LOOKUP_ID), None);
         }
@@ -546,8 +581,8 @@ impl Counter {
             self.error = Some(error);
             return (Task::none(), None);
         }
-        let typed = self.amount.trim().to_string();
-        let amount_text = match (typed.is_empty(), self.cart.exact_amount_for(self.tender_kind)) {
+        let typed = self.tender.amount.trim().to_string();
+        let amount_text = match (typed.is_empty(), self.cart.exact_amount_for(self.tender.kind)) {
             (false, _) => typed,
             (true, Some(exact)) => exact.to_string(),
             (true, None) => {
@@ -563,23 +598,21 @@ impl Counter {
                 return (focus(AMOUNT_ID), None);
             }
         };
-        let amount = match Money::parse_positive(&format!("tender {}", self.tender_kind.as_str()), &amount_text, ctx.max_amount()) {
+        let amount = match Money::parse_positive(&format!("tender {}", self.tender.kind.as_str()), &amount_text, ctx.max_amount()) {
             Ok(amount) => amount,
             Err(error) => {
-                let card_number = contains_card_number(&self.amount);
+                let card_number = contains_card_number(&self.tender.amount);
                 if card_number {
-                    self.amount.clear(); // like every other field: a card number is not kept
+                    self.tender.amount.clear(); // like every other field: a card number is not kept
                 }
-                self.amount_error = Some(error.to_string());
+                self.tender.amount_error = Some(error.to_string());
                 return (if card_number { focus(AMOUNT_ID) } else { focus(AMOUNT_ID).chain(select_all(AMOUNT_ID)) }, None);
             }
         };
-        match Tender::from_fields(self.tender_kind, amount, &self.fields) {
+        match Tender::from_fields(self.tender.kind, amount, &self.tender.fields) {
             Ok(tender) => {
                 self.cart.add_tender(tender);
-                self.amount.clear();
-                self.fields = TenderFields::default();
-                self.tender_kind = TenderKind::Cash;
+                self.tender = TenderForm::default();
                 if self.cart.covered() {
                     return (self.complete(ctx, actor, false), None);
                 }
@@ -595,12 +628,12 @@ impl Counter {
         let id = field_id(error.field);
         let mut card_number = false;
         for field in TenderField::ALL {
-            if contains_card_number(self.fields.get(field)) {
-                self.fields.get_mut(field).clear();
+            if contains_card_number(self.tender.fields.get(field)) {
+                self.tender.fields.get_mut(field).clear();
                 card_number = true;
             }
         }
-        self.field_error = Some((error.field, error.message));
+        self.tender.field_error = Some((error.field, error.message));
         if card_number {
             focus(id)
         } else {
@@ -624,7 +657,7 @@ impl Counter {
         self.busy = true;
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
         Task::perform(
-            ctx.worker.call(move |ledger| match payment::pay_unless_implausible(ledger, &settings, &actor, &request, confirmed)? {
+            ctx.worker.run(move |ledger| match payment::pay_unless_implausible(ledger, &settings, &actor, &request, confirmed)? {
                 payment::Checked::Paid(result) => {
                     let info = query::receipt(&*ledger.read()?, &result.receipt)?;
                     Ok(Paid::Recorded(Box::new((result, info))))
@@ -636,7 +669,7 @@ impl Counter {
     }
 
     /// The payment is recorded: print, kick, show the change, get ready for the next customer.
-    fn paid(&mut self, result: Result<Paid, String>, ctx: &Context) -> (Task<Message>, Option<Event>) {
+    fn paid(&mut self, result: Result<Paid, WorkerError>, ctx: &Context) -> (Task<Message>, Option<Event>) {
         self.busy = false;
         let (result, info) = match result {
             Ok(Paid::Recorded(recorded)) => *recorded,
@@ -645,8 +678,9 @@ impl Counter {
                 return (focus(AMOUNT_ID), None);
             }
             Err(error) => {
-                // Enter again would only be refused again: say how to take the tender back.
-                let hint = if self.tendered() > self.total_due() { format!(" — take the last tender back [{}]", Shortcut::RemoveTender.label()) } else { String::new() };
+                // A refusal would only come again on Enter: say how to take the tender back. A failure is not the
+                // tender's fault: its line says to try again or call IT, and the cart stays as it is.
+                let hint = if error.is_refusal() && self.tendered() > self.total_due() { format!(" — take the last tender back [{}]", Shortcut::RemoveTender.label()) } else { String::new() };
                 self.error = Some(format!("{error}{hint}"));
                 return (focus(AMOUNT_ID), None);
             }
@@ -688,7 +722,7 @@ impl Counter {
             return Task::none();
         };
         Task::perform(
-            ctx.worker.call({
+            ctx.worker.run({
                 let actor = actor.clone();
                 move |ledger| citytill::ops::receipt_doc::record_reprint(ledger, &actor, &receipt)
             }),
@@ -696,7 +730,7 @@ impl Counter {
         )
     }
 
-    fn reprinted(&mut self, result: Result<ReceiptInfo, String>, ctx: &Context) {
+    fn reprinted(&mut self, result: Result<ReceiptInfo, WorkerError>, ctx: &Context) {
         match result {
             Ok(info) => {
                 let outcome = receipt_document(&ctx.settings, &info, ctx.training, true).and_then(|document| ctx.devices.print(&document));
@@ -707,7 +741,7 @@ impl Counter {
                     };
                 }
             }
-            Err(error) => self.error = Some(error),
+            Err(error) => self.error = Some(error.into()),
         }
     }
 

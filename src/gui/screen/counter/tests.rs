@@ -36,7 +36,7 @@ fn scanned_stub_then_cash_and_enter_records_payment_with_change() {
     assert_eq!(completed.result.change, Money::from_cents(450));
     assert_eq!(completed.result.receipt, "T01-000001");
     assert!(matches!(completed.print, Printing::Failed(ref reason) if reason.contains("not configured")));
-    assert!(app.counter.cart.is_empty() && app.counter.cart.tenders().is_empty() && app.counter.lookup.is_empty());
+    assert!(app.counter.cart.is_empty() && app.counter.cart.tenders().is_empty() && app.counter.search.text.is_empty());
 }
 
 // Proves typing an account number and Enter puts it in the cart at its balance; Enter on an empty amount
@@ -91,8 +91,8 @@ fn card_number_is_refused_and_not_kept() {
     counter(&mut app, Message::Field(TenderField::Reference, "4111111111111111".into()));
     counter(&mut app, Message::AmountSubmitted);
     assert!(app.counter.cart.tenders().is_empty());
-    assert!(app.counter.field_error.as_ref().is_some_and(|(field, e)| *field == TenderField::Reference && e.contains("card number")), "{:?}", app.counter.field_error);
-    assert!(app.counter.fields.reference.is_empty(), "the card number must not stay in the field");
+    assert!(app.counter.tender.field_error.as_ref().is_some_and(|(field, e)| *field == TenderField::Reference && e.contains("card number")), "{:?}", app.counter.tender.field_error);
+    assert!(app.counter.tender.fields.reference.is_empty(), "the card number must not stay in the field");
 }
 
 // Proves results appear while typing name words, a fee code is offered, and a closed account is refused with a clear message.
@@ -101,10 +101,10 @@ fn search_as_you_type_fees_and_blocked_accounts() {
     let fixture = fixture();
     let mut app = signed_in(&fixture, "ana", "1357");
     counter(&mut app, Message::LookupChanged("maple".into()));
-    let numbers: Vec<&str> = app.counter.results.iter().map(|r| r.number.as_str()).collect();
+    let numbers: Vec<&str> = app.counter.search.results.iter().map(|r| r.number.as_str()).collect();
     assert_eq!(numbers.len(), 2, "{numbers:?}");
     counter(&mut app, Message::LookupChanged("DOG".into()));
-    assert_eq!(app.counter.fee_match.as_ref().map(|f| f.code.as_str()), Some("DOG"));
+    assert_eq!(app.counter.search.fee_match.as_ref().map(|f| f.code.as_str()), Some("DOG"));
     counter(&mut app, Message::PickFee);
     assert_eq!(app.counter.total_due(), Money::from_cents(1500));
     counter(&mut app, Message::LookupChanged("PC-777".into()));
@@ -125,7 +125,7 @@ fn receipt_barcode_opens_receipts() {
     counter(&mut app, Message::LookupChanged("T01-000001".into()));
     counter(&mut app, Message::LookupSubmitted);
     assert_eq!(app.screen, Screen::Receipts);
-    assert_eq!(app.receipts.shown.as_ref().map(|i| i.receipt.as_str()), Some("T01-000001"));
+    assert_eq!(app.receipts.shown().map(|i| i.receipt.as_str()), Some("T01-000001"));
     send(&mut app, AppMessage::Go(Screen::Counter));
     send(&mut app, AppMessage::Device(DeviceEvent::Data(ScanData::Unknown("T01-000001".into()))));
     assert_eq!(app.screen, Screen::Receipts, "a scanned receipt barcode opens it too");
@@ -249,7 +249,7 @@ fn card_number_in_lookup_is_refused_without_echo() {
     counter(&mut app, Message::LookupSubmitted);
     let error = app.counter.error.clone().unwrap_or_default();
     assert!(error.contains("card number") && !error.contains("4111"), "{error}");
-    assert!(app.counter.lookup.is_empty(), "the card number must not stay in the field");
+    assert!(app.counter.search.text.is_empty(), "the card number must not stay in the field");
     assert!(crate::gui::testing::visible_texts(&app).iter().all(|t| !t.contains("4111")));
 }
 
@@ -314,7 +314,7 @@ fn wedge_micr_in_details_and_stub_in_amount_is_refused() {
     counter(&mut app, Message::Amount("000123456700004550240500000002".into()));
     counter(&mut app, Message::AmountSubmitted);
     assert!(app.counter.cart.tenders().is_empty() && app.counter.completed.is_none());
-    assert!(app.counter.amount_error.is_some(), "a 30-digit amount must be refused");
+    assert!(app.counter.tender.amount_error.is_some(), "a 30-digit amount must be refused");
     counter(&mut app, Message::Kind(TenderKind::Check));
     counter(&mut app, Message::Amount("84.12".into()));
     counter(&mut app, Message::Field(TenderField::Routing, "T021000021T 123456789U 1001".into()));
@@ -443,16 +443,16 @@ fn search_results_are_picked_by_keyboard() {
     let fixture = fixture();
     let mut app = signed_in(&fixture, "ana", "1357");
     counter(&mut app, Message::LookupChanged("maple".into()));
-    assert_eq!(app.counter.results.len(), 2);
+    assert_eq!(app.counter.search.results.len(), 2);
     send(&mut app, AppMessage::Shortcut(Shortcut::End));
-    assert_eq!(app.counter.highlighted, None, "End before any highlight stays with the field");
+    assert_eq!(app.counter.search.highlighted, None, "End before any highlight stays with the field");
     let mut moves = Vec::new();
     for key in [Shortcut::Down, Shortcut::Down, Shortcut::Down, Shortcut::Home, Shortcut::End, Shortcut::PageUp, Shortcut::PageDown, Shortcut::Up] {
         send(&mut app, AppMessage::Shortcut(key));
-        moves.push(app.counter.highlighted);
+        moves.push(app.counter.search.highlighted);
     }
     assert_eq!(moves, [Some(0), Some(1), Some(1), Some(0), Some(1), Some(0), Some(1), Some(0)]);
-    let chosen = app.counter.results[0].number.clone();
+    let chosen = app.counter.search.results[0].number.clone();
     {
         let mut ui = simulator(app.view());
         assert!(ui.find("Up/Down, PageUp/PageDown, Home/End choose; Enter picks").is_ok());
@@ -460,7 +460,7 @@ fn search_results_are_picked_by_keyboard() {
     }
     counter(&mut app, Message::LookupSubmitted);
     assert!(matches!(app.counter.cart.lines(), [line] if matches!(&line.item, CartItem::Payable(row) if row.number == chosen)), "{:?}", app.counter.cart);
-    assert!(app.counter.results.is_empty() && app.counter.highlighted.is_none());
+    assert!(app.counter.search.results.is_empty() && app.counter.search.highlighted.is_none());
 }
 
 // Proves a cashier without an open drawer is told so when starting a payment (the first lookup, scanned or
@@ -516,9 +516,9 @@ fn wedge_scan_into_the_amount_field_lands_in_the_lookup() {
     // What the focused amount field receives from the reader, before the window sees the burst.
     counter(&mut app, Message::Amount(format!("20{stub}")));
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.amount_error.is_some(), "the field's own Enter refuses the digits as an amount");
+    assert!(app.counter.tender.amount_error.is_some(), "the field's own Enter refuses the digits as an amount");
     wedge_types(&mut app, stub);
-    assert_eq!(app.counter.amount, "20", "the scan was taken back out of the amount field");
+    assert_eq!(app.counter.tender.amount, "20", "the scan was taken back out of the amount field");
     assert_eq!(app.counter.error, None);
     assert!(app.counter.cart.tenders().is_empty());
     assert_eq!(app.counter.cart.len(), 2, "{:?}", app.counter.error);
@@ -532,7 +532,7 @@ fn wedge_scan_into_the_amount_field_lands_in_the_lookup() {
         let at = base + std::time::Duration::from_millis(200 * index as u64);
         send(&mut slow, AppMessage::Key(crate::gui::wedge::Keystroke { key, at }));
     }
-    assert_eq!(slow.counter.amount, stub, "typing is not a scan");
+    assert_eq!(slow.counter.tender.amount, stub, "typing is not a scan");
     assert!(slow.counter.cart.is_empty());
 }
 
@@ -587,4 +587,27 @@ fn city_stub_template_from_settings_is_read_by_the_window() {
     let error = broken.counter.error.clone().unwrap_or_default();
     assert!(error.contains("stub scanning is off") && error.contains("scanline.templates[0]") && error.contains("parking.toml") && error.contains("length"), "{error}");
     assert!(broken.counter.cart.is_empty());
+}
+
+// Proves a refusal and a failure read differently at the counter: 250,000.00 cash on 84.12 is refused (the change
+// cannot be covered) with how to take the tender back; once the ledger thread has stopped, the same Enter is a
+// failure that says to call IT and nothing about the tender (it is not the tender's fault), and the cart stays.
+#[test]
+fn a_stopped_ledger_thread_is_a_failure_not_a_refusal() {
+    let fixture = fixture();
+    let mut app = signed_in(&fixture, "ana", "1357");
+    counter(&mut app, Message::LookupChanged("100200".into()));
+    counter(&mut app, Message::LookupSubmitted);
+    counter(&mut app, Message::Amount("250000".into()));
+    counter(&mut app, Message::AmountSubmitted);
+    let refusal = app.counter.error.clone().unwrap_or_default();
+    assert!(refusal.contains("cannot cover") && refusal.contains("[Ctrl+Shift+D]") && !refusal.contains("call IT"), "{refusal}");
+
+    let stopped = iced::futures::executor::block_on(fixture.ctx.worker.run(|_| -> citytill::Result<()> { panic!("the ledger thread stops (test)") }));
+    assert!(stopped.is_err());
+    counter(&mut app, Message::AmountSubmitted);
+    let failure = app.counter.error.clone().unwrap_or_default();
+    assert!(failure.contains("the ledger thread stopped") && failure.contains("call IT") && !failure.contains("Ctrl+Shift+D"), "{failure}");
+    assert!(app.counter.completed.is_none() && !app.counter.busy, "nothing recorded, the counter is not left busy");
+    assert_eq!((app.counter.cart.len(), app.counter.cart.tenders().len()), (1, 1), "the cart stays as it was");
 }

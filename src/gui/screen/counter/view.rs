@@ -22,7 +22,7 @@ const KINDS: [(TenderKind, &str, Shortcut); 5] = [
 
 impl Counter {
     pub fn view(&self) -> Element<'_, Message> {
-        let lookup = text_input("Number, name or street", &self.lookup)
+        let lookup = text_input("Number, name or street", &self.search.text)
             .style(theme::text_input::field)
             .id(LOOKUP_ID)
             .on_input(Message::LookupChanged)
@@ -36,22 +36,22 @@ impl Counter {
 
     fn results_view(&self) -> Element<'_, Message> {
         let mut list = Column::new().spacing(4);
-        if let Some(fee) = &self.fee_match {
+        if let Some(fee) = &self.search.fee_match {
             let amount = fee.amount.map_or("variable".to_string(), |m| m.grouped());
             list = list.push(
                 button(text(format!("Fee {} — {} ({amount})", fee.code, fee.description)).size(theme::BODY))
                     .width(Length::Fill)
                     .on_press(Message::PickFee)
-                    .style(theme::button::list_row(self.highlighted == Some(0))),
+                    .style(theme::button::list_row(self.search.highlighted == Some(0))),
             );
         }
-        let first = usize::from(self.fee_match.is_some());
-        for (index, row) in self.results.iter().enumerate() {
+        let first = usize::from(self.search.fee_match.is_some());
+        for (index, row) in self.search.results.iter().enumerate() {
             let line = column![
                 text(format!("{}  {}  ·  {}", row.number, row.name, row.kind.as_str())).size(theme::BODY),
                 text(format!("{}  ·  {}  ·  balance {}", row.address, row.status, row.balance.grouped())).size(theme::SMALL),
             ];
-            list = list.push(button(line).width(Length::Fill).on_press(Message::Pick(index)).style(theme::button::list_row(self.highlighted == Some(first + index))));
+            list = list.push(button(line).width(Length::Fill).on_press(Message::Pick(index)).style(theme::button::list_row(self.search.highlighted == Some(first + index))));
         }
         if self.offered() > 1 {
             list = list.push(text("Up/Down, PageUp/PageDown, Home/End choose; Enter picks").size(theme::SMALL).style(theme::text::muted));
@@ -104,30 +104,31 @@ impl Counter {
 
     fn tender_view(&self) -> Element<'_, Message> {
         let kinds = row(KINDS.iter().map(|(kind, label, key)| {
-            let style = theme::button::tab(*kind == self.tender_kind);
+            let style = theme::button::tab(*kind == self.tender.kind);
             button(text(format!("{label} [{}]", key.label())).size(theme::SMALL).wrapping(iced::widget::text::Wrapping::None)).padding([6, 6]).on_press(Message::Kind(*kind)).style(style).into()
         }))
         .spacing(4)
         // On a narrow screen the last kinds go to a second line whole, not broken inside their buttons.
         .wrap()
         .vertical_spacing(6);
-        let hint = match self.tender_kind {
+        let hint = match self.tender.kind {
             TenderKind::Cash => "Amount handed over (Enter alone = exact amount)",
             TenderKind::Check => "Scan the check, or type it (Tab between fields)",
             TenderKind::MoneyOrder => "The money order's serial number",
             TenderKind::Card => "From the card terminal — never the card number",
             TenderKind::Ach => "The transfer's reference",
         };
-        let amount = text_input("Amount", &self.amount).style(theme::text_input::field).id(AMOUNT_ID).on_input(Message::Amount).on_submit(Message::AmountSubmitted).size(theme::AMOUNT).padding(8);
-        let amount = widgets::with_refusal(amount.into(), self.amount_error.as_deref());
+        let amount =
+            text_input("Amount", &self.tender.amount).style(theme::text_input::field).id(AMOUNT_ID).on_input(Message::Amount).on_submit(Message::AmountSubmitted).size(theme::AMOUNT).padding(8);
+        let amount = widgets::with_refusal(amount.into(), self.tender.amount_error.as_deref());
         let mut form = column![kinds, amount, text(hint).size(theme::SMALL).style(theme::text::muted)].spacing(8);
         // A card or ACH convenience fee is said before the tender is taken: the customer agrees to it first.
-        let fee = self.cart.convenience_fee_for(self.tender_kind);
+        let fee = self.cart.convenience_fee_for(self.tender.kind);
         if !fee.is_zero() && !self.cart.lines().is_empty() {
-            let due = self.cart.exact_amount_for(self.tender_kind).map(|d| format!(" — {} in all", d.grouped())).unwrap_or_default();
-            form = form.push(text(format!("{} adds a convenience fee of {}{due}", tender_name(self.tender_kind), fee.grouped())).size(theme::BODY).font(theme::text::BOLD));
+            let due = self.cart.exact_amount_for(self.tender.kind).map(|d| format!(" — {} in all", d.grouped())).unwrap_or_default();
+            form = form.push(text(format!("{} adds a convenience fee of {}{due}", tender_name(self.tender.kind), fee.grouped())).size(theme::BODY).font(theme::text::BOLD));
         }
-        if self.tender_kind != TenderKind::Cash {
+        if self.tender.kind != TenderKind::Cash {
             form = form.push(self.fields_view());
         }
         let mut tenders = Column::new().spacing(4);
@@ -169,9 +170,9 @@ impl Counter {
     /// One input per detail of the tender's kind, side by side in Tab order; a refusal sits right under its
     /// input: starting there and running right, or (for an input in the right half) ending there.
     fn fields_view(&self) -> Element<'_, Message> {
-        let fields = TenderField::of(self.tender_kind);
+        let fields = TenderField::of(self.tender.kind);
         let inputs = row(fields.iter().map(|&field| {
-            text_input(placeholder(self.tender_kind, field), self.fields.get(field))
+            text_input(placeholder(self.tender.kind, field), self.tender.fields.get(field))
                 .style(theme::text_input::field)
                 .id(field_id(field))
                 .on_input(move |text| Message::Field(field, text))
@@ -182,7 +183,7 @@ impl Counter {
                 .into()
         }))
         .spacing(FIELD_GAP);
-        let refusal = self.field_error.as_ref().and_then(|(bad, problem)| Some((fields.iter().position(|f| f == bad)?, problem)));
+        let refusal = self.tender.field_error.as_ref().and_then(|(bad, problem)| Some((fields.iter().position(|f| f == bad)?, problem)));
         let Some((at, problem)) = refusal else { return inputs.into() };
         let (before, count) = (u16::try_from(at).unwrap_or(0), u16::try_from(fields.len()).unwrap_or(1));
         let message = text(problem.as_str()).size(theme::SMALL).style(theme::text::danger);
