@@ -165,9 +165,7 @@ pub fn run(command: HqCommand, ctx: &Context) -> Result<()> {
         HqCommand::Export(ExportCommand::Payments { date, out, reprint, db }) => export(ctx, &db, &date, out, reprint),
         HqCommand::Report(ReportCommand::Day { date, db }) => report_day(ctx, &db, &date),
         HqCommand::Report(ReportCommand::Gl(args)) => report_document(ctx, args, |client, date| crate::hq::office::gl::gl(client, date, &ctx.settings.funds)),
-        HqCommand::Report(ReportCommand::Finance(args)) => {
-            report_document(ctx, args, |client, date| crate::hq::office::finance::finance(client, date, ctx.settings.policy.bank_match_days))
-        }
+        HqCommand::Report(ReportCommand::Finance(args)) => report_document(ctx, args, |client, date| crate::hq::office::finance::finance(client, date, ctx.settings.policy.bank_match_days)),
         HqCommand::Verify(db) => verify(ctx, &db),
         HqCommand::Alarms(AlarmsArgs { command: None, db }) => {
             let alarms = admin::alarms(&mut connect(&settings(ctx, &db)?)?)?;

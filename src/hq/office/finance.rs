@@ -72,10 +72,8 @@ fn autopay(client: &mut Client, date: &str) -> HqResult<Vec<Section>> {
         }
         states.entry(terminal).or_default().fold(seq, event);
     }
-    let mut runs = Section::new(
-        format!("Autopay runs dated {date}"),
-        &["terminal", "run", "state", "prenotes", "debits", "total", "settled", "settled total", "returned", "returned total", "pending total"],
-    );
+    let mut runs =
+        Section::new(format!("Autopay runs dated {date}"), &["terminal", "run", "state", "prenotes", "debits", "total", "settled", "settled total", "returned", "returned total", "pending total"]);
     let mut sums = [0i64; 8];
     for (terminal, state) in &states {
         for run in state.runs.iter().filter(|r| r.date == date) {
@@ -110,7 +108,9 @@ fn autopay(client: &mut Client, date: &str) -> HqResult<Vec<Section>> {
             if summary.released {
                 outcome.entry((terminal.clone(), 1, String::new())).and_modify(|r| *r = (r.0 + due.0, r.1 + due.1)).or_insert(due);
             }
-            for (i, value) in [summary.prenotes as i64, summary.debits as i64, summary.total.cents(), settled.len() as i64, settled_cents, returned.len() as i64, returned_cents, pending].into_iter().enumerate() {
+            for (i, value) in
+                [summary.prenotes as i64, summary.debits as i64, summary.total.cents(), settled.len() as i64, settled_cents, returned.len() as i64, returned_cents, pending].into_iter().enumerate()
+            {
                 sums[i] += value;
             }
         }
@@ -172,7 +172,8 @@ fn file_batch(client: &mut Client, terminal: &str, opened: i64, opened_event: &E
           WHERE terminal = $1 AND seq > $2 AND seq < $3 AND kind = ANY($4) AND payload::json->>'batch' = $5 ORDER BY seq",
         &[&terminal, &opened, &before, &kinds, batch],
     )?;
-    let mut out = FileBatch { kind: *batch_kind, state: "open", control_total: *control_total, control_items: *control_items, items: BTreeMap::new(), posted: Vec::new(), deposit_date: None, imported: None };
+    let mut out =
+        FileBatch { kind: *batch_kind, state: "open", control_total: *control_total, control_items: *control_items, items: BTreeMap::new(), posted: Vec::new(), deposit_date: None, imported: None };
     for entry in later {
         match entry.event {
             Event::BatchItemAdded { item, .. } => {
@@ -201,13 +202,13 @@ fn file_batch(client: &mut Client, terminal: &str, opened: i64, opened_event: &E
     Ok(Some(out))
 }
 
-/// Every exception resolution head office holds: (terminal, `L1-E2`) -> applied to (None: refunded), reason.
-fn resolutions(client: &mut Client) -> HqResult<BTreeMap<(String, String), (Option<String>, String)>> {
+/// Every exception resolution head office holds: (terminal, `L1-E2`) -> the account applied to (None: refunded).
+fn resolutions(client: &mut Client) -> HqResult<BTreeMap<(String, String), Option<String>>> {
     let entries = held_entries(client, "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE kind = 'lockbox_exception_resolved' ORDER BY terminal, seq", &[])?;
     let mut out = BTreeMap::new();
     for entry in entries {
-        if let Event::LockboxExceptionResolved { batch, exception, apply_to, reason, .. } = entry.event {
-            out.entry((entry.terminal, lockbox_exception_ref(&batch, exception))).or_insert((apply_to, reason));
+        if let Event::LockboxExceptionResolved { batch, exception, apply_to, .. } = entry.event {
+            out.entry((entry.terminal, lockbox_exception_ref(&batch, exception))).or_insert(apply_to);
         }
     }
     Ok(out)
@@ -236,8 +237,8 @@ fn lockbox(client: &mut Client, date: &str) -> HqResult<Vec<Section>> {
         let (source, template, exceptions) = file.imported.clone().unwrap_or_default();
         let state_of = |e: &crate::domain::events::LockboxException| match resolved.get(&(entry.terminal.clone(), lockbox_exception_ref(batch, e.exception))) {
             None => 0,
-            Some((Some(_), _)) => 1,
-            Some((None, _)) => 2,
+            Some(Some(_)) => 1,
+            Some(None) => 2,
         };
         let mut by_state = [0i64; 3];
         for e in &exceptions {
@@ -260,7 +261,8 @@ fn lockbox(client: &mut Client, date: &str) -> HqResult<Vec<Section>> {
             by_state[1].to_string(),
             by_state[2].to_string(),
         ]);
-        for (i, value) in [file.items.len() as i64, items_total, file.control_items, file.control_total.cents(), exceptions.len() as i64, by_state[0], by_state[1], by_state[2]].into_iter().enumerate() {
+        for (i, value) in [file.items.len() as i64, items_total, file.control_items, file.control_total.cents(), exceptions.len() as i64, by_state[0], by_state[1], by_state[2]].into_iter().enumerate()
+        {
             sums[i] += value;
         }
     }
@@ -351,11 +353,8 @@ fn bank_sides(client: &mut Client, terminal: &str, from: NaiveDate, to: NaiveDat
             expected.push(Expected { kind: file.kind.as_str().into(), id: batch.clone(), date, amount: file.control_total });
         }
     }
-    let statements = held_entries(
-        client,
-        "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE terminal = $1 AND kind = 'bank_statement_imported' ORDER BY seq",
-        &[&terminal],
-    )?;
+    let statements =
+        held_entries(client, "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE terminal = $1 AND kind = 'bank_statement_imported' ORDER BY seq", &[&terminal])?;
     let mut credits = Vec::new();
     for entry in statements {
         if let Event::BankStatementImported { credits: found, .. } = entry.event {
@@ -375,12 +374,23 @@ fn bank_sections(client: &mut Client, date: NaiveDate, window_days: i64) -> HqRe
     let (from, to) = bank::window(date, window_days);
     let mut summary = Section::new(
         format!("Bank on {date_text}"),
-        &["terminal", "statements read", "credits read", "credits total", "matched", "matched total", "differences", "difference", "citytill only", "citytill only total", "bank only", "bank only total"],
+        &[
+            "terminal",
+            "statements read",
+            "credits read",
+            "credits total",
+            "matched",
+            "matched total",
+            "differences",
+            "difference",
+            "citytill only",
+            "citytill only total",
+            "bank only",
+            "bank only total",
+        ],
     );
-    let mut detail = Section::new(
-        "Bank reconciliation lines",
-        &["terminal", "status", "citytill", "citytill date", "citytill amount", "bank type", "bank date", "bank amount", "bank reference", "difference"],
-    );
+    let mut detail =
+        Section::new("Bank reconciliation lines", &["terminal", "status", "citytill", "citytill date", "citytill amount", "bank type", "bank date", "bank amount", "bank reference", "difference"]);
     let mut sums = [0i64; 11];
     for terminal in &terminals {
         let read = held_entries(
@@ -388,7 +398,8 @@ fn bank_sections(client: &mut Client, date: NaiveDate, window_days: i64) -> HqRe
             "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE terminal = $1 AND business_date = $2 AND kind = 'bank_statement_imported' ORDER BY seq",
             &[terminal, &date_text],
         )?;
-        let read_credits: Vec<Money> = read.iter().flat_map(|e| if let Event::BankStatementImported { credits, .. } = &e.event { credits.iter().map(|c| c.amount).collect() } else { Vec::new() }).collect();
+        let read_credits: Vec<Money> =
+            read.iter().flat_map(|e| if let Event::BankStatementImported { credits, .. } = &e.event { credits.iter().map(|c| c.amount).collect() } else { Vec::new() }).collect();
         let (expected, credits) = bank_sides(client, terminal, from, to)?;
         let lines = bank::reconcile(expected, credits, date, window_days).map_err(|e| HqError::Invalid(format!("bank report of {terminal}: {e}")))?;
         if read.is_empty() && lines.is_empty() {
@@ -403,7 +414,8 @@ fn bank_sections(client: &mut Client, date: NaiveDate, window_days: i64) -> HqRe
             (of.len() as i64, cents)
         };
         let counts = [status_sum("matched"), status_sum("difference"), status_sum("citytill only"), status_sum("bank only")];
-        let values = [read.len() as i64, read_credits.len() as i64, total(read_credits.iter().copied()), counts[0].0, counts[0].1, counts[1].0, counts[1].1, counts[2].0, counts[2].1, counts[3].0, counts[3].1];
+        let values =
+            [read.len() as i64, read_credits.len() as i64, total(read_credits.iter().copied()), counts[0].0, counts[0].1, counts[1].0, counts[1].1, counts[2].0, counts[2].1, counts[3].0, counts[3].1];
         for (i, value) in values.into_iter().enumerate() {
             sums[i] += value;
         }
