@@ -1,5 +1,5 @@
 //! `citytill hq ...`: head-office administration — schema, terminal roles, publishing billing data,
-//! the payment posting file, the consolidated day report and `hq verify`.
+//! the payment posting file, the consolidated day, GL and finance reports and `hq verify`.
 
 use std::path::PathBuf;
 
@@ -130,6 +130,25 @@ pub enum ReportCommand {
         #[command(flatten)]
         db: Database,
     },
+    /// The GL across terminals: per account, by fund ([funds] in citytill.toml) and the convenience-fee line.
+    Gl(DocumentArgs),
+    /// The finance office across terminals: autopay runs and debits, lockbox/online files and exceptions, bank matching.
+    Finance(DocumentArgs),
+}
+
+/// A head-office report rendered like a terminal's `citytill report`.
+#[derive(clap::Args, Debug)]
+pub struct DocumentArgs {
+    #[arg(long)]
+    pub date: String,
+    /// text | csv | json | pdf (default text; --json means json).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Write to this file (owner-only) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: Database,
 }
 
 pub fn run(command: HqCommand, ctx: &Context) -> Result<()> {
@@ -145,6 +164,8 @@ pub fn run(command: HqCommand, ctx: &Context) -> Result<()> {
         }
         HqCommand::Export(ExportCommand::Payments { date, out, reprint, db }) => export(ctx, &db, &date, out, reprint),
         HqCommand::Report(ReportCommand::Day { date, db }) => report_day(ctx, &db, &date),
+        HqCommand::Report(ReportCommand::Gl(args)) => report_document(ctx, args, |client, date| citytill::hq::office::gl::gl(client, date, &ctx.settings.funds)),
+        HqCommand::Report(ReportCommand::Finance(args)) => report_document(ctx, args, |client, date| citytill::hq::office::finance::finance(client, date, ctx.settings.policy.bank_match_days)),
         HqCommand::Verify(db) => verify(ctx, &db),
         HqCommand::Alarms(AlarmsArgs { command: None, db }) => {
             let alarms = admin::alarms(&mut connect(&settings(ctx, &db)?)?)?;
@@ -274,6 +295,23 @@ fn report_day(ctx: &Context, db: &Database, date: &str) -> Result<()> {
     }
     lines.push(format!("  total debit {} credit {} {}", report.total_debit, report.total_credit, if report.balanced { "(balanced)" } else { "(NOT BALANCED)" }));
     say(ctx, &report, &lines.join("\n"))
+}
+
+/// Checks every argument before connecting, builds the document, then renders it to --out or stdout.
+fn report_document(ctx: &Context, args: DocumentArgs, build: impl FnOnce(&mut postgres::Client, NaiveDate) -> citytill::hq::HqResult<citytill::reports::Document>) -> Result<()> {
+    let date = parse_date(&args.date)?;
+    let format = match (&args.format, ctx.json) {
+        (Some(text), _) => citytill::reports::Format::parse(text)?,
+        (None, true) => citytill::reports::Format::Json,
+        (None, false) => citytill::reports::Format::Text,
+    };
+    let settings = settings(ctx, &args.db)?;
+    let document = build(&mut connect(&settings)?, date)?;
+    let bytes = citytill::reports::render(&document, format)?;
+    match &args.out {
+        Some(path) => citytill::files::write_private(path, &bytes),
+        None => crate::cli::output::write(&bytes),
+    }
 }
 
 fn verify(ctx: &Context, db: &Database) -> Result<()> {

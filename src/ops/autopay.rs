@@ -128,7 +128,9 @@ impl State {
         Ok(state)
     }
 
-    fn fold(&mut self, seq: i64, event: Event) {
+    /// Folds one autopay entry (`seq`, its event) into the state; other events change nothing. Head office
+    /// folds the entries it holds through this same function (`hq::office::finance`).
+    pub fn fold(&mut self, seq: i64, event: Event) {
         match event {
             Event::AutopayEnrolled { enrolment, account, payable_kind, routing, account_type, last4, fingerprint, rule, fixed_amount, draft_day, entered_by, approver } => {
                 self.enrolments.insert(

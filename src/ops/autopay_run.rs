@@ -28,7 +28,8 @@ pub struct RunSummary {
     pub rejected: bool,
 }
 
-fn summary(run: &autopay::Run) -> RunSummary {
+/// A run's counts and total, as `autopay runs` lists it (head office's finance report uses it too).
+pub fn summary(run: &autopay::Run) -> RunSummary {
     RunSummary {
         run: run.run.clone(),
         date: run.date.clone(),

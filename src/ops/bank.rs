@@ -69,9 +69,18 @@ pub struct ReportLine {
 
 /// The bank report for `date`: every match, difference and unmatched item on either side dated `date`.
 pub fn report(conn: &Connection, date: NaiveDate, window_days: i64) -> Result<Vec<ReportLine>> {
-    let (from, to) = (date - Duration::days(window_days), date + Duration::days(window_days));
-    let mut expected = expected_between(conn, from, to)?;
-    let mut credits = credits_between(conn, from, to)?;
+    let (from, to) = window(date, window_days);
+    reconcile(expected_between(conn, from, to)?, credits_between(conn, from, to)?, date, window_days)
+}
+
+/// The dates a report for `date` looks at: `window_days` either side.
+pub fn window(date: NaiveDate, window_days: i64) -> (NaiveDate, NaiveDate) {
+    (date - Duration::days(window_days), date + Duration::days(window_days))
+}
+
+/// The matching itself, on what each side holds within `window(date, window_days)`: pure, so head office
+/// matches a terminal's deposits, file batches and statements it holds by the very same rules.
+pub fn reconcile(mut expected: Vec<Expected>, mut credits: Vec<BankCredit>, date: NaiveDate, window_days: i64) -> Result<Vec<ReportLine>> {
     expected.sort_by(|a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
     credits.sort_by(|a, b| (&a.date, a.amount.cents()).cmp(&(&b.date, b.amount.cents())));
     let days = |a: &str, b: &str| -> i64 {

@@ -140,18 +140,28 @@ pub fn gl(conn: &Connection, date: &str, funds: &Funds) -> Result<Document> {
 fn gl_by_fund(conn: &Connection, date: &str, funds: &Funds, plain: (i64, i64)) -> Result<Section> {
     let mut statement = conn.prepare_cached("SELECT j.seq, j.payload FROM journal j WHERE j.business_date = ?1 AND EXISTS (SELECT 1 FROM postings p WHERE p.seq = j.seq) ORDER BY j.seq")?;
     let rows: Vec<(i64, String)> = statement.query_map([date], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let mut events = Vec::with_capacity(rows.len());
+    for (seq, payload) in rows {
+        events.push(crate::ledger::payload::decode_tagged(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?);
+    }
+    let names: BTreeMap<String, String> = conn.prepare_cached("SELECT code, name FROM accounts")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    Ok(fund_section(&events, funds, &names, plain))
+}
+
+/// The "GL by fund" section of `events` (the entries of a day that carry postings, in any order): each
+/// posting's fund from `Funds::postings_by_fund`, per fund its accounts and a subtotal, and totals compared
+/// with the plain distribution's (`plain`: debits, credits). Head office builds its section with it too.
+pub fn fund_section(events: &[Event], funds: &Funds, names: &BTreeMap<String, String>, plain: (i64, i64)) -> Section {
     let mut sums: BTreeMap<(usize, String), (i64, i64)> = BTreeMap::new();
     let order = funds.codes();
-    for (seq, payload) in rows {
-        let event: Event = crate::ledger::payload::decode_tagged(&payload).map_err(|e| Error::Invariant(format!("entry {seq}: payload unreadable: {e}")))?;
-        for (fund, posting) in funds.postings_by_fund(&event) {
+    for event in events {
+        for (fund, posting) in funds.postings_by_fund(event) {
             let rank = order.iter().position(|f| *f == fund).unwrap_or(0);
             let row = sums.entry((rank, posting.account.to_string())).or_default();
             row.0 += posting.debit.cents();
             row.1 += posting.credit.cents();
         }
     }
-    let names: BTreeMap<String, String> = conn.prepare_cached("SELECT code, name FROM accounts")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     let mut section = Section::new("GL by fund", &["fund", "account", "name", "debits", "credits", "net"]);
     let (mut debits, mut credits) = (0, 0);
     for (rank, fund) in order.iter().enumerate() {
@@ -169,5 +179,5 @@ fn gl_by_fund(conn: &Connection, date: &str, funds: &Funds, plain: (i64, i64)) -
     }
     section.totals = Some(vec!["all funds".into(), String::new(), String::new(), money(debits), money(credits), money(debits - credits)]);
     section.notes.push(if (debits, credits) == plain { "Adds up to the GL distribution above.".into() } else { "DIFFERS from the GL distribution above.".into() });
-    Ok(section)
+    section
 }

@@ -1,5 +1,6 @@
 //! Head office's own program on PostgreSQL: its schema and sync functions (`schema`, the `*_sql` migrations),
-//! the admin commands (terminals, imports, exports), its reports, its verify and its bench. Nothing here
+//! the admin commands (terminals, imports, exports), its reports (the day, the GL by fund, the finance office),
+//! its verify and its bench. Nothing here
 //! runs on a counter terminal.
 
 pub mod admin;
@@ -8,6 +9,8 @@ pub mod autopay_export;
 pub mod autopay_sql;
 pub mod balances_sql;
 pub mod bench;
+pub mod finance;
+pub mod gl;
 pub mod reports;
 pub mod schema;
 pub mod verify;
