@@ -16,6 +16,7 @@ use super::{FinanceScreen, Message, Step, FIELD_WIDTH, REASON_ID};
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
 use crate::gui::widgets::{self, Approval};
+use crate::gui::worker::WorkerError;
 use crate::gui::{theme, wording};
 
 const ACCOUNT_ID: &str = "finance-account";
@@ -50,10 +51,23 @@ impl Field {
         }
     }
 
-    /// The field a library refusal ("--routing: …", "approver: …") names.
+    /// The field a refusal of the window's own ("--routing: …", "approver: …") names.
     pub(super) fn named_in(error: &str) -> Option<Field> {
         let (name, _) = error.split_once(':')?;
-        Some(match name.trim().trim_start_matches("--") {
+        Field::named(name.trim().trim_start_matches("--"))
+    }
+
+    /// The field a refusal from the ledger thread is about, if the form has it.
+    fn of_refusal(error: &WorkerError) -> Option<Field> {
+        match error {
+            WorkerError::Refused { field: Some(name), .. } => Field::named(name),
+            _ => None,
+        }
+    }
+
+    /// The field by the name a refusal gives it (without the command line's `--`).
+    fn named(name: &str) -> Option<Field> {
+        Some(match name {
             "account" => Field::Account,
             "routing" => Field::Routing,
             "bank-account" => Field::BankAccount,
@@ -185,10 +199,10 @@ impl FinanceScreen {
         if account.is_empty() {
             return focus(ACCOUNT_ID);
         }
-        Task::perform(ctx.worker.call(move |ledger| Ok(query::payable(&*ledger.read()?, &account)?.map(|p| (p.number, p.name)))), Message::AccountFound)
+        Task::perform(ctx.worker.run(move |ledger| Ok(query::payable(&*ledger.read()?, &account)?.map(|p| (p.number, p.name)))), Message::AccountFound)
     }
 
-    pub(super) fn account_found(&mut self, result: Result<Option<(String, String)>, String>) -> Task<Message> {
+    pub(super) fn account_found(&mut self, result: Result<Option<(String, String)>, WorkerError>) -> Task<Message> {
         let Some(form) = self.enrol_form() else { return Task::none() };
         match result {
             Ok(Some(found)) => {
@@ -200,7 +214,8 @@ impl FinanceScreen {
                 let problem = format!("account: '{}' is not a known account number", form.account.trim());
                 self.refuse(Field::Account, problem)
             }
-            Err(error) => self.refuse(Field::Account, error),
+            Err(error) if !error.is_refusal() => self.fail(error.into()),
+            Err(error) => self.refuse(Field::Account, error.into()),
         }
     }
 
@@ -248,7 +263,7 @@ impl FinanceScreen {
         self.busy = true;
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 let approving = auth::approve(ledger, &settings, &actor, &approver, &pin, "autopay enrolment")?;
                 let last4 = request.bank_account[request.bank_account.len().saturating_sub(4)..].to_string();
                 let account = request.account.clone();
@@ -259,7 +274,7 @@ impl FinanceScreen {
         )
     }
 
-    pub(super) fn enrolled(&mut self, result: Result<String, String>, ctx: &Context) -> Task<Message> {
+    pub(super) fn enrolled(&mut self, result: Result<String, WorkerError>, ctx: &Context) -> Task<Message> {
         self.busy = false;
         match result {
             Ok(line) => {
@@ -268,9 +283,10 @@ impl FinanceScreen {
                 self.error = None;
                 self.load(ctx)
             }
+            Err(error) if !error.is_refusal() => self.fail(error.into()),
             Err(error) => {
-                let field = Field::named_in(&error).unwrap_or(Field::Approver);
-                self.refuse(field, error)
+                let field = Field::of_refusal(&error).unwrap_or(Field::Approver);
+                self.refuse(field, error.into())
             }
         }
     }
@@ -299,7 +315,7 @@ impl FinanceScreen {
         self.busy = true;
         let actor = actor.clone();
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 autopay::cancel(ledger, &actor, &enrolment, &reason)?;
                 Ok(format!("Enrolment {enrolment} cancelled: {reason}. It is not debited again."))
             }),

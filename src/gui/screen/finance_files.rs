@@ -16,6 +16,7 @@ use iced::{Element, Length, Task};
 use super::{FinanceScreen, Message, Step, FIELD_WIDTH, REASON_ID};
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
+use crate::gui::worker::WorkerError;
 use crate::gui::{theme, widgets};
 
 const APPLY_TO_ID: &str = "finance-apply-to";
@@ -75,13 +76,14 @@ impl FinanceScreen {
             return focus(APPLY_TO_ID);
         }
         let actor = actor.clone();
-        Task::perform(ctx.worker.call(move |ledger| lockbox_redirect::target(&*ledger.read()?, &actor, &reference, &account)), Message::ApplyToFound)
+        Task::perform(ctx.worker.run(move |ledger| lockbox_redirect::target(&*ledger.read()?, &actor, &reference, &account)), Message::ApplyToFound)
     }
 
-    pub(super) fn apply_to_found(&mut self, result: Result<Redirect, String>) -> Task<Message> {
+    pub(super) fn apply_to_found(&mut self, result: Result<Redirect, WorkerError>) -> Task<Message> {
         let Step::Resolving(form) = &mut self.step else { return Task::none() };
         self.error = None;
         match result {
+            Err(error) if !error.is_refusal() => self.fail(error.into()),
             Ok(found) => {
                 form.account = found.number.clone();
                 form.refusal = None;
@@ -91,7 +93,7 @@ impl FinanceScreen {
             }
             Err(error) => {
                 form.found = None;
-                form.refusal = Some(error);
+                form.refusal = Some(error.into());
                 focus(APPLY_TO_ID).chain(select_all(APPLY_TO_ID))
             }
         }
@@ -137,7 +139,7 @@ impl FinanceScreen {
         self.busy = true;
         let actor = actor.clone();
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 let line = match &apply {
                     Some((account, confirmed)) => lockbox_redirect::apply(ledger, &actor, &reference, account, &reason, *confirmed)?,
                     None => lockbox::resolve(ledger, &actor, &reference, None, &reason)?,
@@ -153,10 +155,12 @@ impl FinanceScreen {
     }
 
     /// A refusal of the resolution: under the account field when it is about the account, else in the banner.
-    pub(super) fn resolve_refused(&mut self, error: String) -> Task<Message> {
+    pub(super) fn resolve_refused(&mut self, error: WorkerError) -> Task<Message> {
         self.busy = false;
+        let about_account = error.field_on(&[("apply-to", APPLY_TO_ID)]).is_some();
+        let error = String::from(error);
         match &mut self.step {
-            Step::Resolving(form) if !form.refund && error.starts_with("--apply-to") => {
+            Step::Resolving(form) if !form.refund && about_account => {
                 form.refusal = Some(error);
                 form.found = None;
                 form.confirmed = false;

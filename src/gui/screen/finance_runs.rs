@@ -16,6 +16,7 @@ use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
 use crate::gui::theme;
 use crate::gui::widgets::{self, Approval};
+use crate::gui::worker::WorkerError;
 
 const RUN_DATE_ID: &str = "finance-run-date";
 const FILE_ID: &str = "finance-file";
@@ -106,7 +107,7 @@ impl FinanceScreen {
         self.busy = true;
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
         Task::perform(
-            ctx.worker.call(move |ledger| match (action, settle) {
+            ctx.worker.run(move |ledger| match (action, settle) {
                 (RunAction::Prepare, false) => {
                     let summary = autopay_run::prepare(ledger, &settings, &actor, autopay_run::parse_date(&date)?)?;
                     Ok(format!(
@@ -145,11 +146,11 @@ impl FinanceScreen {
     }
 
     /// Where a refused run form's correction is typed.
-    pub(super) fn run_error_field(&self, error: &str) -> &'static str {
+    pub(super) fn run_error_field(&self, error: &WorkerError) -> &'static str {
         match &self.step {
             Step::Running(form) if form.action == RunAction::Prepare => RUN_DATE_ID,
-            Step::Running(_) if error.starts_with("file") => FILE_ID,
-            Step::Running(form) if form.action == RunAction::Reject && error.starts_with("--reason") => REASON_ID,
+            Step::Running(_) if error.field_on(&[("file", FILE_ID)]).is_some() => FILE_ID,
+            Step::Running(form) if form.action == RunAction::Reject && error.field_on(&[("reason", REASON_ID)]).is_some() => REASON_ID,
             _ => "approver",
         }
     }
