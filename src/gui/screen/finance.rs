@@ -319,7 +319,7 @@ impl FinanceScreen {
             Message::Approver(text) => {
                 match &mut self.step {
                     Step::Enrolling(form) => form.set_approver(text),
-                    Step::Running(form) => form.approval.approver = text,
+                    Step::Running(form) => form.set("approver", |form| form.approval.approver = text),
                     Step::Returns(form) => form.set_approver(text),
                     _ => {}
                 }
@@ -338,10 +338,11 @@ impl FinanceScreen {
             Message::Enrolled(result) => self.enrolled(result, ctx),
             Message::StartCancel => self.start_cancel(),
             Message::Reason(text) => {
+                // Typing into the field a refusal is about takes the refusal away.
                 match &mut self.step {
-                    Step::Cancelling(form) => form.reason = text,
-                    Step::Resolving(form) => form.reason = text,
-                    Step::Running(form) => form.reason = text,
+                    Step::Cancelling(form) => (form.reason, form.refusal) = (text, None),
+                    Step::Resolving(form) => form.set_reason(text),
+                    Step::Running(form) => form.set(REASON_ID, |form| form.reason = text),
                     _ => {}
                 }
                 Task::none()
@@ -362,13 +363,13 @@ impl FinanceScreen {
             Message::StartRun(action) => self.start_decision(action, ctx),
             Message::RunDate(text) => {
                 if let Step::Running(form) = &mut self.step {
-                    form.date = text;
+                    form.set(runs::RUN_DATE_ID, |form| form.date = text);
                 }
                 Task::none()
             }
             Message::File(text) => {
                 if let Step::Running(form) = &mut self.step {
-                    form.file = text;
+                    form.set(runs::FILE_ID, |form| form.file = text);
                 }
                 Task::none()
             }
@@ -439,7 +440,15 @@ impl FinanceScreen {
                     _ => REASON_ID,
                 };
                 self.busy = false;
-                self.error = Some(error.into());
+                // Under the field it names where the form shows that field, else in the banner.
+                match &mut self.step {
+                    Step::Cancelling(form) if error.field_on(&[("reason", REASON_ID)]).is_some() => form.refusal = Some(error.into()),
+                    Step::Running(form) => match form.field_of(&error) {
+                        Some(id) => form.refusal = Some((id, error.into())),
+                        None => self.error = Some(error.into()),
+                    },
+                    _ => self.error = Some(error.into()),
+                }
                 focus(field).chain(select_all(field))
             }
         }

@@ -103,6 +103,8 @@ pub(super) struct EnrolForm {
 pub(super) struct CancelForm {
     enrolment: String,
     pub(super) reason: String,
+    /// A refusal written under the reason.
+    pub(super) refusal: Option<String>,
 }
 
 pub(super) fn focus_first() -> Task<Message> {
@@ -299,7 +301,7 @@ impl FinanceScreen {
             let problem = format!("enrolment: {} is already cancelled", row.enrolment);
             return self.fail(problem);
         }
-        self.step = Step::Cancelling(CancelForm { enrolment: row.enrolment.clone(), reason: String::new() });
+        self.step = Step::Cancelling(CancelForm { enrolment: row.enrolment.clone(), ..CancelForm::default() });
         self.error = None;
         self.notice = None;
         focus(REASON_ID)
@@ -309,7 +311,8 @@ impl FinanceScreen {
         if self.busy {
             return Task::none();
         }
-        let Step::Cancelling(form) = &self.step else { return Task::none() };
+        let Step::Cancelling(form) = &mut self.step else { return Task::none() };
+        form.refusal = None;
         let (enrolment, reason) = (form.enrolment.clone(), form.reason.trim().to_string());
         self.error = None;
         self.busy = true;
@@ -411,7 +414,7 @@ impl FinanceScreen {
         container(
             column![
                 text(format!("Cancel enrolment {}: it is not debited again (debits already released still settle).", form.enrolment)).size(theme::BODY),
-                container(widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::CancelSubmitted))).width(Length::Fill),
+                container(widgets::checked_field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::CancelSubmitted), form.refusal.as_deref())).width(Length::Fill),
                 row![submit, widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
             ]
             .spacing(theme::GAP),

@@ -300,7 +300,9 @@ fn run_prepared_and_released_to_a_file() {
     finance(&mut app, Message::Approver("lee".into()));
     finance(&mut app, Message::Pin("8642".into()));
     finance(&mut app, Message::RunSubmitted(false));
-    assert!(app.finance.error().is_some_and(|e| e.contains("cannot approve their own")), "{:?}", app.finance.error());
+    assert!(app.finance.run_refusal().is_some_and(|(id, e)| id == "approver" && e.contains("cannot approve their own")), "{:?} {:?}", app.finance.run_refusal(), app.finance.error());
+    assert_eq!(app.finance.error(), None, "the refusal is under the supervisor, not in the banner");
+    assert!(visible_texts(&app).iter().any(|t| t.contains("cannot approve their own")), "shown");
     assert!(!out.exists(), "a refused release writes no file");
     finance(&mut app, Message::Approver("sam".into()));
     finance(&mut app, Message::Pin("975310".into()));
