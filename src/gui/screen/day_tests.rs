@@ -228,7 +228,7 @@ fn deposit_shows_the_split_by_bank_and_fund() {
 }
 
 // Proves the day end screen tells a refusal from a failure: the library's refusal of a deposit with nothing
-// approved names the date, so it is written under the date field (not in the banner); the same F5 with the
+// approved names the date, so it is written under the date field (not in the banner; snapshot looked at); the same F5 with the
 // ledger thread's queue full is a failure, said in the banner with "call IT" and under no field, the date kept
 // as typed and F5 taking it again; the close refused for open drawers names no field, so it is in the banner.
 #[test]
@@ -241,6 +241,9 @@ fn a_refusal_is_under_the_date_and_a_failure_in_the_banner() {
     assert!(refusal.contains("2026-03-02 has no approved batch"), "{refusal}");
     assert_eq!(app.day.banner_error(), None, "a refusal about the date is not in the banner");
     assert!(crate::gui::testing::visible_texts(&app).iter().any(|t| t.contains("has no approved batch")), "shown");
+    let mut ui = simulator(app.view());
+    assert_snapshot(&mut ui, &app.theme(), "day_date_refusal");
+    drop(ui);
 
     let full = crate::gui::testing::FullQueue::hold(&fixture.ctx.worker);
     day(&mut app, Message::Deposit);
