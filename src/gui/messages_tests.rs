@@ -93,8 +93,8 @@ fn day_close_question_is_not_an_error() {
     let mut app = signed_in(&fixture, "lee", "8642");
     send(&mut app, Message::Go(Screen::Day));
     send(&mut app, Message::Shortcut(super::keys::Shortcut::F9));
-    assert!(app.day.confirming, "F9 asks first");
-    assert_eq!(app.day.error, None);
+    assert!(app.day.confirming(), "F9 asks first");
+    assert_eq!(app.day.error(), None);
     let mut ui = super::testing::simulator_at((1024.0, 768.0), app.view());
     assert!(ui
         .find("Close 2026-03-02? Its drawers and batches become final: later corrections are refunds and returned checks, and new entries go to the next date. F9 closes, Esc keeps it open.")

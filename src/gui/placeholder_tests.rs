@@ -97,7 +97,7 @@ fn placeholders_fit_at_150_percent_on_1024() {
         send(&mut app, Message::Drawer(DrawerMessage::Cancel));
     }
     send(&mut app, Message::Go(Screen::Day));
-    assert_hints_whole(&app, "day end", &[app.day.date.as_str()]);
+    assert_hints_whole(&app, "day end", &[app.day.date()]);
 
     let mut lead = signed_in(&fixture, "lee", "8642");
     send(&mut lead, Message::Go(Screen::Drawer));

@@ -191,7 +191,7 @@ pub fn import_lockbox(fixture: &Fixture) {
     let bytes = (lines.join("\r\n") + "\r\n").into_bytes();
     let data_dir = fixture.ctx.data_dir.clone();
     let max = fixture.ctx.max_amount();
-    let work = fixture.ctx.worker.call(move |ledger| {
+    let work = fixture.ctx.worker.run(move |ledger| {
         let template = citytill::ops::lockbox_file::LockboxTemplate::find("bai-lockbox", None, &data_dir).map_err(|e| citytill::Error::Invalid(e.into()))?;
         let file = template.read(&bytes, max).map_err(|e| citytill::Error::Invalid(e.into()))?;
         let lead = Actor { name: "lee".into(), role: Role::Lead };

@@ -99,12 +99,8 @@ pub struct Approval {
 /// How wide a field of an approval form is: "Type supervisor pin" whole inside it at any text scale.
 pub const APPROVAL_FIELD_WIDTH: f32 = 200.0;
 
-/// Supervisor name and PIN, with the ids "approver" and "approver-pin" for focus.
-pub fn approval_form<'a, M: Clone + 'a>(approval: &'a Approval, on_name: impl Fn(String) -> M + 'a, on_pin: impl Fn(String) -> M + 'a, submit: M) -> Element<'a, M> {
-    field_row(APPROVAL_FIELD_WIDTH, approval_fields(approval, on_name, on_pin, submit))
-}
-
-/// The approval form with a refusal under the field it names (`refusal`: the field's id and the problem).
+/// Supervisor name and PIN (ids "approver" and "approver-pin" for focus), a refusal under the field it names
+/// (`refusal`: the field's id and the problem).
 pub fn approval_form_checked<'a, M: Clone + 'a>(
     approval: &'a Approval,
     on_name: impl Fn(String) -> M + 'a,

@@ -97,7 +97,7 @@ impl From<citytill::Error> for WorkerError {
     }
 }
 
-/// For screens still keeping errors as text (day end, finance): `Err(e) => … e.to_string()` and `?` keep working.
+/// The line to keep for showing, once the screen has decided where it goes (under its field or in the banner).
 impl From<WorkerError> for String {
     fn from(error: WorkerError) -> String {
         match error {
@@ -146,16 +146,6 @@ impl Worker {
             queued?;
             answer.await.unwrap_or_else(|_| Err(WorkerError::failed("window: the ledger thread stopped during the job; restart CityTill")))
         }
-    }
-
-    /// [`Worker::run`] with the error as its text, for the screens not yet on [`WorkerError`] (day end, finance).
-    pub fn call<T, F>(&self, work: F) -> impl Future<Output = Result<T, String>> + Send + 'static
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Ledger) -> citytill::Result<T> + Send + 'static,
-    {
-        let answer = self.run(work);
-        async move { answer.await.map_err(String::from) }
     }
 }
 

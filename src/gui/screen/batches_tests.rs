@@ -191,7 +191,7 @@ fn removed_in_ledger(app: &mut App, batch: &'static str) -> Vec<(i64, String)> {
     let found = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let into = found.clone();
     let task = iced::Task::perform(
-        app.ctx.worker.call(move |ledger| {
+        app.ctx.worker.run(move |ledger| {
             let removed = citytill::ops::batch::items_in_state(&*ledger.read()?, batch, citytill::domain::states::BatchItemState::Removed)?;
             let reasons: Vec<(i64, String)> = ledger
                 .entries_after(0, 10_000)?
@@ -204,7 +204,7 @@ fn removed_in_ledger(app: &mut App, batch: &'static str) -> Vec<(i64, String)> {
             assert_eq!(removed.iter().map(|i| i.item).collect::<Vec<_>>(), reasons.iter().map(|r| r.0).collect::<Vec<_>>(), "the removed items are the journaled ones");
             Ok(reasons)
         }),
-        move |result: Result<Vec<(i64, String)>, String>| {
+        move |result: Result<Vec<(i64, String)>, crate::gui::worker::WorkerError>| {
             if let (Ok(reasons), Ok(mut found)) = (result, into.lock()) {
                 *found = reasons;
             }

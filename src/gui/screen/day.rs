@@ -19,23 +19,42 @@ use iced::{Element, Length, Task};
 
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
+use crate::gui::worker::WorkerError;
 use crate::gui::{theme, widgets};
 
 pub const DATE_ID: &str = "day-date";
 
+/// The screen's state is its own: the app sends it `Message`s, hears `Event`s, and reads it only through
+/// [`DayScreen::load`], [`DayScreen::refresh_drawers`], [`DayScreen::shortcut`] and [`DayScreen::view`].
 #[derive(Debug, Default)]
 pub struct DayScreen {
-    pub date: String,
-    /// The slip of the deposit just prepared, as text.
-    pub slip: Option<String>,
-    /// The close was asked for once: the next F9 closes `date`, Esc or any other change cancels.
-    pub confirming: bool,
-    pub error: Option<String>,
-    pub notice: Option<String>,
-    pub busy: bool,
+    date: String,
+    step: Step,
+    /// The deposit just prepared (kept while the close is asked for and after it).
+    deposit: Option<Deposit>,
+    error: Option<String>,
+    /// The field the error is about (written under it), if it names one: only the date.
+    error_field: Option<&'static str>,
+    notice: Option<String>,
     /// The business date's drawers, as the signed-in user may see them.
-    pub drawers: Vec<DrawerLine>,
-    /// The deposit just prepared, by bank and fund.
+    drawers: Vec<DrawerLine>,
+}
+
+/// Where the screen is between F5 / F9 and the ledger thread's answer.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    #[default]
+    Idle,
+    /// The close was asked for once: the next F9 closes the date, Esc or any other change cancels.
+    Confirming,
+    /// A deposit or a close is on the ledger thread: F5 and F9 wait.
+    Working,
+}
+
+/// The deposit just prepared, as shown: its slip as text and where the money goes, by bank and fund.
+#[derive(Debug)]
+struct Deposit {
+    slip: String,
     banks: Vec<BankShare>,
 }
 
@@ -53,15 +72,15 @@ pub struct Prepared {
 #[derive(Clone, Debug)]
 pub enum Message {
     /// The current business date (the default date).
-    Loaded(Result<String, String>),
+    Loaded(Result<String, WorkerError>),
     Date(String),
     Deposit,
-    Deposited(Result<Prepared, String>),
+    Deposited(Result<Prepared, WorkerError>),
     CloseDay,
-    Closed(Result<day::DayCloseResult, String>),
+    Closed(Result<day::DayCloseResult, WorkerError>),
     Cancel,
     /// The live drawer overview, read again.
-    Drawers(Result<Vec<DrawerLine>, String>),
+    Drawers(Result<Vec<DrawerLine>, WorkerError>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,7 +93,7 @@ pub enum Event {
 impl DayScreen {
     /// On showing the screen: today's business date (if none typed yet), the drawer overview, and focus on the date.
     pub fn load(&self, ctx: &Context, actor: &Actor) -> Task<Message> {
-        let date = if self.date.is_empty() { Task::perform(ctx.worker.call(|ledger| Ok(ledger.business_date()?.to_string())), Message::Loaded) } else { Task::none() };
+        let date = if self.date.is_empty() { Task::perform(ctx.worker.run(|ledger| Ok(ledger.business_date()?.to_string())), Message::Loaded) } else { Task::none() };
         Task::batch([date, self.refresh_drawers(ctx, actor), focus(DATE_ID)])
     }
 
@@ -82,7 +101,7 @@ impl DayScreen {
     pub fn refresh_drawers(&self, ctx: &Context, actor: &Actor) -> Task<Message> {
         let (actor, limit) = (actor.clone(), ctx.settings.limits.drawer_cash_limit);
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 let date = ledger.business_date()?.to_string();
                 drawer_overview::drawers_of_day(&*ledger.read()?, &actor, &date, limit)
             }),
@@ -107,31 +126,29 @@ impl DayScreen {
                     self.date = date;
                 }
             }
-            Message::Loaded(Err(error)) => self.error = Some(error),
             Message::Drawers(Ok(drawers)) => self.drawers = drawers,
-            Message::Drawers(Err(error)) => self.error = Some(error),
+            Message::Loaded(Err(error)) | Message::Drawers(Err(error)) => return (self.refuse(error), None),
             Message::Date(text) => {
                 self.date = text;
-                self.confirming = false;
+                self.withdraw();
             }
             Message::Deposit => {
-                self.confirming = false;
+                self.withdraw();
                 return (self.deposit(ctx, actor), None);
             }
             Message::Deposited(result) => {
-                self.busy = false;
+                self.step = Step::Idle;
                 match result {
                     Ok(prepared) => {
                         self.notice = Some(format!("{} Slip saved in the data directory as {}.", prepared.summary, prepared.pdf.display()));
-                        self.slip = Some(prepared.slip);
-                        self.banks = prepared.banks;
+                        self.deposit = Some(Deposit { slip: prepared.slip, banks: prepared.banks });
                     }
-                    Err(error) => self.error = Some(error),
+                    Err(error) => return (self.refuse(error), None),
                 }
             }
             Message::CloseDay => return (self.close_day(ctx, actor), None),
             Message::Closed(result) => {
-                self.busy = false;
+                self.step = Step::Idle;
                 match result {
                     Ok(closed) => {
                         self.notice = Some(format!(
@@ -144,47 +161,95 @@ impl DayScreen {
                         self.date = closed.next_business_date;
                         return (self.refresh_drawers(ctx, actor), Some(Event::Changed));
                     }
-                    Err(error) => self.error = Some(error),
+                    Err(error) => return (self.refuse(error), None),
                 }
             }
             Message::Cancel => {
-                if !self.confirming && self.slip.is_none() && self.error.is_none() {
+                if self.step != Step::Confirming && self.deposit.is_none() && self.error.is_none() {
                     return (Task::none(), Some(Event::Back));
                 }
-                self.confirming = false;
-                self.slip = None;
-                self.banks.clear();
-                self.error = None;
-                self.notice = None;
+                self.withdraw();
+                self.deposit = None;
+                (self.error, self.error_field, self.notice) = (None, None, None);
             }
         }
         (Task::none(), None)
     }
 
-    /// The date typed, checked; on a bad one the error names the field and focus goes back to it.
+    /// Shows a refusal under the date when it is about the date (focus there, the bad text selected so typing
+    /// replaces it), else in the banner; a failure always in the banner.
+    fn refuse(&mut self, error: WorkerError) -> Task<Message> {
+        self.error_field = error.field_on(&[("date", DATE_ID)]);
+        self.error = Some(error.into());
+        match self.error_field {
+            Some(id) => focus(id).chain(iced::widget::operation::select_all(id)),
+            None => Task::none(),
+        }
+    }
+
+    /// The error shown (under the date or in the banner), if any.
+    #[cfg(test)]
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The date typed (the business date until another is typed).
+    #[cfg(test)]
+    pub fn date(&self) -> &str {
+        &self.date
+    }
+
+    /// Whether the close was asked for once and waits for the second F9.
+    #[cfg(test)]
+    pub fn confirming(&self) -> bool {
+        self.step == Step::Confirming
+    }
+
+    /// The day's drawers in the overview (for the tests).
+    #[cfg(test)]
+    pub fn drawers(&self) -> &[DrawerLine] {
+        &self.drawers
+    }
+
+    /// The refusal to write under field `id`, if the error is about it.
+    fn refusal(&self, id: &str) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_field == Some(id))
+    }
+
+    /// The error for the banner: one written under no field.
+    fn banner_error(&self) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_field.is_none())
+    }
+
+    /// A close asked for is withdrawn (a deposit or close under way goes on).
+    fn withdraw(&mut self) {
+        if self.step == Step::Confirming {
+            self.step = Step::Idle;
+        }
+    }
+
+    /// The date typed, checked; a bad one is refused under the date, and a close asked for withdrawn.
     fn checked_date(&mut self) -> Result<String, Task<Message>> {
         citytill::domain::dates::parse_day("--date", &self.date).map(|d| d.to_string()).map_err(|e| {
-            self.error = Some(e.to_string());
-            self.confirming = false;
-            focus(DATE_ID)
+            self.withdraw();
+            self.refuse(WorkerError::refused(e.to_string()))
         })
     }
 
     /// Puts the date's approved, undeposited batches into one deposit on the ledger thread, and saves its slip.
     fn deposit(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
-        if self.busy {
+        if self.step == Step::Working {
             return Task::none();
         }
-        (self.error, self.notice, self.slip) = (None, None, None);
-        self.banks.clear();
+        (self.error, self.error_field, self.notice, self.deposit) = (None, None, None, None);
         let date = match self.checked_date() {
             Ok(date) => date,
             Err(task) => return task,
         };
-        self.busy = true;
+        self.step = Step::Working;
         let (actor, dir) = (actor.clone(), ctx.data_dir.clone());
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 let routing = BankRouting::load(&dir)?;
                 let result = deposit::create(ledger, &actor, &routing, &date)?;
                 let document = reports::deposit::slip_document(&result.deposit, &result.batches, &result.slip);
@@ -200,34 +265,32 @@ impl DayScreen {
 
     /// The first F9 asks; the second closes the date on the ledger thread.
     fn close_day(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
-        if self.busy {
+        if self.step == Step::Working {
             return Task::none();
         }
-        (self.error, self.notice) = (None, None);
+        (self.error, self.error_field, self.notice) = (None, None, None);
         let date = match self.checked_date() {
             Ok(date) => date,
             Err(task) => return task,
         };
-        if !self.confirming {
-            self.confirming = true;
+        if self.step != Step::Confirming {
+            self.step = Step::Confirming;
             return Task::none();
         }
-        self.confirming = false;
+        self.step = Step::Idle;
         let date = match chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d") {
             Ok(date) => date,
-            Err(e) => {
-                self.error = Some(format!("date: {e}"));
-                return focus(DATE_ID);
-            }
+            Err(e) => return self.refuse(WorkerError::refused(format!("date: {e}"))),
         };
-        self.busy = true;
+        self.step = Step::Working;
         let actor = actor.clone();
-        Task::perform(ctx.worker.call(move |ledger| day::close(ledger, &actor, date)), Message::Closed)
+        Task::perform(ctx.worker.run(move |ledger| day::close(ledger, &actor, date)), Message::Closed)
     }
 
     pub fn view(&self) -> Element<'_, Message> {
-        let idle = !self.busy;
-        let close_label = if self.confirming { "Confirm close" } else { "Close business day" };
+        let idle = self.step != Step::Working;
+        let confirming = self.step == Step::Confirming;
+        let close_label = if confirming { "Confirm close" } else { "Close business day" };
         let actions = row![
             container(widgets::field("Business date (YYYY-MM-DD)", DATE_ID, &self.date, Message::Date, Some(Message::Deposit))).width(280),
             widgets::key_button("Prepare deposit", Some(Shortcut::F5), idle.then_some(Message::Deposit)).style(theme::button::primary),
@@ -235,7 +298,9 @@ impl DayScreen {
         ]
         .spacing(8)
         .align_y(iced::Alignment::End);
-        let confirm: Element<'_, Message> = if self.confirming {
+        // A refusal of the date is written under the row, so under the date field, the buttons left in line.
+        let actions = widgets::with_refusal(actions.into(), self.refusal(DATE_ID));
+        let confirm: Element<'_, Message> = if confirming {
             // A question, not an error: it waits for F9 or Esc.
             widgets::question(format!(
                 "Close {}? Its drawers and batches become final: later corrections are refunds and returned checks, and new entries go to the next date. F9 closes, Esc keeps it open.",
@@ -244,7 +309,7 @@ impl DayScreen {
         } else {
             column![].into()
         };
-        let body: Element<'_, Message> = match &self.slip {
+        let body: Element<'_, Message> = match self.deposit.as_ref().map(|d| &d.slip) {
             Some(slip) => {
                 let slip = container(text(slip.as_str()).font(theme::text::MONO).size(theme::SMALL)).padding(12).width(Length::Fill).style(theme::container::card);
                 scrollable(column![self.banks_view(), slip].spacing(theme::GAP).padding(iced::Padding { right: 16.0, ..iced::Padding::ZERO })).height(Length::Fill).width(Length::Fill).into()
@@ -258,7 +323,7 @@ impl DayScreen {
             .spacing(theme::GAP)
             .into(),
         };
-        column![widgets::title("End of day"), actions, confirm, widgets::feedback(self.error.as_deref(), self.notice.as_deref()), body].spacing(theme::GAP).into()
+        column![widgets::title("End of day"), actions, confirm, widgets::feedback(self.banner_error(), self.notice.as_deref()), body].spacing(theme::GAP).into()
     }
 }
 
@@ -275,7 +340,7 @@ impl DayScreen {
             ]
             .spacing(8),
         );
-        for bank in &self.banks {
+        for bank in self.deposit.iter().flat_map(|d| &d.banks) {
             table = table.push(text(format!("{} {}", bank.bank_account, bank.bank_name)).size(theme::BODY).font(theme::text::BOLD));
             for part in &bank.parts {
                 table = table.push(row![cell(format!("  {}", part.name), 260.0), cell(part.tender.as_str().replace('_', " "), 140.0), amount(part.amount.grouped())].spacing(8));
@@ -295,7 +360,13 @@ impl DayScreen {
     /// The deposit just prepared, by bank (for the tests).
     #[cfg(test)]
     fn banks(&self) -> &[BankShare] {
-        &self.banks
+        self.deposit.as_ref().map_or(&[], |d| &d.banks)
+    }
+
+    /// The slip of the deposit just prepared, as text (for the tests).
+    #[cfg(test)]
+    fn slip(&self) -> Option<&str> {
+        self.deposit.as_ref().map(|d| d.slip.as_str())
     }
 
     /// The day's drawers, one row each; the expected-cash column only for someone who may see some of it.

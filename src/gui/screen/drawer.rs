@@ -110,8 +110,7 @@ pub struct DrawerScreen {
     current: Option<query::Drawer>,
     step: Step,
     last_report: Option<CounterReport>,
-    /// `pub(super)` only while the day end tests read it (`error()` is the accessor).
-    pub(super) error: Option<String>,
+    error: Option<String>,
     /// The field of the open form the error is about (written under it), if it names one.
     error_field: Option<&'static str>,
     notice: Option<String>,

@@ -132,7 +132,7 @@ fn assert_blind(app: &App, figure: &str, step: &str) {
     texts.extend(app.reports.error().map(str::to_string));
     texts.extend(app.reports.notice().map(str::to_string));
     // The Day end screen's drawer overview (read again after every drawer action), wherever the cashier is now.
-    texts.extend(app.day.drawers.iter().filter_map(|d| d.expected_cash.map(|m| m.grouped())));
+    texts.extend(app.day.drawers().iter().filter_map(|d| d.expected_cash.map(|m| m.grouped())));
     texts.extend(texts_of(app.day.view()));
     let leaks: Vec<&String> = texts.iter().filter(|t| t.contains(figure)).collect();
     assert!(leaks.is_empty(), "after {step} the cashier sees the expected cash {figure}: {leaks:?}");
@@ -148,7 +148,7 @@ fn no_message_reveals_expected_cash_before_the_count() {
     send(&mut app, AppMessage::Counter(CounterMessage::LookupChanged("100200".into())));
     send(&mut app, AppMessage::Counter(CounterMessage::LookupSubmitted));
     send(&mut app, AppMessage::Counter(CounterMessage::AmountSubmitted));
-    assert!(app.counter.completed.is_some(), "{:?}", app.counter.error);
+    assert!(app.counter.completed().is_some(), "{:?}", app.counter.error());
     assert_blind(&app, "184.12", "the payment");
     send(&mut app, AppMessage::Go(Screen::Drawer));
     assert_blind(&app, "184.12", "showing the drawer");
@@ -170,7 +170,7 @@ fn no_message_reveals_expected_cash_before_the_count() {
     assert!(app.drawer.error.is_none(), "{:?}", app.drawer.error);
     assert_blind(&app, "149.12", "a no-sale");
     send(&mut app, AppMessage::Go(Screen::Day));
-    assert!(app.day.drawers.iter().any(|d| d.cashier == "ana"), "ana's drawer is in the overview: {:?}", app.day.error);
+    assert!(app.day.drawers().iter().any(|d| d.cashier == "ana"), "ana's drawer is in the overview: {:?}", app.day.error());
     assert_blind(&app, "149.12", "showing the Day end screen's drawer overview");
     send(&mut app, AppMessage::Go(Screen::Drawer));
     for too_much in ["500", "149.13"] {
@@ -205,7 +205,7 @@ fn supervisor_sees_expected_cash_on_the_drawer_report() {
     send(&mut cashier, AppMessage::Counter(CounterMessage::LookupChanged("100200".into())));
     send(&mut cashier, AppMessage::Counter(CounterMessage::LookupSubmitted));
     send(&mut cashier, AppMessage::Counter(CounterMessage::AmountSubmitted));
-    assert!(cashier.counter.completed.is_some(), "{:?}", cashier.counter.error);
+    assert!(cashier.counter.completed().is_some(), "{:?}", cashier.counter.error());
     let mut app = signed_in(&fixture, "sam", "975310");
     send(&mut app, AppMessage::Go(Screen::Reports));
     let index = citytill::reports::NAMES.iter().position(|n| *n == "drawer").unwrap();
@@ -219,7 +219,7 @@ fn supervisor_sees_expected_cash_on_the_drawer_report() {
 fn on_ledger<T: Send + 'static>(app: &mut App, work: impl FnOnce(&mut citytill::ledger::Ledger) -> citytill::Result<T> + Send + 'static) -> T {
     let found = std::sync::Arc::new(std::sync::Mutex::new(None));
     let into = found.clone();
-    let task = iced::Task::perform(app.ctx.worker.call(work), move |result: Result<T, String>| {
+    let task = iced::Task::perform(app.ctx.worker.run(work), move |result: Result<T, crate::gui::worker::WorkerError>| {
         if let Ok(mut found) = into.lock() {
             *found = Some(result);
         }
@@ -248,7 +248,7 @@ fn printed_z_report_carries_the_report_figures() {
         send(&mut app, AppMessage::Counter(CounterMessage::LookupSubmitted));
         send(&mut app, AppMessage::Counter(CounterMessage::Amount(amount.into())));
         send(&mut app, AppMessage::Counter(CounterMessage::AmountSubmitted));
-        receipts.push(app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error)).result.receipt.clone());
+        receipts.push(app.counter.completed().unwrap_or_else(|| panic!("{:?}", app.counter.error())).result.receipt.clone());
         send(&mut app, AppMessage::Counter(CounterMessage::Clear));
     }
     let voided = receipts[1].clone();

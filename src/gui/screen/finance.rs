@@ -16,6 +16,7 @@ use iced::Task;
 
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
+use crate::gui::worker::WorkerError;
 
 #[path = "finance_enrol.rs"]
 mod enrol;
@@ -107,14 +108,14 @@ pub struct FinanceScreen {
 
 #[derive(Clone, Debug)]
 pub enum Message {
-    Loaded(Result<Listing, String>),
+    Loaded(Result<Listing, WorkerError>),
     Highlight(usize),
     Up,
     Down,
     StartEnrol,
     Account(String),
     AccountSubmitted,
-    AccountFound(Result<Option<(String, String)>, String>),
+    AccountFound(Result<Option<(String, String)>, WorkerError>),
     Routing(String),
     RoutingSubmitted,
     BankAccount(String),
@@ -127,7 +128,7 @@ pub enum Message {
     Approver(String),
     Pin(String),
     EnrolSubmitted,
-    Enrolled(Result<String, String>),
+    Enrolled(Result<String, WorkerError>),
     StartCancel,
     Reason(String),
     CancelSubmitted,
@@ -135,7 +136,7 @@ pub enum Message {
     StartResolve(bool),
     ApplyTo(String),
     ApplyToSubmitted,
-    ApplyToFound(Result<Redirect, String>),
+    ApplyToFound(Result<Redirect, WorkerError>),
     /// F8 on the apply form: the change of kind (a water payment to a citation) is confirmed, or withdrawn.
     ConfirmKind(bool),
     ResolveSubmitted,
@@ -149,17 +150,17 @@ pub enum Message {
     /// F12 on the runs form: a bank's return file.
     StartReturns,
     /// The return files found in the returns folder (names), to pick from.
-    ReturnFiles(Result<Vec<String>, String>),
+    ReturnFiles(Result<Vec<String>, WorkerError>),
     ReturnFile(String),
     /// Enter on the return file's path (or a file picked): what reading it would do is shown.
     ReturnFileSubmitted,
     PickReturnFile(String),
-    Previewed(Result<ReturnsPreview, String>),
+    Previewed(Result<ReturnsPreview, WorkerError>),
     /// Enter on the supervisor's PIN: the returns shown are recorded.
     ReturnsSubmitted,
-    ReturnsRecorded(Result<String, String>),
+    ReturnsRecorded(Result<String, WorkerError>),
     /// A cancel or a resolution was recorded: the line to show.
-    Done(Result<String, String>),
+    Done(Result<String, WorkerError>),
     NextField,
     Cancel,
 }
@@ -223,7 +224,7 @@ impl FinanceScreen {
     /// Reads the enrolments (with each account's name) and the open exceptions on the ledger thread.
     pub fn load(&self, ctx: &Context) -> Task<Message> {
         Task::perform(
-            ctx.worker.call(|ledger| {
+            ctx.worker.run(|ledger| {
                 let conn = &*ledger.read()?;
                 let mut enrolments = Vec::new();
                 for e in autopay::list(conn)? {
@@ -318,7 +319,7 @@ impl FinanceScreen {
             Message::Approver(text) => {
                 match &mut self.step {
                     Step::Enrolling(form) => form.set_approver(text),
-                    Step::Running(form) => form.approval.approver = text,
+                    Step::Running(form) => form.set("approver", |form| form.approval.approver = text),
                     Step::Returns(form) => form.set_approver(text),
                     _ => {}
                 }
@@ -337,10 +338,11 @@ impl FinanceScreen {
             Message::Enrolled(result) => self.enrolled(result, ctx),
             Message::StartCancel => self.start_cancel(),
             Message::Reason(text) => {
+                // Typing into the field a refusal is about takes the refusal away.
                 match &mut self.step {
-                    Step::Cancelling(form) => form.reason = text,
-                    Step::Resolving(form) => form.reason = text,
-                    Step::Running(form) => form.reason = text,
+                    Step::Cancelling(form) => (form.reason, form.refusal) = (text, None),
+                    Step::Resolving(form) => form.set_reason(text),
+                    Step::Running(form) => form.set(REASON_ID, |form| form.reason = text),
                     _ => {}
                 }
                 Task::none()
@@ -361,13 +363,13 @@ impl FinanceScreen {
             Message::StartRun(action) => self.start_decision(action, ctx),
             Message::RunDate(text) => {
                 if let Step::Running(form) = &mut self.step {
-                    form.date = text;
+                    form.set(runs::RUN_DATE_ID, |form| form.date = text);
                 }
                 Task::none()
             }
             Message::File(text) => {
                 if let Step::Running(form) = &mut self.step {
-                    form.file = text;
+                    form.set(runs::FILE_ID, |form| form.file = text);
                 }
                 Task::none()
             }
@@ -390,7 +392,7 @@ impl FinanceScreen {
         (task, None)
     }
 
-    fn loaded(&mut self, result: Result<Listing, String>) {
+    fn loaded(&mut self, result: Result<Listing, WorkerError>) {
         match result {
             Ok(listing) => {
                 self.enrolments = listing.enrolments;
@@ -400,7 +402,7 @@ impl FinanceScreen {
                 let rows = self.enrolments.len() + self.exceptions.len() + self.runs.len();
                 self.highlight = self.highlight.filter(|i| *i < rows);
             }
-            Err(error) => self.error = Some(error),
+            Err(error) => self.error = Some(error.into()),
         }
     }
 
@@ -419,7 +421,7 @@ impl FinanceScreen {
         Task::none()
     }
 
-    fn done(&mut self, result: Result<String, String>, ctx: &Context) -> Task<Message> {
+    fn done(&mut self, result: Result<String, WorkerError>, ctx: &Context) -> Task<Message> {
         self.busy = false;
         match result {
             Ok(line) => {
@@ -428,6 +430,7 @@ impl FinanceScreen {
                 self.step = Step::List;
                 self.load(ctx)
             }
+            Err(error) if !error.is_refusal() => self.fail(error.into()),
             Err(error) => {
                 if matches!(self.step, Step::Resolving(_)) {
                     return self.resolve_refused(error);
@@ -437,7 +440,15 @@ impl FinanceScreen {
                     _ => REASON_ID,
                 };
                 self.busy = false;
-                self.error = Some(error);
+                // Under the field it names where the form shows that field, else in the banner.
+                match &mut self.step {
+                    Step::Cancelling(form) if error.field_on(&[("reason", REASON_ID)]).is_some() => form.refusal = Some(error.into()),
+                    Step::Running(form) => match form.field_of(&error) {
+                        Some(id) => form.refusal = Some((id, error.into())),
+                        None => self.error = Some(error.into()),
+                    },
+                    _ => self.error = Some(error.into()),
+                }
                 focus(field).chain(select_all(field))
             }
         }
@@ -456,7 +467,8 @@ impl FinanceScreen {
         (Task::none(), Some(Event::Back))
     }
 
-    /// A refusal on the list (nothing to type into).
+    /// A refusal on the list (nothing to type into), or a failure on any form: in the banner, the form kept as
+    /// typed (a failure is not the cashier's to correct).
     fn fail(&mut self, problem: String) -> Task<Message> {
         self.busy = false;
         self.error = Some(problem);

@@ -16,6 +16,7 @@ use super::{FinanceScreen, Message, Step, FIELD_WIDTH, REASON_ID};
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
 use crate::gui::widgets::{self, Approval};
+use crate::gui::worker::WorkerError;
 use crate::gui::{theme, wording};
 
 const ACCOUNT_ID: &str = "finance-account";
@@ -50,10 +51,23 @@ impl Field {
         }
     }
 
-    /// The field a library refusal ("--routing: …", "approver: …") names.
+    /// The field a refusal of the window's own ("--routing: …", "approver: …") names.
     pub(super) fn named_in(error: &str) -> Option<Field> {
         let (name, _) = error.split_once(':')?;
-        Some(match name.trim().trim_start_matches("--") {
+        Field::named(name.trim().trim_start_matches("--"))
+    }
+
+    /// The field a refusal from the ledger thread is about, if the form has it.
+    fn of_refusal(error: &WorkerError) -> Option<Field> {
+        match error {
+            WorkerError::Refused { field: Some(name), .. } => Field::named(name),
+            _ => None,
+        }
+    }
+
+    /// The field by the name a refusal gives it (without the command line's `--`).
+    fn named(name: &str) -> Option<Field> {
+        Some(match name {
             "account" => Field::Account,
             "routing" => Field::Routing,
             "bank-account" => Field::BankAccount,
@@ -89,6 +103,8 @@ pub(super) struct EnrolForm {
 pub(super) struct CancelForm {
     enrolment: String,
     pub(super) reason: String,
+    /// A refusal written under the reason.
+    pub(super) refusal: Option<String>,
 }
 
 pub(super) fn focus_first() -> Task<Message> {
@@ -185,10 +201,10 @@ impl FinanceScreen {
         if account.is_empty() {
             return focus(ACCOUNT_ID);
         }
-        Task::perform(ctx.worker.call(move |ledger| Ok(query::payable(&*ledger.read()?, &account)?.map(|p| (p.number, p.name)))), Message::AccountFound)
+        Task::perform(ctx.worker.run(move |ledger| Ok(query::payable(&*ledger.read()?, &account)?.map(|p| (p.number, p.name)))), Message::AccountFound)
     }
 
-    pub(super) fn account_found(&mut self, result: Result<Option<(String, String)>, String>) -> Task<Message> {
+    pub(super) fn account_found(&mut self, result: Result<Option<(String, String)>, WorkerError>) -> Task<Message> {
         let Some(form) = self.enrol_form() else { return Task::none() };
         match result {
             Ok(Some(found)) => {
@@ -200,7 +216,8 @@ impl FinanceScreen {
                 let problem = format!("account: '{}' is not a known account number", form.account.trim());
                 self.refuse(Field::Account, problem)
             }
-            Err(error) => self.refuse(Field::Account, error),
+            Err(error) if !error.is_refusal() => self.fail(error.into()),
+            Err(error) => self.refuse(Field::Account, error.into()),
         }
     }
 
@@ -248,7 +265,7 @@ impl FinanceScreen {
         self.busy = true;
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 let approving = auth::approve(ledger, &settings, &actor, &approver, &pin, "autopay enrolment")?;
                 let last4 = request.bank_account[request.bank_account.len().saturating_sub(4)..].to_string();
                 let account = request.account.clone();
@@ -259,7 +276,7 @@ impl FinanceScreen {
         )
     }
 
-    pub(super) fn enrolled(&mut self, result: Result<String, String>, ctx: &Context) -> Task<Message> {
+    pub(super) fn enrolled(&mut self, result: Result<String, WorkerError>, ctx: &Context) -> Task<Message> {
         self.busy = false;
         match result {
             Ok(line) => {
@@ -268,9 +285,10 @@ impl FinanceScreen {
                 self.error = None;
                 self.load(ctx)
             }
+            Err(error) if !error.is_refusal() => self.fail(error.into()),
             Err(error) => {
-                let field = Field::named_in(&error).unwrap_or(Field::Approver);
-                self.refuse(field, error)
+                let field = Field::of_refusal(&error).unwrap_or(Field::Approver);
+                self.refuse(field, error.into())
             }
         }
     }
@@ -283,7 +301,7 @@ impl FinanceScreen {
             let problem = format!("enrolment: {} is already cancelled", row.enrolment);
             return self.fail(problem);
         }
-        self.step = Step::Cancelling(CancelForm { enrolment: row.enrolment.clone(), reason: String::new() });
+        self.step = Step::Cancelling(CancelForm { enrolment: row.enrolment.clone(), ..CancelForm::default() });
         self.error = None;
         self.notice = None;
         focus(REASON_ID)
@@ -293,13 +311,14 @@ impl FinanceScreen {
         if self.busy {
             return Task::none();
         }
-        let Step::Cancelling(form) = &self.step else { return Task::none() };
+        let Step::Cancelling(form) = &mut self.step else { return Task::none() };
+        form.refusal = None;
         let (enrolment, reason) = (form.enrolment.clone(), form.reason.trim().to_string());
         self.error = None;
         self.busy = true;
         let actor = actor.clone();
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 autopay::cancel(ledger, &actor, &enrolment, &reason)?;
                 Ok(format!("Enrolment {enrolment} cancelled: {reason}. It is not debited again."))
             }),
@@ -395,7 +414,7 @@ impl FinanceScreen {
         container(
             column![
                 text(format!("Cancel enrolment {}: it is not debited again (debits already released still settle).", form.enrolment)).size(theme::BODY),
-                container(widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::CancelSubmitted))).width(Length::Fill),
+                container(widgets::checked_field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::CancelSubmitted), form.refusal.as_deref())).width(Length::Fill),
                 row![submit, widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
             ]
             .spacing(theme::GAP),

@@ -16,6 +16,7 @@ use iced::{Element, Length, Task};
 use super::{FinanceScreen, Message, Step, FIELD_WIDTH, REASON_ID};
 use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
+use crate::gui::worker::WorkerError;
 use crate::gui::{theme, widgets};
 
 const APPLY_TO_ID: &str = "finance-apply-to";
@@ -33,11 +34,19 @@ pub(super) struct ResolveForm {
     pub(super) reason: String,
     /// A refusal written under the account field.
     refusal: Option<String>,
+    /// A refusal written under the reason.
+    reason_refusal: Option<String>,
 }
 
 impl ResolveForm {
     pub(super) fn focus(&self) -> Task<Message> {
         focus(if self.refund { REASON_ID } else { APPLY_TO_ID })
+    }
+
+    /// The reason typed (taking away a refusal under it).
+    pub(super) fn set_reason(&mut self, text: String) {
+        self.reason = text;
+        self.reason_refusal = None;
     }
 
     pub(super) fn kind_confirmed(&self) -> bool {
@@ -75,13 +84,14 @@ impl FinanceScreen {
             return focus(APPLY_TO_ID);
         }
         let actor = actor.clone();
-        Task::perform(ctx.worker.call(move |ledger| lockbox_redirect::target(&*ledger.read()?, &actor, &reference, &account)), Message::ApplyToFound)
+        Task::perform(ctx.worker.run(move |ledger| lockbox_redirect::target(&*ledger.read()?, &actor, &reference, &account)), Message::ApplyToFound)
     }
 
-    pub(super) fn apply_to_found(&mut self, result: Result<Redirect, String>) -> Task<Message> {
+    pub(super) fn apply_to_found(&mut self, result: Result<Redirect, WorkerError>) -> Task<Message> {
         let Step::Resolving(form) = &mut self.step else { return Task::none() };
         self.error = None;
         match result {
+            Err(error) if !error.is_refusal() => self.fail(error.into()),
             Ok(found) => {
                 form.account = found.number.clone();
                 form.refusal = None;
@@ -91,7 +101,7 @@ impl FinanceScreen {
             }
             Err(error) => {
                 form.found = None;
-                form.refusal = Some(error);
+                form.refusal = Some(error.into());
                 focus(APPLY_TO_ID).chain(select_all(APPLY_TO_ID))
             }
         }
@@ -117,6 +127,7 @@ impl FinanceScreen {
             return Task::none();
         }
         let Step::Resolving(form) = &mut self.step else { return Task::none() };
+        form.reason_refusal = None;
         let (reference, reason) = (form.reference.clone(), form.reason.trim().to_string());
         let apply = if form.refund {
             None
@@ -137,7 +148,7 @@ impl FinanceScreen {
         self.busy = true;
         let actor = actor.clone();
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 let line = match &apply {
                     Some((account, confirmed)) => lockbox_redirect::apply(ledger, &actor, &reference, account, &reason, *confirmed)?,
                     None => lockbox::resolve(ledger, &actor, &reference, None, &reason)?,
@@ -153,14 +164,21 @@ impl FinanceScreen {
     }
 
     /// A refusal of the resolution: under the account field when it is about the account, else in the banner.
-    pub(super) fn resolve_refused(&mut self, error: String) -> Task<Message> {
+    pub(super) fn resolve_refused(&mut self, error: WorkerError) -> Task<Message> {
         self.busy = false;
+        let about_account = error.field_on(&[("apply-to", APPLY_TO_ID)]).is_some();
+        let about_reason = error.field_on(&[("reason", REASON_ID)]).is_some();
+        let error = String::from(error);
         match &mut self.step {
-            Step::Resolving(form) if !form.refund && error.starts_with("--apply-to") => {
+            Step::Resolving(form) if !form.refund && about_account => {
                 form.refusal = Some(error);
                 form.found = None;
                 form.confirmed = false;
                 focus(APPLY_TO_ID).chain(select_all(APPLY_TO_ID))
+            }
+            Step::Resolving(form) if about_reason => {
+                form.reason_refusal = Some(error);
+                focus(REASON_ID).chain(select_all(REASON_ID))
             }
             _ => {
                 self.error = Some(error);
@@ -196,7 +214,7 @@ impl FinanceScreen {
         let submit = button(text(label).size(theme::BODY)).padding([8, 14]).on_press_maybe((!self.busy).then_some(Message::ResolveSubmitted)).style(theme::button::primary);
         // The reason and the buttons stay below the scrolling part, on screen at 1024×768 and a 150% text scale.
         let bottom = column![
-            container(widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::ResolveSubmitted))).width(Length::Fill),
+            container(widgets::checked_field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::ResolveSubmitted), form.reason_refusal.as_deref())).width(Length::Fill),
             row![submit, widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel))].spacing(8),
         ]
         .spacing(theme::GAP);

@@ -18,6 +18,7 @@ use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
 use crate::gui::theme;
 use crate::gui::widgets::{self, Approval};
+use crate::gui::worker::WorkerError;
 
 const RETURN_FILE_ID: &str = "finance-return-file";
 
@@ -100,7 +101,7 @@ impl FinanceScreen {
         self.error = None;
         self.notice = None;
         let listing = Task::perform(
-            ctx.worker.call(move |_| {
+            ctx.worker.run(move |_| {
                 let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(Vec::new()) };
                 let mut names: Vec<String> = entries.filter_map(|e| e.ok()).filter(|e| e.path().is_file()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
                 names.sort();
@@ -112,11 +113,18 @@ impl FinanceScreen {
         Task::batch([listing, focus(RETURN_FILE_ID)])
     }
 
-    pub(super) fn return_files(&mut self, result: Result<Vec<String>, String>) -> Task<Message> {
-        if let Step::Returns(form) = &mut self.step {
-            form.found = result.unwrap_or_default();
+    pub(super) fn return_files(&mut self, result: Result<Vec<String>, WorkerError>) -> Task<Message> {
+        match result {
+            Ok(found) => {
+                if let Step::Returns(form) = &mut self.step {
+                    form.found = found;
+                }
+                Task::none()
+            }
+            // Not being able to list the folder is said in the banner; the path can still be typed.
+            Err(error) if matches!(self.step, Step::Returns(_)) => self.fail(error.into()),
+            Err(_) => Task::none(),
         }
-        Task::none()
     }
 
     /// The path typed: whatever was shown for another file no longer holds.
@@ -139,12 +147,13 @@ impl FinanceScreen {
         }
         self.error = None;
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
-        Task::perform(ctx.worker.call(move |ledger| autopay_returns::preview(&*ledger.read()?, &settings, &actor, &read_file(&path)?)), Message::Previewed)
+        Task::perform(ctx.worker.run(move |ledger| autopay_returns::preview(&*ledger.read()?, &settings, &actor, &read_file(&path)?)), Message::Previewed)
     }
 
-    pub(super) fn previewed(&mut self, result: Result<ReturnsPreview, String>) -> Task<Message> {
+    pub(super) fn previewed(&mut self, result: Result<ReturnsPreview, WorkerError>) -> Task<Message> {
         let Step::Returns(form) = &mut self.step else { return Task::none() };
         match result {
+            Err(error) if !error.is_refusal() => self.fail(error.into()),
             Ok(preview) => {
                 form.preview = Some(preview);
                 form.file_refusal = None;
@@ -152,7 +161,7 @@ impl FinanceScreen {
             }
             Err(problem) => {
                 form.preview = None;
-                form.file_refusal = Some(problem);
+                form.file_refusal = Some(problem.into());
                 focus(RETURN_FILE_ID).chain(select_all(RETURN_FILE_ID))
             }
         }
@@ -180,7 +189,7 @@ impl FinanceScreen {
         self.busy = true;
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
         Task::perform(
-            ctx.worker.call(move |ledger| {
+            ctx.worker.run(move |ledger| {
                 let bytes = read_file(&path)?;
                 let now = autopay_returns::preview(&*ledger.read()?, &settings, &actor, &bytes)?;
                 if now.sha256 != shown {
@@ -196,7 +205,7 @@ impl FinanceScreen {
         )
     }
 
-    pub(super) fn returns_recorded(&mut self, result: Result<String, String>, ctx: &Context) -> Task<Message> {
+    pub(super) fn returns_recorded(&mut self, result: Result<String, WorkerError>, ctx: &Context) -> Task<Message> {
         self.busy = false;
         match result {
             Ok(line) => {
@@ -205,14 +214,15 @@ impl FinanceScreen {
                 self.error = None;
                 self.load(ctx)
             }
+            Err(problem) if !problem.is_refusal() => self.fail(problem.into()),
             Err(problem) => {
                 let Step::Returns(form) = &mut self.step else { return Task::none() };
-                if problem.starts_with("approver") || problem.starts_with("pin") {
-                    form.approver_refusal = Some(problem);
+                if problem.field_on(&[("approver", "approver"), ("pin", "approver")]).is_some() {
+                    form.approver_refusal = Some(problem.into());
                     focus("approver").chain(select_all("approver"))
                 } else {
                     form.preview = None;
-                    form.file_refusal = Some(problem);
+                    form.file_refusal = Some(problem.into());
                     focus(RETURN_FILE_ID).chain(select_all(RETURN_FILE_ID))
                 }
             }

@@ -16,9 +16,10 @@ use crate::gui::context::Context;
 use crate::gui::keys::Shortcut;
 use crate::gui::theme;
 use crate::gui::widgets::{self, Approval};
+use crate::gui::worker::WorkerError;
 
-const RUN_DATE_ID: &str = "finance-run-date";
-const FILE_ID: &str = "finance-file";
+pub(super) const RUN_DATE_ID: &str = "finance-run-date";
+pub(super) const FILE_ID: &str = "finance-file";
 
 /// A run's date (prepare, settle) or its release / rejection: the file destination, reason and approval. Its
 /// Debug leaves the supervisor's PIN out.
@@ -30,6 +31,8 @@ pub(super) struct RunForm {
     pub(super) file: String,
     pub(super) reason: String,
     pub(super) approval: Approval,
+    /// A refusal written under the field it names (the field's id, the problem).
+    pub(super) refusal: Option<(&'static str, String)>,
 }
 
 impl std::fmt::Debug for RunForm {
@@ -41,11 +44,35 @@ impl std::fmt::Debug for RunForm {
             .field("file", &self.file)
             .field("reason", &self.reason)
             .field("approver", &self.approval.approver)
+            .field("refusal", &self.refusal)
             .finish()
     }
 }
 
 impl RunForm {
+    /// The field of this form a refusal names, by its id.
+    pub(super) fn field_of(&self, error: &WorkerError) -> Option<&'static str> {
+        let approval = [("approver", "approver"), ("supervisor", "approver"), ("pin", "approver-pin")];
+        match self.action {
+            RunAction::Prepare => error.field_on(&[("date", RUN_DATE_ID)]),
+            RunAction::Release => error.field_on(&[("file", FILE_ID)]).or_else(|| error.field_on(&approval)),
+            RunAction::Reject => error.field_on(&[("reason", REASON_ID)]).or_else(|| error.field_on(&approval)),
+        }
+    }
+
+    /// `typed` into field `id`, taking away a refusal under it.
+    pub(super) fn set(&mut self, id: &str, typed: impl FnOnce(&mut RunForm)) {
+        typed(self);
+        if self.refusal.as_ref().is_some_and(|(field, _)| *field == id) {
+            self.refusal = None;
+        }
+    }
+
+    /// The refusal to write under field `id`, if there is one about it.
+    fn refusal(&self, id: &str) -> Option<&str> {
+        self.refusal.as_ref().filter(|(field, _)| *field == id).map(|(_, problem)| problem.as_str())
+    }
+
     /// Where the form's first keystroke goes.
     pub(super) fn focus(&self) -> Task<Message> {
         match self.action {
@@ -68,8 +95,15 @@ pub enum RunAction {
 impl FinanceScreen {
     /// F9: the date form, the business date filled in.
     pub(super) fn start_prepare(&mut self) -> Task<Message> {
-        self.step =
-            Step::Running(RunForm { action: RunAction::Prepare, run: String::new(), date: self.business_date.clone(), file: String::new(), reason: String::new(), approval: Approval::default() });
+        self.step = Step::Running(RunForm {
+            action: RunAction::Prepare,
+            run: String::new(),
+            date: self.business_date.clone(),
+            file: String::new(),
+            reason: String::new(),
+            approval: Approval::default(),
+            refusal: None,
+        });
         self.error = None;
         self.notice = None;
         focus(RUN_DATE_ID).chain(select_all(RUN_DATE_ID))
@@ -83,7 +117,7 @@ impl FinanceScreen {
             return self.fail(problem);
         }
         let file = ctx.data_dir.join("autopay").join(format!("{}-{}.ach", run.run, run.date)).display().to_string();
-        self.step = Step::Running(RunForm { action, run: run.run.clone(), date: run.date.clone(), file, reason: String::new(), approval: Approval::default() });
+        self.step = Step::Running(RunForm { action, run: run.run.clone(), date: run.date.clone(), file, reason: String::new(), approval: Approval::default(), refusal: None });
         self.error = None;
         self.notice = None;
         focus(if action == RunAction::Reject { REASON_ID } else { "approver" })
@@ -98,15 +132,16 @@ impl FinanceScreen {
         let pin = std::mem::take(&mut form.approval.pin);
         let (action, run, date, file, reason, approver) =
             (form.action, form.run.clone(), form.date.trim().to_string(), form.file.trim().to_string(), form.reason.trim().to_string(), form.approval.approver.trim().to_string());
+        form.refusal = None;
         if action != RunAction::Prepare && approver.is_empty() {
-            self.error = Some("approver: a supervisor types their name and PIN".into());
+            form.refusal = Some(("approver", "approver: a supervisor types their name and PIN".into()));
             return focus("approver");
         }
         self.error = None;
         self.busy = true;
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
         Task::perform(
-            ctx.worker.call(move |ledger| match (action, settle) {
+            ctx.worker.run(move |ledger| match (action, settle) {
                 (RunAction::Prepare, false) => {
                     let summary = autopay_run::prepare(ledger, &settings, &actor, autopay_run::parse_date(&date)?)?;
                     Ok(format!(
@@ -145,17 +180,26 @@ impl FinanceScreen {
     }
 
     /// Where a refused run form's correction is typed.
-    pub(super) fn run_error_field(&self, error: &str) -> &'static str {
+    pub(super) fn run_error_field(&self, error: &WorkerError) -> &'static str {
         match &self.step {
             Step::Running(form) if form.action == RunAction::Prepare => RUN_DATE_ID,
-            Step::Running(_) if error.starts_with("file") => FILE_ID,
-            Step::Running(form) if form.action == RunAction::Reject && error.starts_with("--reason") => REASON_ID,
+            Step::Running(_) if error.field_on(&[("file", FILE_ID)]).is_some() => FILE_ID,
+            Step::Running(form) if form.action == RunAction::Reject && error.field_on(&[("reason", REASON_ID)]).is_some() => REASON_ID,
             _ => "approver",
         }
     }
 }
 
 impl FinanceScreen {
+    /// The refusal under a run form's field: its id and the problem (for the tests).
+    #[cfg(test)]
+    pub(super) fn run_refusal(&self) -> Option<(&'static str, &str)> {
+        match &self.step {
+            Step::Running(form) => form.refusal.as_ref().map(|(id, problem)| (*id, problem.as_str())),
+            _ => None,
+        }
+    }
+
     pub(super) fn run_form<'a>(&'a self, form: &'a RunForm) -> Element<'a, Message> {
         let busy = self.busy;
         let back = widgets::key_button("Back", Some(Shortcut::Cancel), Some(Message::Cancel));
@@ -168,7 +212,7 @@ impl FinanceScreen {
                     text("Prepare the run for a date: prenotes waiting and every live enrolment drafting that day. Or settle every released debit due by the date onto its account, or read the bank's return file.")
                         .size(theme::SMALL)
                         .style(theme::text::muted),
-                    container(widgets::field("Date (YYYY-MM-DD)", RUN_DATE_ID, &form.date, Message::RunDate, Some(Message::RunSubmitted(false)))).width(FIELD_WIDTH),
+                    container(widgets::checked_field("Date (YYYY-MM-DD)", RUN_DATE_ID, &form.date, Message::RunDate, Some(Message::RunSubmitted(false)), form.refusal(RUN_DATE_ID))).width(FIELD_WIDTH),
                     row![prepare, settle, returns, back].spacing(8).wrap().vertical_spacing(8),
                 ]
                 .spacing(theme::GAP)
@@ -188,9 +232,9 @@ impl FinanceScreen {
                     "A supervisor who did not prepare it rejects it with a reason: nothing goes out, its prenotes wait for the next run, the date may be prepared again."
                 };
                 let detail = if release {
-                    widgets::field("File", FILE_ID, &form.file, Message::File, Some(Message::NextField))
+                    widgets::checked_field("File", FILE_ID, &form.file, Message::File, Some(Message::NextField), form.refusal(FILE_ID))
                 } else {
-                    widgets::field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::NextField))
+                    widgets::checked_field("Reason", REASON_ID, &form.reason, Message::Reason, Some(Message::NextField), form.refusal(REASON_ID))
                 };
                 let label = if release { "Release and write file [Enter]" } else { "Reject run [Enter]" };
                 let submit = button(text(label).size(theme::BODY)).padding([8, 14]).on_press_maybe((!busy).then_some(Message::RunSubmitted(false))).style(if release {
@@ -202,7 +246,7 @@ impl FinanceScreen {
                     text(what).size(theme::BODY).font(theme::text::BOLD),
                     text(hint).size(theme::SMALL).style(theme::text::muted),
                     container(detail).width(Length::Fill),
-                    widgets::approval_form(&form.approval, Message::Approver, Message::Pin, Message::RunSubmitted(false)),
+                    widgets::approval_form_checked(&form.approval, Message::Approver, Message::Pin, Message::RunSubmitted(false), form.refusal.as_ref().map(|(id, problem)| (*id, problem.as_str()))),
                     row![submit, back].spacing(8).wrap().vertical_spacing(8),
                 ]
                 .spacing(theme::GAP)

@@ -154,6 +154,41 @@ fn self_approval_is_refused() {
     assert!(app.finance.enrolments().is_empty(), "nothing was enrolled");
 }
 
+// Proves the enrolment form tells a refusal from a failure: the lead approving their own enrolment is refused
+// beside the supervisor field with no banner; the same submit with the ledger thread's queue full is a failure,
+// said in the banner with "call IT" and beside no field, the form kept (still enrolling, the account and rule as
+// typed); once the queue has room, the bank account typed twice again and a supervisor's PIN enrol it.
+#[test]
+fn a_refusal_is_beside_its_field_and_a_failure_in_the_banner() {
+    let (fixture, _keys) = autopay_fixture();
+    let mut app = lead_enrolling(&fixture);
+    fill(&mut app, NUMBER, "lee", "8642");
+    finance(&mut app, Message::EnrolSubmitted);
+    assert_eq!(app.finance.field_error().map(|(f, _)| f), Some(Field::Approver), "{:?}", app.finance.error());
+    assert_eq!(app.finance.error(), None, "a refusal beside its field is not in the banner");
+
+    finance(&mut app, Message::Approver("sam".into()));
+    finance(&mut app, Message::BankAccount(NUMBER.into()));
+    finance(&mut app, Message::BankAgain(NUMBER.into()));
+    finance(&mut app, Message::Pin("975310".into()));
+    let full = crate::gui::testing::FullQueue::hold(&fixture.ctx.worker);
+    finance(&mut app, Message::EnrolSubmitted);
+    full.release();
+    let failure = app.finance.error().map(str::to_string).unwrap_or_else(|| panic!("in the banner: {:?}", app.finance.field_error()));
+    assert!(failure.contains("already waiting") && failure.contains("call IT"), "{failure}");
+    assert_eq!(app.finance.field_error(), None, "a failure is beside no field");
+    assert_eq!(app.finance.mode(), Mode::Enrolling, "the form stays");
+    assert!(visible_texts(&app).iter().any(|t| t.contains("call IT")), "shown");
+
+    finance(&mut app, Message::BankAccount(NUMBER.into()));
+    finance(&mut app, Message::BankAgain(NUMBER.into()));
+    finance(&mut app, Message::Pin("975310".into()));
+    finance(&mut app, Message::EnrolSubmitted);
+    assert_eq!(app.finance.mode(), Mode::List, "{:?} {:?}", app.finance.error(), app.finance.field_error());
+    let enrolled: Vec<(&str, &str)> = app.finance.enrolments().iter().map(|e| (e.account.as_str(), e.rule.as_str())).collect();
+    assert_eq!(enrolled, [("100200", "fixed 50.00")], "the account and rule kept from before the failure");
+}
+
 // Proves an enrolment is cancelled from the list with a reason (Down to it, F8) and then shows as cancelled.
 #[test]
 fn enrolment_cancelled_with_a_reason() {
@@ -207,7 +242,7 @@ fn exception_applied_then_gone_and_batch_balances() {
     assert!(app.finance.exceptions().is_empty(), "the applied exception left the list");
     assert!(app.finance.notice().is_some_and(|n| n.contains("can be balanced now")), "{:?}", app.finance.notice());
     let lead = citytill::ops::auth::Actor { name: "lee".into(), role: citytill::domain::ids::Role::Lead };
-    let balanced = iced::futures::executor::block_on(fixture.ctx.worker.call(move |ledger| citytill::ops::batch::balance(ledger, &lead, "L1"))).expect("the batch balances");
+    let balanced = iced::futures::executor::block_on(fixture.ctx.worker.run(move |ledger| citytill::ops::batch::balance(ledger, &lead, "L1"))).expect("the batch balances");
     assert_eq!((balanced.items, balanced.total.cents(), balanced.control_total.cents()), (2, 9412, 9412));
 }
 
@@ -265,7 +300,9 @@ fn run_prepared_and_released_to_a_file() {
     finance(&mut app, Message::Approver("lee".into()));
     finance(&mut app, Message::Pin("8642".into()));
     finance(&mut app, Message::RunSubmitted(false));
-    assert!(app.finance.error().is_some_and(|e| e.contains("cannot approve their own")), "{:?}", app.finance.error());
+    assert!(app.finance.run_refusal().is_some_and(|(id, e)| id == "approver" && e.contains("cannot approve their own")), "{:?} {:?}", app.finance.run_refusal(), app.finance.error());
+    assert_eq!(app.finance.error(), None, "the refusal is under the supervisor, not in the banner");
+    assert!(visible_texts(&app).iter().any(|t| t.contains("cannot approve their own")), "shown");
     assert!(!out.exists(), "a refused release writes no file");
     finance(&mut app, Message::Approver("sam".into()));
     finance(&mut app, Message::Pin("975310".into()));
@@ -304,7 +341,7 @@ fn fast_typing_on_the_finance_screen_is_not_a_counter_scan() {
     }
     assert_eq!(app.screen, Screen::Finance, "a burst of keys on the finance screen was taken to the counter");
     assert_eq!(app.finance.mode(), Mode::Enrolling);
-    assert!(!format!("{:?}", app.counter.error).contains(NUMBER), "the counter shows the bank account number: {:?}", app.counter.error);
+    assert!(!format!("{:?}", app.counter.error()).contains(NUMBER), "the counter shows the bank account number: {:?}", app.counter.error());
 }
 
 // Proves an exception refunded (F7) with a reason leaves the list and the batch balances with the refund counted
@@ -326,7 +363,7 @@ fn exception_refunded_with_a_reason() {
     assert_eq!(app.finance.mode(), Mode::List, "{:?}", app.finance.error());
     assert!(app.finance.exceptions().is_empty());
     let lead = citytill::ops::auth::Actor { name: "lee".into(), role: citytill::domain::ids::Role::Lead };
-    let balanced = iced::futures::executor::block_on(fixture.ctx.worker.call(move |ledger| citytill::ops::batch::balance(ledger, &lead, "L1"))).expect("the batch balances");
+    let balanced = iced::futures::executor::block_on(fixture.ctx.worker.run(move |ledger| citytill::ops::batch::balance(ledger, &lead, "L1"))).expect("the batch balances");
     assert_eq!((balanced.items, balanced.total.cents()), (1, 8412));
 }
 
@@ -404,7 +441,7 @@ fn released_debits(fixture: &Fixture) -> String {
     use citytill::ops::autopay::{self, EnrolRequest, Rule};
     use citytill::ops::autopay_run;
     let settings = fixture.ctx.settings.clone();
-    let work = fixture.ctx.worker.call(move |ledger| {
+    let work = fixture.ctx.worker.run(move |ledger| {
         let (lee, sam) = (Actor { name: "lee".into(), role: Role::Lead }, Actor { name: "sam".into(), role: Role::Supervisor });
         let request = |account: &str, rule| EnrolRequest { account: account.into(), routing: "021000021".into(), bank_account: NUMBER.into(), account_type: "checking".into(), rule, draft_day: 15 };
         autopay::enrol(ledger, &settings, &lee, &sam, &[(String::new(), request("100200", Rule::Fixed(citytill::Money::from_cents(5000)))), (String::new(), request("1234567", Rule::Full))])?;
@@ -504,7 +541,7 @@ fn return_file_shown_then_recorded_by_a_supervisor() {
     assert_eq!(app.finance.notice(), Some("2 returns from returns.ach recorded, approved by sam: 95.50 reversed, 50.00 in fees; suspended AP2."));
     let statuses: Vec<(&str, &str)> = app.finance.enrolments().iter().map(|e| (e.enrolment.as_str(), e.status.as_str())).collect();
     assert_eq!(statuses, [("AP1", "active"), ("AP2", "suspended (R02)")]);
-    let balances = fixture.ctx.worker.call(|ledger| {
+    let balances = fixture.ctx.worker.run(|ledger| {
         let balance = |number: &str| citytill::ops::query::payable(&*ledger.read()?, number).map(|p| p.map(|p| p.balance.cents()));
         Ok((balance("100200")?, balance("1234567")?))
     });

@@ -23,7 +23,7 @@ fn pay_cash(app: &mut App, account: &str, cash: &str) -> String {
     send(app, AppMessage::Counter(CounterMessage::LookupSubmitted));
     send(app, AppMessage::Counter(CounterMessage::Amount(cash.into())));
     send(app, AppMessage::Counter(CounterMessage::AmountSubmitted));
-    app.counter.completed.as_ref().expect("paid").result.receipt.clone()
+    app.counter.completed().expect("paid").result.receipt.clone()
 }
 
 fn start_void(app: &mut App, receipt: &str, approver: &str, pin: &str) {
@@ -130,7 +130,7 @@ fn only_applicable_corrections_are_offered() {
         send(&mut app, AppMessage::Counter(CounterMessage::Field(field, value.into())));
     }
     send(&mut app, AppMessage::Counter(CounterMessage::AmountSubmitted));
-    let by_check = app.counter.completed.as_ref().map(|c| c.result.receipt.clone()).unwrap_or_else(|| panic!("{:?}", app.counter.error));
+    let by_check = app.counter.completed().map(|c| c.result.receipt.clone()).unwrap_or_else(|| panic!("{:?}", app.counter.error()));
     let mut lead = signed_in(&fixture, "lee", "8642");
     send(&mut lead, AppMessage::Go(Screen::Receipts));
     receipts(&mut lead, Message::Open(by_check));
@@ -150,7 +150,7 @@ fn receipts_list_is_picked_by_keyboard() {
         send(&mut app, AppMessage::Counter(CounterMessage::LookupSubmitted));
         send(&mut app, AppMessage::Counter(CounterMessage::LineAmount(0, "10.00".into())));
         send(&mut app, AppMessage::Counter(CounterMessage::AmountSubmitted));
-        paid.push(app.counter.completed.as_ref().expect("paid").result.receipt.clone());
+        paid.push(app.counter.completed().expect("paid").result.receipt.clone());
     }
     send(&mut app, AppMessage::Go(Screen::Receipts));
     receipts(&mut app, Message::Date("2026-03-02".into()));
@@ -247,7 +247,7 @@ fn scanned_or_typed_receipt_replaces_the_old_search() {
     receipts(&mut app, Message::Date("2026-03-02".into()));
     receipts(&mut app, Message::Amount("84.12".into()));
     send(&mut app, AppMessage::Device(DeviceEvent::Data(ScanData::Unknown(second.clone()))));
-    assert_eq!(app.screen, Screen::Receipts, "{:?}", app.counter.error);
+    assert_eq!(app.screen, Screen::Receipts, "{:?}", app.counter.error());
     let r = &app.receipts;
     assert_eq!((r.number.as_str(), r.account.as_str(), r.date.as_str(), r.amount.as_str()), (second.as_str(), "", "", ""));
     assert_eq!(r.shown.as_ref().map(|i| i.receipt.clone()), Some(second.clone()));
@@ -255,7 +255,7 @@ fn scanned_or_typed_receipt_replaces_the_old_search() {
     send(&mut app, AppMessage::Go(Screen::Counter));
     send(&mut app, AppMessage::Counter(CounterMessage::LookupChanged(first.clone())));
     send(&mut app, AppMessage::Counter(CounterMessage::LookupSubmitted));
-    assert_eq!(app.screen, Screen::Receipts, "{:?}", app.counter.error);
+    assert_eq!(app.screen, Screen::Receipts, "{:?}", app.counter.error());
     let r = &app.receipts;
     assert_eq!((r.number.as_str(), r.account.as_str(), r.date.as_str(), r.amount.as_str()), (first.as_str(), "", "", ""));
     assert_eq!(r.shown.as_ref().map(|i| i.receipt.clone()), Some(first));
@@ -265,7 +265,7 @@ fn scanned_or_typed_receipt_replaces_the_old_search() {
 fn on_ledger<T: Send + 'static>(app: &mut App, work: impl FnOnce(&mut citytill::ledger::Ledger) -> citytill::Result<T> + Send + 'static) -> T {
     let found = std::sync::Arc::new(std::sync::Mutex::new(None));
     let into = found.clone();
-    let task = iced::Task::perform(app.ctx.worker.call(work), move |result: Result<T, String>| {
+    let task = iced::Task::perform(app.ctx.worker.run(work), move |result: Result<T, crate::gui::worker::WorkerError>| {
         if let Ok(mut found) = into.lock() {
             *found = Some(result);
         }

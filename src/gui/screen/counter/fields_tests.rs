@@ -102,7 +102,7 @@ fn micr_scan_fills_the_three_check_fields() {
     assert!(texts.iter().any(|t| t == "6789") && texts.iter().any(|t| t == "1001"), "{texts:?}");
     assert!(!texts.iter().any(|t| t.contains("123456789")), "the full account number is on screen: {texts:?}");
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.completed.is_some(), "Enter on the scanned check pays the exact amount: {:?} {:?}", app.counter.error, app.counter.tender.field_error);
+    assert!(app.counter.completed().is_some(), "Enter on the scanned check pays the exact amount: {:?} {:?}", app.counter.error, app.counter.tender.field_error);
 }
 
 // Proves a routing number failing the ABA checksum is refused under the routing input itself (not in the
@@ -119,7 +119,7 @@ fn bad_routing_is_named_under_the_routing_field_and_nothing_is_recorded() {
     assert_eq!(field, TenderField::Routing);
     assert!(problem.contains("routing number '112000025'"), "{problem}");
     assert!(app.counter.error.is_none(), "the refusal belongs beside the field: {:?}", app.counter.error);
-    assert!(app.counter.cart.tenders().is_empty() && app.counter.completed.is_none());
+    assert!(app.counter.cart.tenders().is_empty() && app.counter.completed().is_none());
     assert_eq!(app.counter.tender.fields.routing, "112000025", "kept (selected) so typing replaces it");
     let (input, label) = bounds(&app, field_id(TenderField::Routing), &problem);
     let (input, label) = (input.expect("routing input drawn"), label.expect("refusal drawn"));
@@ -144,7 +144,7 @@ fn full_card_number_in_last4_or_reference_never_leaves_the_screen() {
         assert_eq!(app.counter.tender.field_error.as_ref().map(|(f, _)| *f), Some(field), "{:?}", app.counter.tender.field_error);
         assert!(app.counter.tender.field_error.as_ref().is_some_and(|(_, e)| e.contains("looks like a card number") && !contains_card_number(e)));
         assert!(app.counter.tender.fields.get(field).is_empty(), "the card number stays in {field:?}");
-        assert!(app.counter.cart.tenders().is_empty() && app.counter.completed.is_none());
+        assert!(app.counter.cart.tenders().is_empty() && app.counter.completed().is_none());
         assert!(!visible_texts(&app).iter().any(|t| contains_card_number(t)), "a card number is on screen");
     }
     let (_fixture, mut app) = with_cart();
@@ -232,7 +232,7 @@ fn card_convenience_fee_is_shown_then_charged() {
     counter(&mut app, Message::Field(TenderField::Last4, "4242".into()));
     counter(&mut app, Message::Field(TenderField::Auth, "A1".into()));
     counter(&mut app, Message::AmountSubmitted);
-    let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?} {:?}", app.counter.error, app.counter.tender.field_error));
+    let completed = app.counter.completed().unwrap_or_else(|| panic!("{:?} {:?}", app.counter.error, app.counter.tender.field_error));
     assert_eq!(completed.result.total, Money::from_cents(8622));
     let lines = match &completed.info.payment {
         citytill::domain::events::Event::PaymentTaken { lines, .. } => lines.clone(),

@@ -62,6 +62,20 @@ pub struct Completed {
     pub drawer: Printing,
 }
 
+/// Where the payment is between Complete and the next customer: one of these at a time.
+#[derive(Debug, Default)]
+enum Payment {
+    /// Being keyed (or nothing yet).
+    #[default]
+    Keying,
+    /// Complete was pressed: the ledger thread is recording it (Complete and the remove buttons wait).
+    Recording,
+    /// The question `ops::payment` asked about implausible cash: Enter records the payment, Esc takes the tender back.
+    Confirming(String),
+    /// The last payment recorded, shown until the next customer starts.
+    Completed(Box<Completed>),
+}
+
 /// What happened to a receipt print or a drawer kick (they never undo the payment).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Printing {
@@ -124,13 +138,8 @@ pub struct Counter {
     /// The city's convenience fees (`[convenience_fee]`), given to every new cart so it shows the fee it will charge.
     fees: citytill::domain::convenience_fee::ConvenienceFees,
     tender: TenderForm,
-    /// `pub(super)` only while the day end and finance tests read it (`error()` is the accessor).
-    pub(super) error: Option<String>,
-    busy: bool,
-    /// `pub(super)` only while the day end tests read it (`completed()` is the accessor).
-    pub(super) completed: Option<Completed>,
-    /// The question `ops::payment` asked about implausible cash: Enter records the payment, Esc takes the tender back.
-    confirming: Option<String>,
+    error: Option<String>,
+    payment: Payment,
     /// Why this cashier cannot start a payment (no open drawer, or one counted and awaiting approval), as the
     /// window last heard it; said at the first lookup, not after the payment is keyed. The ledger refuses anyway.
     drawer_refusal: Option<String>,
@@ -199,7 +208,45 @@ impl Counter {
 
     /// The last payment recorded, while it is shown.
     pub fn completed(&self) -> Option<&Completed> {
-        self.completed.as_ref()
+        match &self.payment {
+            Payment::Completed(completed) => Some(completed),
+            _ => None,
+        }
+    }
+
+    fn completed_mut(&mut self) -> Option<&mut Completed> {
+        match &mut self.payment {
+            Payment::Completed(completed) => Some(completed),
+            _ => None,
+        }
+    }
+
+    /// Whether a payment is being recorded on the ledger thread.
+    fn recording(&self) -> bool {
+        matches!(self.payment, Payment::Recording)
+    }
+
+    /// The question asked about implausible cash, while it waits for Enter or Esc.
+    fn question(&self) -> Option<&str> {
+        match &self.payment {
+            Payment::Confirming(question) => Some(question),
+            _ => None,
+        }
+    }
+
+    /// The payment shown is put away (the next customer has started); a payment being recorded or a question
+    /// asked stays.
+    fn next_customer(&mut self) {
+        if matches!(self.payment, Payment::Completed(_)) {
+            self.payment = Payment::Keying;
+        }
+    }
+
+    /// A question asked is withdrawn (the figures it was about changed); anything else stays.
+    fn withdraw_question(&mut self) {
+        if matches!(self.payment, Payment::Confirming(_)) {
+            self.payment = Payment::Keying;
+        }
     }
 
     /// The error in the counter's banner, if any.
@@ -245,7 +292,7 @@ impl Counter {
     pub fn update(&mut self, message: Message, ctx: &Context, actor: &Actor) -> (Task<Message>, Option<Event>) {
         if matches!(message, Message::LineAmount(..) | Message::RemoveLine(_) | Message::Kind(_) | Message::Amount(_) | Message::Field(..) | Message::RemoveTender(_) | Message::LookupChanged(_)) {
             // The form changed: a pending confirmation was about the old figures.
-            self.confirming = None;
+            self.withdraw_question();
         }
         match message {
             Message::LookupChanged(text) => return (self.lookup_changed(text, ctx), None),
@@ -349,7 +396,7 @@ impl Counter {
         self.search.text = text;
         self.search.highlighted = None;
         self.search.scanned = false;
-        self.completed = None;
+        self.next_customer();
         self.search.generation += 1;
         let generation = self.search.generation;
         let words = self.search.text.trim().to_string();
@@ -491,7 +538,7 @@ impl Counter {
                 return focus(LOOKUP_ID);
             }
         }
-        self.completed = None;
+        self.next_customer();
         let default = match &item {
             CartItem::Payable(row) => amount.unwrap_or(row.balance),
             CartItem::Fee(fee) => fee.amount.unwrap_or(Money::ZERO),
@@ -520,7 +567,7 @@ impl Counter {
     /// Drops a cart line (not while a payment is being recorded from it); focus goes back where typing
     /// continues, since the removed line's amount field may have had it.
     fn remove_line(&mut self, index: usize) -> Task<Message> {
-        if self.busy || !self.cart.remove_line(index) {
+        if self.recording() || !self.cart.remove_line(index) {
             return Task::none();
         }
         self.focus()
@@ -563,7 +610,7 @@ impl Counter {
 
     /// Drops a tender (not while a payment is being recorded with it); focus goes back to the amount.
     fn remove_tender(&mut self, index: usize) -> Task<Message> {
-        if self.busy || !self.cart.remove_tender(index) {
+        if self.recording() || !self.cart.remove_tender(index) {
             return Task::none();
         }
         self.focus()
@@ -588,7 +635,7 @@ impl Counter {
             (true, None) => {
                 // A bare Enter means "the exact amount" only before anything is tendered; after a partial tender
                 // it records nothing (money never received must not be tendered by a key press) and says what is due.
-                if self.confirming.is_some() {
+                if self.question().is_some() {
                     return (self.complete(ctx, actor, true), None);
                 }
                 if self.cart.covered() {
@@ -643,10 +690,10 @@ impl Counter {
 
     /// Records the payment on the ledger thread; unless `confirmed`, implausible cash comes back as a question.
     fn complete(&mut self, ctx: &Context, actor: &Actor, confirmed: bool) -> Task<Message> {
-        if self.busy {
+        if self.recording() {
             return Task::none();
         }
-        self.confirming = None;
+        self.withdraw_question();
         let request = match self.cart.request() {
             Ok(request) => request,
             Err(error) => {
@@ -654,7 +701,8 @@ impl Counter {
                 return Task::none();
             }
         };
-        self.busy = true;
+        // A cart that can be recorded was picked after the last payment shown, so none is shown now.
+        self.payment = Payment::Recording;
         let (settings, actor) = (ctx.settings.clone(), actor.clone());
         Task::perform(
             ctx.worker.run(move |ledger| match payment::pay_unless_implausible(ledger, &settings, &actor, &request, confirmed)? {
@@ -670,11 +718,13 @@ impl Counter {
 
     /// The payment is recorded: print, kick, show the change, get ready for the next customer.
     fn paid(&mut self, result: Result<Paid, WorkerError>, ctx: &Context) -> (Task<Message>, Option<Event>) {
-        self.busy = false;
+        if self.recording() {
+            self.payment = Payment::Keying;
+        }
         let (result, info) = match result {
             Ok(Paid::Recorded(recorded)) => *recorded,
             Ok(Paid::Confirm(question)) => {
-                self.confirming = Some(question);
+                self.payment = Payment::Confirming(question);
                 return (focus(AMOUNT_ID), None);
             }
             Err(error) => {
@@ -699,13 +749,13 @@ impl Counter {
         };
         tracing::info!(target: "citytill::window", "payment {} recorded: total {}, change {}; receipt {print:?}; drawer {drawer:?}", result.receipt, result.total, result.change);
         let fees = std::mem::take(&mut self.fees);
-        *self = Counter { completed: Some(Completed { result, info, print, drawer }), fees, ..Counter::default() };
+        *self = Counter { payment: Payment::Completed(Box::new(Completed { result, info, print, drawer })), fees, ..Counter::default() };
         (focus(LOOKUP_ID), Some(Event::Paid))
     }
 
     /// A printer or drawer job finished (`failure` = why not).
     pub fn job_outcome(&mut self, job: u64, failure: Option<String>) {
-        let Some(completed) = self.completed.as_mut() else { return };
+        let Some(completed) = self.completed_mut() else { return };
         for state in [&mut completed.print, &mut completed.drawer] {
             if *state == Printing::Queued(job) {
                 *state = match &failure {
@@ -717,7 +767,7 @@ impl Counter {
     }
 
     fn reprint(&mut self, ctx: &Context, actor: &Actor) -> Task<Message> {
-        let Some(receipt) = self.completed.as_ref().map(|c| c.info.receipt.clone()) else {
+        let Some(receipt) = self.completed().map(|c| c.info.receipt.clone()) else {
             self.error = Some("reprint: no receipt yet on this screen — find older receipts on the Receipts screen [F2]".into());
             return Task::none();
         };
@@ -734,7 +784,7 @@ impl Counter {
         match result {
             Ok(info) => {
                 let outcome = receipt_document(&ctx.settings, &info, ctx.training, true).and_then(|document| ctx.devices.print(&document));
-                if let Some(completed) = self.completed.as_mut() {
+                if let Some(completed) = self.completed_mut() {
                     completed.print = match outcome {
                         Ok(job) => Printing::Queued(job),
                         Err(error) => Printing::Failed(error),
@@ -748,14 +798,19 @@ impl Counter {
     /// Esc: while a confirmation is asked, take the last tender back; else drop the current form (nothing is
     /// recorded until Complete).
     fn clear(&mut self) -> Task<Message> {
-        if self.confirming.take().is_some() {
+        if self.question().is_some() {
+            self.payment = Payment::Keying;
             self.cart.pop_tender();
             self.error = None;
             return focus(AMOUNT_ID);
         }
-        let completed = if self.cart.is_empty() && self.cart.tenders().is_empty() { None } else { self.completed.take() };
+        // The payment shown stays while something is keyed; a payment being recorded is no longer waited for.
+        let payment = match std::mem::take(&mut self.payment) {
+            Payment::Completed(completed) if !(self.cart.is_empty() && self.cart.tenders().is_empty()) => Payment::Completed(completed),
+            _ => Payment::Keying,
+        };
         let fees = std::mem::take(&mut self.fees);
-        *self = Counter { completed, fees, ..Counter::default() };
+        *self = Counter { payment, fees, ..Counter::default() };
         focus(LOOKUP_ID)
     }
 }

@@ -32,7 +32,7 @@ fn scanned_stub_then_cash_and_enter_records_payment_with_change() {
     assert_eq!(app.counter.total_due(), Money::from_cents(4550));
     counter(&mut app, Message::Amount("50".into()));
     counter(&mut app, Message::AmountSubmitted);
-    let completed = app.counter.completed.as_ref().expect("payment recorded");
+    let completed = app.counter.completed().expect("payment recorded");
     assert_eq!(completed.result.change, Money::from_cents(450));
     assert_eq!(completed.result.receipt, "T01-000001");
     assert!(matches!(completed.print, Printing::Failed(ref reason) if reason.contains("not configured")));
@@ -49,7 +49,7 @@ fn typed_number_and_exact_cash() {
     counter(&mut app, Message::LookupSubmitted);
     assert_eq!(app.counter.cart.lines()[0].amount, "84.12");
     counter(&mut app, Message::AmountSubmitted);
-    let completed = app.counter.completed.as_ref().expect("payment recorded");
+    let completed = app.counter.completed().expect("payment recorded");
     assert_eq!((completed.result.total, completed.result.change), (Money::from_cents(8412), Money::ZERO));
     let mut ui = simulator(app.view());
     assert!(ui.find("CHANGE").is_ok());
@@ -70,10 +70,10 @@ fn split_tender_check_then_cash() {
     assert_eq!(app.counter.cart.tenders().len(), 1);
     assert_eq!(app.counter.cart.tenders()[0].account_last4.as_deref(), Some("5678"));
     assert_eq!(app.counter.remaining(), Money::from_cents(3412));
-    assert!(app.counter.completed.is_none());
+    assert!(app.counter.completed().is_none());
     counter(&mut app, Message::Amount("40".into()));
     counter(&mut app, Message::AmountSubmitted);
-    let completed = app.counter.completed.as_ref().expect("payment recorded");
+    let completed = app.counter.completed().expect("payment recorded");
     assert_eq!(completed.result.change, Money::from_cents(588));
     assert_eq!(completed.result.tendered, Money::from_cents(9000));
 }
@@ -121,7 +121,7 @@ fn receipt_barcode_opens_receipts() {
     counter(&mut app, Message::LookupChanged("100200".into()));
     counter(&mut app, Message::LookupSubmitted);
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.completed.is_some(), "{:?}", app.counter.error);
+    assert!(app.counter.completed().is_some(), "{:?}", app.counter.error);
     counter(&mut app, Message::LookupChanged("T01-000001".into()));
     counter(&mut app, Message::LookupSubmitted);
     assert_eq!(app.screen, Screen::Receipts);
@@ -145,7 +145,7 @@ fn add_payables(fixture: &crate::gui::testing::Fixture, rows: Vec<(&str, &str)>)
             balance: Money::from_cents(23416),
         })
         .collect();
-    iced::futures::executor::block_on(fixture.ctx.worker.call(move |ledger| citytill::ops::import::upsert_payables(ledger, None, "test", rows).map(|_| ()))).unwrap();
+    iced::futures::executor::block_on(fixture.ctx.worker.run(move |ledger| citytill::ops::import::upsert_payables(ledger, None, "test", rows).map(|_| ()))).unwrap();
 }
 
 // Proves account numbers shaped like receipt numbers (BL-1234567, BP-123456) are found as accounts and go in
@@ -193,12 +193,12 @@ fn second_bare_enter_never_tenders_the_rest() {
     counter(&mut app, Message::AmountSubmitted);
     assert_eq!(app.counter.cart.tenders().len(), 1);
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.completed.is_none(), "a bare Enter after a partial tender must not complete the payment");
+    assert!(app.counter.completed().is_none(), "a bare Enter after a partial tender must not complete the payment");
     assert_eq!((app.counter.cart.tenders().len(), app.counter.remaining()), (1, Money::from_cents(3412)));
     assert!(app.counter.error.as_deref().is_some_and(|e| e.contains("34.12")), "{:?}", app.counter.error);
     counter(&mut app, Message::Amount("34.12".into()));
     counter(&mut app, Message::AmountSubmitted);
-    let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error));
+    let completed = app.counter.completed().unwrap_or_else(|| panic!("{:?}", app.counter.error));
     assert_eq!(completed.result.tendered, Money::from_cents(8412));
 }
 
@@ -213,7 +213,7 @@ fn implausible_cash_is_refused_or_confirmed() {
     counter(&mut app, Message::LookupSubmitted);
     counter(&mut app, Message::Amount("250000".into()));
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.completed.is_none(), "249,915.88 change from a drawer of 100.00 must be refused");
+    assert!(app.counter.completed().is_none(), "249,915.88 change from a drawer of 100.00 must be refused");
     let error = app.counter.error.clone().unwrap_or_default();
     assert!(error.contains("cannot cover") && error.contains("[Ctrl+Shift+D]") && !error.contains("100.00"), "{error}");
     counter(&mut app, Message::Clear);
@@ -221,22 +221,22 @@ fn implausible_cash_is_refused_or_confirmed() {
     counter(&mut app, Message::LookupChanged("BL-3004".into()));
     counter(&mut app, Message::LookupSubmitted);
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.completed.is_some(), "{:?}", app.counter.error);
+    assert!(app.counter.completed().is_some(), "{:?}", app.counter.error);
     counter(&mut app, Message::LookupChanged("DOG".into()));
     counter(&mut app, Message::LookupSubmitted);
     counter(&mut app, Message::Amount("200".into()));
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.completed.is_none(), "200.00 on 15.00 due must be confirmed first");
+    assert!(app.counter.completed().is_none(), "200.00 on 15.00 due must be confirmed first");
     let texts = crate::gui::testing::visible_texts(&app);
     assert!(texts.iter().any(|t| t.contains("200.00") && t.contains("Enter")), "the question is shown: {texts:?}");
     // Esc takes the tender back (the sale stays); typed again, the same question; Enter then records it.
     counter(&mut app, Message::Clear);
-    assert!(app.counter.cart.tenders().is_empty() && app.counter.confirming.is_none() && app.counter.cart.len() == 1);
+    assert!(app.counter.cart.tenders().is_empty() && app.counter.question().is_none() && app.counter.cart.len() == 1);
     counter(&mut app, Message::Amount("200".into()));
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.completed.is_none() && app.counter.confirming.is_some());
+    assert!(app.counter.completed().is_none() && app.counter.question().is_some());
     counter(&mut app, Message::AmountSubmitted);
-    let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error));
+    let completed = app.counter.completed().unwrap_or_else(|| panic!("{:?}", app.counter.error));
     assert_eq!(completed.result.change, Money::from_cents(18500));
 }
 
@@ -288,7 +288,7 @@ fn cash_payment_prints_receipt_and_kicks_drawer_on_simulators() {
     counter(&mut app, Message::LookupSubmitted);
     counter(&mut app, Message::Amount("100".into()));
     counter(&mut app, Message::AmountSubmitted);
-    let completed = app.counter.completed.as_ref().expect("payment recorded");
+    let completed = app.counter.completed().expect("payment recorded");
     assert!(matches!(completed.print, Printing::Queued(_)), "{:?}", completed.print);
     assert!(matches!(completed.drawer, Printing::Queued(_)), "{:?}", completed.drawer);
     let simulators = fixture.ctx.devices.simulators.as_ref().unwrap();
@@ -313,13 +313,13 @@ fn wedge_micr_in_details_and_stub_in_amount_is_refused() {
     counter(&mut app, Message::LookupSubmitted);
     counter(&mut app, Message::Amount("000123456700004550240500000002".into()));
     counter(&mut app, Message::AmountSubmitted);
-    assert!(app.counter.cart.tenders().is_empty() && app.counter.completed.is_none());
+    assert!(app.counter.cart.tenders().is_empty() && app.counter.completed().is_none());
     assert!(app.counter.tender.amount_error.is_some(), "a 30-digit amount must be refused");
     counter(&mut app, Message::Kind(TenderKind::Check));
     counter(&mut app, Message::Amount("84.12".into()));
     counter(&mut app, Message::Field(TenderField::Routing, "T021000021T 123456789U 1001".into()));
     counter(&mut app, Message::FieldSubmitted(TenderField::Routing));
-    let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error));
+    let completed = app.counter.completed().unwrap_or_else(|| panic!("{:?}", app.counter.error));
     let tender = match &completed.info.payment {
         citytill::domain::events::Event::PaymentTaken { tenders, .. } => tenders[0].clone(),
         other => panic!("{other:?}"),
@@ -354,9 +354,9 @@ fn print_failure_keeps_payment_and_offers_reprint() {
     counter(&mut app, Message::LookupSubmitted);
     counter(&mut app, Message::Amount("100".into()));
     counter(&mut app, Message::AmountSubmitted);
-    assert_eq!(app.counter.completed.as_ref().map(|c| c.result.receipt.as_str()), Some("T01-000001"));
-    pump_until(&mut app, &mut feed, |app| app.counter.completed.as_ref().is_some_and(|c| matches!(c.print, Printing::Failed(_))));
-    let print = app.counter.completed.as_ref().map(|c| c.print.clone());
+    assert_eq!(app.counter.completed().map(|c| c.result.receipt.as_str()), Some("T01-000001"));
+    pump_until(&mut app, &mut feed, |app| app.counter.completed().is_some_and(|c| matches!(c.print, Printing::Failed(_))));
+    let print = app.counter.completed().map(|c| c.print.clone());
     assert!(matches!(print, Some(Printing::Failed(_))), "{print:?}");
     {
         let mut ui = simulator(app.view());
@@ -364,7 +364,7 @@ fn print_failure_keeps_payment_and_offers_reprint() {
     }
     simulators.apply(&Action::PrinterPaperOk).unwrap();
     send(&mut app, AppMessage::Shortcut(crate::gui::keys::Shortcut::F12));
-    pump_until(&mut app, &mut feed, |app| app.counter.completed.as_ref().is_some_and(|c| c.print == Printing::Done));
+    pump_until(&mut app, &mut feed, |app| app.counter.completed().is_some_and(|c| c.print == Printing::Done));
     let printed: String = std::fs::read_dir(sim_dir.path().join("printed"))
         .unwrap()
         .flatten()
@@ -387,7 +387,7 @@ fn variable_fee_takes_typed_amount() {
     counter(&mut app, Message::FocusAmount);
     counter(&mut app, Message::Amount("20".into()));
     counter(&mut app, Message::AmountSubmitted);
-    let completed = app.counter.completed.as_ref().unwrap_or_else(|| panic!("{:?}", app.counter.error));
+    let completed = app.counter.completed().unwrap_or_else(|| panic!("{:?}", app.counter.error));
     assert_eq!((completed.result.total, completed.result.change), (Money::from_cents(1250), Money::from_cents(750)));
 }
 
@@ -431,7 +431,7 @@ fn remove_keys_drop_last_tender_and_last_line() {
     assert_eq!((app.counter.total_due(), app.counter.tendered()), (Money::ZERO, Money::ZERO));
     send(&mut app, AppMessage::Shortcut(Shortcut::RemoveLine));
     send(&mut app, AppMessage::Shortcut(Shortcut::RemoveTender));
-    assert!(app.counter.completed.is_none() && app.counter.error.is_none(), "{:?}", app.counter.error);
+    assert!(app.counter.completed().is_none() && app.counter.error.is_none(), "{:?}", app.counter.error);
 }
 
 // Proves the search results work without a mouse: Down highlights the first row, Down/Up/PageUp/PageDown/
@@ -608,6 +608,6 @@ fn a_stopped_ledger_thread_is_a_failure_not_a_refusal() {
     counter(&mut app, Message::AmountSubmitted);
     let failure = app.counter.error.clone().unwrap_or_default();
     assert!(failure.contains("the ledger thread stopped") && failure.contains("call IT") && !failure.contains("Ctrl+Shift+D"), "{failure}");
-    assert!(app.counter.completed.is_none() && !app.counter.busy, "nothing recorded, the counter is not left busy");
+    assert!(app.counter.completed().is_none() && !app.counter.recording(), "nothing recorded, the counter is not left busy");
     assert_eq!((app.counter.cart.len(), app.counter.cart.tenders().len()), (1, 1), "the cart stays as it was");
 }

@@ -88,7 +88,7 @@ impl Counter {
                         .width(130)
                         .padding(6),
                     button(text(remove_label(index + 1 == self.cart.lines().len(), Shortcut::RemoveLine)).size(theme::BODY))
-                        .on_press_maybe((!self.busy).then_some(Message::RemoveLine(index)))
+                        .on_press_maybe((!self.recording()).then_some(Message::RemoveLine(index)))
                         .style(theme::button::secondary),
                 ]
                 .spacing(8)
@@ -139,7 +139,7 @@ impl Counter {
                     text(tender_label(tender)).size(theme::BODY).width(Length::Fill),
                     text(tender.amount.grouped()).size(theme::BODY),
                     button(text(remove_label(index + 1 == count, Shortcut::RemoveTender)).size(theme::SMALL))
-                        .on_press_maybe((!self.busy).then_some(Message::RemoveTender(index)))
+                        .on_press_maybe((!self.recording()).then_some(Message::RemoveTender(index)))
                         .style(theme::button::secondary),
                 ]
                 .spacing(8)
@@ -150,19 +150,16 @@ impl Counter {
             text(format!("Tendered {}", self.tendered().grouped())).size(theme::BODY).width(Length::Fill),
             text(format!("Still due {}", self.remaining().grouped())).size(theme::BODY).font(theme::text::BOLD),
         ];
-        let complete = button(text(if self.busy { "Recording…" } else { "Complete [Enter]" }).size(theme::BODY))
+        let complete = button(text(if self.recording() { "Recording…" } else { "Complete [Enter]" }).size(theme::BODY))
             .padding([8, 14])
-            .on_press_maybe((!self.busy && !self.cart.is_empty()).then_some(Message::AmountSubmitted))
+            .on_press_maybe((!self.recording() && !self.cart.is_empty()).then_some(Message::AmountSubmitted))
             .style(theme::button::primary);
-        let actions = row![
-            complete,
-            widgets::key_button("Clear", Some(Shortcut::Cancel), Some(Message::Clear)),
-            widgets::key_button("Reprint", Some(Shortcut::F12), self.completed.as_ref().map(|_| Message::Reprint))
-        ]
-        .spacing(8);
+        let actions =
+            row![complete, widgets::key_button("Clear", Some(Shortcut::Cancel), Some(Message::Clear)), widgets::key_button("Reprint", Some(Shortcut::F12), self.completed().map(|_| Message::Reprint))]
+                .spacing(8);
         let mut body = column![widgets::title("Tender"), form, tenders, totals].spacing(theme::GAP);
-        if let Some(question) = &self.confirming {
-            body = body.push(widgets::question(question.as_str()));
+        if let Some(question) = self.question() {
+            body = body.push(widgets::question(question));
         }
         container(body.push(actions)).padding(14).style(theme::container::card).width(Length::Fill).into()
     }
@@ -204,7 +201,7 @@ impl Counter {
     }
 
     fn completed_view(&self) -> Element<'_, Message> {
-        let Some(Completed { result, print, drawer, .. }) = &self.completed else { return column![].into() };
+        let Some(Completed { result, print, drawer, .. }) = self.completed() else { return column![].into() };
         let outcome = |what: &str, state: &Printing| match state {
             Printing::NotNeeded => format!("{what}: not needed"),
             Printing::Queued(_) => format!("{what}: sent…"),
