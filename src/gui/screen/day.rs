@@ -131,6 +131,10 @@ impl DayScreen {
             Message::Date(text) => {
                 self.date = text;
                 self.withdraw();
+                // Typing in the date answers a refusal written under it, as the other screens' fields do.
+                if self.error_field == Some(DATE_ID) {
+                    (self.error, self.error_field) = (None, None);
+                }
             }
             Message::Deposit => {
                 self.withdraw();

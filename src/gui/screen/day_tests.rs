@@ -256,6 +256,9 @@ fn a_refusal_is_under_the_date_and_a_failure_in_the_banner() {
 
     day(&mut app, Message::Deposit);
     assert!(app.day.refusal(super::DATE_ID).is_some_and(|r| r.contains("has no approved batch")), "F5 again reaches the ledger: {:?}", app.day.error);
+    day(&mut app, Message::Date("2026-03-0".into()));
+    assert_eq!((app.day.refusal(super::DATE_ID), app.day.banner_error()), (None, None), "typing in the date answers its refusal");
+    day(&mut app, Message::Date("2026-03-02".into()));
     day(&mut app, Message::CloseDay);
     day(&mut app, Message::CloseDay);
     assert!(app.day.banner_error().is_some_and(|e| e.contains("cannot close") && !e.contains("call IT")), "a refusal naming no field is in the banner: {:?}", app.day.error);
