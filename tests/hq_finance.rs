@@ -444,23 +444,37 @@ fn finance_reads_by_kind_are_planned_on_the_partial_index() {
 }
 
 // Measures what the partial index costs a push: the bench's 100,000 entries (`hq::office::bench::fill`, no finance
-// kinds, as most of a day is) pushed through the real sync path (5,000 per push) into a head office with the
-// index and one without, alternately, three times each; prints each run and the medians. Run with
+// kinds, as nearly all of a day is) pushed through the real sync path (5,000 per push) into a fresh head office
+// with the index and one without, in the order without, with, with, without, ... (so a drift over the run
+// weighs on both alike), `CITYTILL_BENCH_ROUNDS` rounds (8); then the server's side alone: 200,000 entries
+// inserted by one statement, alike. Prints each run and the medians. Run with
 // `cargo test --release --test hq_finance -- --ignored --nocapture finance_index_push_cost`.
 #[test]
 #[ignore]
 fn finance_index_push_cost() {
     let Some(cluster) = pg::cluster() else { return };
     let entries = std::env::var("CITYTILL_BENCH_ENTRIES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let rounds = std::env::var("CITYTILL_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
     let (_dir, mut ledger) = pg::ledger("BENCH");
     citytill::hq::office::bench::fill(&mut ledger, entries).unwrap();
-    let mut rates: BTreeMap<bool, Vec<f64>> = BTreeMap::new();
-    for round in 0..6 {
-        let with_index = round % 2 == 1;
+    let fresh = |with_index: bool| {
         let url = cluster.fresh_hq(if with_index { "push_with" } else { "push_without" });
         if !with_index {
             pg::admin_client(&url).batch_execute("DROP INDEX citytill.entries_finance_kinds").unwrap();
         }
+        url
+    };
+    let median = |label: &str, rates: BTreeMap<bool, Vec<f64>>| {
+        for (with_index, mut list) in rates {
+            list.sort_by(f64::total_cmp);
+            let middle = if list.len() % 2 == 0 { (list[list.len() / 2 - 1] + list[list.len() / 2]) / 2.0 } else { list[list.len() / 2] };
+            println!("{label}: index {with_index}: median {middle:.0} entries/s over {:?}", list.iter().map(|r| r.round()).collect::<Vec<_>>());
+        }
+    };
+    let mut rates: BTreeMap<bool, Vec<f64>> = BTreeMap::new();
+    for round in 0..rounds {
+        let with_index = matches!(round % 4, 1 | 2);
+        let url = fresh(with_index);
         let mut settings = pg::add_terminal(&url, "BENCH");
         settings.batch_entries = citytill::hq::office::bench::BENCH_BATCH_ENTRIES;
         settings.statement_timeout_ms = 600_000;
@@ -469,12 +483,26 @@ fn finance_index_push_cost() {
         let outcome = sync_with(&mut client, &mut ledger, &settings).unwrap();
         let seconds = started.elapsed().as_secs_f64();
         assert_eq!(outcome.acked_seq, entries as i64);
-        let rate = entries as f64 / seconds;
-        println!("round {round}: index {with_index}: {seconds:.2} s, {rate:.0} entries/s");
-        rates.entry(with_index).or_default().push(rate);
+        println!("push round {round}: index {with_index}: {seconds:.2} s, {:.0} entries/s", entries as f64 / seconds);
+        rates.entry(with_index).or_default().push(entries as f64 / seconds);
     }
-    for (with_index, mut list) in rates {
-        list.sort_by(f64::total_cmp);
-        println!("index {with_index}: median {:.0} entries/s over {list:?}", list[list.len() / 2]);
+    median("push", rates);
+    let mut rates: BTreeMap<bool, Vec<f64>> = BTreeMap::new();
+    for round in 0..rounds {
+        let with_index = matches!(round % 4, 1 | 2);
+        let mut admin = pg::admin_client(&fresh(with_index));
+        let started = std::time::Instant::now();
+        admin
+            .batch_execute(
+                "INSERT INTO citytill.entries(terminal, seq, at, business_date, kind, payload, prev_hash, hash)
+                 SELECT 'T01', g, '2026-12-03T10:00:00Z', '2026-12-03', CASE WHEN g % 2 = 0 THEN 'cash_dropped' ELSE 'no_sale' END,
+                        '{\"drawer_id\":1}', repeat('0', 64), repeat('0', 64)
+                   FROM generate_series(1, 200000) g",
+            )
+            .unwrap();
+        let seconds = started.elapsed().as_secs_f64();
+        println!("insert round {round}: index {with_index}: {seconds:.3} s");
+        rates.entry(with_index).or_default().push(200_000.0 / seconds);
     }
+    median("server insert", rates);
 }

@@ -114,4 +114,3 @@ pub fn name(code: &str) -> String {
 pub fn valid_code(code: &str) -> bool {
     (2..=16).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
 }
-
