@@ -237,7 +237,7 @@ fn a_lockbox_batch_reaches_head_offices_export() {
         ["100000001".to_string(), detail(1, 8412, "100200-01"), detail(2, 1000, "NOPE-1"), detail(3, 500, "BP-0000007"), "81234567261202000300000099 12".replace(' ', ""), "9000001".into()].join("\n");
     city.write("lockbox.txt", &file);
     lee().args(&["lockbox", "import", &city.path("lockbox.txt"), "--template", "bai-lockbox"]).expect_ok();
-    lee().args(&["lockbox", "resolve", "L1-E1", "--apply-to", "PC00001234", "--reason", "citation number on the coupon"]).expect_ok();
+    lee().args(&["lockbox", "resolve", "L1-E1", "--apply-to", "PC00001234", "--kind-change", "citation", "--reason", "citation number on the coupon"]).expect_ok();
     lee().args(&["lockbox", "resolve", "L1-E2", "--refund", "--reason", "closed permit"]).expect_ok();
     lee().args(&["batch", "balance", "L1"]).expect_ok();
     let date = lee().args(&["batch", "approve", "L1", "--json"]).approver("sam", PIN).expect_ok().json()["business_date"].as_str().unwrap().to_string();
