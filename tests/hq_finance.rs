@@ -168,7 +168,8 @@ fn hq_report(city: &City, url: &str, name: &str, date: &str) -> Value {
 }
 
 // Proves head office's GL and finance reports across two terminals equal the terminals' own: every account's
-// debits and credits and every fund's lines are the sum of the two terminals' `report gl`, the convenience-fee
+// debits and credits and every fund's lines are the sum of the two terminals' `report gl`, every account it
+// lists carries the name the terminals' ledgers give it (1001, 1060, 2150, 4920 among them), the convenience-fee
 // line equals their 4920 credits; the bank lines are T01's `report bank` line for line; each file batch's items,
 // totals and control figures are `batch list`'s and its exceptions' states `lockbox exceptions --all`'s; the
 // autopay run is `autopay runs`'s with its settled total and the R01 return.
@@ -217,6 +218,25 @@ fn head_office_finance_reports_agree_with_the_terminals() {
     let fees = section(&hq, "Convenience fees");
     assert_eq!(cents(fees["totals"][3].as_str().unwrap()), fee_credit(&g1) + fee_credit(&g2), "{fees}");
     assert_eq!((fees["totals"][2].as_str(), cents(fees["totals"][3].as_str().unwrap())), (Some("2"), 250 + 100), "T01's 2.50 (its voided 1.00 gone), T02's 1.00");
+
+    // Names: every account head office's GL lists has a name, the one the terminals' own ledgers give it
+    // (1001, 1002, 1060, 2150 and 4920 once had none there).
+    let mut theirs: BTreeMap<String, String> = BTreeMap::new();
+    for report in [&g1, &g2] {
+        theirs.extend(rows(section(report, "GL distribution")).into_iter().map(|r| (r[0].clone(), r[1].clone())));
+    }
+    let listed = rows(section(&hq, "GL distribution"));
+    for row in &listed {
+        assert!(!row[1].is_empty(), "account {} has no name at head office", row[0]);
+        assert_eq!(Some(&row[1]), theirs.get(&row[0]), "account {} named as the terminals name it", row[0]);
+    }
+    for row in rows(section(&hq, "GL by fund")).into_iter().filter(|r| r[1] != "total") {
+        assert_eq!(Some(&row[2]), theirs.get(&row[1]), "GL by fund names account {} as the terminals do", row[1]);
+    }
+    let named: Vec<&str> = listed.iter().map(|r| r[0].as_str()).collect();
+    for code in ["1001", "1060", "2150", "4920"] {
+        assert!(named.contains(&code), "{code} is among the accounts listed: {named:?}");
+    }
 
     // The bank: T01's lines exactly as its own `report bank`.
     let finance = hq_report(&t01, &url, "finance", &date);
@@ -353,4 +373,148 @@ fn bad_input_names_the_field_and_writes_nothing() {
     // The good command writes the file.
     city.ok(&["hq", "report", "finance", "--date", "2026-12-03", "--out", &out, "--database", &url], &[]);
     assert!(std::fs::read_to_string(&out).unwrap().contains("Autopay runs dated 2026-12-03"));
+}
+
+/// The plan of `sql` as PostgreSQL executes it once prepared (`PREPARE`, then `EXPLAIN EXECUTE` with the
+/// parameters bound as the report binds them), so `plan_cache_mode` decides custom or generic.
+fn plan(client: &mut postgres::Client, sql: &str) -> String {
+    let arguments = if sql.contains("$2") {
+        "('T01', '2026-06-01')"
+    } else if sql.contains("$1") {
+        "('T01')"
+    } else {
+        ""
+    };
+    let messages = client.simple_query(&format!("DEALLOCATE ALL; PREPARE finance_read AS {sql}; EXPLAIN EXECUTE finance_read{arguments}")).unwrap();
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+// Proves every read `hq report finance` makes by kind over a terminal's whole history (autopay entries,
+// lockbox imports and resolutions, bank statements) is planned on the partial index `entries_finance_kinds`
+// of schema 7, never a scan of the entries, over a journal of 120,000 entries of which a few dozen are of
+// those kinds — with PostgreSQL's custom and generic plans alike; that without the index the same reads are
+// sequential scans (so the index is what changed them); and that the index holds exactly the report's kinds.
+#[test]
+fn finance_reads_by_kind_are_planned_on_the_partial_index() {
+    let Some(cluster) = pg::cluster() else { return };
+    let url = cluster.fresh_hq("finance_plans");
+    let mut admin = pg::admin_client(&url);
+    let definition: String = admin.query_one("SELECT indexdef FROM pg_indexes WHERE schemaname = 'citytill' AND indexname = 'entries_finance_kinds'", &[]).unwrap().get(0);
+    let kinds = citytill::hq::office::finance::INDEXED_KINDS;
+    for kind in kinds {
+        assert!(definition.contains(&format!("'{kind}'")), "{kind} in {definition}");
+    }
+    assert_eq!(definition.matches("'::text").count(), kinds.len(), "the index holds the report's kinds and no other: {definition}");
+    // Twelve years of two terminals' journals: 60,000 entries each, 100 a day; every 2,500th of a finance kind.
+    admin
+        .batch_execute(
+            "INSERT INTO citytill.entries(terminal, seq, at, business_date, kind, payload, prev_hash, hash)
+             SELECT 'T0' || (1 + g % 2), g, '2020-01-01T00:00:00Z', to_char(date '2014-01-01' + g / 100, 'YYYY-MM-DD'),
+                    CASE g % 2500 WHEN 0 THEN 'bank_statement_imported' WHEN 1 THEN 'lockbox_imported' WHEN 2 THEN 'lockbox_exception_resolved'
+                                  WHEN 3 THEN 'autopay_settled' WHEN 4 THEN 'autopay_enrolled' ELSE CASE WHEN g % 3 = 0 THEN 'no_sale' ELSE 'payment_taken' END END,
+                    '{}', repeat('0', 64), repeat('0', 64)
+               FROM generate_series(1, 120000) g;
+             ANALYZE citytill.entries;",
+        )
+        .unwrap();
+    let reads = citytill::hq::office::finance::READS_BY_KIND;
+    assert_eq!(reads.len(), 5);
+    for mode in ["auto", "force_generic_plan"] {
+        admin.batch_execute(&format!("SET plan_cache_mode = {mode}")).unwrap();
+        for (name, sql) in reads {
+            let plan = plan(&mut admin, sql);
+            eprintln!("{name} ({mode}):\n{plan}");
+            assert!(plan.contains("entries_finance_kinds") && !plan.contains("Seq Scan"), "{name} ({mode}) is planned on entries_finance_kinds:\n{plan}");
+        }
+    }
+    admin.batch_execute("RESET plan_cache_mode").unwrap();
+    admin.batch_execute("BEGIN; DROP INDEX citytill.entries_finance_kinds").unwrap();
+    for (name, sql) in &reads[..3] {
+        let plan = plan(&mut admin, sql);
+        assert!(plan.contains("Seq Scan on entries"), "{name} without the index scans the entries:\n{plan}");
+    }
+    admin.batch_execute("ROLLBACK").unwrap();
+}
+
+// Measures what the partial index costs a push: the bench's 100,000 entries (`hq::office::bench::fill`, no finance
+// kinds, as nearly all of a day is) pushed through the real sync path (5,000 per push) into a fresh head office
+// with the index and one without, in the order without, with, with, without, ... (so a drift over the run
+// weighs on both alike), `CITYTILL_BENCH_ROUNDS` rounds (8); then the server's side alone: 200,000 entries
+// inserted by one statement into a copy of the entries table with the index and one without, in turn. Prints each run and the medians. Run with
+// `cargo test --release --test hq_finance -- --ignored --nocapture finance_index_push_cost`.
+#[test]
+#[ignore]
+fn finance_index_push_cost() {
+    let Some(cluster) = pg::cluster() else { return };
+    let entries = std::env::var("CITYTILL_BENCH_ENTRIES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let rounds = std::env::var("CITYTILL_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    let (_dir, mut ledger) = pg::ledger("BENCH");
+    citytill::hq::office::bench::fill(&mut ledger, entries).unwrap();
+    let fresh = |with_index: bool| {
+        let url = cluster.fresh_hq(if with_index { "push_with" } else { "push_without" });
+        if !with_index {
+            pg::admin_client(&url).batch_execute("DROP INDEX citytill.entries_finance_kinds").unwrap();
+        }
+        url
+    };
+    let median = |label: &str, rates: BTreeMap<bool, Vec<f64>>| {
+        for (with_index, mut list) in rates {
+            list.sort_by(f64::total_cmp);
+            let middle = if list.len() % 2 == 0 { (list[list.len() / 2 - 1] + list[list.len() / 2]) / 2.0 } else { list[list.len() / 2] };
+            println!("{label}: index {with_index}: median {middle:.0} entries/s over {:?}", list.iter().map(|r| r.round()).collect::<Vec<_>>());
+        }
+    };
+    let mut rates: BTreeMap<bool, Vec<f64>> = BTreeMap::new();
+    for round in 0..rounds {
+        let with_index = matches!(round % 4, 1 | 2);
+        let url = fresh(with_index);
+        let mut settings = pg::add_terminal(&url, "BENCH");
+        settings.batch_entries = citytill::hq::office::bench::BENCH_BATCH_ENTRIES;
+        settings.statement_timeout_ms = 600_000;
+        let mut client = connect(&settings).unwrap();
+        let started = std::time::Instant::now();
+        let outcome = sync_with(&mut client, &mut ledger, &settings).unwrap();
+        let seconds = started.elapsed().as_secs_f64();
+        assert_eq!(outcome.acked_seq, entries as i64);
+        println!("push round {round}: index {with_index}: {seconds:.2} s, {:.0} entries/s", entries as f64 / seconds);
+        rates.entry(with_index).or_default().push(entries as f64 / seconds);
+    }
+    median("push", rates);
+    // The server's side alone, in one database: two copies of the entries table, one without the partial
+    // index, each emptied and given 200,000 entries by one statement after a checkpoint, in turn.
+    let mut admin = pg::admin_client(&fresh(true));
+    admin
+        .batch_execute(
+            "CREATE TABLE citytill.with_index (LIKE citytill.entries INCLUDING ALL);
+             CREATE TABLE citytill.without_index (LIKE citytill.entries INCLUDING ALL);",
+        )
+        .unwrap();
+    let partial: String = admin.query_one("SELECT indexname::text FROM pg_indexes WHERE tablename = 'without_index' AND indexdef LIKE '%WHERE%'", &[]).unwrap().get(0);
+    admin.batch_execute(&format!("DROP INDEX citytill.{partial}")).unwrap();
+    let mut rates: BTreeMap<bool, Vec<f64>> = BTreeMap::new();
+    for round in 0..rounds * 2 {
+        let with_index = matches!(round % 4, 1 | 2);
+        let table = if with_index { "with_index" } else { "without_index" };
+        admin.batch_execute(&format!("TRUNCATE citytill.{table}; CHECKPOINT")).unwrap();
+        let started = std::time::Instant::now();
+        admin
+            .batch_execute(&format!(
+                "INSERT INTO citytill.{table}(terminal, seq, at, business_date, kind, payload, prev_hash, hash)
+                 SELECT 'T01', g, '2026-12-03T10:00:00Z', '2026-12-03', CASE WHEN g % 2 = 0 THEN 'cash_dropped' ELSE 'no_sale' END,
+                        '{{\"drawer_id\":1}}', repeat('0', 64), repeat('0', 64)
+                   FROM generate_series(1, 200000) g"
+            ))
+            .unwrap();
+        let seconds = started.elapsed().as_secs_f64();
+        println!("insert round {round}: index {with_index}: {seconds:.3} s");
+        rates.entry(with_index).or_default().push(200_000.0 / seconds);
+    }
+    median("server insert", rates);
 }

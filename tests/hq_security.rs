@@ -110,8 +110,8 @@ fn init_is_idempotent() {
     let latest = citytill::hq::office::schema::MIGRATIONS.len() as i64;
     assert_eq!((again.from_version, again.to_version), (latest, latest));
     assert_eq!(
-        latest, 6,
-        "migrations 2 (array push), 3 (balance changes by the ledger's rules), 4 (bad amounts rejected), 5 (head office as witness) and 6 (autopay balance changes) are part of the schema"
+        latest, 7,
+        "migrations 2 (array push), 3 (balance changes by the ledger's rules), 4 (bad amounts rejected), 5 (head office as witness), 6 (autopay balance changes) and 7 (the finance kinds' partial index) are part of the schema"
     );
     let versions: i64 = admin.query_one("SELECT count(*) FROM citytill.schema_version", &[]).unwrap().get(0);
     assert_eq!(versions, latest);

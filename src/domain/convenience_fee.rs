@@ -10,7 +10,7 @@ use crate::money::Money;
 /// The fee line's code on the receipt and in the journal (reserved: a fee-schedule item should not use it).
 pub const CODE: &str = "CONV-FEE";
 /// The revenue account the fee is credited to (schema migration 11), unless `gl_account` names another.
-pub const GL_ACCOUNT: &str = "4920";
+pub const GL_ACCOUNT: &str = crate::domain::accounts::CONVENIENCE_FEE_REVENUE;
 
 /// `[convenience_fee]` as written: amounts and percents are decimal strings, read in `ConvenienceFees::read`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -96,7 +96,11 @@ fn apply_effect(conn: &Connection, record: &JournalRecord, effect: &Effect<'_>) 
             conn.prepare_cached("UPDATE imports SET state = 'committed' WHERE id = ?1 AND state = 'staging'")?.execute([import])?
         }
         Effect::UpsertFee(row) => {
-            conn.prepare_cached("INSERT OR IGNORE INTO accounts(code, name, class) VALUES (?1, ?2, 'revenue')")?.execute(params![row.gl_account, format!("Revenue {}", row.gl_account)])?;
+            conn.prepare_cached("INSERT OR IGNORE INTO accounts(code, name, class) VALUES (?1, ?2, ?3)")?.execute(params![
+                row.gl_account,
+                crate::domain::accounts::fee_account_name(&row.gl_account),
+                crate::domain::accounts::FEE_ACCOUNT_KIND.as_str()
+            ])?;
             conn.prepare_cached(
                 "INSERT INTO fees(code, description, amount_cents, gl_account) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(code) DO UPDATE SET description = excluded.description, amount_cents = excluded.amount_cents,

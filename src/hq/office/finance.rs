@@ -18,7 +18,39 @@ use crate::ops::autopay::State;
 use crate::ops::bank::{self, Expected, ReportLine};
 use crate::reports::{Document, Section};
 
-const AUTOPAY_KINDS: &[&str] = &["autopay_enrolled", "autopay_cancelled", "autopay_run_prepared", "autopay_run_approved", "autopay_run_rejected", "autopay_settled", "autopay_returned"];
+/// The kinds the report reads over a terminal's whole history, which the partial index
+/// `entries_finance_kinds` (`finance_sql`, schema 7) holds: the autopay entries, lockbox and online imports and
+/// resolutions, bank statements.
+pub const INDEXED_KINDS: &[&str] = &[
+    "autopay_enrolled",
+    "autopay_cancelled",
+    "autopay_run_prepared",
+    "autopay_run_approved",
+    "autopay_run_rejected",
+    "autopay_settled",
+    "autopay_returned",
+    "lockbox_imported",
+    "lockbox_exception_resolved",
+    "bank_statement_imported",
+];
+
+/// Every autopay entry (the kinds are written out, not a parameter, so any plan, generic too, proves the
+/// partial index's predicate).
+pub const AUTOPAY_ENTRIES: &str = "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries
+  WHERE kind IN ('autopay_enrolled', 'autopay_cancelled', 'autopay_run_prepared', 'autopay_run_approved', 'autopay_run_rejected', 'autopay_settled', 'autopay_returned')
+  ORDER BY terminal, seq";
+/// Every lockbox or online exception's resolution.
+pub const RESOLUTIONS: &str = "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE kind = 'lockbox_exception_resolved' ORDER BY terminal, seq";
+/// Every lockbox or online file import.
+pub const IMPORTS: &str = "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE kind = 'lockbox_imported' ORDER BY terminal, seq";
+/// Every bank statement terminal $1 read.
+pub const STATEMENTS: &str = "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE terminal = $1 AND kind = 'bank_statement_imported' ORDER BY seq";
+/// The bank statements terminal $1 read on business date $2.
+pub const STATEMENTS_READ_ON: &str =
+    "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE terminal = $1 AND business_date = $2 AND kind = 'bank_statement_imported' ORDER BY seq";
+/// The report's reads by kind, by name: each is planned on `entries_finance_kinds` (`tests/hq_finance.rs`).
+pub const READS_BY_KIND: &[(&str, &str)] =
+    &[("autopay entries", AUTOPAY_ENTRIES), ("resolutions", RESOLUTIONS), ("imports", IMPORTS), ("statements", STATEMENTS), ("statements read on", STATEMENTS_READ_ON)];
 /// The entries that change a batch's items or state after it is opened.
 const BATCH_KINDS: &[&str] = &["batch_item_added", "batch_item_removed", "batch_balanced", "batch_approved", "batch_rejected", "batch_reopened", "lockbox_imported"];
 
@@ -49,8 +81,7 @@ pub fn finance(client: &mut Client, date: NaiveDate, window_days: i64) -> HqResu
 /// debits on `date` (due and sent by the run's date, settled by the settlement's date, returned by the day the
 /// return file was read).
 fn autopay(client: &mut Client, date: &str) -> HqResult<Vec<Section>> {
-    let kinds: Vec<String> = AUTOPAY_KINDS.iter().map(|k| k.to_string()).collect();
-    let entries = held_entries(client, "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE kind = ANY($1) ORDER BY terminal, seq", &[&kinds])?;
+    let entries = held_entries(client, AUTOPAY_ENTRIES, &[])?;
     let mut states: BTreeMap<String, State> = BTreeMap::new();
     // (terminal, what, code) -> (debits, cents)
     let mut outcome: BTreeMap<(String, u8, String), (i64, i64)> = BTreeMap::new();
@@ -204,7 +235,7 @@ fn file_batch(client: &mut Client, terminal: &str, opened: i64, opened_event: &E
 
 /// Every exception resolution head office holds: (terminal, `L1-E2`) -> the account applied to (None: refunded).
 fn resolutions(client: &mut Client) -> HqResult<BTreeMap<(String, String), Option<String>>> {
-    let entries = held_entries(client, "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE kind = 'lockbox_exception_resolved' ORDER BY terminal, seq", &[])?;
+    let entries = held_entries(client, RESOLUTIONS, &[])?;
     let mut out = BTreeMap::new();
     for entry in entries {
         if let Event::LockboxExceptionResolved { batch, exception, apply_to, .. } = entry.event {
@@ -283,7 +314,7 @@ fn lockbox(client: &mut Client, date: &str) -> HqResult<Vec<Section>> {
         sums[7].to_string(),
     ]);
 
-    let imports = held_entries(client, "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE kind = 'lockbox_imported' ORDER BY terminal, seq", &[])?;
+    let imports = held_entries(client, IMPORTS, &[])?;
     let mut open = Section::new("Lockbox and online exceptions still open (any date)", &["terminal", "exception", "file date", "line", "account", "amount", "problem"]);
     let mut open_cents = 0;
     for entry in imports {
@@ -353,8 +384,7 @@ fn bank_sides(client: &mut Client, terminal: &str, from: NaiveDate, to: NaiveDat
             expected.push(Expected { kind: file.kind.as_str().into(), id: batch.clone(), date, amount: file.control_total });
         }
     }
-    let statements =
-        held_entries(client, "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE terminal = $1 AND kind = 'bank_statement_imported' ORDER BY seq", &[&terminal])?;
+    let statements = held_entries(client, STATEMENTS, &[&terminal])?;
     let mut credits = Vec::new();
     for entry in statements {
         if let Event::BankStatementImported { credits: found, .. } = entry.event {
@@ -393,11 +423,7 @@ fn bank_sections(client: &mut Client, date: NaiveDate, window_days: i64) -> HqRe
         Section::new("Bank reconciliation lines", &["terminal", "status", "citytill", "citytill date", "citytill amount", "bank type", "bank date", "bank amount", "bank reference", "difference"]);
     let mut sums = [0i64; 11];
     for terminal in &terminals {
-        let read = held_entries(
-            client,
-            "SELECT terminal, seq, business_date, kind, payload FROM citytill.entries WHERE terminal = $1 AND business_date = $2 AND kind = 'bank_statement_imported' ORDER BY seq",
-            &[terminal, &date_text],
-        )?;
+        let read = held_entries(client, STATEMENTS_READ_ON, &[terminal, &date_text])?;
         let read_credits: Vec<Money> =
             read.iter().flat_map(|e| if let Event::BankStatementImported { credits, .. } = &e.event { credits.iter().map(|c| c.amount).collect() } else { Vec::new() }).collect();
         let (expected, credits) = bank_sides(client, terminal, from, to)?;

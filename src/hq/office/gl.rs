@@ -40,17 +40,16 @@ pub fn held_entries(client: &mut Client, sql: &str, params: &[&(dyn postgres::ty
     Ok(out)
 }
 
-/// The account names head office knows: the built-in chart's (accounts a later ledger migration or a fee
-/// schedule added are shown by code alone).
-fn names() -> BTreeMap<String, String> {
-    crate::domain::accounts::CHART.iter().map(|(code, name, _)| (code.to_string(), name.to_string())).collect()
+/// The name of each account in `accounts` (the date's posting accounts) as every terminal's ledger names it:
+/// the chart's (`domain::accounts::CHART`, the one source), else a fee schedule's account ("Revenue CODE").
+fn names<'a>(accounts: impl Iterator<Item = &'a String>) -> BTreeMap<String, String> {
+    accounts.map(|code| (code.clone(), crate::domain::accounts::name(code))).collect()
 }
 
 /// The GL of `date` across terminals: "GL distribution" (as the terminal's, summed over terminals), "GL by
 /// fund" when `funds` names more than one fund, and "Convenience fees".
 pub fn gl(client: &mut Client, date: NaiveDate, funds: &Funds) -> HqResult<Document> {
     let date_text = date.format("%Y-%m-%d").to_string();
-    let names = names();
     let rows: Vec<(String, i64, i64)> = client
         .query(
             "SELECT p.account, sum(p.debit_cents)::bigint, sum(p.credit_cents)::bigint
@@ -62,6 +61,7 @@ pub fn gl(client: &mut Client, date: NaiveDate, funds: &Funds) -> HqResult<Docum
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
+    let names = names(rows.iter().map(|r| &r.0));
     let mut distribution = Section::new("GL distribution", &["account", "name", "debits", "credits", "net"]);
     for (account, debits, credits) in &rows {
         distribution.row(vec![account.clone(), names.get(account).cloned().unwrap_or_default(), money(*debits), money(*credits), money(debits - credits)]);

@@ -10,6 +10,7 @@ pub mod autopay_sql;
 pub mod balances_sql;
 pub mod bench;
 pub mod finance;
+pub mod finance_sql;
 pub mod gl;
 pub mod reports;
 pub mod schema;

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     crate::hq::office::amounts_sql::MIGRATION,
     crate::hq::office::witness_sql::MIGRATION,
     crate::hq::office::autopay_sql::MIGRATION,
+    crate::hq::office::finance_sql::MIGRATION,
 ];
 
 const V1: &str = r#"
