@@ -232,12 +232,13 @@ impl City {
 
     /// A receipt from anywhere in the journal that `usable` accepts (looked up by number, untimed).
     fn older_receipt(&self, salt: usize, usable: impl Fn(&query::ReceiptInfo) -> bool) -> Result<Option<String>> {
-        let last: i64 = self.ledger.read()?.query_row("SELECT COALESCE(MAX(number), 0) FROM receipts", [], |r| r.get(0))?;
+        let reader = self.ledger.read()?;
+        let last: i64 = reader.query_row("SELECT COALESCE(MAX(number), 0) FROM receipts", [], |r| r.get(0))?;
         for attempt in 0..20usize {
             let number = 1 + ((salt * 104_729 + attempt * 7_919) as i64 % last.max(1));
-            let text: Option<String> = rusqlite::OptionalExtension::optional(self.ledger.read()?.query_row("SELECT receipt FROM receipts WHERE number = ?1", [number], |r| r.get(0)))?;
+            let text: Option<String> = rusqlite::OptionalExtension::optional(reader.query_row("SELECT receipt FROM receipts WHERE number = ?1", [number], |r| r.get(0)))?;
             if let Some(text) = text {
-                if usable(&query::receipt(&*self.ledger.read()?, &text)?) {
+                if usable(&query::receipt(&reader, &text)?) {
                     return Ok(Some(text));
                 }
             }

@@ -17,12 +17,14 @@ pub struct Refusal {
 
 impl Refusal {
     /// A refusal of `field` (non-empty, one line) for `problem`.
+    /// An empty field names none (the problem alone); a field of more than one line is kept in the text but
+    /// is not a field the window could put the refusal under.
     pub fn new(field: impl Into<String>, problem: impl AsRef<str>) -> Refusal {
         let field = field.into();
-        if field.is_empty() || field.contains('\n') {
-            return Refusal { text: format!("{field}{}", problem.as_ref()), field_len: 0 };
+        if field.is_empty() {
+            return Refusal { text: problem.as_ref().to_string(), field_len: 0 };
         }
-        let field_len = field.len();
+        let field_len = if field.contains('\n') { 0 } else { field.len() };
         Refusal { text: format!("{field}: {}", problem.as_ref()), field_len }
     }
 

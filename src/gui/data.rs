@@ -5,8 +5,9 @@ use citytill::ledger::Ledger;
 
 /// A batch's items as the batches screen lists them: held ones (not yet on an account) and posted ones.
 pub fn batch_items(ledger: &Ledger, batch: &str) -> citytill::Result<Vec<citytill::domain::events::BatchItem>> {
-    let mut items = citytill::ops::batch::items_in_state(&*ledger.read()?, batch, BatchItemState::Held)?;
-    items.extend(citytill::ops::batch::items_in_state(&*ledger.read()?, batch, BatchItemState::Posted)?);
+    let reader = ledger.read()?;
+    let mut items = citytill::ops::batch::items_in_state(&reader, batch, BatchItemState::Held)?;
+    items.extend(citytill::ops::batch::items_in_state(&reader, batch, BatchItemState::Posted)?);
     items.sort_by_key(|item| item.item);
     Ok(items)
 }

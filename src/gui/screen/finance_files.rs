@@ -154,8 +154,9 @@ impl FinanceScreen {
                     None => lockbox::resolve(ledger, &actor, &reference, None, &reason)?,
                 };
                 let batch_id = reference.rsplit_once("-E").map(|(b, _)| b.to_string()).unwrap_or_default();
-                let summary = batch::summary(&*ledger.read()?, &batch_id)?;
-                let open = lockbox::exceptions(&*ledger.read()?, Some(&batch_id), false)?.into_iter().filter(|r| r.state == citytill::domain::states::ExceptionState::Open).count();
+                let reader = ledger.read()?;
+                let summary = batch::summary(&reader, &batch_id)?;
+                let open = lockbox::exceptions(&reader, Some(&batch_id), false)?.into_iter().filter(|r| r.state == citytill::domain::states::ExceptionState::Open).count();
                 let next = if open == 0 { format!("Batch {batch_id} can be balanced now [Batches, F6].") } else { format!("{open} exception(s) of batch {batch_id} still open.") };
                 Ok(format!("{} ({reason}). Batch {batch_id} holds {} in {} items. {next}", capital(&line), summary.total.grouped(), summary.items))
             }),
